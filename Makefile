@@ -1,0 +1,86 @@
+# scstd - user-space SCST.  Plain GNU Make.
+#
+#   make run     install missing packages, build, run scstd in the foreground
+#   make check   install, build (normal and sanitizer), run every test
+#   make bench   compare against tgt (not part of check)
+
+DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
+	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils tgt open-isns-server \
+	open-isns-utils libisns-dev genisoimage procps iproute2
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc
+CFLAGS  ?=
+ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
+LIBS    := -luring -lisal -lcrypto -lpthread
+LDFLAGS ?=
+
+LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
+	src/mgmt/*.c src/daemon/*.c)
+LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+
+BINS := $(BUILD)/scstd
+
+.PHONY: all deps run check unit bench clean asan
+
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libscstd.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
+
+# The same tree once more with AddressSanitizer and UBSan.
+asan:
+	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all packages present"; fi
+
+run: deps
+	$(MAKE) all
+	mkdir -p var
+	./$(BUILD)/scstd --foreground
+
+check: deps
+	$(MAKE) all
+	$(MAKE) asan
+	bash tests/run_all.sh
+
+bench: deps all
+	bash bench/compare.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,51 @@
+/* cdb.h - the opcode table: one description per (opcode, service action)
+ * drives parsing (direction, transfer length, LBA range), the core's checks
+ * and, later, REPORT SUPPORTED OPERATION CODES. */
+#ifndef SCSTD_CORE_CDB_H
+#define SCSTD_CORE_CDB_H
+
+#include <stdint.h>
+
+#include "scst.h"
+
+enum scst_op_flags {
+	SCST_OP_UA_EXEMPT     = 1u << 0,  /* INQUIRY, REPORT LUNS, REQUEST SENSE */
+	SCST_OP_NO_LUN_OK     = 1u << 1,  /* served for a LUN that does not exist */
+	SCST_OP_CORE          = 1u << 2,  /* executed by the core, not the handler */
+	SCST_OP_MEDIUM_ACCESS = 1u << 3,  /* needs the medium present */
+	SCST_OP_WRITE_MEDIUM  = 1u << 4,  /* modifies the medium: read-only check */
+	SCST_OP_LBA_RANGE     = 1u << 5,  /* lba/nblocks checked against capacity */
+};
+
+/* Peripheral device types an entry applies to (bit = type). */
+#define SCST_TYPE_DISK_BIT   (1u << 0x00)
+#define SCST_TYPE_CDROM_BIT  (1u << 0x05)
+#define SCST_TYPE_ALL_BITS   0xffffffffu
+
+struct scst_opcode_desc {
+	uint8_t opcode;
+	int16_t sa;                       /* service action, -1 if none */
+	const char *name;
+	uint8_t cdb_len;
+	uint32_t flags;
+	uint32_t types;                   /* SCST_TYPE_*_BIT mask */
+	/* Fills cmd->data_dir, bufflen, lba, nblocks from the CDB; returns
+	 * SCST_S_OK or the error to report (field pointer set via
+	 * scst_set_invalid_field when it returns SCST_S__COUNT). */
+	enum scst_sense_id (*parse)(struct scst_cmd *cmd);
+	/* CDB usage data bitmap for REPORT SUPPORTED OPERATION CODES. */
+	uint8_t usage[16];
+};
+
+/* Finds the entry for the CDB on a device of `type`; NULL if unsupported. */
+const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type);
+
+/* Looks the opcode up and parses the CDB into cmd.  cmd->dev may be NULL
+ * (unknown LUN): then only NO_LUN_OK opcodes are accepted.  On failure the
+ * sense is already set in cmd and -1 is returned. */
+int scst_parse_cdb(struct scst_cmd *cmd);
+
+/* Iterates the table (for REPORT SUPPORTED OPERATION CODES). */
+const struct scst_opcode_desc *scst_opcode_table(unsigned *count);
+
+#endif

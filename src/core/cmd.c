@@ -1,0 +1,270 @@
+/* cmd.c - the SCSI command life-cycle: init (LUN lookup), parse (opcode
+ * table), check (UA, read-only, medium, LBA range), buffer, data transfer,
+ * exec, done, xmit and release.
+ *
+ * A command lives on its session's loop from scst_rx_cmd to
+ * scst_tgt_cmd_done; nothing here locks except when a UA is pending.
+ * Command objects are recycled through a per-thread free list. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdb.h"
+#include "scst.h"
+#include "scst_priv.h"
+#include "util/log.h"
+
+#define CMD_CACHE_KEEP 256
+
+struct cmd_cache {
+	struct scst_cmd *free;          /* linked through tgt_priv */
+	unsigned nfree;
+};
+
+static __thread struct cmd_cache cmd_cache;
+
+static struct scst_cmd *cmd_alloc(void)
+{
+	struct scst_cmd *cmd = cmd_cache.free;
+
+	if (cmd) {
+		cmd_cache.free = cmd->tgt_priv;
+		cmd_cache.nfree--;
+		memset(cmd, 0, sizeof(*cmd));
+		return cmd;
+	}
+	return calloc(1, sizeof(*cmd));
+}
+
+static void cmd_release(struct scst_cmd *cmd)
+{
+	if (cmd_cache.nfree >= CMD_CACHE_KEEP) {
+		free(cmd);
+		return;
+	}
+	cmd->tgt_priv = cmd_cache.free;
+	cmd_cache.free = cmd;
+	cmd_cache.nfree++;
+}
+
+static struct scst_tgt_dev *lookup_tgt_dev(struct scst_session *sess, uint64_t lun)
+{
+	if (lun >= sess->nluns)
+		return NULL;
+	return sess->luns[lun];
+}
+
+struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const uint8_t lun[8], const uint8_t *cdb,
+			     unsigned cdb_len)
+{
+	struct scst_cmd *cmd = cmd_alloc();
+
+	if (!cmd)
+		return NULL;
+	cmd->sess = sess;
+	cmd->lun = scst_unpack_lun(lun);
+	cmd->queue_type = SCST_CMD_QUEUE_SIMPLE;
+	if (cdb_len > SCST_MAX_CDB_SIZE)
+		cdb_len = 0;            /* refused in init_done */
+	memcpy(cmd->cdb, cdb, cdb_len);
+	cmd->cdb_len = cdb_len;
+	list_add_tail(&cmd->sess_node, &sess->cmds);
+	sess->active_cmds++;
+	sess->commands_total++;
+	return cmd;
+}
+
+void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_t len)
+{
+	cmd->expected_set = true;
+	cmd->expected_dir = dir;
+	cmd->expected_len = len;
+}
+
+static void xmit(struct scst_cmd *cmd)
+{
+	cmd->state = SCST_CMD_STATE_XMIT;
+	cmd->sess->tgt->tgtt->xmit_response(cmd);
+}
+
+/* Finishes a command that failed before reaching the handler. */
+static void finish_early(struct scst_cmd *cmd)
+{
+	cmd->resp_data_len = 0;
+	xmit(cmd);
+}
+
+static bool lba_range_ok(const struct scst_cmd *cmd)
+{
+	const struct scst_device *dev = cmd->dev;
+
+	return cmd->lba <= dev->nblocks && cmd->nblocks <= dev->nblocks - cmd->lba;
+}
+
+/* The checks of the life-cycle's "check" step; false when cmd now carries
+ * an error status. */
+static bool check_cmd(struct scst_cmd *cmd)
+{
+	const struct scst_opcode_desc *op = cmd->op;
+	struct scst_tgt_dev *td = cmd->tgt_dev;
+
+	if (!td)
+		return true;    /* parse accepted it: a NO_LUN_OK opcode */
+	if (td->ua_pending && !(op->flags & SCST_OP_UA_EXEMPT) &&
+	    scst_tgt_dev_pop_ua(td, cmd))
+		return false;
+	if ((op->flags & SCST_OP_MEDIUM_ACCESS) && !cmd->dev->medium_present) {
+		scst_set_cmd_error(cmd, SCST_S_MEDIUM_NOT_PRESENT);
+		return false;
+	}
+	if ((op->flags & SCST_OP_WRITE_MEDIUM) && (cmd->dev->read_only || td->read_only)) {
+		scst_set_cmd_error(cmd, SCST_S_WRITE_PROTECTED);
+		return false;
+	}
+	if ((op->flags & SCST_OP_LBA_RANGE) && !lba_range_ok(cmd)) {
+		scst_set_cmd_error(cmd, SCST_S_LBA_OUT_OF_RANGE);
+		return false;
+	}
+	return true;
+}
+
+/* How much WRITE data to fetch.  The CDB's length wins: if the initiator
+ * announced less than the CDB needs, the command cannot be executed with
+ * the data it will send (SAM overflow), so it is refused. */
+static bool settle_write_len(struct scst_cmd *cmd)
+{
+	if (!(cmd->data_dir & SCST_DATA_WRITE))
+		return true;
+	cmd->write_len = cmd->bufflen;
+	if (cmd->expected_set && (cmd->expected_dir & SCST_DATA_WRITE) &&
+	    cmd->expected_len < cmd->bufflen) {
+		log_debug("%s: EDTL %u below the CDB's %u bytes", cmd->op->name, cmd->expected_len,
+			  cmd->bufflen);
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		return false;
+	}
+	if (cmd->expected_set && !(cmd->expected_dir & SCST_DATA_WRITE) && cmd->bufflen) {
+		/* The initiator will send no data for a data-out CDB. */
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		return false;
+	}
+	return true;
+}
+
+static bool alloc_buffer(struct scst_cmd *cmd)
+{
+	if (!cmd->bufflen)
+		return true;
+	cmd->buf = scst_buf_alloc(cmd->bufflen, &cmd->buf_size);
+	if (!cmd->buf) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return false;
+	}
+	return true;
+}
+
+static void exec_cmd(struct scst_cmd *cmd)
+{
+	if (cmd->aborted) {
+		xmit(cmd);
+		return;
+	}
+	cmd->state = SCST_CMD_STATE_EXEC;
+	if (cmd->tgt_dev)
+		cmd->tgt_dev->active_cmds++;
+	if ((cmd->op->flags & SCST_OP_CORE) || !cmd->tgt_dev)
+		scst_core_exec(cmd);
+	else
+		cmd->dev->handler->exec(cmd);
+}
+
+/* INQUIRY, REPORT LUNS and REQUEST SENSE work for any LUN number. */
+static bool served_without_lun(const struct scst_cmd *cmd)
+{
+	const struct scst_opcode_desc *op = scst_find_opcode(cmd->cdb, cmd->cdb_len, 0);
+
+	return op && (op->flags & SCST_OP_NO_LUN_OK);
+}
+
+void scst_cmd_init_done(struct scst_cmd *cmd)
+{
+	struct scst_session *sess = cmd->sess;
+
+	if (!cmd->cdb_len) {
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		finish_early(cmd);
+		return;
+	}
+	cmd->tgt_dev = cmd->lun == UINT64_MAX ? NULL : lookup_tgt_dev(sess, cmd->lun);
+	cmd->dev = cmd->tgt_dev ? cmd->tgt_dev->dev : NULL;
+	if (!cmd->tgt_dev && !served_without_lun(cmd)) {
+		scst_set_cmd_error(cmd, SCST_S_LUN_NOT_SUPPORTED);
+		finish_early(cmd);
+		return;
+	}
+	if (scst_parse_cdb(cmd) < 0 || !check_cmd(cmd) || !settle_write_len(cmd) ||
+	    !alloc_buffer(cmd)) {
+		finish_early(cmd);
+		return;
+	}
+	if (cmd->write_len) {
+		cmd->state = SCST_CMD_STATE_DATA_WAIT;
+		sess->tgt->tgtt->rdy_to_xfer(cmd);
+		return;
+	}
+	exec_cmd(cmd);
+}
+
+void scst_rx_data(struct scst_cmd *cmd, bool ok)
+{
+	if (cmd->state != SCST_CMD_STATE_DATA_WAIT)
+		return;         /* aborted meanwhile and already handed back */
+	if (!ok) {
+		scst_set_cmd_error(cmd, SCST_S_DATA_PHASE_ERROR);
+		finish_early(cmd);
+		return;
+	}
+	cmd->sess->write_bytes += cmd->write_len;
+	exec_cmd(cmd);
+}
+
+void scst_cmd_done(struct scst_cmd *cmd)
+{
+	struct scst_session *sess = cmd->sess;
+
+	if (cmd->tgt_dev)
+		cmd->tgt_dev->active_cmds--;
+	if (cmd->data_dir & SCST_DATA_READ) {
+		sess->read_cmds++;
+		sess->read_bytes += cmd->resp_data_len;
+	} else if (cmd->data_dir & SCST_DATA_WRITE) {
+		sess->write_cmds++;
+	}
+	if (cmd->status == SAM_STAT_CHECK_CONDITION)
+		cmd->resp_data_len = 0;
+	xmit(cmd);
+}
+
+void scst_tgt_cmd_done(struct scst_cmd *cmd)
+{
+	struct scst_session *sess = cmd->sess;
+	struct scst_mgmt_cmd *mcmd = cmd->mcmd;
+
+	list_del(&cmd->sess_node);
+	sess->active_cmds--;
+	if (cmd->buf)
+		scst_buf_free(cmd->buf, cmd->buf_size);
+	cmd_release(cmd);
+	if (mcmd)
+		scst_mgmt_cmd_cmd_released(mcmd);
+}
+
+void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len)
+{
+	if (len > cmd->bufflen)
+		len = cmd->bufflen;
+	if (len > cmd->buf_size)
+		len = cmd->buf_size;
+	if (len)
+		memcpy(cmd->buf, data, len);
+	cmd->resp_data_len = len;
+}

@@ -1,0 +1,454 @@
+/* registry.c - the global lists of handlers, target drivers, devices and
+ * targets, and the configuration operations on them (add/del device,
+ * target, LUN, ini_group, initiator).
+ *
+ * Everything here runs under scst_mutex and off the I/O path; every
+ * operation validates fully before changing anything, so a refused request
+ * leaves the configuration exactly as it was. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scst.h"
+#include "scst_priv.h"
+#include "util/log.h"
+
+pthread_mutex_t scst_mutex = PTHREAD_MUTEX_INITIALIZER;
+struct list_head scst_devices = LIST_HEAD_INIT(scst_devices);
+struct list_head scst_targets = LIST_HEAD_INIT(scst_targets);
+struct list_head scst_dev_types = LIST_HEAD_INIT(scst_dev_types);
+struct list_head scst_tgt_templates = LIST_HEAD_INIT(scst_tgt_templates);
+
+static uint16_t next_rel_tgt_id = 1;
+
+void scst_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+bool scst_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= SCST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		/* The name becomes a directory in the management tree. */
+		if (c <= ' ' || c == '/' || c == 0x7f)
+			return false;
+	}
+	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+int scst_register_dev_type(struct scst_dev_type *dt)
+{
+	pthread_mutex_lock(&scst_mutex);
+	if (scst_find_dev_type(dt->name)) {
+		pthread_mutex_unlock(&scst_mutex);
+		return -EEXIST;
+	}
+	list_add_tail(&dt->node, &scst_dev_types);
+	pthread_mutex_unlock(&scst_mutex);
+	log_debug("registered device handler %s", dt->name);
+	return 0;
+}
+
+int scst_register_target_template(struct scst_tgt_template *tt)
+{
+	pthread_mutex_lock(&scst_mutex);
+	if (scst_find_target_template(tt->name)) {
+		pthread_mutex_unlock(&scst_mutex);
+		return -EEXIST;
+	}
+	list_add_tail(&tt->node, &scst_tgt_templates);
+	pthread_mutex_unlock(&scst_mutex);
+	log_debug("registered target driver %s", tt->name);
+	return 0;
+}
+
+struct scst_dev_type *scst_find_dev_type(const char *name)
+{
+	struct scst_dev_type *dt;
+
+	list_for_each_entry(dt, &scst_dev_types, node)
+		if (strcmp(dt->name, name) == 0)
+			return dt;
+	return NULL;
+}
+
+struct scst_tgt_template *scst_find_target_template(const char *name)
+{
+	struct scst_tgt_template *tt;
+
+	list_for_each_entry(tt, &scst_tgt_templates, node)
+		if (strcmp(tt->name, name) == 0)
+			return tt;
+	return NULL;
+}
+
+struct scst_device *scst_find_device(const char *name)
+{
+	struct scst_device *dev;
+
+	list_for_each_entry(dev, &scst_devices, node)
+		if (strcmp(dev->name, name) == 0)
+			return dev;
+	return NULL;
+}
+
+struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name)
+{
+	struct scst_tgt *tgt;
+
+	list_for_each_entry(tgt, &scst_targets, node)
+		if (tgt->tgtt == tt && strcmp(tgt->name, name) == 0)
+			return tgt;
+	return NULL;
+}
+
+static bool param_allowed(const struct scst_dev_type *dt, const char *key)
+{
+	if (!dt->add_device_params)
+		return false;
+	for (const char *const *p = dt->add_device_params; *p; p++)
+		if (strcmp(*p, key) == 0)
+			return true;
+	return false;
+}
+
+/* FNV-1a of the name: a stable NAA identifier across restarts. */
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *name)
+{
+	struct scst_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->handler = dt;
+	dev->type = dt->type;
+	dev->block_size = 512;
+	dev->block_shift = 9;
+	dev->medium_present = true;
+	dev->naa_id = name_hash(name);
+	pthread_mutex_init(&dev->lock, NULL);
+	list_init(&dev->tgt_devs);
+	return dev;
+}
+
+int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen)
+{
+	struct scst_dev_type *dt;
+	struct scst_device *dev;
+	int rc;
+
+	if (!scst_name_valid(name)) {
+		scst_errf(err, errlen, "invalid device name '%s'", name);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	dt = scst_find_dev_type(handler);
+	if (!dt) {
+		scst_errf(err, errlen, "unknown handler '%s'", handler);
+		rc = -ENOENT;
+		goto out;
+	}
+	if (scst_find_device(name)) {
+		scst_errf(err, errlen, "device '%s' already exists", name);
+		rc = -EEXIST;
+		goto out;
+	}
+	for (size_t i = 0; i < nparams; i++) {
+		if (!param_allowed(dt, params[i].key)) {
+			scst_errf(err, errlen, "handler %s: unknown parameter '%s'", handler,
+				  params[i].key);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	dev = device_alloc(dt, name);
+	if (!dev) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = dt->attach(dev, params, nparams, err, errlen);
+	if (rc < 0) {
+		pthread_mutex_destroy(&dev->lock);
+		free(dev);
+		goto out;
+	}
+	list_add_tail(&dev->node, &scst_devices);
+	log_info("device %s added (handler %s, %llu blocks of %u bytes)", name, handler,
+		 (unsigned long long)dev->nblocks, dev->block_size);
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+int scst_del_device(const char *name, char *err, size_t errlen)
+{
+	struct scst_device *dev;
+	int rc = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	dev = scst_find_device(name);
+	if (!dev) {
+		scst_errf(err, errlen, "device '%s' not found", name);
+		rc = -ENOENT;
+	} else if (dev->export_count) {
+		scst_errf(err, errlen, "device '%s' is in use by %u LUN(s)", name,
+			  dev->export_count);
+		rc = -EBUSY;
+	} else {
+		list_del(&dev->node);
+		dev->handler->detach(dev);
+		pthread_mutex_destroy(&dev->lock);
+		free(dev);
+		log_info("device %s deleted", name);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+static struct scst_acg *acg_alloc(struct scst_tgt *tgt, const char *name, bool is_default)
+{
+	struct scst_acg *acg = calloc(1, sizeof(*acg));
+
+	if (!acg)
+		return NULL;
+	acg->tgt = tgt;
+	acg->is_default = is_default;
+	snprintf(acg->name, sizeof(acg->name), "%s", name);
+	list_init(&acg->acg_devs);
+	list_init(&acg->acns);
+	return acg;
+}
+
+struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name, void *tgt_priv,
+				 char *err, size_t errlen)
+{
+	struct scst_tgt *tgt = NULL;
+
+	if (!scst_name_valid(name)) {
+		scst_errf(err, errlen, "invalid target name '%s'", name);
+		return NULL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	if (scst_find_target(tt, name)) {
+		scst_errf(err, errlen, "target '%s' already exists", name);
+		goto out;
+	}
+	tgt = calloc(1, sizeof(*tgt));
+	if (!tgt) {
+		scst_errf(err, errlen, "out of memory");
+		goto out;
+	}
+	tgt->tgtt = tt;
+	snprintf(tgt->name, sizeof(tgt->name), "%s", name);
+	tgt->rel_tgt_id = next_rel_tgt_id++;
+	tgt->tgt_priv = tgt_priv;
+	list_init(&tgt->acg_list);
+	list_init(&tgt->sessions);
+	tgt->default_acg = acg_alloc(tgt, name, true);
+	if (!tgt->default_acg) {
+		free(tgt);
+		tgt = NULL;
+		scst_errf(err, errlen, "out of memory");
+		goto out;
+	}
+	list_add_tail(&tgt->node, &scst_targets);
+	log_info("target %s/%s added (rel_tgt_id %u)", tt->name, name, tgt->rel_tgt_id);
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return tgt;
+}
+
+static void acg_free(struct scst_acg *acg)
+{
+	struct scst_acg_dev *ad, *tad;
+	struct scst_acn *acn, *tacn;
+
+	list_for_each_entry_safe(ad, tad, &acg->acg_devs, node) {
+		ad->dev->export_count--;
+		list_del(&ad->node);
+		free(ad);
+	}
+	list_for_each_entry_safe(acn, tacn, &acg->acns, node) {
+		list_del(&acn->node);
+		free(acn);
+	}
+	free(acg);
+}
+
+int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
+{
+	struct scst_acg *acg, *tmp;
+
+	pthread_mutex_lock(&scst_mutex);
+	if (!list_empty(&tgt->sessions)) {
+		pthread_mutex_unlock(&scst_mutex);
+		scst_errf(err, errlen, "target '%s' has active sessions", tgt->name);
+		return -EBUSY;
+	}
+	list_del(&tgt->node);
+	list_for_each_entry_safe(acg, tmp, &tgt->acg_list, node) {
+		list_del(&acg->node);
+		acg_free(acg);
+	}
+	acg_free(tgt->default_acg);
+	pthread_mutex_unlock(&scst_mutex);
+	log_info("target %s/%s deleted", tgt->tgtt->name, tgt->name);
+	free(tgt);
+	return 0;
+}
+
+struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name)
+{
+	struct scst_acg *acg;
+
+	list_for_each_entry(acg, &tgt->acg_list, node)
+		if (strcmp(acg->name, name) == 0)
+			return acg;
+	return NULL;
+}
+
+struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen)
+{
+	struct scst_acg *acg = NULL;
+
+	if (!scst_name_valid(name)) {
+		scst_errf(err, errlen, "invalid group name '%s'", name);
+		return NULL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	if (scst_find_acg(tgt, name)) {
+		scst_errf(err, errlen, "group '%s' already exists", name);
+		goto out;
+	}
+	acg = acg_alloc(tgt, name, false);
+	if (acg)
+		list_add_tail(&acg->node, &tgt->acg_list);
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return acg;
+}
+
+static struct scst_acg_dev *acg_find_lun(struct scst_acg *acg, uint64_t lun)
+{
+	struct scst_acg_dev *ad;
+
+	list_for_each_entry(ad, &acg->acg_devs, node)
+		if (ad->lun == lun)
+			return ad;
+	return NULL;
+}
+
+int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
+		     char *err, size_t errlen)
+{
+	struct scst_device *dev;
+	struct scst_acg_dev *ad;
+	int rc = 0;
+
+	if (lun > SCST_MAX_LUN) {
+		scst_errf(err, errlen, "LUN %llu out of range (0..%u)", (unsigned long long)lun,
+			  SCST_MAX_LUN);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	dev = scst_find_device(dev_name);
+	if (!dev) {
+		scst_errf(err, errlen, "device '%s' not found", dev_name);
+		rc = -ENOENT;
+		goto out;
+	}
+	if (acg_find_lun(acg, lun)) {
+		scst_errf(err, errlen, "LUN %llu already exists in group '%s'",
+			  (unsigned long long)lun, acg->name);
+		rc = -EEXIST;
+		goto out;
+	}
+	ad = calloc(1, sizeof(*ad));
+	if (!ad) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ad->dev = dev;
+	ad->lun = lun;
+	ad->read_only = read_only;
+	dev->export_count++;
+	list_add_tail(&ad->node, &acg->acg_devs);
+	log_info("%s/%s: LUN %llu -> device %s%s", acg->tgt->name, acg->name,
+		 (unsigned long long)lun, dev_name, read_only ? " (read-only)" : "");
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen)
+{
+	struct scst_acn *acn;
+
+	if (!*pattern || strlen(pattern) >= SCST_NAME_MAX) {
+		scst_errf(err, errlen, "invalid initiator name '%s'", pattern);
+		return -EINVAL;
+	}
+	acn = calloc(1, sizeof(*acn));
+	if (!acn)
+		return -ENOMEM;
+	snprintf(acn->name, sizeof(acn->name), "%s", pattern);
+	pthread_mutex_lock(&scst_mutex);
+	list_add_tail(&acn->node, &acg->acns);
+	pthread_mutex_unlock(&scst_mutex);
+	return 0;
+}
+
+void scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled)
+{
+	pthread_mutex_lock(&scst_mutex);
+	tgt->enabled = enabled;
+	pthread_mutex_unlock(&scst_mutex);
+	if (tgt->tgtt->on_enable)
+		tgt->tgtt->on_enable(tgt);
+	log_info("target %s %s", tgt->name, enabled ? "enabled" : "disabled");
+}
+
+/* README.scst: a name matches a group when it matches one of its patterns
+ * (shell wildcards * and ?) and none of its negated ("!pattern") ones. */
+bool scst_acg_matches(const struct scst_acg *acg, const char *initiator)
+{
+	const struct scst_acn *acn;
+	bool matched = false;
+
+	list_for_each_entry(acn, &acg->acns, node) {
+		if (acn->name[0] == '!') {
+			if (fnmatch(acn->name + 1, initiator, FNM_CASEFOLD) == 0)
+				return false;
+		} else if (fnmatch(acn->name, initiator, FNM_CASEFOLD) == 0) {
+			matched = true;
+		}
+	}
+	return matched;
+}

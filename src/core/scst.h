@@ -1,0 +1,478 @@
+/* scst.h - the SCSI engine's objects and its two interfaces.
+ *
+ * The core knows SAM/SPC semantics and nothing of any transport or backing
+ * store.  Target drivers (iSCSI, scst_local) talk to it through
+ * struct scst_tgt_template and the scst_rx_* / scst_tgt_cmd_done calls;
+ * device handlers (vdisk_*) through struct scst_dev_type and
+ * scst_cmd_done().  Names follow the SCST specification.
+ *
+ * Threading: a session lives on one I/O loop and so do its commands; the
+ * command path takes no lock.  Configuration (devices, targets, groups,
+ * session lists) is guarded by scst_mutex; device-wide state (UA fan-out,
+ * reservations) by dev->lock. */
+#ifndef SCSTD_CORE_SCST_H
+#define SCSTD_CORE_SCST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/ioloop.h"
+#include "util/list.h"
+
+#define SCST_MAX_CDB_SIZE      64
+#define SCST_SENSE_BUFFERSIZE  96
+#define SCST_MAX_LUN           16383
+#define SCST_NAME_MAX          256
+
+/* SAM-5 status codes. */
+enum {
+	SAM_STAT_GOOD = 0x00,
+	SAM_STAT_CHECK_CONDITION = 0x02,
+	SAM_STAT_CONDITION_MET = 0x04,
+	SAM_STAT_BUSY = 0x08,
+	SAM_STAT_RESERVATION_CONFLICT = 0x18,
+	SAM_STAT_TASK_SET_FULL = 0x28,
+	SAM_STAT_ACA_ACTIVE = 0x30,
+	SAM_STAT_TASK_ABORTED = 0x40,
+};
+
+/* Sense keys. */
+enum {
+	SK_NO_SENSE = 0x0,
+	SK_RECOVERED_ERROR = 0x1,
+	SK_NOT_READY = 0x2,
+	SK_MEDIUM_ERROR = 0x3,
+	SK_HARDWARE_ERROR = 0x4,
+	SK_ILLEGAL_REQUEST = 0x5,
+	SK_UNIT_ATTENTION = 0x6,
+	SK_DATA_PROTECT = 0x7,
+	SK_BLANK_CHECK = 0x8,
+	SK_COPY_ABORTED = 0xa,
+	SK_ABORTED_COMMAND = 0xb,
+	SK_VOLUME_OVERFLOW = 0xd,
+	SK_MISCOMPARE = 0xe,
+};
+
+/* One vocabulary for every error the core and handlers report; the table in
+ * sense.c turns it into key/ASC/ASCQ. */
+enum scst_sense_id {
+	SCST_S_OK = 0,
+	SCST_S_INVALID_OPCODE,            /* 5/20/00 */
+	SCST_S_LBA_OUT_OF_RANGE,          /* 5/21/00 */
+	SCST_S_INVALID_FIELD_IN_CDB,      /* 5/24/00 */
+	SCST_S_LUN_NOT_SUPPORTED,         /* 5/25/00 */
+	SCST_S_INVALID_FIELD_IN_PARAM,    /* 5/26/00 */
+	SCST_S_PARAM_LIST_LENGTH_ERROR,   /* 5/1A/00 */
+	SCST_S_SAVING_PARAMS_UNSUP,       /* 5/39/00 */
+	SCST_S_INVALID_RELEASE_OF_PR,     /* 5/26/04 */
+	SCST_S_MEDIUM_REMOVAL_PREVENTED,  /* 5/53/02 */
+	SCST_S_INVALID_MESSAGE,           /* B/49/00 */
+	SCST_S_WRITE_PROTECTED,           /* 7/27/00 */
+	SCST_S_MEDIUM_NOT_PRESENT,        /* 2/3A/00 */
+	SCST_S_NOT_READY_MANUAL_INTERVENTION, /* 2/04/03 */
+	SCST_S_READ_ERROR,                /* 3/11/00 */
+	SCST_S_WRITE_ERROR,               /* 3/0C/00 */
+	SCST_S_INTERNAL_FAILURE,          /* 4/44/00 */
+	SCST_S_MISCOMPARE,                /* E/1D/00 */
+	SCST_S_INSUFFICIENT_RESOURCES,    /* B/55/03 */
+	SCST_S_DATA_PHASE_ERROR,          /* B/4B/00 */
+	SCST_S_COMMANDS_ABORTED,          /* B/00/00 */
+	SCST_S_UA_POWER_ON,               /* 6/29/00 */
+	SCST_S_UA_RESET,                  /* 6/29/02 SCSI bus reset */
+	SCST_S_UA_NEXUS_LOSS,             /* 6/29/07 */
+	SCST_S_UA_MODE_PARAMS_CHANGED,    /* 6/2A/01 */
+	SCST_S_UA_RESERVATIONS_PREEMPTED, /* 6/2A/03 */
+	SCST_S_UA_RESERVATIONS_RELEASED,  /* 6/2A/04 */
+	SCST_S_UA_REGISTRATIONS_PREEMPTED,/* 6/2A/05 */
+	SCST_S_UA_CAPACITY_CHANGED,       /* 6/2A/09 */
+	SCST_S_UA_COMMANDS_CLEARED,       /* 6/2F/00 */
+	SCST_S_UA_INQUIRY_DATA_CHANGED,   /* 6/3F/03 */
+	SCST_S_UA_REPORTED_LUNS_CHANGED,  /* 6/3F/0E */
+	SCST_S_UA_MEDIUM_CHANGED,         /* 6/28/00 not ready to ready */
+	SCST_S__COUNT
+};
+
+enum scst_data_dir {
+	SCST_DATA_NONE = 0,
+	SCST_DATA_WRITE = 1,   /* initiator -> target */
+	SCST_DATA_READ = 2,    /* target -> initiator */
+	SCST_DATA_BIDI = 3,
+};
+
+enum scst_queue_type {
+	SCST_CMD_QUEUE_UNTAGGED = 0,
+	SCST_CMD_QUEUE_SIMPLE,
+	SCST_CMD_QUEUE_ORDERED,
+	SCST_CMD_QUEUE_HEAD_OF_QUEUE,
+	SCST_CMD_QUEUE_ACA,
+};
+
+/* Task management functions (SAM-5 names). */
+enum scst_tm_fn {
+	SCST_ABORT_TASK = 1,
+	SCST_ABORT_TASK_SET,
+	SCST_CLEAR_ACA,
+	SCST_CLEAR_TASK_SET,
+	SCST_LUN_RESET,
+	SCST_TARGET_RESET,
+	SCST_NEXUS_LOSS_SESS,
+	SCST_QUERY_TASK,
+	SCST_QUERY_TASK_SET,
+	SCST_QUERY_ASYNC_EVENT,
+};
+
+/* Task management responses (SAM-5). */
+enum scst_tm_status {
+	SCST_MGMT_STATUS_SUCCESS = 0,           /* function complete */
+	SCST_MGMT_STATUS_TASK_NOT_EXIST,
+	SCST_MGMT_STATUS_LUN_NOT_EXIST,
+	SCST_MGMT_STATUS_FN_NOT_SUPPORTED,
+	SCST_MGMT_STATUS_REJECTED,
+	SCST_MGMT_STATUS_FAILED,
+	SCST_MGMT_STATUS_SUCCEEDED,            /* function succeeded (QUERY TASK) */
+};
+
+struct scst_cmd;
+struct scst_mgmt_cmd;
+struct scst_session;
+struct scst_device;
+struct scst_tgt;
+struct scst_opcode_desc;
+
+/* A name=value pair from add_device / config files. */
+struct scst_kv {
+	const char *key;
+	const char *value;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Target driver interface                                                 */
+
+struct scst_tgt_template {
+	const char *name;
+	struct list_head node;
+
+	/* The command carries WRITE data: fetch cmd->write_len bytes into
+	 * cmd->buf (immediate, unsolicited, solicited), then call
+	 * scst_rx_data().  Called on the session's loop. */
+	void (*rdy_to_xfer)(struct scst_cmd *cmd);
+
+	/* Send cmd->resp_data_len bytes of cmd->buf (READ direction) and the
+	 * status/sense; afterwards call scst_tgt_cmd_done().  Also called for
+	 * aborted commands (cmd->aborted): then only the resources are freed,
+	 * or TASK ABORTED is sent when cmd->tas_response is set. */
+	void (*xmit_response)(struct scst_cmd *cmd);
+
+	/* A task management function finished; mcmd->status holds the result.
+	 * The transport answers and then calls scst_mgmt_cmd_free(). */
+	void (*task_mgmt_fn_done)(struct scst_mgmt_cmd *mcmd);
+
+	/* Management hooks (config file, mgmt tree).  NULL when the driver
+	 * does not support the operation.  Each returns 0 or -errno with a
+	 * one-line reason in err. */
+	int (*add_target)(const char *name, const struct scst_kv *params, size_t nparams,
+			  char *err, size_t errlen);
+	int (*del_target)(struct scst_tgt *tgt, char *err, size_t errlen);
+	/* Driver-specific target attribute (e.g. iSCSI negotiable keys). */
+	int (*set_target_attr)(struct scst_tgt *tgt, const char *key, const char *value,
+			       char *err, size_t errlen);
+	/* Driver-wide attribute (e.g. iSCSI "enabled", IncomingUser). */
+	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
+	/* The target was enabled or disabled (tgt->enabled already updated). */
+	void (*on_enable)(struct scst_tgt *tgt);
+};
+
+/* ---------------------------------------------------------------------- */
+/* Device handler interface                                                */
+
+struct scst_dev_type {
+	const char *name;
+	struct list_head node;
+	int type;                                /* SCSI peripheral type */
+	/* Parameters add_device accepts (NULL-terminated).  Anything else is
+	 * refused before attach is called. */
+	const char *const *add_device_params;
+
+	/* Opens the backing store and fills dev (size, block size, ids).
+	 * Returns 0 or -errno with a one-line reason in err. */
+	int (*attach)(struct scst_device *dev, const struct scst_kv *params,
+		      size_t nparams, char *err, size_t errlen);
+	void (*detach)(struct scst_device *dev);
+
+	/* Executes a parsed and checked command.  The handler completes it
+	 * with scst_cmd_done(), now or later, on the same loop. */
+	void (*exec)(struct scst_cmd *cmd);
+};
+
+/* ---------------------------------------------------------------------- */
+/* Objects                                                                 */
+
+struct scst_device {
+	struct list_head node;                  /* scst_devices */
+	char name[SCST_NAME_MAX];
+	struct scst_dev_type *handler;
+	void *dh_priv;                          /* handler's own state */
+
+	int type;                               /* SCSI peripheral type */
+	uint32_t block_size;
+	unsigned block_shift;
+	uint64_t nblocks;                       /* capacity in blocks */
+	bool read_only;
+	bool removable;
+	bool write_through;
+	bool nv_cache;
+	bool d_sense;                           /* descriptor sense format */
+	bool thin_provisioned;
+	bool medium_present;
+
+	char t10_vend_id[9];
+	char prod_id[17];
+	char prod_rev[5];
+	char t10_dev_id[65];
+	char usn[65];
+	uint64_t naa_id;                        /* derived from the name */
+
+	pthread_mutex_t lock;                   /* tgt_devs, UA fan-out */
+	struct list_head tgt_devs;
+	unsigned export_count;                  /* acg_devs referring to it */
+};
+
+/* Initiator name pattern entry of an ini_group. */
+struct scst_acn {
+	struct list_head node;
+	char name[SCST_NAME_MAX];
+};
+
+/* One LUN of a LUN set. */
+struct scst_acg_dev {
+	struct list_head node;
+	struct scst_device *dev;
+	uint64_t lun;
+	bool read_only;
+};
+
+enum scst_addr_method {
+	SCST_LUN_ADDR_METHOD_PERIPHERAL = 0,
+	SCST_LUN_ADDR_METHOD_FLAT = 1,
+};
+
+/* Access control group: a target's default LUN set or an ini_group. */
+struct scst_acg {
+	struct list_head node;                  /* tgt->acg_list */
+	struct scst_tgt *tgt;
+	char name[SCST_NAME_MAX];
+	bool is_default;
+	enum scst_addr_method addr_method;
+	struct list_head acg_devs;
+	struct list_head acns;
+};
+
+struct scst_tgt {
+	struct list_head node;                  /* scst_targets */
+	struct scst_tgt_template *tgtt;
+	char name[SCST_NAME_MAX];
+	bool enabled;
+	uint16_t rel_tgt_id;
+	struct scst_acg *default_acg;
+	struct list_head acg_list;              /* ini_groups */
+	struct list_head sessions;
+	void *tgt_priv;                         /* the driver's target */
+};
+
+/* Unit attention waiting on one I_T_L nexus. */
+struct scst_ua {
+	struct list_head node;
+	enum scst_sense_id id;
+};
+
+/* I_T_L nexus. */
+struct scst_tgt_dev {
+	struct list_head dev_node;              /* dev->tgt_devs, dev->lock */
+	struct scst_session *sess;
+	struct scst_device *dev;
+	uint64_t lun;
+	bool read_only;
+	struct list_head uas;                   /* dev->lock */
+	volatile bool ua_pending;               /* racy hint; rechecked locked */
+	unsigned active_cmds;                   /* owner loop only */
+};
+
+/* I_T nexus. */
+struct scst_session {
+	struct list_head node;                  /* tgt->sessions */
+	struct scst_tgt *tgt;
+	struct scst_acg *acg;                   /* fixed at login */
+	struct ioloop *loop;
+	char initiator_name[SCST_NAME_MAX];
+	void *tgt_priv;
+
+	/* LUN number -> nexus; rebuilt when the LUN set changes. */
+	struct scst_tgt_dev **luns;
+	unsigned nluns;
+
+	struct list_head cmds;                  /* active commands */
+	unsigned active_cmds;
+	uint64_t commands_total;
+	uint64_t read_bytes, write_bytes, read_cmds, write_cmds;
+};
+
+enum scst_cmd_state {
+	SCST_CMD_STATE_INIT = 0,
+	SCST_CMD_STATE_DATA_WAIT,     /* transport fetching WRITE data */
+	SCST_CMD_STATE_EXEC,          /* in the handler */
+	SCST_CMD_STATE_XMIT,          /* with the transport for sending */
+};
+
+struct scst_cmd {
+	struct list_head sess_node;             /* sess->cmds */
+	struct scst_session *sess;
+	struct scst_tgt_dev *tgt_dev;           /* NULL for an unknown LUN */
+	struct scst_device *dev;
+	uint64_t lun;                           /* decoded LUN number */
+	uint64_t tag;
+	enum scst_queue_type queue_type;
+	enum scst_cmd_state state;
+
+	uint8_t cdb[SCST_MAX_CDB_SIZE];
+	unsigned cdb_len;
+
+	/* Filled by parse from the opcode table and the CDB. */
+	const struct scst_opcode_desc *op;
+	enum scst_data_dir data_dir;
+	uint32_t bufflen;                       /* bytes the CDB transfers */
+	uint64_t lba;
+	uint32_t nblocks;                       /* blocks the CDB addresses */
+
+	/* What the initiator announced (iSCSI EDTL and R/W bits). */
+	bool expected_set;
+	enum scst_data_dir expected_dir;
+	uint32_t expected_len;
+
+	/* Data buffer (from the per-loop pool). */
+	uint8_t *buf;
+	uint32_t buf_size;
+	uint32_t write_len;                     /* WRITE bytes to fetch */
+	uint32_t resp_data_len;                 /* READ bytes valid in buf */
+
+	/* Result. */
+	uint8_t status;
+	uint8_t sense_len;
+	uint8_t sense[SCST_SENSE_BUFFERSIZE];
+	bool aborted;
+	bool tas_response;                      /* send TASK ABORTED */
+
+	struct scst_mgmt_cmd *mcmd;             /* TMF waiting for this cmd */
+	void *tgt_priv;                         /* transport's command */
+	struct io_op io;                        /* handler's async I/O */
+	uint64_t dh_u64[4];                     /* handler scratch */
+};
+
+struct scst_mgmt_cmd {
+	struct scst_session *sess;
+	enum scst_tm_fn fn;
+	uint64_t lun;                           /* decoded */
+	uint64_t tag;                           /* ABORT TASK: task tag */
+	enum scst_tm_status status;
+	unsigned pending;                       /* aborted cmds not yet freed */
+	void *tgt_priv;
+	struct list_head node;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Global registry (scst_mutex)                                            */
+
+extern pthread_mutex_t scst_mutex;
+extern struct list_head scst_devices;
+extern struct list_head scst_targets;
+extern struct list_head scst_dev_types;
+extern struct list_head scst_tgt_templates;
+
+int scst_register_dev_type(struct scst_dev_type *dt);
+int scst_register_target_template(struct scst_tgt_template *tt);
+struct scst_dev_type *scst_find_dev_type(const char *name);
+struct scst_tgt_template *scst_find_target_template(const char *name);
+struct scst_device *scst_find_device(const char *name);
+struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name);
+
+/* Configuration entry points (take scst_mutex).  Return 0 or -errno and
+ * put a one-line reason in err. */
+int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen);
+int scst_del_device(const char *name, char *err, size_t errlen);
+struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name, void *tgt_priv,
+				 char *err, size_t errlen);
+int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen);
+struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
+struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
+int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
+		     char *err, size_t errlen);
+int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
+void scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled);
+
+/* ---------------------------------------------------------------------- */
+/* Sessions and commands (called by target drivers on the session's loop)  */
+
+struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
+					   void *tgt_priv, struct ioloop *loop);
+/* All commands must have been released (scst_tgt_cmd_done) first. */
+void scst_unregister_session(struct scst_session *sess);
+/* Marks every command of the session aborted (connection loss). */
+void scst_session_abort_all(struct scst_session *sess);
+
+/* Decodes an 8-byte SAM LUN (peripheral or flat); UINT64_MAX if invalid. */
+uint64_t scst_unpack_lun(const uint8_t lun[8]);
+void scst_pack_lun(uint64_t lun, enum scst_addr_method method, uint8_t out[8]);
+
+/* Creates a command from a CDB; returns NULL only when out of memory. */
+struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const uint8_t lun[8], const uint8_t *cdb,
+			     unsigned cdb_len);
+void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_t len);
+/* Parses and checks; then either calls tgtt->rdy_to_xfer (WRITE data
+ * needed), runs the command, or calls tgtt->xmit_response (error). */
+void scst_cmd_init_done(struct scst_cmd *cmd);
+/* WRITE data fetched (ok) or its transfer failed (!ok). */
+void scst_rx_data(struct scst_cmd *cmd, bool ok);
+/* The transport is done with the command: frees it. */
+void scst_tgt_cmd_done(struct scst_cmd *cmd);
+
+/* Runs a task management function.  tgtt->task_mgmt_fn_done() is called
+ * when it has finished, possibly before this returns.  Returns 0, or
+ * -ENOMEM when nothing was started. */
+int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t lun[8],
+		    uint64_t tag, void *tgt_priv);
+void scst_mgmt_cmd_free(struct scst_mgmt_cmd *mcmd);
+
+/* ---------------------------------------------------------------------- */
+/* Helpers for handlers and the core                                        */
+
+/* The handler finished the command (status/sense/resp_data_len set). */
+void scst_cmd_done(struct scst_cmd *cmd);
+
+void scst_set_cmd_error(struct scst_cmd *cmd, enum scst_sense_id id);
+void scst_set_cmd_sense(struct scst_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
+/* INVALID FIELD IN CDB/PARAMETER LIST with the sense-key specific field
+ * pointer (byte, bit; bit < 0 means no bit pointer). */
+void scst_set_invalid_field(struct scst_cmd *cmd, bool in_cdb, unsigned byte, int bit);
+/* For MISCOMPARE and friends: sets the INFORMATION field. */
+void scst_set_sense_info(struct scst_cmd *cmd, uint64_t info);
+/* Builds sense bytes; returns the length.  Exposed for unit tests. */
+unsigned scst_build_sense(uint8_t *buf, unsigned size, bool descriptor, uint8_t key, uint8_t asc,
+			  uint8_t ascq);
+void scst_sense_id_to_triple(enum scst_sense_id id, uint8_t *key, uint8_t *asc, uint8_t *ascq);
+
+/* Copies len bytes of response data into the command buffer, truncated to
+ * the allocation length / buffer; sets resp_data_len. */
+void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len);
+
+/* Queues a unit attention on every nexus of dev (except `except`). */
+void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
+		       const struct scst_tgt_dev *except);
+void scst_tgt_dev_queue_ua(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
+
+/* Per-loop buffer pool (SGV cache). */
+void *scst_buf_alloc(uint32_t size, uint32_t *actual);
+void scst_buf_free(void *buf, uint32_t size);
+
+#endif

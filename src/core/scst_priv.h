@@ -1,0 +1,25 @@
+/* scst_priv.h - declarations shared between the core's own files only. */
+#ifndef SCSTD_CORE_SCST_PRIV_H
+#define SCSTD_CORE_SCST_PRIV_H
+
+#include "scst.h"
+
+void scst_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool scst_name_valid(const char *name);
+bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
+
+/* Commands the core executes itself (REPORT LUNS, REQUEST SENSE, INQUIRY
+ * for a LUN that does not exist). */
+void scst_core_exec(struct scst_cmd *cmd);
+
+/* Takes the oldest pending UA of the nexus into cmd's sense; false if none. */
+bool scst_tgt_dev_pop_ua(struct scst_tgt_dev *tgt_dev, struct scst_cmd *cmd);
+void scst_tgt_dev_clear_uas(struct scst_tgt_dev *tgt_dev);
+
+/* Task management bookkeeping when an aborted command is released. */
+void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd);
+
+/* Command abort with TMF accounting (tm.c). */
+void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
+
+#endif

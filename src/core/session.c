@@ -1,0 +1,133 @@
+/* session.c - I_T nexuses: registering a session picks its access control
+ * group (fixed for the session's life, as README.scst says) and builds the
+ * LUN -> I_T_L nexus table that the command path indexes directly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scst.h"
+#include "scst_priv.h"
+#include "util/log.h"
+
+static struct scst_acg *select_acg(struct scst_tgt *tgt, const char *initiator)
+{
+	struct scst_acg *acg;
+
+	list_for_each_entry(acg, &tgt->acg_list, node)
+		if (scst_acg_matches(acg, initiator))
+			return acg;
+	return tgt->default_acg;
+}
+
+static struct scst_tgt_dev *tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad)
+{
+	struct scst_tgt_dev *td = calloc(1, sizeof(*td));
+
+	if (!td)
+		return NULL;
+	td->sess = sess;
+	td->dev = ad->dev;
+	td->lun = ad->lun;
+	td->read_only = ad->read_only;
+	list_init(&td->uas);
+	pthread_mutex_lock(&ad->dev->lock);
+	list_add_tail(&td->dev_node, &ad->dev->tgt_devs);
+	pthread_mutex_unlock(&ad->dev->lock);
+	return td;
+}
+
+static void tgt_dev_destroy(struct scst_tgt_dev *td)
+{
+	scst_tgt_dev_clear_uas(td);
+	pthread_mutex_lock(&td->dev->lock);
+	list_del(&td->dev_node);
+	pthread_mutex_unlock(&td->dev->lock);
+	free(td);
+}
+
+/* Caller holds scst_mutex. */
+static int build_lun_table(struct scst_session *sess)
+{
+	struct scst_acg_dev *ad;
+	unsigned n = 0;
+
+	list_for_each_entry(ad, &sess->acg->acg_devs, node)
+		if (ad->lun + 1 > n)
+			n = (unsigned)ad->lun + 1;
+	sess->nluns = n;
+	if (!n)
+		return 0;
+	sess->luns = calloc(n, sizeof(*sess->luns));
+	if (!sess->luns)
+		return -1;
+	list_for_each_entry(ad, &sess->acg->acg_devs, node) {
+		sess->luns[ad->lun] = tgt_dev_create(sess, ad);
+		if (!sess->luns[ad->lun])
+			return -1;
+	}
+	return 0;
+}
+
+static void free_lun_table(struct scst_session *sess)
+{
+	for (unsigned i = 0; i < sess->nluns; i++)
+		if (sess->luns[i])
+			tgt_dev_destroy(sess->luns[i]);
+	free(sess->luns);
+	sess->luns = NULL;
+	sess->nluns = 0;
+}
+
+struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
+					   void *tgt_priv, struct ioloop *loop)
+{
+	struct scst_session *sess = calloc(1, sizeof(*sess));
+
+	if (!sess)
+		return NULL;
+	sess->tgt = tgt;
+	sess->loop = loop;
+	sess->tgt_priv = tgt_priv;
+	snprintf(sess->initiator_name, sizeof(sess->initiator_name), "%s", initiator_name);
+	list_init(&sess->cmds);
+
+	pthread_mutex_lock(&scst_mutex);
+	sess->acg = select_acg(tgt, initiator_name);
+	if (build_lun_table(sess) < 0) {
+		free_lun_table(sess);
+		pthread_mutex_unlock(&scst_mutex);
+		free(sess);
+		log_err("out of memory registering session of %s", initiator_name);
+		return NULL;
+	}
+	list_add_tail(&sess->node, &tgt->sessions);
+	pthread_mutex_unlock(&scst_mutex);
+
+	if (sess->nluns == 0 || !sess->luns[0])
+		log_warn("session %s -> %s: tgt_dev for LUN 0 not found, command to unexisting LU?",
+			 initiator_name, tgt->name);
+	log_info("session %s -> %s registered (group %s, %u LUN slots)", initiator_name,
+		 tgt->name, sess->acg->is_default ? "default" : sess->acg->name, sess->nluns);
+	return sess;
+}
+
+void scst_unregister_session(struct scst_session *sess)
+{
+	if (sess->active_cmds)
+		log_err("session %s unregistered with %u active commands", sess->initiator_name,
+			sess->active_cmds);
+	pthread_mutex_lock(&scst_mutex);
+	list_del(&sess->node);
+	free_lun_table(sess);
+	pthread_mutex_unlock(&scst_mutex);
+	log_info("session %s -> %s unregistered", sess->initiator_name, sess->tgt->name);
+	free(sess);
+}
+
+void scst_session_abort_all(struct scst_session *sess)
+{
+	struct scst_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, &sess->cmds, sess_node)
+		scst_abort_cmd(cmd, NULL);
+}

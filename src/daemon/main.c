@@ -1,0 +1,212 @@
+/* main.c - scstd: options, start-up order, signals and graceful shutdown.
+ *
+ * Start-up: handlers and drivers register, I/O threads start, the
+ * configuration (a file, or the embedded default) is applied, then the
+ * portals open.  SIGTERM/SIGINT: stop accepting, let in-flight commands
+ * finish, close sessions, stop the threads, release devices. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "core/scst.h"
+#include "daemon/options.h"
+#include "handlers/vdisk.h"
+#include "mgmt/config.h"
+#include "targets/iscsi/iscsi.h"
+#include "util/ioloop.h"
+#include "util/log.h"
+
+#define DEFAULT_LUN1_SIZE (1ull << 30)
+
+static const char default_config_fmt[] =
+	"HANDLER vdisk_nullio {\n"
+	"    DEVICE null0 {\n"
+	"        size_mb 1024\n"
+	"    }\n"
+	"}\n"
+	"HANDLER vdisk_fileio {\n"
+	"    DEVICE disk1 {\n"
+	"        filename \"%s\"\n"
+	"    }\n"
+	"}\n"
+	"TARGET_DRIVER iscsi {\n"
+	"    enabled 1\n"
+	"    TARGET iqn.2026-11.org.scstd:default {\n"
+	"        LUN 0 null0\n"
+	"        LUN 1 disk1\n"
+	"        enabled 1\n"
+	"    }\n"
+	"}\n";
+
+/* The default LUN 1 lives in a sparse 1 GiB file under the var directory. */
+static int prepare_default_backing_file(const char *var_dir, char *path, size_t pathlen)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (mkdir(var_dir, 0755) < 0 && errno != EEXIST) {
+		log_err("cannot create %s: %s", var_dir, strerror(errno));
+		return -1;
+	}
+	if (!realpath(var_dir, dir)) {
+		log_err("cannot resolve %s: %s", var_dir, strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(path, pathlen, "%s/lun1.img", dir) >= pathlen) {
+		log_err("var directory path too long");
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < DEFAULT_LUN1_SIZE &&
+	    ftruncate(fd, (off_t)DEFAULT_LUN1_SIZE) < 0) {
+		log_err("cannot size %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static struct cfg_node *load_config(const struct scstd_options *o)
+{
+	char err[512];
+	struct cfg_node *root;
+
+	if (o->config_file) {
+		root = cfg_parse_file(o->config_file, err, sizeof(err));
+		if (!root)
+			log_err("config %s: %s", o->config_file, err);
+		return root;
+	}
+	char path[PATH_MAX], text[sizeof(default_config_fmt) + PATH_MAX];
+
+	if (prepare_default_backing_file(o->var_dir, path, sizeof(path)) < 0)
+		return NULL;
+	snprintf(text, sizeof(text), default_config_fmt, path);
+	root = cfg_parse(text, strlen(text), err, sizeof(err));
+	if (!root)
+		log_err("embedded default config: %s", err);
+	return root;
+}
+
+static int apply_config(struct cfg_node *root, const char *what)
+{
+	char err[512];
+	int rc = cfg_apply(root, err, sizeof(err));
+
+	if (rc < 0)
+		log_err("config %s: %s", what, err);
+	return rc;
+}
+
+static int open_portals(const struct scstd_options *o)
+{
+	for (size_t i = 0; i < o->nlisten; i++) {
+		int rc = iscsi_add_portal(o->listen[i]);
+
+		if (rc < 0) {
+			log_err("cannot listen on %s: %s", o->listen[i], strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	/* Blocked before any thread starts, so only sigwait() sees them. */
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void remove_devices(void)
+{
+	struct scst_device *dev, *tmp;
+	char err[256];
+
+	list_for_each_entry_safe(dev, tmp, &scst_devices, node) {
+		if (dev->export_count)
+			continue;
+		scst_del_device(dev->name, err, sizeof(err));
+	}
+}
+
+static void remove_targets(void)
+{
+	struct scst_tgt *tgt, *tmp;
+	char err[256];
+
+	list_for_each_entry_safe(tgt, tmp, &scst_targets, node)
+		if (scst_del_target(tgt, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+}
+
+int main(int argc, char **argv)
+{
+	struct scstd_options opts;
+	struct cfg_node *cfg;
+	sigset_t sigs;
+	int sig = 0, rc;
+
+	rc = scstd_parse_options(argc, argv, &opts);
+	if (rc != 0)
+		return rc < 0 ? 2 : 0;
+	log_threshold = opts.log_level;
+	if (!opts.foreground && daemon(1, 1) < 0) {
+		log_err("cannot daemonize: %s", strerror(errno));
+		return 1;
+	}
+	block_signals(&sigs);
+
+	if (vdisk_register_handlers() < 0 || iscsi_init() < 0) {
+		log_err("cannot register handlers and target drivers");
+		return 1;
+	}
+	cfg = load_config(&opts);
+	if (!cfg)
+		return 1;
+	if (ioloops_start(opts.threads) < 0)
+		return 1;
+	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
+	cfg_free(cfg);
+	if (rc < 0 || open_portals(&opts) < 0) {
+		ioloops_stop();
+		remove_targets();
+		remove_devices();
+		scstd_free_options(&opts);
+		return 1;
+	}
+	log_info("scstd ready");
+
+	while (sig != SIGINT && sig != SIGTERM) {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+		if (sig == SIGHUP)
+			log_info("SIGHUP ignored (configuration changes go through the mgmt tree)");
+	}
+	log_info("signal %d: shutting down", sig);
+	iscsi_stop_accepting();
+	iscsi_shutdown();
+	ioloops_stop();
+	remove_targets();
+	remove_devices();
+	scstd_free_options(&opts);
+	log_info("scstd stopped");
+	return 0;
+}

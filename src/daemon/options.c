@@ -1,0 +1,110 @@
+/* options.c - parsing and validating scstd's command line. */
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define SCSTD_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: scstd [options]\n"
+		"  -l, --listen ADDR:PORT   iSCSI portal (repeatable; IPv6 as [::1]:3260)\n"
+		"                           default 127.0.0.1:3260\n"
+		"  -c, --config FILE        scst.conf to apply at start (default: embedded\n"
+		"                           config: target iqn.2026-11.org.scstd:default,\n"
+		"                           LUN 0 vdisk_nullio 1 GiB, LUN 1 vdisk_fileio\n"
+		"                           on VAR/lun1.img)\n"
+		"      --var-dir DIR        directory of the default config's files (./var)\n"
+		"  -f, --foreground         do not detach\n"
+		"  -L, --log-level LEVEL    error, warn, info, debug, trace (default info)\n"
+		"  -t, --threads N          I/O threads (default: one per CPU)\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            print the version\n");
+}
+
+int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "var-dir", required_argument, NULL, 'v' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->var_dir = "var";
+	o->log_level = LOG_INFO;
+	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
+		char *end;
+		long v;
+
+		switch (c) {
+		case 'l':
+			if (o->nlisten == SCSTD_MAX_LISTEN) {
+				fprintf(stderr, "scstd: at most %d --listen options\n",
+					SCSTD_MAX_LISTEN);
+				return -1;
+			}
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'c':
+			o->config_file = optarg;
+			break;
+		case 'v':
+			o->var_dir = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'L':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				fprintf(stderr, "scstd: unknown log level '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 256) {
+				fprintf(stderr, "scstd: --threads takes 1..256\n");
+				return -1;
+			}
+			o->threads = (unsigned)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("scstd %s\n", SCSTD_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "scstd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (o->nlisten == 0)
+		o->listen[o->nlisten++] = "127.0.0.1:3260";
+	return 0;
+}
+
+void scstd_free_options(struct scstd_options *o)
+{
+	o->nlisten = 0;
+}

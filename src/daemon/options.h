@@ -1,0 +1,25 @@
+/* options.h - scstd's command line. */
+#ifndef SCSTD_DAEMON_OPTIONS_H
+#define SCSTD_DAEMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SCSTD_MAX_LISTEN 32
+
+struct scstd_options {
+	const char *listen[SCSTD_MAX_LISTEN];
+	size_t nlisten;
+	const char *config_file;
+	const char *var_dir;
+	bool foreground;
+	int log_level;
+	unsigned threads;               /* 0: one per CPU */
+};
+
+/* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage
+ * error (already reported on stderr). */
+int scstd_parse_options(int argc, char **argv, struct scstd_options *o);
+void scstd_free_options(struct scstd_options *o);
+
+#endif

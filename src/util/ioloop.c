@@ -1,0 +1,428 @@
+/* ioloop.c - the I/O threads and their io_uring event loops (see ioloop.h).
+ *
+ * Each loop owns one ring.  Cross-thread work arrives through a mutex-guarded
+ * message list plus an eventfd whose read is always pending on the ring, so a
+ * loop sleeps in exactly one place: io_uring_submit_and_wait(). */
+#include "ioloop.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "log.h"
+
+#define RING_ENTRIES   1024
+#define CQE_BATCH      64
+#define TICK_MS        100
+
+struct loop_msg {
+	struct list_head node;
+	void (*fn)(void *);
+	void *arg;
+	/* Set for ioloop_run_on_sync: the caller waits on done. */
+	pthread_mutex_t *done_lock;
+	pthread_cond_t *done_cond;
+	bool *done;
+};
+
+struct ioloop {
+	struct io_uring ring;
+	pthread_t thread;
+	unsigned idx;
+	volatile bool stop;
+
+	int efd;
+	uint64_t efd_value;
+	struct io_op efd_op;
+
+	pthread_mutex_t msg_lock;
+	struct list_head msgs;
+
+	struct list_head deferred;
+	struct list_head timers;
+	struct io_op tick_op;
+	struct __kernel_timespec tick_ts;
+};
+
+static struct ioloop *loops;
+static unsigned nloops;
+static unsigned next_pick;
+static __thread struct ioloop *current_loop;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned ioloop_count(void)
+{
+	return nloops;
+}
+
+struct ioloop *ioloop_get(unsigned idx)
+{
+	return idx < nloops ? &loops[idx] : NULL;
+}
+
+unsigned ioloop_index(const struct ioloop *l)
+{
+	return l->idx;
+}
+
+struct ioloop *ioloop_current(void)
+{
+	return current_loop;
+}
+
+struct ioloop *ioloop_pick(void)
+{
+	unsigned i = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
+
+	return &loops[i % nloops];
+}
+
+struct io_uring_sqe *ioloop_sqe(struct ioloop *l)
+{
+	struct io_uring_sqe *sqe;
+
+	while (!(sqe = io_uring_get_sqe(&l->ring))) {
+		int rc = io_uring_submit(&l->ring);
+
+		if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR) {
+			log_err("io_uring_submit: %s", strerror(-rc));
+			abort();
+		}
+	}
+	return sqe;
+}
+
+void ioloop_defer(struct ioloop *l, struct io_defer *d)
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	list_add_tail(&d->node, &l->deferred);
+}
+
+void ioloop_timer_init(struct io_timer *t, void (*fn)(struct io_timer *t))
+{
+	list_init(&t->node);
+	t->fn = fn;
+	t->armed = false;
+	t->deadline_ms = 0;
+}
+
+void ioloop_timer_arm(struct ioloop *l, struct io_timer *t, unsigned ms)
+{
+	if (t->armed)
+		list_del(&t->node);
+	t->deadline_ms = now_ms() + ms;
+	t->armed = true;
+	list_add_tail(&t->node, &l->timers);
+}
+
+void ioloop_timer_cancel(struct ioloop *l, struct io_timer *t)
+{
+	(void)l;
+	if (t->armed) {
+		list_del(&t->node);
+		t->armed = false;
+	}
+}
+
+static void arm_eventfd_read(struct ioloop *l)
+{
+	struct io_uring_sqe *sqe = ioloop_sqe(l);
+
+	io_uring_prep_read(sqe, l->efd, &l->efd_value, sizeof(l->efd_value), 0);
+	ioloop_sqe_set_op(sqe, &l->efd_op);
+}
+
+static void arm_tick(struct ioloop *l)
+{
+	struct io_uring_sqe *sqe = ioloop_sqe(l);
+
+	l->tick_ts.tv_sec = 0;
+	l->tick_ts.tv_nsec = TICK_MS * 1000000L;
+	io_uring_prep_timeout(sqe, &l->tick_ts, 0, 0);
+	ioloop_sqe_set_op(sqe, &l->tick_op);
+}
+
+static void run_messages(struct ioloop *l)
+{
+	struct list_head batch;
+	struct loop_msg *m, *tmp;
+
+	list_init(&batch);
+	pthread_mutex_lock(&l->msg_lock);
+	if (!list_empty(&l->msgs)) {
+		/* Splice the whole list so callbacks may post new messages. */
+		batch.next = l->msgs.next;
+		batch.prev = l->msgs.prev;
+		batch.next->prev = &batch;
+		batch.prev->next = &batch;
+		list_init(&l->msgs);
+	}
+	pthread_mutex_unlock(&l->msg_lock);
+
+	list_for_each_entry_safe(m, tmp, &batch, node) {
+		list_del(&m->node);
+		m->fn(m->arg);
+		if (m->done) {
+			pthread_mutex_lock(m->done_lock);
+			*m->done = true;
+			pthread_cond_signal(m->done_cond);
+			pthread_mutex_unlock(m->done_lock);
+		}
+		free(m);
+	}
+}
+
+static void on_eventfd(struct io_op *op, int res)
+{
+	struct ioloop *l = container_of(op, struct ioloop, efd_op);
+
+	(void)res;
+	run_messages(l);
+	if (!l->stop)
+		arm_eventfd_read(l);
+}
+
+static void fire_due_timers(struct ioloop *l)
+{
+	uint64_t now = now_ms();
+	struct io_timer *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, &l->timers, node) {
+		if (t->deadline_ms > now)
+			continue;
+		list_del(&t->node);
+		t->armed = false;
+		t->fn(t);
+	}
+}
+
+static void on_tick(struct io_op *op, int res)
+{
+	struct ioloop *l = container_of(op, struct ioloop, tick_op);
+
+	(void)res;
+	fire_due_timers(l);
+	if (!l->stop)
+		arm_tick(l);
+}
+
+static void run_deferred(struct ioloop *l)
+{
+	while (!list_empty(&l->deferred)) {
+		struct io_defer *d = list_first_entry(&l->deferred, struct io_defer, node);
+
+		list_del(&d->node);
+		d->queued = false;
+		d->fn(d);
+	}
+}
+
+static void dispatch_completions(struct ioloop *l)
+{
+	struct io_uring_cqe *cqes[CQE_BATCH];
+	struct { struct io_op *op; int res; } done[CQE_BATCH];
+	unsigned n;
+
+	/* Copy out and advance first: a callback may submit and so reap. */
+	while ((n = io_uring_peek_batch_cqe(&l->ring, cqes, CQE_BATCH)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			done[i].op = io_uring_cqe_get_data(cqes[i]);
+			done[i].res = cqes[i]->res;
+		}
+		io_uring_cq_advance(&l->ring, n);
+		for (unsigned i = 0; i < n; i++)
+			if (done[i].op)
+				done[i].op->cb(done[i].op, done[i].res);
+		run_deferred(l);
+	}
+}
+
+static void *loop_main(void *arg)
+{
+	struct ioloop *l = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
+	pthread_setname_np(pthread_self(), name);
+	current_loop = l;
+	arm_eventfd_read(l);
+	arm_tick(l);
+	while (!l->stop) {
+		int rc;
+
+		run_deferred(l);
+		rc = io_uring_submit_and_wait(&l->ring, 1);
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME) {
+			log_err("io loop %u: io_uring_submit_and_wait: %s", l->idx, strerror(-rc));
+			break;
+		}
+		dispatch_completions(l);
+	}
+	/* Last messages (e.g. shutdown work posted right before stop). */
+	run_messages(l);
+	current_loop = NULL;
+	return NULL;
+}
+
+static int ring_init(struct io_uring *ring)
+{
+	struct io_uring_params p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
+	p.cq_entries = RING_ENTRIES * 4;
+	rc = io_uring_queue_init_params(RING_ENTRIES, ring, &p);
+	if (rc == -EINVAL) {
+		/* Older kernels: plain ring. */
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_CQSIZE;
+		p.cq_entries = RING_ENTRIES * 4;
+		rc = io_uring_queue_init_params(RING_ENTRIES, ring, &p);
+	}
+	return rc;
+}
+
+static int loop_init(struct ioloop *l, unsigned idx)
+{
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->idx = idx;
+	list_init(&l->msgs);
+	list_init(&l->deferred);
+	list_init(&l->timers);
+	pthread_mutex_init(&l->msg_lock, NULL);
+	l->efd_op.cb = on_eventfd;
+	l->tick_op.cb = on_tick;
+	l->efd = eventfd(0, EFD_CLOEXEC);
+	if (l->efd < 0)
+		return -errno;
+	rc = ring_init(&l->ring);
+	if (rc < 0) {
+		close(l->efd);
+		return rc;
+	}
+	return 0;
+}
+
+int ioloops_start(unsigned n)
+{
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	loops = calloc(n, sizeof(*loops));
+	if (!loops)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = loop_init(&loops[i], i);
+
+		if (rc < 0) {
+			log_err("cannot set up io_uring for I/O thread %u: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
+	nloops = n;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
+
+		if (rc) {
+			log_err("cannot start I/O thread %u: %s", i, strerror(rc));
+			return -rc;
+		}
+	}
+	log_info("started %u I/O thread%s (io_uring)", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static void wake(struct ioloop *l)
+{
+	uint64_t one = 1;
+
+	if (write(l->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("io loop %u: eventfd write: %s", l->idx, strerror(errno));
+}
+
+static void mark_stop(void *arg)
+{
+	struct ioloop *l = arg;
+
+	l->stop = true;
+}
+
+void ioloops_stop(void)
+{
+	for (unsigned i = 0; i < nloops; i++)
+		ioloop_run_on(&loops[i], mark_stop, &loops[i]);
+	for (unsigned i = 0; i < nloops; i++) {
+		pthread_join(loops[i].thread, NULL);
+		io_uring_queue_exit(&loops[i].ring);
+		close(loops[i].efd);
+	}
+	free(loops);
+	loops = NULL;
+	nloops = 0;
+}
+
+static int post(struct ioloop *l, struct loop_msg *m)
+{
+	pthread_mutex_lock(&l->msg_lock);
+	list_add_tail(&m->node, &l->msgs);
+	pthread_mutex_unlock(&l->msg_lock);
+	wake(l);
+	return 0;
+}
+
+int ioloop_run_on(struct ioloop *l, void (*fn)(void *), void *arg)
+{
+	struct loop_msg *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	m->fn = fn;
+	m->arg = arg;
+	return post(l, m);
+}
+
+int ioloop_run_on_sync(struct ioloop *l, void (*fn)(void *), void *arg)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	bool done = false;
+	struct loop_msg *m;
+
+	if (current_loop == l) {
+		fn(arg);
+		return 0;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->fn = fn;
+	m->arg = arg;
+	m->done_lock = &lock;
+	m->done_cond = &cond;
+	m->done = &done;
+	post(l, m);
+	pthread_mutex_lock(&lock);
+	while (!done)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* ioloop.h - the I/O threads: one io_uring event loop per thread.
+ *
+ * Every connection, its commands and their backend I/O belong to exactly one
+ * loop, so the per-command path never takes a lock.  Work for another loop is
+ * handed over with ioloop_run_on(), the only cross-thread entry point.
+ *
+ * Completion model: a submission carries a struct io_op as user_data; when
+ * the CQE arrives the loop calls op->cb(op, cqe->res) on the owning thread.
+ * Deferred callbacks (ioloop_defer) run once per loop iteration after all
+ * completions of that iteration, which is where batched sends are flushed. */
+#ifndef SCSTD_UTIL_IOLOOP_H
+#define SCSTD_UTIL_IOLOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <liburing.h>
+
+#include "list.h"
+
+struct io_op;
+typedef void (*io_op_cb)(struct io_op *op, int res);
+
+struct io_op {
+	io_op_cb cb;
+};
+
+/* A callback queued to run at the end of the current loop iteration. */
+struct io_defer {
+	struct list_head node;
+	void (*fn)(struct io_defer *d);
+	bool queued;
+};
+
+/* Coarse timers (100 ms tick): keep-alives and timeouts, not I/O pacing.
+ * Cancelling is a list removal, so a timer may be freed right after. */
+struct io_timer {
+	struct list_head node;
+	uint64_t deadline_ms;
+	void (*fn)(struct io_timer *t);
+	bool armed;
+};
+
+struct ioloop;
+
+/* Starts n loops (n == 0: one per online CPU).  Returns 0 or -errno. */
+int ioloops_start(unsigned n);
+/* Asks every loop to finish and joins the threads. */
+void ioloops_stop(void);
+unsigned ioloop_count(void);
+struct ioloop *ioloop_get(unsigned idx);
+unsigned ioloop_index(const struct ioloop *l);
+/* The loop owning the calling thread, or NULL off the I/O threads. */
+struct ioloop *ioloop_current(void);
+/* Picks the loop for a new connection (round robin). */
+struct ioloop *ioloop_pick(void);
+
+/* Returns a free SQE of the calling thread's loop, submitting queued SQEs
+ * first if the ring is full.  Must be called on the loop's own thread. */
+struct io_uring_sqe *ioloop_sqe(struct ioloop *l);
+static inline void ioloop_sqe_set_op(struct io_uring_sqe *sqe, struct io_op *op)
+{
+	io_uring_sqe_set_data(sqe, op);
+}
+
+/* Runs fn(arg) on loop l's thread.  Thread-safe; never blocks on l. */
+int ioloop_run_on(struct ioloop *l, void (*fn)(void *), void *arg);
+/* Like ioloop_run_on but waits until fn has returned (not from l itself). */
+int ioloop_run_on_sync(struct ioloop *l, void (*fn)(void *), void *arg);
+
+void ioloop_defer(struct ioloop *l, struct io_defer *d);
+
+void ioloop_timer_init(struct io_timer *t, void (*fn)(struct io_timer *t));
+void ioloop_timer_arm(struct ioloop *l, struct io_timer *t, unsigned ms);
+void ioloop_timer_cancel(struct ioloop *l, struct io_timer *t);
+
+#endif
