@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 
@@ -35,6 +36,7 @@ struct ioloop {
 	pthread_t thread;
 	unsigned idx;
 	volatile bool stop;
+	bool ring_disabled;            /* SINGLE_ISSUER ring, enabled by its thread */
 
 	int efd;
 	uint64_t efd_value;
@@ -258,6 +260,16 @@ static void *loop_main(void *arg)
 
 	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
 	pthread_setname_np(pthread_self(), name);
+	if (l->ring_disabled) {
+		/* liburing 2.3 has no wrapper for this registration opcode. */
+		long rc = syscall(__NR_io_uring_register, l->ring.ring_fd,
+				  IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+
+		if (rc < 0) {
+			log_err("io loop %u: cannot enable ring: %s", l->idx, strerror(errno));
+			return NULL;
+		}
+	}
 	current_loop = l;
 	arm_eventfd_read(l);
 	arm_tick(l);
@@ -278,16 +290,20 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static int ring_init(struct io_uring *ring)
+/* SINGLE_ISSUER binds the ring to the task that enables it, so the ring is
+ * created disabled here and enabled by the loop thread itself. */
+static int ring_init(struct io_uring *ring, bool *disabled)
 {
 	struct io_uring_params p;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE |
+		  IORING_SETUP_R_DISABLED;
 	p.cq_entries = RING_ENTRIES * 4;
 	rc = io_uring_queue_init_params(RING_ENTRIES, ring, &p);
 	if (rc == -EINVAL) {
+		*disabled = false;
 		/* Older kernels: plain ring. */
 		memset(&p, 0, sizeof(p));
 		p.flags = IORING_SETUP_CQSIZE;
@@ -312,7 +328,8 @@ static int loop_init(struct ioloop *l, unsigned idx)
 	l->efd = eventfd(0, EFD_CLOEXEC);
 	if (l->efd < 0)
 		return -errno;
-	rc = ring_init(&l->ring);
+	l->ring_disabled = true;
+	rc = ring_init(&l->ring, &l->ring_disabled);
 	if (rc < 0) {
 		close(l->efd);
 		return rc;

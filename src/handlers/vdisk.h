@@ -1,0 +1,9 @@
+/* vdisk.h - the vdisk device handlers (vdisk_nullio, vdisk_fileio) as seen
+ * by the daemon: one call registers them all with the core. */
+#ifndef SCSTD_HANDLERS_VDISK_H
+#define SCSTD_HANDLERS_VDISK_H
+
+/* Registers every vdisk dev type; 0 or -errno. */
+int vdisk_register_handlers(void);
+
+#endif
