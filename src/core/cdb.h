@@ -48,4 +48,7 @@ int scst_parse_cdb(struct scst_cmd *cmd);
 /* Iterates the table (for REPORT SUPPORTED OPERATION CODES). */
 const struct scst_opcode_desc *scst_opcode_table(unsigned *count);
 
+/* The largest data transfer one command may ask for (Block Limits VPD). */
+uint32_t scst_max_xfer_bytes(void);
+
 #endif

@@ -367,6 +367,7 @@ struct scst_cmd {
 	void *tgt_priv;                         /* transport's command */
 	struct io_op io;                        /* handler's async I/O */
 	uint64_t dh_u64[4];                     /* handler scratch */
+	uint64_t be_u64[4];                     /* handler backend I/O scratch */
 };
 
 struct scst_mgmt_cmd {

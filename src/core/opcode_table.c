@@ -1,0 +1,331 @@
+/* opcode_table.c - the opcode table behind cdb.h: which commands exist for
+ * which device types, and how each CDB is decoded into direction, transfer
+ * length and LBA range.  A command missing here is answered INVALID COMMAND
+ * OPERATION CODE; a CDB with a bad field is refused here, before any check
+ * or I/O, with the field pointer set. */
+#include <string.h>
+
+#include "cdb.h"
+#include "scst.h"
+
+/* Larger transfers are refused (and advertised in the Block Limits VPD page)
+ * so one command never pins an unbounded buffer. */
+#define SCST_MAX_XFER_BYTES (8u << 20)
+
+#define DISK  SCST_TYPE_DISK_BIT
+#define ANY   SCST_TYPE_ALL_BITS
+#define ERR_SET SCST_S__COUNT   /* parse already set sense with a field pointer */
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+
+static enum scst_sense_id invalid(struct scst_cmd *cmd, unsigned byte, int bit)
+{
+	scst_set_invalid_field(cmd, true, byte, bit);
+	return ERR_SET;
+}
+
+static enum scst_sense_id no_data(struct scst_cmd *cmd)
+{
+	cmd->data_dir = SCST_DATA_NONE;
+	cmd->bufflen = 0;
+	return SCST_S_OK;
+}
+
+static enum scst_sense_id data_in(struct scst_cmd *cmd, uint32_t len)
+{
+	cmd->data_dir = len ? SCST_DATA_READ : SCST_DATA_NONE;
+	cmd->bufflen = len;
+	return SCST_S_OK;
+}
+
+static enum scst_sense_id data_out(struct scst_cmd *cmd, uint32_t len)
+{
+	cmd->data_dir = len ? SCST_DATA_WRITE : SCST_DATA_NONE;
+	cmd->bufflen = len;
+	return SCST_S_OK;
+}
+
+/* Shared by every LBA-addressed command: range first (SBC wants LBA OUT OF
+ * RANGE even for absurd lengths), then our transfer limit. */
+static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64_t nblocks,
+				      enum scst_data_dir dir, unsigned len_byte)
+{
+	const struct scst_device *dev = cmd->dev;
+	uint64_t bytes;
+
+	cmd->lba = lba;
+	cmd->nblocks = (uint32_t)nblocks;
+	if (lba > dev->nblocks || nblocks > dev->nblocks - lba)
+		return SCST_S_LBA_OUT_OF_RANGE;
+	bytes = nblocks << dev->block_shift;
+	if (dir != SCST_DATA_NONE && bytes > SCST_MAX_XFER_BYTES)
+		return invalid(cmd, len_byte, -1);
+	if (dir == SCST_DATA_NONE)
+		bytes = 0;
+	cmd->data_dir = bytes ? dir : SCST_DATA_NONE;
+	cmd->bufflen = (uint32_t)bytes;
+	return SCST_S_OK;
+}
+
+/* RDPROTECT/WRPROTECT/VRPROTECT: we format without protection information. */
+static bool protect_set(const struct scst_cmd *cmd)
+{
+	return (cmd->cdb[1] >> 5) != 0;
+}
+
+static enum scst_sense_id parse_tur(struct scst_cmd *cmd) { return no_data(cmd); }
+
+static enum scst_sense_id parse_request_sense(struct scst_cmd *cmd)
+{
+	if (cmd->cdb[1] & 0xfe)
+		return invalid(cmd, 1, -1);
+	return data_in(cmd, cmd->cdb[4]);
+}
+
+static enum scst_sense_id parse_inquiry(struct scst_cmd *cmd)
+{
+	if (cmd->cdb[1] & 0x02)
+		return invalid(cmd, 1, 1);           /* CmdDt is obsolete */
+	if (cmd->cdb[1] & 0xfc)
+		return invalid(cmd, 1, -1);
+	if (!(cmd->cdb[1] & 0x01) && cmd->cdb[2])
+		return invalid(cmd, 2, -1);          /* page code without EVPD */
+	return data_in(cmd, be16(&cmd->cdb[3]));
+}
+
+static enum scst_sense_id parse_report_luns(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[6]));
+}
+
+static enum scst_sense_id parse_mode_sense6(struct scst_cmd *cmd)
+{
+	return data_in(cmd, cmd->cdb[4]);
+}
+
+static enum scst_sense_id parse_mode_sense10(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+static enum scst_sense_id parse_mode_select6(struct scst_cmd *cmd)
+{
+	return data_out(cmd, cmd->cdb[4]);
+}
+
+static enum scst_sense_id parse_mode_select10(struct scst_cmd *cmd)
+{
+	return data_out(cmd, be16(&cmd->cdb[7]));
+}
+
+static enum scst_sense_id parse_start_stop(struct scst_cmd *cmd)
+{
+	if (cmd->cdb[1] & 0xfe)
+		return invalid(cmd, 1, -1);
+	return no_data(cmd);
+}
+
+static enum scst_sense_id parse_prevent_allow(struct scst_cmd *cmd)
+{
+	if (cmd->cdb[4] & 0xfc)
+		return invalid(cmd, 4, -1);
+	return no_data(cmd);
+}
+
+static enum scst_sense_id parse_read_capacity10(struct scst_cmd *cmd)
+{
+	/* An LBA without PMI is an error (SBC-3 5.16). */
+	if (!(cmd->cdb[8] & 1) && be32(&cmd->cdb[2]))
+		return invalid(cmd, 2, -1);
+	return data_in(cmd, 8);
+}
+
+static enum scst_sense_id parse_read_capacity16(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[10]));
+}
+
+static enum scst_sense_id parse_rw6(struct scst_cmd *cmd, enum scst_data_dir dir)
+{
+	uint64_t lba = (uint64_t)(cmd->cdb[1] & 0x1f) << 16 | be16(&cmd->cdb[2]);
+	uint32_t n = cmd->cdb[4] ? cmd->cdb[4] : 256;
+
+	return block_range(cmd, lba, n, dir, 4);
+}
+
+static enum scst_sense_id parse_read6(struct scst_cmd *cmd) { return parse_rw6(cmd, SCST_DATA_READ); }
+static enum scst_sense_id parse_write6(struct scst_cmd *cmd) { return parse_rw6(cmd, SCST_DATA_WRITE); }
+
+static enum scst_sense_id parse_rw10(struct scst_cmd *cmd, enum scst_data_dir dir)
+{
+	if (protect_set(cmd))
+		return invalid(cmd, 1, 7);
+	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), dir, 7);
+}
+
+static enum scst_sense_id parse_read10(struct scst_cmd *cmd) { return parse_rw10(cmd, SCST_DATA_READ); }
+static enum scst_sense_id parse_write10(struct scst_cmd *cmd) { return parse_rw10(cmd, SCST_DATA_WRITE); }
+
+static enum scst_sense_id parse_rw12(struct scst_cmd *cmd, enum scst_data_dir dir)
+{
+	if (protect_set(cmd))
+		return invalid(cmd, 1, 7);
+	return block_range(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), dir, 6);
+}
+
+static enum scst_sense_id parse_read12(struct scst_cmd *cmd) { return parse_rw12(cmd, SCST_DATA_READ); }
+static enum scst_sense_id parse_write12(struct scst_cmd *cmd) { return parse_rw12(cmd, SCST_DATA_WRITE); }
+
+static enum scst_sense_id parse_rw16(struct scst_cmd *cmd, enum scst_data_dir dir)
+{
+	if (protect_set(cmd))
+		return invalid(cmd, 1, 7);
+	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), dir, 10);
+}
+
+static enum scst_sense_id parse_read16(struct scst_cmd *cmd) { return parse_rw16(cmd, SCST_DATA_READ); }
+static enum scst_sense_id parse_write16(struct scst_cmd *cmd) { return parse_rw16(cmd, SCST_DATA_WRITE); }
+
+/* VERIFY: BYTCHK 0 checks the medium only, 1 compares with data sent;
+ * 2 is reserved and 3 (one block compared to each) is not supported. */
+static enum scst_sense_id parse_verify(struct scst_cmd *cmd, uint64_t lba, uint32_t n,
+				       unsigned len_byte)
+{
+	unsigned bytchk = (cmd->cdb[1] >> 1) & 3;
+
+	if (protect_set(cmd))
+		return invalid(cmd, 1, 7);
+	if (bytchk > 1)
+		return invalid(cmd, 1, 2);
+	return block_range(cmd, lba, n, bytchk ? SCST_DATA_WRITE : SCST_DATA_NONE, len_byte);
+}
+
+static enum scst_sense_id parse_verify10(struct scst_cmd *cmd)
+{
+	return parse_verify(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7);
+}
+
+static enum scst_sense_id parse_verify12(struct scst_cmd *cmd)
+{
+	return parse_verify(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), 6);
+}
+
+static enum scst_sense_id parse_verify16(struct scst_cmd *cmd)
+{
+	return parse_verify(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10);
+}
+
+/* SYNCHRONIZE CACHE: zero blocks means "to the end of the medium". */
+static enum scst_sense_id parse_sync_cache10(struct scst_cmd *cmd)
+{
+	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
+}
+
+static enum scst_sense_id parse_sync_cache16(struct scst_cmd *cmd)
+{
+	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
+}
+
+static const struct scst_opcode_desc opcode_table[] = {
+	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, {0} },
+	{ 0x03, -1, "REQUEST SENSE", 6, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK,
+	  ANY, parse_request_sense, {0} },
+	{ 0x08, -1, "READ(6)", 6, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read6, {0} },
+	{ 0x0a, -1, "WRITE(6)", 6, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
+	  DISK, parse_write6, {0} },
+	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY, parse_inquiry, {0} },
+	{ 0x15, -1, "MODE SELECT(6)", 6, 0, ANY, parse_mode_select6, {0} },
+	{ 0x1a, -1, "MODE SENSE(6)", 6, 0, ANY, parse_mode_sense6, {0} },
+	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop, {0} },
+	{ 0x1e, -1, "PREVENT ALLOW MEDIUM REMOVAL", 6, 0, ANY, parse_prevent_allow, {0} },
+	{ 0x25, -1, "READ CAPACITY(10)", 10, SCST_OP_MEDIUM_ACCESS, DISK, parse_read_capacity10, {0} },
+	{ 0x28, -1, "READ(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read10, {0} },
+	{ 0x2a, -1, "WRITE(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
+	  DISK, parse_write10, {0} },
+	{ 0x2f, -1, "VERIFY(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify10, {0} },
+	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK,
+	  parse_sync_cache10, {0} },
+	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10, {0} },
+	{ 0x5a, -1, "MODE SENSE(10)", 10, 0, ANY, parse_mode_sense10, {0} },
+	{ 0x88, -1, "READ(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read16, {0} },
+	{ 0x8a, -1, "WRITE(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
+	  DISK, parse_write16, {0} },
+	{ 0x8f, -1, "VERIFY(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify16, {0} },
+	{ 0x91, -1, "SYNCHRONIZE CACHE(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK,
+	  parse_sync_cache16, {0} },
+	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, SCST_OP_MEDIUM_ACCESS, DISK, parse_read_capacity16, {0} },
+	{ 0xa0, -1, "REPORT LUNS", 12, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY,
+	  parse_report_luns, {0} },
+	{ 0xa8, -1, "READ(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read12, {0} },
+	{ 0xaa, -1, "WRITE(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
+	  DISK, parse_write12, {0} },
+	{ 0xaf, -1, "VERIFY(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify12, {0} },
+};
+
+#define OPCODE_COUNT (sizeof(opcode_table) / sizeof(opcode_table[0]))
+
+const struct scst_opcode_desc *scst_opcode_table(unsigned *count)
+{
+	*count = OPCODE_COUNT;
+	return opcode_table;
+}
+
+static bool has_service_action(uint8_t opcode)
+{
+	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4;
+}
+
+const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type)
+{
+	uint32_t type_bit = type >= 0 && type < 32 ? 1u << type : 0;
+
+	if (!cdb_len)
+		return NULL;
+	for (unsigned i = 0; i < OPCODE_COUNT; i++) {
+		const struct scst_opcode_desc *op = &opcode_table[i];
+
+		if (op->opcode != cdb[0] || !(op->types & type_bit))
+			continue;
+		if (has_service_action(cdb[0]) && (cdb_len < 2 || op->sa != (cdb[1] & 0x1f)))
+			continue;
+		return op;
+	}
+	return NULL;
+}
+
+int scst_parse_cdb(struct scst_cmd *cmd)
+{
+	const struct scst_opcode_desc *op;
+	enum scst_sense_id rc;
+
+	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, cmd->dev ? cmd->dev->type : 0);
+	if (!op) {
+		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
+		return -1;
+	}
+	cmd->op = op;
+	if (!cmd->dev && !(op->flags & SCST_OP_NO_LUN_OK)) {
+		scst_set_cmd_error(cmd, SCST_S_LUN_NOT_SUPPORTED);
+		return -1;
+	}
+	if (cmd->cdb_len < op->cdb_len) {
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		return -1;
+	}
+	rc = op->parse(cmd);
+	if (rc == SCST_S_OK)
+		return 0;
+	if (rc != ERR_SET)
+		scst_set_cmd_error(cmd, rc);
+	return -1;
+}
+
+uint32_t scst_max_xfer_bytes(void)
+{
+	return SCST_MAX_XFER_BYTES;
+}

@@ -1,0 +1,189 @@
+/* vdisk_attr.c - add_device attributes of the vdisk handlers: parsing and
+ * validation of the name=value pairs (README.scst's vdisk parameters) and
+ * the identity defaults a new device gets (T10 device id, serial number,
+ * vendor and product strings). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/vdisk_priv.h"
+
+static int parse_bool(const char *key, const char *v, bool *out, char *err, size_t errlen)
+{
+	if (!strcmp(v, "0") || !strcmp(v, "1")) {
+		*out = v[0] == '1';
+		return 0;
+	}
+	snprintf(err, errlen, "%s: expected 0 or 1, got '%s'", key, v);
+	return -EINVAL;
+}
+
+/* Bytes with an optional K/M/G/T suffix (powers of 1024). */
+static int parse_size(const char *key, const char *v, uint64_t unit, uint64_t *out, char *err,
+		      size_t errlen)
+{
+	char *end;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end == v || errno || v[0] == '-')
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end)
+		goto bad;
+	if (n > (UINT64_MAX >> shift) / unit)
+		goto bad;
+	*out = (n << shift) * unit;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: invalid size '%s'", key, v);
+	return -EINVAL;
+}
+
+static int parse_block_size(const char *v, uint32_t *out, char *err, size_t errlen)
+{
+	if (!strcmp(v, "512") || !strcmp(v, "1024") || !strcmp(v, "2048") || !strcmp(v, "4096")) {
+		*out = (uint32_t)atoi(v);
+		return 0;
+	}
+	snprintf(err, errlen, "blocksize: must be 512, 1024, 2048 or 4096, got '%s'", v);
+	return -EINVAL;
+}
+
+static int check_string(const char *key, const char *v, size_t max, char *err, size_t errlen)
+{
+	if (strlen(v) <= max)
+		return 0;
+	snprintf(err, errlen, "%s: longer than %zu characters", key, max);
+	return -EINVAL;
+}
+
+struct bool_attr {
+	const char *key;
+	size_t offset;
+};
+
+static const struct bool_attr bool_attrs[] = {
+	{ "read_only", offsetof(struct vdisk_params, read_only) },
+	{ "write_through", offsetof(struct vdisk_params, write_through) },
+	{ "nv_cache", offsetof(struct vdisk_params, nv_cache) },
+	{ "o_direct", offsetof(struct vdisk_params, o_direct) },
+	{ "thin_provisioned", offsetof(struct vdisk_params, thin) },
+	{ "removable", offsetof(struct vdisk_params, removable) },
+	{ "rotational", offsetof(struct vdisk_params, rotational) },
+	{ "dummy", offsetof(struct vdisk_params, dummy) },
+};
+
+static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err, size_t errlen)
+{
+	const char *k = kv->key, *v = kv->value ? kv->value : "";
+
+	for (size_t i = 0; i < sizeof(bool_attrs) / sizeof(bool_attrs[0]); i++)
+		if (!strcmp(k, bool_attrs[i].key))
+			return parse_bool(k, v, (bool *)((char *)p + bool_attrs[i].offset), err, errlen);
+	if (!strcmp(k, "filename")) {
+		p->filename = v;
+		return *v ? 0 : (snprintf(err, errlen, "filename: empty"), -EINVAL);
+	}
+	if (!strcmp(k, "blocksize"))
+		return parse_block_size(v, &p->block_size, err, errlen);
+	if (!strcmp(k, "size"))
+		return parse_size(k, v, 1, &p->size, err, errlen);
+	if (!strcmp(k, "size_mb"))
+		return parse_size(k, v, 1u << 20, &p->size, err, errlen);
+	if (!strcmp(k, "t10_dev_id")) {
+		p->t10_dev_id = v;
+		return check_string(k, v, 64, err, errlen);
+	}
+	if (!strcmp(k, "t10_vend_id")) {
+		p->t10_vend_id = v;
+		return check_string(k, v, 8, err, errlen);
+	}
+	if (!strcmp(k, "prod_id")) {
+		p->prod_id = v;
+		return check_string(k, v, 16, err, errlen);
+	}
+	if (!strcmp(k, "prod_rev_lvl")) {
+		p->prod_rev = v;
+		return check_string(k, v, 4, err, errlen);
+	}
+	if (!strcmp(k, "usn")) {
+		p->usn = v;
+		return check_string(k, v, 64, err, errlen);
+	}
+	snprintf(err, errlen, "unknown parameter '%s'", k);
+	return -EINVAL;
+}
+
+int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdisk_params *p,
+		       char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->block_size = 512;
+	p->rotational = true;
+	for (size_t i = 0; i < nparams; i++) {
+		int rc = parse_one(&params[i], p, err, errlen);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void copy_id(char *dst, size_t dstlen, const char *given, const char *fallback)
+{
+	const char *src = given ? given : fallback;
+	size_t n = strlen(src);
+
+	/* Identity fields are fixed-width: longer names are cut, as SCST does. */
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+/* SCST derives the default serial number from a hash of the device name,
+ * so it is stable across restarts and unique per name. */
+static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%08x", (unsigned)(dev->naa_id ^ (dev->naa_id >> 32)));
+}
+
+int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
+		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen)
+{
+	char usn[65];
+	unsigned shift = 0;
+
+	while ((1u << shift) < p->block_size)
+		shift++;
+	if (size < p->block_size) {
+		snprintf(err, errlen, "size %llu is smaller than one block of %u bytes",
+			 (unsigned long long)size, p->block_size);
+		return -EINVAL;
+	}
+	dev->block_size = p->block_size;
+	dev->block_shift = shift;
+	dev->nblocks = size >> shift;
+	dev->read_only = p->read_only;
+	dev->removable = p->removable;
+	dev->write_through = p->write_through;
+	dev->nv_cache = p->nv_cache;
+	dev->thin_provisioned = p->thin;
+	default_usn(dev, usn, sizeof(usn));
+	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
+	copy_id(dev->prod_id, sizeof(dev->prod_id), p->prod_id, dev->name);
+	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
+	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, dev->name);
+	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
+	return 0;
+}

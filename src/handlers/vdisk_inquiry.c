@@ -1,0 +1,190 @@
+/* vdisk_inquiry.c - identity and geometry answers of a vdisk: standard
+ * INQUIRY data, the VPD pages (supported pages, unit serial number, device
+ * identification, block limits, block device characteristics) and READ
+ * CAPACITY 10/16. */
+#include <string.h>
+
+#include "core/cdb.h"
+#include "handlers/vdisk_priv.h"
+
+#define INQ_STD_LEN 74
+#define ISCSI_PROTOCOL_ID 0x5
+/* IEEE company id used in our NAA designators (locally administered range
+ * is not available for NAA 5, so we use the one SCST-style targets use). */
+#define SCSTD_IEEE_OUI 0x001405ull
+
+static void put_padded(uint8_t *dst, const char *s, size_t len)
+{
+	size_t n = strlen(s);
+
+	memset(dst, ' ', len);
+	memcpy(dst, s, n < len ? n : len);
+}
+
+static uint8_t peripheral_byte(const struct scst_device *dev)
+{
+	return (uint8_t)(dev->type & 0x1f);
+}
+
+static void inquiry_standard(struct scst_cmd *cmd)
+{
+	const struct scst_device *dev = cmd->dev;
+	uint8_t d[INQ_STD_LEN];
+
+	memset(d, 0, sizeof(d));
+	d[0] = peripheral_byte(dev);
+	d[1] = dev->removable ? 0x80 : 0;
+	d[2] = 0x06;                      /* SPC-4 */
+	d[3] = 0x12;                      /* HiSup, response data format 2 */
+	d[4] = INQ_STD_LEN - 5;
+	d[7] = 0x02;                      /* CmdQue */
+	put_padded(&d[8], dev->t10_vend_id, 8);
+	put_padded(&d[16], dev->prod_id, 16);
+	put_padded(&d[32], dev->prod_rev, 4);
+	/* Version descriptors: SAM-5, iSCSI, SPC-4, SBC-3. */
+	vdisk_put_be16(&d[58], 0x00a0);
+	vdisk_put_be16(&d[60], 0x0960);
+	vdisk_put_be16(&d[62], 0x0460);
+	vdisk_put_be16(&d[64], 0x04c0);
+	scst_cmd_set_resp_data(cmd, d, sizeof(d));
+}
+
+static const uint8_t supported_vpd[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1 };
+
+static uint32_t vpd_supported(const struct scst_device *dev, uint8_t *d)
+{
+	d[0] = peripheral_byte(dev);
+	d[3] = sizeof(supported_vpd);
+	memcpy(&d[4], supported_vpd, sizeof(supported_vpd));
+	return 4 + sizeof(supported_vpd);
+}
+
+static uint32_t vpd_serial(const struct scst_device *dev, uint8_t *d)
+{
+	size_t n = strlen(dev->usn);
+
+	d[0] = peripheral_byte(dev);
+	d[1] = 0x80;
+	d[3] = (uint8_t)n;
+	memcpy(&d[4], dev->usn, n);
+	return 4 + (uint32_t)n;
+}
+
+static uint32_t designator_t10(const struct scst_device *dev, uint8_t *d)
+{
+	size_t n = strlen(dev->t10_dev_id);
+
+	d[0] = 0x02;                      /* ASCII */
+	d[1] = 0x01;                      /* LU, T10 vendor ID */
+	d[3] = (uint8_t)(8 + n);
+	put_padded(&d[4], dev->t10_vend_id, 8);
+	memcpy(&d[12], dev->t10_dev_id, n);
+	return 4 + 8 + (uint32_t)n;
+}
+
+static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
+{
+	uint64_t naa = 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
+
+	d[0] = 0x01;                      /* binary */
+	d[1] = 0x03;                      /* LU, NAA */
+	d[3] = 8;
+	vdisk_put_be64(&d[4], naa);
+	return 12;
+}
+
+static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
+{
+	uint16_t id = cmd->sess && cmd->sess->tgt ? cmd->sess->tgt->rel_tgt_id : 1;
+
+	d[0] = ISCSI_PROTOCOL_ID << 4 | 0x01;
+	d[1] = 0x80 | 0x10 | 0x04;        /* PIV, target port, relative port */
+	d[3] = 4;
+	vdisk_put_be16(&d[6], id);
+	return 8;
+}
+
+static uint32_t vpd_device_id(const struct scst_cmd *cmd, uint8_t *d)
+{
+	uint32_t len = 4;
+
+	d[0] = peripheral_byte(cmd->dev);
+	d[1] = 0x83;
+	len += designator_t10(cmd->dev, &d[len]);
+	len += designator_naa(cmd->dev, &d[len]);
+	len += designator_rel_port(cmd, &d[len]);
+	vdisk_put_be16(&d[2], (uint16_t)(len - 4));
+	return len;
+}
+
+static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
+{
+	uint32_t max_blocks = scst_max_xfer_bytes() >> dev->block_shift;
+
+	d[0] = peripheral_byte(dev);
+	d[1] = 0xb0;
+	vdisk_put_be16(&d[2], 0x3c);
+	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
+	vdisk_put_be32(&d[8], max_blocks);
+	vdisk_put_be32(&d[12], max_blocks);
+	return 0x40;
+}
+
+static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t *d)
+{
+	d[0] = peripheral_byte(dev);
+	d[1] = 0xb1;
+	vdisk_put_be16(&d[2], 0x3c);
+	/* 1 = non-rotating medium; 0 = rate not reported. */
+	vdisk_put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
+	return 0x40;
+}
+
+static void inquiry_vpd(struct scst_cmd *cmd)
+{
+	uint8_t d[512];
+	uint32_t len;
+
+	memset(d, 0, sizeof(d));
+	switch (cmd->cdb[2]) {
+	case 0x00: len = vpd_supported(cmd->dev, d); break;
+	case 0x80: len = vpd_serial(cmd->dev, d); break;
+	case 0x83: len = vpd_device_id(cmd, d); break;
+	case 0xb0: len = vpd_block_limits(cmd->dev, d); break;
+	case 0xb1: len = vpd_block_characteristics(cmd->dev, d); break;
+	default:
+		scst_set_invalid_field(cmd, true, 2, -1);
+		return;
+	}
+	scst_cmd_set_resp_data(cmd, d, len);
+}
+
+void vdisk_inquiry(struct scst_cmd *cmd)
+{
+	if (cmd->cdb[1] & 0x01)
+		inquiry_vpd(cmd);
+	else
+		inquiry_standard(cmd);
+}
+
+void vdisk_read_capacity10(struct scst_cmd *cmd)
+{
+	const struct scst_device *dev = cmd->dev;
+	uint64_t last = dev->nblocks - 1;
+	uint8_t d[8];
+
+	vdisk_put_be32(&d[0], last > 0xffffffffull ? 0xffffffffu : (uint32_t)last);
+	vdisk_put_be32(&d[4], dev->block_size);
+	scst_cmd_set_resp_data(cmd, d, sizeof(d));
+}
+
+void vdisk_read_capacity16(struct scst_cmd *cmd)
+{
+	const struct scst_device *dev = cmd->dev;
+	uint8_t d[32];
+
+	memset(d, 0, sizeof(d));
+	vdisk_put_be64(&d[0], dev->nblocks - 1);
+	vdisk_put_be32(&d[8], dev->block_size);
+	scst_cmd_set_resp_data(cmd, d, sizeof(d));
+}

@@ -1,0 +1,78 @@
+/* vdisk_nullio.c - the vdisk_nullio handler: a disk without a backing
+ * store, for measuring the target itself.  Writes are discarded; reads
+ * return zeros (the buffers come from a recycling pool, so they are cleared
+ * explicitly rather than leaking earlier commands' data). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/vdisk_priv.h"
+
+#define NULLIO_DEFAULT_SIZE (1ull << 30)
+
+static void nullio_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len,
+			  uint64_t off)
+{
+	(void)off;
+	if (!write)
+		memset(buf, 0, len);
+	vdisk_io_done(cmd, 0);
+}
+
+static void nullio_flush(struct scst_cmd *cmd)
+{
+	vdisk_io_done(cmd, 0);
+}
+
+static const struct vdisk_backend nullio_backend = {
+	.vendor = "SCST_NUL",
+	.submit = nullio_submit,
+	.flush = nullio_flush,
+};
+
+static int nullio_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
+			 char *err, size_t errlen)
+{
+	struct vdisk_params p;
+	struct vdisk_dev *vd;
+	int rc = vdisk_parse_params(params, nparams, &p, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	vd = calloc(1, sizeof(*vd));
+	if (!vd)
+		return -ENOMEM;
+	vd->be = &nullio_backend;
+	vd->fd = -1;
+	vd->rotational = p.rotational;
+	vd->dummy = p.dummy;
+	dev->dh_priv = vd;
+	rc = vdisk_setup_device(dev, &p, &nullio_backend, p.size ? p.size : NULLIO_DEFAULT_SIZE,
+				err, errlen);
+	if (rc < 0) {
+		free(vd);
+		dev->dh_priv = NULL;
+	}
+	return rc;
+}
+
+static void nullio_detach(struct scst_device *dev)
+{
+	free(dev->dh_priv);
+	dev->dh_priv = NULL;
+}
+
+static const char *const nullio_params[] = {
+	"size", "size_mb", "blocksize", "read_only", "removable", "rotational", "t10_dev_id",
+	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", NULL
+};
+
+struct scst_dev_type vdisk_nullio_type = {
+	.name = "vdisk_nullio",
+	.type = 0,
+	.add_device_params = nullio_params,
+	.attach = nullio_attach,
+	.detach = nullio_detach,
+	.exec = vdisk_exec,
+};

@@ -1,0 +1,78 @@
+/* vdisk_priv.h - what the vdisk backends (nullio, fileio) share with the
+ * common SPC/SBC emulation: the per-device state, the backend's I/O
+ * operations and the attribute parser.  A backend supplies only I/O; every
+ * SCSI answer is built in the common files. */
+#ifndef SCSTD_HANDLERS_VDISK_PRIV_H
+#define SCSTD_HANDLERS_VDISK_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/scst.h"
+
+struct vdisk_backend {
+	/* Vendor identification reported in INQUIRY unless overridden. */
+	const char *vendor;
+	/* Moves len bytes between buf and the medium at byte offset off, then
+	 * calls vdisk_io_done(cmd, 0 or -errno) exactly once. */
+	void (*submit)(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
+	/* Makes completed writes durable; then vdisk_io_done(cmd, rc). */
+	void (*flush)(struct scst_cmd *cmd);
+};
+
+/* Attributes accepted by add_device / config files, parsed and checked. */
+struct vdisk_params {
+	const char *filename;
+	uint32_t block_size;
+	uint64_t size;                    /* bytes; 0 = not given */
+	bool read_only, write_through, nv_cache, o_direct, thin, removable;
+	bool rotational, dummy;
+	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
+};
+
+struct vdisk_dev {
+	const struct vdisk_backend *be;
+	int fd;                           /* fileio; -1 otherwise */
+	bool o_direct;
+	bool rotational;
+	bool dummy;
+};
+
+static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
+{
+	return dev->dh_priv;
+}
+
+/* Parses params (already filtered by the core against the handler's list);
+ * 0 or -EINVAL with the reason in err. */
+int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdisk_params *p,
+		       char *err, size_t errlen);
+/* Applies the parsed identity/geometry attributes to the device and fills
+ * the defaults (t10_dev_id, usn, vendor, product). */
+int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
+		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen);
+
+/* The dev_type->exec of every vdisk handler. */
+void vdisk_exec(struct scst_cmd *cmd);
+/* Backend completion of a submit/flush. */
+void vdisk_io_done(struct scst_cmd *cmd, int res);
+
+/* Answers built by vdisk_inquiry.c and vdisk_mode.c. */
+void vdisk_inquiry(struct scst_cmd *cmd);
+void vdisk_read_capacity10(struct scst_cmd *cmd);
+void vdisk_read_capacity16(struct scst_cmd *cmd);
+void vdisk_mode_sense(struct scst_cmd *cmd);
+void vdisk_mode_select(struct scst_cmd *cmd);
+
+static inline void vdisk_put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
+static inline void vdisk_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+static inline void vdisk_put_be64(uint8_t *p, uint64_t v)
+{
+	vdisk_put_be32(p, v >> 32);
+	vdisk_put_be32(p + 4, (uint32_t)v);
+}
+
+#endif
