@@ -127,27 +127,34 @@ static bool check_cmd(struct scst_cmd *cmd)
 	return true;
 }
 
-/* How much WRITE data to fetch.  The CDB's length wins: if the initiator
- * announced less than the CDB needs, the command cannot be executed with
- * the data it will send (SAM overflow), so it is refused. */
+/* How much WRITE data to fetch.  When the initiator announces less than
+ * the CDB describes (SAM overflow), whole blocks are written and the rest
+ * is reported as residual by the transport; a partial block cannot be
+ * written, so that command is refused (INVALID FIELD IN INFORMATION UNIT). */
 static bool settle_write_len(struct scst_cmd *cmd)
 {
+	uint32_t avail;
+
+	cmd->cdb_bufflen = cmd->bufflen;
 	if (!(cmd->data_dir & SCST_DATA_WRITE))
 		return true;
 	cmd->write_len = cmd->bufflen;
-	if (cmd->expected_set && (cmd->expected_dir & SCST_DATA_WRITE) &&
-	    cmd->expected_len < cmd->bufflen) {
-		log_debug("%s: EDTL %u below the CDB's %u bytes", cmd->op->name, cmd->expected_len,
-			  cmd->bufflen);
-		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
-		return false;
+	if (!cmd->expected_set)
+		return true;
+	avail = (cmd->expected_dir & SCST_DATA_WRITE) ? cmd->expected_len : 0;
+	if (avail >= cmd->bufflen)
+		return true;
+	if ((cmd->op->flags & SCST_OP_LBA_RANGE) && cmd->dev &&
+	    !(avail & (cmd->dev->block_size - 1))) {
+		log_debug("%s: EDTL %u below the CDB's %u bytes: writing %u", cmd->op->name,
+			  avail, cmd->bufflen, avail);
+		cmd->nblocks = avail >> cmd->dev->block_shift;
+		cmd->bufflen = avail;
+		cmd->write_len = avail;
+		return true;
 	}
-	if (cmd->expected_set && !(cmd->expected_dir & SCST_DATA_WRITE) && cmd->bufflen) {
-		/* The initiator will send no data for a data-out CDB. */
-		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
-		return false;
-	}
-	return true;
+	scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_IU);
+	return false;
 }
 
 static bool alloc_buffer(struct scst_cmd *cmd)

@@ -318,8 +318,10 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 		return -1;
 	}
 	rc = op->parse(cmd);
-	if (rc == SCST_S_OK)
+	if (rc == SCST_S_OK) {
+		cmd->cdb_bufflen = cmd->bufflen;
 		return 0;
+	}
 	if (rc != ERR_SET)
 		scst_set_cmd_error(cmd, rc);
 	return -1;

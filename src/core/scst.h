@@ -64,6 +64,7 @@ enum scst_sense_id {
 	SCST_S_INVALID_FIELD_IN_CDB,      /* 5/24/00 */
 	SCST_S_LUN_NOT_SUPPORTED,         /* 5/25/00 */
 	SCST_S_INVALID_FIELD_IN_PARAM,    /* 5/26/00 */
+	SCST_S_INVALID_FIELD_IN_IU,       /* 5/0E/03 */
 	SCST_S_PARAM_LIST_LENGTH_ERROR,   /* 5/1A/00 */
 	SCST_S_SAVING_PARAMS_UNSUP,       /* 5/39/00 */
 	SCST_S_INVALID_RELEASE_OF_PR,     /* 5/26/04 */
@@ -342,6 +343,7 @@ struct scst_cmd {
 	const struct scst_opcode_desc *op;
 	enum scst_data_dir data_dir;
 	uint32_t bufflen;                       /* bytes the CDB transfers */
+	uint32_t cdb_bufflen;                   /* bufflen before EDTL clipping */
 	uint64_t lba;
 	uint32_t nblocks;                       /* blocks the CDB addresses */
 

@@ -58,6 +58,7 @@ static inline void list_del(struct list_head *n)
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(h, type, member) list_entry((h)->next, type, member)
+#define list_last_entry(h, type, member) list_entry((h)->prev, type, member)
 
 #define list_for_each_entry(pos, h, member)                                  \
 	for (pos = list_entry((h)->next, __typeof__(*pos), member);          \

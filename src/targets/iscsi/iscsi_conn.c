@@ -1,0 +1,443 @@
+/* iscsi_conn.c - one iSCSI connection's bytes: the receive state machine
+ * (BHS, AHS, data segment, padding) on io_uring recv, the send queue
+ * flushed with one sendmsg per loop iteration, and teardown.
+ *
+ * Teardown is the delicate part: a closing connection still has a recv or
+ * a sendmsg in the kernel and commands in the core.  It is freed only when
+ * all of them have come back, checked at the end of a loop iteration so no
+ * caller still holds it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+static void rx_submit(struct iscsi_conn *conn);
+static void rx_start_bhs(struct iscsi_conn *conn);
+
+/* ---------------------------------------------------------------------- */
+/* Send side                                                               */
+
+struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn)
+{
+	struct iscsi_tx *tx = calloc(1, sizeof(*tx));
+
+	(void)conn;
+	return tx;
+}
+
+static uint32_t tx_size(const struct iscsi_tx *tx)
+{
+	return ISCSI_BHS_LEN + tx->dlen + iscsi_pad4(tx->dlen);
+}
+
+static void tx_complete(struct iscsi_conn *conn, struct iscsi_tx *tx)
+{
+	list_del(&tx->node);
+	iscsi_tx_sent(conn, tx);
+}
+
+/* Adds the part of [base, base+len) that lies past `skip` to the iovec. */
+static unsigned add_iov(struct iovec *iov, unsigned n, const void *base, uint32_t len,
+			uint32_t *skip)
+{
+	if (*skip >= len) {
+		*skip -= len;
+		return n;
+	}
+	iov[n].iov_base = (uint8_t *)base + *skip;
+	iov[n].iov_len = len - *skip;
+	*skip = 0;
+	return n + 1;
+}
+
+static void tx_cb(struct io_op *op, int res);
+
+static void tx_flush(struct io_defer *d)
+{
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, flush);
+	struct iscsi_tx *tx;
+	uint32_t skip = conn->tx_skip;
+	unsigned n = 0, pdus = 0;
+	struct io_uring_sqe *sqe;
+
+	if (conn->tx_busy || conn->state == CONN_CLOSING || list_empty(&conn->tx_queue))
+		return;
+	list_for_each_entry(tx, &conn->tx_queue, node) {
+		if (pdus == ISCSI_TX_IOV_MAX)
+			break;
+		n = add_iov(conn->tx_iov, n, tx->bhs, ISCSI_BHS_LEN, &skip);
+		if (tx->dlen)
+			n = add_iov(conn->tx_iov, n, tx->data, tx->dlen, &skip);
+		if (iscsi_pad4(tx->dlen))
+			n = add_iov(conn->tx_iov, n, conn->tx_zero_pad, iscsi_pad4(tx->dlen), &skip);
+		pdus++;
+	}
+	memset(&conn->tx_msg, 0, sizeof(conn->tx_msg));
+	conn->tx_msg.msg_iov = conn->tx_iov;
+	conn->tx_msg.msg_iovlen = n;
+	sqe = ioloop_sqe(conn->loop);
+	io_uring_prep_sendmsg(sqe, conn->fd, &conn->tx_msg, MSG_NOSIGNAL);
+	conn->tx_op.cb = tx_cb;
+	ioloop_sqe_set_op(sqe, &conn->tx_op);
+	conn->tx_busy = true;
+	conn->ops_in_flight++;
+}
+
+/* Retires the PDUs the kernel took; a partly sent one stays at the head. */
+static void tx_consume(struct iscsi_conn *conn, uint32_t sent)
+{
+	while (sent && !list_empty(&conn->tx_queue)) {
+		struct iscsi_tx *tx = list_first_entry(&conn->tx_queue, struct iscsi_tx, node);
+		uint32_t left = tx_size(tx) - conn->tx_skip;
+
+		if (sent < left) {
+			conn->tx_skip += sent;
+			return;
+		}
+		sent -= left;
+		conn->tx_skip = 0;
+		tx_complete(conn, tx);
+		if (conn->state == CONN_CLOSING)
+			return;
+	}
+}
+
+static void tx_cb(struct io_op *op, int res)
+{
+	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, tx_op);
+
+	conn->tx_busy = false;
+	conn->ops_in_flight--;
+	if (conn->state == CONN_CLOSING) {
+		iscsi_conn_try_free(conn);
+		return;
+	}
+	if (res == -EINTR || res == -EAGAIN) {
+		ioloop_defer(conn->loop, &conn->flush);
+		return;
+	}
+	if (res <= 0) {
+		iscsi_conn_close(conn, res < 0 ? strerror(-res) : "send returned 0");
+		return;
+	}
+	tx_consume(conn, (uint32_t)res);
+	if (conn->state != CONN_CLOSING && !list_empty(&conn->tx_queue))
+		ioloop_defer(conn->loop, &conn->flush);
+}
+
+void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
+{
+	iscsi_put24(&tx->bhs[5], tx->dlen);
+	list_add_tail(&tx->node, &conn->tx_queue);
+	if (conn->state == CONN_CLOSING) {
+		tx_complete(conn, tx);
+		return;
+	}
+	ioloop_defer(conn->loop, &conn->flush);
+}
+
+void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status)
+{
+	if (with_status)
+		iscsi_put32(&bhs[24], conn->stat_sn++);
+	else
+		iscsi_put32(&bhs[24], conn->stat_sn);
+	iscsi_put32(&bhs[28], conn->exp_cmdsn);
+	iscsi_put32(&bhs[32], iscsi_max_cmdsn(conn));
+}
+
+void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+	uint8_t *copy = malloc(ISCSI_BHS_LEN);
+
+	if (!tx || !copy) {
+		free(tx);
+		free(copy);
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	log_debug("%s: reject opcode 0x%02x reason 0x%02x", conn->peer_str,
+		  iscsi_bhs_opcode(bad_bhs), reason);
+	memcpy(copy, bad_bhs, ISCSI_BHS_LEN);
+	tx->bhs[0] = ISCSI_OP_REJECT;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	tx->bhs[2] = reason;
+	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->data = copy;
+	tx->owned = copy;
+	tx->dlen = ISCSI_BHS_LEN;
+	iscsi_tx_queue(conn, tx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Receive side                                                            */
+
+static void rx_cb(struct io_op *op, int res);
+
+static void rx_submit(struct iscsi_conn *conn)
+{
+	struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
+
+	io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got,
+			   conn->rx_want - conn->rx_got, 0);
+	conn->rx_op.cb = rx_cb;
+	ioloop_sqe_set_op(sqe, &conn->rx_op);
+	conn->rx_busy = true;
+	conn->ops_in_flight++;
+}
+
+static void rx_expect(struct iscsi_conn *conn, enum iscsi_rx_stage stage, uint8_t *ptr,
+		      uint32_t len)
+{
+	conn->rx_stage = stage;
+	conn->rx_ptr = ptr;
+	conn->rx_want = len;
+	conn->rx_got = 0;
+}
+
+static void rx_start_bhs(struct iscsi_conn *conn)
+{
+	conn->rx_cmd = NULL;
+	conn->rx_dest = NULL;
+	conn->rx_dlen = 0;
+	rx_expect(conn, RX_BHS, conn->rx_bhs, ISCSI_BHS_LEN);
+}
+
+/* The data segment is received in one go into its destination, or in
+ * rx_discard-sized chunks when it is to be thrown away. */
+static void rx_next_data_chunk(struct iscsi_conn *conn, uint32_t done)
+{
+	uint32_t left = conn->rx_dlen - done;
+
+	if (conn->rx_dest) {
+		rx_expect(conn, RX_DATA, conn->rx_dest + done, left);
+	} else {
+		rx_expect(conn, RX_DATA, conn->rx_discard,
+			  left < sizeof(conn->rx_discard) ? left : sizeof(conn->rx_discard));
+	}
+	conn->rx_dest_done = done;
+}
+
+void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest)
+{
+	conn->rx_dest = dest;
+}
+
+static void pdu_complete(struct iscsi_conn *conn)
+{
+	const uint8_t *bhs = conn->rx_bhs;
+	uint8_t op = iscsi_bhs_opcode(bhs);
+
+	if (conn->state == CONN_LOGIN) {
+		if (op != ISCSI_OP_LOGIN_REQ) {
+			iscsi_conn_close(conn, "non-login PDU before login completed");
+			return;
+		}
+		iscsi_login_pdu(conn, bhs, conn->rx_data, conn->rx_dlen);
+		return;
+	}
+	if (op == ISCSI_OP_DATA_OUT) {
+		iscsi_data_out_done(conn);
+		return;
+	}
+	iscsi_ffp_pdu(conn, bhs, conn->rx_dest, conn->rx_dlen);
+}
+
+static void start_data_stage(struct iscsi_conn *conn)
+{
+	if (conn->rx_dlen == 0) {
+		pdu_complete(conn);
+		if (conn->state != CONN_CLOSING)
+			rx_start_bhs(conn);
+		return;
+	}
+	rx_next_data_chunk(conn, 0);
+}
+
+/* Where does this PDU's data segment go?  Login-phase PDUs land in rx_data;
+ * full feature PDUs are decided by the dispatcher. */
+static bool header_received(struct iscsi_conn *conn)
+{
+	conn->rx_dlen = iscsi_bhs_data_len(conn->rx_bhs);
+	if (conn->state == CONN_LOGIN) {
+		if (conn->rx_dlen > conn->rx_data_cap) {
+			iscsi_conn_close(conn, "login data segment too long");
+			return false;
+		}
+		conn->rx_dest = conn->rx_data;
+		return true;
+	}
+	return iscsi_ffp_header(conn);
+}
+
+static void stage_complete(struct iscsi_conn *conn)
+{
+	switch (conn->rx_stage) {
+	case RX_BHS:
+		if (iscsi_bhs_ahs_len(conn->rx_bhs)) {
+			rx_expect(conn, RX_AHS, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
+			return;
+		}
+		/* fall through */
+	case RX_AHS:
+		if (!header_received(conn))
+			return;
+		start_data_stage(conn);
+		return;
+	case RX_DATA: {
+		uint32_t done = conn->rx_dest_done + conn->rx_got;
+
+		if (done < conn->rx_dlen) {
+			rx_next_data_chunk(conn, done);
+			return;
+		}
+		if (iscsi_pad4(conn->rx_dlen)) {
+			rx_expect(conn, RX_PAD, conn->rx_pad, iscsi_pad4(conn->rx_dlen));
+			return;
+		}
+	}
+		/* fall through */
+	case RX_PAD:
+		pdu_complete(conn);
+		if (conn->state != CONN_CLOSING)
+			rx_start_bhs(conn);
+		return;
+	}
+}
+
+static void rx_cb(struct io_op *op, int res)
+{
+	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
+
+	conn->rx_busy = false;
+	conn->ops_in_flight--;
+	if (conn->state == CONN_CLOSING) {
+		iscsi_conn_try_free(conn);
+		return;
+	}
+	if (res == -EINTR || res == -EAGAIN) {
+		rx_submit(conn);
+		return;
+	}
+	if (res <= 0) {
+		iscsi_conn_close(conn, res == 0 ? "connection closed by peer" : strerror(-res));
+		return;
+	}
+	conn->rx_got += (uint32_t)res;
+	if (conn->rx_got == conn->rx_want)
+		stage_complete(conn);
+	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
+		rx_submit(conn);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life-cycle                                                              */
+
+static void reap(struct io_defer *d);
+
+void iscsi_conn_start(struct iscsi_conn *conn)
+{
+	conn->loop = ioloop_current();
+	conn->state = CONN_LOGIN;
+	list_init(&conn->tx_queue);
+	list_init(&conn->held);
+	list_init(&conn->cmds);
+	conn->flush.fn = tx_flush;
+	conn->reap.fn = reap;
+	iscsi_params_defaults(&conn->params);
+	conn->rx_data_cap = 8192;
+	conn->rx_data = malloc(conn->rx_data_cap);
+	if (!conn->rx_data) {
+		conn->state = CONN_CLOSING;
+		iscsi_conn_try_free(conn);
+		return;
+	}
+	iscsi_conn_registered(conn);
+	rx_start_bhs(conn);
+	rx_submit(conn);
+}
+
+static void drop_held(struct iscsi_conn *conn)
+{
+	while (!list_empty(&conn->held)) {
+		struct iscsi_held_pdu *h = list_first_entry(&conn->held, struct iscsi_held_pdu, node);
+
+		list_del(&h->node);
+		free(h->data);
+		free(h);
+	}
+}
+
+/* Drops queued PDUs the kernel does not hold; their commands are released. */
+static void drop_unsent(struct iscsi_conn *conn)
+{
+	struct iscsi_tx *tx, *tmp;
+	unsigned skip_first = conn->tx_busy ? ISCSI_TX_IOV_MAX : 0;
+
+	list_for_each_entry_safe(tx, tmp, &conn->tx_queue, node) {
+		if (skip_first) {
+			skip_first--;
+			continue;
+		}
+		tx_complete(conn, tx);
+	}
+}
+
+void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
+{
+	if (conn->state == CONN_CLOSING)
+		return;
+	log_info("%s: closing connection (%s)", conn->peer_str, why);
+	conn->state = CONN_CLOSING;
+	shutdown(conn->fd, SHUT_RDWR);
+	drop_held(conn);
+	drop_unsent(conn);
+	if (conn->sess)
+		scst_session_abort_all(conn->sess);
+	iscsi_conn_release_cmds(conn);
+	iscsi_conn_try_free(conn);
+}
+
+void iscsi_conn_try_free(struct iscsi_conn *conn)
+{
+	ioloop_defer(conn->loop, &conn->reap);
+}
+
+static void reap(struct io_defer *d)
+{
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, reap);
+
+	if (conn->state != CONN_CLOSING || conn->ops_in_flight)
+		return;
+	if (conn->flush.queued) {
+		/* A flush queued behind us still points at conn. */
+		ioloop_defer(conn->loop, &conn->reap);
+		return;
+	}
+	drop_unsent(conn);
+	iscsi_conn_release_cmds(conn);
+	if (conn->sess && conn->sess->active_cmds)
+		return;                  /* xmit_response of the rest will call back */
+	if (conn->sess) {
+		scst_unregister_session(conn->sess);
+		conn->sess = NULL;
+	}
+	while (conn->free_cmds) {
+		struct iscsi_cmd *c = conn->free_cmds;
+
+		conn->free_cmds = *(struct iscsi_cmd **)c;
+		free(c);
+	}
+	free(conn->login_text);
+	free(conn->rx_data);
+	close(conn->fd);
+	iscsi_conn_unregistered(conn);
+	free(conn);
+}

@@ -1,0 +1,344 @@
+/* iscsi_ffp.c - full feature phase dispatch: header checks (what may
+ * arrive, how long its data may be, where that data goes), CmdSN ordering
+ * (ExpCmdSN/MaxCmdSN window, immediate delivery, holding PDUs that arrive
+ * early, dropping those outside the window), and the small PDUs: NOP-Out,
+ * Logout, Task Management.  SCSI commands and their data are iscsi_scsi.c's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+struct iscsi_tmf {
+	struct iscsi_conn *conn;
+	uint8_t itt[4];
+	bool close_after;
+};
+
+uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
+{
+	unsigned depth = conn->limits.queued_cmds ? conn->limits.queued_cmds : 1;
+
+	return conn->exp_cmdsn + depth - 1;
+}
+
+static void reject_and_stop(struct iscsi_conn *conn, uint8_t reason, const char *why)
+{
+	log_warn("%s: %s: rejecting and closing", conn->peer_str, why);
+	iscsi_send_reject(conn, conn->rx_bhs, reason);
+	/* The stream cannot be trusted past this header. */
+	conn->rx_stopped = true;
+	if (!list_empty(&conn->tx_queue))
+		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
+	else
+		iscsi_conn_close(conn, why);
+}
+
+static bool known_initiator_opcode(uint8_t op)
+{
+	switch (op) {
+	case ISCSI_OP_NOP_OUT: case ISCSI_OP_SCSI_CMD: case ISCSI_OP_TMF_REQ:
+	case ISCSI_OP_LOGIN_REQ: case ISCSI_OP_TEXT_REQ: case ISCSI_OP_DATA_OUT:
+	case ISCSI_OP_LOGOUT_REQ: case ISCSI_OP_SNACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool iscsi_ffp_header(struct iscsi_conn *conn)
+{
+	const uint8_t *bhs = conn->rx_bhs;
+	uint8_t op = iscsi_bhs_opcode(bhs);
+	uint32_t dlen = conn->rx_dlen;
+
+	if (dlen > conn->rx_data_cap) {
+		reject_and_stop(conn, ISCSI_REJECT_PROTOCOL_ERROR,
+				"data segment longer than MaxRecvDataSegmentLength");
+		return false;
+	}
+	if (op == ISCSI_OP_DATA_OUT)
+		return iscsi_data_out_header(conn);
+	if (op == ISCSI_OP_SCSI_CMD && dlen) {
+		conn->rx_imm_buf = scst_buf_alloc(dlen, &conn->rx_imm_size);
+		if (!conn->rx_imm_buf) {
+			iscsi_conn_close(conn, "out of memory for immediate data");
+			return false;
+		}
+		iscsi_rx_data_into(conn, conn->rx_imm_buf);
+		return true;
+	}
+	/* Unknown opcodes' data is read and dropped, then rejected. */
+	iscsi_rx_data_into(conn, known_initiator_opcode(op) ? conn->rx_data : NULL);
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Small PDUs                                                              */
+
+static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
+		    uint32_t dlen)
+{
+	struct iscsi_tx *tx;
+	uint8_t *echo = NULL;
+
+	if (iscsi_bhs_itt(bhs) == ISCSI_RESERVED_TAG)
+		return;                  /* a reply to our NOP-In or a no-answer ping */
+	if (dlen > conn->params.max_xmit_dsl)
+		dlen = conn->params.max_xmit_dsl;
+	tx = iscsi_tx_alloc(conn);
+	if (dlen && (echo = malloc(dlen)))
+		memcpy(echo, data, dlen);
+	if (!tx || (dlen && !echo)) {
+		free(tx);
+		free(echo);
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = ISCSI_OP_NOP_IN;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	memcpy(&tx->bhs[8], &bhs[8], 8);
+	memcpy(&tx->bhs[16], &bhs[16], 4);
+	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->data = echo;
+	tx->owned = echo;
+	tx->dlen = dlen;
+	iscsi_tx_queue(conn, tx);
+}
+
+static void logout(struct iscsi_conn *conn, const uint8_t *bhs)
+{
+	uint8_t reason = bhs[1] & 0x7f;
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx) {
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = ISCSI_OP_LOGOUT_RSP;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	/* 0: close session, 1: close connection; recovery (2) needs ERL 2. */
+	tx->bhs[2] = reason <= 1 ? 0 : 2;
+	memcpy(&tx->bhs[16], &bhs[16], 4);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->close_after = reason <= 1;
+	if (reason <= 1) {
+		conn->logout_pending = true;
+		conn->rx_stopped = true;
+		log_info("%s: logout (%s)", conn->peer_str, reason ? "connection" : "session");
+	}
+	iscsi_tx_queue(conn, tx);
+}
+
+static void send_tmf_rsp(struct iscsi_conn *conn, const uint8_t itt[4], uint8_t response,
+			 bool close_after)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx) {
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = ISCSI_OP_TMF_RSP;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	tx->bhs[2] = response;
+	memcpy(&tx->bhs[16], itt, 4);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->close_after = close_after;
+	iscsi_tx_queue(conn, tx);
+}
+
+static int tmf_to_scst(uint8_t fn)
+{
+	switch (fn) {
+	case ISCSI_TMF_ABORT_TASK: return SCST_ABORT_TASK;
+	case ISCSI_TMF_ABORT_TASK_SET: return SCST_ABORT_TASK_SET;
+	case ISCSI_TMF_CLEAR_TASK_SET: return SCST_CLEAR_TASK_SET;
+	case ISCSI_TMF_LUN_RESET: return SCST_LUN_RESET;
+	case ISCSI_TMF_TARGET_WARM_RESET: return SCST_TARGET_RESET;
+	case ISCSI_TMF_TARGET_COLD_RESET: return SCST_TARGET_RESET;
+	default: return -1;
+	}
+}
+
+static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
+{
+	uint8_t fn = bhs[1] & 0x7f;
+	int sfn = tmf_to_scst(fn);
+	struct iscsi_tmf *tmf;
+
+	if (sfn < 0) {
+		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_NOT_SUPPORTED, false);
+		return;
+	}
+	tmf = calloc(1, sizeof(*tmf));
+	if (!tmf) {
+		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+		return;
+	}
+	tmf->conn = conn;
+	memcpy(tmf->itt, &bhs[16], 4);
+	/* A cold reset also ends the connection (RFC 7143 11.5.1). */
+	tmf->close_after = fn == ISCSI_TMF_TARGET_COLD_RESET;
+	log_info("%s: task management function %u", conn->peer_str, fn);
+	if (scst_rx_mgmt_fn(conn->sess, (enum scst_tm_fn)sfn, &bhs[8], iscsi_get32(&bhs[20]),
+			    tmf) < 0) {
+		free(tmf);
+		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+	}
+}
+
+static uint8_t tmf_response(enum scst_tm_status st)
+{
+	switch (st) {
+	case SCST_MGMT_STATUS_SUCCESS:
+	case SCST_MGMT_STATUS_SUCCEEDED: return ISCSI_TMF_RSP_COMPLETE;
+	case SCST_MGMT_STATUS_TASK_NOT_EXIST: return ISCSI_TMF_RSP_NO_TASK;
+	case SCST_MGMT_STATUS_LUN_NOT_EXIST: return ISCSI_TMF_RSP_NO_LUN;
+	case SCST_MGMT_STATUS_FN_NOT_SUPPORTED: return ISCSI_TMF_RSP_NOT_SUPPORTED;
+	default: return ISCSI_TMF_RSP_REJECTED;
+	}
+}
+
+void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
+{
+	struct iscsi_tmf *tmf = mcmd->tgt_priv;
+
+	if (tmf->conn->state != CONN_CLOSING)
+		send_tmf_rsp(tmf->conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
+	free(tmf);
+	scst_mgmt_cmd_free(mcmd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dispatch and CmdSN ordering                                             */
+
+static void free_pdu_data(uint8_t *data, uint32_t pool_size)
+{
+	if (pool_size)
+		scst_buf_free(data, pool_size);
+}
+
+static void execute(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, uint32_t dlen,
+		    uint32_t pool_size)
+{
+	uint8_t op = iscsi_bhs_opcode(bhs);
+
+	if (conn->discovery && op != ISCSI_OP_TEXT_REQ && op != ISCSI_OP_LOGOUT_REQ &&
+	    op != ISCSI_OP_NOP_OUT) {
+		free_pdu_data(data, pool_size);
+		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+		return;
+	}
+	switch (op) {
+	case ISCSI_OP_SCSI_CMD:
+		iscsi_scsi_cmd_pdu(conn, bhs, data, dlen, pool_size);
+		return;
+	case ISCSI_OP_NOP_OUT:
+		nop_out(conn, bhs, data, dlen);
+		break;
+	case ISCSI_OP_TEXT_REQ:
+		iscsi_text_pdu(conn, bhs, data, dlen);
+		break;
+	case ISCSI_OP_LOGOUT_REQ:
+		logout(conn, bhs);
+		break;
+	case ISCSI_OP_TMF_REQ:
+		tmf_request(conn, bhs);
+		break;
+	default:
+		break;
+	}
+	free_pdu_data(data, pool_size);
+}
+
+static bool hold(struct iscsi_conn *conn, uint32_t cmdsn, const uint8_t *bhs, uint8_t *data,
+		 uint32_t dlen, uint32_t pool_size)
+{
+	struct iscsi_held_pdu *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return false;
+	h->cmdsn = cmdsn;
+	memcpy(h->bhs, bhs, ISCSI_BHS_LEN);
+	h->dlen = dlen;
+	h->pool_size = pool_size;
+	if (pool_size) {
+		h->data = data;
+	} else if (dlen) {
+		h->data = malloc(dlen);
+		if (!h->data) {
+			free(h);
+			return false;
+		}
+		memcpy(h->data, data, dlen);
+	}
+	list_add_tail(&h->node, &conn->held);
+	return true;
+}
+
+static void run_held_in_order(struct iscsi_conn *conn)
+{
+	bool found = true;
+
+	while (found && conn->state == CONN_FULL) {
+		struct iscsi_held_pdu *h;
+
+		found = false;
+		list_for_each_entry(h, &conn->held, node) {
+			if (h->cmdsn != conn->exp_cmdsn)
+				continue;
+			list_del(&h->node);
+			conn->exp_cmdsn++;
+			execute(conn, h->bhs, h->data, h->dlen, h->pool_size);
+			if (!h->pool_size)
+				free(h->data);
+			free(h);
+			found = true;
+			break;
+		}
+	}
+}
+
+void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, uint32_t dlen)
+{
+	uint8_t op = iscsi_bhs_opcode(bhs);
+	uint32_t pool_size = 0, cmdsn;
+
+	if (op == ISCSI_OP_SCSI_CMD) {
+		/* Immediate data lives in its own pool buffer, never in rx_data. */
+		pool_size = dlen ? conn->rx_imm_size : 0;
+		data = dlen ? conn->rx_imm_buf : NULL;
+		conn->rx_imm_buf = NULL;
+	}
+	if (conn->rx_stopped) {
+		free_pdu_data(data, pool_size);
+		return;
+	}
+	if (!known_initiator_opcode(op) || op == ISCSI_OP_LOGIN_REQ || op == ISCSI_OP_SNACK) {
+		iscsi_send_reject(conn, bhs, op == ISCSI_OP_SNACK ? ISCSI_REJECT_CMD_NOT_SUPPORTED
+								 : ISCSI_REJECT_PROTOCOL_ERROR);
+		return;
+	}
+	cmdsn = iscsi_get32(&bhs[24]);
+	if (bhs[0] & ISCSI_IMMEDIATE) {
+		execute(conn, bhs, data, dlen, pool_size);
+		return;
+	}
+	if (cmdsn == conn->exp_cmdsn) {
+		conn->exp_cmdsn++;
+		execute(conn, bhs, data, dlen, pool_size);
+		if (!list_empty(&conn->held))
+			run_held_in_order(conn);
+		return;
+	}
+	if (iscsi_sn_cmp(cmdsn, conn->exp_cmdsn) > 0 &&
+	    iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0 &&
+	    hold(conn, cmdsn, bhs, data, dlen, pool_size))
+		return;
+	/* Outside the window (or a duplicate): silently ignored (RFC 7143 4.2.2.1). */
+	log_debug("%s: dropping PDU 0x%02x with CmdSN %u (ExpCmdSN %u)", conn->peer_str, op,
+		  cmdsn, conn->exp_cmdsn);
+	free_pdu_data(data, pool_size);
+}

@@ -1,0 +1,395 @@
+/* iscsi_login.c - the login phase (security and operational stages, login
+ * text spanning several PDUs, status classes, TSIH, the move to full
+ * feature phase) and the Text request (SendTargets discovery).
+ *
+ * Authentication: AuthMethod=None only.  CHAP will slot in at
+ * handle_auth_method(), where the security stage decides. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+#define LOGIN_TEXT_MAX 65536
+
+struct login_ctx {
+	const uint8_t *bhs;
+	uint8_t csg, nsg;
+	bool transit;
+	uint16_t status;
+	struct iscsi_text_out out;
+};
+
+static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool final_ok)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx) {
+		iscsi_text_out_free(&lc->out);
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = ISCSI_OP_LOGIN_RSP;
+	if (lc->status == ISCSI_LOGIN_OK) {
+		tx->bhs[1] = (uint8_t)(lc->csg << 2);
+		if (lc->transit)
+			tx->bhs[1] |= ISCSI_LOGIN_TRANSIT | lc->nsg;
+	}
+	memcpy(&tx->bhs[8], conn->isid, 6);
+	iscsi_put16(&tx->bhs[14], final_ok ? conn->tsih : 0);
+	memcpy(&tx->bhs[16], &lc->bhs[16], 4);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->bhs[36] = lc->status >> 8;
+	tx->bhs[37] = lc->status & 0xff;
+	if (lc->status == ISCSI_LOGIN_OK && lc->out.len) {
+		tx->data = (uint8_t *)lc->out.buf;
+		tx->owned = lc->out.buf;
+		tx->dlen = (uint32_t)lc->out.len;
+		lc->out.buf = NULL;
+	}
+	iscsi_text_out_free(&lc->out);
+	tx->close_after = lc->status != ISCSI_LOGIN_OK;
+	iscsi_tx_queue(conn, tx);
+}
+
+static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
+		       const char *why)
+{
+	log_warn("%s: login of %s refused: %s (status 0x%04x)", conn->peer_str,
+		 conn->initiator_name[0] ? conn->initiator_name : "?", why, status);
+	lc->status = status;
+	send_login_rsp(conn, lc, false);
+	/* Nothing else is accepted from this connection. */
+	conn->state = CONN_LOGIN;
+	conn->login_stage = 0xff;
+}
+
+static int handle_auth_method(struct iscsi_conn *conn, const char *value, struct login_ctx *lc)
+{
+	for (const char *p = value; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == 4 && !strncmp(p, "None", 4)) {
+			conn->login_authed = true;
+			return iscsi_text_add(&lc->out, "AuthMethod", "None");
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	iscsi_text_add(&lc->out, "AuthMethod", "Reject");
+	return -1;
+}
+
+/* Keys only meaningful on the first PDU(s) of the login. */
+static int handle_identity_keys(struct iscsi_conn *conn, const struct iscsi_text *t,
+				struct login_ctx *lc)
+{
+	const char *v;
+
+	if ((v = iscsi_text_get(t, "InitiatorName"))) {
+		if (!*v || strlen(v) >= sizeof(conn->initiator_name)) {
+			login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "bad InitiatorName");
+			return -1;
+		}
+		snprintf(conn->initiator_name, sizeof(conn->initiator_name), "%s", v);
+	}
+	if ((v = iscsi_text_get(t, "SessionType"))) {
+		if (!strcmp(v, "Discovery")) {
+			conn->discovery = true;
+		} else if (strcmp(v, "Normal")) {
+			login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "bad SessionType");
+			return -1;
+		}
+	}
+	if ((v = iscsi_text_get(t, "TargetName")) && !conn->discovery) {
+		conn->target = iscsi_find_target(v);
+		if (!conn->target) {
+			login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "no such target");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
+{
+	if (!conn->initiator_name[0]) {
+		login_fail(conn, lc, ISCSI_LOGIN_MISSING_PARAM, "InitiatorName missing");
+		return -1;
+	}
+	if (!conn->discovery && !conn->target) {
+		login_fail(conn, lc, ISCSI_LOGIN_MISSING_PARAM, "TargetName missing");
+		return -1;
+	}
+	if (!conn->discovery && (!conn->target->tgt->enabled || !iscsi_driver_enabled())) {
+		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not enabled");
+		return -1;
+	}
+	if (conn->tsih) {
+		/* MaxConnections=1: there is no session to add a connection to. */
+		login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "adding connections unsupported");
+		return -1;
+	}
+	if (conn->target)
+		conn->limits = conn->target->limits;
+	else
+		iscsi_limits_defaults(&conn->limits);
+	if (!conn->discovery && iscsi_text_add(&lc->out, "TargetPortalGroupTag", "1") < 0)
+		return -1;
+	return 0;
+}
+
+static int negotiate_all(struct iscsi_conn *conn, const struct iscsi_text *t,
+			 struct login_ctx *lc)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *k = t->pairs[i].key, *v = t->pairs[i].value;
+		enum iscsi_neg_result r;
+
+		if (!strcmp(k, "AuthMethod")) {
+			if (lc->csg != ISCSI_STAGE_SECURITY) {
+				login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
+					   "AuthMethod outside the security stage");
+				return -1;
+			}
+			if (handle_auth_method(conn, v, lc) < 0) {
+				login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, "no acceptable AuthMethod");
+				return -1;
+			}
+			continue;
+		}
+		r = iscsi_negotiate_key(k, v, &conn->params, &conn->limits, conn->discovery,
+					&lc->out);
+		if (r == ISCSI_NEG_FAILED)
+			return -1;
+	}
+	if (lc->csg == ISCSI_STAGE_OPERATIONAL && !conn->login_keys_declared) {
+		conn->login_keys_declared = true;
+		if (iscsi_declare_target_keys(&conn->params, &conn->limits, conn->discovery, t,
+					      &lc->out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Checks the stage bits; returns false after failing the login. */
+static bool stages_valid(struct iscsi_conn *conn, struct login_ctx *lc)
+{
+	if (lc->csg == 2 || (lc->transit && (lc->nsg == 2 || lc->nsg <= lc->csg))) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "invalid stage transition");
+		return false;
+	}
+	if (lc->csg < conn->login_stage || (lc->csg == ISCSI_STAGE_FULL)) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "stage went backwards");
+		return false;
+	}
+	return true;
+}
+
+static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
+{
+	if (!conn->discovery) {
+		iscsi_reinstate_session(conn);
+		conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name, conn,
+						   conn->loop);
+		if (!conn->sess) {
+			login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES, "cannot register session");
+			return false;
+		}
+	}
+	conn->tsih = iscsi_alloc_tsih();
+	conn->state = CONN_FULL;
+	/* From now on data segments up to our declared limit may arrive. */
+	if (conn->limits.max_recv_dsl > conn->rx_data_cap) {
+		uint8_t *nb = realloc(conn->rx_data, conn->limits.max_recv_dsl);
+
+		if (nb) {
+			conn->rx_data = nb;
+			conn->rx_data_cap = conn->limits.max_recv_dsl;
+		}
+	}
+	conn->params.max_recv_dsl = conn->rx_data_cap;
+	log_info("%s: %s session of %s%s%s (MaxRecvDSL %u, MaxXmitDSL %u, MaxBurst %u, "
+		 "FirstBurst %u, InitialR2T %d, ImmediateData %d)", conn->peer_str,
+		 conn->discovery ? "discovery" : "normal", conn->initiator_name,
+		 conn->discovery ? "" : " to ", conn->discovery ? "" : conn->target->tgt->name,
+		 conn->params.max_recv_dsl, conn->params.max_xmit_dsl, conn->params.max_burst,
+		 conn->params.first_burst, conn->params.initial_r2t, conn->params.immediate_data);
+	return true;
+}
+
+/* Collects C-bit continuation text; returns the whole text when complete. */
+static bool gather_text(struct iscsi_conn *conn, const uint8_t *data, uint32_t dlen, bool more,
+			const uint8_t **text, uint32_t *len)
+{
+	if (!more && !conn->login_text) {
+		*text = data;
+		*len = dlen;
+		return true;
+	}
+	if (conn->login_text_len + dlen > LOGIN_TEXT_MAX)
+		return false;
+	uint8_t *nb = realloc(conn->login_text, conn->login_text_len + dlen + 1);
+
+	if (!nb)
+		return false;
+	memcpy(nb + conn->login_text_len, data, dlen);
+	conn->login_text = nb;
+	conn->login_text_len += dlen;
+	*text = conn->login_text;
+	*len = conn->login_text_len;
+	return true;
+}
+
+void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
+		     uint32_t dlen)
+{
+	struct login_ctx lc = { .bhs = bhs };
+	struct iscsi_text t;
+	const uint8_t *text;
+	uint32_t tlen;
+	char err[128];
+	bool first = !conn->initiator_name[0] && !conn->login_text;
+
+	if (conn->login_stage == 0xff)
+		return;                   /* failed login: ignore until closed */
+	lc.csg = ISCSI_LOGIN_CSG(bhs[1]);
+	lc.nsg = ISCSI_LOGIN_NSG(bhs[1]);
+	lc.transit = bhs[1] & ISCSI_LOGIN_TRANSIT;
+	if (first) {
+		memcpy(conn->isid, &bhs[8], 6);
+		conn->tsih = iscsi_get16(&bhs[14]);
+		conn->cid = iscsi_get16(&bhs[20]);
+		conn->exp_cmdsn = iscsi_get32(&bhs[24]);
+		conn->stat_sn = iscsi_get32(&bhs[28]);
+		if (bhs[3] > 0) {
+			login_fail(conn, &lc, ISCSI_LOGIN_UNSUPPORTED_VERSION, "version");
+			return;
+		}
+	}
+	if ((bhs[1] & ISCSI_LOGIN_CONTINUE) && lc.transit) {
+		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "C and T both set");
+		return;
+	}
+	if (!stages_valid(conn, &lc))
+		return;
+	conn->login_stage = lc.csg;
+	if (!gather_text(conn, data, dlen, bhs[1] & ISCSI_LOGIN_CONTINUE, &text, &tlen)) {
+		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "login text too long");
+		return;
+	}
+	if (bhs[1] & ISCSI_LOGIN_CONTINUE) {
+		send_login_rsp(conn, &lc, false);     /* empty: "send the rest" */
+		return;
+	}
+	if (iscsi_text_parse(text, tlen, &t, err, sizeof(err)) < 0) {
+		free(conn->login_text);
+		conn->login_text = NULL;
+		conn->login_text_len = 0;
+		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, err);
+		return;
+	}
+	free(conn->login_text);
+	conn->login_text = NULL;
+	conn->login_text_len = 0;
+	if (handle_identity_keys(conn, &t, &lc) < 0 || (first && check_first_pdu(conn, &lc) < 0) ||
+	    negotiate_all(conn, &t, &lc) < 0) {
+		iscsi_text_free(&t);
+		if (conn->login_stage != 0xff)
+			login_fail(conn, &lc, ISCSI_LOGIN_TARGET_ERROR, "out of memory");
+		return;
+	}
+	iscsi_text_free(&t);
+	if (lc.transit && lc.nsg == ISCSI_STAGE_FULL && !enter_full_feature(conn, &lc))
+		return;
+	if (lc.transit)
+		conn->login_stage = lc.nsg;
+	send_login_rsp(conn, &lc, lc.transit && lc.nsg == ISCSI_STAGE_FULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Text requests                                                           */
+
+static int add_target_entry(struct iscsi_conn *conn, struct iscsi_target *it,
+			    struct iscsi_text_out *out)
+{
+	if (!it->tgt->enabled)
+		return 0;
+	if (iscsi_text_add(out, "TargetName", it->tgt->name) < 0)
+		return -1;
+	return iscsi_portal_addresses(conn, out);
+}
+
+static int send_targets(struct iscsi_conn *conn, const char *what, struct iscsi_text_out *out)
+{
+	struct scst_tgt *tgt;
+	int rc = 0;
+
+	if (!iscsi_driver_enabled())
+		return 0;
+	if (!strcmp(what, "All")) {
+		pthread_mutex_lock(&scst_mutex);
+		list_for_each_entry(tgt, &scst_targets, node)
+			if (tgt->tgtt == &iscsi_template && rc == 0)
+				rc = add_target_entry(conn, tgt->tgt_priv, out);
+		pthread_mutex_unlock(&scst_mutex);
+		return rc;
+	}
+	if (!*what) {
+		/* Empty value: the session's own target (normal sessions). */
+		return conn->target ? add_target_entry(conn, conn->target, out) : 0;
+	}
+	struct iscsi_target *it = iscsi_find_target(what);
+
+	return it ? add_target_entry(conn, it, out) : 0;
+}
+
+void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
+		    uint32_t dlen)
+{
+	struct iscsi_text_out out = { 0 };
+	struct iscsi_text t;
+	struct iscsi_tx *tx;
+	char err[128];
+
+	if (bhs[1] & ISCSI_LOGIN_CONTINUE) {
+		iscsi_send_reject(conn, bhs, ISCSI_REJECT_CMD_NOT_SUPPORTED);
+		return;
+	}
+	if (iscsi_text_parse(data, dlen, &t, err, sizeof(err)) < 0) {
+		log_warn("%s: bad text request: %s", conn->peer_str, err);
+		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+		return;
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		int rc;
+
+		if (!strcmp(t.pairs[i].key, "SendTargets"))
+			rc = send_targets(conn, t.pairs[i].value, &out);
+		else
+			rc = iscsi_text_add(&out, t.pairs[i].key, "NotUnderstood");
+		if (rc < 0)
+			break;
+	}
+	iscsi_text_free(&t);
+	tx = iscsi_tx_alloc(conn);
+	if (!tx) {
+		iscsi_text_out_free(&out);
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = ISCSI_OP_TEXT_RSP;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	memcpy(&tx->bhs[16], &bhs[16], 4);
+	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	if (out.len > conn->params.max_xmit_dsl)
+		log_warn("%s: text response of %zu bytes cut to %u", conn->peer_str, out.len,
+			 conn->params.max_xmit_dsl);
+	tx->data = (uint8_t *)out.buf;
+	tx->owned = out.buf;
+	tx->dlen = (uint32_t)(out.len > conn->params.max_xmit_dsl ? conn->params.max_xmit_dsl
+								  : out.len);
+	iscsi_tx_queue(conn, tx);
+}

@@ -1,0 +1,509 @@
+/* iscsi_target.c - the "iscsi" target driver as the core and the daemon see
+ * it: the target template and its management hooks (add_target, per-target
+ * negotiable attributes, the driver-wide `enabled`), listening portals with
+ * io_uring accept, the registry of live connections (session reinstatement,
+ * TSIH allocation) and graceful shutdown. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "targets/iscsi/iscsi.h"
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+struct iscsi_portal {
+	struct list_head node;
+	int fd;
+	struct ioloop *loop;
+	struct sockaddr_storage addr;
+	bool wildcard;
+	char str[80];
+	struct io_op accept_op;
+	volatile bool closing, closed;
+};
+
+static struct list_head portals = LIST_HEAD_INIT(portals);
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
+static unsigned nconns;
+static volatile bool driver_enabled;
+static uint16_t next_tsih;
+
+bool iscsi_driver_enabled(void)
+{
+	return driver_enabled;
+}
+
+uint16_t iscsi_alloc_tsih(void)
+{
+	uint16_t t;
+
+	do
+		t = __atomic_add_fetch(&next_tsih, 1, __ATOMIC_RELAXED);
+	while (t == 0);
+	return t;
+}
+
+struct iscsi_target *iscsi_find_target(const char *name)
+{
+	struct scst_tgt *tgt;
+
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(&iscsi_template, name);
+	pthread_mutex_unlock(&scst_mutex);
+	return tgt ? tgt->tgt_priv : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Connection registry                                                     */
+
+void iscsi_conn_registered(struct iscsi_conn *conn)
+{
+	pthread_mutex_lock(&conns_lock);
+	list_add_tail(&conn->node, &all_conns);
+	nconns++;
+	pthread_mutex_unlock(&conns_lock);
+}
+
+void iscsi_conn_unregistered(struct iscsi_conn *conn)
+{
+	pthread_mutex_lock(&conns_lock);
+	list_del(&conn->node);
+	nconns--;
+	pthread_mutex_unlock(&conns_lock);
+}
+
+static bool conn_alive(struct iscsi_conn *conn)
+{
+	struct iscsi_conn *c;
+	bool found = false;
+
+	pthread_mutex_lock(&conns_lock);
+	list_for_each_entry(c, &all_conns, node)
+		if (c == conn)
+			found = true;
+	pthread_mutex_unlock(&conns_lock);
+	return found;
+}
+
+/* Runs on the connection's own loop, where it cannot be freed under us. */
+static void close_conn_msg(void *arg)
+{
+	struct iscsi_conn *conn = arg;
+
+	if (conn_alive(conn))
+		iscsi_conn_close(conn, "closed by the target");
+}
+
+void iscsi_reinstate_session(struct iscsi_conn *conn)
+{
+	struct iscsi_conn *c;
+
+	pthread_mutex_lock(&conns_lock);
+	list_for_each_entry(c, &all_conns, node) {
+		if (c == conn || c->state != CONN_FULL || c->discovery || c->target != conn->target ||
+		    memcmp(c->isid, conn->isid, 6) || strcmp(c->initiator_name, conn->initiator_name))
+			continue;
+		log_info("%s: reinstating the session of %s (old TSIH %u)", conn->peer_str,
+			 conn->initiator_name, c->tsih);
+		ioloop_run_on(c->loop, close_conn_msg, c);
+	}
+	pthread_mutex_unlock(&conns_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Portals                                                                 */
+
+static void format_addr(const struct sockaddr_storage *ss, uint16_t port, char *out, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof(ip));
+		snprintf(out, len, "[%s]:%u", ip, port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+		snprintf(out, len, "%s:%u", ip, port);
+	}
+}
+
+static uint16_t addr_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out *out)
+{
+	struct iscsi_portal *p;
+	char addr[96];
+
+	list_for_each_entry(p, &portals, node) {
+		/* A wildcard portal is reachable at the address this connection used. */
+		const struct sockaddr_storage *ss = p->wildcard ? &conn->local : &p->addr;
+
+		if (p->wildcard && ss->ss_family != p->addr.ss_family)
+			continue;
+		format_addr(ss, addr_port(&p->addr), addr, sizeof(addr) - 4);
+		strcat(addr, ",1");
+		if (iscsi_text_add(out, "TargetAddress", addr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void conn_start_msg(void *arg)
+{
+	iscsi_conn_start(arg);
+}
+
+static void accept_cb(struct io_op *op, int res);
+
+static void arm_accept(struct iscsi_portal *p)
+{
+	struct io_uring_sqe *sqe = ioloop_sqe(p->loop);
+
+	io_uring_prep_accept(sqe, p->fd, NULL, NULL, SOCK_CLOEXEC);
+	p->accept_op.cb = accept_cb;
+	ioloop_sqe_set_op(sqe, &p->accept_op);
+}
+
+static void arm_accept_msg(void *arg)
+{
+	arm_accept(arg);
+}
+
+static void setup_new_conn(int fd)
+{
+	struct iscsi_conn *conn = calloc(1, sizeof(*conn));
+	socklen_t len;
+	int one = 1;
+	char local[96];
+
+	if (!conn) {
+		close(fd);
+		return;
+	}
+	conn->fd = fd;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	len = sizeof(conn->local);
+	getsockname(fd, (struct sockaddr *)&conn->local, &len);
+	len = sizeof(conn->peer);
+	getpeername(fd, (struct sockaddr *)&conn->peer, &len);
+	format_addr(&conn->peer, addr_port(&conn->peer), conn->peer_str, sizeof(conn->peer_str));
+	format_addr(&conn->local, addr_port(&conn->local), local, sizeof(local));
+	log_info("connection from %s to %s", conn->peer_str, local);
+	if (ioloop_run_on(ioloop_pick(), conn_start_msg, conn) < 0) {
+		close(fd);
+		free(conn);
+	}
+}
+
+static void accept_cb(struct io_op *op, int res)
+{
+	struct iscsi_portal *p = container_of(op, struct iscsi_portal, accept_op);
+
+	if (p->closing) {
+		if (res >= 0)
+			close(res);
+		close(p->fd);
+		p->closed = true;
+		return;
+	}
+	if (res >= 0)
+		setup_new_conn(res);
+	else if (res != -EINTR && res != -EAGAIN && res != -ECONNABORTED)
+		log_warn("accept on %s: %s", p->str, strerror(-res));
+	arm_accept(p);
+}
+
+static int parse_portal(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[256];
+	const char *port;
+	struct addrinfo hints = { 0 }, *ai;
+	int rc;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		host[end - spec - 1] = 0;
+		port = end + 2;
+	} else {
+		const char *colon = strrchr(spec, ':');
+
+		if (!colon || (size_t)(colon - spec) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = 0;
+		port = colon + 1;
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc)
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static bool is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+int iscsi_add_portal(const char *addr_port)
+{
+	struct iscsi_portal *p = calloc(1, sizeof(*p));
+	socklen_t len;
+	int one = 1, rc;
+
+	if (!p)
+		return -ENOMEM;
+	rc = parse_portal(addr_port, &p->addr, &len);
+	if (rc < 0) {
+		log_err("bad portal address '%s' (want a.b.c.d:port or [v6]:port)", addr_port);
+		free(p);
+		return rc;
+	}
+	p->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (p->fd < 0) {
+		rc = -errno;
+		free(p);
+		return rc;
+	}
+	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (p->addr.ss_family == AF_INET6)
+		setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(p->fd, (struct sockaddr *)&p->addr, len) < 0 || listen(p->fd, 256) < 0) {
+		rc = -errno;
+		close(p->fd);
+		free(p);
+		return rc;
+	}
+	snprintf(p->str, sizeof(p->str), "%s", addr_port);
+	p->wildcard = is_wildcard(&p->addr);
+	p->loop = ioloop_get(0);
+	list_add_tail(&p->node, &portals);
+	ioloop_run_on(p->loop, arm_accept_msg, p);
+	log_info("iSCSI portal listening on %s", addr_port);
+	return 0;
+}
+
+static void stop_portal_msg(void *arg)
+{
+	struct iscsi_portal *p = arg;
+
+	p->closing = true;
+	/* Wakes the pending accept, which then closes the socket. */
+	shutdown(p->fd, SHUT_RDWR);
+}
+
+static void wait_until(volatile bool *flag, unsigned ms)
+{
+	for (unsigned i = 0; i < ms / 10 && !*flag; i++)
+		usleep(10000);
+}
+
+void iscsi_stop_accepting(void)
+{
+	struct iscsi_portal *p, *tmp;
+
+	list_for_each_entry(p, &portals, node)
+		ioloop_run_on(p->loop, stop_portal_msg, p);
+	list_for_each_entry_safe(p, tmp, &portals, node) {
+		wait_until(&p->closed, 2000);
+		if (!p->closed)
+			log_warn("portal %s did not close in time", p->str);
+		list_del(&p->node);
+		if (p->closed)
+			free(p);
+	}
+}
+
+static unsigned active_commands(void)
+{
+	struct iscsi_conn *c;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&conns_lock);
+	list_for_each_entry(c, &all_conns, node)
+		if (c->sess)
+			n += __atomic_load_n(&c->sess->active_cmds, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&conns_lock);
+	return n;
+}
+
+static unsigned conn_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&conns_lock);
+	n = nconns;
+	pthread_mutex_unlock(&conns_lock);
+	return n;
+}
+
+void iscsi_shutdown(void)
+{
+	struct iscsi_conn *c;
+
+	/* In-flight commands get up to 3 s to finish and be answered. */
+	for (unsigned i = 0; i < 300 && active_commands(); i++)
+		usleep(10000);
+	pthread_mutex_lock(&conns_lock);
+	list_for_each_entry(c, &all_conns, node)
+		ioloop_run_on(c->loop, close_conn_msg, c);
+	pthread_mutex_unlock(&conns_lock);
+	for (unsigned i = 0; i < 300 && conn_count(); i++)
+		usleep(10000);
+	if (conn_count())
+		log_warn("%u iSCSI connections did not close in time", conn_count());
+}
+
+/* ---------------------------------------------------------------------- */
+/* Template and management hooks                                           */
+
+struct limit_attr {
+	const char *key;
+	size_t offset;
+	uint32_t min, max;
+	bool boolean;
+};
+
+static const struct limit_attr limit_attrs[] = {
+	{ "MaxRecvDataSegmentLength", offsetof(struct iscsi_limits, max_recv_dsl), 512, 16777215, false },
+	{ "MaxXmitDataSegmentLength", offsetof(struct iscsi_limits, max_xmit_dsl), 512, 16777215, false },
+	{ "MaxBurstLength", offsetof(struct iscsi_limits, max_burst), 512, 16777215, false },
+	{ "FirstBurstLength", offsetof(struct iscsi_limits, first_burst), 512, 16777215, false },
+	{ "MaxOutstandingR2T", offsetof(struct iscsi_limits, max_outstanding_r2t), 1, 65535, false },
+	{ "QueuedCommands", offsetof(struct iscsi_limits, queued_cmds), 1, 2048, false },
+	{ "InitialR2T", offsetof(struct iscsi_limits, initial_r2t), 0, 1, true },
+	{ "ImmediateData", offsetof(struct iscsi_limits, immediate_data), 0, 1, true },
+};
+
+static int set_limit(struct iscsi_limits *l, const struct limit_attr *a, const char *value,
+		     char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	if (a->boolean) {
+		bool b;
+
+		if (!strcmp(value, "Yes") || !strcmp(value, "1"))
+			b = true;
+		else if (!strcmp(value, "No") || !strcmp(value, "0"))
+			b = false;
+		else {
+			snprintf(err, errlen, "%s: expected Yes or No", a->key);
+			return -EINVAL;
+		}
+		*(bool *)((char *)l + a->offset) = b;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(value, &end, 0);
+	if (errno || end == value || *end || v < a->min || v > a->max) {
+		snprintf(err, errlen, "%s: expected a number in [%u, %u]", a->key, a->min, a->max);
+		return -EINVAL;
+	}
+	*(uint32_t *)((char *)l + a->offset) = (uint32_t)v;
+	return 0;
+}
+
+static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const char *value,
+				 char *err, size_t errlen)
+{
+	struct iscsi_target *it = tgt->tgt_priv;
+
+	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
+		if (!strcmp(key, limit_attrs[i].key))
+			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	if (!strcmp(key, "TargetAlias") || !strcmp(key, "alias")) {
+		snprintf(it->alias, sizeof(it->alias), "%s", value);
+		return 0;
+	}
+	snprintf(err, errlen, "iscsi target: unknown attribute '%s'", key);
+	return -EINVAL;
+}
+
+static int iscsi_add_target(const char *name, const struct scst_kv *params, size_t nparams,
+			    char *err, size_t errlen)
+{
+	struct iscsi_target *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return -ENOMEM;
+	iscsi_limits_defaults(&it->limits);
+	if (strncmp(name, "iqn.", 4) && strncmp(name, "eui.", 4) && strncmp(name, "naa.", 4)) {
+		snprintf(err, errlen, "'%s' is not an iSCSI name (iqn., eui. or naa.)", name);
+		free(it);
+		return -EINVAL;
+	}
+	it->tgt = scst_add_target(&iscsi_template, name, it, err, errlen);
+	if (!it->tgt) {
+		free(it);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < nparams; i++) {
+		int rc = iscsi_set_target_attr(it->tgt, params[i].key, params[i].value, err, errlen);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	free(tgt->tgt_priv);
+	tgt->tgt_priv = NULL;
+	return 0;
+}
+
+static int iscsi_set_driver_attr(const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!strcmp(key, "enabled")) {
+		if (strcmp(value, "0") && strcmp(value, "1")) {
+			snprintf(err, errlen, "enabled: 0 or 1");
+			return -EINVAL;
+		}
+		driver_enabled = value[0] == '1';
+		log_info("iSCSI target driver %s", driver_enabled ? "enabled" : "disabled");
+		return 0;
+	}
+	snprintf(err, errlen, "iscsi: unknown driver attribute '%s'", key);
+	return -EINVAL;
+}
+
+struct scst_tgt_template iscsi_template = {
+	.name = "iscsi",
+	.rdy_to_xfer = iscsi_rdy_to_xfer,
+	.xmit_response = iscsi_xmit_response,
+	.task_mgmt_fn_done = iscsi_tmf_done,
+	.add_target = iscsi_add_target,
+	.del_target = iscsi_del_target,
+	.set_target_attr = iscsi_set_target_attr,
+	.set_driver_attr = iscsi_set_driver_attr,
+};
+
+int iscsi_init(void)
+{
+	next_tsih = (uint16_t)(getpid() & 0xfff);
+	return scst_register_target_template(&iscsi_template);
+}
