@@ -288,11 +288,12 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 		iscsi_rx_data_into(conn, NULL);
 		return true;
 	}
-	if (off != icmd->data_next || (uint64_t)off + dlen > icmd->edtl ||
+	if (off != icmd->data_next || iscsi_get32(&bhs[36]) != icmd->exp_datasn ||
+	    (uint64_t)off + dlen > icmd->edtl ||
 	    (ttt == ISCSI_RESERVED_TAG && (icmd->unsol_done || off + dlen > icmd->unsol_end)) ||
 	    (ttt != ISCSI_RESERVED_TAG && ttt != icmd->ttt)) {
-		log_warn("%s: bad Data-Out (offset %u len %u, expected offset %u, EDTL %u)",
-			 conn->peer_str, off, dlen, icmd->data_next, icmd->edtl);
+		log_warn("%s: bad Data-Out (offset %u len %u DataSN %u; expected offset %u, EDTL %u)",
+			 conn->peer_str, off, dlen, iscsi_get32(&bhs[36]), icmd->data_next, icmd->edtl);
 		conn->rx_cmd = NULL;
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		iscsi_conn_close(conn, "Data-Out out of sequence");
@@ -319,7 +320,10 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 	if (off < icmd->need && off + dlen > icmd->need)
 		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
 	icmd->data_next = off + dlen;
+	icmd->exp_datasn++;
 	if (bhs[1] & ISCSI_FLAG_FINAL) {
+		icmd->exp_datasn = 0;   /* each sequence numbers its PDUs from 0 */
+
 		if (iscsi_get32(&bhs[20]) == ISCSI_RESERVED_TAG) {
 			icmd->unsol_done = true;
 		} else if (icmd->r2t_outstanding) {
