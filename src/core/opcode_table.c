@@ -231,40 +231,173 @@ static enum scst_sense_id parse_sync_cache16(struct scst_cmd *cmd)
 	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
 }
 
+/* WRITE SAME: data for one block (none with NDOB), repeated over the range.
+ * A zero block count would mean "to the end of the medium"; we advertise
+ * WSNZ and refuse it, and cap the count at the Block Limits maximum. */
+static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, uint32_t n,
+					   unsigned len_byte, bool ndob)
+{
+	enum scst_sense_id rc = block_range(cmd, lba, n, SCST_DATA_NONE, len_byte);
+
+	if (rc != SCST_S_OK)
+		return rc;
+	if (n == 0 || n > scst_max_write_same_blocks(cmd->dev))
+		return invalid(cmd, len_byte, -1);
+	return data_out(cmd, ndob ? 0 : cmd->dev->block_size);
+}
+
+static enum scst_sense_id parse_write_same10(struct scst_cmd *cmd)
+{
+	return parse_write_same(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7, false);
+}
+
+static enum scst_sense_id parse_write_same16(struct scst_cmd *cmd)
+{
+	return parse_write_same(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10,
+				cmd->cdb[1] & 0x01);
+}
+
+/* WRITE AND VERIFY: BYTCHK 1 (compare what was just written) is trivially
+ * true after a successful write; 2 and 3 are refused. */
+static enum scst_sense_id parse_write_verify(struct scst_cmd *cmd, uint64_t lba, uint32_t n,
+					     unsigned len_byte)
+{
+	if (((cmd->cdb[1] >> 1) & 3) > 1)
+		return invalid(cmd, 1, 2);
+	return block_range(cmd, lba, n, SCST_DATA_WRITE, len_byte);
+}
+
+static enum scst_sense_id parse_write_verify10(struct scst_cmd *cmd)
+{
+	return parse_write_verify(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7);
+}
+
+static enum scst_sense_id parse_write_verify12(struct scst_cmd *cmd)
+{
+	return parse_write_verify(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), 6);
+}
+
+static enum scst_sense_id parse_write_verify16(struct scst_cmd *cmd)
+{
+	return parse_write_verify(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10);
+}
+
+/* PRE-FETCH: zero blocks means "to the end of the medium", as for
+ * SYNCHRONIZE CACHE; no data moves. */
+static enum scst_sense_id parse_prefetch10(struct scst_cmd *cmd)
+{
+	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
+}
+
+static enum scst_sense_id parse_prefetch16(struct scst_cmd *cmd)
+{
+	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
+}
+
+/* UNMAP: the LBA ranges are in the parameter list, checked by the handler. */
+static enum scst_sense_id parse_unmap(struct scst_cmd *cmd)
+{
+	return data_out(cmd, be16(&cmd->cdb[7]));
+}
+
+static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
+{
+	uint64_t lba = be64(&cmd->cdb[2]);
+
+	cmd->lba = lba;
+	cmd->nblocks = 0;
+	if (lba >= cmd->dev->nblocks)
+		return SCST_S_LBA_OUT_OF_RANGE;
+	return data_in(cmd, be32(&cmd->cdb[10]));
+}
+
+static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[6]));
+}
+
+/* Usage bitmaps (REPORT SUPPORTED OPERATION CODES) double as the reserved
+ * bit masks: a CDB bit outside its byte's mask (control byte excluded) is
+ * refused with INVALID FIELD IN CDB before the entry's own parser runs.
+ * Protection fields (RDPROTECT...) are left out: no protection information. */
+#define U(...) { __VA_ARGS__ }
+#define LBA4 0xff, 0xff, 0xff, 0xff
+#define LBA8 LBA4, LBA4
+#define LEN2 0xff, 0xff
+#define LEN4 LBA4
+#define GRP 0x1f
+#define MA SCST_OP_MEDIUM_ACCESS
+#define WM SCST_OP_WRITE_MEDIUM
+#define LR SCST_OP_LBA_RANGE
+#define NOLUN (SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK)
+
 static const struct scst_opcode_desc opcode_table[] = {
-	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, {0} },
-	{ 0x03, -1, "REQUEST SENSE", 6, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK,
-	  ANY, parse_request_sense, {0} },
-	{ 0x08, -1, "READ(6)", 6, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read6, {0} },
-	{ 0x0a, -1, "WRITE(6)", 6, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
-	  DISK, parse_write6, {0} },
-	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY, parse_inquiry, {0} },
-	{ 0x15, -1, "MODE SELECT(6)", 6, 0, ANY, parse_mode_select6, {0} },
-	{ 0x1a, -1, "MODE SENSE(6)", 6, 0, ANY, parse_mode_sense6, {0} },
-	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop, {0} },
-	{ 0x1e, -1, "PREVENT ALLOW MEDIUM REMOVAL", 6, 0, ANY, parse_prevent_allow, {0} },
-	{ 0x25, -1, "READ CAPACITY(10)", 10, SCST_OP_MEDIUM_ACCESS, DISK, parse_read_capacity10, {0} },
-	{ 0x28, -1, "READ(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read10, {0} },
-	{ 0x2a, -1, "WRITE(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
-	  DISK, parse_write10, {0} },
-	{ 0x2f, -1, "VERIFY(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify10, {0} },
-	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK,
-	  parse_sync_cache10, {0} },
-	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10, {0} },
-	{ 0x5a, -1, "MODE SENSE(10)", 10, 0, ANY, parse_mode_sense10, {0} },
-	{ 0x88, -1, "READ(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read16, {0} },
-	{ 0x8a, -1, "WRITE(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
-	  DISK, parse_write16, {0} },
-	{ 0x8f, -1, "VERIFY(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify16, {0} },
-	{ 0x91, -1, "SYNCHRONIZE CACHE(16)", 16, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK,
-	  parse_sync_cache16, {0} },
-	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, SCST_OP_MEDIUM_ACCESS, DISK, parse_read_capacity16, {0} },
-	{ 0xa0, -1, "REPORT LUNS", 12, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY,
-	  parse_report_luns, {0} },
-	{ 0xa8, -1, "READ(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_read12, {0} },
-	{ 0xaa, -1, "WRITE(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE,
-	  DISK, parse_write12, {0} },
-	{ 0xaf, -1, "VERIFY(12)", 12, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE, DISK, parse_verify12, {0} },
+	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
+	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
+	  U(0x03, 0x01, 0, 0, 0xff, 0) },
+	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
+	{ 0x0a, -1, "WRITE(6)", 6, MA | WM | LR, DISK, parse_write6,
+	  U(0x0a, 0x1f, 0xff, 0xff, 0xff, 0) },
+	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY, parse_inquiry,
+	  U(0x12, 0x01, 0xff, 0xff, 0xff, 0) },
+	{ 0x15, -1, "MODE SELECT(6)", 6, 0, ANY, parse_mode_select6, U(0x15, 0x11, 0, 0, 0xff, 0) },
+	{ 0x1a, -1, "MODE SENSE(6)", 6, 0, ANY, parse_mode_sense6,
+	  U(0x1a, 0x08, 0xff, 0xff, 0xff, 0) },
+	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop,
+	  U(0x1b, 0x01, 0, 0x0f, 0xf7, 0) },
+	{ 0x1e, -1, "PREVENT ALLOW MEDIUM REMOVAL", 6, 0, ANY, parse_prevent_allow,
+	  U(0x1e, 0, 0, 0, 0x03, 0) },
+	{ 0x25, -1, "READ CAPACITY(10)", 10, MA, DISK, parse_read_capacity10,
+	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
+	{ 0x28, -1, "READ(10)", 10, MA | LR, DISK, parse_read10,
+	  U(0x28, 0x1a, LBA4, GRP, LEN2, 0) },
+	{ 0x2a, -1, "WRITE(10)", 10, MA | WM | LR, DISK, parse_write10,
+	  U(0x2a, 0x1a, LBA4, GRP, LEN2, 0) },
+	{ 0x2e, -1, "WRITE AND VERIFY(10)", 10, MA | WM | LR, DISK, parse_write_verify10,
+	  U(0x2e, 0x16, LBA4, GRP, LEN2, 0) },
+	{ 0x2f, -1, "VERIFY(10)", 10, MA | LR, DISK, parse_verify10,
+	  U(0x2f, 0x16, LBA4, GRP, LEN2, 0) },
+	{ 0x34, -1, "PRE-FETCH(10)", 10, MA | LR, DISK, parse_prefetch10,
+	  U(0x34, 0x02, LBA4, GRP, LEN2, 0) },
+	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, MA | LR, DISK, parse_sync_cache10,
+	  U(0x35, 0x06, LBA4, GRP, LEN2, 0) },
+	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
+	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
+	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
+	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10,
+	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x5a, -1, "MODE SENSE(10)", 10, 0, ANY, parse_mode_sense10,
+	  U(0x5a, 0x18, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
+	{ 0x88, -1, "READ(16)", 16, MA | LR, DISK, parse_read16,
+	  U(0x88, 0x1a, LBA8, LEN4, GRP, 0) },
+	{ 0x8a, -1, "WRITE(16)", 16, MA | WM | LR, DISK, parse_write16,
+	  U(0x8a, 0x1a, LBA8, LEN4, GRP, 0) },
+	{ 0x8e, -1, "WRITE AND VERIFY(16)", 16, MA | WM | LR, DISK, parse_write_verify16,
+	  U(0x8e, 0x16, LBA8, LEN4, GRP, 0) },
+	{ 0x8f, -1, "VERIFY(16)", 16, MA | LR, DISK, parse_verify16,
+	  U(0x8f, 0x16, LBA8, LEN4, GRP, 0) },
+	{ 0x90, -1, "PRE-FETCH(16)", 16, MA | LR, DISK, parse_prefetch16,
+	  U(0x90, 0x02, LBA8, LEN4, GRP, 0) },
+	{ 0x91, -1, "SYNCHRONIZE CACHE(16)", 16, MA | LR, DISK, parse_sync_cache16,
+	  U(0x91, 0x06, LBA8, LEN4, GRP, 0) },
+	{ 0x93, -1, "WRITE SAME(16)", 16, MA | WM | LR, DISK, parse_write_same16,
+	  U(0x93, 0x09, LBA8, LEN4, GRP, 0) },
+	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA, DISK, parse_read_capacity16,
+	  U(0x9e, 0x1f, LBA8, LEN4, 0x01, 0) },
+	{ 0x9e, 0x12, "GET LBA STATUS", 16, MA, DISK, parse_get_lba_status,
+	  U(0x9e, 0x1f, LBA8, LEN4, 0, 0) },
+	{ 0xa0, -1, "REPORT LUNS", 12, NOLUN, ANY, parse_report_luns,
+	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
+	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
+	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
+	{ 0xa8, -1, "READ(12)", 12, MA | LR, DISK, parse_read12,
+	  U(0xa8, 0x1a, LBA4, LEN4, GRP, 0) },
+	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, DISK, parse_write12,
+	  U(0xaa, 0x1a, LBA4, LEN4, GRP, 0) },
+	{ 0xae, -1, "WRITE AND VERIFY(12)", 12, MA | WM | LR, DISK, parse_write_verify12,
+	  U(0xae, 0x16, LBA4, LEN4, GRP, 0) },
+	{ 0xaf, -1, "VERIFY(12)", 12, MA | LR, DISK, parse_verify12,
+	  U(0xaf, 0x16, LBA4, LEN4, GRP, 0) },
 };
 
 #define OPCODE_COUNT (sizeof(opcode_table) / sizeof(opcode_table[0]))

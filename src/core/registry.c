@@ -222,11 +222,12 @@ int scst_del_device(const char *name, char *err, size_t errlen)
 			  dev->export_count);
 		rc = -EBUSY;
 	} else {
+		/* name may point into dev: log before freeing. */
+		log_info("device %s deleted", name);
 		list_del(&dev->node);
 		dev->handler->detach(dev);
 		pthread_mutex_destroy(&dev->lock);
 		free(dev);
-		log_info("device %s deleted", name);
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	return rc;

@@ -277,10 +277,37 @@ static bool header_received(struct iscsi_conn *conn)
 	return iscsi_ffp_header(conn);
 }
 
+/* Checks made before anything past the 48 header bytes is read, so a
+ * garbage header cannot make us wait for bytes that never come. */
+static bool header_sane(struct iscsi_conn *conn)
+{
+	const uint8_t *bhs = conn->rx_bhs;
+	uint8_t op = iscsi_bhs_opcode(bhs);
+
+	if (conn->state == CONN_LOGIN) {
+		if (op != ISCSI_OP_LOGIN_REQ || bhs[4] ||
+		    iscsi_bhs_data_len(bhs) > conn->rx_data_cap) {
+			iscsi_conn_close(conn, "invalid PDU during login");
+			return false;
+		}
+		return true;
+	}
+	/* Only a SCSI Command may carry AHS (extended CDB, bidi length). */
+	if (bhs[4] && op != ISCSI_OP_SCSI_CMD) {
+		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+		conn->rx_stopped = true;
+		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
+		return false;
+	}
+	return true;
+}
+
 static void stage_complete(struct iscsi_conn *conn)
 {
 	switch (conn->rx_stage) {
 	case RX_BHS:
+		if (!header_sane(conn))
+			return;
 		if (iscsi_bhs_ahs_len(conn->rx_bhs)) {
 			rx_expect(conn, RX_AHS, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
 			return;
