@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -281,25 +282,23 @@ static bool header_received(struct iscsi_conn *conn)
  * garbage header cannot make us wait for bytes that never come. */
 static bool header_sane(struct iscsi_conn *conn)
 {
-	const uint8_t *bhs = conn->rx_bhs;
-	uint8_t op = iscsi_bhs_opcode(bhs);
-
-	if (conn->state == CONN_LOGIN) {
-		if (op != ISCSI_OP_LOGIN_REQ || bhs[4] ||
-		    iscsi_bhs_data_len(bhs) > conn->rx_data_cap) {
-			iscsi_conn_close(conn, "invalid PDU during login");
-			return false;
-		}
+	switch (iscsi_check_header(conn->rx_bhs, conn->state == CONN_LOGIN, conn->rx_data_cap)) {
+	case ISCSI_HDR_OK:
 		return true;
-	}
-	/* Only a SCSI Command may carry AHS (extended CDB, bidi length). */
-	if (bhs[4] && op != ISCSI_OP_SCSI_CMD) {
-		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-		conn->rx_stopped = true;
-		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
+	case ISCSI_HDR_CLOSE:
+		iscsi_conn_close(conn, "invalid PDU during login");
 		return false;
+	case ISCSI_HDR_REJECT_AND_CLOSE:
+		break;
 	}
-	return true;
+	log_warn("%s: malformed header (opcode 0x%02x, AHS %u, data %u): rejecting and closing",
+		 conn->peer_str, iscsi_bhs_opcode(conn->rx_bhs), iscsi_bhs_ahs_len(conn->rx_bhs),
+		 iscsi_bhs_data_len(conn->rx_bhs));
+	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+	conn->rx_stopped = true;
+	if (!list_empty(&conn->tx_queue))
+		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
+	return false;
 }
 
 static void stage_complete(struct iscsi_conn *conn)

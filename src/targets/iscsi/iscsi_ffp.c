@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -22,41 +23,12 @@ uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 	return conn->exp_cmdsn + depth - 1;
 }
 
-static void reject_and_stop(struct iscsi_conn *conn, uint8_t reason, const char *why)
-{
-	log_warn("%s: %s: rejecting and closing", conn->peer_str, why);
-	iscsi_send_reject(conn, conn->rx_bhs, reason);
-	/* The stream cannot be trusted past this header. */
-	conn->rx_stopped = true;
-	if (!list_empty(&conn->tx_queue))
-		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
-	else
-		iscsi_conn_close(conn, why);
-}
-
-static bool known_initiator_opcode(uint8_t op)
-{
-	switch (op) {
-	case ISCSI_OP_NOP_OUT: case ISCSI_OP_SCSI_CMD: case ISCSI_OP_TMF_REQ:
-	case ISCSI_OP_LOGIN_REQ: case ISCSI_OP_TEXT_REQ: case ISCSI_OP_DATA_OUT:
-	case ISCSI_OP_LOGOUT_REQ: case ISCSI_OP_SNACK:
-		return true;
-	default:
-		return false;
-	}
-}
-
 bool iscsi_ffp_header(struct iscsi_conn *conn)
 {
 	const uint8_t *bhs = conn->rx_bhs;
 	uint8_t op = iscsi_bhs_opcode(bhs);
 	uint32_t dlen = conn->rx_dlen;
 
-	if (dlen > conn->rx_data_cap) {
-		reject_and_stop(conn, ISCSI_REJECT_PROTOCOL_ERROR,
-				"data segment longer than MaxRecvDataSegmentLength");
-		return false;
-	}
 	if (op == ISCSI_OP_DATA_OUT)
 		return iscsi_data_out_header(conn);
 	if (op == ISCSI_OP_SCSI_CMD && dlen) {
@@ -69,7 +41,7 @@ bool iscsi_ffp_header(struct iscsi_conn *conn)
 		return true;
 	}
 	/* Unknown opcodes' data is read and dropped, then rejected. */
-	iscsi_rx_data_into(conn, known_initiator_opcode(op) ? conn->rx_data : NULL);
+	iscsi_rx_data_into(conn, iscsi_known_initiator_opcode(op) ? conn->rx_data : NULL);
 	return true;
 }
 
@@ -316,7 +288,7 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 		free_pdu_data(data, pool_size);
 		return;
 	}
-	if (!known_initiator_opcode(op) || op == ISCSI_OP_LOGIN_REQ || op == ISCSI_OP_SNACK) {
+	if (!iscsi_known_initiator_opcode(op) || op == ISCSI_OP_LOGIN_REQ || op == ISCSI_OP_SNACK) {
 		iscsi_send_reject(conn, bhs, op == ISCSI_OP_SNACK ? ISCSI_REJECT_CMD_NOT_SUPPORTED
 								 : ISCSI_REJECT_PROTOCOL_ERROR);
 		return;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -386,14 +387,10 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 	uint32_t off = 0, burst_left = p->max_burst;
 
 	while (off < len) {
-		uint32_t seg = len - off;
+		uint32_t seg = iscsi_data_in_segment(len - off, p->max_xmit_dsl, burst_left);
 		struct iscsi_tx *tx;
 		bool last;
 
-		if (seg > p->max_xmit_dsl)
-			seg = p->max_xmit_dsl;
-		if (seg > burst_left)
-			seg = burst_left;
 		last = off + seg == len;
 		tx = cmd_tx(icmd);
 		if (!tx)
