@@ -147,8 +147,8 @@ int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out 
 		/* A wildcard portal is reachable at the address this connection used. */
 		const struct sockaddr_storage *ss = p->wildcard ? &conn->local : &p->addr;
 
-		/* Only portals of the family the initiator already reaches us by. */
-		if (p->addr.ss_family != conn->local.ss_family)
+		/* A wildcard of the other family has no address to offer here. */
+		if (p->wildcard && p->addr.ss_family != conn->local.ss_family)
 			continue;
 		format_addr(ss, addr_port(&p->addr), addr, sizeof(addr) - 4);
 		strcat(addr, ",1");
