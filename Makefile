@@ -32,6 +32,9 @@ BINS := $(BUILD)/scstd
 
 .PHONY: all deps run check unit bench clean asan
 
+# Keep tool objects: they are intermediates of a pattern chain otherwise.
+.SECONDARY:
+
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c

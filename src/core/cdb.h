@@ -50,5 +50,11 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count);
 
 /* The largest data transfer one command may ask for (Block Limits VPD). */
 uint32_t scst_max_xfer_bytes(void);
+/* The largest WRITE SAME block count accepted (Block Limits VPD). */
+uint32_t scst_max_write_same_blocks(const struct scst_device *dev);
+
+/* Answers REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN, sa 0x0C) for
+ * cmd->dev's type from the table: response data or INVALID FIELD IN CDB. */
+void scst_report_supported_opcodes(struct scst_cmd *cmd);
 
 #endif

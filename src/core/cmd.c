@@ -5,6 +5,7 @@
  * A command lives on its session's loop from scst_rx_cmd to
  * scst_tgt_cmd_done; nothing here locks except when a UA is pending.
  * Command objects are recycled through a per-thread free list. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,27 @@ struct cmd_cache {
 };
 
 static __thread struct cmd_cache cmd_cache;
+static __thread bool cmd_cache_registered;
+static pthread_key_t cmd_cache_key;
+static pthread_once_t cmd_cache_once = PTHREAD_ONCE_INIT;
+
+/* An I/O thread that exits frees the commands it kept for reuse. */
+static void cmd_cache_thread_exit(void *unused)
+{
+	(void)unused;
+	while (cmd_cache.free) {
+		struct scst_cmd *cmd = cmd_cache.free;
+
+		cmd_cache.free = cmd->tgt_priv;
+		free(cmd);
+	}
+	cmd_cache.nfree = 0;
+}
+
+static void cmd_cache_key_create(void)
+{
+	pthread_key_create(&cmd_cache_key, cmd_cache_thread_exit);
+}
 
 static struct scst_cmd *cmd_alloc(void)
 {
@@ -40,6 +62,11 @@ static void cmd_release(struct scst_cmd *cmd)
 	if (cmd_cache.nfree >= CMD_CACHE_KEEP) {
 		free(cmd);
 		return;
+	}
+	if (!cmd_cache_registered) {
+		pthread_once(&cmd_cache_once, cmd_cache_key_create);
+		pthread_setspecific(cmd_cache_key, &cmd_cache_registered);
+		cmd_cache_registered = true;
 	}
 	cmd->tgt_priv = cmd_cache.free;
 	cmd_cache.free = cmd;

@@ -11,6 +11,9 @@
 /* Larger transfers are refused (and advertised in the Block Limits VPD page)
  * so one command never pins an unbounded buffer. */
 #define SCST_MAX_XFER_BYTES (8u << 20)
+/* WRITE SAME moves one block but rewrites up to this much; initiators
+ * (libiscsi) assume they may also WRITE the same range in one command. */
+#define SCST_MAX_WRITE_SAME_BYTES SCST_MAX_XFER_BYTES
 
 #define DISK  SCST_TYPE_DISK_BIT
 #define ANY   SCST_TYPE_ALL_BITS
@@ -72,27 +75,15 @@ static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64
 	return SCST_S_OK;
 }
 
-/* RDPROTECT/WRPROTECT/VRPROTECT: we format without protection information. */
-static bool protect_set(const struct scst_cmd *cmd)
-{
-	return (cmd->cdb[1] >> 5) != 0;
-}
-
 static enum scst_sense_id parse_tur(struct scst_cmd *cmd) { return no_data(cmd); }
 
 static enum scst_sense_id parse_request_sense(struct scst_cmd *cmd)
 {
-	if (cmd->cdb[1] & 0xfe)
-		return invalid(cmd, 1, -1);
 	return data_in(cmd, cmd->cdb[4]);
 }
 
 static enum scst_sense_id parse_inquiry(struct scst_cmd *cmd)
 {
-	if (cmd->cdb[1] & 0x02)
-		return invalid(cmd, 1, 1);           /* CmdDt is obsolete */
-	if (cmd->cdb[1] & 0xfc)
-		return invalid(cmd, 1, -1);
 	if (!(cmd->cdb[1] & 0x01) && cmd->cdb[2])
 		return invalid(cmd, 2, -1);          /* page code without EVPD */
 	return data_in(cmd, be16(&cmd->cdb[3]));
@@ -123,19 +114,9 @@ static enum scst_sense_id parse_mode_select10(struct scst_cmd *cmd)
 	return data_out(cmd, be16(&cmd->cdb[7]));
 }
 
-static enum scst_sense_id parse_start_stop(struct scst_cmd *cmd)
-{
-	if (cmd->cdb[1] & 0xfe)
-		return invalid(cmd, 1, -1);
-	return no_data(cmd);
-}
+static enum scst_sense_id parse_start_stop(struct scst_cmd *cmd) { return no_data(cmd); }
 
-static enum scst_sense_id parse_prevent_allow(struct scst_cmd *cmd)
-{
-	if (cmd->cdb[4] & 0xfc)
-		return invalid(cmd, 4, -1);
-	return no_data(cmd);
-}
+static enum scst_sense_id parse_prevent_allow(struct scst_cmd *cmd) { return no_data(cmd); }
 
 static enum scst_sense_id parse_read_capacity10(struct scst_cmd *cmd)
 {
@@ -163,8 +144,6 @@ static enum scst_sense_id parse_write6(struct scst_cmd *cmd) { return parse_rw6(
 
 static enum scst_sense_id parse_rw10(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	if (protect_set(cmd))
-		return invalid(cmd, 1, 7);
 	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), dir, 7);
 }
 
@@ -173,8 +152,6 @@ static enum scst_sense_id parse_write10(struct scst_cmd *cmd) { return parse_rw1
 
 static enum scst_sense_id parse_rw12(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	if (protect_set(cmd))
-		return invalid(cmd, 1, 7);
 	return block_range(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), dir, 6);
 }
 
@@ -183,8 +160,6 @@ static enum scst_sense_id parse_write12(struct scst_cmd *cmd) { return parse_rw1
 
 static enum scst_sense_id parse_rw16(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	if (protect_set(cmd))
-		return invalid(cmd, 1, 7);
 	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), dir, 10);
 }
 
@@ -198,8 +173,6 @@ static enum scst_sense_id parse_verify(struct scst_cmd *cmd, uint64_t lba, uint3
 {
 	unsigned bytchk = (cmd->cdb[1] >> 1) & 3;
 
-	if (protect_set(cmd))
-		return invalid(cmd, 1, 7);
 	if (bytchk > 1)
 		return invalid(cmd, 1, 2);
 	return block_range(cmd, lba, n, bytchk ? SCST_DATA_WRITE : SCST_DATA_NONE, len_byte);
@@ -413,32 +386,81 @@ static bool has_service_action(uint8_t opcode)
 	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4;
 }
 
-const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type)
+static bool applies_to(const struct scst_opcode_desc *op, int type)
 {
-	uint32_t type_bit = type >= 0 && type < 32 ? 1u << type : 0;
+	return type >= 0 && type < 32 && (op->types & (1u << type));
+}
 
-	if (!cdb_len)
-		return NULL;
+/* Finds the entry for an opcode and service action (sa < 0: none). */
+static const struct scst_opcode_desc *find_entry(uint8_t opcode, int sa, int type)
+{
 	for (unsigned i = 0; i < OPCODE_COUNT; i++) {
 		const struct scst_opcode_desc *op = &opcode_table[i];
 
-		if (op->opcode != cdb[0] || !(op->types & type_bit))
-			continue;
-		if (has_service_action(cdb[0]) && (cdb_len < 2 || op->sa != (cdb[1] & 0x1f)))
-			continue;
-		return op;
+		if (op->opcode == opcode && op->sa == sa && applies_to(op, type))
+			return op;
 	}
 	return NULL;
 }
 
+const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type)
+{
+	if (!cdb_len)
+		return NULL;
+	if (!has_service_action(cdb[0]))
+		return find_entry(cdb[0], -1, type);
+	if (cdb_len < 2)
+		return NULL;
+	return find_entry(cdb[0], cdb[1] & 0x1f, type);
+}
+
+/* True when some service action of this opcode exists for the type: then
+ * an unknown service action is a bad field, not a bad opcode (SPC-4). */
+static bool opcode_known(uint8_t opcode, int type)
+{
+	for (unsigned i = 0; i < OPCODE_COUNT; i++)
+		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type))
+			return true;
+	return false;
+}
+
+static int highest_bit(uint8_t v)
+{
+	int bit = 7;
+
+	while (bit > 0 && !(v & (1u << bit)))
+		bit--;
+	return bit;
+}
+
+/* Reserved and unsupported bits: everything outside the usage bitmap,
+ * the opcode and the control byte excepted. */
+static bool reserved_bits_clear(struct scst_cmd *cmd, const struct scst_opcode_desc *op)
+{
+	for (unsigned i = 1; i + 1 < op->cdb_len; i++) {
+		uint8_t bad = cmd->cdb[i] & (uint8_t)~op->usage[i];
+
+		if (bad) {
+			scst_set_invalid_field(cmd, true, i, highest_bit(bad));
+			return false;
+		}
+	}
+	return true;
+}
+
 int scst_parse_cdb(struct scst_cmd *cmd)
 {
+	int type = cmd->dev ? cmd->dev->type : 0;
 	const struct scst_opcode_desc *op;
 	enum scst_sense_id rc;
 
-	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, cmd->dev ? cmd->dev->type : 0);
+	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
 	if (!op) {
-		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
+		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
+		    opcode_known(cmd->cdb[0], type))
+			scst_set_invalid_field(cmd, true, 1, 4);
+		else
+			scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
 		return -1;
 	}
 	cmd->op = op;
@@ -450,6 +472,8 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
 		return -1;
 	}
+	if (!reserved_bits_clear(cmd, op))
+		return -1;
 	rc = op->parse(cmd);
 	if (rc == SCST_S_OK) {
 		cmd->cdb_bufflen = cmd->bufflen;
@@ -463,4 +487,9 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 uint32_t scst_max_xfer_bytes(void)
 {
 	return SCST_MAX_XFER_BYTES;
+}
+
+uint32_t scst_max_write_same_blocks(const struct scst_device *dev)
+{
+	return SCST_MAX_WRITE_SAME_BYTES >> dev->block_shift;
 }

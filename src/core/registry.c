@@ -321,6 +321,9 @@ int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 	acg_free(tgt->default_acg);
 	pthread_mutex_unlock(&scst_mutex);
 	log_info("target %s/%s deleted", tgt->tgtt->name, tgt->name);
+	/* The driver's own target object goes with it. */
+	if (tgt->tgtt->del_target)
+		tgt->tgtt->del_target(tgt, err, errlen);
 	free(tgt);
 	return 0;
 }

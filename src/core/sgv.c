@@ -4,6 +4,8 @@
  * a bounded free list per class, so the command path allocates without a
  * lock and without malloc once warm.  Buffers above the largest class go
  * straight to the allocator. */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,36 @@ struct sgv_class {
 };
 
 static __thread struct sgv_class sgv_classes[SGV_CLASSES];
+static __thread bool sgv_thread_registered;
+static pthread_key_t sgv_key;
+static pthread_once_t sgv_once = PTHREAD_ONCE_INIT;
+
+/* An I/O thread that exits gives its cached buffers back. */
+static void sgv_thread_exit(void *unused)
+{
+	(void)unused;
+	for (int c = 0; c < SGV_CLASSES; c++) {
+		while (sgv_classes[c].free) {
+			struct sgv_free *f = sgv_classes[c].free;
+
+			sgv_classes[c].free = f->next;
+			free(f);
+		}
+		sgv_classes[c].nfree = 0;
+	}
+}
+
+static void sgv_key_create(void)
+{
+	pthread_key_create(&sgv_key, sgv_thread_exit);
+}
+
+static void sgv_register_thread(void)
+{
+	pthread_once(&sgv_once, sgv_key_create);
+	pthread_setspecific(sgv_key, &sgv_thread_registered);
+	sgv_thread_registered = true;
+}
 
 /* Global counters for the sgv/global_stats attribute. */
 uint64_t scst_sgv_hits, scst_sgv_misses, scst_sgv_big;
@@ -76,6 +108,8 @@ void scst_buf_free(void *buf, uint32_t size)
 		free(buf);
 		return;
 	}
+	if (!sgv_thread_registered)
+		sgv_register_thread();
 	((struct sgv_free *)buf)->next = sgv_classes[c].free;
 	sgv_classes[c].free = buf;
 	sgv_classes[c].nfree++;

@@ -1,10 +1,11 @@
 /* vdisk_exec.c - command execution common to every vdisk backend: the
  * dispatch by opcode and the block I/O state machine (READ, WRITE, VERIFY
- * with byte compare, WRITE AND VERIFY, SYNCHRONIZE CACHE) on top of the
- * backend's submit/flush.
+ * with byte compare, WRITE AND VERIFY, WRITE SAME, SYNCHRONIZE CACHE) on
+ * top of the backend's submit/flush.
  *
  * Per-command state lives in cmd->dh_u64: [0] the compare buffer of a
- * VERIFY, [1] the stage. */
+ * VERIFY or the pattern buffer of a WRITE SAME, [1] the stage, [2] that
+ * buffer's pool size, [3] WRITE SAME blocks written so far. */
 #include <string.h>
 
 #include "core/cdb.h"
@@ -17,7 +18,11 @@ enum vdisk_stage {
 	STAGE_WRITE,
 	STAGE_VERIFY_READ,
 	STAGE_FLUSH,
+	STAGE_WRITE_SAME,
 };
+
+/* WRITE SAME writes its pattern in pieces of at most this size. */
+#define WRITE_SAME_CHUNK (1u << 20)
 
 static uint64_t byte_offset(const struct scst_cmd *cmd)
 {
@@ -43,6 +48,8 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 	case STAGE_FLUSH:
 		be->flush(cmd);
 		break;
+	case STAGE_WRITE_SAME:
+		break;          /* submitted by write_same_next() */
 	}
 }
 
@@ -75,7 +82,30 @@ static bool write_needs_flush(const struct scst_cmd *cmd)
 
 	if (cmd->dev->nv_cache)
 		return false;
-	return fua || cmd->cdb[0] == 0x2e || cmd->cdb[0] == 0x8e;
+	return fua || cmd->cdb[0] == 0x2e || cmd->cdb[0] == 0xae || cmd->cdb[0] == 0x8e;
+}
+
+static uint32_t write_same_chunk_blocks(const struct scst_cmd *cmd)
+{
+	return (uint32_t)cmd->dh_u64[2] >> cmd->dev->block_shift;
+}
+
+/* Writes the next piece of a WRITE SAME range; false when all is written. */
+static bool write_same_next(struct scst_cmd *cmd)
+{
+	uint64_t done = cmd->dh_u64[3];
+	uint32_t n = write_same_chunk_blocks(cmd);
+	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
+
+	if (done >= cmd->nblocks)
+		return false;
+	if (n > cmd->nblocks - done)
+		n = (uint32_t)(cmd->nblocks - done);
+	cmd->dh_u64[3] = done + n;
+	cmd->dh_u64[1] = STAGE_WRITE_SAME;
+	be->submit(cmd, true, (uint8_t *)(uintptr_t)cmd->dh_u64[0], n << cmd->dev->block_shift,
+		   (cmd->lba + done) << cmd->dev->block_shift);
+	return true;
 }
 
 void vdisk_io_done(struct scst_cmd *cmd, int res)
@@ -108,7 +138,79 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 		break;
 	case STAGE_FLUSH:
 		break;
+	case STAGE_WRITE_SAME:
+		if (write_same_next(cmd))
+			return;
+		release_compare_buffer(cmd);
+		break;
 	}
+	scst_cmd_done(cmd);
+}
+
+static void fill_pattern(uint8_t *buf, uint32_t size, const uint8_t *block, uint32_t bs)
+{
+	if (!block) {
+		memset(buf, 0, size);
+		return;
+	}
+	for (uint32_t off = 0; off + bs <= size; off += bs)
+		memcpy(buf + off, block, bs);
+}
+
+/* WRITE SAME: the single block sent (or zeros with NDOB) over the range.
+ * The data-out must be exactly one block; the core has already clipped
+ * bufflen to what the initiator sent. */
+static void exec_write_same(struct scst_cmd *cmd)
+{
+	bool ndob = cmd->cdb[0] == 0x93 && (cmd->cdb[1] & 0x01);
+	uint32_t bs = cmd->dev->block_size, chunk, size;
+	const uint8_t *block = ndob ? NULL : cmd->buf;
+	uint8_t *pattern;
+
+	if (!ndob && (cmd->bufflen != bs || (cmd->expected_set && cmd->expected_len != bs))) {
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		scst_cmd_done(cmd);
+		return;
+	}
+	if ((cmd->cdb[1] & 0x08) && !vdisk_thin(cmd->dev)) {
+		/* UNMAP bit without thin provisioning: LBPWS is 0, so refuse. */
+		scst_set_invalid_field(cmd, true, 1, 3);
+		scst_cmd_done(cmd);
+		return;
+	}
+	if (vdisk_write_same_unmapped(cmd, block)) {
+		scst_cmd_done(cmd);
+		return;
+	}
+	chunk = cmd->nblocks < (WRITE_SAME_CHUNK >> cmd->dev->block_shift) ?
+		cmd->nblocks << cmd->dev->block_shift : WRITE_SAME_CHUNK;
+	pattern = scst_buf_alloc(chunk, &size);
+	if (!pattern) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		scst_cmd_done(cmd);
+		return;
+	}
+	/* The pool may hand out more than asked: use all of it. */
+	fill_pattern(pattern, size, block, bs);
+	cmd->dh_u64[0] = (uintptr_t)pattern;
+	cmd->dh_u64[2] = size;
+	cmd->dh_u64[3] = 0;
+	if (!write_same_next(cmd)) {
+		release_compare_buffer(cmd);
+		scst_cmd_done(cmd);
+	}
+}
+
+/* PRE-FETCH: a hint to the backend; GOOD rather than CONDITION MET since
+ * we do not promise the range fits in a cache. */
+static void exec_prefetch(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd->dev;
+	const struct vdisk_backend *be = vdisk_of(dev)->be;
+	uint64_t n = cmd->nblocks ? cmd->nblocks : dev->nblocks - cmd->lba;
+
+	if (be->prefetch && n)
+		be->prefetch(dev, cmd->lba << dev->block_shift, n << dev->block_shift);
 	scst_cmd_done(cmd);
 }
 
@@ -165,7 +267,20 @@ void vdisk_exec(struct scst_cmd *cmd)
 		exec_rw(cmd, false);
 		return;
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
+	case 0x2e: case 0xae: case 0x8e:
 		exec_rw(cmd, true);
+		return;
+	case 0x41: case 0x93:
+		exec_write_same(cmd);
+		return;
+	case 0x34: case 0x90:
+		exec_prefetch(cmd);
+		return;
+	case 0x42:
+		exec_immediate(cmd, vdisk_unmap);
+		return;
+	case 0xa3:
+		exec_immediate(cmd, scst_report_supported_opcodes);
 		return;
 	case 0x2f: case 0xaf: case 0x8f:
 		exec_verify(cmd);
@@ -180,7 +295,8 @@ void vdisk_exec(struct scst_cmd *cmd)
 		exec_immediate(cmd, vdisk_read_capacity10);
 		return;
 	case 0x9e:
-		exec_immediate(cmd, vdisk_read_capacity16);
+		exec_immediate(cmd, cmd->op->sa == 0x12 ? vdisk_get_lba_status
+							: vdisk_read_capacity16);
 		return;
 	case 0x1a: case 0x5a:
 		exec_immediate(cmd, vdisk_mode_sense);

@@ -136,10 +136,54 @@ static void fileio_flush(struct scst_cmd *cmd)
 	ioloop_sqe_set_op(sqe, &cmd->io);
 }
 
+static int fileio_unmap(struct scst_device *dev, uint64_t off, uint64_t len)
+{
+	if (fallocate(vdisk_of(dev)->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		      (off_t)len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Data and holes as the file system records them: a hole is deallocated. */
+static int fileio_extent(struct scst_device *dev, uint64_t off, uint64_t len, uint64_t *ext_len,
+			 bool *mapped)
+{
+	int fd = vdisk_of(dev)->fd;
+	off_t data = lseek(fd, (off_t)off, SEEK_DATA), end;
+
+	if (data < 0 && errno != ENXIO)
+		return -errno;
+	if (data < 0 || (uint64_t)data >= off + len) {
+		*mapped = false;        /* a hole up to the end of the range */
+		*ext_len = len;
+		return 0;
+	}
+	if ((uint64_t)data > off) {
+		*mapped = false;
+		*ext_len = (uint64_t)data - off;
+		return 0;
+	}
+	end = lseek(fd, (off_t)off, SEEK_HOLE);
+	if (end < 0)
+		return -errno;
+	*mapped = true;
+	*ext_len = (uint64_t)end - off < len ? (uint64_t)end - off : len;
+	return 0;
+}
+
+static void fileio_prefetch(struct scst_device *dev, uint64_t off, uint64_t len)
+{
+	/* Starts readahead and returns; a failure only loses the hint. */
+	(void)posix_fadvise(vdisk_of(dev)->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+}
+
 static const struct vdisk_backend fileio_backend = {
 	.vendor = "SCST_FIO",
 	.submit = fileio_submit,
 	.flush = fileio_flush,
+	.unmap = fileio_unmap,
+	.extent = fileio_extent,
+	.prefetch = fileio_prefetch,
 };
 
 static int backing_size(int fd, const char *path, uint64_t *size, char *err, size_t errlen)

@@ -49,14 +49,17 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 
-static const uint8_t supported_vpd[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1 };
+static const uint8_t supported_vpd[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
 
+/* The provisioning page exists only for thin devices. */
 static uint32_t vpd_supported(const struct scst_device *dev, uint8_t *d)
 {
+	uint8_t n = sizeof(supported_vpd) - (vdisk_thin(dev) ? 0 : 1);
+
 	d[0] = peripheral_byte(dev);
-	d[3] = sizeof(supported_vpd);
-	memcpy(&d[4], supported_vpd, sizeof(supported_vpd));
-	return 4 + sizeof(supported_vpd);
+	d[3] = n;
+	memcpy(&d[4], supported_vpd, n);
+	return 4 + n;
 }
 
 static uint32_t vpd_serial(const struct scst_device *dev, uint8_t *d)
@@ -124,10 +127,29 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb0;
 	vdisk_put_be16(&d[2], 0x3c);
+	d[4] = 0x01;                      /* WSNZ: WRITE SAME of 0 blocks refused */
 	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
 	vdisk_put_be32(&d[8], max_blocks);
 	vdisk_put_be32(&d[12], max_blocks);
+	if (vdisk_thin(dev)) {
+		vdisk_put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
+		vdisk_put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
+		vdisk_put_be32(&d[28], 1);    /* optimal unmap granularity */
+	}
+	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
 	return 0x40;
+}
+
+/* Logical Block Provisioning: UNMAP and both WRITE SAMEs may deallocate,
+ * deallocated blocks read as zeros, thin provisioned. */
+static uint32_t vpd_provisioning(const struct scst_device *dev, uint8_t *d)
+{
+	d[0] = peripheral_byte(dev);
+	d[1] = 0xb2;
+	vdisk_put_be16(&d[2], 4);
+	d[5] = 0x80 | 0x40 | 0x20 | 0x04; /* LBPU, LBPWS, LBPWS10, LBPRZ */
+	d[6] = 0x02;                      /* provisioning type: thin */
+	return 8;
 }
 
 static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t *d)
@@ -152,6 +174,13 @@ static void inquiry_vpd(struct scst_cmd *cmd)
 	case 0x83: len = vpd_device_id(cmd, d); break;
 	case 0xb0: len = vpd_block_limits(cmd->dev, d); break;
 	case 0xb1: len = vpd_block_characteristics(cmd->dev, d); break;
+	case 0xb2:
+		if (!vdisk_thin(cmd->dev)) {
+			scst_set_invalid_field(cmd, true, 2, -1);
+			return;
+		}
+		len = vpd_provisioning(cmd->dev, d);
+		break;
 	default:
 		scst_set_invalid_field(cmd, true, 2, -1);
 		return;
@@ -186,5 +215,7 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	memset(d, 0, sizeof(d));
 	vdisk_put_be64(&d[0], dev->nblocks - 1);
 	vdisk_put_be32(&d[8], dev->block_size);
+	if (vdisk_thin(dev))
+		d[14] = 0x80 | 0x40;      /* LBPME, LBPRZ */
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }

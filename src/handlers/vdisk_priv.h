@@ -18,6 +18,15 @@ struct vdisk_backend {
 	void (*submit)(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
 	/* Makes completed writes durable; then vdisk_io_done(cmd, rc). */
 	void (*flush)(struct scst_cmd *cmd);
+	/* Optional, synchronous (0 or -errno): deallocates a byte range so it
+	 * reads back as zeros (thin provisioning). */
+	int (*unmap)(struct scst_device *dev, uint64_t off, uint64_t len);
+	/* Optional: how many bytes from off are mapped (*mapped true) or
+	 * deallocated (*mapped false), at most len.  0 or -errno. */
+	int (*extent)(struct scst_device *dev, uint64_t off, uint64_t len, uint64_t *ext_len,
+		      bool *mapped);
+	/* Optional hint: start reading a range into the cache. */
+	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
 };
 
 /* Attributes accepted by add_device / config files, parsed and checked. */
@@ -63,6 +72,19 @@ void vdisk_read_capacity10(struct scst_cmd *cmd);
 void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
+
+/* Thin provisioning commands (vdisk_provision.c), executed inline. */
+void vdisk_unmap(struct scst_cmd *cmd);
+void vdisk_get_lba_status(struct scst_cmd *cmd);
+/* WRITE SAME with the UNMAP bit on a thin device and a zero block: true
+ * when the range was deallocated instead of written (or an error set). */
+bool vdisk_write_same_unmapped(struct scst_cmd *cmd, const uint8_t *block);
+/* Whether the device does thin provisioning (UNMAP, LBPME). */
+bool vdisk_thin(const struct scst_device *dev);
+
+/* Limits advertised in the Block Limits VPD page and enforced by UNMAP. */
+#define VDISK_MAX_UNMAP_DESCRIPTORS 256u
+#define VDISK_MAX_UNMAP_BYTES (256ull << 20)
 
 static inline void vdisk_put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
 static inline void vdisk_put_be32(uint8_t *p, uint32_t v)

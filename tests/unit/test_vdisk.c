@@ -1,0 +1,474 @@
+/* test_vdisk.c - the vdisk handlers driven directly (attach + exec, no
+ * transport, no I/O thread): INQUIRY, VPD, READ CAPACITY and MODE SENSE
+ * payload bytes of a nullio device; MODE SELECT; and fileio READ, WRITE,
+ * VERIFY, WRITE SAME, UNMAP and GET LBA STATUS on a temporary file through
+ * the synchronous fallback. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/cdb.h"
+#include "core/scst.h"
+
+extern struct scst_dev_type vdisk_nullio_type;
+extern struct scst_dev_type vdisk_fileio_type;
+
+static unsigned completions;
+
+static void fake_xmit(struct scst_cmd *cmd)
+{
+	(void)cmd;
+	completions++;
+}
+
+static struct scst_tgt_template fake_tgtt = { .name = "fake", .xmit_response = fake_xmit };
+static struct scst_tgt fake_tgt = { .tgtt = &fake_tgtt, .rel_tgt_id = 7 };
+static struct scst_session fake_sess = { .tgt = &fake_tgt };
+
+static struct scst_device dev;
+static struct scst_cmd cmd;
+
+static int attach(struct scst_dev_type *dt, const char *name, const struct scst_kv *kv, size_t n)
+{
+	char err[256] = "";
+	int rc;
+
+	memset(&dev, 0, sizeof(dev));
+	snprintf(dev.name, sizeof(dev.name), "%s", name);
+	dev.handler = dt;
+	dev.type = dt->type;
+	dev.medium_present = true;
+	dev.naa_id = 0x123456789ull;
+	rc = dt->attach(&dev, kv, n, err, sizeof(err));
+	if (rc < 0)
+		print_message("attach: %s\n", err);
+	return rc;
+}
+
+static void detach(void)
+{
+	dev.handler->detach(&dev);
+}
+
+/* Parses and executes one command; data_out fills the buffer first. */
+static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t out_len)
+{
+	free(cmd.buf);
+	memset(&cmd, 0, sizeof(cmd));
+	memcpy(cmd.cdb, cdb, len);
+	cmd.cdb_len = len;
+	cmd.dev = &dev;
+	cmd.sess = &fake_sess;
+	if (scst_parse_cdb(&cmd) < 0)
+		return;
+	cmd.buf = malloc(cmd.bufflen ? cmd.bufflen : 1);
+	memset(cmd.buf, 0xa5, cmd.bufflen);      /* stale pool data */
+	cmd.buf_size = cmd.bufflen;
+	if (data_out)
+		memcpy(cmd.buf, data_out, out_len < cmd.bufflen ? out_len : cmd.bufflen);
+	completions = 0;
+	dev.handler->exec(&cmd);
+	assert_int_equal(completions, 1);
+}
+
+static void assert_good(void)
+{
+	if (cmd.status != SAM_STAT_GOOD)
+		fail_msg("%02x: status %u sense %x/%02x/%02x", cmd.cdb[0], cmd.status,
+			 cmd.sense[2] & 0xf, cmd.sense[12], cmd.sense[13]);
+}
+
+static void assert_sense(uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	assert_int_equal(cmd.status, SAM_STAT_CHECK_CONDITION);
+	assert_int_equal(cmd.sense[2] & 0x0f, key);
+	assert_int_equal(cmd.sense[12], asc);
+	assert_int_equal(cmd.sense[13], ascq);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int nullio_setup(void **state)
+{
+	static const struct scst_kv kv[] = { { "size", "4M" }, { "usn", "SN42" } };
+
+	(void)state;
+	return attach(&vdisk_nullio_type, "nul0", kv, 2);
+}
+
+static int dev_teardown(void **state)
+{
+	(void)state;
+	free(cmd.buf);
+	cmd.buf = NULL;
+	detach();
+	return 0;
+}
+
+static void test_standard_inquiry(void **state)
+{
+	const uint8_t cdb[6] = { 0x12, 0, 0, 0, 96 };
+	const uint8_t short_cdb[6] = { 0x12, 0, 0, 0, 5 };
+
+	(void)state;
+	run(cdb, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 74);
+	assert_int_equal(cmd.buf[0], 0x00);          /* connected, direct access */
+	assert_int_equal(cmd.buf[1], 0x00);          /* not removable */
+	assert_int_equal(cmd.buf[2], 0x06);          /* SPC-4 */
+	assert_int_equal(cmd.buf[3], 0x12);          /* HiSup, format 2 */
+	assert_int_equal(cmd.buf[4], 74 - 5);
+	assert_int_equal(cmd.buf[7], 0x02);          /* CmdQue */
+	assert_memory_equal(&cmd.buf[8], "SCST_NUL", 8);
+	assert_memory_equal(&cmd.buf[16], "nul0            ", 16);
+	run(short_cdb, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 5);      /* allocation length wins */
+}
+
+static void test_vpd_pages(void **state)
+{
+	const uint8_t list[6] = { 0x12, 1, 0x00, 0, 255 };
+	const uint8_t serial[6] = { 0x12, 1, 0x80, 0, 255 };
+	const uint8_t ids[6] = { 0x12, 1, 0x83, 0, 255 };
+	const uint8_t limits[6] = { 0x12, 1, 0xb0, 0, 255 };
+	const uint8_t lbp[6] = { 0x12, 1, 0xb2, 0, 255 };
+	const uint8_t bad[6] = { 0x12, 1, 0x99, 0, 255 };
+	const uint8_t *d;
+
+	(void)state;
+	run(list, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[3], 5);             /* not thin: no 0xB2 */
+	assert_memory_equal(&cmd.buf[4], "\x00\x80\x83\xb0\xb1", 5);
+
+	run(serial, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[1], 0x80);
+	assert_int_equal(cmd.buf[3], 4);
+	assert_memory_equal(&cmd.buf[4], "SN42", 4);
+
+	run(ids, 6, NULL, 0);
+	assert_good();
+	d = &cmd.buf[4];
+	assert_int_equal(d[1], 0x01);                /* T10 vendor id */
+	assert_memory_equal(&d[4], "SCST_NUL", 8);
+	assert_memory_equal(&d[12], "nul0", 4);
+	d += 4 + d[3];
+	assert_int_equal(d[1], 0x03);                /* NAA */
+	assert_int_equal(d[4] >> 4, 5);
+	d += 4 + d[3];
+	assert_int_equal(d[1] & 0x3f, 0x14);         /* target port, relative id */
+	assert_int_equal(d[7], 7);
+	assert_int_equal(cmd.resp_data_len, 4u + (cmd.buf[2] << 8 | cmd.buf[3]));
+
+	run(limits, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[4] & 1, 1);         /* WSNZ */
+	assert_int_equal(be32(&cmd.buf[8]), scst_max_xfer_bytes() / 512);
+	assert_int_equal(be32(&cmd.buf[40]), scst_max_write_same_blocks(&dev));
+
+	run(lbp, 6, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	run(bad, 6, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_int_equal(cmd.sense[17], 2);
+}
+
+static void test_read_capacity(void **state)
+{
+	const uint8_t rc10[10] = { 0x25 };
+	const uint8_t rc16[16] = { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32 };
+
+	(void)state;
+	run(rc10, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(be32(&cmd.buf[0]), 8191);   /* 4 MiB of 512-byte blocks */
+	assert_int_equal(be32(&cmd.buf[4]), 512);
+	run(rc16, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 32);
+	assert_int_equal(be32(&cmd.buf[0]), 0);
+	assert_int_equal(be32(&cmd.buf[4]), 8191);
+	assert_int_equal(be32(&cmd.buf[8]), 512);
+	assert_int_equal(cmd.buf[14], 0);            /* no LBPME */
+}
+
+static void test_mode_sense(void **state)
+{
+	const uint8_t all6[6] = { 0x1a, 0, 0x3f, 0, 255 };
+	const uint8_t caching10[10] = { 0x5a, 0x08, 0x08, 0, 0, 0, 0, 0, 255 };
+	const uint8_t saved[6] = { 0x1a, 0, 0xc8, 0, 255 };
+	const uint8_t changeable[6] = { 0x1a, 0x08, 0x48, 0, 255 };
+	const uint8_t *p;
+
+	(void)state;
+	run(all6, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[0] + 1, cmd.resp_data_len);
+	assert_int_equal(cmd.buf[2] & 0x80, 0);      /* not write protected */
+	assert_int_equal(cmd.buf[3], 8);             /* one block descriptor */
+	assert_int_equal(be32(&cmd.buf[4]), 8192);
+	assert_int_equal(cmd.buf[11], 0);            /* 512 = 0x000200 */
+	assert_int_equal(cmd.buf[10], 2);
+	p = &cmd.buf[12];
+	assert_int_equal(p[0], 0x01);
+	p += 2 + p[1];
+	assert_int_equal(p[0], 0x08);
+	assert_int_equal(p[2] & 0x04, 0x04);         /* WCE: write-back cache */
+	p += 2 + p[1];
+	assert_int_equal(p[0], 0x0a);
+
+	run(caching10, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[7], 0);             /* DBD: no descriptor */
+	assert_int_equal(cmd.buf[8], 0x08);
+	assert_int_equal(cmd.resp_data_len, 8 + 20);
+
+	run(changeable, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[4 + 2], 0);         /* nothing changeable */
+
+	run(saved, 6, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x39, 0);
+}
+
+static void test_mode_select(void **state)
+{
+	const uint8_t sense_caching[6] = { 0x1a, 0x08, 0x08, 0, 255 };
+	uint8_t select[6] = { 0x15, 0x10, 0, 0, 24 };
+	uint8_t params[24];
+
+	(void)state;
+	run(sense_caching, 6, NULL, 0);
+	assert_good();
+	memcpy(params, cmd.buf, 24);
+	params[0] = 0;                               /* mode data length: reserved */
+	run(select, 6, params, 24);
+	assert_good();                               /* same values: accepted */
+	params[4 + 2] &= (uint8_t)~0x04;             /* clear WCE */
+	run(select, 6, params, 24);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+}
+
+static void test_nullio_io(void **state)
+{
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 2 };
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 1 };
+	const uint8_t tur[6] = { 0 }, sync10[10] = { 0x35 };
+	uint8_t zero[1024], data[512];
+
+	(void)state;
+	memset(zero, 0, sizeof(zero));
+	memset(data, 0x5a, sizeof(data));
+	run(wr, 10, data, 512);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 1024);
+	assert_memory_equal(cmd.buf, zero, 1024);   /* zeros, not stale data */
+	run(tur, 6, NULL, 0);
+	assert_good();
+	run(sync10, 10, NULL, 0);
+	assert_good();
+}
+
+static char tmp_path[64];
+
+static int fileio_attach_tmp(bool thin)
+{
+	struct scst_kv kv[2] = { { "filename", tmp_path }, { "thin_provisioned", "1" } };
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/test_vdisk_XXXXXX");
+	fd = mkstemp(tmp_path);
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+		return -1;
+	close(fd);
+	return attach(&vdisk_fileio_type, "file0", kv, thin ? 2 : 1);
+}
+
+static int fileio_setup(void **state)
+{
+	(void)state;
+	return fileio_attach_tmp(false);
+}
+
+static int fileio_thin_setup(void **state)
+{
+	(void)state;
+	return fileio_attach_tmp(true);
+}
+
+static int fileio_teardown(void **state)
+{
+	dev_teardown(state);
+	unlink(tmp_path);
+	return 0;
+}
+
+static void test_fileio_round_trip(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0x08, 0, 0, 0, 10, 0, 0, 4 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 10, 0, 0, 4 };
+	const uint8_t vfy[10] = { 0x2f, 0x02, 0, 0, 0, 10, 0, 0, 4 };
+	const uint8_t vfy0[10] = { 0x2f, 0, 0, 0, 0, 10, 0, 0, 4 };
+	const uint8_t sync16[16] = { 0x91 };
+	uint8_t data[2048];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 2048);
+	assert_memory_equal(cmd.buf, data, 2048);
+	run(vfy, 10, data, sizeof(data));
+	assert_good();
+	run(vfy0, 10, NULL, 0);
+	assert_good();
+	data[700] ^= 0xff;
+	run(vfy, 10, data, sizeof(data));
+	assert_sense(SK_MISCOMPARE, 0x1d, 0);
+	assert_int_equal(cmd.sense[0], 0xf0);        /* VALID: INFORMATION set */
+	assert_int_equal(be32(&cmd.sense[3]), 700);
+	run(sync16, 16, NULL, 0);
+	assert_good();
+}
+
+static void test_fileio_write_same(void **state)
+{
+	const uint8_t ws[10] = { 0x41, 0, 0, 0, 0, 20, 0, 0, 3 };
+	const uint8_t ws_unmap[10] = { 0x41, 0x08, 0, 0, 0, 20, 0, 0, 3 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 20, 0, 0, 3 };
+	uint8_t block[512];
+
+	(void)state;
+	memset(block, 0x3c, sizeof(block));
+	run(ws, 10, block, sizeof(block));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 3; i++)
+		assert_memory_equal(cmd.buf + i * 512, block, 512);
+	run(ws_unmap, 10, block, sizeof(block));     /* not thin: UNMAP bit refused */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+}
+
+static void test_fileio_unmap_not_thin(void **state)
+{
+	const uint8_t unmap[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24 };
+	uint8_t list[24] = { 0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+	(void)state;
+	run(unmap, 10, list, sizeof(list));
+	assert_sense(SK_ILLEGAL_REQUEST, 0x20, 0);
+}
+
+static void test_fileio_thin(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t unmap[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24 };
+	const uint8_t lba_status[16] = { 0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24 };
+	const uint8_t rc16[16] = { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32 };
+	const uint8_t lbp[6] = { 0x12, 1, 0xb2, 0, 255 };
+	/* one descriptor: LBA 0, 16 blocks (one 8 KiB file system extent) */
+	uint8_t list[24] = { 0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16 };
+	uint8_t bad_list[24] = { 0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 1 };
+	uint8_t data[8192], zero[8192];
+
+	(void)state;
+	run(rc16, 16, NULL, 0);
+	assert_int_equal(cmd.buf[14], 0xc0);         /* LBPME, LBPRZ */
+	run(lbp, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[5], 0xe4);
+	memset(data, 0x77, sizeof(data));
+	memset(zero, 0, sizeof(zero));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(lba_status, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[20], 0);            /* mapped */
+	run(unmap, 10, list, sizeof(list));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+	run(lba_status, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[20], 1);            /* deallocated */
+	run(unmap, 10, bad_list, sizeof(bad_list));  /* LBA 0x800 past 1 MiB */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x21, 0);
+}
+
+static void test_fileio_missing_file(void **state)
+{
+	const struct scst_kv kv[] = { { "filename", "/nonexistent/dir/x.img" } };
+	struct scst_device d;
+	char err[256] = "";
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "missing");
+	assert_true(vdisk_fileio_type.attach(&d, kv, 1, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "/nonexistent/dir/x.img"));
+	memset(&d, 0, sizeof(d));
+	assert_true(vdisk_fileio_type.attach(&d, NULL, 0, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "filename"));
+}
+
+static void test_nullio_params(void **state)
+{
+	const struct scst_kv bad_bs[] = { { "blocksize", "1000" } };
+	const struct scst_kv bs4k[] = { { "size_mb", "2" }, { "blocksize", "4096" },
+					{ "read_only", "1" } };
+	const uint8_t ms6[6] = { 0x1a, 0, 0x3f, 0, 255 };
+
+	(void)state;
+	assert_true(attach(&vdisk_nullio_type, "n1", bad_bs, 1) < 0);
+	assert_int_equal(attach(&vdisk_nullio_type, "n2", bs4k, 3), 0);
+	assert_int_equal(dev.block_size, 4096);
+	assert_int_equal(dev.nblocks, 512);
+	assert_true(dev.read_only);
+	run(ms6, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[2] & 0x80, 0x80);   /* WP */
+	free(cmd.buf);
+	cmd.buf = NULL;
+	detach();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_standard_inquiry, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_vpd_pages, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_read_capacity, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_sense, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_select, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_nullio_io, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_round_trip, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_write_same, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_unmap_not_thin, fileio_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),
+		cmocka_unit_test(test_fileio_missing_file),
+		cmocka_unit_test(test_nullio_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
