@@ -151,11 +151,25 @@ static void copy_id(char *dst, size_t dstlen, const char *given, const char *fal
 	dst[n] = 0;
 }
 
-/* SCST derives the default serial number from a hash of the device name,
- * so it is stable across restarts and unique per name. */
+/* CRC-32C (Castagnoli, reflected) without the usual pre/post inversion,
+ * the form SCST feeds the device name (with its NUL) through. */
+static uint32_t crc32c_raw(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--) {
+		crc ^= *p++;
+		for (int i = 0; i < 8; i++)
+			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1u));
+	}
+	return crc;
+}
+
+/* SCST's default serial number: the hex of a hash of the device name, so
+ * it is stable across restarts and differs between names. */
 static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%08x", (unsigned)(dev->naa_id ^ (dev->naa_id >> 32)));
+	snprintf(out, outlen, "%x", crc32c_raw(0, dev->name, strlen(dev->name) + 1));
 }
 
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,

@@ -21,8 +21,12 @@ static void put_padded(uint8_t *dst, const char *s, size_t len)
 	memcpy(dst, s, n < len ? n : len);
 }
 
+/* A "dummy" nullio device answers as "not connected, no device type"
+ * (peripheral qualifier 1, type 0x1f), as SCST's dummy attribute does. */
 static uint8_t peripheral_byte(const struct scst_device *dev)
 {
+	if (vdisk_of(dev)->dummy)
+		return 0x20 | 0x1f;
 	return (uint8_t)(dev->type & 0x1f);
 }
 

@@ -34,7 +34,9 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code, int pc, 
 		memset(p, 0, len);
 		p[0] = code;
 		p[1] = len - 2;
-		if (pc != PC_CHANGEABLE && !dev->write_through)
+		/* nv_cache claims a write-through cache so initiators skip
+		 * their write-back workarounds (README.scst). */
+		if (pc != PC_CHANGEABLE && !dev->write_through && !dev->nv_cache)
 			p[2] = 0x04;      /* WCE */
 		return len;
 	case PAGE_CONTROL:

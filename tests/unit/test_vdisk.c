@@ -452,6 +452,41 @@ static void test_nullio_params(void **state)
 	detach();
 }
 
+/* Without usn/t10_dev_id the identity comes from the device name: the
+ * serial number is SCST's hex CRC-32C of the name, the T10 id the name. */
+static void test_default_identity(void **state)
+{
+	(void)state;
+	assert_int_equal(attach(&vdisk_nullio_type, "disk1", NULL, 0), 0);
+	assert_string_equal(dev.usn, "b8fdbd32");
+	assert_string_equal(dev.t10_dev_id, "disk1");
+	assert_string_equal(dev.t10_vend_id, "SCST_NUL");
+	assert_int_equal(dev.nblocks, (1u << 30) / 512);
+	detach();
+}
+
+static void test_dummy_and_nv_cache(void **state)
+{
+	const struct scst_kv dummy[] = { { "dummy", "1" } };
+	const struct scst_kv nv[] = { { "filename", tmp_path }, { "nv_cache", "1" } };
+	const uint8_t inq[6] = { 0x12, 0, 0, 0, 36 };
+	const uint8_t caching[6] = { 0x1a, 0x08, 0x08, 0, 255 };
+
+	(void)state;
+	assert_int_equal(attach(&vdisk_nullio_type, "dummy0", dummy, 1), 0);
+	run(inq, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[0], 0x3f);
+	detach();
+	assert_int_equal(fileio_attach_tmp(false), 0);
+	detach();
+	assert_int_equal(attach(&vdisk_fileio_type, "nv0", nv, 2), 0);
+	run(caching, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[4 + 2] & 0x04, 0);  /* WCE clear */
+	fileio_teardown(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),
 		cmocka_unit_test(test_fileio_missing_file),
 		cmocka_unit_test(test_nullio_params),
+		cmocka_unit_test(test_default_identity),
+		cmocka_unit_test(test_dummy_and_nv_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

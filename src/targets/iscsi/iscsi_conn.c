@@ -451,6 +451,10 @@ static void reap(struct io_defer *d)
 	iscsi_conn_release_cmds(conn);
 	if (conn->sess && conn->sess->active_cmds)
 		return;                  /* xmit_response of the rest will call back */
+	/* Releasing commands above may have queued reap (or a flush) again;
+	 * that queued node lives inside conn, so let it run and free. */
+	if (conn->reap.queued || conn->flush.queued)
+		return;
 	if (conn->sess) {
 		scst_unregister_session(conn->sess);
 		conn->sess = NULL;
