@@ -87,7 +87,9 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 	switch (mcmd->fn) {
 	case SCST_ABORT_TASK:
 		cmd = find_cmd_by_tag(sess, mcmd->tag);
-		if (!cmd || cmd->lun != mcmd->lun) {
+		/* A command whose response is already with the transport has
+		 * completed: aborting it would contradict the status it sends. */
+		if (!cmd || cmd->lun != mcmd->lun || cmd->state == SCST_CMD_STATE_XMIT) {
 			mcmd->status = SCST_MGMT_STATUS_TASK_NOT_EXIST;
 			break;
 		}

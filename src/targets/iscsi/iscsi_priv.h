@@ -70,6 +70,7 @@ struct iscsi_cmd {
 	uint32_t r2t_outstanding;
 	uint32_t r2tsn;
 	uint32_t ttt;
+	bool data_error;                 /* a Data-Out was misnumbered */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
 	uint32_t datasn;                 /* Data-In PDUs sent */
