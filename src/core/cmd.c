@@ -136,6 +136,9 @@ static bool check_cmd(struct scst_cmd *cmd)
 
 	if (!td)
 		return true;    /* parse accepted it: a NO_LUN_OK opcode */
+	/* A reservation conflict outranks a pending UA, as in SCST. */
+	if (!scst_check_reservation(cmd))
+		return false;
 	if (td->ua_pending && !(op->flags & SCST_OP_UA_EXEMPT) &&
 	    scst_tgt_dev_pop_ua(td, cmd))
 		return false;

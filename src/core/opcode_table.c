@@ -255,6 +255,20 @@ static enum scst_sense_id parse_write_verify16(struct scst_cmd *cmd)
 	return parse_write_verify(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10);
 }
 
+/* COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS (byte 13, so at most 255,
+ * the Block Limits maximum) blocks to compare, and the data-out carries
+ * the compare data followed by as much write data.  Zero blocks is a
+ * valid no-op. */
+static enum scst_sense_id parse_compare_and_write(struct scst_cmd *cmd)
+{
+	enum scst_sense_id rc = block_range(cmd, be64(&cmd->cdb[2]), cmd->cdb[13],
+					    SCST_DATA_WRITE, 13);
+
+	if (rc != SCST_S_OK)
+		return rc;
+	return data_out(cmd, cmd->bufflen * 2);
+}
+
 /* PRE-FETCH: zero blocks means "to the end of the medium", as for
  * SYNCHRONIZE CACHE; no data moves. */
 static enum scst_sense_id parse_prefetch10(struct scst_cmd *cmd)
@@ -282,6 +296,27 @@ static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 	if (lba >= cmd->dev->nblocks)
 		return SCST_S_LBA_OUT_OF_RANGE;
 	return data_in(cmd, be32(&cmd->cdb[10]));
+}
+
+/* RESERVE(10)/RELEASE(10) third-party forms are refused by the usage
+ * bitmaps, so none of these carries data. */
+static enum scst_sense_id parse_reserve_release(struct scst_cmd *cmd) { return no_data(cmd); }
+
+/* PERSISTENT RESERVE IN: READ KEYS, READ RESERVATION, REPORT CAPABILITIES,
+ * READ FULL STATUS. */
+static enum scst_sense_id parse_pr_in(struct scst_cmd *cmd)
+{
+	if ((cmd->cdb[1] & 0x1f) > 3)
+		return invalid(cmd, 1, 4);
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+/* PERSISTENT RESERVE OUT: the parameter list is 24 bytes (no SPEC_I_PT). */
+static enum scst_sense_id parse_pr_out(struct scst_cmd *cmd)
+{
+	if (be32(&cmd->cdb[5]) != 24)
+		return SCST_S_PARAM_LIST_LENGTH_ERROR;
+	return data_out(cmd, 24);
 }
 
 static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
@@ -314,6 +349,10 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY, parse_inquiry,
 	  U(0x12, 0x01, 0xff, 0xff, 0xff, 0) },
 	{ 0x15, -1, "MODE SELECT(6)", 6, 0, ANY, parse_mode_select6, U(0x15, 0x11, 0, 0, 0xff, 0) },
+	{ 0x16, -1, "RESERVE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
+	  U(0x16, 0, 0, 0, 0, 0) },
+	{ 0x17, -1, "RELEASE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
+	  U(0x17, 0, 0, 0, 0, 0) },
 	{ 0x1a, -1, "MODE SENSE(6)", 6, 0, ANY, parse_mode_sense6,
 	  U(0x1a, 0x08, 0xff, 0xff, 0xff, 0) },
 	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop,
@@ -339,12 +378,24 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
 	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10,
 	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
+	  U(0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
+	{ 0x57, -1, "RELEASE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
+	  U(0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
 	{ 0x5a, -1, "MODE SENSE(10)", 10, 0, ANY, parse_mode_sense10,
 	  U(0x5a, 0x18, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
+	{ 0x5e, -1, "PERSISTENT RESERVE IN", 10, SCST_OP_CORE, ANY, parse_pr_in,
+	  U(0x5e, 0x1f, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE, ANY, parse_pr_out,
+	  U(0x5f, 0x1f, 0xff, 0, 0, LEN4, 0) },
 	{ 0x88, -1, "READ(16)", 16, MA | LR, DISK, parse_read16,
 	  U(0x88, 0x1a, LBA8, LEN4, GRP, 0) },
+	{ 0x89, -1, "COMPARE AND WRITE", 16, MA | WM | LR, DISK, parse_compare_and_write,
+	  U(0x89, 0x18, LBA8, 0, 0, 0, 0xff, GRP, 0) },
 	{ 0x8a, -1, "WRITE(16)", 16, MA | WM | LR, DISK, parse_write16,
 	  U(0x8a, 0x1a, LBA8, LEN4, GRP, 0) },
+	{ 0x8b, -1, "ORWRITE(16)", 16, MA | WM | LR, DISK, parse_write16,
+	  U(0x8b, 0x18, LBA8, LEN4, GRP, 0) },
 	{ 0x8e, -1, "WRITE AND VERIFY(16)", 16, MA | WM | LR, DISK, parse_write_verify16,
 	  U(0x8e, 0x16, LBA8, LEN4, GRP, 0) },
 	{ 0x8f, -1, "VERIFY(16)", 16, MA | LR, DISK, parse_verify16,

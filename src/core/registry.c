@@ -199,6 +199,14 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 		free(dev);
 		goto out;
 	}
+	rc = scst_pr_dev_init(dev);
+	if (rc < 0) {
+		scst_errf(err, errlen, "device '%s': out of memory", name);
+		dt->detach(dev);
+		pthread_mutex_destroy(&dev->lock);
+		free(dev);
+		goto out;
+	}
 	list_add_tail(&dev->node, &scst_devices);
 	log_info("device %s added (handler %s, %llu blocks of %u bytes)", name, handler,
 		 (unsigned long long)dev->nblocks, dev->block_size);
@@ -226,6 +234,7 @@ int scst_del_device(const char *name, char *err, size_t errlen)
 		log_info("device %s deleted", name);
 		list_del(&dev->node);
 		dev->handler->detach(dev);
+		scst_pr_dev_free(dev);
 		pthread_mutex_destroy(&dev->lock);
 		free(dev);
 	}

@@ -141,6 +141,7 @@ struct scst_session;
 struct scst_device;
 struct scst_tgt;
 struct scst_opcode_desc;
+struct scst_pr;
 
 /* A name=value pair from add_device / config files. */
 struct scst_kv {
@@ -235,9 +236,16 @@ struct scst_device {
 	char usn[65];
 	uint64_t naa_id;                        /* derived from the name */
 
-	pthread_mutex_t lock;                   /* tgt_devs, UA fan-out */
+	pthread_mutex_t lock;                   /* tgt_devs, UA fan-out, reservations */
 	struct list_head tgt_devs;
 	unsigned export_count;                  /* acg_devs referring to it */
+
+	/* Reservations, under lock.  resv_active is a racy hint read without
+	 * the lock by the command path: set while any SPC-2 reservation or
+	 * persistent registration exists. */
+	const struct scst_session *reserved_by; /* SPC-2 RESERVE holder (reserve.c) */
+	struct scst_pr *pr;                     /* persistent reservations (pr.c) */
+	volatile bool resv_active;
 };
 
 /* Initiator name pattern entry of an ini_group. */
@@ -370,6 +378,10 @@ struct scst_cmd {
 	struct io_op io;                        /* handler's async I/O */
 	uint64_t dh_u64[4];                     /* handler scratch */
 	uint64_t be_u64[4];                     /* handler backend I/O scratch */
+	/* The handler's per-device LBA range lock (COMPARE AND WRITE
+	 * atomicity): the command's place on its held/waiting list. */
+	struct list_head lba_lock_node;
+	bool lba_lock_excl;
 };
 
 struct scst_mgmt_cmd {
@@ -473,6 +485,10 @@ void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len
 void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 		       const struct scst_tgt_dev *except);
 void scst_tgt_dev_queue_ua(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
+
+/* Directory where the core keeps state that must survive a restart
+ * (persistent reservations with APTPL).  NULL or unset: nothing is kept. */
+void scst_set_state_dir(const char *path);
 
 /* Per-loop buffer pool (SGV cache). */
 void *scst_buf_alloc(uint32_t size, uint32_t *actual);

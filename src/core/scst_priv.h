@@ -22,4 +22,24 @@ void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd);
 /* Command abort with TMF accounting (tm.c). */
 void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
 
+/* Queues a UA on one nexus; caller holds tgt_dev->dev->lock (ua.c). */
+void scst_tgt_dev_queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
+
+/* Reservations (reserve.c): the check step's conflict test (false: cmd
+ * now carries RESERVATION CONFLICT), RESERVE/RELEASE(6/10), and the events
+ * that end an SPC-2 reservation. */
+bool scst_check_reservation(struct scst_cmd *cmd);
+void scst_reserve_exec(struct scst_cmd *cmd);
+void scst_release_exec(struct scst_cmd *cmd);
+void scst_reserve_reset(struct scst_device *dev);
+void scst_reserve_session_gone(struct scst_device *dev, const struct scst_session *sess);
+/* Recomputes dev->resv_active; caller holds dev->lock. */
+void scst_resv_update_hint(struct scst_device *dev);
+
+/* Persistent reservations as commands and device state (pr_cmd.c). */
+int scst_pr_dev_init(struct scst_device *dev);
+void scst_pr_dev_free(struct scst_device *dev);
+void scst_pr_in(struct scst_cmd *cmd);
+void scst_pr_out(struct scst_cmd *cmd);
+
 #endif

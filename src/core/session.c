@@ -32,6 +32,9 @@ static struct scst_tgt_dev *tgt_dev_create(struct scst_session *sess, struct scs
 	list_init(&td->uas);
 	pthread_mutex_lock(&ad->dev->lock);
 	list_add_tail(&td->dev_node, &ad->dev->tgt_devs);
+	/* A new I_T nexus starts with POWER ON, RESET, OR BUS DEVICE RESET
+	 * OCCURRED, as SCST reports it. */
+	scst_tgt_dev_queue_ua_locked(td, SCST_S_UA_POWER_ON);
 	pthread_mutex_unlock(&ad->dev->lock);
 	return td;
 }
@@ -39,6 +42,7 @@ static struct scst_tgt_dev *tgt_dev_create(struct scst_session *sess, struct scs
 static void tgt_dev_destroy(struct scst_tgt_dev *td)
 {
 	scst_tgt_dev_clear_uas(td);
+	scst_reserve_session_gone(td->dev, td->sess);
 	pthread_mutex_lock(&td->dev->lock);
 	list_del(&td->dev_node);
 	pthread_mutex_unlock(&td->dev->lock);

@@ -1,7 +1,8 @@
 /* spc_core.c - the commands the core answers itself because they concern
  * the nexus rather than a device: REPORT LUNS (the session's LUN set),
  * REQUEST SENSE (pending unit attentions) and INQUIRY for a LUN that does
- * not exist (peripheral qualifier 3). */
+ * not exist (peripheral qualifier 3).  Reservation commands are dispatched
+ * from here to reserve.c and pr_cmd.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,20 @@ void scst_core_exec(struct scst_cmd *cmd)
 		break;
 	case 0x12:
 		inquiry_no_lun(cmd);
+		break;
+	case 0x16:
+	case 0x56:
+		scst_reserve_exec(cmd);
+		break;
+	case 0x17:
+	case 0x57:
+		scst_release_exec(cmd);
+		break;
+	case 0x5e:
+		scst_pr_in(cmd);
+		break;
+	case 0x5f:
+		scst_pr_out(cmd);
 		break;
 	default:
 		scst_set_cmd_error(cmd, cmd->tgt_dev ? SCST_S_INVALID_OPCODE

@@ -69,8 +69,10 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 
 		if (!td || (lun != UINT64_MAX && td->lun != lun))
 			continue;
-		/* The other nexuses learn of the reset; ours asked for it. */
+		/* The other nexuses learn of the reset; ours asked for it.
+		 * A reset also ends an SPC-2 reservation (SPC-2 5.5.1). */
 		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, td);
+		scst_reserve_reset(td->dev);
 	}
 }
 

@@ -22,7 +22,7 @@ static unsigned ua_count(const struct scst_tgt_dev *tgt_dev)
 }
 
 /* Caller holds dev->lock. */
-static void queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id)
+void scst_tgt_dev_queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id)
 {
 	struct scst_ua *ua;
 
@@ -44,7 +44,7 @@ static void queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id)
 void scst_tgt_dev_queue_ua(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id)
 {
 	pthread_mutex_lock(&tgt_dev->dev->lock);
-	queue_ua_locked(tgt_dev, id);
+	scst_tgt_dev_queue_ua_locked(tgt_dev, id);
 	pthread_mutex_unlock(&tgt_dev->dev->lock);
 }
 
@@ -56,7 +56,7 @@ void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 	pthread_mutex_lock(&dev->lock);
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td != except)
-			queue_ua_locked(td, id);
+			scst_tgt_dev_queue_ua_locked(td, id);
 	pthread_mutex_unlock(&dev->lock);
 }
 

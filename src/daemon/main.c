@@ -19,6 +19,8 @@
 #include "daemon/options.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
+#include "mgmt/ctl_socket.h"
+#include "mgmt/fuse_mount.h"
 #include "targets/iscsi/iscsi.h"
 #include "util/ioloop.h"
 #include "util/log.h"
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
 		log_err("cannot register handlers and target drivers");
 		return 1;
 	}
+	scst_set_state_dir(opts.var_dir);
 	cfg = load_config(&opts);
 	if (!cfg)
 		return 1;
@@ -186,6 +189,21 @@ int main(int argc, char **argv)
 	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
 	cfg_free(cfg);
 	if (rc < 0 || open_portals(&opts) < 0) {
+		ioloops_stop();
+		remove_targets();
+		remove_devices();
+		scstd_free_options(&opts);
+		return 1;
+	}
+	/* The daemon serves its configuration without the socket (another
+	 * scstd may own the default path); the reason is logged. */
+	if (opts.ctl_socket && ctl_socket_start(opts.ctl_socket) < 0)
+		log_warn("running without a control socket");
+	/* Asked for explicitly: a mount that fails stops the daemon. */
+	if (opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) {
+		ctl_socket_stop();
+		iscsi_stop_accepting();
+		iscsi_shutdown();
 		ioloops_stop();
 		remove_targets();
 		remove_devices();
@@ -201,6 +219,9 @@ int main(int argc, char **argv)
 			log_info("SIGHUP ignored (configuration changes go through the mgmt tree)");
 	}
 	log_info("signal %d: shutting down", sig);
+	/* No configuration change may race with the teardown below. */
+	ctl_socket_stop();
+	mgmt_fuse_stop();
 	iscsi_stop_accepting();
 	iscsi_shutdown();
 	ioloops_stop();

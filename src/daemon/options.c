@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgmt/ctl_socket.h"
 #include "util/log.h"
 
-#define SCSTD_VERSION "0.1.0"
+#include "daemon/version.h"
 
 static void usage(FILE *f)
 {
@@ -24,6 +25,9 @@ static void usage(FILE *f)
 		"  -f, --foreground         do not detach\n"
 		"  -L, --log-level LEVEL    error, warn, info, debug, trace (default info)\n"
 		"  -t, --threads N          I/O threads (default: one per CPU)\n"
+		"      --ctl-socket PATH    management control socket (default\n"
+		"                           " CTL_SOCKET_DEFAULT "; \"none\": no socket)\n"
+		"      --mount DIR          mount the management tree on DIR (FUSE)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");
 }
@@ -37,6 +41,8 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "ctl-socket", required_argument, NULL, 'S' },
+		{ "mount", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -46,6 +52,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	memset(o, 0, sizeof(*o));
 	o->var_dir = "var";
 	o->log_level = LOG_INFO;
+	o->ctl_socket = CTL_SOCKET_DEFAULT;
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -82,6 +89,20 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->threads = (unsigned)v;
+			break;
+		case 'S':
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --ctl-socket needs a path or \"none\"\n");
+				return -1;
+			}
+			o->ctl_socket = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case 'M':
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --mount needs a directory\n");
+				return -1;
+			}
+			o->mount_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -15,6 +15,8 @@ struct scstd_options {
 	bool foreground;
 	int log_level;
 	unsigned threads;               /* 0: one per CPU */
+	const char *ctl_socket;         /* NULL: no control socket */
+	const char *mount_dir;          /* NULL: no FUSE mount */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

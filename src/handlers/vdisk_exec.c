@@ -1,11 +1,15 @@
 /* vdisk_exec.c - command execution common to every vdisk backend: the
  * dispatch by opcode and the block I/O state machine (READ, WRITE, VERIFY
  * with byte compare, WRITE AND VERIFY, WRITE SAME, SYNCHRONIZE CACHE) on
- * top of the backend's submit/flush.
+ * top of the backend's submit/flush; COMPARE AND WRITE (read, compare,
+ * write under the device's LBA range lock, which every other write takes
+ * shared) and ORWRITE (read, OR, write under the same exclusive lock).
  *
  * Per-command state lives in cmd->dh_u64: [0] the compare buffer of a
- * VERIFY or the pattern buffer of a WRITE SAME, [1] the stage, [2] that
+ * VERIFY or COMPARE AND WRITE or the pattern buffer of a WRITE SAME,
+ * [1] the stage, [2] that
  * buffer's pool size, [3] WRITE SAME blocks written so far. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cdb.h"
@@ -19,6 +23,9 @@ enum vdisk_stage {
 	STAGE_VERIFY_READ,
 	STAGE_FLUSH,
 	STAGE_WRITE_SAME,
+	STAGE_CAW_READ,
+	STAGE_CAW_WRITE,
+	STAGE_OR_READ,
 };
 
 /* WRITE SAME writes its pattern in pieces of at most this size. */
@@ -27,6 +34,21 @@ enum vdisk_stage {
 static uint64_t byte_offset(const struct scst_cmd *cmd)
 {
 	return cmd->lba << cmd->dev->block_shift;
+}
+
+/* Every command ends here: a write gives its LBA range back first. */
+static void finish(struct scst_cmd *cmd)
+{
+	if (vdisk_lba_lock_taken(cmd))
+		vdisk_lba_lock_release(&vdisk_of(cmd->dev)->lba_lock, cmd);
+	scst_cmd_done(cmd);
+}
+
+/* COMPARE AND WRITE moves NUMBER OF LOGICAL BLOCKS of compare data and as
+ * many of write data; the command's own count may have been clipped. */
+static uint32_t caw_bytes(const struct scst_cmd *cmd)
+{
+	return (uint32_t)cmd->cdb[13] << cmd->dev->block_shift;
 }
 
 static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
@@ -50,20 +72,44 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 		break;
 	case STAGE_WRITE_SAME:
 		break;          /* submitted by write_same_next() */
+	case STAGE_CAW_READ:
+		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], caw_bytes(cmd),
+			   byte_offset(cmd));
+		break;
+	case STAGE_CAW_WRITE:
+		be->submit(cmd, true, cmd->buf + caw_bytes(cmd), caw_bytes(cmd), byte_offset(cmd));
+		break;
+	case STAGE_OR_READ:
+		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], cmd->bufflen,
+			   byte_offset(cmd));
+		break;
 	}
 }
 
-static void finish_verify_compare(struct scst_cmd *cmd)
+/* Compares len bytes of the medium (read into the compare buffer) with
+ * the data sent; a difference is MISCOMPARE with the offset of the first
+ * differing byte in INFORMATION.  True when equal. */
+static bool compare_medium(struct scst_cmd *cmd, uint32_t len)
 {
 	uint8_t *medium = (uint8_t *)(uintptr_t)cmd->dh_u64[0];
 	uint32_t i;
 
-	for (i = 0; i < cmd->bufflen && medium[i] == cmd->buf[i]; i++)
+	for (i = 0; i < len && medium[i] == cmd->buf[i]; i++)
 		;
-	if (i < cmd->bufflen) {
-		scst_set_cmd_error(cmd, SCST_S_MISCOMPARE);
-		scst_set_sense_info(cmd, i);
-	}
+	if (i == len)
+		return true;
+	scst_set_cmd_error(cmd, SCST_S_MISCOMPARE);
+	scst_set_sense_info(cmd, i);
+	return false;
+}
+
+/* ORWRITE: the data written is the medium ORed with the data sent. */
+static void or_medium_into_data(struct scst_cmd *cmd)
+{
+	const uint8_t *medium = (const uint8_t *)(uintptr_t)cmd->dh_u64[0];
+
+	for (uint32_t i = 0; i < cmd->bufflen; i++)
+		cmd->buf[i] |= medium[i];
 }
 
 static void release_compare_buffer(struct scst_cmd *cmd)
@@ -115,25 +161,40 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 	if (res < 0) {
 		log_warn("%s: %s failed at LBA %llu: %s", cmd->dev->name, cmd->op->name,
 			 (unsigned long long)cmd->lba, strerror(-res));
-		scst_set_cmd_error(cmd, stage == STAGE_READ || stage == STAGE_VERIFY_READ ?
+		scst_set_cmd_error(cmd, stage == STAGE_READ || stage == STAGE_VERIFY_READ ||
+				   stage == STAGE_CAW_READ || stage == STAGE_OR_READ ?
 				   SCST_S_READ_ERROR : SCST_S_WRITE_ERROR);
 		scst_set_sense_info(cmd, cmd->lba);
 		release_compare_buffer(cmd);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	switch (stage) {
 	case STAGE_READ:
 		cmd->resp_data_len = cmd->bufflen;
 		break;
+	case STAGE_CAW_READ:
+		if (compare_medium(cmd, caw_bytes(cmd))) {
+			release_compare_buffer(cmd);
+			start_io(cmd, STAGE_CAW_WRITE);
+			return;
+		}
+		release_compare_buffer(cmd);
+		break;
+	case STAGE_OR_READ:
+		or_medium_into_data(cmd);
+		release_compare_buffer(cmd);
+		start_io(cmd, STAGE_WRITE);
+		return;
 	case STAGE_WRITE:
+	case STAGE_CAW_WRITE:
 		if (write_needs_flush(cmd)) {
 			start_io(cmd, STAGE_FLUSH);
 			return;
 		}
 		break;
 	case STAGE_VERIFY_READ:
-		finish_verify_compare(cmd);
+		compare_medium(cmd, cmd->bufflen);
 		release_compare_buffer(cmd);
 		break;
 	case STAGE_FLUSH:
@@ -144,7 +205,7 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 		release_compare_buffer(cmd);
 		break;
 	}
-	scst_cmd_done(cmd);
+	finish(cmd);
 }
 
 static void fill_pattern(uint8_t *buf, uint32_t size, const uint8_t *block, uint32_t bs)
@@ -169,17 +230,17 @@ static void exec_write_same(struct scst_cmd *cmd)
 
 	if (!ndob && (cmd->bufflen != bs || (cmd->expected_set && cmd->expected_len != bs))) {
 		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	if ((cmd->cdb[1] & 0x08) && !vdisk_thin(cmd->dev)) {
 		/* UNMAP bit without thin provisioning: LBPWS is 0, so refuse. */
 		scst_set_invalid_field(cmd, true, 1, 3);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	if (vdisk_write_same_unmapped(cmd, block)) {
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	chunk = cmd->nblocks < (WRITE_SAME_CHUNK >> cmd->dev->block_shift) ?
@@ -187,7 +248,7 @@ static void exec_write_same(struct scst_cmd *cmd)
 	pattern = scst_buf_alloc(chunk, &size);
 	if (!pattern) {
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	/* The pool may hand out more than asked: use all of it. */
@@ -197,7 +258,7 @@ static void exec_write_same(struct scst_cmd *cmd)
 	cmd->dh_u64[3] = 0;
 	if (!write_same_next(cmd)) {
 		release_compare_buffer(cmd);
-		scst_cmd_done(cmd);
+		finish(cmd);
 	}
 }
 
@@ -211,7 +272,7 @@ static void exec_prefetch(struct scst_cmd *cmd)
 
 	if (be->prefetch && n)
 		be->prefetch(dev, cmd->lba << dev->block_shift, n << dev->block_shift);
-	scst_cmd_done(cmd);
+	finish(cmd);
 }
 
 static void exec_verify(struct scst_cmd *cmd)
@@ -220,13 +281,13 @@ static void exec_verify(struct scst_cmd *cmd)
 	void *medium;
 
 	if (!cmd->bufflen) {              /* BYTCHK 0: the medium is always readable */
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	medium = scst_buf_alloc(cmd->bufflen, &size);
 	if (!medium) {
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	cmd->dh_u64[0] = (uintptr_t)medium;
@@ -237,16 +298,62 @@ static void exec_verify(struct scst_cmd *cmd)
 static void exec_sync_cache(struct scst_cmd *cmd)
 {
 	if (cmd->dev->nv_cache) {
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	start_io(cmd, STAGE_FLUSH);
 }
 
+/* The medium read first into a buffer of its own (dh_u64[0], size in
+ * dh_u64[2]), then stage runs on it; false with the error set when no
+ * buffer is left. */
+static bool read_medium_first(struct scst_cmd *cmd, uint32_t len, enum vdisk_stage stage)
+{
+	uint32_t size;
+	void *medium = scst_buf_alloc(len, &size);
+
+	if (!medium) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return false;
+	}
+	cmd->dh_u64[0] = (uintptr_t)medium;
+	cmd->dh_u64[2] = size;
+	start_io(cmd, stage);
+	return true;
+}
+
+/* COMPARE AND WRITE, holding its range exclusively: read the medium,
+ * compare with the first half of the data-out, write the second half.
+ * The data-out must be exactly twice the blocks named in the CDB, whatever
+ * the initiator announced. */
+static void exec_compare_and_write(struct scst_cmd *cmd)
+{
+	uint32_t len = caw_bytes(cmd);
+
+	/* Also for zero blocks: data sent with them (a count that wrapped
+	 * past 255) cannot be what the initiator meant. */
+	if (cmd->bufflen != 2 * len || (cmd->expected_set && cmd->expected_len != 2 * len)) {
+		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
+		finish(cmd);
+		return;
+	}
+	/* Zero blocks: nothing compared or written. */
+	if (!len || !read_medium_first(cmd, len, STAGE_CAW_READ))
+		finish(cmd);
+}
+
+/* ORWRITE, holding its range exclusively so the read-modify-write is not
+ * interleaved with another writer. */
+static void exec_orwrite(struct scst_cmd *cmd)
+{
+	if (!cmd->bufflen || !read_medium_first(cmd, cmd->bufflen, STAGE_OR_READ))
+		finish(cmd);
+}
+
 static void exec_rw(struct scst_cmd *cmd, bool write)
 {
 	if (!cmd->bufflen) {
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
 	start_io(cmd, write ? STAGE_WRITE : STAGE_READ);
@@ -256,12 +363,11 @@ static void exec_immediate(struct scst_cmd *cmd, void (*answer)(struct scst_cmd 
 {
 	if (answer)
 		answer(cmd);
-	scst_cmd_done(cmd);
+	finish(cmd);
 }
 
-void vdisk_exec(struct scst_cmd *cmd)
+static void exec_locked(struct scst_cmd *cmd)
 {
-	cmd->dh_u64[0] = 0;
 	switch (cmd->cdb[0]) {
 	case 0x08: case 0x28: case 0xa8: case 0x88:
 		exec_rw(cmd, false);
@@ -272,6 +378,12 @@ void vdisk_exec(struct scst_cmd *cmd)
 		return;
 	case 0x41: case 0x93:
 		exec_write_same(cmd);
+		return;
+	case 0x89:
+		exec_compare_and_write(cmd);
+		return;
+	case 0x8b:
+		exec_orwrite(cmd);
 		return;
 	case 0x34: case 0x90:
 		exec_prefetch(cmd);
@@ -313,7 +425,66 @@ void vdisk_exec(struct scst_cmd *cmd)
 		/* The opcode table and this switch disagree: a bug, not input. */
 		log_err("%s: no vdisk executor for opcode 0x%02x", cmd->dev->name, cmd->cdb[0]);
 		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
-		scst_cmd_done(cmd);
+		finish(cmd);
 		return;
 	}
+}
+
+/* Commands that modify blocks take their range in the device's LBA lock:
+ * shared for plain writes, exclusive for the read-modify-writes (COMPARE
+ * AND WRITE, ORWRITE).  UNMAP is
+ * not among them: it is a synchronous deallocation of many ranges. */
+static bool writes_blocks(const struct scst_cmd *cmd)
+{
+	switch (cmd->cdb[0]) {
+	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
+	case 0x2e: case 0xae: case 0x8e:
+	case 0x41: case 0x93: case 0x89: case 0x8b:
+		return cmd->nblocks != 0;
+	default:
+		return false;
+	}
+}
+
+/* A queued command continues here, on its own loop, once its range is
+ * granted; one aborted meanwhile gives the range straight back. */
+static void exec_resume(void *arg)
+{
+	struct scst_cmd *cmd = arg;
+
+	if (cmd->aborted) {
+		finish(cmd);
+		return;
+	}
+	exec_locked(cmd);
+}
+
+void vdisk_exec(struct scst_cmd *cmd)
+{
+	cmd->dh_u64[0] = 0;
+	if (writes_blocks(cmd) &&
+	    !vdisk_lba_lock_acquire(&vdisk_of(cmd->dev)->lba_lock, cmd,
+				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b))
+		return;                   /* exec_resume() runs it later */
+	exec_locked(cmd);
+}
+
+struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be)
+{
+	struct vdisk_dev *vd = calloc(1, sizeof(*vd));
+
+	if (!vd)
+		return NULL;
+	vd->be = be;
+	vd->fd = -1;
+	vdisk_lba_lock_init(&vd->lba_lock, exec_resume);
+	return vd;
+}
+
+void vdisk_dev_free(struct vdisk_dev *vd)
+{
+	if (!vd)
+		return;
+	vdisk_lba_lock_destroy(&vd->lba_lock);
+	free(vd);
 }

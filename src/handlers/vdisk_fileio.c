@@ -1,10 +1,6 @@
 /* vdisk_fileio.c - the vdisk_fileio handler: a disk backed by a regular
- * file or a block device, read and written with io_uring on the command's
- * own I/O loop.  Short transfers are resubmitted for the rest; a read past
- * the end of a shorter-than-declared file returns zeros.
- *
- * Per-command I/O state in cmd->be_u64: [0] buffer, [1] byte offset,
- * [2] length, [3] bytes done | write flag << 63. */
+ * file or a block device through the page cache (unless o_direct), read
+ * and written with io_uring by vdisk_fdio.c; holes are deallocated blocks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,124 +13,6 @@
 
 #include "handlers/vdisk_priv.h"
 #include "util/ioloop.h"
-
-#define WRITE_FLAG (1ull << 63)
-
-static int fileio_fd(const struct scst_cmd *cmd)
-{
-	return vdisk_of(cmd->dev)->fd;
-}
-
-static void fileio_submit_rest(struct scst_cmd *cmd);
-
-/* Off the I/O threads (unit tests, tools) the same work is done inline. */
-static int fileio_sync_rw(struct scst_cmd *cmd)
-{
-	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
-	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
-	bool write = cmd->be_u64[3] & WRITE_FLAG;
-	uint64_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write ? pwrite(fileio_fd(cmd), buf + done, len - done, off + done)
-				  : pread(fileio_fd(cmd), buf + done, len - done, off + done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) {
-			if (write)
-				return -EIO;
-			memset(buf + done, 0, len - done);
-			break;
-		}
-		done += (uint64_t)n;
-	}
-	return 0;
-}
-
-static void fileio_rw_cb(struct io_op *op, int res)
-{
-	struct scst_cmd *cmd = container_of(op, struct scst_cmd, io);
-	bool write = cmd->be_u64[3] & WRITE_FLAG;
-	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG, len = cmd->be_u64[2];
-
-	if (res == -EINTR || res == -EAGAIN) {
-		fileio_submit_rest(cmd);
-		return;
-	}
-	if (res < 0) {
-		vdisk_io_done(cmd, res);
-		return;
-	}
-	if (res == 0) {
-		if (write) {
-			vdisk_io_done(cmd, -EIO);
-			return;
-		}
-		memset((uint8_t *)(uintptr_t)cmd->be_u64[0] + done, 0, len - done);
-		done = len;
-	}
-	done += (uint64_t)res;
-	if (done < len) {
-		cmd->be_u64[3] = done | (write ? WRITE_FLAG : 0);
-		fileio_submit_rest(cmd);
-		return;
-	}
-	vdisk_io_done(cmd, 0);
-}
-
-static void fileio_submit_rest(struct scst_cmd *cmd)
-{
-	struct ioloop *l = ioloop_current();
-	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
-	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
-	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG;
-	struct io_uring_sqe *sqe = ioloop_sqe(l);
-
-	if (cmd->be_u64[3] & WRITE_FLAG)
-		io_uring_prep_write(sqe, fileio_fd(cmd), buf + done, (unsigned)(len - done), off + done);
-	else
-		io_uring_prep_read(sqe, fileio_fd(cmd), buf + done, (unsigned)(len - done), off + done);
-	cmd->io.cb = fileio_rw_cb;
-	ioloop_sqe_set_op(sqe, &cmd->io);
-}
-
-static void fileio_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len,
-			  uint64_t off)
-{
-	cmd->be_u64[0] = (uintptr_t)buf;
-	cmd->be_u64[1] = off;
-	cmd->be_u64[2] = len;
-	cmd->be_u64[3] = write ? WRITE_FLAG : 0;
-	if (!ioloop_current()) {
-		vdisk_io_done(cmd, fileio_sync_rw(cmd));
-		return;
-	}
-	fileio_submit_rest(cmd);
-}
-
-static void fileio_flush_cb(struct io_op *op, int res)
-{
-	struct scst_cmd *cmd = container_of(op, struct scst_cmd, io);
-
-	vdisk_io_done(cmd, res < 0 ? res : 0);
-}
-
-static void fileio_flush(struct scst_cmd *cmd)
-{
-	struct ioloop *l = ioloop_current();
-	struct io_uring_sqe *sqe;
-
-	if (!l) {
-		vdisk_io_done(cmd, fdatasync(fileio_fd(cmd)) < 0 ? -errno : 0);
-		return;
-	}
-	sqe = ioloop_sqe(l);
-	io_uring_prep_fsync(sqe, fileio_fd(cmd), IORING_FSYNC_DATASYNC);
-	cmd->io.cb = fileio_flush_cb;
-	ioloop_sqe_set_op(sqe, &cmd->io);
-}
 
 static int fileio_unmap(struct scst_device *dev, uint64_t off, uint64_t len)
 {
@@ -179,8 +57,8 @@ static void fileio_prefetch(struct scst_device *dev, uint64_t off, uint64_t len)
 
 static const struct vdisk_backend fileio_backend = {
 	.vendor = "SCST_FIO",
-	.submit = fileio_submit,
-	.flush = fileio_flush,
+	.submit = vdisk_fd_submit,
+	.flush = vdisk_fd_flush,
 	.unmap = fileio_unmap,
 	.extent = fileio_extent,
 	.prefetch = fileio_prefetch,
@@ -250,19 +128,18 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 		goto fail_fd;
 	if (p.size)
 		size = p.size;
-	vd = calloc(1, sizeof(*vd));
+	vd = vdisk_dev_new(&fileio_backend);
 	if (!vd) {
 		rc = -ENOMEM;
 		goto fail_fd;
 	}
-	vd->be = &fileio_backend;
 	vd->fd = fd;
 	vd->o_direct = p.o_direct;
 	vd->rotational = p.rotational;
 	dev->dh_priv = vd;
 	rc = vdisk_setup_device(dev, &p, &fileio_backend, size, err, errlen);
 	if (rc < 0) {
-		free(vd);
+		vdisk_dev_free(vd);
 		dev->dh_priv = NULL;
 		goto fail_fd;
 	}
@@ -279,7 +156,7 @@ static void fileio_detach(struct scst_device *dev)
 	if (!vd)
 		return;
 	close(vd->fd);
-	free(vd);
+	vdisk_dev_free(vd);
 	dev->dh_priv = NULL;
 }
 

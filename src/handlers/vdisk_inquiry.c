@@ -132,6 +132,7 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	d[1] = 0xb0;
 	vdisk_put_be16(&d[2], 0x3c);
 	d[4] = 0x01;                      /* WSNZ: WRITE SAME of 0 blocks refused */
+	d[5] = VDISK_MAX_COMPARE_WRITE_BLOCKS;
 	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
 	vdisk_put_be32(&d[8], max_blocks);
 	vdisk_put_be32(&d[12], max_blocks);

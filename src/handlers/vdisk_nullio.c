@@ -40,18 +40,16 @@ static int nullio_attach(struct scst_device *dev, const struct scst_kv *params, 
 
 	if (rc < 0)
 		return rc;
-	vd = calloc(1, sizeof(*vd));
+	vd = vdisk_dev_new(&nullio_backend);
 	if (!vd)
 		return -ENOMEM;
-	vd->be = &nullio_backend;
-	vd->fd = -1;
 	vd->rotational = p.rotational;
 	vd->dummy = p.dummy;
 	dev->dh_priv = vd;
 	rc = vdisk_setup_device(dev, &p, &nullio_backend, p.size ? p.size : NULLIO_DEFAULT_SIZE,
 				err, errlen);
 	if (rc < 0) {
-		free(vd);
+		vdisk_dev_free(vd);
 		dev->dh_priv = NULL;
 	}
 	return rc;
@@ -59,7 +57,7 @@ static int nullio_attach(struct scst_device *dev, const struct scst_kv *params, 
 
 static void nullio_detach(struct scst_device *dev)
 {
-	free(dev->dh_priv);
+	vdisk_dev_free(dev->dh_priv);
 	dev->dh_priv = NULL;
 }
 

@@ -1,6 +1,6 @@
-/* vdisk_priv.h - what the vdisk backends (nullio, fileio) share with the
- * common SPC/SBC emulation: the per-device state, the backend's I/O
- * operations and the attribute parser.  A backend supplies only I/O; every
+/* vdisk_priv.h - what the vdisk backends (nullio, fileio, blockio) share
+ * with the common SPC/SBC emulation: the per-device state, the backend's
+ * I/O operations and the attribute parser.  A backend supplies only I/O; every
  * SCSI answer is built in the common files. */
 #ifndef SCSTD_HANDLERS_VDISK_PRIV_H
 #define SCSTD_HANDLERS_VDISK_PRIV_H
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/scst.h"
+#include "handlers/vdisk_lba_lock.h"
 
 struct vdisk_backend {
 	/* Vendor identification reported in INQUIRY unless overridden. */
@@ -41,10 +42,11 @@ struct vdisk_params {
 
 struct vdisk_dev {
 	const struct vdisk_backend *be;
-	int fd;                           /* fileio; -1 otherwise */
+	int fd;                           /* fileio, blockio; -1 otherwise */
 	bool o_direct;
 	bool rotational;
 	bool dummy;
+	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
@@ -60,6 +62,15 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
  * the defaults (t10_dev_id, usn, vendor, product). */
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen);
+
+/* Backend I/O on vdisk_dev.fd (vdisk_fdio.c), for fileio and blockio. */
+void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
+void vdisk_fd_flush(struct scst_cmd *cmd);
+
+/* A new per-device state for backend be (fd -1, LBA lock ready); NULL
+ * when out of memory.  vdisk_dev_free undoes it (not the fd). */
+struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be);
+void vdisk_dev_free(struct vdisk_dev *vd);
 
 /* The dev_type->exec of every vdisk handler. */
 void vdisk_exec(struct scst_cmd *cmd);
@@ -81,6 +92,10 @@ void vdisk_get_lba_status(struct scst_cmd *cmd);
 bool vdisk_write_same_unmapped(struct scst_cmd *cmd, const uint8_t *block);
 /* Whether the device does thin provisioning (UNMAP, LBPME). */
 bool vdisk_thin(const struct scst_device *dev);
+
+/* COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS is one byte, and twice 255
+ * blocks of 4 KiB stay far below the transfer limit, so all are accepted. */
+#define VDISK_MAX_COMPARE_WRITE_BLOCKS 255u
 
 /* Limits advertised in the Block Limits VPD page and enforced by UNMAP. */
 #define VDISK_MAX_UNMAP_DESCRIPTORS 256u

@@ -4,10 +4,19 @@
 
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
+extern struct scst_dev_type vdisk_blockio_type;
 
 int vdisk_register_handlers(void)
 {
-	int rc = scst_register_dev_type(&vdisk_nullio_type);
+	struct scst_dev_type *const types[] = {
+		&vdisk_nullio_type, &vdisk_fileio_type, &vdisk_blockio_type,
+	};
 
-	return rc < 0 ? rc : scst_register_dev_type(&vdisk_fileio_type);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		int rc = scst_register_dev_type(types[i]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }

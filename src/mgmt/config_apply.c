@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "core/scst.h"
+#include "records.h"
 
 #define ERRBUF 512
 
@@ -115,7 +116,7 @@ static int apply_device(const char *handler, const struct cfg_node *n, char *err
 		kv[np].value = vals[np];
 		np++;
 	}
-	rc = scst_add_device(handler, n->args[0], kv, np, msg, sizeof(msg));
+	rc = mgmt_add_device(handler, n->args[0], kv, np, msg, sizeof(msg));
 	if (rc < 0)
 		rc = failf_rc(err, errlen, n, rc, n->args[0], msg);
 out:
@@ -326,7 +327,7 @@ static int apply_driver(const struct cfg_node *n, char *err, size_t errlen)
 		value = join_args(c);
 		if (!value)
 			return fail(err, errlen, c, "out of memory", -ENOMEM);
-		rc = tt->set_driver_attr(c->key, value, msg, sizeof(msg));
+		rc = mgmt_set_driver_attr(tt, c->key, value, msg, sizeof(msg));
 		free(value);
 		if (rc < 0)
 			return failf_rc(err, errlen, c, rc, c->key, msg);

@@ -195,15 +195,26 @@ static void test_boolean_or_and(void **state)
 	assert_string_equal(negotiate("DataPDUInOrder", "No", &p, false), "Yes");
 }
 
-static void test_digests_only_none(void **state)
+/* The initiator's first supported choice wins; unknown digests are skipped. */
+static void test_digests_first_choice(void **state)
 {
 	struct iscsi_params p;
 
 	(void)state;
 	iscsi_params_defaults(&p);
-	assert_string_equal(negotiate("HeaderDigest", "CRC32C,None", &p, false), "None");
+	assert_string_equal(negotiate("HeaderDigest", "None,CRC32C", &p, false), "None");
+	assert_false(p.header_digest);
+	assert_string_equal(negotiate("HeaderDigest", "CRC32C,None", &p, false), "CRC32C");
+	assert_true(p.header_digest);
 	assert_string_equal(negotiate("DataDigest", "None", &p, false), "None");
-	assert_string_equal(negotiate("DataDigest", "CRC32C", &p, false), "Reject");
+	assert_false(p.data_digest);
+	assert_string_equal(negotiate("DataDigest", "CRC32C", &p, false), "CRC32C");
+	assert_true(p.data_digest);
+	assert_string_equal(negotiate("DataDigest", "X-foo,None", &p, false), "None");
+	assert_false(p.data_digest);
+	assert_string_equal(negotiate("DataDigest", "MD5,X-bar", &p, false), "Reject");
+	assert_string_equal(negotiate("HeaderDigest", ",", &p, false), "Reject");
+	assert_string_equal(negotiate("HeaderDigest", "CRC32", &p, false), "Reject");
 }
 
 static void test_unknown_keys_not_understood(void **state)
@@ -267,7 +278,7 @@ int main(void)
 		cmocka_unit_test(test_numeric_out_of_range_is_reject),
 		cmocka_unit_test(test_declarative_mrdsl_sets_our_send_size),
 		cmocka_unit_test(test_boolean_or_and),
-		cmocka_unit_test(test_digests_only_none),
+		cmocka_unit_test(test_digests_first_choice),
 		cmocka_unit_test(test_unknown_keys_not_understood),
 		cmocka_unit_test(test_session_keys_irrelevant_in_discovery),
 		cmocka_unit_test(test_login_keys_left_to_login),

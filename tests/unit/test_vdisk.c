@@ -1,8 +1,8 @@
 /* test_vdisk.c - the vdisk handlers driven directly (attach + exec, no
  * transport, no I/O thread): INQUIRY, VPD, READ CAPACITY and MODE SENSE
  * payload bytes of a nullio device; MODE SELECT; and fileio READ, WRITE,
- * VERIFY, WRITE SAME, UNMAP and GET LBA STATUS on a temporary file through
- * the synchronous fallback. */
+ * VERIFY, WRITE SAME, UNMAP, GET LBA STATUS, COMPARE AND WRITE and ORWRITE
+ * on a temporary file through the synchronous fallback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "core/cdb.h"
 #include "core/scst.h"
+#include "handlers/vdisk_lba_lock.h"
 
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
@@ -175,6 +176,7 @@ static void test_vpd_pages(void **state)
 	run(limits, 6, NULL, 0);
 	assert_good();
 	assert_int_equal(cmd.buf[4] & 1, 1);         /* WSNZ */
+	assert_int_equal(cmd.buf[5], 255);           /* MAXIMUM COMPARE AND WRITE LENGTH */
 	assert_int_equal(be32(&cmd.buf[8]), scst_max_xfer_bytes() / 512);
 	assert_int_equal(be32(&cmd.buf[40]), scst_max_write_same_blocks(&dev));
 
@@ -348,6 +350,78 @@ static void test_fileio_round_trip(void **state)
 	assert_good();
 }
 
+/* COMPARE AND WRITE: equal data is replaced, a difference leaves the
+ * medium alone and reports MISCOMPARE at the first differing byte, zero
+ * blocks is a no-op, and the range lock is given back every time. */
+static void test_fileio_compare_and_write(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 20, 0, 0, 2 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 20, 0, 0, 2 };
+	const uint8_t caw[16] = { 0x89, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 2 };
+	const uint8_t caw0[16] = { 0x89, 0, 0, 0, 0, 0, 0, 0, 0, 20 };
+	static uint8_t a[1024], data[2048];
+
+	(void)state;
+	memset(a, 'A', sizeof(a));
+	run(wr, 10, a, sizeof(a));
+	assert_good();
+	memset(data, 'A', 1024);
+	memset(data + 1024, 'B', 1024);
+	run(caw, 16, data, sizeof(data));
+	assert_good();
+	assert_int_equal(cmd.bufflen, 2048);
+	assert_false(vdisk_lba_lock_taken(&cmd));
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_memory_equal(cmd.buf, data + 1024, 1024);
+
+	/* The medium now holds 'B': comparing with 'A' fails at byte 0... */
+	run(caw, 16, data, sizeof(data));
+	assert_sense(SK_MISCOMPARE, 0x1d, 0);
+	assert_int_equal(be32(&cmd.sense[3]), 0);
+	/* ...and comparing with 'B' but one byte fails exactly there. */
+	memset(data, 'B', 1024);
+	data[600] = 'Z';
+	memset(data + 1024, 'C', 1024);
+	run(caw, 16, data, sizeof(data));
+	assert_sense(SK_MISCOMPARE, 0x1d, 0);
+	assert_int_equal(cmd.sense[0], 0xf0);        /* VALID: INFORMATION set */
+	assert_int_equal(be32(&cmd.sense[3]), 600);
+	assert_false(vdisk_lba_lock_taken(&cmd));
+	run(rd, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 1024; i++)
+		assert_int_equal(cmd.buf[i], 'B');
+
+	run(caw0, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.bufflen, 0);
+}
+
+/* ORWRITE: each byte written is the medium's byte ORed with the data. */
+static void test_fileio_orwrite(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 30, 0, 0, 1 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 30, 0, 0, 1 };
+	const uint8_t orw[16] = { 0x8b, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 1 };
+	uint8_t medium[512], data[512];
+
+	(void)state;
+	for (unsigned i = 0; i < 512; i++) {
+		medium[i] = (uint8_t)(i & 0x0f);
+		data[i] = (uint8_t)(i * 13) & 0xf0;
+	}
+	run(wr, 10, medium, sizeof(medium));
+	assert_good();
+	run(orw, 16, data, sizeof(data));
+	assert_good();
+	assert_false(vdisk_lba_lock_taken(&cmd));
+	run(rd, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(cmd.buf[i], medium[i] | data[i]);
+}
+
 static void test_fileio_write_same(void **state)
 {
 	const uint8_t ws[10] = { 0x41, 0, 0, 0, 0, 20, 0, 0, 3 };
@@ -498,6 +572,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nullio_io, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_round_trip, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_write_same, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_compare_and_write, fileio_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_orwrite, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_unmap_not_thin, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),

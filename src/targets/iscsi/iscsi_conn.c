@@ -1,6 +1,12 @@
 /* iscsi_conn.c - one iSCSI connection's bytes: the receive state machine
- * (BHS, AHS, data segment, padding) on io_uring recv, the send queue
- * flushed with one sendmsg per loop iteration, and teardown.
+ * (BHS, AHS, header digest, data segment, padding, data digest) on
+ * io_uring recv, the send queue flushed with one sendmsg per loop
+ * iteration (digests appended), and teardown.
+ *
+ * Digests: CRC32C words are computed when a PDU is queued (its header and
+ * borrowed data no longer change) and checked as the bytes arrive; the
+ * data digest runs over each received chunk where it landed, so a Data-Out
+ * received straight into a command buffer is checked in place.
  *
  * Teardown is the delicate part: a closing connection still has a recv or
  * a sendmsg in the kernel and commands in the core.  It is freed only when
@@ -13,6 +19,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "targets/iscsi/iscsi_digest.h"
 #include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
@@ -33,7 +40,8 @@ struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn)
 
 static uint32_t tx_size(const struct iscsi_tx *tx)
 {
-	return ISCSI_BHS_LEN + tx->dlen + iscsi_pad4(tx->dlen);
+	return ISCSI_BHS_LEN + (tx->hdigest ? ISCSI_DIGEST_LEN : 0) + tx->dlen +
+	       iscsi_pad4(tx->dlen) + (tx->ddigest ? ISCSI_DIGEST_LEN : 0);
 }
 
 static void tx_complete(struct iscsi_conn *conn, struct iscsi_tx *tx)
@@ -72,10 +80,14 @@ static void tx_flush(struct io_defer *d)
 		if (pdus == ISCSI_TX_IOV_MAX)
 			break;
 		n = add_iov(conn->tx_iov, n, tx->bhs, ISCSI_BHS_LEN, &skip);
+		if (tx->hdigest)
+			n = add_iov(conn->tx_iov, n, tx->hdig, ISCSI_DIGEST_LEN, &skip);
 		if (tx->dlen)
 			n = add_iov(conn->tx_iov, n, tx->data, tx->dlen, &skip);
 		if (iscsi_pad4(tx->dlen))
 			n = add_iov(conn->tx_iov, n, conn->tx_zero_pad, iscsi_pad4(tx->dlen), &skip);
+		if (tx->ddigest)
+			n = add_iov(conn->tx_iov, n, tx->ddig, ISCSI_DIGEST_LEN, &skip);
 		pdus++;
 	}
 	memset(&conn->tx_msg, 0, sizeof(conn->tx_msg));
@@ -134,6 +146,12 @@ static void tx_cb(struct io_op *op, int res)
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
 	iscsi_put24(&tx->bhs[5], tx->dlen);
+	tx->hdigest = conn->hdigest;
+	tx->ddigest = conn->ddigest && tx->dlen;
+	if (tx->hdigest)
+		iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
+	if (tx->ddigest)
+		iscsi_digest_put(tx->ddig, iscsi_data_digest(tx->data, tx->dlen));
 	list_add_tail(&tx->node, &conn->tx_queue);
 	if (conn->state == CONN_CLOSING) {
 		tx_complete(conn, tx);
@@ -259,6 +277,7 @@ static void start_data_stage(struct iscsi_conn *conn)
 			rx_start_bhs(conn);
 		return;
 	}
+	conn->rx_crc = iscsi_crc32c_begin();
 	rx_next_data_chunk(conn, 0);
 }
 
@@ -301,11 +320,59 @@ static bool header_sane(struct iscsi_conn *conn)
 	return false;
 }
 
+/* ERL 0: a header that fails its digest cannot be trusted for anything,
+ * not even its length, so the connection ends (RFC 7143 7.8). */
+static bool header_digest_ok(struct iscsi_conn *conn)
+{
+	uint32_t s = iscsi_crc32c_update(iscsi_crc32c_begin(), conn->rx_bhs, ISCSI_BHS_LEN);
+
+	s = iscsi_crc32c_update(s, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
+	if (iscsi_crc32c_end(s) == iscsi_digest_get(conn->rx_digest))
+		return true;
+	log_warn("%s: header digest error (opcode 0x%02x)", conn->peer_str,
+		 iscsi_bhs_opcode(conn->rx_bhs));
+	iscsi_conn_close(conn, "header digest error");
+	return false;
+}
+
+/* A payload digest error: Reject (reason 0x02) and discard the PDU (RFC
+ * 7143 7.8).  A Data-Out still counts as received so that its command
+ * ends, once all its data is in, with a CHECK CONDITION instead of waiting
+ * forever; a command with bad immediate data is not run at all. */
+static void data_digest_failed(struct iscsi_conn *conn)
+{
+	uint8_t op = iscsi_bhs_opcode(conn->rx_bhs);
+
+	log_warn("%s: data digest error (opcode 0x%02x, ITT 0x%08x, %u bytes)", conn->peer_str,
+		 op, iscsi_bhs_itt(conn->rx_bhs), conn->rx_dlen);
+	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_DATA_DIGEST);
+	if (conn->state == CONN_CLOSING)
+		return;
+	if (op == ISCSI_OP_DATA_OUT) {
+		if (conn->rx_cmd)
+			conn->rx_cmd->data_error = true;
+		iscsi_data_out_done(conn);
+		return;
+	}
+	if (conn->rx_imm_buf) {
+		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
+		conn->rx_imm_buf = NULL;
+	}
+}
+
+static void pdu_received(struct iscsi_conn *conn)
+{
+	pdu_complete(conn);
+	if (conn->state != CONN_CLOSING)
+		rx_start_bhs(conn);
+}
+
 static void stage_complete(struct iscsi_conn *conn)
 {
 	switch (conn->rx_stage) {
 	case RX_BHS:
-		if (!header_sane(conn))
+		/* With a header digest the checks wait until the digest is in. */
+		if (!conn->hdigest && !header_sane(conn))
 			return;
 		if (iscsi_bhs_ahs_len(conn->rx_bhs)) {
 			rx_expect(conn, RX_AHS, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
@@ -313,6 +380,14 @@ static void stage_complete(struct iscsi_conn *conn)
 		}
 		/* fall through */
 	case RX_AHS:
+		if (conn->hdigest) {
+			rx_expect(conn, RX_HDIGEST, conn->rx_digest, ISCSI_DIGEST_LEN);
+			return;
+		}
+		/* fall through */
+	case RX_HDIGEST:
+		if (conn->hdigest && (!header_digest_ok(conn) || !header_sane(conn)))
+			return;
 		if (!header_received(conn))
 			return;
 		start_data_stage(conn);
@@ -320,6 +395,8 @@ static void stage_complete(struct iscsi_conn *conn)
 	case RX_DATA: {
 		uint32_t done = conn->rx_dest_done + conn->rx_got;
 
+		if (conn->ddigest)
+			conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_ptr, conn->rx_got);
 		if (done < conn->rx_dlen) {
 			rx_next_data_chunk(conn, done);
 			return;
@@ -331,9 +408,23 @@ static void stage_complete(struct iscsi_conn *conn)
 	}
 		/* fall through */
 	case RX_PAD:
-		pdu_complete(conn);
-		if (conn->state != CONN_CLOSING)
-			rx_start_bhs(conn);
+		if (conn->ddigest) {
+			if (conn->rx_stage == RX_PAD)
+				conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_pad,
+								   conn->rx_got);
+			rx_expect(conn, RX_DDIGEST, conn->rx_digest, ISCSI_DIGEST_LEN);
+			return;
+		}
+		pdu_received(conn);
+		return;
+	case RX_DDIGEST:
+		if (iscsi_crc32c_end(conn->rx_crc) != iscsi_digest_get(conn->rx_digest)) {
+			data_digest_failed(conn);
+			if (conn->state != CONN_CLOSING)
+				rx_start_bhs(conn);
+			return;
+		}
+		pdu_received(conn);
 		return;
 	}
 }
@@ -466,6 +557,7 @@ static void reap(struct io_defer *d)
 		free(c);
 	}
 	free(conn->login_text);
+	iscsi_auth_free(conn->auth);
 	free(conn->rx_data);
 	close(conn->fd);
 	iscsi_conn_unregistered(conn);

@@ -2,8 +2,12 @@
  * text spanning several PDUs, status classes, TSIH, the move to full
  * feature phase) and the Text request (SendTargets discovery).
  *
- * Authentication: AuthMethod=None only.  CHAP will slot in at
- * handle_auth_method(), where the security stage decides. */
+ * Authentication: a target (or, for discovery, the driver) with
+ * IncomingUser entries requires CHAP; it refuses AuthMethod=None and lets
+ * nobody out of the security stage before the CHAP exchange succeeded
+ * (iscsi_chap.c).  Without users AuthMethod=None is what is agreed.
+ * Digests negotiated here take effect with the first PDU after the final
+ * Login Response, in both directions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,20 +69,124 @@ static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t s
 	conn->login_stage = 0xff;
 }
 
+/* The first method of the initiator's list that this target accepts:
+ * CHAP when it has users, None when it has none. */
 static int handle_auth_method(struct iscsi_conn *conn, const char *value, struct login_ctx *lc)
 {
+	bool need_chap = iscsi_auth_required(conn->auth);
+
 	for (const char *p = value; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
-		if (len == 4 && !strncmp(p, "None", 4)) {
+		if (!need_chap && len == 4 && !strncmp(p, "None", 4)) {
 			conn->login_authed = true;
 			return iscsi_text_add(&lc->out, "AuthMethod", "None");
+		}
+		if (need_chap && len == 4 && !strncmp(p, "CHAP", 4)) {
+			conn->chap.step = ISCSI_CHAP_WAIT_ALG;
+			return iscsi_text_add(&lc->out, "AuthMethod", "CHAP");
 		}
 		p = comma ? comma + 1 : NULL;
 	}
 	iscsi_text_add(&lc->out, "AuthMethod", "Reject");
 	return -1;
+}
+
+static int auth_method_key(struct iscsi_conn *conn, const char *v, struct login_ctx *lc)
+{
+	if (lc->csg != ISCSI_STAGE_SECURITY) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "AuthMethod outside the security stage");
+		return -1;
+	}
+	if (conn->login_authed || conn->chap.step != ISCSI_CHAP_IDLE) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "AuthMethod negotiated twice");
+		return -1;
+	}
+	if (handle_auth_method(conn, v, lc) < 0) {
+		login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, "no acceptable AuthMethod");
+		return -1;
+	}
+	return 0;
+}
+
+static int chap_fail(struct iscsi_conn *conn, struct login_ctx *lc, const char *why)
+{
+	login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, why);
+	return -1;
+}
+
+/* Second half of the exchange: the initiator's response, and for mutual
+ * CHAP its own challenge to answer. */
+static int chap_response(struct iscsi_conn *conn, const struct iscsi_text *t, struct login_ctx *lc)
+{
+	const char *n = iscsi_text_get(t, "CHAP_N"), *r = iscsi_text_get(t, "CHAP_R");
+	const char *i = iscsi_text_get(t, "CHAP_I"), *c = iscsi_text_get(t, "CHAP_C");
+	char why[160];
+
+	if (iscsi_text_get(t, "CHAP_A") || !n || !r)
+		return chap_fail(conn, lc, "CHAP_N and CHAP_R expected");
+	if (iscsi_chap_verify(&conn->chap, conn->auth, n, r, why, sizeof(why)) < 0)
+		return chap_fail(conn, lc, why);
+	if ((i || c) && (!i || !c))
+		return chap_fail(conn, lc, "CHAP_I and CHAP_C must come together");
+	if (i && iscsi_chap_answer(&conn->chap, conn->auth, i, c, &lc->out, why, sizeof(why)) < 0)
+		return chap_fail(conn, lc, why);
+	conn->chap.step = ISCSI_CHAP_DONE;
+	conn->login_authed = true;
+	log_info("%s: CHAP user %.64s authenticated%s", conn->peer_str, n,
+		 i ? " (mutual)" : "");
+	return 0;
+}
+
+static const char *const chap_key_names[] = { "CHAP_A", "CHAP_I", "CHAP_C", "CHAP_N", "CHAP_R" };
+
+static bool is_chap_key(const char *key)
+{
+	for (size_t k = 0; k < sizeof(chap_key_names) / sizeof(chap_key_names[0]); k++)
+		if (!strcmp(key, chap_key_names[k]))
+			return true;
+	return false;
+}
+
+/* The CHAP_* keys of one PDU, checked against where the exchange is. */
+static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct login_ctx *lc)
+{
+	const char *a = iscsi_text_get(t, "CHAP_A");
+	bool any = false;
+
+	for (size_t i = 0; i < t->n; i++)
+		any |= is_chap_key(t->pairs[i].key);
+	if (!any)
+		return 0;
+	if (lc->csg != ISCSI_STAGE_SECURITY)
+		return chap_fail(conn, lc, "CHAP keys outside the security stage");
+	switch (conn->chap.step) {
+	case ISCSI_CHAP_WAIT_ALG:
+		if (!a || iscsi_text_get(t, "CHAP_N") || iscsi_text_get(t, "CHAP_R"))
+			return chap_fail(conn, lc, "CHAP_A expected");
+		if (iscsi_chap_challenge(&conn->chap, a, &lc->out) < 0)
+			return chap_fail(conn, lc, "no acceptable CHAP algorithm (MD5 only)");
+		return 0;
+	case ISCSI_CHAP_WAIT_RESPONSE:
+		return chap_response(conn, t, lc);
+	default:
+		return chap_fail(conn, lc, "CHAP keys not expected now");
+	}
+}
+
+/* Nobody leaves the security stage of a CHAP-protected target without
+ * having authenticated; the target holds the stage (T=0) meanwhile. */
+static bool auth_gate(struct iscsi_conn *conn, struct login_ctx *lc)
+{
+	if (!iscsi_auth_required(conn->auth) || conn->login_authed)
+		return true;
+	if (lc->csg != ISCSI_STAGE_SECURITY) {
+		login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, "CHAP authentication required");
+		return false;
+	}
+	lc->transit = false;
+	return true;
 }
 
 /* Keys only meaningful on the first PDU(s) of the login. */
@@ -135,6 +243,11 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		conn->limits = conn->target->limits;
 	else
 		iscsi_limits_defaults(&conn->limits);
+	conn->auth = iscsi_auth_snapshot(conn->target);
+	if (!conn->auth) {
+		login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES, "out of memory");
+		return -1;
+	}
 	if (!conn->discovery && iscsi_text_add(&lc->out, "TargetPortalGroupTag", "1") < 0)
 		return -1;
 	return 0;
@@ -143,22 +256,19 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 static int negotiate_all(struct iscsi_conn *conn, const struct iscsi_text *t,
 			 struct login_ctx *lc)
 {
+	const char *am = iscsi_text_get(t, "AuthMethod");
+
+	/* Authentication first: its answers lead the response text. */
+	if (am && auth_method_key(conn, am, lc) < 0)
+		return -1;
+	if (chap_keys(conn, t, lc) < 0)
+		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		const char *k = t->pairs[i].key, *v = t->pairs[i].value;
 		enum iscsi_neg_result r;
 
-		if (!strcmp(k, "AuthMethod")) {
-			if (lc->csg != ISCSI_STAGE_SECURITY) {
-				login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
-					   "AuthMethod outside the security stage");
-				return -1;
-			}
-			if (handle_auth_method(conn, v, lc) < 0) {
-				login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, "no acceptable AuthMethod");
-				return -1;
-			}
+		if (!strcmp(k, "AuthMethod") || is_chap_key(k))
 			continue;
-		}
 		r = iscsi_negotiate_key(k, v, &conn->params, &conn->limits, conn->discovery,
 					&lc->out);
 		if (r == ISCSI_NEG_FAILED)
@@ -200,6 +310,8 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 	}
 	conn->tsih = iscsi_alloc_tsih();
 	conn->state = CONN_FULL;
+	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
+	conn->auth = NULL;
 	/* From now on data segments up to our declared limit may arrive. */
 	if (conn->limits.max_recv_dsl > conn->rx_data_cap) {
 		uint8_t *nb = realloc(conn->rx_data, conn->limits.max_recv_dsl);
@@ -211,11 +323,14 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 	}
 	conn->params.max_recv_dsl = conn->rx_data_cap;
 	log_info("%s: %s session of %s%s%s (MaxRecvDSL %u, MaxXmitDSL %u, MaxBurst %u, "
-		 "FirstBurst %u, InitialR2T %d, ImmediateData %d)", conn->peer_str,
+		 "FirstBurst %u, InitialR2T %d, ImmediateData %d, HeaderDigest %s, DataDigest %s)",
+		 conn->peer_str,
 		 conn->discovery ? "discovery" : "normal", conn->initiator_name,
 		 conn->discovery ? "" : " to ", conn->discovery ? "" : conn->target->tgt->name,
 		 conn->params.max_recv_dsl, conn->params.max_xmit_dsl, conn->params.max_burst,
-		 conn->params.first_burst, conn->params.initial_r2t, conn->params.immediate_data);
+		 conn->params.first_burst, conn->params.initial_r2t, conn->params.immediate_data,
+		 conn->params.header_digest ? "CRC32C" : "None",
+		 conn->params.data_digest ? "CRC32C" : "None");
 	return true;
 }
 
@@ -301,11 +416,18 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		return;
 	}
 	iscsi_text_free(&t);
+	if (!auth_gate(conn, &lc))
+		return;
 	if (lc.transit && lc.nsg == ISCSI_STAGE_FULL && !enter_full_feature(conn, &lc))
 		return;
 	if (lc.transit)
 		conn->login_stage = lc.nsg;
 	send_login_rsp(conn, &lc, lc.transit && lc.nsg == ISCSI_STAGE_FULL);
+	if (lc.transit && lc.nsg == ISCSI_STAGE_FULL) {
+		/* The final Login Response went out bare; what follows is digested. */
+		conn->hdigest = conn->params.header_digest;
+		conn->ddigest = conn->params.data_digest;
+	}
 }
 
 /* ---------------------------------------------------------------------- */

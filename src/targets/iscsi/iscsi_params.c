@@ -190,20 +190,37 @@ static bool parse_bool(const char *v, bool *out)
 	return true;
 }
 
-/* Digest lists: we only speak None so far. */
-static bool list_has(const char *list, const char *item)
+/* HeaderDigest / DataDigest: the first value of the initiator's list that
+ * we implement (RFC 7143 6.2), so an initiator preferring None gets None.
+ * Returns "None", "CRC32C" or NULL when nothing in the list is known. */
+static const char *choose_digest(const char *list)
 {
-	size_t n = strlen(item);
-
 	for (const char *p = list; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
-		if (len == n && !strncmp(p, item, n))
-			return true;
+		if (len == 4 && !strncmp(p, "None", 4))
+			return "None";
+		if (len == 6 && !strncmp(p, "CRC32C", 6))
+			return "CRC32C";
 		p = comma ? comma + 1 : NULL;
 	}
-	return false;
+	return NULL;
+}
+
+static int negotiate_digest(const char *key, const char *value, struct iscsi_params *p,
+			    struct iscsi_text_out *out)
+{
+	const char *pick = choose_digest(value);
+	bool on = pick && !strcmp(pick, "CRC32C");
+
+	if (!pick)
+		return iscsi_text_add(out, key, "Reject");
+	if (!strcmp(key, "HeaderDigest"))
+		p->header_digest = on;
+	else
+		p->data_digest = on;
+	return iscsi_text_add(out, key, pick);
 }
 
 static const char *const session_keys_irrelevant_in_discovery[] = {
@@ -337,7 +354,7 @@ enum iscsi_neg_result iscsi_negotiate_key(const char *key, const char *value,
 	if (discovery && in_list(session_keys_irrelevant_in_discovery, key))
 		rc = iscsi_text_add(out, key, "Irrelevant");
 	else if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest"))
-		rc = iscsi_text_add(out, key, list_has(value, "None") ? "None" : "Reject");
+		rc = negotiate_digest(key, value, p, out);
 	else if (!strcmp(key, "IFMarkInt") || !strcmp(key, "OFMarkInt"))
 		rc = iscsi_text_add(out, key, "Irrelevant");
 	else if ((rc = negotiate_numeric(key, value, p, lim, out)) != 1)

@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 
 #include "core/scst.h"
+#include "targets/iscsi/iscsi_chap.h"
 #include "targets/iscsi/iscsi_params.h"
 #include "targets/iscsi/iscsi_proto.h"
 #include "util/ioloop.h"
@@ -30,6 +31,7 @@ struct iscsi_target {
 	struct scst_tgt *tgt;
 	struct iscsi_limits limits;
 	char alias[SCST_NAME_MAX];
+	struct iscsi_auth auth;          /* under iscsi_target.c's auth_lock */
 };
 
 /* One outgoing PDU: header, optional data (borrowed or owned), padding. */
@@ -38,6 +40,8 @@ struct iscsi_tx {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	const uint8_t *data;
 	uint32_t dlen;
+	bool hdigest, ddigest;           /* digests negotiated when queued */
+	uint8_t hdig[4], ddig[4];        /* CRC32C words, computed when queued */
 	void *owned;                     /* freed once sent */
 	struct iscsi_cmd *release_cmd;   /* command to hand back once sent */
 	bool close_after;                /* Logout response: close when sent */
@@ -70,7 +74,7 @@ struct iscsi_cmd {
 	uint32_t r2t_outstanding;
 	uint32_t r2tsn;
 	uint32_t ttt;
-	bool data_error;                 /* a Data-Out was misnumbered */
+	bool data_error;                 /* a Data-Out was misnumbered or corrupt */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
 	uint32_t datasn;                 /* Data-In PDUs sent */
@@ -95,8 +99,10 @@ enum iscsi_conn_state {
 enum iscsi_rx_stage {
 	RX_BHS = 0,
 	RX_AHS,
+	RX_HDIGEST,
 	RX_DATA,
 	RX_PAD,
+	RX_DDIGEST,
 };
 
 struct iscsi_conn {
@@ -121,6 +127,9 @@ struct iscsi_conn {
 	uint32_t rx_dlen;
 	uint32_t rx_dest_done;           /* data bytes received before this chunk */
 	uint8_t rx_pad[4];
+	uint8_t rx_digest[4];            /* received header or data digest */
+	uint32_t rx_crc;                 /* data digest over what has landed */
+	bool hdigest, ddigest;           /* CRC32C in force (after login) */
 	struct iscsi_cmd *rx_cmd;        /* Data-Out / SCSI Command being received */
 	uint8_t *rx_imm_buf;             /* immediate data of a SCSI Command */
 	uint32_t rx_imm_size;
@@ -133,7 +142,7 @@ struct iscsi_conn {
 	struct list_head tx_queue;       /* not yet handed to the kernel */
 	struct list_head tx_inflight;    /* in the current sendmsg */
 	struct msghdr tx_msg;
-	struct iovec tx_iov[ISCSI_TX_IOV_MAX * 3];
+	struct iovec tx_iov[ISCSI_TX_IOV_MAX * 5];
 	uint8_t tx_zero_pad[4];
 	uint32_t tx_skip;                /* bytes of the first inflight PDU already sent */
 	struct io_defer flush;
@@ -143,6 +152,8 @@ struct iscsi_conn {
 	uint8_t login_stage;
 	bool login_authed;
 	bool login_keys_declared;
+	struct iscsi_auth *auth;         /* copy of the CHAP users, during login */
+	struct iscsi_chap chap;
 	uint8_t *login_text;             /* reassembled C-bit text */
 	uint32_t login_text_len;
 	char initiator_name[SCST_NAME_MAX];
@@ -177,6 +188,9 @@ void iscsi_conn_registered(struct iscsi_conn *conn);
 void iscsi_conn_unregistered(struct iscsi_conn *conn);
 uint16_t iscsi_alloc_tsih(void);
 void iscsi_reinstate_session(struct iscsi_conn *conn);
+/* A private copy of the CHAP users of a target (NULL: of discovery). */
+struct iscsi_auth *iscsi_auth_snapshot(const struct iscsi_target *it);
+void iscsi_auth_free(struct iscsi_auth *a);
 
 /* iscsi_conn.c */
 void iscsi_conn_start(struct iscsi_conn *conn);

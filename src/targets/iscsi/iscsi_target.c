@@ -1,6 +1,7 @@
 /* iscsi_target.c - the "iscsi" target driver as the core and the daemon see
  * it: the target template and its management hooks (add_target, per-target
- * negotiable attributes, the driver-wide `enabled`), listening portals with
+ * negotiable attributes, CHAP users of targets and of discovery, the
+ * driver-wide `enabled`), listening portals with
  * io_uring accept, the registry of live connections (session reinstatement,
  * TSIH allocation) and graceful shutdown. */
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+
+#include <openssl/crypto.h>
 
 #include "targets/iscsi/iscsi.h"
 #include "targets/iscsi/iscsi_priv.h"
@@ -33,6 +36,10 @@ static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
 static unsigned nconns;
 static volatile bool driver_enabled;
 static uint16_t next_tsih;
+/* CHAP users: discovery sessions' (driver attributes) and every target's;
+ * written by management, copied by logins, so one lock covers both. */
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct iscsi_auth discovery_auth;
 
 bool iscsi_driver_enabled(void)
 {
@@ -57,6 +64,44 @@ struct iscsi_target *iscsi_find_target(const char *name)
 	tgt = scst_find_target(&iscsi_template, name);
 	pthread_mutex_unlock(&scst_mutex);
 	return tgt ? tgt->tgt_priv : NULL;
+}
+
+struct iscsi_auth *iscsi_auth_snapshot(const struct iscsi_target *it)
+{
+	struct iscsi_auth *a = malloc(sizeof(*a));
+
+	if (!a)
+		return NULL;
+	pthread_mutex_lock(&auth_lock);
+	*a = it ? it->auth : discovery_auth;
+	pthread_mutex_unlock(&auth_lock);
+	return a;
+}
+
+void iscsi_auth_free(struct iscsi_auth *a)
+{
+	if (!a)
+		return;
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+}
+
+/* IncomingUser / OutgoingUser of a target or of discovery; 1 when the key
+ * is not an authentication attribute. */
+static int set_auth_attr(struct iscsi_auth *a, const char *key, const char *value, char *err,
+			 size_t errlen)
+{
+	int rc;
+
+	if (strcmp(key, "IncomingUser") && strcmp(key, "OutgoingUser"))
+		return 1;
+	pthread_mutex_lock(&auth_lock);
+	if (!strcmp(key, "IncomingUser"))
+		rc = iscsi_auth_add_incoming(a, value, err, errlen);
+	else
+		rc = iscsi_auth_set_outgoing(a, value, err, errlen);
+	pthread_mutex_unlock(&auth_lock);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -429,10 +474,14 @@ static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const ch
 				 char *err, size_t errlen)
 {
 	struct iscsi_target *it = tgt->tgt_priv;
+	int rc;
 
 	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
 		if (!strcmp(key, limit_attrs[i].key))
 			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	rc = set_auth_attr(&it->auth, key, value, err, errlen);
+	if (rc != 1)
+		return rc;
 	if (!strcmp(key, "TargetAlias") || !strcmp(key, "alias")) {
 		snprintf(it->alias, sizeof(it->alias), "%s", value);
 		return 0;
@@ -472,6 +521,7 @@ static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
+	OPENSSL_cleanse(&((struct iscsi_target *)tgt->tgt_priv)->auth, sizeof(struct iscsi_auth));
 	free(tgt->tgt_priv);
 	tgt->tgt_priv = NULL;
 	return 0;
@@ -479,6 +529,10 @@ static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 
 static int iscsi_set_driver_attr(const char *key, const char *value, char *err, size_t errlen)
 {
+	int rc = set_auth_attr(&discovery_auth, key, value, err, errlen);
+
+	if (rc != 1)
+		return rc;
 	if (!strcmp(key, "enabled")) {
 		if (strcmp(value, "0") && strcmp(value, "1")) {
 			snprintf(err, errlen, "enabled: 0 or 1");

@@ -1,0 +1,194 @@
+/* mgmt_access.c - the removal and change operations of the configuration
+ * that only the management tree uses (LUN del/clear, group del, initiator
+ * del/clear, rel_tgt_id).  Like registry.c: under scst_mutex, and every
+ * check is made before anything changes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mgmt_access.h"
+#include "core/scst_priv.h"
+#include "util/log.h"
+
+/* Caller holds scst_mutex. */
+static unsigned acg_sessions(const struct scst_acg *acg)
+{
+	const struct scst_session *sess;
+	unsigned n = 0;
+
+	list_for_each_entry(sess, &acg->tgt->sessions, node)
+		if (sess->acg == acg)
+			n++;
+	return n;
+}
+
+static int refuse_if_busy(const struct scst_acg *acg, char *err, size_t errlen)
+{
+	unsigned n = acg_sessions(acg);
+
+	if (!n)
+		return 0;
+	scst_errf(err, errlen, "group '%s' of target '%s' is used by %u session(s)", acg->name,
+		  acg->tgt->name, n);
+	return -EBUSY;
+}
+
+struct scst_acg_dev *scst_acg_find_lun(struct scst_acg *acg, uint64_t lun)
+{
+	struct scst_acg_dev *ad;
+
+	list_for_each_entry(ad, &acg->acg_devs, node)
+		if (ad->lun == lun)
+			return ad;
+	return NULL;
+}
+
+static void acg_dev_free(struct scst_acg_dev *ad)
+{
+	ad->dev->export_count--;
+	list_del(&ad->node);
+	free(ad);
+}
+
+int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errlen)
+{
+	struct scst_acg_dev *ad;
+	int rc;
+
+	pthread_mutex_lock(&scst_mutex);
+	ad = scst_acg_find_lun(acg, lun);
+	if (!ad) {
+		scst_errf(err, errlen, "LUN %llu not found in group '%s'", (unsigned long long)lun,
+			  acg->name);
+		rc = -ENOENT;
+	} else if ((rc = refuse_if_busy(acg, err, errlen)) == 0) {
+		log_info("%s/%s: LUN %llu (device %s) deleted", acg->tgt->name, acg->name,
+			 (unsigned long long)lun, ad->dev->name);
+		acg_dev_free(ad);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen)
+{
+	struct scst_acg_dev *ad, *tmp;
+	int rc;
+
+	pthread_mutex_lock(&scst_mutex);
+	rc = refuse_if_busy(acg, err, errlen);
+	if (rc == 0) {
+		list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node)
+			acg_dev_free(ad);
+		log_info("%s/%s: all LUNs deleted", acg->tgt->name, acg->name);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+int scst_del_acg(struct scst_acg *acg, char *err, size_t errlen)
+{
+	struct scst_acg_dev *ad, *tad;
+	struct scst_acn *acn, *tacn;
+	int rc;
+
+	if (acg->is_default) {
+		scst_errf(err, errlen, "the default group of a target cannot be deleted");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	rc = refuse_if_busy(acg, err, errlen);
+	if (rc == 0) {
+		log_info("%s: group %s deleted", acg->tgt->name, acg->name);
+		list_del(&acg->node);
+		list_for_each_entry_safe(ad, tad, &acg->acg_devs, node)
+			acg_dev_free(ad);
+		list_for_each_entry_safe(acn, tacn, &acg->acns, node) {
+			list_del(&acn->node);
+			free(acn);
+		}
+		free(acg);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+static struct scst_acn *find_acn(struct scst_acg *acg, const char *name)
+{
+	struct scst_acn *acn;
+
+	list_for_each_entry(acn, &acg->acns, node)
+		if (strcmp(acn->name, name) == 0)
+			return acn;
+	return NULL;
+}
+
+bool scst_acg_has_initiator(struct scst_acg *acg, const char *name)
+{
+	bool found;
+
+	pthread_mutex_lock(&scst_mutex);
+	found = find_acn(acg, name) != NULL;
+	pthread_mutex_unlock(&scst_mutex);
+	return found;
+}
+
+/* A session's group is fixed at login (README.scst), so removing a name
+ * only affects later logins and needs no session check. */
+int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen)
+{
+	struct scst_acn *acn;
+	int rc = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	acn = find_acn(acg, name);
+	if (!acn) {
+		scst_errf(err, errlen, "initiator '%s' not found in group '%s'", name, acg->name);
+		rc = -ENOENT;
+	} else {
+		list_del(&acn->node);
+		free(acn);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+void scst_acg_clear_initiators(struct scst_acg *acg)
+{
+	struct scst_acn *acn, *tmp;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry_safe(acn, tmp, &acg->acns, node) {
+		list_del(&acn->node);
+		free(acn);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+}
+
+int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen)
+{
+	struct scst_tgt *t;
+	int rc = 0;
+
+	if (id == 0 || id > 0xffff) {
+		scst_errf(err, errlen, "rel_tgt_id %u out of range (1..65535)", id);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	if (tgt->enabled) {
+		scst_errf(err, errlen, "target '%s' is enabled; disable it first", tgt->name);
+		rc = -EBUSY;
+		goto out;
+	}
+	list_for_each_entry(t, &scst_targets, node) {
+		if (t != tgt && t->rel_tgt_id == id) {
+			scst_errf(err, errlen, "rel_tgt_id %u is used by target '%s'", id, t->name);
+			rc = -EEXIST;
+			goto out;
+		}
+	}
+	tgt->rel_tgt_id = (uint16_t)id;
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}

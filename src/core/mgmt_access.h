@@ -1,0 +1,22 @@
+/* mgmt_access.h - configuration calls the management tree needs beyond
+ * the registry's (removing LUNs, groups and initiator names, changing a
+ * target's relative id).  Each takes scst_mutex, validates fully first and
+ * returns 0 or -errno with a one-line reason in err. */
+#ifndef SCSTD_CORE_MGMT_ACCESS_H
+#define SCSTD_CORE_MGMT_ACCESS_H
+
+#include "core/scst.h"
+
+/* Sessions bound to acg keep pointers to its LUNs' devices: LUN set
+ * changes are refused (-EBUSY) while any session uses the group. */
+int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errlen);
+int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen);
+struct scst_acg_dev *scst_acg_find_lun(struct scst_acg *acg, uint64_t lun);
+int scst_del_acg(struct scst_acg *acg, char *err, size_t errlen);
+int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen);
+void scst_acg_clear_initiators(struct scst_acg *acg);
+bool scst_acg_has_initiator(struct scst_acg *acg, const char *name);
+/* Refused while the target is enabled or when another target has the id. */
+int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,114 @@
+/* pr.h - persistent reservation state (SPC-4 5.13) shared by the state
+ * machine (pr.c), its persistence (pr_store.c) and the conflict check
+ * (reserve.c).  Core-private. */
+#ifndef SCSTD_CORE_PR_H
+#define SCSTD_CORE_PR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scst.h"
+
+/* Reservation types (PERSISTENT RESERVE OUT TYPE field). */
+enum {
+	SCST_PR_TYPE_NONE = 0,
+	SCST_PR_TYPE_WE = 1,
+	SCST_PR_TYPE_EA = 3,
+	SCST_PR_TYPE_WE_RO = 5,
+	SCST_PR_TYPE_EA_RO = 6,
+	SCST_PR_TYPE_WE_AR = 7,
+	SCST_PR_TYPE_EA_AR = 8,
+};
+
+/* PERSISTENT RESERVE OUT service actions. */
+enum {
+	SCST_PR_REGISTER = 0,
+	SCST_PR_RESERVE = 1,
+	SCST_PR_RELEASE = 2,
+	SCST_PR_CLEAR = 3,
+	SCST_PR_PREEMPT = 4,
+	SCST_PR_PREEMPT_AND_ABORT = 5,
+	SCST_PR_REGISTER_AND_IGNORE = 6,
+};
+
+/* More registrations than this are refused (and rejected in a file). */
+#define SCST_PR_MAX_REGS 1024
+
+/* Returned by the state machine in place of a sense id. */
+#define SCST_PR_CONFLICT SCST_S__COUNT
+
+/* An I_T nexus as registrations know it: initiator port name and the
+ * relative target port identifier. */
+struct scst_pr_nexus {
+	const char *initiator;
+	uint16_t rel_tgt_id;
+};
+
+struct scst_pr_reg {
+	struct list_head node;
+	uint64_t key;
+	uint16_t rel_tgt_id;
+	char initiator[SCST_NAME_MAX];
+};
+
+struct scst_pr {
+	uint32_t generation;
+	bool aptpl;
+	uint8_t type;                   /* SCST_PR_TYPE_NONE: no reservation */
+	struct scst_pr_reg *holder;     /* NULL for all-registrants types */
+	struct list_head regs;
+	unsigned nregs;
+};
+
+/* How a command relates to reservations (reserve.c classifies opcodes). */
+enum scst_resv_access {
+	SCST_RESV_ALWAYS,       /* INQUIRY, TEST UNIT READY, READ CAPACITY... */
+	SCST_RESV_READ,         /* reads the medium: allowed under Write Exclusive */
+	SCST_RESV_WRITE,        /* everything else: conflicts for non-holders */
+	SCST_RESV_PR,           /* PERSISTENT RESERVE IN/OUT: own rules */
+	SCST_RESV_RESERVE,      /* RESERVE(6/10) */
+	SCST_RESV_RELEASE,      /* RELEASE(6/10): a no-op for non-holders */
+};
+
+/* Called for each registration a service action affects, before a removed
+ * registration is freed; ua is the unit attention its nexus should get. */
+typedef void (*scst_pr_notify_fn)(void *ctx, const struct scst_pr_reg *reg,
+				  enum scst_sense_id ua);
+
+void scst_pr_state_init(struct scst_pr *pr);
+void scst_pr_state_clear(struct scst_pr *pr);   /* frees registrations */
+struct scst_pr_reg *scst_pr_find_reg(const struct scst_pr *pr, const struct scst_pr_nexus *nx);
+struct scst_pr_reg *scst_pr_add_reg(struct scst_pr *pr, const char *initiator,
+				    uint16_t rel_tgt_id, uint64_t key);
+bool scst_pr_type_valid(unsigned type);
+bool scst_pr_type_all_registrants(unsigned type);
+bool scst_pr_is_holder(const struct scst_pr *pr, const struct scst_pr_reg *reg);
+
+/* Runs one PERSISTENT RESERVE OUT service action.  Returns SCST_S_OK,
+ * SCST_PR_CONFLICT or the error to report.  can_persist says whether
+ * APTPL may be set. */
+enum scst_sense_id scst_pr_out_action(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+				      unsigned sa, unsigned type, uint64_t key, uint64_t sa_key,
+				      bool aptpl, bool can_persist, scst_pr_notify_fn notify,
+				      void *ctx);
+
+/* Whether a command of the given access class from nexus nx may run under
+ * the persistent reservation state pr. */
+bool scst_pr_allowed(const struct scst_pr *pr, const struct scst_pr_nexus *nx,
+		     enum scst_resv_access access);
+
+/* pr_store.c: the text file.  Parse fills an initialised, empty pr and
+ * returns 0, or -EINVAL with a reason in err (pr is then left empty). */
+int scst_pr_store_parse(const char *text, size_t len, struct scst_pr *pr, char *err,
+			size_t errlen);
+/* Formats pr; returns a malloc'd string or NULL. */
+char *scst_pr_store_format(const struct scst_pr *pr);
+/* Path of dev's file in the state directory; false when there is none. */
+bool scst_pr_store_path(const char *dev_name, char *path, size_t len);
+/* Writes atomically (temp file, fsync, rename, fsync dir); 0 or -errno. */
+int scst_pr_store_save(const struct scst_pr *pr, const char *path);
+/* 0 loaded, -ENOENT no file, other -errno with a reason in err. */
+int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,131 @@
+/* vdisk_fdio.c - I/O on a file descriptor shared by the fileio and
+ * blockio backends: reads and writes with io_uring on the command's own
+ * I/O loop (short transfers resubmitted for the rest, a read past the end
+ * of a shorter-than-declared file returns zeros) and fdatasync.  Off the
+ * I/O threads (unit tests, tools) the same work is done inline.
+ *
+ * Per-command I/O state in cmd->be_u64: [0] buffer, [1] byte offset,
+ * [2] length, [3] bytes done | write flag << 63. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handlers/vdisk_priv.h"
+#include "util/ioloop.h"
+
+#define WRITE_FLAG (1ull << 63)
+
+static int cmd_fd(const struct scst_cmd *cmd)
+{
+	return vdisk_of(cmd->dev)->fd;
+}
+
+static void fd_submit_rest(struct scst_cmd *cmd);
+
+/* Off the I/O threads (unit tests, tools) the same work is done inline. */
+static int fd_sync_rw(struct scst_cmd *cmd)
+{
+	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
+	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
+	bool write = cmd->be_u64[3] & WRITE_FLAG;
+	uint64_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write ? pwrite(cmd_fd(cmd), buf + done, len - done, off + done)
+				  : pread(cmd_fd(cmd), buf + done, len - done, off + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			if (write)
+				return -EIO;
+			memset(buf + done, 0, len - done);
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void fd_rw_cb(struct io_op *op, int res)
+{
+	struct scst_cmd *cmd = container_of(op, struct scst_cmd, io);
+	bool write = cmd->be_u64[3] & WRITE_FLAG;
+	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG, len = cmd->be_u64[2];
+
+	if (res == -EINTR || res == -EAGAIN) {
+		fd_submit_rest(cmd);
+		return;
+	}
+	if (res < 0) {
+		vdisk_io_done(cmd, res);
+		return;
+	}
+	if (res == 0) {
+		if (write) {
+			vdisk_io_done(cmd, -EIO);
+			return;
+		}
+		memset((uint8_t *)(uintptr_t)cmd->be_u64[0] + done, 0, len - done);
+		done = len;
+	}
+	done += (uint64_t)res;
+	if (done < len) {
+		cmd->be_u64[3] = done | (write ? WRITE_FLAG : 0);
+		fd_submit_rest(cmd);
+		return;
+	}
+	vdisk_io_done(cmd, 0);
+}
+
+static void fd_submit_rest(struct scst_cmd *cmd)
+{
+	struct ioloop *l = ioloop_current();
+	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
+	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
+	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG;
+	struct io_uring_sqe *sqe = ioloop_sqe(l);
+
+	if (cmd->be_u64[3] & WRITE_FLAG)
+		io_uring_prep_write(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
+	else
+		io_uring_prep_read(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
+	cmd->io.cb = fd_rw_cb;
+	ioloop_sqe_set_op(sqe, &cmd->io);
+}
+
+void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off)
+{
+	cmd->be_u64[0] = (uintptr_t)buf;
+	cmd->be_u64[1] = off;
+	cmd->be_u64[2] = len;
+	cmd->be_u64[3] = write ? WRITE_FLAG : 0;
+	if (!ioloop_current()) {
+		vdisk_io_done(cmd, fd_sync_rw(cmd));
+		return;
+	}
+	fd_submit_rest(cmd);
+}
+
+static void fd_flush_cb(struct io_op *op, int res)
+{
+	struct scst_cmd *cmd = container_of(op, struct scst_cmd, io);
+
+	vdisk_io_done(cmd, res < 0 ? res : 0);
+}
+
+void vdisk_fd_flush(struct scst_cmd *cmd)
+{
+	struct ioloop *l = ioloop_current();
+	struct io_uring_sqe *sqe;
+
+	if (!l) {
+		vdisk_io_done(cmd, fdatasync(cmd_fd(cmd)) < 0 ? -errno : 0);
+		return;
+	}
+	sqe = ioloop_sqe(l);
+	io_uring_prep_fsync(sqe, cmd_fd(cmd), IORING_FSYNC_DATASYNC);
+	cmd->io.cb = fd_flush_cb;
+	ioloop_sqe_set_op(sqe, &cmd->io);
+}

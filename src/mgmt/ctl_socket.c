@@ -1,0 +1,327 @@
+/* ctl_socket.c - the control socket: accepts local clients one at a time
+ * on its own thread (never an I/O thread) and answers the line protocol
+ * documented in ctl_socket.h through the management tree.
+ *
+ * Clients are not trusted: lines are length-limited, a client that stalls
+ * is dropped after a timeout, and a malformed request gets an err reply
+ * and changes nothing. */
+#include "ctl_socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mgmt/cmd.h"
+#include "mgmt/tree.h"
+#include "util/log.h"
+
+#define CTL_REPLY_MAX (256 * 1024)
+#define CTL_CLIENT_TIMEOUT_S 5
+
+static int listen_fd = -1;
+static int stop_pipe[2] = { -1, -1 };
+static pthread_t ctl_thread;
+static bool ctl_running;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static size_t reply_err(char *out, size_t outlen, int rc, const char *msg)
+{
+	const char *name = strerrorname_np(-rc);
+	int n = snprintf(out, outlen, "err %s %s\n", name ? name : "EIO", msg);
+
+	return n < 0 ? 0 : (size_t)n >= outlen ? outlen - 1 : (size_t)n;
+}
+
+/* The payload is built after room for the header, then the header is put
+ * in front of it. */
+static size_t reply_ok(char *out, size_t outlen, const char *payload, size_t len)
+{
+	int n = snprintf(out, outlen, "ok %zu\n", len);
+
+	if (n < 0 || (size_t)n + len >= outlen)
+		return reply_err(out, outlen, -EOVERFLOW, "reply too long");
+	memmove(out + n, payload, len);
+	out[n + len] = '\0';
+	return (size_t)n + len;
+}
+
+static void list_cb(void *ctx, const char *name, enum mgmt_kind kind, bool writable)
+{
+	static const char suffix[MGMT_MGMT + 1] = { [MGMT_DIR] = '/', [MGMT_LINK] = '@' };
+	struct mgmt_buf *b = ctx;
+
+	(void)writable;
+	if (suffix[kind])
+		mgmt_printf(b, "%s%c\n", name, suffix[kind]);
+	else
+		mgmt_printf(b, "%s\n", name);
+}
+
+static size_t run_verb(const char *verb, const char *path, char *rest, char *out, size_t outlen)
+{
+	char err[512] = "";
+	struct mgmt_buf b;
+	char *payload;
+	size_t n;
+	int rc;
+
+	payload = malloc(CTL_REPLY_MAX);
+	if (!payload)
+		return reply_err(out, outlen, -ENOMEM, "out of memory");
+	b = (struct mgmt_buf){ .p = payload, .cap = CTL_REPLY_MAX };
+	payload[0] = '\0';
+	if (!strcmp(verb, "write"))
+		rc = mgmt_write(path, rest, err, sizeof(err));
+	else if (*rest)
+		rc = mgmt_refuse(-EINVAL, err, sizeof(err), "%s takes only a path", verb);
+	else if (!strcmp(verb, "list"))
+		rc = mgmt_list(path, list_cb, &b, err, sizeof(err));
+	else if (!strcmp(verb, "read"))
+		rc = mgmt_read(path, &b, err, sizeof(err));
+	else
+		rc = mgmt_readlink(path, &b, err, sizeof(err));
+	if (rc == 0 && b.overflow)
+		rc = mgmt_refuse(-EOVERFLOW, err, sizeof(err), "reply too long");
+	n = rc < 0 ? reply_err(out, outlen, rc, err) : reply_ok(out, outlen, payload, b.len);
+	free(payload);
+	return n;
+}
+
+size_t ctl_handle_line(char *line, char *out, size_t outlen)
+{
+	char err[128], *cur = line, *verb, *path;
+
+	if (mgmt_check_line(line, err, sizeof(err)) < 0)
+		return reply_err(out, outlen, -EINVAL, err);
+	verb = mgmt_next_word(&cur);
+	if (!verb)
+		return reply_err(out, outlen, -EINVAL, "empty request");
+	if (strcmp(verb, "list") && strcmp(verb, "read") && strcmp(verb, "readlink") &&
+	    strcmp(verb, "write"))
+		return reply_err(out, outlen, -EINVAL, "unknown request (list, read, readlink, write)");
+	path = mgmt_next_word(&cur);
+	if (!path)
+		return reply_err(out, outlen, -EINVAL, "path missing");
+	/* write's value keeps its inner blanks: "add_device d1 size_mb=1; x=y". */
+	while (*cur == ' ' || *cur == '\t')
+		cur++;
+	return run_verb(verb, path, cur, out, outlen);
+}
+
+static bool write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* True when fd has data; false on timeout, error or a stop request. */
+static bool wait_readable(int fd)
+{
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = stop_pipe[0], .events = POLLIN } };
+	int n;
+
+	do
+		n = poll(pfd, 2, CTL_CLIENT_TIMEOUT_S * 1000);
+	while (n < 0 && errno == EINTR);
+	return n > 0 && !pfd[1].revents;
+}
+
+/* Reads request lines until EOF, error, timeout or an over-long line. */
+static void serve_client(int fd)
+{
+	char *line = malloc(CTL_MAX_LINE + 1), *reply = malloc(CTL_REPLY_MAX + 64);
+	size_t have = 0;
+
+	while (line && reply) {
+		char *nl = have ? memchr(line, '\n', have) : NULL;
+		ssize_t n;
+
+		if (nl) {
+			size_t used = (size_t)(nl - line) + 1, rlen;
+
+			*nl = '\0';
+			if (nl > line && nl[-1] == '\r')
+				nl[-1] = '\0';
+			rlen = ctl_handle_line(line, reply, CTL_REPLY_MAX + 64);
+			if (!write_all(fd, reply, rlen))
+				break;
+			memmove(line, line + used, have - used);
+			have -= used;
+			continue;
+		}
+		if (have == CTL_MAX_LINE) {
+			size_t rlen = reply_err(reply, 256, -E2BIG, "request line too long");
+
+			write_all(fd, reply, rlen);
+			break;
+		}
+		if (!wait_readable(fd))
+			break;  /* the daemon stops, or the client stalled */
+		n = read(fd, line + have, CTL_MAX_LINE - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;  /* EOF, error or the client timed out */
+		if (memchr(line + have, '\0', (size_t)n)) {
+			size_t rlen = reply_err(reply, 256, -EINVAL, "NUL byte in request");
+
+			write_all(fd, reply, rlen);
+			break;
+		}
+		have += (size_t)n;
+	}
+	free(line);
+	free(reply);
+}
+
+static void *ctl_main(void *arg)
+{
+	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
+				 { .fd = stop_pipe[0], .events = POLLIN } };
+
+	(void)arg;
+	for (;;) {
+		struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
+		int fd;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("control socket: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		serve_client(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* mkdir -p of the socket's directory; new directories are private. */
+static int make_parent_dirs(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A socket file left by a daemon that died is replaced; a live one
+	 * would answer a connect, and then we refuse to start. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int ctl_socket_start(const char *path)
+{
+	int rc = make_parent_dirs(path);
+
+	if (rc < 0) {
+		log_err("control socket %s: cannot create its directory: %s", path, strerror(-rc));
+		return rc;
+	}
+	listen_fd = open_socket(path);
+	if (listen_fd < 0) {
+		rc = listen_fd;
+		log_err("control socket %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	if (pipe2(stop_pipe, O_CLOEXEC) < 0 ||
+	    (rc = pthread_create(&ctl_thread, NULL, ctl_main, NULL)) != 0) {
+		rc = rc ? -rc : -errno;
+		log_err("control socket: cannot start its thread: %s", strerror(-rc));
+		ctl_socket_stop();
+		return rc;
+	}
+	ctl_running = true;
+	log_info("control socket listening on %s", path);
+	return 0;
+}
+
+void ctl_socket_stop(void)
+{
+	if (ctl_running) {
+		if (write(stop_pipe[1], "x", 1) < 0)
+			log_warn("control socket: cannot signal its thread");
+		pthread_join(ctl_thread, NULL);
+		ctl_running = false;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (stop_pipe[i] >= 0)
+			close(stop_pipe[i]);
+		stop_pipe[i] = -1;
+	}
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		listen_fd = -1;
+		unlink(sock_path);
+	}
+}

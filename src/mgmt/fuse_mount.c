@@ -1,0 +1,243 @@
+/* fuse_mount.c - the FUSE face of the management tree: maps getattr,
+ * readdir, read, write, truncate and readlink onto the tree's operations.
+ * Every write(2) is one store, as with sysfs, so `echo CMD > mgmt` runs CMD
+ * once; its error comes back as the write's errno.  Files are direct_io:
+ * their content is produced at each read and has no fixed size. */
+#define FUSE_USE_VERSION 31
+#include "fuse_mount.h"
+
+#include <errno.h>
+#include <fuse.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mgmt/tree.h"
+#include "util/log.h"
+
+#define FUSE_READ_MAX (256 * 1024)
+
+static struct fuse *fuse_fs;
+static pthread_t fuse_thread;
+static bool fuse_running;
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	char err[256];
+	enum mgmt_kind kind;
+	bool w;
+	int rc;
+
+	(void)fi;
+	rc = mgmt_stat(path, &kind, &w, err, sizeof(err));
+	if (rc < 0)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->st_nlink = 1;
+	if (kind == MGMT_DIR) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+	} else if (kind == MGMT_LINK) {
+		st->st_mode = S_IFLNK | 0777;
+	} else {
+		/* sysfs reports a page; direct_io makes readers go to EOF. */
+		st->st_mode = S_IFREG | (w ? 0644 : 0444);
+		st->st_size = 4096;
+	}
+	return 0;
+}
+
+struct fill_ctx {
+	void *buf;
+	fuse_fill_dir_t fill;
+};
+
+static void fill_cb(void *ctx, const char *name, enum mgmt_kind kind, bool w)
+{
+	struct fill_ctx *fc = ctx;
+
+	(void)kind;
+	(void)w;
+	fc->fill(fc->buf, name, NULL, 0, 0);
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct fill_ctx fc = { .buf = buf, .fill = fill };
+	char err[256];
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	return mgmt_list(path, fill_cb, &fc, err, sizeof(err));
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+	char err[256];
+	enum mgmt_kind kind;
+	bool w;
+	int rc = mgmt_stat(path, &kind, &w, err, sizeof(err));
+
+	if (rc < 0)
+		return rc;
+	if (kind == MGMT_DIR)
+		return -EISDIR;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY && !w)
+		return -EACCES;
+	fi->direct_io = 1;
+	return 0;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct mgmt_buf b = { .cap = FUSE_READ_MAX };
+	char err[256];
+	int rc;
+
+	(void)fi;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return -ENOMEM;
+	rc = mgmt_read(path, &b, err, sizeof(err));
+	if (rc == 0) {
+		size_t n = (size_t)off < b.len ? b.len - (size_t)off : 0;
+
+		if (n > size)
+			n = size;
+		if (n)
+			memcpy(buf, b.p + off, n);
+		rc = (int)n;
+	}
+	free(b.p);
+	return rc;
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	char value[MGMT_MAX_VALUE], err[512];
+	int rc;
+
+	(void)fi;
+	/* A store is one whole write from the start, as sysfs takes it. */
+	if (off != 0)
+		return -EINVAL;
+	if (size >= sizeof(value))
+		return -EINVAL;
+	if (memchr(buf, '\0', size))
+		return -EINVAL;
+	memcpy(value, buf, size);
+	value[size] = '\0';
+	rc = mgmt_write(path, value, err, sizeof(err));
+	return rc < 0 ? rc : (int)size;
+}
+
+/* `echo x > file` truncates first: harmless for writable entries. */
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	char err[256];
+	enum mgmt_kind kind;
+	bool w;
+	int rc = mgmt_stat(path, &kind, &w, err, sizeof(err));
+
+	(void)size;
+	(void)fi;
+	if (rc < 0)
+		return rc;
+	return kind == MGMT_DIR ? -EISDIR : w ? 0 : -EACCES;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+	struct mgmt_buf b = { .p = buf, .cap = size };
+	char err[256];
+	int rc;
+
+	if (size == 0)
+		return -EINVAL;
+	rc = mgmt_readlink(path, &b, err, sizeof(err));
+	if (rc == 0 && b.overflow)
+		return -ENAMETOOLONG;
+	return rc;
+}
+
+/* The tree is live: the kernel must not cache names or attributes, or a
+ * deleted device would still be seen for a while. */
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->direct_io = 1;
+	return NULL;
+}
+
+static const struct fuse_operations fs_ops = {
+	.init = fs_init,
+	.getattr = fs_getattr,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.truncate = fs_truncate,
+	.readlink = fs_readlink,
+};
+
+static void *fuse_main_thread(void *arg)
+{
+	(void)arg;
+	fuse_loop(fuse_fs);
+	return NULL;
+}
+
+int mgmt_fuse_start(const char *dir)
+{
+	char *argv[] = { "scstd", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	int rc;
+
+	fuse_fs = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!fuse_fs) {
+		log_err("mount %s: cannot create the FUSE file system", dir);
+		return -EIO;
+	}
+	if (fuse_mount(fuse_fs, dir) != 0) {
+		log_err("mount %s: FUSE mount failed", dir);
+		fuse_destroy(fuse_fs);
+		fuse_fs = NULL;
+		return -EIO;
+	}
+	rc = pthread_create(&fuse_thread, NULL, fuse_main_thread, NULL);
+	if (rc) {
+		log_err("mount %s: cannot start its thread: %s", dir, strerror(rc));
+		fuse_unmount(fuse_fs);
+		fuse_destroy(fuse_fs);
+		fuse_fs = NULL;
+		return -rc;
+	}
+	fuse_running = true;
+	log_info("management tree mounted on %s", dir);
+	return 0;
+}
+
+void mgmt_fuse_stop(void)
+{
+	if (!fuse_running)
+		return;
+	/* Unmounting ends the loop's read of /dev/fuse. */
+	fuse_exit(fuse_fs);
+	fuse_unmount(fuse_fs);
+	pthread_join(fuse_thread, NULL);
+	fuse_destroy(fuse_fs);
+	fuse_fs = NULL;
+	fuse_running = false;
+	log_info("management tree unmounted");
+}

@@ -1,0 +1,157 @@
+/* mgmt_devices.c - devices/<name>/: a device's attributes (README.scst
+ * "VDISK" attribute list) read from the live scst_device, its handler
+ * symlink, and the [key] mark on every attribute given at creation. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt/records.h"
+#include "mgmt/tree.h"
+
+/* The creation parameter that sets each attribute, for the [key] mark. */
+struct dev_attr {
+	const char *name;
+	const char *param;
+};
+
+static const struct dev_attr dev_attrs[] = {
+	{ "type", NULL },
+	{ "size", "size" },
+	{ "size_mb", "size_mb" },
+	{ "blocksize", "blocksize" },
+	{ "read_only", "read_only" },
+	{ "removable", "removable" },
+	{ "write_through", "write_through" },
+	{ "nv_cache", "nv_cache" },
+	{ "thin_provisioned", "thin_provisioned" },
+	{ "t10_vend_id", "t10_vend_id" },
+	{ "prod_id", "prod_id" },
+	{ "prod_rev_lvl", "prod_rev_lvl" },
+	{ "t10_dev_id", "t10_dev_id" },
+	{ "usn", "usn" },
+	{ "exported_luns", NULL },
+	{ NULL, NULL },
+};
+
+static const struct dev_attr *find_attr(const char *name)
+{
+	for (const struct dev_attr *a = dev_attrs; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+static void format_attr(const struct scst_device *d, const char *name, char *v, size_t len)
+{
+	uint64_t bytes = d->nblocks * d->block_size;
+
+	if (!strcmp(name, "type"))
+		snprintf(v, len, "%d", d->type);
+	else if (!strcmp(name, "size"))
+		snprintf(v, len, "%" PRIu64, bytes);
+	else if (!strcmp(name, "size_mb"))
+		snprintf(v, len, "%" PRIu64, bytes >> 20);
+	else if (!strcmp(name, "blocksize"))
+		snprintf(v, len, "%u", d->block_size);
+	else if (!strcmp(name, "read_only"))
+		snprintf(v, len, "%d", d->read_only);
+	else if (!strcmp(name, "removable"))
+		snprintf(v, len, "%d", d->removable);
+	else if (!strcmp(name, "write_through"))
+		snprintf(v, len, "%d", d->write_through);
+	else if (!strcmp(name, "nv_cache"))
+		snprintf(v, len, "%d", d->nv_cache);
+	else if (!strcmp(name, "thin_provisioned"))
+		snprintf(v, len, "%d", d->thin_provisioned);
+	else if (!strcmp(name, "t10_vend_id"))
+		snprintf(v, len, "%s", d->t10_vend_id);
+	else if (!strcmp(name, "prod_id"))
+		snprintf(v, len, "%s", d->prod_id);
+	else if (!strcmp(name, "prod_rev_lvl"))
+		snprintf(v, len, "%s", d->prod_rev);
+	else if (!strcmp(name, "t10_dev_id"))
+		snprintf(v, len, "%s", d->t10_dev_id);
+	else if (!strcmp(name, "usn"))
+		snprintf(v, len, "%s", d->usn);
+	else if (!strcmp(name, "exported_luns"))
+		snprintf(v, len, "%u", d->export_count);
+	else
+		snprintf(v, len, "?");
+}
+
+static int show_attr(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	const struct dev_attr *a = find_attr(n->entry->name);
+	char v[128], rec[8];
+
+	if (!a)
+		return -ENOENT;
+	format_attr(n->dev, a->name, v, sizeof(v));
+	mgmt_show_value(out, v,
+			a->param && mgmt_device_param(n->dev->name, a->param, rec, sizeof(rec)));
+	return 0;
+}
+
+/* The backing file is known only from the creation parameters. */
+static bool has_filename(const struct mgmt_node *n)
+{
+	char v[8];
+
+	return mgmt_device_param(n->dev->name, "filename", v, sizeof(v));
+}
+
+static int show_filename(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[MGMT_MAX_VALUE];
+
+	if (!mgmt_device_param(n->dev->name, "filename", v, sizeof(v)))
+		return -ENOENT;
+	mgmt_show_value(out, v, true);
+	return 0;
+}
+
+static int show_handler_link(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out, "../../handlers/%s", n->dev->handler->name);
+	return 0;
+}
+
+#define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
+
+static const struct mgmt_entry device_entries[] = {
+	{ .name = "handler", .kind = MGMT_LINK, .show = show_handler_link },
+	{ .name = "filename", .kind = MGMT_ATTR, .show = show_filename, .present = has_filename },
+	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
+	ATTR("removable"), ATTR("write_through"), ATTR("nv_cache"), ATTR("thin_provisioned"),
+	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),
+	ATTR("usn"), ATTR("exported_luns"),
+	{ .name = NULL },
+};
+
+static const struct mgmt_dir_ops device_dir = { .entries = device_entries };
+
+static int devices_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_device *dev = scst_find_device(name);
+
+	if (!dev)
+		return -ENOENT;
+	mgmt_child_dir(child, dir, &device_dir, name);
+	child->dev = dev;
+	return 0;
+}
+
+static void devices_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_device *dev;
+
+	(void)dir;
+	list_for_each_entry(dev, &scst_devices, node)
+		fn(ctx, dev->name, MGMT_DIR, false);
+}
+
+const struct mgmt_dir_ops mgmt_devices_dir = {
+	.lookup = devices_lookup,
+	.list = devices_list,
+};

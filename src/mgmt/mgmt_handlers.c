@@ -1,0 +1,140 @@
+/* mgmt_handlers.c - handlers/<name>/: the device handler's mgmt file
+ * (add_device NAME [k=v; k=v], del_device NAME) and one symlink per device
+ * it drives, pointing to devices/<dev>. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt/cmd.h"
+#include "mgmt/records.h"
+#include "mgmt/tree.h"
+#include "util/log.h"
+
+static int show_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out,
+		    "Usage: echo \"add_device device_name [parameters]\" >mgmt\n"
+		    "       echo \"del_device device_name\" >mgmt\n"
+		    "\nThe following parameters available:");
+	for (const char *const *p = n->dt->add_device_params; p && *p; p++)
+		mgmt_printf(out, "%s %s", p == n->dt->add_device_params ? "" : ",", *p);
+	mgmt_printf(out, "\n");
+	return 0;
+}
+
+static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+{
+	struct scst_kv kv[MGMT_MAX_PARAMS];
+	char *name = mgmt_next_word(&cur);
+	int np, rc;
+
+	if (!name)
+		return mgmt_refuse(-EINVAL, err, errlen, "add_device: device name missing");
+	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
+	if (np < 0)
+		return np;
+	rc = mgmt_add_device(n->dt->name, name, kv, (size_t)np, err, errlen);
+	if (rc == 0)
+		log_info("mgmt: device %s added to handler %s", name, n->dt->name);
+	return rc;
+}
+
+static int del_device(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+{
+	char *name = mgmt_next_word(&cur);
+	struct scst_device *dev;
+	bool mine;
+
+	if (!name || *mgmt_rest(cur))
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: del_device device_name");
+	pthread_mutex_lock(&scst_mutex);
+	dev = scst_find_device(name);
+	mine = dev && dev->handler == n->dt;
+	pthread_mutex_unlock(&scst_mutex);
+	if (!mine)
+		return mgmt_refuse(-ENOENT, err, errlen, "handler %s has no device '%s'",
+				   n->dt->name, name);
+	return mgmt_del_device(name, err, errlen);
+}
+
+static int store_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	char line[MGMT_MAX_VALUE], *cur = line, *cmd;
+
+	snprintf(line, sizeof(line), "%s", value);
+	if (mgmt_check_line(line, err, errlen) < 0)
+		return -EINVAL;
+	cmd = mgmt_next_word(&cur);
+	if (!cmd)
+		return mgmt_refuse(-EINVAL, err, errlen, "empty command");
+	if (!strcmp(cmd, "add_device"))
+		return add_device(n, cur, err, errlen);
+	if (!strcmp(cmd, "del_device"))
+		return del_device(n, cur, err, errlen);
+	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+}
+
+static int show_dev_link(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out, "../../devices/%s", n->dev->name);
+	return 0;
+}
+
+static const struct mgmt_entry dev_link = { .name = "<device>", .kind = MGMT_LINK,
+					    .show = show_dev_link };
+
+static const struct mgmt_entry handler_entries[] = {
+	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_mgmt, .store = store_mgmt },
+	{ .name = NULL },
+};
+
+static int handler_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_device *dev = scst_find_device(name);
+
+	if (!dev || dev->handler != dir->dt)
+		return -ENOENT;
+	mgmt_child_entry(child, dir, &dev_link, name);
+	child->dev = dev;
+	return 0;
+}
+
+static void handler_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_device *dev;
+
+	list_for_each_entry(dev, &scst_devices, node)
+		if (dev->handler == dir->dt)
+			fn(ctx, dev->name, MGMT_LINK, false);
+}
+
+static const struct mgmt_dir_ops handler_dir = {
+	.entries = handler_entries,
+	.lookup = handler_lookup,
+	.list = handler_list,
+};
+
+static int handlers_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_dev_type *dt = scst_find_dev_type(name);
+
+	if (!dt)
+		return -ENOENT;
+	mgmt_child_dir(child, dir, &handler_dir, name);
+	child->dt = dt;
+	return 0;
+}
+
+static void handlers_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_dev_type *dt;
+
+	(void)dir;
+	list_for_each_entry(dt, &scst_dev_types, node)
+		fn(ctx, dt->name, MGMT_DIR, false);
+}
+
+const struct mgmt_dir_ops mgmt_handlers_dir = {
+	.lookup = handlers_lookup,
+	.list = handlers_list,
+};

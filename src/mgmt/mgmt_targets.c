@@ -1,0 +1,214 @@
+/* mgmt_targets.c - targets/<driver>/ (enabled, mgmt: add_target and
+ * del_target, one directory per target) and targets/<driver>/<target>/
+ * (enabled, rel_tgt_id, luns/, ini_groups/, sessions/). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mgmt_access.h"
+#include "mgmt/cmd.h"
+#include "mgmt/records.h"
+#include "mgmt/tree.h"
+#include "util/log.h"
+
+/* ---- targets/<driver>/<target>/ ---- */
+
+static int show_tgt_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_show_value(out, n->tgt->enabled ? "1" : "0", n->tgt->enabled);
+	return 0;
+}
+
+static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	bool on;
+
+	if (!mgmt_parse_01(value, &on))
+		return mgmt_refuse(-EINVAL, err, errlen, "enabled: 0 or 1, not '%s'", value);
+	scst_tgt_set_enabled(n->tgt, on);
+	return 0;
+}
+
+static int show_rel_tgt_id(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[8];
+
+	snprintf(v, sizeof(v), "%u", n->tgt->rel_tgt_id);
+	mgmt_show_value(out, v, true);
+	return 0;
+}
+
+static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *err,
+			    size_t errlen)
+{
+	uint64_t id;
+
+	if (!mgmt_parse_uint(value, 0xffff, &id) || id == 0)
+		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 1..65535, not '%s'", value);
+	return scst_tgt_set_rel_tgt_id(n->tgt, (unsigned)id, err, errlen);
+}
+
+static const struct mgmt_entry target_entries[] = {
+	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_tgt_enabled,
+	  .store = store_tgt_enabled },
+	{ .name = "rel_tgt_id", .kind = MGMT_ATTR, .show = show_rel_tgt_id,
+	  .store = store_rel_tgt_id },
+	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
+	{ .name = "ini_groups", .kind = MGMT_DIR, .dir = &mgmt_ini_groups_dir },
+	{ .name = "sessions", .kind = MGMT_DIR, .dir = &mgmt_sessions_dir },
+	{ .name = NULL },
+};
+
+static const struct mgmt_dir_ops target_dir = { .entries = target_entries };
+
+/* ---- targets/<driver>/ ---- */
+
+static bool driver_has_attrs(const struct mgmt_node *n)
+{
+	return n->tt->set_driver_attr != NULL;
+}
+
+static int show_drv_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[8];
+
+	if (!mgmt_driver_attr(n->tt->name, "enabled", v, sizeof(v)))
+		snprintf(v, sizeof(v), "0");
+	mgmt_show_value(out, v, !strcmp(v, "1"));
+	return 0;
+}
+
+static int store_drv_enabled(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	bool on;
+
+	if (!mgmt_parse_01(value, &on))
+		return mgmt_refuse(-EINVAL, err, errlen, "enabled: 0 or 1, not '%s'", value);
+	return mgmt_set_driver_attr(n->tt, "enabled", on ? "1" : "0", err, errlen);
+}
+
+static int show_drv_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	return mgmt_show_usage(out,
+			       "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
+			       "       echo \"del_target target_name\" >mgmt\n");
+}
+
+static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+{
+	struct scst_kv kv[MGMT_MAX_PARAMS];
+	char *name = mgmt_next_word(&cur);
+	struct scst_tgt *tgt;
+	int np;
+
+	if (!name)
+		return mgmt_refuse(-EINVAL, err, errlen, "add_target: target name missing");
+	if (!n->tt->add_target)
+		return mgmt_refuse(-EINVAL, err, errlen, "driver %s cannot create targets",
+				   n->tt->name);
+	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
+	if (np < 0)
+		return np;
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(n->tt, name);
+	pthread_mutex_unlock(&scst_mutex);
+	if (tgt)
+		return mgmt_refuse(-EEXIST, err, errlen, "target '%s' already exists", name);
+	return n->tt->add_target(name, kv, (size_t)np, err, errlen);
+}
+
+static int del_target(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+{
+	char *name = mgmt_next_word(&cur);
+	struct scst_tgt *tgt;
+
+	if (!name || *mgmt_rest(cur))
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: del_target target_name");
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(n->tt, name);
+	pthread_mutex_unlock(&scst_mutex);
+	if (!tgt)
+		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", name);
+	return scst_del_target(tgt, err, errlen);
+}
+
+static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	char line[MGMT_MAX_VALUE], *cur = line, *cmd;
+
+	snprintf(line, sizeof(line), "%s", value);
+	if (mgmt_check_line(line, err, errlen) < 0)
+		return -EINVAL;
+	cmd = mgmt_next_word(&cur);
+	if (!cmd)
+		return mgmt_refuse(-EINVAL, err, errlen, "empty command");
+	if (!strcmp(cmd, "add_target"))
+		return add_target(n, cur, err, errlen);
+	if (!strcmp(cmd, "del_target"))
+		return del_target(n, cur, err, errlen);
+	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+}
+
+static const struct mgmt_entry driver_entries[] = {
+	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_drv_enabled,
+	  .store = store_drv_enabled, .present = driver_has_attrs },
+	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
+	{ .name = NULL },
+};
+
+static int driver_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_tgt *tgt = scst_find_target(dir->tt, name);
+
+	if (!tgt)
+		return -ENOENT;
+	mgmt_child_dir(child, dir, &target_dir, name);
+	child->tgt = tgt;
+	child->acg = tgt->default_acg;
+	return 0;
+}
+
+static void driver_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_tgt *tgt;
+
+	list_for_each_entry(tgt, &scst_targets, node)
+		if (tgt->tgtt == dir->tt)
+			fn(ctx, tgt->name, MGMT_DIR, false);
+}
+
+static const struct mgmt_dir_ops driver_dir = {
+	.entries = driver_entries,
+	.lookup = driver_lookup,
+	.list = driver_list,
+};
+
+/* ---- targets/ ---- */
+
+static int targets_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_tgt_template *tt = scst_find_target_template(name);
+
+	if (!tt)
+		return -ENOENT;
+	mgmt_child_dir(child, dir, &driver_dir, name);
+	child->tt = tt;
+	return 0;
+}
+
+static void targets_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_tgt_template *tt;
+
+	(void)dir;
+	list_for_each_entry(tt, &scst_tgt_templates, node)
+		fn(ctx, tt->name, MGMT_DIR, false);
+}
+
+const struct mgmt_dir_ops mgmt_targets_dir = {
+	.lookup = targets_lookup,
+	.list = targets_list,
+};

@@ -1,0 +1,91 @@
+/* mgmt_top.c - the root of the management tree: version, setup_id,
+ * threads, trace_level, last_sysfs_mgmt_res and the handlers, devices and
+ * targets directories (README.scst "SCST sysfs interface"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/version.h"
+#include "mgmt/cmd.h"
+#include "mgmt/tree.h"
+#include "util/ioloop.h"
+#include "util/log.h"
+
+/* Guarded by the management lock (every show/store runs under it). */
+static uint32_t setup_id;
+
+static int show_version(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "%s\nUSER_SPACE\n", SCSTD_VERSION);
+	return 0;
+}
+
+static int show_setup_id(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[16];
+
+	(void)n;
+	snprintf(v, sizeof(v), "0x%x", setup_id);
+	mgmt_show_value(out, v, setup_id != 0);
+	return 0;
+}
+
+static int store_setup_id(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	char *end;
+
+	(void)n;
+	if (!strncmp(value, "0x", 2) || !strncmp(value, "0X", 2)) {
+		if (!value[2] || strlen(value) > 10)
+			return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'",
+					   value);
+		v = strtoull(value + 2, &end, 16);
+		if (*end)
+			return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'",
+					   value);
+	} else if (!mgmt_parse_uint(value, UINT32_MAX, &v)) {
+		return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'", value);
+	}
+	setup_id = (uint32_t)v;
+	log_info("mgmt: setup_id set to 0x%x", setup_id);
+	return 0;
+}
+
+static int show_threads(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "%u\n", ioloop_count());
+	return 0;
+}
+
+static int show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "%s\n\n(set with scstd --log-level error|warn|info|debug|trace)\n",
+		    log_level_name(log_threshold));
+	return 0;
+}
+
+static int show_last_res(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "%d\n", mgmt_last_result());
+	return 0;
+}
+
+static const struct mgmt_entry root_entries[] = {
+	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
+	{ .name = "handlers", .kind = MGMT_DIR, .dir = &mgmt_handlers_dir },
+	{ .name = "targets", .kind = MGMT_DIR, .dir = &mgmt_targets_dir },
+	{ .name = "version", .kind = MGMT_ATTR, .show = show_version },
+	{ .name = "setup_id", .kind = MGMT_ATTR, .show = show_setup_id, .store = store_setup_id },
+	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = show_trace_level },
+	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },
+	{ .name = NULL },
+};
+
+const struct mgmt_dir_ops mgmt_root_dir = { .entries = root_entries };

@@ -1,0 +1,169 @@
+/* records.c - the management layer's memory of creation parameters and
+ * driver attributes: a small list of (scope, key, value) under its own
+ * lock, scope "dev:NAME" or "drv:NAME".  Only the management and config
+ * paths touch it, never an I/O thread. */
+#include "records.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct record {
+	struct record *next;
+	char *scope, *key, *value;
+};
+
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct record *records;
+
+static void rec_free(struct record *r)
+{
+	free(r->scope);
+	free(r->key);
+	free(r->value);
+	free(r);
+}
+
+/* Caller holds rec_lock. */
+static struct record **rec_find(const char *scope, const char *key)
+{
+	struct record **pp;
+
+	for (pp = &records; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->scope, scope) && !strcmp((*pp)->key, key))
+			return pp;
+	return NULL;
+}
+
+static int rec_set(const char *scope, const char *key, const char *value)
+{
+	struct record *r = calloc(1, sizeof(*r));
+	struct record **old;
+
+	if (!r)
+		return -ENOMEM;
+	r->scope = strdup(scope);
+	r->key = strdup(key);
+	r->value = strdup(value);
+	if (!r->scope || !r->key || !r->value) {
+		rec_free(r);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&rec_lock);
+	old = rec_find(scope, key);
+	if (old) {
+		struct record *o = *old;
+
+		*old = o->next;
+		rec_free(o);
+	}
+	r->next = records;
+	records = r;
+	pthread_mutex_unlock(&rec_lock);
+	return 0;
+}
+
+static bool rec_get(const char *scope, const char *key, char *buf, size_t len)
+{
+	struct record **pp;
+	bool found = false;
+
+	pthread_mutex_lock(&rec_lock);
+	pp = rec_find(scope, key);
+	if (pp) {
+		snprintf(buf, len, "%s", (*pp)->value);
+		found = true;
+	}
+	pthread_mutex_unlock(&rec_lock);
+	return found;
+}
+
+static void rec_forget(const char *scope)
+{
+	struct record **pp = &records;
+
+	pthread_mutex_lock(&rec_lock);
+	while (*pp) {
+		struct record *r = *pp;
+
+		if (!strcmp(r->scope, scope)) {
+			*pp = r->next;
+			rec_free(r);
+		} else {
+			pp = &r->next;
+		}
+	}
+	pthread_mutex_unlock(&rec_lock);
+}
+
+static void scope_of(char *buf, size_t len, const char *kind, const char *name)
+{
+	snprintf(buf, len, "%s:%s", kind, name);
+}
+
+int mgmt_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+	int rc = scst_add_device(handler, name, params, nparams, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	scope_of(scope, sizeof(scope), "dev", name);
+	rec_forget(scope);
+	for (size_t i = 0; i < nparams; i++) {
+		/* Losing a record only loses a [key] mark; the device works. */
+		if (rec_set(scope, params[i].key, params[i].value) < 0)
+			break;
+	}
+	return 0;
+}
+
+int mgmt_del_device(const char *name, char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+	int rc;
+
+	/* name may point into the device, which is gone afterwards. */
+	scope_of(scope, sizeof(scope), "dev", name);
+	rc = scst_del_device(name, err, errlen);
+	if (rc == 0)
+		rec_forget(scope);
+	return rc;
+}
+
+bool mgmt_device_param(const char *dev_name, const char *key, char *buf, size_t len)
+{
+	char scope[SCST_NAME_MAX + 8];
+
+	scope_of(scope, sizeof(scope), "dev", dev_name);
+	return rec_get(scope, key, buf, len);
+}
+
+int mgmt_set_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+	int rc;
+
+	if (!tt->set_driver_attr) {
+		snprintf(err, errlen, "driver %s has no attribute '%s'", tt->name, key);
+		return -EINVAL;
+	}
+	rc = tt->set_driver_attr(key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	scope_of(scope, sizeof(scope), "drv", tt->name);
+	rec_set(scope, key, value);
+	return 0;
+}
+
+bool mgmt_driver_attr(const char *driver, const char *key, char *buf, size_t len)
+{
+	char scope[SCST_NAME_MAX + 8];
+
+	scope_of(scope, sizeof(scope), "drv", driver);
+	return rec_get(scope, key, buf, len);
+}

@@ -1,0 +1,26 @@
+/* records.h - what the management layer remembers about objects the core
+ * does not keep: the parameters a device was created with (shown as its
+ * attributes, marked [key] per SysfsRules) and driver-wide attributes set
+ * through the configuration or the tree. */
+#ifndef SCSTD_MGMT_RECORDS_H
+#define SCSTD_MGMT_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/scst.h"
+
+/* scst_add_device / scst_del_device plus the record of parameters. */
+int mgmt_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen);
+int mgmt_del_device(const char *name, char *err, size_t errlen);
+
+/* The creation parameter key of device dev_name, copied into buf. */
+bool mgmt_device_param(const char *dev_name, const char *key, char *buf, size_t len);
+
+/* tt->set_driver_attr plus the record of the value. */
+int mgmt_set_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen);
+bool mgmt_driver_attr(const char *driver, const char *key, char *buf, size_t len);
+
+#endif

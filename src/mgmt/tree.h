@@ -1,0 +1,100 @@
+/* tree.h - the management tree: a path-addressed view of the core's live
+ * objects (README.scst "SCST sysfs interface"), built on demand at every
+ * access so it can never go stale.  Used by the control socket and the FUSE
+ * mount; every call is serialized by one management lock, so a write runs
+ * against the same objects its path resolved to. */
+#ifndef SCSTD_MGMT_TREE_H
+#define SCSTD_MGMT_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/scst.h"
+
+enum mgmt_kind { MGMT_DIR, MGMT_ATTR, MGMT_LINK, MGMT_MGMT };
+
+/* Output collected by show functions; overflow is reported, not cut. */
+struct mgmt_buf {
+	char *p;
+	size_t len, cap;
+	bool overflow;
+};
+void mgmt_printf(struct mgmt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct mgmt_node;
+
+struct mgmt_entry {
+	const char *name;
+	enum mgmt_kind kind;
+	const struct mgmt_dir_ops *dir;                            /* MGMT_DIR */
+	/* Attribute value, mgmt usage text, or link target. */
+	int (*show)(const struct mgmt_node *n, struct mgmt_buf *out);
+	/* NULL: read-only.  value has no trailing newline. */
+	int (*store)(const struct mgmt_node *n, const char *value, char *err, size_t errlen);
+	/* Optional: the entry exists for this object only when true. */
+	bool (*present)(const struct mgmt_node *n);
+};
+
+typedef void (*mgmt_list_fn)(void *ctx, const char *name, enum mgmt_kind kind, bool writable);
+
+struct mgmt_dir_ops {
+	const struct mgmt_entry *entries;    /* static entries, name NULL ends */
+	/* Dynamic children (objects); NULL when none. */
+	int (*lookup)(const struct mgmt_node *dir, const char *name, struct mgmt_node *child);
+	void (*list)(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx);
+};
+
+/* A resolved path: its kind, how to operate on it, and the objects met on
+ * the way (valid while the management lock is held). */
+struct mgmt_node {
+	enum mgmt_kind kind;
+	const struct mgmt_dir_ops *dir;
+	const struct mgmt_entry *entry;
+	struct scst_dev_type *dt;
+	struct scst_device *dev;
+	struct scst_tgt_template *tt;
+	struct scst_tgt *tgt;
+	struct scst_acg *acg;
+	struct scst_acg_dev *ad;
+	struct scst_session *sess;
+	char name[SCST_NAME_MAX];            /* dynamic child's own name */
+};
+
+/* Directory families (one file each). */
+extern const struct mgmt_dir_ops mgmt_root_dir;
+extern const struct mgmt_dir_ops mgmt_handlers_dir;
+extern const struct mgmt_dir_ops mgmt_devices_dir;
+extern const struct mgmt_dir_ops mgmt_targets_dir;
+extern const struct mgmt_dir_ops mgmt_luns_dir;
+extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
+extern const struct mgmt_dir_ops mgmt_sessions_dir;
+
+/* Helpers for the families. */
+void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,
+		      const struct mgmt_entry *e, const char *name);
+void mgmt_child_dir(struct mgmt_node *child, const struct mgmt_node *parent,
+		    const struct mgmt_dir_ops *dir, const char *name);
+int mgmt_show_usage(struct mgmt_buf *out, const char *text);
+/* Value plus the "[key]" line of SysfsRules when key. */
+void mgmt_show_value(struct mgmt_buf *out, const char *value, bool key);
+/* Logs the refused command once and passes rc on. */
+int mgmt_refuse(int rc, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- the public operations (take the management lock) ---- */
+
+/* Paths are relative to the tree's root; a leading '/' is allowed.
+ * Each returns 0 or -errno with a one-line reason in err. */
+int mgmt_stat(const char *path, enum mgmt_kind *kind, bool *writable, char *err, size_t errlen);
+int mgmt_list(const char *path, mgmt_list_fn fn, void *ctx, char *err, size_t errlen);
+int mgmt_read(const char *path, struct mgmt_buf *out, char *err, size_t errlen);
+int mgmt_write(const char *path, const char *value, char *err, size_t errlen);
+int mgmt_readlink(const char *path, struct mgmt_buf *out, char *err, size_t errlen);
+
+/* Result of the last write (README.scst last_sysfs_mgmt_res). */
+int mgmt_last_result(void);
+
+#define MGMT_MAX_PATH 4096
+#define MGMT_MAX_VALUE 4096
+
+#endif

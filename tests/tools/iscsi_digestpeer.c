@@ -1,0 +1,524 @@
+/* iscsi_digestpeer.c - a raw iSCSI initiator that negotiates CRC32C header
+ * and data digests (libiscsi cannot do data digests) and checks the
+ * target's digest handling: digests on everything it sends and receives,
+ * and the target's answer to corrupt digests; and a raw CHAP exchange,
+ * spoilt in ways libiscsi never would.  Its CRC32C is a plain
+ * bitwise implementation, independent of the target's isa-l one.
+ *
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET
+ *
+ * io           WRITE with immediate data, READ it back, NOP-Out ping with
+ *              unpadded data: all digests verified both ways.
+ * bad-imm      a WRITE whose immediate data has a bad digest is rejected
+ *              (reason 0x02) and not run; the retry with the same CmdSN is.
+ * bad-dataout  a solicited Data-Out with a bad digest is rejected (0x02)
+ *              and its command ends in CHECK CONDITION; the session goes on.
+ * bad-header   a PDU with a bad header digest ends the connection.
+ * chap-good    the exchange done right is accepted (status 0).
+ * chap-reflect a correct CHAP response that asks for mutual CHAP with the
+ *              target's own challenge is refused (status 0x0201).
+ * chap-short   a CHAP_R one byte short is refused (status 0x0201).
+ * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define BHS 48
+#define TIMEOUT_MS 5000
+#define BLOCKS 8
+#define XFER (BLOCKS * 512)
+
+struct peer {
+	int fd;
+	uint32_t cmdsn, expstatsn, itt;
+};
+
+struct pdu {
+	uint8_t bhs[BHS];
+	uint8_t *data;
+	uint32_t dlen;
+};
+
+static uint32_t crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_le(uint8_t *p, uint32_t v)
+{
+	p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
+}
+
+static uint32_t get_le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int tcp_connect(const char *hostport)
+{
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	int fd;
+
+	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
+		return -1;
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = 0;
+	if (getaddrinfo(host, colon + 1, &hints, &ai))
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* 1 all read, 0 peer closed, -1 timeout or error. */
+static int recv_all(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, TIMEOUT_MS) != 1)
+			return -1;
+		n = recv(fd, buf + got, len - got, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* digests: 0 none (login), 1 both.  corrupt: 1 header, 2 data. */
+static int send_pdu(struct peer *p, uint8_t *bhs, const uint8_t *data, uint32_t dlen, int digests,
+		    int corrupt)
+{
+	uint8_t buf[BHS + 4 + 65536 + 8];
+	size_t n = 0;
+	uint32_t pad = (4 - (dlen & 3)) & 3;
+
+	bhs[5] = dlen >> 16; bhs[6] = dlen >> 8; bhs[7] = dlen;
+	memcpy(buf, bhs, BHS);
+	n = BHS;
+	if (digests) {
+		put_le(buf + n, crc32c(bhs, BHS) ^ (corrupt == 1));
+		n += 4;
+	}
+	if (dlen) {
+		memcpy(buf + n, data, dlen);
+		memset(buf + n + dlen, 0, pad);
+		if (digests)
+			put_le(buf + n + dlen + pad, crc32c(buf + n, dlen + pad) ^ (corrupt == 2));
+		n += dlen + pad + (digests ? 4 : 0);
+	}
+	return send(p->fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+}
+
+/* 1 a PDU (digests verified), 0 closed, -1 timeout/bad digest. */
+static int recv_pdu(struct peer *p, struct pdu *pdu, int digests)
+{
+	uint8_t d[4];
+	uint32_t pad;
+	int rc = recv_all(p->fd, pdu->bhs, BHS);
+
+	if (rc <= 0)
+		return rc;
+	if (pdu->bhs[4]) {
+		printf("# unexpected AHS from the target\n");
+		return -1;
+	}
+	if (digests && (recv_all(p->fd, d, 4) != 1 || get_le(d) != crc32c(pdu->bhs, BHS))) {
+		printf("# bad or missing header digest from the target\n");
+		return -1;
+	}
+	pdu->dlen = (uint32_t)pdu->bhs[5] << 16 | pdu->bhs[6] << 8 | pdu->bhs[7];
+	pad = (4 - (pdu->dlen & 3)) & 3;
+	free(pdu->data);
+	pdu->data = calloc(1, pdu->dlen + pad + 1);
+	if (!pdu->data || (pdu->dlen + pad && recv_all(p->fd, pdu->data, pdu->dlen + pad) != 1))
+		return -1;
+	if (digests && pdu->dlen &&
+	    (recv_all(p->fd, d, 4) != 1 || get_le(d) != crc32c(pdu->data, pdu->dlen + pad))) {
+		printf("# bad or missing data digest from the target\n");
+		return -1;
+	}
+	if (pdu->bhs[0] != 0x25 || (pdu->bhs[1] & 1))   /* Data-In without status: no StatSN */
+		p->expstatsn = get32(&pdu->bhs[24]) + 1;
+	return 1;
+}
+
+static int login(struct peer *p, const char *iqn)
+{
+	char text[1024];
+	int len;
+	uint8_t bhs[BHS] = { 0 };
+	struct pdu r = { 0 };
+
+	len = snprintf(text, sizeof(text),
+		       "InitiatorName=iqn.2026-11.org.scstd:digestpeer%cTargetName=%s%c"
+		       "SessionType=Normal%cHeaderDigest=CRC32C%cDataDigest=CRC32C%c"
+		       "ImmediateData=Yes%cInitialR2T=No%cMaxRecvDataSegmentLength=65536%c"
+		       "MaxBurstLength=262144%cFirstBurstLength=65536%cErrorRecoveryLevel=0%c",
+		       0, iqn, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	bhs[0] = 0x43;
+	bhs[1] = 0x80 | (1 << 2) | 3;                /* T, CSG operational, NSG full */
+	memcpy(&bhs[8], "\x40\x00\x01\x37\x00\x00", 6);
+	put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, (uint8_t *)text, (uint32_t)len, 0, 0) < 0 || recv_pdu(p, &r, 0) != 1)
+		return -1;
+	if ((r.bhs[0] & 0x3f) != 0x23 || r.bhs[36] || !(r.bhs[1] & 0x80) || (r.bhs[1] & 3) != 3) {
+		printf("# login refused (status 0x%02x%02x)\n", r.bhs[36], r.bhs[37]);
+		free(r.data);
+		return -1;
+	}
+	for (uint32_t i = 0; i + 1 < r.dlen; i += (uint32_t)strlen((char *)r.data + i) + 1)
+		printf("# target: %s\n", (char *)r.data + i);
+	len = memmem(r.data, r.dlen, "HeaderDigest=CRC32C", 19) &&
+	      memmem(r.data, r.dlen, "DataDigest=CRC32C", 17);
+	free(r.data);
+	if (!len)
+		printf("# digests were not agreed\n");
+	return len ? 0 : -1;
+}
+
+static void scsi_cmd(struct peer *p, uint8_t *bhs, int write, uint32_t edtl, uint32_t lba,
+		     int final)
+{
+	memset(bhs, 0, BHS);
+	bhs[0] = 0x01;
+	bhs[1] = (final ? 0x80 : 0) | (write ? 0x20 : 0x40) | 1;
+	put32(&bhs[16], ++p->itt);
+	put32(&bhs[20], edtl);
+	put32(&bhs[24], p->cmdsn);
+	put32(&bhs[28], p->expstatsn);
+	bhs[32] = write ? 0x2a : 0x28;
+	put32(&bhs[34], lba);
+	bhs[39] = 0;
+	bhs[40] = (uint8_t)(edtl / 512);
+}
+
+/* Reads PDUs until the SCSI Response of the current ITT; returns its status
+ * or -1.  Data-In lands in buf. */
+static int wait_response(struct peer *p, uint8_t *buf, int *saw_reject)
+{
+	struct pdu r = { 0 };
+	int rc = -1;
+
+	while (recv_pdu(p, &r, 1) == 1) {
+		uint8_t op = r.bhs[0] & 0x3f;
+
+		if (op == 0x3f) {
+			printf("# Reject reason 0x%02x\n", r.bhs[2]);
+			if (saw_reject && r.bhs[2] == 0x02)
+				*saw_reject = 1;
+			if (r.dlen >= BHS && get32(&r.data[16]) == p->itt && saw_reject &&
+			    (r.data[0] & 0x3f) == 0x01)
+				break;      /* the command itself was rejected: no response */
+			continue;
+		}
+		if (op == 0x25 && buf && get32(&r.bhs[40]) + r.dlen <= XFER)
+			memcpy(buf + get32(&r.bhs[40]), r.data, r.dlen);
+		if (op == 0x21 || (op == 0x25 && (r.bhs[1] & 1))) {
+			rc = r.bhs[3];
+			break;
+		}
+	}
+	free(r.data);
+	return rc;
+}
+
+static int write_read(struct peer *p, uint32_t lba, uint8_t seed)
+{
+	uint8_t bhs[BHS], out[XFER], in[XFER];
+
+	for (int i = 0; i < XFER; i++)
+		out[i] = (uint8_t)(seed + i * 7);
+	scsi_cmd(p, bhs, 1, XFER, lba, 1);
+	if (send_pdu(p, bhs, out, XFER, 1, 0) < 0 || wait_response(p, NULL, NULL) != 0)
+		return -1;
+	p->cmdsn++;
+	scsi_cmd(p, bhs, 0, XFER, lba, 1);
+	memset(in, 0, sizeof(in));
+	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || wait_response(p, in, NULL) != 0)
+		return -1;
+	p->cmdsn++;
+	return memcmp(in, out, XFER) ? -1 : 0;
+}
+
+/* TEST UNIT READY until GOOD: the power-on Unit Attention is consumed
+ * before the checks. */
+static int clear_unit_attention(struct peer *p)
+{
+	uint8_t bhs[BHS];
+
+	for (int i = 0; i < 3; i++) {
+		int st;
+
+		scsi_cmd(p, bhs, 0, 0, 0, 1);
+		bhs[1] = 0x81;
+		memset(&bhs[32], 0, 16);
+		st = send_pdu(p, bhs, NULL, 0, 1, 0) < 0 ? -1 : wait_response(p, NULL, NULL);
+		p->cmdsn++;
+		if (st == 0)
+			return 0;
+		if (st < 0)
+			break;
+	}
+	printf("# TEST UNIT READY does not succeed\n");
+	return -1;
+}
+
+static int cmd_io(struct peer *p)
+{
+	uint8_t bhs[BHS] = { 0 };
+	struct pdu r = { 0 };
+	int ok;
+
+	if (write_read(p, 16, 0x11) < 0) {
+		printf("# WRITE/READ with digests failed\n");
+		return 1;
+	}
+	/* NOP-Out ping of 5 bytes: the data digest covers the 3 pad bytes. */
+	bhs[0] = 0x40;
+	bhs[1] = 0x80;
+	put32(&bhs[16], ++p->itt);
+	put32(&bhs[20], 0xffffffffu);
+	put32(&bhs[24], p->cmdsn);
+	put32(&bhs[28], p->expstatsn);
+	if (send_pdu(p, bhs, (const uint8_t *)"hello", 5, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1)
+		return 1;
+	ok = (r.bhs[0] & 0x3f) == 0x20 && r.dlen == 5 && !memcmp(r.data, "hello", 5);
+	free(r.data);
+	return ok ? 0 : 1;
+}
+
+static int cmd_bad_imm(struct peer *p)
+{
+	uint8_t bhs[BHS], out[XFER];
+	int rej = 0;
+
+	memset(out, 0x5a, sizeof(out));
+	scsi_cmd(p, bhs, 1, XFER, 32, 1);
+	if (send_pdu(p, bhs, out, XFER, 1, 2) < 0 || wait_response(p, NULL, &rej) != -1 || !rej) {
+		printf("# corrupt immediate data was not rejected with reason 0x02\n");
+		return 1;
+	}
+	/* Not run: the same CmdSN is still expected, and works once intact. */
+	if (write_read(p, 32, 0x22) < 0) {
+		printf("# the retried WRITE did not succeed\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_bad_dataout(struct peer *p)
+{
+	uint8_t bhs[BHS], out[XFER];
+	struct pdu r = { 0 };
+	int rej = 0, st;
+
+	memset(out, 0xa5, sizeof(out));
+	scsi_cmd(p, bhs, 1, XFER, 48, 1);
+	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# no R2T for a WRITE without data\n");
+		free(r.data);
+		return 1;
+	}
+	memset(bhs, 0, BHS);
+	bhs[0] = 0x05;
+	bhs[1] = 0x80;
+	put32(&bhs[16], p->itt);
+	memcpy(&bhs[20], &r.bhs[20], 4);            /* TTT */
+	put32(&bhs[28], p->expstatsn);
+	put32(&bhs[40], get32(&r.bhs[40]));
+	free(r.data);
+	if (send_pdu(p, bhs, out, XFER, 1, 2) < 0)
+		return 1;
+	st = wait_response(p, NULL, &rej);
+	p->cmdsn++;
+	if (!rej || st != 0x02) {
+		printf("# corrupt Data-Out: reject %d, status %d (want Reject 0x02, CHECK CONDITION)\n",
+		       rej, st);
+		return 1;
+	}
+	return write_read(p, 48, 0x33) < 0;
+}
+
+static int cmd_bad_header(struct peer *p)
+{
+	uint8_t bhs[BHS] = { 0 };
+	struct pdu r = { 0 };
+	int rc;
+
+	bhs[0] = 0x40;
+	bhs[1] = 0x80;
+	put32(&bhs[16], ++p->itt);
+	put32(&bhs[20], 0xffffffffu);
+	put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, NULL, 0, 1, 1) < 0)
+		return 1;
+	rc = recv_pdu(p, &r, 1);
+	free(r.data);
+	if (rc != 0)
+		printf("# the connection was not closed (rc %d)\n", rc);
+	return rc == 0 ? 0 : 1;
+}
+
+/* One login PDU in the security stage; returns the response's status, or
+ * -1.  The response text is left in r. */
+static int sec_login(struct peer *p, const char *text, uint32_t len, int transit, struct pdu *r)
+{
+	uint8_t bhs[BHS] = { 0 };
+
+	bhs[0] = 0x43;
+	bhs[1] = transit ? 0x80 | 1 : 0;             /* CSG security, NSG operational */
+	memcpy(&bhs[8], "\x40\x00\x01\x38\x00\x00", 6);
+	put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, (const uint8_t *)text, len, 0, 0) < 0 || recv_pdu(p, r, 0) != 1)
+		return -1;
+	return r->bhs[36] << 8 | r->bhs[37];
+}
+
+static const char *key_of(const struct pdu *r, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (uint32_t i = 0; i + 1 < r->dlen; i += (uint32_t)strlen((char *)r->data + i) + 1)
+		if (!strncmp((char *)r->data + i, key, kl) && r->data[i + kl] == '=')
+			return (char *)r->data + i + kl + 1;
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Runs the CHAP exchange up to the response; `how` spoils it. */
+static int cmd_chap(struct peer *p, const char *iqn, const char *user, const char *secret,
+		    const char *how)
+{
+	char text[2048], chal_hex[1100];
+	uint8_t chal[512], md[EVP_MAX_MD_SIZE], id;
+	unsigned int mdlen = 0, n = 0;
+	struct pdu r = { 0 };
+	const char *c, *i;
+	int len, st;
+
+	len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
+		       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, iqn, 0, 0, 0);
+	if (sec_login(p, text, (uint32_t)len, 1, &r) != 0 || !key_of(&r, "AuthMethod") ||
+	    strcmp(key_of(&r, "AuthMethod"), "CHAP"))
+		goto setup;
+	len = snprintf(text, sizeof(text), "CHAP_A=5%c", 0);
+	if (sec_login(p, text, (uint32_t)len, 0, &r) != 0)
+		goto setup;
+	c = key_of(&r, "CHAP_C");
+	i = key_of(&r, "CHAP_I");
+	if (!c || !i || strncmp(c, "0x", 2) || strlen(c) - 2 > 2 * sizeof(chal) ||
+	    strlen(c) % 2)
+		goto setup;
+	snprintf(chal_hex, sizeof(chal_hex), "%s", c);
+	for (const char *h = c + 2; *h; h += 2)
+		chal[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
+	id = (uint8_t)atoi(i);
+	{
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+		EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+		EVP_DigestUpdate(ctx, &id, 1);
+		EVP_DigestUpdate(ctx, secret, strlen(secret));
+		EVP_DigestUpdate(ctx, chal, n);
+		EVP_DigestFinal_ex(ctx, md, &mdlen);
+		EVP_MD_CTX_free(ctx);
+	}
+	if (!strcmp(how, "chap-short"))
+		mdlen--;
+	len = snprintf(text, sizeof(text), "CHAP_N=%s%cCHAP_R=0x", user, 0);
+	for (unsigned k = 0; k < mdlen; k++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "%02x", md[k]);
+	len++;
+	if (!strcmp(how, "chap-reflect"))
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "CHAP_I=%u%cCHAP_C=%s%c",
+				id, 0, chal_hex, 0);
+	st = sec_login(p, text, (uint32_t)len, 1, &r);
+	free(r.data);
+	printf("# status 0x%04x\n", st);
+	if (!strcmp(how, "chap-good"))
+		return st == 0 ? 0 : 1;
+	return st == 0x0201 ? 0 : 1;
+setup:
+	printf("# CHAP exchange could not be set up\n");
+	free(r.data);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct peer p = { .cmdsn = 1 };
+	const char *cmd;
+
+	if (argc == 6 && !strncmp(argv[3], "chap-", 5)) {
+		p.fd = tcp_connect(argv[1]);
+		return p.fd < 0 ? 2 : cmd_chap(&p, argv[2], argv[4], argv[5], argv[3]);
+	}
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
+			"       %s HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET\n",
+			argv[0], argv[0]);
+		return 2;
+	}
+	cmd = argv[3];
+	p.fd = tcp_connect(argv[1]);
+	if (p.fd < 0 || login(&p, argv[2]) < 0) {
+		printf("# cannot connect and log in with digests\n");
+		return 2;
+	}
+	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)
+		return 1;
+	if (!strcmp(cmd, "io"))
+		return cmd_io(&p);
+	if (!strcmp(cmd, "bad-imm"))
+		return cmd_bad_imm(&p);
+	if (!strcmp(cmd, "bad-dataout"))
+		return cmd_bad_dataout(&p);
+	if (!strcmp(cmd, "bad-header"))
+		return cmd_bad_header(&p);
+	fprintf(stderr, "unknown subcommand %s\n", cmd);
+	return 2;
+}

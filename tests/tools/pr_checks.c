@@ -1,0 +1,305 @@
+/* pr_checks.c - reservation checks of one LUN from two initiators through
+ * libiscsi's synchronous API.  Prints one TAP line per check.
+ *
+ *   pr_checks URL conflict       the POWER ON UA of a new nexus, then SPC-2
+ *                                and persistent reservation conflicts between
+ *                                two initiator names
+ *   pr_checks URL hold KEY       initiator A registers KEY with APTPL and
+ *                                takes a Write Exclusive reservation
+ *   pr_checks URL held KEY       READ KEYS shows KEY, A holds the Write
+ *                                Exclusive reservation, B cannot write
+ *   pr_checks URL drop KEY       A releases and unregisters
+ *
+ * Exit status 1 if any check failed, 2 on usage or login errors. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#define INI_A "iqn.2026-11.org.scstd:pr-checks-a"
+#define INI_B "iqn.2026-11.org.scstd:pr-checks-b"
+
+struct nexus {
+	struct iscsi_context *iscsi;
+	int lun;
+};
+
+static int failed;
+
+static void report(int good, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - pr: ", good ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!good)
+		failed++;
+}
+
+static int login(struct nexus *n, const char *initiator, const char *url_str)
+{
+	struct iscsi_url *url;
+
+	n->iscsi = iscsi_create_context(initiator);
+	if (!n->iscsi)
+		return -1;
+	url = iscsi_parse_full_url(n->iscsi, url_str);
+	if (!url) {
+		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(n->iscsi));
+		return -1;
+	}
+	iscsi_set_targetname(n->iscsi, url->target);
+	iscsi_set_session_type(n->iscsi, ISCSI_SESSION_NORMAL);
+	n->lun = url->lun;
+	/* Not iscsi_full_connect_sync: it sends TEST UNIT READY itself and
+	 * would eat the unit attention checked here. */
+	if (iscsi_connect_sync(n->iscsi, url->portal) != 0 || iscsi_login_sync(n->iscsi) != 0) {
+		fprintf(stderr, "login as %s failed: %s\n", initiator, iscsi_get_error(n->iscsi));
+		iscsi_destroy_url(url);
+		return -1;
+	}
+	iscsi_destroy_url(url);
+	return 0;
+}
+
+static void logout(struct nexus *n)
+{
+	iscsi_logout_sync(n->iscsi);
+	iscsi_destroy_context(n->iscsi);
+}
+
+/* A new nexus starts with a POWER ON unit attention: take it. */
+static void clear_ua(struct nexus *n)
+{
+	for (int i = 0; i < 4; i++) {
+		struct scsi_task *t = iscsi_testunitready_sync(n->iscsi, n->lun);
+		int good = t && t->status == SCSI_STATUS_GOOD;
+
+		if (t)
+			scsi_free_scsi_task(t);
+		if (good)
+			return;
+	}
+}
+
+/* Runs a task and compares its status; frees it. */
+static int status_is(struct scsi_task *t, int status)
+{
+	int got = t ? t->status : -1;
+
+	if (t)
+		scsi_free_scsi_task(t);
+	return got == status;
+}
+
+/* CHECK CONDITION, UNIT ATTENTION with asc/ascq (libiscsi's 16-bit form). */
+static int is_ua(struct scsi_task *t, int ascq)
+{
+	int good = t && t->status == SCSI_STATUS_CHECK_CONDITION &&
+		   t->sense.key == SCSI_SENSE_UNIT_ATTENTION && t->sense.ascq == ascq;
+
+	if (t)
+		scsi_free_scsi_task(t);
+	return good;
+}
+
+static struct scsi_task *prout(struct nexus *n, int sa, int type, uint64_t key, uint64_t sa_key,
+			       int aptpl)
+{
+	struct scsi_persistent_reserve_out_basic p;
+
+	memset(&p, 0, sizeof(p));
+	p.reservation_key = key;
+	p.service_action_reservation_key = sa_key;
+	p.aptpl = (uint8_t)aptpl;
+	return iscsi_persistent_reserve_out_sync(n->iscsi, n->lun, sa, 0, type, &p);
+}
+
+static struct scsi_task *read10(struct nexus *n)
+{
+	return iscsi_read10_sync(n->iscsi, n->lun, 0, 512, 512, 0, 0, 0, 0, 0);
+}
+
+static struct scsi_task *write10(struct nexus *n)
+{
+	unsigned char block[512];
+	struct scsi_task *t = read10(n);
+
+	/* Writes back what is there, so the check changes no data. */
+	if (!t || t->status != SCSI_STATUS_GOOD || t->datain.size < 512)
+		memset(block, 0, sizeof(block));
+	else
+		memcpy(block, t->datain.data, sizeof(block));
+	if (t)
+		scsi_free_scsi_task(t);
+	return iscsi_write10_sync(n->iscsi, n->lun, 0, block, 512, 512, 0, 0, 0, 0, 0);
+}
+
+#define GOOD SCSI_STATUS_GOOD
+#define CONFLICT SCSI_STATUS_RESERVATION_CONFLICT
+#define WE SCSI_PERSISTENT_RESERVE_TYPE_WRITE_EXCLUSIVE
+#define EA SCSI_PERSISTENT_RESERVE_TYPE_EXCLUSIVE_ACCESS
+
+static void spc2_conflict(struct nexus *a, struct nexus *b)
+{
+	report(status_is(iscsi_reserve6_sync(a->iscsi, a->lun), GOOD), "A RESERVE(6)");
+	report(status_is(iscsi_reserve6_sync(b->iscsi, b->lun), CONFLICT),
+	       "B RESERVE(6) conflicts");
+	report(status_is(read10(b), CONFLICT), "B READ(10) conflicts under A's RESERVE");
+	report(status_is(iscsi_inquiry_sync(b->iscsi, b->lun, 0, 0, 64), GOOD),
+	       "B INQUIRY still works");
+	report(status_is(iscsi_release6_sync(b->iscsi, b->lun), GOOD),
+	       "B RELEASE(6) is a no-op success");
+	report(status_is(read10(b), CONFLICT), "A still holds the reservation");
+	report(status_is(read10(a), GOOD), "A READ(10) works");
+	report(status_is(iscsi_release6_sync(a->iscsi, a->lun), GOOD), "A RELEASE(6)");
+	report(status_is(read10(b), GOOD), "B READ(10) works after the release");
+}
+
+static void pr_conflict(struct nexus *a, struct nexus *b)
+{
+	const uint64_t ka = 0xa11ce, kb = 0xb0b;
+
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_REGISTER_AND_IGNORE_EXISTING_KEY, 0, 0,
+			       ka, 0), GOOD), "A registers");
+	report(status_is(prout(b, SCSI_PERSISTENT_RESERVE_REGISTER, 0, 0, kb, 0), GOOD),
+	       "B registers");
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_RESERVE, EA, ka, 0, 0), GOOD),
+	       "A reserves Exclusive Access");
+	report(status_is(prout(b, SCSI_PERSISTENT_RESERVE_RESERVE, EA, kb, 0, 0), CONFLICT),
+	       "B RESERVE conflicts");
+	report(status_is(read10(b), CONFLICT), "B READ(10) conflicts");
+	report(status_is(write10(a), GOOD), "A WRITE(10) works");
+	report(status_is(iscsi_reserve6_sync(b->iscsi, b->lun), CONFLICT),
+	       "RESERVE(6) conflicts with persistent registrations");
+	report(status_is(prout(b, SCSI_PERSISTENT_RESERVE_PREEMPT, WE, kb, ka, 0), GOOD),
+	       "B preempts A into Write Exclusive");
+	report(is_ua(iscsi_testunitready_sync(a->iscsi, a->lun), 0x2a05),
+	       "A gets REGISTRATIONS PREEMPTED");
+	report(status_is(write10(a), CONFLICT), "A WRITE(10) conflicts after the preemption");
+	report(status_is(read10(a), GOOD), "A READ(10) works under Write Exclusive");
+	report(status_is(prout(b, SCSI_PERSISTENT_RESERVE_CLEAR, 0, kb, 0, 0), GOOD),
+	       "B clears");
+	clear_ua(a);
+	report(status_is(write10(a), GOOD), "A WRITE(10) works after CLEAR");
+}
+
+/* READ KEYS lists key. */
+static int has_key(struct nexus *n, uint64_t key)
+{
+	struct scsi_task *t = iscsi_persistent_reserve_in_sync(n->iscsi, n->lun,
+							       SCSI_PERSISTENT_RESERVE_READ_KEYS,
+							       4096);
+	struct scsi_persistent_reserve_in_read_keys *rk;
+	int found = 0;
+
+	if (!t || t->status != SCSI_STATUS_GOOD) {
+		if (t)
+			scsi_free_scsi_task(t);
+		return 0;
+	}
+	rk = scsi_datain_unmarshall(t);
+	for (int i = 0; rk && i < rk->num_keys; i++)
+		found |= rk->keys[i] == key;
+	scsi_free_scsi_task(t);
+	return found;
+}
+
+/* READ RESERVATION shows key holding a reservation of type. */
+static int reserved_as(struct nexus *n, uint64_t key, int type)
+{
+	struct scsi_task *t = iscsi_persistent_reserve_in_sync(n->iscsi, n->lun,
+							       SCSI_PERSISTENT_RESERVE_READ_RESERVATION,
+							       4096);
+	struct scsi_persistent_reserve_in_read_reservation *rr;
+	int good;
+
+	if (!t || t->status != SCSI_STATUS_GOOD) {
+		if (t)
+			scsi_free_scsi_task(t);
+		return 0;
+	}
+	rr = scsi_datain_unmarshall(t);
+	good = rr && rr->reserved && rr->reservation_key == key && (int)rr->pr_type == type;
+	scsi_free_scsi_task(t);
+	return good;
+}
+
+static void hold(struct nexus *a, uint64_t key)
+{
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_REGISTER_AND_IGNORE_EXISTING_KEY, 0, 0,
+			       key, 1), GOOD), "A registers with APTPL");
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_RESERVE, WE, key, 0, 0), GOOD),
+	       "A reserves Write Exclusive");
+}
+
+static void held(struct nexus *a, struct nexus *b, uint64_t key)
+{
+	report(has_key(a, key), "READ KEYS shows the key");
+	report(reserved_as(a, key, WE), "READ RESERVATION shows A's Write Exclusive");
+	report(status_is(write10(b), CONFLICT), "B WRITE(10) conflicts");
+	report(status_is(read10(b), GOOD), "B READ(10) works");
+}
+
+static void drop(struct nexus *a, uint64_t key)
+{
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_RELEASE, WE, key, 0, 0), GOOD),
+	       "A releases");
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_REGISTER, 0, key, 0, 0), GOOD),
+	       "A unregisters");
+	report(!has_key(a, key), "READ KEYS no longer shows the key");
+}
+
+int main(int argc, char **argv)
+{
+	struct nexus a, b;
+	uint64_t key = 0;
+	char *end;
+
+	if (argc < 3 || (strcmp(argv[2], "conflict") && argc != 4)) {
+		fprintf(stderr, "usage: pr_checks URL conflict|hold KEY|held KEY|drop KEY\n");
+		return 2;
+	}
+	if (argc == 4) {
+		key = strtoull(argv[3], &end, 0);
+		if (*end || !key) {
+			fprintf(stderr, "bad key %s\n", argv[3]);
+			return 2;
+		}
+	}
+	if (login(&a, INI_A, argv[1]) < 0 || login(&b, INI_B, argv[1]) < 0)
+		return 2;
+	if (!strcmp(argv[2], "conflict")) {
+		/* INQUIRY leaves the UA of a new nexus for the next command. */
+		report(status_is(iscsi_inquiry_sync(a.iscsi, a.lun, 0, 0, 64), GOOD),
+		       "INQUIRY on a new nexus is GOOD");
+		report(is_ua(iscsi_testunitready_sync(a.iscsi, a.lun), 0x2900),
+		       "then TEST UNIT READY reports POWER ON (29/00)");
+	}
+	clear_ua(&a);
+	clear_ua(&b);
+	if (!strcmp(argv[2], "conflict")) {
+		spc2_conflict(&a, &b);
+		pr_conflict(&a, &b);
+	} else if (!strcmp(argv[2], "hold")) {
+		hold(&a, key);
+	} else if (!strcmp(argv[2], "held")) {
+		held(&a, &b, key);
+	} else if (!strcmp(argv[2], "drop")) {
+		drop(&a, key);
+	} else {
+		fprintf(stderr, "unknown check %s\n", argv[2]);
+		return 2;
+	}
+	logout(&a);
+	logout(&b);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,468 @@
+/* test_pr.c - persistent reservations: the state machine (pr.c) for every
+ * service action and reservation type, the conflict rules (pr.c and the
+ * SPC-2 side in reserve.c), and the state file (pr_store.c): round trip,
+ * atomic save/load, and malformed files rejected. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/pr.h"
+#include "core/scst.h"
+#include "core/scst_priv.h"
+
+static const struct scst_pr_nexus A = { "iqn.test:a", 1 };
+static const struct scst_pr_nexus B = { "iqn.test:b", 1 };
+static const struct scst_pr_nexus C = { "iqn.test:c", 1 };      /* never registers */
+static const struct scst_pr_nexus A2 = { "iqn.test:a", 2 };     /* A via another port */
+
+struct note {
+	char initiator[SCST_NAME_MAX];
+	enum scst_sense_id ua;
+};
+
+struct notes {
+	struct note n[16];
+	unsigned count;
+};
+
+static void record(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
+{
+	struct notes *nt = ctx;
+
+	assert_true(nt->count < 16);
+	snprintf(nt->n[nt->count].initiator, SCST_NAME_MAX, "%s", reg->initiator);
+	nt->n[nt->count++].ua = ua;
+}
+
+static enum scst_sense_id out(struct scst_pr *pr, const struct scst_pr_nexus *nx, unsigned sa,
+			      unsigned type, uint64_t key, uint64_t sa_key, struct notes *nt)
+{
+	static struct notes scratch;
+
+	return scst_pr_out_action(pr, nx, sa, type, key, sa_key, false, true, record,
+				  nt ? nt : &scratch);
+}
+
+static void test_register(void **state)
+{
+	struct scst_pr pr;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	/* Unregistered with a non-zero current key: conflict. */
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 5, 0x11, NULL), SCST_PR_CONFLICT);
+	/* Unregistered, zero service action key: success, nothing changes. */
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.generation, 0);
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0, 0x11, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	assert_int_equal(pr.generation, 1);
+	/* Wrong current key: conflict; IGNORE EXISTING KEY does not care. */
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0x99, 0x12, NULL), SCST_PR_CONFLICT);
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER_AND_IGNORE, 0, 0x99, 0x12, NULL),
+			 SCST_S_OK);
+	assert_int_equal(scst_pr_find_reg(&pr, &A)->key, 0x12);
+	/* The same initiator through another target port is another nexus. */
+	assert_null(scst_pr_find_reg(&pr, &A2));
+	assert_int_equal(out(&pr, &A2, SCST_PR_REGISTER, 0, 0, 0x13, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 2);
+	/* Unregister. */
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0x12, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	assert_int_equal(pr.generation, 4);
+	/* APTPL where nothing can persist is refused. */
+	assert_int_equal(scst_pr_out_action(&pr, &B, SCST_PR_REGISTER, 0, 0, 7, true, false,
+					    record, &(struct notes){ 0 }),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	scst_pr_state_clear(&pr);
+}
+
+/* Registers A (key 0xa) and B (key 0xb), A reserves with type. */
+static void setup_reserved(struct scst_pr *pr, unsigned type)
+{
+	scst_pr_state_init(pr);
+	assert_int_equal(out(pr, &A, SCST_PR_REGISTER, 0, 0, 0xa, NULL), SCST_S_OK);
+	assert_int_equal(out(pr, &B, SCST_PR_REGISTER, 0, 0, 0xb, NULL), SCST_S_OK);
+	assert_int_equal(out(pr, &A, SCST_PR_RESERVE, type, 0xa, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr->type, type);
+}
+
+/* Expected access of a registered other nexus (B) and an unregistered
+ * one (C): read, write. */
+static void check_access(unsigned type, bool b_read, bool b_write, bool c_read, bool c_write)
+{
+	struct scst_pr pr;
+
+	setup_reserved(&pr, type);
+	assert_true(scst_pr_allowed(&pr, &A, SCST_RESV_READ));
+	assert_true(scst_pr_allowed(&pr, &A, SCST_RESV_WRITE));
+	assert_int_equal(scst_pr_allowed(&pr, &B, SCST_RESV_READ), b_read);
+	assert_int_equal(scst_pr_allowed(&pr, &B, SCST_RESV_WRITE), b_write);
+	assert_int_equal(scst_pr_allowed(&pr, &C, SCST_RESV_READ), c_read);
+	assert_int_equal(scst_pr_allowed(&pr, &C, SCST_RESV_WRITE), c_write);
+	/* INQUIRY and friends, and PR commands themselves, always pass. */
+	assert_true(scst_pr_allowed(&pr, &C, SCST_RESV_ALWAYS));
+	assert_true(scst_pr_allowed(&pr, &C, SCST_RESV_PR));
+	/* SPC-2 RESERVE conflicts while registrations exist. */
+	assert_false(scst_pr_allowed(&pr, &C, SCST_RESV_RESERVE));
+	scst_pr_state_clear(&pr);
+}
+
+static void test_access_rules(void **state)
+{
+	(void)state;
+	check_access(SCST_PR_TYPE_WE, true, false, true, false);
+	check_access(SCST_PR_TYPE_EA, false, false, false, false);
+	check_access(SCST_PR_TYPE_WE_RO, true, true, true, false);
+	check_access(SCST_PR_TYPE_EA_RO, true, true, false, false);
+	check_access(SCST_PR_TYPE_WE_AR, true, true, true, false);
+	check_access(SCST_PR_TYPE_EA_AR, true, true, false, false);
+}
+
+static void test_reserve_release(void **state)
+{
+	struct scst_pr pr;
+	struct notes nt = { 0 };
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_EA_RO);
+	/* Another registrant cannot reserve; the holder may repeat. */
+	assert_int_equal(out(&pr, &B, SCST_PR_RESERVE, SCST_PR_TYPE_EA_RO, 0xb, 0, NULL),
+			 SCST_PR_CONFLICT);
+	assert_int_equal(out(&pr, &A, SCST_PR_RESERVE, SCST_PR_TYPE_EA_RO, 0xa, 0, NULL),
+			 SCST_S_OK);
+	assert_int_equal(out(&pr, &A, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0xa, 0, NULL),
+			 SCST_PR_CONFLICT);
+	/* Unregistered nexus or wrong key: conflict. */
+	assert_int_equal(out(&pr, &C, SCST_PR_RELEASE, SCST_PR_TYPE_EA_RO, 0, 0, NULL),
+			 SCST_PR_CONFLICT);
+	assert_int_equal(out(&pr, &A, SCST_PR_RELEASE, SCST_PR_TYPE_EA_RO, 0xb, 0, NULL),
+			 SCST_PR_CONFLICT);
+	/* A non-holder's release does nothing; a wrong type is an error. */
+	assert_int_equal(out(&pr, &B, SCST_PR_RELEASE, SCST_PR_TYPE_EA_RO, 0xb, 0, NULL),
+			 SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_EA_RO);
+	assert_int_equal(out(&pr, &A, SCST_PR_RELEASE, SCST_PR_TYPE_EA, 0xa, 0, NULL),
+			 SCST_S_INVALID_RELEASE_OF_PR);
+	assert_int_equal(out(&pr, &A, SCST_PR_RELEASE, SCST_PR_TYPE_EA_RO, 0xa, 0, &nt),
+			 SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	/* Registrants-only release is news to the other registrants. */
+	assert_int_equal(nt.count, 1);
+	assert_string_equal(nt.n[0].initiator, B.initiator);
+	assert_int_equal(nt.n[0].ua, SCST_S_UA_RESERVATIONS_RELEASED);
+	assert_int_equal(pr.generation, 2);     /* RESERVE/RELEASE do not count */
+	scst_pr_state_clear(&pr);
+}
+
+static void test_unregister_holder(void **state)
+{
+	struct scst_pr pr;
+
+	(void)state;
+	/* The holder of a single-holder reservation takes it along. */
+	setup_reserved(&pr, SCST_PR_TYPE_WE_RO);
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0xa, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	scst_pr_state_clear(&pr);
+	/* All-registrants: it stays while anyone is registered. */
+	setup_reserved(&pr, SCST_PR_TYPE_EA_AR);
+	assert_null(pr.holder);
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0xa, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_EA_AR);
+	assert_int_equal(out(&pr, &B, SCST_PR_RELEASE, SCST_PR_TYPE_EA_AR, 0xb, 0, NULL),
+			 SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	scst_pr_state_clear(&pr);
+}
+
+static void test_preempt(void **state)
+{
+	struct scst_pr pr;
+	struct notes nt = { 0 };
+	uint32_t gen;
+
+	(void)state;
+	/* Without a reservation: B preempts A's registration. */
+	scst_pr_state_init(&pr);
+	out(&pr, &A, SCST_PR_REGISTER, 0, 0, 0xa, NULL);
+	out(&pr, &B, SCST_PR_REGISTER, 0, 0, 0xb, NULL);
+	gen = pr.generation;
+	assert_int_equal(out(&pr, &B, SCST_PR_PREEMPT, SCST_PR_TYPE_EA, 0xb, 0xa, &nt), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	assert_int_equal(pr.generation, gen + 1);
+	assert_int_equal(nt.count, 1);
+	assert_string_equal(nt.n[0].initiator, A.initiator);
+	assert_int_equal(nt.n[0].ua, SCST_S_UA_REGISTRATIONS_PREEMPTED);
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	/* A key nobody holds: conflict; key zero: invalid field. */
+	assert_int_equal(out(&pr, &B, SCST_PR_PREEMPT, SCST_PR_TYPE_EA, 0xb, 0x77, NULL),
+			 SCST_PR_CONFLICT);
+	assert_int_equal(out(&pr, &B, SCST_PR_PREEMPT, SCST_PR_TYPE_EA, 0xb, 0, NULL),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	scst_pr_state_clear(&pr);
+
+	/* The holder's key: the reservation moves to the preempter. */
+	setup_reserved(&pr, SCST_PR_TYPE_WE);
+	memset(&nt, 0, sizeof(nt));
+	assert_int_equal(out(&pr, &B, SCST_PR_PREEMPT_AND_ABORT, SCST_PR_TYPE_EA, 0xb, 0xa, &nt),
+			 SCST_S_OK);
+	assert_int_equal(pr.type, SCST_PR_TYPE_EA);
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &B));
+	assert_null(scst_pr_find_reg(&pr, &A));
+	assert_false(scst_pr_allowed(&pr, &A, SCST_RESV_READ));
+	scst_pr_state_clear(&pr);
+
+	/* All-registrants with key zero: everyone else goes. */
+	setup_reserved(&pr, SCST_PR_TYPE_WE_AR);
+	assert_int_equal(out(&pr, &B, SCST_PR_PREEMPT, SCST_PR_TYPE_WE, 0xb, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	assert_int_equal(pr.type, SCST_PR_TYPE_WE);
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &B));
+	scst_pr_state_clear(&pr);
+}
+
+static void test_clear(void **state)
+{
+	struct scst_pr pr;
+	struct notes nt = { 0 };
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_EA);
+	assert_int_equal(out(&pr, &C, SCST_PR_CLEAR, 0, 0, 0, NULL), SCST_PR_CONFLICT);
+	assert_int_equal(out(&pr, &B, SCST_PR_CLEAR, 0, 0xb, 0, &nt), SCST_S_OK);
+	assert_int_equal(pr.nregs, 0);
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	assert_int_equal(pr.generation, 3);
+	assert_int_equal(nt.count, 1);
+	assert_int_equal(nt.n[0].ua, SCST_S_UA_RESERVATIONS_PREEMPTED);
+	scst_pr_state_clear(&pr);
+}
+
+/* ---- SPC-2 reservations through the core's check step ------------------ */
+
+struct fake {
+	struct scst_tgt tgt;
+	struct scst_device dev;
+	struct scst_session s1, s2;
+	struct scst_pr pr;
+};
+
+static void fake_init(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->tgt.rel_tgt_id = 1;
+	pthread_mutex_init(&f->dev.lock, NULL);
+	list_init(&f->dev.tgt_devs);
+	scst_pr_state_init(&f->pr);
+	f->dev.pr = &f->pr;
+	f->s1.tgt = f->s2.tgt = &f->tgt;
+	snprintf(f->s1.initiator_name, SCST_NAME_MAX, "%s", A.initiator);
+	snprintf(f->s2.initiator_name, SCST_NAME_MAX, "%s", B.initiator);
+}
+
+static bool allowed(struct fake *f, struct scst_session *s, uint8_t opcode)
+{
+	struct scst_cmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.dev = &f->dev;
+	cmd.sess = s;
+	cmd.cdb[0] = opcode;
+	cmd.cdb_len = 10;
+	if (scst_check_reservation(&cmd))
+		return true;
+	assert_int_equal(cmd.status, SAM_STAT_RESERVATION_CONFLICT);
+	return false;
+}
+
+static void run(struct fake *f, struct scst_session *s, void (*fn)(struct scst_cmd *),
+		uint8_t expect_status)
+{
+	struct scst_cmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.dev = &f->dev;
+	cmd.sess = s;
+	fn(&cmd);
+	assert_int_equal(cmd.status, expect_status);
+}
+
+static void test_spc2(void **state)
+{
+	struct fake f;
+
+	(void)state;
+	fake_init(&f);
+	assert_true(allowed(&f, &f.s2, 0x2a));
+	run(&f, &f.s1, scst_reserve_exec, SAM_STAT_GOOD);
+	assert_ptr_equal(f.dev.reserved_by, &f.s1);
+	assert_true(allowed(&f, &f.s1, 0x2a));          /* holder: anything */
+	assert_false(allowed(&f, &f.s2, 0x28));         /* READ(10) */
+	assert_false(allowed(&f, &f.s2, 0x1a));         /* MODE SENSE(6) */
+	assert_false(allowed(&f, &f.s2, 0x16));         /* RESERVE(6) */
+	assert_false(allowed(&f, &f.s2, 0x5e));         /* PR IN */
+	assert_true(allowed(&f, &f.s2, 0x12));          /* INQUIRY */
+	assert_true(allowed(&f, &f.s2, 0x00));          /* TEST UNIT READY */
+	assert_true(allowed(&f, &f.s2, 0x17));          /* RELEASE(6) ... */
+	run(&f, &f.s2, scst_reserve_exec, SAM_STAT_RESERVATION_CONFLICT);
+	run(&f, &f.s2, scst_release_exec, SAM_STAT_GOOD);
+	assert_ptr_equal(f.dev.reserved_by, &f.s1);     /* ... which does nothing */
+	scst_reserve_session_gone(&f.dev, &f.s2);
+	assert_ptr_equal(f.dev.reserved_by, &f.s1);
+	scst_reserve_session_gone(&f.dev, &f.s1);
+	assert_null(f.dev.reserved_by);
+	assert_false(f.dev.resv_active);
+	run(&f, &f.s2, scst_reserve_exec, SAM_STAT_GOOD);
+	scst_reserve_reset(&f.dev);
+	assert_null(f.dev.reserved_by);
+	/* With persistent registrations, RESERVE(6) conflicts. */
+	out(&f.pr, &A, SCST_PR_REGISTER, 0, 0, 0xa, NULL);
+	pthread_mutex_lock(&f.dev.lock);
+	scst_resv_update_hint(&f.dev);
+	pthread_mutex_unlock(&f.dev.lock);
+	assert_false(allowed(&f, &f.s2, 0x16));
+	run(&f, &f.s2, scst_reserve_exec, SAM_STAT_RESERVATION_CONFLICT);
+	scst_pr_state_clear(&f.pr);
+	pthread_mutex_destroy(&f.dev.lock);
+}
+
+/* ---- the state file ------------------------------------------------------ */
+
+static void test_store_roundtrip(void **state)
+{
+	struct scst_pr pr, back;
+	char err[128], *text;
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_WE_RO);
+	pr.aptpl = true;
+	text = scst_pr_store_format(&pr);
+	assert_non_null(text);
+	scst_pr_state_init(&back);
+	assert_int_equal(scst_pr_store_parse(text, strlen(text), &back, err, sizeof(err)), 0);
+	assert_int_equal(back.generation, pr.generation);
+	assert_true(back.aptpl);
+	assert_int_equal(back.type, SCST_PR_TYPE_WE_RO);
+	assert_int_equal(back.nregs, 2);
+	assert_non_null(back.holder);
+	assert_string_equal(back.holder->initiator, A.initiator);
+	assert_int_equal(scst_pr_find_reg(&back, &B)->key, 0xb);
+	free(text);
+	scst_pr_state_clear(&back);
+	scst_pr_state_clear(&pr);
+}
+
+static void test_store_save_load(void **state)
+{
+	char dir[] = "/tmp/h4_test_pr.XXXXXX", path[512], err[128];
+	struct scst_pr pr, back;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	scst_set_state_dir(dir);
+	assert_true(scst_pr_store_path("disk1", path, sizeof(path)));
+	assert_false(scst_pr_store_path("../x", path + 256, 256));
+	setup_reserved(&pr, SCST_PR_TYPE_EA);
+	assert_int_equal(scst_pr_store_save(&pr, path), 0);
+	scst_pr_state_init(&back);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.nregs, 2);
+	assert_int_equal(back.type, SCST_PR_TYPE_EA);
+	scst_pr_state_clear(&back);
+	scst_pr_state_clear(&pr);
+	unlink(path);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err)), -2 /* ENOENT */);
+	rmdir(dir);
+	scst_set_state_dir(NULL);
+	assert_false(scst_pr_store_path("disk1", path, sizeof(path)));
+}
+
+#define HDR "scstd-pr 1\ngeneration 3\naptpl 1\n"
+
+static const char *const bad_files[] = {
+	"",
+	"scstd-pr 2\ngeneration 1\naptpl 0\ntype 0\n",
+	HDR,                                                    /* no type */
+	HDR "type 0\nreg 0x1 1 0 iqn.a",                        /* unterminated */
+	HDR "type 0\nreg -1 1 0 iqn.a\n",                       /* negative key */
+	HDR "type 0\nreg 0 1 0 iqn.a\n",                        /* key zero */
+	HDR "type 0\nreg 0x1 70000 0 iqn.a\n",                  /* rel_tgt_id */
+	HDR "type 0\nreg 0x1 1 2 iqn.a\n",                      /* holder flag */
+	HDR "type 0\nreg 0x1 1 0 iqn.a\nreg 0x2 1 0 iqn.a\n",   /* same nexus */
+	HDR "type 0\nreg 0x1 1 0  iqn.a\n",                     /* double space */
+	HDR "type 0\nreg 0x1 1 0 iqn.a extra\n",
+	HDR "type 2\n",                                         /* reserved type */
+	HDR "type 3\nreg 0x1 1 0 iqn.a\n",                      /* no holder */
+	HDR "type 3\nreg 0x1 1 1 iqn.a\nreg 0x2 1 1 iqn.b\n",   /* two holders */
+	HDR "type 7\nreg 0x1 1 1 iqn.a\n",                      /* holder of AR */
+	HDR "type 7\n",                                         /* nobody registered */
+	HDR "type 0\ntype 0\n",                                 /* repeated */
+	HDR "type 0\ncolour blue\n",
+	HDR "type 0\ngeneration 99999999999\n",
+	"scstd-pr 1\ngeneration 0x\naptpl 0\ntype 0\n",
+};
+
+static void test_store_rejects(void **state)
+{
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		struct scst_pr pr;
+
+		scst_pr_state_init(&pr);
+		err[0] = '\0';
+		if (scst_pr_store_parse(bad_files[i], strlen(bad_files[i]), &pr, err,
+					sizeof(err)) != -22)
+			fail_msg("bad file %zu accepted", i);
+		assert_true(err[0] != '\0');
+		assert_int_equal(pr.nregs, 0);
+		assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	}
+}
+
+static void test_store_binary_and_long(void **state)
+{
+	char err[128], buf[2048];
+	struct scst_pr pr;
+	size_t n;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	n = (size_t)snprintf(buf, sizeof(buf), HDR "type 0\nreg 0x1 1 0 iqn.a");
+	buf[n++] = '\0';
+	buf[n++] = '\n';
+	assert_int_equal(scst_pr_store_parse(buf, n, &pr, err, sizeof(err)), -22);
+	n = (size_t)snprintf(buf, sizeof(buf), HDR "type 0\nreg 0x1 1 0 ");
+	memset(buf + n, 'x', 1000);
+	n += 1000;
+	buf[n++] = '\n';
+	assert_int_equal(scst_pr_store_parse(buf, n, &pr, err, sizeof(err)), -22);
+	assert_int_equal(pr.nregs, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_access_rules),
+		cmocka_unit_test(test_reserve_release),
+		cmocka_unit_test(test_unregister_holder),
+		cmocka_unit_test(test_preempt),
+		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_spc2),
+		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_store_save_load),
+		cmocka_unit_test(test_store_rejects),
+		cmocka_unit_test(test_store_binary_and_long),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
