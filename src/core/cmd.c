@@ -39,6 +39,12 @@ static void cmd_cache_thread_exit(void *unused)
 	cmd_cache.nfree = 0;
 }
 
+/* See scst_sgv_thread_release: the same holds for the main thread here. */
+void scst_cmd_cache_thread_release(void)
+{
+	cmd_cache_thread_exit(NULL);
+}
+
 static void cmd_cache_key_create(void)
 {
 	pthread_key_create(&cmd_cache_key, cmd_cache_thread_exit);

@@ -493,5 +493,9 @@ void scst_set_state_dir(const char *path);
 /* Per-loop buffer pool (SGV cache). */
 void *scst_buf_alloc(uint32_t size, uint32_t *actual);
 void scst_buf_free(void *buf, uint32_t size);
+/* Frees the calling thread's cached buffers / commands (for the main thread,
+ * whose thread-exit destructors never run). */
+void scst_sgv_thread_release(void);
+void scst_cmd_cache_thread_release(void);
 
 #endif

@@ -46,6 +46,13 @@ static void sgv_thread_exit(void *unused)
 	}
 }
 
+/* The main thread never runs key destructors (it leaves through exit), yet
+ * it frees the buffers of the commands still in flight at shutdown. */
+void scst_sgv_thread_release(void)
+{
+	sgv_thread_exit(NULL);
+}
+
 static void sgv_key_create(void)
 {
 	pthread_key_create(&sgv_key, sgv_thread_exit);

@@ -228,6 +228,8 @@ int main(int argc, char **argv)
 	remove_targets();
 	remove_devices();
 	scstd_free_options(&opts);
+	scst_cmd_cache_thread_release();
+	scst_sgv_thread_release();
 	log_info("scstd stopped");
 	return 0;
 }
