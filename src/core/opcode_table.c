@@ -205,16 +205,23 @@ static enum scst_sense_id parse_sync_cache16(struct scst_cmd *cmd)
 }
 
 /* WRITE SAME: data for one block (none with NDOB), repeated over the range.
- * A zero block count would mean "to the end of the medium"; we advertise
- * WSNZ and refuse it, and cap the count at the Block Limits maximum. */
+ * A zero block count means "to the end of the medium" (WSNZ is 0); the
+ * count, given or implied, is capped at the Block Limits maximum. */
 static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, uint32_t n,
 					   unsigned len_byte, bool ndob)
 {
-	enum scst_sense_id rc = block_range(cmd, lba, n, SCST_DATA_NONE, len_byte);
+	uint64_t blocks = n;
+	enum scst_sense_id rc;
 
+	if (!n) {
+		if (lba >= cmd->dev->nblocks)
+			return SCST_S_LBA_OUT_OF_RANGE;
+		blocks = cmd->dev->nblocks - lba;
+	}
+	rc = block_range(cmd, lba, blocks, SCST_DATA_NONE, len_byte);
 	if (rc != SCST_S_OK)
 		return rc;
-	if (n == 0 || n > scst_max_write_same_blocks(cmd->dev))
+	if (blocks > scst_max_write_same_blocks(cmd->dev))
 		return invalid(cmd, len_byte, -1);
 	return data_out(cmd, ndob ? 0 : cmd->dev->block_size);
 }
@@ -298,6 +305,36 @@ static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 	return data_in(cmd, be32(&cmd->cdb[10]));
 }
 
+/* READ DEFECT DATA: format 111b is reserved; the lists are empty, so any
+ * ADDRESS DESCRIPTOR INDEX (12) is past their end and fine. */
+static enum scst_sense_id parse_read_defect10(struct scst_cmd *cmd)
+{
+	if ((cmd->cdb[2] & 0x07) == 0x07)
+		return invalid(cmd, 2, 2);
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+static enum scst_sense_id parse_read_defect12(struct scst_cmd *cmd)
+{
+	if ((cmd->cdb[1] & 0x07) == 0x07)
+		return invalid(cmd, 1, 2);
+	return data_in(cmd, be32(&cmd->cdb[6]));
+}
+
+/* WRITE ATOMIC(16): a WRITE(16) with a 2-byte count that must fit the
+ * atomic limits of the Block Limits VPD page. */
+static enum scst_sense_id parse_write_atomic16(struct scst_cmd *cmd)
+{
+	uint32_t n = be16(&cmd->cdb[12]);
+	enum scst_sense_id rc = block_range(cmd, be64(&cmd->cdb[2]), n, SCST_DATA_WRITE, 12);
+
+	if (rc != SCST_S_OK)
+		return rc;
+	if (n > scst_max_atomic_blocks(cmd->dev))
+		return invalid(cmd, 12, -1);
+	return SCST_S_OK;
+}
+
 /* RESERVE(10)/RELEASE(10) third-party forms are refused by the usage
  * bitmaps, so none of these carries data. */
 static enum scst_sense_id parse_reserve_release(struct scst_cmd *cmd) { return no_data(cmd); }
@@ -373,6 +410,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x34, 0x02, LBA4, GRP, LEN2, 0) },
 	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, MA | LR, DISK, parse_sync_cache10,
 	  U(0x35, 0x06, LBA4, GRP, LEN2, 0) },
+	{ 0x37, -1, "READ DEFECT DATA(10)", 10, MA, DISK, parse_read_defect10,
+	  U(0x37, 0, 0x1f, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
 	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
 	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
@@ -406,6 +445,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x91, 0x06, LBA8, LEN4, GRP, 0) },
 	{ 0x93, -1, "WRITE SAME(16)", 16, MA | WM | LR, DISK, parse_write_same16,
 	  U(0x93, 0x09, LBA8, LEN4, GRP, 0) },
+	{ 0x9c, -1, "WRITE ATOMIC(16)", 16, MA | WM | LR, DISK, parse_write_atomic16,
+	  U(0x9c, 0x18, LBA8, 0, 0, LEN2, GRP, 0) },
 	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA, DISK, parse_read_capacity16,
 	  U(0x9e, 0x1f, LBA8, LEN4, 0x01, 0) },
 	{ 0x9e, 0x12, "GET LBA STATUS", 16, MA, DISK, parse_get_lba_status,
@@ -414,6 +455,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
 	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
+	{ 0xb7, -1, "READ DEFECT DATA(12)", 12, MA, DISK, parse_read_defect12,
+	  U(0xb7, 0x1f, LBA4, LEN4, 0, 0) },
 	{ 0xa8, -1, "READ(12)", 12, MA | LR, DISK, parse_read12,
 	  U(0xa8, 0x1a, LBA4, LEN4, GRP, 0) },
 	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, DISK, parse_write12,
@@ -538,6 +581,13 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 uint32_t scst_max_xfer_bytes(void)
 {
 	return SCST_MAX_XFER_BYTES;
+}
+
+/* Atomic writes are as long as any write: the handler holds the whole
+ * range exclusively for the one submission. */
+uint32_t scst_max_atomic_blocks(const struct scst_device *dev)
+{
+	return SCST_MAX_XFER_BYTES >> dev->block_shift;
 }
 
 uint32_t scst_max_write_same_blocks(const struct scst_device *dev)

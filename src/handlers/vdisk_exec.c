@@ -239,7 +239,7 @@ static void exec_write_same(struct scst_cmd *cmd)
 		finish(cmd);
 		return;
 	}
-	if (vdisk_write_same_unmapped(cmd, block)) {
+	if (vdisk_write_same_unmapped(cmd)) {
 		finish(cmd);
 		return;
 	}
@@ -374,6 +374,7 @@ static void exec_locked(struct scst_cmd *cmd)
 		return;
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
 	case 0x2e: case 0xae: case 0x8e:
+	case 0x9c:                        /* WRITE ATOMIC(16): range held exclusively */
 		exec_rw(cmd, true);
 		return;
 	case 0x41: case 0x93:
@@ -393,6 +394,9 @@ static void exec_locked(struct scst_cmd *cmd)
 		return;
 	case 0xa3:
 		exec_immediate(cmd, scst_report_supported_opcodes);
+		return;
+	case 0x37: case 0xb7:
+		exec_immediate(cmd, vdisk_read_defect_data);
 		return;
 	case 0x2f: case 0xaf: case 0x8f:
 		exec_verify(cmd);
@@ -440,6 +444,7 @@ static bool writes_blocks(const struct scst_cmd *cmd)
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
 	case 0x2e: case 0xae: case 0x8e:
 	case 0x41: case 0x93: case 0x89: case 0x8b:
+	case 0x9c:
 		return cmd->nblocks != 0;
 	default:
 		return false;
@@ -464,7 +469,8 @@ void vdisk_exec(struct scst_cmd *cmd)
 	cmd->dh_u64[0] = 0;
 	if (writes_blocks(cmd) &&
 	    !vdisk_lba_lock_acquire(&vdisk_of(cmd->dev)->lba_lock, cmd,
-				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b))
+				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b ||
+				    cmd->cdb[0] == 0x9c))
 		return;                   /* exec_resume() runs it later */
 	exec_locked(cmd);
 }

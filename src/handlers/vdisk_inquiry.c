@@ -131,7 +131,7 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb0;
 	vdisk_put_be16(&d[2], 0x3c);
-	d[4] = 0x01;                      /* WSNZ: WRITE SAME of 0 blocks refused */
+	/* WSNZ 0: WRITE SAME of 0 blocks reaches the end of the medium. */
 	d[5] = VDISK_MAX_COMPARE_WRITE_BLOCKS;
 	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
 	vdisk_put_be32(&d[8], max_blocks);
@@ -139,9 +139,12 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	if (vdisk_thin(dev)) {
 		vdisk_put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
 		vdisk_put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
-		vdisk_put_be32(&d[28], 1);    /* optimal unmap granularity */
+		/* A whole physical block is what a hole punch frees. */
+		vdisk_put_be32(&d[28], 1u << vdisk_of(dev)->lbppb_exp);
 	}
 	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
+	/* WRITE ATOMIC(16): no alignment or granularity constraint. */
+	vdisk_put_be32(&d[44], scst_max_atomic_blocks(dev));
 	return 0x40;
 }
 
@@ -220,6 +223,7 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	memset(d, 0, sizeof(d));
 	vdisk_put_be64(&d[0], dev->nblocks - 1);
 	vdisk_put_be32(&d[8], dev->block_size);
+	d[13] = vdisk_of(dev)->lbppb_exp & 0x0f;
 	if (vdisk_thin(dev))
 		d[14] = 0x80 | 0x40;      /* LBPME, LBPRZ */
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));

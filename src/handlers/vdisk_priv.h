@@ -46,6 +46,9 @@ struct vdisk_dev {
 	bool o_direct;
 	bool rotational;
 	bool dummy;
+	/* Logical blocks per physical block, as a power of two: the backing
+	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
+	uint8_t lbppb_exp;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 };
 
@@ -66,6 +69,10 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 /* Backend I/O on vdisk_dev.fd (vdisk_fdio.c), for fileio and blockio. */
 void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
 void vdisk_fd_flush(struct scst_cmd *cmd);
+/* log2(physical / logical block size) for the file or device fd: the file
+ * system's block size or the device's physical sector size; 0 when that is
+ * not larger than block_size. */
+uint8_t vdisk_fd_lbppb_exp(int fd, uint32_t block_size);
 
 /* A new per-device state for backend be (fd -1, LBA lock ready); NULL
  * when out of memory.  vdisk_dev_free undoes it (not the fd). */
@@ -84,12 +91,15 @@ void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
 
+/* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
+void vdisk_read_defect_data(struct scst_cmd *cmd);
+
 /* Thin provisioning commands (vdisk_provision.c), executed inline. */
 void vdisk_unmap(struct scst_cmd *cmd);
 void vdisk_get_lba_status(struct scst_cmd *cmd);
-/* WRITE SAME with the UNMAP bit on a thin device and a zero block: true
- * when the range was deallocated instead of written (or an error set). */
-bool vdisk_write_same_unmapped(struct scst_cmd *cmd, const uint8_t *block);
+/* WRITE SAME with the UNMAP bit on a thin device: true when the range was
+ * deallocated instead of written (or an error set). */
+bool vdisk_write_same_unmapped(struct scst_cmd *cmd);
 /* Whether the device does thin provisioning (UNMAP, LBPME). */
 bool vdisk_thin(const struct scst_device *dev);
 

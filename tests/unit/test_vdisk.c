@@ -175,10 +175,14 @@ static void test_vpd_pages(void **state)
 
 	run(limits, 6, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[4] & 1, 1);         /* WSNZ */
+	assert_int_equal(cmd.buf[4] & 1, 0);         /* WSNZ: 0 blocks = to the end */
 	assert_int_equal(cmd.buf[5], 255);           /* MAXIMUM COMPARE AND WRITE LENGTH */
 	assert_int_equal(be32(&cmd.buf[8]), scst_max_xfer_bytes() / 512);
 	assert_int_equal(be32(&cmd.buf[40]), scst_max_write_same_blocks(&dev));
+	/* WRITE ATOMIC(16): maximum length, no alignment or granularity. */
+	assert_int_equal(be32(&cmd.buf[44]), scst_max_atomic_blocks(&dev));
+	assert_int_equal(be32(&cmd.buf[48]), 0);
+	assert_int_equal(be32(&cmd.buf[52]), 0);
 
 	run(lbp, 6, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
@@ -561,6 +565,58 @@ static void test_dummy_and_nv_cache(void **state)
 	fileio_teardown(state);
 }
 
+/* READ DEFECT DATA: both lists valid and empty, in the format asked for;
+ * the header is cut to the allocation length. */
+static void test_read_defect_data(void **state)
+{
+	const uint8_t rdd10[10] = { 0x37, 0, 0x18 | 0x05, 0, 0, 0, 0, 0, 32 };
+	const uint8_t rdd12[12] = { 0xb7, 0x08 | 0x03, 0, 0, 0, 0, 0, 0, 0, 64 };
+	const uint8_t rdd10_short[10] = { 0x37, 0, 0x10, 0, 0, 0, 0, 0, 2 };
+
+	(void)state;
+	run(rdd10, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 4);
+	assert_int_equal(cmd.buf[1], 0x1d);          /* PLISTV, GLISTV, format 5 */
+	assert_int_equal(cmd.buf[2] << 8 | cmd.buf[3], 0);
+	run(rdd12, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 8);
+	assert_int_equal(cmd.buf[1], 0x0b);          /* GLISTV only, format 3 */
+	assert_int_equal(be32(&cmd.buf[4]), 0);
+	run(rdd10_short, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 2);
+}
+
+/* WRITE ATOMIC(16) writes like WRITE(16); WRITE SAME with 0 blocks
+ * reaches the last block. */
+static void test_fileio_write_atomic_and_same_to_end(void **state)
+{
+	const uint8_t wa[16] = { 0x9c, 0x08, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 2, 0, 0 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 30, 0, 0, 2 };
+	/* 1 MiB = 2048 blocks: WRITE SAME(10) from 2040, NUMBER OF BLOCKS 0 */
+	const uint8_t ws_end[10] = { 0x41, 0, 0, 0, 0x07, 0xf8, 0, 0, 0 };
+	const uint8_t rd_end[10] = { 0x28, 0, 0, 0, 0x07, 0xf8, 0, 0, 8 };
+	uint8_t data[1024], block[512];
+
+	(void)state;
+	memset(data, 0x5e, sizeof(data));
+	run(wa, 16, data, sizeof(data));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_memory_equal(cmd.buf, data, sizeof(data));
+	memset(block, 0x42, sizeof(block));
+	run(ws_end, 10, block, sizeof(block));
+	assert_good();
+	assert_int_equal(cmd.nblocks, 8);
+	run(rd_end, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 8; i++)
+		assert_memory_equal(cmd.buf + i * 512, block, 512);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +631,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fileio_compare_and_write, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_orwrite, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_read_defect_data, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_write_atomic_and_same_to_end, fileio_setup,
+						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_unmap_not_thin, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),
