@@ -335,6 +335,42 @@ static enum scst_sense_id parse_write_atomic16(struct scst_cmd *cmd)
 	return SCST_S_OK;
 }
 
+/* SANITIZE OVERWRITE: the parameter list is a 4-byte header and an
+ * initialization pattern of at most one block. */
+static enum scst_sense_id parse_sanitize_overwrite(struct scst_cmd *cmd)
+{
+	uint16_t len = be16(&cmd->cdb[7]);
+
+	if (len < 5 || len > cmd->dev->block_size + 4)
+		return invalid(cmd, 7, -1);
+	return data_out(cmd, len);
+}
+
+/* SANITIZE BLOCK ERASE and EXIT FAILURE MODE take no parameter list. */
+static enum scst_sense_id parse_sanitize_no_list(struct scst_cmd *cmd)
+{
+	if (be16(&cmd->cdb[7]))
+		return invalid(cmd, 7, -1);
+	return no_data(cmd);
+}
+
+/* EXTENDED COPY (LID1): the descriptor lists are checked by the copy
+ * manager; a list longer than any it accepts is refused unread. */
+#define SCST_MAX_XCOPY_PARAM_LEN 65536u
+static enum scst_sense_id parse_extended_copy(struct scst_cmd *cmd)
+{
+	uint32_t len = be32(&cmd->cdb[10]);
+
+	if (len > SCST_MAX_XCOPY_PARAM_LEN)
+		return SCST_S_PARAM_LIST_LENGTH_ERROR;
+	return data_out(cmd, len);
+}
+
+static enum scst_sense_id parse_receive_copy_results(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[10]));
+}
+
 /* RESERVE(10)/RELEASE(10) third-party forms are refused by the usage
  * bitmaps, so none of these carries data. */
 static enum scst_sense_id parse_reserve_release(struct scst_cmd *cmd) { return no_data(cmd); }
@@ -415,6 +451,13 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
 	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
 	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
+	/* SANITIZE: IMMED is not supported (the command returns when done). */
+	{ 0x48, 0x01, "SANITIZE OVERWRITE", 10, MA | WM, DISK, parse_sanitize_overwrite,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM, DISK, parse_sanitize_no_list,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10,
 	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
@@ -427,6 +470,12 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x5e, 0x1f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE, ANY, parse_pr_out,
 	  U(0x5f, 0x1f, 0xff, 0, 0, LEN4, 0) },
+	{ 0x83, 0x00, "EXTENDED COPY(LID1)", 16, MA, DISK, parse_extended_copy,
+	  U(0x83, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0x84, 0x00, "RECEIVE COPY STATUS(LID1)", 16, MA, DISK, parse_receive_copy_results,
+	  U(0x84, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0x84, 0x03, "RECEIVE COPY OPERATING PARAMETERS", 16, MA, DISK,
+	  parse_receive_copy_results, U(0x84, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
 	{ 0x88, -1, "READ(16)", 16, MA | LR, DISK, parse_read16,
 	  U(0x88, 0x1a, LBA8, LEN4, GRP, 0) },
 	{ 0x89, -1, "COMPARE AND WRITE", 16, MA | WM | LR, DISK, parse_compare_and_write,
@@ -477,7 +526,8 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count)
 
 static bool has_service_action(uint8_t opcode)
 {
-	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4;
+	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4 ||
+	       opcode == 0x48 || opcode == 0x83 || opcode == 0x84;
 }
 
 static bool applies_to(const struct scst_opcode_desc *op, int type)

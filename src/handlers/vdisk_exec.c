@@ -26,6 +26,7 @@ enum vdisk_stage {
 	STAGE_CAW_READ,
 	STAGE_CAW_WRITE,
 	STAGE_OR_READ,
+	STAGE_SANITIZE,                   /* vdisk_sanitize.c drives it */
 };
 
 /* WRITE SAME writes its pattern in pieces of at most this size. */
@@ -83,7 +84,21 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], cmd->bufflen,
 			   byte_offset(cmd));
 		break;
+	case STAGE_SANITIZE:
+		break;          /* submitted by vdisk_sanitize_submit/flush */
 	}
+}
+
+void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off)
+{
+	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_of(cmd->dev)->be->submit(cmd, true, buf, len, off);
+}
+
+void vdisk_sanitize_flush(struct scst_cmd *cmd)
+{
+	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_of(cmd->dev)->be->flush(cmd);
 }
 
 /* Compares len bytes of the medium (read into the compare buffer) with
@@ -158,6 +173,11 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 {
 	enum vdisk_stage stage = (enum vdisk_stage)cmd->dh_u64[1];
 
+	if (stage == STAGE_SANITIZE) {
+		if (!vdisk_sanitize_io_done(cmd, res))
+			finish(cmd);
+		return;
+	}
 	if (res < 0) {
 		log_warn("%s: %s failed at LBA %llu: %s", cmd->dev->name, cmd->op->name,
 			 (unsigned long long)cmd->lba, strerror(-res));
@@ -204,6 +224,8 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 			return;
 		release_compare_buffer(cmd);
 		break;
+	case STAGE_SANITIZE:
+		break;          /* handled above */
 	}
 	finish(cmd);
 }
@@ -398,6 +420,16 @@ static void exec_locked(struct scst_cmd *cmd)
 	case 0x37: case 0xb7:
 		exec_immediate(cmd, vdisk_read_defect_data);
 		return;
+	case 0x48:
+		if (!vdisk_sanitize(cmd))
+			finish(cmd);
+		return;
+	case 0x83:
+		exec_immediate(cmd, vdisk_extended_copy);
+		return;
+	case 0x84:
+		exec_immediate(cmd, vdisk_receive_copy_results);
+		return;
 	case 0x2f: case 0xaf: case 0x8f:
 		exec_verify(cmd);
 		return;
@@ -484,6 +516,7 @@ struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be)
 	vd->be = be;
 	vd->fd = -1;
 	vdisk_lba_lock_init(&vd->lba_lock, exec_resume);
+	pthread_mutex_init(&vd->copy_lock, NULL);
 	return vd;
 }
 
@@ -492,5 +525,6 @@ void vdisk_dev_free(struct vdisk_dev *vd)
 	if (!vd)
 		return;
 	vdisk_lba_lock_destroy(&vd->lba_lock);
+	pthread_mutex_destroy(&vd->copy_lock);
 	free(vd);
 }

@@ -40,6 +40,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	d[1] = dev->removable ? 0x80 : 0;
 	d[2] = 0x06;                      /* SPC-4 */
 	d[3] = 0x12;                      /* HiSup, response data format 2 */
+	d[5] = 0x08;                      /* 3PC: EXTENDED COPY */
 	d[4] = INQ_STD_LEN - 5;
 	d[7] = 0x02;                      /* CmdQue */
 	put_padded(&d[8], dev->t10_vend_id, 8);
@@ -89,9 +90,14 @@ static uint32_t designator_t10(const struct scst_device *dev, uint8_t *d)
 	return 4 + 8 + (uint32_t)n;
 }
 
+uint64_t vdisk_naa_designator(const struct scst_device *dev)
+{
+	return 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
+}
+
 static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 {
-	uint64_t naa = 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
+	uint64_t naa = vdisk_naa_designator(dev);
 
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x03;                      /* LU, NAA */
@@ -167,6 +173,8 @@ static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t
 	vdisk_put_be16(&d[2], 0x3c);
 	/* 1 = non-rotating medium; 0 = rate not reported. */
 	vdisk_put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
+	/* WABEREQ 01b: a block erased by SANITIZE reads back GOOD (zeros). */
+	d[7] = 0x40;
 	return 0x40;
 }
 

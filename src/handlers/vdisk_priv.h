@@ -5,6 +5,7 @@
 #ifndef SCSTD_HANDLERS_VDISK_PRIV_H
 #define SCSTD_HANDLERS_VDISK_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,6 +41,20 @@ struct vdisk_params {
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
 };
 
+/* EXTENDED COPY results held for RECEIVE COPY RESULTS (vdisk_xcopy.c). */
+#define VDISK_XCOPY_RESULTS 16
+/* One segment moves at most this much (and blocks its thread that long). */
+#define VDISK_XCOPY_MAX_SEGMENT_BYTES (8u << 20)
+
+struct vdisk_copy_result {
+	const struct scst_session *sess;  /* the I_T nexus that issued it */
+	uint8_t list_id;
+	uint8_t status;                   /* COPY MANAGER STATUS */
+	uint16_t segments;                /* segments processed */
+	uint64_t bytes;
+	bool valid;
+};
+
 struct vdisk_dev {
 	const struct vdisk_backend *be;
 	int fd;                           /* fileio, blockio; -1 otherwise */
@@ -50,6 +65,9 @@ struct vdisk_dev {
 	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
 	uint8_t lbppb_exp;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
+	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
+	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
+	unsigned copy_next;
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
@@ -93,6 +111,23 @@ void vdisk_mode_select(struct scst_cmd *cmd);
 
 /* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
 void vdisk_read_defect_data(struct scst_cmd *cmd);
+
+/* SANITIZE (vdisk_sanitize.c): true when I/O was started (the command
+ * completes through vdisk_io_done), false when it is complete now. */
+bool vdisk_sanitize(struct scst_cmd *cmd);
+/* A sanitize write or flush completed (res 0 or -errno): true when more
+ * I/O was started, false when the command is complete. */
+bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res);
+/* Backend I/O of a sanitize, completing in vdisk_sanitize_io_done
+ * (vdisk_exec.c). */
+void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off);
+void vdisk_sanitize_flush(struct scst_cmd *cmd);
+
+/* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (vdisk_xcopy.c). */
+void vdisk_extended_copy(struct scst_cmd *cmd);
+void vdisk_receive_copy_results(struct scst_cmd *cmd);
+/* The NAA designator value of the LU (VPD page 0x83). */
+uint64_t vdisk_naa_designator(const struct scst_device *dev);
 
 /* Thin provisioning commands (vdisk_provision.c), executed inline. */
 void vdisk_unmap(struct scst_cmd *cmd);
