@@ -371,6 +371,16 @@ static enum scst_sense_id parse_receive_copy_results(struct scst_cmd *cmd)
 	return data_in(cmd, be32(&cmd->cdb[10]));
 }
 
+/* FORMAT UNIT: with FMTDATA the parameter list is just its header (short
+ * or long with LONGLIST); no protection information (FMTPINFO is not in
+ * the usage bitmap). */
+static enum scst_sense_id parse_format_unit(struct scst_cmd *cmd)
+{
+	if (!(cmd->cdb[1] & 0x10))
+		return no_data(cmd);
+	return data_out(cmd, (cmd->cdb[1] & 0x20) ? 8 : 4);
+}
+
 /* RESERVE(10)/RELEASE(10) third-party forms are refused by the usage
  * bitmaps, so none of these carries data. */
 static enum scst_sense_id parse_reserve_release(struct scst_cmd *cmd) { return no_data(cmd); }
@@ -416,6 +426,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
 	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
 	  U(0x03, 0x01, 0, 0, 0xff, 0) },
+	{ 0x04, -1, "FORMAT UNIT", 6, MA | WM, DISK, parse_format_unit,
+	  U(0x04, 0x3f, 0, 0, 0, 0) },
 	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
 	{ 0x0a, -1, "WRITE(6)", 6, MA | WM | LR, DISK, parse_write6,
 	  U(0x0a, 0x1f, 0xff, 0xff, 0xff, 0) },

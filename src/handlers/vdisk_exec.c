@@ -427,6 +427,9 @@ static void exec_locked(struct scst_cmd *cmd)
 	case 0x83:
 		exec_immediate(cmd, vdisk_extended_copy);
 		return;
+	case 0x04:
+		exec_immediate(cmd, vdisk_format_unit);
+		return;
 	case 0x84:
 		exec_immediate(cmd, vdisk_receive_copy_results);
 		return;

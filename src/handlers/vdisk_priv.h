@@ -123,6 +123,9 @@ bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res);
 void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off);
 void vdisk_sanitize_flush(struct scst_cmd *cmd);
 
+/* FORMAT UNIT (vdisk_format.c). */
+void vdisk_format_unit(struct scst_cmd *cmd);
+
 /* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (vdisk_xcopy.c). */
 void vdisk_extended_copy(struct scst_cmd *cmd);
 void vdisk_receive_copy_results(struct scst_cmd *cmd);

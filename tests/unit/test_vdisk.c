@@ -784,6 +784,71 @@ static void test_fileio_extended_copy(void **state)
 	fake_sess.nluns = 0;
 }
 
+/* FORMAT UNIT on a thin device deallocates every block; its parameter
+ * list header is checked field by field. */
+static void test_fileio_thin_format_unit(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t format[6] = { 0x04 };
+	const uint8_t format_data[6] = { 0x04, 0x10 };
+	const uint8_t ip[4] = { 0, 0x80 | 0x08, 0, 0 };
+	const uint8_t immed[4] = { 0, 0x02, 0, 0 };
+	const uint8_t no_fov[4] = { 0, 0x20, 0, 0 };
+	const uint8_t defects[4] = { 0, 0, 0, 8 };
+	const uint8_t fov_dcrt[4] = { 0, 0x80 | 0x20, 0, 0 };
+	uint8_t data[4096], zero[4096];
+
+	(void)state;
+	run(format_data, 6, ip, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 3);
+	run(format_data, 6, immed, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 1);
+	run(format_data, 6, no_fov, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 1);
+	run(format_data, 6, defects, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 2);
+
+	memset(data, 0x61, sizeof(data));
+	memset(zero, 0, sizeof(zero));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(format_data, 6, fov_dcrt, 4);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+	run(wr, 10, data, sizeof(data));
+	run(format, 6, NULL, 0);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+}
+
+/* WRITE SAME with UNMAP on a thin device deallocates whatever the pattern:
+ * the range reads back as zeros (LBPRZ). */
+static void test_fileio_thin_write_same_unmap(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t ws_unmap[10] = { 0x41, 0x08, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 16 };
+	uint8_t data[8192], zero[8192], block[512];
+
+	(void)state;
+	memset(data, 0x77, sizeof(data));
+	memset(zero, 0, sizeof(zero));
+	memset(block, 0x3c, sizeof(block));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(ws_unmap, 10, block, sizeof(block));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -807,6 +872,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fileio_unmap_not_thin, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin_write_same_unmap, fileio_thin_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin_format_unit, fileio_thin_setup,
+						fileio_teardown),
 		cmocka_unit_test(test_fileio_missing_file),
 		cmocka_unit_test(test_nullio_params),
 		cmocka_unit_test(test_default_identity),
