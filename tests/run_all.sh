@@ -7,7 +7,9 @@
 # and the exit status is non-zero when anything failed.
 #
 # Knobs: UNIT_TIMEOUT (s per unit binary, 120), IT_TIMEOUT (s per
-# integration script, 300; doubled under the sanitizers), CU_TIMEOUT (600),
+# integration script, 300; doubled under the sanitizers), CU_TIMEOUT (600
+# per iscsi-test-cu run; conformance runs once per tests/conformance/configs
+# file besides the default configuration),
 # ONLY=unit|integration|conformance (comma list) to run a subset,
 # BUILDS="build build-asan" to choose the builds, CONFORMANCE_BUILD (build).
 
@@ -165,29 +167,41 @@ if want integration; then
 fi
 
 # ---- 3. libiscsi conformance ----------------------------------------------
+# Once against the default configuration (every test family), then once per
+# LUN configuration in tests/conformance/configs/*.conf (the suites its
+# header names); each run is one summary line.
+
+# run_conformance LABEL [--config FILE]
+run_conformance() {
+	local label=$1 tag out line cp cf cs
+	shift
+	tag=${label//[^A-Za-z0-9_-]/_}
+	out=$RESULTS/conformance.$tag.out
+	echo "  -- $label"
+	SCSTD=$ROOT/$CONF_BUILD/scstd RESULTS_DIR=$RESULTS/conformance.$tag \
+		timeout -k 10 $(( ${CU_TIMEOUT:-600} + 120 )) bash tests/conformance/libiscsi.sh "$@" >"$out" 2>&1 </dev/null
+	sed 's/^/     /' "$out"
+	line=$(grep '^CONFORMANCE ' "$out" | tail -1)
+	if [ -z "$line" ]; then
+		add "conformance $label" 0 1 0
+		fail_item "conformance $label: the runner did not finish"
+		return
+	fi
+	read -r _ _ cp _ cf _ cs <<<"$line"
+	add "conformance $label" "$cp" "$cf" "$cs"
+	grep -E "^# (failed|conformance problem): " "$out" |
+		sed -E "s/^# (failed|conformance problem): /conformance $label: /" >"$RESULTS/conformance.$tag.failed"
+	while read -r l; do fail_item "$l"; done <"$RESULTS/conformance.$tag.failed"
+}
 
 if want conformance; then
 	CONF_BUILD=${CONFORMANCE_BUILD:-build}
 	banner "libiscsi conformance (iscsi-test-cu) against $CONF_BUILD/scstd"
-	out=$RESULTS/conformance.out
-	SCSTD=$ROOT/$CONF_BUILD/scstd RESULTS_DIR=$RESULTS \
-		timeout -k 10 $(( ${CU_TIMEOUT:-600} + 120 )) bash tests/conformance/libiscsi.sh >"$out" 2>&1 </dev/null
-	sed 's/^/  /' "$out"
-	line=$(grep '^CONFORMANCE ' "$out" | tail -1)
-	if [ -z "$line" ]; then
-		add "conformance (libiscsi)" 0 1 0
-		fail_item "conformance: the runner did not finish"
-	else
-		read -r _ _ cp _ cf _ cs <<<"$line"
-		add "conformance (libiscsi)" "$cp" "$cf" "$cs"
-		grep "^# failed: " "$out" | sed "s/^# failed: /conformance: /" | while read -r l; do
-			echo "$l"
-		done >"$RESULTS/conformance.failed"
-		while read -r l; do fail_item "$l"; done <"$RESULTS/conformance.failed"
-		grep '^# conformance problem' "$out" | sed 's/^# conformance problem: /conformance: /' |
-			while read -r l; do echo "$l"; done >"$RESULTS/conformance.problems"
-		while read -r l; do fail_item "$l"; done <"$RESULTS/conformance.problems"
-	fi
+	run_conformance "(default)"
+	for conf in tests/conformance/configs/*.conf; do
+		[ -f "$conf" ] || continue
+		run_conformance "$(basename "$conf" .conf)" --config "$ROOT/$conf"
+	done
 fi
 
 # ---- summary --------------------------------------------------------------

@@ -52,6 +52,8 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count);
 uint32_t scst_max_xfer_bytes(void);
 /* The largest WRITE SAME block count accepted (Block Limits VPD). */
 uint32_t scst_max_write_same_blocks(const struct scst_device *dev);
+/* The largest WRITE ATOMIC(16) block count accepted (Block Limits VPD). */
+uint32_t scst_max_atomic_blocks(const struct scst_device *dev);
 
 /* Answers REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN, sa 0x0C) for
  * cmd->dev's type from the table: response data or INVALID FIELD IN CDB. */

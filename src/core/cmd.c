@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cdb.h"
+#include "sanitize_state.h"
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
@@ -147,6 +148,8 @@ static bool check_cmd(struct scst_cmd *cmd)
 		return false;
 	if (td->ua_pending && !(op->flags & SCST_OP_UA_EXEMPT) &&
 	    scst_tgt_dev_pop_ua(td, cmd))
+		return false;
+	if (!scst_sanitize_admits(cmd))
 		return false;
 	if ((op->flags & SCST_OP_MEDIUM_ACCESS) && !cmd->dev->medium_present) {
 		scst_set_cmd_error(cmd, SCST_S_MEDIUM_NOT_PRESENT);

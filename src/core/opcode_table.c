@@ -205,16 +205,23 @@ static enum scst_sense_id parse_sync_cache16(struct scst_cmd *cmd)
 }
 
 /* WRITE SAME: data for one block (none with NDOB), repeated over the range.
- * A zero block count would mean "to the end of the medium"; we advertise
- * WSNZ and refuse it, and cap the count at the Block Limits maximum. */
+ * A zero block count means "to the end of the medium" (WSNZ is 0); the
+ * count, given or implied, is capped at the Block Limits maximum. */
 static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, uint32_t n,
 					   unsigned len_byte, bool ndob)
 {
-	enum scst_sense_id rc = block_range(cmd, lba, n, SCST_DATA_NONE, len_byte);
+	uint64_t blocks = n;
+	enum scst_sense_id rc;
 
+	if (!n) {
+		if (lba >= cmd->dev->nblocks)
+			return SCST_S_LBA_OUT_OF_RANGE;
+		blocks = cmd->dev->nblocks - lba;
+	}
+	rc = block_range(cmd, lba, blocks, SCST_DATA_NONE, len_byte);
 	if (rc != SCST_S_OK)
 		return rc;
-	if (n == 0 || n > scst_max_write_same_blocks(cmd->dev))
+	if (blocks > scst_max_write_same_blocks(cmd->dev))
 		return invalid(cmd, len_byte, -1);
 	return data_out(cmd, ndob ? 0 : cmd->dev->block_size);
 }
@@ -298,6 +305,82 @@ static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 	return data_in(cmd, be32(&cmd->cdb[10]));
 }
 
+/* READ DEFECT DATA: format 111b is reserved; the lists are empty, so any
+ * ADDRESS DESCRIPTOR INDEX (12) is past their end and fine. */
+static enum scst_sense_id parse_read_defect10(struct scst_cmd *cmd)
+{
+	if ((cmd->cdb[2] & 0x07) == 0x07)
+		return invalid(cmd, 2, 2);
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+static enum scst_sense_id parse_read_defect12(struct scst_cmd *cmd)
+{
+	if ((cmd->cdb[1] & 0x07) == 0x07)
+		return invalid(cmd, 1, 2);
+	return data_in(cmd, be32(&cmd->cdb[6]));
+}
+
+/* WRITE ATOMIC(16): a WRITE(16) with a 2-byte count that must fit the
+ * atomic limits of the Block Limits VPD page. */
+static enum scst_sense_id parse_write_atomic16(struct scst_cmd *cmd)
+{
+	uint32_t n = be16(&cmd->cdb[12]);
+	enum scst_sense_id rc = block_range(cmd, be64(&cmd->cdb[2]), n, SCST_DATA_WRITE, 12);
+
+	if (rc != SCST_S_OK)
+		return rc;
+	if (n > scst_max_atomic_blocks(cmd->dev))
+		return invalid(cmd, 12, -1);
+	return SCST_S_OK;
+}
+
+/* SANITIZE OVERWRITE: the parameter list is a 4-byte header and an
+ * initialization pattern of at most one block. */
+static enum scst_sense_id parse_sanitize_overwrite(struct scst_cmd *cmd)
+{
+	uint16_t len = be16(&cmd->cdb[7]);
+
+	if (len < 5 || len > cmd->dev->block_size + 4)
+		return invalid(cmd, 7, -1);
+	return data_out(cmd, len);
+}
+
+/* SANITIZE BLOCK ERASE and EXIT FAILURE MODE take no parameter list. */
+static enum scst_sense_id parse_sanitize_no_list(struct scst_cmd *cmd)
+{
+	if (be16(&cmd->cdb[7]))
+		return invalid(cmd, 7, -1);
+	return no_data(cmd);
+}
+
+/* EXTENDED COPY (LID1): the descriptor lists are checked by the copy
+ * manager; a list longer than any it accepts is refused unread. */
+#define SCST_MAX_XCOPY_PARAM_LEN 65536u
+static enum scst_sense_id parse_extended_copy(struct scst_cmd *cmd)
+{
+	uint32_t len = be32(&cmd->cdb[10]);
+
+	if (len > SCST_MAX_XCOPY_PARAM_LEN)
+		return SCST_S_PARAM_LIST_LENGTH_ERROR;
+	return data_out(cmd, len);
+}
+
+static enum scst_sense_id parse_receive_copy_results(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[10]));
+}
+
+/* FORMAT UNIT: with FMTDATA the parameter list is just its header (short
+ * or long with LONGLIST); no protection information (FMTPINFO is not in
+ * the usage bitmap). */
+static enum scst_sense_id parse_format_unit(struct scst_cmd *cmd)
+{
+	if (!(cmd->cdb[1] & 0x10))
+		return no_data(cmd);
+	return data_out(cmd, (cmd->cdb[1] & 0x20) ? 8 : 4);
+}
+
 /* RESERVE(10)/RELEASE(10) third-party forms are refused by the usage
  * bitmaps, so none of these carries data. */
 static enum scst_sense_id parse_reserve_release(struct scst_cmd *cmd) { return no_data(cmd); }
@@ -343,6 +426,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
 	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
 	  U(0x03, 0x01, 0, 0, 0xff, 0) },
+	{ 0x04, -1, "FORMAT UNIT", 6, MA | WM, DISK, parse_format_unit,
+	  U(0x04, 0x3f, 0, 0, 0, 0) },
 	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
 	{ 0x0a, -1, "WRITE(6)", 6, MA | WM | LR, DISK, parse_write6,
 	  U(0x0a, 0x1f, 0xff, 0xff, 0xff, 0) },
@@ -373,9 +458,18 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x34, 0x02, LBA4, GRP, LEN2, 0) },
 	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, MA | LR, DISK, parse_sync_cache10,
 	  U(0x35, 0x06, LBA4, GRP, LEN2, 0) },
+	{ 0x37, -1, "READ DEFECT DATA(10)", 10, MA, DISK, parse_read_defect10,
+	  U(0x37, 0, 0x1f, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
 	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
 	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
+	/* SANITIZE: IMMED is not supported (the command returns when done). */
+	{ 0x48, 0x01, "SANITIZE OVERWRITE", 10, MA | WM, DISK, parse_sanitize_overwrite,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM, DISK, parse_sanitize_no_list,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
+	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10,
 	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
@@ -388,6 +482,12 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x5e, 0x1f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE, ANY, parse_pr_out,
 	  U(0x5f, 0x1f, 0xff, 0, 0, LEN4, 0) },
+	{ 0x83, 0x00, "EXTENDED COPY(LID1)", 16, MA, DISK, parse_extended_copy,
+	  U(0x83, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0x84, 0x00, "RECEIVE COPY STATUS(LID1)", 16, MA, DISK, parse_receive_copy_results,
+	  U(0x84, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0x84, 0x03, "RECEIVE COPY OPERATING PARAMETERS", 16, MA, DISK,
+	  parse_receive_copy_results, U(0x84, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
 	{ 0x88, -1, "READ(16)", 16, MA | LR, DISK, parse_read16,
 	  U(0x88, 0x1a, LBA8, LEN4, GRP, 0) },
 	{ 0x89, -1, "COMPARE AND WRITE", 16, MA | WM | LR, DISK, parse_compare_and_write,
@@ -406,6 +506,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x91, 0x06, LBA8, LEN4, GRP, 0) },
 	{ 0x93, -1, "WRITE SAME(16)", 16, MA | WM | LR, DISK, parse_write_same16,
 	  U(0x93, 0x09, LBA8, LEN4, GRP, 0) },
+	{ 0x9c, -1, "WRITE ATOMIC(16)", 16, MA | WM | LR, DISK, parse_write_atomic16,
+	  U(0x9c, 0x18, LBA8, 0, 0, LEN2, GRP, 0) },
 	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA, DISK, parse_read_capacity16,
 	  U(0x9e, 0x1f, LBA8, LEN4, 0x01, 0) },
 	{ 0x9e, 0x12, "GET LBA STATUS", 16, MA, DISK, parse_get_lba_status,
@@ -414,6 +516,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
 	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
+	{ 0xb7, -1, "READ DEFECT DATA(12)", 12, MA, DISK, parse_read_defect12,
+	  U(0xb7, 0x1f, LBA4, LEN4, 0, 0) },
 	{ 0xa8, -1, "READ(12)", 12, MA | LR, DISK, parse_read12,
 	  U(0xa8, 0x1a, LBA4, LEN4, GRP, 0) },
 	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, DISK, parse_write12,
@@ -434,7 +538,8 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count)
 
 static bool has_service_action(uint8_t opcode)
 {
-	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4;
+	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4 ||
+	       opcode == 0x48 || opcode == 0x83 || opcode == 0x84;
 }
 
 static bool applies_to(const struct scst_opcode_desc *op, int type)
@@ -538,6 +643,13 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 uint32_t scst_max_xfer_bytes(void)
 {
 	return SCST_MAX_XFER_BYTES;
+}
+
+/* Atomic writes are as long as any write: the handler holds the whole
+ * range exclusively for the one submission. */
+uint32_t scst_max_atomic_blocks(const struct scst_device *dev)
+{
+	return SCST_MAX_XFER_BYTES >> dev->block_shift;
 }
 
 uint32_t scst_max_write_same_blocks(const struct scst_device *dev)

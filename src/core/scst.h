@@ -246,6 +246,11 @@ struct scst_device {
 	const struct scst_session *reserved_by; /* SPC-2 RESERVE holder (reserve.c) */
 	struct scst_pr *pr;                     /* persistent reservations (pr.c) */
 	volatile bool resv_active;
+
+	/* SANITIZE (sanitize_state.c), read by every command's check:
+	 * 0 idle, else SCST_SANITIZE_RUNNING | progress (0..0xffff), or
+	 * SCST_SANITIZE_FAILED until EXIT FAILURE MODE or a good sanitize. */
+	uint32_t sanitize_state;
 };
 
 /* Initiator name pattern entry of an ini_group. */

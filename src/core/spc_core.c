@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scst.h"
+#include "sanitize_state.h"
 #include "scst_priv.h"
 
 #define REPORT_LUNS_HEADER 8
@@ -82,7 +83,7 @@ static void request_sense(struct scst_cmd *cmd)
 		cmd->status = SAM_STAT_GOOD;
 		cmd->sense_len = 0;
 		len = scst_build_sense(sense, sizeof(sense), desc, key, asc, ascq);
-	} else {
+	} else if (!(len = scst_sanitize_sense(cmd->dev, sense, sizeof(sense), desc))) {
 		len = scst_build_sense(sense, sizeof(sense), desc, SK_NO_SENSE, 0, 0);
 	}
 	scst_cmd_set_resp_data(cmd, sense, len);

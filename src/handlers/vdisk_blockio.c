@@ -143,6 +143,7 @@ static int blockio_attach(struct scst_device *dev, const struct scst_kv *params,
 		dev->dh_priv = NULL;
 		goto fail_fd;
 	}
+	vd->lbppb_exp = vdisk_fd_lbppb_exp(fd, dev->block_size);
 	return 0;
 fail_fd:
 	close(fd);

@@ -26,6 +26,7 @@ enum vdisk_stage {
 	STAGE_CAW_READ,
 	STAGE_CAW_WRITE,
 	STAGE_OR_READ,
+	STAGE_SANITIZE,                   /* vdisk_sanitize.c drives it */
 };
 
 /* WRITE SAME writes its pattern in pieces of at most this size. */
@@ -83,7 +84,21 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], cmd->bufflen,
 			   byte_offset(cmd));
 		break;
+	case STAGE_SANITIZE:
+		break;          /* submitted by vdisk_sanitize_submit/flush */
 	}
+}
+
+void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off)
+{
+	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_of(cmd->dev)->be->submit(cmd, true, buf, len, off);
+}
+
+void vdisk_sanitize_flush(struct scst_cmd *cmd)
+{
+	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_of(cmd->dev)->be->flush(cmd);
 }
 
 /* Compares len bytes of the medium (read into the compare buffer) with
@@ -158,6 +173,11 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 {
 	enum vdisk_stage stage = (enum vdisk_stage)cmd->dh_u64[1];
 
+	if (stage == STAGE_SANITIZE) {
+		if (!vdisk_sanitize_io_done(cmd, res))
+			finish(cmd);
+		return;
+	}
 	if (res < 0) {
 		log_warn("%s: %s failed at LBA %llu: %s", cmd->dev->name, cmd->op->name,
 			 (unsigned long long)cmd->lba, strerror(-res));
@@ -204,6 +224,8 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 			return;
 		release_compare_buffer(cmd);
 		break;
+	case STAGE_SANITIZE:
+		break;          /* handled above */
 	}
 	finish(cmd);
 }
@@ -239,7 +261,7 @@ static void exec_write_same(struct scst_cmd *cmd)
 		finish(cmd);
 		return;
 	}
-	if (vdisk_write_same_unmapped(cmd, block)) {
+	if (vdisk_write_same_unmapped(cmd)) {
 		finish(cmd);
 		return;
 	}
@@ -374,6 +396,7 @@ static void exec_locked(struct scst_cmd *cmd)
 		return;
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
 	case 0x2e: case 0xae: case 0x8e:
+	case 0x9c:                        /* WRITE ATOMIC(16): range held exclusively */
 		exec_rw(cmd, true);
 		return;
 	case 0x41: case 0x93:
@@ -393,6 +416,22 @@ static void exec_locked(struct scst_cmd *cmd)
 		return;
 	case 0xa3:
 		exec_immediate(cmd, scst_report_supported_opcodes);
+		return;
+	case 0x37: case 0xb7:
+		exec_immediate(cmd, vdisk_read_defect_data);
+		return;
+	case 0x48:
+		if (!vdisk_sanitize(cmd))
+			finish(cmd);
+		return;
+	case 0x83:
+		exec_immediate(cmd, vdisk_extended_copy);
+		return;
+	case 0x04:
+		exec_immediate(cmd, vdisk_format_unit);
+		return;
+	case 0x84:
+		exec_immediate(cmd, vdisk_receive_copy_results);
 		return;
 	case 0x2f: case 0xaf: case 0x8f:
 		exec_verify(cmd);
@@ -440,6 +479,7 @@ static bool writes_blocks(const struct scst_cmd *cmd)
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
 	case 0x2e: case 0xae: case 0x8e:
 	case 0x41: case 0x93: case 0x89: case 0x8b:
+	case 0x9c:
 		return cmd->nblocks != 0;
 	default:
 		return false;
@@ -464,7 +504,8 @@ void vdisk_exec(struct scst_cmd *cmd)
 	cmd->dh_u64[0] = 0;
 	if (writes_blocks(cmd) &&
 	    !vdisk_lba_lock_acquire(&vdisk_of(cmd->dev)->lba_lock, cmd,
-				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b))
+				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b ||
+				    cmd->cdb[0] == 0x9c))
 		return;                   /* exec_resume() runs it later */
 	exec_locked(cmd);
 }
@@ -478,6 +519,7 @@ struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be)
 	vd->be = be;
 	vd->fd = -1;
 	vdisk_lba_lock_init(&vd->lba_lock, exec_resume);
+	pthread_mutex_init(&vd->copy_lock, NULL);
 	return vd;
 }
 
@@ -486,5 +528,6 @@ void vdisk_dev_free(struct vdisk_dev *vd)
 	if (!vd)
 		return;
 	vdisk_lba_lock_destroy(&vd->lba_lock);
+	pthread_mutex_destroy(&vd->copy_lock);
 	free(vd);
 }

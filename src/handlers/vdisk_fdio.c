@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "handlers/vdisk_priv.h"
 #include "util/ioloop.h"
@@ -128,4 +131,26 @@ void vdisk_fd_flush(struct scst_cmd *cmd)
 	io_uring_prep_fsync(sqe, cmd_fd(cmd), IORING_FSYNC_DATASYNC);
 	cmd->io.cb = fd_flush_cb;
 	ioloop_sqe_set_op(sqe, &cmd->io);
+}
+
+/* Hole punching and allocation happen in whole physical blocks: telling
+ * the initiator lets it align UNMAP and WRITE SAME. */
+uint8_t vdisk_fd_lbppb_exp(int fd, uint32_t block_size)
+{
+	struct stat st;
+	unsigned int pbs = 0;
+	uint8_t exp = 0;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKPBSZGET, &pbs) < 0)
+			return 0;
+	} else {
+		pbs = (unsigned int)st.st_blksize;
+	}
+	/* LBPPBE is four bits; st_blksize is a power of two in practice. */
+	while (exp < 15 && ((uint64_t)block_size << (exp + 1)) <= pbs)
+		exp++;
+	return exp;
 }

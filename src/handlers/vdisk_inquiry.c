@@ -40,6 +40,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	d[1] = dev->removable ? 0x80 : 0;
 	d[2] = 0x06;                      /* SPC-4 */
 	d[3] = 0x12;                      /* HiSup, response data format 2 */
+	d[5] = 0x08;                      /* 3PC: EXTENDED COPY */
 	d[4] = INQ_STD_LEN - 5;
 	d[7] = 0x02;                      /* CmdQue */
 	put_padded(&d[8], dev->t10_vend_id, 8);
@@ -89,9 +90,14 @@ static uint32_t designator_t10(const struct scst_device *dev, uint8_t *d)
 	return 4 + 8 + (uint32_t)n;
 }
 
+uint64_t vdisk_naa_designator(const struct scst_device *dev)
+{
+	return 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
+}
+
 static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 {
-	uint64_t naa = 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
+	uint64_t naa = vdisk_naa_designator(dev);
 
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x03;                      /* LU, NAA */
@@ -131,7 +137,7 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb0;
 	vdisk_put_be16(&d[2], 0x3c);
-	d[4] = 0x01;                      /* WSNZ: WRITE SAME of 0 blocks refused */
+	/* WSNZ 0: WRITE SAME of 0 blocks reaches the end of the medium. */
 	d[5] = VDISK_MAX_COMPARE_WRITE_BLOCKS;
 	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
 	vdisk_put_be32(&d[8], max_blocks);
@@ -139,9 +145,12 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	if (vdisk_thin(dev)) {
 		vdisk_put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
 		vdisk_put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
-		vdisk_put_be32(&d[28], 1);    /* optimal unmap granularity */
+		/* A whole physical block is what a hole punch frees. */
+		vdisk_put_be32(&d[28], 1u << vdisk_of(dev)->lbppb_exp);
 	}
 	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
+	/* WRITE ATOMIC(16): no alignment or granularity constraint. */
+	vdisk_put_be32(&d[44], scst_max_atomic_blocks(dev));
 	return 0x40;
 }
 
@@ -164,6 +173,8 @@ static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t
 	vdisk_put_be16(&d[2], 0x3c);
 	/* 1 = non-rotating medium; 0 = rate not reported. */
 	vdisk_put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
+	/* WABEREQ 01b: a block erased by SANITIZE reads back GOOD (zeros). */
+	d[7] = 0x40;
 	return 0x40;
 }
 
@@ -220,6 +231,7 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	memset(d, 0, sizeof(d));
 	vdisk_put_be64(&d[0], dev->nblocks - 1);
 	vdisk_put_be32(&d[8], dev->block_size);
+	d[13] = vdisk_of(dev)->lbppb_exp & 0x0f;
 	if (vdisk_thin(dev))
 		d[14] = 0x80 | 0x40;      /* LBPME, LBPRZ */
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));

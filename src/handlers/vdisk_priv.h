@@ -5,6 +5,7 @@
 #ifndef SCSTD_HANDLERS_VDISK_PRIV_H
 #define SCSTD_HANDLERS_VDISK_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,13 +41,33 @@ struct vdisk_params {
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
 };
 
+/* EXTENDED COPY results held for RECEIVE COPY RESULTS (vdisk_xcopy.c). */
+#define VDISK_XCOPY_RESULTS 16
+/* One segment moves at most this much (and blocks its thread that long). */
+#define VDISK_XCOPY_MAX_SEGMENT_BYTES (8u << 20)
+
+struct vdisk_copy_result {
+	const struct scst_session *sess;  /* the I_T nexus that issued it */
+	uint8_t list_id;
+	uint8_t status;                   /* COPY MANAGER STATUS */
+	uint16_t segments;                /* segments processed */
+	uint64_t bytes;
+	bool valid;
+};
+
 struct vdisk_dev {
 	const struct vdisk_backend *be;
 	int fd;                           /* fileio, blockio; -1 otherwise */
 	bool o_direct;
 	bool rotational;
 	bool dummy;
+	/* Logical blocks per physical block, as a power of two: the backing
+	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
+	uint8_t lbppb_exp;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
+	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
+	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
+	unsigned copy_next;
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
@@ -66,6 +87,10 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 /* Backend I/O on vdisk_dev.fd (vdisk_fdio.c), for fileio and blockio. */
 void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
 void vdisk_fd_flush(struct scst_cmd *cmd);
+/* log2(physical / logical block size) for the file or device fd: the file
+ * system's block size or the device's physical sector size; 0 when that is
+ * not larger than block_size. */
+uint8_t vdisk_fd_lbppb_exp(int fd, uint32_t block_size);
 
 /* A new per-device state for backend be (fd -1, LBA lock ready); NULL
  * when out of memory.  vdisk_dev_free undoes it (not the fd). */
@@ -84,12 +109,35 @@ void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
 
+/* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
+void vdisk_read_defect_data(struct scst_cmd *cmd);
+
+/* SANITIZE (vdisk_sanitize.c): true when I/O was started (the command
+ * completes through vdisk_io_done), false when it is complete now. */
+bool vdisk_sanitize(struct scst_cmd *cmd);
+/* A sanitize write or flush completed (res 0 or -errno): true when more
+ * I/O was started, false when the command is complete. */
+bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res);
+/* Backend I/O of a sanitize, completing in vdisk_sanitize_io_done
+ * (vdisk_exec.c). */
+void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off);
+void vdisk_sanitize_flush(struct scst_cmd *cmd);
+
+/* FORMAT UNIT (vdisk_format.c). */
+void vdisk_format_unit(struct scst_cmd *cmd);
+
+/* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (vdisk_xcopy.c). */
+void vdisk_extended_copy(struct scst_cmd *cmd);
+void vdisk_receive_copy_results(struct scst_cmd *cmd);
+/* The NAA designator value of the LU (VPD page 0x83). */
+uint64_t vdisk_naa_designator(const struct scst_device *dev);
+
 /* Thin provisioning commands (vdisk_provision.c), executed inline. */
 void vdisk_unmap(struct scst_cmd *cmd);
 void vdisk_get_lba_status(struct scst_cmd *cmd);
-/* WRITE SAME with the UNMAP bit on a thin device and a zero block: true
- * when the range was deallocated instead of written (or an error set). */
-bool vdisk_write_same_unmapped(struct scst_cmd *cmd, const uint8_t *block);
+/* WRITE SAME with the UNMAP bit on a thin device: true when the range was
+ * deallocated instead of written (or an error set). */
+bool vdisk_write_same_unmapped(struct scst_cmd *cmd);
 /* Whether the device does thin provisioning (UNMAP, LBPME). */
 bool vdisk_thin(const struct scst_device *dev);
 

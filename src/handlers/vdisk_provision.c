@@ -96,22 +96,14 @@ void vdisk_unmap(struct scst_cmd *cmd)
 	}
 }
 
-static bool all_zero(const uint8_t *p, uint32_t len)
-{
-	for (uint32_t i = 0; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-bool vdisk_write_same_unmapped(struct scst_cmd *cmd, const uint8_t *block)
+bool vdisk_write_same_unmapped(struct scst_cmd *cmd)
 {
 	bool unmap_bit = cmd->cdb[1] & 0x08;
 	int rc;
 
-	/* Deallocated blocks read back as zeros (LBPRZ), so only a zero
-	 * pattern may be replaced by deallocation. */
-	if (!unmap_bit || !vdisk_thin(cmd->dev) || (block && !all_zero(block, cmd->dev->block_size)))
+	/* The UNMAP bit asks for deallocation whatever the pattern: the
+	 * blocks then read as zeros (LBPRZ), as UNMAP would leave them. */
+	if (!unmap_bit || !vdisk_thin(cmd->dev))
 		return false;
 	rc = unmap_blocks(cmd->dev, cmd->lba, cmd->nblocks);
 	if (rc < 0) {

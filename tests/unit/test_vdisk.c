@@ -16,6 +16,7 @@
 #include "core/cdb.h"
 #include "core/scst.h"
 #include "handlers/vdisk_lba_lock.h"
+#include "handlers/vdisk_priv.h"
 
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
@@ -175,10 +176,14 @@ static void test_vpd_pages(void **state)
 
 	run(limits, 6, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[4] & 1, 1);         /* WSNZ */
+	assert_int_equal(cmd.buf[4] & 1, 0);         /* WSNZ: 0 blocks = to the end */
 	assert_int_equal(cmd.buf[5], 255);           /* MAXIMUM COMPARE AND WRITE LENGTH */
 	assert_int_equal(be32(&cmd.buf[8]), scst_max_xfer_bytes() / 512);
 	assert_int_equal(be32(&cmd.buf[40]), scst_max_write_same_blocks(&dev));
+	/* WRITE ATOMIC(16): maximum length, no alignment or granularity. */
+	assert_int_equal(be32(&cmd.buf[44]), scst_max_atomic_blocks(&dev));
+	assert_int_equal(be32(&cmd.buf[48]), 0);
+	assert_int_equal(be32(&cmd.buf[52]), 0);
 
 	run(lbp, 6, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
@@ -561,6 +566,289 @@ static void test_dummy_and_nv_cache(void **state)
 	fileio_teardown(state);
 }
 
+/* READ DEFECT DATA: both lists valid and empty, in the format asked for;
+ * the header is cut to the allocation length. */
+static void test_read_defect_data(void **state)
+{
+	const uint8_t rdd10[10] = { 0x37, 0, 0x18 | 0x05, 0, 0, 0, 0, 0, 32 };
+	const uint8_t rdd12[12] = { 0xb7, 0x08 | 0x03, 0, 0, 0, 0, 0, 0, 0, 64 };
+	const uint8_t rdd10_short[10] = { 0x37, 0, 0x10, 0, 0, 0, 0, 0, 2 };
+
+	(void)state;
+	run(rdd10, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 4);
+	assert_int_equal(cmd.buf[1], 0x1d);          /* PLISTV, GLISTV, format 5 */
+	assert_int_equal(cmd.buf[2] << 8 | cmd.buf[3], 0);
+	run(rdd12, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 8);
+	assert_int_equal(cmd.buf[1], 0x0b);          /* GLISTV only, format 3 */
+	assert_int_equal(be32(&cmd.buf[4]), 0);
+	run(rdd10_short, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 2);
+}
+
+/* WRITE ATOMIC(16) writes like WRITE(16); WRITE SAME with 0 blocks
+ * reaches the last block. */
+static void test_fileio_write_atomic_and_same_to_end(void **state)
+{
+	const uint8_t wa[16] = { 0x9c, 0x08, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 2, 0, 0 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 30, 0, 0, 2 };
+	/* 1 MiB = 2048 blocks: WRITE SAME(10) from 2040, NUMBER OF BLOCKS 0 */
+	const uint8_t ws_end[10] = { 0x41, 0, 0, 0, 0x07, 0xf8, 0, 0, 0 };
+	const uint8_t rd_end[10] = { 0x28, 0, 0, 0, 0x07, 0xf8, 0, 0, 8 };
+	uint8_t data[1024], block[512];
+
+	(void)state;
+	memset(data, 0x5e, sizeof(data));
+	run(wa, 16, data, sizeof(data));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_memory_equal(cmd.buf, data, sizeof(data));
+	memset(block, 0x42, sizeof(block));
+	run(ws_end, 10, block, sizeof(block));
+	assert_good();
+	assert_int_equal(cmd.nblocks, 8);
+	run(rd_end, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 8; i++)
+		assert_memory_equal(cmd.buf + i * 512, block, 512);
+}
+
+/* SANITIZE OVERWRITE parameter list checks (INVALID FIELD IN PARAMETER
+ * LIST with the field pointer), then a good overwrite of the whole LUN
+ * with an inverted second pass, and BLOCK ERASE leaving zeros. */
+static void test_fileio_sanitize(void **state)
+{
+	const uint8_t ow[10] = { 0x48, 0x01, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t erase[10] = { 0x48, 0x02 };
+	const uint8_t exit_failure[10] = { 0x48, 0x1f };
+	const uint8_t rd_last[10] = { 0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 1 };
+	const uint8_t count0[8] = { 0x00, 0, 0, 4, 1, 2, 3, 4 };
+	const uint8_t test_field[8] = { 0x21, 0, 0, 4, 1, 2, 3, 4 };
+	const uint8_t reserved1[8] = { 0x01, 0x01, 0, 4, 1, 2, 3, 4 };
+	const uint8_t plen0[8] = { 0x01, 0, 0, 0, 1, 2, 3, 4 };
+	const uint8_t plen_long[8] = { 0x01, 0, 0, 5, 1, 2, 3, 4 };
+	const uint8_t two_passes_inverted[8] = { 0x82, 0, 0, 4, 0x0f, 0xf0, 0x55, 0xaa };
+
+	(void)state;
+	run(ow, 10, count0, 8);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 4);
+	run(ow, 10, test_field, 8);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 6);
+	run(ow, 10, reserved1, 8);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 1);
+	run(ow, 10, plen0, 8);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 2);
+	run(ow, 10, plen_long, 8);                  /* 5 bytes of pattern, 4 sent */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 2);
+
+	run(ow, 10, two_passes_inverted, 8);
+	assert_good();
+	assert_int_equal(dev.sanitize_state, 0);
+	run(rd_last, 10, NULL, 0);
+	assert_good();
+	for (unsigned i = 0; i < 512; i++)         /* pass 2 wrote the inverse */
+		assert_int_equal(cmd.buf[i], (uint8_t)~two_passes_inverted[4 + i % 4]);
+
+	run(erase, 10, NULL, 0);                    /* not thin: zeros written */
+	assert_good();
+	run(rd_last, 10, NULL, 0);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(cmd.buf[i], 0);
+	run(exit_failure, 10, NULL, 0);
+	assert_good();
+}
+
+/* An EXTENDED COPY parameter list: one identification target descriptor
+ * naming dev by its NAA designator, then nseg block-to-block segments of
+ * nblocks from src_lba to dst_lba (type and indexes overridable). */
+static uint32_t xcopy_list(uint8_t *p, uint8_t list_id, uint8_t usage, uint8_t tgt_type,
+			   uint8_t seg_type, uint16_t dst_index, uint16_t nblocks, uint64_t src_lba,
+			   uint64_t dst_lba)
+{
+	uint8_t *t = p + 16, *sd = p + 16 + 32;
+	uint64_t naa = vdisk_naa_designator(&dev);
+
+	memset(p, 0, 16 + 32 + 28);
+	p[0] = list_id;
+	p[1] = (uint8_t)(usage << 3);
+	p[3] = 32;
+	p[11] = 28;
+	t[0] = tgt_type;
+	t[4] = 0x01;
+	t[5] = 0x03;
+	t[7] = 8;
+	for (int i = 0; i < 8; i++)
+		t[8 + i] = (uint8_t)(naa >> (56 - 8 * i));
+	t[30] = 0x02;                                /* block size 512 */
+	sd[0] = seg_type;
+	sd[3] = 24;
+	sd[7] = (uint8_t)dst_index;
+	sd[10] = (uint8_t)(nblocks >> 8);
+	sd[11] = (uint8_t)nblocks;
+	for (int i = 0; i < 8; i++) {
+		sd[12 + i] = (uint8_t)(src_lba >> (56 - 8 * i));
+		sd[20 + i] = (uint8_t)(dst_lba >> (56 - 8 * i));
+	}
+	return 16 + 32 + 28;
+}
+
+static void run_xcopy(const uint8_t *list, uint32_t len)
+{
+	uint8_t cdb[16] = { 0x83 };
+
+	cdb[12] = (uint8_t)(len >> 8);
+	cdb[13] = (uint8_t)len;
+	run(cdb, 16, list, len);
+}
+
+static void assert_copy_aborted(uint8_t asc, uint8_t ascq, uint32_t segment)
+{
+	assert_sense(0x0a, asc, ascq);
+	assert_int_equal(be32(&cmd.sense[8]), segment);
+}
+
+/* EXTENDED COPY within one fileio LU, its parameter list checks with the
+ * exact sense, and RECEIVE COPY RESULTS for a held list. */
+static void test_fileio_extended_copy(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 100, 0, 0, 8 };
+	const uint8_t status1[16] = { 0x84, 0x00, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
+	const uint8_t status9[16] = { 0x84, 0x00, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
+	const uint8_t opp[16] = { 0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0 };
+	struct scst_tgt_dev td = { .dev = &dev };
+	struct scst_tgt_dev *luns[1] = { &td };
+	uint8_t data[4096], list[16 + 9 * 32 + 28];
+	uint32_t len;
+
+	(void)state;
+	fake_sess.luns = luns;
+	fake_sess.nluns = 1;
+	memset(data, 0x3e, sizeof(data));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+
+	len = xcopy_list(list, 7, 0, 0xe4, 0x02, 0, 8, 0, 100);
+	run_xcopy(list, len);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, data, sizeof(data));
+	run(status1, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[4], 0x01);          /* completed without error */
+	assert_int_equal(cmd.buf[5] << 8 | cmd.buf[6], 1);
+	assert_int_equal(be32(&cmd.buf[8]), 4096);
+	run(status9, 16, NULL, 0);                    /* no such list */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_int_equal(cmd.sense[17], 2);
+	run(opp, 16, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[9], 8);
+	assert_int_equal(cmd.buf[11], 16);
+
+	run_xcopy(list, len - 1);                     /* segment cut short */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x1a, 0);
+	len = xcopy_list(list, 1, 2, 0xe0, 0x02, 0, 8, 0, 100);
+	run_xcopy(list, len);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x07);
+	len = xcopy_list(list, 1, 2, 0xe4, 0x03, 0, 8, 0, 100);
+	run_xcopy(list, len);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x09);
+	len = xcopy_list(list, 1, 2, 0xe4, 0x02, 1, 8, 0, 100);
+	run_xcopy(list, len);
+	assert_copy_aborted(0x08, 0x04, 0);           /* no target descriptor 1 */
+	len = xcopy_list(list, 1, 2, 0xe4, 0x02, 0, 8, 0, 2047);
+	run_xcopy(list, len);
+	assert_copy_aborted(0x00, 0x00, 0);           /* past the last block */
+	/* nine target descriptors, the limit being eight */
+	len = xcopy_list(list, 1, 2, 0xe4, 0x02, 0, 8, 0, 100);
+	memmove(list + 16 + 9 * 32, list + 16 + 32, 28);
+	for (int i = 1; i < 9; i++)
+		memcpy(list + 16 + i * 32, list + 16, 32);
+	list[2] = (9 * 32) >> 8;
+	list[3] = (uint8_t)(9 * 32);
+	run_xcopy(list, 16 + 9 * 32 + 28);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x06);
+	fake_sess.luns = NULL;
+	fake_sess.nluns = 0;
+}
+
+/* FORMAT UNIT on a thin device deallocates every block; its parameter
+ * list header is checked field by field. */
+static void test_fileio_thin_format_unit(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t format[6] = { 0x04 };
+	const uint8_t format_data[6] = { 0x04, 0x10 };
+	const uint8_t ip[4] = { 0, 0x80 | 0x08, 0, 0 };
+	const uint8_t immed[4] = { 0, 0x02, 0, 0 };
+	const uint8_t no_fov[4] = { 0, 0x20, 0, 0 };
+	const uint8_t defects[4] = { 0, 0, 0, 8 };
+	const uint8_t fov_dcrt[4] = { 0, 0x80 | 0x20, 0, 0 };
+	uint8_t data[4096], zero[4096];
+
+	(void)state;
+	run(format_data, 6, ip, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 3);
+	run(format_data, 6, immed, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15] & 0x0f, 0x08 | 1);
+	run(format_data, 6, no_fov, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 1);
+	run(format_data, 6, defects, 4);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[17], 2);
+
+	memset(data, 0x61, sizeof(data));
+	memset(zero, 0, sizeof(zero));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(format_data, 6, fov_dcrt, 4);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+	run(wr, 10, data, sizeof(data));
+	run(format, 6, NULL, 0);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+}
+
+/* WRITE SAME with UNMAP on a thin device deallocates whatever the pattern:
+ * the range reads back as zeros (LBPRZ). */
+static void test_fileio_thin_write_same_unmap(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t ws_unmap[10] = { 0x41, 0x08, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 16 };
+	uint8_t data[8192], zero[8192], block[512];
+
+	(void)state;
+	memset(data, 0x77, sizeof(data));
+	memset(zero, 0, sizeof(zero));
+	memset(block, 0x3c, sizeof(block));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run(ws_unmap, 10, block, sizeof(block));
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_memory_equal(cmd.buf, zero, sizeof(zero));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,9 +863,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fileio_compare_and_write, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_orwrite, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_read_defect_data, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_sanitize, fileio_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_extended_copy, fileio_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_write_atomic_and_same_to_end, fileio_setup,
+						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_unmap_not_thin, fileio_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_thin, fileio_thin_setup, fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin_write_same_unmap, fileio_thin_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin_format_unit, fileio_thin_setup,
+						fileio_teardown),
 		cmocka_unit_test(test_fileio_missing_file),
 		cmocka_unit_test(test_nullio_params),
 		cmocka_unit_test(test_default_identity),

@@ -1,0 +1,118 @@
+/* sanitize_state.c - the SANITIZE state of a device as every command sees
+ * it (SBC-3 4.11): while a sanitize operation runs only INQUIRY, REPORT
+ * LUNS and REQUEST SENSE get through, the rest ends NOT READY, SANITIZE IN
+ * PROGRESS with a progress indication; after a failed one the device stays
+ * in failure mode (MEDIUM ERROR, SANITIZE COMMAND FAILED) until EXIT
+ * FAILURE MODE or a sanitize that completes.  The state is one word read
+ * without locks by the command path of every I/O thread. */
+#include "sanitize_state.h"
+
+#define ASC_NOT_READY_SANITIZE 0x04, 0x1b
+#define ASC_SANITIZE_FAILED    0x31, 0x03
+
+static uint32_t load_state(const struct scst_device *dev)
+{
+	return __atomic_load_n(&dev->sanitize_state, __ATOMIC_ACQUIRE);
+}
+
+static void store_state(struct scst_device *dev, uint32_t state)
+{
+	__atomic_store_n(&dev->sanitize_state, state, __ATOMIC_RELEASE);
+}
+
+void scst_sanitize_begin(struct scst_device *dev)
+{
+	store_state(dev, SCST_SANITIZE_RUNNING);
+}
+
+void scst_sanitize_progress(struct scst_device *dev, uint64_t done, uint64_t total)
+{
+	uint64_t fraction = total ? (done << 16) / total : 0;
+
+	if (fraction > 0xffff)
+		fraction = 0xffff;
+	store_state(dev, SCST_SANITIZE_RUNNING | (uint32_t)fraction);
+}
+
+void scst_sanitize_end(struct scst_device *dev, bool ok)
+{
+	store_state(dev, ok ? 0 : SCST_SANITIZE_FAILED);
+}
+
+void scst_sanitize_exit_failure_mode(struct scst_device *dev)
+{
+	store_state(dev, 0);
+}
+
+bool scst_sanitize_failed(const struct scst_device *dev)
+{
+	return load_state(dev) & SCST_SANITIZE_FAILED;
+}
+
+/* The PROGRESS INDICATION of a sense key specific field (SKSV set). */
+static void put_progress(uint8_t *sks, uint16_t progress)
+{
+	sks[0] = 0x80;
+	sks[1] = (uint8_t)(progress >> 8);
+	sks[2] = (uint8_t)progress;
+}
+
+/* Fixed format: bytes 15-17; descriptor format: a sense key specific
+ * descriptor appended when it fits. */
+static unsigned add_progress(uint8_t *sense, unsigned len, unsigned size, uint16_t progress)
+{
+	if (sense[0] == 0x70) {
+		put_progress(&sense[15], progress);
+		return len;
+	}
+	if (len + 8 > size)
+		return len;
+	sense[len] = 0x02;
+	sense[len + 1] = 0x06;
+	sense[len + 2] = sense[len + 3] = sense[len + 7] = 0;
+	put_progress(&sense[len + 4], progress);
+	sense[7] += 8;
+	return len + 8;
+}
+
+unsigned scst_sanitize_sense(const struct scst_device *dev, uint8_t *sense, unsigned size,
+			     bool desc)
+{
+	uint32_t state = load_state(dev);
+	unsigned len;
+
+	if (!(state & SCST_SANITIZE_RUNNING))
+		return 0;
+	len = scst_build_sense(sense, size, desc, SK_NOT_READY, ASC_NOT_READY_SANITIZE);
+	return len ? add_progress(sense, len, size, (uint16_t)state) : 0;
+}
+
+/* SBC-3 4.11.2 lists what a sanitize operation lets through; SANITIZE
+ * itself also leaves failure mode. */
+static bool always_admitted(const struct scst_cmd *cmd, bool failed)
+{
+	switch (cmd->cdb[0]) {
+	case 0x12: case 0xa0: case 0x03:
+		return true;
+	case 0x48:
+		return failed;
+	default:
+		return false;
+	}
+}
+
+bool scst_sanitize_admits(struct scst_cmd *cmd)
+{
+	uint32_t state = load_state(cmd->dev);
+
+	if (!state || always_admitted(cmd, state & SCST_SANITIZE_FAILED))
+		return true;
+	if (state & SCST_SANITIZE_FAILED) {
+		scst_set_cmd_sense(cmd, SK_MEDIUM_ERROR, ASC_SANITIZE_FAILED);
+		return false;
+	}
+	scst_set_cmd_sense(cmd, SK_NOT_READY, ASC_NOT_READY_SANITIZE);
+	cmd->sense_len = add_progress(cmd->sense, cmd->sense_len, sizeof(cmd->sense),
+				      (uint16_t)state);
+	return false;
+}

@@ -1,0 +1,255 @@
+/* vdisk_sanitize.c - SANITIZE for every vdisk (SBC-3 5.19): OVERWRITE
+ * writes the initialization pattern over the whole medium (OVERWRITE COUNT
+ * passes, inverted between passes with INVERT) and makes it durable;
+ * BLOCK ERASE deallocates the whole medium on a thin device and writes
+ * zeros elsewhere; EXIT FAILURE MODE leaves the failure mode a failed
+ * sanitize left behind.  There is no encryption, hence no CRYPTO ERASE.
+ *
+ * While the writes run, the device's sanitize state (core/sanitize_state.c)
+ * turns other commands away with the progress.  A backend may complete
+ * I/O inside submit (nullio, off the I/O threads): such completions are
+ * noted and the next piece is issued from the same loop, not recursively.
+ * Per-command state in cmd->dh_u64: [0] the pattern buffer, [2] its size
+ * and the submit flags, [3] bytes written over all passes (total + 1 once
+ * the final flush is under way). */
+#include <errno.h>
+#include <string.h>
+
+#include "core/sanitize_state.h"
+#include "core/scst.h"
+#include "handlers/vdisk_priv.h"
+#include "util/log.h"
+
+enum {
+	SA_OVERWRITE = 0x01,
+	SA_BLOCK_ERASE = 0x02,
+	SA_EXIT_FAILURE_MODE = 0x1f,
+};
+
+#define PARAM_HDR_LEN 4
+#define SIZE_MASK 0xffffffffull
+#define FLAG_IN_SUBMIT (1ull << 62)     /* write_next() is issuing I/O */
+#define FLAG_SYNC_DONE (1ull << 61)     /* ... which completed meanwhile */
+#define FLAG_SYNC_FAIL (1ull << 60)     /* ... with an error */
+#define PATTERN_BUF_BYTES (1u << 20)
+
+static uint64_t medium_bytes(const struct scst_device *dev)
+{
+	return dev->nblocks << dev->block_shift;
+}
+
+static uint8_t *pattern_buf(const struct scst_cmd *cmd)
+{
+	return (uint8_t *)(uintptr_t)cmd->dh_u64[0];
+}
+
+static void release_pattern(struct scst_cmd *cmd)
+{
+	if (cmd->dh_u64[0]) {
+		scst_buf_free(pattern_buf(cmd), (uint32_t)(cmd->dh_u64[2] & SIZE_MASK));
+		cmd->dh_u64[0] = 0;
+	}
+}
+
+/* OVERWRITE parameters (SBC-3 table 50): INVERT, TEST, OVERWRITE COUNT
+ * and an INITIALIZATION PATTERN of 1..block size bytes. */
+static bool overwrite_params_valid(struct scst_cmd *cmd)
+{
+	const uint8_t *p = cmd->buf;
+	uint32_t pattern_len;
+
+	if (cmd->bufflen < PARAM_HDR_LEN + 1) {
+		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
+		return false;
+	}
+	pattern_len = (uint32_t)p[2] << 8 | p[3];
+	if (p[0] & 0x60) {                      /* TEST: vendor specific, unsupported */
+		scst_set_invalid_field(cmd, false, 0, 6);
+		return false;
+	}
+	if (!(p[0] & 0x1f)) {                   /* OVERWRITE COUNT 0 */
+		scst_set_invalid_field(cmd, false, 0, 4);
+		return false;
+	}
+	if (p[1]) {
+		scst_set_invalid_field(cmd, false, 1, 7);
+		return false;
+	}
+	if (!pattern_len || pattern_len > cmd->dev->block_size ||
+	    pattern_len > cmd->bufflen - PARAM_HDR_LEN) {
+		scst_set_invalid_field(cmd, false, 2, -1);
+		return false;
+	}
+	return true;
+}
+
+static bool is_overwrite(const struct scst_cmd *cmd)
+{
+	return (cmd->cdb[1] & 0x1f) == SA_OVERWRITE;
+}
+
+/* BLOCK ERASE by writing is one pass of zeros. */
+static unsigned passes(const struct scst_cmd *cmd)
+{
+	return is_overwrite(cmd) ? cmd->buf[0] & 0x1f : 1;
+}
+
+static bool inverted_pass(const struct scst_cmd *cmd, unsigned pass)
+{
+	return is_overwrite(cmd) && (cmd->buf[0] & 0x80) && (pass & 1);
+}
+
+/* Every block holds the pattern repeated from its first byte; the buffer
+ * holds whole blocks. */
+static void fill_pattern(struct scst_cmd *cmd, bool invert)
+{
+	uint8_t *buf = pattern_buf(cmd);
+	uint32_t size = (uint32_t)(cmd->dh_u64[2] & SIZE_MASK), bs = cmd->dev->block_size;
+	const uint8_t *pattern = NULL;
+	uint32_t plen = 0;
+
+	if (is_overwrite(cmd)) {
+		pattern = cmd->buf + PARAM_HDR_LEN;
+		plen = (uint32_t)cmd->buf[2] << 8 | cmd->buf[3];
+	}
+	for (uint32_t i = 0; i < bs; i++) {
+		uint8_t b = pattern ? pattern[i % plen] : 0;
+
+		buf[i] = invert ? (uint8_t)~b : b;
+	}
+	for (uint32_t off = bs; off + bs <= size; off += bs)
+		memcpy(buf + off, buf, bs);
+}
+
+static void sanitize_failed(struct scst_cmd *cmd, int err)
+{
+	log_warn("%s: SANITIZE failed: %s", cmd->dev->name, strerror(-err));
+	release_pattern(cmd);
+	scst_sanitize_end(cmd->dev, false);
+	scst_set_cmd_sense(cmd, SK_MEDIUM_ERROR, 0x31, 0x03);
+}
+
+/* Submits the next piece: a write, or the flush after the last one.
+ * False when the sanitize is complete. */
+static bool write_next(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd->dev;
+	uint64_t bytes = medium_bytes(dev), total = bytes * passes(cmd);
+	uint64_t done = cmd->dh_u64[3], off;
+	uint32_t chunk_max = (uint32_t)(cmd->dh_u64[2] & SIZE_MASK) & ~(dev->block_size - 1), len;
+
+	scst_sanitize_progress(dev, done, total);
+	if (done > total)
+		return false;                   /* the flush completed */
+	if (done == total) {
+		cmd->dh_u64[3] = total + 1;
+		if (dev->nv_cache)
+			return false;
+		vdisk_sanitize_flush(cmd);
+		return true;
+	}
+	off = done % bytes;
+	if (!off && done)
+		fill_pattern(cmd, inverted_pass(cmd, (unsigned)(done / bytes)));
+	len = bytes - off < chunk_max ? (uint32_t)(bytes - off) : chunk_max;
+	cmd->dh_u64[3] = done + len;
+	vdisk_sanitize_submit(cmd, pattern_buf(cmd), len, off);
+	return true;
+}
+
+static void complete_ok(struct scst_cmd *cmd)
+{
+	release_pattern(cmd);
+	scst_sanitize_end(cmd->dev, true);
+}
+
+/* Issues pieces until one is outstanding (true) or the sanitize is over
+ * (false, cmd's status set). */
+static bool drive(struct scst_cmd *cmd)
+{
+	for (;;) {
+		uint64_t flags;
+		bool more;
+
+		cmd->dh_u64[2] = (cmd->dh_u64[2] & SIZE_MASK) | FLAG_IN_SUBMIT;
+		more = write_next(cmd);
+		flags = cmd->dh_u64[2];
+		cmd->dh_u64[2] &= SIZE_MASK;
+		if (!more) {
+			complete_ok(cmd);
+			return false;
+		}
+		if (!(flags & FLAG_SYNC_DONE))
+			return true;
+		if (flags & FLAG_SYNC_FAIL) {
+			sanitize_failed(cmd, -EIO);
+			return false;
+		}
+	}
+}
+
+bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res)
+{
+	if (cmd->dh_u64[2] & FLAG_IN_SUBMIT) {
+		cmd->dh_u64[2] |= FLAG_SYNC_DONE | (res < 0 ? FLAG_SYNC_FAIL : 0);
+		return true;                    /* drive() carries on */
+	}
+	if (res < 0) {
+		sanitize_failed(cmd, res);
+		return false;
+	}
+	return drive(cmd);
+}
+
+static bool start_writing(struct scst_cmd *cmd)
+{
+	uint32_t size;
+	uint8_t *buf = scst_buf_alloc(PATTERN_BUF_BYTES, &size);
+
+	if (!buf) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return false;
+	}
+	cmd->dh_u64[0] = (uintptr_t)buf;
+	cmd->dh_u64[2] = size;
+	cmd->dh_u64[3] = 0;
+	fill_pattern(cmd, false);
+	scst_sanitize_begin(cmd->dev);
+	return drive(cmd);
+}
+
+/* A hole punch over the whole medium is one metadata update. */
+static void erase_by_deallocation(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd->dev;
+	int rc;
+
+	scst_sanitize_begin(dev);
+	rc = vdisk_of(dev)->be->unmap(dev, 0, medium_bytes(dev));
+	if (rc < 0) {
+		sanitize_failed(cmd, rc);
+		return;
+	}
+	scst_sanitize_end(dev, true);
+}
+
+bool vdisk_sanitize(struct scst_cmd *cmd)
+{
+	cmd->dh_u64[0] = 0;
+	switch (cmd->cdb[1] & 0x1f) {
+	case SA_OVERWRITE:
+		return overwrite_params_valid(cmd) && start_writing(cmd);
+	case SA_BLOCK_ERASE:
+		if (!vdisk_thin(cmd->dev))
+			return start_writing(cmd);
+		erase_by_deallocation(cmd);
+		return false;
+	case SA_EXIT_FAILURE_MODE:
+		scst_sanitize_exit_failure_mode(cmd->dev);
+		return false;
+	default:
+		/* The opcode table admits no other service action. */
+		scst_set_invalid_field(cmd, true, 1, 4);
+		return false;
+	}
+}
