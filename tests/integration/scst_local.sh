@@ -23,7 +23,7 @@ LSOCK=$WORKDIR/local.sock
 IQN=iqn.2026-11.org.scstd:local-test
 DRV=$M/targets/scst_local
 H=$L/scst_local_host
-for b in "$CMD" "$TOY" "$PRS"; do
+for b in "$CMD" "$TOY" "$PRS" "$TOOLS_DIR/local_badwire"; do
 	[ -x "$b" ] || { not_ok "$b is built"; finish; }
 done
 
@@ -100,6 +100,10 @@ check_output "a LUN outside the session gives INQUIRY qualifier 3 (7f)" ' 0000: 
 	lcmd -S scst_local_host -l 9 -r 36 12 00 00 00 24 00
 check_output "an unknown session is refused" "no session 'nosuch'" \
 	sh -c "\"$CMD\" -s \"$LSOCK\" -S nosuch 00 00 00 00 00 00 2>&1; test \$? = 1"
+
+check "hostile raw socket clients are dropped, good ones still served" \
+	"$TOOLS_DIR/local_badwire" "$LSOCK" scst_local_host
+check "the daemon is alive" daemon_alive
 
 # Data: LUN file <-> iSCSI, byte for byte, both ways.
 head -c 4M /dev/urandom >"$WORKDIR/w1.bin"
