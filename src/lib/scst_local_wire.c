@@ -239,6 +239,7 @@ size_t scl_cmd_rsp_encode_head(uint8_t *p, size_t cap, int32_t rc, uint8_t statu
 	p[5] = sense_len;
 	put16(p + 6, 0);
 	put32(p + 8, in_len);
-	memcpy(p + SCL_RSP_FIXED, sense, sense_len);
+	if (sense_len)
+		memcpy(p + SCL_RSP_FIXED, sense, sense_len);
 	return SCL_RSP_FIXED + sense_len;
 }

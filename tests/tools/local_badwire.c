@@ -81,7 +81,7 @@ static void expect_refusal(const char *what, uint16_t op, const uint8_t *body, s
 	scl_hdr_encode(msg, op, (uint32_t)len, 9);
 	memcpy(msg + SCL_HDR_LEN, body, len);
 	if (fd >= 0 && write(fd, msg, SCL_HDR_LEN + len) == (ssize_t)(SCL_HDR_LEN + len))
-		n = read(fd, reply, sizeof(reply));
+		n = recv(fd, reply, SCL_HDR_LEN + 4, MSG_WAITALL);
 	if (n >= SCL_HDR_LEN + 4)
 		memcpy(&rc, reply + SCL_HDR_LEN, 4);    /* little endian host */
 	report(n >= SCL_HDR_LEN + 4 && rc == want, what);

@@ -82,7 +82,8 @@ void local_rdy_to_xfer(struct scst_cmd *cmd)
 	struct local_req *req = cmd->tgt_priv;
 	uint32_t n = cmd->write_len < req->out_len ? cmd->write_len : req->out_len;
 
-	memcpy(cmd->buf, req->out, n);
+	if (n)
+		memcpy(cmd->buf, req->out, n);
 	/* The core settled write_len against what was announced, so a short
 	 * buffer here means the caller announced less than the CDB wants. */
 	scst_rx_data(cmd, n == cmd->write_len);
@@ -101,10 +102,12 @@ void local_xmit_response(struct scst_cmd *cmd)
 		req->status = cmd->status;
 		req->sense_len = cmd->sense_len;
 		memcpy(req->sense, cmd->sense, cmd->sense_len);
-		if (cmd->data_dir & SCST_DATA_READ) {
+		if ((cmd->data_dir & SCST_DATA_READ) && req->in_len) {
 			req->in_done = cmd->resp_data_len < req->in_len ? cmd->resp_data_len
 									 : req->in_len;
-			memcpy(req->in, cmd->buf, req->in_done);
+			/* A command that failed early has no buffer at all. */
+			if (req->in_done)
+				memcpy(req->in, cmd->buf, req->in_done);
 		}
 	}
 	scst_tgt_cmd_done(cmd);
