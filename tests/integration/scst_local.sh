@@ -246,4 +246,28 @@ check "and so is the block toy_target wrote at LBA 16" \
 	cmp -n 512 "$WORKDIR/a.bin" "$H/lun0" 0 8192
 check_stop
 check "both mounts are gone after exit" eval '! mounted "$M" && ! mounted "$L"'
+
+# README.scst_local's second scst.conf (session_name), given to scstd -c.
+cat >"$WORKDIR/readme.conf" <<CONF
+HANDLER vdisk_fileio {
+        DEVICE vm_disk1 {
+        	filename $WORKDIR/vm_disk1.img
+        }
+}
+
+TARGET_DRIVER scst_local {
+	TARGET scst_local_tgt {
+		session_name scst_local_host
+
+		LUN 0 vm_disk1
+	}
+}
+CONF
+start_daemon -c "$WORKDIR/readme.conf" --local-add-default-tgt 0 --ctl-socket none \
+	--local-mount "$L" --local-socket "$LSOCK" ||
+	{ not_ok "scstd starts with README.scst_local's config"; finish; }
+check_output "README config: scst_local_host has lun0 (64 MiB)" '^67108864$' stat -c %s "$H/lun0"
+check "README config: the data is there" cmp -n 8192 "$WORKDIR/b.bin" "$H/lun0"
+check_stop
+check "the mount is gone after exit" eval '! mounted "$L"'
 finish
