@@ -187,6 +187,10 @@ struct scst_tgt_template {
 	/* Optional: ends the target's sessions before scst_del_target removes
 	 * it (scst_local, whose sessions are configuration, not logins). */
 	void (*close_sessions)(struct scst_tgt *tgt);
+	/* Optional: the SCSI and physical transport version descriptors
+	 * INQUIRY reports for the target (0: none).  Without it INQUIRY
+	 * claims iSCSI. */
+	void (*transport_versions)(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys);
 };
 
 /* ---------------------------------------------------------------------- */

@@ -187,11 +187,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (ioloops_start(opts.threads) < 0)
 		return 1;
-	/* Before the configuration, which may name the default target. */
-	if (opts.local_default_tgt)
-		local_add_default_target();
 	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
 	cfg_free(cfg);
+	/* After the configuration, so configured targets keep their relative
+	 * ids; a configured scst_local_tgt just gets its default session. */
+	if (rc == 0 && opts.local_default_tgt)
+		local_add_default_target();
 	if (rc < 0 || open_portals(&opts) < 0) {
 		local_shutdown();
 		ioloops_stop();

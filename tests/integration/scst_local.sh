@@ -94,6 +94,21 @@ check_output "scst-local-cmd INQUIRY prints vendor and product" \
 	'SCST_FIOvm_disk1' sh -c "\"$CMD\" -s \"$LSOCK\" -S scst_local_host -r 96 12 00 00 00 60 00 | cut -c 56- | tr -d '\n '"
 check_output "INQUIRY is GOOD with 96-byte allocation" '^status: 0x00 \(GOOD\)' \
 	lcmd -S scst_local_host -r 96 12 00 00 00 60 00
+inq_versions() {
+	lcmd -S scst_local_host -r 96 -o "$WORKDIR/inq.bin" 12 00 00 00 60 00 >/dev/null &&
+		od -An -tx1 -j 60 -N 8 "$WORKDIR/inq.bin" | tr -d ' \n'
+}
+check_output "INQUIRY claims SAS (0be0) as the SCSI transport, no physical one" \
+	'^0be0046004c00000$' inq_versions
+check "set phys_transport_version 0x1234, scsi_transport_version 0x0960" \
+	eval 'echo_to "$DRV/scst_local_tgt/phys_transport_version" 0x1234 &&
+	      echo_to "$DRV/scst_local_tgt/scsi_transport_version" 0x0960'
+check_output "INQUIRY reports both" '^0960046004c01234$' inq_versions
+check "a version above 0xffff is refused" \
+	eval '! echo_to "$DRV/scst_local_tgt/scsi_transport_version" 0x10000'
+check "back to SAS and none" \
+	eval 'echo_to "$DRV/scst_local_tgt/phys_transport_version" 0 &&
+	      echo_to "$DRV/scst_local_tgt/scsi_transport_version" 0x0be0'
 check_output "a bad opcode gives CHECK CONDITION, INVALID COMMAND OPERATION CODE" \
 	'sense key 0x5 asc 0x20 ascq 0x00' sh -c "\"$CMD\" -s \"$LSOCK\" -S scst_local_host -r 16 ff 00 00 00 10 00; test \$? = 3"
 check_output "a LUN outside the session gives INQUIRY qualifier 3 (7f)" ' 0000: 7f' \
@@ -268,6 +283,16 @@ start_daemon -c "$WORKDIR/readme.conf" --local-add-default-tgt 0 --ctl-socket no
 	{ not_ok "scstd starts with README.scst_local's config"; finish; }
 check_output "README config: scst_local_host has lun0 (64 MiB)" '^67108864$' stat -c %s "$H/lun0"
 check "README config: the data is there" cmp -n 8192 "$WORKDIR/b.bin" "$H/lun0"
+check_stop
+check "the mount is gone after exit" eval '! mounted "$L"'
+
+# README.scst_local's first scst.conf (LUN of the default target).
+sed '/session_name/d' "$WORKDIR/readme.conf" >"$WORKDIR/readme0.conf"
+start_daemon -c "$WORKDIR/readme0.conf" --ctl-socket none --local-mount "$L" \
+	--local-socket "$LSOCK" ||
+	{ not_ok "scstd starts with README.scst_local's first config"; finish; }
+check "README first config: the default session gets the configured LUN 0" \
+	cmp -n 8192 "$WORKDIR/b.bin" "$H/lun0"
 check_stop
 check "the mount is gone after exit" eval '! mounted "$L"'
 finish

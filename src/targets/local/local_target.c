@@ -275,6 +275,16 @@ static int del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 	return 0;
 }
 
+static void transport_versions(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys)
+{
+	const struct local_tgt *lt = tgt->tgt_priv;
+
+	pthread_mutex_lock(&local_lock);
+	*scsi = lt->scsi_transport_version;
+	*phys = lt->phys_transport_version;
+	pthread_mutex_unlock(&local_lock);
+}
+
 struct scst_tgt_template local_template = {
 	.name = LOCAL_DRIVER,
 	.rdy_to_xfer = local_rdy_to_xfer,
@@ -284,6 +294,7 @@ struct scst_tgt_template local_template = {
 	.del_target = del_target,
 	.set_target_attr = set_target_attr,
 	.close_sessions = close_sessions,
+	.transport_versions = transport_versions,
 };
 
 int local_init(void)
@@ -295,12 +306,25 @@ int local_init(void)
 	return local_mgmt_register();
 }
 
+/* add_default_tgt: the target may already come from the configuration
+ * (README.scst_local's first scst.conf names it for its LUNs); it gets
+ * the default session unless that session exists. */
 int local_add_default_target(void)
 {
 	const struct scst_kv kv = { "session_name", LOCAL_DEFAULT_SESS };
+	struct local_tgt *lt;
+	struct local_sess *ls;
 	char err[256];
-	int rc = add_target(LOCAL_DEFAULT_TGT, &kv, 1, err, sizeof(err));
+	int rc = 0;
 
+	pthread_mutex_lock(&local_lock);
+	lt = local_find_tgt(LOCAL_DEFAULT_TGT);
+	ls = find_sess(NULL, LOCAL_DEFAULT_SESS);
+	pthread_mutex_unlock(&local_lock);
+	if (!lt)
+		rc = add_target(LOCAL_DEFAULT_TGT, &kv, 1, err, sizeof(err));
+	else if (!ls)
+		rc = local_add_session(lt, LOCAL_DEFAULT_SESS, err, sizeof(err));
 	if (rc < 0)
 		log_err("scst_local: default target: %s", err);
 	return rc;
