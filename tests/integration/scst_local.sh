@@ -152,7 +152,7 @@ check "fsck.ext4 finds it clean" fsck.ext4 -n -f "$H/lun0"
 check "fio psync random writes verified by reads" \
 	timeout 120 fio --name=local --filename="$H/lun0" --ioengine=psync --rw=randwrite \
 	--bs=4k --size=8M --io_size=4M --verify=crc32c --do_verify=1 --fallocate=none \
-	--randrepeat=0 --output="$WORKDIR/fio.out"
+	--randrepeat=0 --verify_state_save=0 --output="$WORKDIR/fio.out"
 
 # Read-only LUNs.
 check "add vm_disk1 2 read_only=1" echo_to "$DRV/scst_local_tgt/luns/mgmt" "add vm_disk1 2 read_only=1"
