@@ -6,12 +6,12 @@
 
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
-	open-isns-utils libisns-dev genisoimage procps iproute2
+	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs
 
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?=
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
 LIBS    := -luring -lisal -lcrypto -lpthread
@@ -21,7 +21,7 @@ FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
 
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
-	src/mgmt/*.c src/daemon/*.c)
+	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -31,7 +31,13 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl
+# libscst_local: the raw command socket's client (include/scst_local.h).
+LOCAL_LIB_SRCS := $(wildcard src/lib/*.c)
+LOCAL_LIB := $(BUILD)/libscst_local.a
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
 
 .PHONY: all deps run check unit bench clean asan
 
@@ -48,6 +54,21 @@ $(BUILD)/obj/src/mgmt/fuse_mount.o: src/mgmt/fuse_mount.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/src/targets/local/local_fuse.o: src/targets/local/local_fuse.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
+
+$(LOCAL_LIB): $(LOCAL_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/scst-local-cmd: $(BUILD)/obj/tools/scst-local-cmd.o $(LOCAL_LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(LOCAL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/libscstd.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -63,7 +84,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
 

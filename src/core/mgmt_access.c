@@ -65,6 +65,7 @@ int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errle
 		log_info("%s/%s: LUN %llu (device %s) deleted", acg->tgt->name, acg->name,
 			 (unsigned long long)lun, ad->dev->name);
 		acg_dev_free(ad);
+		acg->generation++;
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	return rc;
@@ -80,6 +81,7 @@ int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen)
 	if (rc == 0) {
 		list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node)
 			acg_dev_free(ad);
+		acg->generation++;
 		log_info("%s/%s: all LUNs deleted", acg->tgt->name, acg->name);
 	}
 	pthread_mutex_unlock(&scst_mutex);

@@ -101,7 +101,7 @@ static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sen
 
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
-		    strcmp(td->sess->initiator_name, reg->initiator) == 0)
+		    strcmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
 			scst_tgt_dev_queue_ua_locked(td, ua);
 }
 
@@ -160,7 +160,7 @@ void scst_pr_out(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	unsigned sa = cmd->cdb[1] & 0x1f;
-	struct scst_pr_nexus nx = { cmd->sess->initiator_name, cmd->sess->tgt->rel_tgt_id };
+	struct scst_pr_nexus nx = { scst_sess_pr_name(cmd->sess), cmd->sess->tgt->rel_tgt_id };
 	char path[PATH_MAX];
 	enum scst_sense_id rc;
 
@@ -242,13 +242,64 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	return d;
 }
 
-/* iSCSI TransportID, format 0: the name, NUL-terminated, padded to a
- * multiple of 4, at least 20 bytes in all (SPC-4 7.6.4.6). */
+/* Registrants are known by name.  A name "tid:HEX" is a TransportID given
+ * verbatim (scst_local sessions' transport_id) and is reported as such;
+ * any other name is an iSCSI name: TransportID format 0, the name
+ * NUL-terminated, padded to a multiple of 4, at least 20 bytes in all
+ * (SPC-4 7.6.4.6). */
+#define PR_TID_PREFIX "tid:"
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes a "tid:HEX" name into out (NULL: only measure); 0 when the name
+ * is not one. */
+static uint32_t verbatim_tid(const char *name, uint8_t *out)
+{
+	size_t plen = strlen(PR_TID_PREFIX), n;
+	const char *h = name + plen;
+
+	if (strncmp(name, PR_TID_PREFIX, plen) != 0)
+		return 0;
+	n = strlen(h);
+	if (n == 0 || n % 2)
+		return 0;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hex_nibble(h[i]), lo = hex_nibble(h[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return 0;
+		if (out)
+			out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (uint32_t)(n / 2);
+}
+
 static uint32_t transport_id_len(const struct scst_pr_reg *reg)
 {
-	uint32_t n = ((uint32_t)strlen(reg->initiator) + 1 + 3) & ~3u;
+	uint32_t v = verbatim_tid(reg->initiator, NULL), n;
 
+	if (v)
+		return v;
+	n = ((uint32_t)strlen(reg->initiator) + 1 + 3) & ~3u;
 	return 4 + (n < 16 ? 16 : n);
+}
+
+static void put_transport_id(const struct scst_pr_reg *reg, uint8_t *d, uint32_t tid)
+{
+	if (verbatim_tid(reg->initiator, d))
+		return;
+	d[0] = 0x05;                            /* iSCSI, format 0 */
+	put_be16(d + 2, (uint16_t)(tid - 4));
+	memcpy(d + 4, reg->initiator, strlen(reg->initiator));
 }
 
 static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
@@ -275,9 +326,7 @@ static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
 		}
 		put_be16(d + off + 18, reg->rel_tgt_id);
 		put_be32(d + off + 20, tid);
-		d[off + 24] = 0x05;                     /* iSCSI, format 0 */
-		put_be16(d + off + 26, (uint16_t)(tid - 4));
-		memcpy(d + off + 28, reg->initiator, strlen(reg->initiator));
+		put_transport_id(reg, d + off + 24, tid);
 		off += 24 + tid;
 	}
 	return d;

@@ -316,6 +316,8 @@ int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 {
 	struct scst_acg *acg, *tmp;
 
+	if (tgt->tgtt->close_sessions)
+		tgt->tgtt->close_sessions(tgt);
 	pthread_mutex_lock(&scst_mutex);
 	if (!list_empty(&tgt->sessions)) {
 		pthread_mutex_unlock(&scst_mutex);
@@ -413,6 +415,7 @@ int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, b
 	ad->read_only = read_only;
 	dev->export_count++;
 	list_add_tail(&ad->node, &acg->acg_devs);
+	acg->generation++;
 	log_info("%s/%s: LUN %llu -> device %s%s", acg->tgt->name, acg->name,
 		 (unsigned long long)lun, dev_name, read_only ? " (read-only)" : "");
 out:

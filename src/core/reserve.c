@@ -75,7 +75,7 @@ bool scst_check_reservation(struct scst_cmd *cmd)
 	if (!__atomic_load_n(&dev->resv_active, __ATOMIC_ACQUIRE))
 		return true;
 	access = scst_resv_access_of(cmd);
-	nx.initiator = cmd->sess->initiator_name;
+	nx.initiator = scst_sess_pr_name(cmd->sess);
 	nx.rel_tgt_id = cmd->sess->tgt->rel_tgt_id;
 	pthread_mutex_lock(&dev->lock);
 	allowed = spc2_allowed(dev, cmd->sess, access) &&

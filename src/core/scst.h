@@ -184,6 +184,13 @@ struct scst_tgt_template {
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
+	/* Optional: ends the target's sessions before scst_del_target removes
+	 * it (scst_local, whose sessions are configuration, not logins). */
+	void (*close_sessions)(struct scst_tgt *tgt);
+	/* Optional: the SCSI and physical transport version descriptors
+	 * INQUIRY reports for the target (0: none).  Without it INQUIRY
+	 * claims iSCSI. */
+	void (*transport_versions)(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -281,6 +288,9 @@ struct scst_acg {
 	enum scst_addr_method addr_method;
 	struct list_head acg_devs;
 	struct list_head acns;
+	/* Bumped (under scst_mutex) when a LUN is added or removed, so a
+	 * long-lived session can notice and sync its LUN table. */
+	volatile unsigned generation;
 };
 
 struct scst_tgt {
@@ -320,6 +330,9 @@ struct scst_session {
 	struct scst_acg *acg;                   /* fixed at login */
 	struct ioloop *loop;
 	char initiator_name[SCST_NAME_MAX];
+	/* Name persistent reservations know this I_T nexus by; NULL means
+	 * initiator_name.  Swapped atomically, never freed by the core. */
+	const char *pr_name;
 	void *tgt_priv;
 
 	/* LUN number -> nexus; rebuilt when the LUN set changes. */
@@ -440,6 +453,13 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */
 void scst_session_abort_all(struct scst_session *sess);
+/* Adds nexuses for LUNs added to the session's group since login.  Call
+ * on the session's loop; 0 or -ENOMEM. */
+int scst_session_sync_luns(struct scst_session *sess);
+/* The PR identity of the session (pr_name or initiator_name). */
+const char *scst_sess_pr_name(const struct scst_session *sess);
+/* Sets it; name must stay valid until the session is unregistered. */
+void scst_session_set_pr_name(struct scst_session *sess, const char *name);
 
 /* Decodes an 8-byte SAM LUN (peripheral or flat); UINT64_MAX if invalid. */
 uint64_t scst_unpack_lun(const uint8_t lun[8]);

@@ -1,6 +1,7 @@
 /* session.c - I_T nexuses: registering a session picks its access control
  * group (fixed for the session's life, as README.scst says) and builds the
  * LUN -> I_T_L nexus table that the command path indexes directly. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,57 @@ void scst_unregister_session(struct scst_session *sess)
 	pthread_mutex_unlock(&scst_mutex);
 	log_info("session %s -> %s unregistered", sess->initiator_name, sess->tgt->name);
 	free(sess);
+}
+
+/* The command path reads sess->luns without a lock: only the session's
+ * loop may replace the table, which is why this runs there. */
+int scst_session_sync_luns(struct scst_session *sess)
+{
+	struct scst_tgt_dev **luns;
+	struct scst_acg_dev *ad;
+	unsigned n = sess->nluns;
+	int rc = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(ad, &sess->acg->acg_devs, node)
+		if (ad->lun + 1 > n)
+			n = (unsigned)ad->lun + 1;
+	luns = n > sess->nluns ? calloc(n, sizeof(*luns)) : sess->luns;
+	if (!luns) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (luns != sess->luns) {
+		if (sess->nluns)
+			memcpy(luns, sess->luns, sess->nluns * sizeof(*luns));
+		free(sess->luns);
+		sess->luns = luns;
+		sess->nluns = n;
+	}
+	list_for_each_entry(ad, &sess->acg->acg_devs, node) {
+		if (sess->luns[ad->lun])
+			continue;
+		sess->luns[ad->lun] = tgt_dev_create(sess, ad);
+		if (!sess->luns[ad->lun]) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+const char *scst_sess_pr_name(const struct scst_session *sess)
+{
+	const char *n = __atomic_load_n(&sess->pr_name, __ATOMIC_ACQUIRE);
+
+	return n ? n : sess->initiator_name;
+}
+
+void scst_session_set_pr_name(struct scst_session *sess, const char *name)
+{
+	__atomic_store_n(&sess->pr_name, name, __ATOMIC_RELEASE);
 }
 
 void scst_session_abort_all(struct scst_session *sess)

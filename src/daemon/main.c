@@ -22,6 +22,7 @@
 #include "mgmt/ctl_socket.h"
 #include "mgmt/fuse_mount.h"
 #include "targets/iscsi/iscsi.h"
+#include "targets/local/local.h"
 #include "util/ioloop.h"
 #include "util/log.h"
 
@@ -176,7 +177,7 @@ int main(int argc, char **argv)
 	}
 	block_signals(&sigs);
 
-	if (vdisk_register_handlers() < 0 || iscsi_init() < 0) {
+	if (vdisk_register_handlers() < 0 || iscsi_init() < 0 || local_init() < 0) {
 		log_err("cannot register handlers and target drivers");
 		return 1;
 	}
@@ -188,7 +189,12 @@ int main(int argc, char **argv)
 		return 1;
 	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
 	cfg_free(cfg);
+	/* After the configuration, so configured targets keep their relative
+	 * ids; a configured scst_local_tgt just gets its default session. */
+	if (rc == 0 && opts.local_default_tgt)
+		local_add_default_target();
 	if (rc < 0 || open_portals(&opts) < 0) {
+		local_shutdown();
 		ioloops_stop();
 		remove_targets();
 		remove_devices();
@@ -199,8 +205,15 @@ int main(int argc, char **argv)
 	 * scstd may own the default path); the reason is logged. */
 	if (opts.ctl_socket && ctl_socket_start(opts.ctl_socket) < 0)
 		log_warn("running without a control socket");
+	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
+		log_warn("running without the scst_local raw command socket");
+	local_ublk_probe();
 	/* Asked for explicitly: a mount that fails stops the daemon. */
-	if (opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) {
+	if ((opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) ||
+	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0)) {
+		mgmt_fuse_stop();
+		local_sock_stop();
+		local_shutdown();
 		ctl_socket_stop();
 		iscsi_stop_accepting();
 		iscsi_shutdown();
@@ -222,8 +235,11 @@ int main(int argc, char **argv)
 	/* No configuration change may race with the teardown below. */
 	ctl_socket_stop();
 	mgmt_fuse_stop();
+	local_fuse_stop();
+	local_sock_stop();
 	iscsi_stop_accepting();
 	iscsi_shutdown();
+	local_shutdown();
 	ioloops_stop();
 	remove_targets();
 	remove_devices();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mgmt/ctl_socket.h"
+#include "targets/local/local.h"
 #include "util/log.h"
 
 #include "daemon/version.h"
@@ -28,6 +29,12 @@ static void usage(FILE *f)
 		"      --ctl-socket PATH    management control socket (default\n"
 		"                           " CTL_SOCKET_DEFAULT "; \"none\": no socket)\n"
 		"      --mount DIR          mount the management tree on DIR (FUSE)\n"
+		"      --local-socket PATH  scst_local raw command socket (default\n"
+		"                           " LOCAL_SOCKET_DEFAULT "; \"none\")\n"
+		"      --local-mount DIR    scst_local sessions' LUNs as files under DIR\n"
+		"      --local-add-default-tgt 0|1\n"
+		"                           create scst_local target " LOCAL_DEFAULT_TGT "\n"
+		"                           with session " LOCAL_DEFAULT_SESS " (default 1)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");
 }
@@ -43,6 +50,9 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "threads", required_argument, NULL, 't' },
 		{ "ctl-socket", required_argument, NULL, 'S' },
 		{ "mount", required_argument, NULL, 'M' },
+		{ "local-socket", required_argument, NULL, 'O' },
+		{ "local-mount", required_argument, NULL, 'P' },
+		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -53,6 +63,8 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->var_dir = "var";
 	o->log_level = LOG_INFO;
 	o->ctl_socket = CTL_SOCKET_DEFAULT;
+	o->local_socket = LOCAL_SOCKET_DEFAULT;
+	o->local_default_tgt = true;
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -103,6 +115,27 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->mount_dir = optarg;
+			break;
+		case 'O':
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --local-socket needs a path or \"none\"\n");
+				return -1;
+			}
+			o->local_socket = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case 'P':
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --local-mount needs a directory\n");
+				return -1;
+			}
+			o->local_mount = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
+				fprintf(stderr, "scstd: --local-add-default-tgt takes 0 or 1\n");
+				return -1;
+			}
+			o->local_default_tgt = optarg[0] == '1';
 			break;
 		case 'h':
 			usage(stdout);

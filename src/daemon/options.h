@@ -17,6 +17,9 @@ struct scstd_options {
 	unsigned threads;               /* 0: one per CPU */
 	const char *ctl_socket;         /* NULL: no control socket */
 	const char *mount_dir;          /* NULL: no FUSE mount */
+	const char *local_socket;       /* scst_local raw commands; NULL: none */
+	const char *local_mount;        /* scst_local LUN files; NULL: none */
+	bool local_default_tgt;         /* scst_local add_default_tgt */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

@@ -50,7 +50,26 @@ static const struct mgmt_entry session_entries[] = {
 	{ .name = NULL },
 };
 
-static const struct mgmt_dir_ops session_dir = { .entries = session_entries };
+static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+
+	return ext ? mgmt_lookup_extra(ext->session_entries, dir, name, child) : -ENOENT;
+}
+
+static void session_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+
+	if (ext)
+		mgmt_list_extra(ext->session_entries, dir, fn, ctx);
+}
+
+static const struct mgmt_dir_ops session_dir = {
+	.entries = session_entries,
+	.lookup = session_lookup,
+	.list = session_list,
+};
 
 static int sessions_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {

@@ -60,7 +60,47 @@ static const struct mgmt_entry target_entries[] = {
 	{ .name = NULL },
 };
 
-static const struct mgmt_dir_ops target_dir = { .entries = target_entries };
+#define MAX_DRIVER_EXTS 8
+static const struct mgmt_driver_ext *driver_exts[MAX_DRIVER_EXTS];
+
+int mgmt_register_driver_ext(const struct mgmt_driver_ext *ext)
+{
+	for (size_t i = 0; i < MAX_DRIVER_EXTS; i++)
+		if (!driver_exts[i]) {
+			driver_exts[i] = ext;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+const struct mgmt_driver_ext *mgmt_find_driver_ext(const struct scst_tgt_template *tt)
+{
+	for (size_t i = 0; i < MAX_DRIVER_EXTS && driver_exts[i]; i++)
+		if (tt && !strcmp(driver_exts[i]->driver, tt->name))
+			return driver_exts[i];
+	return NULL;
+}
+
+static int target_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+
+	return ext ? mgmt_lookup_extra(ext->target_entries, dir, name, child) : -ENOENT;
+}
+
+static void target_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+
+	if (ext)
+		mgmt_list_extra(ext->target_entries, dir, fn, ctx);
+}
+
+static const struct mgmt_dir_ops target_dir = {
+	.entries = target_entries,
+	.lookup = target_lookup,
+	.list = target_list,
+};
 
 /* ---- targets/<driver>/ ---- */
 
@@ -91,7 +131,10 @@ static int store_drv_enabled(const struct mgmt_node *n, const char *value, char 
 
 static int show_drv_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	(void)n;
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(n->tt);
+
+	if (ext && ext->mgmt_usage)
+		return mgmt_show_usage(out, ext->mgmt_usage);
 	return mgmt_show_usage(out,
 			       "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
 			       "       echo \"del_target target_name\" >mgmt\n");
@@ -137,6 +180,7 @@ static int del_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 
 static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(n->tt);
 	char line[MGMT_MAX_VALUE], *cur = line, *cmd;
 
 	snprintf(line, sizeof(line), "%s", value);
@@ -145,6 +189,12 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 	cmd = mgmt_next_word(&cur);
 	if (!cmd)
 		return mgmt_refuse(-EINVAL, err, errlen, "empty command");
+	if (ext && ext->mgmt_cmd) {
+		int rc = ext->mgmt_cmd(n, cmd, cur, err, errlen);
+
+		if (rc != 1)
+			return rc;
+	}
 	if (!strcmp(cmd, "add_target"))
 		return add_target(n, cur, err, errlen);
 	if (!strcmp(cmd, "del_target"))
@@ -161,8 +211,12 @@ static const struct mgmt_entry driver_entries[] = {
 
 static int driver_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
-	struct scst_tgt *tgt = scst_find_target(dir->tt, name);
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+	struct scst_tgt *tgt;
 
+	if (ext && mgmt_lookup_extra(ext->driver_entries, dir, name, child) == 0)
+		return 0;
+	tgt = scst_find_target(dir->tt, name);
 	if (!tgt)
 		return -ENOENT;
 	mgmt_child_dir(child, dir, &target_dir, name);
@@ -173,8 +227,11 @@ static int driver_lookup(const struct mgmt_node *dir, const char *name, struct m
 
 static void driver_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
 	struct scst_tgt *tgt;
 
+	if (ext)
+		mgmt_list_extra(ext->driver_entries, dir, fn, ctx);
 	list_for_each_entry(tgt, &scst_targets, node)
 		if (tgt->tgtt == dir->tt)
 			fn(ctx, tgt->name, MGMT_DIR, false);

@@ -97,6 +97,35 @@ static int lookup_child(const struct mgmt_node *dir, const char *name, struct mg
 	return -ENOENT;
 }
 
+int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
+		      const char *name, struct mgmt_node *child)
+{
+	for (const struct mgmt_entry *e = entries; e && e->name; e++) {
+		if (strcmp(e->name, name) != 0)
+			continue;
+		mgmt_child_entry(child, dir, e, name);
+		if (e->present && !e->present(child))
+			return -ENOENT;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool writable(const struct mgmt_node *n);
+
+void mgmt_list_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
+		     mgmt_list_fn fn, void *ctx)
+{
+	for (const struct mgmt_entry *e = entries; e && e->name; e++) {
+		struct mgmt_node child;
+
+		mgmt_child_entry(&child, dir, e, e->name);
+		if (e->present && !e->present(&child))
+			continue;
+		fn(ctx, e->name, e->kind, writable(&child));
+	}
+}
+
 /* Walks path from the root; caller holds scst_mutex. */
 static int resolve(const char *path, struct mgmt_node *n, char *err, size_t errlen)
 {

@@ -81,6 +81,29 @@ void mgmt_show_value(struct mgmt_buf *out, const char *value, bool key);
 int mgmt_refuse(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A target driver's own entries and mgmt commands (README.scst_local's
+ * stats, transport versions, transport_id, host, add_session...), added
+ * to the generic driver, target and session directories. */
+struct mgmt_driver_ext {
+	const char *driver;
+	const struct mgmt_entry *driver_entries;    /* targets/<driver>/ */
+	const struct mgmt_entry *target_entries;    /* targets/<driver>/<t>/ */
+	const struct mgmt_entry *session_entries;   /* .../sessions/<s>/ */
+	const char *mgmt_usage;                     /* replaces the generic text */
+	/* Runs first for every command written to targets/<driver>/mgmt:
+	 * 1 when not the driver's own, else 0 or -errno. */
+	int (*mgmt_cmd)(const struct mgmt_node *n, const char *cmd, char *rest, char *err,
+			size_t errlen);
+};
+/* At start-up, before the tree is used; -ENOSPC when the table is full. */
+int mgmt_register_driver_ext(const struct mgmt_driver_ext *ext);
+const struct mgmt_driver_ext *mgmt_find_driver_ext(const struct scst_tgt_template *tt);
+/* Lookup and listing over an extra entry table (NULL: none). */
+int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
+		      const char *name, struct mgmt_node *child);
+void mgmt_list_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
+		     mgmt_list_fn fn, void *ctx);
+
 /* ---- the public operations (take the management lock) ---- */
 
 /* Paths are relative to the tree's root; a leading '/' is allowed.

@@ -1,0 +1,268 @@
+/* local_mgmt.c - scst_local's part of the management tree
+ * (README.scst_local "Sysfs interface"): the driver's stats and mgmt
+ * commands add_target (with session_name= parameters), del_target,
+ * add_session and del_session; each target's phys_transport_version and
+ * scsi_transport_version; each session's transport_id and host. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt/cmd.h"
+#include "mgmt/tree.h"
+#include "targets/local/local.h"
+#include "targets/local/local_priv.h"
+
+#define MAX_SESSIONS_PER_ADD 32
+
+static int show_stats(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	struct local_stats s;
+	struct local_tgt *lt;
+	struct local_sess *ls;
+	unsigned ntgt = 0, nsess = 0;
+
+	(void)n;
+	local_stats_get(&s);
+	pthread_mutex_lock(&local_lock);
+	list_for_each_entry(lt, &local_targets, node) {
+		ntgt++;
+		list_for_each_entry(ls, &lt->sessions, node)
+			nsess++;
+	}
+	pthread_mutex_unlock(&local_lock);
+	mgmt_printf(out, "targets %u\nsessions %u\ncommands %" PRIu64 "\nerrors %" PRIu64
+		    "\nread_bytes %" PRIu64 "\nwrite_bytes %" PRIu64 "\n", ntgt, nsess,
+		    s.commands, s.errors, s.read_bytes, s.write_bytes);
+	return 0;
+}
+
+/* "session_name=a; session_name=b;" - the only parameter, and it may
+ * repeat, so the generic key=value parser (which refuses duplicates) does
+ * not fit. */
+static int parse_session_names(char *s, char **names, int max, char *err, size_t errlen)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *item = strtok_r(s, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *cur = item, *eq, *key, *val;
+
+		key = mgmt_next_word(&cur);
+		if (!key)
+			continue;                       /* "a;;" or trailing ';' */
+		eq = strchr(key, '=');
+		if (eq) {
+			*eq = '\0';
+			val = eq[1] ? eq + 1 : mgmt_next_word(&cur);
+		} else {
+			char *e = mgmt_next_word(&cur);
+
+			if (!e || e[0] != '=')
+				return mgmt_refuse(-EINVAL, err, errlen, "'%s': expected key=value",
+						   key);
+			val = e[1] ? e + 1 : mgmt_next_word(&cur);
+		}
+		if (strcmp(key, "session_name"))
+			return mgmt_refuse(-EINVAL, err, errlen,
+					   "unknown parameter '%s' (only session_name)", key);
+		if (!val || *mgmt_rest(cur))
+			return mgmt_refuse(-EINVAL, err, errlen, "session_name: one name expected");
+		if (n == max)
+			return mgmt_refuse(-EINVAL, err, errlen, "more than %d sessions", max);
+		for (int i = 0; i < n; i++)
+			if (!strcmp(names[i], val))
+				return mgmt_refuse(-EINVAL, err, errlen, "session '%s' given twice",
+						   val);
+		names[n++] = val;
+	}
+	return n;
+}
+
+static int cmd_add_target(char *cur, char *err, size_t errlen)
+{
+	struct scst_kv kv[MAX_SESSIONS_PER_ADD];
+	char *names[MAX_SESSIONS_PER_ADD];
+	char *name = mgmt_next_word(&cur);
+	int n;
+
+	if (!name)
+		return mgmt_refuse(-EINVAL, err, errlen, "add_target: target name missing");
+	n = parse_session_names(mgmt_rest(cur), names, MAX_SESSIONS_PER_ADD, err, errlen);
+	if (n < 0)
+		return n;
+	pthread_mutex_lock(&scst_mutex);
+	bool exists = scst_find_target(&local_template, name) != NULL;
+	pthread_mutex_unlock(&scst_mutex);
+	if (exists)
+		return mgmt_refuse(-EEXIST, err, errlen, "target '%s' already exists", name);
+	for (int i = 0; i < n; i++)
+		kv[i] = (struct scst_kv){ "session_name", names[i] };
+	return local_template.add_target(name, kv, (size_t)n, err, errlen);
+}
+
+static int cmd_session(bool add, char *cur, char *err, size_t errlen)
+{
+	char *tname = mgmt_next_word(&cur), *sname = mgmt_next_word(&cur);
+	struct local_tgt *lt;
+
+	if (!tname || !sname || *mgmt_rest(cur))
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s target_name session_name",
+				   add ? "add_session" : "del_session");
+	/* The management lock is held: the target cannot go meanwhile. */
+	pthread_mutex_lock(&local_lock);
+	lt = local_find_tgt(tname);
+	pthread_mutex_unlock(&local_lock);
+	if (!lt)
+		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", tname);
+	return add ? local_add_session(lt, sname, err, errlen)
+		   : local_del_session(lt, sname, err, errlen);
+}
+
+static int local_mgmt_cmd(const struct mgmt_node *n, const char *cmd, char *rest, char *err,
+			  size_t errlen)
+{
+	(void)n;
+	if (!strcmp(cmd, "add_target"))
+		return cmd_add_target(rest, err, errlen);
+	if (!strcmp(cmd, "add_session"))
+		return cmd_session(true, rest, err, errlen);
+	if (!strcmp(cmd, "del_session"))
+		return cmd_session(false, rest, err, errlen);
+	return 1;       /* del_target: the generic one ends the sessions first */
+}
+
+/* ---- targets/scst_local/<target>/ ---- */
+
+static int show_version(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	struct local_tgt *lt = n->tgt->tgt_priv;
+	uint16_t v;
+	char s[16];
+
+	pthread_mutex_lock(&local_lock);
+	v = n->entry->name[0] == 'p' ? lt->phys_transport_version : lt->scsi_transport_version;
+	pthread_mutex_unlock(&local_lock);
+	snprintf(s, sizeof(s), "0x%04x", v);
+	mgmt_show_value(out, s, n->entry->name[0] == 'p' ? v != 0 : v != LOCAL_SAS_VERSION);
+	return 0;
+}
+
+static int store_version(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return local_template.set_target_attr(n->tgt, n->entry->name, value, err, errlen);
+}
+
+/* ---- .../sessions/<session>/ ---- */
+
+static int show_transport_id(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	uint8_t tid[LOCAL_TID_MAX + 300];
+	unsigned len = local_get_transport_id(n->sess->tgt_priv, tid, sizeof(tid));
+
+	for (unsigned i = 0; i < len; i++)
+		mgmt_printf(out, "%02x", tid[i]);
+	mgmt_printf(out, "\n");
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hex digits, blanks between bytes allowed: "05 00 00 14 69 71 6e ...". */
+static int store_transport_id(const struct mgmt_node *n, const char *value, char *err,
+			      size_t errlen)
+{
+	uint8_t tid[LOCAL_TID_MAX];
+	unsigned len = 0;
+	int hi = -1;
+
+	for (const char *p = value; *p; p++) {
+		int v;
+
+		if (*p == ' ' || *p == '\t') {
+			if (hi >= 0)
+				return mgmt_refuse(-EINVAL, err, errlen,
+						   "transport_id: odd number of hex digits");
+			continue;
+		}
+		v = hexval(*p);
+		if (v < 0)
+			return mgmt_refuse(-EINVAL, err, errlen,
+					   "transport_id: hex digits expected, not '%c'", *p);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (len == sizeof(tid))
+			return mgmt_refuse(-EINVAL, err, errlen,
+					   "transport_id: longer than %u bytes", LOCAL_TID_MAX);
+		tid[len++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return mgmt_refuse(-EINVAL, err, errlen, "transport_id: odd number of hex digits");
+	return local_set_transport_id(n->sess->tgt_priv, tid, len, err, errlen);
+}
+
+static bool has_host(const struct mgmt_node *n)
+{
+	(void)n;
+	return local_mount_dir[0] || local_socket_path[0];
+}
+
+/* Where the session's devices appear: its directory of LUN files, or,
+ * without a mount, the raw command socket (libscst_local). */
+static int show_host(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	const struct local_sess *ls = n->sess->tgt_priv;
+
+	if (local_mount_dir[0])
+		mgmt_printf(out, "%s/%s", local_mount_dir, ls->name);
+	else
+		mgmt_printf(out, "%s", local_socket_path);
+	return 0;
+}
+
+static const struct mgmt_entry driver_entries[] = {
+	{ .name = "stats", .kind = MGMT_ATTR, .show = show_stats },
+	{ .name = NULL },
+};
+
+static const struct mgmt_entry target_entries[] = {
+	{ .name = "phys_transport_version", .kind = MGMT_ATTR, .show = show_version,
+	  .store = store_version },
+	{ .name = "scsi_transport_version", .kind = MGMT_ATTR, .show = show_version,
+	  .store = store_version },
+	{ .name = NULL },
+};
+
+static const struct mgmt_entry session_entries[] = {
+	{ .name = "transport_id", .kind = MGMT_ATTR, .show = show_transport_id,
+	  .store = store_transport_id },
+	{ .name = "host", .kind = MGMT_LINK, .show = show_host, .present = has_host },
+	{ .name = NULL },
+};
+
+static const struct mgmt_driver_ext local_ext = {
+	.driver = LOCAL_DRIVER,
+	.driver_entries = driver_entries,
+	.target_entries = target_entries,
+	.session_entries = session_entries,
+	.mgmt_usage =
+		"Usage: echo \"add_target target_name [session_name=sess_name; [session_name=sess_name1;] [...]]\" >mgmt\n"
+		"       echo \"del_target target_name\" >mgmt\n"
+		"       echo \"add_session target_name session_name\" >mgmt\n"
+		"       echo \"del_session target_name session_name\" >mgmt\n",
+	.mgmt_cmd = local_mgmt_cmd,
+};
+
+int local_mgmt_register(void)
+{
+	return mgmt_register_driver_ext(&local_ext);
+}
