@@ -108,11 +108,16 @@ port_in_use() {
 }
 
 # A random start spreads concurrent runs; ss tells which ports are taken.
+# The range stays below the kernel's ephemeral ports (ip_local_port_range),
+# where any outgoing connection of a concurrent test could hold the port
+# without listening on it.
 pick_port() {
-	local p tries=0
+	local p tries=0 lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
 	while [ $tries -lt 200 ]; do
-		p=$((32000 + (RANDOM * 32768 + RANDOM) % 28000))
-		if ! port_in_use "$p"; then
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
+		if ! port_in_use "$p" && ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return 0
 		fi
