@@ -340,7 +340,7 @@ static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
 #define NOLUN (SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK)
 
 static const struct scst_opcode_desc opcode_table[] = {
-	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
+	{ 0x00, -1, "TEST UNIT READY", 6, MA, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
 	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
 	  U(0x03, 0x01, 0, 0, 0xff, 0) },
 	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
