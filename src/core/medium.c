@@ -91,15 +91,17 @@ void scst_medium_start_stop(struct scst_cmd *cmd)
 		scst_dev_queue_ua(dev, SCST_S_UA_MEDIUM_CHANGED, cmd->tgt_dev);
 }
 
+/* A medium put in while another was there is a change all the same. */
 void scst_medium_set_inserted(struct scst_device *dev, bool inserted)
 {
-	bool loaded;
+	bool ready;
 
 	pthread_mutex_lock(&dev->lock);
 	dev->medium_missing = !inserted;
-	loaded = update_present(dev);
+	update_present(dev);
+	ready = inserted && dev->medium_present;
 	pthread_mutex_unlock(&dev->lock);
-	if (loaded)
+	if (ready)
 		scst_dev_queue_ua(dev, SCST_S_UA_MEDIUM_CHANGED, NULL);
 }
 

@@ -206,6 +206,12 @@ struct scst_dev_type {
 	/* Executes a parsed and checked command.  The handler completes it
 	 * with scst_cmd_done(), now or later, on the same loop. */
 	void (*exec)(struct scst_cmd *cmd);
+
+	/* Optional: changes a device attribute at run time (vcdrom's
+	 * filename).  Called from management, outside scst_mutex.  Returns 0
+	 * or -errno with a one-line reason in err. */
+	int (*set_attr)(struct scst_device *dev, const char *key, const char *value,
+			char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------- */

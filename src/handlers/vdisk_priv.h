@@ -28,6 +28,10 @@ struct vdisk_backend {
 		      bool *mapped);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
+	/* Optional: a mode page of the device type beyond the common ones
+	 * (vcdrom's CD capabilities); its length, 0 when code is not one. */
+	unsigned (*mode_page)(const struct scst_device *dev, uint8_t code, bool changeable,
+			      uint8_t *p);
 };
 
 /* Attributes accepted by add_device / config files, parsed and checked. */
@@ -47,6 +51,7 @@ struct vdisk_dev {
 	bool rotational;
 	bool dummy;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
+	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
