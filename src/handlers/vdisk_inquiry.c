@@ -45,11 +45,11 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	put_padded(&d[8], dev->t10_vend_id, 8);
 	put_padded(&d[16], dev->prod_id, 16);
 	put_padded(&d[32], dev->prod_rev, 4);
-	/* Version descriptors: SAM-5, iSCSI, SPC-4, SBC-3. */
+	/* Version descriptors: SAM-5, iSCSI, SPC-4, SBC-3 (MMC-6 for a CD). */
 	vdisk_put_be16(&d[58], 0x00a0);
 	vdisk_put_be16(&d[60], 0x0960);
 	vdisk_put_be16(&d[62], 0x0460);
-	vdisk_put_be16(&d[64], 0x04c0);
+	vdisk_put_be16(&d[64], dev->type == 5 ? 0x04e0 : 0x04c0);
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 
