@@ -65,6 +65,9 @@ enum scst_sense_id scst_mmc_parse_read_toc(struct scst_cmd *cmd);
 enum scst_sense_id scst_mmc_parse_get_configuration(struct scst_cmd *cmd);
 enum scst_sense_id scst_mmc_parse_gesn(struct scst_cmd *cmd);
 enum scst_sense_id scst_mmc_parse_read_disc_info(struct scst_cmd *cmd);
+#define MMC_TRACK_ADDR_LBA      0
+#define MMC_TRACK_ADDR_RESERVED 3
+enum scst_sense_id scst_mmc_parse_read_track_info(struct scst_cmd *cmd);
 enum scst_sense_id scst_mmc_parse_mechanism_status(struct scst_cmd *cmd);
 
 #endif

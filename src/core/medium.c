@@ -9,7 +9,6 @@
  * for UAs); every change happens under dev->lock.  A PREVENT belongs to
  * the nexus that sent it, and removal is refused while any nexus holds
  * one (SBC-3 / MMC-6 PREVENT ALLOW MEDIUM REMOVAL). */
-#include "cdb.h"
 #include "scst.h"
 #include "scst_priv.h"
 

@@ -1,6 +1,7 @@
 /* opcode_mmc.c - CDB decoding of the MMC-6 commands a CD/DVD-ROM logical
  * unit (vcdrom) answers: READ TOC/PMA/ATIP, GET CONFIGURATION, GET EVENT
- * STATUS NOTIFICATION, READ DISC INFORMATION and MECHANISM STATUS.  The
+ * STATUS NOTIFICATION, READ DISC INFORMATION, READ TRACK INFORMATION and
+ * MECHANISM STATUS.  The
  * table entries are in opcode_table.c; what a field may hold beyond its
  * reserved bits is checked here, before any medium or UA check. */
 #include "cdb.h"
@@ -58,6 +59,22 @@ enum scst_sense_id scst_mmc_parse_read_disc_info(struct scst_cmd *cmd)
 {
 	if (cmd->cdb[1] & 0x07)
 		return invalid(cmd, 1, 2);
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+/* The disc has one track in one session: by track or session number only
+ * number 1 exists (the invisible and lead-in tracks do not on a finalized
+ * disc); an LBA is checked against the medium when the command runs. */
+enum scst_sense_id scst_mmc_parse_read_track_info(struct scst_cmd *cmd)
+{
+	uint8_t type = cmd->cdb[1] & 0x03;
+	uint32_t number = (uint32_t)cmd->cdb[2] << 24 | (uint32_t)cmd->cdb[3] << 16 |
+			  (uint32_t)cmd->cdb[4] << 8 | cmd->cdb[5];
+
+	if (type == MMC_TRACK_ADDR_RESERVED)
+		return invalid(cmd, 1, 1);
+	if (type != MMC_TRACK_ADDR_LBA && number != 1)
+		return invalid(cmd, 2, -1);
 	return data_in(cmd, be16(&cmd->cdb[7]));
 }
 

@@ -448,6 +448,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  scst_mmc_parse_gesn, U(0x4a, 0x01, 0, 0, 0xff, 0, 0, LEN2, 0) },
 	{ 0x51, -1, "READ DISC INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_disc_info,
 	  U(0x51, 0x07, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x52, -1, "READ TRACK INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_track_info,
+	  U(0x52, 0x03, LBA4, 0, LEN2, 0) },
 	{ 0xbd, -1, "MECHANISM STATUS", 12, 0, CDROM, scst_mmc_parse_mechanism_status,
 	  U(0xbd, 0, 0, 0, 0, 0, 0, 0, LEN2, 0, 0) },
 };

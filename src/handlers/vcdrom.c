@@ -201,6 +201,7 @@ static void vcdrom_exec(struct scst_cmd *cmd)
 	case 0x46: answer = vcdrom_get_configuration; break;
 	case 0x4a: answer = vcdrom_get_event_status; break;
 	case 0x51: answer = vcdrom_read_disc_info; break;
+	case 0x52: answer = vcdrom_read_track_info; break;
 	case 0xbd: answer = vcdrom_mechanism_status; break;
 	default:
 		vdisk_exec(cmd);

@@ -26,6 +26,7 @@ void vcdrom_read_toc(struct scst_cmd *cmd);
 void vcdrom_get_configuration(struct scst_cmd *cmd);
 void vcdrom_get_event_status(struct scst_cmd *cmd);
 void vcdrom_read_disc_info(struct scst_cmd *cmd);
+void vcdrom_read_track_info(struct scst_cmd *cmd);
 void vcdrom_mechanism_status(struct scst_cmd *cmd);
 /* The CD capabilities and mechanical status mode page (0x2A). */
 unsigned vcdrom_mode_page(const struct scst_device *dev, uint8_t code, bool changeable,

@@ -1,8 +1,8 @@
 /* vcdrom_mmc.c - the MMC-6 answers of a virtual CD/DVD-ROM drive holding
  * an ISO image: a finalized single-session disc with one data track.
  * READ TOC/PMA/ATIP, GET CONFIGURATION (profiles and features), GET EVENT
- * STATUS NOTIFICATION (media class), READ DISC INFORMATION, MECHANISM
- * STATUS and mode page 0x2A.  CDB fields were checked by the core
+ * STATUS NOTIFICATION (media class), READ DISC INFORMATION, READ TRACK
+ * INFORMATION, MECHANISM STATUS and mode page 0x2A.  CDB fields were checked by the core
  * (core/opcode_mmc.c) before any of these runs. */
 #include <string.h>
 
@@ -194,6 +194,29 @@ void vcdrom_read_disc_info(struct scst_cmd *cmd)
 	d[7] = 0x20;            /* URU: unrestricted use */
 	/* A finalized disc has no next lead-in nor possible lead-out. */
 	memset(&d[16], 0xff, 8);
+	scst_cmd_set_resp_data(cmd, d, sizeof(d));
+}
+
+/* Track 1 spans the whole medium: a complete data track (mode 1). */
+void vcdrom_read_track_info(struct scst_cmd *cmd)
+{
+	const struct scst_device *dev = cmd->dev;
+	uint32_t lba = (uint32_t)cmd->cdb[2] << 24 | (uint32_t)cmd->cdb[3] << 16 |
+		       (uint32_t)cmd->cdb[4] << 8 | cmd->cdb[5];
+	uint8_t d[48];
+
+	if ((cmd->cdb[1] & 0x03) == MMC_TRACK_ADDR_LBA && lba >= dev->nblocks) {
+		scst_set_cmd_error(cmd, SCST_S_LBA_OUT_OF_RANGE);
+		return;
+	}
+	memset(d, 0, sizeof(d));
+	vdisk_put_be16(d, sizeof(d) - 2);
+	d[2] = 1;               /* track number */
+	d[3] = 1;               /* session number */
+	d[5] = 0x04;            /* track mode: data, recorded uninterrupted */
+	d[6] = 0x01;            /* data mode 1 */
+	vdisk_put_be32(&d[24], (uint32_t)dev->nblocks);          /* track size */
+	vdisk_put_be32(&d[28], (uint32_t)dev->nblocks - 1);      /* last recorded */
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 

@@ -61,6 +61,10 @@ static const struct mmc_good good[] = {
 	  64 },
 	{ "GESN polled media", { 0x4a, 0x01, 0, 0, 0x10, 0, 0, 0, 8 }, 10, SCST_DATA_READ, 8 },
 	{ "READ DISC INFORMATION", { 0x51, 0, 0, 0, 0, 0, 0, 0, 34 }, 10, SCST_DATA_READ, 34 },
+	{ "READ TRACK INFORMATION by LBA", { 0x52, 0, 0, 0, 0x03, 0xe7, 0, 0, 48 }, 10,
+	  SCST_DATA_READ, 48 },
+	{ "READ TRACK INFORMATION track 1", { 0x52, 0x01, 0, 0, 0, 1, 0, 0, 48 }, 10,
+	  SCST_DATA_READ, 48 },
 	{ "MECHANISM STATUS", { 0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8 }, 12, SCST_DATA_READ, 8 },
 	{ "READ(10) 2 blocks", { 0x28, 0, 0, 0, 0, 5, 0, 0, 2 }, 10, SCST_DATA_READ, 4096 },
 	{ "READ(12) 1 block", { 0xa8, 0, 0, 0, 0, 5, 0, 0, 0, 1 }, 12, SCST_DATA_READ, 2048 },
@@ -114,6 +118,16 @@ static const struct mmc_bad bad[] = {
 	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 1, 2 },
 	{ "READ DISC INFORMATION type 4", { 0x51, 0x04, 0, 0, 0, 0, 0, 0, 34 }, 10,
 	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 1, 2 },
+	{ "READ TRACK INFORMATION type 3", { 0x52, 0x03, 0, 0, 0, 1, 0, 0, 48 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 1, 1 },
+	{ "READ TRACK INFORMATION track 2", { 0x52, 0x01, 0, 0, 0, 2, 0, 0, 48 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 2, -1 },
+	{ "READ TRACK INFORMATION invisible track", { 0x52, 0x01, 0xff, 0xff, 0xff, 0xff, 0, 0,
+	  48 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0x00, 2, -1 },
+	{ "READ TRACK INFORMATION session 0", { 0x52, 0x02, 0, 0, 0, 0, 0, 0, 48 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 2, -1 },
+	{ "READ TRACK INFORMATION reserved byte 6", { 0x52, 0, 0, 0, 0, 0, 0x01, 0, 48 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 6, 0 },
 	{ "MECHANISM STATUS reserved byte 2", { 0xbd, 0, 0x80, 0, 0, 0, 0, 0, 0, 8 }, 12,
 	  SK_ILLEGAL_REQUEST, 0x24, 0x00, 2, 7 },
 	{ "READ(10) past the medium", { 0x28, 0, 0, 0, 0x03, 0xe8, 0, 0, 1 }, 10,
@@ -396,6 +410,28 @@ static void test_get_configuration_answer(void **state)
 	assert_int_equal(answer_buf[26] & 0x01, 0); /* a CD is not a current DVD */
 }
 
+static void test_read_track_info_answer(void **state)
+{
+	static const uint8_t last[10] = { 0x52, 0, 0, 0, 0x03, 0xe7, 0, 0, 48 };
+	static const uint8_t past[10] = { 0x52, 0, 0, 0, 0x03, 0xe8, 0, 0, 48 };
+	struct scst_cmd cmd;
+
+	(void)state;
+	setup_cd();
+	prepare_answer(&cmd, last, 10);
+	vcdrom_read_track_info(&cmd);
+	assert_int_equal(cmd.resp_data_len, 48);
+	assert_int_equal(answer_buf[1], 46);
+	assert_int_equal(answer_buf[2], 1);
+	assert_int_equal(answer_buf[5] & 0x0f, 4);
+	assert_int_equal(answer_buf[27], CD_BLOCKS & 0xff);      /* track size */
+	assert_int_equal(answer_buf[31], (CD_BLOCKS - 1) & 0xff);
+	prepare_answer(&cmd, past, 10);
+	vcdrom_read_track_info(&cmd);
+	assert_sense("READ TRACK INFORMATION past the medium", &cmd, SK_ILLEGAL_REQUEST, 0x21,
+		     0x00);
+}
+
 static void test_gesn_reports_each_change_once(void **state)
 {
 	static const uint8_t gesn[10] = { 0x4a, 0x01, 0, 0, 0x10, 0, 0, 0, 8 };
@@ -441,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_insert_raises_medium_changed_ua),
 		cmocka_unit_test(test_read_toc_answer),
 		cmocka_unit_test(test_get_configuration_answer),
+		cmocka_unit_test(test_read_track_info_answer),
 		cmocka_unit_test(test_gesn_reports_each_change_once),
 	};
 
