@@ -59,4 +59,17 @@ uint32_t scst_max_atomic_blocks(const struct scst_device *dev);
  * cmd->dev's type from the table: response data or INVALID FIELD IN CDB. */
 void scst_report_supported_opcodes(struct scst_cmd *cmd);
 
+/* MMC-6 CDB decoding (opcode_mmc.c), used by the table's CD/DVD entries. */
+#define MMC_TOC_FORMAT_TOC      0
+#define MMC_TOC_FORMAT_SESSION  1
+#define MMC_TRACK_LEAD_OUT      0xaa
+enum scst_sense_id scst_mmc_parse_read_toc(struct scst_cmd *cmd);
+enum scst_sense_id scst_mmc_parse_get_configuration(struct scst_cmd *cmd);
+enum scst_sense_id scst_mmc_parse_gesn(struct scst_cmd *cmd);
+enum scst_sense_id scst_mmc_parse_read_disc_info(struct scst_cmd *cmd);
+#define MMC_TRACK_ADDR_LBA      0
+#define MMC_TRACK_ADDR_RESERVED 3
+enum scst_sense_id scst_mmc_parse_read_track_info(struct scst_cmd *cmd);
+enum scst_sense_id scst_mmc_parse_mechanism_status(struct scst_cmd *cmd);
+
 #endif

@@ -17,6 +17,7 @@
 
 #define DISK  SCST_TYPE_DISK_BIT
 #define ANY   SCST_TYPE_ALL_BITS
+#define CDROM SCST_TYPE_CDROM_BIT
 #define ERR_SET SCST_S__COUNT   /* parse already set sense with a field pointer */
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -63,7 +64,10 @@ static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64
 
 	cmd->lba = lba;
 	cmd->nblocks = (uint32_t)nblocks;
-	if (lba > dev->nblocks || nblocks > dev->nblocks - lba)
+	/* Without a medium there is no capacity to be out of: the check step
+	 * answers MEDIUM NOT PRESENT instead. */
+	if (!dev->medium_ejected && !dev->medium_missing &&
+	    (lba > dev->nblocks || nblocks > dev->nblocks - lba))
 		return SCST_S_LBA_OUT_OF_RANGE;
 	bytes = nblocks << dev->block_shift;
 	if (dir != SCST_DATA_NONE && bytes > SCST_MAX_XFER_BYTES)
@@ -423,7 +427,7 @@ static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
 #define NOLUN (SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK)
 
 static const struct scst_opcode_desc opcode_table[] = {
-	{ 0x00, -1, "TEST UNIT READY", 6, 0, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
+	{ 0x00, -1, "TEST UNIT READY", 6, MA, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
 	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
 	  U(0x03, 0x01, 0, 0, 0xff, 0) },
 	{ 0x04, -1, "FORMAT UNIT", 6, MA | WM, DISK, parse_format_unit,
@@ -526,6 +530,32 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0xae, 0x16, LBA4, LEN4, GRP, 0) },
 	{ 0xaf, -1, "VERIFY(12)", 12, MA | LR, DISK, parse_verify12,
 	  U(0xaf, 0x16, LBA4, LEN4, GRP, 0) },
+	/* MMC-6 (vcdrom): 2048-byte reads, the disc and drive queries, and
+	 * writes, which the read-only check refuses with WRITE PROTECTED.
+	 * GET CONFIGURATION and GET EVENT STATUS NOTIFICATION are how a host
+	 * polls the drive, so a UA does not block them (as in MMC drives). */
+	{ 0x25, -1, "READ CAPACITY(10)", 10, MA, CDROM, parse_read_capacity10,
+	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
+	{ 0x28, -1, "READ(10)", 10, MA | LR, CDROM, parse_read10,
+	  U(0x28, 0x18, LBA4, 0, LEN2, 0) },
+	{ 0xa8, -1, "READ(12)", 12, MA | LR, CDROM, parse_read12,
+	  U(0xa8, 0x18, LBA4, LEN4, 0x80, 0) },
+	{ 0x2a, -1, "WRITE(10)", 10, MA | WM | LR, CDROM, parse_write10,
+	  U(0x2a, 0x08, LBA4, 0, LEN2, 0) },
+	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, CDROM, parse_write12,
+	  U(0xaa, 0x08, LBA4, LEN4, 0x80, 0) },
+	{ 0x43, -1, "READ TOC/PMA/ATIP", 10, MA, CDROM, scst_mmc_parse_read_toc,
+	  U(0x43, 0x02, 0x0f, 0, 0, 0, 0xff, LEN2, 0) },
+	{ 0x46, -1, "GET CONFIGURATION", 10, SCST_OP_UA_EXEMPT, CDROM,
+	  scst_mmc_parse_get_configuration, U(0x46, 0x03, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
+	{ 0x4a, -1, "GET EVENT STATUS NOTIFICATION", 10, SCST_OP_UA_EXEMPT, CDROM,
+	  scst_mmc_parse_gesn, U(0x4a, 0x01, 0, 0, 0xff, 0, 0, LEN2, 0) },
+	{ 0x51, -1, "READ DISC INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_disc_info,
+	  U(0x51, 0x07, 0, 0, 0, 0, 0, LEN2, 0) },
+	{ 0x52, -1, "READ TRACK INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_track_info,
+	  U(0x52, 0x03, LBA4, 0, LEN2, 0) },
+	{ 0xbd, -1, "MECHANISM STATUS", 12, 0, CDROM, scst_mmc_parse_mechanism_status,
+	  U(0xbd, 0, 0, 0, 0, 0, 0, 0, LEN2, 0, 0) },
 };
 
 #define OPCODE_COUNT (sizeof(opcode_table) / sizeof(opcode_table[0]))

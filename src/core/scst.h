@@ -213,6 +213,12 @@ struct scst_dev_type {
 	/* Executes a parsed and checked command.  The handler completes it
 	 * with scst_cmd_done(), now or later, on the same loop. */
 	void (*exec)(struct scst_cmd *cmd);
+
+	/* Optional: changes a device attribute at run time (vcdrom's
+	 * filename).  Called from management, outside scst_mutex.  Returns 0
+	 * or -errno with a one-line reason in err. */
+	int (*set_attr)(struct scst_device *dev, const char *key, const char *value,
+			char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -235,6 +241,11 @@ struct scst_device {
 	bool d_sense;                           /* descriptor sense format */
 	bool thin_provisioned;
 	bool medium_present;
+	/* Removable medium (medium.c), under lock: the tray opened by START
+	 * STOP UNIT, no medium inserted (vcdrom), PREVENTs in force. */
+	bool medium_ejected;
+	bool medium_missing;
+	unsigned prevent_count;
 
 	char t10_vend_id[9];
 	char prod_id[17];
@@ -321,6 +332,7 @@ struct scst_tgt_dev {
 	struct list_head uas;                   /* dev->lock */
 	volatile bool ua_pending;               /* racy hint; rechecked locked */
 	unsigned active_cmds;                   /* owner loop only */
+	bool prevent_removal;                   /* dev->lock: PREVENT from this nexus */
 };
 
 /* I_T nexus. */
@@ -510,6 +522,16 @@ void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len
 void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 		       const struct scst_tgt_dev *except);
 void scst_tgt_dev_queue_ua(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
+
+/* Removable medium (core/medium.c).  START STOP UNIT and PREVENT ALLOW
+ * MEDIUM REMOVAL: set cmd's status (GOOD or the error); the handler
+ * completes the command. */
+void scst_medium_start_stop(struct scst_cmd *cmd);
+void scst_medium_prevent_allow(struct scst_cmd *cmd);
+bool scst_medium_removal_prevented(struct scst_device *dev);
+/* A medium was inserted (every nexus gets NOT READY TO READY CHANGE) or
+ * removed by management. */
+void scst_medium_set_inserted(struct scst_device *dev, bool inserted);
 
 /* Directory where the core keeps state that must survive a restart
  * (persistent reservations with APTPL).  NULL or unset: nothing is kept. */

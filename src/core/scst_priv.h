@@ -42,4 +42,9 @@ void scst_pr_dev_free(struct scst_device *dev);
 void scst_pr_in(struct scst_cmd *cmd);
 void scst_pr_out(struct scst_cmd *cmd);
 
+/* Removable medium (medium.c): a LUN or target reset and the end of a
+ * nexus lift that nexus's (or every) PREVENT. */
+void scst_medium_reset(struct scst_device *dev);
+void scst_medium_nexus_gone(struct scst_tgt_dev *tgt_dev);
+
 #endif

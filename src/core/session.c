@@ -44,6 +44,7 @@ static void tgt_dev_destroy(struct scst_tgt_dev *td)
 {
 	scst_tgt_dev_clear_uas(td);
 	scst_reserve_session_gone(td->dev, td->sess);
+	scst_medium_nexus_gone(td);
 	pthread_mutex_lock(&td->dev->lock);
 	list_del(&td->dev_node);
 	pthread_mutex_unlock(&td->dev->lock);

@@ -73,6 +73,7 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 		 * A reset also ends an SPC-2 reservation (SPC-2 5.5.1). */
 		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, td);
 		scst_reserve_reset(td->dev);
+		scst_medium_reset(td->dev);
 	}
 }
 

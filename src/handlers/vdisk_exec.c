@@ -455,10 +455,15 @@ static void exec_locked(struct scst_cmd *cmd)
 	case 0x15: case 0x55:
 		exec_immediate(cmd, vdisk_mode_select);
 		return;
-	case 0x00: case 0x1b: case 0x1e:
-		/* TEST UNIT READY, START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL:
-		 * the medium of a vdisk is always present and cannot be ejected. */
+	case 0x00:
+		/* TEST UNIT READY: the core's check step found the medium there. */
 		exec_immediate(cmd, NULL);
+		return;
+	case 0x1b:
+		exec_immediate(cmd, scst_medium_start_stop);
+		return;
+	case 0x1e:
+		exec_immediate(cmd, scst_medium_prevent_allow);
 		return;
 	default:
 		/* The opcode table and this switch disagree: a bug, not input. */

@@ -47,7 +47,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	put_padded(&d[16], dev->prod_id, 16);
 	put_padded(&d[32], dev->prod_rev, 4);
 	/* Version descriptors: SAM-5, transport (iSCSI unless the target
-	 * driver says otherwise), SPC-4, SBC-3, physical transport. */
+	 * driver says otherwise), SPC-4, SBC-3 (MMC-6 for a CD), physical transport. */
 	const struct scst_tgt *tgt = cmd->sess->tgt;
 	uint16_t scsi_tv = 0x0960, phys_tv = 0;
 
@@ -56,7 +56,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	vdisk_put_be16(&d[58], 0x00a0);
 	vdisk_put_be16(&d[60], scsi_tv);
 	vdisk_put_be16(&d[62], 0x0460);
-	vdisk_put_be16(&d[64], 0x04c0);
+	vdisk_put_be16(&d[64], dev->type == 5 ? 0x04e0 : 0x04c0);
 	vdisk_put_be16(&d[66], phys_tv);
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }

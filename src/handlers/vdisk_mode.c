@@ -12,6 +12,7 @@ enum { PC_CURRENT = 0, PC_CHANGEABLE = 1, PC_DEFAULT = 2, PC_SAVED = 3 };
 #define PAGE_RW_RECOVERY 0x01
 #define PAGE_CACHING     0x08
 #define PAGE_CONTROL     0x0a
+#define PAGE_MM_CAPABILITIES 0x2a  /* MMC only: from the backend */
 #define PAGE_ALL         0x3f
 
 /* Writes one page (current values, or zeros past the header when only the
@@ -51,13 +52,16 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code, int pc, 
 		}
 		return len;
 	default:
+		if (vdisk_of(dev)->be->mode_page)
+			return vdisk_of(dev)->be->mode_page(dev, code, pc == PC_CHANGEABLE, p);
 		return 0;
 	}
 }
 
 static unsigned build_pages(const struct scst_device *dev, uint8_t code, int pc, uint8_t *p)
 {
-	static const uint8_t all[] = { PAGE_RW_RECOVERY, PAGE_CACHING, PAGE_CONTROL };
+	static const uint8_t all[] = { PAGE_RW_RECOVERY, PAGE_CACHING, PAGE_CONTROL,
+				       PAGE_MM_CAPABILITIES };
 	unsigned len = 0;
 
 	if (code != PAGE_ALL)

@@ -29,6 +29,10 @@ struct vdisk_backend {
 		      bool *mapped);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
+	/* Optional: a mode page of the device type beyond the common ones
+	 * (vcdrom's CD capabilities); its length, 0 when code is not one. */
+	unsigned (*mode_page)(const struct scst_device *dev, uint8_t code, bool changeable,
+			      uint8_t *p);
 };
 
 /* Attributes accepted by add_device / config files, parsed and checked. */
@@ -68,6 +72,7 @@ struct vdisk_dev {
 	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
 	unsigned copy_next;
+	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)

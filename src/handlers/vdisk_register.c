@@ -5,11 +5,13 @@
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
 extern struct scst_dev_type vdisk_blockio_type;
+extern struct scst_dev_type vcdrom_type;
 
 int vdisk_register_handlers(void)
 {
 	struct scst_dev_type *const types[] = {
 		&vdisk_nullio_type, &vdisk_fileio_type, &vdisk_blockio_type,
+		&vcdrom_type,
 	};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {

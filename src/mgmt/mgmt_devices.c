@@ -111,6 +111,33 @@ static int show_filename(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* A handler that changes attributes at run time (vcdrom) has a writable
+ * filename, present even while empty (no medium). */
+static bool has_settable_filename(const struct mgmt_node *n)
+{
+	return n->dev->handler->set_attr != NULL;
+}
+
+static bool has_fixed_filename(const struct mgmt_node *n)
+{
+	return !has_settable_filename(n) && has_filename(n);
+}
+
+static int show_settable_filename(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[MGMT_MAX_VALUE];
+
+	if (!mgmt_device_param(n->dev->name, "filename", v, sizeof(v)))
+		v[0] = 0;
+	mgmt_show_value(out, v, v[0] != 0);
+	return 0;
+}
+
+static int store_filename(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return mgmt_set_device_attr(n->dev, "filename", value, err, errlen);
+}
+
 static int show_handler_link(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	mgmt_printf(out, "../../handlers/%s", n->dev->handler->name);
@@ -121,7 +148,10 @@ static int show_handler_link(const struct mgmt_node *n, struct mgmt_buf *out)
 
 static const struct mgmt_entry device_entries[] = {
 	{ .name = "handler", .kind = MGMT_LINK, .show = show_handler_link },
-	{ .name = "filename", .kind = MGMT_ATTR, .show = show_filename, .present = has_filename },
+	{ .name = "filename", .kind = MGMT_ATTR, .show = show_filename,
+	  .present = has_fixed_filename },
+	{ .name = "filename", .kind = MGMT_ATTR, .show = show_settable_filename,
+	  .store = store_filename, .present = has_settable_filename },
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
 	ATTR("removable"), ATTR("write_through"), ATTR("nv_cache"), ATTR("thin_provisioned"),
 	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),

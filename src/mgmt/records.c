@@ -142,6 +142,24 @@ bool mgmt_device_param(const char *dev_name, const char *key, char *buf, size_t 
 	return rec_get(scope, key, buf, len);
 }
 
+int mgmt_set_device_attr(struct scst_device *dev, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+	int rc;
+
+	if (!dev->handler->set_attr) {
+		snprintf(err, errlen, "device %s: attribute '%s' is read-only", dev->name, key);
+		return -EACCES;
+	}
+	rc = dev->handler->set_attr(dev, key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	scope_of(scope, sizeof(scope), "dev", dev->name);
+	rec_set(scope, key, value);
+	return 0;
+}
+
 int mgmt_set_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
 			 char *err, size_t errlen)
 {

@@ -18,6 +18,10 @@ int mgmt_del_device(const char *name, char *err, size_t errlen);
 /* The creation parameter key of device dev_name, copied into buf. */
 bool mgmt_device_param(const char *dev_name, const char *key, char *buf, size_t len);
 
+/* dev->handler->set_attr plus the record of the value (vcdrom filename). */
+int mgmt_set_device_attr(struct scst_device *dev, const char *key, const char *value,
+			 char *err, size_t errlen);
+
 /* tt->set_driver_attr plus the record of the value. */
 int mgmt_set_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
 			 char *err, size_t errlen);

@@ -88,8 +88,9 @@ static int lookup_child(const struct mgmt_node *dir, const char *name, struct mg
 		if (strcmp(e->name, name) != 0)
 			continue;
 		mgmt_child_entry(child, dir, e, name);
+		/* Another entry of the same name may exist for other objects. */
 		if (e->present && !e->present(child))
-			break;
+			continue;
 		return 0;
 	}
 	if (dir->dir->lookup)

@@ -339,7 +339,9 @@ static void test_every_entry_is_consistent(void **state)
 		assert_true(t[i].cdb_len == 6 || t[i].cdb_len == 10 || t[i].cdb_len == 12 ||
 			    t[i].cdb_len == 16);
 		for (unsigned j = i + 1; j < count; j++)
-			assert_false(t[i].opcode == t[j].opcode && t[i].sa == t[j].sa);
+			/* One entry per command and device type. */
+			assert_false(t[i].opcode == t[j].opcode && t[i].sa == t[j].sa &&
+				     (t[i].types & t[j].types));
 	}
 }
 

@@ -1,0 +1,206 @@
+/* scsi_cdb.c - one iSCSI session driven line by line from stdin, so a test
+ * script can interleave SCSI commands with management actions (medium
+ * changes) on the same I_T nexus and see each answer, unit attentions
+ * included.
+ *
+ *   scsi_cdb iscsi://HOST:PORT/IQN/LUN
+ *
+ * Input lines:
+ *   cdb HEX [LEN]   send the CDB (hex digits, no spaces) with LEN bytes of
+ *                   data-in (default 0)
+ *   dump PATH       READ CAPACITY(10), then READ(10) of every block into PATH
+ *   quit
+ * Output, one line per input line:
+ *   GOOD HEXDATA            (the data-in received, possibly empty)
+ *   CHECK KK/AA/QQ          (sense key, ASC, ASCQ in hex)
+ *   STATUS 0xSS | ERROR message
+ *   DUMPED BLOCKS BLOCKSIZE
+ * The login is libiscsi's full connect, which clears the new nexus's UAs
+ * with TEST UNIT READY first.  Exit status 1 if the login failed. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#define MAX_CDB 16
+#define DUMP_CHUNK_BLOCKS 64
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes hex into cdb; its length, or -1 when malformed. */
+static int parse_cdb(const char *hex, uint8_t *cdb)
+{
+	size_t n = strlen(hex);
+
+	if (n == 0 || n % 2 || n / 2 > MAX_CDB)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		cdb[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+static struct scsi_task *run_cdb(struct iscsi_context *iscsi, int lun, const uint8_t *cdb,
+				 int len, uint32_t xfer)
+{
+	struct scsi_task *task = calloc(1, sizeof(*task));
+
+	if (!task)
+		return NULL;
+	memcpy(task->cdb, cdb, len);
+	task->cdb_size = len;
+	task->xfer_dir = xfer ? SCSI_XFER_READ : SCSI_XFER_NONE;
+	task->expxferlen = xfer;
+	return iscsi_scsi_command_sync(iscsi, lun, task, NULL);
+}
+
+static void print_result(struct iscsi_context *iscsi, struct scsi_task *t)
+{
+	if (!t) {
+		printf("ERROR %s\n", iscsi_get_error(iscsi));
+		return;
+	}
+	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
+		printf("CHECK %02x/%02x/%02x\n", t->sense.key, t->sense.ascq >> 8,
+		       t->sense.ascq & 0xff);
+		return;
+	}
+	if (t->status != SCSI_STATUS_GOOD) {
+		printf("STATUS 0x%02x\n", t->status);
+		return;
+	}
+	printf("GOOD ");
+	for (int i = 0; i < t->datain.size; i++)
+		printf("%02x", t->datain.data[i]);
+	putchar('\n');
+}
+
+static void do_cdb(struct iscsi_context *iscsi, int lun, char *args)
+{
+	char *hex = strtok(args, " \t"), *len = strtok(NULL, " \t");
+	uint8_t cdb[MAX_CDB];
+	int n = hex ? parse_cdb(hex, cdb) : -1;
+	struct scsi_task *t;
+
+	if (n < 0) {
+		printf("ERROR bad CDB\n");
+		return;
+	}
+	t = run_cdb(iscsi, lun, cdb, n, len ? (uint32_t)strtoul(len, NULL, 0) : 0);
+	print_result(iscsi, t);
+	if (t)
+		scsi_free_scsi_task(t);
+}
+
+/* Reads the whole medium in chunks of READ(10); the first failure is the
+ * line printed. */
+static void do_dump(struct iscsi_context *iscsi, int lun, const char *path)
+{
+	struct scsi_task *t = iscsi_readcapacity10_sync(iscsi, lun, 0, 0);
+	struct scsi_readcapacity10 *rc;
+	uint32_t blocks, bs;
+	FILE *f;
+
+	if (!t || t->status != SCSI_STATUS_GOOD || !(rc = scsi_datain_unmarshall(t))) {
+		print_result(iscsi, t);
+		goto out;
+	}
+	blocks = rc->lba + 1;
+	bs = rc->block_size;
+	f = fopen(path, "wb");
+	if (!f) {
+		printf("ERROR cannot create %s\n", path);
+		goto out;
+	}
+	for (uint32_t lba = 0; lba < blocks; lba += DUMP_CHUNK_BLOCKS) {
+		uint32_t n = blocks - lba < DUMP_CHUNK_BLOCKS ? blocks - lba : DUMP_CHUNK_BLOCKS;
+		struct scsi_task *r = iscsi_read10_sync(iscsi, lun, lba, n * bs, bs, 0, 0, 0, 0, 0);
+
+		if (!r || r->status != SCSI_STATUS_GOOD || r->datain.size != (int)(n * bs)) {
+			print_result(iscsi, r);
+			if (r)
+				scsi_free_scsi_task(r);
+			fclose(f);
+			goto out;
+		}
+		fwrite(r->datain.data, 1, r->datain.size, f);
+		scsi_free_scsi_task(r);
+	}
+	fclose(f);
+	printf("DUMPED %u %u\n", blocks, bs);
+out:
+	if (t)
+		scsi_free_scsi_task(t);
+}
+
+static struct iscsi_context *connect_url(const char *url_str, int *lun)
+{
+	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-11.org.scstd:scsi-cdb");
+	struct iscsi_url *url;
+
+	if (!iscsi)
+		return NULL;
+	url = iscsi_parse_full_url(iscsi, url_str);
+	if (!url) {
+		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(iscsi));
+		iscsi_destroy_context(iscsi);
+		return NULL;
+	}
+	iscsi_set_targetname(iscsi, url->target);
+	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
+	*lun = url->lun;
+	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
+		iscsi_destroy_url(url);
+		iscsi_destroy_context(iscsi);
+		return NULL;
+	}
+	iscsi_destroy_url(url);
+	return iscsi;
+}
+
+int main(int argc, char **argv)
+{
+	struct iscsi_context *iscsi;
+	char line[512];
+	int lun;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: scsi_cdb iscsi://HOST:PORT/IQN/LUN < commands\n");
+		return 2;
+	}
+	iscsi = connect_url(argv[1], &lun);
+	if (!iscsi)
+		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!strncmp(line, "cdb ", 4))
+			do_cdb(iscsi, lun, line + 4);
+		else if (!strncmp(line, "dump ", 5))
+			do_dump(iscsi, lun, line + 5);
+		else if (!strcmp(line, "quit"))
+			break;
+		else
+			printf("ERROR unknown command\n");
+		fflush(stdout);
+	}
+	iscsi_logout_sync(iscsi);
+	iscsi_destroy_context(iscsi);
+	return 0;
+}
