@@ -69,9 +69,10 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 
 		if (!td || (lun != UINT64_MAX && td->lun != lun))
 			continue;
-		/* The other nexuses learn of the reset; ours asked for it.
+		/* Every nexus of the LU, the issuer's included, gets the
+		 * reset UA (SAM-5 6.3.3; libiscsi MultipathIO.Reset).
 		 * A reset also ends an SPC-2 reservation (SPC-2 5.5.1). */
-		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, td);
+		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, NULL);
 		scst_reserve_reset(td->dev);
 	}
 }
