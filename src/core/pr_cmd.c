@@ -54,6 +54,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 int scst_pr_dev_init(struct scst_device *dev)
 {
 	char path[PATH_MAX], err[256];
+	bool from_backup;
 	int rc;
 
 	dev->pr = malloc(sizeof(*dev->pr));
@@ -62,7 +63,7 @@ int scst_pr_dev_init(struct scst_device *dev)
 	scst_pr_state_init(dev->pr);
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
 		return 0;
-	rc = scst_pr_store_load(path, dev->pr, err, sizeof(err));
+	rc = scst_pr_store_load(path, dev->pr, err, sizeof(err), &from_backup);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
@@ -72,8 +73,8 @@ int scst_pr_dev_init(struct scst_device *dev)
 			rc == -EINVAL ? err : strerror(-rc));
 		return 0;
 	}
-	log_info("device %s: %u persistent registrations loaded (generation %u)", dev->name,
-		 dev->pr->nregs, dev->pr->generation);
+	log_info("device %s: %u persistent registrations loaded from %s%s (generation %u)",
+		 dev->name, dev->pr->nregs, path, from_backup ? ".1" : "", dev->pr->generation);
 	pthread_mutex_lock(&dev->lock);
 	scst_resv_update_hint(dev);
 	pthread_mutex_unlock(&dev->lock);
@@ -115,9 +116,10 @@ static void persist(struct scst_device *dev)
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
 		return;
 	if (!dev->pr->aptpl) {
-		if (unlink(path) < 0 && errno != ENOENT)
+		rc = scst_pr_store_remove(path);
+		if (rc < 0)
 			log_err("device %s: cannot remove %s: %s", dev->name, path,
-				strerror(errno));
+				strerror(-rc));
 		return;
 	}
 	rc = scst_pr_store_save(dev->pr, path);

@@ -16,19 +16,20 @@ ok "scstd starts"
 
 run_tap timeout 60 "$PR" "$(url 1)" conflict
 run_tap timeout 60 "$PR" "$(url 1)" hold "$KEY"
-check "the reservation file is in the var directory" \
-	grep -q "^reg $KEY 1 1 iqn.2026-11.org.scstd:pr-checks-a$" "$WORKDIR/var/pr.disk1"
+check "the reservation file is in the PR directory" \
+	grep -q "^reg $KEY 1 1 iqn.2026-11.org.scstd:pr-checks-a$" "$WORKDIR/var/pr/disk1"
 check_stop "daemon stops on SIGTERM holding a reservation"
 
 start_daemon || { not_ok "scstd restarts on the same var directory"; finish; }
 ok "scstd restarts on the same var directory"
 run_tap timeout 60 "$PR" "$(url 1)" held "$KEY"
 run_tap timeout 60 "$PR" "$(url 1)" drop "$KEY"
-check "without registrations and APTPL the file is removed" test ! -e "$WORKDIR/var/pr.disk1"
+check "without registrations and APTPL the file is removed" test ! -e "$WORKDIR/var/pr/disk1"
 check_stop
 
 # A corrupt file is refused (logged), not crashed on: the LUN starts free.
-printf 'scstd-pr 1\ngeneration 1\naptpl 1\ntype 3\nreg 0x1 1 0 iqn.x\n' >"$WORKDIR/var/pr.disk1"
+mkdir -p "$WORKDIR/var/pr"
+printf 'scstd-pr 1\ngeneration 1\naptpl 1\ntype 3\nreg 0x1 1 0 iqn.x\n' >"$WORKDIR/var/pr/disk1"
 start_daemon || { not_ok "scstd starts with a corrupt reservation file"; finish; }
 ok "scstd starts with a corrupt reservation file"
 check "the corrupt file is reported in the log" grep -q "ignoring persistent reservations" "$DAEMON_LOG"
