@@ -9,7 +9,8 @@
  *     read N     -> READ(10) of block 0, same answer form
  *     write N    -> writes block 0 back unchanged, same answer form
  *     clear N    -> TEST UNIT READY until GOOD (at most 8): "clear N ok|..."
- *     task-set N -> ABORT TASK SET on LUN N: "task-set N RESP"
+ *     tmf N FN   -> iSCSI task management function FN (RFC 7143 codes)
+ *                   on LUN N: "tmf FN N ok" | "tmf FN N failed: REASON"
  *
  * The session logs in without TEST UNIT READY, so no unit attention is
  * consumed behind the test's back.  Exit status 2 on usage/login errors. */
@@ -109,6 +110,20 @@ static void clear_uas(struct iscsi_context *iscsi, int lun)
 	printf("clear %d still-not-ready\n", lun);
 }
 
+static void run_tmf(struct iscsi_context *iscsi, const char *line)
+{
+	int lun, fn;
+
+	if (sscanf(line, "tmf %d %d", &lun, &fn) != 2) {
+		printf("tmf usage: tmf LUN FN\n");
+		return;
+	}
+	if (iscsi_task_mgmt_sync(iscsi, lun, (enum iscsi_task_mgmt_funcs)fn, 0xffffffff, 0) == 0)
+		printf("tmf %d %d ok\n", fn, lun);
+	else
+		printf("tmf %d %d failed: %s\n", fn, lun, iscsi_get_error(iscsi));
+}
+
 static void run_line(struct iscsi_context *iscsi, char *line)
 {
 	char verb[16];
@@ -126,8 +141,8 @@ static void run_line(struct iscsi_context *iscsi, char *line)
 		write_back(iscsi, lun);
 	else if (!strcmp(verb, "clear"))
 		clear_uas(iscsi, lun);
-	else if (!strcmp(verb, "task-set"))
-		printf("task-set %d %d\n", lun, iscsi_task_mgmt_abort_task_set_sync(iscsi, lun));
+	else if (!strcmp(verb, "tmf"))
+		run_tmf(iscsi, line);
 	else
 		printf("unknown %s\n", verb);
 }
