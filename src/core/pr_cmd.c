@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "pr.h"
@@ -102,7 +103,7 @@ static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sen
 
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
-		    strcmp(td->sess->initiator_name, reg->initiator) == 0)
+		    strcasecmp(td->sess->initiator_name, reg->initiator) == 0)
 			scst_tgt_dev_queue_ua_locked(td, ua);
 }
 

@@ -359,6 +359,19 @@ static void test_store_roundtrip(void **state)
 	scst_pr_state_clear(&pr);
 }
 
+static void test_nexus_names_ignore_case(void **state)
+{
+	static const struct scst_pr_nexus A_upper = { "IQN.TEST:A", 1 };
+	struct scst_pr pr;
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_EA);
+	assert_ptr_equal(scst_pr_find_reg(&pr, &A_upper), scst_pr_find_reg(&pr, &A));
+	assert_non_null(scst_pr_find_reg(&pr, &A_upper));
+	assert_null(scst_pr_find_reg(&pr, &C));
+	scst_pr_state_clear(&pr);
+}
+
 static void test_store_save_load(void **state)
 {
 	char dir[] = "/tmp/h4_test_pr.XXXXXX", sub[64], path[512], bak[520], err[128];
@@ -491,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_spc2),
 		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_nexus_names_ignore_case),
 		cmocka_unit_test(test_store_save_load),
 		cmocka_unit_test(test_store_rejects),
 		cmocka_unit_test(test_store_binary_and_long),
