@@ -124,6 +124,33 @@ expect "live: LUN 0 is back" "luns 0" luns
 exec {LIVE[1]}>&-
 wait "$LIVE_PID" 2>/dev/null
 
+# ---- I/O racing with LUN removal ----------------------------------------
+# A session writes to LUN 1 (a fileio device, so writes take real time)
+# without pause while the LUN is deleted and re-added under it: every
+# command must end with an answer (GOOD, the UAs of the changes, or
+# LOGICAL UNIT NOT SUPPORTED while the LUN is away), none may hang, and the
+# daemon must stay clean (the ASan build checks the retired nexuses).
+truncate -s 16M "$WORKDIR/race.img"
+check "fileio device for the race" \
+	ctl write handlers/vdisk_fileio/mgmt add_device race "filename=$WORKDIR/race.img"
+check "race: LUN 1 -> race" ctl write "$T/luns/mgmt" "replace race 1"
+WRITES=3000
+(for _ in $(seq 1 $WRITES); do echo "write 1"; done) |
+	timeout 120 "$ACL" "$(turl)" "$OTHER" >"$WORKDIR/race.out" 2>&1 &
+writer=$!
+flips=0
+while kill -0 "$writer" 2>/dev/null && [ $flips -lt 40 ]; do
+	ctl write "$T/luns/mgmt" "del 1" >/dev/null && ctl write "$T/luns/mgmt" "add race 1" >/dev/null ||
+		break
+	flips=$((flips + 1))
+done
+wait "$writer"
+note "race: $flips del/add cycles during $WRITES writes"
+check "race: every write got an answer" test "$(grep -c '^write 1 ' "$WORKDIR/race.out")" -eq $WRITES
+check "race: each answer is GOOD, a UA of the change, or LUN NOT SUPPORTED" \
+	bash -c "! grep '^write 1 ' '$WORKDIR/race.out' | grep -Ev 'GOOD|key=0x6 asc=0x(3f0e|2900|3f03)|key=0x5 asc=0x2500'"
+check "race: the LUN set changed under the writer at least once" test "$flips" -gt 0
+
 check "SPEC_INI session was untouched by the default group's changes" \
 	answers "$SPEC_INI" "luns 0 | clear 0 ok | write 0 CHECK key=0x7 asc=0x2700" luns "clear 0" "write 0"
 check_alive "scstd alive with a clean log"
