@@ -25,6 +25,8 @@ int scst_del_acg(struct scst_acg *acg, char *err, size_t errlen);
 int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen);
 void scst_acg_clear_initiators(struct scst_acg *acg);
 bool scst_acg_has_initiator(struct scst_acg *acg, const char *name);
+/* pr_cmd.c: logs dev's persistent reservation state (dump_prs). */
+void scst_pr_dump(struct scst_device *dev);
 /* Refused while the target is enabled or when another target has the id. */
 int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen);
 

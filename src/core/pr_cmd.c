@@ -10,6 +10,7 @@
  * PREEMPT AND ABORT preempts like PREEMPT; commands of the preempted
  * nexuses already running (they live on other loops) are not aborted. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,25 @@ void scst_pr_dev_free(struct scst_device *dev)
 	scst_pr_state_clear(dev->pr);
 	free(dev->pr);
 	dev->pr = NULL;
+}
+
+void scst_pr_dump(struct scst_device *dev)
+{
+	const struct scst_pr_reg *reg;
+
+	if (!dev->pr)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	log_info("device %s: PR generation %u, APTPL %d, %u registrant(s), %s", dev->name,
+		 dev->pr->generation, dev->pr->aptpl ? 1 : 0, dev->pr->nregs,
+		 dev->pr->type == SCST_PR_TYPE_NONE ? "not reserved" : "reserved");
+	if (dev->pr->type != SCST_PR_TYPE_NONE)
+		log_info("device %s: PR reservation type %u held by %s", dev->name, dev->pr->type,
+			 dev->pr->holder ? dev->pr->holder->initiator : "all registrants");
+	list_for_each_entry(reg, &dev->pr->regs, node)
+		log_info("device %s: PR registrant key 0x%" PRIx64 " initiator %s rel_tgt_id %u",
+			 dev->name, reg->key, reg->initiator, reg->rel_tgt_id);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 /* ---------------------------------------------------------------------- */

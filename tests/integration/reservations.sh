@@ -3,7 +3,8 @@
 # names (tests/tools/pr_checks, which also checks a new nexus's POWER ON
 # unit attention), and
 # a persistent reservation with APTPL that survives a daemon restart on the
-# same var directory (and is gone for good once released).
+# same PR directory (and is gone for good once released); the device's
+# dump_prs attribute writes that state to the log.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -11,13 +12,19 @@ require_tools pr_checks
 PR=$(tool pr_checks)
 KEY=0x5c575d
 
-start_daemon || { not_ok "scstd starts"; finish; }
+SCSTCTL=$(dirname "$SCSTD")/scstctl
+SOCK=$WORKDIR/ctl/scstd.sock
+start_daemon --ctl-socket "$SOCK" || { not_ok "scstd starts"; finish; }
 ok "scstd starts"
 
 run_tap timeout 60 "$PR" "$(url 1)" conflict
 run_tap timeout 60 "$PR" "$(url 1)" hold "$KEY"
 check "the reservation file is in the PR directory" \
 	grep -q "^reg $KEY 1 1 iqn.2026-11.org.scstd:pr-checks-a$" "$WORKDIR/var/pr/disk1"
+check "dump_prs accepts a write" "$SCSTCTL" --socket "$SOCK" write devices/disk1/dump_prs 1
+check "dump_prs logged the registrant and the holder" bash -c \
+	"grep -q 'disk1: PR registrant key $KEY initiator iqn.2026-11.org.scstd:pr-checks-a rel_tgt_id 1' '$DAEMON_LOG' &&
+	 grep -q 'disk1: PR reservation type 1 held by iqn.2026-11.org.scstd:pr-checks-a' '$DAEMON_LOG'"
 check_stop "daemon stops on SIGTERM holding a reservation"
 
 start_daemon || { not_ok "scstd restarts on the same var directory"; finish; }
