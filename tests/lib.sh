@@ -139,7 +139,7 @@ wait_port() {
 }
 
 # start_daemon [scstd args...]: runs $SCSTD in the foreground from
-# $WORKDIR with --var-dir $WORKDIR/var, listening on 127.0.0.1:$PORT (a
+# $WORKDIR with --var-dir $WORKDIR/var and --pr-dir $WORKDIR/var/pr, listening on 127.0.0.1:$PORT (a
 # fresh port unless PORT_FIXED is set).  Extra --listen options may be
 # given (@PORT@ in an argument becomes the port); the daemon is ready
 # when the IPv4 port listens.
@@ -149,7 +149,7 @@ start_daemon() {
 	DAEMON_LOG=$WORKDIR/scstd.$DAEMON_SEQ.log
 	DAEMON_RC=
 	(cd "$WORKDIR" && exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
-		--var-dir "$WORKDIR/var" --log-level "${SCSTD_LOG_LEVEL:-info}" "${@//@PORT@/$PORT}") \
+		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" "${@//@PORT@/$PORT}") \
 		>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_port "$PORT" "$DAEMON_PID"; then

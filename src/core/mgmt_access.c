@@ -61,7 +61,8 @@ int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errle
 		scst_errf(err, errlen, "LUN %llu not found in group '%s'", (unsigned long long)lun,
 			  acg->name);
 		rc = -ENOENT;
-	} else if ((rc = refuse_if_busy(acg, err, errlen)) == 0) {
+	} else {
+		rc = 0;
 		log_info("%s/%s: LUN %llu (device %s) deleted", acg->tgt->name, acg->name,
 			 (unsigned long long)lun, ad->dev->name);
 		acg_dev_free(ad);
@@ -74,17 +75,43 @@ int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errle
 int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen)
 {
 	struct scst_acg_dev *ad, *tmp;
-	int rc;
+
+	(void)err;
+	(void)errlen;
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node)
+		acg_dev_free(ad);
+	acg->generation++;
+	log_info("%s/%s: all LUNs deleted", acg->tgt->name, acg->name);
+	pthread_mutex_unlock(&scst_mutex);
+	return 0;
+}
+
+int scst_acg_replace_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name,
+			 bool read_only, char *err, size_t errlen)
+{
+	struct scst_device *dev;
+	struct scst_acg_dev *ad;
+	int rc = 0;
 
 	pthread_mutex_lock(&scst_mutex);
-	rc = refuse_if_busy(acg, err, errlen);
-	if (rc == 0) {
-		list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node)
-			acg_dev_free(ad);
+	dev = scst_find_device(dev_name);
+	ad = scst_acg_find_lun(acg, lun);
+	if (!dev) {
+		scst_errf(err, errlen, "device '%s' not found", dev_name);
+		rc = -ENOENT;
+	} else if (ad) {
+		ad->dev->export_count--;
+		dev->export_count++;
+		ad->dev = dev;
+		ad->read_only = read_only;
 		acg->generation++;
-		log_info("%s/%s: all LUNs deleted", acg->tgt->name, acg->name);
+		log_info("%s/%s: LUN %llu replaced by device %s%s", acg->tgt->name, acg->name,
+			 (unsigned long long)lun, dev_name, read_only ? " (read-only)" : "");
 	}
 	pthread_mutex_unlock(&scst_mutex);
+	if (rc == 0 && !ad)
+		rc = scst_acg_add_lun(acg, lun, dev_name, read_only, err, errlen);
 	return rc;
 }
 

@@ -7,15 +7,26 @@
 
 #include "core/scst.h"
 
-/* Sessions bound to acg keep pointers to its LUNs' devices: LUN set
- * changes are refused (-EBUSY) while any session uses the group. */
+/* LUN set changes apply to the group; the caller then brings the live
+ * sessions in line with scst_acg_resync_sessions. */
 int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errlen);
 int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen);
+/* Points an existing LUN at another device (or adds it). */
+int scst_acg_replace_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name,
+			 bool read_only, char *err, size_t errlen);
+/* lun_resync.c: updates the LUN tables of acg's sessions on their loops
+ * and queues the UAs; replaced_lun (UINT64_MAX: none) got a new device.
+ * Management thread only, without scst_mutex held. */
+void scst_acg_resync_sessions(struct scst_acg *acg, uint64_t replaced_lun);
+/* A session bound to acg keeps it: deleting the group is refused (-EBUSY)
+ * while any session uses it. */
 struct scst_acg_dev *scst_acg_find_lun(struct scst_acg *acg, uint64_t lun);
 int scst_del_acg(struct scst_acg *acg, char *err, size_t errlen);
 int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen);
 void scst_acg_clear_initiators(struct scst_acg *acg);
 bool scst_acg_has_initiator(struct scst_acg *acg, const char *name);
+/* pr_cmd.c: logs dev's persistent reservation state (dump_prs). */
+void scst_pr_dump(struct scst_device *dev);
 /* Refused while the target is enabled or when another target has the id. */
 int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen);
 

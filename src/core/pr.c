@@ -5,6 +5,7 @@
  * caller holds dev->lock), no files. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pr.h"
 
@@ -59,8 +60,10 @@ struct scst_pr_reg *scst_pr_find_reg(const struct scst_pr *pr, const struct scst
 {
 	struct scst_pr_reg *reg;
 
+	/* iSCSI names compare case-insensitively (RFC 3722 folds case). */
 	list_for_each_entry(reg, &pr->regs, node)
-		if (reg->rel_tgt_id == nx->rel_tgt_id && strcmp(reg->initiator, nx->initiator) == 0)
+		if (reg->rel_tgt_id == nx->rel_tgt_id &&
+		    strcasecmp(reg->initiator, nx->initiator) == 0)
 			return reg;
 	return NULL;
 }

@@ -104,11 +104,16 @@ int scst_pr_store_parse(const char *text, size_t len, struct scst_pr *pr, char *
 			size_t errlen);
 /* Formats pr; returns a malloc'd string or NULL. */
 char *scst_pr_store_format(const struct scst_pr *pr);
-/* Path of dev's file in the state directory; false when there is none. */
+/* Path of dev's file in the PR directory; false when there is none. */
 bool scst_pr_store_path(const char *dev_name, char *path, size_t len);
-/* Writes atomically (temp file, fsync, rename, fsync dir); 0 or -errno. */
+/* Writes atomically, keeping the previous file as path.1; 0 or -errno. */
 int scst_pr_store_save(const struct scst_pr *pr, const char *path);
-/* 0 loaded, -ENOENT no file, other -errno with a reason in err. */
-int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t errlen);
+/* Removes path and its backup; 0 or -errno. */
+int scst_pr_store_remove(const char *path);
+/* 0 loaded (from path.1 when path is missing or unreadable; then
+ * *from_backup), -ENOENT neither exists, other -errno with a reason in
+ * err about path. */
+int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t errlen,
+		       bool *from_backup);
 
 #endif

@@ -10,9 +10,11 @@
  * PREEMPT AND ABORT preempts like PREEMPT; commands of the preempted
  * nexuses already running (they live on other loops) are not aborted. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "pr.h"
@@ -54,6 +56,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 int scst_pr_dev_init(struct scst_device *dev)
 {
 	char path[PATH_MAX], err[256];
+	bool from_backup;
 	int rc;
 
 	dev->pr = malloc(sizeof(*dev->pr));
@@ -62,7 +65,7 @@ int scst_pr_dev_init(struct scst_device *dev)
 	scst_pr_state_init(dev->pr);
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
 		return 0;
-	rc = scst_pr_store_load(path, dev->pr, err, sizeof(err));
+	rc = scst_pr_store_load(path, dev->pr, err, sizeof(err), &from_backup);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
@@ -72,8 +75,8 @@ int scst_pr_dev_init(struct scst_device *dev)
 			rc == -EINVAL ? err : strerror(-rc));
 		return 0;
 	}
-	log_info("device %s: %u persistent registrations loaded (generation %u)", dev->name,
-		 dev->pr->nregs, dev->pr->generation);
+	log_info("device %s: %u persistent registrations loaded from %s%s (generation %u)",
+		 dev->name, dev->pr->nregs, path, from_backup ? ".1" : "", dev->pr->generation);
 	pthread_mutex_lock(&dev->lock);
 	scst_resv_update_hint(dev);
 	pthread_mutex_unlock(&dev->lock);
@@ -89,6 +92,25 @@ void scst_pr_dev_free(struct scst_device *dev)
 	dev->pr = NULL;
 }
 
+void scst_pr_dump(struct scst_device *dev)
+{
+	const struct scst_pr_reg *reg;
+
+	if (!dev->pr)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	log_info("device %s: PR generation %u, APTPL %d, %u registrant(s), %s", dev->name,
+		 dev->pr->generation, dev->pr->aptpl ? 1 : 0, dev->pr->nregs,
+		 dev->pr->type == SCST_PR_TYPE_NONE ? "not reserved" : "reserved");
+	if (dev->pr->type != SCST_PR_TYPE_NONE)
+		log_info("device %s: PR reservation type %u held by %s", dev->name, dev->pr->type,
+			 dev->pr->holder ? dev->pr->holder->initiator : "all registrants");
+	list_for_each_entry(reg, &dev->pr->regs, node)
+		log_info("device %s: PR registrant key 0x%" PRIx64 " initiator %s rel_tgt_id %u",
+			 dev->name, reg->key, reg->initiator, reg->rel_tgt_id);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 /* ---------------------------------------------------------------------- */
 /* PERSISTENT RESERVE OUT                                                   */
 
@@ -101,7 +123,7 @@ static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sen
 
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
-		    strcmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
+		    strcasecmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
 			scst_tgt_dev_queue_ua_locked(td, ua);
 }
 
@@ -115,9 +137,10 @@ static void persist(struct scst_device *dev)
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
 		return;
 	if (!dev->pr->aptpl) {
-		if (unlink(path) < 0 && errno != ENOENT)
+		rc = scst_pr_store_remove(path);
+		if (rc < 0)
 			log_err("device %s: cannot remove %s: %s", dev->name, path,
-				strerror(errno));
+				strerror(-rc));
 		return;
 	}
 	rc = scst_pr_store_save(dev->pr, path);

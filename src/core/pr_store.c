@@ -1,6 +1,9 @@
 /* pr_store.c - persistent reservations on disk: one small text file per
- * device in the state directory, written atomically (temp file, fsync,
- * rename, directory fsync) and parsed as hostile input on load.
+ * device in the PR directory (DIR/DEVICE, default /var/lib/scst/pr) plus
+ * the previous state as DIR/DEVICE.1, written so that a crash at any
+ * instant leaves the old or the new state loadable (temp file, fsync,
+ * current -> .1, temp -> current, directory fsync), and parsed as hostile
+ * input on load.
  *
  * Format (one item per line, single spaces, '\n' line ends):
  *   scstd-pr 1
@@ -43,8 +46,35 @@ bool scst_pr_store_path(const char *dev_name, char *path, size_t len)
 
 	if (!state_dir[0] || !scst_name_valid(dev_name))
 		return false;
-	n = snprintf(path, len, "%s/pr.%s", state_dir, dev_name);
+	n = snprintf(path, len, "%s/%s", state_dir, dev_name);
 	return n > 0 && (size_t)n < len;
+}
+
+/* The backup ".1" next to path. */
+static bool backup_path(const char *path, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s.1", path);
+
+	return n > 0 && (size_t)n < len;
+}
+
+/* mkdir -p of the PR directory (0700: the file names initiators). */
+static int make_state_dir(void)
+{
+	char dir[PATH_MAX];
+
+	memcpy(dir, state_dir, strlen(state_dir) + 1);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 /* An unsigned decimal or 0x-hex number filling the whole token. */
@@ -275,28 +305,43 @@ static void sync_dir(void)
 	}
 }
 
-int scst_pr_store_save(const struct scst_pr *pr, const char *path)
+/* Writes text to tmp and makes it durable; 0 or -errno. */
+static int write_temp(const char *tmp, const char *text)
 {
-	char tmp[PATH_MAX + 8];
-	char *text = scst_pr_store_format(pr);
-	int fd, rc;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc;
 
-	if (!text)
-		return -ENOMEM;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		free(text);
-		return -ENAMETOOLONG;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		free(text);
+	if (fd < 0)
 		return -errno;
-	}
 	rc = write_all(fd, text, strlen(text));
-	free(text);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Order matters for kill -9 at any point: until the last rename the old
+ * state is the current file or, between the renames, the backup, which
+ * load falls back to. */
+int scst_pr_store_save(const struct scst_pr *pr, const char *path)
+{
+	char tmp[PATH_MAX + 8], bak[PATH_MAX + 8];
+	char *text;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    !backup_path(path, bak, sizeof(bak)))
+		return -ENAMETOOLONG;
+	rc = make_state_dir();
+	if (rc < 0)
+		return rc;
+	text = scst_pr_store_format(pr);
+	if (!text)
+		return -ENOMEM;
+	rc = write_temp(tmp, text);
+	free(text);
+	if (rc == 0 && rename(path, bak) < 0 && errno != ENOENT)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
@@ -307,7 +352,23 @@ int scst_pr_store_save(const struct scst_pr *pr, const char *path)
 	return rc;
 }
 
-int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t errlen)
+int scst_pr_store_remove(const char *path)
+{
+	char bak[PATH_MAX + 8];
+	int rc = 0;
+
+	/* Current first: a crash in between leaves the backup, an older
+	 * state, never a newer one. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		rc = -errno;
+	if (backup_path(path, bak, sizeof(bak)) && unlink(bak) < 0 && errno != ENOENT && !rc)
+		rc = -errno;
+	if (rc == 0)
+		sync_dir();
+	return rc;
+}
+
+static int load_one(const char *path, struct scst_pr *pr, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -336,5 +397,22 @@ int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t e
 	}
 	rc = scst_pr_store_parse(text, (size_t)n, pr, err, errlen);
 	free(text);
+	return rc;
+}
+
+int scst_pr_store_load(const char *path, struct scst_pr *pr, char *err, size_t errlen,
+		       bool *from_backup)
+{
+	char bak[PATH_MAX + 8], bak_err[128];
+	int rc = load_one(path, pr, err, errlen), rc_bak;
+
+	*from_backup = false;
+	if (rc == 0 || (rc != -ENOENT && rc != -EINVAL) || !backup_path(path, bak, sizeof(bak)))
+		return rc;
+	rc_bak = load_one(bak, pr, bak_err, sizeof(bak_err));
+	if (rc_bak == 0) {
+		*from_backup = true;
+		return 0;
+	}
 	return rc;
 }

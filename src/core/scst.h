@@ -350,6 +350,8 @@ struct scst_session {
 	/* LUN number -> nexus; rebuilt when the LUN set changes. */
 	struct scst_tgt_dev **luns;
 	unsigned nluns;
+	/* Nexuses of LUNs removed live, kept until no command uses them. */
+	struct list_head retired_tgt_devs;
 
 	struct list_head cmds;                  /* active commands */
 	unsigned active_cmds;

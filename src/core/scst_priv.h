@@ -33,6 +33,13 @@ void scst_reserve_exec(struct scst_cmd *cmd);
 void scst_release_exec(struct scst_cmd *cmd);
 void scst_reserve_reset(struct scst_device *dev);
 void scst_reserve_session_gone(struct scst_device *dev, const struct scst_session *sess);
+
+/* session.c: I_T_L nexuses of a session (caller holds scst_mutex). */
+struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad,
+					 enum scst_sense_id first_ua);
+/* A LUN removed live: off its device now, freed by free_retired. */
+void scst_tgt_dev_retire(struct scst_tgt_dev *td);
+void scst_session_free_retired(struct scst_session *sess);
 /* Recomputes dev->resv_active; caller holds dev->lock. */
 void scst_resv_update_hint(struct scst_device *dev);
 

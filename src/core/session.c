@@ -20,7 +20,8 @@ static struct scst_acg *select_acg(struct scst_tgt *tgt, const char *initiator)
 	return tgt->default_acg;
 }
 
-static struct scst_tgt_dev *tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad)
+struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad,
+					 enum scst_sense_id first_ua)
 {
 	struct scst_tgt_dev *td = calloc(1, sizeof(*td));
 
@@ -34,13 +35,16 @@ static struct scst_tgt_dev *tgt_dev_create(struct scst_session *sess, struct scs
 	pthread_mutex_lock(&ad->dev->lock);
 	list_add_tail(&td->dev_node, &ad->dev->tgt_devs);
 	/* A new I_T nexus starts with POWER ON, RESET, OR BUS DEVICE RESET
-	 * OCCURRED, as SCST reports it. */
-	scst_tgt_dev_queue_ua_locked(td, SCST_S_UA_POWER_ON);
+	 * OCCURRED, as SCST reports it (a replaced LUN: INQUIRY DATA HAS
+	 * CHANGED). */
+	scst_tgt_dev_queue_ua_locked(td, first_ua);
 	pthread_mutex_unlock(&ad->dev->lock);
 	return td;
 }
 
-static void tgt_dev_destroy(struct scst_tgt_dev *td)
+/* Takes the nexus off its device: no UA, reservation or fan-out refers
+ * to it afterwards. */
+static void tgt_dev_detach(struct scst_tgt_dev *td)
 {
 	scst_tgt_dev_clear_uas(td);
 	scst_reserve_session_gone(td->dev, td->sess);
@@ -48,7 +52,32 @@ static void tgt_dev_destroy(struct scst_tgt_dev *td)
 	pthread_mutex_lock(&td->dev->lock);
 	list_del(&td->dev_node);
 	pthread_mutex_unlock(&td->dev->lock);
+}
+
+static void tgt_dev_destroy(struct scst_tgt_dev *td)
+{
+	tgt_dev_detach(td);
 	free(td);
+}
+
+void scst_tgt_dev_retire(struct scst_tgt_dev *td)
+{
+	tgt_dev_detach(td);
+	td->dev = NULL;
+	list_add_tail(&td->dev_node, &td->sess->retired_tgt_devs);
+}
+
+void scst_session_free_retired(struct scst_session *sess)
+{
+	struct scst_tgt_dev *td, *tmp;
+
+	/* Only once no command can still point at a retired nexus. */
+	if (sess->active_cmds)
+		return;
+	list_for_each_entry_safe(td, tmp, &sess->retired_tgt_devs, dev_node) {
+		list_del(&td->dev_node);
+		free(td);
+	}
 }
 
 /* Caller holds scst_mutex. */
@@ -67,7 +96,7 @@ static int build_lun_table(struct scst_session *sess)
 	if (!sess->luns)
 		return -1;
 	list_for_each_entry(ad, &sess->acg->acg_devs, node) {
-		sess->luns[ad->lun] = tgt_dev_create(sess, ad);
+		sess->luns[ad->lun] = scst_tgt_dev_create(sess, ad, SCST_S_UA_POWER_ON);
 		if (!sess->luns[ad->lun])
 			return -1;
 	}
@@ -82,6 +111,7 @@ static void free_lun_table(struct scst_session *sess)
 	free(sess->luns);
 	sess->luns = NULL;
 	sess->nluns = 0;
+	scst_session_free_retired(sess);
 }
 
 struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
@@ -96,6 +126,7 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 	sess->tgt_priv = tgt_priv;
 	snprintf(sess->initiator_name, sizeof(sess->initiator_name), "%s", initiator_name);
 	list_init(&sess->cmds);
+	list_init(&sess->retired_tgt_devs);
 
 	pthread_mutex_lock(&scst_mutex);
 	sess->acg = select_acg(tgt, initiator_name);

@@ -4,7 +4,9 @@
  *
  * Scope today: the issuing session's commands.  Aborting other sessions'
  * commands on a LUN RESET (they live on other loops) is done through unit
- * attentions only; see docs/design.md. */
+ * attentions only; see docs/design.md.  QUERY TASK SET and QUERY
+ * ASYNCHRONOUS EVENT answer for the issuing I_T_L nexus; CLEAR ACA has
+ * nothing to clear. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +71,10 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 
 		if (!td || (lun != UINT64_MAX && td->lun != lun))
 			continue;
-		/* The other nexuses learn of the reset; ours asked for it.
+		/* Every nexus of the LU, the issuer's included, gets the
+		 * reset UA (SAM-5 6.3.3; libiscsi MultipathIO.Reset).
 		 * A reset also ends an SPC-2 reservation (SPC-2 5.5.1). */
-		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, td);
+		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, NULL);
 		scst_reserve_reset(td->dev);
 		scst_medium_reset(td->dev);
 	}
@@ -80,6 +83,31 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 static bool lun_exists(struct scst_session *sess, uint64_t lun)
 {
 	return lun < sess->nluns && sess->luns[lun];
+}
+
+static bool session_has_cmd_on(struct scst_session *sess, uint64_t lun)
+{
+	struct scst_cmd *cmd;
+
+	list_for_each_entry(cmd, &sess->cmds, sess_node)
+		if (cmd->lun == lun && !cmd->aborted)
+			return true;
+	return false;
+}
+
+/* QUERY TASK SET / QUERY ASYNCHRONOUS EVENT (SAM-5 7.9, 7.10): "function
+ * succeeded" when the nexus has a task / a pending unit attention. */
+static enum scst_tm_status query(struct scst_mgmt_cmd *mcmd)
+{
+	struct scst_session *sess = mcmd->sess;
+
+	if (!lun_exists(sess, mcmd->lun))
+		return SCST_MGMT_STATUS_LUN_NOT_EXIST;
+	if (mcmd->fn == SCST_QUERY_TASK_SET)
+		return session_has_cmd_on(sess, mcmd->lun) ? SCST_MGMT_STATUS_SUCCEEDED
+							   : SCST_MGMT_STATUS_SUCCESS;
+	return sess->luns[mcmd->lun]->ua_pending ? SCST_MGMT_STATUS_SUCCEEDED
+						 : SCST_MGMT_STATUS_SUCCESS;
 }
 
 static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
@@ -125,6 +153,17 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 		cmd = find_cmd_by_tag(sess, mcmd->tag);
 		mcmd->status = cmd && cmd->lun == mcmd->lun ? SCST_MGMT_STATUS_SUCCEEDED
 							    : SCST_MGMT_STATUS_SUCCESS;
+		break;
+	case SCST_QUERY_TASK_SET:
+	case SCST_QUERY_ASYNC_EVENT:
+		mcmd->status = query(mcmd);
+		break;
+	case SCST_CLEAR_ACA:
+		/* scstd never establishes an ACA condition (a CHECK
+		 * CONDITION clears on completion whatever NACA says), so
+		 * there is nothing to clear. */
+		mcmd->status = lun_exists(sess, mcmd->lun) ? SCST_MGMT_STATUS_SUCCESS
+							   : SCST_MGMT_STATUS_LUN_NOT_EXIST;
 		break;
 	default:
 		mcmd->status = SCST_MGMT_STATUS_FN_NOT_SUPPORTED;

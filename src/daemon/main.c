@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 		log_err("cannot register handlers and target drivers");
 		return 1;
 	}
-	scst_set_state_dir(opts.var_dir);
+	scst_set_state_dir(opts.pr_dir);
 	cfg = load_config(&opts);
 	if (!cfg)
 		return 1;

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		"                           LUN 0 vdisk_nullio 1 GiB, LUN 1 vdisk_fileio\n"
 		"                           on VAR/lun1.img)\n"
 		"      --var-dir DIR        directory of the default config's files (./var)\n"
+		"      --pr-dir DIR         persistent reservation files (APTPL), one per\n"
+		"                           device (default " SCSTD_PR_DIR_DEFAULT ")\n"
 		"  -f, --foreground         do not detach\n"
 		"  -L, --log-level LEVEL    error, warn, info, debug, trace (default info)\n"
 		"  -t, --threads N          I/O threads (default: one per CPU)\n"
@@ -45,6 +47,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "var-dir", required_argument, NULL, 'v' },
+		{ "pr-dir", required_argument, NULL, 'P' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
@@ -61,6 +64,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->var_dir = "var";
+	o->pr_dir = SCSTD_PR_DIR_DEFAULT;
 	o->log_level = LOG_INFO;
 	o->ctl_socket = CTL_SOCKET_DEFAULT;
 	o->local_socket = LOCAL_SOCKET_DEFAULT;
@@ -83,6 +87,13 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			break;
 		case 'v':
 			o->var_dir = optarg;
+			break;
+		case 'P':
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --pr-dir needs a directory\n");
+				return -1;
+			}
+			o->pr_dir = optarg;
 			break;
 		case 'f':
 			o->foreground = true;

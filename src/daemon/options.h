@@ -6,12 +6,14 @@
 #include <stddef.h>
 
 #define SCSTD_MAX_LISTEN 32
+#define SCSTD_PR_DIR_DEFAULT "/var/lib/scst/pr"
 
 struct scstd_options {
 	const char *listen[SCSTD_MAX_LISTEN];
 	size_t nlisten;
 	const char *config_file;
 	const char *var_dir;
+	const char *pr_dir;              /* APTPL persistent reservations */
 	bool foreground;
 	int log_level;
 	unsigned threads;               /* 0: one per CPU */

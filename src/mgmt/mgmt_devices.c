@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mgmt_access.h"
 #include "mgmt/records.h"
 #include "mgmt/tree.h"
 
@@ -144,6 +145,23 @@ static int show_handler_link(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* README.scst: dump_prs dumps the persistent reservations to the log. */
+static int show_dump_prs(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	return mgmt_show_usage(out, "Usage: echo 1 >dump_prs (the state goes to the log)\n");
+}
+
+static int store_dump_prs(const struct mgmt_node *n, const char *value, char *err,
+			  size_t errlen)
+{
+	(void)value;
+	(void)err;
+	(void)errlen;
+	scst_pr_dump(n->dev);
+	return 0;
+}
+
 #define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
 
 static const struct mgmt_entry device_entries[] = {
@@ -156,6 +174,7 @@ static const struct mgmt_entry device_entries[] = {
 	ATTR("removable"), ATTR("write_through"), ATTR("nv_cache"), ATTR("thin_provisioned"),
 	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),
 	ATTR("usn"), ATTR("exported_luns"),
+	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = NULL },
 };
 

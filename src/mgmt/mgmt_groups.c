@@ -53,13 +53,20 @@ static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *er
 		scst_acg_clear_initiators(n->acg);
 		return 0;
 	}
-	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0) {
+		/* README.scst's SPEC_INI example writes the bare name. */
+		if (*mgmt_rest(cur))
+			return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+		name = cmd;
+		cmd = "add";
+		goto add;
+	}
 	name = one_name(cur);
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s INITIATOR_NAME", cmd);
 	if (!strcmp(cmd, "del"))
 		return scst_acg_del_initiator(n->acg, name, err, errlen);
+add:
 	if (strchr(name, '/'))
 		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
 	if (scst_acg_has_initiator(n->acg, name))

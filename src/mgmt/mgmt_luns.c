@@ -1,5 +1,8 @@
 /* mgmt_luns.c - the LUN sets of targets and groups: luns/mgmt (add NAME
- * LUN [read_only=1], del LUN, clear) and luns/<N>/{device,read_only}. */
+ * LUN [read_only=1], replace NAME LUN [read_only=1], del LUN, clear) and
+ * luns/<N>/{device,read_only}.  A change reaches the live sessions of the
+ * group at once, with REPORTED LUNS DATA HAS CHANGED (INQUIRY DATA HAS
+ * CHANGED for replace); see core/lun_resync.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ static int show_luns_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 	return mgmt_show_usage(out,
 			       "Usage: echo \"add VNAME lun [parameters]\" >mgmt\n"
 			       "       echo \"del lun\" >mgmt\n"
+			       "       echo \"replace VNAME lun [parameters]\" >mgmt\n"
 			       "       echo \"clear\" >mgmt\n"
 			       "\nThe following parameters available: read_only.\n");
 }
@@ -64,7 +68,8 @@ static int parse_lun_params(char *s, bool *read_only, char *err, size_t errlen)
 	return 0;
 }
 
-static int lun_add(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+/* add and replace: "VNAME lun [read_only=1]". */
+static int lun_add(const struct mgmt_node *n, char *cur, bool replace, char *err, size_t errlen)
 {
 	char *dev = mgmt_next_word(&cur), *lun_s = mgmt_next_word(&cur);
 	bool read_only;
@@ -72,27 +77,38 @@ static int lun_add(const struct mgmt_node *n, char *cur, char *err, size_t errle
 	int rc;
 
 	if (!dev || !lun_s)
-		return mgmt_refuse(-EINVAL, err, errlen, "usage: add VNAME lun [read_only=1]");
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s VNAME lun [read_only=1]",
+				   replace ? "replace" : "add");
 	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
 	rc = parse_lun_params(mgmt_rest(cur), &read_only, err, errlen);
 	if (rc < 0)
 		return rc;
-	return scst_acg_add_lun(n->acg, lun, dev, read_only, err, errlen);
+	if (replace)
+		rc = scst_acg_replace_lun(n->acg, lun, dev, read_only, err, errlen);
+	else
+		rc = scst_acg_add_lun(n->acg, lun, dev, read_only, err, errlen);
+	if (rc == 0)
+		scst_acg_resync_sessions(n->acg, replace ? lun : UINT64_MAX);
+	return rc;
 }
 
 static int lun_del(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
 	char *lun_s = mgmt_next_word(&cur);
 	uint64_t lun;
+	int rc;
 
 	if (!lun_s || *mgmt_rest(cur))
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: del lun");
 	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
-	return scst_acg_del_lun(n->acg, lun, err, errlen);
+	rc = scst_acg_del_lun(n->acg, lun, err, errlen);
+	if (rc == 0)
+		scst_acg_resync_sessions(n->acg, UINT64_MAX);
+	return rc;
 }
 
 static int store_luns_mgmt(const struct mgmt_node *n, const char *value, char *err,
@@ -106,14 +122,17 @@ static int store_luns_mgmt(const struct mgmt_node *n, const char *value, char *e
 	cmd = mgmt_next_word(&cur);
 	if (!cmd)
 		return mgmt_refuse(-EINVAL, err, errlen, "empty command");
-	if (!strcmp(cmd, "add"))
-		return lun_add(n, cur, err, errlen);
+	if (!strcmp(cmd, "add") || !strcmp(cmd, "replace"))
+		return lun_add(n, cur, cmd[0] == 'r', err, errlen);
 	if (!strcmp(cmd, "del"))
 		return lun_del(n, cur, err, errlen);
 	if (!strcmp(cmd, "clear")) {
 		if (*mgmt_rest(cur))
 			return mgmt_refuse(-EINVAL, err, errlen, "usage: clear");
-		return scst_acg_clear_luns(n->acg, err, errlen);
+		if (scst_acg_clear_luns(n->acg, err, errlen) < 0)
+			return -EINVAL;
+		scst_acg_resync_sessions(n->acg, UINT64_MAX);
+		return 0;
 	}
 	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
 }

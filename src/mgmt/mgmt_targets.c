@@ -199,6 +199,9 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return add_target(n, cur, err, errlen);
 	if (!strcmp(cmd, "del_target"))
 		return del_target(n, cur, err, errlen);
+	/* README.scst's SPEC_INI example writes the bare target name. */
+	if (!*mgmt_rest(cur) && strchr(cmd, ':'))
+		return add_target(n, line, err, errlen);
 	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
 }
 

@@ -82,7 +82,7 @@ expect_start_failure() {
 	local name=$1 conf=$2 re=$3 port rc log=$WORKDIR/fail.log
 	port=$(pick_port)
 	(cd "$WORKDIR" && timeout -k 2 10 "$SCSTD" --foreground --listen "127.0.0.1:$port" \
-		--var-dir "$WORKDIR/var" --config "$conf") >"$log" 2>&1
+		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --config "$conf") >"$log" 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && [ "$rc" -lt 128 ] &&
 		grep -Eq -- "$re" "$log" && ! sanitizer_report "$log"; then

@@ -3,7 +3,8 @@
 # names (tests/tools/pr_checks, which also checks a new nexus's POWER ON
 # unit attention), and
 # a persistent reservation with APTPL that survives a daemon restart on the
-# same var directory (and is gone for good once released).
+# same PR directory (and is gone for good once released); the device's
+# dump_prs attribute writes that state to the log.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -11,24 +12,31 @@ require_tools pr_checks
 PR=$(tool pr_checks)
 KEY=0x5c575d
 
-start_daemon || { not_ok "scstd starts"; finish; }
+SCSTCTL=$(dirname "$SCSTD")/scstctl
+SOCK=$WORKDIR/ctl/scstd.sock
+start_daemon --ctl-socket "$SOCK" || { not_ok "scstd starts"; finish; }
 ok "scstd starts"
 
 run_tap timeout 60 "$PR" "$(url 1)" conflict
 run_tap timeout 60 "$PR" "$(url 1)" hold "$KEY"
-check "the reservation file is in the var directory" \
-	grep -q "^reg $KEY 1 1 iqn.2026-11.org.scstd:pr-checks-a$" "$WORKDIR/var/pr.disk1"
+check "the reservation file is in the PR directory" \
+	grep -q "^reg $KEY 1 1 iqn.2026-11.org.scstd:pr-checks-a$" "$WORKDIR/var/pr/disk1"
+check "dump_prs accepts a write" "$SCSTCTL" --socket "$SOCK" write devices/disk1/dump_prs 1
+check "dump_prs logged the registrant and the holder" bash -c \
+	"grep -q 'disk1: PR registrant key $KEY initiator iqn.2026-11.org.scstd:pr-checks-a rel_tgt_id 1' '$DAEMON_LOG' &&
+	 grep -q 'disk1: PR reservation type 1 held by iqn.2026-11.org.scstd:pr-checks-a' '$DAEMON_LOG'"
 check_stop "daemon stops on SIGTERM holding a reservation"
 
 start_daemon || { not_ok "scstd restarts on the same var directory"; finish; }
 ok "scstd restarts on the same var directory"
 run_tap timeout 60 "$PR" "$(url 1)" held "$KEY"
 run_tap timeout 60 "$PR" "$(url 1)" drop "$KEY"
-check "without registrations and APTPL the file is removed" test ! -e "$WORKDIR/var/pr.disk1"
+check "without registrations and APTPL the file is removed" test ! -e "$WORKDIR/var/pr/disk1"
 check_stop
 
 # A corrupt file is refused (logged), not crashed on: the LUN starts free.
-printf 'scstd-pr 1\ngeneration 1\naptpl 1\ntype 3\nreg 0x1 1 0 iqn.x\n' >"$WORKDIR/var/pr.disk1"
+mkdir -p "$WORKDIR/var/pr"
+printf 'scstd-pr 1\ngeneration 1\naptpl 1\ntype 3\nreg 0x1 1 0 iqn.x\n' >"$WORKDIR/var/pr/disk1"
 start_daemon || { not_ok "scstd starts with a corrupt reservation file"; finish; }
 ok "scstd starts with a corrupt reservation file"
 check "the corrupt file is reported in the log" grep -q "ignoring persistent reservations" "$DAEMON_LOG"

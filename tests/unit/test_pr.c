@@ -359,26 +359,71 @@ static void test_store_roundtrip(void **state)
 	scst_pr_state_clear(&pr);
 }
 
+static void test_nexus_names_ignore_case(void **state)
+{
+	static const struct scst_pr_nexus A_upper = { "IQN.TEST:A", 1 };
+	struct scst_pr pr;
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_EA);
+	assert_ptr_equal(scst_pr_find_reg(&pr, &A_upper), scst_pr_find_reg(&pr, &A));
+	assert_non_null(scst_pr_find_reg(&pr, &A_upper));
+	assert_null(scst_pr_find_reg(&pr, &C));
+	scst_pr_state_clear(&pr);
+}
+
 static void test_store_save_load(void **state)
 {
-	char dir[] = "/tmp/h4_test_pr.XXXXXX", path[512], err[128];
+	char dir[] = "/tmp/h4_test_pr.XXXXXX", sub[64], path[512], bak[520], err[128];
 	struct scst_pr pr, back;
+	bool from_backup;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	scst_set_state_dir(dir);
+	/* The PR directory is created on the first save, parents included. */
+	snprintf(sub, sizeof(sub), "%s/a/pr", dir);
+	scst_set_state_dir(sub);
 	assert_true(scst_pr_store_path("disk1", path, sizeof(path)));
 	assert_false(scst_pr_store_path("../x", path + 256, 256));
+	snprintf(bak, sizeof(bak), "%s.1", path);
 	setup_reserved(&pr, SCST_PR_TYPE_EA);
 	assert_int_equal(scst_pr_store_save(&pr, path), 0);
+	assert_int_equal(access(bak, F_OK), -1);
 	scst_pr_state_init(&back);
-	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err)), 0);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err), &from_backup), 0);
+	assert_false(from_backup);
 	assert_int_equal(back.nregs, 2);
 	assert_int_equal(back.type, SCST_PR_TYPE_EA);
 	scst_pr_state_clear(&back);
+
+	/* A second save keeps the first state as DEVICE.1 ... */
+	pr.generation++;
+	assert_int_equal(scst_pr_store_save(&pr, path), 0);
+	assert_int_equal(access(bak, F_OK), 0);
+	/* ... which is what a crash between the two renames leaves. */
+	assert_int_equal(rename(path, bak), 0);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err), &from_backup), 0);
+	assert_true(from_backup);
+	assert_int_equal(back.generation, pr.generation);
+	scst_pr_state_clear(&back);
+
+	/* A corrupt current file falls back to the backup too. */
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("scstd-pr 1\ngarbage\n", f);
+	fclose(f);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err), &from_backup), 0);
+	assert_true(from_backup);
+	scst_pr_state_clear(&back);
+
+	assert_int_equal(scst_pr_store_remove(path), 0);
+	assert_int_equal(access(bak, F_OK), -1);
 	scst_pr_state_clear(&pr);
-	unlink(path);
-	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err)), -2 /* ENOENT */);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err), &from_backup),
+			 -2 /* ENOENT */);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
 	rmdir(dir);
 	scst_set_state_dir(NULL);
 	assert_false(scst_pr_store_path("disk1", path, sizeof(path)));
@@ -459,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_spc2),
 		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_nexus_names_ignore_case),
 		cmocka_unit_test(test_store_save_load),
 		cmocka_unit_test(test_store_rejects),
 		cmocka_unit_test(test_store_binary_and_long),

@@ -126,6 +126,7 @@ static int tmf_to_scst(uint8_t fn)
 	switch (fn) {
 	case ISCSI_TMF_ABORT_TASK: return SCST_ABORT_TASK;
 	case ISCSI_TMF_ABORT_TASK_SET: return SCST_ABORT_TASK_SET;
+	case ISCSI_TMF_CLEAR_ACA: return SCST_CLEAR_ACA;
 	case ISCSI_TMF_CLEAR_TASK_SET: return SCST_CLEAR_TASK_SET;
 	case ISCSI_TMF_LUN_RESET: return SCST_LUN_RESET;
 	case ISCSI_TMF_TARGET_WARM_RESET: return SCST_TARGET_RESET;
