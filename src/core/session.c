@@ -189,7 +189,7 @@ int scst_session_sync_luns(struct scst_session *sess)
 	list_for_each_entry(ad, &sess->acg->acg_devs, node) {
 		if (sess->luns[ad->lun])
 			continue;
-		sess->luns[ad->lun] = tgt_dev_create(sess, ad);
+		sess->luns[ad->lun] = scst_tgt_dev_create(sess, ad, SCST_S_UA_POWER_ON);
 		if (!sess->luns[ad->lun]) {
 			rc = -ENOMEM;
 			break;
