@@ -41,6 +41,9 @@ static void usage(FILE *f)
 		"  -V, --version            print the version\n");
 }
 
+/* Long-only options have codes outside the range of characters. */
+enum { OPT_LOCAL_MOUNT = 256 };
+
 int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 {
 	static const struct option longopts[] = {
@@ -54,7 +57,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "ctl-socket", required_argument, NULL, 'S' },
 		{ "mount", required_argument, NULL, 'M' },
 		{ "local-socket", required_argument, NULL, 'O' },
-		{ "local-mount", required_argument, NULL, 'P' },
+		{ "local-mount", required_argument, NULL, OPT_LOCAL_MOUNT },
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -134,7 +137,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			}
 			o->local_socket = strcmp(optarg, "none") ? optarg : NULL;
 			break;
-		case 'P':
+		case OPT_LOCAL_MOUNT:
 			if (!*optarg) {
 				fprintf(stderr, "scstd: --local-mount needs a directory\n");
 				return -1;
