@@ -6,7 +6,7 @@
  * bitwise implementation, independent of the target's isa-l one.
  *
  *   iscsi_digestpeer HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header
- *   iscsi_digestpeer HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN|- chap-MODE USER SECRET [ALGS [TUSER TSECRET]]
  *
  * io           WRITE with immediate data, READ it back, NOP-Out ping with
  *              unpadded data: all digests verified both ways.
@@ -19,9 +19,16 @@
  * chap-reflect a correct CHAP response that asks for mutual CHAP with the
  *              target's own challenge is refused (status 0x0201).
  * chap-short   a CHAP_R one byte short is refused (status 0x0201).
+ * chap-wrong   the exchange done right with a wrong secret is refused (0x0201).
+ * chap-mutual  chap-good plus our own challenge: the target must answer as
+ *              TUSER with TSECRET, in the algorithm it chose.
+ * ALGS is the CHAP_A list offered (default 5); the target must pick the
+ * first entry it supports, and every response uses the algorithm it named.
+ * TARGET-IQN "-" makes a discovery session.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,59 +436,157 @@ static int hexval(char c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
+static const EVP_MD *chap_md(int alg)
+{
+	switch (alg) {
+	case 5: return EVP_md5();
+	case 6: return EVP_sha256();
+	case 7: return EVP_sha1();
+	case 8: return EVP_sha3_256();
+	}
+	return NULL;
+}
+
+static unsigned chap_hash(int alg, uint8_t id, const char *secret, const uint8_t *chal,
+			  unsigned n, uint8_t *md)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+
+	EVP_DigestInit_ex(ctx, chap_md(alg), NULL);
+	EVP_DigestUpdate(ctx, &id, 1);
+	EVP_DigestUpdate(ctx, secret, strlen(secret));
+	EVP_DigestUpdate(ctx, chal, n);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	return mdlen;
+}
+
+static int hex_to_bin(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (strncmp(h, "0x", 2) || strlen(h) % 2 || (strlen(h) - 2) / 2 > cap)
+		return -1;
+	for (h += 2; *h; h += 2)
+		out[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
+	return (int)n;
+}
+
+/* The first supported algorithm of the offered list: what the target
+ * must choose. */
+static int expected_alg(const char *algs)
+{
+	for (const char *p = algs; *p;) {
+		int v = atoi(p);
+
+		if (chap_md(v))
+			return v;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return -1;
+}
+
+struct chap_args {
+	const char *iqn, *user, *secret, *algs, *tuser, *tsecret, *how;
+};
+
 /* Runs the CHAP exchange up to the response; `how` spoils it. */
-static int cmd_chap(struct peer *p, const char *iqn, const char *user, const char *secret,
-		    const char *how)
+static int cmd_chap(struct peer *p, const struct chap_args *a)
 {
 	char text[2048], chal_hex[1100];
-	uint8_t chal[512], md[EVP_MAX_MD_SIZE], id;
-	unsigned int mdlen = 0, n = 0;
+	uint8_t chal[512], md[EVP_MAX_MD_SIZE], mine[24], id;
+	unsigned int mdlen = 0;
 	struct pdu r = { 0 };
-	const char *c, *i;
-	int len, st;
+	const char *c, *i, *alg_s, *how = a->how;
+	int len, st, n, alg, want_alg = expected_alg(a->algs);
+	bool disc = !strcmp(a->iqn, "-"), mutual = !strcmp(how, "chap-mutual");
 
-	len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
-		       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, iqn, 0, 0, 0);
+	if (disc)
+		len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
+			       "SessionType=Discovery%cAuthMethod=CHAP%c", 0, 0, 0);
+	else
+		len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
+			       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, a->iqn,
+			       0, 0, 0);
 	if (sec_login(p, text, (uint32_t)len, 1, &r) != 0 || !key_of(&r, "AuthMethod") ||
 	    strcmp(key_of(&r, "AuthMethod"), "CHAP"))
 		goto setup;
-	len = snprintf(text, sizeof(text), "CHAP_A=5%c", 0);
-	if (sec_login(p, text, (uint32_t)len, 0, &r) != 0)
+	len = snprintf(text, sizeof(text), "CHAP_A=%s%c", a->algs, 0);
+	st = sec_login(p, text, (uint32_t)len, 0, &r);
+	alg_s = st == 0 ? key_of(&r, "CHAP_A") : NULL;
+	if (want_alg < 0) {
+		/* Nothing acceptable offered: the login must fail as an
+		 * authentication failure. */
+		printf("# status 0x%04x, CHAP_A=%s\n", st, alg_s ? alg_s : "(none)");
+		free(r.data);
+		return st == 0x0201 ? 0 : 1;
+	}
+	if (st != 0 || !alg_s)
 		goto setup;
+	alg = atoi(alg_s);
+	printf("# offered CHAP_A=%s, target chose %d\n", a->algs, alg);
+	if (alg != want_alg) {
+		printf("# the target should have chosen %d\n", want_alg);
+		free(r.data);
+		return 1;
+	}
 	c = key_of(&r, "CHAP_C");
 	i = key_of(&r, "CHAP_I");
-	if (!c || !i || strncmp(c, "0x", 2) || strlen(c) - 2 > 2 * sizeof(chal) ||
-	    strlen(c) % 2)
+	if (!c || !i || (n = hex_to_bin(c, chal, sizeof(chal))) <= 0)
 		goto setup;
 	snprintf(chal_hex, sizeof(chal_hex), "%s", c);
-	for (const char *h = c + 2; *h; h += 2)
-		chal[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
 	id = (uint8_t)atoi(i);
-	{
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-		EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
-		EVP_DigestUpdate(ctx, &id, 1);
-		EVP_DigestUpdate(ctx, secret, strlen(secret));
-		EVP_DigestUpdate(ctx, chal, n);
-		EVP_DigestFinal_ex(ctx, md, &mdlen);
-		EVP_MD_CTX_free(ctx);
-	}
+	mdlen = chap_hash(alg, id, a->secret, chal, (unsigned)n, md);
 	if (!strcmp(how, "chap-short"))
 		mdlen--;
-	len = snprintf(text, sizeof(text), "CHAP_N=%s%cCHAP_R=0x", user, 0);
+	len = snprintf(text, sizeof(text), "CHAP_N=%s%cCHAP_R=0x", a->user, 0);
 	for (unsigned k = 0; k < mdlen; k++)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "%02x", md[k]);
 	len++;
 	if (!strcmp(how, "chap-reflect"))
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "CHAP_I=%u%cCHAP_C=%s%c",
 				id, 0, chal_hex, 0);
+	if (mutual) {
+		FILE *f = fopen("/dev/urandom", "rb");
+
+		if (!f || fread(mine, sizeof(mine), 1, f) != 1)
+			goto setup;
+		fclose(f);
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "CHAP_I=77%cCHAP_C=0x", 0);
+		for (unsigned k = 0; k < sizeof(mine); k++)
+			len += snprintf(text + len, sizeof(text) - (size_t)len, "%02x", mine[k]);
+		len++;
+	}
 	st = sec_login(p, text, (uint32_t)len, 1, &r);
-	free(r.data);
 	printf("# status 0x%04x\n", st);
-	if (!strcmp(how, "chap-good"))
-		return st == 0 ? 0 : 1;
-	return st == 0x0201 ? 0 : 1;
+	if (!strcmp(how, "chap-good") || mutual) {
+		if (st != 0) {
+			free(r.data);
+			return 1;
+		}
+	} else {
+		free(r.data);
+		return st == 0x0201 ? 0 : 1;
+	}
+	if (mutual) {
+		const char *tn = key_of(&r, "CHAP_N"), *tr = key_of(&r, "CHAP_R");
+		uint8_t got[EVP_MAX_MD_SIZE];
+		int glen = tr ? hex_to_bin(tr, got, sizeof(got)) : -1;
+
+		mdlen = chap_hash(alg, 77, a->tsecret, mine, sizeof(mine), md);
+		if (!tn || strcmp(tn, a->tuser) || glen != (int)mdlen || memcmp(got, md, mdlen)) {
+			printf("# the target's mutual answer is wrong (CHAP_N=%s)\n", tn ? tn : "-");
+			free(r.data);
+			return 1;
+		}
+		printf("# the target proved itself as %s\n", tn);
+	}
+	free(r.data);
+	return 0;
 setup:
 	printf("# CHAP exchange could not be set up\n");
 	free(r.data);
@@ -493,13 +598,18 @@ int main(int argc, char **argv)
 	struct peer p = { .cmdsn = 1 };
 	const char *cmd;
 
-	if (argc == 6 && !strncmp(argv[3], "chap-", 5)) {
+	if ((argc == 6 || argc == 7 || argc == 9) && !strncmp(argv[3], "chap-", 5)) {
+		struct chap_args a = { .iqn = argv[2], .how = argv[3], .user = argv[4],
+				       .secret = argv[5], .algs = argc > 6 ? argv[6] : "5",
+				       .tuser = argc > 8 ? argv[7] : "", .tsecret = argc > 8 ? argv[8] : "" };
+
 		p.fd = tcp_connect(argv[1]);
-		return p.fd < 0 ? 2 : cmd_chap(&p, argv[2], argv[4], argv[5], argv[3]);
+		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
-			"       %s HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET\n",
+			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
+			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n",
 			argv[0], argv[0]);
 		return 2;
 	}

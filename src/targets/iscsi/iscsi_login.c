@@ -134,8 +134,8 @@ static int chap_response(struct iscsi_conn *conn, const struct iscsi_text *t, st
 		return chap_fail(conn, lc, why);
 	conn->chap.step = ISCSI_CHAP_DONE;
 	conn->login_authed = true;
-	log_info("%s: CHAP user %.64s authenticated%s", conn->peer_str, n,
-		 i ? " (mutual)" : "");
+	log_info("%s: CHAP user %.64s authenticated with CHAP_A=%u%s", conn->peer_str, n,
+		 conn->chap.alg, i ? " (mutual)" : "");
 	return 0;
 }
 
@@ -166,7 +166,7 @@ static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct
 		if (!a || iscsi_text_get(t, "CHAP_N") || iscsi_text_get(t, "CHAP_R"))
 			return chap_fail(conn, lc, "CHAP_A expected");
 		if (iscsi_chap_challenge(&conn->chap, a, &lc->out) < 0)
-			return chap_fail(conn, lc, "no acceptable CHAP algorithm (MD5 only)");
+			return chap_fail(conn, lc, "no acceptable CHAP algorithm (5 MD5, 6 SHA-256, 7 SHA-1, 8 SHA3-256)");
 		return 0;
 	case ISCSI_CHAP_WAIT_RESPONSE:
 		return chap_response(conn, t, lc);
@@ -299,6 +299,11 @@ static bool stages_valid(struct iscsi_conn *conn, struct login_ctx *lc)
 
 static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 {
+	if (!iscsi_digests_acceptable(&conn->params, &conn->limits)) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
+			   "the target requires CRC32C digests the initiator did not agree to");
+		return false;
+	}
 	if (!conn->discovery) {
 		iscsi_reinstate_session(conn);
 		conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name, conn,

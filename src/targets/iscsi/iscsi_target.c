@@ -479,6 +479,15 @@ static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const ch
 	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
 		if (!strcmp(key, limit_attrs[i].key))
 			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest")) {
+		uint8_t *mask = key[0] == 'H' ? &it->limits.header_digests : &it->limits.data_digests;
+
+		if (iscsi_digest_list_parse(value, mask) < 0) {
+			snprintf(err, errlen, "%s: expected None, CRC32C or a comma list of both", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	rc = set_auth_attr(&it->auth, key, value, err, errlen);
 	if (rc != 1)
 		return rc;
