@@ -25,6 +25,14 @@
  * ALGS is the CHAP_A list offered (default 5); the target must pick the
  * first entry it supports, and every response uses the algorithm it named.
  * TARGET-IQN "-" makes a discovery session.
+ *
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN nop-silent|nop-answer SECONDS
+ *
+ * nop-silent   logs in and never sends again: the target must ping with a
+ *              NOP-In (TTT set, ITT reserved) and close the connection,
+ *              both within SECONDS.
+ * nop-answer   answers every NOP-In for SECONDS: at least two pings come,
+ *              the connection stays, and a command still works after.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
 #include <poll.h>
@@ -40,7 +48,7 @@
 #include <openssl/evp.h>
 
 #define BHS 48
-#define TIMEOUT_MS 5000
+static int timeout_ms = 5000;
 #define BLOCKS 8
 #define XFER (BLOCKS * 512)
 
@@ -118,7 +126,7 @@ static int recv_all(int fd, uint8_t *buf, size_t len)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, TIMEOUT_MS) != 1)
+		if (poll(&pfd, 1, timeout_ms) != 1)
 			return -1;
 		n = recv(fd, buf + got, len - got, 0);
 		if (n == 0)
@@ -593,6 +601,74 @@ setup:
 	return 2;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool is_ping(const struct pdu *r)
+{
+	return (r->bhs[0] & 0x3f) == 0x20 && get32(&r->bhs[16]) == 0xffffffffu &&
+	       get32(&r->bhs[20]) != 0xffffffffu;
+}
+
+static int cmd_nop_silent(struct peer *p, int secs)
+{
+	double start = now_s(), ping_at = -1;
+	struct pdu r = { 0 };
+	int rc;
+
+	timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+		if (is_ping(&r) && ping_at < 0) {
+			ping_at = now_s() - start;
+			printf("# NOP-In ping after %.1f s (TTT 0x%08x, StatSN %u)\n", ping_at,
+			       get32(&r.bhs[20]), get32(&r.bhs[24]));
+		}
+	}
+	free(r.data);
+	printf("# connection %s after %.1f s\n", rc == 0 ? "closed by the target" : "not closed",
+	       now_s() - start);
+	return ping_at >= 0 && rc == 0 ? 0 : 1;
+}
+
+static int cmd_nop_answer(struct peer *p, int secs)
+{
+	double start = now_s();
+	struct pdu r = { 0 };
+	uint8_t bhs[BHS];
+	int pings = 0, rc = 1;
+
+	timeout_ms = 500;
+	while (now_s() - start < secs) {
+		rc = recv_pdu(p, &r, 1);
+		if (rc == 0) {
+			printf("# the target closed the connection after %.1f s\n", now_s() - start);
+			free(r.data);
+			return 1;
+		}
+		if (rc < 0 || !is_ping(&r))
+			continue;
+		pings++;
+		memset(bhs, 0, BHS);
+		bhs[0] = 0x40 | 0x40;                /* NOP-Out, immediate */
+		bhs[1] = 0x80;
+		put32(&bhs[16], 0xffffffffu);
+		memcpy(&bhs[20], &r.bhs[20], 4);     /* the ping's TTT */
+		put32(&bhs[24], p->cmdsn);
+		put32(&bhs[28], p->expstatsn);
+		if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+			break;
+	}
+	free(r.data);
+	timeout_ms = 5000;
+	printf("# answered %d pings in %d s\n", pings, secs);
+	return pings >= 2 && clear_unit_attention(p) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer p = { .cmdsn = 1 };
@@ -606,11 +682,12 @@ int main(int argc, char **argv)
 		p.fd = tcp_connect(argv[1]);
 		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
-	if (argc != 4) {
+	if (argc != 4 && !(argc == 5 && !strncmp(argv[3], "nop-", 4))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
-			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n",
-			argv[0], argv[0]);
+			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer SECONDS\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	cmd = argv[3];
@@ -619,6 +696,10 @@ int main(int argc, char **argv)
 		printf("# cannot connect and log in with digests\n");
 		return 2;
 	}
+	if (argc == 5 && !strcmp(cmd, "nop-silent"))
+		return cmd_nop_silent(&p, atoi(argv[4]));
+	if (argc == 5 && !strcmp(cmd, "nop-answer"))
+		return cmd_nop_answer(&p, atoi(argv[4]));
 	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)
 		return 1;
 	if (!strcmp(cmd, "io"))

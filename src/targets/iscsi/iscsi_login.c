@@ -432,6 +432,8 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		/* The final Login Response went out bare; what follows is digested. */
 		conn->hdigest = conn->params.header_digest;
 		conn->ddigest = conn->params.data_digest;
+		if (conn->state == CONN_FULL)
+			iscsi_keepalive_start(conn);
 	}
 }
 

@@ -163,6 +163,8 @@ void iscsi_limits_defaults(struct iscsi_limits *l)
 	l->queued_cmds = 64;
 	l->header_digests = ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C;
 	l->data_digests = ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C;
+	l->nop_in_interval = 30;
+	l->nop_in_timeout = 30;
 }
 
 /* Decimal or 0x-hex, within [min, max]. */

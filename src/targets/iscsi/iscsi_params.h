@@ -53,6 +53,8 @@ struct iscsi_limits {
 	unsigned queued_cmds;
 	/* HeaderDigest / DataDigest attributes: ISCSI_DIGEST_ALLOW_* bits. */
 	uint8_t header_digests, data_digests;
+	uint32_t nop_in_interval;        /* s of silence before a NOP-In; 0: never */
+	uint32_t nop_in_timeout;         /* s to wait for an answer before closing */
 };
 
 /* 0, or -1 with a reason in err (missing NUL, no '=', bad key, too long,

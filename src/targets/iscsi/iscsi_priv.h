@@ -177,6 +177,12 @@ struct iscsi_conn {
 	unsigned ops_in_flight;          /* recv + send submitted */
 	bool logout_pending;
 	bool unregistered;
+
+	/* Keep-alive (iscsi_keepalive.c). */
+	struct io_timer keepalive;
+	bool rx_activity;                /* bytes arrived since the last tick */
+	bool nop_waiting;                /* our NOP-In awaits any sign of life */
+	uint32_t nop_ttt;
 };
 
 /* iscsi_target.c */
@@ -218,6 +224,10 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 bool iscsi_ffp_header(struct iscsi_conn *conn);
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
+
+/* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */
+void iscsi_keepalive_start(struct iscsi_conn *conn);
+void iscsi_keepalive_stop(struct iscsi_conn *conn);
 
 /* iscsi_scsi.c */
 /* Takes ownership of imm (a pool buffer of imm_size bytes, or NULL). */

@@ -436,6 +436,8 @@ static const struct limit_attr limit_attrs[] = {
 	{ "FirstBurstLength", offsetof(struct iscsi_limits, first_burst), 512, 16777215, false },
 	{ "MaxOutstandingR2T", offsetof(struct iscsi_limits, max_outstanding_r2t), 1, 65535, false },
 	{ "QueuedCommands", offsetof(struct iscsi_limits, queued_cmds), 1, 2048, false },
+	{ "NopInInterval", offsetof(struct iscsi_limits, nop_in_interval), 0, 65535, false },
+	{ "NopInTimeout", offsetof(struct iscsi_limits, nop_in_timeout), 1, 65535, false },
 	{ "InitialR2T", offsetof(struct iscsi_limits, initial_r2t), 0, 1, true },
 	{ "ImmediateData", offsetof(struct iscsi_limits, immediate_data), 0, 1, true },
 };
