@@ -184,6 +184,10 @@ struct scst_tgt_template {
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
+	/* Ends a session (mgmt force_close): starts its end and returns; the
+	 * session unregisters itself later.  Called with scst_mutex held and
+	 * sess still registered, so it must not take scst_mutex. */
+	int (*close_session)(struct scst_session *sess, char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------- */

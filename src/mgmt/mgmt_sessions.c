@@ -1,5 +1,6 @@
 /* mgmt_sessions.c - sessions/<initiator>/ of a target: initiator_name,
- * active_commands, commands, read-only.  A second session of the same
+ * active_commands, commands, read-only; force_close (write 1) asks the
+ * target driver to end the session.  A second session of the same
  * initiator is shown as NAME_1, a third as NAME_2, as SCST does.
  * The counters belong to the session's I/O loop; they are read here
  * without its cooperation, so a value may be a moment old. */
@@ -43,7 +44,39 @@ static int show_sess(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* The session may have ended since the path was resolved: it is looked
+ * up again under scst_mutex, which the driver's hook runs under. */
+static int store_force_close(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	struct scst_session *s;
+	int rc = -ENOENT;
+
+	if (strcmp(value, "1"))
+		return mgmt_refuse(-EINVAL, err, errlen, "force_close: write 1");
+	if (!n->tgt->tgtt->close_session)
+		return mgmt_refuse(-EOPNOTSUPP, err, errlen, "the target driver cannot close sessions");
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(s, &n->tgt->sessions, node)
+		if (s == n->sess) {
+			rc = n->tgt->tgtt->close_session(s, err, errlen);
+			break;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "the session has already ended");
+	return rc;
+}
+
+static int show_nothing(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	(void)out;
+	return 0;
+}
+
 static const struct mgmt_entry session_entries[] = {
+	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close },
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "commands", .kind = MGMT_ATTR, .show = show_sess },

@@ -33,6 +33,12 @@
  *              both within SECONDS.
  * nop-answer   answers every NOP-In for SECONDS: at least two pings come,
  *              the connection stays, and a command still works after.
+ * async-wait   waits up to SECONDS for the target to end the session: an
+ *              Async Message "target requests logout" (AsyncEvent 1) must
+ *              come before the connection closes.
+ * async-logout the same, but answers the request with a Logout and wants
+ *              the Logout Response before the close.
+ * Both print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
 #include <poll.h>
@@ -669,6 +675,47 @@ static int cmd_nop_answer(struct peer *p, int secs)
 	return pings >= 2 && clear_unit_attention(p) == 0 ? 0 : 1;
 }
 
+static int cmd_async(struct peer *p, int secs, bool do_logout)
+{
+	double start = now_s();
+	struct pdu r = { 0 };
+	bool async_seen = false, logout_rsp = false;
+	int rc;
+
+	printf("# ready\n");
+	fflush(stdout);
+	timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+		uint8_t op = r.bhs[0] & 0x3f;
+
+		if (op == 0x32) {
+			printf("# Async Message after %.1f s: AsyncEvent %u, Parameter3 %u\n",
+			       now_s() - start, r.bhs[36], r.bhs[42] << 8 | r.bhs[43]);
+			async_seen = r.bhs[36] == 1;
+			if (async_seen && do_logout) {
+				uint8_t bhs[BHS] = { 0 };
+
+				bhs[0] = 0x06 | 0x40;        /* Logout, immediate */
+				bhs[1] = 0x80;               /* reason 0: close the session */
+				put32(&bhs[16], ++p->itt);
+				put32(&bhs[24], p->cmdsn);
+				put32(&bhs[28], p->expstatsn);
+				if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+					break;
+			}
+		} else if (op == 0x26) {
+			printf("# Logout Response, response %u\n", r.bhs[2]);
+			logout_rsp = r.bhs[2] == 0;
+		} else {
+			printf("# PDU opcode 0x%02x\n", op);
+		}
+	}
+	free(r.data);
+	printf("# connection %s after %.1f s\n", rc == 0 ? "closed by the target" : "not closed",
+	       now_s() - start);
+	return async_seen && rc == 0 && (!do_logout || logout_rsp) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer p = { .cmdsn = 1 };
@@ -682,11 +729,13 @@ int main(int argc, char **argv)
 		p.fd = tcp_connect(argv[1]);
 		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
-	if (argc != 4 && !(argc == 5 && !strncmp(argv[3], "nop-", 4))) {
+	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
+					 !strncmp(argv[3], "async-", 6)))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
 			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
-			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer SECONDS\n",
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout "
+			"SECONDS\n",
 			argv[0], argv[0], argv[0]);
 		return 2;
 	}
@@ -698,6 +747,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && !strcmp(cmd, "nop-silent"))
 		return cmd_nop_silent(&p, atoi(argv[4]));
+	if (argc == 5 && !strcmp(cmd, "async-wait"))
+		return cmd_async(&p, atoi(argv[4]), false);
+	if (argc == 5 && !strcmp(cmd, "async-logout"))
+		return cmd_async(&p, atoi(argv[4]), true);
 	if (argc == 5 && !strcmp(cmd, "nop-answer"))
 		return cmd_nop_answer(&p, atoi(argv[4]));
 	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)

@@ -470,6 +470,7 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	conn->flush.fn = tx_flush;
 	conn->reap.fn = reap;
 	ioloop_timer_init(&conn->keepalive, NULL);
+	ioloop_timer_init(&conn->logout_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
@@ -516,6 +517,7 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	log_info("%s: closing connection (%s)", conn->peer_str, why);
 	conn->state = CONN_CLOSING;
 	iscsi_keepalive_stop(conn);
+	iscsi_async_stop(conn);
 	shutdown(conn->fd, SHUT_RDWR);
 	drop_held(conn);
 	drop_unsent(conn);

@@ -183,6 +183,9 @@ struct iscsi_conn {
 	bool rx_activity;                /* bytes arrived since the last tick */
 	bool nop_waiting;                /* our NOP-In awaits any sign of life */
 	uint32_t nop_ttt;
+
+	/* Target-requested logout (iscsi_async.c). */
+	struct io_timer logout_timer;
 };
 
 /* iscsi_target.c */
@@ -228,6 +231,11 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 /* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */
 void iscsi_keepalive_start(struct iscsi_conn *conn);
 void iscsi_keepalive_stop(struct iscsi_conn *conn);
+
+/* iscsi_async.c: Async Message "target requests logout", then a close when
+ * the initiator has not logged out after grace_s seconds.  On conn's loop. */
+void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
+void iscsi_async_stop(struct iscsi_conn *conn);
 
 /* iscsi_scsi.c */
 /* Takes ownership of imm (a pool buffer of imm_size bytes, or NULL). */

@@ -136,6 +136,25 @@ static bool conn_alive(struct iscsi_conn *conn)
 	return found;
 }
 
+#define SHUTDOWN_LOGOUT_GRACE_S 1
+#define FORCE_CLOSE_LOGOUT_GRACE_S 2
+
+static void shutdown_conn_msg(void *arg)
+{
+	struct iscsi_conn *conn = arg;
+
+	if (conn_alive(conn))
+		iscsi_request_logout(conn, SHUTDOWN_LOGOUT_GRACE_S, "daemon shutdown");
+}
+
+static void force_close_msg(void *arg)
+{
+	struct iscsi_conn *conn = arg;
+
+	if (conn_alive(conn))
+		iscsi_request_logout(conn, FORCE_CLOSE_LOGOUT_GRACE_S, "force_close");
+}
+
 /* Runs on the connection's own loop, where it cannot be freed under us. */
 static void close_conn_msg(void *arg)
 {
@@ -411,7 +430,7 @@ void iscsi_shutdown(void)
 		usleep(10000);
 	pthread_mutex_lock(&conns_lock);
 	list_for_each_entry(c, &all_conns, node)
-		ioloop_run_on(c->loop, close_conn_msg, c);
+		ioloop_run_on(c->loop, shutdown_conn_msg, c);
 	pthread_mutex_unlock(&conns_lock);
 	for (unsigned i = 0; i < 300 && conn_count(); i++)
 		usleep(10000);
@@ -538,6 +557,19 @@ static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 	return 0;
 }
 
+/* The session's connection is alive while the session is registered (it
+ * unregisters it before being freed), and the caller holds scst_mutex. */
+static int iscsi_close_session(struct scst_session *sess, char *err, size_t errlen)
+{
+	struct iscsi_conn *conn = sess->tgt_priv;
+
+	if (ioloop_run_on(conn->loop, force_close_msg, conn) < 0) {
+		snprintf(err, errlen, "cannot reach the session's I/O thread");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int iscsi_set_driver_attr(const char *key, const char *value, char *err, size_t errlen)
 {
 	int rc = set_auth_attr(&discovery_auth, key, value, err, errlen);
@@ -566,6 +598,7 @@ struct scst_tgt_template iscsi_template = {
 	.del_target = iscsi_del_target,
 	.set_target_attr = iscsi_set_target_attr,
 	.set_driver_attr = iscsi_set_driver_attr,
+	.close_session = iscsi_close_session,
 };
 
 int iscsi_init(void)
