@@ -38,7 +38,8 @@
  *              come before the connection closes.
  * async-logout the same, but answers the request with a Logout and wants
  *              the Logout Response before the close.
- * Both print "# ready" once logged in, for a script to act then.
+ * io-wait      WRITE and READ 4 KiB, then as async-wait.
+ * All three print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
 #include <poll.h>
@@ -730,11 +731,11 @@ int main(int argc, char **argv)
 		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
 	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
-					 !strncmp(argv[3], "async-", 6)))) {
+					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait")))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
 			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
-			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout "
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait "
 			"SECONDS\n",
 			argv[0], argv[0], argv[0]);
 		return 2;
@@ -751,6 +752,9 @@ int main(int argc, char **argv)
 		return cmd_async(&p, atoi(argv[4]), false);
 	if (argc == 5 && !strcmp(cmd, "async-logout"))
 		return cmd_async(&p, atoi(argv[4]), true);
+	if (argc == 5 && !strcmp(cmd, "io-wait"))
+		return clear_unit_attention(&p) < 0 || write_read(&p, 64, 0x44) < 0 ?
+			1 : cmd_async(&p, atoi(argv[4]), false);
 	if (argc == 5 && !strcmp(cmd, "nop-answer"))
 		return cmd_nop_answer(&p, atoi(argv[4]));
 	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)

@@ -237,6 +237,9 @@ void iscsi_keepalive_stop(struct iscsi_conn *conn);
 void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
 void iscsi_async_stop(struct iscsi_conn *conn);
 
+/* iscsi_sess_attrs.c: the session_attrs management hook. */
+int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len);
+
 /* iscsi_scsi.c */
 /* Takes ownership of imm (a pool buffer of imm_size bytes, or NULL). */
 void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *imm, uint32_t dlen,

@@ -599,6 +599,7 @@ struct scst_tgt_template iscsi_template = {
 	.set_target_attr = iscsi_set_target_attr,
 	.set_driver_attr = iscsi_set_driver_attr,
 	.close_session = iscsi_close_session,
+	.session_attrs = iscsi_session_attrs,
 };
 
 int iscsi_init(void)
