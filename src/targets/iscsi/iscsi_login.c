@@ -234,6 +234,10 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not enabled");
 		return -1;
 	}
+	if (!conn->discovery && !iscsi_portal_allowed(conn->target, &conn->local)) {
+		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not reachable through this portal");
+		return -1;
+	}
 	if (conn->tsih) {
 		/* MaxConnections=1: there is no session to add a connection to. */
 		login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "adding connections unsupported");
@@ -443,11 +447,11 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 static int add_target_entry(struct iscsi_conn *conn, struct iscsi_target *it,
 			    struct iscsi_text_out *out)
 {
-	if (!it->tgt->enabled)
+	if (!it->tgt->enabled || !iscsi_portal_allowed(it, &conn->local))
 		return 0;
 	if (iscsi_text_add(out, "TargetName", it->tgt->name) < 0)
 		return -1;
-	return iscsi_portal_addresses(conn, out);
+	return iscsi_portal_addresses(conn, it, out);
 }
 
 static int send_targets(struct iscsi_conn *conn, const char *what, struct iscsi_text_out *out)

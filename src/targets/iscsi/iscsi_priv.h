@@ -27,11 +27,18 @@
 #define ISCSI_TPGT 1
 #define ISCSI_TX_IOV_MAX 64
 
+#define ISCSI_MAX_ALLOWED_PORTALS 8
+#define ISCSI_PORTAL_PATTERN_MAX 64
+
 struct iscsi_target {
 	struct scst_tgt *tgt;
 	struct iscsi_limits limits;
 	char alias[SCST_NAME_MAX];
 	struct iscsi_auth auth;          /* under iscsi_target.c's auth_lock */
+	/* allowed_portal: fnmatch patterns of the local IP addresses through
+	 * which the target is seen; none: every portal (under auth_lock). */
+	char allowed_portals[ISCSI_MAX_ALLOWED_PORTALS][ISCSI_PORTAL_PATTERN_MAX];
+	unsigned n_allowed_portals;
 };
 
 /* One outgoing PDU: header, optional data (borrowed or owned), padding. */
@@ -191,7 +198,11 @@ struct iscsi_conn {
 /* iscsi_target.c */
 extern struct scst_tgt_template iscsi_template;
 struct iscsi_target *iscsi_find_target(const char *name);
-int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out *out);
+/* TargetAddress keys of the portals through which `it` is reachable. */
+int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *it,
+			   struct iscsi_text_out *out);
+/* Whether `it` may be seen through the local address ss (allowed_portal). */
+bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage *ss);
 bool iscsi_driver_enabled(void);
 void iscsi_conn_registered(struct iscsi_conn *conn);
 void iscsi_conn_unregistered(struct iscsi_conn *conn);

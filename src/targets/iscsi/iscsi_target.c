@@ -5,6 +5,7 @@
  * io_uring accept, the registry of live connections (session reinstatement,
  * TSIH allocation) and graceful shutdown. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,8 +37,9 @@ static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
 static unsigned nconns;
 static volatile bool driver_enabled;
 static uint16_t next_tsih;
-/* CHAP users: discovery sessions' (driver attributes) and every target's;
- * written by management, copied by logins, so one lock covers both. */
+/* CHAP users: discovery sessions' (driver attributes) and every target's,
+ * and the targets' allowed_portal patterns; written by management, read
+ * by logins, so one lock covers them. */
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct iscsi_auth discovery_auth;
 
@@ -202,7 +204,50 @@ static uint16_t addr_port(const struct sockaddr_storage *ss)
 					       : ((const struct sockaddr_in *)ss)->sin_port);
 }
 
-int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out *out)
+bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage *ss)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	bool ok;
+
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+	pthread_mutex_lock(&auth_lock);
+	ok = it->n_allowed_portals == 0;
+	for (unsigned i = 0; i < it->n_allowed_portals && !ok; i++)
+		ok = fnmatch(it->allowed_portals[i], ip, 0) == 0;
+	pthread_mutex_unlock(&auth_lock);
+	return ok;
+}
+
+static int add_allowed_portal(struct iscsi_target *it, const char *value, char *err,
+			      size_t errlen)
+{
+	size_t len = strlen(value);
+	int rc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
+			len = 0;
+	if (!len || len >= ISCSI_PORTAL_PATTERN_MAX) {
+		snprintf(err, errlen, "allowed_portal: expected an address pattern of 1..%d "
+			 "printable characters", ISCSI_PORTAL_PATTERN_MAX - 1);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&auth_lock);
+	if (it->n_allowed_portals == ISCSI_MAX_ALLOWED_PORTALS) {
+		snprintf(err, errlen, "at most %d allowed_portal patterns", ISCSI_MAX_ALLOWED_PORTALS);
+		rc = -ENOSPC;
+	} else {
+		memcpy(it->allowed_portals[it->n_allowed_portals++], value, len + 1);
+	}
+	pthread_mutex_unlock(&auth_lock);
+	return rc;
+}
+
+int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *it,
+			   struct iscsi_text_out *out)
 {
 	struct iscsi_portal *p;
 	char addr[96];
@@ -213,6 +258,8 @@ int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out 
 
 		/* A wildcard of the other family has no address to offer here. */
 		if (p->wildcard && p->addr.ss_family != conn->local.ss_family)
+			continue;
+		if (!iscsi_portal_allowed(it, ss))
 			continue;
 		format_addr(ss, addr_port(&p->addr), addr, sizeof(addr) - 4);
 		strcat(addr, ",1");
@@ -500,6 +547,8 @@ static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const ch
 	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
 		if (!strcmp(key, limit_attrs[i].key))
 			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	if (!strcmp(key, "allowed_portal"))
+		return add_allowed_portal(it, value, err, errlen);
 	if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest")) {
 		uint8_t *mask = key[0] == 'H' ? &it->limits.header_digests : &it->limits.data_digests;
 
