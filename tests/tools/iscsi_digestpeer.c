@@ -39,6 +39,9 @@
  * async-logout the same, but answers the request with a Logout and wants
  *              the Logout Response before the close.
  * io-wait      WRITE and READ 4 KiB, then as async-wait.
+ * reinstate    (SECONDS ignored) a WRITE left waiting for its data on one
+ *              connection, then a second login with the same ISID and
+ *              TSIH 0: the old connection is closed, the new session works.
  * All three print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
@@ -717,6 +720,44 @@ static int cmd_async(struct peer *p, int secs, bool do_logout)
 	return async_seen && rc == 0 && (!do_logout || logout_rsp) ? 0 : 1;
 }
 
+static int cmd_reinstate(struct peer *old, const char *hostport, const char *iqn)
+{
+	struct peer p = { .cmdsn = 1 };
+	uint8_t bhs[BHS];
+	struct pdu r = { 0 };
+	int rc;
+
+	/* A WRITE without data: the target asks for it with an R2T and the
+	 * command waits in the core for data that will never come. */
+	scsi_cmd(old, bhs, 1, XFER, 80, 1);
+	if (send_pdu(old, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(old, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# no R2T for the WRITE on the old connection\n");
+		free(r.data);
+		return 1;
+	}
+	p.fd = tcp_connect(hostport);
+	if (p.fd < 0 || login(&p, iqn) < 0) {
+		printf("# the reinstating login failed\n");
+		free(r.data);
+		return 1;
+	}
+	while ((rc = recv_pdu(old, &r, 1)) == 1)
+		printf("# old connection: PDU 0x%02x\n", r.bhs[0] & 0x3f);
+	free(r.data);
+	if (rc != 0) {
+		printf("# the old connection was not closed\n");
+		return 1;
+	}
+	printf("# the old connection was closed\n");
+	if (clear_unit_attention(&p) < 0 || write_read(&p, 80, 0x55) < 0) {
+		printf("# the new session does not work\n");
+		return 1;
+	}
+	printf("# the new session works\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer p = { .cmdsn = 1 };
@@ -731,11 +772,12 @@ int main(int argc, char **argv)
 		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
 	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
-					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait")))) {
+					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait") ||
+					 !strcmp(argv[3], "reinstate")))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
 			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
-			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait "
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate "
 			"SECONDS\n",
 			argv[0], argv[0], argv[0]);
 		return 2;
@@ -752,6 +794,8 @@ int main(int argc, char **argv)
 		return cmd_async(&p, atoi(argv[4]), false);
 	if (argc == 5 && !strcmp(cmd, "async-logout"))
 		return cmd_async(&p, atoi(argv[4]), true);
+	if (argc == 5 && !strcmp(cmd, "reinstate"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_reinstate(&p, argv[1], argv[2]);
 	if (argc == 5 && !strcmp(cmd, "io-wait"))
 		return clear_unit_attention(&p) < 0 || write_read(&p, 64, 0x44) < 0 ?
 			1 : cmd_async(&p, atoi(argv[4]), false);
