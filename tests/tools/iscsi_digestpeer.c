@@ -39,6 +39,10 @@
  * async-logout the same, but answers the request with a Logout and wants
  *              the Logout Response before the close.
  * io-wait      WRITE and READ 4 KiB, then as async-wait.
+ * window       (SECONDS = the target's QueuedCommands N) N WRITEs left
+ *              waiting for data close the CmdSN window (MaxCmdSN =
+ *              ExpCmdSN - 1); one more is ignored; finishing one reopens
+ *              the window by one and the retried command is taken.
  * reinstate    (SECONDS ignored) a WRITE left waiting for its data on one
  *              connection, then a second login with the same ISID and
  *              TSIH 0: the old connection is closed, the new session works.
@@ -720,6 +724,75 @@ static int cmd_async(struct peer *p, int secs, bool do_logout)
 	return async_seen && rc == 0 && (!do_logout || logout_rsp) ? 0 : 1;
 }
 
+static int window_write(struct peer *p, uint32_t lba, struct pdu *r)
+{
+	uint8_t bhs[BHS];
+
+	scsi_cmd(p, bhs, 1, XFER, lba, 1);
+	return send_pdu(p, bhs, NULL, 0, 1, 0) < 0 ? -1 : recv_pdu(p, r, 1);
+}
+
+static int cmd_window(struct peer *p, unsigned n)
+{
+	uint8_t bhs[BHS], out[XFER], ttt0[4] = { 0 };
+	uint32_t itt0 = p->itt + 1, off0 = 0;
+	struct pdu r = { 0 };
+	int rc = 1;
+
+	memset(out, 0x77, sizeof(out));
+	for (unsigned i = 0; i < n; i++) {
+		if (window_write(p, 100 + i * 8, &r) != 1 || (r.bhs[0] & 0x3f) != 0x31) {
+			printf("# WRITE %u got no R2T\n", i);
+			goto out;
+		}
+		if (i == 0) {
+			memcpy(ttt0, &r.bhs[20], 4);
+			off0 = get32(&r.bhs[40]);
+		}
+		p->cmdsn++;
+	}
+	printf("# %u WRITEs waiting: ExpCmdSN %u, MaxCmdSN %u\n", n, get32(&r.bhs[28]),
+	       get32(&r.bhs[32]));
+	if (get32(&r.bhs[32]) != get32(&r.bhs[28]) - 1) {
+		printf("# the window did not close\n");
+		goto out;
+	}
+	timeout_ms = 1000;
+	if (window_write(p, 200, &r) != -1) {
+		printf("# a command beyond MaxCmdSN was answered (opcode 0x%02x)\n", r.bhs[0] & 0x3f);
+		goto out;
+	}
+	timeout_ms = 5000;
+	printf("# a command beyond MaxCmdSN was ignored\n");
+	memset(bhs, 0, BHS);
+	bhs[0] = 0x05;
+	bhs[1] = 0x80;
+	put32(&bhs[16], itt0);
+	memcpy(&bhs[20], ttt0, 4);
+	put32(&bhs[28], p->expstatsn);
+	put32(&bhs[40], off0);
+	if (send_pdu(p, bhs, out, XFER, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x21 || r.bhs[3] != 0) {
+		printf("# the first WRITE did not complete\n");
+		goto out;
+	}
+	printf("# first WRITE done: ExpCmdSN %u, MaxCmdSN %u\n", get32(&r.bhs[28]),
+	       get32(&r.bhs[32]));
+	if (get32(&r.bhs[32]) != get32(&r.bhs[28])) {
+		printf("# the window did not reopen by one\n");
+		goto out;
+	}
+	if (window_write(p, 200, &r) != 1 || (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# the retried command was not taken\n");
+		goto out;
+	}
+	printf("# the retried command was taken\n");
+	rc = 0;
+out:
+	free(r.data);
+	return rc;
+}
+
 static int cmd_reinstate(struct peer *old, const char *hostport, const char *iqn)
 {
 	struct peer p = { .cmdsn = 1 };
@@ -773,11 +846,11 @@ int main(int argc, char **argv)
 	}
 	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
 					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait") ||
-					 !strcmp(argv[3], "reinstate")))) {
+					 !strcmp(argv[3], "reinstate") || !strcmp(argv[3], "window")))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
 			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
-			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate "
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate|window "
 			"SECONDS\n",
 			argv[0], argv[0], argv[0]);
 		return 2;
@@ -794,6 +867,8 @@ int main(int argc, char **argv)
 		return cmd_async(&p, atoi(argv[4]), false);
 	if (argc == 5 && !strcmp(cmd, "async-logout"))
 		return cmd_async(&p, atoi(argv[4]), true);
+	if (argc == 5 && !strcmp(cmd, "window"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_window(&p, (unsigned)atoi(argv[4]));
 	if (argc == 5 && !strcmp(cmd, "reinstate"))
 		return clear_unit_attention(&p) < 0 ? 1 : cmd_reinstate(&p, argv[1], argv[2]);
 	if (argc == 5 && !strcmp(cmd, "io-wait"))

@@ -84,6 +84,7 @@ struct iscsi_cmd {
 	bool data_error;                 /* a Data-Out was misnumbered or corrupt */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
+	bool counted;                    /* in conn->cmds_unanswered */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
 };
@@ -178,6 +179,9 @@ struct iscsi_conn {
 	uint32_t stat_sn;
 	struct list_head held;           /* PDUs waiting for their CmdSN */
 	struct list_head cmds;           /* iscsi_cmd in progress */
+	/* Non-immediate SCSI commands whose response is not yet built: they
+	 * close the CmdSN window (QueuedCommands flow control). */
+	unsigned cmds_unanswered;
 	struct iscsi_cmd *free_cmds;
 	unsigned nfree_cmds;
 	uint32_t next_ttt;
@@ -236,6 +240,9 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 /* Header of a PDU arrived: decides where its data segment goes.  Returns
  * false when the connection was closed. */
 bool iscsi_ffp_header(struct iscsi_conn *conn);
+/* ExpCmdSN + QueuedCommands - 1 - commands still unanswered: the window
+ * closes as commands queue up and never shrinks (each command raises
+ * ExpCmdSN as it occupies a slot). */
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 
