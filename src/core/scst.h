@@ -191,6 +191,15 @@ struct scst_tgt_template {
 	 * INQUIRY reports for the target (0: none).  Without it INQUIRY
 	 * claims iSCSI. */
 	void (*transport_versions)(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys);
+	/* Ends a session (mgmt force_close): starts its end and returns; the
+	 * session unregisters itself later.  Called with scst_mutex held and
+	 * sess still registered, so it must not take scst_mutex. */
+	int (*close_session)(struct scst_session *sess, char *err, size_t errlen);
+	/* Driver-specific entries of the session's management directory as
+	 * "relative/path\tvalue\n" lines (directories are implied by the
+	 * paths).  Same calling context as close_session.  Returns the length
+	 * written, or -errno (-ENOSPC when len is too small). */
+	int (*session_attrs)(struct scst_session *sess, char *buf, size_t len);
 };
 
 /* ---------------------------------------------------------------------- */

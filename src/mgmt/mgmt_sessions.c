@@ -1,11 +1,15 @@
 /* mgmt_sessions.c - sessions/<initiator>/ of a target: initiator_name,
- * active_commands, commands, read-only.  A second session of the same
+ * active_commands, commands, the read/write counters, read-only;
+ * force_close (write 1) asks the target driver to end the session; and
+ * whatever the driver's session_attrs hook lists (iSCSI: sid, negotiated
+ * parameters, connections/<ip>/...), shown as files and directories.  A second session of the same
  * initiator is shown as NAME_1, a third as NAME_2, as SCST does.
  * The counters belong to the session's I/O loop; they are read here
  * without its cooperation, so a value may be a moment old. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mgmt/tree.h"
@@ -38,31 +42,280 @@ static int show_sess(const struct mgmt_node *n, struct mgmt_buf *out)
 		mgmt_printf(out, "%u\n", *(volatile const unsigned *)&s->active_cmds);
 	else if (!strcmp(what, "commands"))
 		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->commands_total);
+	else if (!strcmp(what, "read_cmd_count"))
+		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->read_cmds);
+	else if (!strcmp(what, "write_cmd_count"))
+		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->write_cmds);
+	else if (!strcmp(what, "read_io_count_kb"))
+		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->read_bytes >> 10);
+	else if (!strcmp(what, "write_io_count_kb"))
+		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->write_bytes >> 10);
 	else
 		return -ENOENT;
 	return 0;
 }
 
+/* The session may have ended since the path was resolved: it is looked
+ * up again under scst_mutex, which the driver's hook runs under. */
+static int store_force_close(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	struct scst_session *s;
+	int rc = -ENOENT;
+
+	if (strcmp(value, "1"))
+		return mgmt_refuse(-EINVAL, err, errlen, "force_close: write 1");
+	if (!n->tgt->tgtt->close_session)
+		return mgmt_refuse(-EOPNOTSUPP, err, errlen, "the target driver cannot close sessions");
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(s, &n->tgt->sessions, node)
+		if (s == n->sess) {
+			rc = n->tgt->tgtt->close_session(s, err, errlen);
+			break;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "the session has already ended");
+	return rc;
+}
+
+static int show_nothing(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	(void)out;
+	return 0;
+}
+
 static const struct mgmt_entry session_entries[] = {
+	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close },
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "commands", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "read_cmd_count", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "write_cmd_count", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "read_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "write_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = NULL },
 };
 
-static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+static int ext_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
 
 	return ext ? mgmt_lookup_extra(ext->session_entries, dir, name, child) : -ENOENT;
 }
 
-static void session_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+static void ext_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
 
 	if (ext)
 		mgmt_list_extra(ext->session_entries, dir, fn, ctx);
+}
+
+/* ---- driver-specific entries (session_attrs hook) ----
+ * A node of this part keeps its path relative to the session directory in
+ * n->name ("" for the session directory itself). */
+
+#define DRV_ATTRS_MAX 8192
+
+struct drv_attrs {
+	char buf[DRV_ATTRS_MAX];
+	int len;
+};
+
+static int drv_attrs_get(const struct mgmt_node *n, struct drv_attrs *a)
+{
+	struct scst_session *sess = n->sess;
+
+	a->len = sess->tgt->tgtt->session_attrs ?
+		 sess->tgt->tgtt->session_attrs(sess, a->buf, sizeof(a->buf)) : 0;
+	return a->len;
+}
+
+/* Walks the "path\tvalue" lines; calls fn for each line under prefix with
+ * the rest of its path, until fn returns non-zero. */
+static int drv_walk(struct drv_attrs *a, const char *prefix,
+		    int (*fn)(void *ctx, const char *rest, size_t rest_len, const char *value,
+			      size_t value_len), void *ctx)
+{
+	size_t plen = strlen(prefix);
+	char *p = a->buf, *end = a->buf + (a->len > 0 ? a->len : 0);
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *tab;
+		char *line_end = nl ? nl : end;
+		int rc;
+
+		tab = memchr(p, '\t', (size_t)(line_end - p));
+		if (tab && (!plen || ((size_t)(tab - p) > plen && !strncmp(p, prefix, plen) &&
+				     p[plen] == '/'))) {
+			const char *rest = plen ? p + plen + 1 : p;
+
+			rc = fn(ctx, rest, (size_t)(tab - rest), tab + 1, (size_t)(line_end - tab - 1));
+			if (rc)
+				return rc;
+		}
+		p = line_end + 1;
+	}
+	return 0;
+}
+
+struct drv_find {
+	const char *name;
+	bool is_dir;
+	const char *value;
+	size_t value_len;
+};
+
+static int drv_find_fn(void *ctx, const char *rest, size_t len, const char *value, size_t vlen)
+{
+	struct drv_find *f = ctx;
+	size_t nlen = strlen(f->name);
+
+	if (len == nlen && !strncmp(rest, f->name, nlen)) {
+		f->value = value;
+		f->value_len = vlen;
+		return 1;
+	}
+	if (len > nlen && !strncmp(rest, f->name, nlen) && rest[nlen] == '/') {
+		f->is_dir = true;
+		return 1;
+	}
+	return 0;
+}
+
+static const struct mgmt_dir_ops drv_dir;
+
+static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	struct drv_attrs *a = malloc(sizeof(*a));
+	const char *slash = strrchr(n->name, '/');
+	struct drv_find f = { .name = slash ? slash + 1 : n->name };
+	char prefix[SCST_NAME_MAX];
+	int rc = -ENOENT;
+
+	if (!a)
+		return -ENOMEM;
+	snprintf(prefix, sizeof(prefix), "%.*s", slash ? (int)(slash - n->name) : 0, n->name);
+	if (drv_attrs_get(n, a) > 0 && drv_walk(a, prefix, drv_find_fn, &f) && f.value) {
+		mgmt_printf(out, "%.*s\n", (int)f.value_len, f.value);
+		rc = 0;
+	}
+	free(a);
+	return rc;
+}
+
+static const struct mgmt_entry drv_attr_entry = {
+	.name = "", .kind = MGMT_ATTR, .show = show_drv_attr,
+};
+
+/* Looks name up below the node's relative path. */
+static int drv_lookup(const struct mgmt_node *dir, const char *prefix, const char *name,
+		      struct mgmt_node *child)
+{
+	struct drv_attrs *a = malloc(sizeof(*a));
+	struct drv_find f = { .name = name };
+	char path[SCST_NAME_MAX];
+	int rc = -ENOENT;
+
+	if (!a)
+		return -ENOMEM;
+	if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", name) >=
+	    (int)sizeof(path) || !*name) {
+		free(a);
+		return -ENOENT;
+	}
+	if (drv_attrs_get(dir, a) > 0 && drv_walk(a, prefix, drv_find_fn, &f)) {
+		if (f.is_dir)
+			mgmt_child_dir(child, dir, &drv_dir, path);
+		else
+			mgmt_child_entry(child, dir, &drv_attr_entry, path);
+		rc = 0;
+	}
+	free(a);
+	return rc;
+}
+
+struct drv_list {
+	mgmt_list_fn fn;
+	void *ctx;
+	char last_dir[SCST_NAME_MAX];
+};
+
+/* Lines of one directory come together, so a repeated subdirectory is the
+ * one just listed. */
+static int drv_list_fn(void *ctx, const char *rest, size_t len, const char *value, size_t vlen)
+{
+	struct drv_list *l = ctx;
+	const char *slash = memchr(rest, '/', len);
+	char name[SCST_NAME_MAX];
+	size_t nlen = slash ? (size_t)(slash - rest) : len;
+
+	(void)value;
+	(void)vlen;
+	if (nlen >= sizeof(name))
+		return 0;
+	memcpy(name, rest, nlen);
+	name[nlen] = 0;
+	if (slash) {
+		if (!strcmp(name, l->last_dir))
+			return 0;
+		snprintf(l->last_dir, sizeof(l->last_dir), "%s", name);
+	}
+	l->fn(l->ctx, name, slash ? MGMT_DIR : MGMT_ATTR, false);
+	return 0;
+}
+
+static void drv_list_below(const struct mgmt_node *dir, const char *prefix, mgmt_list_fn fn,
+			   void *ctx)
+{
+	struct drv_attrs *a = malloc(sizeof(*a));
+	struct drv_list l = { .fn = fn, .ctx = ctx };
+
+	if (!a)
+		return;
+	if (drv_attrs_get(dir, a) > 0)
+		drv_walk(a, prefix, drv_list_fn, &l);
+	free(a);
+}
+
+static int drv_dir_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	return drv_lookup(dir, dir->name, name, child);
+}
+
+static void drv_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	drv_list_below(dir, dir->name, fn, ctx);
+}
+
+static const struct mgmt_dir_ops drv_dir = { .lookup = drv_dir_lookup, .list = drv_dir_list };
+
+static int session_dir_lookup(const struct mgmt_node *dir, const char *name,
+			      struct mgmt_node *child)
+{
+	return drv_lookup(dir, "", name, child);
+}
+
+static void session_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	drv_list_below(dir, "", fn, ctx);
+}
+
+/* Entries of the driver's table (mgmt_driver_ext) first, then those its
+ * session_attrs hook reports. */
+static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	int rc = ext_lookup(dir, name, child);
+
+	return rc == -ENOENT ? session_dir_lookup(dir, name, child) : rc;
+}
+
+static void session_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	ext_list(dir, fn, ctx);
+	session_dir_list(dir, fn, ctx);
 }
 
 static const struct mgmt_dir_ops session_dir = {

@@ -6,7 +6,7 @@
  * bitwise implementation, independent of the target's isa-l one.
  *
  *   iscsi_digestpeer HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header
- *   iscsi_digestpeer HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN|- chap-MODE USER SECRET [ALGS [TUSER TSECRET]]
  *
  * io           WRITE with immediate data, READ it back, NOP-Out ping with
  *              unpadded data: all digests verified both ways.
@@ -19,9 +19,38 @@
  * chap-reflect a correct CHAP response that asks for mutual CHAP with the
  *              target's own challenge is refused (status 0x0201).
  * chap-short   a CHAP_R one byte short is refused (status 0x0201).
+ * chap-wrong   the exchange done right with a wrong secret is refused (0x0201).
+ * chap-mutual  chap-good plus our own challenge: the target must answer as
+ *              TUSER with TSECRET, in the algorithm it chose.
+ * ALGS is the CHAP_A list offered (default 5); the target must pick the
+ * first entry it supports, and every response uses the algorithm it named.
+ * TARGET-IQN "-" makes a discovery session.
+ *
+ *   iscsi_digestpeer HOST:PORT TARGET-IQN nop-silent|nop-answer SECONDS
+ *
+ * nop-silent   logs in and never sends again: the target must ping with a
+ *              NOP-In (TTT set, ITT reserved) and close the connection,
+ *              both within SECONDS.
+ * nop-answer   answers every NOP-In for SECONDS: at least two pings come,
+ *              the connection stays, and a command still works after.
+ * async-wait   waits up to SECONDS for the target to end the session: an
+ *              Async Message "target requests logout" (AsyncEvent 1) must
+ *              come before the connection closes.
+ * async-logout the same, but answers the request with a Logout and wants
+ *              the Logout Response before the close.
+ * io-wait      WRITE and READ 4 KiB, then as async-wait.
+ * window       (SECONDS = the target's QueuedCommands N) N WRITEs left
+ *              waiting for data close the CmdSN window (MaxCmdSN =
+ *              ExpCmdSN - 1); one more is ignored; finishing one reopens
+ *              the window by one and the retried command is taken.
+ * reinstate    (SECONDS ignored) a WRITE left waiting for its data on one
+ *              connection, then a second login with the same ISID and
+ *              TSIH 0: the old connection is closed, the new session works.
+ * All three print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +62,7 @@
 #include <openssl/evp.h>
 
 #define BHS 48
-#define TIMEOUT_MS 5000
+static int timeout_ms = 5000;
 #define BLOCKS 8
 #define XFER (BLOCKS * 512)
 
@@ -111,7 +140,7 @@ static int recv_all(int fd, uint8_t *buf, size_t len)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, TIMEOUT_MS) != 1)
+		if (poll(&pfd, 1, timeout_ms) != 1)
 			return -1;
 		n = recv(fd, buf + got, len - got, 0);
 		if (n == 0)
@@ -429,63 +458,377 @@ static int hexval(char c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
+static const EVP_MD *chap_md(int alg)
+{
+	switch (alg) {
+	case 5: return EVP_md5();
+	case 6: return EVP_sha256();
+	case 7: return EVP_sha1();
+	case 8: return EVP_sha3_256();
+	}
+	return NULL;
+}
+
+static unsigned chap_hash(int alg, uint8_t id, const char *secret, const uint8_t *chal,
+			  unsigned n, uint8_t *md)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+
+	EVP_DigestInit_ex(ctx, chap_md(alg), NULL);
+	EVP_DigestUpdate(ctx, &id, 1);
+	EVP_DigestUpdate(ctx, secret, strlen(secret));
+	EVP_DigestUpdate(ctx, chal, n);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	return mdlen;
+}
+
+static int hex_to_bin(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (strncmp(h, "0x", 2) || strlen(h) % 2 || (strlen(h) - 2) / 2 > cap)
+		return -1;
+	for (h += 2; *h; h += 2)
+		out[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
+	return (int)n;
+}
+
+/* The first supported algorithm of the offered list: what the target
+ * must choose. */
+static int expected_alg(const char *algs)
+{
+	for (const char *p = algs; *p;) {
+		int v = atoi(p);
+
+		if (chap_md(v))
+			return v;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return -1;
+}
+
+struct chap_args {
+	const char *iqn, *user, *secret, *algs, *tuser, *tsecret, *how;
+};
+
 /* Runs the CHAP exchange up to the response; `how` spoils it. */
-static int cmd_chap(struct peer *p, const char *iqn, const char *user, const char *secret,
-		    const char *how)
+static int cmd_chap(struct peer *p, const struct chap_args *a)
 {
 	char text[2048], chal_hex[1100];
-	uint8_t chal[512], md[EVP_MAX_MD_SIZE], id;
-	unsigned int mdlen = 0, n = 0;
+	uint8_t chal[512], md[EVP_MAX_MD_SIZE], mine[24], id;
+	unsigned int mdlen = 0;
 	struct pdu r = { 0 };
-	const char *c, *i;
-	int len, st;
+	const char *c, *i, *alg_s, *how = a->how;
+	int len, st, n, alg, want_alg = expected_alg(a->algs);
+	bool disc = !strcmp(a->iqn, "-"), mutual = !strcmp(how, "chap-mutual");
 
-	len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
-		       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, iqn, 0, 0, 0);
+	if (disc)
+		len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
+			       "SessionType=Discovery%cAuthMethod=CHAP%c", 0, 0, 0);
+	else
+		len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
+			       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, a->iqn,
+			       0, 0, 0);
 	if (sec_login(p, text, (uint32_t)len, 1, &r) != 0 || !key_of(&r, "AuthMethod") ||
 	    strcmp(key_of(&r, "AuthMethod"), "CHAP"))
 		goto setup;
-	len = snprintf(text, sizeof(text), "CHAP_A=5%c", 0);
-	if (sec_login(p, text, (uint32_t)len, 0, &r) != 0)
+	len = snprintf(text, sizeof(text), "CHAP_A=%s%c", a->algs, 0);
+	st = sec_login(p, text, (uint32_t)len, 0, &r);
+	alg_s = st == 0 ? key_of(&r, "CHAP_A") : NULL;
+	if (want_alg < 0) {
+		/* Nothing acceptable offered: the login must fail as an
+		 * authentication failure. */
+		printf("# status 0x%04x, CHAP_A=%s\n", st, alg_s ? alg_s : "(none)");
+		free(r.data);
+		return st == 0x0201 ? 0 : 1;
+	}
+	if (st != 0 || !alg_s)
 		goto setup;
+	alg = atoi(alg_s);
+	printf("# offered CHAP_A=%s, target chose %d\n", a->algs, alg);
+	if (alg != want_alg) {
+		printf("# the target should have chosen %d\n", want_alg);
+		free(r.data);
+		return 1;
+	}
 	c = key_of(&r, "CHAP_C");
 	i = key_of(&r, "CHAP_I");
-	if (!c || !i || strncmp(c, "0x", 2) || strlen(c) - 2 > 2 * sizeof(chal) ||
-	    strlen(c) % 2)
+	if (!c || !i || (n = hex_to_bin(c, chal, sizeof(chal))) <= 0)
 		goto setup;
 	snprintf(chal_hex, sizeof(chal_hex), "%s", c);
-	for (const char *h = c + 2; *h; h += 2)
-		chal[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
 	id = (uint8_t)atoi(i);
-	{
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-		EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
-		EVP_DigestUpdate(ctx, &id, 1);
-		EVP_DigestUpdate(ctx, secret, strlen(secret));
-		EVP_DigestUpdate(ctx, chal, n);
-		EVP_DigestFinal_ex(ctx, md, &mdlen);
-		EVP_MD_CTX_free(ctx);
-	}
+	mdlen = chap_hash(alg, id, a->secret, chal, (unsigned)n, md);
 	if (!strcmp(how, "chap-short"))
 		mdlen--;
-	len = snprintf(text, sizeof(text), "CHAP_N=%s%cCHAP_R=0x", user, 0);
+	len = snprintf(text, sizeof(text), "CHAP_N=%s%cCHAP_R=0x", a->user, 0);
 	for (unsigned k = 0; k < mdlen; k++)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "%02x", md[k]);
 	len++;
 	if (!strcmp(how, "chap-reflect"))
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "CHAP_I=%u%cCHAP_C=%s%c",
 				id, 0, chal_hex, 0);
+	if (mutual) {
+		FILE *f = fopen("/dev/urandom", "rb");
+
+		if (!f || fread(mine, sizeof(mine), 1, f) != 1)
+			goto setup;
+		fclose(f);
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "CHAP_I=77%cCHAP_C=0x", 0);
+		for (unsigned k = 0; k < sizeof(mine); k++)
+			len += snprintf(text + len, sizeof(text) - (size_t)len, "%02x", mine[k]);
+		len++;
+	}
 	st = sec_login(p, text, (uint32_t)len, 1, &r);
-	free(r.data);
 	printf("# status 0x%04x\n", st);
-	if (!strcmp(how, "chap-good"))
-		return st == 0 ? 0 : 1;
-	return st == 0x0201 ? 0 : 1;
+	if (!strcmp(how, "chap-good") || mutual) {
+		if (st != 0) {
+			free(r.data);
+			return 1;
+		}
+	} else {
+		free(r.data);
+		return st == 0x0201 ? 0 : 1;
+	}
+	if (mutual) {
+		const char *tn = key_of(&r, "CHAP_N"), *tr = key_of(&r, "CHAP_R");
+		uint8_t got[EVP_MAX_MD_SIZE];
+		int glen = tr ? hex_to_bin(tr, got, sizeof(got)) : -1;
+
+		mdlen = chap_hash(alg, 77, a->tsecret, mine, sizeof(mine), md);
+		if (!tn || strcmp(tn, a->tuser) || glen != (int)mdlen || memcmp(got, md, mdlen)) {
+			printf("# the target's mutual answer is wrong (CHAP_N=%s)\n", tn ? tn : "-");
+			free(r.data);
+			return 1;
+		}
+		printf("# the target proved itself as %s\n", tn);
+	}
+	free(r.data);
+	return 0;
 setup:
 	printf("# CHAP exchange could not be set up\n");
 	free(r.data);
 	return 2;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool is_ping(const struct pdu *r)
+{
+	return (r->bhs[0] & 0x3f) == 0x20 && get32(&r->bhs[16]) == 0xffffffffu &&
+	       get32(&r->bhs[20]) != 0xffffffffu;
+}
+
+static int cmd_nop_silent(struct peer *p, int secs)
+{
+	double start = now_s(), ping_at = -1;
+	struct pdu r = { 0 };
+	int rc;
+
+	timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+		if (is_ping(&r) && ping_at < 0) {
+			ping_at = now_s() - start;
+			printf("# NOP-In ping after %.1f s (TTT 0x%08x, StatSN %u)\n", ping_at,
+			       get32(&r.bhs[20]), get32(&r.bhs[24]));
+		}
+	}
+	free(r.data);
+	printf("# connection %s after %.1f s\n", rc == 0 ? "closed by the target" : "not closed",
+	       now_s() - start);
+	return ping_at >= 0 && rc == 0 ? 0 : 1;
+}
+
+static int cmd_nop_answer(struct peer *p, int secs)
+{
+	double start = now_s();
+	struct pdu r = { 0 };
+	uint8_t bhs[BHS];
+	int pings = 0, rc = 1;
+
+	timeout_ms = 500;
+	while (now_s() - start < secs) {
+		rc = recv_pdu(p, &r, 1);
+		if (rc == 0) {
+			printf("# the target closed the connection after %.1f s\n", now_s() - start);
+			free(r.data);
+			return 1;
+		}
+		if (rc < 0 || !is_ping(&r))
+			continue;
+		pings++;
+		memset(bhs, 0, BHS);
+		bhs[0] = 0x40 | 0x40;                /* NOP-Out, immediate */
+		bhs[1] = 0x80;
+		put32(&bhs[16], 0xffffffffu);
+		memcpy(&bhs[20], &r.bhs[20], 4);     /* the ping's TTT */
+		put32(&bhs[24], p->cmdsn);
+		put32(&bhs[28], p->expstatsn);
+		if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+			break;
+	}
+	free(r.data);
+	timeout_ms = 5000;
+	printf("# answered %d pings in %d s\n", pings, secs);
+	return pings >= 2 && clear_unit_attention(p) == 0 ? 0 : 1;
+}
+
+static int cmd_async(struct peer *p, int secs, bool do_logout)
+{
+	double start = now_s();
+	struct pdu r = { 0 };
+	bool async_seen = false, logout_rsp = false;
+	int rc;
+
+	printf("# ready\n");
+	fflush(stdout);
+	timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+		uint8_t op = r.bhs[0] & 0x3f;
+
+		if (op == 0x32) {
+			printf("# Async Message after %.1f s: AsyncEvent %u, Parameter3 %u\n",
+			       now_s() - start, r.bhs[36], r.bhs[42] << 8 | r.bhs[43]);
+			async_seen = r.bhs[36] == 1;
+			if (async_seen && do_logout) {
+				uint8_t bhs[BHS] = { 0 };
+
+				bhs[0] = 0x06 | 0x40;        /* Logout, immediate */
+				bhs[1] = 0x80;               /* reason 0: close the session */
+				put32(&bhs[16], ++p->itt);
+				put32(&bhs[24], p->cmdsn);
+				put32(&bhs[28], p->expstatsn);
+				if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+					break;
+			}
+		} else if (op == 0x26) {
+			printf("# Logout Response, response %u\n", r.bhs[2]);
+			logout_rsp = r.bhs[2] == 0;
+		} else {
+			printf("# PDU opcode 0x%02x\n", op);
+		}
+	}
+	free(r.data);
+	printf("# connection %s after %.1f s\n", rc == 0 ? "closed by the target" : "not closed",
+	       now_s() - start);
+	return async_seen && rc == 0 && (!do_logout || logout_rsp) ? 0 : 1;
+}
+
+static int window_write(struct peer *p, uint32_t lba, struct pdu *r)
+{
+	uint8_t bhs[BHS];
+
+	scsi_cmd(p, bhs, 1, XFER, lba, 1);
+	return send_pdu(p, bhs, NULL, 0, 1, 0) < 0 ? -1 : recv_pdu(p, r, 1);
+}
+
+static int cmd_window(struct peer *p, unsigned n)
+{
+	uint8_t bhs[BHS], out[XFER], ttt0[4] = { 0 };
+	uint32_t itt0 = p->itt + 1, off0 = 0;
+	struct pdu r = { 0 };
+	int rc = 1;
+
+	memset(out, 0x77, sizeof(out));
+	for (unsigned i = 0; i < n; i++) {
+		if (window_write(p, 100 + i * 8, &r) != 1 || (r.bhs[0] & 0x3f) != 0x31) {
+			printf("# WRITE %u got no R2T\n", i);
+			goto out;
+		}
+		if (i == 0) {
+			memcpy(ttt0, &r.bhs[20], 4);
+			off0 = get32(&r.bhs[40]);
+		}
+		p->cmdsn++;
+	}
+	printf("# %u WRITEs waiting: ExpCmdSN %u, MaxCmdSN %u\n", n, get32(&r.bhs[28]),
+	       get32(&r.bhs[32]));
+	if (get32(&r.bhs[32]) != get32(&r.bhs[28]) - 1) {
+		printf("# the window did not close\n");
+		goto out;
+	}
+	timeout_ms = 1000;
+	if (window_write(p, 200, &r) != -1) {
+		printf("# a command beyond MaxCmdSN was answered (opcode 0x%02x)\n", r.bhs[0] & 0x3f);
+		goto out;
+	}
+	timeout_ms = 5000;
+	printf("# a command beyond MaxCmdSN was ignored\n");
+	memset(bhs, 0, BHS);
+	bhs[0] = 0x05;
+	bhs[1] = 0x80;
+	put32(&bhs[16], itt0);
+	memcpy(&bhs[20], ttt0, 4);
+	put32(&bhs[28], p->expstatsn);
+	put32(&bhs[40], off0);
+	if (send_pdu(p, bhs, out, XFER, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x21 || r.bhs[3] != 0) {
+		printf("# the first WRITE did not complete\n");
+		goto out;
+	}
+	printf("# first WRITE done: ExpCmdSN %u, MaxCmdSN %u\n", get32(&r.bhs[28]),
+	       get32(&r.bhs[32]));
+	if (get32(&r.bhs[32]) != get32(&r.bhs[28])) {
+		printf("# the window did not reopen by one\n");
+		goto out;
+	}
+	if (window_write(p, 200, &r) != 1 || (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# the retried command was not taken\n");
+		goto out;
+	}
+	printf("# the retried command was taken\n");
+	rc = 0;
+out:
+	free(r.data);
+	return rc;
+}
+
+static int cmd_reinstate(struct peer *old, const char *hostport, const char *iqn)
+{
+	struct peer p = { .cmdsn = 1 };
+	uint8_t bhs[BHS];
+	struct pdu r = { 0 };
+	int rc;
+
+	/* A WRITE without data: the target asks for it with an R2T and the
+	 * command waits in the core for data that will never come. */
+	scsi_cmd(old, bhs, 1, XFER, 80, 1);
+	if (send_pdu(old, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(old, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# no R2T for the WRITE on the old connection\n");
+		free(r.data);
+		return 1;
+	}
+	p.fd = tcp_connect(hostport);
+	if (p.fd < 0 || login(&p, iqn) < 0) {
+		printf("# the reinstating login failed\n");
+		free(r.data);
+		return 1;
+	}
+	while ((rc = recv_pdu(old, &r, 1)) == 1)
+		printf("# old connection: PDU 0x%02x\n", r.bhs[0] & 0x3f);
+	free(r.data);
+	if (rc != 0) {
+		printf("# the old connection was not closed\n");
+		return 1;
+	}
+	printf("# the old connection was closed\n");
+	if (clear_unit_attention(&p) < 0 || write_read(&p, 80, 0x55) < 0) {
+		printf("# the new session does not work\n");
+		return 1;
+	}
+	printf("# the new session works\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -493,14 +836,23 @@ int main(int argc, char **argv)
 	struct peer p = { .cmdsn = 1 };
 	const char *cmd;
 
-	if (argc == 6 && !strncmp(argv[3], "chap-", 5)) {
+	if ((argc == 6 || argc == 7 || argc == 9) && !strncmp(argv[3], "chap-", 5)) {
+		struct chap_args a = { .iqn = argv[2], .how = argv[3], .user = argv[4],
+				       .secret = argv[5], .algs = argc > 6 ? argv[6] : "5",
+				       .tuser = argc > 8 ? argv[7] : "", .tsecret = argc > 8 ? argv[8] : "" };
+
 		p.fd = tcp_connect(argv[1]);
-		return p.fd < 0 ? 2 : cmd_chap(&p, argv[2], argv[4], argv[5], argv[3]);
+		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
-	if (argc != 4) {
+	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
+					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait") ||
+					 !strcmp(argv[3], "reinstate") || !strcmp(argv[3], "window")))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
-			"       %s HOST:PORT TARGET-IQN chap-good|chap-reflect|chap-short USER SECRET\n",
-			argv[0], argv[0]);
+			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
+			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate|window "
+			"SECONDS\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	cmd = argv[3];
@@ -509,6 +861,21 @@ int main(int argc, char **argv)
 		printf("# cannot connect and log in with digests\n");
 		return 2;
 	}
+	if (argc == 5 && !strcmp(cmd, "nop-silent"))
+		return cmd_nop_silent(&p, atoi(argv[4]));
+	if (argc == 5 && !strcmp(cmd, "async-wait"))
+		return cmd_async(&p, atoi(argv[4]), false);
+	if (argc == 5 && !strcmp(cmd, "async-logout"))
+		return cmd_async(&p, atoi(argv[4]), true);
+	if (argc == 5 && !strcmp(cmd, "window"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_window(&p, (unsigned)atoi(argv[4]));
+	if (argc == 5 && !strcmp(cmd, "reinstate"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_reinstate(&p, argv[1], argv[2]);
+	if (argc == 5 && !strcmp(cmd, "io-wait"))
+		return clear_unit_attention(&p) < 0 || write_read(&p, 64, 0x44) < 0 ?
+			1 : cmd_async(&p, atoi(argv[4]), false);
+	if (argc == 5 && !strcmp(cmd, "nop-answer"))
+		return cmd_nop_answer(&p, atoi(argv[4]));
 	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)
 		return 1;
 	if (!strcmp(cmd, "io"))

@@ -40,6 +40,77 @@ static void test_md5_known_answer(void **state)
 	assert_string_equal(hex, "0xda2b6e1e9346308f4951815ddf13128a");
 }
 
+/* The SHA algorithms of CHAP_A 6, 7, 8 over the same input, against
+ * values computed with Python's hashlib. */
+static void test_sha_known_answers(void **state)
+{
+	static const struct { unsigned alg, len; const char *want; } v[] = {
+		{ ISCSI_CHAP_SHA1, 20, "0xb0f1416a41745c0464524dade8e1b8b418cc4323" },
+		{ ISCSI_CHAP_SHA256, 32,
+		  "0x4311cb264c3df78b22db1a2f60b9ac8a8062b776a7600f85efd9927222e02616" },
+		{ ISCSI_CHAP_SHA3_256, 32,
+		  "0xaeea1b283d7d9d6fc12498244286e9c354835b881fcdafb926085e098e3077f6" },
+	};
+	uint8_t chal[16], out[ISCSI_CHAP_DIGEST_MAX];
+	char hex[80];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		chal[i] = (uint8_t)i;
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		assert_int_equal(iscsi_chap_digest_len(v[k].alg), v[k].len);
+		assert_int_equal(iscsi_chap_hash(v[k].alg, 1, "secret12345", chal, sizeof(chal), out),
+				 0);
+		hex_of(out, v[k].len, hex);
+		assert_string_equal(hex, v[k].want);
+	}
+	assert_int_equal(iscsi_chap_digest_len(4), 0);
+	assert_int_equal(iscsi_chap_digest_len(9), 0);
+	assert_true(iscsi_chap_hash(9, 1, "x", chal, 1, out) < 0);
+}
+
+/* Each algorithm end to end: picked from the initiator's list, verified
+ * with its own response length, refused with another algorithm's. */
+static void test_exchange_each_algorithm(void **state)
+{
+	static const struct { const char *offer; unsigned alg; } v[] = {
+		{ "5", ISCSI_CHAP_MD5 }, { "6", ISCSI_CHAP_SHA256 }, { "7", ISCSI_CHAP_SHA1 },
+		{ "8", ISCSI_CHAP_SHA3_256 }, { "8,7,6,5", ISCSI_CHAP_SHA3_256 },
+		{ "99,x,,6,5", ISCSI_CHAP_SHA256 }, { "0007,5", ISCSI_CHAP_MD5 },
+	};
+	struct iscsi_auth a = { 0 };
+	char err[128], resp[80];
+	uint8_t r[ISCSI_CHAP_DIGEST_MAX], prev[ISCSI_CHAP_CHALLENGE_LEN] = { 0 };
+
+	(void)state;
+	assert_int_equal(iscsi_auth_add_incoming(&a, "joe secret12345", err, sizeof(err)), 0);
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		struct iscsi_chap c = { 0 };
+		struct iscsi_text_out out = { 0 };
+		unsigned len = iscsi_chap_digest_len(v[k].alg);
+
+		assert_int_equal(iscsi_chap_challenge(&c, v[k].offer, &out), 0);
+		assert_int_equal(c.alg, v[k].alg);
+		/* Fresh challenges: two in a row never agree. */
+		assert_memory_not_equal(prev, c.challenge, sizeof(prev));
+		memcpy(prev, c.challenge, sizeof(prev));
+		iscsi_text_out_free(&out);
+		assert_int_equal(iscsi_chap_hash(c.alg, c.id, "secret12345", c.challenge,
+						 ISCSI_CHAP_CHALLENGE_LEN, r), 0);
+		hex_of(r, len, resp);
+		assert_int_equal(iscsi_chap_verify(&c, &a, "joe", resp, err, sizeof(err)), 0);
+		/* MD5-length answer to a SHA challenge (and vice versa). */
+		hex_of(r, len == 16 ? 20 : 16, resp);
+		assert_true(iscsi_chap_verify(&c, &a, "joe", resp, err, sizeof(err)) < 0);
+		/* Wrong secret. */
+		assert_int_equal(iscsi_chap_hash(c.alg, c.id, "secret12346", c.challenge,
+						 ISCSI_CHAP_CHALLENGE_LEN, r), 0);
+		hex_of(r, len, resp);
+		assert_true(iscsi_chap_verify(&c, &a, "joe", resp, err, sizeof(err)) < 0);
+		assert_null(strstr(err, "secret"));
+	}
+}
+
 static void test_decode_hex_and_base64(void **state)
 {
 	uint8_t b[8];
@@ -138,7 +209,7 @@ static void test_exchange(void **state)
 
 	(void)state;
 	assert_int_equal(iscsi_auth_add_incoming(&a, "joe secret12345", err, sizeof(err)), 0);
-	assert_int_equal(iscsi_chap_challenge(&c, "7,6,5", &out), 0);
+	assert_int_equal(iscsi_chap_challenge(&c, "5,7,6", &out), 0);
 	assert_int_equal(c.step, ISCSI_CHAP_WAIT_RESPONSE);
 	assert_int_equal(iscsi_text_parse((uint8_t *)out.buf, out.len, &t, err, sizeof(err)), 0);
 	assert_string_equal(iscsi_text_get(&t, "CHAP_A"), "5");
@@ -172,8 +243,8 @@ static void test_exchange(void **state)
 	assert_true(iscsi_chap_verify(&c, &a, "joe", hex, err, sizeof(err)) < 0);
 	assert_null(strstr(err, "secret12345"));
 	assert_null(strstr(err, hex + 2));
-	/* Only SHA algorithms offered: refused. */
-	assert_true(iscsi_chap_challenge(&c, "6,7", &out) < 0);
+	/* Only unknown algorithms offered: refused. */
+	assert_true(iscsi_chap_challenge(&c, "4,9,1", &out) < 0);
 	assert_non_null(strstr(out.buf, "CHAP_A=Reject"));
 	iscsi_text_out_free(&out);
 	assert_true(iscsi_chap_challenge(&c, "55", &out) < 0);
@@ -256,6 +327,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_md5_known_answer),
+		cmocka_unit_test(test_sha_known_answers),
+		cmocka_unit_test(test_exchange_each_algorithm),
 		cmocka_unit_test(test_decode_hex_and_base64),
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_parse_id),

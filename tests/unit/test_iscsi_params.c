@@ -217,6 +217,52 @@ static void test_digests_first_choice(void **state)
 	assert_string_equal(negotiate("HeaderDigest", "CRC32", &p, false), "Reject");
 }
 
+/* The target's HeaderDigest/DataDigest attributes restrict the choice. */
+static void test_digest_target_policy(void **state)
+{
+	struct iscsi_params p;
+	struct iscsi_limits lim;
+	struct iscsi_text_out out = { 0 };
+	uint8_t m = 0;
+
+	(void)state;
+	assert_int_equal(iscsi_digest_list_parse("CRC32C", &m), 0);
+	assert_int_equal(m, ISCSI_DIGEST_ALLOW_CRC32C);
+	assert_int_equal(iscsi_digest_list_parse("None,CRC32C", &m), 0);
+	assert_int_equal(m, ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C);
+	assert_true(iscsi_digest_list_parse("", &m) < 0);
+	assert_true(iscsi_digest_list_parse("CRC32C,", &m) < 0);
+	assert_true(iscsi_digest_list_parse("crc32c", &m) < 0);
+
+	iscsi_params_defaults(&p);
+	iscsi_limits_defaults(&lim);
+	assert_true(iscsi_digests_acceptable(&p, &lim));
+	lim.header_digests = ISCSI_DIGEST_ALLOW_CRC32C;
+	assert_false(iscsi_digests_acceptable(&p, &lim));
+	/* An initiator preferring None still gets CRC32C from a target
+	 * that insists. */
+	assert_int_equal(iscsi_negotiate_key("HeaderDigest", "None,CRC32C", &p, &lim, false, &out),
+			 ISCSI_NEG_ANSWERED);
+	assert_non_null(strstr(out.buf, "HeaderDigest=CRC32C"));
+	assert_true(p.header_digest);
+	assert_true(iscsi_digests_acceptable(&p, &lim));
+	iscsi_text_out_free(&out);
+	/* None only against CRC32C only: rejected, and not acceptable. */
+	lim.data_digests = ISCSI_DIGEST_ALLOW_CRC32C;
+	assert_int_equal(iscsi_negotiate_key("DataDigest", "None", &p, &lim, false, &out),
+			 ISCSI_NEG_ANSWERED);
+	assert_non_null(strstr(out.buf, "DataDigest=Reject"));
+	assert_false(iscsi_digests_acceptable(&p, &lim));
+	iscsi_text_out_free(&out);
+	/* A target refusing digests answers None to an initiator wanting them. */
+	lim.data_digests = ISCSI_DIGEST_ALLOW_NONE;
+	assert_int_equal(iscsi_negotiate_key("DataDigest", "CRC32C,None", &p, &lim, false, &out),
+			 ISCSI_NEG_ANSWERED);
+	assert_non_null(strstr(out.buf, "DataDigest=None"));
+	assert_false(p.data_digest);
+	iscsi_text_out_free(&out);
+}
+
 static void test_unknown_keys_not_understood(void **state)
 {
 	struct iscsi_params p;
@@ -282,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys_not_understood),
 		cmocka_unit_test(test_session_keys_irrelevant_in_discovery),
 		cmocka_unit_test(test_login_keys_left_to_login),
+		cmocka_unit_test(test_digest_target_policy),
 		cmocka_unit_test(test_answers_are_not_answered),
 	};
 

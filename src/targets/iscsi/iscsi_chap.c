@@ -1,5 +1,6 @@
 /* iscsi_chap.c - CHAP for the iSCSI login (RFC 7143 12.1.3 with RFC 1994's
- * MD5 response): configured users, decoding of the hostile CHAP_* values,
+ * response H(id || secret || challenge), H one of MD5, SHA-1, SHA-256 and
+ * SHA3-256 through OpenSSL's EVP): configured users, decoding of the hostile CHAP_* values,
  * challenge generation, response verification and the mutual answer.
  *
  * Secrets stay in this file's buffers: no message built here contains a
@@ -218,49 +219,99 @@ static void encode_hex(const uint8_t *in, size_t len, char *out)
 /* ---------------------------------------------------------------------- */
 /* Responses                                                               */
 
-int iscsi_chap_md5(uint8_t id, const char *secret, const uint8_t *chal, size_t chal_len,
-		   uint8_t out[ISCSI_CHAP_MD5_LEN])
+struct chap_alg {
+	unsigned code;
+	const EVP_MD *(*md)(void);
+	unsigned len;
+};
+
+static const struct chap_alg chap_algs[] = {
+	{ ISCSI_CHAP_MD5, EVP_md5, 16 },
+	{ ISCSI_CHAP_SHA256, EVP_sha256, 32 },
+	{ ISCSI_CHAP_SHA1, EVP_sha1, 20 },
+	{ ISCSI_CHAP_SHA3_256, EVP_sha3_256, 32 },
+};
+
+static const struct chap_alg *chap_alg_find(unsigned code)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	for (size_t i = 0; i < sizeof(chap_algs) / sizeof(chap_algs[0]); i++)
+		if (chap_algs[i].code == code)
+			return &chap_algs[i];
+	return NULL;
+}
+
+unsigned iscsi_chap_digest_len(unsigned alg)
+{
+	const struct chap_alg *a = chap_alg_find(alg);
+
+	return a ? a->len : 0;
+}
+
+int iscsi_chap_hash(unsigned alg, uint8_t id, const char *secret, const uint8_t *chal,
+		    size_t chal_len, uint8_t *out)
+{
+	const struct chap_alg *a = chap_alg_find(alg);
+	EVP_MD_CTX *ctx;
 	unsigned int len = 0;
 	int ok;
 
+	if (!a)
+		return -1;
+	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) && EVP_DigestUpdate(ctx, &id, 1) &&
+	ok = EVP_DigestInit_ex(ctx, a->md(), NULL) && EVP_DigestUpdate(ctx, &id, 1) &&
 	     EVP_DigestUpdate(ctx, secret, strlen(secret)) &&
 	     EVP_DigestUpdate(ctx, chal, chal_len) && EVP_DigestFinal_ex(ctx, out, &len) &&
-	     len == ISCSI_CHAP_MD5_LEN;
+	     len == a->len;
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -1;
 }
 
-static bool list_has_md5(const char *algs)
+int iscsi_chap_md5(uint8_t id, const char *secret, const uint8_t *chal, size_t chal_len,
+		   uint8_t out[ISCSI_CHAP_MD5_LEN])
+{
+	return iscsi_chap_hash(ISCSI_CHAP_MD5, id, secret, chal, chal_len, out);
+}
+
+/* The first entry of the initiator's comma list that is a supported
+ * algorithm; 0 when none is.  Entries are decimal numbers of 1..3 digits. */
+static unsigned pick_alg(const char *algs)
 {
 	for (const char *p = algs; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		unsigned v = 0;
+		bool num = len > 0 && len <= 3;
 
-		if (len == 1 && p[0] == '5')
-			return true;
+		for (size_t i = 0; num && i < len; i++) {
+			num = p[i] >= '0' && p[i] <= '9';
+			v = v * 10 + (unsigned)(p[i] - '0');
+		}
+		if (num && chap_alg_find(v))
+			return v;
 		p = comma ? comma + 1 : NULL;
 	}
-	return false;
+	return 0;
 }
 
 int iscsi_chap_challenge(struct iscsi_chap *c, const char *algs, struct iscsi_text_out *out)
 {
 	char hex[2 + 2 * ISCSI_CHAP_CHALLENGE_LEN + 1];
+	unsigned alg = pick_alg(algs);
 
-	if (!list_has_md5(algs)) {
+	if (!alg) {
 		iscsi_text_add(out, "CHAP_A", "Reject");
 		return -1;
 	}
+	/* A fresh identifier and challenge for every exchange: an old
+	 * response can never be replayed. */
 	if (RAND_bytes(&c->id, 1) != 1 ||
 	    RAND_bytes(c->challenge, ISCSI_CHAP_CHALLENGE_LEN) != 1)
 		return -1;
+	c->alg = (uint8_t)alg;
 	encode_hex(c->challenge, ISCSI_CHAP_CHALLENGE_LEN, hex);
-	if (iscsi_text_addu(out, "CHAP_A", ISCSI_CHAP_MD5) < 0 ||
+	if (iscsi_text_addu(out, "CHAP_A", alg) < 0 ||
 	    iscsi_text_addu(out, "CHAP_I", c->id) < 0 || iscsi_text_add(out, "CHAP_C", hex) < 0)
 		return -1;
 	c->step = ISCSI_CHAP_WAIT_RESPONSE;
@@ -270,8 +321,9 @@ int iscsi_chap_challenge(struct iscsi_chap *c, const char *algs, struct iscsi_te
 int iscsi_chap_verify(const struct iscsi_chap *c, const struct iscsi_auth *a, const char *name,
 		      const char *response, char *err, size_t errlen)
 {
-	uint8_t got[ISCSI_CHAP_MD5_LEN + 1], want[ISCSI_CHAP_MD5_LEN];
+	uint8_t got[ISCSI_CHAP_DIGEST_MAX + 1], want[ISCSI_CHAP_DIGEST_MAX];
 	const struct iscsi_chap_user *u = NULL;
+	unsigned dlen = iscsi_chap_digest_len(c->alg);
 	int n;
 
 	for (unsigned i = 0; i < a->n_in; i++)
@@ -282,15 +334,17 @@ int iscsi_chap_verify(const struct iscsi_chap *c, const struct iscsi_auth *a, co
 		return -1;
 	}
 	n = iscsi_chap_decode(response, got, sizeof(got));
-	if (n != ISCSI_CHAP_MD5_LEN) {
+	if (!dlen || n != (int)dlen) {
 		snprintf(err, errlen, "malformed CHAP_R of user %.64s", u->name);
 		return -1;
 	}
-	if (iscsi_chap_md5(c->id, u->secret, c->challenge, ISCSI_CHAP_CHALLENGE_LEN, want) < 0) {
-		snprintf(err, errlen, "MD5 unavailable");
+	if (iscsi_chap_hash(c->alg, c->id, u->secret, c->challenge, ISCSI_CHAP_CHALLENGE_LEN,
+			    want) < 0) {
+		snprintf(err, errlen, "CHAP algorithm %u unavailable", c->alg);
 		return -1;
 	}
-	if (CRYPTO_memcmp(got, want, ISCSI_CHAP_MD5_LEN)) {
+	/* Constant time: how much of a guess was right must not show. */
+	if (CRYPTO_memcmp(got, want, dlen)) {
 		snprintf(err, errlen, "wrong CHAP response of user %.64s", u->name);
 		return -1;
 	}
@@ -301,8 +355,9 @@ int iscsi_chap_answer(const struct iscsi_chap *c, const struct iscsi_auth *a, co
 		      const char *challenge, struct iscsi_text_out *out, char *err, size_t errlen)
 {
 	uint8_t chal[ISCSI_CHAP_BINARY_MAX];
-	uint8_t resp[ISCSI_CHAP_MD5_LEN];
-	char hex[2 + 2 * ISCSI_CHAP_MD5_LEN + 1];
+	uint8_t resp[ISCSI_CHAP_DIGEST_MAX];
+	char hex[2 + 2 * ISCSI_CHAP_DIGEST_MAX + 1];
+	unsigned dlen = iscsi_chap_digest_len(c->alg);
 	int ident = iscsi_chap_parse_id(id), n;
 
 	if (!a->has_out) {
@@ -320,11 +375,12 @@ int iscsi_chap_answer(const struct iscsi_chap *c, const struct iscsi_auth *a, co
 		snprintf(err, errlen, "initiator reflected our CHAP challenge");
 		return -1;
 	}
-	if (iscsi_chap_md5((uint8_t)ident, a->out.secret, chal, (size_t)n, resp) < 0) {
-		snprintf(err, errlen, "MD5 unavailable");
+	if (!dlen || iscsi_chap_hash(c->alg, (uint8_t)ident, a->out.secret, chal, (size_t)n,
+				     resp) < 0) {
+		snprintf(err, errlen, "CHAP algorithm %u unavailable", c->alg);
 		return -1;
 	}
-	encode_hex(resp, sizeof(resp), hex);
+	encode_hex(resp, dlen, hex);
 	if (iscsi_text_add(out, "CHAP_N", a->out.name) < 0 || iscsi_text_add(out, "CHAP_R", hex) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -1,7 +1,8 @@
 /* iscsi_chap.h - CHAP authentication (RFC 7143 12.1.3, RFC 1994) for the
  * login security stage: the configured users (IncomingUser, OutgoingUser),
- * the hex/base64 binary values of the CHAP_* keys, the MD5 response, and
- * the per-login exchange (challenge, verification, mutual answer). */
+ * the hex/base64 binary values of the CHAP_* keys, the responses (MD5 and
+ * the SHA-1, SHA-256, SHA3-256 algorithms of RFC 7143bis/IANA CHAP_A 5..8),
+ * and the per-login exchange (challenge, verification, mutual answer). */
 #ifndef SCSTD_ISCSI_CHAP_H
 #define SCSTD_ISCSI_CHAP_H
 
@@ -17,7 +18,11 @@
 #define ISCSI_CHAP_CHALLENGE_LEN 32      /* our challenge, bytes */
 #define ISCSI_CHAP_BINARY_MAX 1024       /* longest initiator challenge accepted */
 #define ISCSI_CHAP_MD5 5
+#define ISCSI_CHAP_SHA256 6
+#define ISCSI_CHAP_SHA1 7
+#define ISCSI_CHAP_SHA3_256 8
 #define ISCSI_CHAP_MD5_LEN 16
+#define ISCSI_CHAP_DIGEST_MAX 32         /* longest response (SHA-256, SHA3-256) */
 
 struct iscsi_chap_user {
 	char name[ISCSI_CHAP_NAME_MAX];
@@ -42,6 +47,7 @@ enum iscsi_chap_step {
 /* One login's exchange. */
 struct iscsi_chap {
 	enum iscsi_chap_step step;
+	uint8_t alg;                     /* CHAP_A agreed (5..8) */
 	uint8_t id;
 	uint8_t challenge[ISCSI_CHAP_CHALLENGE_LEN];
 };
@@ -64,16 +70,25 @@ int iscsi_chap_parse_id(const char *s);
 int iscsi_chap_md5(uint8_t id, const char *secret, const uint8_t *chal, size_t chal_len,
 		   uint8_t out[ISCSI_CHAP_MD5_LEN]);
 
-/* CHAP_A list from the initiator: picks MD5, makes a fresh identifier and
- * challenge and appends CHAP_A, CHAP_I and CHAP_C.  -1 when MD5 is not
- * offered (CHAP_A=Reject appended) or on allocation failure. */
+/* Response length of a CHAP_A algorithm; 0 for one not supported. */
+unsigned iscsi_chap_digest_len(unsigned alg);
+/* H(id || secret || challenge) of algorithm alg into out (of
+ * iscsi_chap_digest_len(alg) bytes); 0 or -1. */
+int iscsi_chap_hash(unsigned alg, uint8_t id, const char *secret, const uint8_t *chal,
+		    size_t chal_len, uint8_t *out);
+
+/* CHAP_A list from the initiator: picks the first algorithm of the list
+ * that is supported (the initiator lists by preference), makes a fresh
+ * identifier and challenge and appends CHAP_A, CHAP_I and CHAP_C.  -1 when
+ * none is (CHAP_A=Reject appended) or on allocation failure. */
 int iscsi_chap_challenge(struct iscsi_chap *c, const char *algs, struct iscsi_text_out *out);
 /* Checks CHAP_N/CHAP_R against the incoming users.  0 or -1 with a reason
  * that names neither secret nor response. */
 int iscsi_chap_verify(const struct iscsi_chap *c, const struct iscsi_auth *a, const char *name,
 		      const char *response, char *err, size_t errlen);
 /* Mutual CHAP: answers the initiator's CHAP_I/CHAP_C with CHAP_N/CHAP_R of
- * the outgoing user.  Refuses a reflected challenge (our own sent back). */
+ * the outgoing user, with the algorithm agreed.  Refuses a reflected
+ * challenge (our own sent back). */
 int iscsi_chap_answer(const struct iscsi_chap *c, const struct iscsi_auth *a, const char *id,
 		      const char *challenge, struct iscsi_text_out *out, char *err, size_t errlen);
 

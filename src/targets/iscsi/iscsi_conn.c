@@ -448,6 +448,7 @@ static void rx_cb(struct io_op *op, int res)
 		return;
 	}
 	conn->rx_got += (uint32_t)res;
+	conn->rx_activity = true;
 	if (conn->rx_got == conn->rx_want)
 		stage_complete(conn);
 	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
@@ -468,6 +469,8 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	list_init(&conn->cmds);
 	conn->flush.fn = tx_flush;
 	conn->reap.fn = reap;
+	ioloop_timer_init(&conn->keepalive, NULL);
+	ioloop_timer_init(&conn->logout_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
@@ -513,6 +516,8 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 		return;
 	log_info("%s: closing connection (%s)", conn->peer_str, why);
 	conn->state = CONN_CLOSING;
+	iscsi_keepalive_stop(conn);
+	iscsi_async_stop(conn);
 	shutdown(conn->fd, SHUT_RDWR);
 	drop_held(conn);
 	drop_unsent(conn);

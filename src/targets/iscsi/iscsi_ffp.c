@@ -19,8 +19,9 @@ struct iscsi_tmf {
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 {
 	unsigned depth = conn->limits.queued_cmds ? conn->limits.queued_cmds : 1;
+	unsigned busy = conn->cmds_unanswered < depth ? conn->cmds_unanswered : depth;
 
-	return conn->exp_cmdsn + depth - 1;
+	return conn->exp_cmdsn + (depth - busy) - 1;
 }
 
 bool iscsi_ffp_header(struct iscsi_conn *conn)
@@ -299,7 +300,7 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 		execute(conn, bhs, data, dlen, pool_size);
 		return;
 	}
-	if (cmdsn == conn->exp_cmdsn) {
+	if (cmdsn == conn->exp_cmdsn && iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0) {
 		conn->exp_cmdsn++;
 		execute(conn, bhs, data, dlen, pool_size);
 		if (!list_empty(&conn->held))

@@ -134,8 +134,8 @@ static int chap_response(struct iscsi_conn *conn, const struct iscsi_text *t, st
 		return chap_fail(conn, lc, why);
 	conn->chap.step = ISCSI_CHAP_DONE;
 	conn->login_authed = true;
-	log_info("%s: CHAP user %.64s authenticated%s", conn->peer_str, n,
-		 i ? " (mutual)" : "");
+	log_info("%s: CHAP user %.64s authenticated with CHAP_A=%u%s", conn->peer_str, n,
+		 conn->chap.alg, i ? " (mutual)" : "");
 	return 0;
 }
 
@@ -166,7 +166,7 @@ static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct
 		if (!a || iscsi_text_get(t, "CHAP_N") || iscsi_text_get(t, "CHAP_R"))
 			return chap_fail(conn, lc, "CHAP_A expected");
 		if (iscsi_chap_challenge(&conn->chap, a, &lc->out) < 0)
-			return chap_fail(conn, lc, "no acceptable CHAP algorithm (MD5 only)");
+			return chap_fail(conn, lc, "no acceptable CHAP algorithm (5 MD5, 6 SHA-256, 7 SHA-1, 8 SHA3-256)");
 		return 0;
 	case ISCSI_CHAP_WAIT_RESPONSE:
 		return chap_response(conn, t, lc);
@@ -234,6 +234,10 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not enabled");
 		return -1;
 	}
+	if (!conn->discovery && !iscsi_portal_allowed(conn->target, &conn->local)) {
+		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not reachable through this portal");
+		return -1;
+	}
 	if (conn->tsih) {
 		/* MaxConnections=1: there is no session to add a connection to. */
 		login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "adding connections unsupported");
@@ -299,6 +303,11 @@ static bool stages_valid(struct iscsi_conn *conn, struct login_ctx *lc)
 
 static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 {
+	if (!iscsi_digests_acceptable(&conn->params, &conn->limits)) {
+		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
+			   "the target requires CRC32C digests the initiator did not agree to");
+		return false;
+	}
 	if (!conn->discovery) {
 		iscsi_reinstate_session(conn);
 		conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name, conn,
@@ -427,6 +436,8 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		/* The final Login Response went out bare; what follows is digested. */
 		conn->hdigest = conn->params.header_digest;
 		conn->ddigest = conn->params.data_digest;
+		if (conn->state == CONN_FULL)
+			iscsi_keepalive_start(conn);
 	}
 }
 
@@ -436,11 +447,11 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 static int add_target_entry(struct iscsi_conn *conn, struct iscsi_target *it,
 			    struct iscsi_text_out *out)
 {
-	if (!it->tgt->enabled)
+	if (!it->tgt->enabled || !iscsi_portal_allowed(it, &conn->local))
 		return 0;
 	if (iscsi_text_add(out, "TargetName", it->tgt->name) < 0)
 		return -1;
-	return iscsi_portal_addresses(conn, out);
+	return iscsi_portal_addresses(conn, it, out);
 }
 
 static int send_targets(struct iscsi_conn *conn, const char *what, struct iscsi_text_out *out)

@@ -161,6 +161,10 @@ void iscsi_limits_defaults(struct iscsi_limits *l)
 	l->initial_r2t = false;
 	l->immediate_data = true;
 	l->queued_cmds = 64;
+	l->header_digests = ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C;
+	l->data_digests = ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C;
+	l->nop_in_interval = 30;
+	l->nop_in_timeout = 30;
 }
 
 /* Decimal or 0x-hex, within [min, max]. */
@@ -190,18 +194,54 @@ static bool parse_bool(const char *v, bool *out)
 	return true;
 }
 
+/* One entry of a digest list: its ISCSI_DIGEST_ALLOW_* bit, 0 if unknown. */
+static unsigned digest_bit(const char *p, size_t len)
+{
+	if (len == 4 && !strncmp(p, "None", 4))
+		return ISCSI_DIGEST_ALLOW_NONE;
+	if (len == 6 && !strncmp(p, "CRC32C", 6))
+		return ISCSI_DIGEST_ALLOW_CRC32C;
+	return 0;
+}
+
+int iscsi_digest_list_parse(const char *v, uint8_t *mask)
+{
+	unsigned m = 0;
+
+	for (const char *p = v; p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		unsigned bit = digest_bit(p, len);
+
+		if (!bit)
+			return -1;
+		m |= bit;
+		p = comma ? comma + 1 : NULL;
+	}
+	*mask = (uint8_t)m;
+	return 0;
+}
+
+bool iscsi_digests_acceptable(const struct iscsi_params *p, const struct iscsi_limits *lim)
+{
+	return (p->header_digest || (lim->header_digests & ISCSI_DIGEST_ALLOW_NONE)) &&
+	       (p->data_digest || (lim->data_digests & ISCSI_DIGEST_ALLOW_NONE));
+}
+
 /* HeaderDigest / DataDigest: the first value of the initiator's list that
- * we implement (RFC 7143 6.2), so an initiator preferring None gets None.
- * Returns "None", "CRC32C" or NULL when nothing in the list is known. */
-static const char *choose_digest(const char *list)
+ * the target allows (RFC 7143 6.2), so an initiator preferring None gets
+ * None unless the target insists on CRC32C.  Returns "None", "CRC32C" or
+ * NULL when nothing in the list is acceptable. */
+static const char *choose_digest(const char *list, unsigned allowed)
 {
 	for (const char *p = list; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		unsigned bit = digest_bit(p, len) & allowed;
 
-		if (len == 4 && !strncmp(p, "None", 4))
+		if (bit == ISCSI_DIGEST_ALLOW_NONE)
 			return "None";
-		if (len == 6 && !strncmp(p, "CRC32C", 6))
+		if (bit == ISCSI_DIGEST_ALLOW_CRC32C)
 			return "CRC32C";
 		p = comma ? comma + 1 : NULL;
 	}
@@ -209,14 +249,15 @@ static const char *choose_digest(const char *list)
 }
 
 static int negotiate_digest(const char *key, const char *value, struct iscsi_params *p,
-			    struct iscsi_text_out *out)
+			    const struct iscsi_limits *lim, struct iscsi_text_out *out)
 {
-	const char *pick = choose_digest(value);
+	bool header = !strcmp(key, "HeaderDigest");
+	const char *pick = choose_digest(value, header ? lim->header_digests : lim->data_digests);
 	bool on = pick && !strcmp(pick, "CRC32C");
 
 	if (!pick)
 		return iscsi_text_add(out, key, "Reject");
-	if (!strcmp(key, "HeaderDigest"))
+	if (header)
 		p->header_digest = on;
 	else
 		p->data_digest = on;
@@ -354,7 +395,7 @@ enum iscsi_neg_result iscsi_negotiate_key(const char *key, const char *value,
 	if (discovery && in_list(session_keys_irrelevant_in_discovery, key))
 		rc = iscsi_text_add(out, key, "Irrelevant");
 	else if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest"))
-		rc = negotiate_digest(key, value, p, out);
+		rc = negotiate_digest(key, value, p, lim, out);
 	else if (!strcmp(key, "IFMarkInt") || !strcmp(key, "OFMarkInt"))
 		rc = iscsi_text_add(out, key, "Irrelevant");
 	else if ((rc = negotiate_numeric(key, value, p, lim, out)) != 1)

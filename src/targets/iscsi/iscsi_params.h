@@ -43,11 +43,18 @@ struct iscsi_params {
 	bool header_digest, data_digest;
 };
 
+#define ISCSI_DIGEST_ALLOW_NONE   1u
+#define ISCSI_DIGEST_ALLOW_CRC32C 2u
+
 /* What a target allows (its configurable attributes). */
 struct iscsi_limits {
 	uint32_t max_recv_dsl, max_xmit_dsl, max_burst, first_burst, max_outstanding_r2t;
 	bool initial_r2t, immediate_data;
 	unsigned queued_cmds;
+	/* HeaderDigest / DataDigest attributes: ISCSI_DIGEST_ALLOW_* bits. */
+	uint8_t header_digests, data_digests;
+	uint32_t nop_in_interval;        /* s of silence before a NOP-In; 0: never */
+	uint32_t nop_in_timeout;         /* s to wait for an answer before closing */
 };
 
 /* 0, or -1 with a reason in err (missing NUL, no '=', bad key, too long,
@@ -64,6 +71,12 @@ void iscsi_text_out_free(struct iscsi_text_out *o);
 /* RFC 7143 defaults, before any negotiation. */
 void iscsi_params_defaults(struct iscsi_params *p);
 void iscsi_limits_defaults(struct iscsi_limits *l);
+
+/* "None", "CRC32C" or a comma list of both into ISCSI_DIGEST_ALLOW_* bits;
+ * -1 for anything else. */
+int iscsi_digest_list_parse(const char *v, uint8_t *mask);
+/* A login may not end with a digest off that the target requires. */
+bool iscsi_digests_acceptable(const struct iscsi_params *p, const struct iscsi_limits *lim);
 
 enum iscsi_neg_result {
 	ISCSI_NEG_ANSWERED = 0,        /* an answer was appended */

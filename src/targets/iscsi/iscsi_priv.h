@@ -27,11 +27,18 @@
 #define ISCSI_TPGT 1
 #define ISCSI_TX_IOV_MAX 64
 
+#define ISCSI_MAX_ALLOWED_PORTALS 8
+#define ISCSI_PORTAL_PATTERN_MAX 64
+
 struct iscsi_target {
 	struct scst_tgt *tgt;
 	struct iscsi_limits limits;
 	char alias[SCST_NAME_MAX];
 	struct iscsi_auth auth;          /* under iscsi_target.c's auth_lock */
+	/* allowed_portal: fnmatch patterns of the local IP addresses through
+	 * which the target is seen; none: every portal (under auth_lock). */
+	char allowed_portals[ISCSI_MAX_ALLOWED_PORTALS][ISCSI_PORTAL_PATTERN_MAX];
+	unsigned n_allowed_portals;
 };
 
 /* One outgoing PDU: header, optional data (borrowed or owned), padding. */
@@ -77,6 +84,7 @@ struct iscsi_cmd {
 	bool data_error;                 /* a Data-Out was misnumbered or corrupt */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
+	bool counted;                    /* in conn->cmds_unanswered */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
 };
@@ -171,18 +179,34 @@ struct iscsi_conn {
 	uint32_t stat_sn;
 	struct list_head held;           /* PDUs waiting for their CmdSN */
 	struct list_head cmds;           /* iscsi_cmd in progress */
+	/* Non-immediate SCSI commands whose response is not yet built: they
+	 * close the CmdSN window (QueuedCommands flow control). */
+	unsigned cmds_unanswered;
 	struct iscsi_cmd *free_cmds;
 	unsigned nfree_cmds;
 	uint32_t next_ttt;
 	unsigned ops_in_flight;          /* recv + send submitted */
 	bool logout_pending;
 	bool unregistered;
+
+	/* Keep-alive (iscsi_keepalive.c). */
+	struct io_timer keepalive;
+	bool rx_activity;                /* bytes arrived since the last tick */
+	bool nop_waiting;                /* our NOP-In awaits any sign of life */
+	uint32_t nop_ttt;
+
+	/* Target-requested logout (iscsi_async.c). */
+	struct io_timer logout_timer;
 };
 
 /* iscsi_target.c */
 extern struct scst_tgt_template iscsi_template;
 struct iscsi_target *iscsi_find_target(const char *name);
-int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out *out);
+/* TargetAddress keys of the portals through which `it` is reachable. */
+int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *it,
+			   struct iscsi_text_out *out);
+/* Whether `it` may be seen through the local address ss (allowed_portal). */
+bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage *ss);
 bool iscsi_driver_enabled(void);
 void iscsi_conn_registered(struct iscsi_conn *conn);
 void iscsi_conn_unregistered(struct iscsi_conn *conn);
@@ -216,8 +240,23 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 /* Header of a PDU arrived: decides where its data segment goes.  Returns
  * false when the connection was closed. */
 bool iscsi_ffp_header(struct iscsi_conn *conn);
+/* ExpCmdSN + QueuedCommands - 1 - commands still unanswered: the window
+ * closes as commands queue up and never shrinks (each command raises
+ * ExpCmdSN as it occupies a slot). */
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
+
+/* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */
+void iscsi_keepalive_start(struct iscsi_conn *conn);
+void iscsi_keepalive_stop(struct iscsi_conn *conn);
+
+/* iscsi_async.c: Async Message "target requests logout", then a close when
+ * the initiator has not logged out after grace_s seconds.  On conn's loop. */
+void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
+void iscsi_async_stop(struct iscsi_conn *conn);
+
+/* iscsi_sess_attrs.c: the session_attrs management hook. */
+int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len);
 
 /* iscsi_scsi.c */
 /* Takes ownership of imm (a pool buffer of imm_size bytes, or NULL). */

@@ -45,10 +45,21 @@ static void drop_imm(struct iscsi_cmd *icmd)
 	}
 }
 
+/* The command's slot in the CmdSN window opens again: from the response
+ * on, the MaxCmdSN the initiator sees counts it no more. */
+static void uncount(struct iscsi_cmd *icmd)
+{
+	if (icmd->counted) {
+		icmd->counted = false;
+		icmd->conn->cmds_unanswered--;
+	}
+}
+
 void iscsi_cmd_free(struct iscsi_cmd *icmd)
 {
 	struct iscsi_conn *conn = icmd->conn;
 
+	uncount(icmd);
 	list_del(&icmd->node);
 	drop_imm(icmd);
 	if (conn->nfree_cmds >= ICMD_CACHE_KEEP) {
@@ -161,6 +172,8 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_OUT_OF_RESOURCES);
 		return;
 	}
+	icmd->counted = !(bhs[0] & ISCSI_IMMEDIATE);
+	conn->cmds_unanswered += icmd->counted;
 	icmd->itt = iscsi_bhs_itt(bhs);
 	icmd->edtl = iscsi_get32(&bhs[20]);
 	memcpy(icmd->lun, &bhs[8], 8);
@@ -467,6 +480,7 @@ void iscsi_xmit_response(struct scst_cmd *scmd)
 	uint32_t data_len = 0;
 	struct residual r;
 
+	uncount(icmd);
 	icmd->xfer = ICMD_IDLE;
 	if (conn->state == CONN_CLOSING || (scmd->aborted && !scmd->tas_response)) {
 		release(icmd);

@@ -5,6 +5,7 @@
  * io_uring accept, the registry of live connections (session reinstatement,
  * TSIH allocation) and graceful shutdown. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,8 +37,9 @@ static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
 static unsigned nconns;
 static volatile bool driver_enabled;
 static uint16_t next_tsih;
-/* CHAP users: discovery sessions' (driver attributes) and every target's;
- * written by management, copied by logins, so one lock covers both. */
+/* CHAP users: discovery sessions' (driver attributes) and every target's,
+ * and the targets' allowed_portal patterns; written by management, read
+ * by logins, so one lock covers them. */
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct iscsi_auth discovery_auth;
 
@@ -136,6 +138,25 @@ static bool conn_alive(struct iscsi_conn *conn)
 	return found;
 }
 
+#define SHUTDOWN_LOGOUT_GRACE_S 1
+#define FORCE_CLOSE_LOGOUT_GRACE_S 2
+
+static void shutdown_conn_msg(void *arg)
+{
+	struct iscsi_conn *conn = arg;
+
+	if (conn_alive(conn))
+		iscsi_request_logout(conn, SHUTDOWN_LOGOUT_GRACE_S, "daemon shutdown");
+}
+
+static void force_close_msg(void *arg)
+{
+	struct iscsi_conn *conn = arg;
+
+	if (conn_alive(conn))
+		iscsi_request_logout(conn, FORCE_CLOSE_LOGOUT_GRACE_S, "force_close");
+}
+
 /* Runs on the connection's own loop, where it cannot be freed under us. */
 static void close_conn_msg(void *arg)
 {
@@ -183,7 +204,50 @@ static uint16_t addr_port(const struct sockaddr_storage *ss)
 					       : ((const struct sockaddr_in *)ss)->sin_port);
 }
 
-int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out *out)
+bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage *ss)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	bool ok;
+
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+	pthread_mutex_lock(&auth_lock);
+	ok = it->n_allowed_portals == 0;
+	for (unsigned i = 0; i < it->n_allowed_portals && !ok; i++)
+		ok = fnmatch(it->allowed_portals[i], ip, 0) == 0;
+	pthread_mutex_unlock(&auth_lock);
+	return ok;
+}
+
+static int add_allowed_portal(struct iscsi_target *it, const char *value, char *err,
+			      size_t errlen)
+{
+	size_t len = strlen(value);
+	int rc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
+			len = 0;
+	if (!len || len >= ISCSI_PORTAL_PATTERN_MAX) {
+		snprintf(err, errlen, "allowed_portal: expected an address pattern of 1..%d "
+			 "printable characters", ISCSI_PORTAL_PATTERN_MAX - 1);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&auth_lock);
+	if (it->n_allowed_portals == ISCSI_MAX_ALLOWED_PORTALS) {
+		snprintf(err, errlen, "at most %d allowed_portal patterns", ISCSI_MAX_ALLOWED_PORTALS);
+		rc = -ENOSPC;
+	} else {
+		memcpy(it->allowed_portals[it->n_allowed_portals++], value, len + 1);
+	}
+	pthread_mutex_unlock(&auth_lock);
+	return rc;
+}
+
+int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *it,
+			   struct iscsi_text_out *out)
 {
 	struct iscsi_portal *p;
 	char addr[96];
@@ -194,6 +258,8 @@ int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_text_out 
 
 		/* A wildcard of the other family has no address to offer here. */
 		if (p->wildcard && p->addr.ss_family != conn->local.ss_family)
+			continue;
+		if (!iscsi_portal_allowed(it, ss))
 			continue;
 		format_addr(ss, addr_port(&p->addr), addr, sizeof(addr) - 4);
 		strcat(addr, ",1");
@@ -411,7 +477,7 @@ void iscsi_shutdown(void)
 		usleep(10000);
 	pthread_mutex_lock(&conns_lock);
 	list_for_each_entry(c, &all_conns, node)
-		ioloop_run_on(c->loop, close_conn_msg, c);
+		ioloop_run_on(c->loop, shutdown_conn_msg, c);
 	pthread_mutex_unlock(&conns_lock);
 	for (unsigned i = 0; i < 300 && conn_count(); i++)
 		usleep(10000);
@@ -436,6 +502,8 @@ static const struct limit_attr limit_attrs[] = {
 	{ "FirstBurstLength", offsetof(struct iscsi_limits, first_burst), 512, 16777215, false },
 	{ "MaxOutstandingR2T", offsetof(struct iscsi_limits, max_outstanding_r2t), 1, 65535, false },
 	{ "QueuedCommands", offsetof(struct iscsi_limits, queued_cmds), 1, 2048, false },
+	{ "NopInInterval", offsetof(struct iscsi_limits, nop_in_interval), 0, 65535, false },
+	{ "NopInTimeout", offsetof(struct iscsi_limits, nop_in_timeout), 1, 65535, false },
 	{ "InitialR2T", offsetof(struct iscsi_limits, initial_r2t), 0, 1, true },
 	{ "ImmediateData", offsetof(struct iscsi_limits, immediate_data), 0, 1, true },
 };
@@ -479,6 +547,17 @@ static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const ch
 	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
 		if (!strcmp(key, limit_attrs[i].key))
 			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	if (!strcmp(key, "allowed_portal"))
+		return add_allowed_portal(it, value, err, errlen);
+	if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest")) {
+		uint8_t *mask = key[0] == 'H' ? &it->limits.header_digests : &it->limits.data_digests;
+
+		if (iscsi_digest_list_parse(value, mask) < 0) {
+			snprintf(err, errlen, "%s: expected None, CRC32C or a comma list of both", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	rc = set_auth_attr(&it->auth, key, value, err, errlen);
 	if (rc != 1)
 		return rc;
@@ -527,6 +606,19 @@ static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 	return 0;
 }
 
+/* The session's connection is alive while the session is registered (it
+ * unregisters it before being freed), and the caller holds scst_mutex. */
+static int iscsi_close_session(struct scst_session *sess, char *err, size_t errlen)
+{
+	struct iscsi_conn *conn = sess->tgt_priv;
+
+	if (ioloop_run_on(conn->loop, force_close_msg, conn) < 0) {
+		snprintf(err, errlen, "cannot reach the session's I/O thread");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int iscsi_set_driver_attr(const char *key, const char *value, char *err, size_t errlen)
 {
 	int rc = set_auth_attr(&discovery_auth, key, value, err, errlen);
@@ -555,6 +647,8 @@ struct scst_tgt_template iscsi_template = {
 	.del_target = iscsi_del_target,
 	.set_target_attr = iscsi_set_target_attr,
 	.set_driver_attr = iscsi_set_driver_attr,
+	.close_session = iscsi_close_session,
+	.session_attrs = iscsi_session_attrs,
 };
 
 int iscsi_init(void)

@@ -1,0 +1,57 @@
+/* iscsi_async.c - the target ending a session on its own initiative:
+ * management's force_close and the daemon's shutdown.  The initiator first
+ * gets an Asynchronous Message "target requests logout" (AsyncEvent 1,
+ * RFC 7143 11.9.1) with a grace period in Parameter3; a Logout within the
+ * grace ends the session the ordinary way, otherwise the connection is
+ * closed when the grace runs out.  Connections not in full feature phase
+ * (logging in, discovery) are closed at once. */
+#include <string.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+#define ASYNC_EVENT_LOGOUT_REQUEST 1
+
+static void grace_over(struct io_timer *t)
+{
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, logout_timer);
+
+	iscsi_conn_close(conn, "no logout within the grace period");
+}
+
+static bool queue_logout_request(struct iscsi_conn *conn, unsigned grace_s)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx)
+		return false;
+	tx->bhs[0] = ISCSI_OP_ASYNC_MSG;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->bhs[36] = ASYNC_EVENT_LOGOUT_REQUEST;
+	tx->bhs[42] = (uint8_t)(grace_s >> 8);      /* Parameter3: seconds to log out */
+	tx->bhs[43] = (uint8_t)grace_s;
+	iscsi_tx_queue(conn, tx);
+	return true;
+}
+
+void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why)
+{
+	if (conn->state == CONN_CLOSING || conn->logout_timer.armed)
+		return;
+	if (conn->state != CONN_FULL || conn->discovery || conn->logout_pending ||
+	    !queue_logout_request(conn, grace_s)) {
+		iscsi_conn_close(conn, why);
+		return;
+	}
+	log_info("%s: asking %s to log out within %u s (%s)", conn->peer_str,
+		 conn->initiator_name, grace_s, why);
+	ioloop_timer_init(&conn->logout_timer, grace_over);
+	ioloop_timer_arm(conn->loop, &conn->logout_timer, grace_s * 1000u);
+}
+
+void iscsi_async_stop(struct iscsi_conn *conn)
+{
+	ioloop_timer_cancel(conn->loop, &conn->logout_timer);
+}

@@ -1,0 +1,76 @@
+/* iscsi_keepalive.c - the target's NOP-In pings (RFC 7143 11.19): a
+ * full-feature connection that has sent nothing for NopInInterval seconds
+ * gets a NOP-In asking for an answer, and one that then stays silent for
+ * NopInTimeout seconds is closed.  This is what frees the session and the
+ * commands of an initiator that vanished without closing its socket.
+ *
+ * The receive path only sets conn->rx_activity (any bytes count as a sign
+ * of life); the decisions are taken here on the loop's coarse timer, so
+ * the data path pays one store per recv. */
+#include <string.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+/* TTTs of our pings live apart from the R2T ones (which count up from 0)
+ * so a stray answer is never mistaken for a Data-Out's tag. */
+#define KEEPALIVE_TTT_BASE 0xfff00000u
+
+static void send_ping(struct iscsi_conn *conn)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx) {
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	conn->nop_ttt = KEEPALIVE_TTT_BASE | (conn->nop_ttt + 1) % 0x100000u;
+	tx->bhs[0] = ISCSI_OP_NOP_IN;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
+	iscsi_put32(&tx->bhs[20], conn->nop_ttt);
+	/* An unsolicited NOP-In carries StatSN without advancing it. */
+	iscsi_fill_sn(conn, tx->bhs, false);
+	iscsi_tx_queue(conn, tx);
+}
+
+static void keepalive_tick(struct io_timer *t)
+{
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, keepalive);
+	bool alive = conn->rx_activity;
+
+	if (conn->state != CONN_FULL)
+		return;
+	conn->rx_activity = false;
+	if (alive) {
+		conn->nop_waiting = false;
+		ioloop_timer_arm(conn->loop, t, conn->limits.nop_in_interval * 1000u);
+		return;
+	}
+	if (conn->nop_waiting) {
+		log_warn("%s: %s did not answer a NOP-In within %u s", conn->peer_str,
+			 conn->initiator_name, conn->limits.nop_in_timeout);
+		iscsi_conn_close(conn, "NOP-In timeout");
+		return;
+	}
+	send_ping(conn);
+	if (conn->state != CONN_FULL)
+		return;
+	conn->nop_waiting = true;
+	ioloop_timer_arm(conn->loop, t, conn->limits.nop_in_timeout * 1000u);
+}
+
+void iscsi_keepalive_start(struct iscsi_conn *conn)
+{
+	ioloop_timer_init(&conn->keepalive, keepalive_tick);
+	if (!conn->limits.nop_in_interval || conn->discovery)
+		return;
+	conn->rx_activity = false;
+	conn->nop_waiting = false;
+	ioloop_timer_arm(conn->loop, &conn->keepalive, conn->limits.nop_in_interval * 1000u);
+}
+
+void iscsi_keepalive_stop(struct iscsi_conn *conn)
+{
+	ioloop_timer_cancel(conn->loop, &conn->keepalive);
+}

@@ -1,0 +1,121 @@
+/* iscsi_sess_attrs.c - what the management tree shows of a live iSCSI
+ * session beyond the core's counters (the session_attrs hook): its SID
+ * (ISID and TSIH), the session-wide negotiated parameters, and per
+ * connection (connections/<initiator address>/) cid, ip, state and the
+ * connection-wide parameters.
+ *
+ * Runs on the management thread with scst_mutex held while the session is
+ * registered, so the connection is alive; login results are fixed by then,
+ * and the state is read as a moment's snapshot. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+
+struct attr_out {
+	char *buf;
+	size_t len, used;
+	bool overflow;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void put(struct attr_out *o, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	n = snprintf(o->buf + o->used, o->len - o->used, "%s\t", path);
+	if (n < 0 || (size_t)n >= o->len - o->used) {
+		o->overflow = true;
+		return;
+	}
+	o->used += (size_t)n;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 1 >= o->len - o->used) {
+		o->overflow = true;
+		return;
+	}
+	o->used += (size_t)n;
+	o->buf[o->used++] = '\n';
+	o->buf[o->used] = 0;
+}
+
+static const char *yes_no(bool v)
+{
+	return v ? "Yes" : "No";
+}
+
+static const char *state_name(enum iscsi_conn_state s)
+{
+	switch (s) {
+	case CONN_LOGIN: return "login";
+	case CONN_FULL: return "full feature";
+	case CONN_CLOSING: return "closing";
+	}
+	return "?";
+}
+
+static void peer_ip(const struct iscsi_conn *conn, char *ip, size_t len)
+{
+	const struct sockaddr_storage *ss = &conn->peer;
+
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, len);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, len);
+}
+
+static void connection_attrs(struct attr_out *o, const struct iscsi_conn *conn)
+{
+	char ip[INET6_ADDRSTRLEN] = "?", path[128];
+	const struct iscsi_params *p = &conn->params;
+
+#define CONN_ATTR(name, ...) \
+	do { \
+		snprintf(path, sizeof(path), "connections/%s/%s", ip, name); \
+		put(o, path, __VA_ARGS__); \
+	} while (0)
+	peer_ip(conn, ip, sizeof(ip));
+	CONN_ATTR("cid", "%u", conn->cid);
+	CONN_ATTR("ip", "%s", ip);
+	CONN_ATTR("state", "%s", state_name(*(volatile const enum iscsi_conn_state *)&conn->state));
+	CONN_ATTR("HeaderDigest", "%s", p->header_digest ? "CRC32C" : "None");
+	CONN_ATTR("DataDigest", "%s", p->data_digest ? "CRC32C" : "None");
+	CONN_ATTR("MaxRecvDataSegmentLength", "%u", p->max_recv_dsl);
+	CONN_ATTR("MaxXmitDataSegmentLength", "%u", p->max_xmit_dsl);
+#undef CONN_ATTR
+}
+
+int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len)
+{
+	const struct iscsi_conn *conn = sess->tgt_priv;
+	const struct iscsi_params *p = &conn->params;
+	struct attr_out o = { .buf = buf, .len = len };
+	uint64_t isid = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (int i = 0; i < 6; i++)
+		isid = isid << 8 | conn->isid[i];
+	/* SID as SCST prints it: ISID in the high 48 bits, TSIH below. */
+	put(&o, "sid", "0x%llx", (unsigned long long)(isid << 16 | conn->tsih));
+	put(&o, "tsih", "%u", conn->tsih);
+	put(&o, "FirstBurstLength", "%u", p->first_burst);
+	put(&o, "MaxBurstLength", "%u", p->max_burst);
+	put(&o, "MaxOutstandingR2T", "%u", p->max_outstanding_r2t);
+	put(&o, "InitialR2T", "%s", yes_no(p->initial_r2t));
+	put(&o, "ImmediateData", "%s", yes_no(p->immediate_data));
+	put(&o, "DataPDUInOrder", "Yes");
+	put(&o, "DataSequenceInOrder", "Yes");
+	put(&o, "ErrorRecoveryLevel", "0");
+	put(&o, "MaxConnections", "1");
+	connection_attrs(&o, conn);
+	return o.overflow ? -ENOSPC : (int)o.used;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# iscsi_session_tree.sh - a live iSCSI session in the management tree:
+# targets/iscsi/T/sessions/INITIATOR/ shows initiator_name, the SID built
+# from the initiator's ISID and the TSIH, the negotiated session
+# parameters, the command and byte counters after real I/O, and
+# connections/<ip>/ with cid, ip, state and the connection's digests; the
+# directory disappears with the session.
+. "$(dirname "$0")/../lib.sh"
+
+require_daemon
+require_tools iscsi_digestpeer
+SCSTCTL=$(dirname "$SCSTD")/scstctl
+[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
+SOCK=$WORKDIR/ctl/scstd.sock
+IQN=iqn.2026-11.org.scstd:stree
+INI=iqn.2026-11.org.scstd:digestpeer
+SESS=targets/iscsi/$IQN/sessions/$INI
+
+truncate -s 8M "$WORKDIR/disk.img"
+cat >"$WORKDIR/st.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE d1 {
+		filename $WORKDIR/disk.img
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $IQN {
+		enabled 1
+		FirstBurstLength 32768
+		LUN 0 d1
+	}
+}
+CONF
+ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
+
+if ! start_daemon --config "$WORKDIR/st.conf" --ctl-socket "$SOCK"; then
+	not_ok "scstd starts with a control socket"
+	finish
+fi
+ok "scstd starts with a control socket"
+
+timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/p.out" 2>&1 &
+PEER=$!
+logged_in() {
+	for _ in $(seq 1 100); do
+		grep -q '^# ready' "$WORKDIR/p.out" && ctl list "$SESS" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$WORKDIR/p.out"
+	return 1
+}
+check "a raw initiator logs in with digests and does I/O" logged_in
+
+at_least() {  # at_least PATH N: the attribute reads a number >= N
+	local v
+	v=$(ctl read "$1") || return 1
+	echo "$1 = $v"
+	[ "$v" -ge "$2" ]
+}
+check_output "initiator_name" "^$INI\$" ctl read "$SESS/initiator_name"
+# digestpeer's ISID is 40 00 01 37 00 00; the low 16 bits are the TSIH.
+check_output "sid is the ISID above the TSIH" '^0x400001370000[0-9a-f]{4}$' ctl read "$SESS/sid"
+check "... and its TSIH part matches tsih" bash -c \
+	"[ \$((\$('$SCSTCTL' --socket '$SOCK' read '$SESS/sid') & 0xffff)) -eq \$('$SCSTCTL' --socket '$SOCK' read '$SESS/tsih') ]"
+check_output "FirstBurstLength is the negotiated one (target limit 32768)" '^32768$' \
+	ctl read "$SESS/FirstBurstLength"
+check_output "ImmediateData as negotiated" '^Yes$' ctl read "$SESS/ImmediateData"
+check "write_cmd_count counts the WRITE" at_least "$SESS/write_cmd_count" 1
+check "read_cmd_count counts the READ" at_least "$SESS/read_cmd_count" 1
+check "write_io_count_kb counts its 4 KiB" at_least "$SESS/write_io_count_kb" 4
+check "read_io_count_kb counts its 4 KiB" at_least "$SESS/read_io_count_kb" 4
+check "commands counts all of them (TUR, WRITE, READ)" at_least "$SESS/commands" 3
+check_output "active_commands is 0 when idle" '^0$' ctl read "$SESS/active_commands"
+check_output "the session lists its connections directory" '^connections/$' ctl list "$SESS"
+check_output "connections lists the initiator's address" '^127\.0\.0\.1/$' \
+	ctl list "$SESS/connections"
+C=$SESS/connections/127.0.0.1
+check_output "connection cid" '^0$' ctl read "$C/cid"
+check_output "connection ip" '^127\.0\.0\.1$' ctl read "$C/ip"
+check_output "connection state" '^full feature$' ctl read "$C/state"
+check_output "connection HeaderDigest" '^CRC32C$' ctl read "$C/HeaderDigest"
+check_output "connection DataDigest" '^CRC32C$' ctl read "$C/DataDigest"
+check_output "connection MaxXmitDataSegmentLength (the initiator's 65536)" '^65536$' \
+	ctl read "$C/MaxXmitDataSegmentLength"
+check "an unknown entry is not found" bash -c "! '$SCSTCTL' --socket '$SOCK' read '$C/nosuch'"
+check "a connection attribute is read-only" \
+	bash -c "! '$SCSTCTL' --socket '$SOCK' write '$C/cid' 5"
+check "force_close ends the session" ctl write "$SESS/force_close" 1
+wait "$PEER"
+gone() {
+	for _ in $(seq 1 50); do
+		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the session directory is gone" gone
+check_alive "daemon alive after the session tree checks"
+check_stop
+finish
