@@ -34,13 +34,23 @@ TGT_PID=
 IPERF_PID=
 HOLD_PID=
 
+# stop PID: SIGTERM, then SIGKILL after 3 s, so that cleanup never hangs.
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 cleanup() {
 	local p
+	# tgtd ignores SIGTERM while it has targets: its own way down first.
+	[ -n "$TGT_PID" ] && tgtadm -C "$TGT_CTL" --op delete --mode system --force >/dev/null 2>&1
 	for p in $HOLD_PID $IPERF_PID $SCSTD_PID $TGT_PID; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $HOLD_PID $IPERF_PID $SCSTD_PID $TGT_PID; do
-		wait "$p" 2>/dev/null
+		stop "$p"
 	done
 	rm -rf "$WORK" "$SHM"
 }

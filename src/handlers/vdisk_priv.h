@@ -46,6 +46,7 @@ struct vdisk_dev {
 	bool o_direct;
 	bool rotational;
 	bool dummy;
+	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 };
 
