@@ -6,7 +6,8 @@
 
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
-	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs
+	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
+	iperf3
 
 CC      ?= gcc
 BUILD   ?= build
@@ -39,12 +40,15 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
 BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
 
+# The benchmark's clients (libiscsi, no daemon code): see bench/.
+BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
+
 .PHONY: all deps run check unit bench clean asan
 
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,6 +91,13 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
+
+$(BUILD)/iscsi-bench: $(BUILD)/obj/bench/iscsi_bench.o $(BUILD)/obj/bench/bench_job.o \
+		$(BUILD)/obj/bench/bench_hist.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -liscsi
+
+$(BUILD)/iscsi-hold: $(BUILD)/obj/bench/iscsi_hold.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -liscsi
 
 # The same tree once more with AddressSanitizer and UBSan.
 asan:

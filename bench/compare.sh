@@ -1,61 +1,100 @@
 #!/bin/bash
-# bench/compare.sh - read throughput of scstd against tgt (the user-space
-# peer), measured in the same run on the same machine with the same client
-# (libiscsi's iscsi-perf).  Prints IOPS/MB/s per workload and the ratio
-# scstd/tgt.  Not part of `make check`: figures depend on the machine.
+# bench/compare.sh - scstd against tgt (its user-space peer), measured in
+# one run on one machine with one client (build/iscsi-bench).  Each row
+# runs A B A B (scstd, tgt, scstd, tgt; REPS pairs) and reports medians,
+# the scstd/tgt ratio and the goal of issue #8.  Writes
+# bench/results/latest.csv (workload,scstd,tgt,unit,ratio,goal) and the
+# printed table to bench/results/latest.txt.  Not part of `make check`:
+# the figures depend on the machine and on what else runs on it.
 #
 #   bash bench/compare.sh [seconds-per-run]        (default 10)
+#   REPS=3 bash bench/compare.sh 5                 (A B A B A B, 5 s runs)
 #
-# Workloads: 4 KiB sequential and random reads at queue depth 32, and
-# 128 KiB sequential reads at depth 8, each on a null LUN (target overhead
-# only) and a file-backed LUN (page-cache hits: target + backend path).
+# LUNs: a null LUN (scstd vdisk_nullio, tgt bstype null: target overhead
+# only) and a file in /dev/shm (scstd vdisk_fileio, tgt bstype rdwr: the
+# whole path with a RAM backend).  Server CPU per I/O comes from
+# /proc/PID/stat of the server, which a busy client cannot distort.
 set -u
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
+REPS=${REPS:-2}
+WARMUP=${WARMUP:-1}
+FILE_MB=${FILE_MB:-1024}
+IDLE_SESSIONS=${IDLE_SESSIONS:-256}
 SCSTD=${SCSTD:-build/scstd}
+BENCH=${BENCH:-build/iscsi-bench}
+HOLD=${HOLD:-build/iscsi-hold}
+RESULTS=bench/results
 WORK=$(mktemp -d /tmp/scstd-bench.XXXXXX)
-SCSTD_PORT=3361
-TGT_PORT=3362
-TGT_CTL=17
+SHM=$(mktemp -d /dev/shm/scstd-bench.XXXXXX)
 TGT_IQN=iqn.2026-11.org.tgt:bench
 SCSTD_IQN=iqn.2026-11.org.scstd:bench
+SCSTD_PID=
+TGT_PID=
+IPERF_PID=
+HOLD_PID=
+
+# stop PID: SIGTERM, then SIGKILL after 3 s, so that cleanup never hangs.
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 
 cleanup() {
-	[ -n "${SCSTD_PID:-}" ] && kill "$SCSTD_PID" 2>/dev/null
-	[ -n "${TGT_PID:-}" ] && kill "$TGT_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
+	local p
+	# tgtd ignores SIGTERM while it has targets: its own way down first.
+	[ -n "$TGT_PID" ] && tgtadm -C "$TGT_CTL" --op delete --mode system --force >/dev/null 2>&1
+	for p in $HOLD_PID $IPERF_PID $SCSTD_PID $TGT_PID; do
+		stop "$p"
+	done
+	rm -rf "$WORK" "$SHM"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 die() { echo "bench: $*" >&2; exit 1; }
 
+port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+pick_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$((32000 + (RANDOM * 32768 + RANDOM) % 28000))
+		port_in_use "$p" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 wait_port() {
 	for _ in $(seq 100); do
-		ss -ltn | grep -q "127.0.0.1:$1 " && return 0
+		port_in_use "$1" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-# Both targets get the same backing data: a 1 GiB file whose first 256 MiB
-# are written so reads are served from the page cache, not from holes.
+# Every byte written, so that neither target reads holes.
 make_backing_file() {
-	truncate -s 1G "$1"
-	dd if=/dev/urandom of="$1" bs=1M count=256 conv=notrunc status=none
+	dd if=/dev/zero of="$1" bs=1M count="$FILE_MB" status=none
 }
 
 start_scstd() {
-	make_backing_file "$WORK/scstd.img"
-	cat >"$WORK/scst.conf" <<EOF
+	SCSTD_PORT=$(pick_port)
+	make_backing_file "$SHM/scstd.img"
+	cat >"$WORK/scst.conf" <<EOC
 HANDLER vdisk_nullio {
 	DEVICE null0 {
-		size_mb 1024
+		size_mb $FILE_MB
 	}
 }
 HANDLER vdisk_fileio {
 	DEVICE file1 {
-		filename $WORK/scstd.img
+		filename $SHM/scstd.img
 	}
 }
 TARGET_DRIVER iscsi {
@@ -66,58 +105,219 @@ TARGET_DRIVER iscsi {
 		LUN 1 file1
 	}
 }
-EOF
-	"$SCSTD" --foreground --listen 127.0.0.1:$SCSTD_PORT --config "$WORK/scst.conf" \
-		--log-level warn 2>"$WORK/scstd.log" &
+EOC
+	"$SCSTD" --foreground --listen "127.0.0.1:$SCSTD_PORT" --config "$WORK/scst.conf" \
+		--var-dir "$WORK" --ctl-socket none --log-level warn 2>"$WORK/scstd.log" &
 	SCSTD_PID=$!
-	wait_port $SCSTD_PORT || die "scstd did not start: $(tail -5 "$WORK/scstd.log")"
+	wait_port "$SCSTD_PORT" || die "scstd did not start: $(tail -5 "$WORK/scstd.log")"
 }
 
 start_tgt() {
 	command -v tgtd >/dev/null || die "tgtd not installed (apt-get install tgt)"
-	make_backing_file "$WORK/tgt.img"
-	tgtd -f -C $TGT_CTL --iscsi portal=127.0.0.1:$TGT_PORT >"$WORK/tgtd.log" 2>&1 &
+	TGT_PORT=$(pick_port)
+	TGT_CTL=$((TGT_PORT % 1000 + 3000))
+	make_backing_file "$SHM/tgt.img"
+	tgtd -f -C "$TGT_CTL" --iscsi "portal=127.0.0.1:$TGT_PORT" >"$WORK/tgtd.log" 2>&1 &
 	TGT_PID=$!
-	wait_port $TGT_PORT || die "tgtd did not start"
-	tgtadm -C $TGT_CTL --lld iscsi --op new --mode target --tid 1 -T $TGT_IQN
+	wait_port "$TGT_PORT" || die "tgtd did not start"
 	# tgt reserves LUN 0 for its controller: its null disk is LUN 1, file LUN 2.
-	tgtadm -C $TGT_CTL --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
-		--bstype null -b /dev/null
-	tgtadm -C $TGT_CTL --lld iscsi --op new --mode logicalunit --tid 1 --lun 2 \
-		-b "$WORK/tgt.img"
-	tgtadm -C $TGT_CTL --lld iscsi --op bind --mode target --tid 1 -I ALL
+	tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode target --tid 1 -T $TGT_IQN &&
+		tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
+			--bstype null -b /dev/null &&
+		tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 2 \
+			--bstype rdwr -b "$SHM/tgt.img" &&
+		tgtadm -C "$TGT_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL ||
+		die "cannot configure tgtd"
 }
 
-# Prints "IOPS MBPS" of one iscsi-perf run.
-measure() {
-	local url=$1 blocks=$2 depth=$3 random=$4 out
-	out=$(timeout $((SECS + 30)) iscsi-perf -m "$depth" -b "$blocks" -t "$SECS" $random "$url" 2>&1 |
-		tr '\r' '\n' | grep -o 'iops average [0-9]* ([0-9]* MB/s)' | tail -1)
-	[ -n "$out" ] || { echo "0 0"; return; }
-	echo "$out" | sed -E 's/iops average ([0-9]+) \(([0-9]+) MB\/s\)/\1 \2/'
+url_of() {  # url_of scstd|tgt null|file
+	case $1-$2 in
+	scstd-null) echo "iscsi://127.0.0.1:$SCSTD_PORT/$SCSTD_IQN/0" ;;
+	scstd-file) echo "iscsi://127.0.0.1:$SCSTD_PORT/$SCSTD_IQN/1" ;;
+	tgt-null) echo "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1" ;;
+	tgt-file) echo "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/2" ;;
+	esac
 }
 
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+pid_of() { [ "$1" = scstd ] && echo "$SCSTD_PID" || echo "$TGT_PID"; }
+
+# run_one TARGET LUN ARGS...: one iscsi-bench run; its RESULT line's
+# key=value pairs, or "iops=0" if it failed (kept in the log).
+run_one() {
+	local target=$1 lun=$2 out
+	shift 2
+	out=$(timeout $((${SECS%.*} + 90)) "$BENCH" -t "$SECS" -W "$WARMUP" -S "${FILE_MB}M" \
+		-p "$(pid_of "$target")" "$@" "$(url_of "$target" "$lun")" 2>&1)
+	echo "== $target $lun $*" >>"$WORK/runs.log"
+	echo "$out" >>"$WORK/runs.log"
+	grep '^RESULT ' <<<"$out" | sed 's/^RESULT //' || echo "iops=0"
+}
+
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+	if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
+	else { m = (v[NR / 2] + v[NR / 2 + 1]) / 2; if (m >= 100) printf "%.0f\n", m;
+	else printf "%.2f\n", m } }'; }
+
+# measure_row NAME LUN ARGS...: REPS x (scstd, tgt); sets the medians
+# S_IOPS S_MBPS S_CPU S_PCT S_P99 and T_* alike.
+measure_row() {
+	local name=$1 lun=$2 r t res
+	shift 2
+	declare -A acc=()
+	echo "bench: $name" >&2
+	for r in $(seq "$REPS"); do
+		for t in scstd tgt; do
+			res=$(run_one "$t" "$lun" "$@")
+			acc[$t.iops]+=" $(field "$res" iops)"
+			acc[$t.mbps]+=" $(field "$res" mbps)"
+			acc[$t.cpu]+=" $(field "$res" server_cpu_us_per_io)"
+			acc[$t.pct]+=" $(field "$res" server_cpu_pct)"
+			acc[$t.p99]+=" $(field "$res" p99_us)"
+		done
+	done
+	S_IOPS=$(median <<<"${acc[scstd.iops]}") T_IOPS=$(median <<<"${acc[tgt.iops]}")
+	S_MBPS=$(median <<<"${acc[scstd.mbps]}") T_MBPS=$(median <<<"${acc[tgt.mbps]}")
+	S_CPU=$(median <<<"${acc[scstd.cpu]}") T_CPU=$(median <<<"${acc[tgt.cpu]}")
+	S_PCT=$(median <<<"${acc[scstd.pct]}") T_PCT=$(median <<<"${acc[tgt.pct]}")
+	S_P99=$(median <<<"${acc[scstd.p99]}") T_P99=$(median <<<"${acc[tgt.p99]}")
+}
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+# verdict RATIO GOAL: "yes" when RATIO >= GOAL (or <= for a "<" goal).
+verdict() {
+	awk -v r="$1" -v g="$2" 'BEGIN {
+		if (r == "n/a") { print "n/a"; exit }
+		if (g == "-") { print "-"; exit }
+		if (substr(g, 1, 1) == "<") print (r + 0 < substr(g, 2) + 0) ? "yes" : "NO";
+		else print (r + 0 >= g + 0) ? "yes" : "NO" }'
+}
+
+CSV_ROWS=()
+TABLE_ROWS=()
+# emit WORKLOAD SCSTD TGT UNIT RATIO GOAL [NOTE]
+emit() {
+	CSV_ROWS+=("$1,$2,$3,$4,$5,$6")
+	TABLE_ROWS+=("$(printf '%-30s %10s %10s %-9s %6s %6s %-4s %s' "$1" "$2" "$3" "$4" "$5" "$6" \
+		"$(verdict "$5" "$6")" "${7:-}")")
+}
+
+# iops_row NAME LUN GOAL ARGS...: IOPS row and, for 4 KiB, the CPU row.
+iops_row() {
+	local name=$1 lun=$2 goal=$3
+	shift 3
+	measure_row "$name" "$lun" "$@"
+	emit "$name" "$S_IOPS" "$T_IOPS" IOPS "$(div "$S_IOPS" "$T_IOPS")" "$goal" \
+		"p99 us $S_P99/$T_P99; server CPU% $S_PCT/$T_PCT"
+	emit "${name}_cpu" "$S_CPU" "$T_CPU" us/IO "$(div "$T_CPU" "$S_CPU")" 2.0 \
+		"ratio = tgt/scstd"
+}
+
+# mbps_row NAME LUN ARGS...: MB/s row, then the share of the TCP ceiling.
+mbps_row() {
+	local name=$1 lun=$2
+	shift 2
+	measure_row "$name" "$lun" "$@"
+	emit "$name" "$S_MBPS" "$T_MBPS" MB/s "$(div "$S_MBPS" "$T_MBPS")" 1.3 \
+		"server CPU% $S_PCT/$T_PCT"
+	emit "${name}_of_tcp" "$(div "$S_MBPS" "$TCP_MBPS")" "$(div "$T_MBPS" "$TCP_MBPS")" \
+		fraction "$(div "$S_MBPS" "$TCP_MBPS")" 0.70 "of $TCP_MBPS MB/s loopback TCP"
+}
+
+# The loopback ceiling: one iperf3 stream (the iSCSI rows use one TCP
+# connection each as well), taken as the median of REPS runs.
+tcp_ceiling() {
+	local port r vals=""
+	command -v iperf3 >/dev/null || { echo "n/a"; return; }
+	for r in $(seq "$REPS"); do
+		port=$(pick_port)
+		iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+		IPERF_PID=$!
+		wait_port "$port"
+		vals+=" $(iperf3 -c 127.0.0.1 -p "$port" -t "$SECS" -J 2>/dev/null |
+			python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8e6))')"
+		wait "$IPERF_PID" 2>/dev/null
+		IPERF_PID=
+	done
+	median <<<"$vals"
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# idle_rss_per_session TARGET: (RSS with N held sessions - RSS before) / N.
+idle_rss_per_session() {
+	local t=$1 before during
+	before=$(rss_kib "$(pid_of "$t")")
+	"$HOLD" "$(url_of "$t" null)" "$IDLE_SESSIONS" 600 >"$WORK/hold.out" 2>&1 &
+	HOLD_PID=$!
+	for _ in $(seq 600); do
+		grep -q '^held' "$WORK/hold.out" && break
+		kill -0 "$HOLD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 1
+	during=$(rss_kib "$(pid_of "$t")")
+	grep -q '^held' "$WORK/hold.out" || during=
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	HOLD_PID=
+	sleep 1
+	[ -n "$during" ] || { echo "n/a n/a n/a"; return; }
+	echo "$before $during $(awk -v a="$before" -v b="$during" -v n="$IDLE_SESSIONS" \
+		'BEGIN { printf "%.1f", (b - a) / n }')"
 }
 
 [ -x "$SCSTD" ] || die "$SCSTD not built (make all)"
+[ -x "$BENCH" ] || die "$BENCH not built (make all)"
 start_scstd
 start_tgt
+echo "bench: scstd pid $SCSTD_PID port $SCSTD_PORT, tgtd pid $TGT_PID port $TGT_PORT;" \
+	"${SECS}s per run, $REPS x (scstd, tgt) per row" >&2
 
-printf '%-34s %12s %12s %12s %12s %7s\n' workload "scstd IOPS" "scstd MB/s" "tgt IOPS" "tgt MB/s" ratio
-run_case() {
-	local name=$1 sl=$2 tl=$3 blocks=$4 depth=$5 random=$6 s t
-	s=$(measure "iscsi://127.0.0.1:$SCSTD_PORT/$SCSTD_IQN/$sl" "$blocks" "$depth" "$random")
-	t=$(measure "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/$tl" "$blocks" "$depth" "$random")
-	set -- $s $t
-	printf '%-34s %12s %12s %12s %12s %7s\n' "$name" "$1" "$2" "$3" "$4" "$(ratio "$1" "$3")"
-}
-run_case "null 4K seq read qd32" 0 1 8 32 ""
-run_case "null 4K rand read qd32" 0 1 8 32 "-r"
-run_case "null 128K seq read qd8" 0 1 256 8 ""
-run_case "file 4K seq read qd32" 1 2 8 32 ""
-run_case "file 4K rand read qd32" 1 2 8 32 "-r"
-run_case "file 128K seq read qd8" 1 2 256 8 ""
-echo "ratio = scstd IOPS / tgt IOPS (higher is better for scstd); ${SECS}s per run"
-echo "RSS after the runs: scstd $(ps -o rss= -p "$SCSTD_PID") KiB, tgtd $(ps -o rss= -p "$TGT_PID") KiB"
+# Idle sessions first, on fresh daemons: after the load runs, freed heap
+# would absorb the sessions and hide their cost.
+echo "bench: RSS with $IDLE_SESSIONS idle sessions" >&2
+read -r S_RSS0 S_RSS1 S_PER <<<"$(idle_rss_per_session scstd)"
+read -r T_RSS0 T_RSS1 T_PER <<<"$(idle_rss_per_session tgt)"
+emit rss_idle_session "$S_PER" "$T_PER" KiB/sess "$S_PER" "<64" \
+	"RSS KiB before/with $IDLE_SESSIONS: scstd $S_RSS0/$S_RSS1, tgt $T_RSS0/$T_RSS1"
+
+echo "bench: loopback TCP ceiling (iperf3)" >&2
+TCP_MBPS=$(tcp_ceiling)
+emit tcp_loopback_ceiling "$TCP_MBPS" "$TCP_MBPS" MB/s 1.00 - "iperf3, one stream"
+
+iops_row randread_4k_qd32_null null 2.0 -w randread -b 4K -q 32
+iops_row randread_4k_qd32_file file 2.0 -w randread -b 4K -q 32
+iops_row randwrite_4k_qd32_null null 2.0 -w randwrite -b 4K -q 32
+iops_row randwrite_4k_qd32_file file 2.0 -w randwrite -b 4K -q 32
+mbps_row seqread_1m_qd8_null null -w read -b 1M -q 8
+mbps_row seqread_1m_qd8_file file -w read -b 1M -q 8
+mbps_row seqwrite_1m_qd8_null null -w write -b 1M -q 8
+mbps_row seqwrite_1m_qd8_file file -w write -b 1M -q 8
+
+# Four sessions from two client processes: does the server use both cores?
+measure_row randread_4k_4x32_null null -w randread -b 4K -q 32 -s 2 -j 2
+emit randread_4k_4x32_null "$S_IOPS" "$T_IOPS" IOPS "$(div "$S_IOPS" "$T_IOPS")" - \
+	"server CPU% $S_PCT/$T_PCT"
+S_PC=$(awk -v i="$S_IOPS" -v p="$S_PCT" 'BEGIN { if (p > 0) printf "%.0f", i * 100 / p; else print "n/a" }')
+T_PC=$(awk -v i="$T_IOPS" -v p="$T_PCT" 'BEGIN { if (p > 0) printf "%.0f", i * 100 / p; else print "n/a" }')
+emit randread_4k_4x32_null_per_core "$S_PC" "$T_PC" IOPS/core "$(div "$S_PC" "$T_PC")" - \
+	"IOPS per server core busy"
+emit randread_4k_4x32_null_cores "$(div "$S_PCT" 100)" "$(div "$T_PCT" 100)" cores \
+	"$(div "$S_PCT" 100)" 1.5 "server cores busy (scstd value is the ratio)"
+
+mkdir -p "$RESULTS"
+{
+	echo "workload,scstd,tgt,unit,ratio,goal"
+	printf '%s\n' "${CSV_ROWS[@]}"
+} >"$RESULTS/latest.csv"
+{
+	echo "# $(date -u '+%Y-%m-%d %H:%M UTC') $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# ${SECS}s per run (+${WARMUP}s warm-up), medians of $REPS runs each, order scstd tgt scstd tgt; ratio = scstd/tgt unless noted"
+	printf '%-30s %10s %10s %-9s %6s %6s %-4s %s\n' workload scstd tgt unit ratio goal met note
+	printf '%s\n' "${TABLE_ROWS[@]}"
+} >"$RESULTS/latest.txt"
+cp "$WORK/runs.log" "$RESULTS/latest-runs.log"
+cat "$RESULTS/latest.txt"

@@ -2,7 +2,9 @@
  * blockio backends: reads and writes with io_uring on the command's own
  * I/O loop (short transfers resubmitted for the rest, a read past the end
  * of a shorter-than-declared file returns zeros) and fdatasync.  Off the
- * I/O threads (unit tests, tools) the same work is done inline.
+ * I/O threads (unit tests, tools), and for files in RAM (vd->io_inline:
+ * tmpfs cannot block on a disk, but io_uring would punt it to a worker),
+ * the same work is done inline.
  *
  * Per-command I/O state in cmd->be_u64: [0] buffer, [1] byte offset,
  * [2] length, [3] bytes done | write flag << 63. */
@@ -104,7 +106,7 @@ void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t le
 	cmd->be_u64[1] = off;
 	cmd->be_u64[2] = len;
 	cmd->be_u64[3] = write ? WRITE_FLAG : 0;
-	if (!ioloop_current()) {
+	if (!ioloop_current() || vdisk_of(cmd->dev)->io_inline) {
 		vdisk_io_done(cmd, fd_sync_rw(cmd));
 		return;
 	}
@@ -123,7 +125,7 @@ void vdisk_fd_flush(struct scst_cmd *cmd)
 	struct ioloop *l = ioloop_current();
 	struct io_uring_sqe *sqe;
 
-	if (!l) {
+	if (!l || vdisk_of(cmd->dev)->io_inline) {
 		vdisk_io_done(cmd, fdatasync(cmd_fd(cmd)) < 0 ? -errno : 0);
 		return;
 	}

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "handlers/vdisk_priv.h"
 #include "util/ioloop.h"
@@ -106,6 +108,17 @@ static int open_backing(const struct vdisk_params *p, char *err, size_t errlen)
 	return fd;
 }
 
+/* tmpfs and ramfs serve every read and write from RAM, yet support no
+ * RWF_NOWAIT, so io_uring would hand each command to a worker thread and
+ * back (two context switches for a copy of a few microseconds). */
+static bool memory_backed(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 &&
+	       (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
+}
+
 static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
 			 char *err, size_t errlen)
 {
@@ -135,6 +148,7 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 	}
 	vd->fd = fd;
 	vd->o_direct = p.o_direct;
+	vd->io_inline = memory_backed(fd);
 	vd->rotational = p.rotational;
 	dev->dh_priv = vd;
 	rc = vdisk_setup_device(dev, &p, &fileio_backend, size, err, errlen);

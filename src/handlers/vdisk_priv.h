@@ -68,6 +68,7 @@ struct vdisk_dev {
 	/* Logical blocks per physical block, as a power of two: the backing
 	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
 	uint8_t lbppb_exp;
+	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];

@@ -30,12 +30,29 @@ static void rx_start_bhs(struct iscsi_conn *conn);
 /* ---------------------------------------------------------------------- */
 /* Send side                                                               */
 
+/* Every response and Data-In PDU needs one: reuse the connection's sent
+ * ones rather than malloc per command. */
 struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn)
 {
-	struct iscsi_tx *tx = calloc(1, sizeof(*tx));
+	struct iscsi_tx *tx = conn->free_tx;
 
-	(void)conn;
+	if (!tx)
+		return calloc(1, sizeof(*tx));
+	conn->free_tx = tx->owned;
+	conn->nfree_tx--;
+	memset(tx, 0, sizeof(*tx));
 	return tx;
+}
+
+void iscsi_tx_recycle(struct iscsi_conn *conn, struct iscsi_tx *tx)
+{
+	if (conn->nfree_tx >= ISCSI_TX_CACHE_KEEP) {
+		free(tx);
+		return;
+	}
+	tx->owned = conn->free_tx;
+	conn->free_tx = tx;
+	conn->nfree_tx++;
 }
 
 static uint32_t tx_size(const struct iscsi_tx *tx)
@@ -560,6 +577,12 @@ static void reap(struct io_defer *d)
 
 		conn->free_cmds = *(struct iscsi_cmd **)c;
 		free(c);
+	}
+	while (conn->free_tx) {
+		struct iscsi_tx *t = conn->free_tx;
+
+		conn->free_tx = t->owned;
+		free(t);
 	}
 	free(conn->login_text);
 	iscsi_auth_free(conn->auth);

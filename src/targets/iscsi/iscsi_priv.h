@@ -26,6 +26,9 @@
 
 #define ISCSI_TPGT 1
 #define ISCSI_TX_IOV_MAX 64
+/* Sent PDU descriptors a connection keeps for reuse (a few per queued
+ * command at QD 32-128). */
+#define ISCSI_TX_CACHE_KEEP 256
 
 #define ISCSI_MAX_ALLOWED_PORTALS 8
 #define ISCSI_PORTAL_PATTERN_MAX 64
@@ -184,6 +187,8 @@ struct iscsi_conn {
 	unsigned cmds_unanswered;
 	struct iscsi_cmd *free_cmds;
 	unsigned nfree_cmds;
+	struct iscsi_tx *free_tx;        /* sent PDUs kept for reuse */
+	unsigned nfree_tx;
 	uint32_t next_ttt;
 	unsigned ops_in_flight;          /* recv + send submitted */
 	bool logout_pending;
@@ -221,6 +226,7 @@ void iscsi_conn_start(struct iscsi_conn *conn);
 void iscsi_conn_close(struct iscsi_conn *conn, const char *why);
 void iscsi_conn_try_free(struct iscsi_conn *conn);
 struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn);
+void iscsi_tx_recycle(struct iscsi_conn *conn, struct iscsi_tx *tx);
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx);
 /* Fills ExpCmdSN/MaxCmdSN (and StatSN when with_status) into a header. */
 void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status);

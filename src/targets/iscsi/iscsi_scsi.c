@@ -98,7 +98,7 @@ void iscsi_tx_sent(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	bool close_after = tx->close_after;
 
 	free(tx->owned);
-	free(tx);
+	iscsi_tx_recycle(conn, tx);
 	if (icmd && --icmd->tx_pending == 0)
 		release(icmd);
 	if (close_after && conn->state != CONN_CLOSING)
