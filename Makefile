@@ -31,7 +31,11 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin
+
+# scstadmin: its own sources plus the daemon's scst.conf parser.
+SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
 
 .PHONY: all deps run check unit bench clean asan
 
@@ -58,6 +62,15 @@ $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
 # The management client needs only the protocol's header, not the core.
 $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/scstadmin: $(SCSTADMIN_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+# scstadmin's unit tests link its objects (all but main) too.
+$(BUILD)/tests/test_scstadmin_%: $(BUILD)/obj/tests/unit/test_scstadmin_%.o \
+		$(filter-out %/main.o,$(SCSTADMIN_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 	@mkdir -p $(dir $@)

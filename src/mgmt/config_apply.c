@@ -247,7 +247,8 @@ static int apply_target_attr(struct scst_tgt *tgt, const struct cfg_node *a, boo
 	value = join_args(a);
 	if (!value)
 		return fail(err, errlen, a, "out of memory", -ENOMEM);
-	rc = tgt->tgtt->set_target_attr(tgt, a->key, value, msg, sizeof(msg));
+	/* Recorded, so the tree shows it as a [key] attribute. */
+	rc = mgmt_add_target_attr(tgt, a->key, value, msg, sizeof(msg));
 	free(value);
 	if (rc < 0)
 		return failf_rc(err, errlen, a, rc, a->key, msg);
@@ -327,7 +328,10 @@ static int apply_driver(const struct cfg_node *n, char *err, size_t errlen)
 		value = join_args(c);
 		if (!value)
 			return fail(err, errlen, c, "out of memory", -ENOMEM);
-		rc = mgmt_set_driver_attr(tt, c->key, value, msg, sizeof(msg));
+		if (!strcmp(c->key, "enabled"))
+			rc = mgmt_set_driver_attr(tt, c->key, value, msg, sizeof(msg));
+		else
+			rc = mgmt_add_driver_attr(tt, c->key, value, msg, sizeof(msg));
 		free(value);
 		if (rc < 0)
 			return failf_rc(err, errlen, c, rc, c->key, msg);
