@@ -11,7 +11,7 @@ DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?=
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Itools
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
 LIBS    := -luring -lisal -lcrypto -lpthread
@@ -23,6 +23,8 @@ LDFLAGS ?=
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
 	src/mgmt/*.c src/daemon/*.c)
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
+# scstd applies --config with scstadmin's algorithm (src/mgmt/config_tree.c).
+LIB_SRCS += $(filter-out tools/scstadmin/main.c,$(wildcard tools/scstadmin/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -27,6 +27,7 @@ struct applier {
 	const struct cfg_node *want, *cur;
 	char *err;
 	size_t errlen;
+	unsigned changes;    /* made so far */
 };
 
 static int failf(struct applier *a, int rc, const char *fmt, ...)
@@ -52,6 +53,7 @@ static int change(struct applier *a, const char *path, const char *value)
 		fprintf(a->o->log, "  %s <- %s\n", path, value);
 	if (a->o->dry_run)
 		return 0;
+	a->changes++;
 	rc = tree_write(a->t, path, value, msg, sizeof(msg));
 	if (rc < 0)
 		return failf(a, rc, "%s <- \"%s\": %s", path, value, msg);
@@ -857,7 +859,7 @@ int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_o
 	rc = check_against_tree(&a);
 	if (rc == 0)
 		rc = apply_all(&a);
-	if (rc < 0 && !o->dry_run) {
+	if (rc < 0 && a.changes) {
 		/* Back to what was running: the same algorithm, quietly. */
 		struct apply_opts back = { .force = true };
 		struct cfg_node *now;

@@ -167,7 +167,7 @@ static int do_apply(struct tree *t, const struct cfg_node *want, const struct op
 	if (!confirm(t, want, o))
 		return 1;
 	if (conf_apply(t, want, &ao, err, sizeof(err)) < 0) {
-		fprintf(stderr, "scstadmin: %s; the previous configuration was restored\n", err);
+		fprintf(stderr, "scstadmin: %s\n", err);
 		return 1;
 	}
 	printf("Configuration applied.\n");

@@ -21,6 +21,19 @@ struct tlist {
 
 struct tree;
 
+/* A tree reached by function calls (scstd applying its --config to its
+ * own tree).  Same contracts as the tree_* calls below. */
+struct tree_backend {
+	int (*list)(const char *path, struct tlist *out, char *err, size_t errlen);
+	int (*read)(const char *path, char **out, char *err, size_t errlen);
+	int (*readlink)(const char *path, char **out, char *err, size_t errlen);
+	int (*write)(const char *path, const char *value, char *err, size_t errlen);
+	int (*stat)(const char *path, enum tkind *kind, bool *writable);
+};
+
+struct tree *tree_open_backend(const struct tree_backend *b);
+int tlist_add(struct tlist *l, const char *name, size_t len, enum tkind kind);
+
 struct tree *tree_open_socket(const char *path, char *err, size_t errlen);
 struct tree *tree_open_dir(const char *root, char *err, size_t errlen);
 void tree_close(struct tree *t);

@@ -1,7 +1,7 @@
-/* tree_client.c - the two ways scstadmin reaches the management tree: the
+/* tree_client.c - the ways scstadmin reaches the management tree: the
  * control socket's line protocol (list/read/write/stat, replies "ok LEN"
- * plus payload or "err ENAME message"), and plain file operations below a
- * root directory.  Replies are untrusted: lengths are bounded and checked. */
+ * plus payload or "err ENAME message"), plain file operations below a
+ * root directory, and direct calls (scstd on its own tree).  Replies are untrusted: lengths are bounded and checked. */
 #include "tree.h"
 
 #include <dirent.h>
@@ -22,7 +22,19 @@
 struct tree {
 	int fd;          /* socket, or -1 */
 	char *root;      /* directory, or NULL */
+	const struct tree_backend *be;   /* direct calls, or NULL */
 };
+
+struct tree *tree_open_backend(const struct tree_backend *b)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		t->fd = -1;
+		t->be = b;
+	}
+	return t;
+}
 
 struct tree *tree_open_socket(const char *path, char *err, size_t errlen)
 {
@@ -90,7 +102,7 @@ void tlist_free(struct tlist *l)
 	l->n = 0;
 }
 
-static int tlist_add(struct tlist *l, const char *name, size_t len, enum tkind kind)
+int tlist_add(struct tlist *l, const char *name, size_t len, enum tkind kind)
 {
 	struct tentry *v = realloc(l->v, (l->n + 1) * sizeof(*v));
 
@@ -353,7 +365,7 @@ int tree_list(struct tree *t, const char *path, struct tlist *out, char *err, si
 
 	out->v = NULL;
 	out->n = 0;
-	rc = t->fd >= 0 ? sock_list(t, path, out, err, errlen) : dir_list(t, path, out, err, errlen);
+	rc = t->be ? t->be->list(path, out, err, errlen) : t->fd >= 0 ? sock_list(t, path, out, err, errlen) : dir_list(t, path, out, err, errlen);
 	if (rc < 0) {
 		tlist_free(out);
 		return rc;
@@ -365,6 +377,8 @@ int tree_list(struct tree *t, const char *path, struct tlist *out, char *err, si
 
 int tree_read(struct tree *t, const char *path, char **out, char *err, size_t errlen)
 {
+	if (t->be)
+		return t->be->read(path, out, err, errlen);
 	if (t->fd >= 0)
 		return sock_request(t, "read", path, NULL, out, err, errlen);
 	return dir_read(t, path, out, err, errlen);
@@ -372,6 +386,8 @@ int tree_read(struct tree *t, const char *path, char **out, char *err, size_t er
 
 int tree_write(struct tree *t, const char *path, const char *value, char *err, size_t errlen)
 {
+	if (t->be)
+		return t->be->write(path, value, err, errlen);
 	if (t->fd >= 0)
 		return sock_request(t, "write", path, value, NULL, err, errlen);
 	return dir_write(t, path, value, err, errlen);
@@ -383,6 +399,8 @@ int tree_stat(struct tree *t, const char *path, enum tkind *kind, bool *writable
 	struct stat st;
 	int rc;
 
+	if (t->be)
+		return t->be->stat(path, kind, writable);
 	if (t->fd < 0) {
 		char full[4096];
 
@@ -426,7 +444,9 @@ int tree_link_name(struct tree *t, const char *path, char **name)
 	char err[256], *target = NULL, *slash;
 	int rc = 0;
 
-	if (t->fd >= 0) {
+	if (t->be) {
+		rc = t->be->readlink(path, &target, err, sizeof(err));
+	} else if (t->fd >= 0) {
 		rc = sock_request(t, "readlink", path, NULL, &target, err, sizeof(err));
 	} else {
 		char full[4096], buf[4096];
