@@ -68,12 +68,6 @@ $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
 $(BUILD)/scstadmin: $(SCSTADMIN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
-# scstadmin's unit tests link its objects (all but main) too.
-$(BUILD)/tests/test_scstadmin_%: $(BUILD)/obj/tests/unit/test_scstadmin_%.o \
-		$(filter-out %/main.o,$(SCSTADMIN_OBJS))
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
-
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
