@@ -873,6 +873,9 @@ int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_o
 				tpath(err + strlen(err), errlen - strlen(err),
 					 " (restoring the previous configuration failed too: %s)",
 					 msg);
+			else
+				tpath(err + strlen(err), errlen - strlen(err),
+				      "; the previous configuration was restored");
 			cfg_free(now);
 		}
 	}
