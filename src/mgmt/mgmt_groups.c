@@ -1,6 +1,6 @@
 /* mgmt_groups.c - ini_groups/ of a target: mgmt (create NAME, del NAME),
  * and per group its luns/ and initiators/ (mgmt: add NAME, del NAME,
- * clear; one file per initiator name pattern). */
+ * clear, or a bare NAME to add; one file per initiator name pattern). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,8 +53,14 @@ static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *er
 		scst_acg_clear_initiators(n->acg);
 		return 0;
 	}
-	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0) {
+		/* A bare name adds it (README.scst's access control example). */
+		if (*mgmt_rest(cur))
+			return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+		snprintf(line, sizeof(line), "add %s", value);
+		cur = line;
+		cmd = mgmt_next_word(&cur);
+	}
 	name = one_name(cur);
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s INITIATOR_NAME", cmd);

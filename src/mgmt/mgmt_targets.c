@@ -259,6 +259,12 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return add_attr(n, cur, !strcmp(cmd, "add_target_attribute"), err, errlen);
 	if (!strcmp(cmd, "del_attribute") || !strcmp(cmd, "del_target_attribute"))
 		return del_attr(n, cmd, err, errlen);
+	/* README.scst's access control example writes a bare target name. */
+	if (!*mgmt_rest(cur)) {
+		snprintf(line, sizeof(line), "%s", value);
+		cur = line;
+		return add_target(n, cur, err, errlen);
+	}
 	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
 }
 

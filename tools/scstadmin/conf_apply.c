@@ -28,6 +28,9 @@ struct applier {
 	char *err;
 	size_t errlen;
 	unsigned changes;    /* made so far */
+	/* While set: attributes this mgmt file lists as creation parameters
+	 * were given to add_target already. */
+	const char *created_with;
 };
 
 static int failf(struct applier *a, int rc, const char *fmt, ...)
@@ -144,6 +147,28 @@ static bool has_value(const struct cfg_node *n, const char *key, const char *val
 	return false;
 }
 
+/* Whether the help of the mgmt file at path lists key among its creation
+ * parameters ("The following parameters available: a, b, c"). */
+static bool listed_param(struct applier *a, const char *mgmt_path, const char *key)
+{
+	char msg[256], *help, *p;
+	bool found = false;
+
+	if (tree_read(a->t, mgmt_path, &help, msg, sizeof(msg)) < 0)
+		return false;
+	p = strstr(help, "parameters available:");
+	if (p) {
+		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (tok = strtok_r(line, " ,.", &save); tok && !found;
+		     tok = strtok_r(NULL, " ,.", &save))
+			found = !strcmp(tok, key);
+	}
+	free(help);
+	return found;
+}
+
 static bool writable_file(struct applier *a, const char *path)
 {
 	enum tkind k;
@@ -170,7 +195,8 @@ static int attrs_diff(struct applier *a, const char *dir, const struct cfg_node 
 			int rc;
 
 			if (!conf_is_attr(c) || !strcmp(c->key, "enabled") ||
-			    same_values(cur, want, c->key))
+			    same_values(cur, want, c->key) ||
+			    (a->created_with && listed_param(a, a->created_with, c->key)))
 				continue;
 			if (s == 1 && count_of(want, c->key) == 0) {
 				tpath(path, sizeof(path), "%s/%s", dir, c->key);
@@ -260,27 +286,12 @@ static bool enabled_in(const struct cfg_node *n)
 	return on;
 }
 
-/* The creation parameters a handler's mgmt help lists ("The following
- * parameters available: a, b, c"). */
 static bool is_create_param(struct applier *a, const char *handler, const char *key)
 {
-	char path[PATH_LEN], msg[256], *help, *p;
-	bool found = false;
+	char path[PATH_LEN];
 
 	tpath(path, sizeof(path), "handlers/%s/mgmt", handler);
-	if (tree_read(a->t, path, &help, msg, sizeof(msg)) < 0)
-		return false;
-	p = strstr(help, "parameters available:");
-	if (p) {
-		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		for (tok = strtok_r(line, " ,.", &save); tok && !found;
-		     tok = strtok_r(NULL, " ,.", &save))
-			found = !strcmp(tok, key);
-	}
-	free(help);
-	return found;
+	return listed_param(a, path, key);
 }
 
 /* ---- devices ---- */
@@ -587,6 +598,28 @@ static int remove_target_parts(struct applier *a, struct tgt_plan *p)
 	return luns_remove(a, dir, p->cur, p->want);
 }
 
+/* add_target with the attributes the driver's help lists as parameters
+ * (SysfsRules: read-only key attributes are creation parameters). */
+static int create_target(struct applier *a, const char *dmgmt, const struct cfg_node *tw)
+{
+	char params[CMD_LEN] = "";
+
+	for (size_t i = 0; i < tw->nchildren; i++) {
+		const struct cfg_node *c = tw->children[i];
+		char *v;
+
+		if (!conf_is_attr(c) || !listed_param(a, dmgmt, c->key))
+			continue;
+		v = conf_value(c);
+		if (!v)
+			return -ENOMEM;
+		tpath(params + strlen(params), sizeof(params) - strlen(params), "%s%s=%s",
+		      *params ? "; " : "", c->key, v);
+		free(v);
+	}
+	return changef(a, dmgmt, "add_target %s%s%s", tw->args[0], *params ? " " : "", params);
+}
+
 static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 {
 	const struct cfg_node *cur = is_new ? NULL : p->cur;
@@ -596,12 +629,14 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 
 	tpath(dir, sizeof(dir), "targets/%s/%s", p->drv, p->want->args[0]);
 	tpath(dmgmt, sizeof(dmgmt), "targets/%s/mgmt", p->drv);
-	if (is_new && (rc = changef(a, dmgmt, "add_target %s", p->want->args[0])) < 0)
+	if (is_new && (rc = create_target(a, dmgmt, p->want)) < 0)
 		return rc;
 	if (a->o->dry_run && is_new)
 		return 0;
 	tpath(prefix, sizeof(prefix), "add_target_attribute %s", p->want->args[0]);
+	a->created_with = is_new ? dmgmt : NULL;
 	rc = attrs_diff(a, dir, cur, p->want, dmgmt, prefix, true, &rec);
+	a->created_with = NULL;
 	if (rc == 0 && rec)
 		rc = failf(a, -EINVAL, "target %s: attributes need the target recreated",
 			   p->want->args[0]);
