@@ -46,20 +46,36 @@ cleanup_all() {
 }
 trap cleanup_all EXIT
 
-# dump [DIR]: every entry below DIR, one line each (attributes with their
+# dump: every entry of the tree, one line each (attributes with their
 # whole content, links with their target), sessions and volatile
 # counters left out: two daemons with the same configuration dump alike.
+# One client connection for the whole walk (a process per entry is slow
+# under the sanitizers).
 dump() {
-	local p=${1:-} e
-	ctl list "${p:-/}" | while IFS= read -r e; do
-		case $e in
-		sessions/) ;;
-		*/) dump "$p/${e%/}" ;;
-		*@) echo "$p/${e%@} -> $(ctl readlink "$p/${e%@}")" ;;
-		mgmt | last_sysfs_mgmt_res | threads | trace_level | version) ;;
-		*) echo "$p/$e = $(ctl read "$p/$e" | tr '\n' '|')" ;;
-		esac
-	done
+	python3 - "$SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rwb")
+def req(line):
+    f.write((line + "\n").encode()); f.flush()
+    hdr = f.readline().decode().rstrip("\n")
+    if not hdr.startswith("ok "):
+        raise SystemExit("request %r: %s" % (line, hdr))
+    return f.read(int(hdr[3:])).decode()
+SKIP = {"mgmt", "last_sysfs_mgmt_res", "threads", "trace_level", "version", "sessions/"}
+def walk(path):
+    for e in req("list " + (path or "/")).splitlines():
+        if e in SKIP:
+            continue
+        if e.endswith("/"):
+            walk(path + "/" + e[:-1])
+        elif e.endswith("@"):
+            print("%s/%s -> %s" % (path, e[:-1], req("readlink %s/%s" % (path, e[:-1]))))
+        else:
+            print("%s/%s = %s" % (path, e, req("read %s/%s" % (path, e)).replace("\n", "|")))
+walk("")
+PY
 }
 # state: the dump in a fixed order (listings follow creation order).
 state() { dump | sort; }
