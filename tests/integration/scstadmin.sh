@@ -81,10 +81,19 @@ PY
 state() { dump | sort; }
 
 : >"$WORKDIR/empty.conf"
-start_fresh() {
+# start_with ARGS...: start_daemon, again on another port when the one
+# picked was taken meanwhile (other test runs share the machine).
+start_with() {
+	local i
 	stop_daemon >/dev/null 2>&1
-	start_daemon --config "$WORKDIR/empty.conf" --ctl-socket "$SOCK" "$@"
+	for i in 1 2 3; do
+		start_daemon "$@" && return 0
+		grep -q 'Address already in use' "$DAEMON_LOG" || return 1
+		note "port $PORT was taken meanwhile; another one"
+	done
+	return 1
 }
+start_fresh() { start_with --config "$WORKDIR/empty.conf" --ctl-socket "$SOCK" "$@"; }
 
 truncate -s $((64 * MIB)) "$WORKDIR/f1.img" "$WORKDIR/f2.img" "$WORKDIR/blk.img"
 BLOCKIO=
@@ -196,8 +205,7 @@ check_output "the tree dump covers devices, LUNs, groups and attributes" \
 admin -write_config "$WORKDIR/saved2.conf" >/dev/null 2>&1
 check "writing the config again gives the same bytes" cmp "$WORKDIR/saved.conf" "$WORKDIR/saved2.conf"
 
-stop_daemon >/dev/null 2>&1
-start_daemon --config "$WORKDIR/saved.conf" --ctl-socket "$SOCK" ||
+start_with --config "$WORKDIR/saved.conf" --ctl-socket "$SOCK" ||
 	not_ok "scstd --config takes the saved config"
 state >"$WORKDIR/tree3.txt"
 check "scstd --config builds the same tree (same algorithm at start)" \
