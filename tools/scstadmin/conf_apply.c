@@ -16,27 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "apply_priv.h"
 
-#define PATH_LEN 4096
-#define CMD_LEN 8192
-
-struct applier {
-	struct tree *t;
-	const struct apply_opts *o;
-	const struct cfg_node *want, *cur;
-	char *err;
-	size_t errlen;
-	unsigned changes;    /* made so far */
-	/* While set: attributes this mgmt file lists as creation parameters
-	 * were given to add_target already. */
-	const char *created_with;
-};
-
-static int failf(struct applier *a, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int failf(struct applier *a, int rc, const char *fmt, ...)
+int apply_fail(struct applier *a, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,7 +29,7 @@ static int failf(struct applier *a, int rc, const char *fmt, ...)
 }
 
 /* One change: logged, then written (unless dry run). */
-static int change(struct applier *a, const char *path, const char *value)
+int apply_change(struct applier *a, const char *path, const char *value)
 {
 	char msg[1024];
 	int rc;
@@ -59,14 +41,11 @@ static int change(struct applier *a, const char *path, const char *value)
 	a->changes++;
 	rc = tree_write(a->t, path, value, msg, sizeof(msg));
 	if (rc < 0)
-		return failf(a, rc, "%s <- \"%s\": %s", path, value, msg);
+		return apply_fail(a, rc, "%s <- \"%s\": %s", path, value, msg);
 	return 0;
 }
 
-static int changef(struct applier *a, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int changef(struct applier *a, const char *path, const char *fmt, ...)
+int apply_changef(struct applier *a, const char *path, const char *fmt, ...)
 {
 	char cmd[CMD_LEN];
 	va_list ap;
@@ -76,179 +55,8 @@ static int changef(struct applier *a, const char *path, const char *fmt, ...)
 	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(cmd))
-		return failf(a, -E2BIG, "%s: command too long", path);
-	return change(a, path, cmd);
-}
-
-/* ---- attribute comparison ---- */
-
-/* Values of attribute key among n's attribute children, joined by '\n'
- * in order ("" when none): two attributes compare as strings. */
-static char *values_of(const struct cfg_node *n, const char *key)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; n && i < n->nchildren; i++)
-		if (conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key)) {
-			char *v = conf_value(n->children[i]);
-
-			len += (v ? strlen(v) : 0) + 1;
-			free(v);
-		}
-	s = calloc(1, len);
-	for (size_t i = 0; s && n && i < n->nchildren; i++)
-		if (conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key)) {
-			char *v = conf_value(n->children[i]);
-
-			if (*s)
-				strcat(s, "\n");
-			strcat(s, v ? v : "");
-			free(v);
-		}
-	return s;
-}
-
-static size_t count_of(const struct cfg_node *n, const char *key)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; n && i < n->nchildren; i++)
-		c += conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key);
-	return c;
-}
-
-static bool same_values(const struct cfg_node *x, const struct cfg_node *y, const char *key)
-{
-	char *a = values_of(x, key), *b = values_of(y, key);
-	bool same = a && b && !strcmp(a, b);
-
-	free(a);
-	free(b);
-	return same;
-}
-
-/* True when value is one of the values of key in n. */
-static bool has_value(const struct cfg_node *n, const char *key, const char *value)
-{
-	for (size_t i = 0; n && i < n->nchildren; i++) {
-		const struct cfg_node *c = n->children[i];
-		char *v;
-		bool eq;
-
-		if (!conf_is_attr(c) || strcmp(c->key, key))
-			continue;
-		v = conf_value(c);
-		eq = v && !strcmp(v, value);
-		free(v);
-		if (eq)
-			return true;
-	}
-	return false;
-}
-
-/* Whether the help of the mgmt file at path lists key among its creation
- * parameters ("The following parameters available: a, b, c"). */
-static bool listed_param(struct applier *a, const char *mgmt_path, const char *key)
-{
-	char msg[256], *help, *p;
-	bool found = false;
-
-	if (tree_read(a->t, mgmt_path, &help, msg, sizeof(msg)) < 0)
-		return false;
-	p = strstr(help, "parameters available:");
-	if (p) {
-		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		for (tok = strtok_r(line, " ,.", &save); tok && !found;
-		     tok = strtok_r(NULL, " ,.", &save))
-			found = !strcmp(tok, key);
-	}
-	free(help);
-	return found;
-}
-
-static bool writable_file(struct applier *a, const char *path)
-{
-	enum tkind k;
-	bool w;
-
-	return tree_stat(a->t, path, &k, &w) == 0 && k == TK_ATTR && w;
-}
-
-/* How an object's attributes get from cur to want without recreating
- * it: a writable file is written, new instances are added with add_cmd.
- * Sets *recreate when only a delete and create can do it (a read-only
- * attribute changes, or a value is removed).  With apply false only the
- * verdict is computed. */
-static int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
-		      const struct cfg_node *want, const char *mgmt, const char *add_prefix,
-		      bool apply, bool *recreate)
-{
-	const struct cfg_node *sides[2] = { want, cur };
-
-	for (int s = 0; s < 2; s++) {
-		for (size_t i = 0; sides[s] && i < sides[s]->nchildren; i++) {
-			const struct cfg_node *c = sides[s]->children[i];
-			char path[PATH_LEN];
-			int rc;
-
-			if (!conf_is_attr(c) || !strcmp(c->key, "enabled") ||
-			    same_values(cur, want, c->key) ||
-			    (a->created_with && listed_param(a, a->created_with, c->key)))
-				continue;
-			if (s == 1 && count_of(want, c->key) == 0) {
-				tpath(path, sizeof(path), "%s/%s", dir, c->key);
-				/* A writable attribute left out keeps its value. */
-				if (writable_file(a, path))
-					continue;
-				*recreate = true;
-				continue;
-			}
-			if (s == 1)
-				continue;
-			tpath(path, sizeof(path), "%s/%s", dir, c->key);
-			if (count_of(want, c->key) == 1 && count_of(cur, c->key) <= 1 &&
-			    writable_file(a, path)) {
-				char *v = conf_value(c);
-
-				rc = v ? (apply ? change(a, path, v) : 0) : -ENOMEM;
-				free(v);
-				if (rc < 0)
-					return rc;
-				continue;
-			}
-			/* Instances: cur's must all stay, want's new ones are added. */
-			for (size_t j = 0; cur && j < cur->nchildren; j++) {
-				const struct cfg_node *cc = cur->children[j];
-				char *v;
-
-				if (!conf_is_attr(cc) || strcmp(cc->key, c->key))
-					continue;
-				v = conf_value(cc);
-				if (v && !has_value(want, c->key, v))
-					*recreate = true;
-				free(v);
-			}
-			if (apply && !*recreate) {
-				char *v = conf_value(c);
-
-				rc = 0;
-				if (!v)
-					rc = -ENOMEM;
-				else if (!has_value(cur, c->key, v) && add_prefix)
-					rc = changef(a, mgmt, "%s %s %s", add_prefix, c->key, v);
-				else if (!has_value(cur, c->key, v))
-					rc = failf(a, -EINVAL, "%s: cannot set attribute %s", dir,
-						   c->key);
-				free(v);
-				if (rc < 0)
-					return rc;
-			}
-		}
-	}
-	return 0;
+		return apply_fail(a, -E2BIG, "%s: command too long", path);
+	return apply_change(a, path, cmd);
 }
 
 /* ---- lookups in the two configurations ---- */
@@ -279,7 +87,7 @@ static const struct cfg_node *target_in(const struct cfg_node *root, const char 
 
 static bool enabled_in(const struct cfg_node *n)
 {
-	char *v = values_of(n, "enabled");
+	char *v = attr_values(n, "enabled");
 	bool on = v && !strcmp(v, "1");
 
 	free(v);
@@ -291,7 +99,7 @@ static bool is_create_param(struct applier *a, const char *handler, const char *
 	char path[PATH_LEN];
 
 	tpath(path, sizeof(path), "handlers/%s/mgmt", handler);
-	return listed_param(a, path, key);
+	return mgmt_lists_param(a, path, key);
 }
 
 /* ---- devices ---- */
@@ -340,7 +148,7 @@ static int create_device(struct applier *a, const char *handler, const struct cf
 		free(v);
 	}
 	tpath(mgmt, sizeof(mgmt), "handlers/%s/mgmt", handler);
-	rc = changef(a, mgmt, "add_device %s%s%s", d->args[0], *params ? " " : "", params);
+	rc = apply_changef(a, mgmt, "add_device %s%s%s", d->args[0], *params ? " " : "", params);
 	if (rc < 0 || a->o->dry_run)
 		return rc;
 	/* The rest: writable files, or add_device_attribute. */
@@ -355,10 +163,10 @@ static int create_device(struct applier *a, const char *handler, const struct cf
 		if (!v)
 			return -ENOMEM;
 		tpath(path, sizeof(path), "%s/%s", dir, c->key);
-		if (writable_file(a, path))
-			rc = change(a, path, v);
+		if (attr_writable(a, path))
+			rc = apply_change(a, path, v);
 		else
-			rc = changef(a, mgmt, "add_device_attribute %s %s %s", d->args[0], c->key, v);
+			rc = apply_changef(a, mgmt, "add_device_attribute %s %s %s", d->args[0], c->key, v);
 		free(v);
 		if (rc < 0)
 			return rc;
@@ -382,7 +190,7 @@ static int apply_devices(struct applier *a)
 
 			if (strcmp(d->key, "DEVICE") || !device_changes(a, d->args[0]))
 				continue;
-			rc = changef(a, mgmt, "del_device %s", d->args[0]);
+			rc = apply_changef(a, mgmt, "del_device %s", d->args[0]);
 			if (rc < 0)
 				return rc;
 		}
@@ -399,7 +207,7 @@ static int apply_devices(struct applier *a)
 		rc = attrs_diff(a, hdir, conf_find(a->cur, "HANDLER", h->args[0]), h,
 				NULL, NULL, true, &rec);
 		if (rc == 0 && rec)
-			rc = failf(a, -EINVAL, "handler %s: attributes cannot be changed",
+			rc = apply_fail(a, -EINVAL, "handler %s: attributes cannot be changed",
 				   h->args[0]);
 		for (size_t j = 0; rc == 0 && j < h->nchildren; j++) {
 			const struct cfg_node *d = h->children[j];
@@ -434,7 +242,7 @@ static bool same_lun(struct applier *a, const struct cfg_node *lc, const struct 
 		return false;
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < sides[s]->nchildren; i++)
-			if (!same_values(lc, lw, sides[s]->children[i]->key))
+			if (!attr_same(lc, lw, sides[s]->children[i]->key))
 				return false;
 	return true;
 }
@@ -453,7 +261,7 @@ static int luns_remove(struct applier *a, const char *dir, const struct cfg_node
 		if (strcmp(lc->key, "LUN") ||
 		    same_lun(a, lc, want ? conf_find(want, "LUN", lc->args[0]) : NULL))
 			continue;
-		rc = changef(a, mgmt, "del %s", lc->args[0]);
+		rc = apply_changef(a, mgmt, "del %s", lc->args[0]);
 		if (rc < 0)
 			return rc;
 	}
@@ -487,7 +295,7 @@ static int luns_add(struct applier *a, const char *dir, const struct cfg_node *c
 				 "%s%s=%s", *params ? "; " : "", lw->children[j]->key, v);
 			free(v);
 		}
-		rc = changef(a, mgmt, "add %s %s%s%s", lw->args[1], lw->args[0], *params ? " " : "",
+		rc = apply_changef(a, mgmt, "add %s %s%s%s", lw->args[1], lw->args[0], *params ? " " : "",
 			     params);
 		if (rc < 0)
 			return rc;
@@ -580,7 +388,7 @@ static int remove_target_parts(struct applier *a, struct tgt_plan *p)
 		if (!gw) {
 			/* Its LUNs and initiators go with it. */
 			tpath(mgmt, sizeof(mgmt), "%s/ini_groups/mgmt", dir);
-			if ((rc = changef(a, mgmt, "del %s", gc->args[0])) < 0)
+			if ((rc = apply_changef(a, mgmt, "del %s", gc->args[0])) < 0)
 				return rc;
 			continue;
 		}
@@ -589,7 +397,7 @@ static int remove_target_parts(struct applier *a, struct tgt_plan *p)
 			const struct cfg_node *ic = gc->children[j];
 
 			if (!strcmp(ic->key, "INITIATOR") && !conf_find(gw, "INITIATOR", ic->args[0]) &&
-			    (rc = changef(a, mgmt, "del %s", ic->args[0])) < 0)
+			    (rc = apply_changef(a, mgmt, "del %s", ic->args[0])) < 0)
 				return rc;
 		}
 		if ((rc = luns_remove(a, gdir, gc, gw)) < 0)
@@ -608,7 +416,7 @@ static int create_target(struct applier *a, const char *dmgmt, const struct cfg_
 		const struct cfg_node *c = tw->children[i];
 		char *v;
 
-		if (!conf_is_attr(c) || !listed_param(a, dmgmt, c->key))
+		if (!conf_is_attr(c) || !mgmt_lists_param(a, dmgmt, c->key))
 			continue;
 		v = conf_value(c);
 		if (!v)
@@ -617,7 +425,7 @@ static int create_target(struct applier *a, const char *dmgmt, const struct cfg_
 		      *params ? "; " : "", c->key, v);
 		free(v);
 	}
-	return changef(a, dmgmt, "add_target %s%s%s", tw->args[0], *params ? " " : "", params);
+	return apply_changef(a, dmgmt, "add_target %s%s%s", tw->args[0], *params ? " " : "", params);
 }
 
 static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
@@ -638,7 +446,7 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 	rc = attrs_diff(a, dir, cur, p->want, dmgmt, prefix, true, &rec);
 	a->created_with = NULL;
 	if (rc == 0 && rec)
-		rc = failf(a, -EINVAL, "target %s: attributes need the target recreated",
+		rc = apply_fail(a, -EINVAL, "target %s: attributes need the target recreated",
 			   p->want->args[0]);
 	if (rc == 0)
 		rc = luns_add(a, dir, cur, p->want);
@@ -652,7 +460,7 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		gc = cur ? conf_find(cur, "GROUP", gw->args[0]) : NULL;
 		tpath(gdir, sizeof(gdir), "%s/ini_groups/%s", dir, gw->args[0]);
 		tpath(mgmt, sizeof(mgmt), "%s/ini_groups/mgmt", dir);
-		if (!gc && (rc = changef(a, mgmt, "create %s", gw->args[0])) < 0)
+		if (!gc && (rc = apply_changef(a, mgmt, "create %s", gw->args[0])) < 0)
 			break;
 		rc = luns_add(a, gdir, gc, gw);
 		tpath(mgmt, sizeof(mgmt), "%s/initiators/mgmt", gdir);
@@ -661,7 +469,7 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 
 			if (!strcmp(iw->key, "INITIATOR") &&
 			    !(gc && conf_find(gc, "INITIATOR", iw->args[0])))
-				rc = changef(a, mgmt, "add %s", iw->args[0]);
+				rc = apply_changef(a, mgmt, "add %s", iw->args[0]);
 		}
 	}
 	return rc;
@@ -672,7 +480,7 @@ static int set_enabled(struct applier *a, const char *dir, bool on)
 	char path[PATH_LEN];
 
 	tpath(path, sizeof(path), "%s/enabled", dir);
-	return change(a, path, on ? "1" : "0");
+	return apply_change(a, path, on ? "1" : "0");
 }
 
 /* ---- the whole ---- */
@@ -709,8 +517,8 @@ static int check_device_attrs(struct applier *a, const struct cfg_node *h)
 			char path[PATH_LEN];
 
 			tpath(path, sizeof(path), "devices/%s/%s", d->args[0], c->key);
-			if (!is_create_param(a, h->args[0], c->key) && !writable_file(a, path))
-				return failf(a, -EINVAL,
+			if (!is_create_param(a, h->args[0], c->key) && !attr_writable(a, path))
+				return apply_fail(a, -EINVAL,
 					     "line %d, column %d: handler %s has no parameter '%s'",
 					     c->line, c->col, h->args[0], c->key);
 		}
@@ -733,7 +541,7 @@ static int check_against_tree(struct applier *a)
 		else
 			continue;
 		if (tree_stat(a->t, path, &k, &w) < 0)
-			return failf(a, -ENOENT, "line %d, column %d: %s %s does not exist",
+			return apply_fail(a, -ENOENT, "line %d, column %d: %s %s does not exist",
 				     c->line, c->col, !strcmp(c->key, "HANDLER") ?
 				     "handler" : "target driver", c->args[0]);
 		if (!strcmp(c->key, "HANDLER") && check_device_attrs(a, c) < 0)
@@ -795,7 +603,7 @@ static int apply_targets_down(struct applier *a, struct tgt_plan *p, size_t n)
 		if (p[i].remove || p[i].recreate) {
 			/* Its LUNs and groups go with it. */
 			tpath(mgmt, sizeof(mgmt), "targets/%s/mgmt", p[i].drv);
-			if ((rc = changef(a, mgmt, "del_target %s", p[i].cur->args[0])) < 0)
+			if ((rc = apply_changef(a, mgmt, "del_target %s", p[i].cur->args[0])) < 0)
 				return rc;
 			continue;
 		}
@@ -847,7 +655,7 @@ static int apply_drivers(struct applier *a, bool enable_pass)
 		tpath(mgmt, sizeof(mgmt), "%s/mgmt", dir);
 		rc = attrs_diff(a, dir, dc, dw, mgmt, "add_attribute", true, &rec);
 		if (rc == 0 && rec)
-			rc = failf(a, -EINVAL, "target driver %s: an attribute cannot be removed",
+			rc = apply_fail(a, -EINVAL, "target driver %s: an attribute cannot be removed",
 				   dw->args[0]);
 		if (rc < 0)
 			return rc;
@@ -861,7 +669,7 @@ static int apply_root_attrs(struct applier *a)
 	int rc = attrs_diff(a, "", a->cur, a->want, NULL, NULL, true, &rec);
 
 	if (rc == 0 && rec)
-		rc = failf(a, -EINVAL, "a global attribute cannot be changed");
+		rc = apply_fail(a, -EINVAL, "a global attribute cannot be changed");
 	return rc;
 }
 
