@@ -342,8 +342,9 @@ else
 	check "config B applies on the live target (-force)" test $rc -eq 0
 	check_output "LUN change raises REPORTED LUNS DATA HAS CHANGED (6/3f/0e)" \
 		'sense 6/3f/0e' probe "tur 0"
-	check_output "the session sees the new LUN set of g1 (0,1,2)" '^luns 0,1,2$' probe luns
-	check_output "the replaced LUN 2 reads" '^read 2 status 0 ' probe "read 2"
+	# The initiator moved to g2: like SCST, its session follows it.
+	check_output "the session sees g2's LUN set (0,3)" '^luns 0,3$' probe luns
+	check_output "the new LUN 3 reads" '^read 3 status 0 ' probe "read 3"
 	check_output "the saved config is B's" 'LUN 3 a3' admin -write_config -
 fi
 echo quit >&"${PROBE[1]}" 2>/dev/null
