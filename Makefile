@@ -12,7 +12,7 @@ DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?=
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
 LIBS    := -luring -lisal -lcrypto -lpthread
@@ -24,6 +24,8 @@ LDFLAGS ?=
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
 	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
+# scstd applies --config with scstadmin's algorithm (src/mgmt/config_tree.c).
+LIB_SRCS += $(filter-out tools/scstadmin/main.c,$(wildcard tools/scstadmin/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -38,10 +40,14 @@ LOCAL_LIB := $(BUILD)/libscst_local.a
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
 BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
+
+# scstadmin: its own sources plus the daemon's scst.conf parser.
+SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
 
 .PHONY: all deps run check unit bench clean asan
 
@@ -82,6 +88,9 @@ $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
 
 # The management client needs only the protocol's header, not the core.
 $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/scstadmin: $(SCSTADMIN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a

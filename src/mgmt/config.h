@@ -23,8 +23,9 @@ struct cfg_node *cfg_parse(const char *text, size_t len, char *err, size_t errle
 struct cfg_node *cfg_parse_file(const char *path, char *err, size_t errlen);
 void cfg_free(struct cfg_node *n);
 
-/* Creates the handlers' devices, the drivers' targets, LUNs and groups the
- * tree describes.  Returns 0 or -errno with "line L: what" in err. */
+/* Makes the running configuration the one root describes, with
+ * scstadmin's apply algorithm on the management tree (config_tree.c).
+ * Returns 0 or -errno with the reason (and line, column) in err. */
 int cfg_apply(const struct cfg_node *root, char *err, size_t errlen);
 
 #endif

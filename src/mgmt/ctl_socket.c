@@ -67,6 +67,25 @@ static void list_cb(void *ctx, const char *name, enum mgmt_kind kind, bool writa
 		mgmt_printf(b, "%s\n", name);
 }
 
+/* "dir", "link", "mgmt", "attr rw" or "attr ro": what a client needs to
+ * tell read-only from writable attributes (SysfsRules 1.1 and 1.2). */
+static int stat_entry(const char *path, struct mgmt_buf *b, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { [MGMT_DIR] = "dir", [MGMT_ATTR] = "attr",
+					     [MGMT_LINK] = "link", [MGMT_MGMT] = "mgmt" };
+	enum mgmt_kind kind;
+	bool w;
+	int rc = mgmt_stat(path, &kind, &w, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (kind == MGMT_ATTR)
+		mgmt_printf(b, "attr %s\n", w ? "rw" : "ro");
+	else
+		mgmt_printf(b, "%s\n", kinds[kind]);
+	return 0;
+}
+
 static size_t run_verb(const char *verb, const char *path, char *rest, char *out, size_t outlen)
 {
 	char err[512] = "";
@@ -82,6 +101,8 @@ static size_t run_verb(const char *verb, const char *path, char *rest, char *out
 	payload[0] = '\0';
 	if (!strcmp(verb, "write"))
 		rc = mgmt_write(path, rest, err, sizeof(err));
+	else if (!strcmp(verb, "stat") && !*rest)
+		rc = stat_entry(path, &b, err, sizeof(err));
 	else if (*rest)
 		rc = mgmt_refuse(-EINVAL, err, sizeof(err), "%s takes only a path", verb);
 	else if (!strcmp(verb, "list"))
@@ -107,8 +128,9 @@ size_t ctl_handle_line(char *line, char *out, size_t outlen)
 	if (!verb)
 		return reply_err(out, outlen, -EINVAL, "empty request");
 	if (strcmp(verb, "list") && strcmp(verb, "read") && strcmp(verb, "readlink") &&
-	    strcmp(verb, "write"))
-		return reply_err(out, outlen, -EINVAL, "unknown request (list, read, readlink, write)");
+	    strcmp(verb, "write") && strcmp(verb, "stat"))
+		return reply_err(out, outlen, -EINVAL,
+				 "unknown request (list, read, readlink, write, stat)");
 	path = mgmt_next_word(&cur);
 	if (!path)
 		return reply_err(out, outlen, -EINVAL, "path missing");

@@ -10,7 +10,8 @@
 
 /* Serves one request line; writes the whole reply into out (at most
  * outlen bytes) and returns its length.  Exposed for unit tests.
- *   list PATH | read PATH | readlink PATH | write PATH VALUE...
+ *   list PATH | read PATH | readlink PATH | stat PATH | write PATH VALUE...
+ * stat answers "dir", "link", "mgmt", "attr rw" or "attr ro".
  * Reply: "ok LEN\n" + LEN bytes of payload, or "err ENAME message\n". */
 size_t ctl_handle_line(char *line, char *out, size_t outlen);
 

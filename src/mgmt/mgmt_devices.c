@@ -1,6 +1,7 @@
 /* mgmt_devices.c - devices/<name>/: a device's attributes (README.scst
  * "VDISK" attribute list) read from the live scst_device, its handler
- * symlink, and the [key] mark on every attribute given at creation. */
+ * symlink, and the [key] mark on every attribute given at creation;
+ * creation parameters without an attribute of their own are shown too. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -178,7 +179,66 @@ static const struct mgmt_entry device_entries[] = {
 	{ .name = NULL },
 };
 
-static const struct mgmt_dir_ops device_dir = { .entries = device_entries };
+/* Creation parameters with no attribute of their own above (o_direct,
+ * rotational, dummy ...) are shown as they were given, so a saved
+ * configuration recreates the device the same way. */
+static bool is_static_entry(const char *name)
+{
+	for (const struct mgmt_entry *e = device_entries; e->name; e++)
+		if (!strcmp(e->name, name))
+			return true;
+	return false;
+}
+
+static int show_param(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[MGMT_MAX_RECORD];
+
+	if (!mgmt_device_param(n->dev->name, n->name, v, sizeof(v)))
+		return -ENOENT;
+	mgmt_show_value(out, v, true);
+	return 0;
+}
+
+static const struct mgmt_entry param_file = { .name = "<parameter>", .kind = MGMT_ATTR,
+					      .show = show_param };
+
+static int device_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	char v[8];
+
+	if (is_static_entry(name) || !mgmt_device_param(dir->dev->name, name, v, sizeof(v)))
+		return -ENOENT;
+	mgmt_child_entry(child, dir, &param_file, name);
+	return 0;
+}
+
+struct list_ctx {
+	mgmt_list_fn fn;
+	void *ctx;
+};
+
+static void list_param(void *ctx, const char *key, const char *value)
+{
+	struct list_ctx *lc = ctx;
+
+	(void)value;
+	if (!is_static_entry(key))
+		lc->fn(lc->ctx, key, MGMT_ATTR, false);
+}
+
+static void device_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct list_ctx lc = { fn, ctx };
+
+	mgmt_device_params(dir->dev->name, list_param, &lc);
+}
+
+static const struct mgmt_dir_ops device_dir = {
+	.entries = device_entries,
+	.lookup = device_lookup,
+	.list = device_list,
+};
 
 static int devices_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {

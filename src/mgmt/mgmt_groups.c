@@ -1,6 +1,6 @@
 /* mgmt_groups.c - ini_groups/ of a target: mgmt (create NAME, del NAME),
  * and per group its luns/ and initiators/ (mgmt: add NAME, del NAME,
- * clear; one file per initiator name pattern). */
+ * clear, or a bare NAME to add; one file per initiator name pattern). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,19 +54,18 @@ static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return 0;
 	}
 	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0) {
-		/* README.scst's SPEC_INI example writes the bare name. */
+		/* A bare name adds it (README.scst's access control example). */
 		if (*mgmt_rest(cur))
 			return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
-		name = cmd;
-		cmd = "add";
-		goto add;
+		snprintf(line, sizeof(line), "add %s", value);
+		cur = line;
+		cmd = mgmt_next_word(&cur);
 	}
 	name = one_name(cur);
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s INITIATOR_NAME", cmd);
 	if (!strcmp(cmd, "del"))
 		return scst_acg_del_initiator(n->acg, name, err, errlen);
-add:
 	if (strchr(name, '/'))
 		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
 	if (scst_acg_has_initiator(n->acg, name))

@@ -1,6 +1,9 @@
-/* mgmt_targets.c - targets/<driver>/ (enabled, mgmt: add_target and
- * del_target, one directory per target) and targets/<driver>/<target>/
- * (enabled, rel_tgt_id, luns/, ini_groups/, sessions/). */
+/* mgmt_targets.c - targets/<driver>/ (enabled, mgmt: add_target,
+ * del_target, add_attribute, add_target_attribute; the driver's added
+ * attributes; one directory per target) and targets/<driver>/<target>/
+ * (enabled, rel_tgt_id, the target's added attributes, luns/,
+ * ini_groups/, sessions/).  Added attributes are [key] attributes of
+ * SysfsRules, shown as KEY, KEY1, ... when given several times. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,19 +84,63 @@ const struct mgmt_driver_ext *mgmt_find_driver_ext(const struct scst_tgt_templat
 	return NULL;
 }
 
-static int target_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+static int target_ext_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
 
 	return ext ? mgmt_lookup_extra(ext->target_entries, dir, name, child) : -ENOENT;
 }
 
+/* Added attributes are read-only files: a driver's attribute may hold
+ * several values, so one value is changed by deleting and adding. */
+static int show_tgt_attr(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[MGMT_MAX_RECORD];
+
+	if (!mgmt_target_attr(n->tgt, n->name, v, sizeof(v)))
+		return -ENOENT;
+	mgmt_show_value(out, v, true);
+	return 0;
+}
+
+static const struct mgmt_entry tgt_attr_file = { .name = "<attribute>", .kind = MGMT_ATTR,
+						 .show = show_tgt_attr };
+
+static int target_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	char v[8];
+
+	if (target_ext_lookup(dir, name, child) == 0)
+		return 0;
+
+	if (!mgmt_target_attr(dir->tgt, name, v, sizeof(v)))
+		return -ENOENT;
+	mgmt_child_entry(child, dir, &tgt_attr_file, name);
+	return 0;
+}
+
+struct list_ctx {
+	mgmt_list_fn fn;
+	void *ctx;
+};
+
+static void list_record(void *ctx, const char *key, const char *value)
+{
+	struct list_ctx *lc = ctx;
+
+	(void)value;
+	if (strcmp(key, "enabled") != 0)
+		lc->fn(lc->ctx, key, MGMT_ATTR, false);
+}
+
 static void target_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+	struct list_ctx lc = { fn, ctx };
 
 	if (ext)
 		mgmt_list_extra(ext->target_entries, dir, fn, ctx);
+	mgmt_target_attrs(dir->tgt, list_record, &lc);
 }
 
 static const struct mgmt_dir_ops target_dir = {
@@ -137,7 +184,13 @@ static int show_drv_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 		return mgmt_show_usage(out, ext->mgmt_usage);
 	return mgmt_show_usage(out,
 			       "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
-			       "       echo \"del_target target_name\" >mgmt\n");
+			       "       echo \"del_target target_name\" >mgmt\n"
+			       "       echo \"add_attribute <attribute> <value>\" >mgmt\n"
+			       "       echo \"del_attribute <attribute> <value>\" >mgmt\n"
+			       "       echo \"add_target_attribute target_name <attribute> <value>\" >mgmt\n"
+			       "       echo \"del_target_attribute target_name <attribute> <value>\" >mgmt\n"
+			       "\nwhere parameters are one or more param_name=value pairs separated "
+			       "by ';'\n");
 }
 
 static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
@@ -163,6 +216,20 @@ static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 	return n->tt->add_target(name, kv, (size_t)np, err, errlen);
 }
 
+static int del_target_and_records(struct scst_tgt *tgt, char *err, size_t errlen)
+{
+	char drv[SCST_NAME_MAX], name[SCST_NAME_MAX];
+	int rc;
+
+	/* The records are keyed by name; tgt is gone after the delete. */
+	snprintf(drv, sizeof(drv), "%s", tgt->tgtt->name);
+	snprintf(name, sizeof(name), "%s", tgt->name);
+	rc = scst_del_target(tgt, err, errlen);
+	if (rc == 0)
+		mgmt_forget_target(drv, name);
+	return rc;
+}
+
 static int del_target(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
 	char *name = mgmt_next_word(&cur);
@@ -175,7 +242,40 @@ static int del_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 	pthread_mutex_unlock(&scst_mutex);
 	if (!tgt)
 		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", name);
-	return scst_del_target(tgt, err, errlen);
+	return del_target_and_records(tgt, err, errlen);
+}
+
+/* "add_attribute KEY VALUE..." / "add_target_attribute TGT KEY VALUE...". */
+static int add_attr(const struct mgmt_node *n, char *cur, bool of_target, char *err,
+		    size_t errlen)
+{
+	struct scst_tgt *tgt = NULL;
+	char *tname = of_target ? mgmt_next_word(&cur) : NULL;
+	char *key = mgmt_next_word(&cur), *value = mgmt_rest(cur);
+
+	if ((of_target && !tname) || !key || !*value)
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s%s <attribute> <value>",
+				   of_target ? "add_target_attribute target_name" : "add_attribute",
+				   "");
+	if (!strcmp(key, "enabled") || !strcmp(key, "rel_tgt_id"))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is a fixed attribute: write it",
+				   key);
+	if (!of_target)
+		return mgmt_add_driver_attr(n->tt, key, value, err, errlen);
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(n->tt, tname);
+	pthread_mutex_unlock(&scst_mutex);
+	if (!tgt)
+		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", tname);
+	return mgmt_add_target_attr(tgt, key, value, err, errlen);
+}
+
+/* The driver interface has no hook to take an attribute back. */
+static int del_attr(const struct mgmt_node *n, const char *cmd, char *err, size_t errlen)
+{
+	return mgmt_refuse(-EOPNOTSUPP, err, errlen,
+			   "%s: driver %s cannot remove attributes (delete and re-add the %s)",
+			   cmd, n->tt->name, strcmp(cmd, "del_attribute") ? "target" : "driver's targets");
 }
 
 static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
@@ -199,9 +299,16 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return add_target(n, cur, err, errlen);
 	if (!strcmp(cmd, "del_target"))
 		return del_target(n, cur, err, errlen);
-	/* README.scst's SPEC_INI example writes the bare target name. */
-	if (!*mgmt_rest(cur) && strchr(cmd, ':'))
-		return add_target(n, line, err, errlen);
+	if (!strcmp(cmd, "add_attribute") || !strcmp(cmd, "add_target_attribute"))
+		return add_attr(n, cur, !strcmp(cmd, "add_target_attribute"), err, errlen);
+	if (!strcmp(cmd, "del_attribute") || !strcmp(cmd, "del_target_attribute"))
+		return del_attr(n, cmd, err, errlen);
+	/* README.scst's access control (SPEC_INI) example writes a bare target name. */
+	if (!*mgmt_rest(cur)) {
+		snprintf(line, sizeof(line), "%s", value);
+		cur = line;
+		return add_target(n, cur, err, errlen);
+	}
 	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
 }
 
@@ -212,14 +319,31 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = NULL },
 };
 
+static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[MGMT_MAX_RECORD];
+
+	if (!mgmt_driver_attr(n->tt->name, n->name, v, sizeof(v)))
+		return -ENOENT;
+	mgmt_show_value(out, v, true);
+	return 0;
+}
+
+static const struct mgmt_entry drv_attr_file = { .name = "<attribute>", .kind = MGMT_ATTR,
+						 .show = show_drv_attr };
+
 static int driver_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
-	struct scst_tgt *tgt;
+	struct scst_tgt *tgt = scst_find_target(dir->tt, name);
+	char v[8];
 
 	if (ext && mgmt_lookup_extra(ext->driver_entries, dir, name, child) == 0)
 		return 0;
-	tgt = scst_find_target(dir->tt, name);
+	if (!tgt && strcmp(name, "enabled") && mgmt_driver_attr(dir->tt->name, name, v, sizeof(v))) {
+		mgmt_child_entry(child, dir, &drv_attr_file, name);
+		return 0;
+	}
 	if (!tgt)
 		return -ENOENT;
 	mgmt_child_dir(child, dir, &target_dir, name);
@@ -231,10 +355,12 @@ static int driver_lookup(const struct mgmt_node *dir, const char *name, struct m
 static void driver_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
+	struct list_ctx lc = { fn, ctx };
 	struct scst_tgt *tgt;
 
 	if (ext)
 		mgmt_list_extra(ext->driver_entries, dir, fn, ctx);
+	mgmt_driver_attrs(dir->tt->name, list_record, &lc);
 	list_for_each_entry(tgt, &scst_targets, node)
 		if (tgt->tgtt == dir->tt)
 			fn(ctx, tgt->name, MGMT_DIR, false);

@@ -1,7 +1,10 @@
-/* records.c - the management layer's memory of creation parameters and
- * driver attributes: a small list of (scope, key, value) under its own
- * lock, scope "dev:NAME" or "drv:NAME".  Only the management and config
- * paths touch it, never an I/O thread. */
+/* records.c - the management layer's memory of creation parameters,
+ * driver attributes and target attributes: a small list of (scope, key,
+ * value) under its own lock, scope "dev:NAME", "drv:NAME" or
+ * "tgt:DRIVER/NAME", kept in the order they were set.  Attributes that may
+ * hold several values are stored as instances KEY, KEY1, KEY2 ...
+ * (SysfsRules).  Only the management and config paths touch it, never an
+ * I/O thread. */
 #include "records.h"
 
 #include <errno.h>
@@ -40,7 +43,7 @@ static struct record **rec_find(const char *scope, const char *key)
 static int rec_set(const char *scope, const char *key, const char *value)
 {
 	struct record *r = calloc(1, sizeof(*r));
-	struct record **old;
+	struct record **pp;
 
 	if (!r)
 		return -ENOMEM;
@@ -52,15 +55,17 @@ static int rec_set(const char *scope, const char *key, const char *value)
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&rec_lock);
-	old = rec_find(scope, key);
-	if (old) {
-		struct record *o = *old;
-
-		*old = o->next;
-		rec_free(o);
+	pp = rec_find(scope, key);
+	if (pp) {
+		/* Same place in the order: a saved config stays stable. */
+		r->next = (*pp)->next;
+		rec_free(*pp);
+		*pp = r;
+	} else {
+		for (pp = &records; *pp; pp = &(*pp)->next)
+			;
+		*pp = r;
 	}
-	r->next = records;
-	records = r;
 	pthread_mutex_unlock(&rec_lock);
 	return 0;
 }
@@ -184,4 +189,146 @@ bool mgmt_driver_attr(const char *driver, const char *key, char *buf, size_t len
 
 	scope_of(scope, sizeof(scope), "drv", driver);
 	return rec_get(scope, key, buf, len);
+}
+
+/* ---- multi-instance attributes ---- */
+
+#define MAX_INSTANCES 1000u
+
+/* The instance name KEY, KEY1, KEY2 ... numbered n (0 = KEY). */
+static void instance_name(char *buf, size_t len, const char *key, unsigned n)
+{
+	if (n == 0)
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s%u", key, n);
+}
+
+/* -EEXIST when an instance of key in scope already holds value. */
+static int rec_check_new(const char *scope, const char *key, const char *value, char *err,
+			 size_t errlen)
+{
+	char inst[SCST_NAME_MAX + 16], have[MGMT_MAX_RECORD];
+
+	for (unsigned n = 0; n < MAX_INSTANCES; n++) {
+		instance_name(inst, sizeof(inst), key, n);
+		if (!rec_get(scope, inst, have, sizeof(have)))
+			return 0;
+		if (!strcmp(have, value)) {
+			snprintf(err, errlen, "attribute %s already has that value", key);
+			return -EEXIST;
+		}
+	}
+	snprintf(err, errlen, "too many %s attributes", key);
+	return -ENOSPC;
+}
+
+/* Records value as the first free instance of key. */
+static int rec_add_instance(const char *scope, const char *key, const char *value)
+{
+	char inst[SCST_NAME_MAX + 16], have[8];
+
+	for (unsigned n = 0; n < MAX_INSTANCES; n++) {
+		instance_name(inst, sizeof(inst), key, n);
+		if (!rec_get(scope, inst, have, sizeof(have)))
+			return rec_set(scope, inst, value);
+	}
+	return -ENOSPC;
+}
+
+static void rec_each(const char *scope, mgmt_record_fn fn, void *ctx)
+{
+	struct record *r;
+
+	pthread_mutex_lock(&rec_lock);
+	for (r = records; r; r = r->next)
+		if (!strcmp(r->scope, scope))
+			fn(ctx, r->key, r->value);
+	pthread_mutex_unlock(&rec_lock);
+}
+
+static void target_scope(char *buf, size_t len, const struct scst_tgt *tgt)
+{
+	snprintf(buf, len, "tgt:%s/%s", tgt->tgtt->name, tgt->name);
+}
+
+int mgmt_add_target_attr(struct scst_tgt *tgt, const char *key, const char *value, char *err,
+			 size_t errlen)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+	int rc;
+
+	if (!tgt->tgtt->set_target_attr) {
+		snprintf(err, errlen, "driver %s has no target attributes", tgt->tgtt->name);
+		return -EINVAL;
+	}
+	target_scope(scope, sizeof(scope), tgt);
+	/* Checked before the driver sees it: a duplicate changes nothing. */
+	rc = rec_check_new(scope, key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = tgt->tgtt->set_target_attr(tgt, key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	return rec_add_instance(scope, key, value);
+}
+
+bool mgmt_target_attr(const struct scst_tgt *tgt, const char *inst, char *buf, size_t len)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	target_scope(scope, sizeof(scope), tgt);
+	return rec_get(scope, inst, buf, len);
+}
+
+void mgmt_target_attrs(const struct scst_tgt *tgt, mgmt_record_fn fn, void *ctx)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	target_scope(scope, sizeof(scope), tgt);
+	rec_each(scope, fn, ctx);
+}
+
+void mgmt_forget_target(const char *driver, const char *name)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	snprintf(scope, sizeof(scope), "tgt:%s/%s", driver, name);
+	rec_forget(scope);
+}
+
+int mgmt_add_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+	int rc;
+
+	if (!tt->set_driver_attr) {
+		snprintf(err, errlen, "driver %s has no attribute '%s'", tt->name, key);
+		return -EINVAL;
+	}
+	scope_of(scope, sizeof(scope), "drv", tt->name);
+	rc = rec_check_new(scope, key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = tt->set_driver_attr(key, value, err, errlen);
+	if (rc < 0)
+		return rc;
+	return rec_add_instance(scope, key, value);
+}
+
+void mgmt_driver_attrs(const char *driver, mgmt_record_fn fn, void *ctx)
+{
+	char scope[SCST_NAME_MAX + 8];
+
+	scope_of(scope, sizeof(scope), "drv", driver);
+	rec_each(scope, fn, ctx);
+}
+
+void mgmt_device_params(const char *dev_name, mgmt_record_fn fn, void *ctx)
+{
+	char scope[SCST_NAME_MAX + 8];
+
+	scope_of(scope, sizeof(scope), "dev", dev_name);
+	rec_each(scope, fn, ctx);
 }

@@ -27,4 +27,26 @@ int mgmt_set_driver_attr(struct scst_tgt_template *tt, const char *key, const ch
 			 char *err, size_t errlen);
 bool mgmt_driver_attr(const char *driver, const char *key, char *buf, size_t len);
 
+/* ---- attributes with several instances (KEY, KEY1, ...) ---- */
+
+#define MGMT_MAX_RECORD 4096
+typedef void (*mgmt_record_fn)(void *ctx, const char *key, const char *value);
+
+/* tt->set_target_attr plus a new instance record; -EEXIST when an
+ * instance already holds value (then the driver is not called). */
+int mgmt_add_target_attr(struct scst_tgt *tgt, const char *key, const char *value, char *err,
+			 size_t errlen);
+bool mgmt_target_attr(const struct scst_tgt *tgt, const char *inst, char *buf, size_t len);
+void mgmt_target_attrs(const struct scst_tgt *tgt, mgmt_record_fn fn, void *ctx);
+/* Called when the target goes away. */
+void mgmt_forget_target(const char *driver, const char *name);
+
+/* add_attribute: tt->set_driver_attr plus a new instance record. */
+int mgmt_add_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen);
+/* Every recorded driver attribute (also "enabled"), in order. */
+void mgmt_driver_attrs(const char *driver, mgmt_record_fn fn, void *ctx);
+/* Every creation parameter of a device, in order. */
+void mgmt_device_params(const char *dev_name, mgmt_record_fn fn, void *ctx);
+
 #endif

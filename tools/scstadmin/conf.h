@@ -1,0 +1,53 @@
+/* conf.h - scstadmin's configuration: the parsed scst.conf tree of
+ * src/mgmt/config.h used as the model, with builders, a canonical writer,
+ * the structure check, and the SysfsRules algorithms over a struct tree. */
+#ifndef SCSTADMIN_CONF_H
+#define SCSTADMIN_CONF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mgmt/config.h"
+#include "tree.h"
+
+/* ---- conf_build.c ---- */
+struct cfg_node *conf_new(const char *key);
+/* Appends; on allocation failure the node is freed and NULL returned. */
+struct cfg_node *conf_add(struct cfg_node *parent, const char *key);
+int conf_arg(struct cfg_node *n, const char *arg);
+/* The child with key (and first argument arg when not NULL). */
+struct cfg_node *conf_find(const struct cfg_node *n, const char *key, const char *arg);
+/* Arguments joined with single blanks (malloc'ed). */
+char *conf_value(const struct cfg_node *n);
+/* An attribute statement: a key, values, no block, not a structure word. */
+bool conf_is_attr(const struct cfg_node *n);
+/* Orders children canonically: attributes (by key, keeping the order of
+ * repeated keys), then blocks by keyword and name (LUNs by number). */
+void conf_sort(struct cfg_node *n);
+
+/* ---- conf_write.c ---- */
+int conf_write(FILE *f, const struct cfg_node *root);
+
+/* ---- conf_check.c ---- */
+/* Structure of the grammar (README.scst_local): which keyword goes where,
+ * names and LUN numbers.  "line L, column C: what" in err. */
+int conf_check(const struct cfg_node *root, char *err, size_t errlen);
+
+/* ---- conf_save.c ---- */
+/* The running configuration (SysfsRules "convert current SCST
+ * configuration to config file"). */
+int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen);
+
+/* ---- conf_apply.c ---- */
+struct apply_opts {
+	bool force;      /* disable affected targets first */
+	bool dry_run;    /* only print the plan */
+	FILE *log;       /* one line per change (NULL: quiet) */
+};
+/* Makes the running configuration equal to want (initial configuration
+ * and apply-changes algorithms of SysfsRules).  On a failure the
+ * configuration read before the first change is applied back. */
+int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_opts *o,
+	       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,181 @@
+/* conf_attrs.c - comparing an object's [key] attributes in the running
+ * and the wanted configuration, and turning the difference into attribute
+ * writes and add_*attribute commands (SysfsRules "How to distinguish and
+ * process different types of attributes"), or into the verdict that only
+ * recreating the object can do it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply_priv.h"
+
+/* Values of attribute key among n's attribute children, joined by '\n'
+ * in order ("" when none): two attributes compare as strings. */
+char *attr_values(const struct cfg_node *n, const char *key)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; n && i < n->nchildren; i++)
+		if (conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key)) {
+			char *v = conf_value(n->children[i]);
+
+			len += (v ? strlen(v) : 0) + 1;
+			free(v);
+		}
+	s = calloc(1, len);
+	for (size_t i = 0; s && n && i < n->nchildren; i++)
+		if (conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key)) {
+			char *v = conf_value(n->children[i]);
+
+			if (*s)
+				strcat(s, "\n");
+			strcat(s, v ? v : "");
+			free(v);
+		}
+	return s;
+}
+
+size_t attr_count(const struct cfg_node *n, const char *key)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; n && i < n->nchildren; i++)
+		c += conf_is_attr(n->children[i]) && !strcmp(n->children[i]->key, key);
+	return c;
+}
+
+bool attr_same(const struct cfg_node *x, const struct cfg_node *y, const char *key)
+{
+	char *a = attr_values(x, key), *b = attr_values(y, key);
+	bool same = a && b && !strcmp(a, b);
+
+	free(a);
+	free(b);
+	return same;
+}
+
+/* True when value is one of the values of key in n. */
+bool attr_has_value(const struct cfg_node *n, const char *key, const char *value)
+{
+	for (size_t i = 0; n && i < n->nchildren; i++) {
+		const struct cfg_node *c = n->children[i];
+		char *v;
+		bool eq;
+
+		if (!conf_is_attr(c) || strcmp(c->key, key))
+			continue;
+		v = conf_value(c);
+		eq = v && !strcmp(v, value);
+		free(v);
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the help of the mgmt file at path lists key among its creation
+ * parameters ("The following parameters available: a, b, c"). */
+bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key)
+{
+	char msg[256], *help, *p;
+	bool found = false;
+
+	if (tree_read(a->t, mgmt_path, &help, msg, sizeof(msg)) < 0)
+		return false;
+	p = strstr(help, "parameters available:");
+	if (p) {
+		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (tok = strtok_r(line, " ,.", &save); tok && !found;
+		     tok = strtok_r(NULL, " ,.", &save))
+			found = !strcmp(tok, key);
+	}
+	free(help);
+	return found;
+}
+
+bool attr_writable(struct applier *a, const char *path)
+{
+	enum tkind k;
+	bool w;
+
+	return tree_stat(a->t, path, &k, &w) == 0 && k == TK_ATTR && w;
+}
+
+/* How an object's attributes get from cur to want without recreating
+ * it: a writable file is written, new instances are added with add_cmd.
+ * Sets *recreate when only a delete and create can do it (a read-only
+ * attribute changes, or a value is removed).  With apply false only the
+ * verdict is computed. */
+int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
+		      const struct cfg_node *want, const char *mgmt, const char *add_prefix,
+		      bool apply, bool *recreate)
+{
+	const struct cfg_node *sides[2] = { want, cur };
+
+	for (int s = 0; s < 2; s++) {
+		for (size_t i = 0; sides[s] && i < sides[s]->nchildren; i++) {
+			const struct cfg_node *c = sides[s]->children[i];
+			char path[PATH_LEN];
+			int rc;
+
+			if (!conf_is_attr(c) || !strcmp(c->key, "enabled") ||
+			    attr_same(cur, want, c->key) ||
+			    (a->created_with && mgmt_lists_param(a, a->created_with, c->key)))
+				continue;
+			if (s == 1 && attr_count(want, c->key) == 0) {
+				tpath(path, sizeof(path), "%s/%s", dir, c->key);
+				/* A writable attribute left out keeps its value. */
+				if (attr_writable(a, path))
+					continue;
+				*recreate = true;
+				continue;
+			}
+			if (s == 1)
+				continue;
+			tpath(path, sizeof(path), "%s/%s", dir, c->key);
+			if (attr_count(want, c->key) == 1 && attr_count(cur, c->key) <= 1 &&
+			    attr_writable(a, path)) {
+				char *v = conf_value(c);
+
+				rc = v ? (apply ? apply_change(a, path, v) : 0) : -ENOMEM;
+				free(v);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			/* Instances: cur's must all stay, want's new ones are added. */
+			for (size_t j = 0; cur && j < cur->nchildren; j++) {
+				const struct cfg_node *cc = cur->children[j];
+				char *v;
+
+				if (!conf_is_attr(cc) || strcmp(cc->key, c->key))
+					continue;
+				v = conf_value(cc);
+				if (v && !attr_has_value(want, c->key, v))
+					*recreate = true;
+				free(v);
+			}
+			if (apply && !*recreate) {
+				char *v = conf_value(c);
+
+				rc = 0;
+				if (!v)
+					rc = -ENOMEM;
+				else if (!attr_has_value(cur, c->key, v) && add_prefix)
+					rc = apply_changef(a, mgmt, "%s %s %s", add_prefix, c->key, v);
+				else if (!attr_has_value(cur, c->key, v))
+					rc = apply_fail(a, -EINVAL, "%s: cannot set attribute %s", dir,
+						   c->key);
+				free(v);
+				if (rc < 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+

@@ -1,0 +1,270 @@
+/* main.c - scstadmin: command line, and the glue between the config file,
+ * the tree (control socket or --root DIR) and the algorithms.
+ *
+ *   scstadmin [-socket PATH | -root DIR] -config FILE [-force] [-noprompt]
+ *             -write_config FILE | -check_config FILE | -clear_config
+ *             -list_handler | -list_device | -list_target | -list_group |
+ *             -list_sessions
+ * Options take one or two dashes.  Exit status 0 on success, 1 on any
+ * error (with the reason on stderr). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "list.h"
+#include "mgmt/ctl_socket.h"
+
+enum action { ACT_NONE, ACT_CONFIG, ACT_WRITE, ACT_CHECK, ACT_CLEAR, ACT_LIST_HANDLER,
+	      ACT_LIST_DEVICE, ACT_LIST_TARGET, ACT_LIST_GROUP, ACT_LIST_SESSIONS };
+
+struct options {
+	enum action act;
+	const char *file, *socket, *root;
+	bool force, noprompt;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: scstadmin [-socket PATH | -root DIR] ACTION [-force] [-noprompt]\n"
+		"actions:\n"
+		"  -config FILE        apply FILE to the running target\n"
+		"  -write_config FILE  save the running configuration (\"-\": stdout)\n"
+		"  -check_config FILE  check FILE's syntax and structure\n"
+		"  -clear_config       remove every device, target and group\n"
+		"  -list_handler | -list_device | -list_target | -list_group | -list_sessions\n"
+		"  -force              disable affected targets before changing them\n"
+		"  -noprompt           do not ask before changing the configuration\n"
+		"default socket: " CTL_SOCKET_DEFAULT "\n");
+}
+
+static const struct { const char *name; enum action act; bool arg; } actions[] = {
+	{ "config", ACT_CONFIG, true }, { "write_config", ACT_WRITE, true },
+	{ "check_config", ACT_CHECK, true }, { "clear_config", ACT_CLEAR, false },
+	{ "list_handler", ACT_LIST_HANDLER, false }, { "list_device", ACT_LIST_DEVICE, false },
+	{ "list_target", ACT_LIST_TARGET, false }, { "list_group", ACT_LIST_GROUP, false },
+	{ "list_sessions", ACT_LIST_SESSIONS, false },
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool matched = false;
+
+		if (a[0] != '-') {
+			fprintf(stderr, "scstadmin: unexpected argument '%s'\n", a);
+			return -1;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		if (!strcmp(a, "force") || !strcmp(a, "noprompt")) {
+			*(!strcmp(a, "force") ? &o->force : &o->noprompt) = true;
+			continue;
+		}
+		if (!strcmp(a, "socket") || !strcmp(a, "root")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "scstadmin: -%s needs an argument\n", a);
+				return -1;
+			}
+			*(!strcmp(a, "socket") ? &o->socket : &o->root) = argv[++i];
+			continue;
+		}
+		if (!strcmp(a, "h") || !strcmp(a, "help")) {
+			usage(stdout);
+			exit(0);
+		}
+		for (size_t k = 0; k < sizeof(actions) / sizeof(actions[0]); k++) {
+			if (strcmp(a, actions[k].name))
+				continue;
+			if (o->act != ACT_NONE) {
+				fprintf(stderr, "scstadmin: only one action at a time\n");
+				return -1;
+			}
+			if (actions[k].arg && i + 1 >= argc) {
+				fprintf(stderr, "scstadmin: -%s needs a file\n", a);
+				return -1;
+			}
+			o->act = actions[k].act;
+			if (actions[k].arg)
+				o->file = argv[++i];
+			matched = true;
+		}
+		if (!matched) {
+			fprintf(stderr, "scstadmin: unknown option '%s'\n", argv[i]);
+			return -1;
+		}
+	}
+	if (o->act == ACT_NONE) {
+		usage(stderr);
+		return -1;
+	}
+	if (o->socket && o->root) {
+		fprintf(stderr, "scstadmin: -socket and -root exclude each other\n");
+		return -1;
+	}
+	return 0;
+}
+
+static struct tree *open_tree(const struct options *o)
+{
+	char err[512];
+	struct tree *t = o->root ? tree_open_dir(o->root, err, sizeof(err)) :
+				   tree_open_socket(o->socket ? o->socket : CTL_SOCKET_DEFAULT,
+						    err, sizeof(err));
+
+	if (!t)
+		fprintf(stderr, "scstadmin: %s\n", err);
+	return t;
+}
+
+static struct cfg_node *load(const char *file)
+{
+	char err[1024];
+	struct cfg_node *root = cfg_parse_file(file, err, sizeof(err));
+
+	if (!root) {
+		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
+		return NULL;
+	}
+	if (conf_check(root, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
+		cfg_free(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Shows the plan and asks; true to go on. */
+static bool confirm(struct tree *t, const struct cfg_node *want, const struct options *o)
+{
+	struct apply_opts dry = { .force = o->force, .dry_run = true, .log = stdout };
+	char err[1024], line[16];
+
+	if (o->noprompt)
+		return true;
+	printf("Changes to apply:\n");
+	if (conf_apply(t, want, &dry, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s\n", err);
+		return false;
+	}
+	printf("Apply these changes? (y/n) ");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+		printf("\nAborted: nothing changed.\n");
+		return false;
+	}
+	return true;
+}
+
+static int do_apply(struct tree *t, const struct cfg_node *want, const struct options *o)
+{
+	struct apply_opts ao = { .force = o->force, .log = stdout };
+	char err[2048];
+
+	if (!confirm(t, want, o))
+		return 1;
+	if (conf_apply(t, want, &ao, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s\n", err);
+		return 1;
+	}
+	printf("Configuration applied.\n");
+	return 0;
+}
+
+static int write_config(struct tree *t, const char *file)
+{
+	char err[1024], tmp[4096];
+	struct cfg_node *root;
+	FILE *f;
+	int rc;
+
+	if (conf_save(t, &root, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s\n", err);
+		return 1;
+	}
+	if (!strcmp(file, "-")) {
+		rc = conf_write(stdout, root);
+		cfg_free(root);
+		return rc ? 1 : 0;
+	}
+	/* Written aside and renamed: a failure leaves the old file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "scstadmin: %s: %s\n", tmp, strerror(errno));
+		cfg_free(root);
+		return 1;
+	}
+	rc = conf_write(f, root);
+	cfg_free(root);
+	if (fclose(f) != 0 || rc < 0 || rename(tmp, file) < 0) {
+		fprintf(stderr, "scstadmin: cannot write %s: %s\n", file, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
+static int run_on_tree(const struct options *o)
+{
+	struct tree *t = open_tree(o);
+	struct cfg_node *want = NULL;
+	int rc = 1;
+
+	if (!t)
+		return 1;
+	switch (o->act) {
+	case ACT_CONFIG:
+		want = load(o->file);
+		rc = want ? do_apply(t, want, o) : 1;
+		break;
+	case ACT_CLEAR:
+		want = conf_new(NULL);
+		rc = want ? do_apply(t, want, o) : 1;
+		break;
+	case ACT_WRITE:
+		rc = write_config(t, o->file);
+		break;
+	case ACT_LIST_HANDLER:
+		rc = list_handlers(t) ? 1 : 0;
+		break;
+	case ACT_LIST_DEVICE:
+		rc = list_devices(t) ? 1 : 0;
+		break;
+	case ACT_LIST_TARGET:
+		rc = list_targets(t) ? 1 : 0;
+		break;
+	case ACT_LIST_GROUP:
+		rc = list_groups(t) ? 1 : 0;
+		break;
+	case ACT_LIST_SESSIONS:
+		rc = list_sessions(t) ? 1 : 0;
+		break;
+	default:
+		break;
+	}
+	cfg_free(want);
+	tree_close(t);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 1;
+	if (o.act == ACT_CHECK) {
+		struct cfg_node *root = load(o.file);
+
+		if (!root)
+			return 1;
+		cfg_free(root);
+		printf("%s: configuration is valid\n", o.file);
+		return 0;
+	}
+	return run_on_tree(&o);
+}
