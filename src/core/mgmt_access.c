@@ -1,6 +1,6 @@
 /* mgmt_access.c - the removal and change operations of the configuration
  * that only the management tree uses (LUN del/clear, group del, initiator
- * del/clear, rel_tgt_id).  Like registry.c: under scst_mutex, and every
+ * del/clear/move, rel_tgt_id).  Like registry.c: under scst_mutex, and every
  * check is made before anything changes. */
 #include <errno.h>
 #include <stdlib.h>
@@ -162,8 +162,8 @@ bool scst_acg_has_initiator(struct scst_acg *acg, const char *name)
 	return found;
 }
 
-/* A session's group is fixed at login (README.scst), so removing a name
- * only affects later logins and needs no session check. */
+/* Name changes never touch sessions here: the management layer calls
+ * scst_tgt_reassign_sessions afterwards (it must hold no scst_mutex). */
 int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen)
 {
 	struct scst_acn *acn;
@@ -177,6 +177,37 @@ int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, si
 	} else {
 		list_del(&acn->node);
 		free(acn);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return rc;
+}
+
+int scst_acg_move_initiator(struct scst_acg *acg, const char *name, const char *dest_name,
+			    char *err, size_t errlen)
+{
+	struct scst_acg *dest;
+	struct scst_acn *acn;
+	int rc = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	acn = find_acn(acg, name);
+	dest = scst_find_acg(acg->tgt, dest_name);
+	if (!acn) {
+		scst_errf(err, errlen, "initiator '%s' not found in group '%s'", name, acg->name);
+		rc = -ENOENT;
+	} else if (!dest) {
+		scst_errf(err, errlen, "group '%s' not found in target '%s'", dest_name,
+			  acg->tgt->name);
+		rc = -ENOENT;
+	} else if (find_acn(dest, name)) {
+		scst_errf(err, errlen, "initiator '%s' already in group '%s'", name, dest->name);
+		rc = -EEXIST;
+	} else {
+		/* The same entry moves: nothing to allocate, nothing can fail. */
+		list_del(&acn->node);
+		list_add_tail(&acn->node, &dest->acns);
+		log_info("%s: initiator %s moved from group %s to group %s", acg->tgt->name, name,
+			 acg->name, dest->name);
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	return rc;

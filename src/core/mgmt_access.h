@@ -18,8 +18,16 @@ int scst_acg_replace_lun(struct scst_acg *acg, uint64_t lun, const char *dev_nam
  * and queues the UAs; replaced_lun (UINT64_MAX: none) got a new device.
  * Management thread only, without scst_mutex held. */
 void scst_acg_resync_sessions(struct scst_acg *acg, uint64_t replaced_lun);
-/* A session bound to acg keeps it: deleting the group is refused (-EBUSY)
- * while any session uses it. */
+/* lun_resync.c: moves each session of tgt whose initiator name now
+ * selects another group to that group (after initiator name changes),
+ * with REPORTED LUNS DATA HAS CHANGED when its LUN set changes.  Same
+ * calling rules as scst_acg_resync_sessions. */
+void scst_tgt_reassign_sessions(struct scst_tgt *tgt);
+/* Moves initiator name from acg to the target's group dest_name; refused
+ * (nothing changed) when either is missing or dest has the name. */
+int scst_acg_move_initiator(struct scst_acg *acg, const char *name, const char *dest_name,
+			    char *err, size_t errlen);
+/* Deleting a group is refused (-EBUSY) while any session uses it. */
 struct scst_acg_dev *scst_acg_find_lun(struct scst_acg *acg, uint64_t lun);
 int scst_del_acg(struct scst_acg *acg, char *err, size_t errlen);
 int scst_acg_del_initiator(struct scst_acg *acg, const char *name, char *err, size_t errlen);

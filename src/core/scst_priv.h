@@ -34,6 +34,9 @@ void scst_release_exec(struct scst_cmd *cmd);
 void scst_reserve_reset(struct scst_device *dev);
 void scst_reserve_session_gone(struct scst_device *dev, const struct scst_session *sess);
 
+/* session.c: the group an initiator name selects (the first whose
+ * patterns match, else the default one); caller holds scst_mutex. */
+struct scst_acg *scst_select_acg(struct scst_tgt *tgt, const char *initiator);
 /* session.c: I_T_L nexuses of a session (caller holds scst_mutex). */
 struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad,
 					 enum scst_sense_id first_ua);

@@ -10,7 +10,7 @@
 #include "scst_priv.h"
 #include "util/log.h"
 
-static struct scst_acg *select_acg(struct scst_tgt *tgt, const char *initiator)
+struct scst_acg *scst_select_acg(struct scst_tgt *tgt, const char *initiator)
 {
 	struct scst_acg *acg;
 
@@ -129,7 +129,7 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 	list_init(&sess->retired_tgt_devs);
 
 	pthread_mutex_lock(&scst_mutex);
-	sess->acg = select_acg(tgt, initiator_name);
+	sess->acg = scst_select_acg(tgt, initiator_name);
 	if (build_lun_table(sess) < 0) {
 		free_lun_table(sess);
 		pthread_mutex_unlock(&scst_mutex);

@@ -1,6 +1,8 @@
 /* mgmt_groups.c - ini_groups/ of a target: mgmt (create NAME, del NAME),
  * and per group its luns/ and initiators/ (mgmt: add NAME, del NAME,
- * clear, or a bare NAME to add; one file per initiator name pattern). */
+ * move NAME GROUP, clear, or a bare NAME to add; one file per initiator
+ * name pattern).  A name change moves the logged-in sessions it concerns
+ * to the group they now match (SCST's session reassignment). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,7 @@ static int show_ini_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 	return mgmt_show_usage(out,
 			       "Usage: echo \"add INITIATOR_NAME\" >mgmt\n"
 			       "       echo \"del INITIATOR_NAME\" >mgmt\n"
+			       "       echo \"move INITIATOR_NAME DEST_GROUP_NAME\" >mgmt\n"
 			       "       echo \"clear\" >mgmt\n");
 }
 
@@ -37,7 +40,29 @@ static char *one_name(char *cur)
 	return name && !*mgmt_rest(cur) ? name : NULL;
 }
 
-static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+/* "move NAME GROUP" (README.scst). */
+static int ini_move(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
+{
+	char *name = mgmt_next_word(&cur);
+	char *dest = mgmt_next_word(&cur);
+
+	if (!name || !dest || *mgmt_rest(cur))
+		return mgmt_refuse(-EINVAL, err, errlen,
+				   "usage: move INITIATOR_NAME DEST_GROUP_NAME");
+	return scst_acg_move_initiator(n->acg, name, dest, err, errlen);
+}
+
+static int ini_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	if (strchr(name, '/'))
+		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
+	if (scst_acg_has_initiator(n->acg, name))
+		return mgmt_refuse(-EEXIST, err, errlen, "initiator '%s' already in group '%s'",
+				   name, n->acg->name);
+	return scst_acg_add_initiator(n->acg, name, err, errlen);
+}
+
+static int ini_command(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	char line[MGMT_MAX_VALUE], *cur = line, *cmd, *name;
 
@@ -53,6 +78,8 @@ static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *er
 		scst_acg_clear_initiators(n->acg);
 		return 0;
 	}
+	if (!strcmp(cmd, "move"))
+		return ini_move(n, cur, err, errlen);
 	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "del") != 0) {
 		/* A bare name adds it (README.scst's access control example). */
 		if (*mgmt_rest(cur))
@@ -66,12 +93,16 @@ static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s INITIATOR_NAME", cmd);
 	if (!strcmp(cmd, "del"))
 		return scst_acg_del_initiator(n->acg, name, err, errlen);
-	if (strchr(name, '/'))
-		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
-	if (scst_acg_has_initiator(n->acg, name))
-		return mgmt_refuse(-EEXIST, err, errlen, "initiator '%s' already in group '%s'",
-				   name, n->acg->name);
-	return scst_acg_add_initiator(n->acg, name, err, errlen);
+	return ini_add(n, name, err, errlen);
+}
+
+static int store_ini_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	int rc = ini_command(n, value, err, errlen);
+
+	if (rc == 0)
+		scst_tgt_reassign_sessions(n->acg->tgt);
+	return rc;
 }
 
 static const struct mgmt_entry initiators_entries[] = {

@@ -26,7 +26,8 @@ static int show_lun_device(const struct mgmt_node *n, struct mgmt_buf *out)
 
 static int show_lun_read_only(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	mgmt_show_value(out, n->ad->read_only ? "1" : "0", false);
+	/* Non-default, so a configuration (SysfsRules [key]): -write_config keeps it. */
+	mgmt_show_value(out, n->ad->read_only ? "1" : "0", n->ad->read_only);
 	return 0;
 }
 

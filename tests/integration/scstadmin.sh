@@ -178,15 +178,10 @@ start_fresh || { not_ok "scstd starts with an empty config"; finish; }
 check "-check_config accepts the full config" "$ADMIN" -check_config "$WORKDIR/full.conf"
 check "-config applies the full config" admin -config "$WORKDIR/full.conf" -noprompt
 check_output "the LUN read_only attribute reads 1" '^1$' ctl read "targets/iscsi/$IQN/luns/1/read_only"
-RO_KEY=1
-if ! ctl read "targets/iscsi/$IQN/luns/1/read_only" | grep -qx '\[key\]'; then
-	# SysfsRules: a LUN's non-default read_only must be a [key]
-	# attribute; luns/N/read_only is shown without it (mgmt_luns.c).
-	RO_KEY=
-	skip "read-only LUN in the round trip: luns/N/read_only is not marked [key] by the daemon"
-	sed -i '/read_only 1/{N;}; /LUN 1 f1 {/,/}/c\		LUN 1 f1' "$WORKDIR/full.conf"
-	admin -clear_config -noprompt -force >/dev/null && admin -config "$WORKDIR/full.conf" -noprompt >/dev/null
-fi
+# SysfsRules: a LUN's non-default read_only is a [key] attribute, so
+# -write_config saves the read-only LUN of the round trip.
+check_output "the LUN read_only attribute is a [key] attribute" '^1\|\[key\]\|$' \
+	bash -c "'$SCSTCTL' --socket '$SOCK' read targets/iscsi/$IQN/luns/1/read_only | tr '\n' '|'"
 check_output "iSCSI target attribute is a [key] attribute" '^65536\|\[key\]\|$' \
 	bash -c "'$SCSTCTL' --socket '$SOCK' read targets/iscsi/$IQN/MaxRecvDataSegmentLength | tr '\n' '|'"
 check_output "a second IncomingUser is IncomingUser1" '^ann secret54321$' \
@@ -319,6 +314,14 @@ probe() {  # probe CMD: one answer line
 	IFS= read -r -t 20 line <&"${PROBE[0]}" || return 1
 	echo "$line"
 }
+settle() {  # settle LUN: TEST UNIT READY until the UAs are consumed
+	local i
+	for i in 1 2 3 4; do
+		probe "tur $1" >"$WORKDIR/settle.out" && grep -q 'status 0 ' "$WORKDIR/settle.out" &&
+			return 0
+	done
+	return 1
+}
 IFS= read -r -t 20 ready <&"${PROBE[0]}"
 check "a libiscsi session logs in as $INI1" test "$ready" = ready
 # Each LUN's first command sees the power-on UA: consume them.
@@ -344,8 +347,39 @@ else
 		'sense 6/3f/0e' probe "tur 0"
 	# The initiator moved to g2: like SCST, its session follows it.
 	check_output "the session sees g2's LUN set (0,3)" '^luns 0,3$' probe luns
+	# LUN 3 is a new I_T_L nexus: power-on first, then the inventory change.
+	check_output "the new LUN 3 reports POWER ON first (6/29/00)" 'sense 6/29/00' probe "tur 3"
+	check_output "then REPORTED LUNS DATA HAS CHANGED (6/3f/0e)" 'sense 6/3f/0e' probe "tur 3"
 	check_output "the new LUN 3 reads" '^read 3 status 0 ' probe "read 3"
+	check_output "scstadmin moved the initiator (move, not del + add)" \
+		"g1/initiators/mgmt <- move $INI1 g2" cat "$WORKDIR/live_b.out"
 	check_output "the saved config is B's" 'LUN 3 a3' admin -write_config -
+
+	# README.scst's move command, by hand: the session follows back to g1.
+	G=targets/iscsi/$IQN/ini_groups
+	probe "tur 0" >/dev/null
+	tree_before=$(state)
+	move_refused() {  # move_refused CMD: refused, tree unchanged
+		! ctl write "$G/g2/initiators/mgmt" "$1" && [ "$tree_before" = "$(state)" ]
+	}
+	check "move to a group that does not exist: refused, nothing changed" move_refused "move $INI1 nogroup"
+	check "move of a name the group lacks: refused, nothing changed" move_refused "move iqn.2000-01.x:none g1"
+	check "move without a group: refused, nothing changed" move_refused "move $INI1"
+	check "move with an extra word: refused, nothing changed" move_refused "move $INI1 g1 g2"
+	ctl write "$G/g1/initiators/mgmt" "add $INI1" >/dev/null
+	check "move into a group that has the name: refused, nothing changed" \
+		eval 'tree_before=$(state); move_refused "move $INI1 g1"'
+	ctl write "$G/g1/initiators/mgmt" "del $INI1" >/dev/null
+	check "move $INI1 g1 through g2's initiators/mgmt" ctl write "$G/g2/initiators/mgmt" "move $INI1 g1"
+	check_output "the name is in g1 now" "^$INI1\$" ctl list "$G/g1/initiators"
+	check_output "the session's LUN set changed: 6/3f/0e on LUN 0" 'sense 6/3f/0e' probe "tur 0"
+	check_output "the session sees g1's LUN set (0,1,2) again" '^luns 0,1,2$' probe luns
+	settle 1
+	check_output "LUN 1 reads after its unit attentions" '^read 1 status 0 ' probe "read 1"
+	check "deleting the initiator sends the session to the default group (no LUNs)" \
+		ctl write "$G/g1/initiators/mgmt" "del $INI1"
+	check_output "the session is in the default group: LUN 0 is gone (5/25/00)" \
+		'sense 5/25/00' probe "tur 0"
 fi
 echo quit >&"${PROBE[1]}" 2>/dev/null
 

@@ -42,6 +42,9 @@ int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen);
 struct apply_opts {
 	bool force;      /* disable affected targets first */
 	bool dry_run;    /* only print the plan */
+	/* Targets the configuration does not list stay (-config without
+	 * -force, as SCST's scstadmin); otherwise they are deleted. */
+	bool keep_unlisted_targets;
 	FILE *log;       /* one line per change (NULL: quiet) */
 };
 /* Makes the running configuration equal to want (initial configuration

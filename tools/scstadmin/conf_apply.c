@@ -367,7 +367,60 @@ struct tgt_plan {
 	const char *drv;
 	const struct cfg_node *cur, *want;
 	bool remove, recreate, disabled;
+	bool reenable;          /* disabled only for an attribute change */
 };
+
+/* ---- initiators moving between groups ---- */
+
+/* The group of cur an initiator moves out of, to another group of want
+ * that gains it: a kept group (in both) losing the name.  NULL when the
+ * name is not moving (it is deleted and added instead). */
+static const struct cfg_node *move_source(const struct cfg_node *cur, const struct cfg_node *want,
+					  const char *name)
+{
+	bool gained = false;
+
+	for (size_t i = 0; want && i < want->nchildren && !gained; i++) {
+		const struct cfg_node *gw = want->children[i];
+		const struct cfg_node *gc;
+
+		if (strcmp(gw->key, "GROUP") || !conf_find(gw, "INITIATOR", name))
+			continue;
+		gc = conf_find(cur, "GROUP", gw->args[0]);
+		gained = !gc || !conf_find(gc, "INITIATOR", name);
+	}
+	if (!gained)
+		return NULL;
+	for (size_t i = 0; i < cur->nchildren; i++) {
+		const struct cfg_node *gc = cur->children[i];
+		const struct cfg_node *gw;
+
+		if (strcmp(gc->key, "GROUP") || !conf_find(gc, "INITIATOR", name))
+			continue;
+		gw = conf_find(want, "GROUP", gc->args[0]);
+		if (gw && !conf_find(gw, "INITIATOR", name))
+			return gc;
+	}
+	return NULL;
+}
+
+/* Adds an initiator to group gw, as a move (README.scst "move") when it
+ * leaves another group: a logged-in session follows it without a moment
+ * in the default group. */
+static int add_initiator(struct applier *a, const struct cfg_node *cur,
+			 const struct cfg_node *want, const char *dir, const struct cfg_node *gw,
+			 const char *name)
+{
+	const struct cfg_node *from = cur ? move_source(cur, want, name) : NULL;
+	char mgmt[PATH_LEN];
+
+	if (from && strcmp(from->args[0], gw->args[0])) {
+		tpath(mgmt, sizeof(mgmt), "%s/ini_groups/%s/initiators/mgmt", dir, from->args[0]);
+		return apply_changef(a, mgmt, "move %s %s", name, gw->args[0]);
+	}
+	tpath(mgmt, sizeof(mgmt), "%s/ini_groups/%s/initiators/mgmt", dir, gw->args[0]);
+	return apply_changef(a, mgmt, "add %s", name);
+}
 
 static int remove_target_parts(struct applier *a, struct tgt_plan *p)
 {
@@ -396,7 +449,9 @@ static int remove_target_parts(struct applier *a, struct tgt_plan *p)
 		for (size_t j = 0; j < gc->nchildren; j++) {
 			const struct cfg_node *ic = gc->children[j];
 
+			/* One that moves to another group goes with build_target. */
 			if (!strcmp(ic->key, "INITIATOR") && !conf_find(gw, "INITIATOR", ic->args[0]) &&
+			    move_source(p->cur, p->want, ic->args[0]) != gc &&
 			    (rc = apply_changef(a, mgmt, "del %s", ic->args[0])) < 0)
 				return rc;
 		}
@@ -428,6 +483,52 @@ static int create_target(struct applier *a, const char *dmgmt, const struct cfg_
 	return apply_changef(a, dmgmt, "add_target %s%s%s", tw->args[0], *params ? " " : "", params);
 }
 
+static int set_enabled(struct applier *a, const char *dir, bool on);
+
+/* Attributes an enabled target refuses to change: README.scst has
+ * rel_tgt_id unique among enabled targets, and the core takes a new one
+ * only on a disabled target. */
+static const char *const disabled_only_attrs[] = { "rel_tgt_id", NULL };
+
+/* The tree's first line of dir/key, compared with want's value. */
+static bool tree_differs(struct applier *a, const char *dir, const char *key, const char *want)
+{
+	char path[PATH_LEN], *v;
+	bool is_key, differs;
+
+	tpath(path, sizeof(path), "%s/%s", dir, key);
+	if (tree_read_attr(a->t, path, &v, &is_key) < 0)
+		return false;
+	differs = strcmp(v, want) != 0;
+	free(v);
+	return differs;
+}
+
+/* Disables the target at dir when it is enabled and want changes one of
+ * disabled_only_attrs; apply_targets_up enables it again. */
+static int disable_for_attrs(struct applier *a, struct tgt_plan *p, const char *dir)
+{
+	bool change = false;
+	int rc;
+
+	if (!tree_differs(a, dir, "enabled", "0"))
+		return 0;
+	for (size_t i = 0; disabled_only_attrs[i] && !change; i++) {
+		char *w = attr_values(p->want, disabled_only_attrs[i]);
+
+		if (!w)
+			return -ENOMEM;
+		change = *w && tree_differs(a, dir, disabled_only_attrs[i], w);
+		free(w);
+	}
+	if (!change)
+		return 0;
+	if ((rc = set_enabled(a, dir, false)) < 0)
+		return rc;
+	p->disabled = p->reenable = true;
+	return 0;
+}
+
 static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 {
 	const struct cfg_node *cur = is_new ? NULL : p->cur;
@@ -441,6 +542,8 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		return rc;
 	if (a->o->dry_run && is_new)
 		return 0;
+	if ((rc = disable_for_attrs(a, p, dir)) < 0)
+		return rc;
 	tpath(prefix, sizeof(prefix), "add_target_attribute %s", p->want->args[0]);
 	a->created_with = is_new ? dmgmt : NULL;
 	rc = attrs_diff(a, dir, cur, p->want, dmgmt, prefix, true, &rec);
@@ -463,13 +566,12 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		if (!gc && (rc = apply_changef(a, mgmt, "create %s", gw->args[0])) < 0)
 			break;
 		rc = luns_add(a, gdir, gc, gw);
-		tpath(mgmt, sizeof(mgmt), "%s/initiators/mgmt", gdir);
 		for (size_t j = 0; rc == 0 && j < gw->nchildren; j++) {
 			const struct cfg_node *iw = gw->children[j];
 
 			if (!strcmp(iw->key, "INITIATOR") &&
 			    !(gc && conf_find(gc, "INITIATOR", iw->args[0])))
-				rc = apply_changef(a, mgmt, "add %s", iw->args[0]);
+				rc = add_initiator(a, cur, p->want, dir, gw, iw->args[0]);
 		}
 	}
 	return rc;
@@ -590,6 +692,14 @@ static int apply_targets_down(struct applier *a, struct tgt_plan *p, size_t n)
 		if (!p[i].cur)
 			continue;
 		tpath(dir, sizeof(dir), "targets/%s/%s", p[i].drv, p[i].cur->args[0]);
+		if (!p[i].want && a->o->keep_unlisted_targets) {
+			/* SCST's scstadmin: "not in configuration. Use -force
+			 * to remove it" (scst_local's default target among them). */
+			if (a->o->log)
+				fprintf(a->o->log, "  %s: not in the configuration, kept "
+					"(-force removes it)\n", dir);
+			continue;
+		}
 		p[i].remove = !p[i].want;
 		p[i].recreate = p[i].want && target_recreate(a, p[i].drv, p[i].cur, p[i].want);
 		changes = target_changes(a, p[i].drv, p[i].cur, p[i].want);
@@ -625,6 +735,12 @@ static int apply_targets_up(struct applier *a, struct tgt_plan *p, size_t n)
 		if (rc < 0)
 			return rc;
 		tpath(dir, sizeof(dir), "targets/%s/%s", p[i].drv, p[i].want->args[0]);
+		/* A target enabled by itself (scst_local's are) that was
+		 * disabled for an attribute change comes back unless the
+		 * configuration says how it should be. */
+		if (p[i].reenable && !attr_count(p[i].want, "enabled") &&
+		    (rc = set_enabled(a, dir, true)) < 0)
+			return rc;
 		if (enabled_in(p[i].want) &&
 		    (!p[i].cur || p[i].recreate || p[i].disabled || !enabled_in(p[i].cur)) &&
 		    (rc = set_enabled(a, dir, true)) < 0)

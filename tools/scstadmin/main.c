@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"  -check_config FILE  check FILE's syntax and structure\n"
 		"  -clear_config       remove every device, target and group\n"
 		"  -list_handler | -list_device | -list_target | -list_group | -list_sessions\n"
-		"  -force              disable affected targets before changing them\n"
+		"  -force              disable affected targets before changing them,\n"
+		"                      remove targets the configuration does not list\n"
 		"  -noprompt           do not ask before changing the configuration\n"
 		"default socket: " CTL_SOCKET_DEFAULT "\n");
 }
@@ -138,9 +139,11 @@ static struct cfg_node *load(const char *file)
 }
 
 /* Shows the plan and asks; true to go on. */
-static bool confirm(struct tree *t, const struct cfg_node *want, const struct options *o)
+static bool confirm(struct tree *t, const struct cfg_node *want, const struct options *o,
+		    bool keep)
 {
-	struct apply_opts dry = { .force = o->force, .dry_run = true, .log = stdout };
+	struct apply_opts dry = { .force = o->force, .dry_run = true, .log = stdout,
+				  .keep_unlisted_targets = keep };
 	char err[1024], line[16];
 
 	if (o->noprompt)
@@ -159,12 +162,14 @@ static bool confirm(struct tree *t, const struct cfg_node *want, const struct op
 	return true;
 }
 
-static int do_apply(struct tree *t, const struct cfg_node *want, const struct options *o)
+/* keep: targets want does not list stay (-config without -force). */
+static int do_apply(struct tree *t, const struct cfg_node *want, const struct options *o,
+		    bool keep)
 {
-	struct apply_opts ao = { .force = o->force, .log = stdout };
+	struct apply_opts ao = { .force = o->force, .log = stdout, .keep_unlisted_targets = keep };
 	char err[2048];
 
-	if (!confirm(t, want, o))
+	if (!confirm(t, want, o, keep))
 		return 1;
 	if (conf_apply(t, want, &ao, err, sizeof(err)) < 0) {
 		fprintf(stderr, "scstadmin: %s\n", err);
@@ -219,11 +224,11 @@ static int run_on_tree(const struct options *o)
 	switch (o->act) {
 	case ACT_CONFIG:
 		want = load(o->file);
-		rc = want ? do_apply(t, want, o) : 1;
+		rc = want ? do_apply(t, want, o, !o->force) : 1;
 		break;
 	case ACT_CLEAR:
 		want = conf_new(NULL);
-		rc = want ? do_apply(t, want, o) : 1;
+		rc = want ? do_apply(t, want, o, false) : 1;
 		break;
 	case ACT_WRITE:
 		rc = write_config(t, o->file);
