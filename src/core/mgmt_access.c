@@ -235,6 +235,9 @@ int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&scst_mutex);
+	/* The same id again changes nothing, so it needs no disabling. */
+	if (tgt->rel_tgt_id == id)
+		goto out;
 	if (tgt->enabled) {
 		scst_errf(err, errlen, "target '%s' is enabled; disable it first", tgt->name);
 		rc = -EBUSY;

@@ -344,7 +344,9 @@ static bool target_changes(struct applier *a, const char *drv, const struct cfg_
 		return true;
 	}
 	for (size_t i = 0; i < tc->nchildren; i++)
-		if (strcmp(tc->children[i]->key, "enabled")) {
+		if (strcmp(tc->children[i]->key, "enabled") &&
+		    !(attr_kept_when_unlisted(tc->children[i]->key) &&
+		      !attr_count(tw, tc->children[i]->key))) {
 			struct cfg_node tmp = { .key = "X", .children = &tc->children[i],
 						.nchildren = 1 };
 			conf_write(fx, &tmp);

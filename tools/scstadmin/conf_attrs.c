@@ -97,6 +97,15 @@ bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key)
 	return found;
 }
 
+/* Attributes a configuration that leaves them out says nothing about:
+ * scst_local's session_name (README.scst_local: SCST's write_config does
+ * not save sessions, so its configurations never list them, and the
+ * default target's session must survive them). */
+bool attr_kept_when_unlisted(const char *key)
+{
+	return !strcmp(key, "session_name");
+}
+
 bool attr_writable(struct applier *a, const char *path)
 {
 	enum tkind k;
@@ -129,7 +138,7 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 			if (s == 1 && attr_count(want, c->key) == 0) {
 				tpath(path, sizeof(path), "%s/%s", dir, c->key);
 				/* A writable attribute left out keeps its value. */
-				if (attr_writable(a, path))
+				if (attr_writable(a, path) || attr_kept_when_unlisted(c->key))
 					continue;
 				*recreate = true;
 				continue;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mgmt/cmd.h"
+#include "mgmt/records.h"
 #include "mgmt/tree.h"
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
@@ -79,9 +80,33 @@ static int parse_session_names(char *s, char **names, int max, char *err, size_t
 	return n;
 }
 
+/* The sessions are added as recorded session_name attributes (shown as
+ * [key] files), so -write_config saves them. */
+static int add_target_recorded(const char *name, char **names, int n, char *err, size_t errlen)
+{
+	struct scst_tgt *tgt;
+	int rc = local_template.add_target(name, NULL, 0, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(&local_template, name);
+	pthread_mutex_unlock(&scst_mutex);
+	for (int i = 0; tgt && i < n; i++) {
+		rc = mgmt_add_target_attr(tgt, "session_name", names[i], err, errlen);
+		if (rc < 0) {
+			char e2[128];
+
+			scst_del_target(tgt, e2, sizeof(e2));
+			mgmt_forget_target(local_template.name, name);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int cmd_add_target(char *cur, char *err, size_t errlen)
 {
-	struct scst_kv kv[MAX_SESSIONS_PER_ADD];
 	char *names[MAX_SESSIONS_PER_ADD];
 	char *name = mgmt_next_word(&cur);
 	int n;
@@ -96,9 +121,7 @@ static int cmd_add_target(char *cur, char *err, size_t errlen)
 	pthread_mutex_unlock(&scst_mutex);
 	if (exists)
 		return mgmt_refuse(-EEXIST, err, errlen, "target '%s' already exists", name);
-	for (int i = 0; i < n; i++)
-		kv[i] = (struct scst_kv){ "session_name", names[i] };
-	return local_template.add_target(name, kv, (size_t)n, err, errlen);
+	return add_target_recorded(name, names, n, err, errlen);
 }
 
 static int cmd_session(bool add, char *cur, char *err, size_t errlen)

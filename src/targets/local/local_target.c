@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgmt/records.h"
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
 #include "util/log.h"
@@ -308,10 +309,11 @@ int local_init(void)
 
 /* add_default_tgt: the target may already come from the configuration
  * (README.scst_local's first scst.conf names it for its LUNs); it gets
- * the default session unless that session exists. */
+ * the default session unless that session exists.  The session is added
+ * as a recorded session_name attribute, so -write_config saves it like
+ * one made by the configuration. */
 int local_add_default_target(void)
 {
-	const struct scst_kv kv = { "session_name", LOCAL_DEFAULT_SESS };
 	struct local_tgt *lt;
 	struct local_sess *ls;
 	char err[256];
@@ -321,10 +323,15 @@ int local_add_default_target(void)
 	lt = local_find_tgt(LOCAL_DEFAULT_TGT);
 	ls = find_sess(NULL, LOCAL_DEFAULT_SESS);
 	pthread_mutex_unlock(&local_lock);
-	if (!lt)
-		rc = add_target(LOCAL_DEFAULT_TGT, &kv, 1, err, sizeof(err));
-	else if (!ls)
-		rc = local_add_session(lt, LOCAL_DEFAULT_SESS, err, sizeof(err));
+	if (!lt) {
+		rc = add_target(LOCAL_DEFAULT_TGT, NULL, 0, err, sizeof(err));
+		pthread_mutex_lock(&local_lock);
+		lt = local_find_tgt(LOCAL_DEFAULT_TGT);
+		pthread_mutex_unlock(&local_lock);
+	}
+	if (rc == 0 && lt && !ls)
+		rc = mgmt_add_target_attr(lt->tgt, "session_name", LOCAL_DEFAULT_SESS, err,
+					  sizeof(err));
 	if (rc < 0)
 		log_err("scst_local: default target: %s", err);
 	return rc;
