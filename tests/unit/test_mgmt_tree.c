@@ -151,7 +151,8 @@ static void test_device_lifecycle(void **state)
 	assert_int_equal(wr("targets/fake/mgmt", "add_target " TGT), 0);
 	assert_int_equal(wr("targets/fake/mgmt", "add_target " TGT), -EEXIST);
 	assert_int_equal(wr("targets/fake/" TGT "/luns/mgmt", "add m1 2 read_only=1"), 0);
-	assert_string_equal(rd("targets/fake/" TGT "/luns/2/read_only"), "1\n");
+	/* Non-default: a [key] attribute (SysfsRules), so -write_config keeps it. */
+	assert_string_equal(rd("targets/fake/" TGT "/luns/2/read_only"), "1\n[key]\n");
 	assert_int_equal(mgmt_readlink("targets/fake/" TGT "/luns/2/device", &out, err,
 				       sizeof(err)), 0);
 	assert_string_equal(rbuf, "../../../../../devices/m1");
