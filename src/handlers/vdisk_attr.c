@@ -191,6 +191,7 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	dev->read_only = p->read_only;
 	dev->removable = p->removable;
 	dev->write_through = p->write_through;
+	vdisk_of(dev)->write_through_default = p->write_through;
 	dev->nv_cache = p->nv_cache;
 	dev->thin_provisioned = p->thin;
 	default_usn(dev, usn, sizeof(usn));

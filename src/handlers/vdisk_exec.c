@@ -136,13 +136,18 @@ static void release_compare_buffer(struct scst_cmd *cmd)
 }
 
 /* SBC: data reaches the medium before status when caching is off, when
- * the initiator asked for FUA, or for WRITE AND VERIFY. */
+ * the initiator asked for FUA, or for WRITE AND VERIFY.  Caching turned
+ * off by MODE SELECT (WCE 0) on an fd not opened O_DSYNC means a flush
+ * after every write. */
 static bool write_needs_flush(const struct scst_cmd *cmd)
 {
 	bool fua = cmd->cdb[0] != 0x0a && (cmd->cdb[1] & 0x08);
+	const struct scst_device *dev = cmd->dev;
 
-	if (cmd->dev->nv_cache)
+	if (dev->nv_cache)
 		return false;
+	if (dev->write_through && !vdisk_of(dev)->write_through_default)
+		return true;
 	return fua || cmd->cdb[0] == 0x2e || cmd->cdb[0] == 0xae || cmd->cdb[0] == 0x8e;
 }
 

@@ -69,6 +69,10 @@ struct vdisk_dev {
 	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
 	uint8_t lbppb_exp;
 	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
+	/* write_through as configured: MODE SENSE's default WCE, and whether
+	 * the fd was opened O_DSYNC (then a write is durable on completion
+	 * even after MODE SELECT cleared WCE). */
+	bool write_through_default;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];

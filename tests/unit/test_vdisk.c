@@ -47,6 +47,7 @@ static int attach(struct scst_dev_type *dt, const char *name, const struct scst_
 	dev.type = dt->type;
 	dev.medium_present = true;
 	dev.naa_id = 0x123456789ull;
+	list_init(&dev.tgt_devs);
 	rc = dt->attach(&dev, kv, n, err, sizeof(err));
 	if (rc < 0)
 		print_message("attach: %s\n", err);
@@ -244,7 +245,7 @@ static void test_mode_sense(void **state)
 
 	run(changeable, 6, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[4 + 2], 0);         /* nothing changeable */
+	assert_int_equal(cmd.buf[4 + 2], 0x04);      /* WCE changeable */
 
 	run(saved, 6, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x39, 0);
@@ -263,9 +264,104 @@ static void test_mode_select(void **state)
 	params[0] = 0;                               /* mode data length: reserved */
 	run(select, 6, params, 24);
 	assert_good();                               /* same values: accepted */
-	params[4 + 2] &= (uint8_t)~0x04;             /* clear WCE */
+	params[4 + 2] &= (uint8_t)~0x04;             /* clear WCE: write-through */
+	run(select, 6, params, 24);
+	assert_good();
+	assert_true(dev.write_through);
+	run(sense_caching, 6, NULL, 0);
+	assert_int_equal(cmd.buf[4 + 2] & 0x04, 0);
+	params[4 + 2] |= 0x04;
+	run(select, 6, params, 24);
+	assert_good();
+	assert_false(dev.write_through);
+	params[4 + 2] |= 0x01;                       /* RCD: not changeable */
 	run(select, 6, params, 24);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15], 0x80 | 0x08);  /* SKSV, parameter list, BPV, bit 0 */
+	assert_int_equal(cmd.sense[17], 4 + 2);
+}
+
+/* Sense-key specific field pointer of fixed-format sense. */
+static void assert_field(bool in_cdb, unsigned byte, int bit)
+{
+	assert_int_equal(cmd.sense[15], 0x80 | (in_cdb ? 0x40 : 0) |
+			 (bit >= 0 ? 0x08 | bit : 0));
+	assert_int_equal(cmd.sense[16] << 8 | cmd.sense[17], byte);
+}
+
+static void test_mode_select_errors(void **state)
+{
+	const uint8_t sense_control[6] = { 0x1a, 0x08, 0x0a, 0, 255 };
+	uint8_t sel6[6] = { 0x15, 0x10, 0, 0, 16 };
+	uint8_t sel10[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 20 };
+	uint8_t params[32], p10[32];
+
+	(void)state;
+	run(sense_control, 6, NULL, 0);
+	assert_good();
+	memcpy(params, cmd.buf, 16);
+	params[0] = 0;
+	sel6[1] = 0x11;                              /* SP: no saved pages */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 0);
+	sel6[1] = 0x00;                              /* PF 0 with a page */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 4);
+	sel6[1] = 0x10;
+	sel6[4] = 3;                                 /* shorter than the header */
+	run(sel6, 6, params, 3);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x1a, 0);
+	sel6[4] = 10;                                /* page cut short */
+	run(sel6, 6, params, 10);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x1a, 0);
+	sel6[4] = 16;
+	params[5] = 9;                               /* wrong page length */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 5, -1);
+	params[5] = 10;
+	params[4] = 0x4a;                            /* SPF: no subpages */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 4, 6);
+	params[4] = 0x1c;                            /* a page we do not have */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 4, 5);
+	params[4] = 0x0a;
+	params[3] = 4;                               /* bad descriptor length */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 3, -1);
+	params[3] = 0;
+	params[4 + 3] ^= 0x06;                       /* QERR: not changeable */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 7, 2);
+	params[4 + 3] ^= 0x06;
+
+	/* SWP, TAS, D_SENSE through MODE SELECT(10); WP shows in MODE SENSE. */
+	memset(p10, 0, sizeof(p10));
+	memcpy(&p10[8], &params[4], 12);
+	p10[8 + 2] |= 0x04;
+	p10[8 + 4] |= 0x08;
+	p10[8 + 5] |= 0x40;
+	run(sel10, 10, p10, 20);
+	assert_good();
+	assert_true(dev.swp);
+	assert_true(dev.tas);
+	assert_true(dev.d_sense);
+	run(sense_control, 6, NULL, 0);
+	assert_int_equal(cmd.buf[2] & 0x80, 0x80);   /* WP */
+	assert_int_equal(cmd.buf[4 + 4] & 0x08, 0x08);
+	p10[8 + 2] &= (uint8_t)~0x04;
+	p10[8 + 4] &= (uint8_t)~0x08;
+	p10[8 + 5] &= (uint8_t)~0x40;
+	run(sel10, 10, p10, 20);
+	assert_good();
+	assert_false(dev.swp || dev.tas || dev.d_sense);
 }
 
 static void test_nullio_io(void **state)
@@ -857,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_capacity, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_sense, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_select, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_select_errors, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_nullio_io, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_round_trip, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_write_same, fileio_setup, fileio_teardown),
