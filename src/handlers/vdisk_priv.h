@@ -78,6 +78,10 @@ struct vdisk_dev {
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
 	unsigned copy_next;
 	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
+	/* READ/WRITE BUFFER's data buffer (vdisk_buffer.c), allocated by the
+	 * first WRITE BUFFER; shared by every nexus. */
+	pthread_mutex_t buffer_lock;
+	uint8_t *data_buffer;
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
@@ -118,6 +122,12 @@ void vdisk_read_capacity10(struct scst_cmd *cmd);
 void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
+
+/* LOG SENSE (vdisk_log.c). */
+void vdisk_log_sense(struct scst_cmd *cmd);
+/* READ BUFFER and WRITE BUFFER (vdisk_buffer.c). */
+void vdisk_read_buffer(struct scst_cmd *cmd);
+void vdisk_write_buffer(struct scst_cmd *cmd);
 
 /* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
 void vdisk_read_defect_data(struct scst_cmd *cmd);
