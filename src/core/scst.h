@@ -229,6 +229,9 @@ struct scst_dev_type {
 	 * or -errno with a one-line reason in err. */
 	int (*set_attr)(struct scst_device *dev, const char *key, const char *value,
 			char *err, size_t errlen);
+	/* Optional: measures the backing store again and takes its size
+	 * (management's resync_size).  0 or -errno with the reason in err. */
+	int (*resync_size)(struct scst_device *dev, char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------- */

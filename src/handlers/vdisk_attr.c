@@ -67,6 +67,17 @@ static int check_string(const char *key, const char *v, size_t max, char *err, s
 	return -EINVAL;
 }
 
+static int parse_threads_num(const char *v, char *err, size_t errlen)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (end != v && !*end && n >= 0 && n <= 1024)
+		return 0;
+	snprintf(err, errlen, "threads_num: expected 0..1024, got '%s'", v);
+	return -EINVAL;
+}
+
 struct bool_attr {
 	const char *key;
 	size_t offset;
@@ -115,6 +126,19 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err
 	if (!strcmp(k, "prod_rev_lvl")) {
 		p->prod_rev = v;
 		return check_string(k, v, 4, err, errlen);
+	}
+	/* SCST's per-device I/O thread pool.  scstd submits every command
+	 * through io_uring on the I/O loop of its session, so no thread is
+	 * per device: both are checked as SCST checks them and kept only to
+	 * be shown (a configuration written for SCST loads unchanged). */
+	if (!strcmp(k, "threads_num"))
+		return parse_threads_num(v, err, errlen);
+	if (!strcmp(k, "threads_pool_type")) {
+		if (!strcmp(v, "per_initiator") || !strcmp(v, "shared"))
+			return 0;
+		snprintf(err, errlen, "threads_pool_type: must be per_initiator or shared, got '%s'",
+			 v);
+		return -EINVAL;
 	}
 	if (!strcmp(k, "usn")) {
 		p->usn = v;

@@ -123,6 +123,9 @@ void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
 
+/* resync_size of fileio and blockio (vdisk_resync.c). */
+int vdisk_resync_size(struct scst_device *dev, char *err, size_t errlen);
+
 /* LOG SENSE (vdisk_log.c). */
 void vdisk_log_sense(struct scst_cmd *cmd);
 /* READ BUFFER and WRITE BUFFER (vdisk_buffer.c). */

@@ -6,12 +6,17 @@
 # parameter list errors with their exact sense, LOG SENSE, READ/WRITE
 # BUFFER, REPORT TARGET PORT GROUPS, REPORT SUPPORTED TASK MANAGEMENT
 # FUNCTIONS, REPORT SUPPORTED OPERATION CODES with timeouts descriptors,
-# and the Extended INQUIRY VPD page.
+# and the Extended INQUIRY VPD page; resync_size with CAPACITY DATA HAS
+# CHANGED on both nexuses; threads_num / threads_pool_type accepted,
+# shown and checked.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
 require_tools scsi_cdb
 IQN=iqn.2026-11.org.scstd:emul
+SCSTCTL=$(dirname "$SCSTD")/scstctl
+SOCK=$WORKDIR/ctl/scstd.sock
+ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
 IMG=$WORKDIR/disk.img
 truncate -s 16M "$IMG"
 
@@ -30,7 +35,7 @@ TARGET_DRIVER iscsi {
 }
 CONF
 
-start_daemon --config "$WORKDIR/emul.conf" ||
+start_daemon --config "$WORKDIR/emul.conf" --ctl-socket "$SOCK" ||
 	{ not_ok "scstd starts with a fileio device"; finish; }
 ok "scstd starts with a fileio device"
 URL=$(url 0 "$IQN")
@@ -122,6 +127,41 @@ answers "REPORT SUPPORTED OPERATION CODES, all, with RCTD" qa \
 	"cdb a30c80000000000001000000 256" '^GOOD ........0000000000020006000a'
 answers "Extended INQUIRY VPD page" qa "cdb 120186004000 64" '^GOOD 0086003c00010100'
 answers "standard INQUIRY: TPGS 01b" qa "cdb 120000004000 64" '^GOOD 0000061245180002'
+
+truncate -s 32M "$IMG"
+answers "READ CAPACITY before resync_size: 16 MiB" qa "cdb 25000000000000000000 8" \
+	'^GOOD 00007fff00000200$'
+check "write 1 to resync_size" ctl write devices/d0/resync_size 1
+answers "first nexus: CAPACITY DATA HAS CHANGED (06/2A/09)" qa "$TUR" '^CHECK 06/2a/09$'
+answers "second nexus: 06/2A/09 too" qb "$TUR" '^CHECK 06/2a/09$'
+answers "READ CAPACITY after resync_size: 32 MiB" qa "cdb 25000000000000000000 8" \
+	'^GOOD 0000ffff00000200$'
+check_output "size attribute follows" '^33554432$' ctl read devices/d0/size
+if ctl write devices/d0/resync_size 2 >/dev/null 2>&1; then
+	not_ok "resync_size refuses anything but 1"
+else
+	ok "resync_size refuses anything but 1"
+fi
+
+check "add_device fileio with threads_num and threads_pool_type" \
+	ctl write handlers/vdisk_fileio/mgmt add_device d1 filename="$IMG" ";" threads_num=4 ";" \
+	threads_pool_type=shared
+check_output "threads_num is shown" '^4$' ctl read devices/d1/threads_num
+check_output "threads_pool_type is shown" '^shared$' ctl read devices/d1/threads_pool_type
+if ctl write handlers/vdisk_fileio/mgmt add_device d2 filename="$IMG" ";" \
+	threads_pool_type=bogus >/dev/null 2>&1; then
+	not_ok "threads_pool_type=bogus is refused"
+else
+	ok "threads_pool_type=bogus is refused"
+fi
+check_output "the refusal says why" "threads_pool_type: must be per_initiator or shared" \
+	cat "$DAEMON_LOG"
+if ctl write handlers/vdisk_nullio/mgmt add_device n1 threads_num=2 >/dev/null 2>&1; then
+	not_ok "nullio refuses threads_num (no I/O threads to size)"
+else
+	ok "nullio refuses threads_num (no I/O threads to size)"
+fi
+check "del_device d1" ctl write handlers/vdisk_fileio/mgmt del_device d1
 
 echo quit >&"${A[1]}"
 echo quit >&"${B[1]}"
