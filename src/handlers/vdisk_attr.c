@@ -3,6 +3,7 @@
  * the identity defaults a new device gets (T10 device id, serial number,
  * vendor and product strings). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +68,18 @@ static int check_string(const char *key, const char *v, size_t max, char *err, s
 	return -EINVAL;
 }
 
+/* README.scst: > 0 a pool of that many threads, 0 the global pool, < 0
+ * no pool at all; any int is a valid request. */
 static int parse_threads_num(const char *v, char *err, size_t errlen)
 {
 	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (end != v && !*end && n >= 0 && n <= 1024)
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (end != v && !*end && !errno && n >= INT_MIN && n <= INT_MAX)
 		return 0;
-	snprintf(err, errlen, "threads_num: expected 0..1024, got '%s'", v);
+	snprintf(err, errlen, "threads_num: expected an integer, got '%s'", v);
 	return -EINVAL;
 }
 

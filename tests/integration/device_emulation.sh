@@ -156,6 +156,15 @@ else
 fi
 check_output "the refusal says why" "threads_pool_type: must be per_initiator or shared" \
 	cat "$DAEMON_LOG"
+if ctl write handlers/vdisk_fileio/mgmt add_device d3 filename="$IMG" ";" \
+	threads_num=many >/dev/null 2>&1; then
+	not_ok "threads_num=many is refused"
+else
+	ok "threads_num=many is refused"
+fi
+check "threads_num=-1 (no pool, README.scst) is accepted" \
+	ctl write handlers/vdisk_fileio/mgmt add_device d4 filename="$IMG" ";" threads_num=-1
+check "del_device d4" ctl write handlers/vdisk_fileio/mgmt del_device d4
 if ctl write handlers/vdisk_nullio/mgmt add_device n1 threads_num=2 >/dev/null 2>&1; then
 	not_ok "nullio refuses threads_num (no I/O threads to size)"
 else
