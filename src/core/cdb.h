@@ -59,6 +59,19 @@ uint32_t scst_max_atomic_blocks(const struct scst_device *dev);
  * cmd->dev's type from the table: response data or INVALID FIELD IN CDB. */
 void scst_report_supported_opcodes(struct scst_cmd *cmd);
 
+/* MAINTENANCE IN answers about the target (spc_maint_in.c): REPORT
+ * SUPPORTED TASK MANAGEMENT FUNCTIONS (sa 0x0D) and REPORT TARGET PORT
+ * GROUPS (sa 0x0A: implicit ALUA, one group of every port exporting the
+ * LU, active/optimized).  The group's id, also in VPD page 0x83: */
+#define SCST_TARGET_PORT_GROUP_ID 1
+void scst_report_supported_tmfs(struct scst_cmd *cmd);
+void scst_report_target_port_groups(struct scst_cmd *cmd);
+
+/* READ BUFFER / WRITE BUFFER: the capacity of a device's data buffer
+ * (modes 02h data, 03h descriptor); offsets and lengths past it are
+ * refused when the CDB is parsed. */
+#define SCST_DATA_BUFFER_BYTES 16384u
+
 /* MMC-6 CDB decoding (opcode_mmc.c), used by the table's CD/DVD entries. */
 #define MMC_TOC_FORMAT_TOC      0
 #define MMC_TOC_FORMAT_SESSION  1

@@ -411,6 +411,55 @@ static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
 	return data_in(cmd, be32(&cmd->cdb[6]));
 }
 
+/* REPORT TARGET PORT GROUPS, REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS:
+ * ALLOCATION LENGTH in bytes 6-9 like every 12-byte MAINTENANCE IN. */
+static enum scst_sense_id parse_maint_in(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be32(&cmd->cdb[6]));
+}
+
+/* LOG SENSE: PPC and SP are refused by the usage bitmap (no parameter
+ * ranges, nothing saved); the page is the handler's to know. */
+static enum scst_sense_id parse_log_sense(struct scst_cmd *cmd)
+{
+	return data_in(cmd, be16(&cmd->cdb[7]));
+}
+
+enum { BUFFER_MODE_DATA = 0x02, BUFFER_MODE_DESCRIPTOR = 0x03 };
+
+/* READ/WRITE BUFFER share the layout: MODE, BUFFER ID 0 (the only
+ * buffer), BUFFER OFFSET, and a length that must stay inside it. */
+static enum scst_sense_id parse_buffer(struct scst_cmd *cmd, bool write)
+{
+	uint8_t mode = cmd->cdb[1] & 0x1f;
+	uint32_t off = be32(&cmd->cdb[3]) >> 8, len = be32(&cmd->cdb[5]) & 0xffffff;
+
+	if (mode != BUFFER_MODE_DATA && (write || mode != BUFFER_MODE_DESCRIPTOR))
+		return invalid(cmd, 1, 4);
+	if (cmd->cdb[2])
+		return invalid(cmd, 2, -1);
+	if (mode == BUFFER_MODE_DESCRIPTOR) {
+		if (off)
+			return invalid(cmd, 3, -1);
+		return data_in(cmd, len);
+	}
+	if (off > SCST_DATA_BUFFER_BYTES)
+		return invalid(cmd, 3, -1);
+	if (len > SCST_DATA_BUFFER_BYTES - off)
+		return invalid(cmd, 6, -1);
+	return write ? data_out(cmd, len) : data_in(cmd, len);
+}
+
+static enum scst_sense_id parse_read_buffer(struct scst_cmd *cmd)
+{
+	return parse_buffer(cmd, false);
+}
+
+static enum scst_sense_id parse_write_buffer(struct scst_cmd *cmd)
+{
+	return parse_buffer(cmd, true);
+}
+
 /* Usage bitmaps (REPORT SUPPORTED OPERATION CODES) double as the reserved
  * bit masks: a CDB bit outside its byte's mask (control byte excluded) is
  * refused with INVALID FIELD IN CDB before the entry's own parser runs.
@@ -520,6 +569,16 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
 	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
+	{ 0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, 0, DISK | CDROM, parse_maint_in,
+	  U(0xa3, 0x3f, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0xa3, 0x0d, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", 12, 0, DISK | CDROM,
+	  parse_maint_in, U(0xa3, 0x1f, 0x80, 0, 0, 0, LEN4, 0, 0) },
+	{ 0x4d, -1, "LOG SENSE", 10, 0, DISK | CDROM, parse_log_sense,
+	  U(0x4d, 0, 0xff, 0xff, 0, 0xff, 0xff, LEN2, 0) },
+	{ 0x3b, -1, "WRITE BUFFER", 10, 0, DISK | CDROM, parse_write_buffer,
+	  U(0x3b, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0) },
+	{ 0x3c, -1, "READ BUFFER", 10, 0, DISK | CDROM, parse_read_buffer,
+	  U(0x3c, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0) },
 	{ 0xb7, -1, "READ DEFECT DATA(12)", 12, MA, DISK, parse_read_defect12,
 	  U(0xb7, 0x1f, LBA4, LEN4, 0, 0) },
 	{ 0xa8, -1, "READ(12)", 12, MA | LR, DISK, parse_read12,

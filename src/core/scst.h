@@ -71,6 +71,7 @@ enum scst_sense_id {
 	SCST_S_MEDIUM_REMOVAL_PREVENTED,  /* 5/53/02 */
 	SCST_S_INVALID_MESSAGE,           /* B/49/00 */
 	SCST_S_WRITE_PROTECTED,           /* 7/27/00 */
+	SCST_S_SW_WRITE_PROTECTED,        /* 7/27/02 SWP in the control mode page */
 	SCST_S_MEDIUM_NOT_PRESENT,        /* 2/3A/00 */
 	SCST_S_NOT_READY_MANUAL_INTERVENTION, /* 2/04/03 */
 	SCST_S_READ_ERROR,                /* 3/11/00 */
@@ -228,6 +229,9 @@ struct scst_dev_type {
 	 * or -errno with a one-line reason in err. */
 	int (*set_attr)(struct scst_device *dev, const char *key, const char *value,
 			char *err, size_t errlen);
+	/* Optional: measures the backing store again and takes its size
+	 * (management's resync_size).  0 or -errno with the reason in err. */
+	int (*resync_size)(struct scst_device *dev, char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -248,6 +252,10 @@ struct scst_device {
 	bool write_through;
 	bool nv_cache;
 	bool d_sense;                           /* descriptor sense format */
+	/* Control mode page bits set by MODE SELECT (vdisk_mode.c): SWP
+	 * refuses medium writes; TAS is acted on by task management. */
+	bool swp;
+	bool tas;
 	bool thin_provisioned;
 	bool medium_present;
 	/* Removable medium (medium.c), under lock: the tray opened by START

@@ -3,6 +3,7 @@
  * the identity defaults a new device gets (T10 device id, serial number,
  * vendor and product strings). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,21 @@ static int check_string(const char *key, const char *v, size_t max, char *err, s
 	return -EINVAL;
 }
 
+/* README.scst: > 0 a pool of that many threads, 0 the global pool, < 0
+ * no pool at all; any int is a valid request. */
+static int parse_threads_num(const char *v, char *err, size_t errlen)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (end != v && !*end && !errno && n >= INT_MIN && n <= INT_MAX)
+		return 0;
+	snprintf(err, errlen, "threads_num: expected an integer, got '%s'", v);
+	return -EINVAL;
+}
+
 struct bool_attr {
 	const char *key;
 	size_t offset;
@@ -115,6 +131,19 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err
 	if (!strcmp(k, "prod_rev_lvl")) {
 		p->prod_rev = v;
 		return check_string(k, v, 4, err, errlen);
+	}
+	/* SCST's per-device I/O thread pool.  scstd submits every command
+	 * through io_uring on the I/O loop of its session, so no thread is
+	 * per device: both are checked as SCST checks them and kept only to
+	 * be shown (a configuration written for SCST loads unchanged). */
+	if (!strcmp(k, "threads_num"))
+		return parse_threads_num(v, err, errlen);
+	if (!strcmp(k, "threads_pool_type")) {
+		if (!strcmp(v, "per_initiator") || !strcmp(v, "shared"))
+			return 0;
+		snprintf(err, errlen, "threads_pool_type: must be per_initiator or shared, got '%s'",
+			 v);
+		return -EINVAL;
 	}
 	if (!strcmp(k, "usn")) {
 		p->usn = v;
@@ -191,6 +220,7 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	dev->read_only = p->read_only;
 	dev->removable = p->removable;
 	dev->write_through = p->write_through;
+	vdisk_of(dev)->write_through_default = p->write_through;
 	dev->nv_cache = p->nv_cache;
 	dev->thin_provisioned = p->thin;
 	default_usn(dev, usn, sizeof(usn));

@@ -136,13 +136,18 @@ static void release_compare_buffer(struct scst_cmd *cmd)
 }
 
 /* SBC: data reaches the medium before status when caching is off, when
- * the initiator asked for FUA, or for WRITE AND VERIFY. */
+ * the initiator asked for FUA, or for WRITE AND VERIFY.  Caching turned
+ * off by MODE SELECT (WCE 0) on an fd not opened O_DSYNC means a flush
+ * after every write. */
 static bool write_needs_flush(const struct scst_cmd *cmd)
 {
 	bool fua = cmd->cdb[0] != 0x0a && (cmd->cdb[1] & 0x08);
+	const struct scst_device *dev = cmd->dev;
 
-	if (cmd->dev->nv_cache)
+	if (dev->nv_cache)
 		return false;
+	if (dev->write_through && !vdisk_of(dev)->write_through_default)
+		return true;
 	return fua || cmd->cdb[0] == 0x2e || cmd->cdb[0] == 0xae || cmd->cdb[0] == 0x8e;
 }
 
@@ -415,7 +420,18 @@ static void exec_locked(struct scst_cmd *cmd)
 		exec_immediate(cmd, vdisk_unmap);
 		return;
 	case 0xa3:
-		exec_immediate(cmd, scst_report_supported_opcodes);
+		exec_immediate(cmd, cmd->op->sa == 0x0a ? scst_report_target_port_groups :
+				    cmd->op->sa == 0x0d ? scst_report_supported_tmfs :
+				    scst_report_supported_opcodes);
+		return;
+	case 0x4d:
+		exec_immediate(cmd, vdisk_log_sense);
+		return;
+	case 0x3b:
+		exec_immediate(cmd, vdisk_write_buffer);
+		return;
+	case 0x3c:
+		exec_immediate(cmd, vdisk_read_buffer);
 		return;
 	case 0x37: case 0xb7:
 		exec_immediate(cmd, vdisk_read_defect_data);
@@ -525,6 +541,7 @@ struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be)
 	vd->fd = -1;
 	vdisk_lba_lock_init(&vd->lba_lock, exec_resume);
 	pthread_mutex_init(&vd->copy_lock, NULL);
+	pthread_mutex_init(&vd->buffer_lock, NULL);
 	return vd;
 }
 
@@ -534,5 +551,7 @@ void vdisk_dev_free(struct vdisk_dev *vd)
 		return;
 	vdisk_lba_lock_destroy(&vd->lba_lock);
 	pthread_mutex_destroy(&vd->copy_lock);
+	pthread_mutex_destroy(&vd->buffer_lock);
+	free(vd->data_buffer);
 	free(vd);
 }

@@ -1,7 +1,7 @@
 /* vdisk_inquiry.c - identity and geometry answers of a vdisk: standard
  * INQUIRY data, the VPD pages (supported pages, unit serial number, device
- * identification, block limits, block device characteristics) and READ
- * CAPACITY 10/16. */
+ * identification, extended INQUIRY data, block limits, block device
+ * characteristics, logical block provisioning) and READ CAPACITY 10/16. */
 #include <string.h>
 
 #include "core/cdb.h"
@@ -40,7 +40,9 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	d[1] = dev->removable ? 0x80 : 0;
 	d[2] = 0x06;                      /* SPC-4 */
 	d[3] = 0x12;                      /* HiSup, response data format 2 */
-	d[5] = 0x08;                      /* 3PC: EXTENDED COPY */
+	/* TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS, one group);
+	 * 3PC: EXTENDED COPY. */
+	d[5] = 0x10 | 0x08;
 	d[4] = INQ_STD_LEN - 5;
 	d[7] = 0x02;                      /* CmdQue */
 	put_padded(&d[8], dev->t10_vend_id, 8);
@@ -61,7 +63,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 
-static const uint8_t supported_vpd[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
+static const uint8_t supported_vpd[] = { 0x00, 0x80, 0x83, 0x86, 0xb0, 0xb1, 0xb2 };
 
 /* The provisioning page exists only for thin devices. */
 static uint32_t vpd_supported(const struct scst_device *dev, uint8_t *d)
@@ -124,6 +126,16 @@ static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 	return 8;
 }
 
+/* The one target port group of REPORT TARGET PORT GROUPS. */
+static uint32_t designator_port_group(uint8_t *d)
+{
+	d[0] = 0x01;                      /* binary */
+	d[1] = 0x10 | 0x05;               /* target port, target port group */
+	d[3] = 4;
+	vdisk_put_be16(&d[6], SCST_TARGET_PORT_GROUP_ID);
+	return 8;
+}
+
 static uint32_t vpd_device_id(const struct scst_cmd *cmd, uint8_t *d)
 {
 	uint32_t len = 4;
@@ -133,6 +145,7 @@ static uint32_t vpd_device_id(const struct scst_cmd *cmd, uint8_t *d)
 	len += designator_t10(cmd->dev, &d[len]);
 	len += designator_naa(cmd->dev, &d[len]);
 	len += designator_rel_port(cmd, &d[len]);
+	len += designator_port_group(&d[len]);
 	vdisk_put_be16(&d[2], (uint16_t)(len - 4));
 	return len;
 }
@@ -146,7 +159,8 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	vdisk_put_be16(&d[2], 0x3c);
 	/* WSNZ 0: WRITE SAME of 0 blocks reaches the end of the medium. */
 	d[5] = VDISK_MAX_COMPARE_WRITE_BLOCKS;
-	vdisk_put_be16(&d[6], 1);         /* optimal transfer length granularity */
+	/* Optimal granularity: a physical block (no read-modify-write). */
+	vdisk_put_be16(&d[6], (uint16_t)(1u << vdisk_of(dev)->lbppb_exp));
 	vdisk_put_be32(&d[8], max_blocks);
 	vdisk_put_be32(&d[12], max_blocks);
 	if (vdisk_thin(dev)) {
@@ -158,6 +172,19 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
 	/* WRITE ATOMIC(16): no alignment or granularity constraint. */
 	vdisk_put_be32(&d[44], scst_max_atomic_blocks(dev));
+	return 0x40;
+}
+
+/* Extended INQUIRY Data: no protection information; SIMPLE is the only
+ * task attribute honoured (ORDERED and HEAD OF QUEUE run as SIMPLE); the
+ * cache is volatile unless nv_cache declares it otherwise. */
+static uint32_t vpd_extended_inquiry(const struct scst_device *dev, uint8_t *d)
+{
+	d[0] = peripheral_byte(dev);
+	d[1] = 0x86;
+	vdisk_put_be16(&d[2], 0x3c);
+	d[5] = 0x01;                      /* SIMPSUP */
+	d[6] = dev->nv_cache ? 0x02 : 0x01;   /* NV_SUP or V_SUP */
 	return 0x40;
 }
 
@@ -195,6 +222,7 @@ static void inquiry_vpd(struct scst_cmd *cmd)
 	case 0x00: len = vpd_supported(cmd->dev, d); break;
 	case 0x80: len = vpd_serial(cmd->dev, d); break;
 	case 0x83: len = vpd_device_id(cmd, d); break;
+	case 0x86: len = vpd_extended_inquiry(cmd->dev, d); break;
 	case 0xb0: len = vpd_block_limits(cmd->dev, d); break;
 	case 0xb1: len = vpd_block_characteristics(cmd->dev, d); break;
 	case 0xb2:

@@ -69,11 +69,19 @@ struct vdisk_dev {
 	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
 	uint8_t lbppb_exp;
 	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
+	/* write_through as configured: MODE SENSE's default WCE, and whether
+	 * the fd was opened O_DSYNC (then a write is durable on completion
+	 * even after MODE SELECT cleared WCE). */
+	bool write_through_default;
 	struct vdisk_lba_lock lba_lock;   /* COMPARE AND WRITE vs other writers */
 	pthread_mutex_t copy_lock;        /* copy_results, copy_next */
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
 	unsigned copy_next;
 	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
+	/* READ/WRITE BUFFER's data buffer (vdisk_buffer.c), allocated by the
+	 * first WRITE BUFFER; shared by every nexus. */
+	pthread_mutex_t buffer_lock;
+	uint8_t *data_buffer;
 };
 
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
@@ -114,6 +122,15 @@ void vdisk_read_capacity10(struct scst_cmd *cmd);
 void vdisk_read_capacity16(struct scst_cmd *cmd);
 void vdisk_mode_sense(struct scst_cmd *cmd);
 void vdisk_mode_select(struct scst_cmd *cmd);
+
+/* resync_size of fileio and blockio (vdisk_resync.c). */
+int vdisk_resync_size(struct scst_device *dev, char *err, size_t errlen);
+
+/* LOG SENSE (vdisk_log.c). */
+void vdisk_log_sense(struct scst_cmd *cmd);
+/* READ BUFFER and WRITE BUFFER (vdisk_buffer.c). */
+void vdisk_read_buffer(struct scst_cmd *cmd);
+void vdisk_write_buffer(struct scst_cmd *cmd);
 
 /* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
 void vdisk_read_defect_data(struct scst_cmd *cmd);

@@ -163,6 +163,28 @@ static int store_dump_prs(const struct mgmt_node *n, const char *value, char *er
 	return 0;
 }
 
+/* README.scst: writing 1 to resync_size rereads the backing store's size. */
+static bool has_resync_size(const struct mgmt_node *n)
+{
+	return n->dev->handler->resync_size != NULL;
+}
+
+static int show_resync_size(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	return mgmt_show_usage(out, "Usage: echo 1 >resync_size\n");
+}
+
+static int store_resync_size(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	if (strcmp(value, "1")) {
+		snprintf(err, errlen, "resync_size: write 1, not '%s'", value);
+		return -EINVAL;
+	}
+	return n->dev->handler->resync_size(n->dev, err, errlen);
+}
+
 #define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
 
 static const struct mgmt_entry device_entries[] = {
@@ -176,6 +198,8 @@ static const struct mgmt_entry device_entries[] = {
 	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),
 	ATTR("usn"), ATTR("exported_luns"),
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
+	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
+	  .store = store_resync_size, .present = has_resync_size },
 	{ .name = NULL },
 };
 

@@ -8,6 +8,7 @@
  * Input lines:
  *   cdb HEX [LEN]   send the CDB (hex digits, no spaces) with LEN bytes of
  *                   data-in (default 0)
+ *   out HEX DATA    send the CDB with DATA (hex digits) as data-out
  *   dump PATH       READ CAPACITY(10), then READ(10) of every block into PATH
  *   quit
  * Output, one line per input line:
@@ -16,7 +17,8 @@
  *   STATUS 0xSS | ERROR message
  *   DUMPED BLOCKS BLOCKSIZE
  * The login is libiscsi's full connect, which clears the new nexus's UAs
- * with TEST UNIT READY first.  Exit status 1 if the login failed. */
+ * with TEST UNIT READY first.  Exit status 1 if the login failed.
+ * SCSI_CDB_INITIATOR names the initiator (a second I_T nexus). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +58,10 @@ static int parse_cdb(const char *hex, uint8_t *cdb)
 	return (int)(n / 2);
 }
 
+/* out (data-out, may be NULL) is sent when given; else xfer bytes are
+ * read. */
 static struct scsi_task *run_cdb(struct iscsi_context *iscsi, int lun, const uint8_t *cdb,
-				 int len, uint32_t xfer)
+				 int len, uint32_t xfer, struct iscsi_data *out)
 {
 	struct scsi_task *task = calloc(1, sizeof(*task));
 
@@ -65,9 +69,14 @@ static struct scsi_task *run_cdb(struct iscsi_context *iscsi, int lun, const uin
 		return NULL;
 	memcpy(task->cdb, cdb, len);
 	task->cdb_size = len;
-	task->xfer_dir = xfer ? SCSI_XFER_READ : SCSI_XFER_NONE;
-	task->expxferlen = xfer;
-	return iscsi_scsi_command_sync(iscsi, lun, task, NULL);
+	if (out) {
+		task->xfer_dir = SCSI_XFER_WRITE;
+		task->expxferlen = out->size;
+	} else {
+		task->xfer_dir = xfer ? SCSI_XFER_READ : SCSI_XFER_NONE;
+		task->expxferlen = xfer;
+	}
+	return iscsi_scsi_command_sync(iscsi, lun, task, out);
 }
 
 static void print_result(struct iscsi_context *iscsi, struct scsi_task *t)
@@ -102,7 +111,43 @@ static void do_cdb(struct iscsi_context *iscsi, int lun, char *args)
 		printf("ERROR bad CDB\n");
 		return;
 	}
-	t = run_cdb(iscsi, lun, cdb, n, len ? (uint32_t)strtoul(len, NULL, 0) : 0);
+	t = run_cdb(iscsi, lun, cdb, n, len ? (uint32_t)strtoul(len, NULL, 0) : 0, NULL);
+	print_result(iscsi, t);
+	if (t)
+		scsi_free_scsi_task(t);
+}
+
+#define MAX_OUT 1024
+
+static int parse_hex(const char *hex, uint8_t *buf, size_t max)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		buf[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+static void do_out(struct iscsi_context *iscsi, int lun, char *args)
+{
+	char *hex = strtok(args, " \t"), *data = strtok(NULL, " \t");
+	uint8_t cdb[MAX_CDB], buf[MAX_OUT];
+	int n = hex ? parse_cdb(hex, cdb) : -1, dn = data ? parse_hex(data, buf, MAX_OUT) : -1;
+	struct iscsi_data out = { .size = dn, .data = buf };
+	struct scsi_task *t;
+
+	if (n < 0 || dn <= 0) {
+		printf("ERROR bad CDB or data\n");
+		return;
+	}
+	t = run_cdb(iscsi, lun, cdb, n, 0, &out);
 	print_result(iscsi, t);
 	if (t)
 		scsi_free_scsi_task(t);
@@ -151,7 +196,9 @@ out:
 
 static struct iscsi_context *connect_url(const char *url_str, int *lun)
 {
-	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-11.org.scstd:scsi-cdb");
+	const char *name = getenv("SCSI_CDB_INITIATOR");
+	struct iscsi_context *iscsi =
+		iscsi_create_context(name ? name : "iqn.2026-11.org.scstd:scsi-cdb");
 	struct iscsi_url *url;
 
 	if (!iscsi)
@@ -178,7 +225,7 @@ static struct iscsi_context *connect_url(const char *url_str, int *lun)
 int main(int argc, char **argv)
 {
 	struct iscsi_context *iscsi;
-	char line[512];
+	char line[4096];
 	int lun;
 
 	if (argc != 2) {
@@ -192,6 +239,8 @@ int main(int argc, char **argv)
 		line[strcspn(line, "\r\n")] = 0;
 		if (!strncmp(line, "cdb ", 4))
 			do_cdb(iscsi, lun, line + 4);
+		else if (!strncmp(line, "out ", 4))
+			do_out(iscsi, lun, line + 4);
 		else if (!strncmp(line, "dump ", 5))
 			do_dump(iscsi, lun, line + 5);
 		else if (!strcmp(line, "quit"))

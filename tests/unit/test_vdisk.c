@@ -47,6 +47,7 @@ static int attach(struct scst_dev_type *dt, const char *name, const struct scst_
 	dev.type = dt->type;
 	dev.medium_present = true;
 	dev.naa_id = 0x123456789ull;
+	list_init(&dev.tgt_devs);
 	rc = dt->attach(&dev, kv, n, err, sizeof(err));
 	if (rc < 0)
 		print_message("attach: %s\n", err);
@@ -130,6 +131,7 @@ static void test_standard_inquiry(void **state)
 	assert_int_equal(cmd.buf[2], 0x06);          /* SPC-4 */
 	assert_int_equal(cmd.buf[3], 0x12);          /* HiSup, format 2 */
 	assert_int_equal(cmd.buf[4], 74 - 5);
+	assert_int_equal(cmd.buf[5], 0x18);          /* TPGS 01b, 3PC */
 	assert_int_equal(cmd.buf[7], 0x02);          /* CmdQue */
 	assert_memory_equal(&cmd.buf[8], "SCST_NUL", 8);
 	assert_memory_equal(&cmd.buf[16], "nul0            ", 16);
@@ -144,6 +146,7 @@ static void test_vpd_pages(void **state)
 	const uint8_t serial[6] = { 0x12, 1, 0x80, 0, 255 };
 	const uint8_t ids[6] = { 0x12, 1, 0x83, 0, 255 };
 	const uint8_t limits[6] = { 0x12, 1, 0xb0, 0, 255 };
+	const uint8_t ext[6] = { 0x12, 1, 0x86, 0, 255 };
 	const uint8_t lbp[6] = { 0x12, 1, 0xb2, 0, 255 };
 	const uint8_t bad[6] = { 0x12, 1, 0x99, 0, 255 };
 	const uint8_t *d;
@@ -151,8 +154,8 @@ static void test_vpd_pages(void **state)
 	(void)state;
 	run(list, 6, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[3], 5);             /* not thin: no 0xB2 */
-	assert_memory_equal(&cmd.buf[4], "\x00\x80\x83\xb0\xb1", 5);
+	assert_int_equal(cmd.buf[3], 6);             /* not thin: no 0xB2 */
+	assert_memory_equal(&cmd.buf[4], "\x00\x80\x83\x86\xb0\xb1", 6);
 
 	run(serial, 6, NULL, 0);
 	assert_good();
@@ -172,7 +175,17 @@ static void test_vpd_pages(void **state)
 	d += 4 + d[3];
 	assert_int_equal(d[1] & 0x3f, 0x14);         /* target port, relative id */
 	assert_int_equal(d[7], 7);
+	d += 4 + d[3];
+	assert_int_equal(d[1] & 0x3f, 0x15);         /* target port group */
+	assert_int_equal(d[6] << 8 | d[7], SCST_TARGET_PORT_GROUP_ID);
 	assert_int_equal(cmd.resp_data_len, 4u + (cmd.buf[2] << 8 | cmd.buf[3]));
+
+	run(ext, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[1], 0x86);
+	assert_int_equal(cmd.buf[3], 0x3c);
+	assert_int_equal(cmd.buf[5], 0x01);          /* SIMPSUP only */
+	assert_int_equal(cmd.buf[6], 0x01);          /* volatile cache */
 
 	run(limits, 6, NULL, 0);
 	assert_good();
@@ -244,7 +257,7 @@ static void test_mode_sense(void **state)
 
 	run(changeable, 6, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[4 + 2], 0);         /* nothing changeable */
+	assert_int_equal(cmd.buf[4 + 2], 0x04);      /* WCE changeable */
 
 	run(saved, 6, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x39, 0);
@@ -263,9 +276,252 @@ static void test_mode_select(void **state)
 	params[0] = 0;                               /* mode data length: reserved */
 	run(select, 6, params, 24);
 	assert_good();                               /* same values: accepted */
-	params[4 + 2] &= (uint8_t)~0x04;             /* clear WCE */
+	params[4 + 2] &= (uint8_t)~0x04;             /* clear WCE: write-through */
+	run(select, 6, params, 24);
+	assert_good();
+	assert_true(dev.write_through);
+	run(sense_caching, 6, NULL, 0);
+	assert_int_equal(cmd.buf[4 + 2] & 0x04, 0);
+	params[4 + 2] |= 0x04;
+	run(select, 6, params, 24);
+	assert_good();
+	assert_false(dev.write_through);
+	params[4 + 2] |= 0x01;                       /* RCD: not changeable */
 	run(select, 6, params, 24);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_int_equal(cmd.sense[15], 0x80 | 0x08);  /* SKSV, parameter list, BPV, bit 0 */
+	assert_int_equal(cmd.sense[17], 4 + 2);
+}
+
+/* Sense-key specific field pointer of fixed-format sense. */
+static void assert_field(bool in_cdb, unsigned byte, int bit)
+{
+	assert_int_equal(cmd.sense[15], 0x80 | (in_cdb ? 0x40 : 0) |
+			 (bit >= 0 ? 0x08 | bit : 0));
+	assert_int_equal(cmd.sense[16] << 8 | cmd.sense[17], byte);
+}
+
+static void test_mode_select_errors(void **state)
+{
+	const uint8_t sense_control[6] = { 0x1a, 0x08, 0x0a, 0, 255 };
+	uint8_t sel6[6] = { 0x15, 0x10, 0, 0, 16 };
+	uint8_t sel10[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 20 };
+	uint8_t params[32], p10[32];
+
+	(void)state;
+	run(sense_control, 6, NULL, 0);
+	assert_good();
+	memcpy(params, cmd.buf, 16);
+	params[0] = 0;
+	sel6[1] = 0x11;                              /* SP: no saved pages */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 0);
+	sel6[1] = 0x00;                              /* PF 0 with a page */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 4);
+	sel6[1] = 0x10;
+	sel6[4] = 3;                                 /* shorter than the header */
+	run(sel6, 6, params, 3);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x1a, 0);
+	sel6[4] = 10;                                /* page cut short */
+	run(sel6, 6, params, 10);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x1a, 0);
+	sel6[4] = 16;
+	params[5] = 9;                               /* wrong page length */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 5, -1);
+	params[5] = 10;
+	params[4] = 0x4a;                            /* SPF: no subpages */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 4, 6);
+	params[4] = 0x1c;                            /* a page we do not have */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 4, 5);
+	params[4] = 0x0a;
+	params[3] = 4;                               /* bad descriptor length */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 3, -1);
+	params[3] = 0;
+	params[4 + 3] ^= 0x06;                       /* QERR: not changeable */
+	run(sel6, 6, params, 16);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0);
+	assert_field(false, 7, 2);
+	params[4 + 3] ^= 0x06;
+
+	/* SWP, TAS, D_SENSE through MODE SELECT(10); WP shows in MODE SENSE. */
+	memset(p10, 0, sizeof(p10));
+	memcpy(&p10[8], &params[4], 12);
+	p10[8 + 2] |= 0x04;
+	p10[8 + 4] |= 0x08;
+	p10[8 + 5] |= 0x40;
+	run(sel10, 10, p10, 20);
+	assert_good();
+	assert_true(dev.swp);
+	assert_true(dev.tas);
+	assert_true(dev.d_sense);
+	run(sense_control, 6, NULL, 0);
+	assert_int_equal(cmd.buf[2] & 0x80, 0x80);   /* WP */
+	assert_int_equal(cmd.buf[4 + 4] & 0x08, 0x08);
+	p10[8 + 2] &= (uint8_t)~0x04;
+	p10[8 + 4] &= (uint8_t)~0x08;
+	p10[8 + 5] &= (uint8_t)~0x40;
+	run(sel10, 10, p10, 20);
+	assert_good();
+	assert_false(dev.swp || dev.tas || dev.d_sense);
+}
+
+/* LOG SENSE: the supported pages page (and its subpage form) only. */
+static void test_log_sense(void **state)
+{
+	const uint8_t pages[10] = { 0x4d, 0, 0x40, 0, 0, 0, 0, 0, 64 };
+	const uint8_t subpages[10] = { 0x4d, 0, 0x40, 0xff, 0, 0, 0, 0, 64 };
+	const uint8_t temperature[10] = { 0x4d, 0, 0x4d, 0, 0, 0, 0, 0, 64 };
+	const uint8_t bad_sub[10] = { 0x4d, 0, 0x40, 0x01, 0, 0, 0, 0, 64 };
+	const uint8_t sp[10] = { 0x4d, 0x01, 0x40, 0, 0, 0, 0, 0, 64 };
+	const uint8_t ppc[10] = { 0x4d, 0x02, 0x40, 0, 0, 0, 0, 0, 64 };
+	const uint8_t pointer[10] = { 0x4d, 0, 0x40, 0, 0, 0, 1, 0, 64 };
+
+	(void)state;
+	run(pages, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 5);
+	assert_int_equal(cmd.buf[0], 0x00);
+	assert_int_equal(cmd.buf[3], 1);
+	assert_int_equal(cmd.buf[4], 0x00);
+	run(subpages, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[0], 0x40);          /* SPF */
+	assert_int_equal(cmd.buf[1], 0xff);
+	assert_int_equal(cmd.buf[3], 4);
+	run(temperature, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 2, 5);
+	run(bad_sub, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 3, -1);
+	run(sp, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 0);
+	run(ppc, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 1);
+	run(pointer, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 5, -1);
+}
+
+/* READ/WRITE BUFFER: mode 02h round trip at an offset, 03h descriptor,
+ * and every CDB field check. */
+static void test_read_write_buffer(void **state)
+{
+	const uint32_t cap = SCST_DATA_BUFFER_BYTES;
+	const uint8_t wr[10] = { 0x3b, 0x02, 0, 0, 0x01, 0x00, 0, 0, 8 };
+	const uint8_t rd[10] = { 0x3c, 0x02, 0, 0, 0x00, 0xfc, 0, 0, 16 };
+	const uint8_t desc[10] = { 0x3c, 0x03, 0, 0, 0, 0, 0, 0, 4 };
+	const uint8_t bad_mode[10] = { 0x3b, 0x05, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t rd_desc_mode_wr[10] = { 0x3b, 0x03, 0, 0, 0, 0, 0, 0, 4 };
+	const uint8_t bad_id[10] = { 0x3c, 0x02, 1, 0, 0, 0, 0, 0, 8 };
+	uint8_t past_end[10] = { 0x3c, 0x02, 0, 0, 0, 0, 0, 0, 9 };
+	uint8_t bad_off[10] = { 0x3b, 0x02, 0 };
+	const uint8_t desc_off[10] = { 0x3c, 0x03, 0, 0, 0, 1, 0, 0, 4 };
+	const uint8_t data[8] = "scstdbuf";
+
+	(void)state;
+	run(rd, 10, NULL, 0);
+	assert_good();
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(cmd.buf[i], 0);     /* never written: zeros */
+	run(wr, 10, data, 8);
+	assert_good();
+	run(rd, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 16);
+	assert_memory_equal(&cmd.buf[4], data, 8);   /* written at 0x100 */
+	assert_int_equal(cmd.buf[3], 0);
+	assert_int_equal(cmd.buf[12], 0);
+	run(desc, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[0], 0);             /* byte offsets */
+	assert_int_equal((uint32_t)cmd.buf[1] << 16 | cmd.buf[2] << 8 | cmd.buf[3], cap);
+
+	run(bad_mode, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 4);
+	run(rd_desc_mode_wr, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 4);
+	run(bad_id, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 2, -1);
+	past_end[3] = (uint8_t)((cap - 8) >> 16);
+	past_end[4] = (uint8_t)((cap - 8) >> 8);
+	past_end[5] = (uint8_t)(cap - 8);
+	run(past_end, 10, NULL, 0);                  /* 9 bytes from cap - 8 */
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 6, -1);
+	bad_off[3] = (uint8_t)((cap + 1) >> 16);
+	bad_off[4] = (uint8_t)((cap + 1) >> 8);
+	bad_off[5] = (uint8_t)(cap + 1);
+	run(bad_off, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 3, -1);
+	run(desc_off, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 3, -1);
+}
+
+/* MAINTENANCE IN: REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS and REPORT
+ * TARGET PORT GROUPS (the command's own port in the one group). */
+static void test_maintenance_in(void **state)
+{
+	const uint8_t tmfs[12] = { 0xa3, 0x0d, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t tmfs_repd[12] = { 0xa3, 0x0d, 0x80, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t rtpg[12] = { 0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 1, 0 };
+	const uint8_t rtpg_ext[12] = { 0xa3, 0x2a, 0, 0, 0, 0, 0, 0, 1, 0 };
+	const uint8_t rtpg_bad[12] = { 0xa3, 0x4a, 0, 0, 0, 0, 0, 0, 1, 0 };
+	const uint8_t bad_sa[12] = { 0xa3, 0x05, 0, 0, 0, 0, 0, 0, 1, 0 };
+	const uint8_t tmfs_rsvd[12] = { 0xa3, 0x0d, 0x40, 0, 0, 0, 0, 0, 0, 16 };
+
+	(void)state;
+	run(tmfs, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 4);
+	assert_int_equal(cmd.buf[0], 0xde);          /* ATS ATSS CTSS LURS QTS TRS */
+	assert_int_equal(cmd.buf[1], 0x06);          /* QUAS QTSS */
+	run(tmfs_repd, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 16);
+	assert_int_equal(cmd.buf[3], 0x0c);
+	run(tmfs_rsvd, 12, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 2, 6);
+
+	run(rtpg, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(be32(cmd.buf), 12);         /* one group, one port */
+	assert_int_equal(cmd.buf[4], 0x80);          /* PREF, active/optimized */
+	assert_int_equal(cmd.buf[5], 0x01);          /* AO_SUP */
+	assert_int_equal(cmd.buf[6] << 8 | cmd.buf[7], SCST_TARGET_PORT_GROUP_ID);
+	assert_int_equal(cmd.buf[11], 1);
+	assert_int_equal(cmd.buf[14] << 8 | cmd.buf[15], 7);
+	assert_int_equal(cmd.resp_data_len, 16);
+	run(rtpg_ext, 12, NULL, 0);
+	assert_good();
+	assert_int_equal(be32(cmd.buf), 12);
+	assert_int_equal(cmd.buf[4], 0x10);          /* extended header */
+	assert_int_equal(cmd.resp_data_len, 20);
+	run(rtpg_bad, 12, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 6);                    /* format 010b */
+	run(bad_sa, 12, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 1, 4);
 }
 
 static void test_nullio_io(void **state)
@@ -857,6 +1113,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_capacity, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_sense, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_select, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_select_errors, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_log_sense, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_read_write_buffer, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_maintenance_in, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_nullio_io, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_round_trip, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_write_same, fileio_setup, fileio_teardown),
