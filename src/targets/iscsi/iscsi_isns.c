@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 
 #include <libisns/isns.h>
+#include <libisns/attrs.h>
 
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
@@ -55,8 +56,6 @@ struct isns_state {
 	isns_socket_t *esi_sock;
 	isns_server_t *esi_server;
 	isns_source_t *esi_source;
-	isns_db_t *esi_db;
-	isns_object_list_t esi_portals;        /* what the ESI answers look up */
 };
 
 struct isns_snapshot {
@@ -201,7 +200,6 @@ static void close_esi(struct isns_state *st)
 	if (st->esi_sock)
 		isns_socket_free(st->esi_sock);
 	st->esi_sock = NULL;
-	isns_object_list_destroy(&st->esi_portals);
 }
 
 /* An ESI listener on the address the server sees us at: the server
@@ -262,27 +260,35 @@ static void portal_info_of(const struct sockaddr_storage *listen, const isns_por
 	isns_portal_from_sockaddr(out, &ss);
 }
 
-/* Registration period and ESI intervals the server granted. */
+/* The registration period the server granted: refresh at half of it.
+ * (Read from the attribute list: libisns' object decoder of responses
+ * leaks the key object.) */
 static void read_response(struct isns_state *st, isns_simple_t *resp)
 {
-	isns_object_list_t objs = ISNS_OBJECT_LIST_INIT;
 	uint32_t period = 0;
 
 	st->refresh_at = time(NULL) + ISNS_DEFAULT_REFRESH_S;
-	if (isns_registration_response_get_objects(resp, &objs) != ISNS_SUCCESS)
-		return;
-	isns_object_list_destroy(&st->esi_portals);
-	for (unsigned i = 0; i < objs.iol_count; i++) {
-		isns_object_t *obj = objs.iol_data[i];
-		uint32_t interval;
+	if (isns_attr_list_get_uint32(isns_simple_get_attrs(resp), ISNS_TAG_REGISTRATION_PERIOD,
+				      &period) && period)
+		st->refresh_at = time(NULL) + (period > 2 ? period / 2 : 1);
+}
 
-		if (isns_object_get_uint32(obj, ISNS_TAG_REGISTRATION_PERIOD, &period) && period)
-			st->refresh_at = time(NULL) + (period > 2 ? period / 2 : 1);
-		if (isns_object_is_portal(obj) &&
-		    isns_object_get_uint32(obj, ISNS_TAG_ESI_INTERVAL, &interval))
-			isns_object_list_append(&st->esi_portals, obj);
-	}
-	isns_object_list_destroy(&objs);
+/* A portal group object built from its keys: libisns' own
+ * isns_create_portal_group() ties the group to itself through a relation
+ * that is never released outside its server's database. */
+static isns_object_t *portal_group(isns_object_t *entity, const char *node_name,
+				   const isns_portal_info_t *portal)
+{
+	isns_attr_list_t keys = ISNS_ATTR_LIST_INIT;
+	isns_object_t *pg;
+
+	isns_attr_list_append_string(&keys, ISNS_TAG_PG_ISCSI_NAME, node_name);
+	isns_portal_to_attr_list(portal, ISNS_TAG_PG_PORTAL_IP_ADDR,
+				 ISNS_TAG_PG_PORTAL_TCP_UDP_PORT, &keys);
+	pg = isns_create_object(&isns_iscsi_pg_template, &keys, entity);
+	isns_attr_list_destroy(&keys);
+	isns_object_set_uint32(pg, ISNS_TAG_PG_TAG, ISCSI_TPGT);
+	return pg;
 }
 
 static int call_registration(isns_client_t *clnt, struct isns_state *st,
@@ -290,6 +296,7 @@ static int call_registration(isns_client_t *clnt, struct isns_state *st,
 			     uint16_t esi_port)
 {
 	isns_object_t *entity, *portals[ISNS_MAX_PORTALS];
+	isns_portal_info_t infos[ISNS_MAX_PORTALS];
 	isns_simple_t *reg;
 	int status;
 
@@ -298,10 +305,8 @@ static int call_registration(isns_client_t *clnt, struct isns_state *st,
 	isns_registration_set_replace(reg, 1);
 	isns_registration_add_object(reg, entity);
 	for (size_t p = 0; p < s->nportals; p++) {
-		isns_portal_info_t info;
-
-		portal_info_of(&s->portals[p], local, &info);
-		portals[p] = isns_create_portal(&info, entity);
+		portal_info_of(&s->portals[p], local, &infos[p]);
+		portals[p] = isns_create_portal(&infos[p], entity);
 		if (esi_port) {
 			isns_object_set_uint32(portals[p], ISNS_TAG_ESI_PORT, esi_port);
 			isns_object_set_uint32(portals[p], ISNS_TAG_ESI_INTERVAL,
@@ -315,7 +320,7 @@ static int call_registration(isns_client_t *clnt, struct isns_state *st,
 
 		isns_registration_add_object(reg, node);
 		for (size_t p = 0; p < s->nportals; p++) {
-			isns_object_t *pg = isns_create_portal_group(portals[p], node, ISCSI_TPGT);
+			isns_object_t *pg = portal_group(entity, s->targets[t], &infos[p]);
 
 			isns_registration_add_object(reg, pg);
 			isns_object_release(pg);
@@ -455,19 +460,17 @@ static void init_state(struct isns_state *st)
 	gethostname(host, sizeof(host) - 1);
 	snprintf(st->eid, sizeof(st->eid), "scstd:%s", host);
 	st->esi_wanted = true;
-	st->esi_portals = (isns_object_list_t)ISNS_OBJECT_LIST_INIT;
 	/* No DSA keys are configured: messages are sent unsigned. */
 	isns_config.ic_security = 0;
 	isns_config.ic_network.call_timeout = ISNS_CALL_TIMEOUT_S;
 	isns_config.ic_network.connect_timeout = ISNS_CALL_TIMEOUT_S;
 	st->esi_source = isns_source_create_iscsi(st->eid);
-	st->esi_db = isns_db_open_shadow(&st->esi_portals);
-	st->esi_server = isns_create_server(st->esi_source, st->esi_db,
-					    &isns_callback_service_ops);
+	/* ESI answers echo the inquiry; no database is consulted. */
+	st->esi_server = isns_create_server(st->esi_source, NULL, &isns_callback_service_ops);
 }
 
-/* File-scope: libisns has no destructor for the ESI server and its
- * database, which so stay reachable until exit. */
+/* File-scope: libisns has no destructor for the ESI server, which so
+ * stays reachable until exit. */
 static struct isns_state st;
 
 static void *isns_thread(void *arg)
