@@ -143,7 +143,7 @@ int iscsi_tgt_param_get(struct iscsi_target *it, const char *key, char *buf, siz
 			bool *is_default)
 {
 	const struct param_desc *d = find_param(key);
-	struct iscsi_limits def;
+	struct iscsi_limits def = { 0 };
 	char dbuf[32];
 
 	if (!d)
