@@ -148,4 +148,21 @@ check_alive "daemon alive"
 check_stop
 check "stopping scstd removes its registration" isns_lacks "iSCSI name|Entity identifier"
 check "isnsd is still running" kill -0 "$ISNSD_PID"
+
+# A server that goes away must not hold up changes or the shutdown.
+if start_daemon --config "$WORKDIR/isns.conf" --ctl-socket "$SOCK"; then
+	ok "scstd starts again"
+else
+	not_ok "scstd starts again"
+	finish
+fi
+check "registered again" isns_has "iSCSI name = \"$IQN1\""
+kill "$ISNSD_PID"
+wait "$ISNSD_PID" 2>/dev/null
+check "a target added while the server is gone" ctl write targets/iscsi/mgmt "add_target $IQN2"
+check "and enabled" ctl write "targets/iscsi/$IQN2/enabled" 1
+sleep 0.5
+START=$(date +%s)
+check_stop "scstd stops cleanly with the iSNS server gone"
+check "... within 6 s" [ $(($(date +%s) - START)) -le 6 ]
 finish

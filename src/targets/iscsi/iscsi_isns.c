@@ -34,7 +34,8 @@
 #define ISNS_WAIT_MS 300
 #define ISNS_RETRY_S 5
 #define ISNS_DEFAULT_REFRESH_S 60
-#define ISNS_CALL_TIMEOUT_S 5
+/* Bounds how long a dead server can hold up a change or the shutdown. */
+#define ISNS_CALL_TIMEOUT_S 2
 
 /* Shared with the management thread and the driver (under lock). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +51,7 @@ struct isns_state {
 	char eid[SCST_NAME_MAX];
 	char source[SCST_NAME_MAX];            /* a node of the registered entity */
 	bool registered;
+	bool unreachable;                      /* the last call to the server failed */
 	unsigned seen_generation;
 	time_t refresh_at;
 	bool esi_wanted;
@@ -348,6 +350,12 @@ static void deregister(struct isns_state *st)
 	if (!st->registered)
 		return;
 	st->registered = false;
+	if (st->unreachable) {
+		/* Another timeout would only delay the caller (maybe the
+		 * shutdown); the server drops the entity after its period. */
+		log_warn("iSNS: %s unreachable; its registration of us will expire", st->server);
+		return;
+	}
 	clnt = open_client(st, st->source);
 	if (!clnt)
 		return;
@@ -384,6 +392,7 @@ static int sync_registration(struct isns_state *st)
 	if (!clnt || !isns_client_get_local_address(clnt, &local)) {
 		if (clnt)
 			isns_client_destroy(clnt);
+		st->unreachable = true;
 		free_snapshot(&s);
 		return -1;
 	}
@@ -397,6 +406,7 @@ static int sync_registration(struct isns_state *st)
 		status = call_registration(clnt, st, &s, &local, 0);
 	}
 	isns_client_destroy(clnt);
+	st->unreachable = status == ISNS_INTERNAL_ERROR;    /* libisns' timeout */
 	if (status != ISNS_SUCCESS) {
 		log_warn("iSNS: registration at %s: %s", st->server, isns_strerror(status));
 		free_snapshot(&s);
@@ -494,6 +504,7 @@ static void *isns_thread(void *arg)
 			deregister(&st);
 			snprintf(st.server, sizeof(st.server), "%s", server);
 			st.esi_wanted = true;
+			st.unreachable = false;
 		}
 		if (st.server[0] && (gen != st.seen_generation || time(NULL) >= st.refresh_at)) {
 			st.seen_generation = gen;
