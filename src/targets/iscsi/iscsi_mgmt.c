@@ -80,5 +80,13 @@ static const struct mgmt_driver_ext iscsi_ext = {
 
 int iscsi_mgmt_register(void)
 {
-	return mgmt_register_driver_ext(&iscsi_ext);
+	static bool registered;
+	int rc;
+
+	/* The table is process-wide; iscsi_init() may run more than once. */
+	if (registered)
+		return 0;
+	rc = mgmt_register_driver_ext(&iscsi_ext);
+	registered = rc == 0;
+	return rc;
 }
