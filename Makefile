@@ -15,7 +15,7 @@ SAN     ?=
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
-LIBS    := -luring -lisal -lcrypto -lpthread
+LIBS    := -luring -lisal -lcrypto -lisns -lpthread
 # libfuse3 only where it is used: the mount's one source file and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)

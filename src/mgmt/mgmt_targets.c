@@ -122,21 +122,30 @@ static int target_lookup(const struct mgmt_node *dir, const char *name, struct m
 struct list_ctx {
 	mgmt_list_fn fn;
 	void *ctx;
+	const struct mgmt_entry *ext;    /* the driver's own files, listed already */
 };
+
+static bool is_ext_entry(const struct mgmt_entry *ext, const char *name)
+{
+	for (; ext && ext->name; ext++)
+		if (!strcmp(ext->name, name))
+			return true;
+	return false;
+}
 
 static void list_record(void *ctx, const char *key, const char *value)
 {
 	struct list_ctx *lc = ctx;
 
 	(void)value;
-	if (strcmp(key, "enabled") != 0)
+	if (strcmp(key, "enabled") != 0 && !is_ext_entry(lc->ext, key))
 		lc->fn(lc->ctx, key, MGMT_ATTR, false);
 }
 
 static void target_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
-	struct list_ctx lc = { fn, ctx };
+	struct list_ctx lc = { fn, ctx, ext ? ext->target_entries : NULL };
 
 	if (ext)
 		mgmt_list_extra(ext->target_entries, dir, fn, ctx);
@@ -355,7 +364,7 @@ static int driver_lookup(const struct mgmt_node *dir, const char *name, struct m
 static void driver_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
-	struct list_ctx lc = { fn, ctx };
+	struct list_ctx lc = { fn, ctx, ext ? ext->driver_entries : NULL };
 	struct scst_tgt *tgt;
 
 	if (ext)

@@ -244,7 +244,7 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		return -1;
 	}
 	if (conn->target)
-		conn->limits = conn->target->limits;
+		iscsi_target_limits(conn->target, &conn->limits);
 	else
 		iscsi_limits_defaults(&conn->limits);
 	conn->auth = iscsi_auth_snapshot(conn->target);
@@ -306,6 +306,11 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 	if (!iscsi_digests_acceptable(&conn->params, &conn->limits)) {
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
 			   "the target requires CRC32C digests the initiator did not agree to");
+		return false;
+	}
+	if (!conn->discovery && !iscsi_session_slot_free(conn)) {
+		login_fail(conn, lc, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
+			   "the target has MaxSessions sessions");
 		return false;
 	}
 	if (!conn->discovery) {

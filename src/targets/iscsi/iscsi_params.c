@@ -165,6 +165,7 @@ void iscsi_limits_defaults(struct iscsi_limits *l)
 	l->data_digests = ISCSI_DIGEST_ALLOW_NONE | ISCSI_DIGEST_ALLOW_CRC32C;
 	l->nop_in_interval = 30;
 	l->nop_in_timeout = 30;
+	l->max_sessions = 0;
 }
 
 /* Decimal or 0x-hex, within [min, max]. */

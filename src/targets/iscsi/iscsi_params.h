@@ -55,6 +55,7 @@ struct iscsi_limits {
 	uint8_t header_digests, data_digests;
 	uint32_t nop_in_interval;        /* s of silence before a NOP-In; 0: never */
 	uint32_t nop_in_timeout;         /* s to wait for an answer before closing */
+	uint32_t max_sessions;           /* sessions of the target at once; 0: no limit */
 };
 
 /* 0, or -1 with a reason in err (missing NUL, no '=', bad key, too long,

@@ -213,6 +213,13 @@ int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *i
 /* Whether `it` may be seen through the local address ss (allowed_portal). */
 bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage *ss);
 bool iscsi_driver_enabled(void);
+/* A consistent copy of the target's negotiation limits (login). */
+void iscsi_target_limits(struct iscsi_target *it, struct iscsi_limits *out);
+/* Whether the target's MaxSessions leaves room for conn's new session (a
+ * session it reinstates does not count). */
+bool iscsi_session_slot_free(const struct iscsi_conn *conn);
+/* Up to max listening addresses (wildcards included); the count. */
+size_t iscsi_portal_list(struct sockaddr_storage *out, size_t max);
 void iscsi_conn_registered(struct iscsi_conn *conn);
 void iscsi_conn_unregistered(struct iscsi_conn *conn);
 uint16_t iscsi_alloc_tsih(void);
@@ -260,6 +267,9 @@ void iscsi_keepalive_stop(struct iscsi_conn *conn);
  * the initiator has not logged out after grace_s seconds.  On conn's loop. */
 void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
 void iscsi_async_stop(struct iscsi_conn *conn);
+
+/* iscsi_mgmt.c: the driver's entries of the management tree. */
+int iscsi_mgmt_register(void);
 
 /* iscsi_sess_attrs.c: the session_attrs management hook. */
 int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len);

@@ -17,6 +17,8 @@
 #include <openssl/crypto.h>
 
 #include "targets/iscsi/iscsi.h"
+#include "targets/iscsi/iscsi_isns.h"
+#include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -32,6 +34,8 @@ struct iscsi_portal {
 };
 
 static struct list_head portals = LIST_HEAD_INIT(portals);
+/* Portals are added by the main thread while the iSNS thread may list them. */
+static pthread_mutex_t portals_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
 static unsigned nconns;
@@ -180,6 +184,22 @@ void iscsi_reinstate_session(struct iscsi_conn *conn)
 		ioloop_run_on(c->loop, close_conn_msg, c);
 	}
 	pthread_mutex_unlock(&conns_lock);
+}
+
+bool iscsi_session_slot_free(const struct iscsi_conn *conn)
+{
+	const struct iscsi_conn *c;
+	unsigned n = 0;
+
+	if (!conn->limits.max_sessions)
+		return true;
+	pthread_mutex_lock(&conns_lock);
+	list_for_each_entry(c, &all_conns, node)
+		if (c != conn && c->state == CONN_FULL && !c->discovery && c->target == conn->target &&
+		    (memcmp(c->isid, conn->isid, 6) || strcmp(c->initiator_name, conn->initiator_name)))
+			n++;
+	pthread_mutex_unlock(&conns_lock);
+	return n < conn->limits.max_sessions;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -408,10 +428,26 @@ int iscsi_add_portal(const char *addr_port)
 	snprintf(p->str, sizeof(p->str), "%s", addr_port);
 	p->wildcard = is_wildcard(&p->addr);
 	p->loop = ioloop_get(0);
+	pthread_mutex_lock(&portals_lock);
 	list_add_tail(&p->node, &portals);
+	pthread_mutex_unlock(&portals_lock);
 	ioloop_run_on(p->loop, arm_accept_msg, p);
 	log_info("iSCSI portal listening on %s", addr_port);
+	iscsi_isns_changed();
 	return 0;
+}
+
+size_t iscsi_portal_list(struct sockaddr_storage *out, size_t max)
+{
+	struct iscsi_portal *p;
+	size_t n = 0;
+
+	pthread_mutex_lock(&portals_lock);
+	list_for_each_entry(p, &portals, node)
+		if (n < max && !p->closing)
+			out[n++] = p->addr;
+	pthread_mutex_unlock(&portals_lock);
+	return n;
 }
 
 static void stop_portal_msg(void *arg)
@@ -433,13 +469,17 @@ void iscsi_stop_accepting(void)
 {
 	struct iscsi_portal *p, *tmp;
 
+	/* Initiators stop learning about portals that are about to close. */
+	iscsi_isns_stop();
 	list_for_each_entry(p, &portals, node)
 		ioloop_run_on(p->loop, stop_portal_msg, p);
 	list_for_each_entry_safe(p, tmp, &portals, node) {
 		wait_until(&p->closed, 2000);
 		if (!p->closed)
 			log_warn("portal %s did not close in time", p->str);
+		pthread_mutex_lock(&portals_lock);
 		list_del(&p->node);
+		pthread_mutex_unlock(&portals_lock);
 		if (p->closed)
 			free(p);
 	}
@@ -488,76 +528,17 @@ void iscsi_shutdown(void)
 /* ---------------------------------------------------------------------- */
 /* Template and management hooks                                           */
 
-struct limit_attr {
-	const char *key;
-	size_t offset;
-	uint32_t min, max;
-	bool boolean;
-};
-
-static const struct limit_attr limit_attrs[] = {
-	{ "MaxRecvDataSegmentLength", offsetof(struct iscsi_limits, max_recv_dsl), 512, 16777215, false },
-	{ "MaxXmitDataSegmentLength", offsetof(struct iscsi_limits, max_xmit_dsl), 512, 16777215, false },
-	{ "MaxBurstLength", offsetof(struct iscsi_limits, max_burst), 512, 16777215, false },
-	{ "FirstBurstLength", offsetof(struct iscsi_limits, first_burst), 512, 16777215, false },
-	{ "MaxOutstandingR2T", offsetof(struct iscsi_limits, max_outstanding_r2t), 1, 65535, false },
-	{ "QueuedCommands", offsetof(struct iscsi_limits, queued_cmds), 1, 2048, false },
-	{ "NopInInterval", offsetof(struct iscsi_limits, nop_in_interval), 0, 65535, false },
-	{ "NopInTimeout", offsetof(struct iscsi_limits, nop_in_timeout), 1, 65535, false },
-	{ "InitialR2T", offsetof(struct iscsi_limits, initial_r2t), 0, 1, true },
-	{ "ImmediateData", offsetof(struct iscsi_limits, immediate_data), 0, 1, true },
-};
-
-static int set_limit(struct iscsi_limits *l, const struct limit_attr *a, const char *value,
-		     char *err, size_t errlen)
-{
-	char *end;
-	unsigned long v;
-
-	if (a->boolean) {
-		bool b;
-
-		if (!strcmp(value, "Yes") || !strcmp(value, "1"))
-			b = true;
-		else if (!strcmp(value, "No") || !strcmp(value, "0"))
-			b = false;
-		else {
-			snprintf(err, errlen, "%s: expected Yes or No", a->key);
-			return -EINVAL;
-		}
-		*(bool *)((char *)l + a->offset) = b;
-		return 0;
-	}
-	errno = 0;
-	v = strtoul(value, &end, 0);
-	if (errno || end == value || *end || v < a->min || v > a->max) {
-		snprintf(err, errlen, "%s: expected a number in [%u, %u]", a->key, a->min, a->max);
-		return -EINVAL;
-	}
-	*(uint32_t *)((char *)l + a->offset) = (uint32_t)v;
-	return 0;
-}
-
 static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const char *value,
 				 char *err, size_t errlen)
 {
 	struct iscsi_target *it = tgt->tgt_priv;
 	int rc;
 
-	for (size_t i = 0; i < sizeof(limit_attrs) / sizeof(limit_attrs[0]); i++)
-		if (!strcmp(key, limit_attrs[i].key))
-			return set_limit(&it->limits, &limit_attrs[i], value, err, errlen);
+	rc = iscsi_tgt_param_set(it, key, value, err, errlen);
+	if (rc != 1)
+		return rc;
 	if (!strcmp(key, "allowed_portal"))
 		return add_allowed_portal(it, value, err, errlen);
-	if (!strcmp(key, "HeaderDigest") || !strcmp(key, "DataDigest")) {
-		uint8_t *mask = key[0] == 'H' ? &it->limits.header_digests : &it->limits.data_digests;
-
-		if (iscsi_digest_list_parse(value, mask) < 0) {
-			snprintf(err, errlen, "%s: expected None, CRC32C or a comma list of both", key);
-			return -EINVAL;
-		}
-		return 0;
-	}
 	rc = set_auth_attr(&it->auth, key, value, err, errlen);
 	if (rc != 1)
 		return rc;
@@ -593,6 +574,7 @@ static int iscsi_add_target(const char *name, const struct scst_kv *params, size
 		if (rc < 0)
 			return rc;
 	}
+	iscsi_isns_changed();
 	return 0;
 }
 
@@ -603,7 +585,14 @@ static int iscsi_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 	OPENSSL_cleanse(&((struct iscsi_target *)tgt->tgt_priv)->auth, sizeof(struct iscsi_auth));
 	free(tgt->tgt_priv);
 	tgt->tgt_priv = NULL;
+	iscsi_isns_changed();
 	return 0;
+}
+
+static void iscsi_on_enable(struct scst_tgt *tgt)
+{
+	(void)tgt;
+	iscsi_isns_changed();
 }
 
 /* The session's connection is alive while the session is registered (it
@@ -632,8 +621,11 @@ static int iscsi_set_driver_attr(const char *key, const char *value, char *err, 
 		}
 		driver_enabled = value[0] == '1';
 		log_info("iSCSI target driver %s", driver_enabled ? "enabled" : "disabled");
+		iscsi_isns_changed();
 		return 0;
 	}
+	if (!strcmp(key, "iSNSServer"))
+		return iscsi_isns_set_server(value, err, errlen);
 	snprintf(err, errlen, "iscsi: unknown driver attribute '%s'", key);
 	return -EINVAL;
 }
@@ -647,12 +639,16 @@ struct scst_tgt_template iscsi_template = {
 	.del_target = iscsi_del_target,
 	.set_target_attr = iscsi_set_target_attr,
 	.set_driver_attr = iscsi_set_driver_attr,
+	.on_enable = iscsi_on_enable,
 	.close_session = iscsi_close_session,
 	.session_attrs = iscsi_session_attrs,
 };
 
 int iscsi_init(void)
 {
+	int rc;
+
 	next_tsih = (uint16_t)(getpid() & 0xfff);
-	return scst_register_target_template(&iscsi_template);
+	rc = scst_register_target_template(&iscsi_template);
+	return rc < 0 ? rc : iscsi_mgmt_register();
 }

@@ -1,0 +1,92 @@
+/* iscsi_mgmt.c - the iSCSI driver's own entries of the management tree:
+ * targets/iscsi/iSNSServer and, in every targets/iscsi/<target>/, one
+ * read-write file per negotiable parameter (iscsi_tgt_params.c), marked
+ * [key] when it differs from its default (SysfsRules). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt/tree.h"
+#include "targets/iscsi/iscsi_isns.h"
+#include "targets/iscsi/iscsi_priv.h"
+#include "targets/iscsi/iscsi_tgt_params.h"
+
+static int show_isns_server(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[ISCSI_ISNS_SERVER_MAX];
+	bool set = iscsi_isns_server(v, sizeof(v));
+
+	(void)n;
+	mgmt_show_value(out, v, set);
+	return 0;
+}
+
+static int store_isns_server(const struct mgmt_node *n, const char *value, char *err,
+			     size_t errlen)
+{
+	(void)n;
+	return iscsi_isns_set_server(value, err, errlen);
+}
+
+static int show_param(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[64];
+	bool is_default;
+	int rc = iscsi_tgt_param_get(n->tgt->tgt_priv, n->entry->name, v, sizeof(v), &is_default);
+
+	if (rc < 0)
+		return rc;
+	mgmt_show_value(out, v, !is_default);
+	return 0;
+}
+
+static int store_param(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	int rc = iscsi_tgt_param_set(n->tgt->tgt_priv, n->entry->name, value, err, errlen);
+
+	return rc == 1 ? -ENOENT : rc;
+}
+
+static const struct mgmt_entry driver_entries[] = {
+	{ .name = "iSNSServer", .kind = MGMT_ATTR, .show = show_isns_server,
+	  .store = store_isns_server },
+	{ .name = NULL },
+};
+
+#define PARAM(k) { .name = k, .kind = MGMT_ATTR, .show = show_param, .store = store_param }
+
+static const struct mgmt_entry target_entries[] = {
+	PARAM("QueuedCommands"),
+	PARAM("MaxRecvDataSegmentLength"),
+	PARAM("MaxXmitDataSegmentLength"),
+	PARAM("MaxBurstLength"),
+	PARAM("FirstBurstLength"),
+	PARAM("InitialR2T"),
+	PARAM("ImmediateData"),
+	PARAM("MaxOutstandingR2T"),
+	PARAM("HeaderDigest"),
+	PARAM("DataDigest"),
+	PARAM("NopInInterval"),
+	PARAM("NopInTimeout"),
+	PARAM("MaxSessions"),
+	{ .name = NULL },
+};
+
+static const struct mgmt_driver_ext iscsi_ext = {
+	.driver = "iscsi",
+	.driver_entries = driver_entries,
+	.target_entries = target_entries,
+};
+
+int iscsi_mgmt_register(void)
+{
+	static bool registered;
+	int rc;
+
+	/* The table is process-wide; iscsi_init() may run more than once. */
+	if (registered)
+		return 0;
+	rc = mgmt_register_driver_ext(&iscsi_ext);
+	registered = rc == 0;
+	return rc;
+}
