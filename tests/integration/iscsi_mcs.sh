@@ -5,7 +5,8 @@
 # answers on the connection of each command; the management tree lists
 # both connections; a logout with reason 1 ends one connection and the
 # session goes on; a wrong TSIH, a connection beyond MaxConnections and a
-# CID in use are handled as RFC 7143 says.  Two I/O threads make the
+# CID in use are handled as RFC 7143 says; a logout on one connection may
+# name another one, and a session logout ends all of them.  Two I/O threads make the
 # second connection of a session land on another loop than the first, so
 # the hand-over to the session's loop is exercised.
 . "$(dirname "$0")/../lib.sh"
@@ -70,6 +71,10 @@ for i in 2 3; do
 	check "run $i: the same without the pause" bash -c \
 		"timeout 60 '$(tool iscsi_mcs)' 127.0.0.1:$PORT $IQN io > '$WORKDIR/io$i.out' 2>&1 || { cat '$WORKDIR/io$i.out'; exit 1; }"
 done
+check "32 WRITEs spread over two connections, CmdSN pairs swapped, read back crosswise" \
+	mcs spread
+check "logout of another connection by CID, unknown CID, a third joins, session logout closes all" \
+	mcs others
 check_output "a second connection moved to its session's I/O thread" \
 	"moving to the I/O thread of session" cat "$DAEMON_LOG"
 check_output "a wrong TSIH is refused with 0x020a, the session goes on" "^ok - the session goes on" \

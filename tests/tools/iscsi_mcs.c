@@ -16,6 +16,13 @@
  *           keeps using connection 1, then logs out the session.  With
  *           HOLD-SECONDS it prints "# two-connections" once both are in
  *           full feature phase and waits that long for a script to look.
+ * spread    two connections, 32 WRITEs of distinct blocks alternating
+ *           between them with their CmdSNs sent in pairs swapped, all
+ *           answered GOOD on their own connection; each block read back
+ *           through the other connection.
+ * others    conn1 logs out conn2 by its CID (reason 1 sent on conn1):
+ *           response 0 on conn1, conn2 closed; a third connection joins,
+ *           and a session logout (reason 0) on conn1 closes it too.
  * bad-tsih  a second connection with a TSIH no session has: login refused
  *           with 0x020a (session does not exist); the session goes on.
  * too-many  with MaxConnections=1 negotiated, a second connection is
@@ -485,6 +492,97 @@ static int cmd_io(struct session *s, unsigned hold_s)
 	return failures ? 1 : 0;
 }
 
+static bool session_works(struct session *s, struct conn *c);
+
+static int cmd_spread(struct session *s)
+{
+	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
+	struct conn *on[2] = { &a, &b };
+	enum { N = 32 };
+	struct pdu p;
+	uint32_t itt[N], len, base;
+	uint8_t *w, *r;
+	bool good = true, back = true;
+
+	if (setup_session(s, &a, 2) < 0)
+		return 2;
+	if (login(s, &b, s->tsih, 0) != 0) {
+		check(false, "conn2 joins");
+		return 1;
+	}
+	len = s->block;
+	w = malloc((size_t)len * N);
+	r = malloc(len);
+	if (!w || !r)
+		return 2;
+	base = s->cmdsn;
+	s->cmdsn += N;
+	for (int i = 0; i < N; i++) {
+		int k = i ^ 1;              /* CmdSN order: 1, 0, 3, 2, ... */
+
+		fill(w + (size_t)k * len, len, (uint8_t)(k * 13 + 1));
+		if (send_write(s, on[k & 1], base + (uint32_t)k, 256 + (uint32_t)k,
+			       w + (size_t)k * len, len, &itt[k]) < 0)
+			good = false;
+	}
+	for (int k = 0; k < N; k++)
+		good &= await_cmd(on[k & 1], itt[k], NULL, 0) == 0;
+	check(good, "%d WRITEs spread over both connections, CmdSN pairs swapped, all GOOD", N);
+	for (int k = 0; k < N; k++)
+		back &= read_blocks(s, on[!(k & 1)], 256 + (uint32_t)k, r, len) == 0 &&
+			!memcmp(r, w + (size_t)k * len, len);
+	check(back, "each block reads back through the other connection");
+	check(logout(s, &a, 0, a.cid) == 0, "session logout");
+	check(recv_pdu(&b, &p) == 0, "... closes conn2 as well");
+	close(a.fd);
+	close(b.fd);
+	free(w);
+	free(r);
+	return failures ? 1 : 0;
+}
+
+static int cmd_others(struct session *s)
+{
+	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
+	struct conn c = { .cid = 3, .name = "conn3" };
+	uint8_t bhs[BHS] = { 0 };
+	struct pdu p;
+
+	if (setup_session(s, &a, 3) < 0)
+		return 2;
+	if (login(s, &b, s->tsih, 0) != 0) {
+		check(false, "conn2 joins");
+		return 1;
+	}
+	bhs[0] = 0x40 | OP_LOGOUT_REQ;
+	bhs[1] = 0x80 | 1;
+	put32(bhs + 16, s->itt++);
+	put16(bhs + 20, b.cid);
+	put32(bhs + 24, s->cmdsn);
+	put32(bhs + 28, a.exp_statsn);
+	check(send_pdu(&a, bhs, NULL, 0) == 0 && recv_pdu(&a, &p) == 1 &&
+	      (p.bhs[0] & 0x3f) == OP_LOGOUT_RSP && p.bhs[2] == 0,
+	      "conn1 logs out conn2 by its CID: response 0");
+	a.exp_statsn++;
+	check(recv_pdu(&b, &p) == 0, "conn2 is closed");
+	close(b.fd);
+	put32(bhs + 16, s->itt++);
+	put32(bhs + 28, a.exp_statsn);
+	put16(bhs + 20, 77);
+	check(send_pdu(&a, bhs, NULL, 0) == 0 && recv_pdu(&a, &p) == 1 &&
+	      (p.bhs[0] & 0x3f) == OP_LOGOUT_RSP && p.bhs[2] == 1,
+	      "a logout of an unknown CID: response 1 (CID not found)");
+	a.exp_statsn++;
+	check(session_works(s, &a), "conn1 goes on");
+	check(login(s, &c, s->tsih, 0) == 0, "conn3 joins");
+	check(session_works(s, &c), "conn3 works");
+	check(logout(s, &a, 0, a.cid) == 0, "session logout on conn1");
+	check(recv_pdu(&c, &p) == 0, "... closes conn3 as well");
+	close(a.fd);
+	close(c.fd);
+	return failures ? 1 : 0;
+}
+
 /* The session is still usable through a: a READ answered GOOD. */
 static bool session_works(struct session *s, struct conn *c)
 {
@@ -551,8 +649,8 @@ int main(int argc, char **argv)
 			     .itt = 0x100 };
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [HOLD]|bad-tsih|too-many|"
-			"same-cid\n");
+		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [HOLD]|spread|others|bad-tsih|"
+			"too-many|same-cid\n");
 		return 2;
 	}
 	s.hostport = argv[1];
@@ -560,6 +658,10 @@ int main(int argc, char **argv)
 	s.isid[5] = (uint8_t)getpid();
 	if (!strcmp(argv[3], "io"))
 		return cmd_io(&s, argc > 4 ? (unsigned)atoi(argv[4]) : 0);
+	if (!strcmp(argv[3], "spread"))
+		return cmd_spread(&s);
+	if (!strcmp(argv[3], "others"))
+		return cmd_others(&s);
 	if (!strcmp(argv[3], "bad-tsih"))
 		return cmd_bad_tsih(&s);
 	if (!strcmp(argv[3], "too-many"))

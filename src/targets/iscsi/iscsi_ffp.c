@@ -87,8 +87,8 @@ static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *sel
 	struct iscsi_conn *other;
 
 	other = iscsi_session_find_cid(conn->isess, cid);
-	/* A lone connection is the one meant, whatever CID it got. */
-	*self = cid == conn->cid || (!other && iscsi_session_last_conn(conn));
+	/* Without MC/S the connection is the one meant, whatever CID it got. */
+	*self = cid == conn->cid || (!other && conn->isess->max_connections <= 1);
 	if (*self)
 		return ISCSI_LOGOUT_RSP_OK;
 	if (!other)
