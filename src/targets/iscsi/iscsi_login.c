@@ -449,10 +449,10 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 			login_fail(conn, &lc, ISCSI_LOGIN_UNSUPPORTED_VERSION, "version");
 			return;
 		}
+		/* Until it joins a session, the connection's own one answers. */
+		conn->isess->exp_cmdsn = iscsi_get32(&bhs[24]);
 		if (conn->tsih && !joins_here(conn, dlen))
 			return;
-		if (!conn->tsih)
-			conn->isess->exp_cmdsn = iscsi_get32(&bhs[24]);
 	}
 	if ((bhs[1] & ISCSI_LOGIN_CONTINUE) && lc.transit) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "C and T both set");
