@@ -75,6 +75,8 @@ check "32 WRITEs spread over two connections, CmdSN pairs swapped, read back cro
 	mcs spread
 check "logout of another connection by CID, unknown CID, a third joins, session logout closes all" \
 	mcs others
+check "a connection vanishing with a WRITE waiting for data: only it goes, the session lives on" \
+	mcs drop
 check_output "a second connection moved to its session's I/O thread" \
 	"moving to the I/O thread of session" cat "$DAEMON_LOG"
 check_output "a wrong TSIH is refused with 0x020a, the session goes on" "^ok - the session goes on" \

@@ -23,6 +23,9 @@
  * others    conn1 logs out conn2 by its CID (reason 1 sent on conn1):
  *           response 0 on conn1, conn2 closed; a third connection joins,
  *           and a session logout (reason 0) on conn1 closes it too.
+ * drop      conn2 leaves a WRITE waiting for solicited data (R2T) and
+ *           vanishes (TCP close, no logout): only its command is aborted,
+ *           conn1 goes on reading and writing, a new conn2 can join.
  * bad-tsih  a second connection with a TSIH no session has: login refused
  *           with 0x020a (session does not exist); the session goes on.
  * too-many  with MaxConnections=1 negotiated, a second connection is
@@ -583,6 +586,43 @@ static int cmd_others(struct session *s)
 	return failures ? 1 : 0;
 }
 
+static int cmd_drop(struct session *s)
+{
+	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
+	uint8_t bhs[BHS], cdb[16], *w;
+	uint32_t itt;
+	struct pdu p;
+	bool r2t;
+
+	if (setup_session(s, &a, 2) < 0)
+		return 2;
+	if (login(s, &b, s->tsih, 0) != 0) {
+		check(false, "conn2 joins");
+		return 1;
+	}
+	w = calloc(2, s->block);
+	if (!w)
+		return 2;
+	/* Half the data immediate, the rest only when solicited. */
+	rw10_cdb(cdb, 0x2a, 512, 2);
+	cmd_bhs(s, &b, bhs, s->cmdsn++, cdb, 0x20, 2 * s->block);
+	r2t = send_pdu(&b, bhs, w, s->block) == 0 && recv_pdu(&b, &p) == 1 &&
+	      (p.bhs[0] & 0x3f) == 0x31;
+	check(r2t, "conn2's WRITE waits for its data (R2T)");
+	close(b.fd);
+	usleep(200000);
+	check(session_works(s, &a), "after conn2 vanished, conn1 reads");
+	check(send_write(s, &a, s->cmdsn++, 600, w, s->block, &itt) == 0 &&
+	      await_cmd(&a, itt, NULL, 0) == 0, "... and writes");
+	b.exp_statsn = 0;
+	check(login(s, &b, s->tsih, 0) == 0 && session_works(s, &b), "a new conn2 joins and works");
+	check(logout(s, &a, 0, a.cid) == 0, "session logout");
+	close(a.fd);
+	close(b.fd);
+	free(w);
+	return failures ? 1 : 0;
+}
+
 /* The session is still usable through a: a READ answered GOOD. */
 static bool session_works(struct session *s, struct conn *c)
 {
@@ -649,7 +689,8 @@ int main(int argc, char **argv)
 			     .itt = 0x100 };
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [HOLD]|spread|others|bad-tsih|"
+		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [HOLD]|spread|others|drop|"
+			"bad-tsih|"
 			"too-many|same-cid\n");
 		return 2;
 	}
@@ -660,6 +701,8 @@ int main(int argc, char **argv)
 		return cmd_io(&s, argc > 4 ? (unsigned)atoi(argv[4]) : 0);
 	if (!strcmp(argv[3], "spread"))
 		return cmd_spread(&s);
+	if (!strcmp(argv[3], "drop"))
+		return cmd_drop(&s);
 	if (!strcmp(argv[3], "others"))
 		return cmd_others(&s);
 	if (!strcmp(argv[3], "bad-tsih"))
