@@ -44,7 +44,7 @@ ok "scstd starts with two I/O threads"
 mcs() { timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$IQN" "$@"; }
 
 # First run holds both connections open for a look at the tree.
-mcs io 3 >"$WORKDIR/io1.out" 2>&1 &
+mcs io "$WORKDIR/go" >"$WORKDIR/io1.out" 2>&1 &
 PEER=$!
 two_up() {
 	for _ in $(seq 1 100); do
@@ -62,6 +62,7 @@ check_output "the second connection has CID 2" '^2$' ctl read "$SESS/connections
 check_output "the second is in full feature phase" '^full feature$' \
 	ctl read "$SESS/connections/127.0.0.1_2/state"
 check_output "MaxConnections as negotiated" '^2$' ctl read "$SESS/MaxConnections"
+touch "$WORKDIR/go"
 wait "$PEER"
 RC=$?
 sed 's/^/# /' "$WORKDIR/io1.out"

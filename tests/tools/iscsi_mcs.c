@@ -2,7 +2,7 @@
  * (MC/S, RFC 7143 4.3): libiscsi's API has one connection per session, so
  * this tool speaks the PDUs itself.
  *
- *   iscsi_mcs HOST:PORT TARGET-IQN io [HOLD-SECONDS]
+ *   iscsi_mcs HOST:PORT TARGET-IQN io [GO-FILE]
  *   iscsi_mcs HOST:PORT TARGET-IQN bad-tsih|too-many|same-cid
  *
  * io        logs in a session (MaxConnections=2) on connection 1, adds
@@ -14,8 +14,9 @@
  *           answer came on the connection of its command with that
  *           connection's own StatSN, logs out connection 2 (reason 1),
  *           keeps using connection 1, then logs out the session.  With
- *           HOLD-SECONDS it prints "# two-connections" once both are in
- *           full feature phase and waits that long for a script to look.
+ *           GO-FILE it prints "# two-connections" once both are in full
+ *           feature phase and waits (up to 60 s) until a script that had a
+ *           look creates GO-FILE.
  * spread    two connections, 32 WRITEs of distinct blocks alternating
  *           between them with their CmdSNs sent in pairs swapped, all
  *           answered GOOD on their own connection; each block read back
@@ -442,7 +443,13 @@ static int setup_session(struct session *s, struct conn *a, unsigned max_conns)
 	return 0;
 }
 
-static int cmd_io(struct session *s, unsigned hold_s)
+static void wait_for_file(const char *path)
+{
+	for (int i = 0; i < 600 && access(path, F_OK) != 0; i++)
+		usleep(100000);
+}
+
+static int cmd_io(struct session *s, const char *go_file)
 {
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
 	uint32_t len, itt_a, itt_b, cmdsn;
@@ -455,10 +462,10 @@ static int cmd_io(struct session *s, unsigned hold_s)
 	check(st == 0, "conn2 joins the session with TSIH %u (status 0x%04x)", s->tsih, st);
 	if (st != 0)
 		return 1;
-	if (hold_s) {
+	if (go_file) {
 		printf("# two-connections\n");
 		fflush(stdout);
-		sleep(hold_s);
+		wait_for_file(go_file);
 	}
 	len = 8 * s->block;
 	wa = malloc(len); wb = malloc(len); ra = malloc(len); rb = malloc(len);
@@ -689,7 +696,7 @@ int main(int argc, char **argv)
 			     .itt = 0x100 };
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [HOLD]|spread|others|drop|"
+		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [GO-FILE]|spread|others|drop|"
 			"bad-tsih|"
 			"too-many|same-cid\n");
 		return 2;
@@ -698,7 +705,7 @@ int main(int argc, char **argv)
 	s.target = argv[2];
 	s.isid[5] = (uint8_t)getpid();
 	if (!strcmp(argv[3], "io"))
-		return cmd_io(&s, argc > 4 ? (unsigned)atoi(argv[4]) : 0);
+		return cmd_io(&s, argc > 4 ? argv[4] : NULL);
 	if (!strcmp(argv[3], "spread"))
 		return cmd_spread(&s);
 	if (!strcmp(argv[3], "drop"))
