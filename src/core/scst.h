@@ -484,6 +484,8 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */
 void scst_session_abort_all(struct scst_session *sess);
+/* Marks one command aborted (loss of the connection it came on, MC/S). */
+void scst_cmd_abort(struct scst_cmd *cmd);
 /* Adds nexuses for LUNs added to the session's group since login.  Call
  * on the session's loop; 0 or -ENOMEM. */
 int scst_session_sync_luns(struct scst_session *sess);

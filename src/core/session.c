@@ -219,3 +219,8 @@ void scst_session_abort_all(struct scst_session *sess)
 	list_for_each_entry_safe(cmd, tmp, &sess->cmds, sess_node)
 		scst_abort_cmd(cmd, NULL);
 }
+
+void scst_cmd_abort(struct scst_cmd *cmd)
+{
+	scst_abort_cmd(cmd, NULL);
+}

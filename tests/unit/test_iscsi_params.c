@@ -157,6 +157,22 @@ static void test_numeric_min(void **state)
 	assert_string_equal(negotiate("MaxOutstandingR2T", "4", &p, false), "4");
 }
 
+static void test_max_connections_up_to_driver_limit(void **state)
+{
+	struct iscsi_params p;
+
+	(void)state;
+	iscsi_params_defaults(&p);
+	assert_int_equal(p.max_connections, 1);
+	assert_string_equal(negotiate("MaxConnections", "1", &p, false), "1");
+	assert_int_equal(p.max_connections, 1);
+	assert_string_equal(negotiate("MaxConnections", "4", &p, false), "4");
+	assert_int_equal(p.max_connections, 4);
+	assert_string_equal(negotiate("MaxConnections", "65535", &p, false), "8");
+	assert_int_equal(p.max_connections, ISCSI_MAX_CONNECTIONS);
+	assert_string_equal(negotiate("MaxConnections", "0", &p, false), "Reject");
+}
+
 static void test_numeric_out_of_range_is_reject(void **state)
 {
 	struct iscsi_params p;
@@ -321,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_rejects_too_many_pairs),
 		cmocka_unit_test(test_empty_text_is_empty),
 		cmocka_unit_test(test_numeric_min),
+		cmocka_unit_test(test_max_connections_up_to_driver_limit),
 		cmocka_unit_test(test_numeric_out_of_range_is_reject),
 		cmocka_unit_test(test_declarative_mrdsl_sets_our_send_size),
 		cmocka_unit_test(test_boolean_or_and),

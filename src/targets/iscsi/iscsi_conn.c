@@ -183,7 +183,7 @@ void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status)
 		iscsi_put32(&bhs[24], conn->stat_sn++);
 	else
 		iscsi_put32(&bhs[24], conn->stat_sn);
-	iscsi_put32(&bhs[28], conn->exp_cmdsn);
+	iscsi_put32(&bhs[28], conn->isess->exp_cmdsn);
 	iscsi_put32(&bhs[32], iscsi_max_cmdsn(conn));
 }
 
@@ -476,22 +476,24 @@ static void rx_cb(struct io_op *op, int res)
 /* Life-cycle                                                              */
 
 static void reap(struct io_defer *d);
+static void handoff_go(struct io_defer *d);
 
 void iscsi_conn_start(struct iscsi_conn *conn)
 {
 	conn->loop = ioloop_current();
 	conn->state = CONN_LOGIN;
 	list_init(&conn->tx_queue);
-	list_init(&conn->held);
 	list_init(&conn->cmds);
+	list_init(&conn->sess_node);
 	conn->flush.fn = tx_flush;
 	conn->reap.fn = reap;
+	conn->handoff.fn = handoff_go;
 	ioloop_timer_init(&conn->keepalive, NULL);
 	ioloop_timer_init(&conn->logout_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
-	if (!conn->rx_data) {
+	if (!conn->rx_data || !iscsi_session_new(conn)) {
 		conn->state = CONN_CLOSING;
 		iscsi_conn_try_free(conn);
 		return;
@@ -501,14 +503,72 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	rx_submit(conn);
 }
 
-static void drop_held(struct iscsi_conn *conn)
+/* On the session's loop, after the loop that ran the first login PDU let
+ * go of the connection: that PDU is processed again here. */
+static void handoff_arrive(void *arg)
 {
-	while (!list_empty(&conn->held)) {
-		struct iscsi_held_pdu *h = list_first_entry(&conn->held, struct iscsi_held_pdu, node);
+	struct iscsi_conn *conn = arg;
 
-		list_del(&h->node);
-		free(h->data);
-		free(h);
+	iscsi_conn_registered(conn);
+	conn->isess->loop = conn->loop;
+	conn->rx_stopped = false;
+	iscsi_login_pdu(conn, conn->rx_bhs, conn->rx_data, conn->handoff_dlen);
+	if (conn->state == CONN_CLOSING || conn->rx_stopped)
+		return;
+	rx_start_bhs(conn);
+	rx_submit(conn);
+}
+
+/* End of the iteration: nothing on this loop holds conn (no recv, no
+ * send, no timer: it is between two login PDUs, before any answer). */
+static void handoff_go(struct io_defer *d)
+{
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, handoff);
+	struct ioloop *from = conn->loop;
+
+	if (conn->state == CONN_CLOSING) {
+		iscsi_conn_try_free(conn);
+		return;
+	}
+	if (conn->ops_in_flight || conn->flush.queued) {
+		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
+		return;
+	}
+	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->tsih);
+	iscsi_conn_unregistered(conn);
+	conn->loop = conn->handoff_to;
+	if (ioloop_run_on(conn->loop, handoff_arrive, conn) < 0) {
+		conn->loop = from;
+		iscsi_conn_registered(conn);
+		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
+	}
+}
+
+void iscsi_conn_handoff(struct iscsi_conn *conn, struct ioloop *loop)
+{
+	conn->handoff_to = loop;
+	conn->rx_stopped = true;
+	ioloop_defer(conn->loop, &conn->handoff);
+}
+
+/* Only this connection goes: its commands are aborted, the others' and the
+ * session's CmdSN window stay. */
+static void abort_own_cmds(struct iscsi_conn *conn)
+{
+	bool again = true;
+
+	while (again) {
+		struct iscsi_cmd *icmd;
+
+		again = false;
+		list_for_each_entry(icmd, &conn->cmds, node) {
+			if (icmd->scmd && !icmd->scmd->aborted) {
+				/* May release icmd at once: walk again. */
+				scst_cmd_abort(icmd->scmd);
+				again = true;
+				break;
+			}
+		}
 	}
 }
 
@@ -536,10 +596,15 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	iscsi_keepalive_stop(conn);
 	iscsi_async_stop(conn);
 	shutdown(conn->fd, SHUT_RDWR);
-	drop_held(conn);
+	if (conn->isess)
+		iscsi_session_drop_held(conn->isess, conn);
 	drop_unsent(conn);
-	if (conn->sess)
+	if (conn->sess && iscsi_session_last_conn(conn))
 		scst_session_abort_all(conn->sess);
+	else if (conn->sess)
+		abort_own_cmds(conn);
+	if (conn->isess && __atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE))
+		iscsi_session_close_all(conn->isess, "session logged out");
 	iscsi_conn_release_cmds(conn);
 	iscsi_conn_try_free(conn);
 }
@@ -555,23 +620,23 @@ static void reap(struct io_defer *d)
 
 	if (conn->state != CONN_CLOSING || conn->ops_in_flight)
 		return;
-	if (conn->flush.queued) {
+	if (conn->flush.queued || conn->handoff.queued) {
 		/* A flush queued behind us still points at conn. */
 		ioloop_defer(conn->loop, &conn->reap);
 		return;
 	}
 	drop_unsent(conn);
 	iscsi_conn_release_cmds(conn);
-	if (conn->sess && conn->sess->active_cmds)
+	if (!list_empty(&conn->cmds) || conn->tmf_pending)
+		return;                  /* their release calls back */
+	if (conn->sess && iscsi_session_last_conn(conn) && conn->sess->active_cmds)
 		return;                  /* xmit_response of the rest will call back */
 	/* Releasing commands above may have queued reap (or a flush) again;
 	 * that queued node lives inside conn, so let it run and free. */
-	if (conn->reap.queued || conn->flush.queued)
+	if (conn->reap.queued || conn->flush.queued || conn->handoff.queued)
 		return;
-	if (conn->sess) {
-		scst_unregister_session(conn->sess);
-		conn->sess = NULL;
-	}
+	if (conn->isess)
+		iscsi_session_leave(conn);
 	while (conn->free_cmds) {
 		struct iscsi_cmd *c = conn->free_cmds;
 

@@ -18,10 +18,11 @@ struct iscsi_tmf {
 
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 {
+	const struct iscsi_session *s = conn->isess;
 	unsigned depth = conn->limits.queued_cmds ? conn->limits.queued_cmds : 1;
-	unsigned busy = conn->cmds_unanswered < depth ? conn->cmds_unanswered : depth;
+	unsigned busy = s->cmds_unanswered < depth ? s->cmds_unanswered : depth;
 
-	return conn->exp_cmdsn + (depth - busy) - 1;
+	return s->exp_cmdsn + (depth - busy) - 1;
 }
 
 bool iscsi_ffp_header(struct iscsi_conn *conn)
@@ -80,25 +81,51 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	iscsi_tx_queue(conn, tx);
 }
 
+/* Reason 1 may name another connection of the session (its CID). */
+static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *self)
+{
+	struct iscsi_conn *other;
+
+	other = iscsi_session_find_cid(conn->isess, cid);
+	/* Without MC/S the connection is the one meant, whatever CID it got. */
+	*self = cid == conn->cid || (!other && conn->isess->max_connections <= 1);
+	if (*self)
+		return ISCSI_LOGOUT_RSP_OK;
+	if (!other)
+		return ISCSI_LOGOUT_RSP_CID_NOT_FOUND;
+	log_info("%s: logout of connection %u of the session", conn->peer_str, cid);
+	iscsi_conn_close(other, "logged out from another connection");
+	return ISCSI_LOGOUT_RSP_OK;
+}
+
 static void logout(struct iscsi_conn *conn, const uint8_t *bhs)
 {
 	uint8_t reason = bhs[1] & 0x7f;
 	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+	bool ends_here = reason == 0;
+	uint8_t response = ISCSI_LOGOUT_RSP_OK;
 
 	if (!tx) {
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
+	/* 0: close session, 1: close connection; recovery (2) needs ERL 2. */
+	if (reason == 1)
+		response = close_named_conn(conn, iscsi_get16(&bhs[20]), &ends_here);
+	else if (reason != 0)
+		response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
 	tx->bhs[0] = ISCSI_OP_LOGOUT_RSP;
 	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	/* 0: close session, 1: close connection; recovery (2) needs ERL 2. */
-	tx->bhs[2] = reason <= 1 ? 0 : 2;
+	tx->bhs[2] = response;
 	memcpy(&tx->bhs[16], &bhs[16], 4);
 	iscsi_fill_sn(conn, tx->bhs, true);
-	tx->close_after = reason <= 1;
-	if (reason <= 1) {
+	tx->close_after = ends_here;
+	if (ends_here) {
 		conn->logout_pending = true;
 		conn->rx_stopped = true;
+		/* The other connections go when this one closes. */
+		if (reason == 0)
+			__atomic_store_n(&conn->isess->ending, true, __ATOMIC_RELEASE);
 		log_info("%s: logout (%s)", conn->peer_str, reason ? "connection" : "session");
 	}
 	iscsi_tx_queue(conn, tx);
@@ -152,6 +179,7 @@ static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 		return;
 	}
 	tmf->conn = conn;
+	conn->tmf_pending++;
 	memcpy(tmf->itt, &bhs[16], 4);
 	/* A cold reset also ends the connection (RFC 7143 11.5.1). */
 	tmf->close_after = fn == ISCSI_TMF_TARGET_COLD_RESET;
@@ -159,6 +187,7 @@ static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 	if (scst_rx_mgmt_fn(conn->sess, (enum scst_tm_fn)sfn, &bhs[8], iscsi_get32(&bhs[20]),
 			    tmf) < 0) {
 		free(tmf);
+		conn->tmf_pending--;
 		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
 	}
 }
@@ -178,9 +207,13 @@ static uint8_t tmf_response(enum scst_tm_status st)
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
 {
 	struct iscsi_tmf *tmf = mcmd->tgt_priv;
+	struct iscsi_conn *conn = tmf->conn;
 
-	if (tmf->conn->state != CONN_CLOSING)
-		send_tmf_rsp(tmf->conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
+	conn->tmf_pending--;
+	if (conn->state != CONN_CLOSING)
+		send_tmf_rsp(conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
+	else
+		iscsi_conn_try_free(conn);
 	free(tmf);
 	scst_mgmt_cmd_free(mcmd);
 }
@@ -234,6 +267,7 @@ static bool hold(struct iscsi_conn *conn, uint32_t cmdsn, const uint8_t *bhs, ui
 
 	if (!h)
 		return false;
+	h->conn = conn;
 	h->cmdsn = cmdsn;
 	memcpy(h->bhs, bhs, ISCSI_BHS_LEN);
 	h->dlen = dlen;
@@ -248,24 +282,30 @@ static bool hold(struct iscsi_conn *conn, uint32_t cmdsn, const uint8_t *bhs, ui
 		}
 		memcpy(h->data, data, dlen);
 	}
-	list_add_tail(&h->node, &conn->held);
+	list_add_tail(&h->node, &conn->isess->held);
 	return true;
 }
 
-static void run_held_in_order(struct iscsi_conn *conn)
+/* A held PDU runs on the connection it came on (allegiance); one whose
+ * connection closed only moves the window on. */
+static void run_held_in_order(struct iscsi_session *s)
 {
 	bool found = true;
 
-	while (found && conn->state == CONN_FULL) {
+	while (found) {
 		struct iscsi_held_pdu *h;
 
 		found = false;
-		list_for_each_entry(h, &conn->held, node) {
-			if (h->cmdsn != conn->exp_cmdsn)
+		list_for_each_entry(h, &s->held, node) {
+			if (h->cmdsn != s->exp_cmdsn)
 				continue;
 			list_del(&h->node);
-			conn->exp_cmdsn++;
-			execute(conn, h->bhs, h->data, h->dlen, h->pool_size);
+			s->exp_cmdsn++;
+			if (h->conn && h->conn->state == CONN_FULL) {
+				execute(h->conn, h->bhs, h->data, h->dlen, h->pool_size);
+			} else if (h->pool_size) {
+				scst_buf_free(h->data, h->pool_size);
+			}
 			if (!h->pool_size)
 				free(h->data);
 			free(h);
@@ -300,19 +340,21 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 		execute(conn, bhs, data, dlen, pool_size);
 		return;
 	}
-	if (cmdsn == conn->exp_cmdsn && iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0) {
-		conn->exp_cmdsn++;
+	if (cmdsn == conn->isess->exp_cmdsn && iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0) {
+		struct iscsi_session *s = conn->isess;
+
+		s->exp_cmdsn++;
 		execute(conn, bhs, data, dlen, pool_size);
-		if (!list_empty(&conn->held))
-			run_held_in_order(conn);
+		if (!list_empty(&s->held))
+			run_held_in_order(s);
 		return;
 	}
-	if (iscsi_sn_cmp(cmdsn, conn->exp_cmdsn) > 0 &&
+	if (iscsi_sn_cmp(cmdsn, conn->isess->exp_cmdsn) > 0 &&
 	    iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0 &&
 	    hold(conn, cmdsn, bhs, data, dlen, pool_size))
 		return;
 	/* Outside the window (or a duplicate): silently ignored (RFC 7143 4.2.2.1). */
 	log_debug("%s: dropping PDU 0x%02x with CmdSN %u (ExpCmdSN %u)", conn->peer_str, op,
-		  cmdsn, conn->exp_cmdsn);
+		  cmdsn, conn->isess->exp_cmdsn);
 	free_pdu_data(data, pool_size);
 }

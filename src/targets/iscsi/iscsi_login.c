@@ -239,9 +239,18 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		return -1;
 	}
 	if (conn->tsih) {
-		/* MaxConnections=1: there is no session to add a connection to. */
-		login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "adding connections unsupported");
-		return -1;
+		/* The connection joins a session on this loop (iscsi_login_pdu
+		 * moved it here): the session's identity must match. */
+		struct ioloop *loop = NULL;
+		int rc = iscsi_session_join(conn, &loop);
+
+		if (rc == 1)
+			rc = ISCSI_LOGIN_SESSION_NOT_FOUND;   /* it moved meanwhile */
+		if (rc) {
+			login_fail(conn, lc, (uint16_t)rc, rc == ISCSI_LOGIN_TOO_MANY_CONNECTIONS
+				   ? "MaxConnections reached" : "no such session to add a connection to");
+			return -1;
+		}
 	}
 	if (conn->target)
 		iscsi_target_limits(conn->target, &conn->limits);
@@ -255,6 +264,23 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 	if (!conn->discovery && iscsi_text_add(&lc->out, "TargetPortalGroupTag", "1") < 0)
 		return -1;
 	return 0;
+}
+
+/* Leading-only keys (RFC 7143 13): a connection added to a session has
+ * the session's values, so offering them there is answered Irrelevant. */
+static bool leading_only_key(const char *key)
+{
+	static const char *const keys[] = {
+		"MaxConnections", "InitialR2T", "ImmediateData", "MaxBurstLength",
+		"FirstBurstLength", "DefaultTime2Wait", "DefaultTime2Retain",
+		"MaxOutstandingR2T", "DataPDUInOrder", "DataSequenceInOrder",
+		"ErrorRecoveryLevel", NULL,
+	};
+
+	for (size_t i = 0; keys[i]; i++)
+		if (!strcmp(keys[i], key))
+			return true;
+	return false;
 }
 
 static int negotiate_all(struct iscsi_conn *conn, const struct iscsi_text *t,
@@ -273,6 +299,11 @@ static int negotiate_all(struct iscsi_conn *conn, const struct iscsi_text *t,
 
 		if (!strcmp(k, "AuthMethod") || is_chap_key(k))
 			continue;
+		if (conn->tsih && leading_only_key(k)) {
+			if (iscsi_text_add(&lc->out, k, "Irrelevant") < 0)
+				return -1;
+			continue;
+		}
 		r = iscsi_negotiate_key(k, v, &conn->params, &conn->limits, conn->discovery,
 					&lc->out);
 		if (r == ISCSI_NEG_FAILED)
@@ -308,21 +339,35 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 			   "the target requires CRC32C digests the initiator did not agree to");
 		return false;
 	}
-	if (!conn->discovery && !iscsi_session_slot_free(conn)) {
-		login_fail(conn, lc, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
-			   "the target has MaxSessions sessions");
-		return false;
-	}
-	if (!conn->discovery) {
-		iscsi_reinstate_session(conn);
-		conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name, conn,
-						   conn->loop);
-		if (!conn->sess) {
-			login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES, "cannot register session");
+	if (conn->tsih) {
+		/* A connection added to the session: its leading-only keys are
+		 * the session's; TSIH and the core session stay. */
+		if (__atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE) || !conn->isess->sess) {
+			login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "session ended meanwhile");
 			return false;
 		}
+		iscsi_session_apply_params(conn);
+		conn->sess = conn->isess->sess;
+	} else {
+		if (!conn->discovery && !iscsi_session_slot_free(conn)) {
+			login_fail(conn, lc, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
+				   "the target has MaxSessions sessions");
+			return false;
+		}
+		if (!conn->discovery) {
+			iscsi_reinstate_session(conn);
+			conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name,
+							   conn->isess, conn->loop);
+			if (!conn->sess) {
+				login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES,
+					   "cannot register session");
+				return false;
+			}
+		}
+		conn->tsih = iscsi_alloc_tsih();
+		if (!conn->discovery)
+			iscsi_session_publish(conn);
 	}
-	conn->tsih = iscsi_alloc_tsih();
 	conn->state = CONN_FULL;
 	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
 	conn->auth = NULL;
@@ -371,6 +416,20 @@ static bool gather_text(struct iscsi_conn *conn, const uint8_t *data, uint32_t d
 	return true;
 }
 
+/* A login adding a connection to a session that lives on another loop:
+ * the connection moves there first and this PDU is processed again there
+ * (false).  An unknown session is left to check_first_pdu. */
+static bool joins_here(struct iscsi_conn *conn, uint32_t dlen)
+{
+	struct ioloop *loop = iscsi_session_loop(conn->tsih);
+
+	if (!loop || loop == conn->loop)
+		return true;
+	conn->handoff_dlen = dlen;
+	iscsi_conn_handoff(conn, loop);
+	return false;
+}
+
 void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
 		     uint32_t dlen)
 {
@@ -390,12 +449,15 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		memcpy(conn->isid, &bhs[8], 6);
 		conn->tsih = iscsi_get16(&bhs[14]);
 		conn->cid = iscsi_get16(&bhs[20]);
-		conn->exp_cmdsn = iscsi_get32(&bhs[24]);
 		conn->stat_sn = iscsi_get32(&bhs[28]);
 		if (bhs[3] > 0) {
 			login_fail(conn, &lc, ISCSI_LOGIN_UNSUPPORTED_VERSION, "version");
 			return;
 		}
+		/* Until it joins a session, the connection's own one answers. */
+		conn->isess->exp_cmdsn = iscsi_get32(&bhs[24]);
+		if (conn->tsih && !joins_here(conn, dlen))
+			return;
 	}
 	if ((bhs[1] & ISCSI_LOGIN_CONTINUE) && lc.transit) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "C and T both set");

@@ -145,6 +145,7 @@ void iscsi_params_defaults(struct iscsi_params *p)
 	p->max_outstanding_r2t = 1;
 	p->time2wait = 2;
 	p->time2retain = 20;
+	p->max_connections = 1;
 	p->initial_r2t = true;
 	p->immediate_data = true;
 	p->data_pdu_inorder = true;
@@ -348,7 +349,8 @@ static int negotiate_numeric(const char *key, const char *value, struct iscsi_pa
 	if (!strcmp(key, "MaxConnections")) {
 		if (!parse_number(value, 1, 65535, &v))
 			return iscsi_text_add(out, key, "Reject");
-		return answer_number(out, key, 1);
+		p->max_connections = min_u32(v, ISCSI_MAX_CONNECTIONS);
+		return answer_number(out, key, p->max_connections);
 	}
 	return 1;
 }

@@ -11,6 +11,8 @@
 #define ISCSI_KEY_MAX   63
 #define ISCSI_VALUE_MAX 8192
 #define ISCSI_TEXT_MAX_PAIRS 128
+/* MaxConnections the driver agrees to (SCST's default). */
+#define ISCSI_MAX_CONNECTIONS 8
 
 struct iscsi_kv {
 	char *key;
@@ -38,6 +40,7 @@ struct iscsi_params {
 	uint32_t first_burst;
 	uint32_t max_outstanding_r2t;
 	uint32_t time2wait, time2retain;
+	uint32_t max_connections;
 	bool initial_r2t, immediate_data;
 	bool data_pdu_inorder, data_seq_inorder;
 	bool header_digest, data_digest;

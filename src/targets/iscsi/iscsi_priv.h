@@ -4,9 +4,11 @@
  * dispatch, CmdSN ordering, NOP, Text, Logout and TMF (iscsi_ffp.c), and
  * SCSI command data flow (iscsi_scsi.c).
  *
- * A connection and everything hanging off it (its session with
- * MaxConnections=1, its commands, its PDUs) lives on one I/O loop and is
- * touched only there. */
+ * A session (iscsi_session.c) and all its connections, their commands and
+ * PDUs live on one I/O loop and are touched only there: a connection that
+ * joins an existing session (MC/S) moves to the session's loop before its
+ * login goes on.  Only session membership and the session registry are
+ * also read by other threads, under the registry lock. */
 #ifndef SCSTD_ISCSI_PRIV_H
 #define SCSTD_ISCSI_PRIV_H
 
@@ -94,6 +96,7 @@ struct iscsi_cmd {
 
 struct iscsi_held_pdu {
 	struct list_head node;
+	struct iscsi_conn *conn;          /* arrived on; NULL once it closed */
 	uint32_t cmdsn;
 	uint8_t bhs[ISCSI_BHS_LEN];
 	uint8_t *data;
@@ -114,6 +117,35 @@ enum iscsi_rx_stage {
 	RX_DATA,
 	RX_PAD,
 	RX_DDIGEST,
+};
+
+/* What the connections of one session share: the I_T nexus in the core,
+ * the identity (ISID, TSIH, initiator, target), the leading connection's
+ * session-wide parameters and the session-wide CmdSN window.  Created with
+ * each connection; a connection that joins an existing session frees its
+ * own and points to the session's. */
+struct iscsi_session {
+	struct list_head node;           /* all_sessions, once in full feature */
+	struct ioloop *loop;
+	struct scst_session *sess;
+	struct iscsi_target *target;
+	char initiator_name[SCST_NAME_MAX];
+	uint8_t isid[6];
+	uint16_t tsih;
+	bool registered;                 /* in all_sessions */
+	bool ending;                     /* Logout "close the session" */
+	struct iscsi_params params;      /* session-wide keys (leading login) */
+	unsigned max_connections;
+	struct list_head conns;          /* iscsi_conn.sess_node (registry lock) */
+	unsigned nconns;
+
+	/* CmdSN window, session-wide (RFC 7143 4.2.2.1). */
+	uint32_t exp_cmdsn;
+	struct list_head held;           /* PDUs waiting for their CmdSN */
+	/* Non-immediate SCSI commands whose response is not yet built: they
+	 * close the CmdSN window (QueuedCommands flow control). */
+	unsigned cmds_unanswered;
+	unsigned queued_cmds;
 };
 
 struct iscsi_conn {
@@ -176,15 +208,18 @@ struct iscsi_conn {
 	struct iscsi_params params;
 	struct iscsi_limits limits;
 
-	/* Session (MaxConnections=1: the connection is the session). */
+	/* Session: isess->sess cached in sess for the per-command path. */
+	struct iscsi_session *isess;
+	struct list_head sess_node;      /* isess->conns */
 	struct scst_session *sess;
-	uint32_t exp_cmdsn;
 	uint32_t stat_sn;
-	struct list_head held;           /* PDUs waiting for their CmdSN */
-	struct list_head cmds;           /* iscsi_cmd in progress */
-	/* Non-immediate SCSI commands whose response is not yet built: they
-	 * close the CmdSN window (QueuedCommands flow control). */
-	unsigned cmds_unanswered;
+	struct list_head cmds;           /* iscsi_cmd in progress (allegiance) */
+	unsigned tmf_pending;            /* TMF answers still to come */
+	/* Joining a session on another loop: the first login PDU is replayed
+	 * there (handoff_dlen bytes in rx_data) once this loop let go. */
+	struct ioloop *handoff_to;
+	uint32_t handoff_dlen;
+	struct io_defer handoff;
 	struct iscsi_cmd *free_cmds;
 	unsigned nfree_cmds;
 	struct iscsi_tx *free_tx;        /* sent PDUs kept for reuse */
@@ -223,12 +258,46 @@ size_t iscsi_portal_list(struct sockaddr_storage *out, size_t max);
 void iscsi_conn_registered(struct iscsi_conn *conn);
 void iscsi_conn_unregistered(struct iscsi_conn *conn);
 uint16_t iscsi_alloc_tsih(void);
-void iscsi_reinstate_session(struct iscsi_conn *conn);
+/* The registry lock (connections and sessions). */
+void iscsi_registry_lock(void);
+void iscsi_registry_unlock(void);
+bool iscsi_conn_alive(struct iscsi_conn *conn);
+/* force_close of one connection: Async logout request, then close. */
+void iscsi_force_close_conn(struct iscsi_conn *conn);
 /* A private copy of the CHAP users of a target (NULL: of discovery). */
 struct iscsi_auth *iscsi_auth_snapshot(const struct iscsi_target *it);
 void iscsi_auth_free(struct iscsi_auth *a);
 
+/* iscsi_session.c */
+struct iscsi_session *iscsi_session_new(struct iscsi_conn *conn);
+/* The loop of the session with this TSIH, NULL when there is none. */
+struct ioloop *iscsi_session_loop(uint16_t tsih);
+/* Login with a TSIH: 0 and conn joined the session (on this loop), 1 when
+ * conn must first move to *loop, or an ISCSI_LOGIN_* status to fail with. */
+int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop);
+/* The leading connection entered full feature phase: registry, TSIH. */
+void iscsi_session_publish(struct iscsi_conn *conn);
+/* Session-wide parameters for a connection that joined. */
+void iscsi_session_apply_params(struct iscsi_conn *conn);
+/* conn is freed: leaves its session, which ends with its last connection. */
+void iscsi_session_leave(struct iscsi_conn *conn);
+bool iscsi_session_last_conn(const struct iscsi_conn *conn);
+struct iscsi_conn *iscsi_session_find_cid(struct iscsi_session *s, uint16_t cid);
+/* Closes every connection of the session (on its loop). */
+void iscsi_session_close_all(struct iscsi_session *s, const char *why);
+/* Other sessions of the same initiator, ISID and target end (reinstatement). */
+void iscsi_reinstate_session(struct iscsi_conn *conn);
+/* management: force_close of a registered session, from any thread. */
+int iscsi_session_request_close(struct iscsi_session *s);
+void iscsi_session_drop_held(struct iscsi_session *s, struct iscsi_conn *only);
+/* Runs fn on every connection of the session under the registry lock. */
+void iscsi_session_for_each_conn(struct iscsi_session *s,
+				 void (*fn)(const struct iscsi_conn *c, void *arg), void *arg);
+
 /* iscsi_conn.c */
+/* Moves conn (between two PDUs of its login) to loop, replaying the PDU
+ * that is in rx_bhs/rx_data there. */
+void iscsi_conn_handoff(struct iscsi_conn *conn, struct ioloop *loop);
 void iscsi_conn_start(struct iscsi_conn *conn);
 void iscsi_conn_close(struct iscsi_conn *conn, const char *why);
 void iscsi_conn_try_free(struct iscsi_conn *conn);

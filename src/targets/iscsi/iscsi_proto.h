@@ -72,6 +72,13 @@ enum {
 	ISCSI_LOGIN_OUT_OF_RESOURCES = 0x0302,
 };
 
+/* Logout responses (RFC 7143 11.15.1). */
+enum {
+	ISCSI_LOGOUT_RSP_OK = 0,
+	ISCSI_LOGOUT_RSP_CID_NOT_FOUND = 1,
+	ISCSI_LOGOUT_RSP_NO_RECOVERY = 2,
+};
+
 /* Reject reasons (RFC 7143 11.17.1). */
 enum {
 	ISCSI_REJECT_DATA_DIGEST = 0x02,

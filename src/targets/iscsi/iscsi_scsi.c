@@ -51,7 +51,7 @@ static void uncount(struct iscsi_cmd *icmd)
 {
 	if (icmd->counted) {
 		icmd->counted = false;
-		icmd->conn->cmds_unanswered--;
+		icmd->conn->isess->cmds_unanswered--;
 	}
 }
 
@@ -173,7 +173,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 		return;
 	}
 	icmd->counted = !(bhs[0] & ISCSI_IMMEDIATE);
-	conn->cmds_unanswered += icmd->counted;
+	conn->isess->cmds_unanswered += icmd->counted;
 	icmd->itt = iscsi_bhs_itt(bhs);
 	icmd->edtl = iscsi_get32(&bhs[20]);
 	memcpy(icmd->lun, &bhs[8], 8);

@@ -5,8 +5,10 @@
  * connection-wide parameters.
  *
  * Runs on the management thread with scst_mutex held while the session is
- * registered, so the connection is alive; login results are fixed by then,
- * and the state is read as a moment's snapshot. */
+ * registered, so the iSCSI session is alive; its connections are walked
+ * under the registry lock (they join and leave on the session's loop).
+ * Login results are fixed by then, and the state is a moment's snapshot.
+ * A second connection from the same address is named <ip>_<cid>. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,17 +74,45 @@ static void peer_ip(const struct iscsi_conn *conn, char *ip, size_t len)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, len);
 }
 
-static void connection_attrs(struct attr_out *o, const struct iscsi_conn *conn)
+struct conn_walk {
+	struct attr_out *o;
+	const struct iscsi_session *s;
+};
+
+/* Whether a connection listed before conn has its address. */
+static bool ip_taken_before(const struct iscsi_session *s, const struct iscsi_conn *conn,
+			    const char *ip)
 {
-	char ip[INET6_ADDRSTRLEN] = "?", path[128];
+	const struct iscsi_conn *c;
+	char other[INET6_ADDRSTRLEN];
+
+	list_for_each_entry(c, &s->conns, sess_node) {
+		if (c == conn)
+			return false;
+		peer_ip(c, other, sizeof(other));
+		if (!strcmp(other, ip))
+			return true;
+	}
+	return false;
+}
+
+static void connection_attrs(const struct iscsi_conn *conn, void *arg)
+{
+	struct conn_walk *w = arg;
+	struct attr_out *o = w->o;
+	char ip[INET6_ADDRSTRLEN] = "?", name[INET6_ADDRSTRLEN + 8], path[160];
 	const struct iscsi_params *p = &conn->params;
 
-#define CONN_ATTR(name, ...) \
+#define CONN_ATTR(attr, ...) \
 	do { \
-		snprintf(path, sizeof(path), "connections/%s/%s", ip, name); \
+		snprintf(path, sizeof(path), "connections/%s/%s", name, attr); \
 		put(o, path, __VA_ARGS__); \
 	} while (0)
 	peer_ip(conn, ip, sizeof(ip));
+	if (ip_taken_before(w->s, conn, ip))
+		snprintf(name, sizeof(name), "%s_%u", ip, conn->cid);
+	else
+		snprintf(name, sizeof(name), "%s", ip);
 	CONN_ATTR("cid", "%u", conn->cid);
 	CONN_ATTR("ip", "%s", ip);
 	CONN_ATTR("state", "%s", state_name(*(volatile const enum iscsi_conn_state *)&conn->state));
@@ -95,18 +125,19 @@ static void connection_attrs(struct attr_out *o, const struct iscsi_conn *conn)
 
 int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len)
 {
-	const struct iscsi_conn *conn = sess->tgt_priv;
-	const struct iscsi_params *p = &conn->params;
+	struct iscsi_session *s = sess->tgt_priv;
+	const struct iscsi_params *p = &s->params;
 	struct attr_out o = { .buf = buf, .len = len };
+	struct conn_walk w = { .o = &o, .s = s };
 	uint64_t isid = 0;
 
 	if (len)
 		buf[0] = 0;
 	for (int i = 0; i < 6; i++)
-		isid = isid << 8 | conn->isid[i];
+		isid = isid << 8 | s->isid[i];
 	/* SID as SCST prints it: ISID in the high 48 bits, TSIH below. */
-	put(&o, "sid", "0x%llx", (unsigned long long)(isid << 16 | conn->tsih));
-	put(&o, "tsih", "%u", conn->tsih);
+	put(&o, "sid", "0x%llx", (unsigned long long)(isid << 16 | s->tsih));
+	put(&o, "tsih", "%u", s->tsih);
 	put(&o, "FirstBurstLength", "%u", p->first_burst);
 	put(&o, "MaxBurstLength", "%u", p->max_burst);
 	put(&o, "MaxOutstandingR2T", "%u", p->max_outstanding_r2t);
@@ -115,7 +146,7 @@ int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len)
 	put(&o, "DataPDUInOrder", "Yes");
 	put(&o, "DataSequenceInOrder", "Yes");
 	put(&o, "ErrorRecoveryLevel", "0");
-	put(&o, "MaxConnections", "1");
-	connection_attrs(&o, conn);
+	put(&o, "MaxConnections", "%u", s->max_connections);
+	iscsi_session_for_each_conn(s, connection_attrs, &w);
 	return o.overflow ? -ENOSPC : (int)o.used;
 }

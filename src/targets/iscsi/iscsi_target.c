@@ -129,7 +129,17 @@ void iscsi_conn_unregistered(struct iscsi_conn *conn)
 	pthread_mutex_unlock(&conns_lock);
 }
 
-static bool conn_alive(struct iscsi_conn *conn)
+void iscsi_registry_lock(void)
+{
+	pthread_mutex_lock(&conns_lock);
+}
+
+void iscsi_registry_unlock(void)
+{
+	pthread_mutex_unlock(&conns_lock);
+}
+
+bool iscsi_conn_alive(struct iscsi_conn *conn)
 {
 	struct iscsi_conn *c;
 	bool found = false;
@@ -149,57 +159,13 @@ static void shutdown_conn_msg(void *arg)
 {
 	struct iscsi_conn *conn = arg;
 
-	if (conn_alive(conn))
+	if (iscsi_conn_alive(conn))
 		iscsi_request_logout(conn, SHUTDOWN_LOGOUT_GRACE_S, "daemon shutdown");
 }
 
-static void force_close_msg(void *arg)
+void iscsi_force_close_conn(struct iscsi_conn *conn)
 {
-	struct iscsi_conn *conn = arg;
-
-	if (conn_alive(conn))
-		iscsi_request_logout(conn, FORCE_CLOSE_LOGOUT_GRACE_S, "force_close");
-}
-
-/* Runs on the connection's own loop, where it cannot be freed under us. */
-static void close_conn_msg(void *arg)
-{
-	struct iscsi_conn *conn = arg;
-
-	if (conn_alive(conn))
-		iscsi_conn_close(conn, "closed by the target");
-}
-
-void iscsi_reinstate_session(struct iscsi_conn *conn)
-{
-	struct iscsi_conn *c;
-
-	pthread_mutex_lock(&conns_lock);
-	list_for_each_entry(c, &all_conns, node) {
-		if (c == conn || c->state != CONN_FULL || c->discovery || c->target != conn->target ||
-		    memcmp(c->isid, conn->isid, 6) || strcmp(c->initiator_name, conn->initiator_name))
-			continue;
-		log_info("%s: reinstating the session of %s (old TSIH %u)", conn->peer_str,
-			 conn->initiator_name, c->tsih);
-		ioloop_run_on(c->loop, close_conn_msg, c);
-	}
-	pthread_mutex_unlock(&conns_lock);
-}
-
-bool iscsi_session_slot_free(const struct iscsi_conn *conn)
-{
-	const struct iscsi_conn *c;
-	unsigned n = 0;
-
-	if (!conn->limits.max_sessions)
-		return true;
-	pthread_mutex_lock(&conns_lock);
-	list_for_each_entry(c, &all_conns, node)
-		if (c != conn && c->state == CONN_FULL && !c->discovery && c->target == conn->target &&
-		    (memcmp(c->isid, conn->isid, 6) || strcmp(c->initiator_name, conn->initiator_name)))
-			n++;
-	pthread_mutex_unlock(&conns_lock);
-	return n < conn->limits.max_sessions;
+	iscsi_request_logout(conn, FORCE_CLOSE_LOGOUT_GRACE_S, "force_close");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -595,13 +561,11 @@ static void iscsi_on_enable(struct scst_tgt *tgt)
 	iscsi_isns_changed();
 }
 
-/* The session's connection is alive while the session is registered (it
+/* The iSCSI session is alive while its core session is registered (it
  * unregisters it before being freed), and the caller holds scst_mutex. */
 static int iscsi_close_session(struct scst_session *sess, char *err, size_t errlen)
 {
-	struct iscsi_conn *conn = sess->tgt_priv;
-
-	if (ioloop_run_on(conn->loop, force_close_msg, conn) < 0) {
+	if (iscsi_session_request_close(sess->tgt_priv) < 0) {
 		snprintf(err, errlen, "cannot reach the session's I/O thread");
 		return -ENOMEM;
 	}

@@ -1,0 +1,307 @@
+/* iscsi_session.c - the iSCSI session shared by its connections (MC/S,
+ * RFC 7143 4.3, 6.3): the registry of sessions in full feature phase,
+ * joining a session by TSIH (same initiator, ISID and target; a CID in use
+ * reinstates that connection; MaxConnections enforced), the session-wide
+ * parameters a joining connection inherits, reinstatement of an old
+ * session, management's force_close, and the end of the session with its
+ * last connection.
+ *
+ * Threads: a session and its connections live on one loop (a joining
+ * connection is handed over to it before its login goes on), so the
+ * CmdSN window needs no lock.  The registry (all_sessions) and each
+ * session's connection list change under the registry lock, which other
+ * threads take to look sessions up (logins on other loops, management). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/iscsi/iscsi_priv.h"
+#include "util/log.h"
+
+static struct list_head all_sessions = LIST_HEAD_INIT(all_sessions);
+
+struct iscsi_session *iscsi_session_new(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	list_init(&s->held);
+	list_init(&s->conns);
+	list_init(&s->node);
+	s->loop = conn->loop;
+	s->max_connections = 1;
+	list_add_tail(&conn->sess_node, &s->conns);
+	s->nconns = 1;
+	conn->isess = s;
+	return s;
+}
+
+static bool session_matches(const struct iscsi_session *s, const struct iscsi_conn *conn)
+{
+	return s->target == conn->target && !memcmp(s->isid, conn->isid, 6) &&
+	       !strcmp(s->initiator_name, conn->initiator_name);
+}
+
+/* Under the registry lock. */
+static struct iscsi_session *find_by_tsih(uint16_t tsih)
+{
+	struct iscsi_session *s;
+
+	list_for_each_entry(s, &all_sessions, node)
+		if (s->tsih == tsih && !__atomic_load_n(&s->ending, __ATOMIC_ACQUIRE))
+			return s;
+	return NULL;
+}
+
+struct ioloop *iscsi_session_loop(uint16_t tsih)
+{
+	struct iscsi_session *s;
+	struct ioloop *loop;
+
+	iscsi_registry_lock();
+	s = find_by_tsih(tsih);
+	loop = s ? s->loop : NULL;
+	iscsi_registry_unlock();
+	return loop;
+}
+
+static unsigned live_conns(const struct iscsi_session *s, const struct iscsi_conn *except)
+{
+	const struct iscsi_conn *c;
+	unsigned n = 0;
+
+	list_for_each_entry(c, &s->conns, sess_node)
+		n += c != except && c->state != CONN_CLOSING;
+	return n;
+}
+
+struct iscsi_conn *iscsi_session_find_cid(struct iscsi_session *s, uint16_t cid)
+{
+	struct iscsi_conn *c;
+
+	list_for_each_entry(c, &s->conns, sess_node)
+		if (c->cid == cid && c->state != CONN_CLOSING)
+			return c;
+	return NULL;
+}
+
+/* The new connection's own (unused) session goes; it becomes a member. */
+static void attach(struct iscsi_conn *conn, struct iscsi_session *s)
+{
+	struct iscsi_session *own = conn->isess;
+
+	list_del(&conn->sess_node);
+	list_add_tail(&conn->sess_node, &s->conns);
+	s->nconns++;
+	conn->isess = s;
+	conn->sess = s->sess;
+	free(own);
+}
+
+int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop)
+{
+	struct iscsi_session *s;
+	struct iscsi_conn *old = NULL;
+	int rc = 0;
+
+	iscsi_registry_lock();
+	s = find_by_tsih(conn->tsih);
+	if (!s || conn->discovery || !session_matches(s, conn)) {
+		rc = ISCSI_LOGIN_SESSION_NOT_FOUND;
+	} else if (s->loop != conn->loop) {
+		*loop = s->loop;
+		rc = 1;
+	} else {
+		old = iscsi_session_find_cid(s, conn->cid);
+		if (!old && live_conns(s, NULL) >= s->max_connections)
+			rc = ISCSI_LOGIN_TOO_MANY_CONNECTIONS;
+		else
+			attach(conn, s);
+	}
+	iscsi_registry_unlock();
+	if (old) {
+		/* Same CID: connection reinstatement (RFC 7143 6.3.4). */
+		log_info("%s: reinstating connection %u of session %u", conn->peer_str, conn->cid,
+			 conn->tsih);
+		iscsi_conn_close(old, "connection reinstated");
+	}
+	return rc;
+}
+
+/* MaxSessions: the target's sessions in full feature phase, not counting
+ * the one this login reinstates (same initiator and ISID). */
+bool iscsi_session_slot_free(const struct iscsi_conn *conn)
+{
+	const struct iscsi_session *s;
+	unsigned n = 0;
+
+	if (!conn->limits.max_sessions)
+		return true;
+	iscsi_registry_lock();
+	list_for_each_entry(s, &all_sessions, node)
+		if (s->target == conn->target && !session_matches(s, conn) &&
+		    !__atomic_load_n(&s->ending, __ATOMIC_ACQUIRE))
+			n++;
+	iscsi_registry_unlock();
+	return n < conn->limits.max_sessions;
+}
+
+void iscsi_session_publish(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s = conn->isess;
+
+	s->loop = conn->loop;
+	s->sess = conn->sess;
+	s->target = conn->target;
+	memcpy(s->isid, conn->isid, 6);
+	memcpy(s->initiator_name, conn->initiator_name, sizeof(s->initiator_name));
+	s->tsih = conn->tsih;
+	s->params = conn->params;
+	s->max_connections = conn->params.max_connections;
+	s->queued_cmds = conn->limits.queued_cmds;
+	iscsi_registry_lock();
+	list_add_tail(&s->node, &all_sessions);
+	s->registered = true;
+	iscsi_registry_unlock();
+}
+
+void iscsi_session_apply_params(struct iscsi_conn *conn)
+{
+	const struct iscsi_params *lead = &conn->isess->params;
+	struct iscsi_params *p = &conn->params;
+
+	/* Leading-only keys are the session's, whatever this login said. */
+	p->max_burst = lead->max_burst;
+	p->first_burst = lead->first_burst;
+	p->max_outstanding_r2t = lead->max_outstanding_r2t;
+	p->initial_r2t = lead->initial_r2t;
+	p->immediate_data = lead->immediate_data;
+	p->time2wait = lead->time2wait;
+	p->time2retain = lead->time2retain;
+	p->max_connections = lead->max_connections;
+}
+
+bool iscsi_session_last_conn(const struct iscsi_conn *conn)
+{
+	return conn->isess->nconns == 1;
+}
+
+void iscsi_session_drop_held(struct iscsi_session *s, struct iscsi_conn *only)
+{
+	struct iscsi_held_pdu *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, &s->held, node) {
+		if (only && h->conn != only)
+			continue;
+		if (only) {
+			/* Keeps its CmdSN slot so the window moves on past it. */
+			h->conn = NULL;
+			continue;
+		}
+		list_del(&h->node);
+		if (h->pool_size)
+			scst_buf_free(h->data, h->pool_size);
+		else
+			free(h->data);
+		free(h);
+	}
+}
+
+void iscsi_session_leave(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s = conn->isess;
+	bool last;
+
+	iscsi_registry_lock();
+	list_del(&conn->sess_node);
+	last = --s->nconns == 0;
+	if (last && s->registered)
+		list_del(&s->node);
+	iscsi_registry_unlock();
+	conn->isess = NULL;
+	if (!last) {
+		conn->sess = NULL;
+		return;
+	}
+	iscsi_session_drop_held(s, NULL);
+	if (s->sess) {
+		scst_unregister_session(s->sess);
+		log_info("%s: session %u of %s ended", conn->peer_str, s->tsih, s->initiator_name);
+	}
+	conn->sess = NULL;
+	free(s);
+}
+
+void iscsi_session_close_all(struct iscsi_session *s, const char *why)
+{
+	struct iscsi_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &s->conns, sess_node)
+		iscsi_conn_close(c, why);
+}
+
+static bool session_alive(struct iscsi_session *s)
+{
+	struct iscsi_session *x;
+	bool found = false;
+
+	iscsi_registry_lock();
+	list_for_each_entry(x, &all_sessions, node)
+		found |= x == s;
+	iscsi_registry_unlock();
+	return found;
+}
+
+/* On the session's loop: nothing frees it under us. */
+static void close_session_msg(void *arg)
+{
+	struct iscsi_session *s = arg;
+
+	if (session_alive(s))
+		iscsi_session_close_all(s, "session reinstated");
+}
+
+void iscsi_reinstate_session(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s;
+
+	iscsi_registry_lock();
+	list_for_each_entry(s, &all_sessions, node) {
+		if (s == conn->isess || __atomic_load_n(&s->ending, __ATOMIC_ACQUIRE) ||
+		    !session_matches(s, conn))
+			continue;
+		log_info("%s: reinstating the session of %s (old TSIH %u)", conn->peer_str,
+			 conn->initiator_name, s->tsih);
+		/* No connection joins it any more. */
+		__atomic_store_n(&s->ending, true, __ATOMIC_RELEASE);
+		ioloop_run_on(s->loop, close_session_msg, s);
+	}
+	iscsi_registry_unlock();
+}
+
+static void force_close_msg(void *arg)
+{
+	struct iscsi_session *s = arg;
+	struct iscsi_conn *c, *tmp;
+
+	if (!session_alive(s))
+		return;
+	list_for_each_entry_safe(c, tmp, &s->conns, sess_node)
+		iscsi_force_close_conn(c);
+}
+
+int iscsi_session_request_close(struct iscsi_session *s)
+{
+	return ioloop_run_on(s->loop, force_close_msg, s);
+}
+
+void iscsi_session_for_each_conn(struct iscsi_session *s,
+				 void (*fn)(const struct iscsi_conn *c, void *arg), void *arg)
+{
+	const struct iscsi_conn *c;
+
+	iscsi_registry_lock();
+	list_for_each_entry(c, &s->conns, sess_node)
+		fn(c, arg);
+	iscsi_registry_unlock();
+}
