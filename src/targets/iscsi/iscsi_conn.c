@@ -627,5 +627,6 @@ static void reap(struct io_defer *d)
 	free(conn->rx_buf);
 	close(conn->fd);
 	iscsi_conn_unregistered(conn);
+	ioloop_detach(conn->loop);          /* attached in setup_new_conn */
 	free(conn);
 }
