@@ -297,8 +297,26 @@ mbps_row seqread_1m_qd8_file file -w read -b 1M -q 8
 mbps_row seqwrite_1m_qd8_null null -w write -b 1M -q 8
 mbps_row seqwrite_1m_qd8_file file -w write -b 1M -q 8
 
+# loop_ticks: utime+stime of each scstd I/O loop thread (scstd-ioN), one a line.
+loop_ticks() {
+	local t
+	for t in /proc/"$SCSTD_PID"/task/*; do
+		case $(cat "$t/comm" 2>/dev/null) in
+		scstd-io*) awk '{ print $14 + $15 }' "$t/stat" ;;
+		esac
+	done
+}
+
 # Four sessions from two client processes: does the server use both cores?
+# The clients need several times the server's CPU per I/O, so on a 2-core
+# machine the server's cores busy stays well below 2; how evenly the work
+# spreads over scstd's loops (busiest / least busy) shows whether it would.
+LOOPS_BEFORE=$(loop_ticks)
 measure_row randread_4k_4x32_null null -w randread -b 4K -q 32 -s 2 -j 2
+LOOP_BALANCE=$(paste <(echo "$LOOPS_BEFORE") <(loop_ticks) | awk '
+	{ d = $2 - $1; if (NR == 1 || d < lo) lo = d; if (NR == 1 || d > hi) hi = d; n++ }
+	END { if (hi > 0) printf "%.2f %d %d %d", lo / hi, n, lo, hi; else print "n/a 0 0 0" }')
+read -r LOOP_RATIO LOOP_N LOOP_LO LOOP_HI <<<"$LOOP_BALANCE"
 emit randread_4k_4x32_null "$S_IOPS" "$T_IOPS" IOPS "$(div "$S_IOPS" "$T_IOPS")" - \
 	"server CPU% $S_PCT/$T_PCT"
 S_PC=$(awk -v i="$S_IOPS" -v p="$S_PCT" 'BEGIN { if (p > 0) printf "%.0f", i * 100 / p; else print "n/a" }')
@@ -307,6 +325,8 @@ emit randread_4k_4x32_null_per_core "$S_PC" "$T_PC" IOPS/core "$(div "$S_PC" "$T
 	"IOPS per server core busy"
 emit randread_4k_4x32_null_cores "$(div "$S_PCT" 100)" "$(div "$T_PCT" 100)" cores \
 	"$(div "$S_PCT" 100)" 1.5 "server cores busy (scstd value is the ratio)"
+emit randread_4k_4x32_null_loop_balance "$LOOP_RATIO" n/a fraction "$LOOP_RATIO" - \
+	"least/most busy of $LOOP_N scstd-io loops: $LOOP_LO/$LOOP_HI ticks"
 
 mkdir -p "$RESULTS"
 {

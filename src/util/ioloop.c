@@ -35,6 +35,7 @@ struct ioloop {
 	struct io_uring ring;
 	pthread_t thread;
 	unsigned idx;
+	unsigned attached;             /* ioloop_attach - ioloop_detach (atomic) */
 	volatile bool stop;
 	bool ring_disabled;            /* SINGLE_ISSUER ring, enabled by its thread */
 
@@ -89,6 +90,38 @@ struct ioloop *ioloop_pick(void)
 	unsigned i = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
 
 	return &loops[i % nloops];
+}
+
+/* The loop with the fewest attached connections; ties rotate, so a burst
+ * of new connections alternates even before any of them is counted. */
+struct ioloop *ioloop_attach(void)
+{
+	unsigned start = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
+	struct ioloop *best = &loops[start % nloops];
+
+	for (unsigned i = 1; i < nloops; i++) {
+		struct ioloop *l = &loops[(start + i) % nloops];
+
+		if (__atomic_load_n(&l->attached, __ATOMIC_RELAXED) <
+		    __atomic_load_n(&best->attached, __ATOMIC_RELAXED))
+			best = l;
+	}
+	__atomic_fetch_add(&best->attached, 1, __ATOMIC_RELAXED);
+	return best;
+}
+
+/* A connection that changes loops takes its attachment along. */
+void ioloop_move_attachment(struct ioloop *from, struct ioloop *to)
+{
+	if (from == to)
+		return;
+	__atomic_fetch_add(&to->attached, 1, __ATOMIC_RELAXED);
+	ioloop_detach(from);
+}
+
+void ioloop_detach(struct ioloop *l)
+{
+	__atomic_fetch_sub(&l->attached, 1, __ATOMIC_RELAXED);
 }
 
 struct io_uring_sqe *ioloop_sqe(struct ioloop *l)

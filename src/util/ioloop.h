@@ -53,6 +53,12 @@ unsigned ioloop_index(const struct ioloop *l);
 struct ioloop *ioloop_current(void);
 /* Picks the loop for a new connection (round robin). */
 struct ioloop *ioloop_pick(void);
+/* Picks the loop for a long-lived connection: the one with the fewest
+ * attached, so that connections which come and go do not leave all live
+ * ones on one loop.  Each attach is undone by one ioloop_detach. */
+struct ioloop *ioloop_attach(void);
+void ioloop_detach(struct ioloop *l);
+void ioloop_move_attachment(struct ioloop *from, struct ioloop *to);
 
 /* Returns a free SQE of the calling thread's loop, submitting queued SQEs
  * first if the ring is full.  Must be called on the loop's own thread. */

@@ -160,6 +160,23 @@ static void test_uring_completion_reaches_op(void **state)
 	close(p.pipefd[1]);
 }
 
+/* Connections that come and go (a discovery session before each login)
+ * must not leave every long-lived connection on the same loop. */
+static void test_attach_balances_live_connections(void **state)
+{
+	struct ioloop *a, *b, *c;
+
+	(void)state;
+	a = ioloop_attach();
+	b = ioloop_attach();
+	assert_ptr_not_equal(a, b);
+	ioloop_detach(b);                /* b was short-lived */
+	c = ioloop_attach();
+	assert_ptr_equal(c, b);          /* the emptier loop, not the next in turn */
+	ioloop_detach(a);
+	ioloop_detach(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_defer_runs_once),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_uring_completion_reaches_op),
+		cmocka_unit_test(test_attach_balances_live_connections),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

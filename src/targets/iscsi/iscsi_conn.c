@@ -217,12 +217,24 @@ void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t 
 
 static void rx_cb(struct io_op *op, int res);
 
+/* Large data segments (Data-Out, big immediate data) are received straight
+ * into their destination; everything smaller goes through rx_buf, which
+ * holds as many headers and small segments as have arrived. */
+#define RX_BUF_LEN    32768
+#define RX_DIRECT_MIN 8192
+
 static void rx_submit(struct iscsi_conn *conn)
 {
 	struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
+	uint32_t left = conn->rx_want - conn->rx_got;
 
-	io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got,
-			   conn->rx_want - conn->rx_got, 0);
+	conn->rx_direct = left >= RX_DIRECT_MIN;
+	if (conn->rx_direct) {
+		io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got, left, 0);
+	} else {
+		conn->rx_buf_head = conn->rx_buf_tail = 0;
+		io_uring_prep_recv(sqe, conn->fd, conn->rx_buf, RX_BUF_LEN, 0);
+	}
 	conn->rx_op.cb = rx_cb;
 	ioloop_sqe_set_op(sqe, &conn->rx_op);
 	conn->rx_busy = true;
@@ -446,6 +458,25 @@ static void stage_complete(struct iscsi_conn *conn)
 	}
 }
 
+/* Feeds the read-ahead bytes to the stages in order; stops when the
+ * connection closes or stops reading (the rest is never looked at). */
+static void rx_consume_buffered(struct iscsi_conn *conn)
+{
+	while (conn->rx_buf_head < conn->rx_buf_tail && conn->state != CONN_CLOSING &&
+	       !conn->rx_stopped) {
+		uint32_t avail = conn->rx_buf_tail - conn->rx_buf_head;
+		uint32_t n = conn->rx_want - conn->rx_got;
+
+		if (n > avail)
+			n = avail;
+		memcpy(conn->rx_ptr + conn->rx_got, conn->rx_buf + conn->rx_buf_head, n);
+		conn->rx_buf_head += n;
+		conn->rx_got += n;
+		if (conn->rx_got == conn->rx_want)
+			stage_complete(conn);
+	}
+}
+
 static void rx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
@@ -464,10 +495,15 @@ static void rx_cb(struct io_op *op, int res)
 		iscsi_conn_close(conn, res == 0 ? "connection closed by peer" : strerror(-res));
 		return;
 	}
-	conn->rx_got += (uint32_t)res;
 	conn->rx_activity = true;
-	if (conn->rx_got == conn->rx_want)
-		stage_complete(conn);
+	if (conn->rx_direct) {
+		conn->rx_got += (uint32_t)res;
+		if (conn->rx_got == conn->rx_want)
+			stage_complete(conn);
+	} else {
+		conn->rx_buf_tail = (uint32_t)res;
+		rx_consume_buffered(conn);
+	}
 	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
 		rx_submit(conn);
 }
@@ -493,7 +529,8 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
-	if (!conn->rx_data || !iscsi_session_new(conn)) {
+	conn->rx_buf = malloc(RX_BUF_LEN);
+	if (!conn->rx_data || !conn->rx_buf || !iscsi_session_new(conn)) {
 		conn->state = CONN_CLOSING;
 		iscsi_conn_try_free(conn);
 		return;
@@ -516,7 +553,10 @@ static void handoff_arrive(void *arg)
 	if (conn->state == CONN_CLOSING || conn->rx_stopped)
 		return;
 	rx_start_bhs(conn);
-	rx_submit(conn);
+	/* Bytes the read-ahead took on the old loop come first. */
+	rx_consume_buffered(conn);
+	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
+		rx_submit(conn);
 }
 
 /* End of the iteration: nothing on this loop holds conn (no recv, no
@@ -537,7 +577,9 @@ static void handoff_go(struct io_defer *d)
 	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->tsih);
 	iscsi_conn_unregistered(conn);
 	conn->loop = conn->handoff_to;
+	ioloop_move_attachment(from, conn->loop);
 	if (ioloop_run_on(conn->loop, handoff_arrive, conn) < 0) {
+		ioloop_move_attachment(conn->loop, from);
 		conn->loop = from;
 		iscsi_conn_registered(conn);
 		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
@@ -652,7 +694,9 @@ static void reap(struct io_defer *d)
 	free(conn->login_text);
 	iscsi_auth_free(conn->auth);
 	free(conn->rx_data);
+	free(conn->rx_buf);
 	close(conn->fd);
 	iscsi_conn_unregistered(conn);
+	ioloop_detach(conn->loop);          /* attached in setup_new_conn */
 	free(conn);
 }

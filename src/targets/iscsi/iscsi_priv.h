@@ -178,6 +178,11 @@ struct iscsi_conn {
 	uint32_t rx_imm_size;
 	bool rx_stopped;                 /* no more PDUs are read */
 	uint8_t rx_discard[4096];
+	/* Bytes read ahead: one recv takes every PDU the initiator has sent,
+	 * so a burst of commands costs one recv and one loop iteration. */
+	uint8_t *rx_buf;
+	uint32_t rx_buf_head, rx_buf_tail;
+	bool rx_direct;                  /* the recv in flight lands at rx_ptr */
 
 	/* Send side: one sendmsg in flight; queued PDUs flushed per iteration. */
 	struct io_op tx_op;

@@ -279,6 +279,7 @@ static void arm_accept_msg(void *arg)
 static void setup_new_conn(int fd)
 {
 	struct iscsi_conn *conn = calloc(1, sizeof(*conn));
+	struct ioloop *loop;
 	socklen_t len;
 	int one = 1;
 	char local[96];
@@ -296,7 +297,9 @@ static void setup_new_conn(int fd)
 	format_addr(&conn->peer, addr_port(&conn->peer), conn->peer_str, sizeof(conn->peer_str));
 	format_addr(&conn->local, addr_port(&conn->local), local, sizeof(local));
 	log_info("connection from %s to %s", conn->peer_str, local);
-	if (ioloop_run_on(ioloop_pick(), conn_start_msg, conn) < 0) {
+	loop = ioloop_attach();
+	if (ioloop_run_on(loop, conn_start_msg, conn) < 0) {
+		ioloop_detach(loop);
 		close(fd);
 		free(conn);
 	}
