@@ -363,6 +363,9 @@ struct scst_session {
 	 * initiator_name.  Swapped atomically, never freed by the core. */
 	const char *pr_name;
 	void *tgt_priv;
+	/* Unique for the daemon's life: unlike the pointer, never reused by a
+	 * later session (state kept per I_T nexus, e.g. copy results). */
+	uint64_t serial;
 
 	/* LUN number -> nexus; rebuilt when the LUN set changes. */
 	struct scst_tgt_dev **luns;

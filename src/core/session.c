@@ -114,6 +114,8 @@ static void free_lun_table(struct scst_session *sess)
 	scst_session_free_retired(sess);
 }
 
+static uint64_t next_session_serial;
+
 struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
 					   void *tgt_priv, struct ioloop *loop)
 {
@@ -121,6 +123,7 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 
 	if (!sess)
 		return NULL;
+	sess->serial = __atomic_add_fetch(&next_session_serial, 1, __ATOMIC_RELAXED);
 	sess->tgt = tgt;
 	sess->loop = loop;
 	sess->tgt_priv = tgt_priv;

@@ -51,7 +51,7 @@ struct vdisk_params {
 #define VDISK_XCOPY_MAX_SEGMENT_BYTES (8u << 20)
 
 struct vdisk_copy_result {
-	const struct scst_session *sess;  /* the I_T nexus that issued it */
+	uint64_t sess_serial;             /* the I_T nexus that issued it */
 	uint8_t list_id;
 	uint8_t status;                   /* COPY MANAGER STATUS */
 	uint16_t segments;                /* segments processed */

@@ -302,7 +302,7 @@ static void hold_results(struct scst_cmd *cmd, const struct copy_job *job, bool 
 
 	pthread_mutex_lock(&vd->copy_lock);
 	r = &vd->copy_results[vd->copy_next++ % VDISK_XCOPY_RESULTS];
-	r->sess = cmd->sess;
+	r->sess_serial = cmd->sess->serial;
 	r->list_id = cmd->buf[0];
 	r->status = ok ? COPY_STATUS_DONE : COPY_STATUS_FAILED;
 	r->segments = (uint16_t)job->done_segs;
@@ -344,7 +344,7 @@ static void copy_status(struct scst_cmd *cmd)
 	for (unsigned i = 0; i < VDISK_XCOPY_RESULTS && !found; i++) {
 		const struct vdisk_copy_result *r = &vd->copy_results[i];
 
-		if (!r->valid || r->sess != cmd->sess || r->list_id != cmd->cdb[2])
+		if (!r->valid || r->sess_serial != cmd->sess->serial || r->list_id != cmd->cdb[2])
 			continue;
 		found = true;
 		vdisk_put_be32(&d[0], sizeof(d) - 4);
