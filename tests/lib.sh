@@ -142,14 +142,18 @@ wait_port() {
 # $WORKDIR with --var-dir $WORKDIR/var and --pr-dir $WORKDIR/var/pr, listening on 127.0.0.1:$PORT (a
 # fresh port unless PORT_FIXED is set).  Extra --listen options may be
 # given (@PORT@ in an argument becomes the port); the daemon is ready
-# when the IPv4 port listens.
+# when the IPv4 port listens.  The control and scst_local sockets default
+# to private paths (a later --ctl-socket/--local-socket wins), so that
+# concurrent daemons never fight over /run/scst.
 start_daemon() {
 	[ -n "${PORT_FIXED:-}" ] && PORT=$PORT_FIXED || PORT=$(pick_port) || return 1
 	DAEMON_SEQ=$((DAEMON_SEQ + 1))
 	DAEMON_LOG=$WORKDIR/scstd.$DAEMON_SEQ.log
 	DAEMON_RC=
 	(cd "$WORKDIR" && exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
-		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" "${@//@PORT@/$PORT}") \
+		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" \
+		--ctl-socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" --local-socket "$WORKDIR/local.$DAEMON_SEQ.sock" \
+		"${@//@PORT@/$PORT}") \
 		>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_port "$PORT" "$DAEMON_PID"; then
