@@ -7,8 +7,8 @@
  *
  * The file is written with fsync on the I/O thread while dev->lock is held:
  * a small file, but a slow disk stalls this device's commands meanwhile.
- * PREEMPT AND ABORT preempts like PREEMPT; commands of the preempted
- * nexuses already running (they live on other loops) are not aborted. */
+ * PREEMPT AND ABORT preempts like PREEMPT, then has tm.c clear the task
+ * sets of the preempted nexuses before the command completes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -114,13 +114,39 @@ void scst_pr_dump(struct scst_device *dev)
 /* ---------------------------------------------------------------------- */
 /* PERSISTENT RESERVE OUT                                                   */
 
+/* The notification context of one service action: the device, and for
+ * PREEMPT AND ABORT the nexuses whose registrations were preempted (names
+ * copied: the registrations are freed before the abort runs). */
+struct pr_out_ctx {
+	struct scst_device *dev;
+	struct preempted_name {
+		char initiator[SCST_NAME_MAX];
+		uint16_t rel_tgt_id;
+	} *preempted;
+	unsigned npreempted, cap;
+};
+
+static void remember_preempted(struct pr_out_ctx *c, const struct scst_pr_reg *reg)
+{
+	struct preempted_name *p;
+
+	if (!c->preempted || c->npreempted >= c->cap)
+		return;
+	p = &c->preempted[c->npreempted++];
+	memcpy(p->initiator, reg->initiator, sizeof(p->initiator));
+	p->rel_tgt_id = reg->rel_tgt_id;
+}
+
 /* Queues ua on every nexus of the device that the registration names.
  * Called with dev->lock held. */
 static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
 {
-	struct scst_device *dev = ctx;
+	struct pr_out_ctx *c = ctx;
+	struct scst_device *dev = c->dev;
 	struct scst_tgt_dev *td;
 
+	if (ua == SCST_S_UA_REGISTRATIONS_PREEMPTED)
+		remember_preempted(c, reg);
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
 		    strcasecmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
@@ -179,21 +205,62 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 	return true;
 }
 
-void scst_pr_out(struct scst_cmd *cmd)
+/* PREEMPT AND ABORT: room for every registration it could preempt. */
+static void prepare_preempted(struct pr_out_ctx *c, unsigned sa)
+{
+	if (sa != SCST_PR_PREEMPT_AND_ABORT || !c->dev->pr->nregs)
+		return;
+	c->cap = c->dev->pr->nregs;
+	c->preempted = calloc(c->cap, sizeof(*c->preempted));
+	if (!c->preempted)
+		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
+			c->dev->name);
+}
+
+/* Hands the preempted nexuses' commands to tm.c; true when it completes
+ * cmd. */
+static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
+{
+	struct scst_pr_nexus *nx;
+	bool pending = false;
+
+	if (!c->npreempted) {
+		free(c->preempted);
+		return false;
+	}
+	nx = calloc(c->npreempted, sizeof(*nx));
+	if (nx) {
+		for (unsigned i = 0; i < c->npreempted; i++) {
+			nx[i].initiator = c->preempted[i].initiator;
+			nx[i].rel_tgt_id = c->preempted[i].rel_tgt_id;
+		}
+		pending = scst_preempt_abort(cmd, nx, c->npreempted);
+	} else {
+		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
+			c->dev->name);
+	}
+	free(nx);
+	free(c->preempted);
+	return pending;
+}
+
+bool scst_pr_out(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	unsigned sa = cmd->cdb[1] & 0x1f;
 	struct scst_pr_nexus nx = { scst_sess_pr_name(cmd->sess), cmd->sess->tgt->rel_tgt_id };
+	struct pr_out_ctx ctx = { .dev = dev };
 	char path[PATH_MAX];
 	enum scst_sense_id rc;
 
 	if (!pr_out_fields_ok(cmd, sa))
-		return;
+		return true;
 	pthread_mutex_lock(&dev->lock);
+	prepare_preempted(&ctx, sa);
 	rc = scst_pr_out_action(dev->pr, &nx, sa, cmd->cdb[2] & 0x0f, get_be64(cmd->buf),
 				get_be64(cmd->buf + 8), cmd->buf[20] & 0x01,
 				scst_pr_store_path(dev->name, path, sizeof(path)), notify_nexus,
-				dev);
+				&ctx);
 	if (rc == SCST_S_OK)
 		persist(dev);
 	scst_resv_update_hint(dev);
@@ -207,6 +274,11 @@ void scst_pr_out(struct scst_cmd *cmd)
 		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL */
 	else if (rc != SCST_S_OK)
 		scst_set_cmd_error(cmd, rc);
+	if (rc != SCST_S_OK) {
+		free(ctx.preempted);
+		return true;
+	}
+	return !abort_preempted(cmd, &ctx);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -248,6 +248,9 @@ struct scst_device {
 	bool write_through;
 	bool nv_cache;
 	bool d_sense;                           /* descriptor sense format */
+	/* Control mode page TAS: commands aborted by another I_T nexus's
+	 * task management end with TASK ABORTED instead of a UA (tm.c). */
+	bool tas;
 	bool thin_provisioned;
 	bool medium_present;
 	/* Removable medium (medium.c), under lock: the tray opened by START
@@ -278,6 +281,10 @@ struct scst_device {
 	 * 0 idle, else SCST_SANITIZE_RUNNING | progress (0..0xffff), or
 	 * SCST_SANITIZE_FAILED until EXIT FAILURE MODE or a good sanitize. */
 	uint32_t sanitize_state;
+
+	/* Cross-loop aborts (tm.c) still to run on some loop; deletion
+	 * waits until none refers to the device (atomic). */
+	unsigned abort_pins;
 };
 
 /* Initiator name pattern entry of an ini_group. */
@@ -431,9 +438,12 @@ struct scst_mgmt_cmd {
 	uint64_t lun;                           /* decoded */
 	uint64_t tag;                           /* ABORT TASK: task tag */
 	enum scst_tm_status status;
-	unsigned pending;                       /* aborted cmds not yet freed */
+	unsigned pending;                       /* aborted cmds not yet freed (atomic) */
 	void *tgt_priv;
 	struct list_head node;
+	/* PREEMPT AND ABORT: the PR OUT command completed once the aborts
+	 * are done (no transport answer then). */
+	struct scst_cmd *pr_cmd;
 };
 
 /* ---------------------------------------------------------------------- */

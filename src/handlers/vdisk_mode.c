@@ -48,6 +48,7 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code, int pc, 
 		if (pc != PC_CHANGEABLE) {
 			p[2] = dev->d_sense ? 0x04 : 0;
 			p[3] = 0x10;      /* QAM 1: unrestricted reordering */
+			p[5] = dev->tas ? 0x40 : 0;     /* TAS */
 			vdisk_put_be16(&p[8], 0xffff);  /* busy timeout: unlimited */
 		}
 		return len;

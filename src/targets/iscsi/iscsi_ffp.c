@@ -178,11 +178,16 @@ static uint8_t tmf_response(enum scst_tm_status st)
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
 {
 	struct iscsi_tmf *tmf = mcmd->tgt_priv;
+	struct iscsi_conn *conn = tmf->conn;
 
-	if (tmf->conn->state != CONN_CLOSING)
-		send_tmf_rsp(tmf->conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
+	if (conn->state != CONN_CLOSING)
+		send_tmf_rsp(conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
 	free(tmf);
 	scst_mgmt_cmd_free(mcmd);
+	/* A pending TMF keeps the session (the core counts it active);
+	 * a closing connection waits for it. */
+	if (conn->state == CONN_CLOSING)
+		iscsi_conn_try_free(conn);
 }
 
 /* ---------------------------------------------------------------------- */
