@@ -349,6 +349,11 @@ struct scst_tgt_dev {
 	volatile bool ua_pending;               /* racy hint; rechecked locked */
 	unsigned active_cmds;                   /* owner loop only */
 	bool prevent_removal;                   /* dev->lock: PREVENT from this nexus */
+	/* Task attributes (task_order.c), owner loop only. */
+	struct list_head held_cmds;             /* not yet started, in order */
+	unsigned started_cmds;                  /* started, not yet released */
+	bool ordered_running;
+	bool order_draining;
 };
 
 /* I_T nexus. */
@@ -430,6 +435,10 @@ struct scst_cmd {
 	 * atomicity): the command's place on its held/waiting list. */
 	struct list_head lba_lock_node;
 	bool lba_lock_excl;
+	/* Task attributes (task_order.c): held on tgt_dev->held_cmds. */
+	struct list_head order_node;
+	bool order_held;
+	bool order_started;
 };
 
 struct scst_mgmt_cmd {

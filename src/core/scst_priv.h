@@ -16,6 +16,16 @@ void scst_core_exec(struct scst_cmd *cmd);
 bool scst_tgt_dev_pop_ua(struct scst_tgt_dev *tgt_dev, struct scst_cmd *cmd);
 void scst_tgt_dev_clear_uas(struct scst_tgt_dev *tgt_dev);
 
+/* Task attributes (task_order.c).  admit: false when cmd must wait; it
+ * is then continued by scst_cmd_resume_after_order (cmd.c).  finished:
+ * cmd is released. */
+bool scst_order_admit(struct scst_cmd *cmd);
+void scst_order_finished(struct scst_cmd *cmd);
+/* Takes a held cmd off its nexus's queue (it is being aborted); false when
+ * it was not held. */
+bool scst_order_unhold(struct scst_cmd *cmd);
+void scst_cmd_resume_after_order(struct scst_cmd *cmd);
+
 /* Task management bookkeeping when an aborted command is released. */
 void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd);
 

@@ -76,7 +76,7 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	/* A command waiting for WRITE data will never get it now: hand it
 	 * back to the transport at once.  One in the handler finishes first;
 	 * one already with the transport is released by it. */
-	if (cmd->state == SCST_CMD_STATE_DATA_WAIT) {
+	if (cmd->state == SCST_CMD_STATE_DATA_WAIT || scst_order_unhold(cmd)) {
 		cmd->state = SCST_CMD_STATE_XMIT;
 		cmd->sess->tgt->tgtt->xmit_response(cmd);
 	}
@@ -92,14 +92,20 @@ static struct scst_cmd *find_cmd_by_tag(struct scst_session *sess, uint64_t tag)
 	return NULL;
 }
 
-/* Aborts the session's commands for `lun` (all LUNs when lun is UINT64_MAX). */
+/* Aborts the session's commands for `lun` (all LUNs when lun is UINT64_MAX).
+ * Handing one back may release others (a command it held back in order
+ * starts and finishes), so the walk starts over after each. */
 static void abort_session_cmds(struct scst_mgmt_cmd *mcmd, uint64_t lun)
 {
-	struct scst_cmd *cmd, *tmp;
+	struct scst_cmd *cmd;
 
-	list_for_each_entry_safe(cmd, tmp, &mcmd->sess->cmds, sess_node)
-		if (lun == UINT64_MAX || cmd->lun == lun)
+again:
+	list_for_each_entry(cmd, &mcmd->sess->cmds, sess_node) {
+		if (!cmd->aborted && (lun == UINT64_MAX || cmd->lun == lun)) {
 			scst_abort_cmd(cmd, mcmd);
+			goto again;
+		}
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -134,9 +140,10 @@ static void abort_nexus_cmds(const struct abort_scope *sc, struct scst_tgt_dev *
 {
 	struct scst_session *sess = td->sess;
 	bool other = sess != sc->issuer, any = false;
-	struct scst_cmd *cmd, *tmp;
+	struct scst_cmd *cmd;
 
-	list_for_each_entry_safe(cmd, tmp, &sess->cmds, sess_node) {
+again:  /* as in abort_session_cmds */
+	list_for_each_entry(cmd, &sess->cmds, sess_node) {
 		if (cmd->tgt_dev != td || cmd == sc->spare || cmd->aborted)
 			continue;
 		/* The issuer knows what it cleared; other nexuses learn it
@@ -145,6 +152,7 @@ static void abort_nexus_cmds(const struct abort_scope *sc, struct scst_tgt_dev *
 			cmd->tas_response = true;
 		any = true;
 		scst_abort_cmd(cmd, sc->mcmd);
+		goto again;
 	}
 	if (any && other && !sc->tas && sc->cleared_ua != SCST_S_OK)
 		scst_tgt_dev_queue_ua(td, sc->cleared_ua);

@@ -46,7 +46,8 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code, int pc, 
 		p[0] = code;
 		p[1] = len - 2;
 		if (pc != PC_CHANGEABLE) {
-			p[2] = dev->d_sense ? 0x04 : 0;
+			/* TST 001: a task set per I_T nexus (task_order.c). */
+			p[2] = 0x20 | (dev->d_sense ? 0x04 : 0);
 			p[3] = 0x10;      /* QAM 1: unrestricted reordering */
 			p[5] = dev->tas ? 0x40 : 0;     /* TAS */
 			vdisk_put_be16(&p[8], 0xffff);  /* busy timeout: unlimited */

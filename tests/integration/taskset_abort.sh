@@ -43,6 +43,9 @@ for action in clear_task_set lun_reset preempt_abort; do
 	check "$action, TAS=1: held WRITE ends with TASK ABORTED" run 1 "$action" 1
 done
 
+check "task attributes: ORDERED waits for the older WRITE, SIMPLE for it, HEAD OF QUEUE not" \
+	run 0 ordered 0
+
 check_alive "scstd alive with a clean log"
 check_stop
 

@@ -7,10 +7,14 @@
  * the LU's TAS bit is set (and no unit attention for it), otherwise no
  * status for it and the unit attention the action calls for.  It also
  * checks that the control mode page reports the TAS bit expected.
+ * ACTION ordered checks task attributes on A alone: behind the held WRITE
+ * an ORDERED command waits, a SIMPLE one after it waits too, a HEAD OF
+ * QUEUE one is answered at once; the Data-Out then releases them in order.
  *
  *   iscsi_taskset [-t MS] HOST:PORT TARGET-IQN LUN ACTION TAS
  *
- * ACTION: clear_task_set | lun_reset | preempt_abort.  TAS: 0 or 1.
+ * ACTION: clear_task_set | lun_reset | preempt_abort | ordered.  TAS: 0
+ * or 1.
  * Prints one line per check; exit 0 all held, 1 a check failed, 2 setup
  * failed.  Every wait is bounded. */
 #include <errno.h>
@@ -513,6 +517,21 @@ static void wait_for(struct conn *c, uint32_t itt, struct answer *a, int64_t dea
 	}
 }
 
+enum { ATTR_SIMPLE = 1, ATTR_ORDERED = 2, ATTR_HEAD_OF_QUEUE = 3 };
+
+static uint32_t send_cmd_attr(struct conn *c, const uint8_t *cdb, size_t cdblen, bool read,
+			      uint32_t edtl, const void *out, uint32_t outlen, uint8_t attr)
+{
+	uint8_t bhs[BHS_LEN];
+	uint32_t itt = c->itt;
+
+	scsi_cmd_bhs(c, bhs, read, outlen || (!read && edtl), edtl, cdb, cdblen);
+	bhs[1] = (uint8_t)((bhs[1] & ~7u) | attr);
+	put24(bhs + 5, outlen);
+	send_pdu(c, bhs, out, outlen);
+	return itt;
+}
+
 static uint32_t send_cmd(struct conn *c, const uint8_t *cdb, size_t cdblen, bool read,
 			 uint32_t edtl, const void *out, uint32_t outlen)
 {
@@ -609,6 +628,8 @@ static bool open_session(struct conn *c, const char *hostport)
 
 /* A WRITE(10) of one block whose Data-Out never comes: the target asks
  * for it with an R2T, and the command stays outstanding. */
+static uint32_t held_ttt;
+
 static bool hold_write(struct conn *c, uint32_t *itt)
 {
 	uint8_t cdb[10] = { 0x2a, 0, 0, 0, 0, 8, 0, 0, 1, 0 };
@@ -619,12 +640,70 @@ static bool hold_write(struct conn *c, uint32_t *itt)
 	while (recv_pdu_until(c, &pdu, deadline) == GOT_PDU) {
 		bool r2t = opcode(&pdu) == OP_R2T && get32(pdu.bhs + 16) == *itt;
 
+		if (r2t)
+			held_ttt = get32(pdu.bhs + 20);
 		track_sn(c, &pdu);
 		pdu_free(&pdu);
 		if (r2t)
 			return true;
 	}
 	return false;
+}
+
+/* The Data-Out the held WRITE's R2T asked for. */
+static void release_write(struct conn *c, uint32_t itt)
+{
+	uint8_t bhs[BHS_LEN] = { 0 }, data[512] = { 0 };
+
+	bhs[0] = 0x05;
+	bhs[1] = 0x80;
+	put24(bhs + 5, sizeof(data));
+	put_lun(bhs + 8, c->lun);
+	put32(bhs + 16, itt);
+	put32(bhs + 20, held_ttt);
+	put32(bhs + 28, c->exp_statsn);
+	send_pdu(c, bhs, data, sizeof(data));
+}
+
+/* Reads responses until the deadline or until `want` commands are
+ * answered; the ITTs in order of arrival go to order[]. */
+static unsigned answered(struct conn *c, uint32_t *order, unsigned want, int ms)
+{
+	int64_t deadline = now_ms() + ms;
+	unsigned n = 0;
+	struct pdu pdu;
+
+	while (n < want && recv_pdu_until(c, &pdu, deadline) == GOT_PDU) {
+		int op = opcode(&pdu);
+
+		track_sn(c, &pdu);
+		if (op == OP_SCSI_RSP || (op == OP_DATA_IN && (pdu.bhs[1] & 0x01)))
+			order[n++] = get32(pdu.bhs + 16);
+		pdu_free(&pdu);
+	}
+	return n;
+}
+
+static void check_ordered(struct conn *a)
+{
+	static const uint8_t tur[6];
+	uint32_t w, o, s, h, got[4];
+	unsigned n;
+
+	if (!hold_write(a, &w)) {
+		check(false, "setup: no R2T for the held WRITE");
+		return;
+	}
+	o = send_cmd_attr(a, tur, sizeof(tur), false, 0, NULL, 0, ATTR_ORDERED);
+	s = send_cmd_attr(a, tur, sizeof(tur), false, 0, NULL, 0, ATTR_SIMPLE);
+	h = send_cmd_attr(a, tur, sizeof(tur), false, 0, NULL, 0, ATTR_HEAD_OF_QUEUE);
+	n = answered(a, got, 4, 1000);
+	check(n == 1 && got[0] == h, "only HEAD OF QUEUE is answered while the WRITE is "
+	      "outstanding (%u answers)", n);
+	release_write(a, w);
+	n = answered(a, got, 3, a->timeout_ms);
+	check(n == 3 && got[0] == w && got[1] == o && got[2] == s,
+	      "after the Data-Out: WRITE, then ORDERED, then SIMPLE (%u answers)", n);
 }
 
 static bool control_page_tas(struct conn *c, bool *tas)
@@ -721,6 +800,15 @@ int main(int argc, char **argv)
 	action = argv[optind + 3];
 	tas = atoi(argv[optind + 4]) != 0;
 	a.itt = b.itt = 1;
+	if (!strcmp(action, "ordered")) {
+		if (!open_session(&a, argv[optind])) {
+			say("setup: cannot log in");
+			return 2;
+		}
+		check_ordered(&a);
+		close(a.fd);
+		return failures ? 1 : 0;
+	}
 	if (!open_session(&a, argv[optind]) || !open_session(&b, argv[optind])) {
 		say("setup: cannot log in two sessions");
 		return 2;
