@@ -82,6 +82,22 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	}
 }
 
+/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING: off by
+ * default, so aborting a task that has already finished answers "function
+ * complete" (some initiators reset a target that says "task does not
+ * exist").  Set from management, read by every loop. */
+static bool abort_finished_not_existing;
+
+void scst_set_abort_finished_not_existing(bool on)
+{
+	__atomic_store_n(&abort_finished_not_existing, on, __ATOMIC_RELAXED);
+}
+
+bool scst_abort_finished_not_existing(void)
+{
+	return __atomic_load_n(&abort_finished_not_existing, __ATOMIC_RELAXED);
+}
+
 static struct scst_cmd *find_cmd_by_tag(struct scst_session *sess, uint64_t tag)
 {
 	struct scst_cmd *cmd;
@@ -359,10 +375,16 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 	switch (mcmd->fn) {
 	case SCST_ABORT_TASK:
 		cmd = find_cmd_by_tag(sess, mcmd->tag);
-		/* A command whose response is already with the transport has
-		 * completed: aborting it would contradict the status it sends. */
-		if (!cmd || cmd->lun != mcmd->lun || cmd->state == SCST_CMD_STATE_XMIT) {
+		if (!cmd || cmd->lun != mcmd->lun) {
 			mcmd->status = SCST_MGMT_STATUS_TASK_NOT_EXIST;
+			break;
+		}
+		/* A command whose response is already with the transport has
+		 * finished: aborting it would contradict the status it sends. */
+		if (cmd->state == SCST_CMD_STATE_XMIT) {
+			mcmd->status = scst_abort_finished_not_existing()
+					       ? SCST_MGMT_STATUS_TASK_NOT_EXIST
+					       : SCST_MGMT_STATUS_SUCCESS;
 			break;
 		}
 		scst_abort_cmd(cmd, mcmd);

@@ -4,7 +4,9 @@
 # from initiator B abort the WRITE initiator A holds outstanding (its
 # Data-Out withheld), on an LU with the TAS bit clear (no status, unit
 # attention COMMANDS CLEARED BY ANOTHER INITIATOR; the reset UA for a LUN
-# RESET) and on one with TAS set (TASK ABORTED status, no UA).  Raw iSCSI
+# RESET) and on one with TAS set (TASK ABORTED status, no UA).  Also task
+# attributes (ORDERED, SIMPLE, HEAD OF QUEUE behind a held WRITE) and the
+# ABORT TASK answer for a task that has already finished.  Raw iSCSI
 # sessions from tests/tools/iscsi_taskset.
 . "$(dirname "$0")/../lib.sh"
 
@@ -31,8 +33,11 @@ TARGET_DRIVER iscsi {
 	}
 }
 EOC
+SCSTCTL=$(dirname "$SCSTD")/scstctl
+SOCK=$WORKDIR/ctl/scstd.sock
 # Two I/O threads: A's and B's connections land on different loops.
-start_daemon --threads 2 --config "$WORKDIR/taskset.conf" || { not_ok "scstd starts"; finish; }
+start_daemon --threads 2 --ctl-socket "$SOCK" --config "$WORKDIR/taskset.conf" ||
+	{ not_ok "scstd starts"; finish; }
 ok "scstd starts"
 
 run() {  # run LUN ACTION TAS
@@ -45,6 +50,14 @@ done
 
 check "task attributes: ORDERED waits for the older WRITE, SIMPLE for it, HEAD OF QUEUE not" \
 	run 0 ordered 0
+
+# README.scst ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING, as an attribute.
+ABORT_ATTR=abort_consider_finished_tasks_as_not_existing
+check_output "$ABORT_ATTR is 0 by default" "^0$" "$SCSTCTL" --socket "$SOCK" read $ABORT_ATTR
+check "ABORT TASK of a finished task: function complete (default)" run 0 abort_finished 0
+check "$ABORT_ATTR accepts 1" "$SCSTCTL" --socket "$SOCK" write $ABORT_ATTR 1
+check "ABORT TASK of a finished task: task does not exist (switch on)" run 0 abort_finished 1
+check "$ABORT_ATTR refuses 2" bash -c "! '$SCSTCTL' --socket '$SOCK' write $ABORT_ATTR 2"
 
 check_alive "scstd alive with a clean log"
 check_stop

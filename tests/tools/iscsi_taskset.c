@@ -10,10 +10,14 @@
  * ACTION ordered checks task attributes on A alone: behind the held WRITE
  * an ORDERED command waits, a SIMPLE one after it waits too, a HEAD OF
  * QUEUE one is answered at once; the Data-Out then releases them in order.
+ * ACTION abort_finished sends ABORT TASK for an 8 MiB READ whose data the
+ * tool does not read yet (finished, its response still being sent) and
+ * expects the TMF response code given in place of TAS (0 function
+ * complete, 1 task does not exist).
  *
  *   iscsi_taskset [-t MS] HOST:PORT TARGET-IQN LUN ACTION TAS
  *
- * ACTION: clear_task_set | lun_reset | preempt_abort | ordered.  TAS: 0
+ * ACTION: clear_task_set | lun_reset | preempt_abort | ordered | abort_finished.  TAS: 0
  * or 1.
  * Prints one line per check; exit 0 all held, 1 a check failed, 2 setup
  * failed.  Every wait is bounded. */
@@ -58,6 +62,7 @@ struct conn {
 	uint64_t lun;
 	const char *target;
 	const char *initiator;
+	bool small_rcvbuf;      /* keep the target's Data-In in its socket */
 };
 
 static void say(const char *fmt, ...)
@@ -620,9 +625,13 @@ static void tmf(struct conn *c, unsigned fn, struct answer *a)
 
 static bool open_session(struct conn *c, const char *hostport)
 {
+	int small = 32 * 1024;
+
 	c->fd = tcp_connect(hostport);
 	if (c->fd < 0)
 		return false;
+	if (c->small_rcvbuf)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	return do_login(c, NULL, 0) == LOGIN_OK && clear_uas(c);
 }
 
@@ -779,13 +788,57 @@ static void check_holder_side(struct conn *a, const char *action, bool tas, uint
 	check(!has_ua(uas, n, 0x2f, 0), "TAS=1: no COMMANDS CLEARED unit attention for A");
 }
 
+/* ABORT TASK for a READ whose Data-In is stuck in the socket: the target
+ * finished it and is sending its response. */
+static void check_abort_finished(struct conn *a, uint8_t want)
+{
+	uint8_t cdb[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0x40, 0, 0 };  /* 16384 blocks */
+	uint8_t bhs[BHS_LEN] = { 0 };
+	uint32_t rd, tm = 0, cmdsn = a->cmdsn;
+	int64_t deadline;
+	bool read_done = false, tmf_done = false;
+	uint8_t tmf_rsp = 0xff;
+	struct pdu pdu;
+
+	rd = send_cmd(a, cdb, sizeof(cdb), true, 8u << 20, NULL, 0);
+	usleep(300 * 1000);     /* the target has read the data and is sending */
+	tm = a->itt++;
+	bhs[0] = 0x40 | OP_TMF_REQ;
+	bhs[1] = 0x80 | 1;      /* ABORT TASK */
+	put_lun(bhs + 8, a->lun);
+	put32(bhs + 16, tm);
+	put32(bhs + 20, rd);
+	put32(bhs + 24, a->cmdsn);
+	put32(bhs + 28, a->exp_statsn);
+	put32(bhs + 32, cmdsn);
+	send_pdu(a, bhs, NULL, 0);
+	deadline = now_ms() + a->timeout_ms;
+	while (!(read_done && tmf_done) && recv_pdu_until(a, &pdu, deadline) == GOT_PDU) {
+		int op = opcode(&pdu);
+		uint32_t itt = get32(pdu.bhs + 16);
+
+		track_sn(a, &pdu);
+		if (itt == rd && (op == OP_SCSI_RSP || (op == OP_DATA_IN && (pdu.bhs[1] & 0x01))))
+			read_done = true;
+		if (itt == tm && op == OP_TMF_RSP) {
+			tmf_done = true;
+			tmf_rsp = pdu.bhs[2];
+		}
+		pdu_free(&pdu);
+	}
+	check(read_done, "the READ completes");
+	check(tmf_done && tmf_rsp == want, "ABORT TASK of the finished READ answers %u (got %d)",
+	      want, tmf_done ? tmf_rsp : -1);
+}
+
 int main(int argc, char **argv)
 {
 	struct conn a = { .timeout_ms = 5000, .initiator = "iqn.2026-12.org.scstd:taskset-a" };
 	struct conn b = { .timeout_ms = 5000, .initiator = "iqn.2026-12.org.scstd:taskset-b" };
 	int opt;
 	uint32_t held;
-	bool tas, page_tas;
+	int tas;
+	bool page_tas;
 	const char *action;
 
 	while ((opt = getopt(argc, argv, "t:")) != -1)
@@ -798,14 +851,18 @@ int main(int argc, char **argv)
 	a.target = b.target = argv[optind + 1];
 	a.lun = b.lun = strtoull(argv[optind + 2], NULL, 0);
 	action = argv[optind + 3];
-	tas = atoi(argv[optind + 4]) != 0;
+	tas = atoi(argv[optind + 4]);
 	a.itt = b.itt = 1;
-	if (!strcmp(action, "ordered")) {
+	if (!strcmp(action, "ordered") || !strcmp(action, "abort_finished")) {
+		a.small_rcvbuf = !strcmp(action, "abort_finished");
 		if (!open_session(&a, argv[optind])) {
 			say("setup: cannot log in");
 			return 2;
 		}
-		check_ordered(&a);
+		if (a.small_rcvbuf)
+			check_abort_finished(&a, (uint8_t)tas);
+		else
+			check_ordered(&a);
 		close(a.fd);
 		return failures ? 1 : 0;
 	}
