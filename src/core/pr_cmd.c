@@ -197,9 +197,18 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
-	/* SPEC_I_PT and ALL_TG_PT are not supported (REPORT CAPABILITIES). */
-	if (cmd->buf[20] & 0x0c) {
-		scst_set_invalid_field(cmd, false, 20, cmd->buf[20] & 0x08 ? 3 : 2);
+	/* SPEC_I_PT only with REGISTER; ALL_TG_PT is not supported (REPORT
+	 * CAPABILITIES says so). */
+	if ((cmd->buf[20] & 0x08) && sa != SCST_PR_REGISTER) {
+		scst_set_invalid_field(cmd, false, 20, 3);
+		return false;
+	}
+	if (cmd->buf[20] & 0x04) {
+		scst_set_invalid_field(cmd, false, 20, 2);
+		return false;
+	}
+	if (cmd->write_len != PR_OUT_PARAM_LEN && !(cmd->buf[20] & 0x08)) {
+		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
 	return true;
@@ -244,6 +253,51 @@ static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
 	return pending;
 }
 
+/* REGISTER with SPEC_I_PT: the TransportIDs are parsed before the lock. */
+static void register_spec(struct scst_cmd *cmd, const struct scst_pr_nexus *nx)
+{
+	struct scst_device *dev = cmd->dev;
+	unsigned max = cmd->write_len / 8 + 1, n;
+	struct scst_pr_tid *tids;
+	uint32_t bad;
+	char path[PATH_MAX];
+	enum scst_sense_id rc;
+
+	if ((cmd->buf[20] & 0x01) && !scst_pr_store_path(dev->name, path, sizeof(path))) {
+		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL: nowhere to keep it */
+		return;
+	}
+	if (max > SCST_PR_MAX_REGS)
+		max = SCST_PR_MAX_REGS;
+	tids = calloc(max, sizeof(*tids));
+	if (!tids) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return;
+	}
+	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &n, &bad);
+	if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
+		scst_set_invalid_field(cmd, false, bad, -1);
+		free(tids);
+		return;
+	}
+	if (rc == SCST_S_OK) {
+		pthread_mutex_lock(&dev->lock);
+		rc = scst_pr_register_spec(dev->pr, nx, get_be64(cmd->buf), get_be64(cmd->buf + 8),
+					   cmd->buf[20] & 0x01, tids, n);
+		if (rc == SCST_S_OK)
+			persist(dev);
+		scst_resv_update_hint(dev);
+		pthread_mutex_unlock(&dev->lock);
+	}
+	free(tids);
+	if (rc == SCST_PR_CONFLICT)
+		cmd->status = SAM_STAT_RESERVATION_CONFLICT;
+	else if (rc == SCST_S_INVALID_FIELD_IN_CDB)
+		scst_set_invalid_field(cmd, true, 1, -1);       /* registered: no SPEC_I_PT */
+	else if (rc != SCST_S_OK)
+		scst_set_cmd_error(cmd, rc);
+}
+
 bool scst_pr_out(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
@@ -255,6 +309,10 @@ bool scst_pr_out(struct scst_cmd *cmd)
 
 	if (!pr_out_fields_ok(cmd, sa))
 		return true;
+	if (sa == SCST_PR_REGISTER && (cmd->buf[20] & 0x08)) {
+		register_spec(cmd, &nx);
+		return true;
+	}
 	pthread_mutex_lock(&dev->lock);
 	prepare_preempted(&ctx, sa);
 	rc = scst_pr_out_action(dev->pr, &nx, sa, cmd->cdb[2] & 0x0f, get_be64(cmd->buf),
@@ -330,7 +388,7 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	if (!d)
 		return NULL;
 	put_be16(d, 8);
-	d[2] = 0x10 | (can_persist ? 0x01 : 0);     /* CRH, PTPL_C */
+	d[2] = 0x10 | 0x08 | (can_persist ? 0x01 : 0);  /* CRH, SIP_C, PTPL_C */
 	d[3] = 0x80 | (pr->aptpl ? 0x01 : 0);       /* TMV, PTPL_A */
 	d[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02;    /* WE-AR EA-RO WE-RO EA WE */
 	d[5] = 0x01;                                /* EA-AR */
