@@ -82,11 +82,12 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	}
 }
 
-/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING: off by
- * default, so aborting a task that has already finished answers "function
- * complete" (some initiators reset a target that says "task does not
- * exist").  Set from management, read by every loop. */
-static bool abort_finished_not_existing;
+/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING.  SCST's
+ * default (off: "function complete", for VMware) contradicts libiscsi's
+ * iSCSITMF.AbortTaskSimpleAsync, which fails whenever a WRITE's GOOD
+ * status and "function complete" for its abort both arrive; so on by
+ * default, off on request.  Set from management, read by every loop. */
+static bool abort_finished_not_existing = true;
 
 void scst_set_abort_finished_not_existing(bool on)
 {
