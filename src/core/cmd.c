@@ -251,6 +251,19 @@ void scst_cmd_init_done(struct scst_cmd *cmd)
 		finish_early(cmd);
 		return;
 	}
+	if (cmd->tgt_dev && !scst_order_admit(cmd))
+		return;         /* behind an ORDERED command: resumed later */
+	scst_cmd_resume_after_order(cmd);
+}
+
+void scst_cmd_resume_after_order(struct scst_cmd *cmd)
+{
+	struct scst_session *sess = cmd->sess;
+
+	if (cmd->aborted) {
+		finish_early(cmd);
+		return;
+	}
 	if (scst_parse_cdb(cmd) < 0 || !check_cmd(cmd) || !settle_write_len(cmd) ||
 	    !alloc_buffer(cmd)) {
 		finish_early(cmd);
@@ -301,6 +314,8 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 
 	list_del(&cmd->sess_node);
 	sess->active_cmds--;
+	if (cmd->tgt_dev)
+		scst_order_finished(cmd);
 	if (cmd->buf)
 		scst_buf_free(cmd->buf, cmd->buf_size);
 	cmd_release(cmd);

@@ -398,10 +398,18 @@ static enum scst_sense_id parse_pr_in(struct scst_cmd *cmd)
 	return data_in(cmd, be16(&cmd->cdb[7]));
 }
 
-/* PERSISTENT RESERVE OUT: the parameter list is 24 bytes (no SPEC_I_PT). */
+/* PERSISTENT RESERVE OUT: the parameter list is 24 bytes, except for a
+ * REGISTER with SPEC_I_PT, whose TransportIDs follow (pr_cmd.c checks the
+ * length against the SPEC_I_PT bit once the data is in). */
+#define PR_OUT_MAX_PARAM_LEN (64u << 10)
+
 static enum scst_sense_id parse_pr_out(struct scst_cmd *cmd)
 {
-	if (be32(&cmd->cdb[5]) != 24)
+	uint32_t len = be32(&cmd->cdb[5]);
+
+	if ((cmd->cdb[1] & 0x1f) == 0 && len >= 24 && len <= PR_OUT_MAX_PARAM_LEN)
+		return data_out(cmd, len);
+	if (len != 24)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;
 	return data_out(cmd, 24);
 }

@@ -277,6 +277,61 @@ enum scst_sense_id scst_pr_out_action(struct scst_pr *pr, const struct scst_pr_n
 	}
 }
 
+/* Undoes up to n registrations just appended (all or none). */
+static void drop_newest(struct scst_pr *pr, unsigned n)
+{
+	while (n-- && pr->nregs) {
+		struct scst_pr_reg *reg = list_last_entry(&pr->regs, struct scst_pr_reg, node);
+
+		list_del(&reg->node);
+		pr->nregs--;
+		free(reg);
+	}
+}
+
+static bool named_twice(const struct scst_pr_tid *tids, unsigned i)
+{
+	for (unsigned j = 0; j < i; j++)
+		if (strcasecmp(tids[j].initiator, tids[i].initiator) == 0)
+			return true;
+	return false;
+}
+
+enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+					 uint64_t key, uint64_t sa_key, bool aptpl,
+					 const struct scst_pr_tid *tids, unsigned n)
+{
+	/* A registered issuer may not name others (SPC-4 6.16.3). */
+	if (scst_pr_find_reg(pr, nx))
+		return SCST_S_INVALID_FIELD_IN_CDB;
+	if (key != 0)
+		return SCST_PR_CONFLICT;
+	if (sa_key == 0)
+		return SCST_S_OK;       /* nothing to register */
+	for (unsigned i = 0; i < n; i++) {
+		struct scst_pr_nexus t = { tids[i].initiator, nx->rel_tgt_id };
+
+		if (scst_pr_find_reg(pr, &t) && strcasecmp(t.initiator, nx->initiator) != 0)
+			return SCST_PR_CONFLICT;
+	}
+	if (pr->nregs + n + 1 > SCST_PR_MAX_REGS)
+		return SCST_S_INSUFFICIENT_RESOURCES;
+	if (!scst_pr_add_reg(pr, nx->initiator, nx->rel_tgt_id, sa_key))
+		return SCST_S_INSUFFICIENT_RESOURCES;
+	for (unsigned i = 0, added = 1; i < n; i++) {
+		if (strcasecmp(tids[i].initiator, nx->initiator) == 0 || named_twice(tids, i))
+			continue;
+		if (!scst_pr_add_reg(pr, tids[i].initiator, nx->rel_tgt_id, sa_key)) {
+			drop_newest(pr, added);
+			return SCST_S_INSUFFICIENT_RESOURCES;
+		}
+		added++;
+	}
+	pr->aptpl = aptpl;
+	pr->generation++;
+	return SCST_S_OK;
+}
+
 bool scst_pr_allowed(const struct scst_pr *pr, const struct scst_pr_nexus *nx,
 		     enum scst_resv_access access)
 {

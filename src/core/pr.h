@@ -93,6 +93,27 @@ enum scst_sense_id scst_pr_out_action(struct scst_pr *pr, const struct scst_pr_n
 				      bool aptpl, bool can_persist, scst_pr_notify_fn notify,
 				      void *ctx);
 
+/* A nexus named by a SPEC_I_PT TransportID (pr_tid.c). */
+struct scst_pr_tid {
+	char initiator[SCST_NAME_MAX];
+};
+
+/* Parses the TransportIDs of a REGISTER parameter list (plist, plen
+ * bytes) into tids (at most max).  Returns SCST_S_OK,
+ * SCST_S_PARAM_LIST_LENGTH_ERROR, or SCST_S_INVALID_FIELD_IN_PARAM /
+ * SCST_S_INSUFFICIENT_RESOURCES with the offending byte in *bad_byte. */
+enum scst_sense_id scst_pr_parse_tids(const uint8_t *plist, uint32_t plen, struct scst_pr_tid *tids,
+				      unsigned max, unsigned *n, uint32_t *bad_byte);
+
+/* REGISTER with SPEC_I_PT (SPC-4 5.13.7): registers the unregistered
+ * issuer and the n named initiators (on the issuer's target port) with
+ * sa_key, all or none.  Returns SCST_S_OK, SCST_PR_CONFLICT (non-zero
+ * key, or a named nexus already registered), SCST_S_INVALID_FIELD_IN_CDB
+ * (the issuer is registered) or SCST_S_INSUFFICIENT_RESOURCES. */
+enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+					 uint64_t key, uint64_t sa_key, bool aptpl,
+					 const struct scst_pr_tid *tids, unsigned n);
+
 /* Whether a command of the given access class from nexus nx may run under
  * the persistent reservation state pr. */
 bool scst_pr_allowed(const struct scst_pr *pr, const struct scst_pr_nexus *nx,

@@ -7,8 +7,8 @@
  *
  * The file is written with fsync on the I/O thread while dev->lock is held:
  * a small file, but a slow disk stalls this device's commands meanwhile.
- * PREEMPT AND ABORT preempts like PREEMPT; commands of the preempted
- * nexuses already running (they live on other loops) are not aborted. */
+ * PREEMPT AND ABORT preempts like PREEMPT, then has tm.c clear the task
+ * sets of the preempted nexuses before the command completes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -114,13 +114,39 @@ void scst_pr_dump(struct scst_device *dev)
 /* ---------------------------------------------------------------------- */
 /* PERSISTENT RESERVE OUT                                                   */
 
+/* The notification context of one service action: the device, and for
+ * PREEMPT AND ABORT the nexuses whose registrations were preempted (names
+ * copied: the registrations are freed before the abort runs). */
+struct pr_out_ctx {
+	struct scst_device *dev;
+	struct preempted_name {
+		char initiator[SCST_NAME_MAX];
+		uint16_t rel_tgt_id;
+	} *preempted;
+	unsigned npreempted, cap;
+};
+
+static void remember_preempted(struct pr_out_ctx *c, const struct scst_pr_reg *reg)
+{
+	struct preempted_name *p;
+
+	if (!c->preempted || c->npreempted >= c->cap)
+		return;
+	p = &c->preempted[c->npreempted++];
+	memcpy(p->initiator, reg->initiator, sizeof(p->initiator));
+	p->rel_tgt_id = reg->rel_tgt_id;
+}
+
 /* Queues ua on every nexus of the device that the registration names.
  * Called with dev->lock held. */
 static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
 {
-	struct scst_device *dev = ctx;
+	struct pr_out_ctx *c = ctx;
+	struct scst_device *dev = c->dev;
 	struct scst_tgt_dev *td;
 
+	if (ua == SCST_S_UA_REGISTRATIONS_PREEMPTED)
+		remember_preempted(c, reg);
 	list_for_each_entry(td, &dev->tgt_devs, dev_node)
 		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
 		    strcasecmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
@@ -171,29 +197,128 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
-	/* SPEC_I_PT and ALL_TG_PT are not supported (REPORT CAPABILITIES). */
-	if (cmd->buf[20] & 0x0c) {
-		scst_set_invalid_field(cmd, false, 20, cmd->buf[20] & 0x08 ? 3 : 2);
+	/* SPEC_I_PT only with REGISTER; ALL_TG_PT is not supported (REPORT
+	 * CAPABILITIES says so). */
+	if ((cmd->buf[20] & 0x08) && sa != SCST_PR_REGISTER) {
+		scst_set_invalid_field(cmd, false, 20, 3);
+		return false;
+	}
+	if (cmd->buf[20] & 0x04) {
+		scst_set_invalid_field(cmd, false, 20, 2);
+		return false;
+	}
+	if (cmd->write_len != PR_OUT_PARAM_LEN && !(cmd->buf[20] & 0x08)) {
+		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
 	return true;
 }
 
-void scst_pr_out(struct scst_cmd *cmd)
+/* PREEMPT AND ABORT: room for every registration it could preempt. */
+static void prepare_preempted(struct pr_out_ctx *c, unsigned sa)
+{
+	if (sa != SCST_PR_PREEMPT_AND_ABORT || !c->dev->pr->nregs)
+		return;
+	c->cap = c->dev->pr->nregs;
+	c->preempted = calloc(c->cap, sizeof(*c->preempted));
+	if (!c->preempted)
+		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
+			c->dev->name);
+}
+
+/* Hands the preempted nexuses' commands to tm.c; true when it completes
+ * cmd. */
+static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
+{
+	struct scst_pr_nexus *nx;
+	bool pending = false;
+
+	if (!c->npreempted) {
+		free(c->preempted);
+		return false;
+	}
+	nx = calloc(c->npreempted, sizeof(*nx));
+	if (nx) {
+		for (unsigned i = 0; i < c->npreempted; i++) {
+			nx[i].initiator = c->preempted[i].initiator;
+			nx[i].rel_tgt_id = c->preempted[i].rel_tgt_id;
+		}
+		pending = scst_preempt_abort(cmd, nx, c->npreempted);
+	} else {
+		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
+			c->dev->name);
+	}
+	free(nx);
+	free(c->preempted);
+	return pending;
+}
+
+/* REGISTER with SPEC_I_PT: the TransportIDs are parsed before the lock. */
+static void register_spec(struct scst_cmd *cmd, const struct scst_pr_nexus *nx)
+{
+	struct scst_device *dev = cmd->dev;
+	unsigned max = cmd->write_len / 8 + 1, n;
+	struct scst_pr_tid *tids;
+	uint32_t bad;
+	char path[PATH_MAX];
+	enum scst_sense_id rc;
+
+	if ((cmd->buf[20] & 0x01) && !scst_pr_store_path(dev->name, path, sizeof(path))) {
+		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL: nowhere to keep it */
+		return;
+	}
+	if (max > SCST_PR_MAX_REGS)
+		max = SCST_PR_MAX_REGS;
+	tids = calloc(max, sizeof(*tids));
+	if (!tids) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return;
+	}
+	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &n, &bad);
+	if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
+		scst_set_invalid_field(cmd, false, bad, -1);
+		free(tids);
+		return;
+	}
+	if (rc == SCST_S_OK) {
+		pthread_mutex_lock(&dev->lock);
+		rc = scst_pr_register_spec(dev->pr, nx, get_be64(cmd->buf), get_be64(cmd->buf + 8),
+					   cmd->buf[20] & 0x01, tids, n);
+		if (rc == SCST_S_OK)
+			persist(dev);
+		scst_resv_update_hint(dev);
+		pthread_mutex_unlock(&dev->lock);
+	}
+	free(tids);
+	if (rc == SCST_PR_CONFLICT)
+		cmd->status = SAM_STAT_RESERVATION_CONFLICT;
+	else if (rc == SCST_S_INVALID_FIELD_IN_CDB)
+		scst_set_invalid_field(cmd, true, 1, -1);       /* registered: no SPEC_I_PT */
+	else if (rc != SCST_S_OK)
+		scst_set_cmd_error(cmd, rc);
+}
+
+bool scst_pr_out(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	unsigned sa = cmd->cdb[1] & 0x1f;
 	struct scst_pr_nexus nx = { scst_sess_pr_name(cmd->sess), cmd->sess->tgt->rel_tgt_id };
+	struct pr_out_ctx ctx = { .dev = dev };
 	char path[PATH_MAX];
 	enum scst_sense_id rc;
 
 	if (!pr_out_fields_ok(cmd, sa))
-		return;
+		return true;
+	if (sa == SCST_PR_REGISTER && (cmd->buf[20] & 0x08)) {
+		register_spec(cmd, &nx);
+		return true;
+	}
 	pthread_mutex_lock(&dev->lock);
+	prepare_preempted(&ctx, sa);
 	rc = scst_pr_out_action(dev->pr, &nx, sa, cmd->cdb[2] & 0x0f, get_be64(cmd->buf),
 				get_be64(cmd->buf + 8), cmd->buf[20] & 0x01,
 				scst_pr_store_path(dev->name, path, sizeof(path)), notify_nexus,
-				dev);
+				&ctx);
 	if (rc == SCST_S_OK)
 		persist(dev);
 	scst_resv_update_hint(dev);
@@ -207,6 +332,11 @@ void scst_pr_out(struct scst_cmd *cmd)
 		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL */
 	else if (rc != SCST_S_OK)
 		scst_set_cmd_error(cmd, rc);
+	if (rc != SCST_S_OK) {
+		free(ctx.preempted);
+		return true;
+	}
+	return !abort_preempted(cmd, &ctx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -258,7 +388,7 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	if (!d)
 		return NULL;
 	put_be16(d, 8);
-	d[2] = 0x10 | (can_persist ? 0x01 : 0);     /* CRH, PTPL_C */
+	d[2] = 0x10 | 0x08 | (can_persist ? 0x01 : 0);  /* CRH, SIP_C, PTPL_C */
 	d[3] = 0x80 | (pr->aptpl ? 0x01 : 0);       /* TMV, PTPL_A */
 	d[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02;    /* WE-AR EA-RO WE-RO EA WE */
 	d[5] = 0x01;                                /* EA-AR */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scst.h"
 #include "scst_priv.h"
@@ -220,11 +221,18 @@ int scst_del_device(const char *name, char *err, size_t errlen)
 	struct scst_device *dev;
 	int rc = 0;
 
+retry:
 	pthread_mutex_lock(&scst_mutex);
 	dev = scst_find_device(name);
 	if (!dev) {
 		scst_errf(err, errlen, "device '%s' not found", name);
 		rc = -ENOENT;
+	} else if (!dev->export_count && __atomic_load_n(&dev->abort_pins, __ATOMIC_ACQUIRE)) {
+		/* A task management abort still walks its nexuses on some
+		 * loop; it needs no scst_mutex and ends soon. */
+		pthread_mutex_unlock(&scst_mutex);
+		usleep(1000);
+		goto retry;
 	} else if (dev->export_count) {
 		scst_errf(err, errlen, "device '%s' is in use by %u LUN(s)", name,
 			  dev->export_count);

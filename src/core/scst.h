@@ -252,8 +252,10 @@ struct scst_device {
 	bool write_through;
 	bool nv_cache;
 	bool d_sense;                           /* descriptor sense format */
-	/* Control mode page bits set by MODE SELECT (vdisk_mode.c): SWP
-	 * refuses medium writes; TAS is acted on by task management. */
+	/* Control mode page bits, set by MODE SELECT (vdisk_mode.c) or the
+	 * device attribute: SWP refuses medium writes; with TAS, commands
+	 * aborted by another I_T nexus's task management end with TASK
+	 * ABORTED instead of a UA (tm.c). */
 	bool swp;
 	bool tas;
 	bool thin_provisioned;
@@ -286,6 +288,10 @@ struct scst_device {
 	 * 0 idle, else SCST_SANITIZE_RUNNING | progress (0..0xffff), or
 	 * SCST_SANITIZE_FAILED until EXIT FAILURE MODE or a good sanitize. */
 	uint32_t sanitize_state;
+
+	/* Cross-loop aborts (tm.c) still to run on some loop; deletion
+	 * waits until none refers to the device (atomic). */
+	unsigned abort_pins;
 };
 
 /* Initiator name pattern entry of an ini_group. */
@@ -350,6 +356,11 @@ struct scst_tgt_dev {
 	volatile bool ua_pending;               /* racy hint; rechecked locked */
 	unsigned active_cmds;                   /* owner loop only */
 	bool prevent_removal;                   /* dev->lock: PREVENT from this nexus */
+	/* Task attributes (task_order.c), owner loop only. */
+	struct list_head held_cmds;             /* not yet started, in order */
+	unsigned started_cmds;                  /* started, not yet released */
+	bool ordered_running;
+	bool order_draining;
 };
 
 /* I_T nexus. */
@@ -434,6 +445,10 @@ struct scst_cmd {
 	 * atomicity): the command's place on its held/waiting list. */
 	struct list_head lba_lock_node;
 	bool lba_lock_excl;
+	/* Task attributes (task_order.c): held on tgt_dev->held_cmds. */
+	struct list_head order_node;
+	bool order_held;
+	bool order_started;
 };
 
 struct scst_mgmt_cmd {
@@ -442,9 +457,12 @@ struct scst_mgmt_cmd {
 	uint64_t lun;                           /* decoded */
 	uint64_t tag;                           /* ABORT TASK: task tag */
 	enum scst_tm_status status;
-	unsigned pending;                       /* aborted cmds not yet freed */
+	unsigned pending;                       /* aborted cmds not yet freed (atomic) */
 	void *tgt_priv;
 	struct list_head node;
+	/* PREEMPT AND ABORT: the PR OUT command completed once the aborts
+	 * are done (no transport answer then). */
+	struct scst_cmd *pr_cmd;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -519,6 +537,10 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd);
 int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t lun[8],
 		    uint64_t tag, void *tgt_priv);
 void scst_mgmt_cmd_free(struct scst_mgmt_cmd *mcmd);
+/* ABORT TASK of a task that has already finished: "task does not exist"
+ * when on (the default, see tm.c), "function complete" when off. */
+void scst_set_abort_finished_not_existing(bool on);
+bool scst_abort_finished_not_existing(void);
 
 /* ---------------------------------------------------------------------- */
 /* Helpers for handlers and the core                                        */

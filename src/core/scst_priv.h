@@ -16,11 +16,27 @@ void scst_core_exec(struct scst_cmd *cmd);
 bool scst_tgt_dev_pop_ua(struct scst_tgt_dev *tgt_dev, struct scst_cmd *cmd);
 void scst_tgt_dev_clear_uas(struct scst_tgt_dev *tgt_dev);
 
+/* Task attributes (task_order.c).  admit: false when cmd must wait; it
+ * is then continued by scst_cmd_resume_after_order (cmd.c).  finished:
+ * cmd is released. */
+bool scst_order_admit(struct scst_cmd *cmd);
+void scst_order_finished(struct scst_cmd *cmd);
+/* Takes a held cmd off its nexus's queue (it is being aborted); false when
+ * it was not held. */
+bool scst_order_unhold(struct scst_cmd *cmd);
+void scst_cmd_resume_after_order(struct scst_cmd *cmd);
+
 /* Task management bookkeeping when an aborted command is released. */
 void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd);
 
 /* Command abort with TMF accounting (tm.c). */
 void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
+/* PREEMPT AND ABORT (tm.c): aborts the commands of the n preempted I_T
+ * nexuses on cmd's device, cmd excepted, on whatever loop they live.
+ * true: cmd is completed (scst_cmd_done) once they are released, maybe
+ * before this returns; false: nothing to wait for, the caller completes. */
+struct scst_pr_nexus;
+bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n);
 
 /* Queues a UA on one nexus; caller holds tgt_dev->dev->lock (ua.c). */
 void scst_tgt_dev_queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
@@ -50,7 +66,8 @@ void scst_resv_update_hint(struct scst_device *dev);
 int scst_pr_dev_init(struct scst_device *dev);
 void scst_pr_dev_free(struct scst_device *dev);
 void scst_pr_in(struct scst_cmd *cmd);
-void scst_pr_out(struct scst_cmd *cmd);
+/* false: the command completes later (PREEMPT AND ABORT), not by the caller. */
+bool scst_pr_out(struct scst_cmd *cmd);
 
 /* Removable medium (medium.c): a LUN or target reset and the end of a
  * nexus lift that nexus's (or every) PREVENT. */

@@ -32,6 +32,7 @@ struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_
 	td->lun = ad->lun;
 	td->read_only = ad->read_only;
 	list_init(&td->uas);
+	list_init(&td->held_cmds);
 	pthread_mutex_lock(&ad->dev->lock);
 	list_add_tail(&td->dev_node, &ad->dev->tgt_devs);
 	/* A new I_T nexus starts with POWER ON, RESET, OR BUS DEVICE RESET
@@ -217,10 +218,16 @@ void scst_session_set_pr_name(struct scst_session *sess, const char *name)
 
 void scst_session_abort_all(struct scst_session *sess)
 {
-	struct scst_cmd *cmd, *tmp;
+	struct scst_cmd *cmd;
 
-	list_for_each_entry_safe(cmd, tmp, &sess->cmds, sess_node)
-		scst_abort_cmd(cmd, NULL);
+	/* Handing one back may release others: start over after each. */
+again:
+	list_for_each_entry(cmd, &sess->cmds, sess_node) {
+		if (!cmd->aborted) {
+			scst_abort_cmd(cmd, NULL);
+			goto again;
+		}
+	}
 }
 
 void scst_cmd_abort(struct scst_cmd *cmd)

@@ -134,7 +134,8 @@ void scst_core_exec(struct scst_cmd *cmd)
 		scst_pr_in(cmd);
 		break;
 	case 0x5f:
-		scst_pr_out(cmd);
+		if (!scst_pr_out(cmd))
+			return;
 		break;
 	default:
 		scst_set_cmd_error(cmd, cmd->tgt_dev ? SCST_S_INVALID_OPCODE

@@ -2,28 +2,66 @@
  * attentions it leaves behind, and when its response may go out (only
  * after every command it aborted has been released by the transport).
  *
- * Scope today: the issuing session's commands.  Aborting other sessions'
- * commands on a LUN RESET (they live on other loops) is done through unit
- * attentions only; see docs/design.md.  QUERY TASK SET and QUERY
- * ASYNCHRONOUS EVENT answer for the issuing I_T_L nexus; CLEAR ACA has
- * nothing to clear. */
+ * ABORT TASK and ABORT TASK SET touch the issuing session only.  CLEAR
+ * TASK SET, LUN RESET, TARGET RESET and PREEMPT AND ABORT clear the task
+ * sets of other I_T nexuses too.  Those live on other I/O loops, whose
+ * command lists only their own thread may walk, so the abort is posted to
+ * every loop (struct abort_scope); each loop aborts its own sessions'
+ * commands and the completion of the last one is sent back to the issuer's
+ * loop.  Other nexuses' aborted commands end with TASK ABORTED when the
+ * device's TAS bit is set; otherwise, for CLEAR TASK SET and PREEMPT AND
+ * ABORT, the nexus gets COMMANDS CLEARED BY ANOTHER INITIATOR (SAM-5 5.6).
+ * QUERY TASK SET and QUERY ASYNCHRONOUS EVENT answer for the issuing
+ * I_T_L nexus; CLEAR ACA has nothing to clear. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "pr.h"
 #include "scst.h"
 #include "scst_priv.h"
+#include "util/ioloop.h"
 #include "util/log.h"
 
+/* Runs on the issuer's loop.  The session was pinned (active_cmds) so the
+ * transport could not end it while other loops were still aborting. */
 static void mgmt_complete(struct scst_mgmt_cmd *mcmd)
 {
+	struct scst_cmd *pr_cmd = mcmd->pr_cmd;
+
+	mcmd->sess->active_cmds--;
+	if (pr_cmd) {
+		scst_mgmt_cmd_free(mcmd);
+		scst_cmd_done(pr_cmd);
+		return;
+	}
 	mcmd->sess->tgt->tgtt->task_mgmt_fn_done(mcmd);
+}
+
+static void mgmt_complete_msg(void *arg)
+{
+	mgmt_complete(arg);
+}
+
+static void mgmt_get(struct scst_mgmt_cmd *mcmd)
+{
+	__atomic_add_fetch(&mcmd->pending, 1, __ATOMIC_RELAXED);
 }
 
 void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd)
 {
-	if (mcmd->pending && --mcmd->pending == 0)
+	struct ioloop *home = mcmd->sess->loop;
+
+	if (__atomic_sub_fetch(&mcmd->pending, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (!home || ioloop_current() == home) {
 		mgmt_complete(mcmd);
+		return;
+	}
+	if (ioloop_run_on(home, mgmt_complete_msg, mcmd) < 0)
+		log_err("out of memory: task management response for %s lost",
+			mcmd->sess->initiator_name);
 }
 
 void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
@@ -33,15 +71,32 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	cmd->aborted = true;
 	if (mcmd && !cmd->mcmd) {
 		cmd->mcmd = mcmd;
-		mcmd->pending++;
+		mgmt_get(mcmd);
 	}
 	/* A command waiting for WRITE data will never get it now: hand it
 	 * back to the transport at once.  One in the handler finishes first;
 	 * one already with the transport is released by it. */
-	if (cmd->state == SCST_CMD_STATE_DATA_WAIT) {
+	if (cmd->state == SCST_CMD_STATE_DATA_WAIT || scst_order_unhold(cmd)) {
 		cmd->state = SCST_CMD_STATE_XMIT;
 		cmd->sess->tgt->tgtt->xmit_response(cmd);
 	}
+}
+
+/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING.  SCST's
+ * default (off: "function complete", for VMware) contradicts libiscsi's
+ * iSCSITMF.AbortTaskSimpleAsync, which fails whenever a WRITE's GOOD
+ * status and "function complete" for its abort both arrive; so on by
+ * default, off on request.  Set from management, read by every loop. */
+static bool abort_finished_not_existing = true;
+
+void scst_set_abort_finished_not_existing(bool on)
+{
+	__atomic_store_n(&abort_finished_not_existing, on, __ATOMIC_RELAXED);
+}
+
+bool scst_abort_finished_not_existing(void)
+{
+	return __atomic_load_n(&abort_finished_not_existing, __ATOMIC_RELAXED);
 }
 
 static struct scst_cmd *find_cmd_by_tag(struct scst_session *sess, uint64_t tag)
@@ -54,14 +109,217 @@ static struct scst_cmd *find_cmd_by_tag(struct scst_session *sess, uint64_t tag)
 	return NULL;
 }
 
-/* Aborts the session's commands for `lun` (all LUNs when lun is UINT64_MAX). */
+/* Aborts the session's commands for `lun` (all LUNs when lun is UINT64_MAX).
+ * Handing one back may release others (a command it held back in order
+ * starts and finishes), so the walk starts over after each. */
 static void abort_session_cmds(struct scst_mgmt_cmd *mcmd, uint64_t lun)
 {
-	struct scst_cmd *cmd, *tmp;
+	struct scst_cmd *cmd;
 
-	list_for_each_entry_safe(cmd, tmp, &mcmd->sess->cmds, sess_node)
-		if (lun == UINT64_MAX || cmd->lun == lun)
+again:
+	list_for_each_entry(cmd, &mcmd->sess->cmds, sess_node) {
+		if (!cmd->aborted && (lun == UINT64_MAX || cmd->lun == lun)) {
 			scst_abort_cmd(cmd, mcmd);
+			goto again;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Task sets of every I_T nexus of a device                                 */
+
+/* What one cross-loop abort covers.  Each loop holds a reference on the
+ * TMF (mcmd->pending) and on the device (abort_pins) until it is done. */
+struct abort_scope {
+	struct scst_mgmt_cmd *mcmd;
+	struct scst_device *dev;
+	const struct scst_session *issuer;
+	const struct scst_cmd *spare;           /* the PR OUT command itself */
+	enum scst_sense_id cleared_ua;          /* SCST_S_OK: none (resets) */
+	bool tas;
+	unsigned loops_left;                    /* atomic */
+	unsigned npreempted;                    /* 0: every nexus of dev */
+	struct scst_pr_nexus preempted[];       /* names live after the array */
+};
+
+static bool nexus_in_scope(const struct abort_scope *sc, const struct scst_session *sess)
+{
+	if (!sc->npreempted)
+		return true;
+	for (unsigned i = 0; i < sc->npreempted; i++)
+		if (sess->tgt->rel_tgt_id == sc->preempted[i].rel_tgt_id &&
+		    strcasecmp(scst_sess_pr_name(sess), sc->preempted[i].initiator) == 0)
+			return true;
+	return false;
+}
+
+static void abort_nexus_cmds(const struct abort_scope *sc, struct scst_tgt_dev *td)
+{
+	struct scst_session *sess = td->sess;
+	bool other = sess != sc->issuer, any = false;
+	struct scst_cmd *cmd;
+
+again:  /* as in abort_session_cmds */
+	list_for_each_entry(cmd, &sess->cmds, sess_node) {
+		if (cmd->tgt_dev != td || cmd == sc->spare || cmd->aborted)
+			continue;
+		/* The issuer knows what it cleared; other nexuses learn it
+		 * from the status (TAS=1) or a unit attention (TAS=0). */
+		if (other && sc->tas)
+			cmd->tas_response = true;
+		any = true;
+		scst_abort_cmd(cmd, sc->mcmd);
+		goto again;
+	}
+	if (any && other && !sc->tas && sc->cleared_ua != SCST_S_OK)
+		scst_tgt_dev_queue_ua(td, sc->cleared_ua);
+}
+
+/* The nexuses of the device whose sessions live on the calling loop:
+ * only this thread can end them, so they stay valid after the unlock. */
+static struct scst_tgt_dev **loop_nexuses(const struct abort_scope *sc, unsigned *n)
+{
+	struct ioloop *here = ioloop_current();
+	struct scst_tgt_dev *td, **tds;
+	unsigned cap = 0;
+
+	*n = 0;
+	pthread_mutex_lock(&sc->dev->lock);
+	list_for_each_entry(td, &sc->dev->tgt_devs, dev_node)
+		cap++;
+	tds = cap ? malloc(cap * sizeof(*tds)) : NULL;
+	if (tds)
+		list_for_each_entry(td, &sc->dev->tgt_devs, dev_node)
+			if (td->sess->loop == here && nexus_in_scope(sc, td->sess))
+				tds[(*n)++] = td;
+	pthread_mutex_unlock(&sc->dev->lock);
+	if (cap && !tds)
+		log_err("out of memory: commands of device %s not aborted", sc->dev->name);
+	return tds;
+}
+
+static void abort_scope_here(const struct abort_scope *sc)
+{
+	unsigned n;
+	struct scst_tgt_dev **tds = loop_nexuses(sc, &n);
+
+	for (unsigned i = 0; i < n; i++)
+		abort_nexus_cmds(sc, tds[i]);
+	free(tds);
+}
+
+static void abort_scope_put(struct abort_scope *sc)
+{
+	struct scst_mgmt_cmd *mcmd = sc->mcmd;
+
+	if (__atomic_sub_fetch(&sc->loops_left, 1, __ATOMIC_ACQ_REL) == 0) {
+		__atomic_sub_fetch(&sc->dev->abort_pins, 1, __ATOMIC_RELEASE);
+		free(sc);
+	}
+	scst_mgmt_cmd_cmd_released(mcmd);
+}
+
+static void abort_scope_msg(void *arg)
+{
+	abort_scope_here(arg);
+	abort_scope_put(arg);
+}
+
+/* Runs the scope on every loop (on the caller's own loop at once) and
+ * consumes it. */
+static void abort_scope_run(struct abort_scope *sc)
+{
+	unsigned nloops = ioloop_count();
+	struct ioloop *here = ioloop_current();
+
+	__atomic_add_fetch(&sc->dev->abort_pins, 1, __ATOMIC_ACQUIRE);
+	sc->loops_left = nloops ? nloops : 1;
+	for (unsigned i = 0; i < sc->loops_left; i++)
+		mgmt_get(sc->mcmd);
+	if (!nloops) {
+		abort_scope_msg(sc);
+		return;
+	}
+	for (unsigned i = 0; i < nloops; i++) {
+		struct ioloop *l = ioloop_get(i);
+
+		if (l == here) {
+			abort_scope_msg(sc);
+		} else if (ioloop_run_on(l, abort_scope_msg, sc) < 0) {
+			log_err("out of memory: commands of device %s on loop %u not aborted",
+				sc->dev->name, i);
+			abort_scope_put(sc);
+		}
+	}
+}
+
+static struct abort_scope *abort_scope_new(struct scst_mgmt_cmd *mcmd, struct scst_device *dev,
+					   enum scst_sense_id cleared_ua, size_t extra)
+{
+	struct abort_scope *sc = calloc(1, sizeof(*sc) + extra);
+
+	if (!sc) {
+		log_err("out of memory: commands of device %s not aborted", dev->name);
+		return NULL;
+	}
+	sc->mcmd = mcmd;
+	sc->dev = dev;
+	sc->issuer = mcmd->sess;
+	sc->cleared_ua = cleared_ua;
+	sc->tas = dev->tas;
+	return sc;
+}
+
+/* CLEAR TASK SET, LUN RESET: every nexus of dev, the issuer's included. */
+static void abort_dev_task_sets(struct scst_mgmt_cmd *mcmd, struct scst_device *dev,
+				enum scst_sense_id cleared_ua)
+{
+	struct abort_scope *sc = abort_scope_new(mcmd, dev, cleared_ua, 0);
+
+	if (sc)
+		abort_scope_run(sc);
+}
+
+bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n)
+{
+	struct scst_mgmt_cmd *mcmd;
+	struct abort_scope *sc;
+	size_t extra = n * sizeof(*preempted);
+	char *names;
+
+	if (!n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		extra += strlen(preempted[i].initiator) + 1;
+	mcmd = calloc(1, sizeof(*mcmd));
+	if (!mcmd) {
+		log_err("out of memory: commands of preempted nexuses not aborted");
+		return false;
+	}
+	mcmd->sess = cmd->sess;
+	mcmd->fn = SCST_CLEAR_TASK_SET;
+	mcmd->lun = cmd->lun;
+	mcmd->pr_cmd = cmd;
+	mcmd->pending = 1;
+	list_init(&mcmd->node);
+	cmd->sess->active_cmds++;
+	sc = abort_scope_new(mcmd, cmd->dev, SCST_S_UA_COMMANDS_CLEARED, extra);
+	if (sc) {
+		sc->spare = cmd;
+		sc->npreempted = n;
+		names = (char *)&sc->preempted[n];
+		for (unsigned i = 0; i < n; i++) {
+			size_t len = strlen(preempted[i].initiator) + 1;
+
+			memcpy(names, preempted[i].initiator, len);
+			sc->preempted[i].initiator = names;
+			sc->preempted[i].rel_tgt_id = preempted[i].rel_tgt_id;
+			names += len;
+		}
+		abort_scope_run(sc);
+	}
+	scst_mgmt_cmd_cmd_released(mcmd);
+	return true;
 }
 
 static void reset_ua(struct scst_session *sess, uint64_t lun)
@@ -118,32 +376,47 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 	switch (mcmd->fn) {
 	case SCST_ABORT_TASK:
 		cmd = find_cmd_by_tag(sess, mcmd->tag);
-		/* A command whose response is already with the transport has
-		 * completed: aborting it would contradict the status it sends. */
-		if (!cmd || cmd->lun != mcmd->lun || cmd->state == SCST_CMD_STATE_XMIT) {
+		if (!cmd || cmd->lun != mcmd->lun) {
 			mcmd->status = SCST_MGMT_STATUS_TASK_NOT_EXIST;
+			break;
+		}
+		/* A command whose response is already with the transport has
+		 * finished: aborting it would contradict the status it sends. */
+		if (cmd->state == SCST_CMD_STATE_XMIT) {
+			mcmd->status = scst_abort_finished_not_existing()
+					       ? SCST_MGMT_STATUS_TASK_NOT_EXIST
+					       : SCST_MGMT_STATUS_SUCCESS;
 			break;
 		}
 		scst_abort_cmd(cmd, mcmd);
 		break;
 	case SCST_ABORT_TASK_SET:
-	case SCST_CLEAR_TASK_SET:
 		if (!lun_exists(sess, mcmd->lun)) {
 			mcmd->status = SCST_MGMT_STATUS_LUN_NOT_EXIST;
 			break;
 		}
 		abort_session_cmds(mcmd, mcmd->lun);
+		break;
+	case SCST_CLEAR_TASK_SET:
+		if (!lun_exists(sess, mcmd->lun)) {
+			mcmd->status = SCST_MGMT_STATUS_LUN_NOT_EXIST;
+			break;
+		}
+		abort_dev_task_sets(mcmd, sess->luns[mcmd->lun]->dev, SCST_S_UA_COMMANDS_CLEARED);
 		break;
 	case SCST_LUN_RESET:
 		if (!lun_exists(sess, mcmd->lun)) {
 			mcmd->status = SCST_MGMT_STATUS_LUN_NOT_EXIST;
 			break;
 		}
-		abort_session_cmds(mcmd, mcmd->lun);
+		abort_dev_task_sets(mcmd, sess->luns[mcmd->lun]->dev, SCST_S_OK);
 		reset_ua(sess, mcmd->lun);
 		break;
 	case SCST_TARGET_RESET:
 		abort_session_cmds(mcmd, UINT64_MAX);
+		for (unsigned i = 0; i < sess->nluns; i++)
+			if (sess->luns[i])
+				abort_dev_task_sets(mcmd, sess->luns[i]->dev, SCST_S_OK);
 		reset_ua(sess, UINT64_MAX);
 		break;
 	case SCST_NEXUS_LOSS_SESS:
@@ -185,12 +458,14 @@ int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t
 	mcmd->tgt_priv = tgt_priv;
 	mcmd->status = SCST_MGMT_STATUS_SUCCESS;
 	list_init(&mcmd->node);
-	/* Hold a reference so completions during the walk do not finish it. */
+	/* Hold a reference so completions during the walk do not finish it,
+	 * and keep the session until the response is out. */
 	mcmd->pending = 1;
+	sess->active_cmds++;
 	run_mgmt_fn(mcmd);
 	log_debug("TMF %d on %s lun %llu: status %d, %u commands to wait for", fn,
 		  sess->initiator_name, (unsigned long long)mcmd->lun, mcmd->status,
-		  mcmd->pending - 1);
+		  __atomic_load_n(&mcmd->pending, __ATOMIC_RELAXED) - 1);
 	scst_mgmt_cmd_cmd_released(mcmd);
 	return 0;
 }

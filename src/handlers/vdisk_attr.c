@@ -97,6 +97,7 @@ static const struct bool_attr bool_attrs[] = {
 	{ "removable", offsetof(struct vdisk_params, removable) },
 	{ "rotational", offsetof(struct vdisk_params, rotational) },
 	{ "dummy", offsetof(struct vdisk_params, dummy) },
+	{ "tas", offsetof(struct vdisk_params, tas) },
 };
 
 static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err, size_t errlen)
@@ -223,6 +224,7 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	vdisk_of(dev)->write_through_default = p->write_through;
 	dev->nv_cache = p->nv_cache;
 	dev->thin_provisioned = p->thin;
+	dev->tas = p->tas;
 	default_usn(dev, usn, sizeof(usn));
 	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
 	copy_id(dev->prod_id, sizeof(dev->prod_id), p->prod_id, dev->name);

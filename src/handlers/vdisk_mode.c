@@ -94,6 +94,8 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code,
 			/* QAM 1: unrestricted reordering; QERR 00b: the task
 			 * set continues after a CHECK CONDITION. */
 			p[3] = 0x10;
+			/* TST 001: a task set per I_T nexus (task_order.c). */
+			p[2] |= 0x20;
 			vdisk_put_be16(&p[8], 0xffff);  /* busy timeout: unlimited */
 		}
 		return len;

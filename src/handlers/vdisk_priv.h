@@ -41,7 +41,7 @@ struct vdisk_params {
 	uint32_t block_size;
 	uint64_t size;                    /* bytes; 0 = not given */
 	bool read_only, write_through, nv_cache, o_direct, thin, removable;
-	bool rotational, dummy;
+	bool rotational, dummy, tas;
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
 };
 

@@ -32,6 +32,7 @@ static const struct dev_attr dev_attrs[] = {
 	{ "prod_rev_lvl", "prod_rev_lvl" },
 	{ "t10_dev_id", "t10_dev_id" },
 	{ "usn", "usn" },
+	{ "tas", "tas" },
 	{ "exported_luns", NULL },
 	{ NULL, NULL },
 };
@@ -76,6 +77,8 @@ static void format_attr(const struct scst_device *d, const char *name, char *v, 
 		snprintf(v, len, "%s", d->t10_dev_id);
 	else if (!strcmp(name, "usn"))
 		snprintf(v, len, "%s", d->usn);
+	else if (!strcmp(name, "tas"))
+		snprintf(v, len, "%d", d->tas);
 	else if (!strcmp(name, "exported_luns"))
 		snprintf(v, len, "%u", d->export_count);
 	else
@@ -196,7 +199,7 @@ static const struct mgmt_entry device_entries[] = {
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
 	ATTR("removable"), ATTR("write_through"), ATTR("nv_cache"), ATTR("thin_provisioned"),
 	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),
-	ATTR("usn"), ATTR("exported_luns"),
+	ATTR("usn"), ATTR("tas"), ATTR("exported_luns"),
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

@@ -1,11 +1,13 @@
 /* mgmt_top.c - the root of the management tree: version, setup_id,
- * threads, trace_level, last_sysfs_mgmt_res and the handlers, devices and
+ * threads, trace_level, last_sysfs_mgmt_res,
+ * abort_consider_finished_tasks_as_not_existing and the handlers, devices and
  * targets directories (README.scst "SCST sysfs interface"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "daemon/version.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
@@ -76,6 +78,28 @@ static int show_last_res(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING switch. */
+static int show_abort_finished(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	bool on = scst_abort_finished_not_existing();
+
+	(void)n;
+	mgmt_show_value(out, on ? "1" : "0", !on);
+	return 0;
+}
+
+static int store_abort_finished(const struct mgmt_node *n, const char *value, char *err,
+				size_t errlen)
+{
+	(void)n;
+	if (strcmp(value, "0") && strcmp(value, "1"))
+		return mgmt_refuse(-EINVAL, err, errlen,
+				   "abort_consider_finished_tasks_as_not_existing: expected 0 or 1, got '%s'",
+				   value);
+	scst_set_abort_finished_not_existing(value[0] == '1');
+	return 0;
+}
+
 static const struct mgmt_entry root_entries[] = {
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
 	{ .name = "handlers", .kind = MGMT_DIR, .dir = &mgmt_handlers_dir },
@@ -85,6 +109,8 @@ static const struct mgmt_entry root_entries[] = {
 	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads },
 	{ .name = "trace_level", .kind = MGMT_ATTR, .show = show_trace_level },
 	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },
+	{ .name = "abort_consider_finished_tasks_as_not_existing", .kind = MGMT_ATTR,
+	  .show = show_abort_finished, .store = store_abort_finished },
 	{ .name = NULL },
 };
 

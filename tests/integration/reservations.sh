@@ -31,6 +31,7 @@ start_daemon || { not_ok "scstd restarts on the same var directory"; finish; }
 ok "scstd restarts on the same var directory"
 run_tap timeout 60 "$PR" "$(url 1)" held "$KEY"
 run_tap timeout 60 "$PR" "$(url 1)" drop "$KEY"
+run_tap timeout 60 "$PR" "$(url 1)" spec_i_pt 0x5be1
 check "without registrations and APTPL the file is removed" test ! -e "$WORKDIR/var/pr/disk1"
 check_stop
 

@@ -9,6 +9,11 @@
  *   pr_checks URL held KEY       READ KEYS shows KEY, A holds the Write
  *                                Exclusive reservation, B cannot write
  *   pr_checks URL drop KEY       A releases and unregisters
+ *   pr_checks URL spec_i_pt KEY  A registers itself and B (TransportID
+ *                                format 1, name in other case) with
+ *                                SPEC_I_PT; B may reserve with KEY; READ
+ *                                FULL STATUS shows both; malformed lists
+ *                                get their exact sense; A clears
  *
  * Exit status 1 if any check failed, 2 on usage or login errors. */
 #include <stdarg.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
@@ -258,6 +264,126 @@ static void drop(struct nexus *a, uint64_t key)
 	report(!has_key(a, key), "READ KEYS no longer shows the key");
 }
 
+/* PERSISTENT RESERVE OUT REGISTER with the parameter list given raw. */
+static struct scsi_task *prout_raw(struct nexus *n, uint8_t *param, uint32_t len)
+{
+	struct scsi_task *t = calloc(1, sizeof(*t));
+	struct iscsi_data d = { .size = len, .data = param };
+
+	if (!t)
+		return NULL;
+	t->cdb[0] = 0x5f;
+	t->cdb[1] = SCSI_PERSISTENT_RESERVE_REGISTER;
+	t->cdb[5] = (uint8_t)(len >> 24);
+	t->cdb[6] = (uint8_t)(len >> 16);
+	t->cdb[7] = (uint8_t)(len >> 8);
+	t->cdb[8] = (uint8_t)len;
+	t->cdb_size = 10;
+	t->xfer_dir = SCSI_XFER_WRITE;
+	t->expxferlen = len;
+	if (!iscsi_scsi_command_sync(n->iscsi, n->lun, t, &d)) {
+		scsi_free_scsi_task(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* A REGISTER list: service action key, SPEC_I_PT, one iSCSI TransportID
+ * of the given format and name.  Returns its length. */
+static uint32_t spec_list(uint8_t *p, uint64_t sa_key, unsigned fmt, const char *name)
+{
+	uint32_t tlen = ((uint32_t)strlen(name) + 1 + 3) & ~3u;
+
+	if (tlen < 16)
+		tlen = 16;
+	memset(p, 0, 512);
+	for (int i = 0; i < 8; i++)
+		p[8 + i] = (uint8_t)(sa_key >> (56 - 8 * i));
+	p[20] = 0x08;                           /* SPEC_I_PT */
+	p[27] = (uint8_t)(4 + tlen);
+	p[28] = (uint8_t)(fmt << 6 | 0x05);
+	p[31] = (uint8_t)tlen;
+	memcpy(p + 32, name, strlen(name));
+	return 32 + tlen;
+}
+
+static int sense_is(struct scsi_task *t, int key, int ascq)
+{
+	int good = t && t->status == SCSI_STATUS_CHECK_CONDITION && (int)t->sense.key == key &&
+		   t->sense.ascq == ascq;
+
+	if (t)
+		scsi_free_scsi_task(t);
+	return good;
+}
+
+/* READ FULL STATUS: the number of registrants, and whether one of them
+ * carries name (case-insensitively) in its TransportID. */
+static int full_status_has(struct nexus *n, const char *name, int *count)
+{
+	struct scsi_task *t = iscsi_persistent_reserve_in_sync(n->iscsi, n->lun, 3, 4096);
+	uint32_t len, off = 8;
+	int found = 0;
+
+	*count = 0;
+	if (!t || t->status != SCSI_STATUS_GOOD || t->datain.size < 8) {
+		if (t)
+			scsi_free_scsi_task(t);
+		return 0;
+	}
+	len = 8 + ((uint32_t)t->datain.data[4] << 24 | (uint32_t)t->datain.data[5] << 16 |
+		   (uint32_t)t->datain.data[6] << 8 | t->datain.data[7]);
+	while (off + 24 <= len && off + 24 <= (uint32_t)t->datain.size) {
+		const uint8_t *d = t->datain.data + off;
+		uint32_t tid = (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 |
+			       (uint32_t)d[22] << 8 | d[23];
+
+		(*count)++;
+		if (off + 24 + tid <= (uint32_t)t->datain.size && tid > 4 &&
+		    !strncasecmp((const char *)d + 28, name, tid - 4))
+			found = 1;
+		off += 24 + tid;
+	}
+	scsi_free_scsi_task(t);
+	return found;
+}
+
+static void spec_i_pt(struct nexus *a, struct nexus *b, uint64_t key)
+{
+	uint8_t p[512];
+	char upper_b[128];
+	uint32_t len;
+	int n, found;
+
+	snprintf(upper_b, sizeof(upper_b), "%s", INI_B);
+	for (char *c = upper_b; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	snprintf(upper_b + strlen(upper_b), sizeof(upper_b) - strlen(upper_b),
+		 ",i,0x23d000000001");
+	len = spec_list(p, key, 1, upper_b);
+	report(status_is(prout_raw(a, p, len), GOOD),
+	       "A REGISTER with SPEC_I_PT naming B (format 1, other case)");
+	report(status_is(prout(b, SCSI_PERSISTENT_RESERVE_RESERVE, WE, key, 0, 0), GOOD),
+	       "B holds the key: it reserves Write Exclusive");
+	found = full_status_has(a, INI_A, &n);
+	report(found && n == 2, "READ FULL STATUS: two registrants, A among them (%d)", n);
+	report(full_status_has(a, INI_B, &n), "READ FULL STATUS: B registered");
+	report(sense_is(prout_raw(a, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x2400),
+	       "registered A with SPEC_I_PT: INVALID FIELD IN CDB (05/24/00)");
+	len = spec_list(p, key, 1, INI_B);      /* format 1 without an ISID */
+	report(sense_is(prout_raw(a, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x2600),
+	       "format 1 TransportID without ISID: INVALID FIELD IN PARAMETER LIST (05/26/00)");
+	len = spec_list(p, key, 0, INI_B);
+	p[27] += 8;                             /* claims more than was sent */
+	report(sense_is(prout_raw(a, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x1a00),
+	       "TransportID list longer than the data: PARAMETER LIST LENGTH ERROR (05/1A/00)");
+	report(status_is(prout(a, SCSI_PERSISTENT_RESERVE_CLEAR, 0, key, 0, 0), GOOD),
+	       "A clears every registration");
+	found = full_status_has(a, INI_B, &n);
+	report(!found && n == 0, "READ FULL STATUS: none left");
+}
+
 int main(int argc, char **argv)
 {
 	struct nexus a, b;
@@ -265,7 +391,8 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc < 3 || (strcmp(argv[2], "conflict") && argc != 4)) {
-		fprintf(stderr, "usage: pr_checks URL conflict|hold KEY|held KEY|drop KEY\n");
+		fprintf(stderr, "usage: pr_checks URL conflict|hold KEY|held KEY|drop KEY|"
+			"spec_i_pt KEY\n");
 		return 2;
 	}
 	if (argc == 4) {
@@ -295,6 +422,8 @@ int main(int argc, char **argv)
 		held(&a, &b, key);
 	} else if (!strcmp(argv[2], "drop")) {
 		drop(&a, key);
+	} else if (!strcmp(argv[2], "spec_i_pt")) {
+		spec_i_pt(&a, &b, key);
 	} else {
 		fprintf(stderr, "unknown check %s\n", argv[2]);
 		return 2;

@@ -493,6 +493,139 @@ static void test_store_binary_and_long(void **state)
 	assert_int_equal(pr.nregs, 0);
 }
 
+/* A REGISTER parameter list with SPEC_I_PT: 24 bytes, the 4-byte length,
+ * then the TransportIDs given as (format, text) pairs. */
+static uint32_t tid_list(uint8_t *p, const unsigned *fmts, const char *const *names, unsigned n)
+{
+	uint32_t off = 28;
+
+	memset(p, 0, 1024);
+	p[20] = 0x08;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t len = ((uint32_t)strlen(names[i]) + 1 + 3) & ~3u;
+
+		if (len < 16)
+			len = 16;
+		p[off] = (uint8_t)(fmts[i] << 6 | 0x05);
+		p[off + 2] = (uint8_t)(len >> 8);
+		p[off + 3] = (uint8_t)len;
+		memcpy(p + off + 4, names[i], strlen(names[i]));
+		off += 4 + len;
+	}
+	p[26] = (uint8_t)((off - 28) >> 8);
+	p[27] = (uint8_t)(off - 28);
+	return off;
+}
+
+static void test_tids_parse(void **state)
+{
+	static const unsigned fmts[] = { 0, 1 };
+	static const char *const names[] = { "iqn.test:b", "IQN.Test:C,i,0x23d000000001" };
+	uint8_t p[1024];
+	struct scst_pr_tid tids[4];
+	uint32_t len = tid_list(p, fmts, names, 2), bad;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(tids[0].initiator, "iqn.test:b");
+	assert_string_equal(tids[1].initiator, "IQN.Test:C");       /* ISID dropped */
+	/* An empty list is valid: only the issuer registers. */
+	len = tid_list(p, fmts, names, 0);
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(n, 0);
+}
+
+static void test_tids_malformed(void **state)
+{
+	static const unsigned fmts[] = { 0 }, fmt1[] = { 1 };
+	static const char *const names[] = { "iqn.test:b" };
+	uint8_t p[1024];
+	struct scst_pr_tid tids[4];
+	uint32_t len, bad;
+	unsigned n;
+
+	(void)state;
+	/* Shorter than 24 + 4 bytes: PARAMETER LIST LENGTH ERROR. */
+	len = tid_list(p, fmts, names, 1);
+	assert_int_equal(scst_pr_parse_tids(p, 27, tids, 4, &n, &bad),
+			 SCST_S_PARAM_LIST_LENGTH_ERROR);
+	/* The list claims more than was sent. */
+	assert_int_equal(scst_pr_parse_tids(p, len - 4, tids, 4, &n, &bad),
+			 SCST_S_PARAM_LIST_LENGTH_ERROR);
+	/* A TransportID running past the list's own length. */
+	p[27] -= 4;
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_PARAM_LIST_LENGTH_ERROR);
+	/* Not iSCSI (protocol 0 = Fibre Channel): INVALID FIELD at its byte 0. */
+	len = tid_list(p, fmts, names, 1);
+	p[28] = 0x00;
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 28);
+	/* Format 2 does not exist for iSCSI. */
+	p[28] = 0x85;
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	/* Additional length not a multiple of 4. */
+	len = tid_list(p, fmts, names, 1);
+	p[31] += 1;
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 30);
+	/* Name without its terminating NUL. */
+	len = tid_list(p, fmts, names, 1);
+	memset(p + 32, 'x', len - 32);
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 32);
+	/* Format 1 without ",i,0x" ISID; format 0 with one. */
+	len = tid_list(p, fmt1, names, 1);
+	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+			 SCST_S_INVALID_FIELD_IN_PARAM);
+	{
+		static const char *const with_isid[] = { "iqn.test:b,i,0x1" };
+
+		len = tid_list(p, fmts, with_isid, 1);
+		assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+				 SCST_S_INVALID_FIELD_IN_PARAM);
+	}
+}
+
+static void test_register_spec_i_pt(void **state)
+{
+	struct scst_pr pr;
+	struct scst_pr_tid tids[3] = { { "IQN.TEST:B" }, { "iqn.test:c" }, { "iqn.test:b" } };
+	struct scst_pr_nexus b = { "iqn.test:b", 1 }, c = { "iqn.test:c", 1 };
+	uint32_t gen;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	/* Non-zero current key for an unregistered issuer: conflict. */
+	assert_int_equal(scst_pr_register_spec(&pr, &A, 7, 0x11, false, tids, 2), SCST_PR_CONFLICT);
+	assert_int_equal(scst_pr_register_spec(&pr, &A, 0, 0x11, false, tids, 3), SCST_S_OK);
+	/* A, B (named twice, case-insensitively) and C, all with the key. */
+	assert_int_equal(pr.nregs, 3);
+	assert_non_null(scst_pr_find_reg(&pr, &b));
+	assert_int_equal(scst_pr_find_reg(&pr, &c)->key, 0x11);
+	/* A registered issuer may not name others: INVALID FIELD IN CDB. */
+	gen = pr.generation;
+	assert_int_equal(scst_pr_register_spec(&pr, &A, 0x11, 0x12, false, tids, 1),
+			 SCST_S_INVALID_FIELD_IN_CDB);
+	/* A named nexus already registered: conflict, nothing changes. */
+	{
+		struct scst_pr_tid one[1] = { { "iqn.test:c" } };
+		struct scst_pr_nexus d = { "iqn.test:d", 1 };
+
+		assert_int_equal(scst_pr_register_spec(&pr, &d, 0, 0x13, false, one, 1),
+				 SCST_PR_CONFLICT);
+		assert_null(scst_pr_find_reg(&pr, &d));
+	}
+	assert_int_equal(pr.generation, gen);
+	scst_pr_state_clear(&pr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +638,9 @@ int main(void)
 		cmocka_unit_test(test_spc2),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_nexus_names_ignore_case),
+		cmocka_unit_test(test_tids_parse),
+		cmocka_unit_test(test_tids_malformed),
+		cmocka_unit_test(test_register_spec_i_pt),
 		cmocka_unit_test(test_store_save_load),
 		cmocka_unit_test(test_store_rejects),
 		cmocka_unit_test(test_store_binary_and_long),

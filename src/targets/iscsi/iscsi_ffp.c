@@ -212,10 +212,12 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
 	conn->tmf_pending--;
 	if (conn->state != CONN_CLOSING)
 		send_tmf_rsp(conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
-	else
-		iscsi_conn_try_free(conn);
 	free(tmf);
 	scst_mgmt_cmd_free(mcmd);
+	/* A pending TMF keeps the session (the core counts it active);
+	 * a closing connection waits for it. */
+	if (conn->state == CONN_CLOSING)
+		iscsi_conn_try_free(conn);
 }
 
 /* ---------------------------------------------------------------------- */
