@@ -21,6 +21,7 @@
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
+#include "util/hex.h"
 
 #define PR_OUT_PARAM_LEN 24
 
@@ -402,17 +403,6 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
  * (SPC-4 7.6.4.6). */
 #define PR_TID_PREFIX "tid:"
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes a "tid:HEX" name into out (NULL: only measure); 0 when the name
  * is not one. */
 static uint32_t verbatim_tid(const char *name, uint8_t *out)
@@ -426,7 +416,7 @@ static uint32_t verbatim_tid(const char *name, uint8_t *out)
 	if (n == 0 || n % 2)
 		return 0;
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_nibble(h[i]), lo = hex_nibble(h[i + 1]);
+		int hi = hex_digit_value(h[i]), lo = hex_digit_value(h[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return 0;

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include "util/hex.h"
 
 /* ---------------------------------------------------------------------- */
 /* Users                                                                   */
@@ -86,17 +87,6 @@ int iscsi_auth_set_outgoing(struct iscsi_auth *a, const char *value, char *err, 
 /* ---------------------------------------------------------------------- */
 /* Binary values                                                           */
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int decode_hex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t len = strlen(s), n = 0, i = 0;
@@ -104,7 +94,7 @@ static int decode_hex(const char *s, uint8_t *out, size_t cap)
 	if (len == 0 || (len + 1) / 2 > cap)
 		return -1;
 	if (len & 1) {                       /* odd: implicit leading zero */
-		int v = hex_nibble(s[0]);
+		int v = hex_digit_value(s[0]);
 
 		if (v < 0)
 			return -1;
@@ -112,7 +102,7 @@ static int decode_hex(const char *s, uint8_t *out, size_t cap)
 		i = 1;
 	}
 	for (; i < len; i += 2) {
-		int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
+		int hi = hex_digit_value(s[i]), lo = hex_digit_value(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -13,6 +13,7 @@
 #include "mgmt/tree.h"
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
+#include "util/hex.h"
 
 #define MAX_SESSIONS_PER_ADD 32
 
@@ -189,14 +190,6 @@ static int show_transport_id(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Hex digits, blanks between bytes allowed: "05 00 00 14 69 71 6e ...". */
 static int store_transport_id(const struct mgmt_node *n, const char *value, char *err,
 			      size_t errlen)
@@ -214,7 +207,7 @@ static int store_transport_id(const struct mgmt_node *n, const char *value, char
 						   "transport_id: odd number of hex digits");
 			continue;
 		}
-		v = hexval(*p);
+		v = hex_digit_value(*p);
 		if (v < 0)
 			return mgmt_refuse(-EINVAL, err, errlen,
 					   "transport_id: hex digits expected, not '%c'", *p);
