@@ -399,15 +399,16 @@ static enum scst_sense_id parse_pr_in(struct scst_cmd *cmd)
 }
 
 /* PERSISTENT RESERVE OUT: the parameter list is 24 bytes, except for a
- * REGISTER with SPEC_I_PT, whose TransportIDs follow (pr_cmd.c checks the
- * length against the SPEC_I_PT bit once the data is in). */
+ * REGISTER with SPEC_I_PT and a REGISTER AND MOVE, whose TransportIDs
+ * follow (pr_cmd.c checks the length against the list once it is in). */
 #define PR_OUT_MAX_PARAM_LEN (64u << 10)
 
 static enum scst_sense_id parse_pr_out(struct scst_cmd *cmd)
 {
 	uint32_t len = be32(&cmd->cdb[5]);
+	unsigned sa = cmd->cdb[1] & 0x1f;
 
-	if ((cmd->cdb[1] & 0x1f) == 0 && len >= 24 && len <= PR_OUT_MAX_PARAM_LEN)
+	if ((sa == 0 || sa == 7) && len >= 24 && len <= PR_OUT_MAX_PARAM_LEN)
 		return data_out(cmd, len);
 	if (len != 24)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;

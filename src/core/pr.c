@@ -28,6 +28,48 @@ void scst_pr_state_clear(struct scst_pr *pr)
 	pr->holder = NULL;
 }
 
+bool scst_pr_state_copy(struct scst_pr *dst, const struct scst_pr *src)
+{
+	const struct scst_pr_reg *reg;
+
+	list_for_each_entry(reg, &src->regs, node) {
+		struct scst_pr_reg *c = malloc(sizeof(*c));
+
+		if (!c) {
+			scst_pr_state_clear(dst);
+			return false;
+		}
+		*c = *reg;
+		list_add_tail(&c->node, &dst->regs);
+		dst->nregs++;
+		if (src->holder == reg)
+			dst->holder = c;
+	}
+	dst->generation = src->generation;
+	dst->aptpl = src->aptpl;
+	dst->type = src->type;
+	return true;
+}
+
+void scst_pr_state_move(struct scst_pr *dst, struct scst_pr *src)
+{
+	struct scst_pr_reg *reg, *tmp;
+
+	scst_pr_state_clear(dst);
+	list_for_each_entry_safe(reg, tmp, &src->regs, node) {
+		list_del(&reg->node);
+		list_add_tail(&reg->node, &dst->regs);
+	}
+	dst->nregs = src->nregs;
+	dst->generation = src->generation;
+	dst->aptpl = src->aptpl;
+	dst->type = src->type;
+	dst->holder = src->holder;
+	src->nregs = 0;
+	src->type = SCST_PR_TYPE_NONE;
+	src->holder = NULL;
+}
+
 bool scst_pr_type_valid(unsigned type)
 {
 	switch (type) {
@@ -56,14 +98,29 @@ static bool type_involves_registrants(unsigned type)
 	       scst_pr_type_all_registrants(type);
 }
 
+/* iSCSI names compare case-insensitively (RFC 3722 folds case). */
+static bool reg_of(const struct scst_pr_reg *reg, const char *initiator)
+{
+	return strcasecmp(reg->initiator, initiator) == 0;
+}
+
 struct scst_pr_reg *scst_pr_find_reg(const struct scst_pr *pr, const struct scst_pr_nexus *nx)
 {
 	struct scst_pr_reg *reg;
 
-	/* iSCSI names compare case-insensitively (RFC 3722 folds case). */
 	list_for_each_entry(reg, &pr->regs, node)
-		if (reg->rel_tgt_id == nx->rel_tgt_id &&
-		    strcasecmp(reg->initiator, nx->initiator) == 0)
+		if ((reg->all_tg_pt || reg->rel_tgt_id == nx->rel_tgt_id) &&
+		    reg_of(reg, nx->initiator))
+			return reg;
+	return NULL;
+}
+
+struct scst_pr_reg *scst_pr_find_initiator(const struct scst_pr *pr, const char *initiator)
+{
+	struct scst_pr_reg *reg;
+
+	list_for_each_entry(reg, &pr->regs, node)
+		if (reg_of(reg, initiator))
 			return reg;
 	return NULL;
 }
@@ -129,26 +186,77 @@ static void remove_reg(struct scst_pr *pr, struct scst_pr_reg *reg, scst_pr_noti
 	free(reg);
 }
 
-static enum scst_sense_id do_register(struct scst_pr *pr, const struct scst_pr_nexus *nx,
-				      struct scst_pr_reg *reg, uint64_t key, uint64_t sa_key,
-				      bool ignore, scst_pr_notify_fn notify, void *ctx)
+/* An ALL_TG_PT registration takes the place of the initiator's
+ * registrations through single ports, and of the reservation one holds. */
+static void absorb_other_ports(struct scst_pr *pr, struct scst_pr_reg *all)
 {
-	if (!reg) {
-		if (!ignore && key != 0)
-			return SCST_PR_CONFLICT;
-		if (sa_key == 0)
-			return SCST_S_OK;       /* nothing to register or drop */
-		if (!scst_pr_add_reg(pr, nx->initiator, nx->rel_tgt_id, sa_key))
-			return SCST_S_INSUFFICIENT_RESOURCES;
-		pr->generation++;
-		return SCST_S_OK;
+	struct scst_pr_reg *reg, *tmp;
+
+	list_for_each_entry_safe(reg, tmp, &pr->regs, node) {
+		if (reg == all || !reg_of(reg, all->initiator))
+			continue;
+		if (pr->holder == reg)
+			pr->holder = all;
+		list_del(&reg->node);
+		pr->nregs--;
+		free(reg);
 	}
-	if (!ignore && key != reg->key)
+}
+
+/* The first registration of a nexus.  ALL_TG_PT registers it through
+ * every target port, as if the command had come through each: where the
+ * initiator is registered already, REGISTER's key zero conflicts, and
+ * REGISTER AND IGNORE EXISTING KEY takes that registration over. */
+static enum scst_sense_id register_new(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+				       const struct scst_pr_out_params *p)
+{
+	bool ignore = p->sa == SCST_PR_REGISTER_AND_IGNORE;
+	struct scst_pr_reg *reg;
+
+	if (!ignore && p->key != 0)
 		return SCST_PR_CONFLICT;
-	if (sa_key == 0)
+	if (p->sa_key == 0)
+		return SCST_S_OK;       /* nothing to register or drop */
+	if (p->all_tg_pt && !ignore && scst_pr_find_initiator(pr, nx->initiator))
+		return SCST_PR_CONFLICT;
+	reg = scst_pr_add_reg(pr, nx->initiator, nx->rel_tgt_id, p->sa_key);
+	if (!reg)
+		return SCST_S_INSUFFICIENT_RESOURCES;
+	if (p->all_tg_pt) {
+		reg->all_tg_pt = true;
+		absorb_other_ports(pr, reg);
+	}
+	pr->generation++;
+	return SCST_S_OK;
+}
+
+/* Unregistering with ALL_TG_PT drops the initiator's registrations
+ * through the other ports too (an ALL_TG_PT registration is one). */
+static void unregister_initiator(struct scst_pr *pr, const char *initiator,
+				 scst_pr_notify_fn notify, void *ctx)
+{
+	struct scst_pr_reg *reg, *tmp;
+
+	list_for_each_entry_safe(reg, tmp, &pr->regs, node)
+		if (reg_of(reg, initiator))
+			remove_reg(pr, reg, notify, ctx);
+}
+
+static enum scst_sense_id do_register(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+				      struct scst_pr_reg *reg, const struct scst_pr_out_params *p,
+				      scst_pr_notify_fn notify, void *ctx)
+{
+	if (!reg)
+		return register_new(pr, nx, p);
+	if (p->sa != SCST_PR_REGISTER_AND_IGNORE && p->key != reg->key)
+		return SCST_PR_CONFLICT;
+	if (p->sa_key == 0) {
 		remove_reg(pr, reg, notify, ctx);
-	else
-		reg->key = sa_key;
+		if (p->all_tg_pt)
+			unregister_initiator(pr, nx->initiator, notify, ctx);
+	} else {
+		reg->key = p->sa_key;
+	}
 	pr->generation++;
 	return SCST_S_OK;
 }
@@ -243,38 +351,86 @@ static enum scst_sense_id do_preempt(struct scst_pr *pr, struct scst_pr_reg *iss
 }
 
 enum scst_sense_id scst_pr_out_action(struct scst_pr *pr, const struct scst_pr_nexus *nx,
-				      unsigned sa, unsigned type, uint64_t key, uint64_t sa_key,
-				      bool aptpl, bool can_persist, scst_pr_notify_fn notify,
+				      const struct scst_pr_out_params *p, scst_pr_notify_fn notify,
 				      void *ctx)
 {
 	struct scst_pr_reg *reg = scst_pr_find_reg(pr, nx);
 	enum scst_sense_id rc;
 
-	if (sa == SCST_PR_REGISTER || sa == SCST_PR_REGISTER_AND_IGNORE) {
-		if (aptpl && !can_persist)
+	if (p->sa == SCST_PR_REGISTER || p->sa == SCST_PR_REGISTER_AND_IGNORE) {
+		if (p->aptpl && !p->can_persist)
 			return SCST_S_INVALID_FIELD_IN_PARAM;
-		rc = do_register(pr, nx, reg, key, sa_key, sa == SCST_PR_REGISTER_AND_IGNORE,
-				 notify, ctx);
-		if (rc == SCST_S_OK && (reg || sa_key))
-			pr->aptpl = aptpl;      /* the last REGISTER decides */
+		rc = do_register(pr, nx, reg, p, notify, ctx);
+		if (rc == SCST_S_OK && (reg || p->sa_key))
+			pr->aptpl = p->aptpl;   /* the last REGISTER decides */
 		return rc;
 	}
-	if (!reg || reg->key != key)
+	if (!reg || reg->key != p->key)
 		return SCST_PR_CONFLICT;
-	switch (sa) {
+	switch (p->sa) {
 	case SCST_PR_RESERVE:
-		return do_reserve(pr, reg, type);
+		return do_reserve(pr, reg, p->type);
 	case SCST_PR_RELEASE:
-		return do_release(pr, reg, type, notify, ctx);
+		return do_release(pr, reg, p->type, notify, ctx);
 	case SCST_PR_CLEAR:
 		do_clear(pr, reg, notify, ctx);
 		return SCST_S_OK;
 	case SCST_PR_PREEMPT:
 	case SCST_PR_PREEMPT_AND_ABORT:
-		return do_preempt(pr, reg, type, sa_key, notify, ctx);
+		return do_preempt(pr, reg, p->type, p->sa_key, notify, ctx);
 	default:
 		return SCST_S_INVALID_FIELD_IN_CDB;
 	}
+}
+
+/* Only the holder of a single-holder reservation may move it (SPC-4
+ * 5.13.8); no reservation at all is a malformed request, as SCST and LIO
+ * answer it. */
+static enum scst_sense_id move_allowed(const struct scst_pr *pr, const struct scst_pr_reg *reg,
+				       uint64_t key)
+{
+	if (!reg || reg->key != key)
+		return SCST_PR_CONFLICT;
+	if (pr->type == SCST_PR_TYPE_NONE)
+		return SCST_S_INVALID_FIELD_IN_CDB;
+	if (scst_pr_type_all_registrants(pr->type) || pr->holder != reg)
+		return SCST_PR_CONFLICT;
+	return SCST_S_OK;
+}
+
+enum scst_sense_id scst_pr_register_move(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+					 const struct scst_pr_out_params *p,
+					 const struct scst_pr_nexus *dest, bool unreg,
+					 uint32_t *bad_byte)
+{
+	struct scst_pr_reg *reg = scst_pr_find_reg(pr, nx), *to;
+	enum scst_sense_id rc = move_allowed(pr, reg, p->key);
+
+	if (rc != SCST_S_OK)
+		return rc;
+	if (p->sa_key == 0) {
+		*bad_byte = 8;
+		return SCST_S_INVALID_FIELD_IN_PARAM;
+	}
+	to = scst_pr_find_reg(pr, dest);
+	if (to == reg) {
+		*bad_byte = 24;         /* the issuer's own I_T nexus */
+		return SCST_S_INVALID_FIELD_IN_PARAM;
+	}
+	if (!to)
+		to = scst_pr_add_reg(pr, dest->initiator, dest->rel_tgt_id, p->sa_key);
+	if (!to)
+		return SCST_S_INSUFFICIENT_RESOURCES;
+	to->key = p->sa_key;
+	pr->holder = to;
+	if (unreg) {
+		list_del(&reg->node);
+		pr->nregs--;
+		free(reg);
+	}
+	pr->aptpl = p->aptpl;
+	pr->generation++;
+	return SCST_S_OK;
 }
 
 /* Undoes up to n registrations just appended (all or none). */
@@ -297,37 +453,57 @@ static bool named_twice(const struct scst_pr_tid *tids, unsigned i)
 	return false;
 }
 
+/* With ALL_TG_PT a named initiator registered through any port is a
+ * registered nexus of the request. */
+static bool named_registered(const struct scst_pr *pr, const char *initiator, uint16_t port,
+			     bool all_tg_pt)
+{
+	struct scst_pr_nexus t = { initiator, port };
+
+	return all_tg_pt ? scst_pr_find_initiator(pr, initiator) != NULL
+			 : scst_pr_find_reg(pr, &t) != NULL;
+}
+
+static struct scst_pr_reg *add_spec_reg(struct scst_pr *pr, const char *initiator,
+					const struct scst_pr_nexus *nx,
+					const struct scst_pr_out_params *p)
+{
+	struct scst_pr_reg *reg = scst_pr_add_reg(pr, initiator, nx->rel_tgt_id, p->sa_key);
+
+	if (reg)
+		reg->all_tg_pt = p->all_tg_pt;
+	return reg;
+}
+
 enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_pr_nexus *nx,
-					 uint64_t key, uint64_t sa_key, bool aptpl,
+					 const struct scst_pr_out_params *p,
 					 const struct scst_pr_tid *tids, unsigned n)
 {
 	/* A registered issuer may not name others (SPC-4 6.16.3). */
-	if (scst_pr_find_reg(pr, nx))
+	if (named_registered(pr, nx->initiator, nx->rel_tgt_id, p->all_tg_pt))
 		return SCST_S_INVALID_FIELD_IN_CDB;
-	if (key != 0)
+	if (p->key != 0)
 		return SCST_PR_CONFLICT;
-	if (sa_key == 0)
+	if (p->sa_key == 0)
 		return SCST_S_OK;       /* nothing to register */
-	for (unsigned i = 0; i < n; i++) {
-		struct scst_pr_nexus t = { tids[i].initiator, nx->rel_tgt_id };
-
-		if (scst_pr_find_reg(pr, &t) && strcasecmp(t.initiator, nx->initiator) != 0)
+	for (unsigned i = 0; i < n; i++)
+		if (strcasecmp(tids[i].initiator, nx->initiator) != 0 &&
+		    named_registered(pr, tids[i].initiator, nx->rel_tgt_id, p->all_tg_pt))
 			return SCST_PR_CONFLICT;
-	}
 	if (pr->nregs + n + 1 > SCST_PR_MAX_REGS)
 		return SCST_S_INSUFFICIENT_RESOURCES;
-	if (!scst_pr_add_reg(pr, nx->initiator, nx->rel_tgt_id, sa_key))
+	if (!add_spec_reg(pr, nx->initiator, nx, p))
 		return SCST_S_INSUFFICIENT_RESOURCES;
 	for (unsigned i = 0, added = 1; i < n; i++) {
 		if (strcasecmp(tids[i].initiator, nx->initiator) == 0 || named_twice(tids, i))
 			continue;
-		if (!scst_pr_add_reg(pr, tids[i].initiator, nx->rel_tgt_id, sa_key)) {
+		if (!add_spec_reg(pr, tids[i].initiator, nx, p)) {
 			drop_newest(pr, added);
 			return SCST_S_INSUFFICIENT_RESOURCES;
 		}
 		added++;
 	}
-	pr->aptpl = aptpl;
+	pr->aptpl = p->aptpl;
 	pr->generation++;
 	return SCST_S_OK;
 }

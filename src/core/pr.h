@@ -30,6 +30,7 @@ enum {
 	SCST_PR_PREEMPT = 4,
 	SCST_PR_PREEMPT_AND_ABORT = 5,
 	SCST_PR_REGISTER_AND_IGNORE = 6,
+	SCST_PR_REGISTER_AND_MOVE = 7,
 };
 
 /* More registrations than this are refused (and rejected in a file). */
@@ -39,16 +40,24 @@ enum {
 #define SCST_PR_CONFLICT SCST_S__COUNT
 
 /* An I_T nexus as registrations know it: initiator port name and the
- * relative target port identifier. */
+ * relative target port identifier (SCST_PR_ALL_PORTS in a list of
+ * preempted nexuses: the initiator through every target port). */
 struct scst_pr_nexus {
 	const char *initiator;
 	uint16_t rel_tgt_id;
 };
 
+#define SCST_PR_ALL_PORTS 0     /* relative port ids start at 1 */
+
+/* One registration.  With all_tg_pt (REGISTER with ALL_TG_PT, SPC-4
+ * 6.16.3) it stands for the initiator through every target port of the
+ * device, present and future; rel_tgt_id is then the port it was made
+ * through, reported but not matched. */
 struct scst_pr_reg {
 	struct list_head node;
 	uint64_t key;
 	uint16_t rel_tgt_id;
+	bool all_tg_pt;
 	char initiator[SCST_NAME_MAX];
 };
 
@@ -78,20 +87,49 @@ typedef void (*scst_pr_notify_fn)(void *ctx, const struct scst_pr_reg *reg,
 
 void scst_pr_state_init(struct scst_pr *pr);
 void scst_pr_state_clear(struct scst_pr *pr);   /* frees registrations */
+/* Deep copy of src into an initialised, empty dst (holder included);
+ * false when out of memory (dst is then left empty). */
+bool scst_pr_state_copy(struct scst_pr *dst, const struct scst_pr *src);
+/* Replaces dst's state by src's; src is left empty. */
+void scst_pr_state_move(struct scst_pr *dst, struct scst_pr *src);
+/* The registration covering nexus nx (its own or an ALL_TG_PT one). */
 struct scst_pr_reg *scst_pr_find_reg(const struct scst_pr *pr, const struct scst_pr_nexus *nx);
+/* Any registration of the initiator, through whichever port. */
+struct scst_pr_reg *scst_pr_find_initiator(const struct scst_pr *pr, const char *initiator);
 struct scst_pr_reg *scst_pr_add_reg(struct scst_pr *pr, const char *initiator,
 				    uint16_t rel_tgt_id, uint64_t key);
 bool scst_pr_type_valid(unsigned type);
 bool scst_pr_type_all_registrants(unsigned type);
 bool scst_pr_is_holder(const struct scst_pr *pr, const struct scst_pr_reg *reg);
 
-/* Runs one PERSISTENT RESERVE OUT service action.  Returns SCST_S_OK,
- * SCST_PR_CONFLICT or the error to report.  can_persist says whether
- * APTPL may be set. */
+/* What a PERSISTENT RESERVE OUT asks for (CDB and parameter list). */
+struct scst_pr_out_params {
+	unsigned sa, type;
+	uint64_t key, sa_key;
+	bool aptpl;
+	bool all_tg_pt;         /* REGISTER and REGISTER AND IGNORE only */
+	bool can_persist;       /* whether APTPL may be set */
+};
+
+/* Runs one PERSISTENT RESERVE OUT service action (not SPEC_I_PT, not
+ * REGISTER AND MOVE).  Returns SCST_S_OK, SCST_PR_CONFLICT or the error
+ * to report. */
 enum scst_sense_id scst_pr_out_action(struct scst_pr *pr, const struct scst_pr_nexus *nx,
-				      unsigned sa, unsigned type, uint64_t key, uint64_t sa_key,
-				      bool aptpl, bool can_persist, scst_pr_notify_fn notify,
+				      const struct scst_pr_out_params *p, scst_pr_notify_fn notify,
 				      void *ctx);
+
+/* REGISTER AND MOVE (SPC-4 5.13.8) from nexus nx to nexus dest with
+ * p->key, p->sa_key and p->aptpl; unreg drops the issuer's registration.
+ * Returns SCST_S_OK; SCST_PR_CONFLICT (issuer unregistered, wrong key,
+ * not the holder, all-registrants reservation); SCST_S_INVALID_FIELD_IN_CDB
+ * (no reservation); SCST_S_INVALID_FIELD_IN_PARAM with the byte in
+ * *bad_byte (service action key zero: 8; dest is the issuer's own
+ * registration: 24); SCST_S_INSUFFICIENT_RESOURCES.  Nothing changes
+ * unless it succeeds. */
+enum scst_sense_id scst_pr_register_move(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+					 const struct scst_pr_out_params *p,
+					 const struct scst_pr_nexus *dest, bool unreg,
+					 uint32_t *bad_byte);
 
 /* A nexus named by a SPEC_I_PT TransportID (pr_tid.c). */
 struct scst_pr_tid {
@@ -105,13 +143,21 @@ struct scst_pr_tid {
 enum scst_sense_id scst_pr_parse_tids(const uint8_t *plist, uint32_t plen, struct scst_pr_tid *tids,
 				      unsigned max, unsigned *n, uint32_t *bad_byte);
 
+/* Parses the one TransportID of a REGISTER AND MOVE parameter list
+ * (SPC-4 6.16.4).  Returns SCST_S_OK, or SCST_S_INVALID_FIELD_IN_PARAM
+ * with the offending byte in *bad_byte (the TransportID length field is
+ * byte 20; the list must be exactly 24 bytes plus that length). */
+enum scst_sense_id scst_pr_parse_move_tid(const uint8_t *plist, uint32_t plen,
+					  struct scst_pr_tid *tid, uint32_t *bad_byte);
+
 /* REGISTER with SPEC_I_PT (SPC-4 5.13.7): registers the unregistered
- * issuer and the n named initiators (on the issuer's target port) with
- * sa_key, all or none.  Returns SCST_S_OK, SCST_PR_CONFLICT (non-zero
- * key, or a named nexus already registered), SCST_S_INVALID_FIELD_IN_CDB
- * (the issuer is registered) or SCST_S_INSUFFICIENT_RESOURCES. */
+ * issuer and the n named initiators (on the issuer's target port, or on
+ * every port with p->all_tg_pt) with p->sa_key, all or none.  Returns
+ * SCST_S_OK, SCST_PR_CONFLICT (non-zero key, or a named nexus already
+ * registered), SCST_S_INVALID_FIELD_IN_CDB (the issuer is registered) or
+ * SCST_S_INSUFFICIENT_RESOURCES. */
 enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_pr_nexus *nx,
-					 uint64_t key, uint64_t sa_key, bool aptpl,
+					 const struct scst_pr_out_params *p,
 					 const struct scst_pr_tid *tids, unsigned n);
 
 /* Whether a command of the given access class from nexus nx may run under

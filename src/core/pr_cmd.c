@@ -1,7 +1,9 @@
 /* pr_cmd.c - PERSISTENT RESERVE IN and OUT as commands: decoding the CDB
  * and parameter list, running the state machine (pr.c) under dev->lock,
- * delivering its unit attentions to the affected nexuses, saving the state
- * (pr_store.c) before the status goes out, and building the PR IN data.
+ * saving the state (pr_store.c) before the status goes out -- a failed
+ * save fails the command and restores the state as it was -- then
+ * delivering its unit attentions to the affected nexuses, and building the
+ * PR IN data.
  * Also the device's PR life: loaded when the device is added, freed when
  * it is deleted.
  *
@@ -107,73 +109,118 @@ void scst_pr_dump(struct scst_device *dev)
 		log_info("device %s: PR reservation type %u held by %s", dev->name, dev->pr->type,
 			 dev->pr->holder ? dev->pr->holder->initiator : "all registrants");
 	list_for_each_entry(reg, &dev->pr->regs, node)
-		log_info("device %s: PR registrant key 0x%" PRIx64 " initiator %s rel_tgt_id %u",
-			 dev->name, reg->key, reg->initiator, reg->rel_tgt_id);
+		log_info("device %s: PR registrant key 0x%" PRIx64 " initiator %s rel_tgt_id %u%s",
+			 dev->name, reg->key, reg->initiator, reg->rel_tgt_id,
+			 reg->all_tg_pt ? " (all target ports)" : "");
 	pthread_mutex_unlock(&dev->lock);
 }
 
 /* ---------------------------------------------------------------------- */
 /* PERSISTENT RESERVE OUT                                                   */
 
-/* The notification context of one service action: the device, and for
- * PREEMPT AND ABORT the nexuses whose registrations were preempted (names
- * copied: the registrations are freed before the abort runs). */
+/* One unit attention for the nexuses of a registration, delivered only
+ * once the new state is saved. */
+struct pr_note {
+	char initiator[SCST_NAME_MAX];
+	uint16_t rel_tgt_id;                    /* or SCST_PR_ALL_PORTS */
+	enum scst_sense_id ua;
+};
+
+/* The notification context of one service action: the device, the unit
+ * attentions it leaves, and for PREEMPT AND ABORT the nexuses whose
+ * registrations were preempted (names copied: the registrations are freed
+ * before the abort runs). */
 struct pr_out_ctx {
 	struct scst_device *dev;
-	struct preempted_name {
-		char initiator[SCST_NAME_MAX];
-		uint16_t rel_tgt_id;
-	} *preempted;
+	struct pr_note *notes;
+	unsigned nnotes, notes_cap;
+	struct pr_note *preempted_names;
 	unsigned npreempted, cap;
 };
 
-static void remember_preempted(struct pr_out_ctx *c, const struct scst_pr_reg *reg)
+/* A registration's nexuses as a port id: all of them for ALL_TG_PT. */
+static uint16_t reg_port(const struct scst_pr_reg *reg)
 {
-	struct preempted_name *p;
-
-	if (!c->preempted || c->npreempted >= c->cap)
-		return;
-	p = &c->preempted[c->npreempted++];
-	memcpy(p->initiator, reg->initiator, sizeof(p->initiator));
-	p->rel_tgt_id = reg->rel_tgt_id;
+	return reg->all_tg_pt ? SCST_PR_ALL_PORTS : reg->rel_tgt_id;
 }
 
-/* Queues ua on every nexus of the device that the registration names.
- * Called with dev->lock held. */
-static void notify_nexus(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
+static void remember_preempted(struct pr_out_ctx *c, const struct scst_pr_reg *reg)
+{
+	struct pr_note *p;
+
+	if (!c->preempted_names || c->npreempted >= c->cap)
+		return;
+	p = &c->preempted_names[c->npreempted++];
+	memcpy(p->initiator, reg->initiator, sizeof(p->initiator));
+	p->rel_tgt_id = reg_port(reg);
+}
+
+/* The state machine's notify callback: keeps the unit attention for
+ * deliver_notes.  Called with dev->lock held. */
+static void defer_ua(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
 {
 	struct pr_out_ctx *c = ctx;
-	struct scst_device *dev = c->dev;
-	struct scst_tgt_dev *td;
+	struct pr_note *n;
 
 	if (ua == SCST_S_UA_REGISTRATIONS_PREEMPTED)
 		remember_preempted(c, reg);
-	list_for_each_entry(td, &dev->tgt_devs, dev_node)
-		if (td->sess->tgt->rel_tgt_id == reg->rel_tgt_id &&
-		    strcasecmp(scst_sess_pr_name(td->sess), reg->initiator) == 0)
-			scst_tgt_dev_queue_ua_locked(td, ua);
+	if (c->nnotes == c->notes_cap) {
+		unsigned cap = c->notes_cap ? 2 * c->notes_cap : 8;
+		struct pr_note *grown = realloc(c->notes, cap * sizeof(*grown));
+
+		if (!grown) {
+			log_err("device %s: out of memory: unit attention for %s lost",
+				c->dev->name, reg->initiator);
+			return;
+		}
+		c->notes = grown;
+		c->notes_cap = cap;
+	}
+	n = &c->notes[c->nnotes++];
+	memcpy(n->initiator, reg->initiator, sizeof(n->initiator));
+	n->rel_tgt_id = reg_port(reg);
+	n->ua = ua;
+}
+
+/* Queues each kept unit attention on every nexus of the device its
+ * registration named.  Called with dev->lock held. */
+static void deliver_notes(struct pr_out_ctx *c)
+{
+	struct scst_tgt_dev *td;
+
+	for (unsigned i = 0; i < c->nnotes; i++) {
+		const struct pr_note *n = &c->notes[i];
+
+		list_for_each_entry(td, &c->dev->tgt_devs, dev_node)
+			if ((n->rel_tgt_id == SCST_PR_ALL_PORTS ||
+			     td->sess->tgt->rel_tgt_id == n->rel_tgt_id) &&
+			    strcasecmp(scst_sess_pr_name(td->sess), n->initiator) == 0)
+				scst_tgt_dev_queue_ua_locked(td, n->ua);
+	}
 }
 
 /* With APTPL the state goes to disk; without it no stale file may
- * resurrect old registrations after a restart. */
-static void persist(struct scst_device *dev)
+ * resurrect old registrations after a restart.  0 or -errno. */
+static int persist(struct scst_device *dev)
 {
 	char path[PATH_MAX];
 	int rc;
 
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
-		return;
+		return 0;
 	if (!dev->pr->aptpl) {
 		rc = scst_pr_store_remove(path);
 		if (rc < 0)
-			log_err("device %s: cannot remove %s: %s", dev->name, path,
-				strerror(-rc));
-		return;
+			log_err("device %s: cannot remove %s: %s; the PERSISTENT RESERVE OUT "
+				"fails and changes nothing", dev->name, path, strerror(-rc));
+		return rc;
 	}
 	rc = scst_pr_store_save(dev->pr, path);
 	if (rc < 0)
-		log_err("device %s: cannot save persistent reservations to %s: %s", dev->name,
-			path, strerror(-rc));
+		log_err("device %s: cannot save persistent reservations to %s: %s; the "
+			"PERSISTENT RESERVE OUT fails and changes nothing", dev->name, path,
+			strerror(-rc));
+	return rc;
 }
 
 static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
@@ -182,8 +229,8 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 	bool typed = sa == SCST_PR_RESERVE || sa == SCST_PR_RELEASE || sa == SCST_PR_PREEMPT ||
 		     sa == SCST_PR_PREEMPT_AND_ABORT;
 
-	if (sa > SCST_PR_REGISTER_AND_IGNORE) {
-		scst_set_invalid_field(cmd, true, 1, 4);   /* REGISTER AND MOVE... */
+	if (sa > SCST_PR_REGISTER_AND_MOVE) {
+		scst_set_invalid_field(cmd, true, 1, 4);
 		return false;
 	}
 	if (typed && scope != 0) {
@@ -198,14 +245,12 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
-	/* SPEC_I_PT only with REGISTER; ALL_TG_PT is not supported (REPORT
-	 * CAPABILITIES says so). */
+	if (sa == SCST_PR_REGISTER_AND_MOVE)
+		return true;            /* its own list format, checked with it */
+	/* SPEC_I_PT only with REGISTER.  ALL_TG_PT means something to the
+	 * two REGISTERs and is ignored by the others (SPC-4 6.16.3). */
 	if ((cmd->buf[20] & 0x08) && sa != SCST_PR_REGISTER) {
 		scst_set_invalid_field(cmd, false, 20, 3);
-		return false;
-	}
-	if (cmd->buf[20] & 0x04) {
-		scst_set_invalid_field(cmd, false, 20, 2);
 		return false;
 	}
 	if (cmd->write_len != PR_OUT_PARAM_LEN && !(cmd->buf[20] & 0x08)) {
@@ -221,10 +266,16 @@ static void prepare_preempted(struct pr_out_ctx *c, unsigned sa)
 	if (sa != SCST_PR_PREEMPT_AND_ABORT || !c->dev->pr->nregs)
 		return;
 	c->cap = c->dev->pr->nregs;
-	c->preempted = calloc(c->cap, sizeof(*c->preempted));
-	if (!c->preempted)
+	c->preempted_names = calloc(c->cap, sizeof(*c->preempted_names));
+	if (!c->preempted_names)
 		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
 			c->dev->name);
+}
+
+static void pr_out_ctx_free(struct pr_out_ctx *c)
+{
+	free(c->notes);
+	free(c->preempted_names);
 }
 
 /* Hands the preempted nexuses' commands to tm.c; true when it completes
@@ -234,15 +285,13 @@ static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
 	struct scst_pr_nexus *nx;
 	bool pending = false;
 
-	if (!c->npreempted) {
-		free(c->preempted);
+	if (!c->npreempted)
 		return false;
-	}
 	nx = calloc(c->npreempted, sizeof(*nx));
 	if (nx) {
 		for (unsigned i = 0; i < c->npreempted; i++) {
-			nx[i].initiator = c->preempted[i].initiator;
-			nx[i].rel_tgt_id = c->preempted[i].rel_tgt_id;
+			nx[i].initiator = c->preempted_names[i].initiator;
+			nx[i].rel_tgt_id = c->preempted_names[i].rel_tgt_id;
 		}
 		pending = scst_preempt_abort(cmd, nx, c->npreempted);
 	} else {
@@ -250,94 +299,204 @@ static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
 			c->dev->name);
 	}
 	free(nx);
-	free(c->preempted);
 	return pending;
 }
 
-/* REGISTER with SPEC_I_PT: the TransportIDs are parsed before the lock. */
-static void register_spec(struct scst_cmd *cmd, const struct scst_pr_nexus *nx)
+/* One PERSISTENT RESERVE OUT as the state machine takes it. */
+struct pr_out_req {
+	struct scst_pr_nexus nx;
+	struct scst_pr_out_params p;
+	bool spec_i_pt;
+	const struct scst_pr_tid *tids;         /* SPEC_I_PT */
+	unsigned ntids;
+	struct scst_pr_nexus dest;              /* REGISTER AND MOVE */
+	bool unreg;
+	uint32_t bad_byte;                      /* its INVALID FIELD IN PARAM */
+};
+
+static enum scst_sense_id run_action(struct scst_pr *pr, struct pr_out_req *rq,
+				     struct pr_out_ctx *c)
 {
-	struct scst_device *dev = cmd->dev;
-	unsigned max = cmd->write_len / 8 + 1, n;
-	struct scst_pr_tid *tids;
-	uint32_t bad;
-	char path[PATH_MAX];
+	if (rq->p.sa == SCST_PR_REGISTER_AND_MOVE)
+		return scst_pr_register_move(pr, &rq->nx, &rq->p, &rq->dest, rq->unreg,
+					     &rq->bad_byte);
+	if (rq->spec_i_pt)
+		return scst_pr_register_spec(pr, &rq->nx, &rq->p, rq->tids, rq->ntids);
+	return scst_pr_out_action(pr, &rq->nx, &rq->p, defer_ua, c);
+}
+
+/* Runs the service action under dev->lock as a transaction: the state as
+ * it was is kept until the new one is saved, and restored, unit
+ * attentions and aborts dropped, when saving fails -- so the state an
+ * initiator was told about is always the one on disk. */
+static enum scst_sense_id run_saved(struct scst_device *dev, struct pr_out_req *rq,
+				    struct pr_out_ctx *c)
+{
+	struct scst_pr before;
 	enum scst_sense_id rc;
 
-	if ((cmd->buf[20] & 0x01) && !scst_pr_store_path(dev->name, path, sizeof(path))) {
-		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL: nowhere to keep it */
-		return;
+	scst_pr_state_init(&before);
+	pthread_mutex_lock(&dev->lock);
+	if (!scst_pr_state_copy(&before, dev->pr)) {
+		rc = SCST_S_INSUFFICIENT_RESOURCES;
+	} else {
+		prepare_preempted(c, rq->p.sa);
+		rc = run_action(dev->pr, rq, c);
+		if (rc == SCST_S_OK && persist(dev) < 0) {
+			scst_pr_state_move(dev->pr, &before);
+			c->npreempted = 0;
+			rc = SCST_S_INTERNAL_FAILURE;
+		} else if (rc == SCST_S_OK) {
+			deliver_notes(c);
+		}
 	}
+	scst_resv_update_hint(dev);
+	pthread_mutex_unlock(&dev->lock);
+	scst_pr_state_clear(&before);
+	return rc;
+}
+
+static void set_pr_out_error(struct scst_cmd *cmd, const struct pr_out_req *rq,
+			     enum scst_sense_id rc)
+{
+	unsigned sa = rq->p.sa;
+
+	if (rc == SCST_PR_CONFLICT) {
+		cmd->status = SAM_STAT_RESERVATION_CONFLICT;
+	} else if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
+		if (sa == SCST_PR_REGISTER_AND_MOVE)
+			scst_set_invalid_field(cmd, false, rq->bad_byte, -1);
+		else if (sa == SCST_PR_PREEMPT || sa == SCST_PR_PREEMPT_AND_ABORT)
+			scst_set_invalid_field(cmd, false, 8, -1);      /* preempted key zero */
+		else
+			scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL */
+	} else if (rc == SCST_S_INVALID_FIELD_IN_CDB && rq->spec_i_pt) {
+		scst_set_invalid_field(cmd, true, 1, -1);       /* registered: no SPEC_I_PT */
+	} else {
+		/* REGISTER AND MOVE without a reservation: no field to point at. */
+		scst_set_cmd_error(cmd, rc);
+	}
+}
+
+/* REGISTER with SPEC_I_PT: the TransportIDs are parsed before the lock. */
+static enum scst_sense_id register_spec(struct scst_cmd *cmd, struct pr_out_req *rq,
+					struct pr_out_ctx *c)
+{
+	unsigned max = cmd->write_len / 8 + 1;
+	struct scst_pr_tid *tids;
+	enum scst_sense_id rc;
+
+	if (rq->p.aptpl && !rq->p.can_persist)
+		return SCST_S_INVALID_FIELD_IN_PARAM;   /* APTPL: nowhere to keep it */
 	if (max > SCST_PR_MAX_REGS)
 		max = SCST_PR_MAX_REGS;
 	tids = calloc(max, sizeof(*tids));
-	if (!tids) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
-		return;
-	}
-	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &n, &bad);
+	if (!tids)
+		return SCST_S_INSUFFICIENT_RESOURCES;
+	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &rq->ntids, &rq->bad_byte);
 	if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
-		scst_set_invalid_field(cmd, false, bad, -1);
-		free(tids);
-		return;
-	}
-	if (rc == SCST_S_OK) {
-		pthread_mutex_lock(&dev->lock);
-		rc = scst_pr_register_spec(dev->pr, nx, get_be64(cmd->buf), get_be64(cmd->buf + 8),
-					   cmd->buf[20] & 0x01, tids, n);
-		if (rc == SCST_S_OK)
-			persist(dev);
-		scst_resv_update_hint(dev);
-		pthread_mutex_unlock(&dev->lock);
+		scst_set_invalid_field(cmd, false, rq->bad_byte, -1);
+		rc = SCST_S_OK;         /* reported */
+	} else if (rc == SCST_S_OK) {
+		rq->tids = tids;
+		rc = run_saved(cmd->dev, rq, c);
 	}
 	free(tids);
-	if (rc == SCST_PR_CONFLICT)
-		cmd->status = SAM_STAT_RESERVATION_CONFLICT;
-	else if (rc == SCST_S_INVALID_FIELD_IN_CDB)
-		scst_set_invalid_field(cmd, true, 1, -1);       /* registered: no SPEC_I_PT */
-	else if (rc != SCST_S_OK)
-		scst_set_cmd_error(cmd, rc);
+	return rc;
+}
+
+/* Whether target port `id` exports dev to the initiator (the LUN set the
+ * initiator would log in to). */
+static bool port_reaches(const struct scst_device *dev, uint16_t id, const char *initiator)
+{
+	const struct scst_acg_dev *ad;
+	struct scst_tgt *tgt;
+	bool found = false;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node) {
+		struct scst_acg *acg;
+
+		if (tgt->rel_tgt_id != id)
+			continue;
+		acg = scst_select_acg(tgt, initiator);
+		if (acg)
+			list_for_each_entry(ad, &acg->acg_devs, node)
+				found |= ad->dev == dev;
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return found;
+}
+
+/* REGISTER AND MOVE (SPC-4 6.16.4 list): the TransportID and the target
+ * port are checked before the lock. */
+static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req *rq,
+					struct pr_out_ctx *c)
+{
+	struct scst_pr_tid tid;
+	enum scst_sense_id rc;
+
+	rc = scst_pr_parse_move_tid(cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
+	if (rc != SCST_S_OK)
+		return rc;
+	if (rq->p.aptpl && !rq->p.can_persist) {
+		scst_set_invalid_field(cmd, false, 17, 0);
+		return SCST_S_OK;       /* reported */
+	}
+	rq->dest.initiator = tid.initiator;
+	rq->dest.rel_tgt_id = (uint16_t)(cmd->buf[18] << 8 | cmd->buf[19]);
+	if (!port_reaches(cmd->dev, rq->dest.rel_tgt_id, tid.initiator)) {
+		rq->bad_byte = 18;
+		return SCST_S_INVALID_FIELD_IN_PARAM;
+	}
+	return run_saved(cmd->dev, rq, c);
+}
+
+static void read_params(const struct scst_cmd *cmd, unsigned sa, struct scst_pr_out_params *p)
+{
+	char path[PATH_MAX];
+
+	memset(p, 0, sizeof(*p));
+	p->sa = sa;
+	p->type = cmd->cdb[2] & 0x0f;
+	p->key = get_be64(cmd->buf);
+	p->sa_key = get_be64(cmd->buf + 8);
+	if (sa == SCST_PR_REGISTER_AND_MOVE) {
+		p->aptpl = cmd->buf[17] & 0x01;
+	} else {
+		p->aptpl = cmd->buf[20] & 0x01;
+		p->all_tg_pt = (cmd->buf[20] & 0x04) &&
+			       (sa == SCST_PR_REGISTER || sa == SCST_PR_REGISTER_AND_IGNORE);
+	}
+	p->can_persist = scst_pr_store_path(cmd->dev->name, path, sizeof(path));
 }
 
 bool scst_pr_out(struct scst_cmd *cmd)
 {
-	struct scst_device *dev = cmd->dev;
 	unsigned sa = cmd->cdb[1] & 0x1f;
-	struct scst_pr_nexus nx = { scst_sess_pr_name(cmd->sess), cmd->sess->tgt->rel_tgt_id };
-	struct pr_out_ctx ctx = { .dev = dev };
-	char path[PATH_MAX];
+	struct pr_out_req rq = { .nx = { scst_sess_pr_name(cmd->sess),
+					 cmd->sess->tgt->rel_tgt_id } };
+	struct pr_out_ctx ctx = { .dev = cmd->dev };
 	enum scst_sense_id rc;
+	bool done;
 
 	if (!pr_out_fields_ok(cmd, sa))
 		return true;
-	if (sa == SCST_PR_REGISTER && (cmd->buf[20] & 0x08)) {
-		register_spec(cmd, &nx);
-		return true;
+	read_params(cmd, sa, &rq.p);
+	if (sa == SCST_PR_REGISTER_AND_MOVE) {
+		rq.unreg = cmd->buf[17] & 0x02;
+		rc = register_move(cmd, &rq, &ctx);
+	} else if (sa == SCST_PR_REGISTER && (cmd->buf[20] & 0x08)) {
+		rq.spec_i_pt = true;
+		rc = register_spec(cmd, &rq, &ctx);
+	} else {
+		rc = run_saved(cmd->dev, &rq, &ctx);
 	}
-	pthread_mutex_lock(&dev->lock);
-	prepare_preempted(&ctx, sa);
-	rc = scst_pr_out_action(dev->pr, &nx, sa, cmd->cdb[2] & 0x0f, get_be64(cmd->buf),
-				get_be64(cmd->buf + 8), cmd->buf[20] & 0x01,
-				scst_pr_store_path(dev->name, path, sizeof(path)), notify_nexus,
-				&ctx);
-	if (rc == SCST_S_OK)
-		persist(dev);
-	scst_resv_update_hint(dev);
-	pthread_mutex_unlock(&dev->lock);
-	if (rc == SCST_PR_CONFLICT)
-		cmd->status = SAM_STAT_RESERVATION_CONFLICT;
-	else if (rc == SCST_S_INVALID_FIELD_IN_PARAM && sa >= SCST_PR_PREEMPT &&
-		 sa <= SCST_PR_PREEMPT_AND_ABORT)
-		scst_set_invalid_field(cmd, false, 8, -1);      /* preempted key zero */
-	else if (rc == SCST_S_INVALID_FIELD_IN_PARAM)
-		scst_set_invalid_field(cmd, false, 20, 0);      /* APTPL */
-	else if (rc != SCST_S_OK)
-		scst_set_cmd_error(cmd, rc);
-	if (rc != SCST_S_OK) {
-		free(ctx.preempted);
-		return true;
-	}
-	return !abort_preempted(cmd, &ctx);
+	if (rc != SCST_S_OK)
+		set_pr_out_error(cmd, &rq, rc);
+	done = rc != SCST_S_OK || !abort_preempted(cmd, &ctx);
+	pr_out_ctx_free(&ctx);
+	return done;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -389,7 +548,7 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	if (!d)
 		return NULL;
 	put_be16(d, 8);
-	d[2] = 0x10 | 0x08 | (can_persist ? 0x01 : 0);  /* CRH, SIP_C, PTPL_C */
+	d[2] = 0x10 | 0x08 | 0x04 | (can_persist ? 0x01 : 0);  /* CRH SIP_C ATP_C PTPL_C */
 	d[3] = 0x80 | (pr->aptpl ? 0x01 : 0);       /* TMV, PTPL_A */
 	d[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02;    /* WE-AR EA-RO WE-RO EA WE */
 	d[5] = 0x01;                                /* EA-AR */
@@ -463,8 +622,10 @@ static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
 		uint32_t tid = transport_id_len(reg);
 
 		put_be64(d + off, reg->key);
+		if (reg->all_tg_pt)
+			d[off + 12] |= 0x02;            /* ALL_TG_PT */
 		if (scst_pr_is_holder(pr, reg)) {
-			d[off + 12] = 0x01;             /* R_HOLDER */
+			d[off + 12] |= 0x01;            /* R_HOLDER */
 			d[off + 13] = pr->type;
 		}
 		put_be16(d + off + 18, reg->rel_tgt_id);

@@ -6,13 +6,15 @@
  * input on load.
  *
  * Format (one item per line, single spaces, '\n' line ends):
- *   scstd-pr 1
+ *   scstd-pr 2
  *   generation <u32>
  *   aptpl <0|1>
  *   type <0|1|3|5|6|7|8>
- *   reg <key, 0x hex> <rel_tgt_id> <holder 0|1> <initiator name>
- * Anything else, or a state SPC-4 does not allow (a reservation without a
- * holder, two holders, duplicate nexuses), rejects the whole file. */
+ *   reg <key, 0x hex> <rel_tgt_id> <holder 0|1> <all_tg_pt 0|1> <initiator name>
+ * Version 1 files (written before ALL_TG_PT existed) have no all_tg_pt
+ * token and still load.  Anything else, or a state SPC-4 does not allow
+ * (a reservation without a holder, two holders, a nexus registered twice),
+ * rejects the whole file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -126,6 +128,7 @@ static int split(char *line, char **tok, int max)
 
 struct parse_state {
 	struct scst_pr *pr;
+	unsigned version;
 	bool seen_gen, seen_aptpl, seen_type;
 	unsigned holders;
 	struct scst_pr_reg *holder;
@@ -137,28 +140,33 @@ static int perr(char *err, size_t errlen, unsigned lineno, const char *what)
 	return -EINVAL;
 }
 
-static int parse_reg(struct parse_state *st, char **tok, unsigned lineno, char *err,
-		     size_t errlen)
+/* A "reg" line's tokens after the keyword: key, port, holder flag, the
+ * ALL_TG_PT flag (NULL in version 1) and the initiator. */
+static int parse_reg(struct parse_state *st, char **tok, const char *atp_tok, const char *name,
+		     unsigned lineno, char *err, size_t errlen)
 {
-	uint64_t key, id, holder;
+	uint64_t key, id, holder, atp = 0;
 	struct scst_pr_nexus nx;
 	struct scst_pr_reg *reg;
 
-	if (!parse_u64(tok[1], UINT64_MAX, &key) || key == 0)
+	if (!parse_u64(tok[0], UINT64_MAX, &key) || key == 0)
 		return perr(err, errlen, lineno, "bad reservation key");
-	if (!parse_u64(tok[2], UINT16_MAX, &id))
+	if (!parse_u64(tok[1], UINT16_MAX, &id) || id == 0)
 		return perr(err, errlen, lineno, "bad relative target port id");
-	if (!parse_u64(tok[3], 1, &holder))
+	if (!parse_u64(tok[2], 1, &holder))
 		return perr(err, errlen, lineno, "bad holder flag");
-	if (!initiator_valid(tok[4]))
+	if (atp_tok && !parse_u64(atp_tok, 1, &atp))
+		return perr(err, errlen, lineno, "bad all_tg_pt flag");
+	if (!initiator_valid(name))
 		return perr(err, errlen, lineno, "bad initiator name");
-	nx.initiator = tok[4];
+	nx.initiator = name;
 	nx.rel_tgt_id = (uint16_t)id;
-	if (scst_pr_find_reg(st->pr, &nx))
+	if (atp ? scst_pr_find_initiator(st->pr, name) != NULL : scst_pr_find_reg(st->pr, &nx) != NULL)
 		return perr(err, errlen, lineno, "nexus registered twice");
-	reg = scst_pr_add_reg(st->pr, tok[4], (uint16_t)id, key);
+	reg = scst_pr_add_reg(st->pr, name, (uint16_t)id, key);
 	if (!reg)
 		return perr(err, errlen, lineno, "too many registrations");
+	reg->all_tg_pt = atp;
 	if (holder) {
 		st->holders++;
 		st->holder = reg;
@@ -169,12 +177,14 @@ static int parse_reg(struct parse_state *st, char **tok, unsigned lineno, char *
 static int parse_line(struct parse_state *st, char *line, unsigned lineno, char *err,
 		      size_t errlen)
 {
-	char *tok[5];
-	int n = split(line, tok, 5);
+	char *tok[6];
+	int n = split(line, tok, 6);
 	uint64_t v;
 
-	if (n == 5 && !strcmp(tok[0], "reg"))
-		return parse_reg(st, tok, lineno, err, errlen);
+	if (n == 5 && st->version == 1 && !strcmp(tok[0], "reg"))
+		return parse_reg(st, tok + 1, NULL, tok[4], lineno, err, errlen);
+	if (n == 6 && st->version == 2 && !strcmp(tok[0], "reg"))
+		return parse_reg(st, tok + 1, tok[4], tok[5], lineno, err, errlen);
 	if (n != 2)
 		return perr(err, errlen, lineno, "malformed line");
 	if (!strcmp(tok[0], "generation") && !st->seen_gen && parse_u64(tok[1], UINT32_MAX, &v)) {
@@ -190,6 +200,18 @@ static int parse_line(struct parse_state *st, char *line, unsigned lineno, char 
 	} else {
 		return perr(err, errlen, lineno, "unknown, repeated or invalid item");
 	}
+	return 0;
+}
+
+/* The first line: "scstd-pr 1" or "scstd-pr 2". */
+static int parse_header(struct parse_state *st, const char *line, char *err, size_t errlen)
+{
+	if (!strcmp(line, "scstd-pr 1"))
+		st->version = 1;
+	else if (!strcmp(line, "scstd-pr 2"))
+		st->version = 2;
+	else
+		return perr(err, errlen, 1, "not a version 1 or 2 file");
 	return 0;
 }
 
@@ -248,7 +270,7 @@ int scst_pr_store_parse(const char *text, size_t len, struct scst_pr *pr, char *
 		line[n] = '\0';
 		pos += n + 1;
 		if (lineno == 1)
-			rc = strcmp(line, "scstd-pr 1") ? perr(err, errlen, 1, "not a v1 file") : 0;
+			rc = parse_header(&st, line, err, errlen);
 		else
 			rc = parse_line(&st, line, lineno, err, errlen);
 	}
@@ -269,12 +291,12 @@ char *scst_pr_store_format(const struct scst_pr *pr)
 
 	if (!buf)
 		return NULL;
-	off = (size_t)snprintf(buf, size, "scstd-pr 1\ngeneration %" PRIu32 "\naptpl %d\ntype %u\n",
+	off = (size_t)snprintf(buf, size, "scstd-pr 2\ngeneration %" PRIu32 "\naptpl %d\ntype %u\n",
 			       pr->generation, pr->aptpl ? 1 : 0, pr->type);
 	list_for_each_entry(reg, &pr->regs, node)
-		off += (size_t)snprintf(buf + off, size - off, "reg 0x%" PRIx64 " %u %d %s\n",
-					reg->key, reg->rel_tgt_id,
-					pr->holder == reg ? 1 : 0, reg->initiator);
+		off += (size_t)snprintf(buf + off, size - off, "reg 0x%" PRIx64 " %u %d %d %s\n",
+					reg->key, reg->rel_tgt_id, pr->holder == reg ? 1 : 0,
+					reg->all_tg_pt ? 1 : 0, reg->initiator);
 	return buf;
 }
 

@@ -538,7 +538,7 @@ int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t
 		    uint64_t tag, void *tgt_priv);
 void scst_mgmt_cmd_free(struct scst_mgmt_cmd *mcmd);
 /* ABORT TASK of a task that has already finished: "task does not exist"
- * when on (the default, see tm.c), "function complete" when off. */
+ * when on, "function complete" when off (the default, see tm.c). */
 void scst_set_abort_finished_not_existing(bool on);
 bool scst_abort_finished_not_existing(void);
 

@@ -82,12 +82,14 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	}
 }
 
-/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING.  SCST's
- * default (off: "function complete", for VMware) contradicts libiscsi's
- * iSCSITMF.AbortTaskSimpleAsync, which fails whenever a WRITE's GOOD
- * status and "function complete" for its abort both arrive; so on by
- * default, off on request.  Set from management, read by every loop. */
-static bool abort_finished_not_existing = true;
+/* README.scst's ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING, off by
+ * default as there ("function complete": VMware's initiator resets a
+ * target that answers "task does not exist").  libiscsi's
+ * iSCSITMF.AbortTaskSimpleAsync wants it on (it fails when a WRITE's GOOD
+ * status and "function complete" for its abort both arrive), so the
+ * conformance runs switch it on.  Set from management, read by every
+ * loop. */
+static bool abort_finished_not_existing;
 
 void scst_set_abort_finished_not_existing(bool on)
 {
@@ -147,7 +149,8 @@ static bool nexus_in_scope(const struct abort_scope *sc, const struct scst_sessi
 	if (!sc->npreempted)
 		return true;
 	for (unsigned i = 0; i < sc->npreempted; i++)
-		if (sess->tgt->rel_tgt_id == sc->preempted[i].rel_tgt_id &&
+		if ((sc->preempted[i].rel_tgt_id == SCST_PR_ALL_PORTS ||
+		     sess->tgt->rel_tgt_id == sc->preempted[i].rel_tgt_id) &&
 		    strcasecmp(scst_sess_pr_name(sess), sc->preempted[i].initiator) == 0)
 			return true;
 	return false;

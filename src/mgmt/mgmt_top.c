@@ -84,7 +84,7 @@ static int show_abort_finished(const struct mgmt_node *n, struct mgmt_buf *out)
 	bool on = scst_abort_finished_not_existing();
 
 	(void)n;
-	mgmt_show_value(out, on ? "1" : "0", !on);
+	mgmt_show_value(out, on ? "1" : "0", on);       /* README.scst: off by default */
 	return 0;
 }
 

@@ -1,7 +1,10 @@
 /* test_pr.c - persistent reservations: the state machine (pr.c) for every
- * service action and reservation type, the conflict rules (pr.c and the
- * SPC-2 side in reserve.c), and the state file (pr_store.c): round trip,
- * atomic save/load, and malformed files rejected. */
+ * service action and reservation type (ALL_TG_PT and REGISTER AND MOVE
+ * included), the conflict rules (pr.c and the SPC-2 side in reserve.c),
+ * the state file (pr_store.c): round trip, atomic save/load, and
+ * malformed files rejected; and PERSISTENT RESERVE OUT/IN as commands
+ * (pr_cmd.c) for the exact sense of each REGISTER AND MOVE check and the
+ * roll-back of a command whose state cannot be saved. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -40,13 +43,41 @@ static void record(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id 
 	nt->n[nt->count++].ua = ua;
 }
 
-static enum scst_sense_id out(struct scst_pr *pr, const struct scst_pr_nexus *nx, unsigned sa,
-			      unsigned type, uint64_t key, uint64_t sa_key, struct notes *nt)
+static enum scst_sense_id out_p(struct scst_pr *pr, const struct scst_pr_nexus *nx,
+				const struct scst_pr_out_params *p, struct notes *nt)
 {
 	static struct notes scratch;
 
-	return scst_pr_out_action(pr, nx, sa, type, key, sa_key, false, true, record,
-				  nt ? nt : &scratch);
+	return scst_pr_out_action(pr, nx, p, record, nt ? nt : &scratch);
+}
+
+static enum scst_sense_id out(struct scst_pr *pr, const struct scst_pr_nexus *nx, unsigned sa,
+			      unsigned type, uint64_t key, uint64_t sa_key, struct notes *nt)
+{
+	struct scst_pr_out_params p = { .sa = sa, .type = type, .key = key, .sa_key = sa_key,
+					.can_persist = true };
+
+	return out_p(pr, nx, &p, nt);
+}
+
+/* REGISTER or REGISTER AND IGNORE EXISTING KEY with ALL_TG_PT. */
+static enum scst_sense_id out_all(struct scst_pr *pr, const struct scst_pr_nexus *nx, unsigned sa,
+				  uint64_t key, uint64_t sa_key, struct notes *nt)
+{
+	struct scst_pr_out_params p = { .sa = sa, .key = key, .sa_key = sa_key,
+					.all_tg_pt = true, .can_persist = true };
+
+	return out_p(pr, nx, &p, nt);
+}
+
+static enum scst_sense_id spec(struct scst_pr *pr, const struct scst_pr_nexus *nx, uint64_t key,
+			       uint64_t sa_key, bool all_tg_pt, const struct scst_pr_tid *tids,
+			       unsigned n)
+{
+	struct scst_pr_out_params p = { .sa = SCST_PR_REGISTER, .key = key, .sa_key = sa_key,
+					.all_tg_pt = all_tg_pt, .can_persist = true };
+
+	return scst_pr_register_spec(pr, nx, &p, tids, n);
 }
 
 static void test_register(void **state)
@@ -77,9 +108,11 @@ static void test_register(void **state)
 	assert_int_equal(pr.nregs, 1);
 	assert_int_equal(pr.generation, 4);
 	/* APTPL where nothing can persist is refused. */
-	assert_int_equal(scst_pr_out_action(&pr, &B, SCST_PR_REGISTER, 0, 0, 7, true, false,
-					    record, &(struct notes){ 0 }),
-			 SCST_S_INVALID_FIELD_IN_PARAM);
+	{
+		struct scst_pr_out_params p = { .sa = SCST_PR_REGISTER, .sa_key = 7, .aptpl = true };
+
+		assert_int_equal(out_p(&pr, &B, &p, NULL), SCST_S_INVALID_FIELD_IN_PARAM);
+	}
 	scst_pr_state_clear(&pr);
 }
 
@@ -242,6 +275,217 @@ static void test_clear(void **state)
 	assert_int_equal(pr.generation, 3);
 	assert_int_equal(nt.count, 1);
 	assert_int_equal(nt.n[0].ua, SCST_S_UA_RESERVATIONS_PREEMPTED);
+	scst_pr_state_clear(&pr);
+}
+
+/* ---- ALL_TG_PT ------------------------------------------------------------ */
+
+static void test_all_tg_pt_register(void **state)
+{
+	struct scst_pr pr;
+	struct scst_pr_reg *reg;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER, 0, 0x11, NULL), SCST_S_OK);
+	/* One registration, for A through every port, present or future. */
+	assert_int_equal(pr.nregs, 1);
+	reg = scst_pr_find_reg(&pr, &A);
+	assert_non_null(reg);
+	assert_true(reg->all_tg_pt);
+	assert_ptr_equal(scst_pr_find_reg(&pr, &A2), reg);
+	assert_ptr_equal(scst_pr_find_reg(&pr, &(struct scst_pr_nexus){ "IQN.TEST:A", 77 }), reg);
+	assert_null(scst_pr_find_reg(&pr, &B));
+	/* Through port 2 A is registered: it reserves with the key, and is
+	 * the holder through port 1 too. */
+	assert_int_equal(out(&pr, &A2, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0x11, 0, NULL), SCST_S_OK);
+	assert_true(scst_pr_allowed(&pr, &A, SCST_RESV_WRITE));
+	assert_false(scst_pr_allowed(&pr, &B, SCST_RESV_WRITE));
+	/* A new key through either port is the key of both. */
+	assert_int_equal(out(&pr, &A2, SCST_PR_REGISTER, 0, 0x11, 0x12, NULL), SCST_S_OK);
+	assert_int_equal(scst_pr_find_reg(&pr, &A)->key, 0x12);
+	/* Unregistering through any port removes it for all. */
+	assert_int_equal(out(&pr, &A2, SCST_PR_REGISTER, 0, 0x12, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 0);
+	assert_null(scst_pr_find_reg(&pr, &A));
+	assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
+	assert_int_equal(pr.generation, 3);
+	scst_pr_state_clear(&pr);
+}
+
+static void test_all_tg_pt_other_ports(void **state)
+{
+	struct scst_pr pr;
+	struct scst_pr_reg *reg;
+	uint32_t gen;
+
+	(void)state;
+	/* A registered through port 2 only: REGISTER with ALL_TG_PT through
+	 * port 1 would register port 2 with key zero -- a conflict, nothing
+	 * changes. */
+	scst_pr_state_init(&pr);
+	assert_int_equal(out(&pr, &A2, SCST_PR_REGISTER, 0, 0, 0x22, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &A2, SCST_PR_RESERVE, SCST_PR_TYPE_EA, 0x22, 0, NULL), SCST_S_OK);
+	gen = pr.generation;
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER, 0, 0x11, NULL), SCST_PR_CONFLICT);
+	assert_int_equal(pr.nregs, 1);
+	assert_int_equal(pr.generation, gen);
+	/* REGISTER AND IGNORE EXISTING KEY takes the port 2 registration
+	 * over, the reservation it holds with it. */
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER_AND_IGNORE, 0, 0x11, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	reg = scst_pr_find_reg(&pr, &A2);
+	assert_true(reg->all_tg_pt);
+	assert_int_equal(reg->key, 0x11);
+	assert_ptr_equal(pr.holder, reg);
+	assert_int_equal(pr.type, SCST_PR_TYPE_EA);
+	scst_pr_state_clear(&pr);
+
+	/* Registered through both ports one by one: unregistering with
+	 * ALL_TG_PT through one drops both. */
+	scst_pr_state_init(&pr);
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0, 0x1, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &A2, SCST_PR_REGISTER, 0, 0, 0x2, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &B, SCST_PR_REGISTER, 0, 0, 0xb, NULL), SCST_S_OK);
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER, 0x1, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 1);
+	assert_null(scst_pr_find_initiator(&pr, A.initiator));
+	scst_pr_state_clear(&pr);
+}
+
+static void test_all_tg_pt_spec_i_pt(void **state)
+{
+	struct scst_pr pr;
+	struct scst_pr_tid tids[1] = { { "iqn.test:b" } };
+	const struct scst_pr_nexus b2 = { "iqn.test:b", 2 };
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	/* B registered through port 2: with ALL_TG_PT, naming B conflicts. */
+	assert_int_equal(out(&pr, &b2, SCST_PR_REGISTER, 0, 0, 0xb, NULL), SCST_S_OK);
+	assert_int_equal(spec(&pr, &A, 0, 0x11, true, tids, 1), SCST_PR_CONFLICT);
+	assert_int_equal(pr.nregs, 1);
+	/* Without ALL_TG_PT it names B on port 1 only: no conflict. */
+	assert_int_equal(spec(&pr, &A, 0, 0x11, false, tids, 1), SCST_S_OK);
+	assert_int_equal(pr.nregs, 3);
+	assert_false(scst_pr_find_reg(&pr, &A)->all_tg_pt);
+	scst_pr_state_clear(&pr);
+
+	/* With ALL_TG_PT the issuer and the named initiator register through
+	 * every port. */
+	scst_pr_state_init(&pr);
+	assert_int_equal(spec(&pr, &A, 0, 0x11, true, tids, 1), SCST_S_OK);
+	assert_int_equal(pr.nregs, 2);
+	assert_true(scst_pr_find_reg(&pr, &b2)->all_tg_pt);
+	assert_non_null(scst_pr_find_reg(&pr, &A2));
+	/* An issuer registered through another port counts as registered. */
+	assert_int_equal(spec(&pr, &(struct scst_pr_nexus){ "iqn.test:b", 3 }, 0, 0x12, true,
+			      tids, 0), SCST_S_INVALID_FIELD_IN_CDB);
+	scst_pr_state_clear(&pr);
+}
+
+/* ---- REGISTER AND MOVE ------------------------------------------------------ */
+
+static enum scst_sense_id move(struct scst_pr *pr, const struct scst_pr_nexus *nx, uint64_t key,
+			       uint64_t sa_key, const struct scst_pr_nexus *dest, bool unreg,
+			       uint32_t *bad)
+{
+	struct scst_pr_out_params p = { .sa = SCST_PR_REGISTER_AND_MOVE, .key = key,
+					.sa_key = sa_key, .can_persist = true };
+
+	*bad = 0;
+	return scst_pr_register_move(pr, nx, &p, dest, unreg, bad);
+}
+
+static void test_register_move(void **state)
+{
+	static const struct scst_pr_nexus C2 = { "iqn.test:c", 2 };
+	struct scst_pr pr;
+	uint32_t bad, gen;
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_WE);
+	gen = pr.generation;
+	/* Only the holder, with its key, may move. */
+	assert_int_equal(move(&pr, &C, 0, 0xc, &C2, false, &bad), SCST_PR_CONFLICT);
+	assert_int_equal(move(&pr, &A, 0xb, 0xc, &C2, false, &bad), SCST_PR_CONFLICT);
+	assert_int_equal(move(&pr, &B, 0xb, 0xc, &C2, false, &bad), SCST_PR_CONFLICT);
+	/* Key zero: INVALID FIELD IN PARAMETER LIST at byte 8. */
+	assert_int_equal(move(&pr, &A, 0xa, 0, &C2, false, &bad), SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 8);
+	/* To the issuer's own I_T nexus: at byte 24 (the TransportID). */
+	assert_int_equal(move(&pr, &A, 0xa, 0xc, &A, false, &bad), SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 24);
+	assert_int_equal(pr.generation, gen);
+	assert_int_equal(pr.nregs, 2);
+
+	/* A moves to C through port 2, which it registers with the key. */
+	assert_int_equal(move(&pr, &A, 0xa, 0xc, &C2, false, &bad), SCST_S_OK);
+	assert_int_equal(pr.nregs, 3);
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &C2));
+	assert_int_equal(pr.holder->key, 0xc);
+	assert_int_equal(pr.type, SCST_PR_TYPE_WE);
+	assert_int_equal(pr.generation, gen + 1);
+	assert_non_null(scst_pr_find_reg(&pr, &A));
+	assert_false(scst_pr_allowed(&pr, &A, SCST_RESV_WRITE));
+	assert_true(scst_pr_allowed(&pr, &C2, SCST_RESV_WRITE));
+	/* C moves on to the registered B, with UNREG: B gets the new key,
+	 * C's registration goes. */
+	assert_int_equal(move(&pr, &C2, 0xc, 0xbb, &B, true, &bad), SCST_S_OK);
+	assert_int_equal(pr.nregs, 2);
+	assert_null(scst_pr_find_reg(&pr, &C2));
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &B));
+	assert_int_equal(pr.holder->key, 0xbb);
+
+	/* No reservation: INVALID FIELD IN CDB. */
+	assert_int_equal(out(&pr, &B, SCST_PR_RELEASE, SCST_PR_TYPE_WE, 0xbb, 0, NULL), SCST_S_OK);
+	assert_int_equal(move(&pr, &B, 0xbb, 0xc, &C2, false, &bad), SCST_S_INVALID_FIELD_IN_CDB);
+	/* All-registrants reservations have no single holder to move. */
+	assert_int_equal(out(&pr, &B, SCST_PR_RESERVE, SCST_PR_TYPE_EA_AR, 0xbb, 0, NULL),
+			 SCST_S_OK);
+	assert_int_equal(move(&pr, &B, 0xbb, 0xc, &C2, false, &bad), SCST_PR_CONFLICT);
+	assert_int_equal(pr.nregs, 2);
+	scst_pr_state_clear(&pr);
+
+	/* An ALL_TG_PT holder moving to itself through another port is its
+	 * own registration: INVALID FIELD IN PARAMETER LIST. */
+	scst_pr_state_init(&pr);
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER, 0, 0xa, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &A, SCST_PR_RESERVE, SCST_PR_TYPE_EA, 0xa, 0, NULL), SCST_S_OK);
+	assert_int_equal(move(&pr, &A, 0xa, 0xc, &A2, false, &bad), SCST_S_INVALID_FIELD_IN_PARAM);
+	assert_int_equal(bad, 24);
+	scst_pr_state_clear(&pr);
+
+	/* A registration of its own through one port may move to the same
+	 * initiator through another: a different I_T nexus. */
+	setup_reserved(&pr, SCST_PR_TYPE_EA);
+	assert_int_equal(move(&pr, &A, 0xa, 0xa2, &A2, true, &bad), SCST_S_OK);
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &A2));
+	assert_null(scst_pr_find_reg(&pr, &A));
+	scst_pr_state_clear(&pr);
+}
+
+static void test_state_copy_move(void **state)
+{
+	struct scst_pr pr, saved;
+
+	(void)state;
+	setup_reserved(&pr, SCST_PR_TYPE_WE_RO);
+	scst_pr_state_init(&saved);
+	assert_true(scst_pr_state_copy(&saved, &pr));
+	assert_int_equal(saved.nregs, 2);
+	assert_string_equal(saved.holder->initiator, A.initiator);
+	assert_ptr_not_equal(saved.holder, pr.holder);
+	/* Change the live state, then put the copy back. */
+	assert_int_equal(out(&pr, &B, SCST_PR_CLEAR, 0, 0xb, 0, NULL), SCST_S_OK);
+	assert_int_equal(pr.nregs, 0);
+	scst_pr_state_move(&pr, &saved);
+	assert_int_equal(pr.nregs, 2);
+	assert_int_equal(pr.type, SCST_PR_TYPE_WE_RO);
+	assert_ptr_equal(pr.holder, scst_pr_find_reg(&pr, &A));
+	assert_int_equal(pr.generation, 2);
+	assert_int_equal(saved.nregs, 0);
+	assert_true(list_empty(&saved.regs));
 	scst_pr_state_clear(&pr);
 }
 
@@ -430,10 +674,11 @@ static void test_store_save_load(void **state)
 }
 
 #define HDR "scstd-pr 1\ngeneration 3\naptpl 1\n"
+#define HDR2 "scstd-pr 2\ngeneration 3\naptpl 1\n"
 
 static const char *const bad_files[] = {
 	"",
-	"scstd-pr 2\ngeneration 1\naptpl 0\ntype 0\n",
+	"scstd-pr 0\ngeneration 1\naptpl 0\ntype 0\n",
 	HDR,                                                    /* no type */
 	HDR "type 0\nreg 0x1 1 0 iqn.a",                        /* unterminated */
 	HDR "type 0\nreg -1 1 0 iqn.a\n",                       /* negative key */
@@ -452,6 +697,14 @@ static const char *const bad_files[] = {
 	HDR "type 0\ncolour blue\n",
 	HDR "type 0\ngeneration 99999999999\n",
 	"scstd-pr 1\ngeneration 0x\naptpl 0\ntype 0\n",
+	HDR "type 0\nreg 0x1 0 0 iqn.a\n",                      /* port 0 */
+	HDR "type 0\nreg 0x1 1 0 1 iqn.a\n",                    /* v2 line in v1 */
+	"scstd-pr 3\ngeneration 1\naptpl 0\ntype 0\n",
+	HDR2 "type 0\nreg 0x1 1 0 iqn.a\n",                     /* v1 line in v2 */
+	HDR2 "type 0\nreg 0x1 1 0 2 iqn.a\n",                   /* all_tg_pt flag */
+	HDR2 "type 0\nreg 0x1 1 0 1 iqn.a\nreg 0x2 2 0 0 iqn.a\n", /* A twice */
+	HDR2 "type 0\nreg 0x2 2 0 0 iqn.a\nreg 0x1 1 0 1 IQN.A\n",
+	HDR2 "type 3\nreg 0x1 1 1 1 iqn.a\nreg 0x2 1 1 0 iqn.b\n", /* two holders */
 };
 
 static void test_store_rejects(void **state)
@@ -471,6 +724,40 @@ static void test_store_rejects(void **state)
 		assert_int_equal(pr.nregs, 0);
 		assert_int_equal(pr.type, SCST_PR_TYPE_NONE);
 	}
+}
+
+static void test_store_all_tg_pt(void **state)
+{
+	static const char v1[] = HDR "type 3\nreg 0x1 2 1 iqn.test:a\n";
+	struct scst_pr pr, back;
+	char err[128], *text;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	assert_int_equal(out_all(&pr, &A, SCST_PR_REGISTER, 0, 0xa, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &B, SCST_PR_REGISTER, 0, 0, 0xb, NULL), SCST_S_OK);
+	assert_int_equal(out(&pr, &A2, SCST_PR_RESERVE, SCST_PR_TYPE_EA, 0xa, 0, NULL), SCST_S_OK);
+	text = scst_pr_store_format(&pr);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "scstd-pr 2\n"));
+	assert_non_null(strstr(text, "\nreg 0xa 1 1 1 iqn.test:a\n"));
+	assert_non_null(strstr(text, "\nreg 0xb 1 0 0 iqn.test:b\n"));
+	scst_pr_state_init(&back);
+	assert_int_equal(scst_pr_store_parse(text, strlen(text), &back, err, sizeof(err)), 0);
+	assert_true(scst_pr_find_reg(&back, &A2)->all_tg_pt);
+	assert_ptr_equal(back.holder, scst_pr_find_reg(&back, &A2));
+	assert_false(scst_pr_find_reg(&back, &B)->all_tg_pt);
+	assert_null(scst_pr_find_reg(&back, &(struct scst_pr_nexus){ "iqn.test:b", 2 }));
+	free(text);
+	scst_pr_state_clear(&back);
+	scst_pr_state_clear(&pr);
+	/* A version 1 file, from before ALL_TG_PT, still loads. */
+	scst_pr_state_init(&back);
+	assert_int_equal(scst_pr_store_parse(v1, strlen(v1), &back, err, sizeof(err)), 0);
+	assert_false(scst_pr_find_reg(&back, &A2)->all_tg_pt);
+	assert_null(scst_pr_find_reg(&back, &A));
+	assert_non_null(back.holder);
+	scst_pr_state_clear(&back);
 }
 
 static void test_store_binary_and_long(void **state)
@@ -603,22 +890,22 @@ static void test_register_spec_i_pt(void **state)
 	(void)state;
 	scst_pr_state_init(&pr);
 	/* Non-zero current key for an unregistered issuer: conflict. */
-	assert_int_equal(scst_pr_register_spec(&pr, &A, 7, 0x11, false, tids, 2), SCST_PR_CONFLICT);
-	assert_int_equal(scst_pr_register_spec(&pr, &A, 0, 0x11, false, tids, 3), SCST_S_OK);
+	assert_int_equal(spec(&pr, &A, 7, 0x11, false, tids, 2), SCST_PR_CONFLICT);
+	assert_int_equal(spec(&pr, &A, 0, 0x11, false, tids, 3), SCST_S_OK);
 	/* A, B (named twice, case-insensitively) and C, all with the key. */
 	assert_int_equal(pr.nregs, 3);
 	assert_non_null(scst_pr_find_reg(&pr, &b));
 	assert_int_equal(scst_pr_find_reg(&pr, &c)->key, 0x11);
 	/* A registered issuer may not name others: INVALID FIELD IN CDB. */
 	gen = pr.generation;
-	assert_int_equal(scst_pr_register_spec(&pr, &A, 0x11, 0x12, false, tids, 1),
+	assert_int_equal(spec(&pr, &A, 0x11, 0x12, false, tids, 1),
 			 SCST_S_INVALID_FIELD_IN_CDB);
 	/* A named nexus already registered: conflict, nothing changes. */
 	{
 		struct scst_pr_tid one[1] = { { "iqn.test:c" } };
 		struct scst_pr_nexus d = { "iqn.test:d", 1 };
 
-		assert_int_equal(scst_pr_register_spec(&pr, &d, 0, 0x13, false, one, 1),
+		assert_int_equal(spec(&pr, &d, 0, 0x13, false, one, 1),
 				 SCST_PR_CONFLICT);
 		assert_null(scst_pr_find_reg(&pr, &d));
 	}
@@ -644,6 +931,12 @@ int main(void)
 		cmocka_unit_test(test_store_save_load),
 		cmocka_unit_test(test_store_rejects),
 		cmocka_unit_test(test_store_binary_and_long),
+		cmocka_unit_test(test_store_all_tg_pt),
+		cmocka_unit_test(test_all_tg_pt_register),
+		cmocka_unit_test(test_all_tg_pt_other_ports),
+		cmocka_unit_test(test_all_tg_pt_spec_i_pt),
+		cmocka_unit_test(test_register_move),
+		cmocka_unit_test(test_state_copy_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
