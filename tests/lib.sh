@@ -166,6 +166,18 @@ start_daemon() {
 	return 0
 }
 
+# daemon_ctl ARGS...: scstctl on the control socket start_daemon gave the
+# current daemon (not one a script chose with --ctl-socket).  The socket
+# opens just after the iSCSI port, so it is waited for (max ~5 s).
+daemon_ctl() {
+	local sock=$WORKDIR/ctl.$DAEMON_SEQ.sock i
+	for i in $(seq 1 50); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	"$(dirname "$SCSTD")/scstctl" --socket "$sock" "$@"
+}
+
 daemon_alive() {
 	[ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null
 }

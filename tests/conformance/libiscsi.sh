@@ -143,6 +143,11 @@ if [ -z "$TARGET_URL" ]; then
 		echo "CONFORMANCE passed 0 failed $extra_fail skipped 0"
 		exit 1
 	fi
+	# libiscsi's iSCSITMF.AbortTaskSimpleAsync fails when an ABORT TASK of
+	# a WRITE that has just finished answers "function complete" (the
+	# default, README.scst): it wants "task does not exist".
+	daemon_ctl write abort_consider_finished_tasks_as_not_existing 1 ||
+		problem "cannot set abort_consider_finished_tasks_as_not_existing"
 	if [ -n "$CONFIG" ]; then
 		TARGET_URL=$(url "${CU_LUN:-0}" "$CU_IQN")
 	else

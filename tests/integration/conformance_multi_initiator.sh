@@ -17,6 +17,11 @@ require_daemon
 command -v iscsi-test-cu >/dev/null || { not_ok "iscsi-test-cu is installed"; finish; }
 start_daemon || { not_ok "scstd starts"; finish; }
 ok "scstd starts"
+# iSCSITMF.AbortTaskSimpleAsync wants "task does not exist" for an ABORT
+# TASK of a WRITE that has just finished; the default (README.scst) is
+# "function complete".
+check "abort_consider_finished_tasks_as_not_existing set to 1" \
+	daemon_ctl write abort_consider_finished_tasks_as_not_existing 1
 
 # run_suite SUITE: iscsi-test-cu for one suite; verdicts in WORKDIR.
 run_suite() {

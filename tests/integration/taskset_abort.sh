@@ -53,10 +53,15 @@ check "task attributes: ORDERED waits for the older WRITE, SIMPLE for it, HEAD O
 
 # README.scst ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING, as an attribute.
 ABORT_ATTR=abort_consider_finished_tasks_as_not_existing
-check_output "$ABORT_ATTR is 1 by default" "^1$" "$SCSTCTL" --socket "$SOCK" read $ABORT_ATTR
-check "ABORT TASK of a finished task: task does not exist (default)" run 0 abort_finished 1
+check_output "$ABORT_ATTR is 0 by default" "^0$" "$SCSTCTL" --socket "$SOCK" read $ABORT_ATTR
+check "$ABORT_ATTR is not marked [key] at its default" \
+	bash -c "! '$SCSTCTL' --socket '$SOCK' read $ABORT_ATTR | grep -qF '[key]'"
+check "ABORT TASK of a finished task: function complete (default)" run 0 abort_finished 0
+check "$ABORT_ATTR accepts 1" "$SCSTCTL" --socket "$SOCK" write $ABORT_ATTR 1
+check_output "$ABORT_ATTR reads 1 marked [key] (not the default)" "^\[key\]$" \
+	"$SCSTCTL" --socket "$SOCK" read $ABORT_ATTR
+check "ABORT TASK of a finished task: task does not exist (switch on)" run 0 abort_finished 1
 check "$ABORT_ATTR accepts 0" "$SCSTCTL" --socket "$SOCK" write $ABORT_ATTR 0
-check "ABORT TASK of a finished task: function complete (switch off)" run 0 abort_finished 0
 check "$ABORT_ATTR refuses 2" bash -c "! '$SCSTCTL' --socket '$SOCK' write $ABORT_ATTR 2"
 
 check_alive "scstd alive with a clean log"

@@ -913,6 +913,379 @@ static void test_register_spec_i_pt(void **state)
 	scst_pr_state_clear(&pr);
 }
 
+/* ---- PERSISTENT RESERVE OUT/IN as commands ---------------------------------- */
+
+/* Device prdev exported by two target ports (11 and 12); sessions of A
+ * and B through port 11, of A and C through port 12, each with its I_T_L
+ * nexus on the device (for unit attentions). */
+struct cmd_fixture {
+	struct scst_tgt t1, t2;
+	struct scst_acg acg1, acg2;
+	struct scst_acg_dev ad1, ad2;
+	struct scst_device dev;
+	struct scst_pr pr;
+	struct scst_session a1, b1, a2, c2;
+	struct scst_tgt_dev td_a1, td_b1, td_a2, td_c2;
+	struct scst_cmd cmd;
+	uint8_t buf[1024];
+};
+
+static void fixture_port(struct cmd_fixture *f, struct scst_tgt *t, struct scst_acg *acg,
+			 struct scst_acg_dev *ad, uint16_t id)
+{
+	t->rel_tgt_id = id;
+	t->default_acg = acg;
+	list_init(&t->acg_list);
+	list_init(&t->sessions);
+	acg->tgt = t;
+	acg->is_default = true;
+	list_init(&acg->acg_devs);
+	list_init(&acg->acns);
+	ad->dev = &f->dev;
+	list_add_tail(&ad->node, &acg->acg_devs);
+	list_add_tail(&t->node, &scst_targets);
+}
+
+static void fixture_session(struct cmd_fixture *f, struct scst_session *s,
+			    struct scst_tgt_dev *td, struct scst_tgt *t, const char *name)
+{
+	s->tgt = t;
+	snprintf(s->initiator_name, SCST_NAME_MAX, "%s", name);
+	td->sess = s;
+	td->dev = &f->dev;
+	list_init(&td->uas);
+	list_init(&td->held_cmds);
+	list_add_tail(&td->dev_node, &f->dev.tgt_devs);
+}
+
+static struct cmd_fixture *fixture_new(void)
+{
+	struct cmd_fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dev.name, SCST_NAME_MAX, "prdev");
+	pthread_mutex_init(&f->dev.lock, NULL);
+	list_init(&f->dev.tgt_devs);
+	scst_pr_state_init(&f->pr);
+	f->dev.pr = &f->pr;
+	fixture_port(f, &f->t1, &f->acg1, &f->ad1, 11);
+	fixture_port(f, &f->t2, &f->acg2, &f->ad2, 12);
+	fixture_session(f, &f->a1, &f->td_a1, &f->t1, "iqn.test:a");
+	fixture_session(f, &f->b1, &f->td_b1, &f->t1, "iqn.test:b");
+	fixture_session(f, &f->a2, &f->td_a2, &f->t2, "iqn.test:a");
+	fixture_session(f, &f->c2, &f->td_c2, &f->t2, "iqn.test:c");
+	return f;
+}
+
+static void fixture_free(struct cmd_fixture *f)
+{
+	struct scst_tgt_dev *tds[] = { &f->td_a1, &f->td_b1, &f->td_a2, &f->td_c2 };
+
+	for (unsigned i = 0; i < 4; i++)
+		scst_tgt_dev_clear_uas(tds[i]);
+	list_del(&f->t1.node);
+	list_del(&f->t2.node);
+	scst_pr_state_clear(&f->pr);
+	pthread_mutex_destroy(&f->dev.lock);
+	free(f);
+}
+
+/* Runs PERSISTENT RESERVE OUT with the parameter list (len bytes). */
+static struct scst_cmd *prout_cmd(struct cmd_fixture *f, struct scst_session *s, unsigned sa,
+				  unsigned type, const uint8_t *param, uint32_t len)
+{
+	struct scst_cmd *cmd = &f->cmd;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev = &f->dev;
+	cmd->sess = s;
+	cmd->cdb[0] = 0x5f;
+	cmd->cdb[1] = (uint8_t)sa;
+	cmd->cdb[2] = (uint8_t)type;
+	cmd->cdb_len = 10;
+	memcpy(f->buf, param, len);
+	cmd->buf = f->buf;
+	cmd->buf_size = sizeof(f->buf);
+	cmd->write_len = len;
+	assert_true(scst_pr_out(cmd));
+	return cmd;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* The basic 24-byte list; flags is byte 20 (SPEC_I_PT, ALL_TG_PT, APTPL). */
+static struct scst_cmd *prout_basic(struct cmd_fixture *f, struct scst_session *s, unsigned sa,
+				    unsigned type, uint64_t key, uint64_t sa_key, uint8_t flags)
+{
+	uint8_t p[24] = { 0 };
+
+	put64(p, key);
+	put64(p + 8, sa_key);
+	p[20] = flags;
+	return prout_cmd(f, s, sa, type, p, sizeof(p));
+}
+
+/* A REGISTER AND MOVE list naming name (TransportID format fmt) through
+ * port rtpi; flags is byte 17 (UNREG, APTPL).  Returns its length. */
+static uint32_t move_list(uint8_t *p, uint64_t key, uint64_t sa_key, uint8_t flags, uint16_t rtpi,
+			  unsigned fmt, const char *name)
+{
+	uint32_t tlen = ((uint32_t)strlen(name) + 1 + 3) & ~3u;
+
+	if (tlen < 20)
+		tlen = 20;
+	memset(p, 0, 24 + 4 + tlen);
+	put64(p, key);
+	put64(p + 8, sa_key);
+	p[17] = flags;
+	p[18] = (uint8_t)(rtpi >> 8);
+	p[19] = (uint8_t)rtpi;
+	p[23] = (uint8_t)(4 + tlen);
+	p[24] = (uint8_t)(fmt << 6 | 0x05);
+	p[27] = (uint8_t)tlen;
+	memcpy(p + 28, name, strlen(name));
+	return 24 + 4 + tlen;
+}
+
+static void assert_good(const struct scst_cmd *cmd)
+{
+	assert_int_equal(cmd->status, SAM_STAT_GOOD);
+}
+
+static void assert_conflict(const struct scst_cmd *cmd)
+{
+	assert_int_equal(cmd->status, SAM_STAT_RESERVATION_CONFLICT);
+}
+
+/* CHECK CONDITION with key/asc/ascq (fixed format); field < 0: no
+ * sense-key specific field pointer, bit < 0: none of the bit. */
+static void assert_sense(const struct scst_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq,
+			 int field, int bit)
+{
+	assert_int_equal(cmd->status, SAM_STAT_CHECK_CONDITION);
+	assert_int_equal(cmd->sense[2] & 0x0f, key);
+	assert_int_equal(cmd->sense[12], asc);
+	assert_int_equal(cmd->sense[13], ascq);
+	if (field < 0) {
+		assert_int_equal(cmd->sense[15] & 0x80, 0);
+		return;
+	}
+	assert_int_equal(cmd->sense[15] & 0x80, 0x80);
+	assert_int_equal(cmd->sense[16] << 8 | cmd->sense[17], field);
+	if (bit >= 0)
+		assert_int_equal(cmd->sense[15] & 0x0f, 0x08 | bit);
+	else
+		assert_int_equal(cmd->sense[15] & 0x08, 0);
+}
+
+#define INVALID_PARAM(cmd, field, bit) assert_sense(cmd, 0x5, 0x26, 0x00, field, bit)
+
+/* PERSISTENT RESERVE IN service action sa; returns its data. */
+static const uint8_t *prin(struct cmd_fixture *f, struct scst_session *s, unsigned sa)
+{
+	struct scst_cmd *cmd = &f->cmd;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev = &f->dev;
+	cmd->sess = s;
+	cmd->cdb[0] = 0x5e;
+	cmd->cdb[1] = (uint8_t)sa;
+	cmd->cdb_len = 10;
+	cmd->buf = f->buf;
+	cmd->buf_size = sizeof(f->buf);
+	cmd->bufflen = sizeof(f->buf);
+	scst_pr_in(cmd);
+	assert_int_equal(cmd->status, SAM_STAT_GOOD);
+	return f->buf;
+}
+
+static bool has_ua(struct scst_tgt_dev *td)
+{
+	return !list_empty(&td->uas);
+}
+
+static void test_cmd_register_move(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	uint8_t p[256];
+	uint32_t len;
+
+	(void)state;
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0));
+	assert_good(prout_basic(f, &f->b1, SCST_PR_REGISTER, 0, 0, 0xb, 0));
+	assert_good(prout_basic(f, &f->a1, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0xa, 0, 0));
+
+	/* The list: TransportID length under 24, or not what follows. */
+	len = move_list(p, 0xa, 0xc, 0, 12, 0, "iqn.test:c");
+	p[23] = 16;
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, 24 + 16), 20, -1);
+	len = move_list(p, 0xa, 0xc, 0, 12, 0, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len + 4), 20, -1);
+	/* Shorter than the 24-byte header: PARAMETER LIST LENGTH ERROR. */
+	assert_sense(prout_cmd(f, &f->a1, 7, 0, p, 20), 0x5, 0x1a, 0x00, -1, -1);
+	/* Not an iSCSI TransportID; a name with a space; format 1 without
+	 * an ISID. */
+	len = move_list(p, 0xa, 0xc, 0, 12, 0, "iqn.test:c");
+	p[24] = 0x06;
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 24, -1);
+	len = move_list(p, 0xa, 0xc, 0, 12, 0, "iqn.test c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 28, -1);
+	len = move_list(p, 0xa, 0xc, 0, 12, 1, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 28, -1);
+	/* A relative target port that does not export the device. */
+	len = move_list(p, 0xa, 0xc, 0, 99, 0, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 18, -1);
+	/* APTPL with no PR directory to keep it in. */
+	len = move_list(p, 0xa, 0xc, 0x01, 12, 0, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 17, 0);
+	/* Not the holder, or the wrong key: RESERVATION CONFLICT. */
+	len = move_list(p, 0xb, 0xc, 0, 12, 0, "iqn.test:c");
+	assert_conflict(prout_cmd(f, &f->b1, 7, 0, p, len));
+	len = move_list(p, 0xb, 0xc, 0, 12, 0, "iqn.test:c");
+	assert_conflict(prout_cmd(f, &f->a1, 7, 0, p, len));
+	/* Service action key zero; the issuer's own I_T nexus. */
+	len = move_list(p, 0xa, 0, 0, 12, 0, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 8, -1);
+	len = move_list(p, 0xa, 0xc, 0, 11, 1, "IQN.TEST:A,i,0x23d000000001");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 24, -1);
+	assert_int_equal(f->pr.generation, 2);
+	assert_string_equal(f->pr.holder->initiator, "iqn.test:a");
+
+	/* A moves to C through port 12 (format 1: the ISID is dropped). */
+	len = move_list(p, 0xa, 0xc, 0, 12, 1, "iqn.test:c,i,0x23d000000002");
+	assert_good(prout_cmd(f, &f->a1, 7, 0, p, len));
+	assert_string_equal(f->pr.holder->initiator, "iqn.test:c");
+	assert_int_equal(f->pr.holder->rel_tgt_id, 12);
+	assert_int_equal(f->pr.generation, 3);
+	assert_int_equal(f->pr.nregs, 3);
+	/* C, through port 12, moves it to B on port 11 and unregisters. */
+	len = move_list(p, 0xc, 0xbb, 0x02, 11, 0, "iqn.test:b");
+	assert_good(prout_cmd(f, &f->c2, 7, 0, p, len));
+	assert_string_equal(f->pr.holder->initiator, "iqn.test:b");
+	assert_int_equal(f->pr.holder->key, 0xbb);
+	assert_int_equal(f->pr.nregs, 2);
+	/* No reservation: INVALID FIELD IN CDB, no field pointer. */
+	assert_good(prout_basic(f, &f->b1, SCST_PR_RELEASE, SCST_PR_TYPE_WE, 0xbb, 0, 0));
+	len = move_list(p, 0xbb, 0xc, 0, 12, 0, "iqn.test:c");
+	assert_sense(prout_cmd(f, &f->b1, 7, 0, p, len), 0x5, 0x24, 0x00, -1, -1);
+	/* All registrants: RESERVATION CONFLICT. */
+	assert_good(prout_basic(f, &f->b1, SCST_PR_RESERVE, SCST_PR_TYPE_EA_AR, 0xbb, 0, 0));
+	assert_conflict(prout_cmd(f, &f->b1, 7, 0, p, len));
+	fixture_free(f);
+}
+
+static void test_cmd_all_tg_pt(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	const uint8_t *d;
+
+	(void)state;
+	d = prin(f, &f->a1, 2);                         /* REPORT CAPABILITIES */
+	assert_int_equal(d[2] & 0x04, 0x04);            /* ATP_C */
+	/* A registers through port 11 with ALL_TG_PT ... */
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0x1, 0x04));
+	/* ... so its session through port 12 is registered: it reserves,
+	 * ALL_TG_PT in the RESERVE's list being ignored. */
+	assert_good(prout_basic(f, &f->a2, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0x1, 0, 0x04));
+	d = prin(f, &f->a2, 3);                         /* READ FULL STATUS */
+	assert_int_equal(d[7], 24 + 20);                /* one descriptor, 20-byte TransportID */
+	assert_int_equal(d[8 + 7], 0x1);
+	assert_int_equal(d[8 + 12], 0x03);              /* ALL_TG_PT, R_HOLDER */
+	assert_int_equal(d[8 + 13], SCST_PR_TYPE_WE);
+	assert_memory_equal(d + 8 + 28, "iqn.test:a", 10);
+	/* B preempts it: A's nexuses through both ports hear of it. */
+	assert_good(prout_basic(f, &f->b1, SCST_PR_REGISTER, 0, 0, 0xb, 0));
+	assert_good(prout_basic(f, &f->b1, SCST_PR_PREEMPT, SCST_PR_TYPE_EA, 0xb, 0x1, 0));
+	assert_true(has_ua(&f->td_a1));
+	assert_true(has_ua(&f->td_a2));
+	assert_false(has_ua(&f->td_c2));
+	assert_int_equal(f->pr.nregs, 1);
+	/* Unregistering through port 12 removes it through port 11 too. */
+	assert_good(prout_basic(f, &f->a2, SCST_PR_REGISTER, 0, 0, 0x2, 0x04));
+	assert_good(prout_basic(f, &f->a2, SCST_PR_REGISTER, 0, 0x2, 0, 0));
+	assert_null(scst_pr_find_initiator(&f->pr, "iqn.test:a"));
+	assert_int_equal(f->pr.nregs, 1);
+	fixture_free(f);
+}
+
+/* The PR directory replaced by a file: every save and removal fails. */
+static void break_pr_dir(const char *dir, const char *aside, bool broken)
+{
+	FILE *fp;
+
+	if (broken) {
+		assert_int_equal(rename(dir, aside), 0);
+		fp = fopen(dir, "w");
+		assert_non_null(fp);
+		fclose(fp);
+	} else {
+		assert_int_equal(unlink(dir), 0);
+		assert_int_equal(rename(aside, dir), 0);
+	}
+}
+
+static void test_cmd_save_failure(void **state)
+{
+	char top[] = "/tmp/h4_test_pr_save.XXXXXX", dir[64], aside[64], path[128], err[128];
+	struct cmd_fixture *f = fixture_new();
+	struct scst_pr back;
+	bool from_backup;
+
+	(void)state;
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/pr", top);
+	snprintf(aside, sizeof(aside), "%s/pr.aside", top);
+	snprintf(path, sizeof(path), "%s/prdev", dir);
+	scst_set_state_dir(dir);
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0x01));
+	assert_good(prout_basic(f, &f->a1, SCST_PR_RESERVE, SCST_PR_TYPE_EA, 0xa, 0, 0));
+	assert_good(prout_basic(f, &f->b1, SCST_PR_REGISTER_AND_IGNORE, 0, 0, 0xb, 0x01));
+	assert_int_equal(f->pr.generation, 2);
+	scst_tgt_dev_clear_uas(&f->td_a1);
+
+	break_pr_dir(dir, aside, true);
+	/* A new key cannot be saved: HARDWARE ERROR, INTERNAL TARGET
+	 * FAILURE, and the old key stays. */
+	assert_sense(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0xa, 0xa2, 0x01), 0x4, 0x44, 0x00,
+		     -1, -1);
+	assert_int_equal(scst_pr_find_reg(&f->pr, &(struct scst_pr_nexus){ "iqn.test:a", 11 })->key,
+			 0xa);
+	assert_int_equal(f->pr.generation, 2);
+	/* A preemption that cannot be saved preempts nobody and tells
+	 * nobody. */
+	assert_sense(prout_basic(f, &f->b1, SCST_PR_PREEMPT, SCST_PR_TYPE_WE, 0xb, 0xa, 0), 0x4,
+		     0x44, 0x00, -1, -1);
+	assert_int_equal(f->pr.nregs, 2);
+	assert_int_equal(f->pr.type, SCST_PR_TYPE_EA);
+	assert_string_equal(f->pr.holder->initiator, "iqn.test:a");
+	assert_false(has_ua(&f->td_a1));
+	/* Dropping APTPL must remove the file, which fails too. */
+	assert_sense(prout_basic(f, &f->b1, SCST_PR_REGISTER, 0, 0xb, 0xb2, 0), 0x4, 0x44, 0x00,
+		     -1, -1);
+	assert_true(f->pr.aptpl);
+	assert_int_equal(f->pr.generation, 2);
+
+	/* Once the directory is back, the same command succeeds. */
+	break_pr_dir(dir, aside, false);
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0xa, 0xa2, 0x01));
+	scst_pr_state_init(&back);
+	assert_int_equal(scst_pr_store_load(path, &back, err, sizeof(err), &from_backup), 0);
+	assert_int_equal(back.generation, 3);
+	assert_int_equal(scst_pr_find_reg(&back, &(struct scst_pr_nexus){ "iqn.test:a", 11 })->key,
+			 0xa2);
+	scst_pr_state_clear(&back);
+
+	assert_int_equal(scst_pr_store_remove(path), 0);
+	rmdir(dir);
+	rmdir(top);
+	scst_set_state_dir(NULL);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +1310,9 @@ int main(void)
 		cmocka_unit_test(test_all_tg_pt_spec_i_pt),
 		cmocka_unit_test(test_register_move),
 		cmocka_unit_test(test_state_copy_move),
+		cmocka_unit_test(test_cmd_register_move),
+		cmocka_unit_test(test_cmd_all_tg_pt),
+		cmocka_unit_test(test_cmd_save_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
