@@ -428,6 +428,15 @@ static bool port_reaches(const struct scst_device *dev, uint16_t id, const char 
 	return found;
 }
 
+static int highest_bit(uint8_t v)
+{
+	int bit = 7;
+
+	while (bit > 0 && !(v & (1u << bit)))
+		bit--;
+	return bit;
+}
+
 /* REGISTER AND MOVE (SPC-4 6.16.4 list): the TransportID and the target
  * port are checked before the lock. */
 static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req *rq,
@@ -439,6 +448,16 @@ static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req 
 	rc = scst_pr_parse_move_tid(cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
 	if (rc != SCST_S_OK)
 		return rc;
+	/* Bytes 16-17 hold only UNREG and APTPL: no ALL_TG_PT (or SPEC_I_PT)
+	 * in this list, and a client setting one gets its bit pointed at. */
+	if (cmd->buf[16]) {
+		scst_set_invalid_field(cmd, false, 16, highest_bit(cmd->buf[16]));
+		return SCST_S_OK;       /* reported */
+	}
+	if (cmd->buf[17] & 0xfc) {
+		scst_set_invalid_field(cmd, false, 17, highest_bit(cmd->buf[17] & 0xfc));
+		return SCST_S_OK;       /* reported */
+	}
 	if (rq->p.aptpl && !rq->p.can_persist) {
 		scst_set_invalid_field(cmd, false, 17, 0);
 		return SCST_S_OK;       /* reported */

@@ -551,6 +551,9 @@ static void move_refusals(struct nexus *a, struct nexus *b, uint64_t key, uint16
 	len = move_list(p, key, key + 1, 0, rtpi, 0, INI_A);
 	report(sense_is(prout_raw_sa(a, RAM, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x2600),
 	       "to the issuer's own I_T nexus: INVALID FIELD IN PARAMETER LIST (05/26/00)");
+	len = move_list(p, key, key + 1, 0x04, rtpi2, 0, INI_C);
+	report(sense_is(prout_raw_sa(a, RAM, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x2600),
+	       "a reserved bit of byte 17 (no ALL_TG_PT in this list): 05/26/00");
 	len = move_list(p, key, key + 1, 0, 999, 0, INI_C);
 	report(sense_is(prout_raw_sa(a, RAM, p, len), SCSI_SENSE_ILLEGAL_REQUEST, 0x2600),
 	       "unknown relative target port: INVALID FIELD IN PARAMETER LIST (05/26/00)");

@@ -1136,6 +1136,12 @@ static void test_cmd_register_move(void **state)
 	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 28, -1);
 	len = move_list(p, 0xa, 0xc, 0, 12, 1, "iqn.test:c");
 	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 28, -1);
+	/* Reserved bits of bytes 16-17: no ALL_TG_PT in this list. */
+	len = move_list(p, 0xa, 0xc, 0x04, 12, 0, "iqn.test:c");
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 17, 2);
+	len = move_list(p, 0xa, 0xc, 0, 12, 0, "iqn.test:c");
+	p[16] = 0x01;
+	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 16, 0);
 	/* A relative target port that does not export the device. */
 	len = move_list(p, 0xa, 0xc, 0, 99, 0, "iqn.test:c");
 	INVALID_PARAM(prout_cmd(f, &f->a1, 7, 0, p, len), 18, -1);
