@@ -373,7 +373,8 @@ static void set_pr_out_error(struct scst_cmd *cmd, const struct pr_out_req *rq,
 	} else if (rc == SCST_S_INVALID_FIELD_IN_CDB && rq->spec_i_pt) {
 		scst_set_invalid_field(cmd, true, 1, -1);       /* registered: no SPEC_I_PT */
 	} else {
-		/* REGISTER AND MOVE without a reservation: no field to point at. */
+		/* No field to point at: REGISTER AND MOVE without a
+		 * reservation, a failed save, a wrong RELEASE type... */
 		scst_set_cmd_error(cmd, rc);
 	}
 }
