@@ -221,7 +221,7 @@ static enum scst_sense_id register_new(struct scst_pr *pr, const struct scst_pr_
 		return SCST_PR_CONFLICT;
 	reg = scst_pr_add_reg(pr, nx->initiator, nx->rel_tgt_id, p->sa_key);
 	if (!reg)
-		return SCST_S_INSUFFICIENT_RESOURCES;
+		return SCST_S_INSUFFICIENT_REG_RESOURCES;
 	if (p->all_tg_pt) {
 		reg->all_tg_pt = true;
 		absorb_other_ports(pr, reg);
@@ -420,7 +420,7 @@ enum scst_sense_id scst_pr_register_move(struct scst_pr *pr, const struct scst_p
 	if (!to)
 		to = scst_pr_add_reg(pr, dest->initiator, dest->rel_tgt_id, p->sa_key);
 	if (!to)
-		return SCST_S_INSUFFICIENT_RESOURCES;
+		return SCST_S_INSUFFICIENT_REG_RESOURCES;
 	to->key = p->sa_key;
 	pr->holder = to;
 	if (unreg) {
@@ -491,15 +491,15 @@ enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_p
 		    named_registered(pr, tids[i].initiator, nx->rel_tgt_id, p->all_tg_pt))
 			return SCST_PR_CONFLICT;
 	if (pr->nregs + n + 1 > SCST_PR_MAX_REGS)
-		return SCST_S_INSUFFICIENT_RESOURCES;
+		return SCST_S_INSUFFICIENT_REG_RESOURCES;
 	if (!add_spec_reg(pr, nx->initiator, nx, p))
-		return SCST_S_INSUFFICIENT_RESOURCES;
+		return SCST_S_INSUFFICIENT_REG_RESOURCES;
 	for (unsigned i = 0, added = 1; i < n; i++) {
 		if (strcasecmp(tids[i].initiator, nx->initiator) == 0 || named_twice(tids, i))
 			continue;
 		if (!add_spec_reg(pr, tids[i].initiator, nx, p)) {
 			drop_newest(pr, added);
-			return SCST_S_INSUFFICIENT_RESOURCES;
+			return SCST_S_INSUFFICIENT_REG_RESOURCES;
 		}
 		added++;
 	}

@@ -88,7 +88,7 @@ enum scst_sense_id scst_pr_parse_tids(const uint8_t *plist, uint32_t plen, struc
 		if (rc != SCST_S_OK)
 			return rc;
 		if (*n >= max)
-			return SCST_S_INSUFFICIENT_RESOURCES;
+			return SCST_S_INSUFFICIENT_REG_RESOURCES;
 		if (!tid_name(t, len, tids[*n].initiator))
 			return SCST_S_INVALID_FIELD_IN_PARAM;
 		(*n)++;

@@ -79,6 +79,7 @@ enum scst_sense_id {
 	SCST_S_INTERNAL_FAILURE,          /* 4/44/00 */
 	SCST_S_MISCOMPARE,                /* E/1D/00 */
 	SCST_S_INSUFFICIENT_RESOURCES,    /* B/55/03 */
+	SCST_S_INSUFFICIENT_REG_RESOURCES, /* 5/55/04: no room for a PR registration */
 	SCST_S_DATA_PHASE_ERROR,          /* B/4B/00 */
 	SCST_S_COMMANDS_ABORTED,          /* B/00/00 */
 	SCST_S_UA_POWER_ON,               /* 6/29/00 */

@@ -116,6 +116,32 @@ static void test_register(void **state)
 	scst_pr_state_clear(&pr);
 }
 
+/* SPC-4 5.9.7: a device out of registration slots answers ILLEGAL REQUEST,
+ * INSUFFICIENT REGISTRATION RESOURCES, and keeps what it had. */
+static void test_register_table_full(void **state)
+{
+	struct scst_pr pr;
+	char name[64];
+	struct scst_pr_nexus nx = { name, 1 };
+	uint8_t key, asc, ascq;
+
+	(void)state;
+	scst_pr_state_init(&pr);
+	for (unsigned i = 0; i < SCST_PR_MAX_REGS; i++) {
+		snprintf(name, sizeof(name), "iqn.test:full-%u", i);
+		assert_int_equal(out(&pr, &nx, SCST_PR_REGISTER, 0, 0, 0x100 + i, NULL), SCST_S_OK);
+	}
+	assert_int_equal(out(&pr, &A, SCST_PR_REGISTER, 0, 0, 0x11, NULL),
+			 SCST_S_INSUFFICIENT_REG_RESOURCES);
+	assert_int_equal(pr.nregs, SCST_PR_MAX_REGS);
+	assert_null(scst_pr_find_reg(&pr, &A));
+	scst_sense_id_to_triple(SCST_S_INSUFFICIENT_REG_RESOURCES, &key, &asc, &ascq);
+	assert_int_equal(key, 0x05);
+	assert_int_equal(asc, 0x55);
+	assert_int_equal(ascq, 0x04);
+	scst_pr_state_clear(&pr);
+}
+
 /* Registers A (key 0xa) and B (key 0xb), A reserves with type. */
 static void setup_reserved(struct scst_pr *pr, unsigned type)
 {
@@ -1296,6 +1322,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_register_table_full),
 		cmocka_unit_test(test_access_rules),
 		cmocka_unit_test(test_reserve_release),
 		cmocka_unit_test(test_unregister_holder),
