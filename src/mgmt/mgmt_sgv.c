@@ -90,7 +90,7 @@ static void show_extra_table(struct mgmt_buf *out, const struct scst_sgv_stats *
 		in_use += st->cls[c].in_use;
 		cached += st->cls[c].cached;
 	}
-	mgmt_printf(out, "\n%-30s %-11s %-11s %-11s %-11s\n", "Name", "Miss", "Freed", "In use",
+	mgmt_printf(out, "\n%-30s %-11s %-11s %-11s %s\n", "Name", "Miss", "Freed", "In use",
 		    "Cached");
 	mgmt_printf(out, "%-30s %-11" PRIu64 " %-11" PRIu64 " %-11" PRIu64 " %" PRIu64 "\n",
 		    SGV_CACHE_NAME, miss, freed, in_use, cached);

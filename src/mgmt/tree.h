@@ -2,7 +2,8 @@
  * objects (README.scst "SCST sysfs interface"), built on demand at every
  * access so it can never go stale.  Used by the control socket and the FUSE
  * mount; every call is serialized by one management lock, so a write runs
- * against the same objects its path resolved to. */
+ * against the same objects its path resolved to (the root and
+ * last_sysfs_mgmt_res excepted: they are read while a long write runs). */
 #ifndef SCSTD_MGMT_TREE_H
 #define SCSTD_MGMT_TREE_H
 
