@@ -11,6 +11,8 @@
 #    can be used again (add_session, add_target_attribute);
 #  - last_sysfs_mgmt_res gives 0 after a successful and -errno after a
 #    refused command, on both paths;
+#  - rel_tgt_id: a disabled target may share an id, enabling it is then
+#    refused (EBADSLT); scstadmin -config swaps two enabled targets' ids;
 #  - scstadmin -write_config ignores sgv/.
 . "$(dirname "$0")/../lib.sh"
 
@@ -121,6 +123,26 @@ check "add_target_attribute t9 session_name s9 (as a config does)" \
 	ctl write "$DRV/mgmt" "add_target_attribute t9 session_name s9"
 check_output "the session is back" '^s9/$' ctl list "$DRV/t9/sessions"
 check "del_target t9" ctl write "$DRV/mgmt" "del_target t9"
+
+# ---- rel_tgt_id: unique among enabled targets (README.scst) ----
+RA=targets/iscsi/iqn.2026-11.org.scstd:ra
+RB=targets/iscsi/iqn.2026-11.org.scstd:rb
+check "two iSCSI targets ra and rb" sh -c "'$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt 'add_target iqn.2026-11.org.scstd:ra' && '$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt 'add_target iqn.2026-11.org.scstd:rb'"
+check "rb: rel_tgt_id 12, enabled" sh -c "'$SCSTCTL' --socket '$SOCK' write $RB/rel_tgt_id 12 && '$SCSTCTL' --socket '$SOCK' write $RB/enabled 1"
+check "disabled ra may take rb's id 12" ctl write "$RA/rel_tgt_id" 12
+check_output "but enabling ra is refused: EBADSLT" '^scstctl: EBADSLT .*not unique' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write $RA/enabled 1 2>&1"
+check_output "ra stays disabled" '^0$' ctl read "$RA/enabled"
+check "with id 11 ra is enabled" sh -c "'$SCSTCTL' --socket '$SOCK' write $RA/rel_tgt_id 11 && '$SCSTCTL' --socket '$SOCK' write $RA/enabled 1"
+check "-write_config of ra and rb" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/ids.cfg"
+sed -e 's/rel_tgt_id 11$/rel_tgt_id XX/' -e 's/rel_tgt_id 12$/rel_tgt_id 11/' \
+	-e 's/rel_tgt_id XX$/rel_tgt_id 12/' "$WORKDIR/ids.cfg" >"$WORKDIR/swap.cfg"
+check "scstadmin -config swaps their ids" "$ADMIN" -socket "$SOCK" -config "$WORKDIR/swap.cfg" -noprompt
+check_output "ra has 12" '^12$' ctl read "$RA/rel_tgt_id"
+check_output "rb has 11" '^11$' ctl read "$RB/rel_tgt_id"
+check_output "ra is enabled again" '^1$' ctl read "$RA/enabled"
+check_output "rb is enabled again" '^1$' ctl read "$RB/enabled"
+check "cleanup: ra and rb go" sh -c "'$SCSTCTL' --socket '$SOCK' write $RA/enabled 0 && '$SCSTCTL' --socket '$SOCK' write $RB/enabled 0 && '$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt 'del_target iqn.2026-11.org.scstd:ra' && '$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt 'del_target iqn.2026-11.org.scstd:rb'"
 
 # ---- scstadmin and sgv/ ----
 check "-write_config on a tree with sgv/" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/b.cfg"
