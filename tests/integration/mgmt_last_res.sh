@@ -6,7 +6,8 @@
 # command is a vdisk_fileio add_device whose backing file is a FIFO opened
 # read-only: open(2) waits for a writer, which the test provides when it
 # wants the command to end (the FIFO is then refused: EINVAL).  A success
-# is a command queued behind it.  Both through scstctl and the FUSE mount.
+# is a command queued behind it.  Both through scstctl and the FUSE mount;
+# scstadmin, given EAGAIN, polls last_sysfs_mgmt_res for the result.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -87,6 +88,22 @@ check "queued was created" sh -c "'$SCSTCTL' --socket '$SOCK' list devices | gre
 check "slow2 was not" sh -c "! '$SCSTCTL' --socket '$SOCK' list devices | grep -qx 'slow2/'"
 check_output "both results are in the log" \
 	'write to handlers/vdisk_nullio/mgmt finished after its caller left: 0' cat "$DAEMON_LOG"
+
+# ---- scstadmin: EAGAIN makes it poll last_sysfs_mgmt_res ----
+ADMIN=$(dirname "$SCSTD")/scstadmin
+check "-write_config" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/c.cfg"
+sed "s|^HANDLER vdisk_fileio {\$|&\n\tDEVICE slow3 {\n\t\tfilename $FIFO\n\t\tread_only 1\n\t}|" \
+	"$WORKDIR/c.cfg" >"$WORKDIR/slow.cfg"
+check_output "the config adds slow3 on the FIFO" '^	DEVICE slow3 \{$' cat "$WORKDIR/slow.cfg"
+bg_start sh -c "sleep 3; timeout 10 sh -c \"exec 3>'$FIFO'\""
+SECONDS=0
+check_output "scstadmin -config waits for the result and reports EINVAL" \
+	'add_device slow3 .*Invalid argument.*previous configuration was restored' \
+	sh -c "! '$ADMIN' -socket '$SOCK' -config '$WORKDIR/slow.cfg' -noprompt 2>&1"
+check "it waited for the FIFO's writer (>= 2 s), not for the timeout alone" test "$SECONDS" -ge 2
+check_output "the daemon saw the write outlast its caller" \
+	'finished after its caller left: -22, .*slow.fifo is neither' cat "$DAEMON_LOG"
+check "slow3 does not exist" sh -c "! '$SCSTCTL' --socket '$SOCK' list devices | grep -qx 'slow3/'"
 
 check "cleanup: del_device quick and queued" sh -c \
 	"'$SCSTCTL' --socket '$SOCK' write handlers/vdisk_nullio/mgmt 'del_device quick' && '$SCSTCTL' --socket '$SOCK' write handlers/vdisk_nullio/mgmt 'del_device queued'"
