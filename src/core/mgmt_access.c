@@ -243,11 +243,13 @@ int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t
 		rc = -EBUSY;
 		goto out;
 	}
+	/* README.scst: a disabled target may share its id; enabling it is
+	 * refused until the id is unique (scst_tgt_set_enabled). */
 	list_for_each_entry(t, &scst_targets, node) {
 		if (t != tgt && t->rel_tgt_id == id) {
-			scst_errf(err, errlen, "rel_tgt_id %u is used by target '%s'", id, t->name);
-			rc = -EEXIST;
-			goto out;
+			log_warn("target %s: rel_tgt_id %u is also target %s's; it cannot be "
+				 "enabled until the id is unique", tgt->name, id, t->name);
+			break;
 		}
 	}
 	tgt->rel_tgt_id = (uint16_t)id;

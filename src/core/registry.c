@@ -264,6 +264,32 @@ static struct scst_acg *acg_alloc(struct scst_tgt *tgt, const char *name, bool i
 	return acg;
 }
 
+/* Caller holds scst_mutex. */
+static bool rel_tgt_id_used(uint16_t id)
+{
+	struct scst_tgt *t;
+
+	list_for_each_entry(t, &scst_targets, node)
+		if (t->rel_tgt_id == id)
+			return true;
+	return false;
+}
+
+/* README.scst: rel_tgt_id is "initialized unique"; an id set by hand may
+ * lie ahead of the counter, so used ones are skipped (1..65535, wrapping).
+ * Caller holds scst_mutex. */
+static uint16_t unused_rel_tgt_id(void)
+{
+	for (unsigned tries = 0; tries < 0xffff; tries++) {
+		uint16_t id = next_rel_tgt_id;
+
+		next_rel_tgt_id = id == 0xffff ? 1 : id + 1;
+		if (!rel_tgt_id_used(id))
+			return id;
+	}
+	return next_rel_tgt_id;         /* 65535 targets: enabling will say so */
+}
+
 struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name, void *tgt_priv,
 				 char *err, size_t errlen)
 {
@@ -285,7 +311,7 @@ struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name,
 	}
 	tgt->tgtt = tt;
 	snprintf(tgt->name, sizeof(tgt->name), "%s", name);
-	tgt->rel_tgt_id = next_rel_tgt_id++;
+	tgt->rel_tgt_id = unused_rel_tgt_id();
 	tgt->tgt_priv = tgt_priv;
 	list_init(&tgt->acg_list);
 	list_init(&tgt->sessions);
@@ -449,14 +475,36 @@ int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err,
 	return 0;
 }
 
-void scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled)
+/* Caller holds scst_mutex.  The enabled target other than tgt that has
+ * tgt's rel_tgt_id, or NULL. */
+static struct scst_tgt *enabled_with_same_id(const struct scst_tgt *tgt)
 {
+	struct scst_tgt *t;
+
+	list_for_each_entry(t, &scst_targets, node)
+		if (t != tgt && t->enabled && t->rel_tgt_id == tgt->rel_tgt_id)
+			return t;
+	return NULL;
+}
+
+int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t errlen)
+{
+	struct scst_tgt *other;
+
 	pthread_mutex_lock(&scst_mutex);
+	other = enabled && !tgt->enabled ? enabled_with_same_id(tgt) : NULL;
+	if (other) {
+		scst_errf(err, errlen, "rel_tgt_id %u of target '%s' is not unique (target '%s' "
+			  "is enabled with it)", tgt->rel_tgt_id, tgt->name, other->name);
+		pthread_mutex_unlock(&scst_mutex);
+		return -EBADSLT;
+	}
 	tgt->enabled = enabled;
 	pthread_mutex_unlock(&scst_mutex);
 	if (tgt->tgtt->on_enable)
 		tgt->tgtt->on_enable(tgt);
 	log_info("target %s %s", tgt->name, enabled ? "enabled" : "disabled");
+	return 0;
 }
 
 /* README.scst: a name matches a group when it matches one of its patterns

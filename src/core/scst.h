@@ -495,7 +495,8 @@ struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
 int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
 		     char *err, size_t errlen);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
-void scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled);
+/* -EBADSLT when enabling a target whose rel_tgt_id an enabled target has. */
+int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------- */
 /* Sessions and commands (called by target drivers on the session's loop)  */
@@ -590,6 +591,21 @@ void scst_buf_free(void *buf, uint32_t size);
 /* Frees the calling thread's cached buffers / commands (for the main thread,
  * whose thread-exit destructors never run). */
 void scst_sgv_thread_release(void);
+
+/* SGV cache statistics (management tree sgv/): totals since start over
+ * every thread, so they only grow; in_use and cached are current values. */
+#define SCST_SGV_CLASSES 13             /* 4 KiB .. 16 MiB */
+struct scst_sgv_class_stats {
+	uint32_t size;                  /* bytes of one buffer */
+	uint64_t hit, total, freed;     /* hit: served from a free list */
+	uint64_t in_use, cached;        /* buffers out / on free lists */
+};
+struct scst_sgv_stats {
+	struct scst_sgv_class_stats cls[SCST_SGV_CLASSES];
+	uint64_t big_alloc, big_pages, big_freed, big_in_use_pages;
+	unsigned threads, keep_per_class;
+};
+void scst_sgv_get_stats(struct scst_sgv_stats *st);
 void scst_cmd_cache_thread_release(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include "mgmt/config.h"
 #include "mgmt/ctl_socket.h"
 #include "mgmt/fuse_mount.h"
+#include "mgmt/tree.h"
 #include "targets/iscsi/iscsi.h"
 #include "targets/local/local.h"
 #include "util/ioloop.h"
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 	}
 	/* The daemon serves its configuration without the socket (another
 	 * scstd may own the default path); the reason is logged. */
+	mgmt_set_write_timeout_ms(opts.mgmt_timeout_ms);
 	if (opts.ctl_socket && ctl_socket_start(opts.ctl_socket) < 0)
 		log_warn("running without a control socket");
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
@@ -235,6 +237,7 @@ int main(int argc, char **argv)
 	/* No configuration change may race with the teardown below. */
 	ctl_socket_stop();
 	mgmt_fuse_stop();
+	mgmt_wait_writes();
 	local_fuse_stop();
 	local_sock_stop();
 	iscsi_stop_accepting();

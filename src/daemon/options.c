@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mgmt/ctl_socket.h"
+#include "mgmt/tree.h"
 #include "targets/local/local.h"
 #include "util/log.h"
 
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"      --ctl-socket PATH    management control socket (default\n"
 		"                           " CTL_SOCKET_DEFAULT "; \"none\": no socket)\n"
 		"      --mount DIR          mount the management tree on DIR (FUSE)\n"
+		"      --mgmt-timeout MS    a tree write not done after MS milliseconds\n"
+		"                           answers EAGAIN and goes on; its result shows\n"
+		"                           in last_sysfs_mgmt_res (default 15000)\n"
 		"      --local-socket PATH  scst_local raw command socket (default\n"
 		"                           " LOCAL_SOCKET_DEFAULT "; \"none\")\n"
 		"      --local-mount DIR    scst_local sessions' LUNs as files under DIR\n"
@@ -42,7 +46,7 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256 };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT };
 
 int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 {
@@ -59,6 +63,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "local-socket", required_argument, NULL, 'O' },
 		{ "local-mount", required_argument, NULL, OPT_LOCAL_MOUNT },
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
+		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -72,6 +77,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->ctl_socket = CTL_SOCKET_DEFAULT;
 	o->local_socket = LOCAL_SOCKET_DEFAULT;
 	o->local_default_tgt = true;
+	o->mgmt_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -143,6 +149,14 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->local_mount = optarg;
+			break;
+		case OPT_MGMT_TIMEOUT:
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 3600000) {
+				fprintf(stderr, "scstd: --mgmt-timeout takes 0..3600000 (ms)\n");
+				return -1;
+			}
+			o->mgmt_timeout_ms = (unsigned)v;
 			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {

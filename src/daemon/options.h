@@ -22,6 +22,7 @@ struct scstd_options {
 	const char *local_socket;       /* scst_local raw commands; NULL: none */
 	const char *local_mount;        /* scst_local LUN files; NULL: none */
 	bool local_default_tgt;         /* scst_local add_default_tgt */
+	unsigned mgmt_timeout_ms;       /* tree writes of socket and mount */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

@@ -100,7 +100,7 @@ static size_t run_verb(const char *verb, const char *path, char *rest, char *out
 	b = (struct mgmt_buf){ .p = payload, .cap = CTL_REPLY_MAX };
 	payload[0] = '\0';
 	if (!strcmp(verb, "write"))
-		rc = mgmt_write(path, rest, err, sizeof(err));
+		rc = mgmt_write_timed(path, rest, err, sizeof(err));
 	else if (!strcmp(verb, "stat") && !*rest)
 		rc = stat_entry(path, &b, err, sizeof(err));
 	else if (*rest)

@@ -134,7 +134,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		return -EINVAL;
 	memcpy(value, buf, size);
 	value[size] = '\0';
-	rc = mgmt_write(path, value, err, sizeof(err));
+	rc = mgmt_write_timed(path, value, err, sizeof(err));
 	return rc < 0 ? rc : (int)size;
 }
 

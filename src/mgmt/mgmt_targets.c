@@ -29,8 +29,7 @@ static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char 
 
 	if (!mgmt_parse_01(value, &on))
 		return mgmt_refuse(-EINVAL, err, errlen, "enabled: 0 or 1, not '%s'", value);
-	scst_tgt_set_enabled(n->tgt, on);
-	return 0;
+	return scst_tgt_set_enabled(n->tgt, on, err, errlen);
 }
 
 static int show_rel_tgt_id(const struct mgmt_node *n, struct mgmt_buf *out)

@@ -1,7 +1,7 @@
 /* mgmt_top.c - the root of the management tree: version, setup_id,
  * threads, trace_level, last_sysfs_mgmt_res,
- * abort_consider_finished_tasks_as_not_existing and the handlers, devices and
- * targets directories (README.scst "SCST sysfs interface"). */
+ * abort_consider_finished_tasks_as_not_existing and the handlers, devices,
+ * sgv and targets directories (README.scst "SCST sysfs interface"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +71,13 @@ static int show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* Read without the management lock (see tree.c); EAGAIN while a write
+ * that outlasted its caller still runs. */
 static int show_last_res(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	(void)n;
+	if (mgmt_write_pending())
+		return -EAGAIN;
 	mgmt_printf(out, "%d\n", mgmt_last_result());
 	return 0;
 }
@@ -103,6 +107,7 @@ static int store_abort_finished(const struct mgmt_node *n, const char *value, ch
 static const struct mgmt_entry root_entries[] = {
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
 	{ .name = "handlers", .kind = MGMT_DIR, .dir = &mgmt_handlers_dir },
+	{ .name = "sgv", .kind = MGMT_DIR, .dir = &mgmt_sgv_dir },
 	{ .name = "targets", .kind = MGMT_DIR, .dir = &mgmt_targets_dir },
 	{ .name = "version", .kind = MGMT_ATTR, .show = show_version },
 	{ .name = "setup_id", .kind = MGMT_ATTR, .show = show_setup_id, .store = store_setup_id },

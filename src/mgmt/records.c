@@ -204,23 +204,63 @@ static void instance_name(char *buf, size_t len, const char *key, unsigned n)
 		snprintf(buf, len, "%s%u", key, n);
 }
 
-/* -EEXIST when an instance of key in scope already holds value. */
+/* rkey is instance KEY, KEY1, KEY2 ... of key. */
+static bool is_instance_of(const char *rkey, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(rkey, key, n))
+		return false;
+	rkey += n;
+	if (!*rkey)
+		return true;
+	if (*rkey == '0')
+		return false;
+	return strspn(rkey, "0123456789") == strlen(rkey);
+}
+
+/* -EEXIST when an instance of key in scope already holds value.  Every
+ * instance is looked at: removing one leaves a gap in the numbers. */
 static int rec_check_new(const char *scope, const char *key, const char *value, char *err,
 			 size_t errlen)
 {
-	char inst[SCST_NAME_MAX + 16], have[MGMT_MAX_RECORD];
+	unsigned count = 0;
+	int rc = 0;
 
-	for (unsigned n = 0; n < MAX_INSTANCES; n++) {
-		instance_name(inst, sizeof(inst), key, n);
-		if (!rec_get(scope, inst, have, sizeof(have)))
-			return 0;
-		if (!strcmp(have, value)) {
+	pthread_mutex_lock(&rec_lock);
+	for (struct record *r = records; r; r = r->next) {
+		if (strcmp(r->scope, scope) || !is_instance_of(r->key, key))
+			continue;
+		count++;
+		if (!strcmp(r->value, value)) {
 			snprintf(err, errlen, "attribute %s already has that value", key);
-			return -EEXIST;
+			rc = -EEXIST;
+			break;
 		}
 	}
-	snprintf(err, errlen, "too many %s attributes", key);
-	return -ENOSPC;
+	pthread_mutex_unlock(&rec_lock);
+	if (rc == 0 && count >= MAX_INSTANCES) {
+		snprintf(err, errlen, "too many %s attributes", key);
+		rc = -ENOSPC;
+	}
+	return rc;
+}
+
+/* Drops the instance of key in scope that holds value, if any. */
+static void rec_forget_instance(const char *scope, const char *key, const char *value)
+{
+	pthread_mutex_lock(&rec_lock);
+	for (struct record **pp = &records; *pp; pp = &(*pp)->next) {
+		struct record *r = *pp;
+
+		if (!strcmp(r->scope, scope) && is_instance_of(r->key, key) &&
+		    !strcmp(r->value, value)) {
+			*pp = r->next;
+			rec_free(r);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rec_lock);
 }
 
 /* Records value as the first free instance of key. */
@@ -287,6 +327,14 @@ void mgmt_target_attrs(const struct scst_tgt *tgt, mgmt_record_fn fn, void *ctx)
 
 	target_scope(scope, sizeof(scope), tgt);
 	rec_each(scope, fn, ctx);
+}
+
+void mgmt_forget_target_attr(const struct scst_tgt *tgt, const char *key, const char *value)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	target_scope(scope, sizeof(scope), tgt);
+	rec_forget_instance(scope, key, value);
 }
 
 void mgmt_forget_target(const char *driver, const char *name)

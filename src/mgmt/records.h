@@ -38,6 +38,9 @@ int mgmt_add_target_attr(struct scst_tgt *tgt, const char *key, const char *valu
 			 size_t errlen);
 bool mgmt_target_attr(const struct scst_tgt *tgt, const char *inst, char *buf, size_t len);
 void mgmt_target_attrs(const struct scst_tgt *tgt, mgmt_record_fn fn, void *ctx);
+/* The instance of key holding value is gone with what it made (a
+ * session_name whose session ended); the other instances keep their names. */
+void mgmt_forget_target_attr(const struct scst_tgt *tgt, const char *key, const char *value);
 /* Called when the target goes away. */
 void mgmt_forget_target(const char *driver, const char *name);
 

@@ -14,11 +14,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
 static pthread_mutex_t mgmt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* last_sysfs_mgmt_res: the result of the last write that finished, and
+ * how many timed writes still run (README.scst: EAGAIN until they end). */
+static pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t res_cond;
+static pthread_once_t res_once = PTHREAD_ONCE_INIT;
 static int last_result;
+static unsigned pending_writes;
+static unsigned write_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
 
 void mgmt_printf(struct mgmt_buf *b, const char *fmt, ...)
 {
@@ -127,7 +136,39 @@ void mgmt_list_extra(const struct mgmt_entry *entries, const struct mgmt_node *d
 	}
 }
 
-/* Walks path from the root; caller holds scst_mutex. */
+/* The root and last_sysfs_mgmt_res are answered without the management
+ * lock: a write that outlasted its caller holds it, and these are what a
+ * tool polls meanwhile (stat by the FUSE lookup, then read). */
+static bool path_is_lockless(const char *path)
+{
+	size_t n;
+
+	path += strspn(path, "/");
+	n = strcspn(path, "/");
+	if (path[n + strspn(path + n, "/")] != '\0')
+		return false;
+	return n == 0 || (n == strlen("last_sysfs_mgmt_res") &&
+			  !strncmp(path, "last_sysfs_mgmt_res", n));
+}
+
+static void tree_lock(bool lockless)
+{
+	if (lockless)
+		return;
+	pthread_mutex_lock(&mgmt_lock);
+	pthread_mutex_lock(&scst_mutex);
+}
+
+static void tree_unlock(bool lockless)
+{
+	if (lockless)
+		return;
+	pthread_mutex_unlock(&scst_mutex);
+	pthread_mutex_unlock(&mgmt_lock);
+}
+
+/* Walks path from the root; caller holds scst_mutex (or the path is
+ * lockless: only the root's static entries are met). */
 static int resolve(const char *path, struct mgmt_node *n, char *err, size_t errlen)
 {
 	char buf[MGMT_MAX_PATH];
@@ -158,18 +199,17 @@ static bool writable(const struct mgmt_node *n)
 
 int mgmt_stat(const char *path, enum mgmt_kind *kind, bool *can_write, char *err, size_t errlen)
 {
+	bool lockless = path_is_lockless(path);
 	struct mgmt_node n;
 	int rc;
 
-	pthread_mutex_lock(&mgmt_lock);
-	pthread_mutex_lock(&scst_mutex);
+	tree_lock(lockless);
 	rc = resolve(path, &n, err, errlen);
 	if (rc == 0) {
 		*kind = n.kind;
 		*can_write = writable(&n);
 	}
-	pthread_mutex_unlock(&scst_mutex);
-	pthread_mutex_unlock(&mgmt_lock);
+	tree_unlock(lockless);
 	return rc;
 }
 
@@ -206,11 +246,11 @@ int mgmt_list(const char *path, mgmt_list_fn fn, void *ctx, char *err, size_t er
 
 static int show(const char *path, struct mgmt_buf *out, bool want_link, char *err, size_t errlen)
 {
+	bool lockless = path_is_lockless(path);
 	struct mgmt_node n;
 	int rc;
 
-	pthread_mutex_lock(&mgmt_lock);
-	pthread_mutex_lock(&scst_mutex);
+	tree_lock(lockless);
 	rc = resolve(path, &n, err, errlen);
 	if (rc == 0 && n.kind == MGMT_DIR)
 		rc = mgmt_refuse(-EISDIR, err, errlen, "'%s': is a directory", path);
@@ -222,13 +262,14 @@ static int show(const char *path, struct mgmt_buf *out, bool want_link, char *er
 		out->overflow = false;
 		out->p[0] = '\0';
 		rc = n.entry->show(&n, out);
-		if (rc < 0)
+		if (rc == -EAGAIN)
+			snprintf(err, errlen, "'%s': a management command is still running", path);
+		else if (rc < 0)
 			snprintf(err, errlen, "'%s': cannot be read", path);
 		else if (out->overflow)
 			rc = mgmt_refuse(-EOVERFLOW, err, errlen, "'%s': value too long", path);
 	}
-	pthread_mutex_unlock(&scst_mutex);
-	pthread_mutex_unlock(&mgmt_lock);
+	tree_unlock(lockless);
 	return rc;
 }
 
@@ -281,12 +322,165 @@ int mgmt_write(const char *path, const char *value, char *err, size_t errlen)
 		rc = n.entry->store(&n, buf, err, errlen);
 	if (rc < 0)
 		log_warn("mgmt: write to %s refused: %s", path, err);
+	pthread_mutex_lock(&res_lock);
 	last_result = rc;
+	pthread_mutex_unlock(&res_lock);
 	pthread_mutex_unlock(&mgmt_lock);
 	return rc;
 }
 
 int mgmt_last_result(void)
 {
-	return last_result;
+	int rc;
+
+	pthread_mutex_lock(&res_lock);
+	rc = last_result;
+	pthread_mutex_unlock(&res_lock);
+	return rc;
+}
+
+bool mgmt_write_pending(void)
+{
+	bool busy;
+
+	pthread_mutex_lock(&res_lock);
+	busy = pending_writes > 0;
+	pthread_mutex_unlock(&res_lock);
+	return busy;
+}
+
+/* ---- writes that may outlast their caller ---- */
+
+struct timed_write {
+	char path[MGMT_MAX_PATH], value[MGMT_MAX_VALUE], err[512];
+	int rc;
+	bool done, abandoned;           /* under res_lock */
+};
+
+static void res_cond_init(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&res_cond, &a);
+	pthread_condattr_destroy(&a);
+}
+
+void mgmt_wait_writes(void)
+{
+	pthread_once(&res_once, res_cond_init);
+	pthread_mutex_lock(&res_lock);
+	if (pending_writes)
+		log_info("mgmt: waiting for %u management command(s) still running",
+			 pending_writes);
+	while (pending_writes)
+		pthread_cond_wait(&res_cond, &res_lock);
+	pthread_mutex_unlock(&res_lock);
+}
+
+void mgmt_set_write_timeout_ms(unsigned ms)
+{
+	write_timeout_ms = ms;
+}
+
+static void *timed_write_thread(void *arg)
+{
+	struct timed_write *w = arg;
+	bool abandoned;
+
+	w->rc = mgmt_write(w->path, w->value, w->err, sizeof(w->err));
+	pthread_mutex_lock(&res_lock);
+	pending_writes--;
+	w->done = true;
+	abandoned = w->abandoned;
+	pthread_cond_broadcast(&res_cond);
+	pthread_mutex_unlock(&res_lock);
+	if (abandoned) {
+		log_info("mgmt: write to %s finished after its caller left: %d%s%s", w->path,
+			 w->rc, w->rc < 0 ? ", " : "", w->rc < 0 ? w->err : "");
+		free(w);
+	}
+	return NULL;
+}
+
+static struct timespec deadline_in(unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* Caller holds res_lock; 0, or -EAGAIN when w is left running. */
+static int wait_for_write(struct timed_write *w, char *err, size_t errlen)
+{
+	struct timespec until = deadline_in(write_timeout_ms);
+
+	while (!w->done)
+		if (pthread_cond_timedwait(&res_cond, &res_lock, &until) == ETIMEDOUT && !w->done) {
+			w->abandoned = true;
+			return mgmt_refuse(-EAGAIN, err, errlen, "'%s': still running after %u ms; "
+					   "its result will be in last_sysfs_mgmt_res", w->path,
+					   write_timeout_ms);
+		}
+	return 0;
+}
+
+static int start_timed_write(struct timed_write *w)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&res_lock);
+	pending_writes++;
+	pthread_mutex_unlock(&res_lock);
+	rc = pthread_create(&th, &attr, timed_write_thread, w);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&res_lock);
+		pending_writes--;
+		pthread_mutex_unlock(&res_lock);
+	}
+	return -rc;
+}
+
+int mgmt_write_timed(const char *path, const char *value, char *err, size_t errlen)
+{
+	struct timed_write *w;
+	int rc;
+
+	pthread_once(&res_once, res_cond_init);
+	if (strlen(path) >= MGMT_MAX_PATH)
+		return mgmt_refuse(-ENAMETOOLONG, err, errlen, "path too long");
+	if (strlen(value) >= MGMT_MAX_VALUE)
+		return mgmt_refuse(-EINVAL, err, errlen, "value too long (at most %d bytes)",
+				   MGMT_MAX_VALUE - 1);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return mgmt_refuse(-ENOMEM, err, errlen, "out of memory");
+	strcpy(w->path, path);
+	strcpy(w->value, value);
+	if (start_timed_write(w) < 0) {
+		free(w);
+		return mgmt_write(path, value, err, errlen);
+	}
+	pthread_mutex_lock(&res_lock);
+	rc = wait_for_write(w, err, errlen);
+	pthread_mutex_unlock(&res_lock);
+	if (rc < 0)
+		return rc;              /* w is the thread's now */
+	snprintf(err, errlen, "%s", w->err);
+	rc = w->rc;
+	free(w);
+	return rc;
 }

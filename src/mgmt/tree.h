@@ -2,7 +2,8 @@
  * objects (README.scst "SCST sysfs interface"), built on demand at every
  * access so it can never go stale.  Used by the control socket and the FUSE
  * mount; every call is serialized by one management lock, so a write runs
- * against the same objects its path resolved to. */
+ * against the same objects its path resolved to (the root and
+ * last_sysfs_mgmt_res excepted: they are read while a long write runs). */
 #ifndef SCSTD_MGMT_TREE_H
 #define SCSTD_MGMT_TREE_H
 
@@ -68,6 +69,7 @@ extern const struct mgmt_dir_ops mgmt_targets_dir;
 extern const struct mgmt_dir_ops mgmt_luns_dir;
 extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
 extern const struct mgmt_dir_ops mgmt_sessions_dir;
+extern const struct mgmt_dir_ops mgmt_sgv_dir;
 
 /* Helpers for the families. */
 void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,
@@ -116,6 +118,17 @@ int mgmt_readlink(const char *path, struct mgmt_buf *out, char *err, size_t errl
 
 /* Result of the last write (README.scst last_sysfs_mgmt_res). */
 int mgmt_last_result(void);
+/* A write given up on by mgmt_write_timed still runs. */
+bool mgmt_write_pending(void);
+
+/* mgmt_write for a client that must not wait for ever (control socket,
+ * FUSE): -EAGAIN when the write is not done within the timeout; it goes
+ * on and its result lands in last_sysfs_mgmt_res. */
+#define MGMT_WRITE_TIMEOUT_MS 15000     /* SCST's sysfs work timeout */
+int mgmt_write_timed(const char *path, const char *value, char *err, size_t errlen);
+void mgmt_set_write_timeout_ms(unsigned ms);
+/* At shutdown, once no client can write: until the timed writes end. */
+void mgmt_wait_writes(void);
 
 #define MGMT_MAX_PATH 4096
 #define MGMT_MAX_VALUE 4096

@@ -48,7 +48,7 @@ trap cleanup_all EXIT
 
 # dump: every entry of the tree, one line each (attributes with their
 # whole content, links with their target), sessions and volatile
-# counters left out: two daemons with the same configuration dump alike.
+# counters (sgv/ too) left out: two daemons with the same configuration dump alike.
 # One client connection for the whole walk (a process per entry is slow
 # under the sanitizers).
 dump() {
@@ -63,7 +63,7 @@ def req(line):
     if not hdr.startswith("ok "):
         raise SystemExit("request %r: %s" % (line, hdr))
     return f.read(int(hdr[3:])).decode()
-SKIP = {"mgmt", "last_sysfs_mgmt_res", "threads", "trace_level", "version", "sessions/"}
+SKIP = {"mgmt", "last_sysfs_mgmt_res", "threads", "trace_level", "version", "sessions/", "sgv/"}
 def walk(path):
     for e in req("list " + (path or "/")).splitlines():
         if e in SKIP:

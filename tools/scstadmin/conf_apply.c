@@ -725,17 +725,23 @@ static int apply_targets_down(struct applier *a, struct tgt_plan *p, size_t n)
 	return 0;
 }
 
+/* Every target is built before any is enabled: two targets that swap
+ * rel_tgt_ids share one while the first is built, which README.scst
+ * allows only to disabled targets. */
 static int apply_targets_up(struct applier *a, struct tgt_plan *p, size_t n)
 {
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		if (p[i].want && (rc = build_target(a, &p[i], !p[i].cur || p[i].recreate)) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char dir[PATH_LEN];
 		int rc;
 
 		if (!p[i].want)
 			continue;
-		rc = build_target(a, &p[i], !p[i].cur || p[i].recreate);
-		if (rc < 0)
-			return rc;
 		tpath(dir, sizeof(dir), "targets/%s/%s", p[i].drv, p[i].want->args[0]);
 		/* A target enabled by itself (scst_local's are) that was
 		 * disabled for an attribute change comes back unless the

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPLY_MAX (256 * 1024)
@@ -166,7 +167,8 @@ static int errno_by_name(const char *name)
 		{ "ENOENT", ENOENT }, { "EINVAL", EINVAL }, { "EEXIST", EEXIST },
 		{ "EBUSY", EBUSY }, { "EACCES", EACCES }, { "ENOTDIR", ENOTDIR },
 		{ "EISDIR", EISDIR }, { "EOPNOTSUPP", EOPNOTSUPP }, { "ENOMEM", ENOMEM },
-		{ "ENOSPC", ENOSPC }, { "E2BIG", E2BIG },
+		{ "ENOSPC", ENOSPC }, { "E2BIG", E2BIG }, { "EAGAIN", EAGAIN },
+		{ "EBADSLT", EBADSLT }, { "ENAMETOOLONG", ENAMETOOLONG },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -384,13 +386,41 @@ int tree_read(struct tree *t, const char *path, char **out, char *err, size_t er
 	return dir_read(t, path, out, err, errlen);
 }
 
-int tree_write(struct tree *t, const char *path, const char *value, char *err, size_t errlen)
+/* README.scst: EAGAIN means the command goes on; last_sysfs_mgmt_res
+ * answers EAGAIN until it is done, then gives its result. */
+static int wait_last_result(struct tree *t, const char *path, char *err, size_t errlen)
+{
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	char *v = NULL;
+	long res;
+	int rc;
+
+	while ((rc = tree_read(t, "last_sysfs_mgmt_res", &v, err, errlen)) == -EAGAIN)
+		nanosleep(&pause, NULL);
+	if (rc < 0)
+		return rc;
+	res = strtol(v, NULL, 10);
+	free(v);
+	if (res < 0)
+		snprintf(err, errlen, "%s: %s (see the daemon's log)", path, strerror((int)-res));
+	return res < 0 ? (int)res : 0;
+}
+
+static int write_once(struct tree *t, const char *path, const char *value, char *err,
+		      size_t errlen)
 {
 	if (t->be)
 		return t->be->write(path, value, err, errlen);
 	if (t->fd >= 0)
 		return sock_request(t, "write", path, value, NULL, err, errlen);
 	return dir_write(t, path, value, err, errlen);
+}
+
+int tree_write(struct tree *t, const char *path, const char *value, char *err, size_t errlen)
+{
+	int rc = write_once(t, path, value, err, errlen);
+
+	return rc == -EAGAIN ? wait_last_result(t, path, err, errlen) : rc;
 }
 
 int tree_stat(struct tree *t, const char *path, enum tkind *kind, bool *writable)

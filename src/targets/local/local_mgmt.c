@@ -125,6 +125,20 @@ static int cmd_add_target(char *cur, char *err, size_t errlen)
 	return add_target_recorded(name, names, n, err, errlen);
 }
 
+/* Every live session is one session_name instance (add_session records
+ * it like add_target's session_name=), so the record goes with the
+ * session: the tree and -write_config show no session that is gone, and
+ * the name can be used again. */
+static int del_session_recorded(struct local_tgt *lt, const char *sname, char *err,
+				size_t errlen)
+{
+	int rc = local_del_session(lt, sname, err, errlen);
+
+	if (rc == 0)
+		mgmt_forget_target_attr(lt->tgt, "session_name", sname);
+	return rc;
+}
+
 static int cmd_session(bool add, char *cur, char *err, size_t errlen)
 {
 	char *tname = mgmt_next_word(&cur), *sname = mgmt_next_word(&cur);
@@ -139,8 +153,9 @@ static int cmd_session(bool add, char *cur, char *err, size_t errlen)
 	pthread_mutex_unlock(&local_lock);
 	if (!lt)
 		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", tname);
-	return add ? local_add_session(lt, sname, err, errlen)
-		   : local_del_session(lt, sname, err, errlen);
+	if (add)
+		return mgmt_add_target_attr(lt->tgt, "session_name", sname, err, errlen);
+	return del_session_recorded(lt, sname, err, errlen);
 }
 
 static int local_mgmt_cmd(const struct mgmt_node *n, const char *cmd, char *rest, char *err,
