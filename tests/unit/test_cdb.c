@@ -424,6 +424,98 @@ static void test_rsoc_one(void **state)
 	free(cmd.buf);
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One command timeouts descriptor: length 0x0a, then the timeouts. */
+static void assert_timeouts(const uint8_t *d, uint32_t nominal, uint32_t recommended)
+{
+	assert_int_equal(d[0], 0);
+	assert_int_equal(d[1], 0x0a);
+	assert_int_equal(d[3], 0);
+	assert_int_equal(get_be32(&d[4]), nominal);
+	assert_int_equal(get_be32(&d[8]), recommended);
+}
+
+/* The all-commands entry of opcode/sa (sa < 0: none), or NULL. */
+static const uint8_t *rsoc_entry(const struct scst_cmd *cmd, uint8_t opcode, int sa)
+{
+	uint32_t len = get_be32(cmd->buf);
+
+	for (uint32_t off = 4; off + 20 <= 4 + len; off += 20) {
+		const uint8_t *e = &cmd->buf[off];
+		bool has_sa = e[5] & 0x01;
+
+		if (e[0] == opcode && has_sa == (sa >= 0) &&
+		    (sa < 0 || ((e[2] << 8) | e[3]) == sa))
+			return e;
+	}
+	return NULL;
+}
+
+/* RCTD: every descriptor carries real timeouts, by command class; whole
+ * medium SANITIZE scales with the capacity (1 GiB at 100 MiB/s: 11 s). */
+static void test_rsoc_timeouts(void **state)
+{
+	static const struct {
+		uint8_t opcode;
+		int sa;
+		uint32_t nominal, recommended;
+	} want[] = {
+		{ 0x00, -1, 1, 30 }, { 0x28, -1, 1, 30 }, { 0x8a, -1, 1, 30 },
+		{ 0x89, -1, 1, 30 }, { 0x93, -1, 1, 30 }, { 0x42, -1, 2, 60 },
+		{ 0x35, -1, 10, 120 }, { 0x91, -1, 10, 120 }, { 0x04, -1, 2, 120 },
+		{ 0x83, 0x00, 5, 120 }, { 0x48, 0x01, 11, 82 }, { 0x48, 0x02, 11, 82 },
+		{ 0x48, 0x1f, 1, 30 },
+	};
+	struct scst_cmd cmd;
+	unsigned count, n = 0;
+	const struct scst_opcode_desc *t = scst_opcode_table(&count);
+
+	(void)state;
+	for (unsigned i = 0; i < count; i++)
+		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+	rsoc(&cmd, 0x80, 0, 0);
+	assert_int_equal(cmd.status, SAM_STAT_GOOD);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e = &cmd.buf[4 + i * 20];
+
+		assert_int_equal(e[5] & 0x02, 0x02);             /* CTDP */
+		assert_true(get_be32(&e[8 + 4]) >= 1);
+		assert_true(get_be32(&e[8 + 8]) > get_be32(&e[8 + 4]));
+	}
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const uint8_t *e = rsoc_entry(&cmd, want[i].opcode, want[i].sa);
+
+		assert_non_null(e);
+		assert_timeouts(&e[8], want[i].nominal, want[i].recommended);
+	}
+	free(cmd.buf);
+
+	/* One-command formats: after the usage bitmap. */
+	rsoc(&cmd, 0x81, 0x91, 0);
+	assert_int_equal(cmd.status, SAM_STAT_GOOD);
+	assert_int_equal(cmd.buf[1], 0x83);                      /* CTDP, supported */
+	assert_int_equal(cmd.resp_data_len, 4 + 16 + 12);
+	assert_timeouts(&cmd.buf[4 + 16], 10, 120);
+	free(cmd.buf);
+	rsoc(&cmd, 0x82, 0x48, 0x01);
+	assert_int_equal(cmd.buf[1], 0x83);
+	assert_int_equal(cmd.resp_data_len, 4 + 10 + 12);
+	assert_timeouts(&cmd.buf[4 + 10], 11, 82);
+	free(cmd.buf);
+	rsoc(&cmd, 0x83, 0x28, 0);
+	assert_int_equal(cmd.resp_data_len, 4 + 10 + 12);
+	assert_timeouts(&cmd.buf[4 + 10], 1, 30);
+	free(cmd.buf);
+	rsoc(&cmd, 0x01, 0x28, 0);                               /* no RCTD: none */
+	assert_int_equal(cmd.buf[1], 0x03);
+	assert_int_equal(cmd.resp_data_len, 4 + 10);
+	free(cmd.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_every_entry_is_consistent),
 		cmocka_unit_test(test_rsoc_all),
 		cmocka_unit_test(test_rsoc_one),
+		cmocka_unit_test(test_rsoc_timeouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
