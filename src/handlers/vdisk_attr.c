@@ -323,7 +323,7 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 	if (!strcmp(name, "o_direct"))
 		return show_bool(buf, len, vd->o_direct, false, non_default);
 	if (!strcmp(name, "rotational"))
-		return show_bool(buf, len, vd->rotational, true, non_default);
+		return show_bool(buf, len, vd->rotational, vd->default_rotational, non_default);
 	if (!strcmp(name, "dummy"))
 		return show_bool(buf, len, vd->dummy, false, non_default);
 	if (!strcmp(name, "blocksize")) {

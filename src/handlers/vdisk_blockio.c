@@ -127,13 +127,14 @@ static int blockio_attach(struct scst_device *dev, const struct scst_kv *params,
 	rc = device_geometry(fd, &p, &size, err, errlen);
 	if (rc < 0)
 		goto fail_fd;
-	if (!param_given(params, nparams, "rotational"))
-		default_rotational(fd, &p.rotational);
 	vd = vdisk_dev_new(&blockio_backend);
 	if (!vd) {
 		rc = -ENOMEM;
 		goto fail_fd;
 	}
+	default_rotational(fd, &vd->default_rotational);
+	if (!param_given(params, nparams, "rotational"))
+		p.rotational = vd->default_rotational;
 	vd->fd = fd;
 	vd->default_size = size;
 	vd->o_direct = true;

@@ -86,8 +86,10 @@ struct vdisk_dev {
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
 	unsigned copy_next;
 	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
-	/* Size without a size parameter (the backing store's), for [key]. */
+	/* Size and rotational without the parameters (the backing store's),
+	 * for [key]. */
 	uint64_t default_size;
+	bool default_rotational;
 	/* SCST's per-device thread pool: checked and shown, not used (every
 	 * command is submitted on its session's I/O loop). */
 	int threads_num;

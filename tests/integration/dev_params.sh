@@ -53,7 +53,14 @@ value() {
 	blocksize) echo 4096 ;;
 	read_only | write_through | nv_cache | o_direct | thin_provisioned | removable | dummy | tas)
 		echo 1 ;;
-	rotational) echo 0 ;;
+	rotational)
+		# blockio's default is the kernel's view of the device.
+		if [ "$1" = vdisk_blockio ] &&
+			[ "$(cat "/sys/block/${LOOPDEV##*/}/queue/rotational" 2>/dev/null)" = 0 ]; then
+			echo 1
+		else
+			echo 0
+		fi ;;
 	t10_dev_id) echo "id-$1" ;;
 	t10_vend_id) echo VEND ;;
 	prod_id) echo PRODX ;;
