@@ -246,6 +246,8 @@ void scst_cmd_init_done(struct scst_cmd *cmd)
 	}
 	cmd->tgt_dev = cmd->lun == UINT64_MAX ? NULL : lookup_tgt_dev(sess, cmd->lun);
 	cmd->dev = cmd->tgt_dev ? cmd->tgt_dev->dev : NULL;
+	if (cmd->dev)
+		__atomic_add_fetch(&cmd->dev->cmd_pins, 1, __ATOMIC_ACQUIRE);
 	if (!cmd->tgt_dev && !served_without_lun(cmd)) {
 		scst_set_cmd_error(cmd, SCST_S_LUN_NOT_SUPPORTED);
 		finish_early(cmd);
@@ -318,6 +320,8 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 		scst_order_finished(cmd);
 	if (cmd->buf)
 		scst_buf_free(cmd->buf, cmd->buf_size);
+	if (cmd->dev)
+		__atomic_sub_fetch(&cmd->dev->cmd_pins, 1, __ATOMIC_RELEASE);
 	cmd_release(cmd);
 	if (mcmd)
 		scst_mgmt_cmd_cmd_released(mcmd);

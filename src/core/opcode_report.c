@@ -30,11 +30,77 @@ static bool op_applies(const struct scst_opcode_desc *op, int type)
 	return type >= 0 && type < 32 && (op->types & (1u << type));
 }
 
-/* Command timeouts descriptor: length 0x0a, no timeouts advertised. */
-static unsigned put_timeouts(uint8_t *p)
+/* Command timeouts (SPC-4 command timeouts descriptor), in seconds: the
+ * nominal time a command takes here and the timeout an initiator should
+ * allow.  By what the backends do:
+ *  - everything moving at most one transfer (8 MiB: READ, WRITE, VERIFY,
+ *    COMPARE AND WRITE, WRITE SAME, which is capped at that size too) or
+ *    answered from memory: well under a second on a page cache, file or
+ *    block device; 30 s, the usual SCSI default, covers a slow disk;
+ *  - UNMAP deallocates up to 256 MiB per command with fallocate or
+ *    BLKDISCARD, which a device may take long to accept;
+ *  - SYNCHRONIZE CACHE writes back whatever the page cache holds of the
+ *    file (gigabytes after a burst): fdatasync at disk speed;
+ *  - EXTENDED COPY moves up to 16 segments of 8 MiB each, read then
+ *    written synchronously;
+ *  - FORMAT UNIT deallocates the whole medium of a thin device;
+ *  - SANITIZE OVERWRITE and BLOCK ERASE write the whole medium, so their
+ *    time grows with the capacity: at MEDIUM_BYTES_PER_SEC, with twice
+ *    that plus a minute recommended. */
+struct cmd_timeouts {
+	uint32_t nominal, recommended;
+};
+
+#define MEDIUM_BYTES_PER_SEC (100ull << 20)
+
+static const struct cmd_timeouts short_cmd = { 1, 30 };
+static const struct cmd_timeouts unmap_cmd = { 2, 60 };
+static const struct cmd_timeouts flush_cmd = { 10, 120 };
+static const struct cmd_timeouts copy_cmd = { 5, 120 };
+static const struct cmd_timeouts format_cmd = { 2, 120 };
+
+static bool writes_whole_medium(const struct scst_opcode_desc *op)
 {
+	return op->opcode == 0x48 && (op->sa == 0x01 || op->sa == 0x02);
+}
+
+static struct cmd_timeouts medium_timeouts(const struct scst_device *dev)
+{
+	uint64_t bytes = dev ? dev->nblocks << dev->block_shift : 0;
+	uint64_t secs = (bytes + MEDIUM_BYTES_PER_SEC - 1) / MEDIUM_BYTES_PER_SEC;
+	uint64_t rec;
+
+	if (!secs)
+		secs = 1;
+	if (secs > UINT32_MAX)
+		secs = UINT32_MAX;
+	rec = 2 * secs + 60;
+	return (struct cmd_timeouts){ (uint32_t)secs, rec > UINT32_MAX ? UINT32_MAX : (uint32_t)rec };
+}
+
+static struct cmd_timeouts op_timeouts(const struct scst_opcode_desc *op,
+				       const struct scst_device *dev)
+{
+	if (writes_whole_medium(op))
+		return medium_timeouts(dev);
+	switch (op->opcode) {
+	case 0x04: return format_cmd;          /* FORMAT UNIT */
+	case 0x35: case 0x91: return flush_cmd; /* SYNCHRONIZE CACHE */
+	case 0x42: return unmap_cmd;           /* UNMAP */
+	case 0x83: return copy_cmd;            /* EXTENDED COPY */
+	default: return short_cmd;
+	}
+}
+
+static unsigned put_timeouts(uint8_t *p, const struct scst_opcode_desc *op,
+			     const struct scst_device *dev)
+{
+	struct cmd_timeouts t = op_timeouts(op, dev);
+
 	memset(p, 0, TIMEOUT_DESC_LEN);
 	put_be16(p, TIMEOUT_DESC_LEN - 2);
+	put_be32(&p[4], t.nominal);
+	put_be32(&p[8], t.recommended);
 	return TIMEOUT_DESC_LEN;
 }
 
@@ -64,7 +130,7 @@ static void report_all(struct scst_cmd *cmd, int type, bool rctd)
 		e[5] = (rctd ? 0x02 : 0) | (op->sa >= 0 ? 0x01 : 0);
 		put_be16(&e[6], op->cdb_len);
 		if (rctd)
-			put_timeouts(&e[ALL_DESC_LEN]);
+			put_timeouts(&e[ALL_DESC_LEN], op, cmd->dev);
 		n++;
 	}
 	put_be32(out, n * per);
@@ -128,7 +194,7 @@ static void report_one(struct scst_cmd *cmd, unsigned option, int type, bool rct
 	memcpy(&d[ONE_HDR_LEN], op->usage, op->cdb_len);
 	len += op->cdb_len;
 	if (rctd)
-		len += put_timeouts(&d[len]);
+		len += put_timeouts(&d[len], op, cmd->dev);
 	scst_cmd_set_resp_data(cmd, d, len);
 }
 

@@ -118,7 +118,7 @@ struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name
 	return NULL;
 }
 
-static bool param_allowed(const struct scst_dev_type *dt, const char *key)
+bool scst_dev_type_has_param(const struct scst_dev_type *dt, const char *key)
 {
 	if (!dt->add_device_params)
 		return false;
@@ -126,6 +126,23 @@ static bool param_allowed(const struct scst_dev_type *dt, const char *key)
 		if (strcmp(*p, key) == 0)
 			return true;
 	return false;
+}
+
+/* "a, b, c": the parameters dt accepts, for a refusal's message. */
+static void list_params(const struct scst_dev_type *dt, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (const char *const *p = dt->add_device_params; p && *p && used < len; p++) {
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", *p);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
 }
 
 /* FNV-1a of the name: a stable NAA identifier across restarts. */
@@ -182,9 +199,12 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 		goto out;
 	}
 	for (size_t i = 0; i < nparams; i++) {
-		if (!param_allowed(dt, params[i].key)) {
-			scst_errf(err, errlen, "handler %s: unknown parameter '%s'", handler,
-				  params[i].key);
+		if (!scst_dev_type_has_param(dt, params[i].key)) {
+			char valid[512];
+
+			list_params(dt, valid, sizeof(valid));
+			scst_errf(err, errlen, "handler %s: unknown parameter '%s' (valid: %s)",
+				  handler, params[i].key, valid);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -216,9 +236,22 @@ out:
 	return rc;
 }
 
+/* How long deletion waits for what still uses a device whose last LUN is
+ * gone: aborts and in-flight I/O end within milliseconds, but a command
+ * waiting for its initiator's data may never end, and management must not
+ * hang on it. */
+#define DEL_DEVICE_DRAIN_MS 2000
+
+static bool device_pinned(const struct scst_device *dev)
+{
+	return __atomic_load_n(&dev->abort_pins, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE);
+}
+
 int scst_del_device(const char *name, char *err, size_t errlen)
 {
 	struct scst_device *dev;
+	unsigned waited_ms = 0;
 	int rc = 0;
 
 retry:
@@ -227,15 +260,22 @@ retry:
 	if (!dev) {
 		scst_errf(err, errlen, "device '%s' not found", name);
 		rc = -ENOENT;
-	} else if (!dev->export_count && __atomic_load_n(&dev->abort_pins, __ATOMIC_ACQUIRE)) {
-		/* A task management abort still walks its nexuses on some
-		 * loop; it needs no scst_mutex and ends soon. */
-		pthread_mutex_unlock(&scst_mutex);
-		usleep(1000);
-		goto retry;
 	} else if (dev->export_count) {
 		scst_errf(err, errlen, "device '%s' is in use by %u LUN(s)", name,
 			  dev->export_count);
+		rc = -EBUSY;
+	} else if (device_pinned(dev) && waited_ms < DEL_DEVICE_DRAIN_MS) {
+		/* The commands finish on their loops, which need no
+		 * scst_mutex to do so. */
+		pthread_mutex_unlock(&scst_mutex);
+		usleep(1000);
+		waited_ms++;
+		goto retry;
+	} else if (device_pinned(dev)) {
+		scst_errf(err, errlen, "device '%s' still has %u command(s) in flight",
+			  name, __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE));
+		log_warn("del_device %s: %u command(s) still in flight after %u ms", name,
+			 __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE), DEL_DEVICE_DRAIN_MS);
 		rc = -EBUSY;
 	} else {
 		/* name may point into dev: log before freeing. */

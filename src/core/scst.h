@@ -233,7 +233,16 @@ struct scst_dev_type {
 	/* Optional: measures the backing store again and takes its size
 	 * (management's resync_size).  0 or -errno with the reason in err. */
 	int (*resync_size)(struct scst_device *dev, char *err, size_t errlen);
+	/* Optional: the current value of a device attribute the handler
+	 * keeps (its add_device parameters, identity and geometry) and
+	 * whether that differs from the handler's default (SysfsRules
+	 * [key]).  0, or -ENOENT for a name it does not show. */
+	int (*show_attr)(const struct scst_device *dev, const char *name, char *buf, size_t len,
+			 bool *non_default);
 };
+
+/* Whether add_device of dt accepts parameter key. */
+bool scst_dev_type_has_param(const struct scst_dev_type *dt, const char *key);
 
 /* ---------------------------------------------------------------------- */
 /* Objects                                                                 */
@@ -293,6 +302,10 @@ struct scst_device {
 	/* Cross-loop aborts (tm.c) still to run on some loop; deletion
 	 * waits until none refers to the device (atomic). */
 	unsigned abort_pins;
+	/* Commands whose cmd->dev is this device, from LUN lookup to
+	 * release (cmd.c, atomic): a LUN removed live leaves them running,
+	 * so deletion waits for them too. */
+	unsigned cmd_pins;
 };
 
 /* Initiator name pattern entry of an ini_group. */

@@ -212,8 +212,13 @@ static void vcdrom_exec(struct scst_cmd *cmd)
 }
 
 /* README.scst: a vcdrom has filename, t10_dev_id and usn of its own; its
- * size comes from the image and it is always read-only and removable. */
-static const char *const vcdrom_params[] = { "filename", "t10_dev_id", "usn", NULL };
+ * size comes from the image and it is always read-only and removable.
+ * SCST lets the inquiry strings be written at run time; here they are
+ * fixed at creation, so they are parameters too (SysfsRules: every
+ * read-only key attribute is one). */
+static const char *const vcdrom_params[] = {
+	"filename", "t10_dev_id", "t10_vend_id", "prod_id", "prod_rev_lvl", "usn", NULL
+};
 
 struct scst_dev_type vcdrom_type = {
 	.name = "vcdrom",
@@ -223,4 +228,5 @@ struct scst_dev_type vcdrom_type = {
 	.detach = vcdrom_detach,
 	.exec = vcdrom_exec,
 	.set_attr = vcdrom_set_attr,
+	.show_attr = vdisk_show_attr,
 };

@@ -70,15 +70,18 @@ static int check_string(const char *key, const char *v, size_t max, char *err, s
 
 /* README.scst: > 0 a pool of that many threads, 0 the global pool, < 0
  * no pool at all; any int is a valid request. */
-static int parse_threads_num(const char *v, char *err, size_t errlen)
+static int parse_threads_num(const char *v, struct vdisk_params *p, char *err, size_t errlen)
 {
 	char *end;
 	long n;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (end != v && !*end && !errno && n >= INT_MIN && n <= INT_MAX)
+	if (end != v && !*end && !errno && n >= INT_MIN && n <= INT_MAX) {
+		p->threads_num = (int)n;
+		p->threads_num_given = true;
 		return 0;
+	}
 	snprintf(err, errlen, "threads_num: expected an integer, got '%s'", v);
 	return -EINVAL;
 }
@@ -100,7 +103,14 @@ static const struct bool_attr bool_attrs[] = {
 	{ "tas", offsetof(struct vdisk_params, tas) },
 };
 
-static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err, size_t errlen)
+/* Both size and size_mb given: they must say the same. */
+struct size_given {
+	bool bytes_given, mb_given;
+	uint64_t bytes, mb_bytes;
+};
+
+static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct size_given *sg,
+		     char *err, size_t errlen)
 {
 	const char *k = kv->key, *v = kv->value ? kv->value : "";
 
@@ -113,10 +123,14 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err
 	}
 	if (!strcmp(k, "blocksize"))
 		return parse_block_size(v, &p->block_size, err, errlen);
-	if (!strcmp(k, "size"))
-		return parse_size(k, v, 1, &p->size, err, errlen);
-	if (!strcmp(k, "size_mb"))
-		return parse_size(k, v, 1u << 20, &p->size, err, errlen);
+	if (!strcmp(k, "size")) {
+		sg->bytes_given = true;
+		return parse_size(k, v, 1, &sg->bytes, err, errlen);
+	}
+	if (!strcmp(k, "size_mb")) {
+		sg->mb_given = true;
+		return parse_size(k, v, 1u << 20, &sg->mb_bytes, err, errlen);
+	}
 	if (!strcmp(k, "t10_dev_id")) {
 		p->t10_dev_id = v;
 		return check_string(k, v, 64, err, errlen);
@@ -138,10 +152,12 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err
 	 * per device: both are checked as SCST checks them and kept only to
 	 * be shown (a configuration written for SCST loads unchanged). */
 	if (!strcmp(k, "threads_num"))
-		return parse_threads_num(v, err, errlen);
+		return parse_threads_num(v, p, err, errlen);
 	if (!strcmp(k, "threads_pool_type")) {
-		if (!strcmp(v, "per_initiator") || !strcmp(v, "shared"))
+		if (!strcmp(v, "per_initiator") || !strcmp(v, "shared")) {
+			p->threads_shared = !strcmp(v, "shared");
 			return 0;
+		}
 		snprintf(err, errlen, "threads_pool_type: must be per_initiator or shared, got '%s'",
 			 v);
 		return -EINVAL;
@@ -157,15 +173,24 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, char *err
 int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdisk_params *p,
 		       char *err, size_t errlen)
 {
+	struct size_given sg = { 0 };
+
 	memset(p, 0, sizeof(*p));
 	p->block_size = 512;
 	p->rotational = true;
 	for (size_t i = 0; i < nparams; i++) {
-		int rc = parse_one(&params[i], p, err, errlen);
+		int rc = parse_one(&params[i], p, &sg, err, errlen);
 
 		if (rc < 0)
 			return rc;
 	}
+	/* A saved configuration gives both when the size is whole MiB. */
+	if (sg.bytes_given && sg.mb_given && sg.bytes != sg.mb_bytes) {
+		snprintf(err, errlen, "size (%llu bytes) and size_mb (%llu MiB) disagree",
+			 (unsigned long long)sg.bytes, (unsigned long long)(sg.mb_bytes >> 20));
+		return -EINVAL;
+	}
+	p->size = sg.bytes_given ? sg.bytes : sg.mb_bytes;
 	return 0;
 }
 
@@ -231,5 +256,107 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
 	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, dev->name);
 	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
+	vdisk_of(dev)->threads_num = p->threads_num_given ? p->threads_num : be->default_threads_num;
+	vdisk_of(dev)->threads_shared = p->threads_shared;
 	return 0;
+}
+
+/* ---- attributes shown in devices/<name>/ ---- */
+
+/* An identity string differs from the default it would get: copy_id of
+ * the fallback, compared as stored. */
+static bool id_changed(const char *value, size_t width, const char *fallback)
+{
+	char def[65];
+
+	copy_id(def, width < sizeof(def) ? width : sizeof(def), NULL, fallback);
+	return strcmp(value, def) != 0;
+}
+
+static int show_bool(char *buf, size_t len, bool v, bool def, bool *non_default)
+{
+	snprintf(buf, len, "%d", v);
+	*non_default = v != def;
+	return 0;
+}
+
+/* Exactly one of size and size_mb is [key] when the size is not the
+ * default: size_mb when it is whole MiB (SCST's form), else size. */
+static int show_size(const struct scst_device *dev, bool mb, char *buf, size_t len,
+		     bool *non_default)
+{
+	uint64_t bytes = dev->nblocks << dev->block_shift;
+	bool whole_mib = !(bytes & ((1u << 20) - 1));
+
+	snprintf(buf, len, "%llu", (unsigned long long)(mb ? bytes >> 20 : bytes));
+	*non_default = dev->nblocks != vdisk_of(dev)->default_size >> dev->block_shift &&
+		       whole_mib == mb;
+	return 0;
+}
+
+static int show_id(const char *value, size_t width, const char *fallback, char *buf, size_t len,
+		   bool *non_default)
+{
+	snprintf(buf, len, "%s", value);
+	*non_default = id_changed(value, width, fallback);
+	return 0;
+}
+
+int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, size_t len,
+		    bool *non_default)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+	char usn[65];
+
+	if (!strcmp(name, "read_only"))
+		return show_bool(buf, len, dev->read_only, false, non_default);
+	if (!strcmp(name, "removable"))
+		return show_bool(buf, len, dev->removable, false, non_default);
+	if (!strcmp(name, "write_through"))
+		return show_bool(buf, len, dev->write_through, false, non_default);
+	if (!strcmp(name, "nv_cache"))
+		return show_bool(buf, len, dev->nv_cache, false, non_default);
+	if (!strcmp(name, "thin_provisioned"))
+		return show_bool(buf, len, dev->thin_provisioned, false, non_default);
+	if (!strcmp(name, "tas"))
+		return show_bool(buf, len, dev->tas, false, non_default);
+	if (!strcmp(name, "o_direct"))
+		return show_bool(buf, len, vd->o_direct, false, non_default);
+	if (!strcmp(name, "rotational"))
+		return show_bool(buf, len, vd->rotational, vd->default_rotational, non_default);
+	if (!strcmp(name, "dummy"))
+		return show_bool(buf, len, vd->dummy, false, non_default);
+	if (!strcmp(name, "blocksize")) {
+		snprintf(buf, len, "%u", dev->block_size);
+		*non_default = dev->block_size != 512;
+		return 0;
+	}
+	if (!strcmp(name, "size") || !strcmp(name, "size_mb"))
+		return show_size(dev, !strcmp(name, "size_mb"), buf, len, non_default);
+	if (!strcmp(name, "t10_vend_id"))
+		return show_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), vd->be->vendor, buf, len,
+			       non_default);
+	if (!strcmp(name, "prod_id"))
+		return show_id(dev->prod_id, sizeof(dev->prod_id), dev->name, buf, len,
+			       non_default);
+	if (!strcmp(name, "prod_rev_lvl"))
+		return show_id(dev->prod_rev, sizeof(dev->prod_rev), "0100", buf, len, non_default);
+	if (!strcmp(name, "t10_dev_id"))
+		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), dev->name, buf, len,
+			       non_default);
+	if (!strcmp(name, "usn")) {
+		default_usn(dev, usn, sizeof(usn));
+		return show_id(dev->usn, sizeof(dev->usn), usn, buf, len, non_default);
+	}
+	if (!strcmp(name, "threads_num")) {
+		snprintf(buf, len, "%d", vd->threads_num);
+		*non_default = vd->threads_num != vd->be->default_threads_num;
+		return 0;
+	}
+	if (!strcmp(name, "threads_pool_type")) {
+		snprintf(buf, len, "%s", vd->threads_shared ? "shared" : "per_initiator");
+		*non_default = vd->threads_shared;
+		return 0;
+	}
+	return -ENOENT;
 }

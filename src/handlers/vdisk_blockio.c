@@ -29,6 +29,7 @@ static int blockio_unmap(struct scst_device *dev, uint64_t off, uint64_t len)
 
 static const struct vdisk_backend blockio_backend = {
 	.vendor = "SCST_BIO",
+	.default_threads_num = 1,       /* SCST's blockio default */
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,
 	.unmap = blockio_unmap,
@@ -126,14 +127,16 @@ static int blockio_attach(struct scst_device *dev, const struct scst_kv *params,
 	rc = device_geometry(fd, &p, &size, err, errlen);
 	if (rc < 0)
 		goto fail_fd;
-	if (!param_given(params, nparams, "rotational"))
-		default_rotational(fd, &p.rotational);
 	vd = vdisk_dev_new(&blockio_backend);
 	if (!vd) {
 		rc = -ENOMEM;
 		goto fail_fd;
 	}
+	default_rotational(fd, &vd->default_rotational);
+	if (!param_given(params, nparams, "rotational"))
+		p.rotational = vd->default_rotational;
 	vd->fd = fd;
+	vd->default_size = size;
 	vd->o_direct = true;
 	vd->rotational = p.rotational;
 	dev->dh_priv = vd;
@@ -175,4 +178,5 @@ struct scst_dev_type vdisk_blockio_type = {
 	.detach = blockio_detach,
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
+	.show_attr = vdisk_show_attr,
 };

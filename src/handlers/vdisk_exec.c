@@ -539,6 +539,7 @@ struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be)
 		return NULL;
 	vd->be = be;
 	vd->fd = -1;
+	vd->default_rotational = true;
 	vdisk_lba_lock_init(&vd->lba_lock, exec_resume);
 	pthread_mutex_init(&vd->copy_lock, NULL);
 	pthread_mutex_init(&vd->buffer_lock, NULL);

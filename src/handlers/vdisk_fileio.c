@@ -11,6 +11,7 @@
 #include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 
 #include "handlers/vdisk_priv.h"
@@ -51,18 +52,43 @@ static int fileio_extent(struct scst_device *dev, uint64_t off, uint64_t len, ui
 	return 0;
 }
 
+/* A regular backing file: what its file system has left (shared with
+ * every other file there) and what the file holds.  A block device has
+ * neither to tell. */
+static int fileio_lbp_resources(struct scst_device *dev, uint64_t *avail, uint64_t *used)
+{
+	int fd = vdisk_of(dev)->fd;
+	struct statvfs sv;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EOPNOTSUPP;
+	if (fstatvfs(fd, &sv) < 0)
+		return -errno;
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	*used = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
 static void fileio_prefetch(struct scst_device *dev, uint64_t off, uint64_t len)
 {
 	/* Starts readahead and returns; a failure only loses the hint. */
 	(void)posix_fadvise(vdisk_of(dev)->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
 }
 
+/* SCST's fileio default pool (its num_threads module parameter). */
+#define FILEIO_DEFAULT_THREADS 8
+
 static const struct vdisk_backend fileio_backend = {
 	.vendor = "SCST_FIO",
+	.default_threads_num = FILEIO_DEFAULT_THREADS,
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,
 	.unmap = fileio_unmap,
 	.extent = fileio_extent,
+	.lbp_resources = fileio_lbp_resources,
 	.prefetch = fileio_prefetch,
 };
 
@@ -139,13 +165,14 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 	rc = backing_size(fd, p.filename, &size, err, errlen);
 	if (rc < 0)
 		goto fail_fd;
-	if (p.size)
-		size = p.size;
 	vd = vdisk_dev_new(&fileio_backend);
 	if (!vd) {
 		rc = -ENOMEM;
 		goto fail_fd;
 	}
+	vd->default_size = size;
+	if (p.size)
+		size = p.size;
 	vd->fd = fd;
 	vd->o_direct = p.o_direct;
 	vd->io_inline = memory_backed(fd);
@@ -189,4 +216,5 @@ struct scst_dev_type vdisk_fileio_type = {
 	.detach = fileio_detach,
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
+	.show_attr = vdisk_show_attr,
 };

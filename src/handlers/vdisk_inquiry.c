@@ -195,6 +195,7 @@ static uint32_t vpd_provisioning(const struct scst_device *dev, uint8_t *d)
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb2;
 	vdisk_put_be16(&d[2], 4);
+	d[4] = vdisk_threshold_exponent(dev);   /* unit of LOG SENSE page 0Ch */
 	d[5] = 0x80 | 0x40 | 0x20 | 0x04; /* LBPU, LBPWS, LBPWS10, LBPRZ */
 	d[6] = 0x02;                      /* provisioning type: thin */
 	return 8;

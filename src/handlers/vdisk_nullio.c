@@ -45,6 +45,7 @@ static int nullio_attach(struct scst_device *dev, const struct scst_kv *params, 
 		return -ENOMEM;
 	vd->rotational = p.rotational;
 	vd->dummy = p.dummy;
+	vd->default_size = NULLIO_DEFAULT_SIZE;
 	dev->dh_priv = vd;
 	rc = vdisk_setup_device(dev, &p, &nullio_backend, p.size ? p.size : NULLIO_DEFAULT_SIZE,
 				err, errlen);
@@ -73,4 +74,5 @@ struct scst_dev_type vdisk_nullio_type = {
 	.attach = nullio_attach,
 	.detach = nullio_detach,
 	.exec = vdisk_exec,
+	.show_attr = vdisk_show_attr,
 };

@@ -15,6 +15,8 @@
 struct vdisk_backend {
 	/* Vendor identification reported in INQUIRY unless overridden. */
 	const char *vendor;
+	/* threads_num when not given (SCST's value for the handler). */
+	int default_threads_num;
 	/* Moves len bytes between buf and the medium at byte offset off, then
 	 * calls vdisk_io_done(cmd, 0 or -errno) exactly once. */
 	void (*submit)(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
@@ -27,6 +29,10 @@ struct vdisk_backend {
 	 * deallocated (*mapped false), at most len.  0 or -errno. */
 	int (*extent)(struct scst_device *dev, uint64_t off, uint64_t len, uint64_t *ext_len,
 		      bool *mapped);
+	/* Optional (thin provisioning, LOG SENSE page 0Ch): bytes the backing
+	 * store has left for this LU and bytes it holds; -EOPNOTSUPP when it
+	 * cannot tell. */
+	int (*lbp_resources)(struct scst_device *dev, uint64_t *avail, uint64_t *used);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
 	/* Optional: a mode page of the device type beyond the common ones
@@ -43,6 +49,8 @@ struct vdisk_params {
 	bool read_only, write_through, nv_cache, o_direct, thin, removable;
 	bool rotational, dummy, tas;
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
+	bool threads_num_given, threads_shared;
+	int threads_num;
 };
 
 /* EXTENDED COPY results held for RECEIVE COPY RESULTS (vdisk_xcopy.c). */
@@ -78,6 +86,14 @@ struct vdisk_dev {
 	struct vdisk_copy_result copy_results[VDISK_XCOPY_RESULTS];
 	unsigned copy_next;
 	void *handler_priv;               /* a handler built on vdisk (vcdrom) */
+	/* Size and rotational without the parameters (the backing store's),
+	 * for [key]. */
+	uint64_t default_size;
+	bool default_rotational;
+	/* SCST's per-device thread pool: checked and shown, not used (every
+	 * command is submitted on its session's I/O loop). */
+	int threads_num;
+	bool threads_shared;
 	/* READ/WRITE BUFFER's data buffer (vdisk_buffer.c), allocated by the
 	 * first WRITE BUFFER; shared by every nexus. */
 	pthread_mutex_t buffer_lock;
@@ -97,6 +113,10 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
  * the defaults (t10_dev_id, usn, vendor, product). */
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen);
+
+/* dev_type->show_attr of every vdisk handler (vdisk_attr.c). */
+int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, size_t len,
+		    bool *non_default);
 
 /* Backend I/O on vdisk_dev.fd (vdisk_fdio.c), for fileio and blockio. */
 void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
@@ -167,6 +187,14 @@ bool vdisk_thin(const struct scst_device *dev);
 /* COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS is one byte, and twice 255
  * blocks of 4 KiB stay far below the transfer limit, so all are accepted. */
 #define VDISK_MAX_COMPARE_WRITE_BLOCKS 255u
+
+/* LBA mapping resources are counted in threshold sets of this many bytes
+ * (LOG SENSE page 0Ch); VPD page B2h gives it as THRESHOLD EXPONENT. */
+#define VDISK_THRESHOLD_SET_BYTES (1u << 20)
+static inline uint8_t vdisk_threshold_exponent(const struct scst_device *dev)
+{
+	return (uint8_t)(20 - dev->block_shift);
+}
 
 /* Limits advertised in the Block Limits VPD page and enforced by UNMAP. */
 #define VDISK_MAX_UNMAP_DESCRIPTORS 256u

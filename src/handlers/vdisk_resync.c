@@ -45,6 +45,8 @@ int vdisk_resync_size(struct scst_device *dev, char *err, size_t errlen)
 	pthread_mutex_lock(&dev->lock);
 	dev->nblocks = nblocks;
 	pthread_mutex_unlock(&dev->lock);
+	/* The backing store's size again, whatever size was given. */
+	vdisk_of(dev)->default_size = size;
 	scst_dev_queue_ua(dev, SCST_S_UA_CAPACITY_CHANGED, NULL);
 	log_info("%s: capacity resynced to %llu blocks", dev->name, (unsigned long long)nblocks);
 	return 0;

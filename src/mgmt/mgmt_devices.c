@@ -1,7 +1,10 @@
 /* mgmt_devices.c - devices/<name>/: a device's attributes (README.scst
- * "VDISK" attribute list) read from the live scst_device, its handler
- * symlink, and the [key] mark on every attribute given at creation;
- * creation parameters without an attribute of their own are shown too. */
+ * "VDISK" attribute list) read from the live device through its handler,
+ * its handler symlink, and the [key] mark (SysfsRules) on every creation
+ * parameter whose value is not the handler's default.  Every parameter
+ * the handler accepts is an attribute, so a saved configuration recreates
+ * the device the same way; those only some handlers accept (o_direct,
+ * dummy, threads_num ...) exist only on their devices. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +13,8 @@
 #include "core/mgmt_access.h"
 #include "mgmt/records.h"
 #include "mgmt/tree.h"
+
+static int show_param(const struct mgmt_node *n, struct mgmt_buf *out);
 
 /* The creation parameter that sets each attribute, for the [key] mark. */
 struct dev_attr {
@@ -85,13 +90,24 @@ static void format_attr(const struct scst_device *d, const char *name, char *v, 
 		snprintf(v, len, "?");
 }
 
+/* The handler's own view of the attribute (value and default), else the
+ * core's fields with [key] for a parameter given at creation. */
 static int show_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 {
+	const struct scst_dev_type *dt = n->dev->handler;
 	const struct dev_attr *a = find_attr(n->entry->name);
 	char v[128], rec[8];
+	bool non_default = false;
 
+	if (dt->show_attr &&
+	    dt->show_attr(n->dev, n->entry->name, v, sizeof(v), &non_default) == 0) {
+		/* Only a creation parameter is configuration. */
+		mgmt_show_value(out, v,
+				non_default && scst_dev_type_has_param(dt, n->entry->name));
+		return 0;
+	}
 	if (!a)
-		return -ENOENT;
+		return show_param(n, out);
 	format_attr(n->dev, a->name, v, sizeof(v));
 	mgmt_show_value(out, v,
 			a->param && mgmt_device_param(n->dev->name, a->param, rec, sizeof(rec)));
@@ -190,6 +206,15 @@ static int store_resync_size(const struct mgmt_node *n, const char *value, char 
 
 #define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
 
+/* An attribute that exists on the devices of handlers accepting it. */
+static bool handler_has_param(const struct mgmt_node *n)
+{
+	return scst_dev_type_has_param(n->dev->handler, n->entry->name);
+}
+
+#define PARAM_ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
+			 .present = handler_has_param }
+
 static const struct mgmt_entry device_entries[] = {
 	{ .name = "handler", .kind = MGMT_LINK, .show = show_handler_link },
 	{ .name = "filename", .kind = MGMT_ATTR, .show = show_filename,
@@ -197,9 +222,11 @@ static const struct mgmt_entry device_entries[] = {
 	{ .name = "filename", .kind = MGMT_ATTR, .show = show_settable_filename,
 	  .store = store_filename, .present = has_settable_filename },
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
-	ATTR("removable"), ATTR("write_through"), ATTR("nv_cache"), ATTR("thin_provisioned"),
-	ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"), ATTR("t10_dev_id"),
-	ATTR("usn"), ATTR("tas"), ATTR("exported_luns"),
+	ATTR("removable"), ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"),
+	ATTR("t10_dev_id"), ATTR("usn"), ATTR("exported_luns"),
+	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
+	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
+	PARAM_ATTR("threads_num"), PARAM_ATTR("threads_pool_type"),
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

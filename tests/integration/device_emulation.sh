@@ -110,7 +110,12 @@ answers "MODE SELECT cut inside a page: 05/1A/00" qa "out 151000000a00 000000000
 answers "MODE SELECT(10) with the current values" qa \
 	"out 55100000000000001400 $(zeros 8)$CONTROL_NOSWP_PAGE" '^GOOD$'
 
-answers "LOG SENSE: supported pages" qa "cdb 4d004000000000004000 64" '^GOOD 0000000100$'
+answers "LOG SENSE: supported pages 00h, 2Fh (not thin: no 0Ch)" qa "cdb 4d004000000000004000 64" \
+	'^GOOD 00000002002f$'
+answers "LOG SENSE: informational exceptions, no failure predicted" qa \
+	"cdb 4d006f00000000004000 64" '^GOOD af000006000003020000$'
+answers "LOG SENSE of page 0x0C on a thick LU: 05/24/00" qa "cdb 4d004c00000000004000 64" \
+	'^CHECK 05/24/00$'
 answers "LOG SENSE of page 0x0D: 05/24/00" qa "cdb 4d004d00000000004000 64" '^CHECK 05/24/00$'
 answers "WRITE BUFFER mode 02h" qa "out 3b020000001000000400 deadbeef" '^GOOD'
 answers "READ BUFFER mode 02h from the other nexus" qb "cdb 3c020000000e00000800 8" \

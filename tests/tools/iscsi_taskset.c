@@ -17,8 +17,13 @@
  *
  *   iscsi_taskset [-t MS] HOST:PORT TARGET-IQN LUN ACTION TAS
  *
- * ACTION: clear_task_set | lun_reset | preempt_abort | ordered | abort_finished.  TAS: 0
- * or 1.
+ * ACTION hold_release holds a WRITE on A alone, prints "held" and waits
+ * for a line on standard input (meanwhile the LUN and its device may be
+ * deleted), then sends the Data-Out and expects GOOD: a command that
+ * started before its LUN went away still completes on its device.
+ *
+ * ACTION: clear_task_set | lun_reset | preempt_abort | ordered | abort_finished |
+ * hold_release.  TAS: 0 or 1 (ignored by hold_release).
  * Prints one line per check; exit 0 all held, 1 a check failed, 2 setup
  * failed.  Every wait is bounded. */
 #include <errno.h>
@@ -831,6 +836,28 @@ static void check_abort_finished(struct conn *a, uint8_t want)
 	      want, tmf_done ? tmf_rsp : -1);
 }
 
+static void check_hold_release(struct conn *a)
+{
+	char line[64];
+	struct answer x;
+	uint32_t held;
+
+	if (!hold_write(a, &held)) {
+		check(false, "R2T for the held WRITE");
+		return;
+	}
+	printf("held\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		check(false, "a go-ahead line on standard input");
+		return;
+	}
+	release_write(a, held);
+	wait_for(a, held, &x, now_ms() + a->timeout_ms, 0, NULL);
+	check(x.got && x.status == 0, "held WRITE completes GOOD after its Data-Out (status %#x)",
+	      x.status);
+}
+
 int main(int argc, char **argv)
 {
 	struct conn a = { .timeout_ms = 5000, .initiator = "iqn.2026-12.org.scstd:taskset-a" };
@@ -853,6 +880,15 @@ int main(int argc, char **argv)
 	action = argv[optind + 3];
 	tas = atoi(argv[optind + 4]);
 	a.itt = b.itt = 1;
+	if (!strcmp(action, "hold_release")) {
+		if (!open_session(&a, argv[optind])) {
+			say("setup: cannot log in");
+			return 2;
+		}
+		check_hold_release(&a);
+		close(a.fd);
+		return failures ? 1 : 0;
+	}
 	if (!strcmp(action, "ordered") || !strcmp(action, "abort_finished")) {
 		a.small_rcvbuf = !strcmp(action, "abort_finished");
 		if (!open_session(&a, argv[optind])) {

@@ -224,6 +224,115 @@ static const struct bad_case bad_cases[] = {
 	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
 	{ "WRITE ATOMIC16 over the atomic limit", { 0x9c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40,
 	  0x01 }, 16, SK_ILLEGAL_REQUEST, 0x24, 0, 12, -1 },
+	/* Every other SPC/SBC opcode served to a disk: its reserved bits, its
+	 * own field checks, its LBA range and its transfer limit. */
+	{ "REQUEST SENSE reserved bit", { 0x03, 0x02, 0, 0, 18 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0,
+	  1, 1 },
+	{ "READ6 past end", { 0x08, 0x1f, 0xff, 0xff, 0 }, 6, SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "WRITE6 past end", { 0x0a, 0x1f, 0xff, 0xff, 2 }, 6, SK_ILLEGAL_REQUEST, 0x21, 0, -1,
+	  -1 },
+	{ "MODE SELECT6 reserved bit", { 0x15, 0x12, 0, 0, 24 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0, 1,
+	  1 },
+	{ "RESERVE6 third party", { 0x16, 0x10 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
+	{ "RELEASE6 reserved byte 2", { 0x17, 0, 0x01 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0, 2, 0 },
+	{ "MODE SENSE6 reserved bit", { 0x1a, 0x10, 0x3f, 0, 192 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0,
+	  1, 4 },
+	{ "START STOP UNIT reserved bit", { 0x1b, 0, 0, 0, 0x08 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0,
+	  4, 3 },
+	{ "PREVENT ALLOW reserved bit", { 0x1e, 0, 0, 0, 0x04 }, 6, SK_ILLEGAL_REQUEST, 0x24, 0, 4,
+	  2 },
+	{ "READ CAPACITY10 RELADR", { 0x25, 0x01 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 0 },
+	{ "WRITE10 reserved bit", { 0x2a, 0x04, 0, 0, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 1, 2 },
+	{ "WRITE10 past end", { 0x2a, 0, 0, 0x1f, 0xff, 0xff, 0, 0, 2 }, 10, SK_ILLEGAL_REQUEST,
+	  0x21, 0, -1, -1 },
+	{ "WRITE10 over the transfer limit", { 0x2a, 0, 0, 0, 0, 0, 0, 0x80, 1 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 7, -1 },
+	{ "WRITE AND VERIFY10 BYTCHK 2", { 0x2e, 0x04, 0, 0, 0, 0, 0, 0, 1 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "WRITE AND VERIFY10 past end", { 0x2e, 0, 0, 0x20, 0, 0, 0, 0, 1 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "VERIFY10 past end", { 0x2f, 0, 0, 0x20, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST, 0x21,
+	  0, -1, -1 },
+	{ "PRE-FETCH10 reserved bit", { 0x34, 0x04, 0, 0, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 1, 2 },
+	{ "PRE-FETCH10 past end", { 0x34, 0, 0, 0x20, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST,
+	  0x21, 0, -1, -1 },
+	{ "SYNC CACHE10 RELADR", { 0x35, 0x01 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 0 },
+	{ "SYNC CACHE10 past end", { 0x35, 0, 0, 0x20, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST,
+	  0x21, 0, -1, -1 },
+	{ "WRITE SAME10 PBDATA", { 0x41, 0x04, 0, 0, 0, 0, 0, 0, 1 }, 10, SK_ILLEGAL_REQUEST, 0x24,
+	  0, 1, 2 },
+	{ "UNMAP reserved byte 2", { 0x42, 0, 0x01, 0, 0, 0, 0, 0, 24 }, 10, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 2, 0 },
+	{ "MODE SELECT10 reserved bit", { 0x55, 0x12, 0, 0, 0, 0, 0, 0, 28 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 1 },
+	{ "RESERVE10 third party", { 0x56, 0x10 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
+	{ "RELEASE10 reserved byte 8", { 0x57, 0, 0, 0, 0, 0, 0, 0, 0x01 }, 10, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 8, 0 },
+	{ "MODE SENSE10 reserved byte 4", { 0x5a, 0, 0x3f, 0, 0x01, 0, 0, 1, 0 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 4, 0 },
+	{ "PERSISTENT RESERVE IN sa 4", { 0x5e, 0x04, 0, 0, 0, 0, 0, 0, 64 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
+	{ "PERSISTENT RESERVE OUT list of 23", { 0x5f, 0x01, 0, 0, 0, 0, 0, 0, 23 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x1a, 0, -1, -1 },
+	{ "PERSISTENT RESERVE OUT reserved byte 3", { 0x5f, 0x01, 0, 0x01, 0, 0, 0, 0, 24 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 3, 0 },
+	{ "RECEIVE COPY OPERATING PARAMETERS reserved byte 2", { 0x84, 0x03, 0x01, 0, 0, 0, 0, 0,
+	  0, 0, 0, 0, 0x04, 0 }, 16, SK_ILLEGAL_REQUEST, 0x24, 0, 2, 0 },
+	{ "READ16 over the transfer limit", { 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 10, -1 },
+	{ "COMPARE AND WRITE reserved bit", { 0x89, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "COMPARE AND WRITE past end", { 0x89, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "WRITE16 past end", { 0x8a, 0, 0, 0, 0, 0, 0, 0x1f, 0xff, 0xff, 0, 0, 0, 2 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "ORWRITE16 reserved bit", { 0x8b, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "WRITE AND VERIFY16 BYTCHK 3", { 0x8e, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "VERIFY16 BYTCHK 3", { 0x8f, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "VERIFY16 past end", { 0x8f, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "PRE-FETCH16 past end", { 0x90, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "SYNC CACHE16 past end", { 0x91, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x21, 0, -1, -1 },
+	{ "SYNC CACHE16 reserved bit", { 0x91, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 16,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 0 },
+	{ "READ CAPACITY16 reserved bit", { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0x02 },
+	  16, SK_ILLEGAL_REQUEST, 0x24, 0, 14, 1 },
+	{ "GET LBA STATUS reserved byte 14", { 0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24,
+	  0x01 }, 16, SK_ILLEGAL_REQUEST, 0x24, 0, 14, 0 },
+	{ "REPORT LUNS reserved byte 1", { 0xa0, 0x01, 0, 0, 0, 0, 0, 0, 0x10, 0 }, 12,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 0 },
+	{ "RSOC reserved bit", { 0xa3, 0x0c, 0x08, 0, 0, 0, 0, 0, 0x04, 0 }, 12,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 2, 3 },
+	{ "REPORT TARGET PORT GROUPS reserved byte 2", { 0xa3, 0x0a, 0x01, 0, 0, 0, 0, 0, 0x04, 0 },
+	  12, SK_ILLEGAL_REQUEST, 0x24, 0, 2, 0 },
+	{ "READ12 past end", { 0xa8, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 12, SK_ILLEGAL_REQUEST, 0x21,
+	  0, -1, -1 },
+	{ "WRITE12 reserved bit", { 0xaa, 0x04, 0, 0, 0, 0, 0, 0, 0, 1 }, 12, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 1, 2 },
+	{ "WRITE12 past end", { 0xaa, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 12, SK_ILLEGAL_REQUEST, 0x21,
+	  0, -1, -1 },
+	{ "WRITE AND VERIFY12 BYTCHK 2", { 0xae, 0x04, 0, 0, 0, 0, 0, 0, 0, 1 }, 12,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
+	{ "VERIFY12 BYTCHK 3", { 0xaf, 0x06, 0, 0, 0, 0, 0, 0, 0, 1 }, 12, SK_ILLEGAL_REQUEST, 0x24,
+	  0, 1, 2 },
+	{ "VERIFY12 past end", { 0xaf, 0, 0, 0x20, 0, 0, 0, 0, 0, 1 }, 12, SK_ILLEGAL_REQUEST, 0x21,
+	  0, -1, -1 },
+	{ "LOG SENSE SP", { 0x4d, 0x01, 0x40, 0, 0, 0, 0, 0, 64 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0,
+	  1, 0 },
+	{ "WRITE BUFFER mode 0", { 0x3b, 0x00, 0, 0, 0, 0, 0, 0, 4 }, 10, SK_ILLEGAL_REQUEST, 0x24,
+	  0, 1, 4 },
+	{ "READ BUFFER buffer id 1", { 0x3c, 0x02, 0x01, 0, 0, 0, 0, 0, 4 }, 10, SK_ILLEGAL_REQUEST,
+	  0x24, 0, 2, -1 },
+	{ "SERVICE ACTION OUT(16): not served", { 0x9f, 0x11 }, 16, SK_ILLEGAL_REQUEST, 0x20, 0, -1,
+	  -1 },
+	{ "MAINTENANCE OUT: not served", { 0xa4, 0x06 }, 12, SK_ILLEGAL_REQUEST, 0x20, 0, -1, -1 },
 };
 
 static void assert_bad(const struct bad_case *c, const struct scst_cmd *cmd, int rc)
@@ -424,6 +533,98 @@ static void test_rsoc_one(void **state)
 	free(cmd.buf);
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One command timeouts descriptor: length 0x0a, then the timeouts. */
+static void assert_timeouts(const uint8_t *d, uint32_t nominal, uint32_t recommended)
+{
+	assert_int_equal(d[0], 0);
+	assert_int_equal(d[1], 0x0a);
+	assert_int_equal(d[3], 0);
+	assert_int_equal(get_be32(&d[4]), nominal);
+	assert_int_equal(get_be32(&d[8]), recommended);
+}
+
+/* The all-commands entry of opcode/sa (sa < 0: none), or NULL. */
+static const uint8_t *rsoc_entry(const struct scst_cmd *cmd, uint8_t opcode, int sa)
+{
+	uint32_t len = get_be32(cmd->buf);
+
+	for (uint32_t off = 4; off + 20 <= 4 + len; off += 20) {
+		const uint8_t *e = &cmd->buf[off];
+		bool has_sa = e[5] & 0x01;
+
+		if (e[0] == opcode && has_sa == (sa >= 0) &&
+		    (sa < 0 || ((e[2] << 8) | e[3]) == sa))
+			return e;
+	}
+	return NULL;
+}
+
+/* RCTD: every descriptor carries real timeouts, by command class; whole
+ * medium SANITIZE scales with the capacity (1 GiB at 100 MiB/s: 11 s). */
+static void test_rsoc_timeouts(void **state)
+{
+	static const struct {
+		uint8_t opcode;
+		int sa;
+		uint32_t nominal, recommended;
+	} want[] = {
+		{ 0x00, -1, 1, 30 }, { 0x28, -1, 1, 30 }, { 0x8a, -1, 1, 30 },
+		{ 0x89, -1, 1, 30 }, { 0x93, -1, 1, 30 }, { 0x42, -1, 2, 60 },
+		{ 0x35, -1, 10, 120 }, { 0x91, -1, 10, 120 }, { 0x04, -1, 2, 120 },
+		{ 0x83, 0x00, 5, 120 }, { 0x48, 0x01, 11, 82 }, { 0x48, 0x02, 11, 82 },
+		{ 0x48, 0x1f, 1, 30 },
+	};
+	struct scst_cmd cmd;
+	unsigned count, n = 0;
+	const struct scst_opcode_desc *t = scst_opcode_table(&count);
+
+	(void)state;
+	for (unsigned i = 0; i < count; i++)
+		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+	rsoc(&cmd, 0x80, 0, 0);
+	assert_int_equal(cmd.status, SAM_STAT_GOOD);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e = &cmd.buf[4 + i * 20];
+
+		assert_int_equal(e[5] & 0x02, 0x02);             /* CTDP */
+		assert_true(get_be32(&e[8 + 4]) >= 1);
+		assert_true(get_be32(&e[8 + 8]) > get_be32(&e[8 + 4]));
+	}
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const uint8_t *e = rsoc_entry(&cmd, want[i].opcode, want[i].sa);
+
+		assert_non_null(e);
+		assert_timeouts(&e[8], want[i].nominal, want[i].recommended);
+	}
+	free(cmd.buf);
+
+	/* One-command formats: after the usage bitmap. */
+	rsoc(&cmd, 0x81, 0x91, 0);
+	assert_int_equal(cmd.status, SAM_STAT_GOOD);
+	assert_int_equal(cmd.buf[1], 0x83);                      /* CTDP, supported */
+	assert_int_equal(cmd.resp_data_len, 4 + 16 + 12);
+	assert_timeouts(&cmd.buf[4 + 16], 10, 120);
+	free(cmd.buf);
+	rsoc(&cmd, 0x82, 0x48, 0x01);
+	assert_int_equal(cmd.buf[1], 0x83);
+	assert_int_equal(cmd.resp_data_len, 4 + 10 + 12);
+	assert_timeouts(&cmd.buf[4 + 10], 11, 82);
+	free(cmd.buf);
+	rsoc(&cmd, 0x83, 0x28, 0);
+	assert_int_equal(cmd.resp_data_len, 4 + 10 + 12);
+	assert_timeouts(&cmd.buf[4 + 10], 1, 30);
+	free(cmd.buf);
+	rsoc(&cmd, 0x01, 0x28, 0);                               /* no RCTD: none */
+	assert_int_equal(cmd.buf[1], 0x03);
+	assert_int_equal(cmd.resp_data_len, 4 + 10);
+	free(cmd.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_every_entry_is_consistent),
 		cmocka_unit_test(test_rsoc_all),
 		cmocka_unit_test(test_rsoc_one),
+		cmocka_unit_test(test_rsoc_timeouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

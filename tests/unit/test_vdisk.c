@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/statvfs.h>
 #include <cmocka.h>
 
 #include "core/cdb.h"
@@ -376,33 +377,65 @@ static void test_mode_select_errors(void **state)
 	assert_false(dev.swp || dev.tas || dev.d_sense);
 }
 
-/* LOG SENSE: the supported pages page (and its subpage form) only. */
+/* LOG SENSE of a device without thin provisioning: pages 00h and 2Fh,
+ * their subpage lists, and every CDB field refused with its pointer. */
 static void test_log_sense(void **state)
 {
 	const uint8_t pages[10] = { 0x4d, 0, 0x40, 0, 0, 0, 0, 0, 64 };
 	const uint8_t subpages[10] = { 0x4d, 0, 0x40, 0xff, 0, 0, 0, 0, 64 };
+	const uint8_t ie[10] = { 0x4d, 0, 0x6f, 0, 0, 0, 0, 0, 64 };
+	const uint8_t ie_default[10] = { 0x4d, 0, 0xef, 0, 0, 0, 0, 0, 64 };
+	const uint8_t ie_subpages[10] = { 0x4d, 0, 0x6f, 0xff, 0, 0, 0, 0, 64 };
+	const uint8_t ie_short[10] = { 0x4d, 0, 0x6f, 0, 0, 0, 0, 0, 6 };
+	const uint8_t lbp[10] = { 0x4d, 0, 0x4c, 0, 0, 0, 0, 0, 64 };
 	const uint8_t temperature[10] = { 0x4d, 0, 0x4d, 0, 0, 0, 0, 0, 64 };
 	const uint8_t bad_sub[10] = { 0x4d, 0, 0x40, 0x01, 0, 0, 0, 0, 64 };
+	const uint8_t ie_bad_sub[10] = { 0x4d, 0, 0x6f, 0x02, 0, 0, 0, 0, 64 };
 	const uint8_t sp[10] = { 0x4d, 0x01, 0x40, 0, 0, 0, 0, 0, 64 };
 	const uint8_t ppc[10] = { 0x4d, 0x02, 0x40, 0, 0, 0, 0, 0, 64 };
 	const uint8_t pointer[10] = { 0x4d, 0, 0x40, 0, 0, 0, 1, 0, 64 };
+	const uint8_t ie_pointer[10] = { 0x4d, 0, 0x6f, 0, 0, 0, 1, 0, 64 };
+	const uint8_t ie_pointer0[10] = { 0x4d, 0, 0x6f, 0, 0, 0, 0, 0, 64 };
 
 	(void)state;
 	run(pages, 10, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.resp_data_len, 5);
-	assert_int_equal(cmd.buf[0], 0x00);
-	assert_int_equal(cmd.buf[3], 1);
-	assert_int_equal(cmd.buf[4], 0x00);
+	assert_int_equal(cmd.resp_data_len, 6);
+	assert_memory_equal(cmd.buf, "\x00\x00\x00\x02\x00\x2f", 6);
 	run(subpages, 10, NULL, 0);
 	assert_good();
-	assert_int_equal(cmd.buf[0], 0x40);          /* SPF */
-	assert_int_equal(cmd.buf[1], 0xff);
-	assert_int_equal(cmd.buf[3], 4);
+	assert_int_equal(cmd.resp_data_len, 12);
+	assert_memory_equal(cmd.buf, "\x40\xff\x00\x08\x00\x00\x00\xff\x2f\x00\x2f\xff", 12);
+	/* Informational exceptions: DS, one general parameter, no failure
+	 * predicted; every page control reads the same. */
+	run(ie, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 10);
+	assert_memory_equal(cmd.buf, "\xaf\x00\x00\x06\x00\x00\x03\x02\x00\x00", 10);
+	run(ie_default, 10, NULL, 0);
+	assert_good();
+	assert_memory_equal(cmd.buf, "\xaf\x00\x00\x06\x00\x00\x03\x02\x00\x00", 10);
+	run(ie_pointer0, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 10);
+	run(ie_short, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 6);         /* allocation length wins */
+	run(ie_subpages, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 8);
+	assert_memory_equal(cmd.buf, "\x6f\xff\x00\x04\x2f\x00\x2f\xff", 8);
+	/* No thin provisioning: no page 0Ch. */
+	run(lbp, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 2, 5);
 	run(temperature, 10, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
 	assert_field(true, 2, 5);
 	run(bad_sub, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 3, -1);
+	run(ie_bad_sub, 10, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
 	assert_field(true, 3, -1);
 	run(sp, 10, NULL, 0);
@@ -412,6 +445,9 @@ static void test_log_sense(void **state)
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
 	assert_field(true, 1, 1);
 	run(pointer, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 5, -1);
+	run(ie_pointer, 10, NULL, 0);                   /* past parameter 0000h */
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
 	assert_field(true, 5, -1);
 }
@@ -1105,6 +1141,74 @@ static void test_fileio_thin_write_same_unmap(void **state)
 	assert_memory_equal(cmd.buf, zero, sizeof(zero));
 }
 
+/* Free bytes of the file system holding path, in threshold sets. */
+static uint32_t fs_available_sets(const char *path)
+{
+	struct statvfs sv;
+
+	assert_int_equal(statvfs(path, &sv), 0);
+	return (uint32_t)((uint64_t)sv.f_bavail * sv.f_frsize / VDISK_THRESHOLD_SET_BYTES);
+}
+
+/* LOG SENSE of a thin fileio device: page 0Ch is listed and reports the
+ * file system's free space (shared) and the file's allocation (its own),
+ * in threshold sets of 1 MiB, the unit VPD page B2h announces. */
+static void test_fileio_thin_log_sense(void **state)
+{
+	const uint8_t pages[10] = { 0x4d, 0, 0x40, 0, 0, 0, 0, 0, 64 };
+	const uint8_t subpages[10] = { 0x4d, 0, 0x40, 0xff, 0, 0, 0, 0, 64 };
+	const uint8_t lbp[10] = { 0x4d, 0, 0x4c, 0, 0, 0, 0, 0, 64 };
+	const uint8_t lbp_used[10] = { 0x4d, 0, 0x4c, 0, 0, 0, 2, 0, 64 };
+	const uint8_t lbp_past[10] = { 0x4d, 0, 0x4c, 0, 0, 0, 3, 0, 64 };
+	const uint8_t vpd_lbp[6] = { 0x12, 1, 0xb2, 0, 255 };
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 16 };
+	const uint8_t unmap[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24 };
+	uint8_t list[24] = { 0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0 };
+	uint8_t data[8192];
+	uint32_t before, after, avail;
+
+	(void)state;
+	run(pages, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 7);
+	assert_memory_equal(cmd.buf, "\x00\x00\x00\x03\x00\x0c\x2f", 7);
+	run(subpages, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[3], 12);
+	assert_memory_equal(&cmd.buf[8], "\x0c\x00\x0c\xff", 4);
+	run(vpd_lbp, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[4], 20 - 9);           /* 2^11 blocks of 512 = 1 MiB */
+
+	memset(data, 0x77, sizeof(data));
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	before = fs_available_sets(tmp_path);
+	run(lbp, 10, NULL, 0);
+	after = fs_available_sets(tmp_path);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 28);
+	assert_memory_equal(cmd.buf, "\x8c\x00\x00\x18", 4);
+	assert_memory_equal(&cmd.buf[4], "\x00\x01\x03\x08", 4);
+	avail = be32(&cmd.buf[8]);
+	assert_true(avail + 1 >= (before < after ? before : after));
+	assert_true(avail <= (before > after ? before : after) + 1);
+	assert_int_equal(cmd.buf[12], 0x02);            /* not dedicated to the LU */
+	assert_memory_equal(&cmd.buf[16], "\x00\x02\x03\x08", 4);
+	assert_int_equal(be32(&cmd.buf[20]), 1);        /* 8 KiB held: one set */
+	assert_int_equal(cmd.buf[24], 0x01);            /* dedicated */
+
+	run(unmap, 10, list, sizeof(list));             /* the whole 1 MiB */
+	assert_good();
+	run(lbp_used, 10, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 16);        /* from parameter 0002h on */
+	assert_memory_equal(&cmd.buf[4], "\x00\x02\x03\x08\x00\x00\x00\x00", 8);
+	run(lbp_past, 10, NULL, 0);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
+	assert_field(true, 5, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1135,6 +1239,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fileio_thin_write_same_unmap, fileio_thin_setup,
 						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_thin_format_unit, fileio_thin_setup,
+						fileio_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_thin_log_sense, fileio_thin_setup,
 						fileio_teardown),
 		cmocka_unit_test(test_fileio_missing_file),
 		cmocka_unit_test(test_nullio_params),
