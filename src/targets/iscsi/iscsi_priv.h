@@ -1,8 +1,9 @@
 /* iscsi_priv.h - the iSCSI driver's objects and the calls between its
  * files: targets (iscsi_target.c), connections and their PDU I/O
  * (iscsi_conn.c), login and discovery (iscsi_login.c), full-feature
- * dispatch, CmdSN ordering, NOP, Text, Logout and TMF (iscsi_ffp.c), and
- * SCSI command data flow (iscsi_scsi.c).
+ * dispatch, CmdSN ordering, NOP, Text and TMF (iscsi_ffp.c), Logout
+ * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), and SCSI command
+ * data flow (iscsi_scsi.c).
  *
  * A session (iscsi_session.c) and all its connections, their commands and
  * PDUs live on one I/O loop and are touched only there: a connection that
