@@ -231,14 +231,25 @@ static void on_eventfd(struct io_op *op, int res)
 		arm_eventfd_read(l);
 }
 
+/* The due timers move to a list of their own first: a callback may cancel
+ * or re-arm any other timer (a connection closing stops all of its own),
+ * which a walk of l->timers could not survive.  A timer stays `armed`
+ * while it waits there, so cancelling it takes it out. */
 static void fire_due_timers(struct ioloop *l)
 {
 	uint64_t now = now_ms();
 	struct io_timer *t, *tmp;
+	struct list_head due;
 
+	list_init(&due);
 	list_for_each_entry_safe(t, tmp, &l->timers, node) {
 		if (t->deadline_ms > now)
 			continue;
+		list_del(&t->node);
+		list_add_tail(&t->node, &due);
+	}
+	while (!list_empty(&due)) {
+		t = list_first_entry(&due, struct io_timer, node);
 		list_del(&t->node);
 		t->armed = false;
 		t->fn(t);

@@ -46,8 +46,15 @@
  * reinstate    (SECONDS ignored) a WRITE left waiting for its data on one
  *              connection, then a second login with the same ISID and
  *              TSIH 0: the old connection is closed, the new session works.
+ * stall-dataout  a WRITE whose R2T is never answered: the target must close
+ *              the connection (RspTimeout) within SECONDS; prints "# stalled"
+ *              when the R2T came and the time the close took.
+ * stall-read   32 READs of 1 MiB, then the socket is not read for SECONDS:
+ *              the target must give up sending (RspTimeout), so draining the
+ *              socket afterwards ends in a close before all 32 complete.
  * All three print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
+#include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -831,6 +838,82 @@ static int cmd_reinstate(struct peer *old, const char *hostport, const char *iqn
 	return 0;
 }
 
+/* Closed by the peer (EOF or reset), as opposed to merely quiet. */
+static bool peer_closed(int fd)
+{
+	uint8_t b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static int cmd_stall_dataout(struct peer *p, int secs)
+{
+	uint8_t bhs[BHS];
+	struct pdu r = { 0 };
+	double start;
+	int rc;
+
+	scsi_cmd(p, bhs, 1, XFER, 96, 1);
+	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	    (r.bhs[0] & 0x3f) != 0x31) {
+		printf("# no R2T for the WRITE\n");
+		free(r.data);
+		return 1;
+	}
+	start = now_s();
+	printf("# stalled\n");
+	fflush(stdout);
+	timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1)
+		printf("# PDU 0x%02x while stalled\n", r.bhs[0] & 0x3f);
+	free(r.data);
+	if (rc < 0 && !peer_closed(p->fd)) {
+		printf("# the connection was not closed within %d s\n", secs);
+		return 1;
+	}
+	printf("# connection closed by the target after %.1f s\n", now_s() - start);
+	return 0;
+}
+
+#define STALL_READS 32
+#define STALL_XFER (1u << 20)
+
+static int cmd_stall_read(struct peer *p, int secs)
+{
+	uint8_t bhs[BHS];
+	struct pdu r = { 0 };
+	unsigned done = 0;
+	int rc;
+
+	for (unsigned i = 0; i < STALL_READS; i++) {
+		scsi_cmd(p, bhs, 0, STALL_XFER, i * (STALL_XFER / 512), 1);
+		bhs[39] = (STALL_XFER / 512) >> 8;
+		bhs[40] = (STALL_XFER / 512) & 0xff;
+		if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0) {
+			printf("# cannot send READ %u\n", i);
+			return 1;
+		}
+		p->cmdsn++;
+	}
+	printf("# stalled\n");
+	fflush(stdout);
+	sleep((unsigned)secs);
+	timeout_ms = 5000;
+	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+		uint8_t op = r.bhs[0] & 0x3f;
+
+		done += op == 0x21 || (op == 0x25 && (r.bhs[1] & 1));
+	}
+	free(r.data);
+	printf("# %u of %u READs completed before the socket ended\n", done, STALL_READS);
+	if (rc < 0 && !peer_closed(p->fd)) {
+		printf("# the connection was not closed\n");
+		return 1;
+	}
+	return done < STALL_READS ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer p = { .cmdsn = 1 };
@@ -846,11 +929,13 @@ int main(int argc, char **argv)
 	}
 	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
 					 !strncmp(argv[3], "async-", 6) || !strcmp(argv[3], "io-wait") ||
-					 !strcmp(argv[3], "reinstate") || !strcmp(argv[3], "window")))) {
+					 !strcmp(argv[3], "reinstate") || !strcmp(argv[3], "window") ||
+					 !strncmp(argv[3], "stall-", 6)))) {
 		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header\n"
 			"       %s HOST:PORT TARGET-IQN|- chap-good|chap-reflect|chap-short|chap-wrong|"
 			"chap-mutual USER SECRET [ALGS [TUSER TSECRET]]\n"
-			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate|window "
+			"       %s HOST:PORT TARGET-IQN nop-silent|nop-answer|async-wait|async-logout|io-wait|reinstate|window|"
+			"stall-dataout|stall-read "
 			"SECONDS\n",
 			argv[0], argv[0], argv[0]);
 		return 2;
@@ -874,6 +959,10 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(cmd, "io-wait"))
 		return clear_unit_attention(&p) < 0 || write_read(&p, 64, 0x44) < 0 ?
 			1 : cmd_async(&p, atoi(argv[4]), false);
+	if (argc == 5 && !strcmp(cmd, "stall-dataout"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_stall_dataout(&p, atoi(argv[4]));
+	if (argc == 5 && !strcmp(cmd, "stall-read"))
+		return clear_unit_attention(&p) < 0 ? 1 : cmd_stall_read(&p, atoi(argv[4]));
 	if (argc == 5 && !strcmp(cmd, "nop-answer"))
 		return cmd_nop_answer(&p, atoi(argv[4]));
 	if (strcmp(cmd, "bad-header") && clear_unit_attention(&p) < 0)

@@ -123,6 +123,40 @@ static void test_timers(void **state)
 	assert_int_equal(p.cancelled_fired, 0);
 }
 
+/* A timer whose callback stops the other timer due at the same tick (a
+ * connection closing from its keep-alive cancels its other timers). */
+static void on_timer_cancelling(struct io_timer *t)
+{
+	struct probe *p = container_of(t, struct probe, timer);
+
+	p->timer_fired++;
+	ioloop_timer_cancel(ioloop_current(), &p->cancelled);
+}
+
+static void arm_timers_due_together(void *arg)
+{
+	struct probe *p = arg;
+
+	ioloop_timer_init(&p->timer, on_timer_cancelling);
+	ioloop_timer_init(&p->cancelled, on_cancelled);
+	ioloop_timer_arm(ioloop_current(), &p->timer, 50);
+	ioloop_timer_arm(ioloop_current(), &p->cancelled, 50);
+}
+
+static void test_timer_cancelled_by_one_due_with_it(void **state)
+{
+	struct probe p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	ioloop_run_on_sync(ioloop_get(1), arm_timers_due_together, &p);
+	usleep(400 * 1000);
+	ioloop_run_on_sync(ioloop_get(1), record_loop, &p);
+	assert_int_equal(p.timer_fired, 1);
+	assert_int_equal(p.cancelled_fired, 0);
+	assert_false(p.cancelled.armed);
+}
+
 static void on_read(struct io_op *op, int res)
 {
 	struct probe *p = container_of(op, struct probe, op);
@@ -183,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_run_on_sync_runs_on_target_thread),
 		cmocka_unit_test(test_defer_runs_once),
 		cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_timer_cancelled_by_one_due_with_it),
 		cmocka_unit_test(test_uring_completion_reaches_op),
 		cmocka_unit_test(test_attach_balances_live_connections),
 	};

@@ -44,10 +44,11 @@ static void test_every_parameter_reads_its_default(void **state)
 		assert_int_equal(iscsi_tgt_param_get(&it, k, v, sizeof(v), &is_default), 0);
 		assert_true(is_default);
 	}
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
 	assert_value(&it, "HeaderDigest", "None,CRC32C", true);
 	assert_value(&it, "InitialR2T", "No", true);
 	assert_value(&it, "MaxSessions", "0", true);
+	assert_value(&it, "RspTimeout", "90", true);
 }
 
 static void test_limits_are_enforced(void **state)
@@ -60,6 +61,8 @@ static void test_limits_are_enforced(void **state)
 		{ "MaxOutstandingR2T", "65536" }, { "NopInTimeout", "0" },
 		{ "MaxSessions", "65536" }, { "InitialR2T", "yes" }, { "ImmediateData", "" },
 		{ "HeaderDigest", "" }, { "HeaderDigest", "CRC32C,MD5" }, { "DataDigest", ",None" },
+		{ "RspTimeout", "1" }, { "RspTimeout", "0" }, { "RspTimeout", "65536" },
+		{ "RspTimeout", "" }, { "RspTimeout", "90s" },
 	};
 	struct iscsi_target it = fresh();
 	struct iscsi_limits before = it.limits;
@@ -90,6 +93,11 @@ static void test_valid_values_change_one_field(void **state)
 	assert_value(&it, "DataDigest", "CRC32C", false);
 	assert_int_equal(iscsi_tgt_param_set(&it, "MaxSessions", "2", err, sizeof(err)), 0);
 	assert_int_equal(it.limits.max_sessions, 2);
+	/* iscsi-scst's RspTimeout range is [2, 65535]. */
+	assert_int_equal(iscsi_tgt_param_set(&it, "RspTimeout", "2", err, sizeof(err)), 0);
+	assert_int_equal(it.limits.rsp_timeout, 2);
+	assert_int_equal(iscsi_tgt_param_set(&it, "RspTimeout", "65535", err, sizeof(err)), 0);
+	assert_value(&it, "RspTimeout", "65535", false);
 	/* Back to the default value: no [key] any more. */
 	assert_int_equal(iscsi_tgt_param_set(&it, "InitialR2T", "No", err, sizeof(err)), 0);
 	assert_value(&it, "InitialR2T", "No", true);

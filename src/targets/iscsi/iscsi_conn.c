@@ -525,6 +525,8 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	conn->reap.fn = reap;
 	conn->handoff.fn = handoff_go;
 	ioloop_timer_init(&conn->keepalive, NULL);
+	ioloop_timer_init(&conn->rsp_timer, NULL);
+	ioloop_timer_init(&conn->logout_wait, NULL);
 	ioloop_timer_init(&conn->logout_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
@@ -636,6 +638,8 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	log_info("%s: closing connection (%s)", conn->peer_str, why);
 	conn->state = CONN_CLOSING;
 	iscsi_keepalive_stop(conn);
+	iscsi_rsp_timer_stop(conn);
+	iscsi_logout_stop(conn);
 	iscsi_async_stop(conn);
 	shutdown(conn->fd, SHUT_RDWR);
 	if (conn->isess)

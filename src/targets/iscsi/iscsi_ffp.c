@@ -2,7 +2,8 @@
  * arrive, how long its data may be, where that data goes), CmdSN ordering
  * (ExpCmdSN/MaxCmdSN window, immediate delivery, holding PDUs that arrive
  * early, dropping those outside the window), and the small PDUs: NOP-Out,
- * Logout, Task Management.  SCSI commands and their data are iscsi_scsi.c's. */
+ * Task Management.  SCSI commands and their data are iscsi_scsi.c's, Logout
+ * is iscsi_logout.c's. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,56 +79,6 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	tx->data = echo;
 	tx->owned = echo;
 	tx->dlen = dlen;
-	iscsi_tx_queue(conn, tx);
-}
-
-/* Reason 1 may name another connection of the session (its CID). */
-static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *self)
-{
-	struct iscsi_conn *other;
-
-	other = iscsi_session_find_cid(conn->isess, cid);
-	/* Without MC/S the connection is the one meant, whatever CID it got. */
-	*self = cid == conn->cid || (!other && conn->isess->max_connections <= 1);
-	if (*self)
-		return ISCSI_LOGOUT_RSP_OK;
-	if (!other)
-		return ISCSI_LOGOUT_RSP_CID_NOT_FOUND;
-	log_info("%s: logout of connection %u of the session", conn->peer_str, cid);
-	iscsi_conn_close(other, "logged out from another connection");
-	return ISCSI_LOGOUT_RSP_OK;
-}
-
-static void logout(struct iscsi_conn *conn, const uint8_t *bhs)
-{
-	uint8_t reason = bhs[1] & 0x7f;
-	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
-	bool ends_here = reason == 0;
-	uint8_t response = ISCSI_LOGOUT_RSP_OK;
-
-	if (!tx) {
-		iscsi_conn_close(conn, "out of memory");
-		return;
-	}
-	/* 0: close session, 1: close connection; recovery (2) needs ERL 2. */
-	if (reason == 1)
-		response = close_named_conn(conn, iscsi_get16(&bhs[20]), &ends_here);
-	else if (reason != 0)
-		response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
-	tx->bhs[0] = ISCSI_OP_LOGOUT_RSP;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	tx->bhs[2] = response;
-	memcpy(&tx->bhs[16], &bhs[16], 4);
-	iscsi_fill_sn(conn, tx->bhs, true);
-	tx->close_after = ends_here;
-	if (ends_here) {
-		conn->logout_pending = true;
-		conn->rx_stopped = true;
-		/* The other connections go when this one closes. */
-		if (reason == 0)
-			__atomic_store_n(&conn->isess->ending, true, __ATOMIC_RELEASE);
-		log_info("%s: logout (%s)", conn->peer_str, reason ? "connection" : "session");
-	}
 	iscsi_tx_queue(conn, tx);
 }
 
@@ -251,7 +202,7 @@ static void execute(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, 
 		iscsi_text_pdu(conn, bhs, data, dlen);
 		break;
 	case ISCSI_OP_LOGOUT_REQ:
-		logout(conn, bhs);
+		iscsi_logout_pdu(conn, bhs);
 		break;
 	case ISCSI_OP_TMF_REQ:
 		tmf_request(conn, bhs);

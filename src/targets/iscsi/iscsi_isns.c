@@ -9,6 +9,15 @@
  * Inquiries are answered there (ESI falls back to plain refreshes when the
  * server has no ESI).
  *
+ * iSNSAccessControl (iscsi-scst's driver attribute): while it is on, an
+ * initiator may log in to a target, or see it in SendTargets, only when
+ * the iSNS server lists it among the initiators visible to the target
+ * (a DevAttrQry with the target as source: initiators sharing a
+ * discovery domain with it).  The lists are kept here per target and
+ * re-read every few seconds and after every registration, so logins look
+ * them up without waiting on the server; until the first answer nobody
+ * is let in.  (SCNs are not used: polling keeps the thread simple.)
+ *
  * libisns keeps global state (isns_config, its socket list), so every
  * libisns call is made on this module's one thread; the driver and the
  * management thread only set flags under `lock`. */
@@ -36,6 +45,8 @@
 #define ISNS_DEFAULT_REFRESH_S 60
 /* Bounds how long a dead server can hold up a change or the shutdown. */
 #define ISNS_CALL_TIMEOUT_S 2
+#define ISNS_ACL_REFRESH_S 3
+#define ISNS_ACL_MAX_INITIATORS 4096
 
 /* Shared with the management thread and the driver (under lock). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -43,7 +54,19 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static char server_addr[ISCSI_ISNS_SERVER_MAX];
 static unsigned generation;
 static bool stopping, thread_started;
+static bool access_control;
 static pthread_t thread;
+
+/* The initiators iSNS shows each registered target (under acl_lock:
+ * written by the thread, read by logins). */
+struct isns_acl {
+	char target[SCST_NAME_MAX];
+	char (*initiators)[SCST_NAME_MAX];
+	size_t n;
+};
+static pthread_mutex_t acl_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct isns_acl *acls;
+static size_t nacls;
 
 /* The thread's own state. */
 struct isns_state {
@@ -55,6 +78,7 @@ struct isns_state {
 	unsigned seen_generation;
 	time_t refresh_at;
 	bool esi_wanted;
+	time_t acl_at;                         /* next re-read of the lists */
 	isns_socket_t *esi_sock;
 	isns_server_t *esi_server;
 	isns_source_t *esi_source;
@@ -118,6 +142,61 @@ bool iscsi_isns_server(char *buf, size_t len)
 	snprintf(buf, len, "%s", server_addr);
 	pthread_mutex_unlock(&lock);
 	return buf[0] != 0;
+}
+
+int iscsi_isns_set_access_control(const char *value, char *err, size_t errlen)
+{
+	bool on;
+
+	if (!strcmp(value, "Yes") || !strcmp(value, "1")) {
+		on = true;
+	} else if (!strcmp(value, "No") || !strcmp(value, "0")) {
+		on = false;
+	} else {
+		snprintf(err, errlen, "iSNSAccessControl: expected Yes or No, not '%.64s'", value);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&lock);
+	access_control = on;
+	generation++;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	log_info("iSNS access control %s", on ? "on" : "off");
+	return 0;
+}
+
+bool iscsi_isns_access_control(void)
+{
+	bool on;
+
+	pthread_mutex_lock(&lock);
+	on = access_control;
+	pthread_mutex_unlock(&lock);
+	return on;
+}
+
+static bool acl_lists(const struct isns_acl *a, const char *initiator)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->initiators[i], initiator))
+			return true;
+	return false;
+}
+
+bool iscsi_isns_access_allowed(const char *target, const char *initiator)
+{
+	bool on, ok = false;
+
+	pthread_mutex_lock(&lock);
+	on = access_control && server_addr[0];
+	pthread_mutex_unlock(&lock);
+	if (!on)
+		return true;
+	pthread_mutex_lock(&acl_lock);
+	for (size_t i = 0; i < nacls && !ok; i++)
+		ok = !strcmp(acls[i].target, target) && acl_lists(&acls[i], initiator);
+	pthread_mutex_unlock(&acl_lock);
+	return ok;
 }
 
 void iscsi_isns_changed(void)
@@ -420,6 +499,122 @@ static int sync_registration(struct isns_state *st)
 	return 0;
 }
 
+static void free_acls(struct isns_acl *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].initiators);
+	free(a);
+}
+
+static void install_acls(struct isns_acl *a, size_t n)
+{
+	struct isns_acl *old;
+	size_t nold;
+
+	pthread_mutex_lock(&acl_lock);
+	old = acls;
+	nold = nacls;
+	acls = a;
+	nacls = n;
+	pthread_mutex_unlock(&acl_lock);
+	free_acls(old, nold);
+}
+
+static int acl_add(struct isns_acl *a, const char *name)
+{
+	void *nb;
+
+	if (a->n == ISNS_ACL_MAX_INITIATORS || strlen(name) >= SCST_NAME_MAX || acl_lists(a, name))
+		return 0;
+	nb = realloc(a->initiators, (a->n + 1) * sizeof(*a->initiators));
+	if (!nb)
+		return -1;
+	a->initiators = nb;
+	snprintf(a->initiators[a->n++], SCST_NAME_MAX, "%s", name);
+	return 0;
+}
+
+/* The response lists (iSCSI Name, Node Type) pairs; only initiators count. */
+static int acl_from_response(struct isns_acl *a, const isns_attr_list_t *attrs)
+{
+	const char *name = NULL;
+
+	for (unsigned i = 0; i < attrs->ial_count; i++) {
+		const isns_attr_t *at = attrs->ial_data[i];
+
+		if (at->ia_tag_id == ISNS_TAG_ISCSI_NAME && ISNS_ATTR_IS_STRING(at)) {
+			name = at->ia_value.iv_string;
+		} else if (at->ia_tag_id == ISNS_TAG_ISCSI_NODE_TYPE && ISNS_ATTR_IS_UINT32(at)) {
+			if (name && (at->ia_value.iv_uint32 & ISNS_ISCSI_INITIATOR_MASK) &&
+			    acl_add(a, name) < 0)
+				return -1;
+			name = NULL;
+		}
+	}
+	return 0;
+}
+
+/* DevAttrQry, source the target, key Node Type = initiator: the server
+ * answers with the initiators in the target's discovery domains. */
+static int query_visible_initiators(isns_client_t *clnt, struct isns_acl *a)
+{
+	isns_attr_list_t key = ISNS_ATTR_LIST_INIT;
+	isns_source_t *src = isns_source_create_iscsi(a->target);
+	isns_simple_t *qry;
+	int status;
+
+	if (!src)
+		return ISNS_INTERNAL_ERROR;
+	isns_attr_list_append_uint32(&key, ISNS_TAG_ISCSI_NODE_TYPE, ISNS_ISCSI_INITIATOR_MASK);
+	qry = isns_create_query2(clnt, &key, src);
+	isns_attr_list_destroy(&key);
+	isns_query_request_attr_tag(qry, ISNS_TAG_ISCSI_NAME);
+	isns_query_request_attr_tag(qry, ISNS_TAG_ISCSI_NODE_TYPE);
+	status = isns_client_call(clnt, &qry);
+	if (status == ISNS_SUCCESS && acl_from_response(a, isns_simple_get_attrs(qry)) < 0)
+		status = ISNS_INTERNAL_ERROR;
+	isns_simple_free(qry);
+	isns_source_release(src);
+	return status;
+}
+
+/* Re-reads every target's list; on any failure the previous lists stay. */
+static void refresh_acls(struct isns_state *st)
+{
+	struct isns_snapshot s;
+	struct isns_acl *a;
+	isns_client_t *clnt;
+	int status = ISNS_SUCCESS;
+
+	st->acl_at = time(NULL) + ISNS_ACL_REFRESH_S;
+	if (take_snapshot(&s) < 0)
+		return;
+	a = s.ntargets ? calloc(s.ntargets, sizeof(*a)) : NULL;
+	clnt = s.ntargets ? open_client(st, s.targets[0]) : NULL;
+	if (!s.ntargets || !a || !clnt) {
+		if (!s.ntargets)
+			install_acls(NULL, 0);
+		free(a);
+		if (clnt)
+			isns_client_destroy(clnt);
+		free_snapshot(&s);
+		return;
+	}
+	for (size_t t = 0; t < s.ntargets && status == ISNS_SUCCESS; t++) {
+		snprintf(a[t].target, sizeof(a[t].target), "%s", s.targets[t]);
+		status = query_visible_initiators(clnt, &a[t]);
+	}
+	isns_client_destroy(clnt);
+	if (status != ISNS_SUCCESS) {
+		log_warn("iSNS: query of the initiators visible to the targets at %s: %s",
+			 st->server, isns_strerror(status));
+		free_acls(a, s.ntargets);
+	} else {
+		install_acls(a, s.ntargets);
+	}
+	free_snapshot(&s);
+}
+
 /* One Entity Status Inquiry (or any other message on our ESI port). */
 static void serve_esi(struct isns_state *st, unsigned ms)
 {
@@ -501,6 +696,7 @@ static void *isns_thread(void *arg)
 		if (stop)
 			break;
 		if (strcmp(server, st.server)) {
+			install_acls(NULL, 0);
 			deregister(&st);
 			snprintf(st.server, sizeof(st.server), "%s", server);
 			st.esi_wanted = true;
@@ -510,9 +706,13 @@ static void *isns_thread(void *arg)
 			st.seen_generation = gen;
 			if (sync_registration(&st) < 0)
 				st.refresh_at = time(NULL) + ISNS_RETRY_S;
+			st.acl_at = 0;
 		}
+		if (st.registered && iscsi_isns_access_control() && time(NULL) >= st.acl_at)
+			refresh_acls(&st);
 		wait_for_work(&st);
 	}
 	deregister(&st);
+	install_acls(NULL, 0);
 	return NULL;
 }

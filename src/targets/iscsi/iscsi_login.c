@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -238,6 +239,14 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not reachable through this portal");
 		return -1;
 	}
+	/* As iscsi-scst: an initiator iSNS does not show the target is told
+	 * there is no such target. */
+	if (!conn->discovery &&
+	    !iscsi_isns_access_allowed(conn->target->tgt->name, conn->initiator_name)) {
+		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND,
+			   "the iSNS server does not show the target to this initiator (iSNSAccessControl)");
+		return -1;
+	}
 	if (conn->tsih) {
 		/* The connection joins a session on this loop (iscsi_login_pdu
 		 * moved it here): the session's identity must match. */
@@ -349,7 +358,7 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 		iscsi_session_apply_params(conn);
 		conn->sess = conn->isess->sess;
 	} else {
-		if (!conn->discovery && !iscsi_session_slot_free(conn)) {
+		if (!conn->discovery && !iscsi_session_claim_slot(conn)) {
 			login_fail(conn, lc, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
 				   "the target has MaxSessions sessions");
 			return false;
@@ -503,8 +512,10 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		/* The final Login Response went out bare; what follows is digested. */
 		conn->hdigest = conn->params.header_digest;
 		conn->ddigest = conn->params.data_digest;
-		if (conn->state == CONN_FULL)
+		if (conn->state == CONN_FULL) {
 			iscsi_keepalive_start(conn);
+			iscsi_rsp_timer_start(conn);
+		}
 	}
 }
 
@@ -514,7 +525,8 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 static int add_target_entry(struct iscsi_conn *conn, struct iscsi_target *it,
 			    struct iscsi_text_out *out)
 {
-	if (!it->tgt->enabled || !iscsi_portal_allowed(it, &conn->local))
+	if (!it->tgt->enabled || !iscsi_portal_allowed(it, &conn->local) ||
+	    !iscsi_isns_access_allowed(it->tgt->name, conn->initiator_name))
 		return 0;
 	if (iscsi_text_add(out, "TargetName", it->tgt->name) < 0)
 		return -1;

@@ -1,5 +1,5 @@
 /* iscsi_mgmt.c - the iSCSI driver's own entries of the management tree:
- * targets/iscsi/iSNSServer and, in every targets/iscsi/<target>/, one
+ * targets/iscsi/iSNSServer and iSNSAccessControl and, in every targets/iscsi/<target>/, one
  * read-write file per negotiable parameter (iscsi_tgt_params.c), marked
  * [key] when it differs from its default (SysfsRules). */
 #include <errno.h>
@@ -28,6 +28,22 @@ static int store_isns_server(const struct mgmt_node *n, const char *value, char 
 	return iscsi_isns_set_server(value, err, errlen);
 }
 
+static int show_isns_access_control(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	bool on = iscsi_isns_access_control();
+
+	(void)n;
+	mgmt_show_value(out, on ? "Yes" : "No", on);
+	return 0;
+}
+
+static int store_isns_access_control(const struct mgmt_node *n, const char *value, char *err,
+				     size_t errlen)
+{
+	(void)n;
+	return iscsi_isns_set_access_control(value, err, errlen);
+}
+
 static int show_param(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	char v[64];
@@ -50,6 +66,8 @@ static int store_param(const struct mgmt_node *n, const char *value, char *err, 
 static const struct mgmt_entry driver_entries[] = {
 	{ .name = "iSNSServer", .kind = MGMT_ATTR, .show = show_isns_server,
 	  .store = store_isns_server },
+	{ .name = "iSNSAccessControl", .kind = MGMT_ATTR, .show = show_isns_access_control,
+	  .store = store_isns_access_control },
 	{ .name = NULL },
 };
 
@@ -69,6 +87,7 @@ static const struct mgmt_entry target_entries[] = {
 	PARAM("NopInInterval"),
 	PARAM("NopInTimeout"),
 	PARAM("MaxSessions"),
+	PARAM("RspTimeout"),
 	{ .name = NULL },
 };
 

@@ -167,6 +167,7 @@ void iscsi_limits_defaults(struct iscsi_limits *l)
 	l->nop_in_interval = 30;
 	l->nop_in_timeout = 30;
 	l->max_sessions = 0;
+	l->rsp_timeout = 90;
 }
 
 /* Decimal or 0x-hex, within [min, max]. */

@@ -59,6 +59,7 @@ struct iscsi_limits {
 	uint32_t nop_in_interval;        /* s of silence before a NOP-In; 0: never */
 	uint32_t nop_in_timeout;         /* s to wait for an answer before closing */
 	uint32_t max_sessions;           /* sessions of the target at once; 0: no limit */
+	uint32_t rsp_timeout;            /* s a command may wait on the initiator */
 };
 
 /* 0, or -1 with a reason in err (missing NUL, no '=', bad key, too long,

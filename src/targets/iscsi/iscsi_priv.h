@@ -1,8 +1,9 @@
 /* iscsi_priv.h - the iSCSI driver's objects and the calls between its
  * files: targets (iscsi_target.c), connections and their PDU I/O
  * (iscsi_conn.c), login and discovery (iscsi_login.c), full-feature
- * dispatch, CmdSN ordering, NOP, Text, Logout and TMF (iscsi_ffp.c), and
- * SCSI command data flow (iscsi_scsi.c).
+ * dispatch, CmdSN ordering, NOP, Text and TMF (iscsi_ffp.c), Logout
+ * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), and SCSI command
+ * data flow (iscsi_scsi.c).
  *
  * A session (iscsi_session.c) and all its connections, their commands and
  * PDUs live on one I/O loop and are touched only there: a connection that
@@ -92,6 +93,9 @@ struct iscsi_cmd {
 	bool counted;                    /* in conn->cmds_unanswered */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
+	/* conn->rsp_clock when it began waiting on the initiator (its data
+	 * or the socket taking its response); 0: not waiting. */
+	uint32_t wait_tick;
 };
 
 struct iscsi_held_pdu {
@@ -240,6 +244,15 @@ struct iscsi_conn {
 	bool nop_waiting;                /* our NOP-In awaits any sign of life */
 	uint32_t nop_ttt;
 
+	/* RspTimeout (iscsi_rsp_timeout.c): seconds counted by rsp_timer. */
+	struct io_timer rsp_timer;
+	uint32_t rsp_clock;
+
+	/* Logout ending the session (iscsi_logout.c): its answer waits for
+	 * the nexus to leave the core. */
+	struct io_timer logout_wait;
+	uint8_t logout_itt[4];
+
 	/* Target-requested logout (iscsi_async.c). */
 	struct io_timer logout_timer;
 };
@@ -255,9 +268,6 @@ bool iscsi_portal_allowed(struct iscsi_target *it, const struct sockaddr_storage
 bool iscsi_driver_enabled(void);
 /* A consistent copy of the target's negotiation limits (login). */
 void iscsi_target_limits(struct iscsi_target *it, struct iscsi_limits *out);
-/* Whether the target's MaxSessions leaves room for conn's new session (a
- * session it reinstates does not count). */
-bool iscsi_session_slot_free(const struct iscsi_conn *conn);
 /* Up to max listening addresses (wildcards included); the count. */
 size_t iscsi_portal_list(struct sockaddr_storage *out, size_t max);
 void iscsi_conn_registered(struct iscsi_conn *conn);
@@ -280,7 +290,11 @@ struct ioloop *iscsi_session_loop(uint16_t tsih);
 /* Login with a TSIH: 0 and conn joined the session (on this loop), 1 when
  * conn must first move to *loop, or an ISCSI_LOGIN_* status to fail with. */
 int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop);
-/* The leading connection entered full feature phase: registry, TSIH. */
+/* A new session's place in the registry if the target's MaxSessions
+ * leaves room for it (a session it reinstates does not count); false when
+ * not.  The place goes with the connection. */
+bool iscsi_session_claim_slot(struct iscsi_conn *conn);
+/* The leading connection entered full feature phase: core session, TSIH. */
 void iscsi_session_publish(struct iscsi_conn *conn);
 /* Session-wide parameters for a connection that joined. */
 void iscsi_session_apply_params(struct iscsi_conn *conn);
@@ -295,6 +309,9 @@ void iscsi_reinstate_session(struct iscsi_conn *conn);
 /* management: force_close of a registered session, from any thread. */
 int iscsi_session_request_close(struct iscsi_session *s);
 void iscsi_session_drop_held(struct iscsi_session *s, struct iscsi_conn *only);
+/* Logout: the core session goes now (no command of it may be left); the
+ * iSCSI session ends with its last connection as usual. */
+void iscsi_session_end_nexus(struct iscsi_session *s);
 /* Runs fn on every connection of the session under the registry lock. */
 void iscsi_session_for_each_conn(struct iscsi_session *s,
 				 void (*fn)(const struct iscsi_conn *c, void *arg), void *arg);
@@ -336,6 +353,26 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 /* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */
 void iscsi_keepalive_start(struct iscsi_conn *conn);
 void iscsi_keepalive_stop(struct iscsi_conn *conn);
+
+/* iscsi_rsp_timeout.c: RspTimeout, the time a command may wait on the
+ * initiator (for its WRITE data, or for the socket to take its response)
+ * before the connection is closed. */
+void iscsi_rsp_timer_start(struct iscsi_conn *conn);
+void iscsi_rsp_timer_stop(struct iscsi_conn *conn);
+/* icmd now waits on the initiator (again: progress restarts the clock). */
+static inline void iscsi_cmd_wait_initiator(struct iscsi_cmd *icmd)
+{
+	icmd->wait_tick = icmd->conn->rsp_clock;
+}
+
+static inline void iscsi_cmd_wait_done(struct iscsi_cmd *icmd)
+{
+	icmd->wait_tick = 0;
+}
+
+/* iscsi_logout.c: the Logout request. */
+void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs);
+void iscsi_logout_stop(struct iscsi_conn *conn);
 
 /* iscsi_async.c: Async Message "target requests logout", then a close when
  * the initiator has not logged out after grace_s seconds.  On conn's loop. */

@@ -257,6 +257,7 @@ static void maybe_data_complete(struct iscsi_cmd *icmd)
 	    icmd->r2t_outstanding)
 		return;
 	icmd->xfer = ICMD_IDLE;
+	iscsi_cmd_wait_done(icmd);
 	scst_rx_data(icmd->scmd, !icmd->data_error);
 }
 
@@ -271,6 +272,7 @@ void iscsi_rdy_to_xfer(struct scst_cmd *scmd)
 		memcpy(scmd->buf, icmd->imm_buf, n);
 	drop_imm(icmd);
 	icmd->xfer = ICMD_WAIT_DATA;
+	iscsi_cmd_wait_initiator(icmd);
 	/* Unsolicited data covers [0, unsol_end); the rest is asked for. */
 	icmd->r2t_next = icmd->unsol_end > icmd->data_next ? icmd->unsol_end : icmd->data_next;
 	solicit_more(icmd);
@@ -353,6 +355,8 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 	}
 	if (!icmd->unsol_done && icmd->data_next >= icmd->unsol_end)
 		icmd->unsol_done = true;
+	if (icmd->xfer == ICMD_WAIT_DATA)
+		iscsi_cmd_wait_initiator(icmd);     /* data keeps coming */
 	maybe_data_complete(icmd);
 }
 
@@ -491,6 +495,8 @@ void iscsi_xmit_response(struct scst_cmd *scmd)
 	r = compute_residual(icmd, scmd);
 	if (icmd->read && status != SAM_STAT_TASK_ABORTED)
 		data_len = scmd->resp_data_len < icmd->edtl ? scmd->resp_data_len : icmd->edtl;
+	/* From now on the socket has to take the response. */
+	iscsi_cmd_wait_initiator(icmd);
 	/* Hold a reference while queueing so a PDU sent at once cannot free it. */
 	icmd->tx_pending++;
 	if (data_len && scmd->sense_len == 0 && status != SAM_STAT_CHECK_CONDITION) {

@@ -128,40 +128,52 @@ int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop)
 	return rc;
 }
 
-/* MaxSessions: the target's sessions in full feature phase, not counting
- * the one this login reinstates (same initiator and ISID). */
-bool iscsi_session_slot_free(const struct iscsi_conn *conn)
+/* Under the registry lock: the target's sessions, not counting the one
+ * this login reinstates (same initiator and ISID) nor ending ones. */
+static unsigned sessions_of_target(const struct iscsi_conn *conn)
 {
 	const struct iscsi_session *s;
 	unsigned n = 0;
 
-	if (!conn->limits.max_sessions)
-		return true;
-	iscsi_registry_lock();
 	list_for_each_entry(s, &all_sessions, node)
 		if (s->target == conn->target && !session_matches(s, conn) &&
 		    !__atomic_load_n(&s->ending, __ATOMIC_ACQUIRE))
 			n++;
+	return n;
+}
+
+/* Counting and entering the registry happen under one lock hold: two
+ * logins finishing at once cannot both see the last free slot.  The
+ * entry has no TSIH yet, so no connection can join it before publish. */
+bool iscsi_session_claim_slot(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s = conn->isess;
+	bool ok;
+
+	iscsi_registry_lock();
+	ok = !conn->limits.max_sessions || sessions_of_target(conn) < conn->limits.max_sessions;
+	if (ok) {
+		s->loop = conn->loop;
+		s->target = conn->target;
+		memcpy(s->isid, conn->isid, 6);
+		memcpy(s->initiator_name, conn->initiator_name, sizeof(s->initiator_name));
+		list_add_tail(&s->node, &all_sessions);
+		s->registered = true;
+	}
 	iscsi_registry_unlock();
-	return n < conn->limits.max_sessions;
+	return ok;
 }
 
 void iscsi_session_publish(struct iscsi_conn *conn)
 {
 	struct iscsi_session *s = conn->isess;
 
-	s->loop = conn->loop;
 	s->sess = conn->sess;
-	s->target = conn->target;
-	memcpy(s->isid, conn->isid, 6);
-	memcpy(s->initiator_name, conn->initiator_name, sizeof(s->initiator_name));
-	s->tsih = conn->tsih;
 	s->params = conn->params;
 	s->max_connections = conn->params.max_connections;
 	s->queued_cmds = conn->limits.queued_cmds;
 	iscsi_registry_lock();
-	list_add_tail(&s->node, &all_sessions);
-	s->registered = true;
+	s->tsih = conn->tsih;
 	iscsi_registry_unlock();
 }
 
@@ -205,6 +217,22 @@ void iscsi_session_drop_held(struct iscsi_session *s, struct iscsi_conn *only)
 			free(h->data);
 		free(h);
 	}
+}
+
+void iscsi_session_end_nexus(struct iscsi_session *s)
+{
+	struct iscsi_conn *c;
+
+	iscsi_session_drop_held(s, NULL);
+	if (!s->sess)
+		return;
+	scst_unregister_session(s->sess);
+	log_info("session %u of %s ended by its logout", s->tsih, s->initiator_name);
+	s->sess = NULL;
+	iscsi_registry_lock();
+	list_for_each_entry(c, &s->conns, sess_node)
+		c->sess = NULL;
+	iscsi_registry_unlock();
 }
 
 void iscsi_session_leave(struct iscsi_conn *conn)

@@ -34,7 +34,8 @@ struct iscsi_portal {
 };
 
 static struct list_head portals = LIST_HEAD_INIT(portals);
-/* Portals are added by the main thread while the iSNS thread may list them. */
+/* Portals are added and removed by the main thread while the iSNS thread
+ * and SendTargets answers list them (lock order: portals_lock, auth_lock). */
 static pthread_mutex_t portals_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head all_conns = LIST_HEAD_INIT(all_conns);
@@ -237,22 +238,28 @@ int iscsi_portal_addresses(const struct iscsi_conn *conn, struct iscsi_target *i
 {
 	struct iscsi_portal *p;
 	char addr[96];
+	int rc = 0;
 
+	/* The main thread adds and removes portals while logins run. */
+	pthread_mutex_lock(&portals_lock);
 	list_for_each_entry(p, &portals, node) {
 		/* A wildcard portal is reachable at the address this connection used. */
 		const struct sockaddr_storage *ss = p->wildcard ? &conn->local : &p->addr;
 
-		/* A wildcard of the other family has no address to offer here. */
-		if (p->wildcard && p->addr.ss_family != conn->local.ss_family)
+		/* A wildcard of the other family has no address to offer here;
+		 * a closing portal takes no more logins. */
+		if ((p->wildcard && p->addr.ss_family != conn->local.ss_family) || p->closing)
 			continue;
 		if (!iscsi_portal_allowed(it, ss))
 			continue;
 		format_addr(ss, addr_port(&p->addr), addr, sizeof(addr) - 4);
 		strcat(addr, ",1");
-		if (iscsi_text_add(out, "TargetAddress", addr) < 0)
-			return -1;
+		rc = iscsi_text_add(out, "TargetAddress", addr);
+		if (rc < 0)
+			break;
 	}
-	return 0;
+	pthread_mutex_unlock(&portals_lock);
+	return rc < 0 ? -1 : 0;
 }
 
 static void conn_start_msg(void *arg)
@@ -593,6 +600,8 @@ static int iscsi_set_driver_attr(const char *key, const char *value, char *err, 
 	}
 	if (!strcmp(key, "iSNSServer"))
 		return iscsi_isns_set_server(value, err, errlen);
+	if (!strcmp(key, "iSNSAccessControl"))
+		return iscsi_isns_set_access_control(value, err, errlen);
 	snprintf(err, errlen, "iscsi: unknown driver attribute '%s'", key);
 	return -EINVAL;
 }

@@ -1,5 +1,6 @@
 /* iscsi_tgt_params.c - a target's negotiable parameters (QueuedCommands,
- * MaxRecvDataSegmentLength ... HeaderDigest, NopIn*, MaxSessions): their
+ * MaxRecvDataSegmentLength ... HeaderDigest, NopIn*, MaxSessions,
+ * RspTimeout): their
  * names, limits and defaults, validation of new values, their text form
  * for the management tree, and the lock that lets management change them
  * while logins copy them.  A change applies to sessions logging in later. */
@@ -39,6 +40,7 @@ static const struct param_desc params[] = {
 	NUM("NopInInterval", nop_in_interval, 0, 65535),
 	NUM("NopInTimeout", nop_in_timeout, 1, 65535),
 	NUM("MaxSessions", max_sessions, 0, 65535),
+	NUM("RspTimeout", rsp_timeout, 2, 65535),
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
