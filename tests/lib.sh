@@ -241,6 +241,53 @@ dump_log() {
 	fi
 }
 
+# use_scstctl: SCSTCTL (the scstctl next to $SCSTD), SOCK (a control
+# socket path in $WORKDIR, for start_daemon --ctl-socket) and ctl(), for
+# scripts that drive the management tree; without scstctl the script ends
+# as one failed check.
+use_scstctl() {
+	SCSTCTL=$(dirname "$SCSTD")/scstctl
+	[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
+	SOCK=$WORKDIR/ctl/scstd.sock
+	ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
+}
+
+# start_one_disk_target CHECK IQN [TARGET-LINE...] [-- SCSTD-ARG...]: the
+# file $WORKDIR/disk.img (${DISK_SIZE:-8M}) as vdisk_fileio device d1, LUN
+# 0 of the enabled iSCSI target IQN (each TARGET-LINE one more target
+# attribute, e.g. "QueuedCommands 4"), in $WORKDIR/one_disk.conf; scstd
+# starts with that --config and the SCSTD-ARGs.  One check named CHECK;
+# when scstd does not come up, the script ends there.
+start_one_disk_target() {
+	local name=$1 iqn=$2 attrs=
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		attrs+=$'\t\t'"$1"$'\n'
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	truncate -s "${DISK_SIZE:-8M}" "$WORKDIR/disk.img"
+	cat >"$WORKDIR/one_disk.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE d1 {
+		filename $WORKDIR/disk.img
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $iqn {
+		enabled 1
+${attrs}		LUN 0 d1
+	}
+}
+CONF
+	if ! start_daemon --config "$WORKDIR/one_disk.conf" "$@"; then
+		not_ok "$name"
+		finish
+	fi
+	ok "$name"
+}
+
 url() {
 	echo "iscsi://127.0.0.1:$PORT/${2:-$DEFAULT_IQN}/${1:-1}"
 }

@@ -10,35 +10,11 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-11.org.scstd:fclose
 INI=iqn.2026-11.org.scstd:digestpeer
 SESS=targets/iscsi/$IQN/sessions/$INI
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/fc.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-if ! start_daemon --config "$WORKDIR/fc.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" -- --ctl-socket "$SOCK"
 
 # start_peer MODE OUT: a raw initiator in the background, logged in once
 # its session shows in the tree.

@@ -13,33 +13,11 @@
 
 require_daemon
 require_tools iscsi_mcs
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-12.org.scstd:mcs
 INI=iqn.2026-12.org.scstd:mcs
 SESS=targets/iscsi/$IQN/sessions/$INI
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/mcs.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-if ! start_daemon --threads 2 --config "$WORKDIR/mcs.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with two I/O threads"
-	finish
-fi
-ok "scstd starts with two I/O threads"
+start_one_disk_target "scstd starts with two I/O threads" "$IQN" -- --threads 2 --ctl-socket "$SOCK"
 
 mcs() { timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$IQN" "$@"; }
 

@@ -9,36 +9,12 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-11.org.scstd:stree
 INI=iqn.2026-11.org.scstd:digestpeer
 SESS=targets/iscsi/$IQN/sessions/$INI
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/st.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		FirstBurstLength 32768
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-if ! start_daemon --config "$WORKDIR/st.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" "FirstBurstLength 32768" -- \
+	--ctl-socket "$SOCK"
 
 timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/p.out" 2>&1 &
 PEER=$!

@@ -10,36 +10,13 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
+use_scstctl
 command -v iscsi-inq >/dev/null || { not_ok "iscsi-inq (libiscsi-bin) is installed"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
 IQN=iqn.2026-12.org.scstd:params
 INI=iqn.2026-11.org.scstd:digestpeer
 T=targets/iscsi/$IQN
 SESS=$T/sessions/$INI
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/p.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-if ! start_daemon --config "$WORKDIR/p.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" -- --ctl-socket "$SOCK"
 
 # Defaults: one value line, no [key].
 for kv in QueuedCommands=64 MaxRecvDataSegmentLength=262144 MaxXmitDataSegmentLength=262144 \
