@@ -257,10 +257,7 @@ static int cmd_bad_keys(struct raw_conn *c)
 	char text[1024], kv[512];
 	uint32_t len = 0;
 
-	len = raw_add_key(text, len, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:badpdu");
-	len = raw_add_key(text, len, sizeof(text), "SessionType=Normal");
-	snprintf(kv, sizeof(kv), "TargetName=%s", c->target);
-	len = raw_add_key(text, len, sizeof(text), kv);
+	len = raw_add_session_keys(text, len, sizeof(text), c->initiator, c->target);
 	len = raw_add_key(text, len, sizeof(text), "ThisKeyHasNoValue");
 	len = raw_add_key(text, len, sizeof(text), "=orphan-value");
 	memset(kv, 'K', 300);

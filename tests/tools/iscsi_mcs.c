@@ -118,10 +118,7 @@ static int login(struct session *s, struct conn *c, uint16_t tsih, unsigned max_
 	if (c->raw.fd < 0)
 		return -1;
 	c->raw.timeout_ms = TIMEOUT_MS;
-	len = raw_add_key(text, len, sizeof(text), "InitiatorName=iqn.2026-12.org.scstd:mcs");
-	len = raw_add_key(text, len, sizeof(text), "SessionType=Normal");
-	snprintf(kv, sizeof(kv), "TargetName=%s", s->target);
-	len = raw_add_key(text, len, sizeof(text), kv);
+	len = raw_add_session_keys(text, len, sizeof(text), "iqn.2026-12.org.scstd:mcs", s->target);
 	len = raw_add_key(text, len, sizeof(text), "HeaderDigest=None");
 	len = raw_add_key(text, len, sizeof(text), "DataDigest=None");
 	len = raw_add_key(text, len, sizeof(text), "MaxRecvDataSegmentLength=65536");

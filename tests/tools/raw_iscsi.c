@@ -273,6 +273,18 @@ uint32_t raw_add_key(char *buf, uint32_t len, uint32_t cap, const char *kv)
 	return len + (uint32_t)n;
 }
 
+uint32_t raw_add_session_keys(char *buf, uint32_t len, uint32_t cap, const char *initiator,
+			      const char *target)
+{
+	char kv[512];
+
+	snprintf(kv, sizeof(kv), "InitiatorName=%s", initiator);
+	len = raw_add_key(buf, len, cap, kv);
+	len = raw_add_key(buf, len, cap, "SessionType=Normal");
+	snprintf(kv, sizeof(kv), "TargetName=%s", target);
+	return raw_add_key(buf, len, cap, kv);
+}
+
 const char *raw_find_key(const struct raw_pdu *pdu, const char *key)
 {
 	size_t klen = strlen(key);
@@ -360,7 +372,7 @@ static uint32_t operational_keys(const struct raw_conn *c, char *text, uint32_t 
 
 enum raw_login_result raw_login(struct raw_conn *c, const char *first_text, uint32_t first_len)
 {
-	char text[4096], kv[512];
+	char text[4096];
 	uint8_t bhs[RAW_BHS_LEN];
 	struct raw_pdu rsp;
 	uint32_t len = 0;
@@ -370,11 +382,7 @@ enum raw_login_result raw_login(struct raw_conn *c, const char *first_text, uint
 		memcpy(text, first_text, first_len);
 		len = first_len;
 	} else {
-		snprintf(kv, sizeof(kv), "InitiatorName=%s", c->initiator);
-		len = raw_add_key(text, len, sizeof(text), kv);
-		len = raw_add_key(text, len, sizeof(text), "SessionType=Normal");
-		snprintf(kv, sizeof(kv), "TargetName=%s", c->target);
-		len = raw_add_key(text, len, sizeof(text), kv);
+		len = raw_add_session_keys(text, len, sizeof(text), c->initiator, c->target);
 		len = raw_add_key(text, len, sizeof(text), "AuthMethod=None");
 	}
 	login_bhs(c, bhs, 0, 1, len);

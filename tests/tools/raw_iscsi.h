@@ -132,6 +132,10 @@ void raw_track_sn(struct raw_conn *c, const struct raw_pdu *pdu);
 /* Appends "key=value\0" to a text buffer of cap bytes (nothing when it
  * does not fit); the new length. */
 uint32_t raw_add_key(char *buf, uint32_t len, uint32_t cap, const char *kv);
+/* InitiatorName, SessionType=Normal, TargetName: how a normal session's
+ * first login PDU starts. */
+uint32_t raw_add_session_keys(char *buf, uint32_t len, uint32_t cap, const char *initiator,
+			      const char *target);
 /* The value of key in a text PDU's data, or NULL. */
 const char *raw_find_key(const struct raw_pdu *pdu, const char *key);
 
