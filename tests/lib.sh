@@ -288,6 +288,31 @@ CONF
 	ok "$name"
 }
 
+# peer_logged_in OUT SESSION: a raw initiator running in the background
+# with its output in OUT has printed "# ready" and SESSION (a tree path)
+# is listed, within ~10 s (ctl: see use_scstctl); otherwise OUT is shown.
+peer_logged_in() {
+	local _
+	for _ in $(seq 1 100); do
+		grep -q '^# ready' "$1" && ctl list "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$1"
+	return 1
+}
+
+# no_sessions_left IQN: the iSCSI target IQN lists no session within ~5 s;
+# otherwise what is left is shown.
+no_sessions_left() {
+	local _
+	for _ in $(seq 1 50); do
+		ctl list "targets/iscsi/$1/sessions" | grep -q . || return 0
+		sleep 0.1
+	done
+	ctl list "targets/iscsi/$1/sessions"
+	return 1
+}
+
 url() {
 	echo "iscsi://127.0.0.1:$PORT/${2:-$DEFAULT_IQN}/${1:-1}"
 }

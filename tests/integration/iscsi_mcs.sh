@@ -63,14 +63,7 @@ check_output "a wrong TSIH is refused with 0x020a, the session goes on" "^ok - t
 check_output "beyond MaxConnections=1: refused with 0x0206" "^ok - a second connection beyond" \
 	mcs too-many
 check "a CID in use reinstates that connection" mcs same-cid
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "no session is left" gone
+check "no session is left" no_sessions_left "$IQN"
 check "every session was unregistered" \
 	bash -c "sleep 0.3; [ \$(grep -ac 'mcs -> $IQN registered' '$DAEMON_LOG') -eq \
 		\$(grep -ac 'mcs -> $IQN unregistered' '$DAEMON_LOG') ]"

@@ -18,15 +18,7 @@ start_one_disk_target "scstd starts with a control socket" "$IQN" "FirstBurstLen
 
 timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/p.out" 2>&1 &
 PEER=$!
-logged_in() {
-	for _ in $(seq 1 100); do
-		grep -q '^# ready' "$WORKDIR/p.out" && ctl list "$SESS" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/p.out"
-	return 1
-}
-check "a raw initiator logs in with digests and does I/O" logged_in
+check "a raw initiator logs in with digests and does I/O" peer_logged_in "$WORKDIR/p.out" "$SESS"
 
 at_least() {  # at_least PATH N: the attribute reads a number >= N
 	local v
@@ -64,14 +56,7 @@ check "a connection attribute is read-only" \
 	bash -c "! '$SCSTCTL' --socket '$SOCK' write '$C/cid' 5"
 check "force_close ends the session" ctl write "$SESS/force_close" 1
 wait "$PEER"
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "the session directory is gone" gone
+check "the session directory is gone" no_sessions_left "$IQN"
 check_alive "daemon alive after the session tree checks"
 check_stop
 finish

@@ -71,15 +71,7 @@ check "MaxSessions 0x1 is taken as 1" bash -c "'$SCSTCTL' --socket '$SOCK' write
 timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/peer.out" 2>&1 &
 PEER=$!
 BG_PIDS+=("$PEER")
-logged_in() {
-	for _ in $(seq 1 100); do
-		grep -q '^# ready' "$WORKDIR/peer.out" && ctl list "$SESS" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/peer.out"
-	return 1
-}
-check "a new session logs in" logged_in
+check "a new session logs in" peer_logged_in "$WORKDIR/peer.out" "$SESS"
 check_output "it negotiated FirstBurstLength 16384" '^16384$' ctl read "$SESS/FirstBurstLength"
 check_output "it negotiated MaxBurstLength 131072" '^131072$' ctl read "$SESS/MaxBurstLength"
 # The initiator does not offer MaxOutstandingR2T: the RFC's 1 stays.
@@ -98,14 +90,7 @@ check "force_close ends the first session" ctl write "$SESS/force_close" 1
 wait "$PEER"
 PEER_RC=$?
 check "the first session ends cleanly" [ "$PEER_RC" -eq 0 ]
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "$T/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "its session leaves the tree" gone
+check "its session leaves the tree" no_sessions_left "$IQN"
 check_output "then a session fits again" "Vendor|vendor" timeout 20 iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN/0"
 check "MaxSessions 0 lifts the limit (the default again: no [key])" \
 	bash -c "'$SCSTCTL' --socket '$SOCK' write '$T/MaxSessions' 0 && [ \"\$('$SCSTCTL' --socket '$SOCK' read '$T/MaxSessions')\" = 0 ]"
