@@ -253,6 +253,78 @@ dump_log() {
 	fi
 }
 
+# use_scstctl: SCSTCTL (the scstctl next to $SCSTD), SOCK (a control
+# socket path in $WORKDIR, for start_daemon --ctl-socket) and ctl(), for
+# scripts that drive the management tree; without scstctl the script ends
+# as one failed check.
+use_scstctl() {
+	SCSTCTL=$(dirname "$SCSTD")/scstctl
+	[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
+	SOCK=$WORKDIR/ctl/scstd.sock
+	ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
+}
+
+# start_one_disk_target CHECK IQN [TARGET-LINE...] [-- SCSTD-ARG...]: the
+# file $WORKDIR/disk.img (${DISK_SIZE:-8M}) as vdisk_fileio device d1, LUN
+# 0 of the enabled iSCSI target IQN (each TARGET-LINE one more target
+# attribute, e.g. "QueuedCommands 4"), in $WORKDIR/one_disk.conf; scstd
+# starts with that --config and the SCSTD-ARGs.  One check named CHECK;
+# when scstd does not come up, the script ends there.
+start_one_disk_target() {
+	local name=$1 iqn=$2 attrs=
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		attrs+=$'\t\t'"$1"$'\n'
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	truncate -s "${DISK_SIZE:-8M}" "$WORKDIR/disk.img"
+	cat >"$WORKDIR/one_disk.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE d1 {
+		filename $WORKDIR/disk.img
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $iqn {
+		enabled 1
+${attrs}		LUN 0 d1
+	}
+}
+CONF
+	if ! start_daemon --config "$WORKDIR/one_disk.conf" "$@"; then
+		not_ok "$name"
+		finish
+	fi
+	ok "$name"
+}
+
+# peer_logged_in OUT SESSION: a raw initiator running in the background
+# with its output in OUT has printed "# ready" and SESSION (a tree path)
+# is listed, within ~10 s (ctl: see use_scstctl); otherwise OUT is shown.
+peer_logged_in() {
+	local _
+	for _ in $(seq 1 100); do
+		grep -q '^# ready' "$1" && ctl list "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$1"
+	return 1
+}
+
+# no_sessions_left IQN: the iSCSI target IQN lists no session within ~5 s;
+# otherwise what is left is shown.
+no_sessions_left() {
+	local _
+	for _ in $(seq 1 50); do
+		ctl list "targets/iscsi/$1/sessions" | grep -q . || return 0
+		sleep 0.1
+	done
+	ctl list "targets/iscsi/$1/sessions"
+	return 1
+}
+
 url() {
 	echo "iscsi://127.0.0.1:$PORT/${2:-$DEFAULT_IQN}/${1:-1}"
 }

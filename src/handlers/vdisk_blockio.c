@@ -107,61 +107,40 @@ static void default_rotational(int fd, bool *rotational)
 	fclose(f);
 }
 
-static int blockio_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
-			  char *err, size_t errlen)
+/* The device's size, and the rotational default its queue reports unless
+ * the attribute was given. */
+static int probe_device(int fd, struct vdisk_params *p, const struct scst_kv *params,
+			size_t nparams, uint64_t *size, char *err, size_t errlen)
 {
-	struct vdisk_params p;
-	struct vdisk_dev *vd;
-	uint64_t size;
-	int rc = vdisk_parse_params(params, nparams, &p, err, errlen), fd;
+	int rc = device_geometry(fd, p, size, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	if (!p.filename) {
-		snprintf(err, errlen, "filename is required");
-		return -EINVAL;
-	}
-	fd = open_device(&p, err, errlen);
-	if (fd < 0)
-		return fd;
-	rc = device_geometry(fd, &p, &size, err, errlen);
-	if (rc < 0)
-		goto fail_fd;
-	vd = vdisk_dev_new(&blockio_backend);
-	if (!vd) {
-		rc = -ENOMEM;
-		goto fail_fd;
-	}
-	default_rotational(fd, &vd->default_rotational);
 	if (!param_given(params, nparams, "rotational"))
-		p.rotational = vd->default_rotational;
-	vd->fd = fd;
-	vd->default_size = size;
-	vd->o_direct = true;
-	vd->rotational = p.rotational;
-	dev->dh_priv = vd;
-	rc = vdisk_setup_device(dev, &p, &blockio_backend, size, err, errlen);
-	if (rc < 0) {
-		vdisk_dev_free(vd);
-		dev->dh_priv = NULL;
-		goto fail_fd;
-	}
-	vd->lbppb_exp = vdisk_fd_lbppb_exp(fd, dev->block_size);
+		default_rotational(fd, &p->rotational);
 	return 0;
-fail_fd:
-	close(fd);
-	return rc;
 }
 
-static void blockio_detach(struct scst_device *dev)
+/* O_DIRECT always; the queue's rotational flag is also the attribute's
+ * default, against which [key] is decided. */
+static void tune_device(struct vdisk_dev *vd, const struct vdisk_params *p)
 {
-	struct vdisk_dev *vd = dev->dh_priv;
+	(void)p;
+	vd->o_direct = true;
+	default_rotational(vd->fd, &vd->default_rotational);
+}
 
-	if (!vd)
-		return;
-	close(vd->fd);
-	vdisk_dev_free(vd);
-	dev->dh_priv = NULL;
+static const struct vdisk_fd_backing blockio_backing = {
+	.be = &blockio_backend,
+	.open = open_device,
+	.probe = probe_device,
+	.tune = tune_device,
+};
+
+static int blockio_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
+			  char *err, size_t errlen)
+{
+	return vdisk_fd_attach(dev, params, nparams, &blockio_backing, err, errlen);
 }
 
 static const char *const blockio_params[] = {
@@ -175,7 +154,7 @@ struct scst_dev_type vdisk_blockio_type = {
 	.type = 0,
 	.add_device_params = blockio_params,
 	.attach = blockio_attach,
-	.detach = blockio_detach,
+	.detach = vdisk_fd_detach,
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,

@@ -145,61 +145,32 @@ static bool memory_backed(int fd)
 	       (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
 }
 
+/* The file's own size (the size attribute's default). */
+static int probe_backing(int fd, struct vdisk_params *p, const struct scst_kv *params,
+			 size_t nparams, uint64_t *size, char *err, size_t errlen)
+{
+	(void)params;
+	(void)nparams;
+	return backing_size(fd, p->filename, size, err, errlen);
+}
+
+static void tune_backing(struct vdisk_dev *vd, const struct vdisk_params *p)
+{
+	vd->o_direct = p->o_direct;
+	vd->io_inline = memory_backed(vd->fd);
+}
+
+static const struct vdisk_fd_backing fileio_backing = {
+	.be = &fileio_backend,
+	.open = open_backing,
+	.probe = probe_backing,
+	.tune = tune_backing,
+};
+
 static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
 			 char *err, size_t errlen)
 {
-	struct vdisk_params p;
-	struct vdisk_dev *vd;
-	uint64_t size;
-	int rc = vdisk_parse_params(params, nparams, &p, err, errlen), fd;
-
-	if (rc < 0)
-		return rc;
-	if (!p.filename) {
-		snprintf(err, errlen, "filename is required");
-		return -EINVAL;
-	}
-	fd = open_backing(&p, err, errlen);
-	if (fd < 0)
-		return fd;
-	rc = backing_size(fd, p.filename, &size, err, errlen);
-	if (rc < 0)
-		goto fail_fd;
-	vd = vdisk_dev_new(&fileio_backend);
-	if (!vd) {
-		rc = -ENOMEM;
-		goto fail_fd;
-	}
-	vd->default_size = size;
-	if (p.size)
-		size = p.size;
-	vd->fd = fd;
-	vd->o_direct = p.o_direct;
-	vd->io_inline = memory_backed(fd);
-	vd->rotational = p.rotational;
-	dev->dh_priv = vd;
-	rc = vdisk_setup_device(dev, &p, &fileio_backend, size, err, errlen);
-	if (rc < 0) {
-		vdisk_dev_free(vd);
-		dev->dh_priv = NULL;
-		goto fail_fd;
-	}
-	vd->lbppb_exp = vdisk_fd_lbppb_exp(fd, dev->block_size);
-	return 0;
-fail_fd:
-	close(fd);
-	return rc;
-}
-
-static void fileio_detach(struct scst_device *dev)
-{
-	struct vdisk_dev *vd = dev->dh_priv;
-
-	if (!vd)
-		return;
-	close(vd->fd);
-	vdisk_dev_free(vd);
-	dev->dh_priv = NULL;
+	return vdisk_fd_attach(dev, params, nparams, &fileio_backing, err, errlen);
 }
 
 static const char *const fileio_params[] = {
@@ -213,7 +184,7 @@ struct scst_dev_type vdisk_fileio_type = {
 	.type = 0,
 	.add_device_params = fileio_params,
 	.attach = fileio_attach,
-	.detach = fileio_detach,
+	.detach = vdisk_fd_detach,
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,

@@ -126,6 +126,23 @@ void vdisk_fd_flush(struct scst_cmd *cmd);
  * not larger than block_size. */
 uint8_t vdisk_fd_lbppb_exp(int fd, uint32_t block_size);
 
+/* The device life cycle on vdisk_dev.fd (vdisk_fd_dev.c), for fileio and
+ * blockio.  A handler says how its backing is opened (fd or -errno),
+ * probed once open (its size; p may still be adjusted) and what of the
+ * device state only it knows (o_direct, io_inline). */
+struct vdisk_fd_backing {
+	const struct vdisk_backend *be;
+	int (*open)(const struct vdisk_params *p, char *err, size_t errlen);
+	int (*probe)(int fd, struct vdisk_params *p, const struct scst_kv *params, size_t nparams,
+		     uint64_t *size, char *err, size_t errlen);
+	void (*tune)(struct vdisk_dev *vd, const struct vdisk_params *p);
+};
+/* attach: parameters (filename required), open, probe, device state;
+ * 0 or -errno with the reason in err, nothing left open on failure. */
+int vdisk_fd_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
+		    const struct vdisk_fd_backing *b, char *err, size_t errlen);
+void vdisk_fd_detach(struct scst_device *dev);
+
 /* A new per-device state for backend be (fd -1, LBA lock ready); NULL
  * when out of memory.  vdisk_dev_free undoes it (not the fd). */
 struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be);

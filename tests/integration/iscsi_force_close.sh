@@ -10,46 +10,18 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-11.org.scstd:fclose
 INI=iqn.2026-11.org.scstd:digestpeer
 SESS=targets/iscsi/$IQN/sessions/$INI
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/fc.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-if ! start_daemon --config "$WORKDIR/fc.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" -- --ctl-socket "$SOCK"
 
 # start_peer MODE OUT: a raw initiator in the background, logged in once
 # its session shows in the tree.
 start_peer() {
 	timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" "$1" 20 >"$2" 2>&1 &
 	PEER=$!
-	for _ in $(seq 1 100); do
-		grep -q '^# ready' "$2" && ctl list "$SESS" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	peer_logged_in "$2" "$SESS"
 }
 # peer_saw_async_first OUT: the peer exited 0, having seen AsyncEvent 1
 # and then the close.
@@ -60,14 +32,6 @@ peer_saw_async_first() {
 	[ "$rc" -eq 0 ] && grep -q 'Async Message .*AsyncEvent 1' "$1" &&
 		grep -q 'closed by the target' "$1"
 }
-session_gone() {
-	for _ in $(seq 1 50); do
-		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	ctl list "targets/iscsi/$IQN/sessions"
-	return 1
-}
 
 check "a raw initiator logs in and its session shows in the tree" \
 	start_peer async-wait "$WORKDIR/p1.out"
@@ -76,7 +40,7 @@ check "force_close refuses a value other than 1" bash -c "! '$SCSTCTL' --socket 
 check "force_close 1 is accepted" ctl write "$SESS/force_close" 1
 check "the initiator sees Async Message AsyncEvent 1 before the close" \
 	peer_saw_async_first "$WORKDIR/p1.out"
-check "the session is gone from the tree" session_gone
+check "the session is gone from the tree" no_sessions_left "$IQN"
 check_output "the daemon logged the logout request with the initiator name" \
 	"asking $INI to log out within 2 s \\(force_close\\)" cat "$DAEMON_LOG"
 
@@ -84,7 +48,7 @@ check "an initiator that logs out when asked" start_peer async-logout "$WORKDIR/
 check "force_close 1 is accepted" ctl write "$SESS/force_close" 1
 check "... sees the Async Message, gets its Logout Response, then the close" \
 	peer_saw_async_first "$WORKDIR/p2.out"
-check "... and its session is gone" session_gone
+check "... and its session is gone" no_sessions_left "$IQN"
 check "force_close of a session that no longer exists fails" \
 	bash -c "! '$SCSTCTL' --socket '$SOCK' write '$SESS/force_close' 1"
 

@@ -13,33 +13,11 @@
 
 require_daemon
 require_tools iscsi_mcs
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-12.org.scstd:mcs
 INI=iqn.2026-12.org.scstd:mcs
 SESS=targets/iscsi/$IQN/sessions/$INI
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/mcs.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-if ! start_daemon --threads 2 --config "$WORKDIR/mcs.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with two I/O threads"
-	finish
-fi
-ok "scstd starts with two I/O threads"
+start_one_disk_target "scstd starts with two I/O threads" "$IQN" -- --threads 2 --ctl-socket "$SOCK"
 
 mcs() { timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$IQN" "$@"; }
 
@@ -85,14 +63,7 @@ check_output "a wrong TSIH is refused with 0x020a, the session goes on" "^ok - t
 check_output "beyond MaxConnections=1: refused with 0x0206" "^ok - a second connection beyond" \
 	mcs too-many
 check "a CID in use reinstates that connection" mcs same-cid
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "no session is left" gone
+check "no session is left" no_sessions_left "$IQN"
 check "every session was unregistered" \
 	bash -c "sleep 0.3; [ \$(grep -ac 'mcs -> $IQN registered' '$DAEMON_LOG') -eq \
 		\$(grep -ac 'mcs -> $IQN unregistered' '$DAEMON_LOG') ]"

@@ -9,24 +9,7 @@
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:queued
-truncate -s 64M "$WORKDIR/disk.img"
-cat >"$WORKDIR/q.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		QueuedCommands 4
-		LUN 0 d1
-	}
-}
-CONF
-start_daemon --config "$WORKDIR/q.conf" || { not_ok "scstd starts with QueuedCommands 4"; finish; }
-ok "scstd starts with QueuedCommands 4"
+DISK_SIZE=64M start_one_disk_target "scstd starts with QueuedCommands 4" "$IQN" "QueuedCommands 4"
 
 check "4 waiting WRITEs close the window, a 5th is ignored, one done lets one more in" \
 	timeout 30 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" window 4

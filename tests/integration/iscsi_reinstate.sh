@@ -9,23 +9,7 @@
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:reinstate
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/ri.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-start_daemon --config "$WORKDIR/ri.conf" || { not_ok "scstd starts"; finish; }
-ok "scstd starts"
+start_one_disk_target "scstd starts" "$IQN"
 reinstate() {
 	timeout 30 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" reinstate 0
 }

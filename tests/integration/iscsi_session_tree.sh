@@ -9,48 +9,16 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
+use_scstctl
 IQN=iqn.2026-11.org.scstd:stree
 INI=iqn.2026-11.org.scstd:digestpeer
 SESS=targets/iscsi/$IQN/sessions/$INI
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/st.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		FirstBurstLength 32768
-		LUN 0 d1
-	}
-}
-CONF
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-if ! start_daemon --config "$WORKDIR/st.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" "FirstBurstLength 32768" -- \
+	--ctl-socket "$SOCK"
 
 timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/p.out" 2>&1 &
 PEER=$!
-logged_in() {
-	for _ in $(seq 1 100); do
-		grep -q '^# ready' "$WORKDIR/p.out" && ctl list "$SESS" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/p.out"
-	return 1
-}
-check "a raw initiator logs in with digests and does I/O" logged_in
+check "a raw initiator logs in with digests and does I/O" peer_logged_in "$WORKDIR/p.out" "$SESS"
 
 at_least() {  # at_least PATH N: the attribute reads a number >= N
 	local v
@@ -88,14 +56,7 @@ check "a connection attribute is read-only" \
 	bash -c "! '$SCSTCTL' --socket '$SOCK' write '$C/cid' 5"
 check "force_close ends the session" ctl write "$SESS/force_close" 1
 wait "$PEER"
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "targets/iscsi/$IQN/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "the session directory is gone" gone
+check "the session directory is gone" no_sessions_left "$IQN"
 check_alive "daemon alive after the session tree checks"
 check_stop
 finish

@@ -10,36 +10,13 @@
 
 require_daemon
 require_tools iscsi_digestpeer
-SCSTCTL=$(dirname "$SCSTD")/scstctl
-[ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
+use_scstctl
 command -v iscsi-inq >/dev/null || { not_ok "iscsi-inq (libiscsi-bin) is installed"; finish; }
-SOCK=$WORKDIR/ctl/scstd.sock
 IQN=iqn.2026-12.org.scstd:params
 INI=iqn.2026-11.org.scstd:digestpeer
 T=targets/iscsi/$IQN
 SESS=$T/sessions/$INI
-ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
-
-truncate -s 8M "$WORKDIR/disk.img"
-cat >"$WORKDIR/p.conf" <<CONF
-HANDLER vdisk_fileio {
-	DEVICE d1 {
-		filename $WORKDIR/disk.img
-	}
-}
-TARGET_DRIVER iscsi {
-	enabled 1
-	TARGET $IQN {
-		enabled 1
-		LUN 0 d1
-	}
-}
-CONF
-if ! start_daemon --config "$WORKDIR/p.conf" --ctl-socket "$SOCK"; then
-	not_ok "scstd starts with a control socket"
-	finish
-fi
-ok "scstd starts with a control socket"
+start_one_disk_target "scstd starts with a control socket" "$IQN" -- --ctl-socket "$SOCK"
 
 # Defaults: one value line, no [key].
 for kv in QueuedCommands=64 MaxRecvDataSegmentLength=262144 MaxXmitDataSegmentLength=262144 \
@@ -94,15 +71,7 @@ check "MaxSessions 0x1 is taken as 1" bash -c "'$SCSTCTL' --socket '$SOCK' write
 timeout 40 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$IQN" io-wait 30 >"$WORKDIR/peer.out" 2>&1 &
 PEER=$!
 BG_PIDS+=("$PEER")
-logged_in() {
-	for _ in $(seq 1 100); do
-		grep -q '^# ready' "$WORKDIR/peer.out" && ctl list "$SESS" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/peer.out"
-	return 1
-}
-check "a new session logs in" logged_in
+check "a new session logs in" peer_logged_in "$WORKDIR/peer.out" "$SESS"
 check_output "it negotiated FirstBurstLength 16384" '^16384$' ctl read "$SESS/FirstBurstLength"
 check_output "it negotiated MaxBurstLength 131072" '^131072$' ctl read "$SESS/MaxBurstLength"
 # The initiator does not offer MaxOutstandingR2T: the RFC's 1 stays.
@@ -121,14 +90,7 @@ check "force_close ends the first session" ctl write "$SESS/force_close" 1
 wait "$PEER"
 PEER_RC=$?
 check "the first session ends cleanly" [ "$PEER_RC" -eq 0 ]
-gone() {
-	for _ in $(seq 1 50); do
-		ctl list "$T/sessions" | grep -q . || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "its session leaves the tree" gone
+check "its session leaves the tree" no_sessions_left "$IQN"
 check_output "then a session fits again" "Vendor|vendor" timeout 20 iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN/0"
 check "MaxSessions 0 lifts the limit (the default again: no [key])" \
 	bash -c "'$SCSTCTL' --socket '$SOCK' write '$T/MaxSessions' 0 && [ \"\$('$SCSTCTL' --socket '$SOCK' read '$T/MaxSessions')\" = 0 ]"

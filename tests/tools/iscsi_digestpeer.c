@@ -2,8 +2,9 @@
  * and data digests (libiscsi cannot do data digests) and checks the
  * target's digest handling: digests on everything it sends and receives,
  * and the target's answer to corrupt digests; and a raw CHAP exchange,
- * spoilt in ways libiscsi never would.  Its CRC32C is a plain
- * bitwise implementation, independent of the target's isa-l one.
+ * spoilt in ways libiscsi never would.  Its PDUs go through raw_iscsi.c,
+ * whose CRC32C is a plain bitwise one, independent of the target's isa-l
+ * one.
  *
  *   iscsi_digestpeer HOST:PORT TARGET-IQN io|bad-imm|bad-dataout|bad-header
  *   iscsi_digestpeer HOST:PORT TARGET-IQN|- chap-MODE USER SECRET [ALGS [TUSER TSECRET]]
@@ -55,8 +56,6 @@
  * All three print "# ready" once logged in, for a script to act then.
  * Exit status 0 when the target behaved, 1 when not, 2 on setup failure. */
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,161 +67,47 @@
 
 #include <openssl/evp.h>
 
-#define BHS 48
-static int timeout_ms = 5000;
+#include "raw_iscsi.h"
+
 #define BLOCKS 8
 #define XFER (BLOCKS * 512)
 
-struct peer {
-	int fd;
-	uint32_t cmdsn, expstatsn, itt;
-};
-
-struct pdu {
-	uint8_t bhs[BHS];
-	uint8_t *data;
-	uint32_t dlen;
-};
-
-static uint32_t crc32c(const uint8_t *p, size_t n)
+/* 0 sent, -1 not. */
+static int send_pdu(struct raw_conn *p, uint8_t *bhs, const uint8_t *data, uint32_t dlen,
+		    enum raw_spoil spoil)
 {
-	uint32_t c = 0xffffffffu;
-
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
-	}
-	return ~c;
+	return raw_send_pdu_spoilt(p, bhs, data, dlen, spoil) == RAW_GOT_PDU ? 0 : -1;
 }
 
-static void put32(uint8_t *p, uint32_t v)
+/* 1 a PDU (digests verified once agreed), 0 closed, -1 timeout/bad
+ * digest.  What the previous call left in pdu is freed first. */
+static int recv_pdu(struct raw_conn *p, struct raw_pdu *pdu)
 {
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
+	int rc;
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_le(uint8_t *p, uint32_t v)
-{
-	p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
-}
-
-static uint32_t get_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int tcp_connect(const char *hostport)
-{
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd;
-
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-/* 1 all read, 0 peer closed, -1 timeout or error. */
-static int recv_all(int fd, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, timeout_ms) != 1)
-			return -1;
-		n = recv(fd, buf + got, len - got, 0);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 1;
-}
-
-/* digests: 0 none (login), 1 both.  corrupt: 1 header, 2 data. */
-static int send_pdu(struct peer *p, uint8_t *bhs, const uint8_t *data, uint32_t dlen, int digests,
-		    int corrupt)
-{
-	uint8_t buf[BHS + 4 + 65536 + 8];
-	size_t n = 0;
-	uint32_t pad = (4 - (dlen & 3)) & 3;
-
-	bhs[5] = dlen >> 16; bhs[6] = dlen >> 8; bhs[7] = dlen;
-	memcpy(buf, bhs, BHS);
-	n = BHS;
-	if (digests) {
-		put_le(buf + n, crc32c(bhs, BHS) ^ (corrupt == 1));
-		n += 4;
-	}
-	if (dlen) {
-		memcpy(buf + n, data, dlen);
-		memset(buf + n + dlen, 0, pad);
-		if (digests)
-			put_le(buf + n + dlen + pad, crc32c(buf + n, dlen + pad) ^ (corrupt == 2));
-		n += dlen + pad + (digests ? 4 : 0);
-	}
-	return send(p->fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
-}
-
-/* 1 a PDU (digests verified), 0 closed, -1 timeout/bad digest. */
-static int recv_pdu(struct peer *p, struct pdu *pdu, int digests)
-{
-	uint8_t d[4];
-	uint32_t pad;
-	int rc = recv_all(p->fd, pdu->bhs, BHS);
-
-	if (rc <= 0)
-		return rc;
+	raw_pdu_free(pdu);
+	rc = raw_recv_pdu(p, pdu);
+	if (rc == RAW_GOT_BAD_HEADER_DIGEST)
+		printf("# bad or missing header digest from the target\n");
+	else if (rc == RAW_GOT_BAD_DATA_DIGEST)
+		printf("# bad or missing data digest from the target\n");
+	if (rc != RAW_GOT_PDU)
+		return rc == RAW_GOT_EOF ? 0 : -1;
 	if (pdu->bhs[4]) {
 		printf("# unexpected AHS from the target\n");
 		return -1;
 	}
-	if (digests && (recv_all(p->fd, d, 4) != 1 || get_le(d) != crc32c(pdu->bhs, BHS))) {
-		printf("# bad or missing header digest from the target\n");
-		return -1;
-	}
-	pdu->dlen = (uint32_t)pdu->bhs[5] << 16 | pdu->bhs[6] << 8 | pdu->bhs[7];
-	pad = (4 - (pdu->dlen & 3)) & 3;
-	free(pdu->data);
-	pdu->data = calloc(1, pdu->dlen + pad + 1);
-	if (!pdu->data || (pdu->dlen + pad && recv_all(p->fd, pdu->data, pdu->dlen + pad) != 1))
-		return -1;
-	if (digests && pdu->dlen &&
-	    (recv_all(p->fd, d, 4) != 1 || get_le(d) != crc32c(pdu->data, pdu->dlen + pad))) {
-		printf("# bad or missing data digest from the target\n");
-		return -1;
-	}
 	if (pdu->bhs[0] != 0x25 || (pdu->bhs[1] & 1))   /* Data-In without status: no StatSN */
-		p->expstatsn = get32(&pdu->bhs[24]) + 1;
+		p->exp_statsn = raw_get32(&pdu->bhs[24]) + 1;
 	return 1;
 }
 
-static int login(struct peer *p, const char *iqn)
+static int login(struct raw_conn *p, const char *iqn)
 {
 	char text[1024];
 	int len;
-	uint8_t bhs[BHS] = { 0 };
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
+	struct raw_pdu r = { 0 };
 
 	len = snprintf(text, sizeof(text),
 		       "InitiatorName=iqn.2026-11.org.scstd:digestpeer%cTargetName=%s%c"
@@ -233,8 +118,9 @@ static int login(struct peer *p, const char *iqn)
 	bhs[0] = 0x43;
 	bhs[1] = 0x80 | (1 << 2) | 3;                /* T, CSG operational, NSG full */
 	memcpy(&bhs[8], "\x40\x00\x01\x37\x00\x00", 6);
-	put32(&bhs[24], p->cmdsn);
-	if (send_pdu(p, bhs, (uint8_t *)text, (uint32_t)len, 0, 0) < 0 || recv_pdu(p, &r, 0) != 1)
+	raw_put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, (uint8_t *)text, (uint32_t)len, RAW_SPOIL_NONE) < 0 ||
+	    recv_pdu(p, &r) != 1)
 		return -1;
 	if ((r.bhs[0] & 0x3f) != 0x23 || r.bhs[36] || !(r.bhs[1] & 0x80) || (r.bhs[1] & 3) != 3) {
 		printf("# login refused (status 0x%02x%02x)\n", r.bhs[36], r.bhs[37]);
@@ -248,46 +134,47 @@ static int login(struct peer *p, const char *iqn)
 	free(r.data);
 	if (!len)
 		printf("# digests were not agreed\n");
+	p->digests = len != 0;
 	return len ? 0 : -1;
 }
 
-static void scsi_cmd(struct peer *p, uint8_t *bhs, int write, uint32_t edtl, uint32_t lba,
+static void scsi_cmd(struct raw_conn *p, uint8_t *bhs, int write, uint32_t edtl, uint32_t lba,
 		     int final)
 {
-	memset(bhs, 0, BHS);
+	memset(bhs, 0, RAW_BHS_LEN);
 	bhs[0] = 0x01;
 	bhs[1] = (final ? 0x80 : 0) | (write ? 0x20 : 0x40) | 1;
-	put32(&bhs[16], ++p->itt);
-	put32(&bhs[20], edtl);
-	put32(&bhs[24], p->cmdsn);
-	put32(&bhs[28], p->expstatsn);
+	raw_put32(&bhs[16], ++p->itt);
+	raw_put32(&bhs[20], edtl);
+	raw_put32(&bhs[24], p->cmdsn);
+	raw_put32(&bhs[28], p->exp_statsn);
 	bhs[32] = write ? 0x2a : 0x28;
-	put32(&bhs[34], lba);
+	raw_put32(&bhs[34], lba);
 	bhs[39] = 0;
 	bhs[40] = (uint8_t)(edtl / 512);
 }
 
 /* Reads PDUs until the SCSI Response of the current ITT; returns its status
  * or -1.  Data-In lands in buf. */
-static int wait_response(struct peer *p, uint8_t *buf, int *saw_reject)
+static int wait_response(struct raw_conn *p, uint8_t *buf, int *saw_reject)
 {
-	struct pdu r = { 0 };
+	struct raw_pdu r = { 0 };
 	int rc = -1;
 
-	while (recv_pdu(p, &r, 1) == 1) {
+	while (recv_pdu(p, &r) == 1) {
 		uint8_t op = r.bhs[0] & 0x3f;
 
 		if (op == 0x3f) {
 			printf("# Reject reason 0x%02x\n", r.bhs[2]);
 			if (saw_reject && r.bhs[2] == 0x02)
 				*saw_reject = 1;
-			if (r.dlen >= BHS && get32(&r.data[16]) == p->itt && saw_reject &&
+			if (r.dlen >= RAW_BHS_LEN && raw_get32(&r.data[16]) == p->itt && saw_reject &&
 			    (r.data[0] & 0x3f) == 0x01)
 				break;      /* the command itself was rejected: no response */
 			continue;
 		}
-		if (op == 0x25 && buf && get32(&r.bhs[40]) + r.dlen <= XFER)
-			memcpy(buf + get32(&r.bhs[40]), r.data, r.dlen);
+		if (op == 0x25 && buf && raw_get32(&r.bhs[40]) + r.dlen <= XFER)
+			memcpy(buf + raw_get32(&r.bhs[40]), r.data, r.dlen);
 		if (op == 0x21 || (op == 0x25 && (r.bhs[1] & 1))) {
 			rc = r.bhs[3];
 			break;
@@ -297,19 +184,19 @@ static int wait_response(struct peer *p, uint8_t *buf, int *saw_reject)
 	return rc;
 }
 
-static int write_read(struct peer *p, uint32_t lba, uint8_t seed)
+static int write_read(struct raw_conn *p, uint32_t lba, uint8_t seed)
 {
-	uint8_t bhs[BHS], out[XFER], in[XFER];
+	uint8_t bhs[RAW_BHS_LEN], out[XFER], in[XFER];
 
 	for (int i = 0; i < XFER; i++)
 		out[i] = (uint8_t)(seed + i * 7);
 	scsi_cmd(p, bhs, 1, XFER, lba, 1);
-	if (send_pdu(p, bhs, out, XFER, 1, 0) < 0 || wait_response(p, NULL, NULL) != 0)
+	if (send_pdu(p, bhs, out, XFER, RAW_SPOIL_NONE) < 0 || wait_response(p, NULL, NULL) != 0)
 		return -1;
 	p->cmdsn++;
 	scsi_cmd(p, bhs, 0, XFER, lba, 1);
 	memset(in, 0, sizeof(in));
-	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || wait_response(p, in, NULL) != 0)
+	if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 || wait_response(p, in, NULL) != 0)
 		return -1;
 	p->cmdsn++;
 	return memcmp(in, out, XFER) ? -1 : 0;
@@ -317,9 +204,9 @@ static int write_read(struct peer *p, uint32_t lba, uint8_t seed)
 
 /* TEST UNIT READY until GOOD: the power-on Unit Attention is consumed
  * before the checks. */
-static int clear_unit_attention(struct peer *p)
+static int clear_unit_attention(struct raw_conn *p)
 {
-	uint8_t bhs[BHS];
+	uint8_t bhs[RAW_BHS_LEN];
 
 	for (int i = 0; i < 3; i++) {
 		int st;
@@ -327,7 +214,7 @@ static int clear_unit_attention(struct peer *p)
 		scsi_cmd(p, bhs, 0, 0, 0, 1);
 		bhs[1] = 0x81;
 		memset(&bhs[32], 0, 16);
-		st = send_pdu(p, bhs, NULL, 0, 1, 0) < 0 ? -1 : wait_response(p, NULL, NULL);
+		st = send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 ? -1 : wait_response(p, NULL, NULL);
 		p->cmdsn++;
 		if (st == 0)
 			return 0;
@@ -338,10 +225,10 @@ static int clear_unit_attention(struct peer *p)
 	return -1;
 }
 
-static int cmd_io(struct peer *p)
+static int cmd_io(struct raw_conn *p)
 {
-	uint8_t bhs[BHS] = { 0 };
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
+	struct raw_pdu r = { 0 };
 	int ok;
 
 	if (write_read(p, 16, 0x11) < 0) {
@@ -351,25 +238,27 @@ static int cmd_io(struct peer *p)
 	/* NOP-Out ping of 5 bytes: the data digest covers the 3 pad bytes. */
 	bhs[0] = 0x40;
 	bhs[1] = 0x80;
-	put32(&bhs[16], ++p->itt);
-	put32(&bhs[20], 0xffffffffu);
-	put32(&bhs[24], p->cmdsn);
-	put32(&bhs[28], p->expstatsn);
-	if (send_pdu(p, bhs, (const uint8_t *)"hello", 5, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1)
+	raw_put32(&bhs[16], ++p->itt);
+	raw_put32(&bhs[20], 0xffffffffu);
+	raw_put32(&bhs[24], p->cmdsn);
+	raw_put32(&bhs[28], p->exp_statsn);
+	if (send_pdu(p, bhs, (const uint8_t *)"hello", 5, RAW_SPOIL_NONE) < 0 ||
+	    recv_pdu(p, &r) != 1)
 		return 1;
 	ok = (r.bhs[0] & 0x3f) == 0x20 && r.dlen == 5 && !memcmp(r.data, "hello", 5);
 	free(r.data);
 	return ok ? 0 : 1;
 }
 
-static int cmd_bad_imm(struct peer *p)
+static int cmd_bad_imm(struct raw_conn *p)
 {
-	uint8_t bhs[BHS], out[XFER];
+	uint8_t bhs[RAW_BHS_LEN], out[XFER];
 	int rej = 0;
 
 	memset(out, 0x5a, sizeof(out));
 	scsi_cmd(p, bhs, 1, XFER, 32, 1);
-	if (send_pdu(p, bhs, out, XFER, 1, 2) < 0 || wait_response(p, NULL, &rej) != -1 || !rej) {
+	if (send_pdu(p, bhs, out, XFER, RAW_SPOIL_DATA_DIGEST) < 0 ||
+	    wait_response(p, NULL, &rej) != -1 || !rej) {
 		printf("# corrupt immediate data was not rejected with reason 0x02\n");
 		return 1;
 	}
@@ -381,29 +270,29 @@ static int cmd_bad_imm(struct peer *p)
 	return 0;
 }
 
-static int cmd_bad_dataout(struct peer *p)
+static int cmd_bad_dataout(struct raw_conn *p)
 {
-	uint8_t bhs[BHS], out[XFER];
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN], out[XFER];
+	struct raw_pdu r = { 0 };
 	int rej = 0, st;
 
 	memset(out, 0xa5, sizeof(out));
 	scsi_cmd(p, bhs, 1, XFER, 48, 1);
-	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 || recv_pdu(p, &r) != 1 ||
 	    (r.bhs[0] & 0x3f) != 0x31) {
 		printf("# no R2T for a WRITE without data\n");
 		free(r.data);
 		return 1;
 	}
-	memset(bhs, 0, BHS);
+	memset(bhs, 0, RAW_BHS_LEN);
 	bhs[0] = 0x05;
 	bhs[1] = 0x80;
-	put32(&bhs[16], p->itt);
+	raw_put32(&bhs[16], p->itt);
 	memcpy(&bhs[20], &r.bhs[20], 4);            /* TTT */
-	put32(&bhs[28], p->expstatsn);
-	put32(&bhs[40], get32(&r.bhs[40]));
+	raw_put32(&bhs[28], p->exp_statsn);
+	raw_put32(&bhs[40], raw_get32(&r.bhs[40]));
 	free(r.data);
-	if (send_pdu(p, bhs, out, XFER, 1, 2) < 0)
+	if (send_pdu(p, bhs, out, XFER, RAW_SPOIL_DATA_DIGEST) < 0)
 		return 1;
 	st = wait_response(p, NULL, &rej);
 	p->cmdsn++;
@@ -415,20 +304,20 @@ static int cmd_bad_dataout(struct peer *p)
 	return write_read(p, 48, 0x33) < 0;
 }
 
-static int cmd_bad_header(struct peer *p)
+static int cmd_bad_header(struct raw_conn *p)
 {
-	uint8_t bhs[BHS] = { 0 };
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
+	struct raw_pdu r = { 0 };
 	int rc;
 
 	bhs[0] = 0x40;
 	bhs[1] = 0x80;
-	put32(&bhs[16], ++p->itt);
-	put32(&bhs[20], 0xffffffffu);
-	put32(&bhs[24], p->cmdsn);
-	if (send_pdu(p, bhs, NULL, 0, 1, 1) < 0)
+	raw_put32(&bhs[16], ++p->itt);
+	raw_put32(&bhs[20], 0xffffffffu);
+	raw_put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_HEADER_DIGEST) < 0)
 		return 1;
-	rc = recv_pdu(p, &r, 1);
+	rc = recv_pdu(p, &r);
 	free(r.data);
 	if (rc != 0)
 		printf("# the connection was not closed (rc %d)\n", rc);
@@ -437,27 +326,18 @@ static int cmd_bad_header(struct peer *p)
 
 /* One login PDU in the security stage; returns the response's status, or
  * -1.  The response text is left in r. */
-static int sec_login(struct peer *p, const char *text, uint32_t len, int transit, struct pdu *r)
+static int sec_login(struct raw_conn *p, const char *text, uint32_t len, int transit,
+		     struct raw_pdu *r)
 {
-	uint8_t bhs[BHS] = { 0 };
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
 
 	bhs[0] = 0x43;
 	bhs[1] = transit ? 0x80 | 1 : 0;             /* CSG security, NSG operational */
 	memcpy(&bhs[8], "\x40\x00\x01\x38\x00\x00", 6);
-	put32(&bhs[24], p->cmdsn);
-	if (send_pdu(p, bhs, (const uint8_t *)text, len, 0, 0) < 0 || recv_pdu(p, r, 0) != 1)
+	raw_put32(&bhs[24], p->cmdsn);
+	if (send_pdu(p, bhs, (const uint8_t *)text, len, RAW_SPOIL_NONE) < 0 || recv_pdu(p, r) != 1)
 		return -1;
 	return r->bhs[36] << 8 | r->bhs[37];
-}
-
-static const char *key_of(const struct pdu *r, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (uint32_t i = 0; i + 1 < r->dlen; i += (uint32_t)strlen((char *)r->data + i) + 1)
-		if (!strncmp((char *)r->data + i, key, kl) && r->data[i + kl] == '=')
-			return (char *)r->data + i + kl + 1;
-	return NULL;
 }
 
 static int hexval(char c)
@@ -524,12 +404,12 @@ struct chap_args {
 };
 
 /* Runs the CHAP exchange up to the response; `how` spoils it. */
-static int cmd_chap(struct peer *p, const struct chap_args *a)
+static int cmd_chap(struct raw_conn *p, const struct chap_args *a)
 {
 	char text[2048], chal_hex[1100];
 	uint8_t chal[512], md[EVP_MAX_MD_SIZE], mine[24], id;
 	unsigned int mdlen = 0;
-	struct pdu r = { 0 };
+	struct raw_pdu r = { 0 };
 	const char *c, *i, *alg_s, *how = a->how;
 	int len, st, n, alg, want_alg = expected_alg(a->algs);
 	bool disc = !strcmp(a->iqn, "-"), mutual = !strcmp(how, "chap-mutual");
@@ -541,12 +421,12 @@ static int cmd_chap(struct peer *p, const struct chap_args *a)
 		len = snprintf(text, sizeof(text), "InitiatorName=iqn.2026-11.org.scstd:chappeer%c"
 			       "TargetName=%s%cSessionType=Normal%cAuthMethod=CHAP%c", 0, a->iqn,
 			       0, 0, 0);
-	if (sec_login(p, text, (uint32_t)len, 1, &r) != 0 || !key_of(&r, "AuthMethod") ||
-	    strcmp(key_of(&r, "AuthMethod"), "CHAP"))
+	if (sec_login(p, text, (uint32_t)len, 1, &r) != 0 || !raw_find_key(&r, "AuthMethod") ||
+	    strcmp(raw_find_key(&r, "AuthMethod"), "CHAP"))
 		goto setup;
 	len = snprintf(text, sizeof(text), "CHAP_A=%s%c", a->algs, 0);
 	st = sec_login(p, text, (uint32_t)len, 0, &r);
-	alg_s = st == 0 ? key_of(&r, "CHAP_A") : NULL;
+	alg_s = st == 0 ? raw_find_key(&r, "CHAP_A") : NULL;
 	if (want_alg < 0) {
 		/* Nothing acceptable offered: the login must fail as an
 		 * authentication failure. */
@@ -563,8 +443,8 @@ static int cmd_chap(struct peer *p, const struct chap_args *a)
 		free(r.data);
 		return 1;
 	}
-	c = key_of(&r, "CHAP_C");
-	i = key_of(&r, "CHAP_I");
+	c = raw_find_key(&r, "CHAP_C");
+	i = raw_find_key(&r, "CHAP_I");
 	if (!c || !i || (n = hex_to_bin(c, chal, sizeof(chal))) <= 0)
 		goto setup;
 	snprintf(chal_hex, sizeof(chal_hex), "%s", c);
@@ -602,7 +482,7 @@ static int cmd_chap(struct peer *p, const struct chap_args *a)
 		return st == 0x0201 ? 0 : 1;
 	}
 	if (mutual) {
-		const char *tn = key_of(&r, "CHAP_N"), *tr = key_of(&r, "CHAP_R");
+		const char *tn = raw_find_key(&r, "CHAP_N"), *tr = raw_find_key(&r, "CHAP_R");
 		uint8_t got[EVP_MAX_MD_SIZE];
 		int glen = tr ? hex_to_bin(tr, got, sizeof(got)) : -1;
 
@@ -630,24 +510,24 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static bool is_ping(const struct pdu *r)
+static bool is_ping(const struct raw_pdu *r)
 {
-	return (r->bhs[0] & 0x3f) == 0x20 && get32(&r->bhs[16]) == 0xffffffffu &&
-	       get32(&r->bhs[20]) != 0xffffffffu;
+	return (r->bhs[0] & 0x3f) == 0x20 && raw_get32(&r->bhs[16]) == 0xffffffffu &&
+	       raw_get32(&r->bhs[20]) != 0xffffffffu;
 }
 
-static int cmd_nop_silent(struct peer *p, int secs)
+static int cmd_nop_silent(struct raw_conn *p, int secs)
 {
 	double start = now_s(), ping_at = -1;
-	struct pdu r = { 0 };
+	struct raw_pdu r = { 0 };
 	int rc;
 
-	timeout_ms = secs * 1000;
-	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+	p->timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r)) == 1) {
 		if (is_ping(&r) && ping_at < 0) {
 			ping_at = now_s() - start;
 			printf("# NOP-In ping after %.1f s (TTT 0x%08x, StatSN %u)\n", ping_at,
-			       get32(&r.bhs[20]), get32(&r.bhs[24]));
+			       raw_get32(&r.bhs[20]), raw_get32(&r.bhs[24]));
 		}
 	}
 	free(r.data);
@@ -656,16 +536,16 @@ static int cmd_nop_silent(struct peer *p, int secs)
 	return ping_at >= 0 && rc == 0 ? 0 : 1;
 }
 
-static int cmd_nop_answer(struct peer *p, int secs)
+static int cmd_nop_answer(struct raw_conn *p, int secs)
 {
 	double start = now_s();
-	struct pdu r = { 0 };
-	uint8_t bhs[BHS];
+	struct raw_pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN];
 	int pings = 0, rc = 1;
 
-	timeout_ms = 500;
+	p->timeout_ms = 500;
 	while (now_s() - start < secs) {
-		rc = recv_pdu(p, &r, 1);
+		rc = recv_pdu(p, &r);
 		if (rc == 0) {
 			printf("# the target closed the connection after %.1f s\n", now_s() - start);
 			free(r.data);
@@ -674,33 +554,33 @@ static int cmd_nop_answer(struct peer *p, int secs)
 		if (rc < 0 || !is_ping(&r))
 			continue;
 		pings++;
-		memset(bhs, 0, BHS);
+		memset(bhs, 0, RAW_BHS_LEN);
 		bhs[0] = 0x40 | 0x40;                /* NOP-Out, immediate */
 		bhs[1] = 0x80;
-		put32(&bhs[16], 0xffffffffu);
+		raw_put32(&bhs[16], 0xffffffffu);
 		memcpy(&bhs[20], &r.bhs[20], 4);     /* the ping's TTT */
-		put32(&bhs[24], p->cmdsn);
-		put32(&bhs[28], p->expstatsn);
-		if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+		raw_put32(&bhs[24], p->cmdsn);
+		raw_put32(&bhs[28], p->exp_statsn);
+		if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0)
 			break;
 	}
 	free(r.data);
-	timeout_ms = 5000;
+	p->timeout_ms = 5000;
 	printf("# answered %d pings in %d s\n", pings, secs);
 	return pings >= 2 && clear_unit_attention(p) == 0 ? 0 : 1;
 }
 
-static int cmd_async(struct peer *p, int secs, bool do_logout)
+static int cmd_async(struct raw_conn *p, int secs, bool do_logout)
 {
 	double start = now_s();
-	struct pdu r = { 0 };
+	struct raw_pdu r = { 0 };
 	bool async_seen = false, logout_rsp = false;
 	int rc;
 
 	printf("# ready\n");
 	fflush(stdout);
-	timeout_ms = secs * 1000;
-	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+	p->timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r)) == 1) {
 		uint8_t op = r.bhs[0] & 0x3f;
 
 		if (op == 0x32) {
@@ -708,14 +588,14 @@ static int cmd_async(struct peer *p, int secs, bool do_logout)
 			       now_s() - start, r.bhs[36], r.bhs[42] << 8 | r.bhs[43]);
 			async_seen = r.bhs[36] == 1;
 			if (async_seen && do_logout) {
-				uint8_t bhs[BHS] = { 0 };
+				uint8_t bhs[RAW_BHS_LEN] = { 0 };
 
 				bhs[0] = 0x06 | 0x40;        /* Logout, immediate */
 				bhs[1] = 0x80;               /* reason 0: close the session */
-				put32(&bhs[16], ++p->itt);
-				put32(&bhs[24], p->cmdsn);
-				put32(&bhs[28], p->expstatsn);
-				if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0)
+				raw_put32(&bhs[16], ++p->itt);
+				raw_put32(&bhs[24], p->cmdsn);
+				raw_put32(&bhs[28], p->exp_statsn);
+				if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0)
 					break;
 			}
 		} else if (op == 0x26) {
@@ -731,19 +611,19 @@ static int cmd_async(struct peer *p, int secs, bool do_logout)
 	return async_seen && rc == 0 && (!do_logout || logout_rsp) ? 0 : 1;
 }
 
-static int window_write(struct peer *p, uint32_t lba, struct pdu *r)
+static int window_write(struct raw_conn *p, uint32_t lba, struct raw_pdu *r)
 {
-	uint8_t bhs[BHS];
+	uint8_t bhs[RAW_BHS_LEN];
 
 	scsi_cmd(p, bhs, 1, XFER, lba, 1);
-	return send_pdu(p, bhs, NULL, 0, 1, 0) < 0 ? -1 : recv_pdu(p, r, 1);
+	return send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 ? -1 : recv_pdu(p, r);
 }
 
-static int cmd_window(struct peer *p, unsigned n)
+static int cmd_window(struct raw_conn *p, unsigned n)
 {
-	uint8_t bhs[BHS], out[XFER], ttt0[4] = { 0 };
+	uint8_t bhs[RAW_BHS_LEN], out[XFER], ttt0[4] = { 0 };
 	uint32_t itt0 = p->itt + 1, off0 = 0;
-	struct pdu r = { 0 };
+	struct raw_pdu r = { 0 };
 	int rc = 1;
 
 	memset(out, 0x77, sizeof(out));
@@ -754,38 +634,38 @@ static int cmd_window(struct peer *p, unsigned n)
 		}
 		if (i == 0) {
 			memcpy(ttt0, &r.bhs[20], 4);
-			off0 = get32(&r.bhs[40]);
+			off0 = raw_get32(&r.bhs[40]);
 		}
 		p->cmdsn++;
 	}
-	printf("# %u WRITEs waiting: ExpCmdSN %u, MaxCmdSN %u\n", n, get32(&r.bhs[28]),
-	       get32(&r.bhs[32]));
-	if (get32(&r.bhs[32]) != get32(&r.bhs[28]) - 1) {
+	printf("# %u WRITEs waiting: ExpCmdSN %u, MaxCmdSN %u\n", n, raw_get32(&r.bhs[28]),
+	       raw_get32(&r.bhs[32]));
+	if (raw_get32(&r.bhs[32]) != raw_get32(&r.bhs[28]) - 1) {
 		printf("# the window did not close\n");
 		goto out;
 	}
-	timeout_ms = 1000;
+	p->timeout_ms = 1000;
 	if (window_write(p, 200, &r) != -1) {
 		printf("# a command beyond MaxCmdSN was answered (opcode 0x%02x)\n", r.bhs[0] & 0x3f);
 		goto out;
 	}
-	timeout_ms = 5000;
+	p->timeout_ms = 5000;
 	printf("# a command beyond MaxCmdSN was ignored\n");
-	memset(bhs, 0, BHS);
+	memset(bhs, 0, RAW_BHS_LEN);
 	bhs[0] = 0x05;
 	bhs[1] = 0x80;
-	put32(&bhs[16], itt0);
+	raw_put32(&bhs[16], itt0);
 	memcpy(&bhs[20], ttt0, 4);
-	put32(&bhs[28], p->expstatsn);
-	put32(&bhs[40], off0);
-	if (send_pdu(p, bhs, out, XFER, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	raw_put32(&bhs[28], p->exp_statsn);
+	raw_put32(&bhs[40], off0);
+	if (send_pdu(p, bhs, out, XFER, RAW_SPOIL_NONE) < 0 || recv_pdu(p, &r) != 1 ||
 	    (r.bhs[0] & 0x3f) != 0x21 || r.bhs[3] != 0) {
 		printf("# the first WRITE did not complete\n");
 		goto out;
 	}
-	printf("# first WRITE done: ExpCmdSN %u, MaxCmdSN %u\n", get32(&r.bhs[28]),
-	       get32(&r.bhs[32]));
-	if (get32(&r.bhs[32]) != get32(&r.bhs[28])) {
+	printf("# first WRITE done: ExpCmdSN %u, MaxCmdSN %u\n", raw_get32(&r.bhs[28]),
+	       raw_get32(&r.bhs[32]));
+	if (raw_get32(&r.bhs[32]) != raw_get32(&r.bhs[28])) {
 		printf("# the window did not reopen by one\n");
 		goto out;
 	}
@@ -800,29 +680,29 @@ out:
 	return rc;
 }
 
-static int cmd_reinstate(struct peer *old, const char *hostport, const char *iqn)
+static int cmd_reinstate(struct raw_conn *old, const char *hostport, const char *iqn)
 {
-	struct peer p = { .cmdsn = 1 };
-	uint8_t bhs[BHS];
-	struct pdu r = { 0 };
+	struct raw_conn p = { .cmdsn = 1, .timeout_ms = 5000 };
+	uint8_t bhs[RAW_BHS_LEN];
+	struct raw_pdu r = { 0 };
 	int rc;
 
 	/* A WRITE without data: the target asks for it with an R2T and the
 	 * command waits in the core for data that will never come. */
 	scsi_cmd(old, bhs, 1, XFER, 80, 1);
-	if (send_pdu(old, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(old, &r, 1) != 1 ||
+	if (send_pdu(old, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 || recv_pdu(old, &r) != 1 ||
 	    (r.bhs[0] & 0x3f) != 0x31) {
 		printf("# no R2T for the WRITE on the old connection\n");
 		free(r.data);
 		return 1;
 	}
-	p.fd = tcp_connect(hostport);
+	p.fd = raw_tcp_connect(hostport);
 	if (p.fd < 0 || login(&p, iqn) < 0) {
 		printf("# the reinstating login failed\n");
 		free(r.data);
 		return 1;
 	}
-	while ((rc = recv_pdu(old, &r, 1)) == 1)
+	while ((rc = recv_pdu(old, &r)) == 1)
 		printf("# old connection: PDU 0x%02x\n", r.bhs[0] & 0x3f);
 	free(r.data);
 	if (rc != 0) {
@@ -847,15 +727,15 @@ static bool peer_closed(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-static int cmd_stall_dataout(struct peer *p, int secs)
+static int cmd_stall_dataout(struct raw_conn *p, int secs)
 {
-	uint8_t bhs[BHS];
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN];
+	struct raw_pdu r = { 0 };
 	double start;
 	int rc;
 
 	scsi_cmd(p, bhs, 1, XFER, 96, 1);
-	if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0 || recv_pdu(p, &r, 1) != 1 ||
+	if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0 || recv_pdu(p, &r) != 1 ||
 	    (r.bhs[0] & 0x3f) != 0x31) {
 		printf("# no R2T for the WRITE\n");
 		free(r.data);
@@ -864,8 +744,8 @@ static int cmd_stall_dataout(struct peer *p, int secs)
 	start = now_s();
 	printf("# stalled\n");
 	fflush(stdout);
-	timeout_ms = secs * 1000;
-	while ((rc = recv_pdu(p, &r, 1)) == 1)
+	p->timeout_ms = secs * 1000;
+	while ((rc = recv_pdu(p, &r)) == 1)
 		printf("# PDU 0x%02x while stalled\n", r.bhs[0] & 0x3f);
 	free(r.data);
 	if (rc < 0 && !peer_closed(p->fd)) {
@@ -879,10 +759,10 @@ static int cmd_stall_dataout(struct peer *p, int secs)
 #define STALL_READS 32
 #define STALL_XFER (1u << 20)
 
-static int cmd_stall_read(struct peer *p, int secs)
+static int cmd_stall_read(struct raw_conn *p, int secs)
 {
-	uint8_t bhs[BHS];
-	struct pdu r = { 0 };
+	uint8_t bhs[RAW_BHS_LEN];
+	struct raw_pdu r = { 0 };
 	unsigned done = 0;
 	int rc;
 
@@ -890,7 +770,7 @@ static int cmd_stall_read(struct peer *p, int secs)
 		scsi_cmd(p, bhs, 0, STALL_XFER, i * (STALL_XFER / 512), 1);
 		bhs[39] = (STALL_XFER / 512) >> 8;
 		bhs[40] = (STALL_XFER / 512) & 0xff;
-		if (send_pdu(p, bhs, NULL, 0, 1, 0) < 0) {
+		if (send_pdu(p, bhs, NULL, 0, RAW_SPOIL_NONE) < 0) {
 			printf("# cannot send READ %u\n", i);
 			return 1;
 		}
@@ -899,8 +779,8 @@ static int cmd_stall_read(struct peer *p, int secs)
 	printf("# stalled\n");
 	fflush(stdout);
 	sleep((unsigned)secs);
-	timeout_ms = 5000;
-	while ((rc = recv_pdu(p, &r, 1)) == 1) {
+	p->timeout_ms = 5000;
+	while ((rc = recv_pdu(p, &r)) == 1) {
 		uint8_t op = r.bhs[0] & 0x3f;
 
 		done += op == 0x21 || (op == 0x25 && (r.bhs[1] & 1));
@@ -916,7 +796,7 @@ static int cmd_stall_read(struct peer *p, int secs)
 
 int main(int argc, char **argv)
 {
-	struct peer p = { .cmdsn = 1 };
+	struct raw_conn p = { .cmdsn = 1, .timeout_ms = 5000 };
 	const char *cmd;
 
 	if ((argc == 6 || argc == 7 || argc == 9) && !strncmp(argv[3], "chap-", 5)) {
@@ -924,7 +804,7 @@ int main(int argc, char **argv)
 				       .secret = argv[5], .algs = argc > 6 ? argv[6] : "5",
 				       .tuser = argc > 8 ? argv[7] : "", .tsecret = argc > 8 ? argv[8] : "" };
 
-		p.fd = tcp_connect(argv[1]);
+		p.fd = raw_tcp_connect(argv[1]);
 		return p.fd < 0 ? 2 : cmd_chap(&p, &a);
 	}
 	if (argc != 4 && !(argc == 5 && (!strncmp(argv[3], "nop-", 4) ||
@@ -941,7 +821,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[3];
-	p.fd = tcp_connect(argv[1]);
+	p.fd = raw_tcp_connect(argv[1]);
 	if (p.fd < 0 || login(&p, argv[2]) < 0) {
 		printf("# cannot connect and log in with digests\n");
 		return 2;

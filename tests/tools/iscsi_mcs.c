@@ -35,7 +35,6 @@
  *           the first is closed, the session goes on through the second.
  * Prints "ok"/"not ok" lines; exit 0 when the target behaved, 1 when not,
  * 2 on setup failure. */
-#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -47,15 +46,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BHS 48
+#include "raw_iscsi.h"
+
 #define TIMEOUT_MS 5000
 #define MAX_DATA (1u << 20)
-
-enum {
-	OP_NOP_OUT = 0x00, OP_SCSI_CMD = 0x01, OP_LOGIN_REQ = 0x03, OP_LOGOUT_REQ = 0x06,
-	OP_NOP_IN = 0x20, OP_SCSI_RSP = 0x21, OP_LOGIN_RSP = 0x23, OP_DATA_IN = 0x25,
-	OP_LOGOUT_RSP = 0x26, OP_REJECT = 0x3f,
-};
 
 /* What the connections share: the session's identity and CmdSN. */
 struct session {
@@ -67,16 +61,9 @@ struct session {
 };
 
 struct conn {
-	int fd;
+	struct raw_conn raw;
 	uint16_t cid;
-	uint32_t exp_statsn;
 	const char *name;
-};
-
-struct pdu {
-	uint8_t bhs[BHS];
-	uint8_t *data;
-	uint32_t dlen;
 };
 
 static int failures;
@@ -94,144 +81,27 @@ static void check(bool cond, const char *fmt, ...)
 	failures += !cond;
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t get24(const uint8_t *p) { return (uint32_t)p[0] << 16 | p[1] << 8 | p[2]; }
-
-static void put24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v;
-}
-
-static int tcp_connect(const char *hostport)
-{
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd;
-
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-static int send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* 1 complete, 0 the peer closed, -1 timeout or error. */
-static int recv_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, TIMEOUT_MS) <= 0)
-			return -1;
-		n = recv(fd, p, len, 0);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 1;
-}
-
 static int send_pdu(struct conn *c, uint8_t *bhs, const void *data, uint32_t dlen)
 {
-	static const uint8_t zero[4];
-
-	put24(bhs + 5, dlen);
-	if (send_all(c->fd, bhs, BHS) < 0 || (dlen && send_all(c->fd, data, dlen) < 0) ||
-	    ((dlen & 3) && send_all(c->fd, zero, 4 - (dlen & 3)) < 0))
-		return -1;
-	return 0;
+	return raw_send_pdu(&c->raw, bhs, data, dlen) == RAW_GOT_PDU ? 0 : -1;
 }
 
 /* The next PDU other than a NOP-In: 1, 0 when closed, -1 on error. */
-static int recv_pdu(struct conn *c, struct pdu *p)
+static int recv_pdu(struct conn *c, struct raw_pdu *p)
 {
 	for (;;) {
-		uint32_t padded;
-		int rc = recv_all(c->fd, p->bhs, BHS);
+		int rc = raw_recv_pdu(&c->raw, p);
 
-		p->data = NULL;
-		if (rc <= 0)
-			return rc;
-		p->dlen = get24(p->bhs + 5);
-		if (p->bhs[4] || p->dlen > MAX_DATA)
+		if (rc != RAW_GOT_PDU)
+			return rc == RAW_GOT_EOF ? 0 : -1;
+		if (p->bhs[4] || p->dlen > MAX_DATA) {
+			raw_pdu_free(p);
 			return -1;
-		padded = (p->dlen + 3) & ~3u;
-		if (padded) {
-			p->data = malloc(padded);
-			if (!p->data || recv_all(c->fd, p->data, padded) <= 0) {
-				free(p->data);
-				return -1;
-			}
 		}
-		if ((p->bhs[0] & 0x3f) != OP_NOP_IN)
+		if (raw_opcode(p) != RAW_OP_NOP_IN)
 			return 1;
-		free(p->data);              /* keep-alive pings are not our business */
+		raw_pdu_free(p);            /* keep-alive pings are not our business */
 	}
-}
-
-static const char *find_key(const struct pdu *p, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (uint32_t off = 0; off < p->dlen;) {
-		const char *kv = (const char *)p->data + off;
-		size_t len = strnlen(kv, p->dlen - off);
-
-		if (len > klen && !strncmp(kv, key, klen) && kv[klen] == '=')
-			return kv + klen + 1;
-		off += (uint32_t)len + 1;
-	}
-	return NULL;
-}
-
-static uint32_t add_key(char *buf, uint32_t len, const char *kv)
-{
-	size_t n = strlen(kv) + 1;
-
-	memcpy(buf + len, kv, n);
-	return len + (uint32_t)n;
 }
 
 /* One-PDU login straight to full feature phase (no authentication):
@@ -239,55 +109,53 @@ static uint32_t add_key(char *buf, uint32_t len, const char *kv)
 static int login(struct session *s, struct conn *c, uint16_t tsih, unsigned max_conns)
 {
 	char text[1024], kv[300];
-	uint8_t bhs[BHS] = { 0 };
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
 	uint32_t len = 0;
-	struct pdu rsp;
+	struct raw_pdu rsp;
 	int status;
 
-	c->fd = tcp_connect(s->hostport);
-	if (c->fd < 0)
+	c->raw.fd = raw_tcp_connect(s->hostport);
+	if (c->raw.fd < 0)
 		return -1;
-	len = add_key(text, len, "InitiatorName=iqn.2026-12.org.scstd:mcs");
-	len = add_key(text, len, "SessionType=Normal");
-	snprintf(kv, sizeof(kv), "TargetName=%s", s->target);
-	len = add_key(text, len, kv);
-	len = add_key(text, len, "HeaderDigest=None");
-	len = add_key(text, len, "DataDigest=None");
-	len = add_key(text, len, "MaxRecvDataSegmentLength=65536");
+	c->raw.timeout_ms = TIMEOUT_MS;
+	len = raw_add_session_keys(text, len, sizeof(text), "iqn.2026-12.org.scstd:mcs", s->target);
+	len = raw_add_key(text, len, sizeof(text), "HeaderDigest=None");
+	len = raw_add_key(text, len, sizeof(text), "DataDigest=None");
+	len = raw_add_key(text, len, sizeof(text), "MaxRecvDataSegmentLength=65536");
 	if (!tsih) {
 		snprintf(kv, sizeof(kv), "MaxConnections=%u", max_conns);
-		len = add_key(text, len, kv);
-		len = add_key(text, len, "InitialR2T=Yes");
-		len = add_key(text, len, "ImmediateData=Yes");
-		len = add_key(text, len, "FirstBurstLength=65536");
-		len = add_key(text, len, "ErrorRecoveryLevel=0");
+		len = raw_add_key(text, len, sizeof(text), kv);
+		len = raw_add_key(text, len, sizeof(text), "InitialR2T=Yes");
+		len = raw_add_key(text, len, sizeof(text), "ImmediateData=Yes");
+		len = raw_add_key(text, len, sizeof(text), "FirstBurstLength=65536");
+		len = raw_add_key(text, len, sizeof(text), "ErrorRecoveryLevel=0");
 	}
-	bhs[0] = 0x40 | OP_LOGIN_REQ;
+	bhs[0] = 0x40 | RAW_OP_LOGIN_REQ;
 	bhs[1] = 0x80 | 1 << 2 | 3;          /* T, operational -> full feature */
 	memcpy(bhs + 8, s->isid, 6);
-	put16(bhs + 14, tsih);
-	put32(bhs + 16, s->itt++);
-	put16(bhs + 20, c->cid);
-	put32(bhs + 24, s->cmdsn);
-	put32(bhs + 28, 0);
+	raw_put16(bhs + 14, tsih);
+	raw_put32(bhs + 16, s->itt++);
+	raw_put16(bhs + 20, c->cid);
+	raw_put32(bhs + 24, s->cmdsn);
+	raw_put32(bhs + 28, 0);
 	if (send_pdu(c, bhs, text, len) < 0 || recv_pdu(c, &rsp) <= 0)
 		return -1;
-	if ((rsp.bhs[0] & 0x3f) != OP_LOGIN_RSP) {
+	if ((rsp.bhs[0] & 0x3f) != RAW_OP_LOGIN_RSP) {
 		free(rsp.data);
 		return -1;
 	}
 	status = rsp.bhs[36] << 8 | rsp.bhs[37];
 	if (status == 0) {
-		const char *mc = find_key(&rsp, "MaxConnections");
+		const char *mc = raw_find_key(&rsp, "MaxConnections");
 
-		c->exp_statsn = get32(rsp.bhs + 24) + 1;
+		c->raw.exp_statsn = raw_get32(rsp.bhs + 24) + 1;
 		if (!tsih) {
-			s->tsih = get16(rsp.bhs + 14);
+			s->tsih = raw_get16(rsp.bhs + 14);
 			check(mc && (unsigned)atoi(mc) == max_conns,
 			      "%s: MaxConnections=%u agreed (answer %s)", c->name, max_conns,
 			      mc ? mc : "none");
 		} else {
-			check(get16(rsp.bhs + 14) == tsih, "%s: login answer carries TSIH %u",
+			check(raw_get16(rsp.bhs + 14) == tsih, "%s: login answer carries TSIH %u",
 			      c->name, tsih);
 		}
 		check((rsp.bhs[1] & 0x83) == 0x83, "%s: in full feature phase", c->name);
@@ -301,7 +169,7 @@ static int login(struct session *s, struct conn *c, uint16_t tsih, unsigned max_
 static int await_cmd(struct conn *c, uint32_t itt, uint8_t *rbuf, uint32_t rlen)
 {
 	for (;;) {
-		struct pdu p;
+		struct raw_pdu p;
 		int op;
 
 		if (recv_pdu(c, &p) <= 0) {
@@ -309,14 +177,14 @@ static int await_cmd(struct conn *c, uint32_t itt, uint8_t *rbuf, uint32_t rlen)
 			return -1;
 		}
 		op = p.bhs[0] & 0x3f;
-		if ((op != OP_DATA_IN && op != OP_SCSI_RSP) || get32(p.bhs + 16) != itt) {
+		if ((op != RAW_OP_DATA_IN && op != RAW_OP_SCSI_RSP) || raw_get32(p.bhs + 16) != itt) {
 			check(false, "%s: got opcode 0x%02x ITT 0x%x while waiting for task 0x%x",
-			      c->name, op, get32(p.bhs + 16), itt);
+			      c->name, op, raw_get32(p.bhs + 16), itt);
 			free(p.data);
 			return -1;
 		}
-		if (op == OP_DATA_IN) {
-			uint32_t off = get32(p.bhs + 40);
+		if (op == RAW_OP_DATA_IN) {
+			uint32_t off = raw_get32(p.bhs + 40);
 
 			if (rbuf && off + p.dlen <= rlen)
 				memcpy(rbuf + off, p.data, p.dlen);
@@ -326,10 +194,10 @@ static int await_cmd(struct conn *c, uint32_t itt, uint8_t *rbuf, uint32_t rlen)
 		} else {
 			free(p.data);
 		}
-		if (get32(p.bhs + 24) != c->exp_statsn)
-			check(false, "%s: StatSN %u, expected %u", c->name, get32(p.bhs + 24),
-			      c->exp_statsn);
-		c->exp_statsn = get32(p.bhs + 24) + 1;
+		if (raw_get32(p.bhs + 24) != c->raw.exp_statsn)
+			check(false, "%s: StatSN %u, expected %u", c->name, raw_get32(p.bhs + 24),
+			      c->raw.exp_statsn);
+		c->raw.exp_statsn = raw_get32(p.bhs + 24) + 1;
 		return p.bhs[3];
 	}
 }
@@ -337,13 +205,13 @@ static int await_cmd(struct conn *c, uint32_t itt, uint8_t *rbuf, uint32_t rlen)
 static void cmd_bhs(struct session *s, struct conn *c, uint8_t *bhs, uint32_t cmdsn,
 		    const uint8_t *cdb, uint8_t flags, uint32_t edtl)
 {
-	memset(bhs, 0, BHS);
-	bhs[0] = OP_SCSI_CMD;
+	memset(bhs, 0, RAW_BHS_LEN);
+	bhs[0] = RAW_OP_SCSI_CMD;
 	bhs[1] = (uint8_t)(0x80 | flags | 1);    /* F, R/W, SIMPLE */
-	put32(bhs + 16, s->itt++);
-	put32(bhs + 20, edtl);
-	put32(bhs + 24, cmdsn);
-	put32(bhs + 28, c->exp_statsn);
+	raw_put32(bhs + 16, s->itt++);
+	raw_put32(bhs + 20, edtl);
+	raw_put32(bhs + 24, cmdsn);
+	raw_put32(bhs + 28, c->raw.exp_statsn);
 	memcpy(bhs + 32, cdb, 10);
 }
 
@@ -351,51 +219,51 @@ static void rw10_cdb(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks)
 {
 	memset(cdb, 0, 16);
 	cdb[0] = op;
-	put32(cdb + 2, lba);
-	put16(cdb + 7, blocks);
+	raw_put32(cdb + 2, lba);
+	raw_put16(cdb + 7, blocks);
 }
 
 /* Sends a WRITE 10 with all its data immediate, not waiting for the answer. */
 static int send_write(struct session *s, struct conn *c, uint32_t cmdsn, uint32_t lba,
 		      const uint8_t *data, uint32_t len, uint32_t *itt)
 {
-	uint8_t bhs[BHS], cdb[16];
+	uint8_t bhs[RAW_BHS_LEN], cdb[16];
 
 	rw10_cdb(cdb, 0x2a, lba, (uint16_t)(len / s->block));
 	cmd_bhs(s, c, bhs, cmdsn, cdb, 0x20, len);
-	*itt = get32(bhs + 16);
+	*itt = raw_get32(bhs + 16);
 	return send_pdu(c, bhs, data, len);
 }
 
 static int read_blocks(struct session *s, struct conn *c, uint32_t lba, uint8_t *buf,
 		       uint32_t len)
 {
-	uint8_t bhs[BHS], cdb[16];
+	uint8_t bhs[RAW_BHS_LEN], cdb[16];
 
 	rw10_cdb(cdb, 0x28, lba, (uint16_t)(len / s->block));
 	cmd_bhs(s, c, bhs, s->cmdsn++, cdb, 0x40, len);
 	if (send_pdu(c, bhs, NULL, 0) < 0)
 		return -1;
-	return await_cmd(c, get32(bhs + 16), buf, len);
+	return await_cmd(c, raw_get32(bhs + 16), buf, len);
 }
 
 static int read_capacity(struct session *s, struct conn *c)
 {
-	uint8_t bhs[BHS], cdb[16] = { 0x25 }, buf[8] = { 0 };
+	uint8_t bhs[RAW_BHS_LEN], cdb[16] = { 0x25 }, buf[8] = { 0 };
 	int st;
 
 	cmd_bhs(s, c, bhs, s->cmdsn++, cdb, 0x40, sizeof(buf));
 	if (send_pdu(c, bhs, NULL, 0) < 0)
 		return -1;
-	st = await_cmd(c, get32(bhs + 16), buf, sizeof(buf));
+	st = await_cmd(c, raw_get32(bhs + 16), buf, sizeof(buf));
 	/* A first command may meet the POWER ON unit attention: once more. */
 	if (st == 2) {
 		cmd_bhs(s, c, bhs, s->cmdsn++, cdb, 0x40, sizeof(buf));
 		if (send_pdu(c, bhs, NULL, 0) < 0)
 			return -1;
-		st = await_cmd(c, get32(bhs + 16), buf, sizeof(buf));
+		st = await_cmd(c, raw_get32(bhs + 16), buf, sizeof(buf));
 	}
-	s->block = get32(buf + 4);
+	s->block = raw_get32(buf + 4);
 	return st == 0 && s->block >= 512 && s->block <= 4096 ? 0 : -1;
 }
 
@@ -403,19 +271,19 @@ static int read_capacity(struct session *s, struct conn *c)
  * closes the connection. */
 static int logout(struct session *s, struct conn *c, uint8_t reason, uint16_t cid)
 {
-	uint8_t bhs[BHS] = { 0 };
-	struct pdu p;
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
+	struct raw_pdu p;
 	int rc;
 
-	bhs[0] = 0x40 | OP_LOGOUT_REQ;          /* immediate */
+	bhs[0] = 0x40 | RAW_OP_LOGOUT_REQ;          /* immediate */
 	bhs[1] = 0x80 | reason;
-	put32(bhs + 16, s->itt++);
-	put16(bhs + 20, cid);
-	put32(bhs + 24, s->cmdsn);
-	put32(bhs + 28, c->exp_statsn);
+	raw_put32(bhs + 16, s->itt++);
+	raw_put16(bhs + 20, cid);
+	raw_put32(bhs + 24, s->cmdsn);
+	raw_put32(bhs + 28, c->raw.exp_statsn);
 	if (send_pdu(c, bhs, NULL, 0) < 0 || recv_pdu(c, &p) <= 0)
 		return -1;
-	rc = (p.bhs[0] & 0x3f) == OP_LOGOUT_RSP && p.bhs[2] == 0 ? 0 : -1;
+	rc = (p.bhs[0] & 0x3f) == RAW_OP_LOGOUT_RSP && p.bhs[2] == 0 ? 0 : -1;
 	free(p.data);
 	if (rc == 0 && recv_pdu(c, &p) != 0)
 		rc = -1;                            /* the target must close it */
@@ -488,7 +356,7 @@ static int cmd_io(struct session *s, const char *go_file)
 	check(read_blocks(s, &b, 0, rb, len) == 0 && !memcmp(rb, wa, len),
 	      "conn2 reads back what conn1 wrote");
 	check(logout(s, &b, 1, b.cid) == 0, "conn2 logs out (reason 1): response 0, then closed");
-	close(b.fd);
+	close(b.raw.fd);
 	fill(wa, len, 0x3c);
 	check(send_write(s, &a, s->cmdsn++, 128, wa, len, &itt_a) == 0 &&
 	      await_cmd(&a, itt_a, NULL, 0) == 0, "conn1 still writes after conn2 left");
@@ -497,7 +365,7 @@ static int cmd_io(struct session *s, const char *go_file)
 	check(read_blocks(s, &a, 0, ra, len) == 0 && !memcmp(ra, rb, len),
 	      "conn1 still reads conn1's first block");
 	check(logout(s, &a, 0, a.cid) == 0, "conn1 logs out the session (reason 0)");
-	close(a.fd);
+	close(a.raw.fd);
 	free(wa); free(wb); free(ra); free(rb);
 	return failures ? 1 : 0;
 }
@@ -509,7 +377,7 @@ static int cmd_spread(struct session *s)
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
 	struct conn *on[2] = { &a, &b };
 	enum { N = 32 };
-	struct pdu p;
+	struct raw_pdu p;
 	uint32_t itt[N], len, base;
 	uint8_t *w, *r;
 	bool good = true, back = true;
@@ -544,8 +412,8 @@ static int cmd_spread(struct session *s)
 	check(back, "each block reads back through the other connection");
 	check(logout(s, &a, 0, a.cid) == 0, "session logout");
 	check(recv_pdu(&b, &p) == 0, "... closes conn2 as well");
-	close(a.fd);
-	close(b.fd);
+	close(a.raw.fd);
+	close(b.raw.fd);
 	free(w);
 	free(r);
 	return failures ? 1 : 0;
@@ -555,8 +423,8 @@ static int cmd_others(struct session *s)
 {
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
 	struct conn c = { .cid = 3, .name = "conn3" };
-	uint8_t bhs[BHS] = { 0 };
-	struct pdu p;
+	uint8_t bhs[RAW_BHS_LEN] = { 0 };
+	struct raw_pdu p;
 
 	if (setup_session(s, &a, 3) < 0)
 		return 2;
@@ -564,41 +432,41 @@ static int cmd_others(struct session *s)
 		check(false, "conn2 joins");
 		return 1;
 	}
-	bhs[0] = 0x40 | OP_LOGOUT_REQ;
+	bhs[0] = 0x40 | RAW_OP_LOGOUT_REQ;
 	bhs[1] = 0x80 | 1;
-	put32(bhs + 16, s->itt++);
-	put16(bhs + 20, b.cid);
-	put32(bhs + 24, s->cmdsn);
-	put32(bhs + 28, a.exp_statsn);
+	raw_put32(bhs + 16, s->itt++);
+	raw_put16(bhs + 20, b.cid);
+	raw_put32(bhs + 24, s->cmdsn);
+	raw_put32(bhs + 28, a.raw.exp_statsn);
 	check(send_pdu(&a, bhs, NULL, 0) == 0 && recv_pdu(&a, &p) == 1 &&
-	      (p.bhs[0] & 0x3f) == OP_LOGOUT_RSP && p.bhs[2] == 0,
+	      (p.bhs[0] & 0x3f) == RAW_OP_LOGOUT_RSP && p.bhs[2] == 0,
 	      "conn1 logs out conn2 by its CID: response 0");
-	a.exp_statsn++;
+	a.raw.exp_statsn++;
 	check(recv_pdu(&b, &p) == 0, "conn2 is closed");
-	close(b.fd);
-	put32(bhs + 16, s->itt++);
-	put32(bhs + 28, a.exp_statsn);
-	put16(bhs + 20, 77);
+	close(b.raw.fd);
+	raw_put32(bhs + 16, s->itt++);
+	raw_put32(bhs + 28, a.raw.exp_statsn);
+	raw_put16(bhs + 20, 77);
 	check(send_pdu(&a, bhs, NULL, 0) == 0 && recv_pdu(&a, &p) == 1 &&
-	      (p.bhs[0] & 0x3f) == OP_LOGOUT_RSP && p.bhs[2] == 1,
+	      (p.bhs[0] & 0x3f) == RAW_OP_LOGOUT_RSP && p.bhs[2] == 1,
 	      "a logout of an unknown CID: response 1 (CID not found)");
-	a.exp_statsn++;
+	a.raw.exp_statsn++;
 	check(session_works(s, &a), "conn1 goes on");
 	check(login(s, &c, s->tsih, 0) == 0, "conn3 joins");
 	check(session_works(s, &c), "conn3 works");
 	check(logout(s, &a, 0, a.cid) == 0, "session logout on conn1");
 	check(recv_pdu(&c, &p) == 0, "... closes conn3 as well");
-	close(a.fd);
-	close(c.fd);
+	close(a.raw.fd);
+	close(c.raw.fd);
 	return failures ? 1 : 0;
 }
 
 static int cmd_drop(struct session *s)
 {
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
-	uint8_t bhs[BHS], cdb[16], *w;
+	uint8_t bhs[RAW_BHS_LEN], cdb[16], *w;
 	uint32_t itt;
-	struct pdu p;
+	struct raw_pdu p;
 	bool r2t;
 
 	if (setup_session(s, &a, 2) < 0)
@@ -616,16 +484,16 @@ static int cmd_drop(struct session *s)
 	r2t = send_pdu(&b, bhs, w, s->block) == 0 && recv_pdu(&b, &p) == 1 &&
 	      (p.bhs[0] & 0x3f) == 0x31;
 	check(r2t, "conn2's WRITE waits for its data (R2T)");
-	close(b.fd);
+	close(b.raw.fd);
 	usleep(200000);
 	check(session_works(s, &a), "after conn2 vanished, conn1 reads");
 	check(send_write(s, &a, s->cmdsn++, 600, w, s->block, &itt) == 0 &&
 	      await_cmd(&a, itt, NULL, 0) == 0, "... and writes");
-	b.exp_statsn = 0;
+	b.raw.exp_statsn = 0;
 	check(login(s, &b, s->tsih, 0) == 0 && session_works(s, &b), "a new conn2 joins and works");
 	check(logout(s, &a, 0, a.cid) == 0, "session logout");
-	close(a.fd);
-	close(b.fd);
+	close(a.raw.fd);
+	close(b.raw.fd);
 	free(w);
 	return failures ? 1 : 0;
 }
@@ -638,44 +506,42 @@ static bool session_works(struct session *s, struct conn *c)
 	return read_blocks(s, c, 0, buf, s->block) == 0;
 }
 
-static int cmd_bad_tsih(struct session *s)
+/* A second connection, with the session's TSIH plus tsih_offset, that
+ * the target must refuse with status want (what: the check's words); the
+ * session goes on through the first. */
+static int refused_join(struct session *s, unsigned max_conns, uint16_t tsih_offset, int want,
+			const char *what)
 {
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
 	int st;
 
-	if (setup_session(s, &a, 2) < 0)
+	if (setup_session(s, &a, max_conns) < 0)
 		return 2;
-	st = login(s, &b, (uint16_t)(s->tsih + 1000), 0);
-	check(st == 0x020a, "a connection with a wrong TSIH is refused with 0x020a (got 0x%04x)",
-	      st);
-	close(b.fd);
+	st = login(s, &b, (uint16_t)(s->tsih + tsih_offset), 0);
+	check(st == want, "%s (got 0x%04x)", what, st);
+	close(b.raw.fd);
 	check(session_works(s, &a), "the session goes on");
 	check(logout(s, &a, 0, a.cid) == 0, "logout");
-	close(a.fd);
+	close(a.raw.fd);
 	return failures ? 1 : 0;
+}
+
+static int cmd_bad_tsih(struct session *s)
+{
+	return refused_join(s, 2, 1000, 0x020a,
+			    "a connection with a wrong TSIH is refused with 0x020a");
 }
 
 static int cmd_too_many(struct session *s)
 {
-	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
-	int st;
-
-	if (setup_session(s, &a, 1) < 0)
-		return 2;
-	st = login(s, &b, s->tsih, 0);
-	check(st == 0x0206, "a second connection beyond MaxConnections=1 is refused with 0x0206 "
-	      "(got 0x%04x)", st);
-	close(b.fd);
-	check(session_works(s, &a), "the session goes on");
-	check(logout(s, &a, 0, a.cid) == 0, "logout");
-	close(a.fd);
-	return failures ? 1 : 0;
+	return refused_join(s, 1, 0, 0x0206,
+			    "a second connection beyond MaxConnections=1 is refused with 0x0206");
 }
 
 static int cmd_same_cid(struct session *s)
 {
 	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 1, .name = "conn1'" };
-	struct pdu p;
+	struct raw_pdu p;
 	int st;
 
 	if (setup_session(s, &a, 2) < 0)
@@ -683,10 +549,10 @@ static int cmd_same_cid(struct session *s)
 	st = login(s, &b, s->tsih, 0);
 	check(st == 0, "a connection with the CID in use logs in (status 0x%04x)", st);
 	check(recv_pdu(&a, &p) == 0, "the old connection with that CID is closed");
-	close(a.fd);
+	close(a.raw.fd);
 	check(st == 0 && session_works(s, &b), "the session goes on through the new one");
 	check(st == 0 && logout(s, &b, 0, b.cid) == 0, "logout");
-	close(b.fd);
+	close(b.raw.fd);
 	return failures ? 1 : 0;
 }
 
