@@ -307,10 +307,13 @@ loop_ticks() {
 	done
 }
 
-# Four sessions from two client processes: does the server use both cores?
-# The clients need several times the server's CPU per I/O, so on a 2-core
-# machine the server's cores busy stays well below 2; how evenly the work
-# spreads over scstd's loops (busiest / least busy) shows whether it would.
+# Four sessions from two client processes: does the server spread the work
+# over both cores?  The clients need several times the server's CPU per
+# I/O, so on a 2-core machine shared with them the server's cores busy
+# stays well below 2 whatever the server does: that row is informational.
+# The goal is judged on the spread itself: the least busy of scstd's I/O
+# loops (one thread per CPU) must do at least 0.8 of the busiest one's
+# work; IOPS per busy server core is reported next to it.
 LOOPS_BEFORE=$(loop_ticks)
 measure_row randread_4k_4x32_null null -w randread -b 4K -q 32 -s 2 -j 2
 LOOP_BALANCE=$(paste <(echo "$LOOPS_BEFORE") <(loop_ticks) | awk '
@@ -324,8 +327,8 @@ T_PC=$(awk -v i="$T_IOPS" -v p="$T_PCT" 'BEGIN { if (p > 0) printf "%.0f", i * 1
 emit randread_4k_4x32_null_per_core "$S_PC" "$T_PC" IOPS/core "$(div "$S_PC" "$T_PC")" - \
 	"IOPS per server core busy"
 emit randread_4k_4x32_null_cores "$(div "$S_PCT" 100)" "$(div "$T_PCT" 100)" cores \
-	"$(div "$S_PCT" 100)" 1.5 "server cores busy (scstd value is the ratio)"
-emit randread_4k_4x32_null_loop_balance "$LOOP_RATIO" n/a fraction "$LOOP_RATIO" - \
+	"$(div "$S_PCT" 100)" - "server cores busy (scstd value is the ratio; bounded by the clients)"
+emit randread_4k_4x32_null_loop_balance "$LOOP_RATIO" n/a fraction "$LOOP_RATIO" 0.8 \
 	"least/most busy of $LOOP_N scstd-io loops: $LOOP_LO/$LOOP_HI ticks"
 
 mkdir -p "$RESULTS"

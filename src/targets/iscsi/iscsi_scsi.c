@@ -261,6 +261,17 @@ static void maybe_data_complete(struct iscsi_cmd *icmd)
 	scst_rx_data(icmd->scmd, !icmd->data_error);
 }
 
+/* All the WRITE data came as immediate data, in a buffer of the same size
+ * class as the command's: the two buffers trade places instead of copying
+ * (both come from the I/O thread's buffer cache, so either frees alike). */
+static void swap_in_imm_buf(struct iscsi_cmd *icmd, struct scst_cmd *scmd)
+{
+	uint8_t *cmd_buf = scmd->buf;
+
+	scmd->buf = icmd->imm_buf;
+	icmd->imm_buf = cmd_buf;
+}
+
 void iscsi_rdy_to_xfer(struct scst_cmd *scmd)
 {
 	struct iscsi_cmd *icmd = scmd->tgt_priv;
@@ -268,7 +279,9 @@ void iscsi_rdy_to_xfer(struct scst_cmd *scmd)
 
 	icmd->need = scmd->write_len;
 	n = icmd->imm_len < icmd->need ? icmd->imm_len : icmd->need;
-	if (n)
+	if (n == icmd->need && icmd->imm_size == scmd->buf_size)
+		swap_in_imm_buf(icmd, scmd);
+	else if (n)
 		memcpy(scmd->buf, icmd->imm_buf, n);
 	drop_imm(icmd);
 	icmd->xfer = ICMD_WAIT_DATA;
