@@ -6,7 +6,10 @@
 # digests with the target for the initiator, adds them to what the
 # initiator sends and checks and strips those the target sends.  The
 # target insists on CRC32C for both, so a login the relay did not turn
-# fails.  Against the normal build the whole run (every family), against
+# fails.  First iscsi-inq, a discovery session, a session held open (its
+# connection's digests in the session tree) and 16 MiB of qemu-io I/O go
+# through the relay.  Against the normal build the whole run (every
+# family), against
 # the sanitizer build the iSCSI family and the SCSI suites that move the
 # most data, as iscsi_digest_conformance.sh does.  Then the relay spoils
 # digests on purpose: a bad data digest on immediate data or on a Data-Out

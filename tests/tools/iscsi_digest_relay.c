@@ -10,11 +10,13 @@
  * HeaderDigest=CRC32C and DataDigest=CRC32C in place of what the initiator
  * offered (adding the keys to the first operational-stage request that
  * lacks them) and turns the target's CRC32C answers back into None for the
- * initiator.  From the first PDU after the final Login Response (RFC 7143
- * 13.1: digests apply in full feature phase, the final Login Response
- * itself is bare) it appends the negotiated digests to what the initiator
- * sends, and verifies and strips those of what the target sends.  A wrong
- * digest from the target is counted, logged and ends the connection.
+ * initiator.  From the first PDU after the final Login Response (digests
+ * belong to the full feature phase; that Login Response still travels
+ * without them, as scstd and libiscsi agree) it appends the negotiated
+ * digests to what the initiator sends, and verifies and strips those of
+ * what the target sends.  A wrong digest from the target is counted,
+ * logged and ends the connection.  The largest data segments relayed are
+ * counted too.
  *
  * --corrupt spoils, once per relay run, the header digest of the first
  * SCSI Command, the data digest of the first SCSI Command carrying
