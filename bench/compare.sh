@@ -107,7 +107,7 @@ TARGET_DRIVER iscsi {
 }
 EOC
 	"$SCSTD" --foreground --listen "127.0.0.1:$SCSTD_PORT" --config "$WORK/scst.conf" \
-		--var-dir "$WORK" --ctl-socket none --log-level warn 2>"$WORK/scstd.log" &
+		--var-dir "$WORK" --ctl-socket none --local-socket none --log-level warn 2>"$WORK/scstd.log" &
 	SCSTD_PID=$!
 	wait_port "$SCSTD_PORT" || die "scstd did not start: $(tail -5 "$WORK/scstd.log")"
 }
