@@ -4,7 +4,9 @@
  * their Data-Out, so their buffers stay allocated; then commands of OVER
  * KiB, which no longer fit, must be answered at once: TASK SET FULL on A
  * (it has other commands outstanding), BUSY on B (its only command), for
- * WRITE and READ alike, without taking a slot of the CmdSN window.  Then
+ * WRITE and READ alike, without taking a slot of the CmdSN window and
+ * without an R2T.  B negotiates ImmediateData=Yes, so its refused WRITE
+ * brings 64 KiB of immediate data the target takes and drops.  Then
  * A sends the held data, every WRITE ends GOOD, a WRITE of OVER KiB now
  * succeeds and the data reads back as written.
  *
@@ -75,15 +77,26 @@ static void fill_pattern(uint8_t *buf, uint64_t byte, uint32_t len)
 		buf[i] = pattern_at(byte + i);
 }
 
+/* READ(10) or WRITE(10); a WRITE on a session with ImmediateData=Yes
+ * carries its first IMM_BYTES as immediate data. */
+#define IMM_BYTES 65536u                /* raw_login's FirstBurstLength */
+
 static uint32_t send_rw(struct raw_conn *c, bool read, uint64_t lba, uint32_t bytes)
 {
 	uint8_t cdb[10] = { read ? 0x28 : 0x2a }, bhs[RAW_BHS_LEN];
 	uint32_t itt = c->itt, blocks = bytes / block_size;
+	uint32_t imm = !read && c->immediate_data ? (bytes < IMM_BYTES ? bytes : IMM_BYTES) : 0;
+	uint8_t *data = imm ? malloc(imm) : NULL;
 
+	if (data)
+		fill_pattern(data, lba * block_size, imm);
+	else
+		imm = 0;
 	raw_put32(cdb + 2, (uint32_t)lba);
 	raw_put16(cdb + 7, (uint16_t)blocks);
 	raw_scsi_cmd_bhs(c, bhs, read, !read, bytes, cdb, sizeof(cdb));
-	raw_send_pdu(c, bhs, NULL, 0);
+	raw_send_pdu(c, bhs, data, imm);
+	free(data);
 	return itt;
 }
 
@@ -223,13 +236,28 @@ static void expect_refusal(struct raw_conn *c, const char *who, bool read, uint6
 			   uint32_t bytes, uint8_t want)
 {
 	uint32_t free_before = c->max_cmdsn - c->cmdsn + 1, itt = send_rw(c, read, lba, bytes);
-	struct raw_answer a;
+	int64_t deadline = raw_now_ms() + c->timeout_ms;
+	uint32_t data_in = 0, r2t = 0;
+	int status = -1;
+	struct raw_pdu pdu;
 
-	raw_wait_for(c, itt, &a, raw_now_ms() + c->timeout_ms, 0, NULL);
-	check(a.got && a.status == want && a.data_len == 0,
-	      "%s: %s of %u KiB over the limit gets %s (status 0x%02x, %u data bytes)", who,
-	      read ? "READ" : "WRITE", bytes >> 10, want == SAM_BUSY ? "BUSY" : "TASK SET FULL",
-	      a.status, a.data_len);
+	while (status < 0 && raw_recv_pdu_until(c, &pdu, deadline) == RAW_GOT_PDU) {
+		bool mine = raw_get32(pdu.bhs + 16) == itt;
+
+		raw_track_sn(c, &pdu);
+		if (mine && raw_opcode(&pdu) == RAW_OP_DATA_IN)
+			data_in += pdu.dlen;
+		else if (mine && raw_opcode(&pdu) == RAW_OP_R2T)
+			r2t++;
+		else if (mine && raw_opcode(&pdu) == RAW_OP_SCSI_RSP)
+			status = pdu.bhs[3];
+		raw_pdu_free(&pdu);
+	}
+	check(status == want && !data_in && !r2t,
+	      "%s: %s of %u KiB%s over the limit gets %s (status %d, %u data bytes, %u R2Ts)",
+	      who, read ? "READ" : "WRITE", bytes >> 10,
+	      !read && c->immediate_data ? " with immediate data" : "",
+	      want == SAM_BUSY ? "BUSY" : "TASK SET FULL", status, data_in, r2t);
 	check(c->max_cmdsn - c->cmdsn + 1 == free_before,
 	      "%s: the refused command gave its CmdSN slot back (window %u, was %u)", who,
 	      c->max_cmdsn - c->cmdsn + 1, free_before);
@@ -280,7 +308,7 @@ int main(int argc, char **argv)
 	struct raw_conn a = { .timeout_ms = 10000, .initiator = "iqn.2026-12.org.scstd:memlimit-a",
 			      .cmdsn = 1, .itt = 1 };
 	struct raw_conn b = { .timeout_ms = 10000, .initiator = "iqn.2026-12.org.scstd:memlimit-b",
-			      .cmdsn = 1, .itt = 0x1000 };
+			      .cmdsn = 1, .itt = 0x1000, .immediate_data = true };
 	struct held h[MAX_HOLD];
 	uint32_t size, over;
 	unsigned nhold;
