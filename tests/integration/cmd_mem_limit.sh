@@ -6,7 +6,9 @@
 #  - a raw iSCSI session (tests/tools/iscsi_memlimit) holds three 1 MiB
 #    WRITEs without their data: their buffers show as charged pages; 2 MiB
 #    commands beyond the limit get TASK SET FULL on that session and BUSY on
-#    a second, idle one, and keep the CmdSN window; the refusals show as
+#    a second, idle one (its WRITE with immediate data), and keep the
+#    CmdSN window; a WRITE SAME whose pattern buffer does not fit is
+#    refused by the handler and writes nothing; the refusals show as
 #    "Hi watermark releases/failures"; after the data is sent every WRITE
 #    ends GOOD, a 2 MiB WRITE now fits, and all the data reads back; the
 #    charge goes back to at most the threads' chunks;
@@ -94,8 +96,8 @@ echo go >&"$mem_in"
 tool_line
 check "iscsi_memlimit got its refusals (got '$LAST')" test "$LAST" = refused
 failures=$(stat_field "Hi watermark releases/failures" 2)
-check "global_stats counts the 4 refused commands (failures $failures)" \
-	test "${failures:-0}" -ge 4
+check "global_stats counts the 5 refused commands (failures $failures)" \
+	test "${failures:-0}" -ge 5
 echo go >&"$mem_in"
 while tool_line; do echo "# $LAST"; done
 wait "$mem_pid"

@@ -6,7 +6,9 @@
  * (it has other commands outstanding), BUSY on B (its only command), for
  * WRITE and READ alike, without taking a slot of the CmdSN window and
  * without an R2T.  B negotiates ImmediateData=Yes, so its refused WRITE
- * brings 64 KiB of immediate data the target takes and drops.  Then
+ * brings 64 KiB of immediate data the target takes and drops.  A WRITE
+ * SAME whose own buffer fits but whose pattern buffer does not is refused
+ * by the handler and writes nothing.  Then
  * A sends the held data, every WRITE ends GOOD, a WRITE of OVER KiB now
  * succeeds and the data reads back as written.
  *
@@ -263,8 +265,31 @@ static void expect_refusal(struct raw_conn *c, const char *who, bool read, uint6
 	      c->max_cmdsn - c->cmdsn + 1, free_before);
 }
 
-/* READ of bytes at lba, compared with the pattern in full. */
-static void check_read_back(struct raw_conn *c, uint64_t lba, uint32_t bytes, const char *what)
+/* WRITE SAME(10) over bytes at lba: its one-block buffer fits, the 1 MiB
+ * pattern buffer the handler then needs does not, so the handler refuses
+ * it (TASK SET FULL) before writing anything. */
+static void expect_write_same_refusal(struct raw_conn *c, uint64_t lba, uint32_t bytes)
+{
+	uint8_t cdb[10] = { 0x41 }, bhs[RAW_BHS_LEN];
+	int64_t deadline = raw_now_ms() + c->timeout_ms;
+	struct held w = { .lba = lba };
+
+	raw_put32(cdb + 2, (uint32_t)lba);
+	raw_put16(cdb + 7, (uint16_t)(bytes / block_size));
+	w.itt = c->itt;
+	raw_scsi_cmd_bhs(c, bhs, false, true, block_size, cdb, sizeof(cdb));
+	raw_send_pdu(c, bhs, NULL, 0);
+	while (!w.answered && take_pdu(c, &w, 1, deadline))
+		if (w.r2t)
+			send_burst(c, &w);
+	check(w.answered && w.status == SAM_TASK_SET_FULL,
+	      "A: WRITE SAME of %u KiB whose pattern buffer passes the limit gets TASK SET FULL "
+	      "(status 0x%02x)", bytes >> 10, w.status);
+}
+
+/* READ of bytes at lba, compared in full with the pattern (or zeros). */
+static void check_read_back(struct raw_conn *c, uint64_t lba, uint32_t bytes, const char *what,
+			    bool zeros)
 {
 	uint32_t itt = send_rw(c, true, lba, bytes), got = 0, bad = 0;
 	int64_t deadline = raw_now_ms() + c->timeout_ms;
@@ -278,7 +303,7 @@ static void check_read_back(struct raw_conn *c, uint64_t lba, uint32_t bytes, co
 		raw_track_sn(c, &pdu);
 		if (raw_get32(pdu.bhs + 16) == itt && raw_opcode(&pdu) == RAW_OP_DATA_IN) {
 			for (uint32_t i = 0; i < pdu.dlen; i++)
-				bad += pdu.data[i] != pattern_at(lba * block_size + off + i);
+				bad += pdu.data[i] != (zeros ? 0 : pattern_at(lba * block_size + off + i));
 			got += pdu.dlen;
 			if (pdu.bhs[1] & 0x01) {
 				status = pdu.bhs[3];
@@ -291,8 +316,8 @@ static void check_read_back(struct raw_conn *c, uint64_t lba, uint32_t bytes, co
 		raw_pdu_free(&pdu);
 	}
 	check(status == SAM_GOOD && got == bytes && !bad,
-	      "%s reads back as written (status %d, %u of %u bytes, %u wrong)", what, status, got,
-	      bytes, bad);
+	      "%s reads back %s (status %d, %u of %u bytes, %u wrong)", what,
+	      zeros ? "as zeros: nothing written" : "as written", status, got, bytes, bad);
 }
 
 static void write_one(struct raw_conn *c, uint64_t lba, uint32_t bytes)
@@ -353,12 +378,14 @@ int main(int argc, char **argv)
 	expect_refusal(&a, "A", true, over_lba, over, SAM_TASK_SET_FULL);
 	expect_refusal(&b, "B", false, over_lba, over, SAM_BUSY);
 	expect_refusal(&b, "B", true, over_lba, over, SAM_BUSY);
+	expect_write_same_refusal(&a, over_lba + over / block_size, over);
 	wait_for_line("refused");
 	release_writes(&a, h, nhold, "held WRITE");
 	write_one(&a, over_lba, over);
 	for (unsigned i = 0; i < nhold; i++)
-		check_read_back(&a, h[i].lba, size, "held WRITE");
-	check_read_back(&b, over_lba, over, "WRITE over the former limit");
+		check_read_back(&a, h[i].lba, size, "held WRITE", false);
+	check_read_back(&b, over_lba, over, "WRITE over the former limit", false);
+	check_read_back(&b, over_lba + over / block_size, over, "refused WRITE SAME's range", true);
 	close(a.fd);
 	close(b.fd);
 	return failures ? 1 : 0;
