@@ -12,11 +12,10 @@
  * it take another chunk (a compare-and-swap that also enforces the limit),
  * and only when freed buffers leave it with more than two chunks does it
  * give the surplus back.  The global counter therefore runs ahead of the
- * bytes really in use by at most two chunks per thread; a chunk is a small
- * fraction of the limit, and a request the rounded chunk would not fit is
- * retried for exactly what it needs, so a buffer that fits is not refused
- * for the rounding. */
-#include <pthread.h>
+ * bytes really in use by at most two chunks per thread (the limit can be
+ * met that much early, never passed); a chunk is a small fraction of the
+ * limit, and when the rounded chunk does not fit the request is retried
+ * for exactly what it needs, so the rounding alone never refuses a buffer. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -91,23 +90,28 @@ static uint64_t round_up(uint64_t n, uint64_t to)
 	return (n + to - 1) / to * to;
 }
 
-static bool charge(uint64_t bytes, bool forced)
+/* The slow path: the thread's credit does not cover bytes. */
+static bool refill_credit(uint64_t bytes, bool forced)
 {
-	uint64_t need;
+	uint64_t need = bytes - thread_credit;
+	uint64_t chunked = round_up(need, __atomic_load_n(&mem_chunk, __ATOMIC_RELAXED));
 
-	if (__builtin_expect(thread_credit >= bytes, 1)) {
-		thread_credit -= bytes;
+	if (take_global(chunked, forced)) {
+		thread_credit += chunked;
 		return true;
 	}
-	need = bytes - thread_credit;
-	if (take_global(round_up(need, __atomic_load_n(&mem_chunk, __ATOMIC_RELAXED)), forced)) {
-		thread_credit += round_up(need, __atomic_load_n(&mem_chunk, __ATOMIC_RELAXED));
-	} else if (take_global(need, forced)) {
+	if (take_global(need, forced)) {
 		thread_credit += need;
-	} else {
-		__atomic_add_fetch(&mem_refused, 1, __ATOMIC_RELAXED);
-		return false;
+		return true;
 	}
+	__atomic_add_fetch(&mem_refused, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static bool charge(uint64_t bytes, bool forced)
+{
+	if (__builtin_expect(thread_credit < bytes, 0) && !refill_credit(bytes, forced))
+		return false;
 	thread_credit -= bytes;
 	return true;
 }

@@ -6,7 +6,9 @@
  * buffers freed on another thread than the one that took them balance;
  * two threads charging at once never pass the limit and leave nothing
  * charged; scst_cmd_buf_alloc answers a refusal with TASK SET FULL when
- * the session has other commands, BUSY when not. */
+ * the session has other commands, BUSY when not; sgv/global_stats shows
+ * the limit as SCST's watermark line and counts the refusals. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/scst.h"
+#include "mgmt/tree.h"
 
 #define KiB 1024u
 #define MiB (1024u * 1024u)
@@ -219,6 +222,42 @@ static void test_refusal_status_follows_session_load(void **state)
 	assert_int_equal(stats().charged, 0);
 }
 
+/* ---- sgv/global_stats -------------------------------------------------- */
+
+static const char *global_stats(void)
+{
+	static char text[8192];
+	static struct mgmt_buf out;
+	char err[256];
+
+	out = (struct mgmt_buf){ .p = text, .cap = sizeof(text) };
+	return mgmt_read("sgv/global_stats", &out, err, sizeof(err)) == 0 ? text : NULL;
+}
+
+static void test_global_stats_lines(void **state)
+{
+	char err[256];
+	uint32_t got;
+	bool over;
+	void *held;
+
+	(void)state;
+	scst_cmd_mem_set_limit(4 * MiB);
+	held = scst_buf_alloc_limited(3 * MiB, &got, &over);     /* the 4 MiB class */
+	assert_non_null(held);
+	assert_null(scst_buf_alloc_limited(4 * KiB, &got, &over));
+	assert_true(over);
+	assert_non_null(strstr(global_stats(), "Hi/lo watermarks [pages]                   1024/0\n"));
+	assert_non_null(strstr(global_stats(), "Hi watermark releases/failures             0/1\n"));
+	assert_non_null(strstr(global_stats(), "Charged/peak charged pages                 1024/1024\n"));
+	assert_int_equal(mgmt_write("sgv/global_stats", "0", err, sizeof(err)), 0);
+	assert_non_null(strstr(global_stats(), "Hi watermark releases/failures             0/0\n"));
+	assert_int_equal(mgmt_write("sgv/global_stats", "1", err, sizeof(err)), -EINVAL);
+	scst_buf_free(held, 4 * MiB);
+	scst_cmd_mem_thread_exit();
+	assert_non_null(strstr(global_stats(), "Charged/peak charged pages                 0/1024\n"));
+}
+
 /* The main thread's cached buffers go back before exit. */
 static int release_cache(void **state)
 {
@@ -237,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup(test_buffers_freed_elsewhere_balance, fresh),
 		cmocka_unit_test_setup(test_threads_never_pass_the_limit, fresh),
 		cmocka_unit_test_setup(test_refusal_status_follows_session_load, fresh),
+		cmocka_unit_test_setup(test_global_stats_lines, fresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, release_cache);
