@@ -643,7 +643,7 @@ struct scst_cmd_mem_stats {
 void scst_cmd_mem_get_stats(struct scst_cmd_mem_stats *st);
 void scst_cmd_mem_reset_stats(void);
 /* A command refused for lack of resources: TASK SET FULL when its session
- * has other commands outstanding, else BUSY (SAM-5 5.3). */
+ * has other commands outstanding, else BUSY (SCST's scst_set_busy rule). */
 void scst_set_busy(struct scst_cmd *cmd);
 /* A data buffer for cmd (its own, or one more a handler needs): NULL with
  * cmd's status set when refused at the limit (scst_set_busy) or when the
