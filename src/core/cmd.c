@@ -4,7 +4,9 @@
  *
  * A command lives on its session's loop from scst_rx_cmd to
  * scst_tgt_cmd_done; nothing here locks except when a UA is pending.
- * Command objects are recycled through a per-thread free list. */
+ * Command objects are recycled through a per-thread free list.  Data
+ * buffers count against the command memory limit (cmd_mem.c); a command
+ * refused at the limit is answered with TASK SET FULL or BUSY. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,16 +202,40 @@ static bool settle_write_len(struct scst_cmd *cmd)
 	return false;
 }
 
+void scst_set_busy(struct scst_cmd *cmd)
+{
+	/* active_cmds counts cmd itself. */
+	bool others = cmd->sess->active_cmds > 1;
+
+	cmd->status = others ? SAM_STAT_TASK_SET_FULL : SAM_STAT_BUSY;
+	cmd->sense_len = 0;
+	cmd->resp_data_len = 0;
+	log_debug("%s: %s: command memory limit reached", cmd->op ? cmd->op->name : "command",
+		  others ? "TASK SET FULL" : "BUSY");
+}
+
+void *scst_cmd_buf_alloc(struct scst_cmd *cmd, uint32_t size, uint32_t *actual)
+{
+	bool over_limit;
+	void *buf = scst_buf_alloc_limited(size, actual, &over_limit);
+
+	if (buf)
+		return buf;
+	if (over_limit)
+		scst_set_busy(cmd);
+	else
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+	return NULL;
+}
+
+/* Before any data moves, for READs and WRITEs alike: a WRITE refused here
+ * gets its status instead of an R2T, so no data is asked for. */
 static bool alloc_buffer(struct scst_cmd *cmd)
 {
 	if (!cmd->bufflen)
 		return true;
-	cmd->buf = scst_buf_alloc(cmd->bufflen, &cmd->buf_size);
-	if (!cmd->buf) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
-		return false;
-	}
-	return true;
+	cmd->buf = scst_cmd_buf_alloc(cmd, cmd->bufflen, &cmd->buf_size);
+	return cmd->buf != NULL;
 }
 
 static void exec_cmd(struct scst_cmd *cmd)

@@ -598,8 +598,12 @@ void scst_medium_set_inserted(struct scst_device *dev, bool inserted);
  * (persistent reservations with APTPL).  NULL or unset: nothing is kept. */
 void scst_set_state_dir(const char *path);
 
-/* Per-loop buffer pool (SGV cache). */
+/* Per-loop buffer pool (SGV cache).  Every buffer counts against the
+ * command memory limit until freed; scst_buf_alloc never refuses for the
+ * limit (for data already on the wire), scst_buf_alloc_limited returns
+ * NULL with *over_limit set when the buffer would pass it. */
 void *scst_buf_alloc(uint32_t size, uint32_t *actual);
+void *scst_buf_alloc_limited(uint32_t size, uint32_t *actual, bool *over_limit);
 void scst_buf_free(void *buf, uint32_t size);
 /* Frees the calling thread's cached buffers / commands (for the main thread,
  * whose thread-exit destructors never run). */
@@ -620,5 +624,30 @@ struct scst_sgv_stats {
 };
 void scst_sgv_get_stats(struct scst_sgv_stats *st);
 void scst_cmd_cache_thread_release(void);
+
+/* Command memory limit (README.scst scst_max_cmd_mem): bytes of data
+ * buffers held by commands at any time.  Unlimited until set. */
+uint64_t scst_cmd_mem_default_limit(void);     /* TotalMem/4 */
+void scst_cmd_mem_set_limit(uint64_t bytes);
+bool scst_cmd_mem_charge(uint64_t bytes);      /* false: over the limit */
+void scst_cmd_mem_charge_forced(uint64_t bytes);
+void scst_cmd_mem_uncharge(uint64_t bytes);
+void scst_cmd_mem_thread_exit(void);           /* returns the thread's credit */
+struct scst_cmd_mem_stats {
+	uint64_t limit;
+	uint64_t charged;       /* in use, plus each thread's unspent chunk */
+	uint64_t peak;          /* highest charged since start or reset */
+	uint64_t refused;       /* buffers refused at the limit */
+	uint64_t chunk;         /* granularity of the global charge */
+};
+void scst_cmd_mem_get_stats(struct scst_cmd_mem_stats *st);
+void scst_cmd_mem_reset_stats(void);
+/* A command refused for lack of resources: TASK SET FULL when its session
+ * has other commands outstanding, else BUSY (SCST's scst_set_busy rule). */
+void scst_set_busy(struct scst_cmd *cmd);
+/* A data buffer for cmd (its own, or one more a handler needs): NULL with
+ * cmd's status set when refused at the limit (scst_set_busy) or when the
+ * allocator fails (INSUFFICIENT RESOURCES).  Freed with scst_buf_free. */
+void *scst_cmd_buf_alloc(struct scst_cmd *cmd, uint32_t size, uint32_t *actual);
 
 #endif

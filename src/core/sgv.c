@@ -12,7 +12,10 @@
  * thread counts into its own block, which only that thread writes (plain
  * relaxed stores, no read-modify-write on a shared line); a reader sums
  * the registered blocks under sgv_reg_lock.  A thread that ends folds its
- * counters into the retired sum, so the totals never go back. */
+ * counters into the retired sum, so the totals never go back.
+ *
+ * Each buffer handed out is charged to the command memory limit
+ * (cmd_mem.c) by the bytes it really takes, and uncharged when freed. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -114,6 +117,7 @@ static void sgv_thread_exit(void *unused)
 		sgv_self.registered = false;
 	}
 	pthread_mutex_unlock(&sgv_reg_lock);
+	scst_cmd_mem_thread_exit();
 }
 
 /* The main thread never runs key destructors (it leaves through exit), yet
@@ -157,15 +161,26 @@ static void *big_alloc(uint32_t size, uint32_t *actual)
 {
 	void *p;
 
+	if (posix_memalign(&p, SGV_ALIGN, size)) {
+		scst_cmd_mem_uncharge(size);
+		return NULL;
+	}
 	count_add(&sgv_self.counts.big_alloc, 1);
 	count_add(&sgv_self.counts.big_pages, pages_of(size));
-	if (posix_memalign(&p, SGV_ALIGN, size))
-		return NULL;
 	*actual = size;
 	return p;
 }
 
-void *scst_buf_alloc(uint32_t size, uint32_t *actual)
+/* The bytes a request of size takes: its class's buffer, or itself. */
+static uint32_t charged_size(uint32_t size)
+{
+	int c = size_class(size ? size : 1);
+
+	return c < 0 ? size : 1u << (c + SGV_MIN_SHIFT);
+}
+
+/* The limit was checked (or waived) and the bytes charged. */
+static void *alloc_charged(uint32_t size, uint32_t *actual)
 {
 	int c = size_class(size ? size : 1);
 	struct sgv_class *cl;
@@ -186,9 +201,26 @@ void *scst_buf_alloc(uint32_t size, uint32_t *actual)
 		count_add(&sgv_self.counts.hit[c], 1);
 		return f;
 	}
-	if (posix_memalign(&p, SGV_ALIGN, *actual))
+	if (posix_memalign(&p, SGV_ALIGN, *actual)) {
+		count_add(&sgv_self.counts.freed[c], 1);        /* never handed out */
+		scst_cmd_mem_uncharge(*actual);
 		return NULL;
+	}
 	return p;
+}
+
+void *scst_buf_alloc(uint32_t size, uint32_t *actual)
+{
+	scst_cmd_mem_charge_forced(charged_size(size));
+	return alloc_charged(size, actual);
+}
+
+void *scst_buf_alloc_limited(uint32_t size, uint32_t *actual, bool *over_limit)
+{
+	*over_limit = !scst_cmd_mem_charge(charged_size(size));
+	if (*over_limit)
+		return NULL;
+	return alloc_charged(size, actual);
 }
 
 void scst_buf_free(void *buf, uint32_t size)
@@ -200,6 +232,7 @@ void scst_buf_free(void *buf, uint32_t size)
 		return;
 	if (__builtin_expect(!sgv_self.registered, 0))
 		sgv_register_thread();
+	scst_cmd_mem_uncharge(size);
 	c = size_class(size);
 	if (c < 0) {
 		count_add(&sgv_self.counts.big_freed, 1);

@@ -183,6 +183,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	scst_set_state_dir(opts.pr_dir);
+	scst_cmd_mem_set_limit(opts.max_cmd_mem);
+	log_info("command memory limit %llu MB", (unsigned long long)(opts.max_cmd_mem >> 20));
 	cfg = load_config(&opts);
 	if (!cfg)
 		return 1;

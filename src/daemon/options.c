@@ -1,11 +1,13 @@
 /* options.c - parsing and validating scstd's command line. */
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "mgmt/ctl_socket.h"
 #include "mgmt/tree.h"
 #include "targets/local/local.h"
@@ -35,6 +37,9 @@ static void usage(FILE *f)
 		"      --mgmt-timeout MS    a tree write not done after MS milliseconds\n"
 		"                           answers EAGAIN and goes on; its result shows\n"
 		"                           in last_sysfs_mgmt_res (default 15000)\n"
+		"      --max-cmd-mem MB     memory the commands' data buffers may hold at\n"
+		"                           once; a command beyond it gets TASK SET FULL\n"
+		"                           or BUSY (default: a quarter of the RAM)\n"
 		"      --local-socket PATH  scst_local raw command socket (default\n"
 		"                           " LOCAL_SOCKET_DEFAULT "; \"none\")\n"
 		"      --local-mount DIR    scst_local sessions' LUNs as files under DIR\n"
@@ -46,7 +51,26 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM };
+
+/* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
+static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
+{
+	char *end;
+	unsigned long long mb;
+
+	if (*arg < '0' || *arg > '9')
+		goto bad;
+	errno = 0;
+	mb = strtoull(arg, &end, 10);
+	if (errno || *end || mb < 1 || mb > (1ull << 40))
+		goto bad;
+	*bytes = (uint64_t)mb << 20;
+	return 0;
+bad:
+	fprintf(stderr, "scstd: --max-cmd-mem takes 1..%llu (MB), not '%s'\n", 1ull << 40, arg);
+	return -1;
+}
 
 int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 {
@@ -64,6 +88,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "local-mount", required_argument, NULL, OPT_LOCAL_MOUNT },
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
+		{ "max-cmd-mem", required_argument, NULL, OPT_MAX_CMD_MEM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -78,6 +103,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->local_socket = LOCAL_SOCKET_DEFAULT;
 	o->local_default_tgt = true;
 	o->mgmt_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
+	o->max_cmd_mem = scst_cmd_mem_default_limit();
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -157,6 +183,10 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->mgmt_timeout_ms = (unsigned)v;
+			break;
+		case OPT_MAX_CMD_MEM:
+			if (parse_max_cmd_mem(optarg, &o->max_cmd_mem) < 0)
+				return -1;
 			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {

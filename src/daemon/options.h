@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SCSTD_MAX_LISTEN 32
 #define SCSTD_PR_DIR_DEFAULT "/var/lib/scst/pr"
@@ -23,6 +24,7 @@ struct scstd_options {
 	const char *local_mount;        /* scst_local LUN files; NULL: none */
 	bool local_default_tgt;         /* scst_local add_default_tgt */
 	unsigned mgmt_timeout_ms;       /* tree writes of socket and mount */
+	uint64_t max_cmd_mem;           /* bytes; README.scst scst_max_cmd_mem */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

@@ -272,9 +272,8 @@ static void exec_write_same(struct scst_cmd *cmd)
 	}
 	chunk = cmd->nblocks < (WRITE_SAME_CHUNK >> cmd->dev->block_shift) ?
 		cmd->nblocks << cmd->dev->block_shift : WRITE_SAME_CHUNK;
-	pattern = scst_buf_alloc(chunk, &size);
+	pattern = scst_cmd_buf_alloc(cmd, chunk, &size);
 	if (!pattern) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		finish(cmd);
 		return;
 	}
@@ -311,9 +310,8 @@ static void exec_verify(struct scst_cmd *cmd)
 		finish(cmd);
 		return;
 	}
-	medium = scst_buf_alloc(cmd->bufflen, &size);
+	medium = scst_cmd_buf_alloc(cmd, cmd->bufflen, &size);
 	if (!medium) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		finish(cmd);
 		return;
 	}
@@ -332,17 +330,15 @@ static void exec_sync_cache(struct scst_cmd *cmd)
 }
 
 /* The medium read first into a buffer of its own (dh_u64[0], size in
- * dh_u64[2]), then stage runs on it; false with the error set when no
- * buffer is left. */
+ * dh_u64[2]), then stage runs on it; false with the status set when no
+ * buffer is left (or the memory limit refuses one). */
 static bool read_medium_first(struct scst_cmd *cmd, uint32_t len, enum vdisk_stage stage)
 {
 	uint32_t size;
-	void *medium = scst_buf_alloc(len, &size);
+	void *medium = scst_cmd_buf_alloc(cmd, len, &size);
 
-	if (!medium) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+	if (!medium)
 		return false;
-	}
 	cmd->dh_u64[0] = (uintptr_t)medium;
 	cmd->dh_u64[2] = size;
 	start_io(cmd, stage);

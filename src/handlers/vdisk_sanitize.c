@@ -204,12 +204,10 @@ bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res)
 static bool start_writing(struct scst_cmd *cmd)
 {
 	uint32_t size;
-	uint8_t *buf = scst_buf_alloc(PATTERN_BUF_BYTES, &size);
+	uint8_t *buf = scst_cmd_buf_alloc(cmd, PATTERN_BUF_BYTES, &size);
 
-	if (!buf) {
-		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+	if (!buf)
 		return false;
-	}
 	cmd->dh_u64[0] = (uintptr_t)buf;
 	cmd->dh_u64[2] = size;
 	cmd->dh_u64[3] = 0;

@@ -6,7 +6,9 @@
  * scst_mem.c so scripts written for it parse ours; a second table adds
  * what SCST has no column for (misses, frees, buffers in use and cached).
  * Writing 0 to a stats file clears its counters, as a write does in SCST;
- * current values (in use, cached) are not counters and stay. */
+ * current values (in use, cached) are not counters and stay.  global_stats
+ * also shows the command memory limit (scst_max_cmd_mem, core/cmd_mem.c)
+ * as SCST's watermark lines, and what is charged against it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -138,6 +140,31 @@ static int store_stats(const struct mgmt_node *n, const char *value, char *err, 
 	return 0;
 }
 
+static uint64_t pages_up(uint64_t bytes)
+{
+	return (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
+}
+
+/* SCST's watermark lines: the high one is scst_max_cmd_mem, the low one
+ * (down to which SCST's shrinker trims its cache) is 0 as in SCST's
+ * default.  Cached buffers do not count against the limit here, so the
+ * limit never releases cache: releases stay 0 and failures are the
+ * buffers refused.  The charged lines are scstd's own. */
+static void show_mem_limit(struct mgmt_buf *out)
+{
+	struct scst_cmd_mem_stats m;
+
+	scst_cmd_mem_get_stats(&m);
+	mgmt_printf(out, "%-42s %" PRIu64 "/%d\n", "Hi/lo watermarks [pages]",
+		    m.limit / PAGE_BYTES, 0);
+	mgmt_printf(out, "%-42s %d/%" PRIu64 "\n", "Hi watermark releases/failures", 0,
+		    m.refused);
+	mgmt_printf(out, "%-42s %" PRIu64 "/%" PRIu64 "\n", "Charged/peak charged pages",
+		    pages_up(m.charged), pages_up(m.peak));
+	mgmt_printf(out, "%-42s %" PRIu64 "\n", "Charge chunk per thread [pages]",
+		    pages_up(m.chunk));
+}
+
 static int show_global_stats(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	struct scst_sgv_stats st;
@@ -152,6 +179,7 @@ static int show_global_stats(const struct mgmt_node *n, struct mgmt_buf *out)
 	}
 	mgmt_printf(out, "%-42s %" PRIu64 "/%" PRIu64 "\n", "Inactive/active pages", inactive,
 		    active);
+	show_mem_limit(out);
 	mgmt_printf(out, "%-42s %" PRIu64 "\n", "Big allocs", since(st.big_alloc, global_big_base));
 	mgmt_printf(out, "%-42s %u\n", "Threads with SGV free lists", st.threads);
 	mgmt_printf(out, "%-42s %u\n", "Free list length limit [buffers]", st.keep_per_class);
@@ -169,6 +197,7 @@ static int store_global_stats(const struct mgmt_node *n, const char *value, char
 		return rc;
 	scst_sgv_get_stats(&st);
 	global_big_base = st.big_alloc;
+	scst_cmd_mem_reset_stats();
 	log_info("mgmt: global SGV statistics reset");
 	return 0;
 }
