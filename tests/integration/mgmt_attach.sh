@@ -6,6 +6,7 @@
 # as EAGAIN for LUN adds queued behind it (through scstctl and through an
 # `echo >mgmt` on the FUSE mount), which run once the hung command ends.
 # A read of the tree waits for it at most the timeout, then says EAGAIN.
+# The same with a vcdrom medium insert (its filename store opens a file).
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -112,6 +113,20 @@ check_output "target B has LUNs 0 and 1" '^0/ 1/$' \
 	sh -c "'$SCSTCTL' --socket '$SOCK' list 'targets/iscsi/$IQN_B/luns' | grep -v mgmt | sort | tr '\n' ' ' | sed 's/ \$//'"
 check_output "and its LUN 0 answers a login" 'SCST_NUL' \
 	timeout 5 iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN_B/0"
+
+# ---- vcdrom: inserting a medium opens a file as well ----
+check "a vcdrom cd1 without a medium" ctl write handlers/vcdrom/mgmt "add_device cd1"
+check_output "inserting the FIFO as its medium answers EAGAIN" '^scstctl: EAGAIN ' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write devices/cd1/filename '$FIFO' 2>&1"
+SECONDS=0
+check_output "meanwhile a READ(10) through a new session to target A answers" \
+	"^GOOD $hexmarker" \
+	sh -c "printf 'cdb 28000000000000000100 512\nquit\n' | timeout 5 '$(tool scsi_cdb)' 'iscsi://127.0.0.1:$PORT/$IQN_A/0'"
+check "within a few seconds ($SECONDS s)" test "$SECONDS" -le 5
+check "the FIFO gets a writer" release_fifo
+check_output "the insert is refused: -22 (EINVAL)" '^-22$' wait_result
+check_output "cd1 still has no medium (an empty filename)" '^$' ctl read devices/cd1/filename
+check "cleanup: del_device cd1" ctl write handlers/vcdrom/mgmt "del_device cd1"
 
 check_stop
 finish
