@@ -1,7 +1,8 @@
 /* mgmt_access.c - the removal and change operations of the configuration
  * that only the management tree uses (LUN del/clear, group del, initiator
- * del/clear/move, rel_tgt_id).  Like registry.c: under scst_mutex, and every
- * check is made before anything changes. */
+ * del/clear/move, rel_tgt_id, which moves PR registrations along).  Like
+ * registry.c: under scst_mutex, and every check is made before anything
+ * changes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,93 @@ void scst_acg_clear_initiators(struct scst_acg *acg)
 	pthread_mutex_unlock(&scst_mutex);
 }
 
+/* Caller holds scst_mutex.  A target other than tgt with id, or NULL. */
+static struct scst_tgt *other_with_id(const struct scst_tgt *tgt, uint16_t id)
+{
+	struct scst_tgt *t;
+
+	list_for_each_entry(t, &scst_targets, node)
+		if (t != tgt && t->rel_tgt_id == id)
+			return t;
+	return NULL;
+}
+
+/* Caller holds scst_mutex: no device comes or goes meanwhile.  Nobody
+ * else holds two device locks at once, so taking them all in list order
+ * cannot deadlock. */
+static void lock_all_devices(bool lock)
+{
+	struct scst_device *dev;
+
+	list_for_each_entry(dev, &scst_devices, node) {
+		if (lock)
+			pthread_mutex_lock(&dev->lock);
+		else
+			pthread_mutex_unlock(&dev->lock);
+	}
+}
+
+/* Caller holds scst_mutex and every device lock.  Moves the registrations
+ * of port `from` to `to` on every device; on a failure the devices done
+ * are moved back and -errno returned. */
+static int rekey_all_devices(uint16_t from, uint16_t to, char *err, size_t errlen)
+{
+	struct scst_device *dev, *done;
+
+	list_for_each_entry(dev, &scst_devices, node) {
+		int rc = scst_pr_rekey_port_locked(dev, from, to);
+
+		if (rc >= 0)
+			continue;
+		scst_errf(err, errlen, "device '%s': cannot save its persistent reservations "
+			  "under the new rel_tgt_id: %s", dev->name, strerror(-rc));
+		list_for_each_entry(done, &scst_devices, node) {
+			if (done == dev)
+				break;
+			if (scst_pr_rekey_port_locked(done, to, from) < 0)
+				log_err("device %s: PR registrations of rel_tgt_id %u could not "
+					"be saved back under %u", done->name, to, from);
+		}
+		return rc;
+	}
+	return 0;
+}
+
+/* SCST lets an enabled target take a new id nobody has.  SPC-4 names the
+ * port by it, and registrations here are keyed by it: the port is the
+ * same, so its registrations (and the holder) follow it, on every device
+ * at once under every device lock, which is where commands read the id
+ * they are judged by.  Stricter than SCST: a disabled target with either
+ * id refuses the change, as registrations made through it could not be
+ * told from this port's. */
+static int change_enabled_id(struct scst_tgt *tgt, uint16_t id, char *err, size_t errlen)
+{
+	uint16_t old = tgt->rel_tgt_id;
+	struct scst_tgt *t = other_with_id(tgt, id);
+	int rc;
+
+	if (t) {
+		scst_errf(err, errlen, "rel_tgt_id %u is not unique (target '%s' has it); an "
+			  "enabled target takes only an unused id", id, t->name);
+		return -EBADSLT;
+	}
+	t = other_with_id(tgt, old);
+	if (t) {
+		scst_errf(err, errlen, "target '%s' shares rel_tgt_id %u with '%s', so its PR "
+			  "registrations cannot be told apart; disable it first", tgt->name, old,
+			  t->name);
+		return -EBUSY;
+	}
+	lock_all_devices(true);
+	rc = rekey_all_devices(old, id, err, errlen);
+	if (rc == 0)
+		__atomic_store_n(&tgt->rel_tgt_id, id, __ATOMIC_RELAXED);
+	lock_all_devices(false);
+	if (rc == 0)
+		log_info("target %s: rel_tgt_id %u -> %u while enabled", tgt->name, old, id);
+	return rc;
+}
+
 int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen)
 {
 	struct scst_tgt *t;
@@ -235,23 +323,19 @@ int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&scst_mutex);
-	/* The same id again changes nothing, so it needs no disabling. */
+	/* The same id again changes nothing. */
 	if (tgt->rel_tgt_id == id)
 		goto out;
 	if (tgt->enabled) {
-		scst_errf(err, errlen, "target '%s' is enabled; disable it first", tgt->name);
-		rc = -EBUSY;
+		rc = change_enabled_id(tgt, (uint16_t)id, err, errlen);
 		goto out;
 	}
 	/* README.scst: a disabled target may share its id; enabling it is
 	 * refused until the id is unique (scst_tgt_set_enabled). */
-	list_for_each_entry(t, &scst_targets, node) {
-		if (t != tgt && t->rel_tgt_id == id) {
-			log_warn("target %s: rel_tgt_id %u is also target %s's; it cannot be "
-				 "enabled until the id is unique", tgt->name, id, t->name);
-			break;
-		}
-	}
+	t = other_with_id(tgt, (uint16_t)id);
+	if (t)
+		log_warn("target %s: rel_tgt_id %u is also target %s's; it cannot be "
+			 "enabled until the id is unique", tgt->name, id, t->name);
 	tgt->rel_tgt_id = (uint16_t)id;
 out:
 	pthread_mutex_unlock(&scst_mutex);

@@ -35,7 +35,10 @@ void scst_acg_clear_initiators(struct scst_acg *acg);
 bool scst_acg_has_initiator(struct scst_acg *acg, const char *name);
 /* pr_cmd.c: logs dev's persistent reservation state (dump_prs). */
 void scst_pr_dump(struct scst_device *dev);
-/* Refused while the target is enabled or when another target has the id. */
+/* A disabled target may take any id (a shared one blocks enabling it);
+ * an enabled one only an id no other target has (EBADSLT), its PR
+ * registrations following it (EBUSY when a disabled target shares its
+ * current id). */
 int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t errlen);
 
 #endif

@@ -223,6 +223,37 @@ static int persist(struct scst_device *dev)
 	return rc;
 }
 
+static unsigned rekey_regs(struct scst_pr *pr, uint16_t from, uint16_t to)
+{
+	struct scst_pr_reg *reg;
+	unsigned n = 0;
+
+	list_for_each_entry(reg, &pr->regs, node) {
+		if (reg->rel_tgt_id == from) {
+			reg->rel_tgt_id = to;
+			n++;
+		}
+	}
+	return n;
+}
+
+int scst_pr_rekey_port_locked(struct scst_device *dev, uint16_t from, uint16_t to)
+{
+	unsigned n = dev->pr ? rekey_regs(dev->pr, from, to) : 0;
+	int rc;
+
+	if (!n)
+		return 0;
+	rc = persist(dev);
+	if (rc < 0) {
+		rekey_regs(dev->pr, to, from);
+		return rc;
+	}
+	log_info("device %s: %u PR registration(s) moved from relative target port %u to %u",
+		 dev->name, n, from, to);
+	return (int)n;
+}
+
 static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 {
 	unsigned scope = cmd->cdb[2] >> 4, type = cmd->cdb[2] & 0x0f;
@@ -305,6 +336,7 @@ static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
 /* One PERSISTENT RESERVE OUT as the state machine takes it. */
 struct pr_out_req {
 	struct scst_pr_nexus nx;
+	const struct scst_tgt *port;            /* nx's target port */
 	struct scst_pr_out_params p;
 	bool spec_i_pt;
 	const struct scst_pr_tid *tids;         /* SPEC_I_PT */
@@ -337,6 +369,9 @@ static enum scst_sense_id run_saved(struct scst_device *dev, struct pr_out_req *
 
 	scst_pr_state_init(&before);
 	pthread_mutex_lock(&dev->lock);
+	/* The port's id as the registrations know it: a rel_tgt_id change
+	 * re-keys them under this lock (scst_pr_rekey_port_locked). */
+	rq->nx.rel_tgt_id = __atomic_load_n(&rq->port->rel_tgt_id, __ATOMIC_RELAXED);
 	if (!scst_pr_state_copy(&before, dev->pr)) {
 		rc = SCST_S_INSUFFICIENT_RESOURCES;
 	} else {
@@ -495,7 +530,8 @@ bool scst_pr_out(struct scst_cmd *cmd)
 {
 	unsigned sa = cmd->cdb[1] & 0x1f;
 	struct pr_out_req rq = { .nx = { scst_sess_pr_name(cmd->sess),
-					 cmd->sess->tgt->rel_tgt_id } };
+					 cmd->sess->tgt->rel_tgt_id },
+				 .port = cmd->sess->tgt };
 	struct pr_out_ctx ctx = { .dev = cmd->dev };
 	enum scst_sense_id rc;
 	bool done;

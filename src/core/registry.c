@@ -2,9 +2,11 @@
  * targets, and the configuration operations on them (add/del device,
  * target, LUN, ini_group, initiator).
  *
- * Everything here runs under scst_mutex and off the I/O path; every
- * operation validates fully before changing anything, so a refused request
- * leaves the configuration exactly as it was. */
+ * Everything here runs under scst_mutex and off the I/O path, except a
+ * new device's attach: opening its backing may block indefinitely, and
+ * logins, sessions and LUN changes must not wait for it.  Every operation
+ * validates fully before changing anything, so a refused request leaves
+ * the configuration exactly as it was. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -175,28 +177,20 @@ static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *na
 	return dev;
 }
 
-int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
-		    size_t nparams, char *err, size_t errlen)
+/* Caller holds scst_mutex.  The handler named, with the device name free
+ * and every parameter one it accepts; 0 or -errno with err set. */
+static int check_new_device(const char *handler, const char *name, const struct scst_kv *params,
+			    size_t nparams, struct scst_dev_type **dtp, char *err, size_t errlen)
 {
-	struct scst_dev_type *dt;
-	struct scst_device *dev;
-	int rc;
+	struct scst_dev_type *dt = scst_find_dev_type(handler);
 
-	if (!scst_name_valid(name)) {
-		scst_errf(err, errlen, "invalid device name '%s'", name);
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&scst_mutex);
-	dt = scst_find_dev_type(handler);
 	if (!dt) {
 		scst_errf(err, errlen, "unknown handler '%s'", handler);
-		rc = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
 	if (scst_find_device(name)) {
 		scst_errf(err, errlen, "device '%s' already exists", name);
-		rc = -EEXIST;
-		goto out;
+		return -EEXIST;
 	}
 	for (size_t i = 0; i < nparams; i++) {
 		if (!scst_dev_type_has_param(dt, params[i].key)) {
@@ -205,35 +199,79 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 			list_params(dt, valid, sizeof(valid));
 			scst_errf(err, errlen, "handler %s: unknown parameter '%s' (valid: %s)",
 				  handler, params[i].key, valid);
-			rc = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 	}
-	dev = device_alloc(dt, name);
-	if (!dev) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	*dtp = dt;
+	return 0;
+}
+
+static void device_free(struct scst_device *dev)
+{
+	pthread_mutex_destroy(&dev->lock);
+	free(dev);
+}
+
+/* The handler's attach (opening and probing the backing, which may block
+ * for as long as the file system likes: a FIFO, a hung NFS server) and the
+ * persistent reservations' file; both without scst_mutex, the device being
+ * nobody else's yet. */
+static int device_build(struct scst_dev_type *dt, const char *name, const struct scst_kv *params,
+			size_t nparams, struct scst_device **devp, char *err, size_t errlen)
+{
+	struct scst_device *dev = device_alloc(dt, name);
+	int rc;
+
+	if (!dev)
+		return -ENOMEM;
 	rc = dt->attach(dev, params, nparams, err, errlen);
 	if (rc < 0) {
-		pthread_mutex_destroy(&dev->lock);
-		free(dev);
-		goto out;
+		device_free(dev);
+		return rc;
 	}
-	rc = scst_pr_dev_init(dev);
-	if (rc < 0) {
+	if (scst_pr_dev_init(dev) < 0) {
 		scst_errf(err, errlen, "device '%s': out of memory", name);
 		dt->detach(dev);
-		pthread_mutex_destroy(&dev->lock);
-		free(dev);
-		goto out;
+		device_free(dev);
+		return -ENOMEM;
+	}
+	*devp = dev;
+	return 0;
+}
+
+int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen)
+{
+	struct scst_dev_type *dt = NULL;
+	struct scst_device *dev = NULL;
+	int rc;
+
+	if (!scst_name_valid(name)) {
+		scst_errf(err, errlen, "invalid device name '%s'", name);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	rc = check_new_device(handler, name, params, nparams, &dt, err, errlen);
+	pthread_mutex_unlock(&scst_mutex);
+	if (rc == 0)
+		rc = device_build(dt, name, params, nparams, &dev, err, errlen);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&scst_mutex);
+	/* Someone may have taken the name while the backing was opened. */
+	if (scst_find_device(name)) {
+		pthread_mutex_unlock(&scst_mutex);
+		scst_errf(err, errlen, "device '%s' already exists", name);
+		dt->detach(dev);
+		scst_pr_dev_free(dev);
+		device_free(dev);
+		return -EEXIST;
 	}
 	list_add_tail(&dev->node, &scst_devices);
 	log_info("device %s added (handler %s, %llu blocks of %u bytes)", name, handler,
 		 (unsigned long long)dev->nblocks, dev->block_size);
-out:
 	pthread_mutex_unlock(&scst_mutex);
-	return rc;
+	return 0;
 }
 
 /* How long deletion waits for what still uses a device whose last LUN is

@@ -76,8 +76,10 @@ bool scst_check_reservation(struct scst_cmd *cmd)
 		return true;
 	access = scst_resv_access_of(cmd);
 	nx.initiator = scst_sess_pr_name(cmd->sess);
-	nx.rel_tgt_id = cmd->sess->tgt->rel_tgt_id;
 	pthread_mutex_lock(&dev->lock);
+	/* Read under the lock a rel_tgt_id change re-keys registrations
+	 * under, so the two always agree. */
+	nx.rel_tgt_id = __atomic_load_n(&cmd->sess->tgt->rel_tgt_id, __ATOMIC_RELAXED);
 	allowed = spc2_allowed(dev, cmd->sess, access) &&
 		  (!dev->pr || scst_pr_allowed(dev->pr, &nx, access));
 	pthread_mutex_unlock(&dev->lock);

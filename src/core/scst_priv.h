@@ -68,6 +68,10 @@ void scst_pr_dev_free(struct scst_device *dev);
 void scst_pr_in(struct scst_cmd *cmd);
 /* false: the command completes later (PREEMPT AND ABORT), not by the caller. */
 bool scst_pr_out(struct scst_cmd *cmd);
+/* A target port's rel_tgt_id changes from `from` to `to`: the device's
+ * registrations made through it follow (saved when APTPL).  Caller holds
+ * dev->lock.  The number moved, or -errno with nothing changed. */
+int scst_pr_rekey_port_locked(struct scst_device *dev, uint16_t from, uint16_t to);
 
 /* Removable medium (medium.c): a LUN or target reset and the end of a
  * nexus lift that nexus's (or every) PREVENT. */

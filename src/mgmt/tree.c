@@ -6,7 +6,9 @@
  * lists under scst_mutex.  Writes release scst_mutex before running (the
  * core's configuration calls take it themselves) but keep the management
  * lock, and only management code changes the configuration, so the objects
- * the path resolved to stay alive until the write is done. */
+ * the path resolved to stay alive until the write is done.  Reads and
+ * listings wait for that lock at most the write timeout (then EAGAIN);
+ * stat takes only scst_mutex, as nothing it resolved outlives the call. */
 #include "tree.h"
 
 #include <errno.h>
@@ -151,12 +153,34 @@ static bool path_is_lockless(const char *path)
 			  !strncmp(path, "last_sysfs_mgmt_res", n));
 }
 
-static void tree_lock(bool lockless)
+static struct timespec deadline_in(unsigned ms)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* How long a read or a listing waits for the write holding the management
+ * lock before answering EAGAIN: the write's own timeout, so a FUSE or
+ * control socket client is never stuck behind a store that may never end. */
+static int tree_lock(bool lockless, const char *path, char *err, size_t errlen)
+{
+	struct timespec until = deadline_in(write_timeout_ms);
+
 	if (lockless)
-		return;
-	pthread_mutex_lock(&mgmt_lock);
+		return 0;
+	if (pthread_mutex_clocklock(&mgmt_lock, CLOCK_MONOTONIC, &until) != 0)
+		return mgmt_refuse(-EAGAIN, err, errlen,
+				   "'%s': a management command is still running", path);
 	pthread_mutex_lock(&scst_mutex);
+	return 0;
 }
 
 static void tree_unlock(bool lockless)
@@ -199,17 +223,20 @@ static bool writable(const struct mgmt_node *n)
 
 int mgmt_stat(const char *path, enum mgmt_kind *kind, bool *can_write, char *err, size_t errlen)
 {
-	bool lockless = path_is_lockless(path);
 	struct mgmt_node n;
 	int rc;
 
-	tree_lock(lockless);
+	/* Without the management lock: a write queued behind a running one
+	 * must reach its store (FUSE looks the path up, opens and truncates
+	 * first) to be queued and answer EAGAIN.  Resolving only reads the
+	 * core's lists, which change under scst_mutex alone. */
+	pthread_mutex_lock(&scst_mutex);
 	rc = resolve(path, &n, err, errlen);
 	if (rc == 0) {
 		*kind = n.kind;
 		*can_write = writable(&n);
 	}
-	tree_unlock(lockless);
+	pthread_mutex_unlock(&scst_mutex);
 	return rc;
 }
 
@@ -232,15 +259,15 @@ int mgmt_list(const char *path, mgmt_list_fn fn, void *ctx, char *err, size_t er
 	struct mgmt_node n;
 	int rc;
 
-	pthread_mutex_lock(&mgmt_lock);
-	pthread_mutex_lock(&scst_mutex);
+	rc = tree_lock(false, path, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = resolve(path, &n, err, errlen);
 	if (rc == 0 && n.kind != MGMT_DIR)
 		rc = mgmt_refuse(-ENOTDIR, err, errlen, "'%s': not a directory", path);
 	if (rc == 0)
 		list_dir(&n, fn, ctx);
-	pthread_mutex_unlock(&scst_mutex);
-	pthread_mutex_unlock(&mgmt_lock);
+	tree_unlock(false);
 	return rc;
 }
 
@@ -250,7 +277,9 @@ static int show(const char *path, struct mgmt_buf *out, bool want_link, char *er
 	struct mgmt_node n;
 	int rc;
 
-	tree_lock(lockless);
+	rc = tree_lock(lockless, path, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = resolve(path, &n, err, errlen);
 	if (rc == 0 && n.kind == MGMT_DIR)
 		rc = mgmt_refuse(-EISDIR, err, errlen, "'%s': is a directory", path);
@@ -402,20 +431,6 @@ static void *timed_write_thread(void *arg)
 		free(w);
 	}
 	return NULL;
-}
-
-static struct timespec deadline_in(unsigned ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
 }
 
 /* Caller holds res_lock; 0, or -EAGAIN when w is left running. */

@@ -1,9 +1,10 @@
 /* tree.h - the management tree: a path-addressed view of the core's live
  * objects (README.scst "SCST sysfs interface"), built on demand at every
  * access so it can never go stale.  Used by the control socket and the FUSE
- * mount; every call is serialized by one management lock, so a write runs
- * against the same objects its path resolved to (the root and
- * last_sysfs_mgmt_res excepted: they are read while a long write runs). */
+ * mount; reads, listings and writes are serialized by one management lock,
+ * so a write runs against the same objects its path resolved to (the root
+ * and last_sysfs_mgmt_res excepted: they are read while a long write runs;
+ * stat only resolves, under scst_mutex, so it never waits for a write). */
 #ifndef SCSTD_MGMT_TREE_H
 #define SCSTD_MGMT_TREE_H
 
@@ -109,7 +110,9 @@ void mgmt_list_extra(const struct mgmt_entry *entries, const struct mgmt_node *d
 /* ---- the public operations (take the management lock) ---- */
 
 /* Paths are relative to the tree's root; a leading '/' is allowed.
- * Each returns 0 or -errno with a one-line reason in err. */
+ * Each returns 0 or -errno with a one-line reason in err; list, read and
+ * readlink give -EAGAIN when a running write keeps the lock longer than
+ * the write timeout. */
 int mgmt_stat(const char *path, enum mgmt_kind *kind, bool *writable, char *err, size_t errlen);
 int mgmt_list(const char *path, mgmt_list_fn fn, void *ctx, char *err, size_t errlen);
 int mgmt_read(const char *path, struct mgmt_buf *out, char *err, size_t errlen);

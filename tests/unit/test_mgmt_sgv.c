@@ -272,8 +272,21 @@ static void test_rel_tgt_id_unique_when_enabled(void **state)
 	/* Unique again: enabling works. */
 	assert_int_equal(set_attr("ta", "rel_tgt_id", a), 0);
 	assert_int_equal(set_attr("ta", "enabled", 1), 0);
-	/* An enabled target keeps its id (PR registrations name it). */
-	assert_int_equal(set_attr("ta", "rel_tgt_id", 9), -EBUSY);
+	/* Enabled: only an id no other target has (SCST); PR registrations
+	 * follow it. */
+	assert_int_equal(set_attr("ta", "rel_tgt_id", b), -EBADSLT);
+	assert_non_null(strstr(err, "not unique"));
+	assert_int_equal(rel_id("ta"), a);
+	assert_int_equal(set_attr("ta", "rel_tgt_id", 4321), 0);
+	assert_int_equal(rel_id("ta"), 4321);
+	assert_string_equal(rd("targets/fake/ta/enabled"), "1\n[key]\n");
+	/* A disabled target sharing the current id makes it ambiguous. */
+	assert_int_equal(wr("targets/fake/mgmt", "add_target tx"), 0);
+	assert_int_equal(set_attr("tx", "rel_tgt_id", 4321), 0);
+	assert_int_equal(set_attr("ta", "rel_tgt_id", 4322), -EBUSY);
+	assert_int_equal(rel_id("ta"), 4321);
+	assert_int_equal(wr("targets/fake/mgmt", "del_target tx"), 0);
+	assert_int_equal(set_attr("ta", "rel_tgt_id", a), 0);
 
 	/* Swapping two ids needs the duplicate step in between. */
 	assert_int_equal(set_attr("ta", "enabled", 0), 0);

@@ -171,10 +171,13 @@ static void test_device_lifecycle(void **state)
 	assert_int_equal(wr("targets/fake/" TGT "/ini_groups/mgmt", "del g1"), 0);
 	assert_int_equal(wr("targets/fake/" TGT "/enabled", "1"), 0);
 	assert_string_equal(rd("targets/fake/" TGT "/enabled"), "1\n[key]\n");
-	assert_int_equal(wr("targets/fake/" TGT "/rel_tgt_id", "7"), -EBUSY);
-	assert_int_equal(wr("targets/fake/" TGT "/enabled", "0"), 0);
+	/* SCST: an enabled target takes an id no other target has. */
 	assert_int_equal(wr("targets/fake/" TGT "/rel_tgt_id", "7"), 0);
 	assert_string_equal(rd("targets/fake/" TGT "/rel_tgt_id"), "7\n[key]\n");
+	assert_string_equal(rd("targets/fake/" TGT "/enabled"), "1\n[key]\n");
+	assert_int_equal(wr("targets/fake/" TGT "/enabled", "0"), 0);
+	assert_int_equal(wr("targets/fake/" TGT "/rel_tgt_id", "8"), 0);
+	assert_string_equal(rd("targets/fake/" TGT "/rel_tgt_id"), "8\n[key]\n");
 
 	assert_int_equal(wr("targets/fake/" TGT "/luns/mgmt", "del 2"), 0);
 	assert_int_equal(wr("targets/fake/" TGT "/luns/mgmt", "del 2"), -ENOENT);
