@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "scst.h"
+#include "util/io_claim.h"
 #include "util/list.h"
 
 #define SGV_MIN_SHIFT   12              /* 4 KiB */
@@ -198,6 +199,7 @@ void scst_buf_free(void *buf, uint32_t size)
 
 	if (!buf)
 		return;
+	io_claim_check_free(buf, size, "command buffer");
 	if (__builtin_expect(!sgv_self.registered, 0))
 		sgv_register_thread();
 	c = size_class(size);

@@ -22,6 +22,7 @@
 #include "targets/iscsi/iscsi_digest.h"
 #include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
+#include "util/io_claim.h"
 #include "util/log.h"
 
 static void rx_submit(struct iscsi_conn *conn);
@@ -110,6 +111,8 @@ static void tx_flush(struct io_defer *d)
 	memset(&conn->tx_msg, 0, sizeof(conn->tx_msg));
 	conn->tx_msg.msg_iov = conn->tx_iov;
 	conn->tx_msg.msg_iovlen = n;
+	for (unsigned i = 0; i < n; i++)
+		io_claim(&conn->tx_op, conn->tx_iov[i].iov_base, conn->tx_iov[i].iov_len);
 	sqe = ioloop_sqe(conn->loop);
 	io_uring_prep_sendmsg(sqe, conn->fd, &conn->tx_msg, MSG_NOSIGNAL);
 	conn->tx_op.cb = tx_cb;
@@ -141,6 +144,7 @@ static void tx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, tx_op);
 
+	io_unclaim(op);
 	conn->tx_busy = false;
 	conn->ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
@@ -231,9 +235,11 @@ static void rx_submit(struct iscsi_conn *conn)
 	conn->rx_direct = left >= RX_DIRECT_MIN;
 	if (conn->rx_direct) {
 		io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got, left, 0);
+		io_claim(&conn->rx_op, conn->rx_ptr + conn->rx_got, left);
 	} else {
 		conn->rx_buf_head = conn->rx_buf_tail = 0;
 		io_uring_prep_recv(sqe, conn->fd, conn->rx_buf, RX_BUF_LEN, 0);
+		io_claim(&conn->rx_op, conn->rx_buf, RX_BUF_LEN);
 	}
 	conn->rx_op.cb = rx_cb;
 	ioloop_sqe_set_op(sqe, &conn->rx_op);
@@ -481,6 +487,7 @@ static void rx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
 
+	io_unclaim(op);
 	conn->rx_busy = false;
 	conn->ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
@@ -651,7 +658,9 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 		abort_own_cmds(conn);
 	if (conn->isess && __atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE))
 		iscsi_session_close_all(conn->isess, "session logged out");
-	iscsi_conn_release_cmds(conn);
+	/* What the receive side holds (immediate data, the Data-Out's
+	 * command) may be the target of the recv still in flight: reap lets
+	 * go of it once rx_cb has run. */
 	iscsi_conn_try_free(conn);
 }
 
@@ -697,6 +706,9 @@ static void reap(struct io_defer *d)
 	}
 	free(conn->login_text);
 	iscsi_auth_free(conn->auth);
+	io_claim_check_free(conn->rx_data, conn->rx_data_cap, "login data buffer");
+	io_claim_check_free(conn->rx_buf, RX_BUF_LEN, "receive buffer");
+	io_claim_check_free(conn, sizeof(*conn), "connection");
 	free(conn->rx_data);
 	free(conn->rx_buf);
 	close(conn->fd);

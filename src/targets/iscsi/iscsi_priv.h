@@ -93,6 +93,9 @@ struct iscsi_cmd {
 	bool counted;                    /* in conn->cmds_unanswered */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
+	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
+	 * in its buffer, so the release waits for the end of that PDU. */
+	bool release_deferred;
 	/* conn->rsp_clock when it began waiting on the initiator (its data
 	 * or the socket taking its response); 0: not waiting. */
 	uint32_t wait_tick;

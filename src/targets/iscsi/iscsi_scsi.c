@@ -71,12 +71,19 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 	conn->nfree_cmds++;
 }
 
-/* The transport is done with the command: back to the core. */
+/* The transport is done with the command: back to the core.  Not while
+ * the receive side is filling its buffer (an abort from another
+ * connection, session or a LUN reset can come at any time): the data
+ * segment's end, or the connection's reap, finishes the release. */
 static void release(struct iscsi_cmd *icmd)
 {
 	struct iscsi_conn *conn = icmd->conn;
 	struct scst_cmd *scmd = icmd->scmd;
 
+	if (conn->rx_cmd == icmd) {
+		icmd->release_deferred = true;
+		return;
+	}
 	iscsi_cmd_free(icmd);
 	if (scmd)
 		scst_tgt_cmd_done(scmd);
@@ -84,8 +91,24 @@ static void release(struct iscsi_cmd *icmd)
 		iscsi_conn_try_free(conn);
 }
 
+/* Ends the receive side's hold on its command; true when that released it. */
+static bool rx_cmd_unpin(struct iscsi_conn *conn)
+{
+	struct iscsi_cmd *icmd = conn->rx_cmd;
+
+	conn->rx_cmd = NULL;
+	if (!icmd || !icmd->release_deferred)
+		return false;
+	release(icmd);
+	return true;
+}
+
+/* Only once no recv is in flight: it may be landing in either buffer. */
 void iscsi_conn_release_cmds(struct iscsi_conn *conn)
 {
+	if (conn->rx_busy)
+		return;
+	rx_cmd_unpin(conn);
 	if (conn->rx_imm_buf) {
 		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
 		conn->rx_imm_buf = NULL;
@@ -349,9 +372,8 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 	const uint8_t *bhs = conn->rx_bhs;
 	uint32_t off = iscsi_get32(&bhs[40]), dlen = conn->rx_dlen;
 
-	if (!icmd)
+	if (!icmd || rx_cmd_unpin(conn))
 		return;
-	conn->rx_cmd = NULL;
 	if (off < icmd->need && off + dlen > icmd->need)
 		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
 	icmd->data_next = off + dlen;
