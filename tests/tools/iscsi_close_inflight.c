@@ -19,8 +19,10 @@
  *   abort_backend_read  a 4 MiB READ and ABORT TASK for it right away
  *   reinstate_immdata   immediate data only partly sent, then reinstatement
  *
- *   iscsi_close_inflight [-t MS] HOST:PORT TARGET-IQN LUN SECONDS MAX-ITERATIONS
+ *   iscsi_close_inflight [-t MS] [-s SCENARIO] HOST:PORT TARGET-IQN LUN SECONDS
+ *                        MAX-ITERATIONS
  *
+ * -s runs that one scenario only (to show which one a target fails).
  * The LUN must hold at least 64 MiB.  Prints one line per scenario with its
  * count, then "iterations N"; exit 0 when every check held, 1 when one
  * failed (each failure is printed), 2 when setup failed.  Every wait is
@@ -384,15 +386,23 @@ static bool run_scenario(unsigned s, unsigned iter)
 
 int main(int argc, char **argv)
 {
-	unsigned counts[NSCENARIOS] = { 0 }, iter = 0, max_iter;
+	unsigned counts[NSCENARIOS] = { 0 }, iter = 0, max_iter, only = NSCENARIOS;
 	int64_t end;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:")) != -1)
+	while ((opt = getopt(argc, argv, "t:s:")) != -1) {
 		if (opt == 't')
 			timeout_ms = atoi(optarg);
+		for (unsigned s = 0; opt == 's' && s < NSCENARIOS; s++)
+			if (!strcmp(optarg, names[s]))
+				only = s;
+		if (opt == 's' && only == NSCENARIOS) {
+			fprintf(stderr, "unknown scenario %s\n", optarg);
+			return 2;
+		}
+	}
 	if (argc - optind != 5) {
-		fprintf(stderr, "usage: %s [-t MS] HOST:PORT TARGET-IQN LUN SECONDS "
+		fprintf(stderr, "usage: %s [-t MS] [-s SCENARIO] HOST:PORT TARGET-IQN LUN SECONDS "
 			"MAX-ITERATIONS\n", argv[0]);
 		return 2;
 	}
@@ -404,7 +414,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7 + 1);
 	while (iter < max_iter && raw_now_ms() < end) {
-		unsigned s = iter % NSCENARIOS;
+		unsigned s = only < NSCENARIOS ? only : iter % NSCENARIOS;
 
 		if (!run_scenario(s, iter)) {
 			raw_say("FAIL %s: setup (login, R2T or send) failed at iteration %u",
@@ -415,7 +425,8 @@ int main(int argc, char **argv)
 		iter++;
 	}
 	for (size_t s = 0; s < NSCENARIOS; s++)
-		raw_say("%s %u", names[s], counts[s]);
+		if (only == NSCENARIOS || only == s)
+			raw_say("%s %u", names[s], counts[s]);
 	raw_say("iterations %u", iter);
 	return failures ? 1 : 0;
 }
