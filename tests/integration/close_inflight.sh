@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # close_inflight.sh - memory the kernel still uses through io_uring is not
-# freed under it: a few hundred raw sessions (tests/tools/
+# freed under it: hundreds of raw sessions (tests/tools/
 # iscsi_close_inflight) end their connections (RST, plain close, session
-# reinstatement) or get their commands aborted (ABORT TASK, LUN RESET from
-# another initiator) while a recv lands in a WRITE's buffer, a sendmsg
-# holds a READ's Data-In or the backing file is read or written, on a
-# fileio LUN in /tmp.  Afterwards the daemon runs, serves libiscsi, lists
-# no session and holds no command buffer.  In the sanitizer build every
-# buffer an op in flight uses is recorded (src/util/io_claim.c) and freeing
-# it aborts the daemon, which the checks here would show.
+# reinstatement) or get their commands aborted (ABORT TASK; LUN RESET from
+# another initiator, answered while the WRITE's data is still coming) while
+# a recv lands in a WRITE's buffer, a sendmsg holds a READ's Data-In or the
+# backing file (O_DIRECT, on disk) is read or written.  Afterwards the
+# daemon runs, serves libiscsi, lists no session and holds no command
+# buffer.  In the sanitizer build every buffer an op in flight uses is
+# recorded (src/util/io_claim.c) and freeing it aborts the daemon, which
+# the checks here would show.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -51,8 +52,8 @@ stress() {
 check "connections closed and commands aborted with I/O in flight, every check held" stress
 check "at least 200 iterations ran" \
 	bash -c "awk '\$1 == \"iterations\" && \$2 >= 200 { f = 1 } END { exit !f }' '$OUT'"
-check "each of the 8 scenarios ran" bash -c "awk '\$1 ~ /^[a-z_]+\$/ && \$1 != \"iterations\" &&
-	\$2 > 0 { n++ } END { exit n != 8 }' '$OUT'"
+check "each of the 9 scenarios ran" bash -c "awk '\$1 ~ /^[a-z_]+\$/ && \$1 != \"iterations\" &&
+	\$2 > 0 { n++ } END { exit n != 9 }' '$OUT'"
 check_alive "scstd alive, no sanitizer report"
 # A dead daemon lists nothing either: ask a live one.
 sessions_gone() { daemon_alive && no_sessions_left "$IQN"; }

@@ -18,6 +18,11 @@
  *   rst_after_write     a whole 256 KiB WRITE sent, then RST at once
  *   abort_backend_read  a 4 MiB READ and ABORT TASK for it right away
  *   reinstate_immdata   immediate data only partly sent, then reinstatement
+ *   lun_reset_stalled   half a Data-Out segment; another initiator resets the
+ *                       LUN and must get its answer within 2 s although the
+ *                       segment is not complete (the target stops receiving
+ *                       into the aborted WRITE's buffer); then the rest of
+ *                       the segment follows and the first session still works
  *
  *   iscsi_close_inflight [-t MS] [-s SCENARIO] HOST:PORT TARGET-IQN LUN SECONDS
  *                        MAX-ITERATIONS
@@ -271,6 +276,38 @@ out:
 	return ok;
 }
 
+static bool scenario_lun_reset_stalled(unsigned iter)
+{
+	struct raw_conn a, b;
+	struct held_write w;
+	struct raw_answer tmf, t;
+	uint8_t bhs[RAW_BHS_LEN];
+	uint32_t sent = 128 * 1024, titt;
+	bool ok = false;
+
+	conn_init(&a, NAME_A, false);
+	conn_init(&b, NAME_B, false);
+	if (!session_open(&a) || !session_open(&b) || !start_write_partly(&a, iter, sent, &w))
+		goto out;
+	titt = raw_tmf_bhs(&b, bhs, TMF_LUN_RESET, 0xffffffff, 0);
+	raw_send_pdu(&b, bhs, NULL, 0);
+	raw_wait_for(&b, titt, &tmf, raw_now_ms() + 2000, 0, NULL);
+	if (!tmf.got || tmf.status != 0)
+		fail("lun_reset_stalled", "LUN RESET not answered within 2 s");
+	if (raw_send_all(&a, payload + sent, w.seg - sent) != RAW_GOT_PDU)
+		goto out;
+	tur(&a, &t);
+	if (!t.got)
+		fail("lun_reset_stalled", "session of the reset WRITE does not answer any more");
+	ok = true;
+out:
+	if (a.fd >= 0)
+		close_plain(&a);
+	if (b.fd >= 0)
+		close_plain(&b);
+	return ok;
+}
+
 static bool scenario_rst_read_unread(unsigned iter)
 {
 	struct raw_conn a;
@@ -367,6 +404,7 @@ static bool scenario_reinstate_immdata(unsigned iter)
 static const char *const names[] = {
 	"rst_mid_dataout", "fin_mid_dataout", "reinstate_dataout", "lun_reset_dataout",
 	"rst_read_unread", "rst_after_write", "abort_backend_read", "reinstate_immdata",
+	"lun_reset_stalled",
 };
 #define NSCENARIOS (sizeof(names) / sizeof(names[0]))
 
@@ -380,7 +418,8 @@ static bool run_scenario(unsigned s, unsigned iter)
 	case 4: return scenario_rst_read_unread(iter);
 	case 5: return scenario_rst_after_write(iter);
 	case 6: return scenario_abort_backend_read(iter);
-	default: return scenario_reinstate_immdata(iter);
+	case 7: return scenario_reinstate_immdata(iter);
+	default: return scenario_lun_reset_stalled(iter);
 	}
 }
 

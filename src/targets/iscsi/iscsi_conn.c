@@ -284,6 +284,52 @@ void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest)
 	conn->rx_dest = dest;
 }
 
+/* Still to come of the current data segment: into a command's buffer?
+ * (The bounce buffer rx_data is the connection's own.) */
+static bool rx_lands_in_cmd(const struct iscsi_conn *conn)
+{
+	return conn->rx_stage == RX_DATA && conn->rx_dest && conn->rx_dest != conn->rx_data;
+}
+
+/* The rest of the segment is read into rx_discard; the data digest still
+ * covers every byte, so it is checked as before. */
+static void rx_discard_rest(struct iscsi_conn *conn)
+{
+	uint32_t done = conn->rx_dest_done + conn->rx_got;
+
+	if (conn->ddigest)
+		conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_ptr, conn->rx_got);
+	conn->rx_dest = NULL;
+	rx_next_data_chunk(conn, done);
+}
+
+/* A closing connection keeps the command until the reap (after the recv's
+ * CQE).  Otherwise a recv in flight into the buffer is cancelled, which
+ * spares waiting for the initiator to send the rest of the segment. */
+bool iscsi_rx_let_go(struct iscsi_conn *conn)
+{
+	if (conn->state == CONN_CLOSING)
+		return false;
+	if (!rx_lands_in_cmd(conn))
+		return true;
+	if (conn->rx_busy && conn->rx_direct) {
+		struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
+
+		io_uring_prep_cancel(sqe, &conn->rx_op, 0);
+		ioloop_sqe_set_op(sqe, NULL);
+		return false;
+	}
+	rx_discard_rest(conn);
+	return true;
+}
+
+/* Between two recvs: a command whose release waited for one is let go. */
+static void rx_let_go_of_released(struct iscsi_conn *conn)
+{
+	if (conn->rx_cmd && conn->rx_cmd->release_deferred && iscsi_rx_let_go(conn))
+		iscsi_rx_cmd_unpin(conn);
+}
+
 static void pdu_complete(struct iscsi_conn *conn)
 {
 	const uint8_t *bhs = conn->rx_bhs;
@@ -494,7 +540,9 @@ static void rx_cb(struct io_op *op, int res)
 		iscsi_conn_try_free(conn);
 		return;
 	}
-	if (res == -EINTR || res == -EAGAIN) {
+	/* -ECANCELED: iscsi_rx_let_go took the recv back, nothing landed. */
+	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) {
+		rx_let_go_of_released(conn);
 		rx_submit(conn);
 		return;
 	}
@@ -511,6 +559,9 @@ static void rx_cb(struct io_op *op, int res)
 		conn->rx_buf_tail = (uint32_t)res;
 		rx_consume_buffered(conn);
 	}
+	if (conn->state == CONN_CLOSING)
+		return;
+	rx_let_go_of_released(conn);
 	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
 		rx_submit(conn);
 }

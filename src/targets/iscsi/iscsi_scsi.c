@@ -72,17 +72,21 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 }
 
 /* The transport is done with the command: back to the core.  Not while
- * the receive side is filling its buffer (an abort from another
- * connection, session or a LUN reset can come at any time): the data
- * segment's end, or the connection's reap, finishes the release. */
+ * a recv may still land in its buffer (an abort from another connection
+ * or session, or a LUN reset, can come in the middle of its Data-Out):
+ * then rx_cb, once that recv is back, or the connection's reap finishes
+ * the release. */
 static void release(struct iscsi_cmd *icmd)
 {
 	struct iscsi_conn *conn = icmd->conn;
 	struct scst_cmd *scmd = icmd->scmd;
 
 	if (conn->rx_cmd == icmd) {
-		icmd->release_deferred = true;
-		return;
+		if (!iscsi_rx_let_go(conn)) {
+			icmd->release_deferred = true;
+			return;
+		}
+		conn->rx_cmd = NULL;
 	}
 	iscsi_cmd_free(icmd);
 	if (scmd)
@@ -91,16 +95,13 @@ static void release(struct iscsi_cmd *icmd)
 		iscsi_conn_try_free(conn);
 }
 
-/* Ends the receive side's hold on its command; true when that released it. */
-static bool rx_cmd_unpin(struct iscsi_conn *conn)
+void iscsi_rx_cmd_unpin(struct iscsi_conn *conn)
 {
 	struct iscsi_cmd *icmd = conn->rx_cmd;
 
 	conn->rx_cmd = NULL;
-	if (!icmd || !icmd->release_deferred)
-		return false;
-	release(icmd);
-	return true;
+	if (icmd && icmd->release_deferred)
+		release(icmd);
 }
 
 /* Only once no recv is in flight: it may be landing in either buffer. */
@@ -108,7 +109,7 @@ void iscsi_conn_release_cmds(struct iscsi_conn *conn)
 {
 	if (conn->rx_busy)
 		return;
-	rx_cmd_unpin(conn);
+	iscsi_rx_cmd_unpin(conn);
 	if (conn->rx_imm_buf) {
 		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
 		conn->rx_imm_buf = NULL;
@@ -372,8 +373,13 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 	const uint8_t *bhs = conn->rx_bhs;
 	uint32_t off = iscsi_get32(&bhs[40]), dlen = conn->rx_dlen;
 
-	if (!icmd || rx_cmd_unpin(conn))
+	if (!icmd)
 		return;
+	if (icmd->release_deferred) {
+		iscsi_rx_cmd_unpin(conn);       /* its data came in before the cancel */
+		return;
+	}
+	conn->rx_cmd = NULL;
 	if (off < icmd->need && off + dlen > icmd->need)
 		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
 	icmd->data_next = off + dlen;
