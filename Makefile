@@ -34,7 +34,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # raw_iscsi.c is no tool of its own: the raw initiator the protocol tools share.
 TOOL_SRCS := $(filter-out tests/tools/raw_iscsi.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
-RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit
+RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
+		   iscsi_close_inflight
 
 # libscst_local: the raw command socket's client (include/scst_local.h).
 LOCAL_LIB_SRCS := $(wildcard src/lib/*.c)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "scst.h"
+#include "util/io_claim.h"
 #include "util/list.h"
 
 #define SGV_MIN_SHIFT   12              /* 4 KiB */
@@ -230,6 +231,7 @@ void scst_buf_free(void *buf, uint32_t size)
 
 	if (!buf)
 		return;
+	io_claim_check_free(buf, size, "command buffer");
 	if (__builtin_expect(!sgv_self.registered, 0))
 		sgv_register_thread();
 	scst_cmd_mem_uncharge(size);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "handlers/vdisk_priv.h"
+#include "util/io_claim.h"
 #include "util/ioloop.h"
 
 #define WRITE_FLAG (1ull << 63)
@@ -59,6 +60,7 @@ static void fd_rw_cb(struct io_op *op, int res)
 	bool write = cmd->be_u64[3] & WRITE_FLAG;
 	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG, len = cmd->be_u64[2];
 
+	io_unclaim(op);
 	if (res == -EINTR || res == -EAGAIN) {
 		fd_submit_rest(cmd);
 		return;
@@ -96,6 +98,7 @@ static void fd_submit_rest(struct scst_cmd *cmd)
 		io_uring_prep_write(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
 	else
 		io_uring_prep_read(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
+	io_claim(&cmd->io, buf + done, len - done);
 	cmd->io.cb = fd_rw_cb;
 	ioloop_sqe_set_op(sqe, &cmd->io);
 }

@@ -22,6 +22,7 @@
 #include "targets/iscsi/iscsi_digest.h"
 #include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
+#include "util/io_claim.h"
 #include "util/log.h"
 
 static void rx_submit(struct iscsi_conn *conn);
@@ -110,6 +111,8 @@ static void tx_flush(struct io_defer *d)
 	memset(&conn->tx_msg, 0, sizeof(conn->tx_msg));
 	conn->tx_msg.msg_iov = conn->tx_iov;
 	conn->tx_msg.msg_iovlen = n;
+	for (unsigned i = 0; i < n; i++)
+		io_claim(&conn->tx_op, conn->tx_iov[i].iov_base, conn->tx_iov[i].iov_len);
 	sqe = ioloop_sqe(conn->loop);
 	io_uring_prep_sendmsg(sqe, conn->fd, &conn->tx_msg, MSG_NOSIGNAL);
 	conn->tx_op.cb = tx_cb;
@@ -141,6 +144,7 @@ static void tx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, tx_op);
 
+	io_unclaim(op);
 	conn->tx_busy = false;
 	conn->ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
@@ -231,9 +235,11 @@ static void rx_submit(struct iscsi_conn *conn)
 	conn->rx_direct = left >= RX_DIRECT_MIN;
 	if (conn->rx_direct) {
 		io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got, left, 0);
+		io_claim(&conn->rx_op, conn->rx_ptr + conn->rx_got, left);
 	} else {
 		conn->rx_buf_head = conn->rx_buf_tail = 0;
 		io_uring_prep_recv(sqe, conn->fd, conn->rx_buf, RX_BUF_LEN, 0);
+		io_claim(&conn->rx_op, conn->rx_buf, RX_BUF_LEN);
 	}
 	conn->rx_op.cb = rx_cb;
 	ioloop_sqe_set_op(sqe, &conn->rx_op);
@@ -276,6 +282,52 @@ static void rx_next_data_chunk(struct iscsi_conn *conn, uint32_t done)
 void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest)
 {
 	conn->rx_dest = dest;
+}
+
+/* Still to come of the current data segment: into a command's buffer?
+ * (The bounce buffer rx_data is the connection's own.) */
+static bool rx_lands_in_cmd(const struct iscsi_conn *conn)
+{
+	return conn->rx_stage == RX_DATA && conn->rx_dest && conn->rx_dest != conn->rx_data;
+}
+
+/* The rest of the segment is read into rx_discard; the data digest still
+ * covers every byte, so it is checked as before. */
+static void rx_discard_rest(struct iscsi_conn *conn)
+{
+	uint32_t done = conn->rx_dest_done + conn->rx_got;
+
+	if (conn->ddigest)
+		conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_ptr, conn->rx_got);
+	conn->rx_dest = NULL;
+	rx_next_data_chunk(conn, done);
+}
+
+/* A closing connection keeps the command until the reap (after the recv's
+ * CQE).  Otherwise a recv in flight into the buffer is cancelled, which
+ * spares waiting for the initiator to send the rest of the segment. */
+bool iscsi_rx_let_go(struct iscsi_conn *conn)
+{
+	if (conn->state == CONN_CLOSING)
+		return false;
+	if (!rx_lands_in_cmd(conn))
+		return true;
+	if (conn->rx_busy && conn->rx_direct) {
+		struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
+
+		io_uring_prep_cancel(sqe, &conn->rx_op, 0);
+		ioloop_sqe_set_op(sqe, NULL);
+		return false;
+	}
+	rx_discard_rest(conn);
+	return true;
+}
+
+/* Between two recvs: a command whose release waited for one is let go. */
+static void rx_let_go_of_released(struct iscsi_conn *conn)
+{
+	if (conn->rx_cmd && conn->rx_cmd->release_deferred && iscsi_rx_let_go(conn))
+		iscsi_rx_cmd_unpin(conn);
 }
 
 static void pdu_complete(struct iscsi_conn *conn)
@@ -481,13 +533,16 @@ static void rx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
 
+	io_unclaim(op);
 	conn->rx_busy = false;
 	conn->ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
 		iscsi_conn_try_free(conn);
 		return;
 	}
-	if (res == -EINTR || res == -EAGAIN) {
+	/* -ECANCELED: iscsi_rx_let_go took the recv back, nothing landed. */
+	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) {
+		rx_let_go_of_released(conn);
 		rx_submit(conn);
 		return;
 	}
@@ -504,6 +559,9 @@ static void rx_cb(struct io_op *op, int res)
 		conn->rx_buf_tail = (uint32_t)res;
 		rx_consume_buffered(conn);
 	}
+	if (conn->state == CONN_CLOSING)
+		return;
+	rx_let_go_of_released(conn);
 	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
 		rx_submit(conn);
 }
@@ -651,7 +709,9 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 		abort_own_cmds(conn);
 	if (conn->isess && __atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE))
 		iscsi_session_close_all(conn->isess, "session logged out");
-	iscsi_conn_release_cmds(conn);
+	/* What the receive side holds (immediate data, the Data-Out's
+	 * command) may be the target of the recv still in flight: reap lets
+	 * go of it once rx_cb has run. */
 	iscsi_conn_try_free(conn);
 }
 
@@ -697,6 +757,9 @@ static void reap(struct io_defer *d)
 	}
 	free(conn->login_text);
 	iscsi_auth_free(conn->auth);
+	io_claim_check_free(conn->rx_data, conn->rx_data_cap, "login data buffer");
+	io_claim_check_free(conn->rx_buf, RX_BUF_LEN, "receive buffer");
+	io_claim_check_free(conn, sizeof(*conn), "connection");
 	free(conn->rx_data);
 	free(conn->rx_buf);
 	close(conn->fd);

@@ -93,6 +93,9 @@ struct iscsi_cmd {
 	bool counted;                    /* in conn->cmds_unanswered */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
+	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
+	 * in its buffer, so the release waits for the end of that PDU. */
+	bool release_deferred;
 	/* conn->rsp_clock when it began waiting on the initiator (its data
 	 * or the socket taking its response); 0: not waiting. */
 	uint32_t wait_tick;
@@ -331,6 +334,11 @@ void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status);
 void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason);
 /* Receives the data segment of the current PDU into dest (NULL: discard). */
 void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest);
+/* The command being received into (conn->rx_cmd) is to be released: true
+ * when the rest of its Data-Out now goes to the discard buffer; false
+ * while a recv may still land in its buffer (that recv is cancelled, and
+ * the command is let go of when it is back, or by the reap). */
+bool iscsi_rx_let_go(struct iscsi_conn *conn);
 
 /* iscsi_login.c */
 void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
@@ -392,6 +400,9 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 /* Header of a Data-Out arrived: points the receive at the command buffer. */
 bool iscsi_data_out_header(struct iscsi_conn *conn);
 void iscsi_data_out_done(struct iscsi_conn *conn);
+/* Ends the receive side's hold on conn->rx_cmd, releasing it when its
+ * release was deferred. */
+void iscsi_rx_cmd_unpin(struct iscsi_conn *conn);
 void iscsi_rdy_to_xfer(struct scst_cmd *scmd);
 void iscsi_xmit_response(struct scst_cmd *scmd);
 void iscsi_cmd_free(struct iscsi_cmd *icmd);

@@ -71,12 +71,23 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 	conn->nfree_cmds++;
 }
 
-/* The transport is done with the command: back to the core. */
+/* The transport is done with the command: back to the core.  Not while
+ * a recv may still land in its buffer (an abort from another connection
+ * or session, or a LUN reset, can come in the middle of its Data-Out):
+ * then rx_cb, once that recv is back, or the connection's reap finishes
+ * the release. */
 static void release(struct iscsi_cmd *icmd)
 {
 	struct iscsi_conn *conn = icmd->conn;
 	struct scst_cmd *scmd = icmd->scmd;
 
+	if (conn->rx_cmd == icmd) {
+		if (!iscsi_rx_let_go(conn)) {
+			icmd->release_deferred = true;
+			return;
+		}
+		conn->rx_cmd = NULL;
+	}
 	iscsi_cmd_free(icmd);
 	if (scmd)
 		scst_tgt_cmd_done(scmd);
@@ -84,8 +95,21 @@ static void release(struct iscsi_cmd *icmd)
 		iscsi_conn_try_free(conn);
 }
 
+void iscsi_rx_cmd_unpin(struct iscsi_conn *conn)
+{
+	struct iscsi_cmd *icmd = conn->rx_cmd;
+
+	conn->rx_cmd = NULL;
+	if (icmd && icmd->release_deferred)
+		release(icmd);
+}
+
+/* Only once no recv is in flight: it may be landing in either buffer. */
 void iscsi_conn_release_cmds(struct iscsi_conn *conn)
 {
+	if (conn->rx_busy)
+		return;
+	iscsi_rx_cmd_unpin(conn);
 	if (conn->rx_imm_buf) {
 		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
 		conn->rx_imm_buf = NULL;
@@ -351,6 +375,10 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 
 	if (!icmd)
 		return;
+	if (icmd->release_deferred) {
+		iscsi_rx_cmd_unpin(conn);       /* its data came in before the cancel */
+		return;
+	}
 	conn->rx_cmd = NULL;
 	if (off < icmd->need && off + dlen > icmd->need)
 		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
