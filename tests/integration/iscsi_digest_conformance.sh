@@ -3,22 +3,17 @@
 # over sessions with HeaderDigest=CRC32C.  iscsi-test-cu offers
 # "HeaderDigest=None,CRC32C" whatever its URL says, so the target insists:
 # its HeaderDigest attribute is CRC32C (a login that will not agree fails).
-# Against the normal build the
-# whole run (every family), against the sanitizer build the iSCSI family
-# and the SCSI suites that move the most data (READ/WRITE(10), COMPARE AND
-# WRITE, WRITE SAME(10), WRITE AND VERIFY(10)).  Every test must pass or be
-# skipped, and every normal session the run opened must have CRC32C header
-# digests in force.  Data digests cannot be covered this way: libiscsi
-# 1.19 always offers DataDigest=None (data digests came with 1.20.1); the
-# raw peer of iscsi_auth_digest.sh checks them instead.
+# The iSCSI family and the SCSI suites that move the most data
+# (READ/WRITE(10), COMPARE AND WRITE, WRITE SAME(10), WRITE AND VERIFY(10))
+# run over header digests alone; the whole run goes over header and data
+# digests in iscsi_datadigest_conformance.sh (through a relay, because
+# libiscsi 1.19 always offers DataDigest=None), so a second whole run here
+# would only repeat it.  Every test must pass or be skipped, and every
+# normal session the run opened must have CRC32C header digests in force.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
-TESTS=("")
-case $SCSTD in
-*build-asan*) TESTS=(iSCSI SCSI.Read10 SCSI.Write10 SCSI.CompareAndWrite SCSI.WriteSame10
-	SCSI.WriteVerify10) ;;
-esac
+TESTS=(iSCSI SCSI.Read10 SCSI.Write10 SCSI.CompareAndWrite SCSI.WriteSame10 SCSI.WriteVerify10)
 
 # The daemon's default configuration, plus the digest policy.
 truncate -s 1G "$WORKDIR/disk.img"
@@ -60,13 +55,8 @@ run_cu() {  # run_cu [TEST]: one iscsi-test-cu run; verdicts in $WORKDIR/cu.verd
 	echo "iscsi-test-cu ${1:-(all)}: exit $rc, passed $passed failed $failed skipped $skipped"
 	grep '^FAIL ' "$WORKDIR/cu.verdicts" | sort -u
 	grep -q '^CUNIT' "$WORKDIR/cu.verdicts" || { echo "no CUnit summary"; return 1; }
-	# The whole run passes about 470 tests on LUN 1; a floor catches a run
-	# that silently lost most of its suites (a login that stopped working).
-	local floor=1
-	[ -z "$1" ] && floor=$WHOLE_RUN_FLOOR
-	[ "$rc" -le 1 ] && [ "${failed:-1}" -eq 0 ] && [ "${passed:-0}" -ge "$floor" ]
+	[ "$rc" -le 1 ] && [ "${failed:-1}" -eq 0 ] && [ "${passed:-0}" -gt 0 ]
 }
-WHOLE_RUN_FLOOR=450
 
 for t in "${TESTS[@]}"; do
 	check "iscsi-test-cu ${t:-(whole run)} with HeaderDigest=CRC32C: no failures" run_cu "$t"
