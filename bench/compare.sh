@@ -290,8 +290,14 @@ emit tcp_loopback_ceiling "$TCP_MBPS" "$TCP_MBPS" MB/s 1.00 - "iperf3, one strea
 
 iops_row randread_4k_qd32_null null 2.0 -w randread -b 4K -q 32
 iops_row randread_4k_qd32_file file 2.0 -w randread -b 4K -q 32
-iops_row randwrite_4k_qd32_null null 2.0 -w randwrite -b 4K -q 32
-iops_row randwrite_4k_qd32_file file 2.0 -w randwrite -b 4K -q 32
+# Writes: queue depth 32 in total from two client processes (2 x QD 16),
+# for both targets alike.  A libiscsi client sends a WRITE's header and
+# its data in two sends and needs ~18 us of CPU per 4 KiB write, so one
+# process tops out near 55k IOPS whatever the target does; issue #8 asks
+# for several client processes where the client is the limit.  tgt stays
+# bound by its own single thread either way.
+iops_row randwrite_4k_qd32_null null 2.0 -w randwrite -b 4K -q 16 -j 2
+iops_row randwrite_4k_qd32_file file 2.0 -w randwrite -b 4K -q 16 -j 2
 mbps_row seqread_1m_qd8_null null -w read -b 1M -q 8
 mbps_row seqread_1m_qd8_file file -w read -b 1M -q 8
 mbps_row seqwrite_1m_qd8_null null -w write -b 1M -q 8
