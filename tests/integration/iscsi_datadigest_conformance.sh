@@ -92,6 +92,11 @@ if ! start_daemon --config "$WORKDIR/digest.conf" --ctl-socket "$SOCK"; then
 fi
 ok "scstd starts with HeaderDigest and DataDigest CRC32C on the targets"
 ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
+# libiscsi's iSCSITMF.AbortTaskSimpleAsync wants "task does not exist" for
+# an ABORT TASK of a WRITE that has just finished; the default
+# (README.scst) is "function complete".
+check "abort_consider_finished_tasks_as_not_existing set to 1" \
+	ctl write abort_consider_finished_tasks_as_not_existing 1
 
 # start_relay NAME [--corrupt MODE]: a relay in front of scstd on a fresh
 # port RPORT; its counts go to NAME.stats, its log to NAME.log.
