@@ -191,6 +191,24 @@ void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status)
 	iscsi_put32(&bhs[32], iscsi_max_cmdsn(conn));
 }
 
+void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uint8_t itt[4],
+			      uint8_t response, bool close_after)
+{
+	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
+
+	if (!tx) {
+		iscsi_conn_close(conn, "out of memory");
+		return;
+	}
+	tx->bhs[0] = opcode;
+	tx->bhs[1] = ISCSI_FLAG_FINAL;
+	tx->bhs[2] = response;
+	memcpy(&tx->bhs[16], itt, 4);
+	iscsi_fill_sn(conn, tx->bhs, true);
+	tx->close_after = close_after;
+	iscsi_tx_queue(conn, tx);
+}
+
 void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason)
 {
 	struct iscsi_tx *tx = iscsi_tx_alloc(conn);

@@ -82,24 +82,6 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	iscsi_tx_queue(conn, tx);
 }
 
-static void send_tmf_rsp(struct iscsi_conn *conn, const uint8_t itt[4], uint8_t response,
-			 bool close_after)
-{
-	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
-
-	if (!tx) {
-		iscsi_conn_close(conn, "out of memory");
-		return;
-	}
-	tx->bhs[0] = ISCSI_OP_TMF_RSP;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	tx->bhs[2] = response;
-	memcpy(&tx->bhs[16], itt, 4);
-	iscsi_fill_sn(conn, tx->bhs, true);
-	tx->close_after = close_after;
-	iscsi_tx_queue(conn, tx);
-}
-
 static int tmf_to_scst(uint8_t fn)
 {
 	switch (fn) {
@@ -121,12 +103,13 @@ static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 	struct iscsi_tmf *tmf;
 
 	if (sfn < 0) {
-		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_NOT_SUPPORTED, false);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16],
+					 ISCSI_TMF_RSP_NOT_SUPPORTED, false);
 		return;
 	}
 	tmf = calloc(1, sizeof(*tmf));
 	if (!tmf) {
-		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
 		return;
 	}
 	tmf->conn = conn;
@@ -139,7 +122,7 @@ static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 			    tmf) < 0) {
 		free(tmf);
 		conn->tmf_pending--;
-		send_tmf_rsp(conn, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
 	}
 }
 
@@ -162,7 +145,8 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
 
 	conn->tmf_pending--;
 	if (conn->state != CONN_CLOSING)
-		send_tmf_rsp(conn, tmf->itt, tmf_response(mcmd->status), tmf->close_after);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, tmf->itt,
+					 tmf_response(mcmd->status), tmf->close_after);
 	free(tmf);
 	scst_mgmt_cmd_free(mcmd);
 	/* A pending TMF keeps the session (the core counts it active);

@@ -16,24 +16,6 @@
 
 #define LOGOUT_POLL_MS 100
 
-static void queue_logout_rsp(struct iscsi_conn *conn, const uint8_t itt[4], uint8_t response,
-			     bool close_after)
-{
-	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
-
-	if (!tx) {
-		iscsi_conn_close(conn, "out of memory");
-		return;
-	}
-	tx->bhs[0] = ISCSI_OP_LOGOUT_RSP;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	tx->bhs[2] = response;
-	memcpy(&tx->bhs[16], itt, 4);
-	iscsi_fill_sn(conn, tx->bhs, true);
-	tx->close_after = close_after;
-	iscsi_tx_queue(conn, tx);
-}
-
 /* Reason 1 may name another connection of the session (its CID). */
 static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *self)
 {
@@ -61,7 +43,8 @@ static bool session_quiet(const struct iscsi_conn *conn)
 static void answer_ended_session(struct iscsi_conn *conn)
 {
 	iscsi_session_end_nexus(conn->isess);
-	queue_logout_rsp(conn, conn->logout_itt, ISCSI_LOGOUT_RSP_OK, true);
+	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, conn->logout_itt,
+				 ISCSI_LOGOUT_RSP_OK, true);
 }
 
 static void logout_poll(struct io_timer *t)
@@ -125,7 +108,7 @@ void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
 		conn->rx_stopped = true;
 		log_info("%s: logout (connection)", conn->peer_str);
 	}
-	queue_logout_rsp(conn, &bhs[16], response, ends_here);
+	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, &bhs[16], response, ends_here);
 }
 
 void iscsi_logout_stop(struct iscsi_conn *conn)

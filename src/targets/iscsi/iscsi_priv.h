@@ -332,6 +332,11 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx);
 /* Fills ExpCmdSN/MaxCmdSN (and StatSN when with_status) into a header. */
 void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status);
 void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason);
+/* A header-only answer whose byte 2 is the response (TMF, Logout):
+ * final, the request's ITT, StatSN taken; closes the connection once sent
+ * when close_after. */
+void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uint8_t itt[4],
+			      uint8_t response, bool close_after);
 /* Receives the data segment of the current PDU into dest (NULL: discard). */
 void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest);
 /* The command being received into (conn->rx_cmd) is to be released: true
