@@ -264,6 +264,30 @@ use_scstctl() {
 	ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
 }
 
+# require_fuse: ends the script as skipped when FUSE cannot be mounted.
+require_fuse() {
+	if ! command -v fusermount3 >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
+		skip "FUSE is not available (fusermount3 or /dev/fuse missing)"
+		finish
+	fi
+}
+
+# wait_last_mgmt_res: polls last_sysfs_mgmt_res through ctl (use_scstctl)
+# until it is no longer EAGAIN (at most ~10 s); prints it.
+wait_last_mgmt_res() {
+	local i out
+	for i in $(seq 1 100); do
+		if out=$(ctl read last_sysfs_mgmt_res 2>&1); then
+			echo "$out"
+			return 0
+		fi
+		grep -q '^scstctl: EAGAIN ' <<<"$out" || { echo "$out"; return 1; }
+		sleep 0.1
+	done
+	echo "still EAGAIN"
+	return 1
+}
+
 # start_one_disk_target CHECK IQN [TARGET-LINE...] [-- SCSTD-ARG...]: the
 # file $WORKDIR/disk.img (${DISK_SIZE:-8M}) as vdisk_fileio device d1, LUN
 # 0 of the enabled iSCSI target IQN (each TARGET-LINE one more target

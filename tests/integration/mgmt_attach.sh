@@ -19,30 +19,12 @@ IQN_B=iqn.2026-11.org.scstd:attach-b
 mkdir -p "$MNT"
 mkfifo "$FIFO"
 
-if ! command -v fusermount3 >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
-	skip "FUSE is not available (fusermount3 or /dev/fuse missing)"
-	finish
-fi
+require_fuse
 command -v iscsi-inq >/dev/null || { skip "iscsi-inq (libiscsi-bin) missing"; finish; }
 mounted() { grep -q " $MNT fuse" /proc/mounts; }
 trap 'mounted && fusermount3 -u -z "$MNT"; lib_cleanup' EXIT
 
 release_fifo() { timeout 10 sh -c "exec 3>'$FIFO'"; }
-
-# wait_result: last_sysfs_mgmt_res once it is no longer EAGAIN (~10 s).
-wait_result() {
-	local i out
-	for i in $(seq 1 100); do
-		if out=$(ctl read last_sysfs_mgmt_res 2>&1); then
-			echo "$out"
-			return 0
-		fi
-		grep -q '^scstctl: EAGAIN ' <<<"$out" || { echo "$out"; return 1; }
-		sleep 0.1
-	done
-	echo "still EAGAIN"
-	return 1
-}
 
 truncate -s 4M "$WORKDIR/disk.img"
 printf 'attach-marker' | dd of="$WORKDIR/disk.img" conv=notrunc status=none
@@ -105,7 +87,7 @@ check "last_sysfs_mgmt_res still answers EAGAIN" \
 	sh -c "! '$SCSTCTL' --socket '$SOCK' read last_sysfs_mgmt_res 2>/dev/null"
 
 check "the FIFO gets a writer" release_fifo
-check_output "then the queued LUN adds finish; the last result is 0" '^0$' wait_result
+check_output "then the queued LUN adds finish; the last result is 0" '^0$' wait_last_mgmt_res
 check_output "the FIFO device was refused (EINVAL) and logged" \
 	'finished after its caller left: -22, .*slow.fifo is neither' cat "$DAEMON_LOG"
 check "slow was not created" sh -c "! '$SCSTCTL' --socket '$SOCK' list devices | grep -qx 'slow/'"
@@ -124,7 +106,7 @@ check_output "meanwhile a READ(10) through a new session to target A answers" \
 	sh -c "printf 'cdb 28000000000000000100 512\nquit\n' | timeout 5 '$(tool scsi_cdb)' 'iscsi://127.0.0.1:$PORT/$IQN_A/0'"
 check "within a few seconds ($SECONDS s)" test "$SECONDS" -le 5
 check "the FIFO gets a writer" release_fifo
-check_output "the insert is refused: -22 (EINVAL)" '^-22$' wait_result
+check_output "the insert is refused: -22 (EINVAL)" '^-22$' wait_last_mgmt_res
 check_output "cd1 still has no medium (an empty filename)" '^$' ctl read devices/cd1/filename
 check "cleanup: del_device cd1" ctl write handlers/vcdrom/mgmt "del_device cd1"
 

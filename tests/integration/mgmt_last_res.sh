@@ -18,32 +18,13 @@ FIFO=$WORKDIR/slow.fifo
 mkdir -p "$MNT"
 mkfifo "$FIFO"
 
-if ! command -v fusermount3 >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
-	skip "FUSE is not available (fusermount3 or /dev/fuse missing)"
-	finish
-fi
+require_fuse
 ctl() { "$SCSTCTL" --socket "$SOCK" "$@"; }
 mounted() { grep -q " $MNT fuse" /proc/mounts; }
 trap 'mounted && fusermount3 -u -z "$MNT"; lib_cleanup' EXIT
 
 # The blocked open(2) in the daemon returns once the FIFO has a writer.
 release_fifo() { timeout 10 sh -c "exec 3>'$FIFO'"; }
-
-# wait_result: polls last_sysfs_mgmt_res through scstctl until it is no
-# longer EAGAIN (at most ~10 s); prints it.
-wait_result() {
-	local i out
-	for i in $(seq 1 100); do
-		if out=$(ctl read last_sysfs_mgmt_res 2>&1); then
-			echo "$out"
-			return 0
-		fi
-		grep -q '^scstctl: EAGAIN ' <<<"$out" || { echo "$out"; return 1; }
-		sleep 0.1
-	done
-	echo "still EAGAIN"
-	return 1
-}
 
 wait_result_mount() {
 	local i
@@ -71,7 +52,7 @@ check_output "and on the mount" 'Resource temporarily unavailable' \
 check "the command is still running a second later" \
 	sh -c "sleep 1; ! '$SCSTCTL' --socket '$SOCK' read last_sysfs_mgmt_res 2>/dev/null"
 check "the FIFO gets a writer" release_fifo
-check_output "then last_sysfs_mgmt_res gives its result: -22 (EINVAL)" '^-22$' wait_result
+check_output "then last_sysfs_mgmt_res gives its result: -22 (EINVAL)" '^-22$' wait_last_mgmt_res
 check "slow1 was not created" sh -c "! '$SCSTCTL' --socket '$SOCK' list devices | grep -qx 'slow1/'"
 check_output "the daemon logged the late result" \
 	'write to handlers/vdisk_fileio/mgmt finished after its caller left: -22' cat "$DAEMON_LOG"

@@ -19,10 +19,7 @@ SOCK=$WORKDIR/ctl/scstd.sock
 ADMIN=$(dirname "$SCSTD")/scstadmin
 mkdir -p "$MNT"
 
-if ! command -v fusermount3 >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
-	skip "FUSE is not available (fusermount3 or /dev/fuse missing)"
-	finish
-fi
+require_fuse
 : >"$WORKDIR/empty.conf"
 # Another port when the one picked was taken meanwhile (shared machine).
 for try in 1 2 3; do

@@ -242,7 +242,11 @@ static bool scenario_reinstate_dataout(unsigned iter)
 	return ok;
 }
 
-static bool scenario_lun_reset_dataout(unsigned iter)
+/* A LUN RESET from another session while a WRITE's Data-Out is half
+ * received.  rest_first: the rest of the segment follows the TMF at once
+ * (the aborted WRITE's buffer takes it); otherwise the initiator stalls
+ * and the reset must be answered within 2 s without the rest. */
+static bool lun_reset_mid_write(unsigned iter, const char *name, bool rest_first)
 {
 	struct raw_conn a, b;
 	struct held_write w;
@@ -257,48 +261,20 @@ static bool scenario_lun_reset_dataout(unsigned iter)
 		goto out;
 	titt = raw_tmf_bhs(&b, bhs, TMF_LUN_RESET, 0xffffffff, 0);
 	raw_send_pdu(&b, bhs, NULL, 0);
-	usleep(2000);
-	/* The rest of the segment: the aborted WRITE's buffer takes it. */
-	if (raw_send_all(&a, payload + sent, w.seg - sent) != RAW_GOT_PDU)
-		goto out;
-	raw_wait_for(&b, titt, &tmf, raw_now_ms() + b.timeout_ms, 0, NULL);
+	if (rest_first) {
+		usleep(2000);
+		if (raw_send_all(&a, payload + sent, w.seg - sent) != RAW_GOT_PDU)
+			goto out;
+	}
+	raw_wait_for(&b, titt, &tmf, raw_now_ms() + (rest_first ? b.timeout_ms : 2000), 0, NULL);
 	if (!tmf.got || tmf.status != 0)
-		fail("lun_reset_dataout", "LUN RESET not answered with function complete");
-	tur(&a, &t);
-	if (!t.got)
-		fail("lun_reset_dataout", "session of the reset WRITE does not answer any more");
-	ok = true;
-out:
-	if (a.fd >= 0)
-		close_plain(&a);
-	if (b.fd >= 0)
-		close_plain(&b);
-	return ok;
-}
-
-static bool scenario_lun_reset_stalled(unsigned iter)
-{
-	struct raw_conn a, b;
-	struct held_write w;
-	struct raw_answer tmf, t;
-	uint8_t bhs[RAW_BHS_LEN];
-	uint32_t sent = 128 * 1024, titt;
-	bool ok = false;
-
-	conn_init(&a, NAME_A, false);
-	conn_init(&b, NAME_B, false);
-	if (!session_open(&a) || !session_open(&b) || !start_write_partly(&a, iter, sent, &w))
-		goto out;
-	titt = raw_tmf_bhs(&b, bhs, TMF_LUN_RESET, 0xffffffff, 0);
-	raw_send_pdu(&b, bhs, NULL, 0);
-	raw_wait_for(&b, titt, &tmf, raw_now_ms() + 2000, 0, NULL);
-	if (!tmf.got || tmf.status != 0)
-		fail("lun_reset_stalled", "LUN RESET not answered within 2 s");
-	if (raw_send_all(&a, payload + sent, w.seg - sent) != RAW_GOT_PDU)
+		fail(name, rest_first ? "LUN RESET not answered with function complete"
+				      : "LUN RESET not answered within 2 s");
+	if (!rest_first && raw_send_all(&a, payload + sent, w.seg - sent) != RAW_GOT_PDU)
 		goto out;
 	tur(&a, &t);
 	if (!t.got)
-		fail("lun_reset_stalled", "session of the reset WRITE does not answer any more");
+		fail(name, "session of the reset WRITE does not answer any more");
 	ok = true;
 out:
 	if (a.fd >= 0)
@@ -414,12 +390,12 @@ static bool run_scenario(unsigned s, unsigned iter)
 	case 0: return scenario_rst_mid_dataout(iter, true, 128 * 1024);
 	case 1: return scenario_rst_mid_dataout(iter, false, 100);
 	case 2: return scenario_reinstate_dataout(iter);
-	case 3: return scenario_lun_reset_dataout(iter);
+	case 3: return lun_reset_mid_write(iter, "lun_reset_dataout", true);
 	case 4: return scenario_rst_read_unread(iter);
 	case 5: return scenario_rst_after_write(iter);
 	case 6: return scenario_abort_backend_read(iter);
 	case 7: return scenario_reinstate_immdata(iter);
-	default: return scenario_lun_reset_stalled(iter);
+	default: return lun_reset_mid_write(iter, "lun_reset_stalled", false);
 	}
 }
 
