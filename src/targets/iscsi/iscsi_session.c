@@ -128,16 +128,24 @@ int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop)
 	return rc;
 }
 
+/* An ending session keeps its slot until its nexus has left the core:
+ * freeing the slot at Logout would let the next login register a second
+ * core session while the first is still being torn down. */
+static bool holds_slot(const struct iscsi_session *s)
+{
+	return !__atomic_load_n(&s->ending, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&s->sess, __ATOMIC_ACQUIRE);
+}
+
 /* Under the registry lock: the target's sessions, not counting the one
- * this login reinstates (same initiator and ISID) nor ending ones. */
+ * this login reinstates (same initiator and ISID). */
 static unsigned sessions_of_target(const struct iscsi_conn *conn)
 {
 	const struct iscsi_session *s;
 	unsigned n = 0;
 
 	list_for_each_entry(s, &all_sessions, node)
-		if (s->target == conn->target && !session_matches(s, conn) &&
-		    !__atomic_load_n(&s->ending, __ATOMIC_ACQUIRE))
+		if (s->target == conn->target && !session_matches(s, conn) && holds_slot(s))
 			n++;
 	return n;
 }
@@ -168,7 +176,7 @@ void iscsi_session_publish(struct iscsi_conn *conn)
 {
 	struct iscsi_session *s = conn->isess;
 
-	s->sess = conn->sess;
+	__atomic_store_n(&s->sess, conn->sess, __ATOMIC_RELEASE);
 	s->params = conn->params;
 	s->max_connections = conn->params.max_connections;
 	s->queued_cmds = conn->limits.queued_cmds;
@@ -228,7 +236,7 @@ void iscsi_session_end_nexus(struct iscsi_session *s)
 		return;
 	scst_unregister_session(s->sess);
 	log_info("session %u of %s ended by its logout", s->tsih, s->initiator_name);
-	s->sess = NULL;
+	__atomic_store_n(&s->sess, NULL, __ATOMIC_RELEASE);
 	iscsi_registry_lock();
 	list_for_each_entry(c, &s->conns, sess_node)
 		c->sess = NULL;
@@ -243,8 +251,10 @@ void iscsi_session_leave(struct iscsi_conn *conn)
 	iscsi_registry_lock();
 	list_del(&conn->sess_node);
 	last = --s->nconns == 0;
-	if (last && s->registered)
-		list_del(&s->node);
+	/* No login joins or reinstates it from here on, but it keeps its
+	 * MaxSessions slot until its nexus is out of the core. */
+	if (last)
+		__atomic_store_n(&s->ending, true, __ATOMIC_RELEASE);
 	iscsi_registry_unlock();
 	conn->isess = NULL;
 	if (!last) {
@@ -256,6 +266,10 @@ void iscsi_session_leave(struct iscsi_conn *conn)
 		scst_unregister_session(s->sess);
 		log_info("%s: session %u of %s ended", conn->peer_str, s->tsih, s->initiator_name);
 	}
+	iscsi_registry_lock();
+	if (s->registered)
+		list_del(&s->node);
+	iscsi_registry_unlock();
 	conn->sess = NULL;
 	free(s);
 }
