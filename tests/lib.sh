@@ -337,6 +337,19 @@ peer_logged_in() {
 	return 1
 }
 
+# eventually SECONDS CMD...: CMD succeeds within SECONDS (tried every
+# 0.1 s), for what the daemon finishes on its own threads a moment after
+# the client saw its answer.
+eventually() {
+	local _ limit=$(($1 * 10))
+	shift
+	for _ in $(seq 1 "$limit"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
 # no_sessions_left IQN: the iSCSI target IQN lists no session within ~5 s;
 # otherwise what is left is shown.
 no_sessions_left() {

@@ -65,7 +65,7 @@ check_output "beyond MaxConnections=1: refused with 0x0206" "^ok - a second conn
 check "a CID in use reinstates that connection" mcs same-cid
 check "no session is left" no_sessions_left "$IQN"
 check "every session was unregistered" \
-	bash -c "sleep 0.3; [ \$(grep -ac 'mcs -> $IQN registered' '$DAEMON_LOG') -eq \
+	eventually 10 bash -c "[ \$(grep -ac 'mcs -> $IQN registered' '$DAEMON_LOG') -eq \
 		\$(grep -ac 'mcs -> $IQN unregistered' '$DAEMON_LOG') ]"
 check_alive "daemon alive after the MC/S checks"
 check_stop

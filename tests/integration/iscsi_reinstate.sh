@@ -19,7 +19,7 @@ done
 check_output "the daemon logged the reinstatements" "reinstating the session of iqn.2026-11.org.scstd:digestpeer" \
 	cat "$DAEMON_LOG"
 check "every session of the initiator was unregistered" \
-	bash -c "sleep 0.5; [ \$(grep -ac 'digestpeer -> $IQN registered' '$DAEMON_LOG') -eq \
+	eventually 10 bash -c "[ \$(grep -ac 'digestpeer -> $IQN registered' '$DAEMON_LOG') -eq \
 		\$(grep -ac 'digestpeer -> $IQN unregistered' '$DAEMON_LOG') ]"
 check_alive "daemon alive after the reinstatements"
 check_stop
