@@ -514,6 +514,10 @@ int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t e
 /* ---------------------------------------------------------------------- */
 /* Sessions and commands (called by target drivers on the session's loop)  */
 
+/* Whether name can name an object of the management tree (a session is
+ * listed under its initiator's name): non-empty, shorter than
+ * SCST_NAME_MAX, no control characters, spaces or '/', not "." or "..". */
+bool scst_name_valid(const char *name);
 struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
 					   void *tgt_priv, struct ioloop *loop);
 /* All commands must have been released (scst_tgt_cmd_done) first. */

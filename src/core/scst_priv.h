@@ -5,7 +5,6 @@
 #include "scst.h"
 
 void scst_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool scst_name_valid(const char *name);
 bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
 
 /* Commands the core executes itself (REPORT LUNS, REQUEST SENSE, INQUIRY

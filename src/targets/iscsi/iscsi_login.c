@@ -197,7 +197,9 @@ static int handle_identity_keys(struct iscsi_conn *conn, const struct iscsi_text
 	const char *v;
 
 	if ((v = iscsi_text_get(t, "InitiatorName"))) {
-		if (!*v || strlen(v) >= sizeof(conn->initiator_name)) {
+		/* The name becomes a directory of the management tree and goes
+		 * into log lines: no '/', no control characters. */
+		if (!scst_name_valid(v) || strlen(v) >= sizeof(conn->initiator_name)) {
 			login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "bad InitiatorName");
 			return -1;
 		}
