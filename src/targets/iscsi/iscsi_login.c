@@ -495,6 +495,9 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 	free(conn->login_text);
 	conn->login_text = NULL;
 	conn->login_text_len = 0;
+	/* The first text of the login, which a Continue sequence spreads over
+	 * several PDUs: `first` was true only for the first of those. */
+	first = !conn->initiator_name[0];
 	if (handle_identity_keys(conn, &t, &lc) < 0 || (first && check_first_pdu(conn, &lc) < 0) ||
 	    negotiate_all(conn, &t, &lc) < 0) {
 		iscsi_text_free(&t);
