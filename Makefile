@@ -35,7 +35,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(filter-out tests/tools/raw_iscsi.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
-		   iscsi_close_inflight
+		   iscsi_close_inflight iscsi_fuzz
 
 # libscst_local: the raw command socket's client (include/scst_local.h).
 LOCAL_LIB_SRCS := $(wildcard src/lib/*.c)
