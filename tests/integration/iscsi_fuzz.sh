@@ -55,7 +55,7 @@ check "a held libiscsi session (iscsi-perf) runs on the second target" kill -0 "
 FUZZ=$(tool iscsi_fuzz)
 for seed in $SEEDS; do
 	out=$WORKDIR/fuzz.$seed.out
-	timeout 120 "$FUZZ" -s "$seed" -n "$ITERATIONS" -t 2000 -c 100 \
+	timeout 120 "$FUZZ" -s "$seed" -n "$ITERATIONS" -t 10000 -c 100 \
 		"127.0.0.1:$PORT" "$DEFAULT_IQN" >"$out" 2>&1
 	rc=$?
 	summary=$(grep '^iscsi_fuzz seed' "$out" | tail -1)

@@ -11,7 +11,8 @@
  *              [-f FIRST] [-l LUN] [-v] HOST:PORT TARGET-IQN
  *
  * Iteration i draws from its own generator seeded by (SEED, i), so
- * "-s SEED -f i -n 1 -v" replays one iteration alone.  Exit status: 0 no
+ * "-s SEED -f i -n 1 -v" replays one iteration alone (with "-f i-1 -n 2"
+ * when iteration i-1 left its connection open for i to reinstate).  Exit status: 0 no
  * failure, 1 a failure (each printed with seed, iteration and the
  * mutations made), 2 bad usage. */
 #include <stdarg.h>
@@ -95,6 +96,7 @@ struct fuzz {
 	char failure[256];
 	uint32_t last_cmd_itt;  /* for TMFs, SNACKs and Data-Outs to refer to */
 	bool wild;              /* the login may be mutated and cut off */
+	bool discovery;         /* the clean login asks for a discovery session */
 	uint32_t my_mrdsl;      /* the MaxRecvDataSegmentLength we declared */
 	bool initial_r2t;       /* the session's InitialR2T */
 	uint32_t first_burst;
@@ -576,7 +578,7 @@ static void login_frame(struct fuzz *f, struct frame *fr, int csg, int nsg, bool
 static void security_keys(struct fuzz *f, struct text *t)
 {
 	text_addf(t, "InitiatorName=%s", f->c.initiator);
-	if (f->wild && chance(&f->rng, 15)) {
+	if (f->discovery || (f->wild && chance(&f->rng, 15))) {
 		text_add(t, "SessionType=Discovery");
 	} else {
 		text_add(t, "SessionType=Normal");
@@ -587,7 +589,8 @@ static void security_keys(struct fuzz *f, struct text *t)
 
 static void operational_keys(struct fuzz *f, struct text *t)
 {
-	text_add(t, chance(&f->rng, 80) ? "HeaderDigest=None" : "HeaderDigest=CRC32C,None");
+	/* Our frames carry no digests: only a wild login may agree to them. */
+	text_add(t, !f->wild || chance(&f->rng, 80) ? "HeaderDigest=None" : "HeaderDigest=CRC32C,None");
 	text_add(t, "DataDigest=None");
 	text_add(t, "MaxRecvDataSegmentLength=8192");
 	text_add(t, chance(&f->rng, 50) ? "InitialR2T=Yes" : "InitialR2T=No");
@@ -654,6 +657,27 @@ static uint32_t number(const struct raw_pdu *rsp, const char *key, uint32_t dflt
 	return v ? (uint32_t)strtoul(v, NULL, 10) : dflt;
 }
 
+/* One stage of a clean login: the target must move on to nsg. */
+static bool own_login_step(struct fuzz *f, struct frame *fr, struct text *t, int csg, int nsg,
+			   struct raw_pdu *rsp)
+{
+	static const char *const events[] = { "answer", "close", "no answer", "bad answer" };
+	enum event ev = login_step(f, fr, t, csg, nsg, false, rsp);
+
+	if (ev != EV_PDU) {
+		fail(f, "clean login, stage %d: %s", csg, events[ev]);
+		return false;
+	}
+	if (!login_moved_on(rsp, nsg)) {
+		fail(f, "clean login, stage %d: opcode 0x%02x flags 0x%02x status 0x%02x%02x",
+		     csg, raw_opcode(rsp), rsp->bhs[1], rsp->bhs[36], rsp->bhs[37]);
+		raw_pdu_free(rsp);
+		return false;
+	}
+	f->c.exp_statsn = raw_get32(rsp->bhs + 24) + 1;
+	return true;
+}
+
 /* A login of our own with random valid operational keys (InitialR2T,
  * ImmediateData, a MaxRecvDataSegmentLength of 8192 the target must
  * respect); what the target answered becomes the session's parameters. */
@@ -665,19 +689,13 @@ static bool own_login(struct fuzz *f)
 
 	t.len = 0;
 	security_keys(f, &t);
-	if (login_step(f, &fr, &t, 0, 1, false, &rsp) != EV_PDU)
+	if (!own_login_step(f, &fr, &t, 0, 1, &rsp))
 		return false;
-	bool moved = login_moved_on(&rsp, 1);
-	f->c.exp_statsn = raw_get32(rsp.bhs + 24) + 1;
 	raw_pdu_free(&rsp);
-	if (!moved)
-		return false;
 	t.len = 0;
 	operational_keys(f, &t);
-	if (login_step(f, &fr, &t, 1, 3, false, &rsp) != EV_PDU)
+	if (!own_login_step(f, &fr, &t, 1, 3, &rsp))
 		return false;
-	moved = login_moved_on(&rsp, 3);
-	f->c.exp_statsn = raw_get32(rsp.bhs + 24) + 1;
 	f->c.max_cmdsn = raw_get32(rsp.bhs + 32);
 	f->c.target_mrdsl = number(&rsp, "MaxRecvDataSegmentLength", 8192);
 	f->c.immediate_data = yes(&rsp, "ImmediateData", true);
@@ -686,7 +704,7 @@ static bool own_login(struct fuzz *f)
 	f->my_mrdsl = 8192;
 	raw_pdu_free(&rsp);
 	f->c.itt++;
-	return moved;
+	return true;
 }
 
 /* A login whose text and headers are mutated, in the security phase, the
@@ -880,12 +898,12 @@ static bool await_r2t(struct fuzz *f, uint32_t itt, uint32_t *ttt, uint32_t *off
 /* Data-Out answering an R2T, with its ITT, TTT, offset, DataSN, length
  * or F bit spoilt now and then. */
 static void gen_data_out(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t ttt,
-			 uint32_t off, uint32_t len)
+			 uint32_t off, uint32_t len, uint32_t dsn)
 {
 	raw_data_out_bhs(&f->c, fr->bhs, chance(&f->rng, 85) ? itt : interesting32(f),
 			 chance(&f->rng, 85) ? ttt : interesting32(f),
 			 chance(&f->rng, 80) ? off : (chance(&f->rng, 50) ? off + len : interesting32(f)));
-	if (chance(&f->rng, 20))
+	raw_put32(fr->bhs + 36, dsn);	if (chance(&f->rng, 20))
 		raw_put32(fr->bhs + 36, interesting32(f));      /* DataSN */
 	if (chance(&f->rng, 15))
 		fr->bhs[1] = 0;                                 /* not final */
@@ -901,12 +919,12 @@ static void gen_data_out(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_
  * FirstBurstLength; false when the connection is gone. */
 static bool send_unsolicited(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t edtl)
 {
-	uint32_t off = fr->sent, end = edtl < f->first_burst ? edtl : f->first_burst;
+	uint32_t off = fr->sent, end = edtl < f->first_burst ? edtl : f->first_burst, dsn = 0;
 
 	while (off < end) {
 		uint32_t n = end - off < f->c.target_mrdsl ? end - off : f->c.target_mrdsl;
 
-		gen_data_out(f, fr, itt, 0xffffffff, off, n);
+		gen_data_out(f, fr, itt, 0xffffffff, off, n, dsn++);
 		if (off + n < end)
 			fr->bhs[1] &= (uint8_t)~0x80;
 		if (!send_frame(f, fr))
@@ -1018,6 +1036,30 @@ static void gen_reserved(struct fuzz *f, struct frame *fr)
 	note(f, " op%02x(%u bytes)", op, fr->sent);
 }
 
+/* The Data-Out sequence an R2T asked for, in one to four PDUs (none
+ * beyond the target's MaxRecvDataSegmentLength), DataSN counting up. */
+static bool answer_r2t(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t ttt,
+		       uint32_t off, uint32_t len)
+{
+	uint32_t pieces = chance(&f->rng, 30) ? 2 + below(&f->rng, 3) : 1, end = off + len;
+
+	for (uint32_t dsn = 0; off < end; dsn++) {
+		uint32_t n = dsn + 1 >= pieces ? end - off : (len / pieces ? len / pieces : 1);
+
+		if (n > f->c.target_mrdsl)
+			n = f->c.target_mrdsl;
+		gen_data_out(f, fr, itt, ttt, off, n, dsn);
+		if (off + n < end)
+			fr->bhs[1] &= (uint8_t)~0x80;
+		if (chance(&f->rng, 15))
+			mutate_bhs(f, fr, f->c.target_mrdsl);
+		if (!send_frame(f, fr))
+			return false;
+		off += n;
+	}
+	return true;
+}
+
 static bool is_scsi_cmd(const struct frame *fr)
 {
 	return (fr->bhs[0] & 0x3f) == RAW_OP_SCSI_CMD;
@@ -1055,7 +1097,7 @@ static bool fuzz_one_pdu(struct fuzz *f, struct frame *fr, bool cut)
 		break;
 	default:        /* Data-Out nobody asked for */
 		gen_data_out(f, fr, chance(&f->rng, 50) ? f->last_cmd_itt : f->c.itt, 0xffffffff, 0,
-			     below(&f->rng, 2048));
+			     below(&f->rng, 2048), 0);
 		break;
 	}
 	if (chance(&f->rng, 35)) {
@@ -1074,14 +1116,8 @@ static bool fuzz_one_pdu(struct fuzz *f, struct frame *fr, bool cut)
 		if (!(fr->bhs[1] & 0x80) && is_scsi_cmd(fr))
 			return send_unsolicited(f, fr, itt, raw_get32(fr->bhs + 20));
 
-		if (await_r2t(f, itt, &ttt, &off, &len)) {
-			if (len > f->c.target_mrdsl)
-				len = f->c.target_mrdsl;
-			gen_data_out(f, fr, itt, ttt, off, len);
-			if (chance(&f->rng, 20))
-				mutate_bhs(f, fr, f->c.target_mrdsl);
-			return send_frame(f, fr);
-		}
+		if (await_r2t(f, itt, &ttt, &off, &len))
+			return answer_r2t(f, fr, itt, ttt, off, len);
 		return !f->eof && !f->failure[0];
 	}
 	return true;
@@ -1118,7 +1154,9 @@ static enum outcome await_sentinel(struct fuzz *f)
 			fail(f, "no answer to an immediate NOP-Out within %d ms", f->o->timeout_ms);
 			return OUT_FAIL;
 		}
-		bool done = raw_opcode(&pdu) == RAW_OP_NOP_IN && raw_get32(pdu.bhs + 16) == itt;
+		/* A discovery session may refuse the NOP-Out with a Reject. */
+		bool done = (raw_opcode(&pdu) == RAW_OP_NOP_IN && raw_get32(pdu.bhs + 16) == itt) ||
+			    (raw_opcode(&pdu) == RAW_OP_REJECT && raw_get32(pdu.data + 16) == itt);
 		raw_pdu_free(&pdu);
 		if (done)
 			return f->saw_reject ? OUT_REJECT : OUT_ANSWER;
@@ -1141,12 +1179,14 @@ static enum outcome fuzz_full_feature(struct fuzz *f)
 		}
 		f->initial_r2t = true;
 		f->my_mrdsl = FFP_MRDSL;
-	} else if (!own_login(f)) {
-		fail(f, "a clean login with our own keys failed");
-		return OUT_FAIL;
+	} else {
+		f->discovery = chance(&f->rng, 20);
+		if (!own_login(f))
+			return OUT_FAIL;
 	}
 	f->login_phase = false;
-	note(f, "ffp%s%s mrdsl %u", f->c.immediate_data ? " immediate" : "",
+	note(f, "ffp%s%s%s mrdsl %u", f->discovery ? " discovery" : "",
+	     f->c.immediate_data ? " immediate" : "",
 	     f->initial_r2t ? "" : " unsolicited", f->my_mrdsl);
 	for (unsigned i = 0; i < n; i++) {
 		note(f, " |");
@@ -1245,6 +1285,23 @@ out:
 
 /* ---- driver --------------------------------------------------------- */
 
+/* Now and then a connection stays open, its commands pending, until the
+ * next iteration ends: the next login with the same ISID reinstates its
+ * session under it. */
+static void linger_or_close(struct fuzz *f)
+{
+	static int lingering = -1;
+
+	if (lingering >= 0)
+		close(lingering);
+	lingering = -1;
+	if (!f->failure[0] && chance(&f->rng, 10))
+		lingering = f->c.fd;
+	else
+		close(f->c.fd);
+	f->c.fd = -1;
+}
+
 static enum outcome run_iteration(const struct opts *o, long i, struct fuzz *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -1264,7 +1321,7 @@ static enum outcome run_iteration(const struct opts *o, long i, struct fuzz *f)
 	f->wild = true;
 	enum outcome out = chance(&f->rng, 40) ? fuzz_login(f) : fuzz_full_feature(f);
 	if (f->c.fd >= 0)
-		close(f->c.fd);
+		linger_or_close(f);
 	if (f->failure[0])
 		out = OUT_FAIL;
 	return out;
