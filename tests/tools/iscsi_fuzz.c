@@ -30,6 +30,7 @@
 #define SENTINEL_TAG 0x5e47000u /* ITTs of the closing NOP-Out pings */
 #define MAX_FAILURES 5
 #define MISFRAMED_WAIT_MS 100
+#define MAX_ITTS 64
 
 enum { OP_TEXT_REQ = 0x04, OP_SNACK = 0x10, OP_TEXT_RSP = 0x24 };
 
@@ -100,6 +101,8 @@ struct fuzz {
 	uint32_t my_mrdsl;      /* the MaxRecvDataSegmentLength we declared */
 	bool initial_r2t;       /* the session's InitialR2T */
 	uint32_t first_burst;
+	uint32_t sent_itts[MAX_ITTS];  /* ITTs of the full feature PDUs sent */
+	unsigned n_itts;
 };
 
 static void note(struct fuzz *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -163,6 +166,46 @@ static bool text_well_formed(const struct raw_pdu *pdu)
 	return true;
 }
 
+static void remember_itt(struct fuzz *f, uint32_t itt)
+{
+	if (f->n_itts < MAX_ITTS)
+		f->sent_itts[f->n_itts++] = itt;
+}
+
+/* An answer to a task must name an ITT we sent (once our frames were read
+ * as framed: a lying length makes our data the target's next header). */
+static bool itt_known(const struct fuzz *f, const struct raw_pdu *pdu)
+{
+	int op = raw_opcode(pdu);
+	uint32_t itt = raw_get32(pdu->bhs + 16);
+
+	if (f->login_phase || f->misframed || f->n_itts >= MAX_ITTS || itt == 0xffffffff ||
+	    op == RAW_OP_REJECT || op == RAW_OP_ASYNC)
+		return true;
+	for (unsigned i = 0; i < f->n_itts; i++)
+		if (f->sent_itts[i] == itt)
+			return true;
+	return false;
+}
+
+/* Each response that carries status takes the next StatSN (RFC 7143
+ * 4.2.2.2); pings, R2Ts and Data-In without status only show it. */
+static bool carries_status(const struct raw_pdu *pdu)
+{
+	int op = raw_opcode(pdu);
+
+	return op == RAW_OP_SCSI_RSP || op == RAW_OP_TMF_RSP || op == OP_TEXT_RSP ||
+	       op == RAW_OP_LOGOUT_RSP || op == RAW_OP_REJECT || op == RAW_OP_ASYNC ||
+	       (op == RAW_OP_DATA_IN && (pdu->bhs[1] & 0x01)) ||
+	       (op == RAW_OP_NOP_IN && raw_get32(pdu->bhs + 16) != 0xffffffff);
+}
+
+static bool statsn_in_order(const struct fuzz *f, const struct raw_pdu *pdu)
+{
+	return f->login_phase || !carries_status(pdu) ||
+	       raw_get32(pdu->bhs + 24) == f->c.exp_statsn;
+}
+
 static bool response_ok(struct fuzz *f, const struct raw_pdu *pdu)
 {
 	int op = raw_opcode(pdu);
@@ -185,6 +228,12 @@ static bool response_ok(struct fuzz *f, const struct raw_pdu *pdu)
 		fail(f, "a Reject with reason 0x%02x", pdu->bhs[2]);
 	else if ((op == RAW_OP_LOGIN_RSP || op == OP_TEXT_RSP) && !text_well_formed(pdu))
 		fail(f, "opcode 0x%02x with malformed key=value text", op);
+	else if (!statsn_in_order(f, pdu))
+		fail(f, "opcode 0x%02x with StatSN %u, expected %u", op, raw_get32(pdu->bhs + 24),
+		     f->c.exp_statsn);
+	else if (!itt_known(f, pdu))
+		fail(f, "opcode 0x%02x for ITT 0x%08x, which was never sent", op,
+		     raw_get32(pdu->bhs + 16));
 	return !f->failure[0];
 }
 
@@ -211,12 +260,19 @@ static enum event read_one(struct fuzz *f, struct raw_pdu *pdu, int64_t deadline
 		f->eof = true;
 		return EV_EOF;
 	}
+	if (f->o->verbose)
+		note(f, " <%02x itt %x sn %u>", raw_opcode(pdu), raw_get32(pdu->bhs + 16),
+		     raw_get32(pdu->bhs + 24));
 	if (!response_ok(f, pdu)) {
 		raw_pdu_free(pdu);
 		return EV_BAD;
 	}
-	if (!f->login_phase)
+	if (!f->login_phase) {
 		raw_track_sn(&f->c, pdu);
+		/* raw_track_sn leaves out TMF and Text Responses. */
+		if (carries_status(pdu))
+			f->c.exp_statsn = raw_get32(pdu->bhs + 24) + 1;
+	}
 	if (raw_opcode(pdu) == RAW_OP_REJECT)
 		f->saw_reject = true;
 	if (raw_opcode(pdu) == RAW_OP_LOGIN_RSP && pdu->bhs[36])
@@ -260,6 +316,8 @@ static uint8_t *frame_bytes(struct fuzz *f, const struct frame *fr, size_t *tota
 	*total = RAW_BHS_LEN + fr->ahs_len + fr->sent + pad;
 	if (fr->bhs[4] * 4u != fr->ahs_len || raw_get24(fr->bhs + 5) != fr->sent)
 		f->misframed = true;
+	if (!f->login_phase)
+		remember_itt(f, raw_get32(fr->bhs + 16));
 	return buf;
 }
 
