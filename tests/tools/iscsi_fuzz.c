@@ -101,6 +101,9 @@ struct fuzz {
 	uint32_t my_mrdsl;      /* the MaxRecvDataSegmentLength we declared */
 	bool initial_r2t;       /* the session's InitialR2T */
 	uint32_t first_burst;
+	uint16_t tsih, cid;     /* of our own logins */
+	bool joining;           /* a second connection is logging in (MC/S) */
+	int first_fd;           /* the session's first connection, once joined */
 	uint32_t sent_itts[MAX_ITTS];  /* ITTs of the full feature PDUs sent */
 	unsigned n_itts;
 };
@@ -628,7 +631,9 @@ static void login_frame(struct fuzz *f, struct frame *fr, int csg, int nsg, bool
 	fr->bhs[8] = 0x80;
 	fr->bhs[10] = 0x23;
 	raw_put16(fr->bhs + 12, (uint16_t)(0xf000 | (getpid() & 0xfff)));
+	raw_put16(fr->bhs + 14, f->tsih);
 	raw_put32(fr->bhs + 16, f->c.itt);
+	raw_put16(fr->bhs + 20, f->cid);
 	raw_put32(fr->bhs + 24, f->c.cmdsn);
 	raw_put32(fr->bhs + 28, f->c.exp_statsn);
 }
@@ -658,6 +663,8 @@ static void operational_keys(struct fuzz *f, struct text *t)
 	text_add(t, "MaxBurstLength=262144");
 	text_add(t, "FirstBurstLength=65536");
 	text_add(t, "ErrorRecoveryLevel=0");
+	if (chance(&f->rng, 50))
+		text_addf(t, "MaxConnections=%u", 1 + below(&f->rng, 4));
 }
 
 /* Sends the text as one Login PDU or, now and then, as a Continue
@@ -701,16 +708,25 @@ static bool login_moved_on(const struct raw_pdu *rsp, int nsg)
 	       (rsp->bhs[1] & 3) == nsg;
 }
 
-static bool yes(const struct raw_pdu *rsp, const char *key, bool dflt)
+/* A key's answer; "Irrelevant" (a leading-only key offered on a second
+ * connection) leaves the session's value. */
+static const char *answer(const struct raw_pdu *rsp, const char *key)
 {
 	const char *v = raw_find_key(rsp, key);
+
+	return v && strcmp(v, "Irrelevant") ? v : NULL;
+}
+
+static bool yes(const struct raw_pdu *rsp, const char *key, bool dflt)
+{
+	const char *v = answer(rsp, key);
 
 	return v ? !strcmp(v, "Yes") : dflt;
 }
 
 static uint32_t number(const struct raw_pdu *rsp, const char *key, uint32_t dflt)
 {
-	const char *v = raw_find_key(rsp, key);
+	const char *v = answer(rsp, key);
 
 	return v ? (uint32_t)strtoul(v, NULL, 10) : dflt;
 }
@@ -722,6 +738,11 @@ static bool own_login_step(struct fuzz *f, struct frame *fr, struct text *t, int
 	static const char *const events[] = { "answer", "close", "no answer", "bad answer" };
 	enum event ev = login_step(f, fr, t, csg, nsg, false, rsp);
 
+	if (f->joining && ev == EV_PDU && raw_opcode(rsp) == RAW_OP_LOGIN_RSP && rsp->bhs[36]) {
+		note(f, " join refused %02x%02x", rsp->bhs[36], rsp->bhs[37]);
+		raw_pdu_free(rsp);
+		return false;   /* MaxConnections may be 1: no failure */
+	}
 	if (ev != EV_PDU) {
 		fail(f, "clean login, stage %d: %s", csg, events[ev]);
 		return false;
@@ -756,13 +777,47 @@ static bool own_login(struct fuzz *f)
 		return false;
 	f->c.max_cmdsn = raw_get32(rsp.bhs + 32);
 	f->c.target_mrdsl = number(&rsp, "MaxRecvDataSegmentLength", 8192);
-	f->c.immediate_data = yes(&rsp, "ImmediateData", true);
-	f->initial_r2t = yes(&rsp, "InitialR2T", true);
-	f->first_burst = number(&rsp, "FirstBurstLength", 65536);
+	f->c.immediate_data = yes(&rsp, "ImmediateData", f->c.immediate_data);
+	f->initial_r2t = yes(&rsp, "InitialR2T", f->initial_r2t);
+	f->first_burst = number(&rsp, "FirstBurstLength", f->first_burst);
+	f->tsih = raw_get16(rsp.bhs + 14);
 	f->my_mrdsl = 8192;
 	raw_pdu_free(&rsp);
 	f->c.itt++;
 	return true;
+}
+
+/* Now and then a second connection (CID 1) joins the session and takes
+ * the fuzzed PDUs; the first one stays open, idle, until the end. */
+static bool maybe_join(struct fuzz *f)
+{
+	int first = f->c.fd;
+	uint32_t statsn = f->c.exp_statsn;
+
+	if (f->discovery || !chance(&f->rng, 15))
+		return true;
+	f->c.fd = raw_tcp_connect(f->o->hostport);
+	if (f->c.fd < 0) {
+		fail(f, "cannot connect a second connection");
+		f->c.fd = first;
+		return false;
+	}
+	f->joining = true;
+	f->login_phase = true;
+	f->cid = 1;
+	f->c.exp_statsn = 0;
+	bool joined = own_login(f);
+	f->joining = false;
+	f->login_phase = false;
+	if (joined) {
+		f->first_fd = first;
+		note(f, " joined");
+		return true;
+	}
+	close(f->c.fd);
+	f->c.fd = first;
+	f->c.exp_statsn = statsn;
+	return !f->failure[0];
 }
 
 /* A login whose text and headers are mutated, in the security phase, the
@@ -1239,7 +1294,13 @@ static enum outcome fuzz_full_feature(struct fuzz *f)
 		f->my_mrdsl = FFP_MRDSL;
 	} else {
 		f->discovery = chance(&f->rng, 20);
+		f->c.immediate_data = true;
+		f->initial_r2t = true;
+		f->first_burst = 65536;
 		if (!own_login(f))
+			return OUT_FAIL;
+		f->login_phase = false;
+		if (!maybe_join(f))
 			return OUT_FAIL;
 	}
 	f->login_phase = false;
@@ -1365,6 +1426,7 @@ static enum outcome run_iteration(const struct opts *o, long i, struct fuzz *f)
 	memset(f, 0, sizeof(*f));
 	f->o = o;
 	f->iter = i;
+	f->first_fd = -1;
 	f->rng.s = o->seed * 0x2545f4914f6cdd1dull + (uint64_t)i;
 	rng_next(&f->rng);
 	f->c = (struct raw_conn){ .timeout_ms = o->timeout_ms, .cmdsn = rnd32(&f->rng),
@@ -1380,6 +1442,8 @@ static enum outcome run_iteration(const struct opts *o, long i, struct fuzz *f)
 	enum outcome out = chance(&f->rng, 40) ? fuzz_login(f) : fuzz_full_feature(f);
 	if (f->c.fd >= 0)
 		linger_or_close(f);
+	if (f->first_fd >= 0)
+		close(f->first_fd);
 	if (f->failure[0])
 		out = OUT_FAIL;
 	return out;
