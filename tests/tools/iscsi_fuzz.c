@@ -99,6 +99,7 @@ struct fuzz {
 	bool wild;              /* the login may be mutated and cut off */
 	bool discovery;         /* the clean login asks for a discovery session */
 	uint32_t my_mrdsl;      /* the MaxRecvDataSegmentLength we declared */
+	uint32_t offered_mrdsl; /* ... in the login under way */
 	bool initial_r2t;       /* the session's InitialR2T */
 	uint32_t first_burst;
 	uint16_t tsih, cid;     /* of our own logins */
@@ -655,7 +656,10 @@ static void operational_keys(struct fuzz *f, struct text *t)
 	/* Our frames carry no digests: only a wild login may agree to them. */
 	text_add(t, !f->wild || chance(&f->rng, 80) ? "HeaderDigest=None" : "HeaderDigest=CRC32C,None");
 	text_add(t, "DataDigest=None");
-	text_add(t, "MaxRecvDataSegmentLength=8192");
+	/* What a clean login declares, every answer must keep to. */
+	static const uint32_t mrdsl[] = { 512, 1024, 4096, 8192, 65536 };
+	f->offered_mrdsl = f->wild ? 8192 : mrdsl[below(&f->rng, 5)];
+	text_addf(t, "MaxRecvDataSegmentLength=%u", f->offered_mrdsl);
 	text_add(t, chance(&f->rng, 50) ? "InitialR2T=Yes" : "InitialR2T=No");
 	if (chance(&f->rng, 50))
 		text_add(t, "MaxOutstandingR2T=1");
@@ -758,8 +762,8 @@ static bool own_login_step(struct fuzz *f, struct frame *fr, struct text *t, int
 }
 
 /* A login of our own with random valid operational keys (InitialR2T,
- * ImmediateData, a MaxRecvDataSegmentLength of 8192 the target must
- * respect); what the target answered becomes the session's parameters. */
+ * ImmediateData, a MaxRecvDataSegmentLength from 512 to 65536 the
+ * target must respect); what the target answered becomes the session's parameters. */
 static bool own_login(struct fuzz *f)
 {
 	static struct frame fr;
@@ -781,7 +785,7 @@ static bool own_login(struct fuzz *f)
 	f->initial_r2t = yes(&rsp, "InitialR2T", f->initial_r2t);
 	f->first_burst = number(&rsp, "FirstBurstLength", f->first_burst);
 	f->tsih = raw_get16(rsp.bhs + 14);
-	f->my_mrdsl = 8192;
+	f->my_mrdsl = f->offered_mrdsl;
 	raw_pdu_free(&rsp);
 	f->c.itt++;
 	return true;
