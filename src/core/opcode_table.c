@@ -40,10 +40,17 @@ static enum scst_sense_id no_data(struct scst_cmd *cmd)
 	return SCST_S_OK;
 }
 
+/* An ALLOCATION LENGTH bounds what the initiator takes, it is not what
+ * the command returns: none of ours returns more than this (REPORT LUNS
+ * with every LUN is 128 KiB), so a 4 GiB one gets no 4 GiB buffer, nor a
+ * 4 GiB charge against the command memory limit.  Residuals stay exact,
+ * as they count what the command produced. */
+#define SCST_MAX_DATA_IN_ALLOC (1u << 20)
+
 static enum scst_sense_id data_in(struct scst_cmd *cmd, uint32_t len)
 {
 	cmd->data_dir = len ? SCST_DATA_READ : SCST_DATA_NONE;
-	cmd->bufflen = len;
+	cmd->bufflen = len < SCST_MAX_DATA_IN_ALLOC ? len : SCST_MAX_DATA_IN_ALLOC;
 	return SCST_S_OK;
 }
 

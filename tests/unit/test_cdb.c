@@ -106,6 +106,8 @@ static const struct good_case good_cases[] = {
 	{ "GET LBA STATUS", { 0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 24 }, 16,
 	  SCST_DATA_READ, 24, 9, 0 },
 	{ "REPORT LUNS", { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0 }, 12, SCST_DATA_READ, 4096, 0, 0 },
+	{ "REPORT LUNS 4 GiB allocation length", { 0xa0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },
+	  12, SCST_DATA_READ, 1u << 20, 0, 0 },
 	{ "RSOC", { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x04, 0 }, 12, SCST_DATA_READ, 1024, 0, 0 },
 	{ "READ12", { 0xa8, 0, 0, 0, 0, 4, 0, 0, 0, 2 }, 12, SCST_DATA_READ, 1024, 4, 2 },
 	{ "WRITE12", { 0xaa, 0, 0, 0, 0, 4, 0, 0, 0, 2 }, 12, SCST_DATA_WRITE, 1024, 4, 2 },
