@@ -144,7 +144,9 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 	list_add_tail(&sess->node, &tgt->sessions);
 	pthread_mutex_unlock(&scst_mutex);
 
-	if (sess->nluns == 0 || !sess->luns[0])
+	/* Some initiators scan from LUN 0 only: LUNs without a LUN 0 are
+	 * worth a warning, a session with no LUN at all (yet) is not. */
+	if (sess->nluns > 0 && !sess->luns[0])
 		log_warn("session %s -> %s: tgt_dev for LUN 0 not found, command to unexisting LU?",
 			 initiator_name, tgt->name);
 	log_info("session %s -> %s registered (group %s, %u LUN slots)", initiator_name,

@@ -252,7 +252,8 @@ void raw_track_sn(struct raw_conn *c, const struct raw_pdu *pdu)
 	int op = raw_opcode(pdu);
 
 	if (op == RAW_OP_SCSI_RSP || op == RAW_OP_NOP_IN || op == RAW_OP_LOGIN_RSP ||
-	    op == RAW_OP_LOGOUT_RSP || op == RAW_OP_ASYNC || op == RAW_OP_REJECT ||
+	    op == RAW_OP_TMF_RSP || op == RAW_OP_TEXT_RSP || op == RAW_OP_LOGOUT_RSP ||
+	    op == RAW_OP_ASYNC || op == RAW_OP_REJECT ||
 	    (op == RAW_OP_DATA_IN && (pdu->bhs[1] & 0x01))) {
 		/* A NOP-In ping with StatSN 0 and no ITT carries no StatSN. */
 		if (!(op == RAW_OP_NOP_IN && raw_get32(pdu->bhs + 16) == 0xffffffff &&
