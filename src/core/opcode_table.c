@@ -40,10 +40,14 @@ static enum scst_sense_id no_data(struct scst_cmd *cmd)
 	return SCST_S_OK;
 }
 
+/* len is an ALLOCATION LENGTH: it bounds the answer, which is always far
+ * smaller than the transfer limit, so the buffer stops there; a 4-byte
+ * field of 0xffffffff must not cost a 4 GiB buffer.  The residual counts
+ * the answer (resp_data_len), which the cap leaves unchanged. */
 static enum scst_sense_id data_in(struct scst_cmd *cmd, uint32_t len)
 {
 	cmd->data_dir = len ? SCST_DATA_READ : SCST_DATA_NONE;
-	cmd->bufflen = len;
+	cmd->bufflen = len < SCST_MAX_XFER_BYTES ? len : SCST_MAX_XFER_BYTES;
 	return SCST_S_OK;
 }
 
