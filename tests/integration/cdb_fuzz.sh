@@ -18,7 +18,7 @@ require_tools cdb_fuzz
 FUZZ=$(tool cdb_fuzz)
 IQN=iqn.2026-11.org.scstd:cdbfuzz
 SEEDS=${FUZZ_SEEDS:-1 2 3}
-ITERATIONS=${FUZZ_ITERATIONS:-4000}
+ITERATIONS=${FUZZ_ITERATIONS:-6000}
 
 # Small media, so that FORMAT UNIT and SANITIZE finish at once.
 truncate -s 4M "$WORKDIR/thin.img"

@@ -388,6 +388,15 @@ static bool counts_blocks(uint8_t op)
 	return memchr(ops, op, sizeof(ops)) != NULL;
 }
 
+/* Opcodes with a starting LBA in the usual place; in the others those
+ * bytes are reserved or mean something else, and get edge values rarely. */
+static bool has_lba(uint8_t op)
+{
+	static const uint8_t ops[] = { 0x34, 0x35, 0x41, 0x90, 0x91, 0x93, 0x9e };
+
+	return counts_blocks(op) || memchr(ops, op, sizeof(ops)) != NULL;
+}
+
 static int group_cdb_len(uint8_t op, struct rng *r)
 {
 	static const int any[] = { 6, 10, 12, 16 };
@@ -703,7 +712,7 @@ static void generate(struct rng *r, struct fuzz_cmd *c, const struct lun *l, con
 	if (rng_percent(r, 60))
 		plausible_fields(r, c->cdb);
 	lay = layout_of(op, c->group_len);
-	if (lay.lba_width && rng_percent(r, 70))
+	if (lay.lba_width && rng_percent(r, has_lba(op) ? 70 : 15))
 		put_be(c->cdb + lay.lba_off, lay.lba_width, edge_lba(r, l, lay.lba_width));
 	if (rng_percent(r, 85))
 		put_be(c->cdb + lay.len_off, lay.len_width, edge_len(r, lay.len_width));
