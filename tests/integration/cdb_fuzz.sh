@@ -3,7 +3,8 @@
 # (tests/tools/cdb_fuzz): one private daemon with a thin-provisioned
 # vdisk_fileio LUN, a vdisk_nullio LUN, a vcdrom LUN with a small ISO and a
 # removable vdisk_fileio LUN; each gets fixed seeds of generated commands,
-# every answer checked (allowed status, well-formed sense, no data-in past
+# the last with descriptor-format sense, every answer checked (allowed
+# status, well-formed fixed or descriptor sense, no data-in past
 # the transfer or allocation length, consistent residual) and the LUN
 # probed as still working.  Then the daemon is alive, its command buffers
 # never grew past a few transfer limits (sgv), qemu-io writes and
@@ -66,11 +67,14 @@ CONF
 start_daemon --config "$WORKDIR/fuzz.conf" || { not_ok "scstd starts with four LUNs"; finish; }
 ok "scstd starts with four LUNs"
 
+# The last seed runs with descriptor-format sense (D_SENSE 1).
 fuzz_lun() {  # fuzz_lun LUN NAME
-	local seed
+	local seed last=${SEEDS##* } opt
 	for seed in $SEEDS; do
-		check "cdb_fuzz: $2 (LUN $1), seed $seed, $ITERATIONS commands" \
-			timeout 120 "$FUZZ" -s "$seed" -n "$ITERATIONS" "$(url "$1" "$IQN")"
+		opt=
+		[ "$seed" = "$last" ] && opt=-d
+		check "cdb_fuzz: $2 (LUN $1), seed $seed, $ITERATIONS commands${opt:+, descriptor sense}" \
+			timeout 120 "$FUZZ" $opt -s "$seed" -n "$ITERATIONS" "$(url "$1" "$IQN")"
 	done
 }
 

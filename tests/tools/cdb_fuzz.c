@@ -7,8 +7,9 @@
  * a READ of LBA 0.
  *
  *   cdb_fuzz [-s SEED] [-n ITERATIONS] [-p PROBE_EVERY] [-x OPCODE]...
- *            [-v] iscsi://HOST:PORT/IQN/LUN
+ *            [-d] [-v] iscsi://HOST:PORT/IQN/LUN
  *
+ * -d  switch the LUN to descriptor-format sense (D_SENSE) first
  * -x  never send OPCODE (hex or decimal; repeatable), for slow opcodes
  * -v  print every command and its answer
  * The same seed gives the same command sequence.  Prints counts per status
@@ -102,6 +103,7 @@ struct stats {
 	unsigned long transport_errors;
 	unsigned long probes;
 	unsigned long violations;
+	unsigned long fixed_sense, descriptor_sense;
 };
 
 struct fuzz_cmd {
@@ -317,18 +319,50 @@ static int probe(struct lun *l, char *why, size_t why_len)
 	return probe_cmd(l, "READ(10) of LBA 0", read10, 10, l->block_size, why, why_len);
 }
 
+/* MODE SENSE(6) of PAGE in page control PC, given back by MODE SELECT(6)
+ * with D_SENSE of the control page forced to d_sense (-1: as read).
+ * 0 when both commands succeeded. */
+static int mode_select_back(struct lun *l, uint8_t page, uint8_t pc, int d_sense)
+{
+	uint8_t sense6[6] = { 0x1a, 0, (uint8_t)(pc << 6 | page), 0, 255, 0 };
+	uint8_t select6[6] = { 0x15, 0x10, 0, 0, 0, 0 };
+	struct scsi_task *t = send_cmd(l, sense6, 6, SCSI_XFER_READ, 255, NULL);
+	uint8_t buf[256];
+	int n, rc = -1;
+
+	if (!t || t->status != SCSI_STATUS_GOOD || t->datain.size < 4)
+		goto out;
+	n = t->datain.size;
+	memcpy(buf, t->datain.data, n);
+	buf[0] = 0;       /* MODE DATA LENGTH is reserved in MODE SELECT */
+	buf[2] = 0;       /* so is the WP bit */
+	for (int at = 4 + buf[3]; d_sense >= 0 && at + 2 < n; at += 2 + buf[at + 1]) {
+		buf[at] &= 0x3f;          /* PS is reserved in MODE SELECT */
+		if (buf[at] == 0x0a)
+			buf[at + 2] = (uint8_t)((buf[at + 2] & ~0x04) | (d_sense ? 0x04 : 0));
+	}
+	select6[4] = (uint8_t)n;
+	scsi_free_scsi_task(t);
+	t = send_cmd(l, select6, 6, SCSI_XFER_WRITE, n, buf);
+	rc = t && t->status == SCSI_STATUS_GOOD ? 0 : -1;
+out:
+	if (t)
+		scsi_free_scsi_task(t);
+	return rc;
+}
+
 /* Leaves no persistent state behind for the scripts that follow: clears
  * persistent reservations (an APTPL one survives the daemon) and restores
- * the default mode pages (a set SWP would refuse later writes). */
-static void clean_up_state(struct lun *l)
+ * the default mode pages (a set SWP would refuse later writes).  0 when
+ * the mode pages are back. */
+static int clean_up_state(struct lun *l)
 {
 	uint8_t pr_out[10] = { 0x5f, 0x06, 0, 0, 0, 0, 0, 0, 24, 0 };
 	uint8_t param[24] = { 0 };
-	uint8_t sense6[6] = { 0x1a, 0, 0x80 | 0x3f, 0, 255, 0 };
-	uint8_t select6[6] = { 0x15, 0x10, 0, 0, 0, 0 };
 	struct scsi_task *t;
 
-	/* REGISTER AND IGNORE EXISTING KEY, then CLEAR with that key. */
+	/* REGISTER AND IGNORE EXISTING KEY, then CLEAR with that key (a
+	 * device without persistent reservations refuses both). */
 	put_be(param + 8, 8, PR_KEY_A);
 	if ((t = send_cmd(l, pr_out, 10, SCSI_XFER_WRITE, 24, param)))
 		scsi_free_scsi_task(t);
@@ -337,23 +371,7 @@ static void clean_up_state(struct lun *l)
 	put_be(param, 8, PR_KEY_A);
 	if ((t = send_cmd(l, pr_out, 10, SCSI_XFER_WRITE, 24, param)))
 		scsi_free_scsi_task(t);
-
-	/* MODE SENSE(6) of the default values, given back by MODE SELECT(6). */
-	sense6[2] = 0x80 | 0x3f;
-	t = send_cmd(l, sense6, 6, SCSI_XFER_READ, 255, NULL);
-	if (t && t->status == SCSI_STATUS_GOOD && t->datain.size >= 4) {
-		uint8_t buf[256];
-		int n = t->datain.size;
-
-		memcpy(buf, t->datain.data, n);
-		buf[0] = 0;       /* MODE DATA LENGTH is reserved in MODE SELECT */
-		buf[2] = 0;       /* so is the WP bit */
-		select6[4] = (uint8_t)n;
-		scsi_free_scsi_task(t);
-		t = send_cmd(l, select6, 6, SCSI_XFER_WRITE, n, buf);
-	}
-	if (t)
-		scsi_free_scsi_task(t);
+	return mode_select_back(l, 0x3f, 2, -1);
 }
 
 /* ---- CDB generation --------------------------------------------------- */
@@ -800,6 +818,7 @@ static void check_sense(const struct fuzz_cmd *c, const struct scsi_task *t)
 			violation(c, "fixed sense: additional length %u, sense length %u",
 				  add_len, sense_len);
 		stats.sense_key[s[2] & 0xf]++;
+		stats.fixed_sense++;
 	} else if (code == 0x72 || code == 0x73) {
 		if (!sense_key_valid(s[1] & 0xf))
 			violation(c, "descriptor sense with sense key 0x%x", s[1] & 0xf);
@@ -807,6 +826,7 @@ static void check_sense(const struct fuzz_cmd *c, const struct scsi_task *t)
 			violation(c, "descriptor sense: additional length %u, sense length %u",
 				  add_len, sense_len);
 		stats.sense_key[s[1] & 0xf]++;
+		stats.descriptor_sense++;
 	} else {
 		violation(c, "sense response code 0x%02x", code);
 	}
@@ -888,6 +908,8 @@ static void print_stats(void)
 
 	printf("# %lu commands, %lu probes, %lu transport errors, %lu violations\n", stats.sent,
 	       stats.probes, stats.transport_errors, stats.violations);
+	printf("#   sense: %lu fixed, %lu descriptor format\n", stats.fixed_sense,
+	       stats.descriptor_sense);
 	for (int s = 0; s < 256; s++)
 		if (stats.status[s])
 			printf("#   status 0x%02x: %lu\n", s, stats.status[s]);
@@ -958,16 +980,18 @@ int main(int argc, char **argv)
 	struct rng r;
 	struct fuzz_cmd c;
 	bool excluded[256] = { false };
+	bool descriptor_sense = false;
 	unsigned long seed = 1, iterations = 1000, probe_every = 200;
 	int opt, rc = 0;
 
-	while ((opt = getopt(argc, argv, "s:n:p:x:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:x:vd")) != -1) {
 		switch (opt) {
 		case 's': seed = strtoul(optarg, NULL, 0); break;
 		case 'n': iterations = strtoul(optarg, NULL, 0); break;
 		case 'p': probe_every = strtoul(optarg, NULL, 0); break;
 		case 'x': if (parse_opcode_list(optarg, excluded)) return 2; break;
 		case 'v': verbose = true; break;
+		case 'd': descriptor_sense = true; break;
 		default: goto usage;
 		}
 	}
@@ -979,6 +1003,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (probe_or_report(&l, 0, "before fuzzing"))
 		return 1;
+	if (descriptor_sense && mode_select_back(&l, 0x0a, 0, 1)) {
+		printf("VIOLATION: MODE SELECT of D_SENSE=1 failed\n");
+		return 1;
+	}
 	c.out = malloc(MAX_XFER + 64);
 	if (!c.out)
 		return 2;
@@ -995,7 +1023,10 @@ int main(int argc, char **argv)
 		printf("VIOLATION: login again after a transport error failed\n");
 	} else {
 		probe_or_report(&l, c.index - 1, "at the end");
-		clean_up_state(&l);
+		if (clean_up_state(&l)) {
+			stats.violations++;
+			printf("VIOLATION: MODE SELECT of the default mode pages failed\n");
+		}
 		probe_or_report(&l, c.index - 1, "after cleaning up");
 		iscsi_logout_sync(l.iscsi);
 		iscsi_destroy_context(l.iscsi);
@@ -1007,6 +1038,6 @@ int main(int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: cdb_fuzz [-s SEED] [-n ITERATIONS] [-p PROBE_EVERY] [-x OPCODE]... "
-			"[-v] iscsi://HOST:PORT/IQN/LUN\n");
+			"[-d] [-v] iscsi://HOST:PORT/IQN/LUN\n");
 	return 2;
 }
