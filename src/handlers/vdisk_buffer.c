@@ -34,6 +34,9 @@ void vdisk_read_buffer(struct scst_cmd *cmd)
 		read_descriptor(cmd);
 		return;
 	}
+	/* A zero ALLOCATION LENGTH has no buffer to fill (cmd->buf is NULL). */
+	if (!cmd->bufflen)
+		return;
 	/* A buffer never written reads as zeros. */
 	pthread_mutex_lock(&vd->buffer_lock);
 	if (vd->data_buffer)

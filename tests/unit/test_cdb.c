@@ -380,6 +380,31 @@ static void test_block_size_scales_transfer(void **state)
 	assert_int_equal(cmd.data_dir, SCST_DATA_WRITE);
 }
 
+/* Found by cdb_fuzz: a 4-byte ALLOCATION LENGTH of 0xffffffff made a
+ * 4 GiB command buffer.  The buffer now stops at 1 MiB; the answers are
+ * far shorter anyway. */
+static void test_allocation_length_caps_buffer(void **state)
+{
+	static const uint8_t cdbs[][16] = {
+		{ 0xa0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },                  /* REPORT LUNS */
+		{ 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },   /* READ CAPACITY(16) */
+		{ 0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe },   /* GET LBA STATUS */
+		{ 0xa3, 0x0c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },               /* RSOC */
+		{ 0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },   /* RECEIVE COPY */
+	};
+	static const unsigned lens[] = { 12, 16, 16, 12, 16 };
+	struct scst_cmd cmd;
+
+	(void)state;
+	setup_disk(512, NBLOCKS);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		if (parse(&cmd, cdbs[i], lens[i]) != 0)
+			fail_msg("opcode %02x/%02x refused", cdbs[i][0], cdbs[i][1]);
+		assert_int_equal(cmd.data_dir, SCST_DATA_READ);
+		assert_int_equal(cmd.bufflen, 1u << 20);
+	}
+}
+
 static void test_last_block_is_in_range(void **state)
 {
 	uint8_t ok[10] = { 0x28, 0, 0, 0, 0x03, 0xff, 0, 0, 1 };
@@ -633,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_valid_cdbs),
 		cmocka_unit_test(test_invalid_cdbs),
 		cmocka_unit_test(test_block_size_scales_transfer),
+		cmocka_unit_test(test_allocation_length_caps_buffer),
 		cmocka_unit_test(test_last_block_is_in_range),
 		cmocka_unit_test(test_no_lun_accepts_only_lun_less_opcodes),
 		cmocka_unit_test(test_flags),

@@ -81,6 +81,22 @@ static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t
 	assert_int_equal(completions, 1);
 }
 
+/* As run, but like the core for a zero-length transfer: no buffer. */
+static void run_without_buffer(const uint8_t *cdb, unsigned len)
+{
+	free(cmd.buf);
+	memset(&cmd, 0, sizeof(cmd));
+	memcpy(cmd.cdb, cdb, len);
+	cmd.cdb_len = len;
+	cmd.dev = &dev;
+	cmd.sess = &fake_sess;
+	assert_int_equal(scst_parse_cdb(&cmd), 0);
+	assert_int_equal(cmd.bufflen, 0);
+	completions = 0;
+	dev.handler->exec(&cmd);
+	assert_int_equal(completions, 1);
+}
+
 static void assert_good(void)
 {
 	if (cmd.status != SAM_STAT_GOOD)
@@ -466,6 +482,7 @@ static void test_read_write_buffer(void **state)
 	uint8_t past_end[10] = { 0x3c, 0x02, 0, 0, 0, 0, 0, 0, 9 };
 	uint8_t bad_off[10] = { 0x3b, 0x02, 0 };
 	const uint8_t desc_off[10] = { 0x3c, 0x03, 0, 0, 0, 1, 0, 0, 4 };
+	const uint8_t zero_len[10] = { 0x3c, 0x02, 0, 0, 0x01, 0x00, 0, 0, 0 };
 	const uint8_t data[8] = "scstdbuf";
 
 	(void)state;
@@ -510,6 +527,10 @@ static void test_read_write_buffer(void **state)
 	run(desc_off, 10, NULL, 0);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x24, 0);
 	assert_field(true, 3, -1);
+	/* Found by cdb_fuzz: ALLOCATION LENGTH 0 copied into a NULL buffer. */
+	run_without_buffer(zero_len, 10);
+	assert_good();
+	assert_int_equal(cmd.resp_data_len, 0);
 }
 
 /* MAINTENANCE IN: REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS and REPORT
