@@ -16,9 +16,11 @@
 
 /* ---- targets/<driver>/<target>/ ---- */
 
+/* [key] when not the state the driver creates its targets in. */
 static int show_tgt_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	mgmt_show_value(out, n->tgt->enabled ? "1" : "0", n->tgt->enabled);
+	mgmt_show_value(out, n->tgt->enabled ? "1" : "0",
+			n->tgt->enabled != n->tgt->tgtt->enabled_at_creation);
 	return 0;
 }
 
