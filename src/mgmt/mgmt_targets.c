@@ -215,6 +215,9 @@ static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 	if (!n->tt->add_target)
 		return mgmt_refuse(-EINVAL, err, errlen, "driver %s cannot create targets",
 				   n->tt->name);
+	if (mgmt_driver_entry_named(n->tt, name))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
+				   "targets/%s/, not a possible target name", name, n->tt->name);
 	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
 	if (np < 0)
 		return np;
@@ -328,6 +331,14 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
 	{ .name = NULL },
 };
+
+bool mgmt_driver_entry_named(const struct scst_tgt_template *tt, const char *name)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(tt);
+
+	return mgmt_entry_named(driver_entries, name) ||
+	       (ext && mgmt_entry_named(ext->driver_entries, name));
+}
 
 static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 {

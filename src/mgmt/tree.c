@@ -109,6 +109,14 @@ static int lookup_child(const struct mgmt_node *dir, const char *name, struct mg
 	return -ENOENT;
 }
 
+bool mgmt_entry_named(const struct mgmt_entry *entries, const char *name)
+{
+	for (const struct mgmt_entry *e = entries; e && e->name; e++)
+		if (!strcmp(e->name, name))
+			return true;
+	return false;
+}
+
 int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
 		      const char *name, struct mgmt_node *child)
 {
