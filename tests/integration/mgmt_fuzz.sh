@@ -19,8 +19,8 @@ ADMIN=$(dirname "$SCSTD")/scstadmin
 IQN=iqn.2026-11.org.scstd:fuzz
 FILES=$WORKDIR/files
 MNT=$WORKDIR/mnt
-SEEDS=${FUZZ_SEEDS:-"1 2 3"}
-WRITES=${FUZZ_WRITES:-150}
+SEEDS=${FUZZ_SEEDS:-"1 2"}
+WRITES=${FUZZ_WRITES:-80}
 mkdir -p "$FILES" "$MNT"
 for i in 1 2 3 4; do truncate -s 4M "$FILES/disk$i.img"; done
 
@@ -46,6 +46,7 @@ HANDLER vcdrom {
 }
 TARGET_DRIVER iscsi {
 	enabled 1
+	iSNSAccessControl No
 	TARGET $IQN {
 		enabled 1
 		LUN 0 d1
@@ -89,7 +90,33 @@ check "a snapshot of the base" sh -c "'$(tool tree_snapshot)' --socket '$SOCK' >
 check_output "it holds the devices, the LUNs and the group" \
 	"targets/iscsi/$IQN/ini_groups/g1/luns/0/" cat "$WORKDIR/base.snap"
 
-RESTORE="'$ADMIN' -socket '$SOCK' -config '$WORKDIR/base.conf' -force -noprompt >>'$WORKDIR/restore.log' 2>&1"
+# What the fuzzing found, once by hand: an object may not take the name
+# of a file of its directory (it would be listed twice, never reached).
+refused_alike() {
+	local path=$1 value=$2
+	! ctl write "$path" "$value" 2>"$WORKDIR/refused.err" &&
+		grep -q 'not a possible\|cannot be an initiator name' "$WORKDIR/refused.err" &&
+		"$(tool tree_snapshot)" --socket "$SOCK" | diff -q "$WORKDIR/base.snap" - >/dev/null
+}
+check "no ini group called mgmt" refused_alike "targets/iscsi/$IQN/ini_groups/mgmt" "create mgmt"
+check "no initiator called mgmt" \
+	refused_alike "targets/iscsi/$IQN/ini_groups/g1/initiators/mgmt" "add mgmt"
+check "no device called mgmt" refused_alike handlers/vdisk_nullio/mgmt "add_device mgmt size_mb=1"
+for t in mgmt enabled iSNSServer; do
+	check "no iSCSI target called $t" refused_alike targets/iscsi/mgmt "add_target $t"
+done
+check "no scst_local target called stats" refused_alike targets/scst_local/mgmt "add_target stats"
+
+# scstadmin -config refuses to delete a group that sessions are in (an
+# scst_local session the fuzzing moved into a new group): then the base
+# is built again from scratch.
+cat >"$WORKDIR/restore.sh" <<SH
+'$ADMIN' -socket '$SOCK' -config '$WORKDIR/base.conf' -force -noprompt ||
+	{ '$ADMIN' -socket '$SOCK' -clear_config -force -noprompt &&
+	  '$ADMIN' -socket '$SOCK' -config '$WORKDIR/base.conf' -force -noprompt; }
+SH
+restore_base() { bash "$WORKDIR/restore.sh"; }
+RESTORE="bash '$WORKDIR/restore.sh' >>'$WORKDIR/restore.log' 2>&1"
 for seed in $SEEDS; do
 	check "seed $seed: $WRITES writes, every refused one changes nothing and is logged" \
 		"$(tool mgmt_fuzz)" --socket "$SOCK" --files "$FILES" --log "$DAEMON_LOG" \
@@ -99,8 +126,7 @@ for seed in $SEEDS; do
 done
 
 check_alive "the daemon lives after the fuzzing"
-check "scstadmin -config restores the base" \
-	"$ADMIN" -socket "$SOCK" -config "$WORKDIR/base.conf" -force -noprompt
+check "scstadmin restores the base" restore_base
 # Attributes the base does not name keep what the fuzzing set.
 check "its devices, LUNs, group and session are back" sh -c "
 	'$(tool tree_snapshot)' --socket '$SOCK' >'$WORKDIR/restored.snap' &&
@@ -131,6 +157,12 @@ check_stop
 start_daemon --config "$WORKDIR/final.conf" "${DAEMON_ARGS[@]}" ||
 	{ not_ok "a fresh scstd loads the saved final state"; finish; }
 ok "a fresh scstd loads the saved final state"
-check "with the same snapshot" sh -c "'$(tool tree_snapshot)' --socket '$SOCK' | diff '$WORKDIR/final.snap' -"
+# A session's transport_id is no configuration (-write_config keeps only
+# [key] attributes): a new session has the default one.
+same_config() {
+	diff <(grep -v '/sessions/.*/transport_id=' "$1") \
+		<("$(tool tree_snapshot)" --socket "$SOCK" | grep -v '/sessions/.*/transport_id=')
+}
+check "with the same snapshot" same_config "$WORKDIR/final.snap"
 check_stop "the second daemon stops with a clean log"
 finish

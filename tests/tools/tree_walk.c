@@ -163,6 +163,14 @@ static int walk_dir(struct walk *w, const char *dir)
 	for (size_t i = 0; i < l.n && rc == 0; i++) {
 		char path[4096];
 
+		/* Two objects of one name: one of them can never be reached. */
+		if (i && !strcmp(l.v[i].name, l.v[i - 1].name)) {
+			snprintf(w->err, w->errlen, "'%s' is listed twice in '%s'", l.v[i].name,
+				 *dir ? dir : "/");
+			rc = -EEXIST;
+			break;
+		}
+
 		if (snprintf(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", l.v[i].name) >=
 		    (int)sizeof(path))
 			continue;
