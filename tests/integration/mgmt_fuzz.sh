@@ -106,6 +106,12 @@ for t in mgmt enabled iSNSServer; do
 	check "no iSCSI target called $t" refused_alike targets/iscsi/mgmt "add_target $t"
 done
 check "no scst_local target called stats" refused_alike targets/scst_local/mgmt "add_target stats"
+unchanged_after_refusal() {
+	! ctl write "$1" "$2" 2>/dev/null &&
+		"$(tool tree_snapshot)" --socket "$SOCK" | diff "$WORKDIR/base.snap" -
+}
+check "an iSCSI add_target with a bad parameter leaves no target" \
+	unchanged_after_refusal targets/iscsi/mgmt "add_target $IQN-2 QueuedCommands=1; MaxSessions=x"
 
 # scstadmin -config refuses to delete a group that sessions are in (an
 # scst_local session the fuzzing moved into a new group): then the base

@@ -14,7 +14,8 @@
  * Filenames are confined to --files (no "..", no '/' but in that
  * directory's prefix); iSNSServer only gets values refused before the
  * driver sees them (a valid one would make the daemon resolve and dial
- * it).  --restore is a shell command run every --restore-every writes
+ * it); add_attribute only refused ones (nothing can remove a driver
+ * attribute again, so the base could not be restored).  --restore is a shell command run every --restore-every writes
  * with the control socket released (scstadmin -config of the base).
  * Exit 0 when no rule was broken, 1 otherwise (each violation printed
  * with its command), 2 on usage or set-up errors. */
@@ -270,7 +271,11 @@ static void gen_driver_cmd(struct fuzz *f, struct text *t, bool local)
 	switch (below(f, 9)) {
 	case 0: case 1:
 		add(t, "add_target ");
-		add_name(f, t, &f->targets);
+		/* iSCSI takes only iSCSI names: new ones are mostly that. */
+		if (!local && chance(f, 60))
+			addf(t, "iqn.2026-11.org.scstd:fz%u", below(f, 4));
+		else
+			add_name(f, t, &f->targets);
 		add(t, " ");
 		if (local)
 			add_params(f, t, local_keys, 1);
@@ -594,6 +599,10 @@ static bool safe_to_write(const struct fuzz *f, const char *path, const struct t
 	}
 	if (ci_contains(t->p, t->len, "isns") && !ends_with(path, "/iSNSAccessControl"))
 		return has_refused_byte(t);
+	/* No driver takes an attribute back (del_attribute): one added would
+	 * keep the base from being restored. */
+	if (ci_contains(t->p, t->len, "add_attribute") && !has_refused_byte(t))
+		return false;
 	return true;
 }
 
