@@ -112,6 +112,12 @@ unchanged_after_refusal() {
 }
 check "an iSCSI add_target with a bad parameter leaves no target" \
 	unchanged_after_refusal targets/iscsi/mgmt "add_target $IQN-2 QueuedCommands=1; MaxSessions=x"
+check "add_target with IncomingUser= records it (tree and -write_config)" sh -c "
+	'$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt \
+		'add_target $IQN-3 IncomingUser=joe secretsecret12; QueuedCommands=8' &&
+	'$SCSTCTL' --socket '$SOCK' read 'targets/iscsi/$IQN-3/IncomingUser' | grep -qx 'joe secretsecret12' &&
+	'$ADMIN' -socket '$SOCK' -write_config - | grep -q 'IncomingUser \"joe secretsecret12\"' &&
+	'$SCSTCTL' --socket '$SOCK' write targets/iscsi/mgmt 'del_target $IQN-3'"
 
 # scstadmin -config refuses to delete a group that sessions are in (an
 # scst_local session the fuzzing moved into a new group): then the base
