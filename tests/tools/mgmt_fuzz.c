@@ -678,16 +678,18 @@ out:
 	return rc;
 }
 
-/* `echo CMD >file`: one write(2) after an O_TRUNC open. */
+/* `echo CMD >file`: one write(2) after an O_TRUNC open; now and then
+ * `echo CMD >>file`, which writes at the file's end, not at offset 0. */
 static int write_mount(struct fuzz *f, const char *path, const struct text *v, char *err,
 		       size_t errlen)
 {
+	int mode = chance(f, 5) ? O_APPEND : O_TRUNC;
 	char full[4096];
 	ssize_t n;
 	int fd;
 
 	snprintf(full, sizeof(full), "%s/%s", f->mount, path);
-	fd = open(full, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	fd = open(full, O_WRONLY | mode | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "open: %s", strerror(errno));
 		return -errno;
