@@ -239,6 +239,14 @@ static size_t handler_params(struct fuzz *f, const char *mgmt_path, char **keys,
 	return n;
 }
 
+static bool has_key(char **keys, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i], key))
+			return true;
+	return false;
+}
+
 static void gen_handler_cmd(struct fuzz *f, struct text *t, const char *path)
 {
 	char *keys[32];
@@ -254,9 +262,19 @@ static void gen_handler_cmd(struct fuzz *f, struct text *t, const char *path)
 						      "add_device  ", "frob fz1", "add_device fz1 fz2" })));
 		break;
 	default:
+		/* Mostly new names, mostly with a backing file where one is
+		 * needed: else nearly every add is refused for the same reason. */
 		add(t, "add_device ");
-		add_name(f, t, &f->devices);
+		if (chance(f, 70))
+			add_fresh_name(f, t);
+		else
+			add_name(f, t, &f->devices);
 		add(t, " ");
+		if (has_key(keys, n, "filename") && chance(f, 75)) {
+			add(t, "filename=");
+			add_file_value(f, t);
+			add(t, "; ");
+		}
 		add_params(f, t, (const char *const *)keys, n);
 		break;
 	}
