@@ -31,8 +31,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-# raw_iscsi.c is no tool of its own: the raw initiator the protocol tools share.
-TOOL_SRCS := $(filter-out tests/tools/raw_iscsi.c,$(wildcard tests/tools/*.c))
+# raw_iscsi.c is no tool of its own: the raw initiator the protocol tools share;
+# nor is tree_walk.c: the management tree walk of the tree tools.
+TOOL_SRCS := $(filter-out tests/tools/raw_iscsi.c tests/tools/tree_walk.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
 		   iscsi_close_inflight iscsi_fuzz
@@ -105,6 +106,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
 
 $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
+
+# The tree tools reach the management tree through scstadmin's client.
+TREE_TOOLS := tree_snapshot mgmt_fuzz
+$(TREE_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tree_walk.o \
+	$(BUILD)/obj/tools/scstadmin/tree_client.o
 
 $(BUILD)/iscsi-bench: $(BUILD)/obj/bench/iscsi_bench.o $(BUILD)/obj/bench/bench_job.o \
 		$(BUILD)/obj/bench/bench_hist.o

@@ -202,6 +202,9 @@ struct scst_tgt_template {
 	 * paths).  Same calling context as close_session.  Returns the length
 	 * written, or -errno (-ENOSPC when len is too small). */
 	int (*session_attrs)(struct scst_session *sess, char *buf, size_t len);
+	/* add_target leaves the target enabled (scst_local): then "enabled
+	 * 0" is what a saved configuration must say (SysfsRules [key]). */
+	bool enabled_at_creation;
 };
 
 /* ---------------------------------------------------------------------- */

@@ -42,6 +42,14 @@ static size_t reply_err(char *out, size_t outlen, int rc, const char *msg)
 	return n < 0 ? 0 : (size_t)n >= outlen ? outlen - 1 : (size_t)n;
 }
 
+/* A request refused before it reaches the tree: the client gets the
+ * reason, the log one line (the tree logs the writes it refuses). */
+static size_t refuse_request(char *out, size_t outlen, int rc, const char *msg)
+{
+	log_warn("control socket: request refused: %s", msg);
+	return reply_err(out, outlen, rc, msg);
+}
+
 /* The payload is built after room for the header, then the header is put
  * in front of it. */
 static size_t reply_ok(char *out, size_t outlen, const char *payload, size_t len)
@@ -123,17 +131,17 @@ size_t ctl_handle_line(char *line, char *out, size_t outlen)
 	char err[128], *cur = line, *verb, *path;
 
 	if (mgmt_check_line(line, err, sizeof(err)) < 0)
-		return reply_err(out, outlen, -EINVAL, err);
+		return refuse_request(out, outlen, -EINVAL, err);
 	verb = mgmt_next_word(&cur);
 	if (!verb)
-		return reply_err(out, outlen, -EINVAL, "empty request");
+		return refuse_request(out, outlen, -EINVAL, "empty request");
 	if (strcmp(verb, "list") && strcmp(verb, "read") && strcmp(verb, "readlink") &&
 	    strcmp(verb, "write") && strcmp(verb, "stat"))
-		return reply_err(out, outlen, -EINVAL,
-				 "unknown request (list, read, readlink, write, stat)");
+		return refuse_request(out, outlen, -EINVAL,
+				      "unknown request (list, read, readlink, write, stat)");
 	path = mgmt_next_word(&cur);
 	if (!path)
-		return reply_err(out, outlen, -EINVAL, "path missing");
+		return refuse_request(out, outlen, -EINVAL, "path missing");
 	/* write's value keeps its inner blanks: "add_device d1 size_mb=1; x=y". */
 	while (*cur == ' ' || *cur == '\t')
 		cur++;
@@ -192,7 +200,7 @@ static void serve_client(int fd)
 			continue;
 		}
 		if (have == CTL_MAX_LINE) {
-			size_t rlen = reply_err(reply, 256, -E2BIG, "request line too long");
+			size_t rlen = refuse_request(reply, 256, -E2BIG, "request line too long");
 
 			write_all(fd, reply, rlen);
 			break;
@@ -205,7 +213,7 @@ static void serve_client(int fd)
 		if (n <= 0)
 			break;  /* EOF, error or the client timed out */
 		if (memchr(line + have, '\0', (size_t)n)) {
-			size_t rlen = reply_err(reply, 256, -EINVAL, "NUL byte in request");
+			size_t rlen = refuse_request(reply, 256, -EINVAL, "NUL byte in request");
 
 			write_all(fd, reply, rlen);
 			break;

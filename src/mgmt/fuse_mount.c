@@ -125,13 +125,21 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	int rc;
 
 	(void)fi;
-	/* A store is one whole write from the start, as sysfs takes it. */
-	if (off != 0)
+	/* A store is one whole write from the start, as sysfs takes it.
+	 * The caller sees only the errno: the reason goes to the log. */
+	if (off != 0) {
+		log_warn("mgmt: write to %s refused: not at offset 0", path);
 		return -EINVAL;
-	if (size >= sizeof(value))
+	}
+	if (size >= sizeof(value)) {
+		log_warn("mgmt: write to %s refused: %zu bytes, at most %zu", path, size,
+			 sizeof(value) - 1);
 		return -EINVAL;
-	if (memchr(buf, '\0', size))
+	}
+	if (memchr(buf, '\0', size)) {
+		log_warn("mgmt: write to %s refused: NUL byte in value", path);
 		return -EINVAL;
+	}
 	memcpy(value, buf, size);
 	value[size] = '\0';
 	rc = mgmt_write_timed(path, value, err, sizeof(err));

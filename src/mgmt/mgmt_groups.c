@@ -52,10 +52,17 @@ static int ini_move(const struct mgmt_node *n, char *cur, char *err, size_t errl
 	return scst_acg_move_initiator(n->acg, name, dest, err, errlen);
 }
 
+static bool is_initiators_entry(const char *name);
+
+/* Each name is a file of initiators/: no '/', no "." or "..", not "mgmt". */
 static int ini_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
 {
 	if (strchr(name, '/'))
 		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
+	if (!strcmp(name, ".") || !strcmp(name, "..") ||
+	    is_initiators_entry(name))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' cannot be an initiator name "
+				   "(a file of initiators/ has it)", name);
 	if (scst_acg_has_initiator(n->acg, name))
 		return mgmt_refuse(-EEXIST, err, errlen, "initiator '%s' already in group '%s'",
 				   name, n->acg->name);
@@ -110,6 +117,11 @@ static const struct mgmt_entry initiators_entries[] = {
 	{ .name = NULL },
 };
 
+static bool is_initiators_entry(const char *name)
+{
+	return mgmt_entry_named(initiators_entries, name);
+}
+
 static int initiators_lookup(const struct mgmt_node *dir, const char *name,
 			     struct mgmt_node *child)
 {
@@ -158,6 +170,8 @@ static int show_groups_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del GROUP_NAME\" >mgmt\n");
 }
 
+static bool is_groups_entry(const char *name);
+
 static int store_groups_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			     size_t errlen)
 {
@@ -185,6 +199,9 @@ static int store_groups_mgmt(const struct mgmt_node *n, const char *value, char 
 	}
 	if (acg)
 		return mgmt_refuse(-EEXIST, err, errlen, "group '%s' already exists", name);
+	if (is_groups_entry(name))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
+				   "ini_groups/, not a possible group name", name);
 	return scst_add_acg(n->tgt, name, err, errlen) ? 0 : -EINVAL;
 }
 
@@ -193,6 +210,11 @@ static const struct mgmt_entry groups_entries[] = {
 	  .store = store_groups_mgmt },
 	{ .name = NULL },
 };
+
+static bool is_groups_entry(const char *name)
+{
+	return mgmt_entry_named(groups_entries, name);
+}
 
 static int groups_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {

@@ -22,6 +22,8 @@ static int show_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+static bool is_handler_entry(const char *name);
+
 static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
 	struct scst_kv kv[MGMT_MAX_PARAMS];
@@ -30,6 +32,9 @@ static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t er
 
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "add_device: device name missing");
+	if (is_handler_entry(name))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
+				   "handlers/%s/, not a possible device name", name, n->dt->name);
 	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
 	if (np < 0)
 		return np;
@@ -87,6 +92,11 @@ static const struct mgmt_entry handler_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_mgmt, .store = store_mgmt },
 	{ .name = NULL },
 };
+
+static bool is_handler_entry(const char *name)
+{
+	return mgmt_entry_named(handler_entries, name);
+}
 
 static int handler_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {

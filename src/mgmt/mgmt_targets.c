@@ -16,9 +16,11 @@
 
 /* ---- targets/<driver>/<target>/ ---- */
 
+/* [key] when not the state the driver creates its targets in. */
 static int show_tgt_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	mgmt_show_value(out, n->tgt->enabled ? "1" : "0", n->tgt->enabled);
+	mgmt_show_value(out, n->tgt->enabled ? "1" : "0",
+			n->tgt->enabled != n->tgt->tgtt->enabled_at_creation);
 	return 0;
 }
 
@@ -201,18 +203,43 @@ static int show_drv_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "by ';'\n");
 }
 
+/* Parameters of add_target that have no file of their own (IncomingUser,
+ * allowed_portal ...) are recorded as add_target_attribute would, so the
+ * tree shows them and a saved configuration keeps them. */
+static void record_add_target_params(struct scst_tgt_template *tt, const char *name,
+				     const struct scst_kv *kv, size_t n)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(tt);
+	struct scst_tgt *tgt;
+
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(tt, name);
+	pthread_mutex_unlock(&scst_mutex);
+	for (size_t i = 0; tgt && i < n; i++) {
+		if (mgmt_entry_named(target_entries, kv[i].key) ||
+		    (ext && mgmt_entry_named(ext->target_entries, kv[i].key)))
+			continue;
+		if (mgmt_record_target_attr(tgt, kv[i].key, kv[i].value) < 0)
+			log_warn("target %s: attribute %s given at add_target not recorded",
+				 name, kv[i].key);
+	}
+}
+
 static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
 	struct scst_kv kv[MGMT_MAX_PARAMS];
 	char *name = mgmt_next_word(&cur);
 	struct scst_tgt *tgt;
-	int np;
+	int np, rc;
 
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "add_target: target name missing");
 	if (!n->tt->add_target)
 		return mgmt_refuse(-EINVAL, err, errlen, "driver %s cannot create targets",
 				   n->tt->name);
+	if (mgmt_driver_entry_named(n->tt, name))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
+				   "targets/%s/, not a possible target name", name, n->tt->name);
 	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
 	if (np < 0)
 		return np;
@@ -221,7 +248,10 @@ static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 	pthread_mutex_unlock(&scst_mutex);
 	if (tgt)
 		return mgmt_refuse(-EEXIST, err, errlen, "target '%s' already exists", name);
-	return n->tt->add_target(name, kv, (size_t)np, err, errlen);
+	rc = n->tt->add_target(name, kv, (size_t)np, err, errlen);
+	if (rc == 0)
+		record_add_target_params(n->tt, name, kv, (size_t)np);
+	return rc;
 }
 
 static int del_target_and_records(struct scst_tgt *tgt, char *err, size_t errlen)
@@ -326,6 +356,14 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
 	{ .name = NULL },
 };
+
+bool mgmt_driver_entry_named(const struct scst_tgt_template *tt, const char *name)
+{
+	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(tt);
+
+	return mgmt_entry_named(driver_entries, name) ||
+	       (ext && mgmt_entry_named(ext->driver_entries, name));
+}
 
 static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 {

@@ -313,6 +313,14 @@ int mgmt_add_target_attr(struct scst_tgt *tgt, const char *key, const char *valu
 	return rec_add_instance(scope, key, value);
 }
 
+int mgmt_record_target_attr(const struct scst_tgt *tgt, const char *key, const char *value)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	target_scope(scope, sizeof(scope), tgt);
+	return rec_add_instance(scope, key, value);
+}
+
 bool mgmt_target_attr(const struct scst_tgt *tgt, const char *inst, char *buf, size_t len)
 {
 	char scope[2 * SCST_NAME_MAX + 8];

@@ -36,6 +36,8 @@ typedef void (*mgmt_record_fn)(void *ctx, const char *key, const char *value);
  * instance already holds value (then the driver is not called). */
 int mgmt_add_target_attr(struct scst_tgt *tgt, const char *key, const char *value, char *err,
 			 size_t errlen);
+/* Only the record: for a parameter the driver took at add_target. */
+int mgmt_record_target_attr(const struct scst_tgt *tgt, const char *key, const char *value);
 bool mgmt_target_attr(const struct scst_tgt *tgt, const char *inst, char *buf, size_t len);
 void mgmt_target_attrs(const struct scst_tgt *tgt, mgmt_record_fn fn, void *ctx);
 /* The instance of key holding value is gone with what it made (a

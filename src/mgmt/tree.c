@@ -109,6 +109,14 @@ static int lookup_child(const struct mgmt_node *dir, const char *name, struct mg
 	return -ENOENT;
 }
 
+bool mgmt_entry_named(const struct mgmt_entry *entries, const char *name)
+{
+	for (const struct mgmt_entry *e = entries; e && e->name; e++)
+		if (!strcmp(e->name, name))
+			return true;
+	return false;
+}
+
 int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
 		      const char *name, struct mgmt_node *child)
 {
@@ -475,11 +483,17 @@ int mgmt_write_timed(const char *path, const char *value, char *err, size_t errl
 	int rc;
 
 	pthread_once(&res_once, res_cond_init);
-	if (strlen(path) >= MGMT_MAX_PATH)
+	/* Refused before mgmt_write, which logs its own refusals. */
+	if (strlen(path) >= MGMT_MAX_PATH) {
+		log_warn("mgmt: write refused: path of %zu bytes too long", strlen(path));
 		return mgmt_refuse(-ENAMETOOLONG, err, errlen, "path too long");
-	if (strlen(value) >= MGMT_MAX_VALUE)
+	}
+	if (strlen(value) >= MGMT_MAX_VALUE) {
+		log_warn("mgmt: write to %s refused: value of %zu bytes too long", path,
+			 strlen(value));
 		return mgmt_refuse(-EINVAL, err, errlen, "value too long (at most %d bytes)",
 				   MGMT_MAX_VALUE - 1);
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return mgmt_refuse(-ENOMEM, err, errlen, "out of memory");

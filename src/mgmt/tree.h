@@ -101,6 +101,12 @@ struct mgmt_driver_ext {
 /* At start-up, before the tree is used; -ENOSPC when the table is full. */
 int mgmt_register_driver_ext(const struct mgmt_driver_ext *ext);
 const struct mgmt_driver_ext *mgmt_find_driver_ext(const struct scst_tgt_template *tt);
+/* An object named like one of its directory's own files would be listed
+ * twice and never reached (SCST's sysfs refuses such a name as well):
+ * true when entries (NULL: none) has an entry called name. */
+bool mgmt_entry_named(const struct mgmt_entry *entries, const char *name);
+/* A target name that targets/<driver>/ uses for its own files. */
+bool mgmt_driver_entry_named(const struct scst_tgt_template *tt, const char *name);
 /* Lookup and listing over an extra entry table (NULL: none). */
 int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
 		      const char *name, struct mgmt_node *child);

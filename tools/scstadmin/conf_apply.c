@@ -753,6 +753,10 @@ static int apply_targets_up(struct applier *a, struct tgt_plan *p, size_t n)
 		    (!p[i].cur || p[i].recreate || p[i].disabled || !enabled_in(p[i].cur)) &&
 		    (rc = set_enabled(a, dir, true)) < 0)
 			return rc;
+		/* "enabled 0" for a target its driver created enabled. */
+		if (attr_count(p[i].want, "enabled") && !enabled_in(p[i].want) &&
+		    tree_differs(a, dir, "enabled", "0") && (rc = set_enabled(a, dir, false)) < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -547,8 +547,13 @@ static int iscsi_add_target(const char *name, const struct scst_kv *params, size
 	for (size_t i = 0; i < nparams; i++) {
 		int rc = iscsi_set_target_attr(it->tgt, params[i].key, params[i].value, err, errlen);
 
-		if (rc < 0)
+		/* A refused add_target leaves no target behind. */
+		if (rc < 0) {
+			char e2[128];
+
+			scst_del_target(it->tgt, e2, sizeof(e2));
 			return rc;
+		}
 	}
 	iscsi_isns_changed();
 	return 0;

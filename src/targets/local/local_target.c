@@ -296,6 +296,7 @@ struct scst_tgt_template local_template = {
 	.set_target_attr = set_target_attr,
 	.close_sessions = close_sessions,
 	.transport_versions = transport_versions,
+	.enabled_at_creation = true,
 };
 
 int local_init(void)
