@@ -32,8 +32,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # raw_iscsi.c is no tool of its own: the raw initiator the protocol tools share;
-# nor is tree_walk.c: the management tree walk of the tree tools.
-TOOL_SRCS := $(filter-out tests/tools/raw_iscsi.c tests/tools/tree_walk.c,$(wildcard tests/tools/*.c))
+# nor is tree_walk.c: the management tree walk of the tree tools; nor is
+# tool_login.c: the libiscsi login of the SCSI-level tools.
+TOOL_LIBS := tests/tools/raw_iscsi.c tests/tools/tree_walk.c tests/tools/tool_login.c
+TOOL_SRCS := $(filter-out $(TOOL_LIBS),$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
 		   iscsi_close_inflight iscsi_fuzz
@@ -106,6 +108,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
 
 $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
+
+LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress local_pr_status
+$(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 
 # The tree tools reach the management tree through scstadmin's client.
 TREE_TOOLS := tree_snapshot mgmt_fuzz

@@ -30,6 +30,9 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "fuzz_rng.h"
+#include "tool_login.h"
+
 #define CDB_MAX 16
 #define MAX_XFER (1u << 20)        /* largest buffer one command gets */
 #define MAX_ALLOC_XFER 65536u      /* largest data-in for allocation lengths */
@@ -38,31 +41,6 @@
 #define RECOVER_DEADLINE_S 20
 #define PR_KEY_A 0x1111111111111111ull
 #define PR_KEY_B 0x2222222222222222ull
-
-/* ---- deterministic PRNG (splitmix64) -------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rng_below(struct rng *r, uint32_t n)
-{
-	return n ? (uint32_t)(rng_next(r) % n) : 0;
-}
-
-static bool rng_percent(struct rng *r, unsigned pct)
-{
-	return rng_below(r, 100) < pct;
-}
 
 /* ---- big-endian fields ----------------------------------------------- */
 
@@ -146,33 +124,6 @@ static void violation(const struct fuzz_cmd *c, const char *fmt, ...)
 	       c->dir == SCSI_XFER_WRITE ? "out" : c->dir == SCSI_XFER_READ ? "in" : "none",
 	       c->expxfer, what);
 	fflush(stdout);
-}
-
-static struct iscsi_context *login(const char *url_str, int *lun)
-{
-	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-11.org.scstd:cdb-fuzz");
-	struct iscsi_url *url;
-
-	if (!iscsi)
-		return NULL;
-	url = iscsi_parse_full_url(iscsi, url_str);
-	if (!url) {
-		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_timeout(iscsi, CMD_TIMEOUT_S);
-	*lun = url->lun;
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_url(url);
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_destroy_url(url);
-	return iscsi;
 }
 
 /* Sends one command; NULL on a transport error (timeout included). */
@@ -517,7 +468,7 @@ static void pick_service_action(struct rng *r, uint8_t *cdb)
 	default: return;
 	}
 #undef SA_SET
-	if (rng_percent(r, 85))
+	if (rng_chance(r, 85))
 		cdb[1] = (uint8_t)((cdb[1] & 0xe0) | set[rng_below(r, (uint32_t)n)]);
 }
 
@@ -533,17 +484,17 @@ static void plausible_fields(struct rng *r, uint8_t *cdb)
 		cdb[1] = buffer_modes[rng_below(r, sizeof(buffer_modes))];
 		break;
 	case 0x15: case 0x55:
-		cdb[1] = 0x10 | (rng_percent(r, 20) ? 0x01 : 0);   /* PF, sometimes SP */
+		cdb[1] = 0x10 | (rng_chance(r, 20) ? 0x01 : 0);   /* PF, sometimes SP */
 		break;
 	case 0x5f:
 		cdb[2] = pr_types[rng_below(r, sizeof(pr_types))];
 		break;
 	case 0x1a: case 0x5a: case 0x4d:
-		cdb[2] = (uint8_t)(rng_below(r, 4) << 6 | (rng_percent(r, 50) ? 0x3f : rng_below(r, 64)));
+		cdb[2] = (uint8_t)(rng_below(r, 4) << 6 | (rng_chance(r, 50) ? 0x3f : rng_below(r, 64)));
 		break;
 	case 0x12:
-		cdb[1] = rng_percent(r, 50);                            /* EVPD */
-		cdb[2] = rng_percent(r, 80) ? (uint8_t)(0x80 + rng_below(r, 0x40)) : 0;
+		cdb[1] = rng_chance(r, 50);                            /* EVPD */
+		cdb[2] = rng_chance(r, 80) ? (uint8_t)(0x80 + rng_below(r, 0x40)) : 0;
 		if (!cdb[1])
 			cdb[2] = 0;
 		break;
@@ -559,8 +510,8 @@ static void fill_variable_length(struct rng *r, uint8_t *cdb)
 					0x000f, 0x1800, 0x0003 };
 	static const uint8_t add_len[] = { 0x18, 0x08, 0x00, 0x06, 0xff };
 
-	cdb[7] = rng_percent(r, 80) ? add_len[rng_below(r, 5)] : (uint8_t)rng_next(r);
-	put_be(cdb + 8, 2, rng_percent(r, 80) ? sas[rng_below(r, 9)] : (uint16_t)rng_next(r));
+	cdb[7] = rng_chance(r, 80) ? add_len[rng_below(r, 5)] : (uint8_t)rng_next(r);
+	put_be(cdb + 8, 2, rng_chance(r, 80) ? sas[rng_below(r, 9)] : (uint16_t)rng_next(r));
 }
 
 /* The data the CDB says it moves: blocks x block size, or the allocation
@@ -672,9 +623,9 @@ static void fill_data_out(struct rng *r, struct fuzz_cmd *c, const struct lun *l
 		int at = c->cdb[0] == 0x15 ? 4 : 8;
 
 		if (c->expxfer > (uint32_t)at)
-			c->out[at] = pages[rng_below(r, 5)] | (rng_percent(r, 20) ? 0x40 : 0);
-		if (rng_percent(r, 60) && c->expxfer > 3)
-			c->out[c->cdb[0] == 0x15 ? 3 : 7] = rng_percent(r, 50) ? 0 : 8;
+			c->out[at] = pages[rng_below(r, 5)] | (rng_chance(r, 20) ? 0x40 : 0);
+		if (rng_chance(r, 60) && c->expxfer > 3)
+			c->out[c->cdb[0] == 0x15 ? 3 : 7] = rng_chance(r, 50) ? 0 : 8;
 	}
 	if (c->cdb[0] == 0x5f && c->expxfer >= 16) {
 		static const uint64_t keys[] = { 0, PR_KEY_A, PR_KEY_B };
@@ -687,7 +638,7 @@ static void fill_data_out(struct rng *r, struct fuzz_cmd *c, const struct lun *l
 	for (int i = 0; i < n; i++) {
 		uint64_t v;
 
-		if ((uint32_t)(f[i].off + f[i].width) > c->expxfer || rng_percent(r, 30))
+		if ((uint32_t)(f[i].off + f[i].width) > c->expxfer || rng_chance(r, 30))
 			continue;
 		switch (rng_below(r, 5)) {
 		case 0: v = c->expxfer - f[i].off - f[i].width; break;   /* the truth */
@@ -703,7 +654,7 @@ static void fill_data_out(struct rng *r, struct fuzz_cmd *c, const struct lun *l
 static uint8_t pick_opcode(struct rng *r, const bool *excluded)
 {
 	for (;;) {
-		uint8_t op = rng_percent(r, 70) ? known_ops[rng_below(r, sizeof(known_ops))]
+		uint8_t op = rng_chance(r, 70) ? known_ops[rng_below(r, sizeof(known_ops))]
 						 : (uint8_t)rng_next(r);
 		if (!excluded[op])
 			return op;
@@ -718,29 +669,29 @@ static void generate(struct rng *r, struct fuzz_cmd *c, const struct lun *l, con
 
 	c->group_len = c->cdb_len = op == 0x7f ? CDB_MAX : group_len;
 	for (int i = 0; i < CDB_MAX; i++)
-		c->cdb[i] = rng_percent(r, 50) ? 0 : (uint8_t)rng_next(r);
+		c->cdb[i] = rng_chance(r, 50) ? 0 : (uint8_t)rng_next(r);
 	c->cdb[0] = op;
 	/* Mostly-clean CDBs reach deeper than random noise: clear bytes, then
 	 * set the fields that matter to edge values. */
-	if (rng_percent(r, 75))
+	if (rng_chance(r, 75))
 		memset(c->cdb + 1, 0, CDB_MAX - 1);
 	if (op == 0x7f)
 		fill_variable_length(r, c->cdb);
 	pick_service_action(r, c->cdb);
-	if (rng_percent(r, 60))
+	if (rng_chance(r, 60))
 		plausible_fields(r, c->cdb);
 	lay = layout_of(op, c->group_len);
-	if (lay.lba_width && rng_percent(r, has_lba(op) ? 70 : 15))
+	if (lay.lba_width && rng_chance(r, has_lba(op) ? 70 : 15))
 		put_be(c->cdb + lay.lba_off, lay.lba_width, edge_lba(r, l, lay.lba_width));
-	if (rng_percent(r, 85))
+	if (rng_chance(r, 85))
 		put_be(c->cdb + lay.len_off, lay.len_width, edge_len(r, lay.len_width));
-	if (rng_percent(r, 10))   /* a reserved or flag bit somewhere */
+	if (rng_chance(r, 10))   /* a reserved or flag bit somewhere */
 		c->cdb[1 + rng_below(r, c->cdb_len - 1)] |= (uint8_t)(1u << rng_below(r, 8));
-	if (rng_percent(r, 10))   /* NACA, FLAG, LINK and vendor bits */
+	if (rng_chance(r, 10))   /* NACA, FLAG, LINK and vendor bits */
 		c->cdb[c->cdb_len - 1] = (uint8_t)rng_next(r);
 	else
 		c->cdb[c->cdb_len - 1] = 0;
-	if (rng_percent(r, 5))    /* a length the opcode's group does not have */
+	if (rng_chance(r, 5))    /* a length the opcode's group does not have */
 		c->cdb_len = 1 + rng_below(r, CDB_MAX);
 	for (int i = c->cdb_len; i < CDB_MAX; i++)
 		c->cdb[i] = 0;
@@ -748,7 +699,7 @@ static void generate(struct rng *r, struct fuzz_cmd *c, const struct lun *l, con
 	c->expxfer = pick_expxfer(r, c, l);
 	if (c->expxfer == 0)
 		c->dir = SCSI_XFER_NONE;
-	else if (is_data_out(op) != rng_percent(r, 5))
+	else if (is_data_out(op) != rng_chance(r, 5))
 		c->dir = SCSI_XFER_WRITE;
 	else
 		c->dir = SCSI_XFER_READ;
@@ -918,10 +869,14 @@ static void print_stats(void)
 			printf("#   sense key %x %s: %lu\n", k, keys[k], stats.sense_key[k]);
 }
 
+static const struct tool_login_opts login_opts = {
+	.initiator = "iqn.2026-11.org.scstd:cdb-fuzz", .timeout_s = CMD_TIMEOUT_S,
+};
+
 static int relogin(struct lun *l)
 {
 	iscsi_destroy_context(l->iscsi);
-	l->iscsi = login(l->url, &l->lun);
+	l->iscsi = tool_login(l->url, &login_opts, &l->lun);
 	return l->iscsi ? 0 : -1;
 }
 
@@ -998,7 +953,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || probe_every == 0)
 		goto usage;
 	l.url = argv[optind];
-	l.iscsi = login(l.url, &l.lun);
+	l.iscsi = tool_login(l.url, &login_opts, &l.lun);
 	if (!l.iscsi)
 		return 2;
 	if (probe_or_report(&l, 0, "before fuzzing"))

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_rng.h"
 #include "raw_iscsi.h"
 
 #define TEXT_CAP 70000u
@@ -33,31 +34,6 @@
 #define MAX_ITTS 64
 
 enum { OP_TEXT_REQ = 0x04, OP_SNACK = 0x10, OP_TEXT_RSP = 0x24 };
-
-/* ---- deterministic random numbers (splitmix64) ------------------------ */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-	return n ? (uint32_t)(rng_next(r) % n) : 0;
-}
-
-static bool chance(struct rng *r, unsigned percent)
-{
-	return below(r, 100) < percent;
-}
 
 static uint32_t rnd32(struct rng *r)
 {
@@ -354,7 +330,7 @@ static void send_half_and_close(struct fuzz *f, const struct frame *fr)
 		fail(f, "out of memory");
 		return;
 	}
-	size_t part = 1 + below(&f->rng, (uint32_t)total - 1);
+	size_t part = 1 + rng_below(&f->rng, (uint32_t)total - 1);
 	note(f, " cut@%zu/%zu", part, total);
 	raw_send_all(&f->c, buf, part);
 	free(buf);
@@ -369,9 +345,9 @@ static uint32_t interesting32(struct fuzz *f)
 	static const uint32_t v[] = { 0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
 				      0xffff, 0x10000, 0x1000000 };
 
-	if (chance(&f->rng, 50))
+	if (rng_chance(&f->rng, 50))
 		return rnd32(&f->rng);
-	return v[below(&f->rng, sizeof(v) / sizeof(v[0]))];
+	return v[rng_below(&f->rng, sizeof(v) / sizeof(v[0]))];
 }
 
 /* The DataSegmentLength lies: more than sent (the target waits), less
@@ -380,15 +356,15 @@ static void lie_about_length(struct fuzz *f, struct frame *fr, uint32_t mrdsl)
 {
 	uint32_t dsl;
 
-	switch (below(&f->rng, 3)) {
+	switch (rng_below(&f->rng, 3)) {
 	case 0:
-		dsl = fr->sent + 1 + below(&f->rng, 2000);
+		dsl = fr->sent + 1 + rng_below(&f->rng, 2000);
 		break;
 	case 1:
-		dsl = fr->sent ? below(&f->rng, fr->sent) : 0;
+		dsl = fr->sent ? rng_below(&f->rng, fr->sent) : 0;
 		break;
 	default:
-		dsl = mrdsl + 1 + below(&f->rng, 0xffffff - mrdsl);
+		dsl = mrdsl + 1 + rng_below(&f->rng, 0xffffff - mrdsl);
 		break;
 	}
 	note(f, " dsl=%u(sent %u)", dsl, fr->sent);
@@ -399,29 +375,29 @@ static void lie_about_length(struct fuzz *f, struct frame *fr, uint32_t mrdsl)
  * none at all behind it. */
 static void add_ahs(struct fuzz *f, struct frame *fr)
 {
-	uint32_t words = 1 + below(&f->rng, chance(&f->rng, 70) ? 5 : 255);
+	uint32_t words = 1 + rng_below(&f->rng, rng_chance(&f->rng, 70) ? 5 : 255);
 
 	fr->bhs[4] = (uint8_t)words;
-	fr->ahs_len = chance(&f->rng, 80) ? words * 4 : below(&f->rng, words) * 4;
+	fr->ahs_len = rng_chance(&f->rng, 80) ? words * 4 : rng_below(&f->rng, words) * 4;
 	for (uint32_t i = 0; i < fr->ahs_len; i++)
 		fr->ahs[i] = (uint8_t)rnd32(&f->rng);
-	if (chance(&f->rng, 50) && fr->ahs_len >= 4) {
+	if (rng_chance(&f->rng, 50) && fr->ahs_len >= 4) {
 		raw_put16(fr->ahs, (uint16_t)(words * 4 - 3));  /* AHSLength */
-		fr->ahs[2] = chance(&f->rng, 70) ? 1 : 2;       /* extended CDB, bidi length */
+		fr->ahs[2] = rng_chance(&f->rng, 70) ? 1 : 2;       /* extended CDB, bidi length */
 	}
 	note(f, " ahs=%u/%u", fr->ahs_len, words * 4);
 }
 
 static void mutate_bhs(struct fuzz *f, struct frame *fr, uint32_t mrdsl)
 {
-	unsigned n = 1 + below(&f->rng, 3);
+	unsigned n = 1 + rng_below(&f->rng, 3);
 
 	for (unsigned i = 0; i < n; i++) {
-		unsigned at = below(&f->rng, RAW_BHS_LEN);
+		unsigned at = rng_below(&f->rng, RAW_BHS_LEN);
 
-		switch (below(&f->rng, 8)) {
+		switch (rng_below(&f->rng, 8)) {
 		case 0: case 1: case 2:
-			fr->bhs[at] ^= (uint8_t)(1u << below(&f->rng, 8));
+			fr->bhs[at] ^= (uint8_t)(1u << rng_below(&f->rng, 8));
 			note(f, " flip@%u", at);
 			break;
 		case 3: case 4:
@@ -481,7 +457,7 @@ static bool pick_pair(struct fuzz *f, const struct text *t, uint32_t *start, uin
 		pairs += !t->b[i];
 	if (!pairs)
 		return false;
-	k = below(&f->rng, pairs);
+	k = rng_below(&f->rng, pairs);
 	while (k--)
 		p += (uint32_t)strnlen((const char *)t->b + p, t->len - p) + 1;
 	*start = p;
@@ -516,76 +492,77 @@ static void append_odd_key(struct fuzz *f, struct text *t)
 	char key[80];
 	uint32_t klen;
 
-	switch (below(&f->rng, 9)) {
+	switch (rng_below(&f->rng, 9)) {
 	case 0:
-		text_addf(t, "%s=%s", numeric_keys[below(&f->rng, 9)],
-			  odd_numbers[below(&f->rng, sizeof(odd_numbers) / sizeof(odd_numbers[0]))]);
+		text_addf(t, "%s=%s", numeric_keys[rng_below(&f->rng, 9)],
+			  odd_numbers[rng_below(&f->rng, sizeof(odd_numbers) / sizeof(odd_numbers[0]))]);
 		break;
 	case 1:
-		text_addf(t, "%s=%s", list_keys[below(&f->rng, 15)],
-			  odd_values[below(&f->rng, sizeof(odd_values) / sizeof(odd_values[0]))]);
+		text_addf(t, "%s=%s", list_keys[rng_below(&f->rng, 15)],
+			  odd_values[rng_below(&f->rng, sizeof(odd_values) / sizeof(odd_values[0]))]);
 		break;
 	case 2:         /* RFC 7143 6.1: keys are at most 63 bytes */
-		klen = 61 + below(&f->rng, 5);
-		memset(key, chance(&f->rng, 50) ? 'K' : 'x', klen);
+		klen = 61 + rng_below(&f->rng, 5);
+		memset(key, rng_chance(&f->rng, 50) ? 'K' : 'x', klen);
 		if (key[0] == 'x')
 			key[1] = '-';
 		key[klen] = '\0';
 		text_addf(t, "%s=v", key);
 		break;
 	case 3:
-		text_add(t, chance(&f->rng, 50) ? "X-org.scstd.Fuzz=1" : "UnheardOfKey=abc");
+		text_add(t, rng_chance(&f->rng, 50) ? "X-org.scstd.Fuzz=1" : "UnheardOfKey=abc");
 		break;
 	case 4:
-		text_add(t, chance(&f->rng, 50) ? "KeyWithoutValue" : "=ValueWithoutKey");
+		text_add(t, rng_chance(&f->rng, 50) ? "KeyWithoutValue" : "=ValueWithoutKey");
 		break;
 	case 5: {
-		uint32_t n = chance(&f->rng, 50) ? 200 + below(&f->rng, 300) : 1000 + below(&f->rng, 3000);
+		uint32_t n = rng_chance(&f->rng, 50) ? 200 + rng_below(&f->rng, 300)
+						     : 1000 + rng_below(&f->rng, 3000);
 		while (n-- && t->len + 16 < TEXT_CAP)
 			text_addf(t, "X-k%u=%u", n, n);
 		break;
 	}
 	case 6: {       /* a huge value: 255/256 (value limit), 4096, 8192, more */
 		static const uint32_t sizes[] = { 223, 224, 255, 256, 4095, 4096, 8192, 9000, 20000 };
-		uint32_t n = sizes[below(&f->rng, 9)];
-		const char *k = list_keys[below(&f->rng, 15)];
+		uint32_t n = sizes[rng_below(&f->rng, 9)];
+		const char *k = list_keys[rng_below(&f->rng, 15)];
 		size_t kl = strlen(k);
 
 		if (t->len + kl + n + 2 > TEXT_CAP)
 			break;
 		memcpy(t->b + t->len, k, kl);
 		t->b[t->len + kl] = '=';
-		memset(t->b + t->len + kl + 1, 'A' + (int)below(&f->rng, 26), n);
+		memset(t->b + t->len + kl + 1, 'A' + (int)rng_below(&f->rng, 26), n);
 		t->b[t->len + kl + 1 + n] = '\0';
 		t->len += (uint32_t)kl + n + 2;
 		break;
 	}
 	case 7:
-		text_addf(t, "%s=\xff\xfe\xc0\x80\xed\xa0\x80", list_keys[below(&f->rng, 15)]);
+		text_addf(t, "%s=\xff\xfe\xc0\x80\xed\xa0\x80", list_keys[rng_below(&f->rng, 15)]);
 		break;
 	default:
-		text_addf(t, "%s=%s", numeric_keys[below(&f->rng, 9)],
-			  list_keys[below(&f->rng, 15)]);
+		text_addf(t, "%s=%s", numeric_keys[rng_below(&f->rng, 9)],
+			  list_keys[rng_below(&f->rng, 15)]);
 		break;
 	}
 }
 
 static void mutate_text(struct fuzz *f, struct text *t)
 {
-	unsigned n = 1 + below(&f->rng, 3);
+	unsigned n = 1 + rng_below(&f->rng, 3);
 	uint32_t s, l;
 
 	for (unsigned i = 0; i < n; i++) {
-		unsigned what = below(&f->rng, 9);
+		unsigned what = rng_below(&f->rng, 9);
 
 		note(f, " text%u", what);
 		switch (what) {
 		case 0:         /* truncated, maybe without its final NUL */
-			t->len = below(&f->rng, t->len + 1);
+			t->len = rng_below(&f->rng, t->len + 1);
 			break;
 		case 1:         /* two pairs run together */
 			if (pick_pair(f, t, &s, &l) && s + l < t->len)
-				t->b[s + l] = chance(&f->rng, 50) ? ',' : '=';
+				t->b[s + l] = rng_chance(&f->rng, 50) ? ',' : '=';
 			break;
 		case 2:         /* a pair twice */
 			if (pick_pair(f, t, &s, &l) && t->len + l + 1 <= TEXT_CAP) {
@@ -595,22 +572,23 @@ static void mutate_text(struct fuzz *f, struct text *t)
 			break;
 		case 3:         /* non-UTF-8 and control bytes inside a pair */
 			if (pick_pair(f, t, &s, &l) && l)
-				t->b[s + below(&f->rng, l)] = (uint8_t)(0x80 | rnd32(&f->rng));
+				t->b[s + rng_below(&f->rng, l)] = (uint8_t)(0x80 | rnd32(&f->rng));
 			break;
 		case 4:         /* '=' dropped */
 			if (pick_pair(f, t, &s, &l)) {
 				uint8_t *eq = memchr(t->b + s, '=', l);
 				if (eq)
-					*eq = chance(&f->rng, 50) ? ':' : 'Q';
+					*eq = rng_chance(&f->rng, 50) ? ':' : 'Q';
 			}
 			break;
 		case 5:         /* a NUL in the middle of a pair */
 			if (pick_pair(f, t, &s, &l) && l)
-				t->b[s + below(&f->rng, l)] = '\0';
+				t->b[s + rng_below(&f->rng, l)] = '\0';
 			break;
 		case 6:
-			for (unsigned k = 1 + below(&f->rng, 4); k && t->len; k--)
-				t->b[below(&f->rng, t->len)] ^= (uint8_t)(1u << below(&f->rng, 8));
+			for (unsigned k = 1 + rng_below(&f->rng, 4); k && t->len; k--)
+				t->b[rng_below(&f->rng, t->len)] ^=
+					(uint8_t)(1u << rng_below(&f->rng, 8));
 			break;
 		default:
 			append_odd_key(f, t);
@@ -642,33 +620,34 @@ static void login_frame(struct fuzz *f, struct frame *fr, int csg, int nsg, bool
 static void security_keys(struct fuzz *f, struct text *t)
 {
 	text_addf(t, "InitiatorName=%s", f->c.initiator);
-	if (f->discovery || (f->wild && chance(&f->rng, 15))) {
+	if (f->discovery || (f->wild && rng_chance(&f->rng, 15))) {
 		text_add(t, "SessionType=Discovery");
 	} else {
 		text_add(t, "SessionType=Normal");
 		text_addf(t, "TargetName=%s", f->c.target);
 	}
-	text_add(t, !f->wild || chance(&f->rng, 80) ? "AuthMethod=None" : "AuthMethod=CHAP,None");
+	text_add(t, !f->wild || rng_chance(&f->rng, 80) ? "AuthMethod=None" : "AuthMethod=CHAP,None");
 }
 
 static void operational_keys(struct fuzz *f, struct text *t)
 {
 	/* Our frames carry no digests: only a wild login may agree to them. */
-	text_add(t, !f->wild || chance(&f->rng, 80) ? "HeaderDigest=None" : "HeaderDigest=CRC32C,None");
+	text_add(t, !f->wild || rng_chance(&f->rng, 80) ? "HeaderDigest=None"
+						       : "HeaderDigest=CRC32C,None");
 	text_add(t, "DataDigest=None");
 	/* What a clean login declares, every answer must keep to. */
 	static const uint32_t mrdsl[] = { 512, 1024, 4096, 8192, 65536 };
-	f->offered_mrdsl = f->wild ? 8192 : mrdsl[below(&f->rng, 5)];
+	f->offered_mrdsl = f->wild ? 8192 : mrdsl[rng_below(&f->rng, 5)];
 	text_addf(t, "MaxRecvDataSegmentLength=%u", f->offered_mrdsl);
-	text_add(t, chance(&f->rng, 50) ? "InitialR2T=Yes" : "InitialR2T=No");
-	if (chance(&f->rng, 50))
+	text_add(t, rng_chance(&f->rng, 50) ? "InitialR2T=Yes" : "InitialR2T=No");
+	if (rng_chance(&f->rng, 50))
 		text_add(t, "MaxOutstandingR2T=1");
-	text_add(t, chance(&f->rng, 50) ? "ImmediateData=Yes" : "ImmediateData=No");
+	text_add(t, rng_chance(&f->rng, 50) ? "ImmediateData=Yes" : "ImmediateData=No");
 	text_add(t, "MaxBurstLength=262144");
 	text_add(t, "FirstBurstLength=65536");
 	text_add(t, "ErrorRecoveryLevel=0");
-	if (chance(&f->rng, 50))
-		text_addf(t, "MaxConnections=%u", 1 + below(&f->rng, 4));
+	if (rng_chance(&f->rng, 50))
+		text_addf(t, "MaxConnections=%u", 1 + rng_below(&f->rng, 4));
 }
 
 /* Sends the text as one Login PDU or, now and then, as a Continue
@@ -676,21 +655,21 @@ static void operational_keys(struct fuzz *f, struct text *t)
 static enum event login_step(struct fuzz *f, struct frame *fr, struct text *t, int csg, int nsg,
 			     bool mutate_header, struct raw_pdu *rsp)
 {
-	uint32_t pieces = chance(&f->rng, 15) ? 2 + below(&f->rng, 3) : 1, off = 0;
+	uint32_t pieces = rng_chance(&f->rng, 15) ? 2 + rng_below(&f->rng, 3) : 1, off = 0;
 
 	if (pieces > 1)
 		note(f, " continue%u", pieces);
 	for (uint32_t i = 0; i < pieces; i++) {
 		bool last = i + 1 == pieces;
-		uint32_t n = last ? t->len - off : below(&f->rng, t->len - off + 1);
+		uint32_t n = last ? t->len - off : rng_below(&f->rng, t->len - off + 1);
 
 		/* A Continue PDU never transits; now and then it does anyway. */
-		login_frame(f, fr, csg, nsg, last || (f->wild && chance(&f->rng, 10)), !last);
+		login_frame(f, fr, csg, nsg, last || (f->wild && rng_chance(&f->rng, 10)), !last);
 		frame_set_data(fr, t->b + off, n);
 		off += n;
-		if (mutate_header && (last || chance(&f->rng, 30)))
+		if (mutate_header && (last || rng_chance(&f->rng, 30)))
 			mutate_bhs(f, fr, LOGIN_MRDSL);
-		if (f->wild && chance(&f->rng, 3)) {
+		if (f->wild && rng_chance(&f->rng, 3)) {
 			send_half_and_close(f, fr);
 			return EV_EOF;
 		}
@@ -798,7 +777,7 @@ static bool maybe_join(struct fuzz *f)
 	int first = f->c.fd;
 	uint32_t statsn = f->c.exp_statsn;
 
-	if (f->discovery || !chance(&f->rng, 15))
+	if (f->discovery || !rng_chance(&f->rng, 15))
 		return true;
 	f->c.fd = raw_tcp_connect(f->o->hostport);
 	if (f->c.fd < 0) {
@@ -831,7 +810,7 @@ static enum outcome fuzz_login(struct fuzz *f)
 	static struct frame fr;
 	static struct text t;
 	struct raw_pdu rsp = { 0 };
-	bool mut_first = chance(&f->rng, 60), hdr_first = chance(&f->rng, 35);
+	bool mut_first = rng_chance(&f->rng, 60), hdr_first = rng_chance(&f->rng, 35);
 	enum event ev;
 
 	t.len = 0;
@@ -846,10 +825,10 @@ static enum outcome fuzz_login(struct fuzz *f)
 		t.len = 0;
 		operational_keys(f, &t);
 		note(f, " | op");
-		bool again = !(mut_first || hdr_first) || chance(&f->rng, 30);
+		bool again = !(mut_first || hdr_first) || rng_chance(&f->rng, 30);
 		if (again)
 			mutate_text(f, &t);
-		ev = login_step(f, &fr, &t, 1, 3, again && chance(&f->rng, 35), &rsp);
+		ev = login_step(f, &fr, &t, 1, 3, again && rng_chance(&f->rng, 35), &rsp);
 	}
 	if (ev == EV_PDU)
 		raw_pdu_free(&rsp);
@@ -883,27 +862,27 @@ static uint64_t pick_lba(struct fuzz *f)
 {
 	static const uint64_t edges[] = { 0, 16383, 16384, 0xffffffffull, 0xffffffffffffffffull };
 
-	if (chance(&f->rng, 70))
-		return below(&f->rng, 16384);
-	return edges[below(&f->rng, 5)];
+	if (rng_chance(&f->rng, 70))
+		return rng_below(&f->rng, 16384);
+	return edges[rng_below(&f->rng, 5)];
 }
 
 /* A CDB and the transfer it asks for (*dir: 1 read, 2 write). */
 static uint32_t gen_cdb(struct fuzz *f, uint8_t *cdb, int *dir)
 {
 	uint64_t lba = pick_lba(f);
-	uint32_t blocks = chance(&f->rng, 90) ? below(&f->rng, 33) : below(&f->rng, 0x10000);
-	uint16_t alloc = (uint16_t)(chance(&f->rng, 80) ? below(&f->rng, 600) : rnd32(&f->rng));
+	uint32_t blocks = rng_chance(&f->rng, 90) ? rng_below(&f->rng, 33) : rng_below(&f->rng, 0x10000);
+	uint16_t alloc = (uint16_t)(rng_chance(&f->rng, 80) ? rng_below(&f->rng, 600) : rnd32(&f->rng));
 
 	memset(cdb, 0, 16);
 	*dir = 0;
-	switch (below(&f->rng, 11)) {
+	switch (rng_below(&f->rng, 11)) {
 	case 0:
 		return 0;       /* TEST UNIT READY */
 	case 1:
 		cdb[0] = 0x12;
-		cdb[1] = (uint8_t)below(&f->rng, 2);
-		cdb[2] = cdb[1] ? (uint8_t)(chance(&f->rng, 50) ? 0x83 : rnd32(&f->rng)) : 0;
+		cdb[1] = (uint8_t)rng_below(&f->rng, 2);
+		cdb[2] = cdb[1] ? (uint8_t)(rng_chance(&f->rng, 50) ? 0x83 : rnd32(&f->rng)) : 0;
 		raw_put16(cdb + 3, alloc);
 		*dir = 1;
 		return alloc;
@@ -912,13 +891,13 @@ static uint32_t gen_cdb(struct fuzz *f, uint8_t *cdb, int *dir)
 		*dir = 1;
 		return 8;
 	case 3: case 4:
-		cdb[0] = below(&f->rng, 2) ? 0x28 : 0x2a;
+		cdb[0] = rng_below(&f->rng, 2) ? 0x28 : 0x2a;
 		raw_put32(cdb + 2, (uint32_t)lba);
 		raw_put16(cdb + 7, (uint16_t)blocks);
 		*dir = cdb[0] == 0x28 ? 1 : 2;
 		return blocks * 512;
 	case 5: case 6:
-		cdb[0] = below(&f->rng, 2) ? 0x88 : 0x8a;
+		cdb[0] = rng_below(&f->rng, 2) ? 0x88 : 0x8a;
 		raw_put32(cdb + 2, (uint32_t)(lba >> 32));
 		raw_put32(cdb + 6, (uint32_t)lba);
 		raw_put32(cdb + 10, blocks);
@@ -926,7 +905,7 @@ static uint32_t gen_cdb(struct fuzz *f, uint8_t *cdb, int *dir)
 		return blocks * 512;
 	case 7:
 		cdb[0] = 0x1a;
-		cdb[2] = (uint8_t)(chance(&f->rng, 50) ? 0x3f : rnd32(&f->rng));
+		cdb[2] = (uint8_t)(rng_chance(&f->rng, 50) ? 0x3f : rnd32(&f->rng));
 		cdb[4] = (uint8_t)alloc;
 		*dir = 1;
 		return (uint8_t)alloc;
@@ -943,14 +922,14 @@ static uint32_t gen_cdb(struct fuzz *f, uint8_t *cdb, int *dir)
 			cdb[i] = (uint8_t)rnd32(&f->rng);
 		while (lasting_opcode(cdb[0]))
 			cdb[0] = (uint8_t)rnd32(&f->rng);
-		*dir = (int)below(&f->rng, 3);
-		return below(&f->rng, 4096);
+		*dir = (int)rng_below(&f->rng, 3);
+		return rng_below(&f->rng, 4096);
 	}
 }
 
 static uint64_t pick_lun(struct fuzz *f)
 {
-	return chance(&f->rng, 85) ? f->o->lun : below(&f->rng, 20000);
+	return rng_chance(&f->rng, 85) ? f->o->lun : rng_below(&f->rng, 20000);
 }
 
 static void fill_data(struct fuzz *f, struct frame *fr, uint32_t len)
@@ -969,24 +948,24 @@ static void gen_scsi_cmd(struct fuzz *f, struct frame *fr, bool *wants_r2t)
 	int dir;
 	uint32_t xfer = gen_cdb(f, cdb, &dir), edtl = xfer;
 
-	if (chance(&f->rng, 25))
-		edtl = chance(&f->rng, 50) ? below(&f->rng, xfer + 1024) : interesting32(f);
+	if (rng_chance(&f->rng, 25))
+		edtl = rng_chance(&f->rng, 50) ? rng_below(&f->rng, xfer + 1024) : interesting32(f);
 	f->last_cmd_itt = f->c.itt;
 	raw_scsi_cmd_bhs(&f->c, fr->bhs, dir == 1, dir == 2, edtl, cdb, 16);
 	raw_put_lun(fr->bhs + 8, pick_lun(f));
-	if (chance(&f->rng, 15))        /* F, R, W or ATTR bits wrong */
-		fr->bhs[1] ^= (uint8_t)(1u << below(&f->rng, 8));
-	if (chance(&f->rng, 10))
+	if (rng_chance(&f->rng, 15))        /* F, R, W or ATTR bits wrong */
+		fr->bhs[1] ^= (uint8_t)(1u << rng_below(&f->rng, 8));
+	if (rng_chance(&f->rng, 10))
 		fr->bhs[0] |= 0x40;     /* immediate */
 	note(f, " cmd(%02x,edtl %u,fl %02x)", cdb[0], edtl, fr->bhs[1]);
-	if (dir == 2 && edtl && chance(&f->rng, 50)) {
-		uint32_t n = chance(&f->rng, 70) ? (edtl < 65536 ? edtl : 65536) :
-			     below(&f->rng, DATA_CAP);
+	if (dir == 2 && edtl && rng_chance(&f->rng, 50)) {
+		uint32_t n = rng_chance(&f->rng, 70) ? (edtl < 65536 ? edtl : 65536) :
+			     rng_below(&f->rng, DATA_CAP);
 		fill_data(f, fr, n);
 		note(f, " imm %u", n);
 	}
-	*wants_r2t = dir == 2 && fr->sent < edtl && chance(&f->rng, 60);
-	if (*wants_r2t && !f->initial_r2t && chance(&f->rng, 60))
+	*wants_r2t = dir == 2 && fr->sent < edtl && rng_chance(&f->rng, 60);
+	if (*wants_r2t && !f->initial_r2t && rng_chance(&f->rng, 60))
 		fr->bhs[1] &= (uint8_t)~0x80;   /* unsolicited Data-Out follows */
 }
 
@@ -1017,15 +996,17 @@ static bool await_r2t(struct fuzz *f, uint32_t itt, uint32_t *ttt, uint32_t *off
 static void gen_data_out(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t ttt,
 			 uint32_t off, uint32_t len, uint32_t dsn)
 {
-	raw_data_out_bhs(&f->c, fr->bhs, chance(&f->rng, 85) ? itt : interesting32(f),
-			 chance(&f->rng, 85) ? ttt : interesting32(f),
-			 chance(&f->rng, 80) ? off : (chance(&f->rng, 50) ? off + len : interesting32(f)));
-	raw_put32(fr->bhs + 36, dsn);	if (chance(&f->rng, 20))
+	raw_data_out_bhs(&f->c, fr->bhs, rng_chance(&f->rng, 85) ? itt : interesting32(f),
+			 rng_chance(&f->rng, 85) ? ttt : interesting32(f),
+			 rng_chance(&f->rng, 80) ? off
+			 : rng_chance(&f->rng, 50) ? off + len : interesting32(f));
+	raw_put32(fr->bhs + 36, dsn);	if (rng_chance(&f->rng, 20))
 		raw_put32(fr->bhs + 36, interesting32(f));      /* DataSN */
-	if (chance(&f->rng, 15))
+	if (rng_chance(&f->rng, 15))
 		fr->bhs[1] = 0;                                 /* not final */
-	if (chance(&f->rng, 25))
-		len = chance(&f->rng, 50) ? below(&f->rng, len + 1) : len + below(&f->rng, 4096);
+	if (rng_chance(&f->rng, 25))
+		len = rng_chance(&f->rng, 50) ? rng_below(&f->rng, len + 1)
+					      : len + rng_below(&f->rng, 4096);
 	fill_data(f, fr, len);
 	note(f, " dout(itt %x ttt %x off %u len %u dsn %u F%u)", raw_get32(fr->bhs + 16),
 	     raw_get32(fr->bhs + 20), raw_get32(fr->bhs + 40), fr->sent, raw_get32(fr->bhs + 36),
@@ -1053,16 +1034,17 @@ static bool send_unsolicited(struct fuzz *f, struct frame *fr, uint32_t itt, uin
 
 static void gen_nop_out(struct fuzz *f, struct frame *fr)
 {
-	uint32_t n = chance(&f->rng, 60) ? 0 : below(&f->rng, chance(&f->rng, 80) ? 8193 : DATA_CAP);
+	uint32_t n = rng_chance(&f->rng, 60) ? 0
+		     : rng_below(&f->rng, rng_chance(&f->rng, 80) ? 8193 : DATA_CAP);
 
 	raw_nop_out_bhs(&f->c, fr->bhs, 0);
-	if (chance(&f->rng, 50))
+	if (rng_chance(&f->rng, 50))
 		fr->bhs[0] |= 0x40;
-	if (chance(&f->rng, 25))
+	if (rng_chance(&f->rng, 25))
 		raw_put32(fr->bhs + 16, 0xffffffff);    /* no answer wanted */
-	if (chance(&f->rng, 20))
+	if (rng_chance(&f->rng, 20))
 		raw_put32(fr->bhs + 20, interesting32(f));
-	if (chance(&f->rng, 15))
+	if (rng_chance(&f->rng, 15))
 		raw_put_lun(fr->bhs + 8, pick_lun(f));
 	fill_data(f, fr, n);
 	note(f, " nop(itt %x ttt %x len %u)", raw_get32(fr->bhs + 16), raw_get32(fr->bhs + 20), n);
@@ -1070,12 +1052,12 @@ static void gen_nop_out(struct fuzz *f, struct frame *fr)
 
 static void gen_tmf(struct fuzz *f, struct frame *fr)
 {
-	unsigned fn = chance(&f->rng, 90) ? 1 + below(&f->rng, 8) : below(&f->rng, 128);
-	uint32_t ref = chance(&f->rng, 60) ? f->last_cmd_itt : interesting32(f);
+	unsigned fn = rng_chance(&f->rng, 90) ? 1 + rng_below(&f->rng, 8) : rng_below(&f->rng, 128);
+	uint32_t ref = rng_chance(&f->rng, 60) ? f->last_cmd_itt : interesting32(f);
 
-	raw_tmf_bhs(&f->c, fr->bhs, fn, ref, f->c.cmdsn - below(&f->rng, 3));
+	raw_tmf_bhs(&f->c, fr->bhs, fn, ref, f->c.cmdsn - rng_below(&f->rng, 3));
 	raw_put_lun(fr->bhs + 8, pick_lun(f));
-	if (chance(&f->rng, 15))
+	if (rng_chance(&f->rng, 15))
 		fr->bhs[0] &= (uint8_t)~0x40;
 	fr->sent = 0;
 	note(f, " tmf(fn %u ref %x)", fn, ref);
@@ -1086,17 +1068,17 @@ static void gen_text(struct fuzz *f, struct frame *fr)
 	static struct text t;
 
 	t.len = 0;
-	if (chance(&f->rng, 50))
+	if (rng_chance(&f->rng, 50))
 		text_add(&t, "SendTargets=All");
 	else
-		text_addf(&t, "SendTargets=%s", chance(&f->rng, 50) ? f->c.target : "");
-	if (chance(&f->rng, 50))
+		text_addf(&t, "SendTargets=%s", rng_chance(&f->rng, 50) ? f->c.target : "");
+	if (rng_chance(&f->rng, 50))
 		mutate_text(f, &t);
 	memset(fr->bhs, 0, RAW_BHS_LEN);
-	fr->bhs[0] = OP_TEXT_REQ | (chance(&f->rng, 20) ? 0x40 : 0);
-	fr->bhs[1] = chance(&f->rng, 85) ? 0x80 : 0x40;        /* final, or continue */
+	fr->bhs[0] = OP_TEXT_REQ | (rng_chance(&f->rng, 20) ? 0x40 : 0);
+	fr->bhs[1] = rng_chance(&f->rng, 85) ? 0x80 : 0x40;        /* final, or continue */
 	raw_put32(fr->bhs + 16, f->c.itt++);
-	raw_put32(fr->bhs + 20, chance(&f->rng, 85) ? 0xffffffff : interesting32(f));
+	raw_put32(fr->bhs + 20, rng_chance(&f->rng, 85) ? 0xffffffff : interesting32(f));
 	raw_put32(fr->bhs + 24, f->c.cmdsn);
 	if (!(fr->bhs[0] & 0x40))
 		f->c.cmdsn++;
@@ -1107,13 +1089,13 @@ static void gen_text(struct fuzz *f, struct frame *fr)
 
 static void gen_logout(struct fuzz *f, struct frame *fr)
 {
-	unsigned reason = chance(&f->rng, 85) ? below(&f->rng, 4) : below(&f->rng, 128);
+	unsigned reason = rng_chance(&f->rng, 85) ? rng_below(&f->rng, 4) : rng_below(&f->rng, 128);
 
 	memset(fr->bhs, 0, RAW_BHS_LEN);
-	fr->bhs[0] = RAW_OP_LOGOUT_REQ | (chance(&f->rng, 60) ? 0x40 : 0);
+	fr->bhs[0] = RAW_OP_LOGOUT_REQ | (rng_chance(&f->rng, 60) ? 0x40 : 0);
 	fr->bhs[1] = (uint8_t)(0x80 | reason);
 	raw_put32(fr->bhs + 16, f->c.itt++);
-	if (chance(&f->rng, 30))
+	if (rng_chance(&f->rng, 30))
 		raw_put16(fr->bhs + 20, (uint16_t)rnd32(&f->rng));      /* CID */
 	raw_put32(fr->bhs + 24, f->c.cmdsn);
 	if (!(fr->bhs[0] & 0x40))
@@ -1127,12 +1109,12 @@ static void gen_snack(struct fuzz *f, struct frame *fr)
 {
 	memset(fr->bhs, 0, RAW_BHS_LEN);
 	fr->bhs[0] = OP_SNACK;
-	fr->bhs[1] = (uint8_t)(0x80 | below(&f->rng, chance(&f->rng, 80) ? 4 : 16));
-	raw_put32(fr->bhs + 16, chance(&f->rng, 50) ? f->last_cmd_itt : 0xffffffff);
+	fr->bhs[1] = (uint8_t)(0x80 | rng_below(&f->rng, rng_chance(&f->rng, 80) ? 4 : 16));
+	raw_put32(fr->bhs + 16, rng_chance(&f->rng, 50) ? f->last_cmd_itt : 0xffffffff);
 	raw_put32(fr->bhs + 20, interesting32(f));
 	raw_put32(fr->bhs + 28, f->c.exp_statsn);
-	raw_put32(fr->bhs + 40, below(&f->rng, 8));
-	raw_put32(fr->bhs + 44, below(&f->rng, 8));
+	raw_put32(fr->bhs + 40, rng_below(&f->rng, 8));
+	raw_put32(fr->bhs + 44, rng_below(&f->rng, 8));
 	fr->sent = 0;
 	note(f, " snack(type %u)", fr->bhs[1] & 0xf);
 }
@@ -1141,15 +1123,15 @@ static void gen_reserved(struct fuzz *f, struct frame *fr)
 {
 	static const uint8_t ops[] = { 0x07, 0x08, 0x0b, 0x0f, 0x11, 0x1b, 0x1c, 0x1d, 0x1e,
 				       0x1f, 0x20, 0x21, 0x23, 0x25, 0x31, 0x3f, 0x03 };
-	uint8_t op = ops[below(&f->rng, sizeof(ops))];
+	uint8_t op = ops[rng_below(&f->rng, sizeof(ops))];
 
 	memset(fr->bhs, 0, RAW_BHS_LEN);
-	fr->bhs[0] = op | (chance(&f->rng, 50) ? 0x40 : 0);
+	fr->bhs[0] = op | (rng_chance(&f->rng, 50) ? 0x40 : 0);
 	fr->bhs[1] = 0x80;
 	raw_put32(fr->bhs + 16, f->c.itt++);
 	raw_put32(fr->bhs + 24, f->c.cmdsn);
 	raw_put32(fr->bhs + 28, f->c.exp_statsn);
-	fill_data(f, fr, chance(&f->rng, 70) ? 0 : below(&f->rng, 1024));
+	fill_data(f, fr, rng_chance(&f->rng, 70) ? 0 : rng_below(&f->rng, 1024));
 	note(f, " op%02x(%u bytes)", op, fr->sent);
 }
 
@@ -1158,7 +1140,7 @@ static void gen_reserved(struct fuzz *f, struct frame *fr)
 static bool answer_r2t(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t ttt,
 		       uint32_t off, uint32_t len)
 {
-	uint32_t pieces = chance(&f->rng, 30) ? 2 + below(&f->rng, 3) : 1, end = off + len;
+	uint32_t pieces = rng_chance(&f->rng, 30) ? 2 + rng_below(&f->rng, 3) : 1, end = off + len;
 
 	for (uint32_t dsn = 0; off < end; dsn++) {
 		uint32_t n = dsn + 1 >= pieces ? end - off : (len / pieces ? len / pieces : 1);
@@ -1168,7 +1150,7 @@ static bool answer_r2t(struct fuzz *f, struct frame *fr, uint32_t itt, uint32_t 
 		gen_data_out(f, fr, itt, ttt, off, n, dsn);
 		if (off + n < end)
 			fr->bhs[1] &= (uint8_t)~0x80;
-		if (chance(&f->rng, 15))
+		if (rng_chance(&f->rng, 15))
 			mutate_bhs(f, fr, f->c.target_mrdsl);
 		if (!send_frame(f, fr))
 			return false;
@@ -1190,7 +1172,7 @@ static bool fuzz_one_pdu(struct fuzz *f, struct frame *fr, bool cut)
 
 	fr->ahs_len = 0;
 	fr->sent = 0;
-	switch (below(&f->rng, 16)) {
+	switch (rng_below(&f->rng, 16)) {
 	case 0: case 1: case 2: case 3: case 4:
 		gen_scsi_cmd(f, fr, &wants_r2t);
 		break;
@@ -1213,11 +1195,11 @@ static bool fuzz_one_pdu(struct fuzz *f, struct frame *fr, bool cut)
 		gen_reserved(f, fr);
 		break;
 	default:        /* Data-Out nobody asked for */
-		gen_data_out(f, fr, chance(&f->rng, 50) ? f->last_cmd_itt : f->c.itt, 0xffffffff, 0,
-			     below(&f->rng, 2048), 0);
+		gen_data_out(f, fr, rng_chance(&f->rng, 50) ? f->last_cmd_itt : f->c.itt, 0xffffffff, 0,
+			     rng_below(&f->rng, 2048), 0);
 		break;
 	}
-	if (chance(&f->rng, 35)) {
+	if (rng_chance(&f->rng, 35)) {
 		mutate_bhs(f, fr, f->c.target_mrdsl);
 		wants_r2t = false;
 	}
@@ -1283,12 +1265,12 @@ static enum outcome await_sentinel(struct fuzz *f)
 static enum outcome fuzz_full_feature(struct fuzz *f)
 {
 	static struct frame fr;
-	unsigned n = 1 + below(&f->rng, 6);
-	bool cut = chance(&f->rng, 4);
+	unsigned n = 1 + rng_below(&f->rng, 6);
+	bool cut = rng_chance(&f->rng, 4);
 
 	f->wild = false;
-	if (chance(&f->rng, 50)) {
-		f->c.immediate_data = chance(&f->rng, 50);
+	if (rng_chance(&f->rng, 50)) {
+		f->c.immediate_data = rng_chance(&f->rng, 50);
 		enum raw_login_result r = raw_login(&f->c, NULL, 0);
 		if (r != RAW_LOGIN_OK) {
 			fail(f, "a clean login failed: %s", raw_login_result_name(r));
@@ -1297,7 +1279,7 @@ static enum outcome fuzz_full_feature(struct fuzz *f)
 		f->initial_r2t = true;
 		f->my_mrdsl = FFP_MRDSL;
 	} else {
-		f->discovery = chance(&f->rng, 20);
+		f->discovery = rng_chance(&f->rng, 20);
 		f->c.immediate_data = true;
 		f->initial_r2t = true;
 		f->first_burst = 65536;
@@ -1418,7 +1400,7 @@ static void linger_or_close(struct fuzz *f)
 	if (lingering >= 0)
 		close(lingering);
 	lingering = -1;
-	if (!f->failure[0] && chance(&f->rng, 10))
+	if (!f->failure[0] && rng_chance(&f->rng, 10))
 		lingering = f->c.fd;
 	else
 		close(f->c.fd);
@@ -1443,7 +1425,7 @@ static enum outcome run_iteration(const struct opts *o, long i, struct fuzz *f)
 		return OUT_FAIL;
 	}
 	f->wild = true;
-	enum outcome out = chance(&f->rng, 40) ? fuzz_login(f) : fuzz_full_feature(f);
+	enum outcome out = rng_chance(&f->rng, 40) ? fuzz_login(f) : fuzz_full_feature(f);
 	if (f->c.fd >= 0)
 		linger_or_close(f);
 	if (f->first_fd >= 0)

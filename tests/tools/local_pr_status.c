@@ -13,6 +13,8 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -47,7 +49,7 @@ static int print_full_status(const uint8_t *d, uint32_t len)
 int main(int argc, char **argv)
 {
 	struct iscsi_context *iscsi;
-	struct iscsi_url *url;
+	int lun;
 	struct scsi_task *task;
 	int rc = 1;
 
@@ -55,20 +57,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: local_pr_status URL INITIATOR_NAME\n");
 		return 1;
 	}
-	iscsi = iscsi_create_context(argv[2]);
-	url = iscsi ? iscsi_parse_full_url(iscsi, argv[1]) : NULL;
-	if (!url) {
-		fprintf(stderr, "bad URL %s\n", argv[1]);
+	iscsi = tool_login(argv[1],
+			   &(struct tool_login_opts){ .initiator = argv[2], .no_header_digest = true },
+			   &lun);
+	if (!iscsi)
 		return 1;
-	}
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	iscsi_set_targetname(iscsi, url->target);
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login: %s\n", iscsi_get_error(iscsi));
-		goto out;
-	}
-	task = iscsi_persistent_reserve_in_sync(iscsi, url->lun, 3, 8192);
+	task = iscsi_persistent_reserve_in_sync(iscsi, lun, 3, 8192);
 	if (task && task->status == SCSI_STATUS_GOOD)
 		rc = print_full_status(task->datain.data, (uint32_t)task->datain.size);
 	else
@@ -76,8 +70,6 @@ int main(int argc, char **argv)
 	if (task)
 		scsi_free_scsi_task(task);
 	iscsi_logout_sync(iscsi);
-out:
-	iscsi_destroy_url(url);
 	iscsi_destroy_context(iscsi);
 	return rc;
 }

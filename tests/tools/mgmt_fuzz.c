@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuzz_rng.h"
 #include "tree_walk.h"
 
 #define MAX_NAMES 64
@@ -53,7 +54,8 @@ struct fuzz {
 	const char *sock, *mount, *files, *log, *restore;
 	unsigned iterations, mount_share, restore_every;
 	bool keep_going, verbose;
-	uint64_t seed, rng;
+	uint64_t seed;
+	struct rng rng;
 	struct tree *t;
 	char **paths;
 	size_t npaths;
@@ -62,25 +64,14 @@ struct fuzz {
 	unsigned writes, refused, accepted, filtered, by_via[3], violations;
 };
 
-/* ---- PRNG: splitmix64, so a seed gives the same run everywhere ---- */
-
-static uint64_t next_rand(struct fuzz *f)
-{
-	uint64_t z = (f->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static unsigned below(struct fuzz *f, unsigned n)
 {
-	return n ? (unsigned)(next_rand(f) % n) : 0;
+	return rng_below(&f->rng, n);
 }
 
 static bool chance(struct fuzz *f, unsigned pct)
 {
-	return below(f, 100) < pct;
+	return rng_chance(&f->rng, pct);
 }
 
 #define PICK(f, arr) ((arr)[below((f), sizeof(arr) / sizeof((arr)[0]))])
@@ -1136,7 +1127,7 @@ static int parse_args(int argc, char **argv, struct fuzz *f)
 				"[--restore CMD] [--restore-every N] [--keep-going] [--verbose]\n");
 		return -1;
 	}
-	f->rng = f->seed;
+	f->rng.s = f->seed;
 	return 0;
 }
 

@@ -16,37 +16,9 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 #define INITIATOR "iqn.2026-12.org.scstd:pr-churn"
-
-static struct iscsi_context *connect_lun(const char *url_str, int *lun)
-{
-	struct iscsi_context *iscsi = iscsi_create_context(INITIATOR);
-	struct iscsi_url *url;
-
-	if (!iscsi)
-		return NULL;
-	url = iscsi_parse_full_url(iscsi, url_str);
-	if (!url) {
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	/* The daemon is killed under this client: a command must fail then,
-	 * not wait in libiscsi's endless reconnect. */
-	iscsi_set_noautoreconnect(iscsi, 1);
-	iscsi_set_timeout(iscsi, 10);
-	*lun = url->lun;
-	/* full connect also clears the new nexus's POWER ON unit attention */
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login failed: %s\n", iscsi_get_error(iscsi));
-		iscsi_destroy_url(url);
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_destroy_url(url);
-	return iscsi;
-}
 
 static int churn(struct iscsi_context *iscsi, int lun, uint64_t key)
 {
@@ -107,7 +79,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pr_churn URL churn START | keys\n");
 		return 2;
 	}
-	iscsi = connect_lun(argv[1], &lun);
+	/* The daemon is killed under this client: a command must fail then,
+	 * not wait in libiscsi's endless reconnect. */
+	iscsi = tool_login(argv[1],
+			   &(struct tool_login_opts){ .initiator = INITIATOR, .timeout_s = 10,
+						      .no_reconnect = true },
+			   &lun);
 	if (!iscsi)
 		return 2;
 	if (!strcmp(argv[2], "churn"))

@@ -18,6 +18,8 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 #define PATTERN 0x5a
 
 static int failed;
@@ -74,8 +76,8 @@ static int block_is_pattern(struct iscsi_context *iscsi, int lun, uint64_t lba, 
 
 int main(int argc, char **argv)
 {
-	struct iscsi_url *url;
 	struct iscsi_context *iscsi;
+	int lun;
 	struct scsi_task *t, *san;
 	struct scsi_readcapacity16 *rc;
 	struct iscsi_data param;
@@ -87,24 +89,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s iscsi://HOST:PORT/IQN/LUN\n", argv[0]);
 		return 2;
 	}
-	iscsi = iscsi_create_context("iqn.2026-11.org.scstd:sanitize-progress");
-	url = iscsi ? iscsi_parse_full_url(iscsi, argv[1]) : NULL;
-	if (!url) {
-		fprintf(stderr, "bad URL %s\n", argv[1]);
+	iscsi = tool_login(argv[1],
+			   &(struct tool_login_opts){
+				   .initiator = "iqn.2026-11.org.scstd:sanitize-progress",
+				   .no_header_digest = true },
+			   &lun);
+	if (!iscsi)
 		return 2;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login failed: %s\n", iscsi_get_error(iscsi));
-		return 2;
-	}
-	while ((t = iscsi_testunitready_sync(iscsi, url->lun)) && t->status != SCSI_STATUS_GOOD)
+	while ((t = iscsi_testunitready_sync(iscsi, lun)) && t->status != SCSI_STATUS_GOOD)
 		scsi_free_scsi_task(t);         /* the power-on unit attention */
 	if (t)
 		scsi_free_scsi_task(t);
-	t = iscsi_readcapacity16_sync(iscsi, url->lun);
+	t = iscsi_readcapacity16_sync(iscsi, lun);
 	rc = t ? scsi_datain_unmarshall(t) : NULL;
 	if (!rc) {
 		fprintf(stderr, "READ CAPACITY(16) failed\n");
@@ -122,11 +118,11 @@ int main(int argc, char **argv)
 	memset(list + 4, PATTERN, bs);
 	param.data = list;
 	param.size = bs + 4;
-	san = iscsi_sanitize_task(iscsi, url->lun, 0, 0, SCSI_SANITIZE_OVERWRITE, bs + 4, &param,
+	san = iscsi_sanitize_task(iscsi, lun, 0, 0, SCSI_SANITIZE_OVERWRITE, bs + 4, &param,
 				  sanitize_cb, NULL);
 	check(san != NULL, "SANITIZE OVERWRITE queued");
 
-	t = iscsi_testunitready_sync(iscsi, url->lun);
+	t = iscsi_testunitready_sync(iscsi, lun);
 	check(t && t->status == SCSI_STATUS_CHECK_CONDITION && t->sense.key == SCSI_SENSE_NOT_READY &&
 	      has_progress(t), "TEST UNIT READY during SANITIZE: NOT READY, SANITIZE IN PROGRESS, progress");
 	if (t && t->status == SCSI_STATUS_CHECK_CONDITION)
@@ -134,25 +130,24 @@ int main(int argc, char **argv)
 		       t->sense.field_pointer, t->sense.sense_specific ? "" : " (SKSV clear)");
 	if (t)
 		scsi_free_scsi_task(t);
-	t = iscsi_inquiry_sync(iscsi, url->lun, 0, 0, 64);
+	t = iscsi_inquiry_sync(iscsi, lun, 0, 0, 64);
 	check(t && t->status == SCSI_STATUS_GOOD, "INQUIRY during SANITIZE: GOOD");
 	if (t)
 		scsi_free_scsi_task(t);
 
 	wait_sanitize(iscsi);
 	check(sanitize_done && sanitize_status == SCSI_STATUS_GOOD, "SANITIZE OVERWRITE completes GOOD");
-	t = iscsi_testunitready_sync(iscsi, url->lun);
+	t = iscsi_testunitready_sync(iscsi, lun);
 	check(t && t->status == SCSI_STATUS_GOOD, "TEST UNIT READY after SANITIZE: GOOD");
 	if (t)
 		scsi_free_scsi_task(t);
-	check(block_is_pattern(iscsi, url->lun, 0, bs), "first block holds the pattern");
-	check(block_is_pattern(iscsi, url->lun, blocks - 1, bs), "last block holds the pattern");
+	check(block_is_pattern(iscsi, lun, 0, bs), "first block holds the pattern");
+	check(block_is_pattern(iscsi, lun, blocks - 1, bs), "last block holds the pattern");
 
 	if (san)
 		scsi_free_scsi_task(san);
 	free(list);
 	iscsi_logout_sync(iscsi);
-	iscsi_destroy_url(url);
 	iscsi_destroy_context(iscsi);
 	return failed ? 1 : 0;
 }

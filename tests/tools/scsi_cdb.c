@@ -27,6 +27,8 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 #define MAX_CDB 16
 #define DUMP_CHUNK_BLOCKS 64
 
@@ -194,36 +196,9 @@ out:
 		scsi_free_scsi_task(t);
 }
 
-static struct iscsi_context *connect_url(const char *url_str, int *lun)
-{
-	const char *name = getenv("SCSI_CDB_INITIATOR");
-	struct iscsi_context *iscsi =
-		iscsi_create_context(name ? name : "iqn.2026-11.org.scstd:scsi-cdb");
-	struct iscsi_url *url;
-
-	if (!iscsi)
-		return NULL;
-	url = iscsi_parse_full_url(iscsi, url_str);
-	if (!url) {
-		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	*lun = url->lun;
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_url(url);
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_destroy_url(url);
-	return iscsi;
-}
-
 int main(int argc, char **argv)
 {
+	struct tool_login_opts opts = { 0 };
 	struct iscsi_context *iscsi;
 	char line[4096];
 	int lun;
@@ -232,7 +207,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: scsi_cdb iscsi://HOST:PORT/IQN/LUN < commands\n");
 		return 2;
 	}
-	iscsi = connect_url(argv[1], &lun);
+	opts.initiator = getenv("SCSI_CDB_INITIATOR");
+	if (!opts.initiator)
+		opts.initiator = "iqn.2026-11.org.scstd:scsi-cdb";
+	iscsi = tool_login(argv[1], &opts, &lun);
 	if (!iscsi)
 		return 1;
 	while (fgets(line, sizeof(line), stdin)) {

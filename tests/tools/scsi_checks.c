@@ -20,6 +20,8 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 struct ctx {
 	struct iscsi_context *iscsi;
 	int lun;
@@ -340,33 +342,6 @@ static void usage(void)
 	exit(2);
 }
 
-static struct iscsi_context *connect_url(const char *url_str, int *lun)
-{
-	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-11.org.scstd:scsi-checks");
-	struct iscsi_url *url;
-
-	if (!iscsi)
-		return NULL;
-	url = iscsi_parse_full_url(iscsi, url_str);
-	if (!url) {
-		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	*lun = url->lun;
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
-		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_url(url);
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_destroy_url(url);
-	return iscsi;
-}
-
 int main(int argc, char **argv)
 {
 	struct ctx c = { .unknown_lun = 5, .expected_luns = "0,1" };
@@ -384,7 +359,10 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage();
-	c.iscsi = connect_url(argv[optind], &c.lun);
+	c.iscsi = tool_login(argv[optind],
+			     &(struct tool_login_opts){
+				     .initiator = "iqn.2026-11.org.scstd:scsi-checks" },
+			     &c.lun);
 	if (!c.iscsi) {
 		printf("not ok - sense: login to %s\n", argv[optind]);
 		return 1;
