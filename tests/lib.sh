@@ -350,6 +350,20 @@ eventually() {
 	"$@"
 }
 
+# check_held_session DESCRIPTION PID OUT: a client held open in the
+# background (PID, its output in OUT) is still running; it is stopped
+# either way, and its last output shown when it had died.
+check_held_session() {
+	if kill -0 "$2" 2>/dev/null; then
+		ok "$1"
+	else
+		not_ok "$1"
+		tr '\r' '\n' <"$3" | tail -5 | sed 's/^/#   /'
+	fi
+	kill "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
 # no_sessions_left IQN: the iSCSI target IQN lists no session within ~5 s;
 # otherwise what is left is shown.
 no_sessions_left() {

@@ -91,14 +91,7 @@ qemu_io_roundtrip() {  # fresh random-pattern bytes written, read and verified
 }
 check "qemu-io writes, reads and verifies data on the fuzzed LUN" qemu_io_roundtrip
 
-if kill -0 "$PERF_PID" 2>/dev/null; then
-	ok "the held libiscsi session was never disturbed"
-else
-	not_ok "the held libiscsi session was never disturbed"
-	tr '\r' '\n' <"$WORKDIR/perf.out" | tail -5 | sed 's/^/#   /'
-fi
-kill "$PERF_PID" 2>/dev/null
-wait "$PERF_PID" 2>/dev/null
+check_held_session "the held libiscsi session was never disturbed" "$PERF_PID" "$WORKDIR/perf.out"
 
 no_error_lines() { ! grep -E '\] error ' "$DAEMON_LOG" | head -20 | grep .; }
 check "the log has no errors, only warnings about the fuzzer's input" no_error_lines

@@ -73,14 +73,7 @@ parallel_attacks() {
 check "12 attacks in parallel are all rejected or closed" parallel_attacks
 check "after the parallel attacks: a new session works" new_session_works
 
-if kill -0 "$PERF_PID" 2>/dev/null; then
-	ok "the held libiscsi session survived every attack"
-else
-	not_ok "the held libiscsi session survived every attack"
-	tr '\r' '\n' <"$WORKDIR/perf.out" | tail -5 | sed 's/^/#   /'
-fi
-kill "$PERF_PID" 2>/dev/null
-wait "$PERF_PID" 2>/dev/null
+check_held_session "the held libiscsi session survived every attack" "$PERF_PID" "$WORKDIR/perf.out"
 
 check_alive "daemon alive at the end"
 check_stop

@@ -60,8 +60,8 @@ static void detach(void)
 	dev.handler->detach(&dev);
 }
 
-/* Parses and executes one command; data_out fills the buffer first. */
-static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t out_len)
+/* A fresh command for cdb on dev, parsed; the parse result. */
+static int parse_fresh(const uint8_t *cdb, unsigned len)
 {
 	free(cmd.buf);
 	memset(&cmd, 0, sizeof(cmd));
@@ -69,7 +69,13 @@ static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t
 	cmd.cdb_len = len;
 	cmd.dev = &dev;
 	cmd.sess = &fake_sess;
-	if (scst_parse_cdb(&cmd) < 0)
+	return scst_parse_cdb(&cmd);
+}
+
+/* Parses and executes one command; data_out fills the buffer first. */
+static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t out_len)
+{
+	if (parse_fresh(cdb, len) < 0)
 		return;
 	cmd.buf = malloc(cmd.bufflen ? cmd.bufflen : 1);
 	memset(cmd.buf, 0xa5, cmd.bufflen);      /* stale pool data */
@@ -84,13 +90,7 @@ static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t
 /* As run, but like the core for a zero-length transfer: no buffer. */
 static void run_without_buffer(const uint8_t *cdb, unsigned len)
 {
-	free(cmd.buf);
-	memset(&cmd, 0, sizeof(cmd));
-	memcpy(cmd.cdb, cdb, len);
-	cmd.cdb_len = len;
-	cmd.dev = &dev;
-	cmd.sess = &fake_sess;
-	assert_int_equal(scst_parse_cdb(&cmd), 0);
+	assert_int_equal(parse_fresh(cdb, len), 0);
 	assert_int_equal(cmd.bufflen, 0);
 	completions = 0;
 	dev.handler->exec(&cmd);
