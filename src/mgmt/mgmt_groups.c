@@ -52,17 +52,19 @@ static int ini_move(const struct mgmt_node *n, char *cur, char *err, size_t errl
 	return scst_acg_move_initiator(n->acg, name, dest, err, errlen);
 }
 
-static bool is_initiators_entry(const char *name);
+static int refuse_initiators_entry_name(const char *name, char *err, size_t errlen);
 
 /* Each name is a file of initiators/: no '/', no "." or "..", not "mgmt". */
 static int ini_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
 {
+	int rc;
+
 	if (strchr(name, '/'))
 		return mgmt_refuse(-EINVAL, err, errlen, "initiator name '%s' contains '/'", name);
-	if (!strcmp(name, ".") || !strcmp(name, "..") ||
-	    is_initiators_entry(name))
-		return mgmt_refuse(-EINVAL, err, errlen, "'%s' cannot be an initiator name "
-				   "(a file of initiators/ has it)", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return mgmt_refuse(-EINVAL, err, errlen, "'%s' cannot be an initiator name", name);
+	if ((rc = refuse_initiators_entry_name(name, err, errlen)) < 0)
+		return rc;
 	if (scst_acg_has_initiator(n->acg, name))
 		return mgmt_refuse(-EEXIST, err, errlen, "initiator '%s' already in group '%s'",
 				   name, n->acg->name);
@@ -117,9 +119,10 @@ static const struct mgmt_entry initiators_entries[] = {
 	{ .name = NULL },
 };
 
-static bool is_initiators_entry(const char *name)
+static int refuse_initiators_entry_name(const char *name, char *err, size_t errlen)
 {
-	return mgmt_entry_named(initiators_entries, name);
+	return mgmt_refuse_entry_name(initiators_entries, name, "initiators/", "initiator", err,
+				      errlen);
 }
 
 static int initiators_lookup(const struct mgmt_node *dir, const char *name,
@@ -170,7 +173,7 @@ static int show_groups_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del GROUP_NAME\" >mgmt\n");
 }
 
-static bool is_groups_entry(const char *name);
+static int refuse_groups_entry_name(const char *name, char *err, size_t errlen);
 
 static int store_groups_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			     size_t errlen)
@@ -199,9 +202,8 @@ static int store_groups_mgmt(const struct mgmt_node *n, const char *value, char 
 	}
 	if (acg)
 		return mgmt_refuse(-EEXIST, err, errlen, "group '%s' already exists", name);
-	if (is_groups_entry(name))
-		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
-				   "ini_groups/, not a possible group name", name);
+	if (refuse_groups_entry_name(name, err, errlen) < 0)
+		return -EINVAL;
 	return scst_add_acg(n->tgt, name, err, errlen) ? 0 : -EINVAL;
 }
 
@@ -211,9 +213,9 @@ static const struct mgmt_entry groups_entries[] = {
 	{ .name = NULL },
 };
 
-static bool is_groups_entry(const char *name)
+static int refuse_groups_entry_name(const char *name, char *err, size_t errlen)
 {
-	return mgmt_entry_named(groups_entries, name);
+	return mgmt_refuse_entry_name(groups_entries, name, "ini_groups/", "group", err, errlen);
 }
 
 static int groups_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)

@@ -22,7 +22,8 @@ static int show_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
-static bool is_handler_entry(const char *name);
+static int refuse_handler_entry_name(const struct mgmt_node *n, const char *name, char *err,
+				     size_t errlen);
 
 static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
@@ -32,9 +33,8 @@ static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t er
 
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "add_device: device name missing");
-	if (is_handler_entry(name))
-		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
-				   "handlers/%s/, not a possible device name", name, n->dt->name);
+	if ((np = refuse_handler_entry_name(n, name, err, errlen)) < 0)
+		return np;
 	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
 	if (np < 0)
 		return np;
@@ -93,9 +93,13 @@ static const struct mgmt_entry handler_entries[] = {
 	{ .name = NULL },
 };
 
-static bool is_handler_entry(const char *name)
+static int refuse_handler_entry_name(const struct mgmt_node *n, const char *name, char *err,
+				     size_t errlen)
 {
-	return mgmt_entry_named(handler_entries, name);
+	char dir[SCST_NAME_MAX + 16];
+
+	snprintf(dir, sizeof(dir), "handlers/%s/", n->dt->name);
+	return mgmt_refuse_entry_name(handler_entries, name, dir, "device", err, errlen);
 }
 
 static int handler_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)

@@ -237,9 +237,8 @@ static int add_target(const struct mgmt_node *n, char *cur, char *err, size_t er
 	if (!n->tt->add_target)
 		return mgmt_refuse(-EINVAL, err, errlen, "driver %s cannot create targets",
 				   n->tt->name);
-	if (mgmt_driver_entry_named(n->tt, name))
-		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
-				   "targets/%s/, not a possible target name", name, n->tt->name);
+	if ((rc = mgmt_refuse_target_name(n->tt, name, err, errlen)) < 0)
+		return rc;
 	np = mgmt_parse_params(mgmt_rest(cur), kv, MGMT_MAX_PARAMS, err, errlen);
 	if (np < 0)
 		return np;
@@ -357,12 +356,18 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = NULL },
 };
 
-bool mgmt_driver_entry_named(const struct scst_tgt_template *tt, const char *name)
+int mgmt_refuse_target_name(const struct scst_tgt_template *tt, const char *name, char *err,
+			    size_t errlen)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(tt);
+	char dir[SCST_NAME_MAX + 16];
+	int rc;
 
-	return mgmt_entry_named(driver_entries, name) ||
-	       (ext && mgmt_entry_named(ext->driver_entries, name));
+	snprintf(dir, sizeof(dir), "targets/%s/", tt->name);
+	rc = mgmt_refuse_entry_name(driver_entries, name, dir, "target", err, errlen);
+	if (rc == 0 && ext)
+		rc = mgmt_refuse_entry_name(ext->driver_entries, name, dir, "target", err, errlen);
+	return rc;
 }
 
 static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)

@@ -117,6 +117,16 @@ bool mgmt_entry_named(const struct mgmt_entry *entries, const char *name)
 	return false;
 }
 
+int mgmt_refuse_entry_name(const struct mgmt_entry *entries, const char *name, const char *dir,
+			   const char *what, char *err, size_t errlen)
+{
+	if (!mgmt_entry_named(entries, name))
+		return 0;
+	return mgmt_refuse(-EINVAL, err, errlen,
+			   "'%s' is the name of a file of %s, not a possible %s name", name, dir,
+			   what);
+}
+
 int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
 		      const char *name, struct mgmt_node *child)
 {

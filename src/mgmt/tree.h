@@ -105,8 +105,13 @@ const struct mgmt_driver_ext *mgmt_find_driver_ext(const struct scst_tgt_templat
  * twice and never reached (SCST's sysfs refuses such a name as well):
  * true when entries (NULL: none) has an entry called name. */
 bool mgmt_entry_named(const struct mgmt_entry *entries, const char *name);
-/* A target name that targets/<driver>/ uses for its own files. */
-bool mgmt_driver_entry_named(const struct scst_tgt_template *tt, const char *name);
+/* 0, or -EINVAL and the message for a new `what` (device, group ...)
+ * called like one of entries, the files of directory dir. */
+int mgmt_refuse_entry_name(const struct mgmt_entry *entries, const char *name, const char *dir,
+			   const char *what, char *err, size_t errlen);
+/* The same for a new target of driver tt (targets/<driver>/'s files). */
+int mgmt_refuse_target_name(const struct scst_tgt_template *tt, const char *name, char *err,
+			    size_t errlen);
 /* Lookup and listing over an extra entry table (NULL: none). */
 int mgmt_lookup_extra(const struct mgmt_entry *entries, const struct mgmt_node *dir,
 		      const char *name, struct mgmt_node *child);

@@ -114,9 +114,8 @@ static int cmd_add_target(char *cur, char *err, size_t errlen)
 
 	if (!name)
 		return mgmt_refuse(-EINVAL, err, errlen, "add_target: target name missing");
-	if (mgmt_driver_entry_named(&local_template, name))
-		return mgmt_refuse(-EINVAL, err, errlen, "'%s' is the name of a file of "
-				   "targets/%s/, not a possible target name", name, LOCAL_DRIVER);
+	if ((n = mgmt_refuse_target_name(&local_template, name, err, errlen)) < 0)
+		return n;
 	n = parse_session_names(mgmt_rest(cur), names, MAX_SESSIONS_PER_ADD, err, errlen);
 	if (n < 0)
 		return n;
