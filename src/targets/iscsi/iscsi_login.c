@@ -449,14 +449,16 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 	const uint8_t *text;
 	uint32_t tlen;
 	char err[128];
-	bool first = !conn->initiator_name[0] && !conn->login_text;
+	bool first_pdu = !conn->initiator_name[0] && !conn->login_text;
+	bool first_text;
+	int parsed;
 
 	if (conn->login_stage == 0xff)
 		return;                   /* failed login: ignore until closed */
 	lc.csg = ISCSI_LOGIN_CSG(bhs[1]);
 	lc.nsg = ISCSI_LOGIN_NSG(bhs[1]);
 	lc.transit = bhs[1] & ISCSI_LOGIN_TRANSIT;
-	if (first) {
+	if (first_pdu) {
 		memcpy(conn->isid, &bhs[8], 6);
 		conn->tsih = iscsi_get16(&bhs[14]);
 		conn->cid = iscsi_get16(&bhs[20]);
@@ -485,21 +487,19 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		send_login_rsp(conn, &lc, false);     /* empty: "send the rest" */
 		return;
 	}
-	if (iscsi_text_parse(text, tlen, &t, err, sizeof(err)) < 0) {
-		free(conn->login_text);
-		conn->login_text = NULL;
-		conn->login_text_len = 0;
-		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, err);
-		return;
-	}
+	parsed = iscsi_text_parse(text, tlen, &t, err, sizeof(err));
 	free(conn->login_text);
 	conn->login_text = NULL;
 	conn->login_text_len = 0;
-	/* The first text of the login, which a Continue sequence spreads over
-	 * several PDUs: `first` was true only for the first of those. */
-	first = !conn->initiator_name[0];
-	if (handle_identity_keys(conn, &t, &lc) < 0 || (first && check_first_pdu(conn, &lc) < 0) ||
-	    negotiate_all(conn, &t, &lc) < 0) {
+	if (parsed < 0) {
+		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, err);
+		return;
+	}
+	/* The login's first text, which a Continue sequence spreads over
+	 * several PDUs (first_pdu is true only for the first of those). */
+	first_text = !conn->initiator_name[0];
+	if (handle_identity_keys(conn, &t, &lc) < 0 ||
+	    (first_text && check_first_pdu(conn, &lc) < 0) || negotiate_all(conn, &t, &lc) < 0) {
 		iscsi_text_free(&t);
 		if (conn->login_stage != 0xff)
 			login_fail(conn, &lc, ISCSI_LOGIN_TARGET_ERROR, "out of memory");
