@@ -20,6 +20,7 @@ new_session_works() {
 }
 
 check "baseline: the raw tool logs in and gets an answer to TEST UNIT READY" badpdu login
+check "a first login text split over a Continue PDU logs in as well" badpdu split-login
 
 # One libiscsi session stays open and busy during every attack; with -x 0
 # it exits at the first error or lost connection instead of reconnecting.

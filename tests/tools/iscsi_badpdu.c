@@ -92,6 +92,14 @@ static int cmd_login(struct raw_conn *c)
 	return 0;
 }
 
+/* A first login text split over a Continue PDU (RFC 7143 allows it
+ * anywhere, even inside a key) logs in like the whole one. */
+static int cmd_split_login(struct raw_conn *c)
+{
+	c->split_first_text = true;
+	return cmd_login(c);
+}
+
 static int cmd_garbage(struct raw_conn *c)
 {
 	uint8_t bhs[RAW_BHS_LEN];
@@ -276,6 +284,7 @@ static const struct {
 	int (*fn)(struct raw_conn *c);
 } subcommands[] = {
 	{ "login", cmd_login },
+	{ "split-login", cmd_split_login },
 	{ "garbage", cmd_garbage },
 	{ "bogus-opcode", cmd_bogus_opcode },
 	{ "big-dsl", cmd_big_dsl },

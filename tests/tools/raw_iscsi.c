@@ -353,6 +353,29 @@ static enum raw_login_result login_exchange(struct raw_conn *c, uint8_t *bhs, co
 	return RAW_LOGIN_OK;
 }
 
+/* The security-phase text, in one PDU or split in the middle (RFC 7143
+ * 11.12.2: a Continue PDU carries part of the text, the target answers it
+ * with an empty Login Response). */
+static enum raw_login_result first_login_exchange(struct raw_conn *c, const char *text,
+						  uint32_t len, struct raw_pdu *rsp)
+{
+	uint8_t bhs[RAW_BHS_LEN];
+	uint32_t head = c->split_first_text ? len / 2 : 0;
+
+	if (head) {
+		enum raw_login_result r;
+
+		login_bhs(c, bhs, 0, 1, head);
+		bhs[1] = 0x40;                  /* Continue, no Transit, CSG 0 */
+		r = login_exchange(c, bhs, text, head, rsp);
+		if (r != RAW_LOGIN_OK)
+			return r;
+		raw_pdu_free(rsp);
+	}
+	login_bhs(c, bhs, 0, 1, len - head);
+	return login_exchange(c, bhs, text + head, len - head, rsp);
+}
+
 static uint32_t operational_keys(const struct raw_conn *c, char *text, uint32_t cap)
 {
 	static const char *const keys[] = {
@@ -386,8 +409,7 @@ enum raw_login_result raw_login(struct raw_conn *c, const char *first_text, uint
 		len = raw_add_session_keys(text, len, sizeof(text), c->initiator, c->target);
 		len = raw_add_key(text, len, sizeof(text), "AuthMethod=None");
 	}
-	login_bhs(c, bhs, 0, 1, len);
-	r = login_exchange(c, bhs, text, len, &rsp);
+	r = first_login_exchange(c, text, len, &rsp);
 	if (r != RAW_LOGIN_OK)
 		return r;
 	/* The target may want to stay in the security phase; with

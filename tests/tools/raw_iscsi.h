@@ -47,6 +47,7 @@ struct raw_conn {
 	uint64_t lun;
 	const char *initiator, *target;
 	bool immediate_data;            /* what raw_login offers */
+	bool split_first_text;          /* raw_login: first text in two PDUs (C bit) */
 };
 
 static inline void raw_put16(uint8_t *p, uint16_t v)
@@ -148,7 +149,8 @@ const char *raw_login_result_name(enum raw_login_result r);
 /* Security phase with AuthMethod=None as c->initiator to c->target, then
  * the operational keys (no digests, ErrorRecoveryLevel=0, ImmediateData
  * as c->immediate_data), then full feature phase.  first_text, when not
- * NULL, replaces the keys of the first PDU (to send malformed text). */
+ * NULL, replaces the keys of the first PDU (to send malformed text); with
+ * c->split_first_text they go in a Continue PDU and a final one. */
 enum raw_login_result raw_login(struct raw_conn *c, const char *first_text, uint32_t first_len);
 
 /* BHS builders: each takes the next ITT (and CmdSN where the PDU is not
