@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# iscsi_chap_algs.sh - the CHAP_A algorithms MD5 (5), SHA-256 (6), SHA-1 (7)
+# iscsi_chap_algs.sh - the CHAP_A algorithms MD5 (5), SHA-1 (6), SHA-256 (7)
 # and SHA3-256 (8) end to end with a raw initiator (libiscsi 1.19 offers
 # MD5 only): for normal and discovery sessions each algorithm logs in with
 # the right secret, one-way and mutual, and is refused with 0x0201 with a
@@ -45,7 +45,7 @@ peer() {  # peer TARGET|- MODE USER SECRET [ALGS [TUSER TSECRET]]
 	timeout 20 "$(tool iscsi_digestpeer)" "127.0.0.1:$PORT" "$t" "$@"
 }
 
-declare -A NAME=([5]=MD5 [6]=SHA-256 [7]=SHA-1 [8]=SHA3-256)
+declare -A NAME=([5]=MD5 [6]=SHA-1 [7]=SHA-256 [8]=SHA3-256)
 refused=0
 for a in 5 6 7 8; do
 	n=${NAME[$a]}
@@ -75,7 +75,7 @@ check "... unknown entries are skipped (99,abc,6,5 -> 6)" \
 check "a list without a supported algorithm is refused with 0x0201" \
 	peer "$IQN" chap-good joe joepass12345 1,2,99
 check "a reflected challenge is refused for SHA-256 too" \
-	peer "$IQN" chap-reflect joe joepass12345 6
+	peer "$IQN" chap-reflect joe joepass12345 7
 refused=$((refused + 2))
 check "libiscsi (MD5) still logs in" \
 	bash -c "timeout 20 iscsi-inq 'iscsi://joe%joepass12345@127.0.0.1:$PORT/$IQN/0' | grep -q DIRECT_ACCESS"

@@ -349,8 +349,8 @@ static const EVP_MD *chap_md(int alg)
 {
 	switch (alg) {
 	case 5: return EVP_md5();
-	case 6: return EVP_sha256();
-	case 7: return EVP_sha1();
+	case 6: return EVP_sha1();    /* IANA: 6 SHA-1, 7 SHA-256 (open-iscsi, LIO agree) */
+	case 7: return EVP_sha256();
 	case 8: return EVP_sha3_256();
 	}
 	return NULL;

@@ -74,9 +74,9 @@ static void test_sha_known_answers(void **state)
 static void test_exchange_each_algorithm(void **state)
 {
 	static const struct { const char *offer; unsigned alg; } v[] = {
-		{ "5", ISCSI_CHAP_MD5 }, { "6", ISCSI_CHAP_SHA256 }, { "7", ISCSI_CHAP_SHA1 },
+		{ "5", ISCSI_CHAP_MD5 }, { "6", ISCSI_CHAP_SHA1 }, { "7", ISCSI_CHAP_SHA256 },
 		{ "8", ISCSI_CHAP_SHA3_256 }, { "8,7,6,5", ISCSI_CHAP_SHA3_256 },
-		{ "99,x,,6,5", ISCSI_CHAP_SHA256 }, { "0007,5", ISCSI_CHAP_MD5 },
+		{ "99,x,,6,5", ISCSI_CHAP_SHA1 }, { "0007,5", ISCSI_CHAP_MD5 },
 	};
 	struct iscsi_auth a = { 0 };
 	char err[128], resp[80];

@@ -18,8 +18,8 @@
 #define ISCSI_CHAP_CHALLENGE_LEN 32      /* our challenge, bytes */
 #define ISCSI_CHAP_BINARY_MAX 1024       /* longest initiator challenge accepted */
 #define ISCSI_CHAP_MD5 5
-#define ISCSI_CHAP_SHA256 6
-#define ISCSI_CHAP_SHA1 7
+#define ISCSI_CHAP_SHA1 6                /* IANA iSCSI CHAP_A registry, RFC 7143 13.x */
+#define ISCSI_CHAP_SHA256 7
 #define ISCSI_CHAP_SHA3_256 8
 #define ISCSI_CHAP_MD5_LEN 16
 #define ISCSI_CHAP_DIGEST_MAX 32         /* longest response (SHA-256, SHA3-256) */

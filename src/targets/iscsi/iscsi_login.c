@@ -167,7 +167,7 @@ static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct
 		if (!a || iscsi_text_get(t, "CHAP_N") || iscsi_text_get(t, "CHAP_R"))
 			return chap_fail(conn, lc, "CHAP_A expected");
 		if (iscsi_chap_challenge(&conn->chap, a, &lc->out) < 0)
-			return chap_fail(conn, lc, "no acceptable CHAP algorithm (5 MD5, 6 SHA-256, 7 SHA-1, 8 SHA3-256)");
+			return chap_fail(conn, lc, "no acceptable CHAP algorithm (5 MD5, 6 SHA-1, 7 SHA-256, 8 SHA3-256)");
 		return 0;
 	case ISCSI_CHAP_WAIT_RESPONSE:
 		return chap_response(conn, t, lc);
