@@ -96,6 +96,7 @@ struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const uint8_t lun[8], co
 
 	if (!cmd)
 		return NULL;
+	cmd->t_rx = scst_stats_now();
 	cmd->sess = sess;
 	cmd->lun = scst_unpack_lun(lun);
 	cmd->queue_type = SCST_CMD_QUEUE_SIMPLE;
@@ -118,6 +119,7 @@ void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_
 
 static void xmit(struct scst_cmd *cmd)
 {
+	cmd->t_xmit = scst_stats_now();
 	cmd->state = SCST_CMD_STATE_XMIT;
 	cmd->sess->tgt->tgtt->xmit_response(cmd);
 }
@@ -245,6 +247,7 @@ static void exec_cmd(struct scst_cmd *cmd)
 		return;
 	}
 	cmd->state = SCST_CMD_STATE_EXEC;
+	cmd->t_exec = scst_stats_now();
 	if (cmd->tgt_dev)
 		cmd->tgt_dev->active_cmds++;
 	if ((cmd->op->flags & SCST_OP_CORE) || !cmd->tgt_dev)
@@ -299,6 +302,7 @@ void scst_cmd_resume_after_order(struct scst_cmd *cmd)
 	}
 	if (cmd->write_len) {
 		cmd->state = SCST_CMD_STATE_DATA_WAIT;
+		cmd->t_rdy = scst_stats_now();
 		sess->tgt->tgtt->rdy_to_xfer(cmd);
 		return;
 	}
@@ -314,6 +318,7 @@ void scst_rx_data(struct scst_cmd *cmd, bool ok)
 		finish_early(cmd);
 		return;
 	}
+	cmd->t_data = scst_stats_now();
 	cmd->sess->write_bytes += cmd->write_len;
 	exec_cmd(cmd);
 }
@@ -340,6 +345,7 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 	struct scst_session *sess = cmd->sess;
 	struct scst_mgmt_cmd *mcmd = cmd->mcmd;
 
+	scst_cmd_account(cmd);
 	list_del(&cmd->sess_node);
 	sess->active_cmds--;
 	if (cmd->tgt_dev)

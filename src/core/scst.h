@@ -154,6 +154,24 @@ struct scst_kv {
 /* ---------------------------------------------------------------------- */
 /* Target driver interface                                                 */
 
+/* Why a login was refused, for the metrics (a transport's own reasons
+ * map onto these). */
+enum scst_login_fail_reason {
+	SCST_LOGIN_FAIL_AUTH = 0,       /* CHAP failed or required and refused */
+	SCST_LOGIN_FAIL_ACL,            /* the initiator may not reach the target */
+	SCST_LOGIN_FAIL_TARGET,         /* no such target, or not enabled */
+	SCST_LOGIN_FAIL_LIMIT,          /* session or connection limit */
+	SCST_LOGIN_FAIL_PROTOCOL,       /* the initiator broke the login rules */
+	SCST_LOGIN_FAIL_RESOURCES,      /* out of memory and the like */
+	SCST_LOGIN_FAIL__COUNT
+};
+extern const char *const scst_login_fail_reason_names[SCST_LOGIN_FAIL__COUNT];
+
+struct scst_login_stats {
+	uint64_t logins;                /* reached full feature phase */
+	uint64_t failures[SCST_LOGIN_FAIL__COUNT];
+};
+
 struct scst_tgt_template {
 	const char *name;
 	struct list_head node;
@@ -205,6 +223,8 @@ struct scst_tgt_template {
 	/* add_target leaves the target enabled (scst_local): then "enabled
 	 * 0" is what a saved configuration must say (SysfsRules [key]). */
 	bool enabled_at_creation;
+	/* Optional: the driver's login counters since start (metrics). */
+	void (*login_stats)(struct scst_login_stats *st);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -246,6 +266,63 @@ struct scst_dev_type {
 
 /* Whether add_device of dt accepts parameter key. */
 bool scst_dev_type_has_param(const struct scst_dev_type *dt, const char *key);
+
+/* ---------------------------------------------------------------------- */
+/* Command statistics (cmd_stats.c)                                        */
+
+/* What a command is counted as: a medium READ, a medium WRITE, or
+ * anything else (INQUIRY, TEST UNIT READY, a refused CDB...). */
+enum scst_cmd_class {
+	SCST_CLASS_READ = 0,
+	SCST_CLASS_WRITE,
+	SCST_CLASS_OTHER,
+	SCST_CLASS__COUNT
+};
+
+/* Upper bounds (ns) of the latency histogram's finite buckets; the last
+ * bucket (index SCST_LAT_BUCKETS) is +Inf. */
+#define SCST_LAT_BUCKETS 17
+extern const uint64_t scst_lat_bucket_ns[SCST_LAT_BUCKETS];
+/* The bucket a latency of ns falls in: the first whose bound is >= ns. */
+unsigned scst_lat_bucket_of(uint64_t ns);
+
+/* Monotonic counters of one I_T_L nexus (or of a session's commands for
+ * no LUN, or a sum).  Written only by the owning session's loop with
+ * relaxed stores; readers sum them with relaxed loads. */
+struct scst_io_counters {
+	uint64_t cmds[SCST_CLASS__COUNT];
+	uint64_t read_bytes, write_bytes;       /* data-in sent, data-out received */
+	uint64_t sense_key[16];                 /* CHECK CONDITIONs by sense key */
+	uint64_t busy, task_set_full;
+	uint64_t lat_bucket[SCST_LAT_BUCKETS + 1]; /* per bucket, not cumulative */
+	uint64_t lat_sum_ns;
+};
+/* sum += c, reading c with relaxed loads. */
+void scst_io_counters_add(struct scst_io_counters *sum, const struct scst_io_counters *c);
+
+/* README.scst's latency statistics (SCST's CONFIG_SCST_MEASURE_LATENCY):
+ * per request size class and direction, the time spent in the core
+ * (scst), in the target driver (tgt: WRITE data transfer and sending the
+ * response) and in the device handler (dev).  Cleared on request by
+ * management: reset_req is bumped there, and the owning loop zeroes the
+ * block before its next update, so no lock is shared with the command
+ * path. */
+enum { SCST_LAT_PART_SCST = 0, SCST_LAT_PART_TGT, SCST_LAT_PART_DEV, SCST_LAT_PARTS };
+#define SCST_LAT_SIZES 5                /* <=8K, <=32K, <=128K, <=512K, >512K */
+struct scst_lat_acc {
+	uint64_t n;
+	uint64_t sum[SCST_LAT_PARTS], min[SCST_LAT_PARTS], max[SCST_LAT_PARTS];   /* ns */
+};
+struct scst_lat_stats {
+	struct scst_lat_acc by_size[SCST_LAT_SIZES][2];        /* [size][0 write, 1 read] */
+	struct scst_lat_acc all;
+	unsigned reset_req, reset_seen;
+};
+/* A consistent-enough copy for display (zeros when a reset is pending). */
+void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats *out);
+void scst_lat_stats_request_reset(struct scst_lat_stats *st);
+/* The size class SCST files a command of bufflen bytes under. */
+unsigned scst_lat_size_class(uint32_t bufflen);
 
 /* ---------------------------------------------------------------------- */
 /* Objects                                                                 */
@@ -309,6 +386,10 @@ struct scst_device {
 	 * release (cmd.c, atomic): a LUN removed live leaves them running,
 	 * so deletion waits for them too. */
 	unsigned cmd_pins;
+
+	/* Counters of the nexuses already gone (dev->lock): with those of
+	 * dev->tgt_devs they give the device's totals. */
+	struct scst_io_counters gone_io;
 };
 
 /* Initiator name pattern entry of an ini_group. */
@@ -354,6 +435,8 @@ struct scst_tgt {
 	struct list_head acg_list;              /* ini_groups */
 	struct list_head sessions;
 	void *tgt_priv;                         /* the driver's target */
+	/* Counters of its sessions already gone (scst_mutex). */
+	struct scst_io_counters gone_io;
 };
 
 /* Unit attention waiting on one I_T_L nexus. */
@@ -378,6 +461,9 @@ struct scst_tgt_dev {
 	unsigned started_cmds;                  /* started, not yet released */
 	bool ordered_running;
 	bool order_draining;
+	/* Statistics, written by the owner loop only (cmd_stats.c). */
+	struct scst_io_counters io;
+	struct scst_lat_stats lat;
 };
 
 /* I_T nexus. */
@@ -405,6 +491,11 @@ struct scst_session {
 	unsigned active_cmds;
 	uint64_t commands_total;
 	uint64_t read_bytes, write_bytes, read_cmds, write_cmds;
+	/* Statistics, written by the session's loop only (cmd_stats.c):
+	 * commands for no LUN, nexuses freed since, and the session-wide
+	 * latency file. */
+	struct scst_io_counters nolun_io, gone_io;
+	struct scst_lat_stats lat;
 };
 
 enum scst_cmd_state {
@@ -466,6 +557,10 @@ struct scst_cmd {
 	struct list_head order_node;
 	bool order_held;
 	bool order_started;
+	/* CLOCK_MONOTONIC stamps (ns) for the latency statistics: received,
+	 * WRITE data asked for and arrived, handed to the handler, handed to
+	 * the transport for sending.  0: the step did not happen. */
+	uint64_t t_rx, t_rdy, t_data, t_exec, t_xmit;
 };
 
 struct scst_mgmt_cmd {
@@ -559,6 +654,13 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd);
 int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t lun[8],
 		    uint64_t tag, void *tgt_priv);
 void scst_mgmt_cmd_free(struct scst_mgmt_cmd *mcmd);
+
+/* Statistics readers (management, metrics).  Device: takes dev->lock.
+ * Session and target: caller holds scst_mutex.  The sums are of counters
+ * still being written, so each value may be a moment old. */
+void scst_dev_io_counters(struct scst_device *dev, struct scst_io_counters *out);
+void scst_sess_io_counters(const struct scst_session *sess, struct scst_io_counters *out);
+void scst_tgt_io_counters(const struct scst_tgt *tgt, struct scst_io_counters *out);
 /* ABORT TASK of a task that has already finished: "task does not exist"
  * when on, "function complete" when off (the default, see tm.c). */
 void scst_set_abort_finished_not_existing(bool on);

@@ -77,4 +77,13 @@ int scst_pr_rekey_port_locked(struct scst_device *dev, uint16_t from, uint16_t t
 void scst_medium_reset(struct scst_device *dev);
 void scst_medium_nexus_gone(struct scst_tgt_dev *tgt_dev);
 
+/* Statistics (cmd_stats.c).  now: CLOCK_MONOTONIC in ns.  account: the
+ * command is released; counts it on its nexus/session.  The folds keep
+ * the counters of a nexus that goes away: into its device (under
+ * dev->lock) and, for a retired nexus being freed, into its session. */
+uint64_t scst_stats_now(void);
+void scst_cmd_account(struct scst_cmd *cmd);
+void scst_tgt_dev_fold_into_dev(struct scst_tgt_dev *td);
+void scst_session_fold_retired(struct scst_session *sess, const struct scst_tgt_dev *td);
+
 #endif

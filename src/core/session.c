@@ -52,6 +52,7 @@ static void tgt_dev_detach(struct scst_tgt_dev *td)
 	scst_medium_nexus_gone(td);
 	pthread_mutex_lock(&td->dev->lock);
 	list_del(&td->dev_node);
+	scst_tgt_dev_fold_into_dev(td);
 	pthread_mutex_unlock(&td->dev->lock);
 }
 
@@ -77,6 +78,7 @@ void scst_session_free_retired(struct scst_session *sess)
 		return;
 	list_for_each_entry_safe(td, tmp, &sess->retired_tgt_devs, dev_node) {
 		list_del(&td->dev_node);
+		scst_session_fold_retired(sess, td);
 		free(td);
 	}
 }
@@ -154,6 +156,15 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 	return sess;
 }
 
+/* Caller holds scst_mutex: the target's totals keep what the session did. */
+static void fold_into_target(struct scst_session *sess)
+{
+	struct scst_io_counters c;
+
+	scst_sess_io_counters(sess, &c);
+	scst_io_counters_add(&sess->tgt->gone_io, &c);
+}
+
 void scst_unregister_session(struct scst_session *sess)
 {
 	if (sess->active_cmds)
@@ -161,6 +172,7 @@ void scst_unregister_session(struct scst_session *sess)
 			sess->active_cmds);
 	pthread_mutex_lock(&scst_mutex);
 	list_del(&sess->node);
+	fold_into_target(sess);
 	free_lun_table(sess);
 	pthread_mutex_unlock(&scst_mutex);
 	log_info("session %s -> %s unregistered", sess->initiator_name, sess->tgt->name);

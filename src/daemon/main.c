@@ -19,6 +19,7 @@
 #include "daemon/options.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
+#include "daemon/metrics_http.h"
 #include "mgmt/ctl_socket.h"
 #include "mgmt/fuse_mount.h"
 #include "mgmt/tree.h"
@@ -212,9 +213,13 @@ int main(int argc, char **argv)
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
 		log_warn("running without the scst_local raw command socket");
 	local_ublk_probe();
-	/* Asked for explicitly: a mount that fails stops the daemon. */
+	/* Asked for explicitly: a mount or metrics endpoint that fails stops
+	 * the daemon. */
 	if ((opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) ||
-	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0)) {
+	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0) ||
+	    (opts.metrics && metrics_http_start(opts.metrics) < 0)) {
+		metrics_http_stop();
+		local_fuse_stop();
 		mgmt_fuse_stop();
 		local_sock_stop();
 		local_shutdown();
@@ -237,6 +242,7 @@ int main(int argc, char **argv)
 	}
 	log_info("signal %d: shutting down", sig);
 	/* No configuration change may race with the teardown below. */
+	metrics_http_stop();
 	ctl_socket_stop();
 	mgmt_fuse_stop();
 	mgmt_wait_writes();

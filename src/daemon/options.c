@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"      --max-cmd-mem MB     memory the commands' data buffers may hold at\n"
 		"                           once; a command beyond it gets TASK SET FULL\n"
 		"                           or BUSY (default: a quarter of the RAM)\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics over HTTP at\n"
+		"                           /metrics (IPv6 as [::1]:9100; default: off)\n"
 		"      --local-socket PATH  scst_local raw command socket (default\n"
 		"                           " LOCAL_SOCKET_DEFAULT "; \"none\")\n"
 		"      --local-mount DIR    scst_local sessions' LUNs as files under DIR\n"
@@ -51,7 +53,7 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -89,6 +91,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
 		{ "max-cmd-mem", required_argument, NULL, OPT_MAX_CMD_MEM },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -187,6 +190,13 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		case OPT_MAX_CMD_MEM:
 			if (parse_max_cmd_mem(optarg, &o->max_cmd_mem) < 0)
 				return -1;
+			break;
+		case OPT_METRICS:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --metrics needs ADDR:PORT\n");
+				return -1;
+			}
+			o->metrics = optarg;
 			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {

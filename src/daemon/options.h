@@ -25,6 +25,7 @@ struct scstd_options {
 	bool local_default_tgt;         /* scst_local add_default_tgt */
 	unsigned mgmt_timeout_ms;       /* tree writes of socket and mount */
 	uint64_t max_cmd_mem;           /* bytes; README.scst scst_max_cmd_mem */
+	const char *metrics;            /* Prometheus HTTP ADDR:PORT; NULL: none */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

@@ -2,7 +2,9 @@
  * active_commands, commands, the read/write counters, read-only;
  * force_close (write 1) asks the target driver to end the session; and
  * whatever the driver's session_attrs hook lists (iSCSI: sid, negotiated
- * parameters, connections/<ip>/...), shown as files and directories.  A second session of the same
+ * parameters, connections/<ip>/...), shown as files and directories;
+ * latency and one lunX directory per LUN with its own latency and
+ * active_commands (mgmt_latency.c).  A second session of the same
  * initiator is shown as NAME_1, a third as NAME_2, as SCST does.
  * The counters belong to the session's I/O loop; they are read here
  * without its cooperation, so a value may be a moment old. */
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgmt/mgmt_latency.h"
 #include "mgmt/tree.h"
 
 static void session_name(const struct scst_session *sess, char *buf, size_t len)
@@ -95,6 +98,8 @@ static const struct mgmt_entry session_entries[] = {
 	{ .name = "write_cmd_count", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "read_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "write_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "latency", .kind = MGMT_ATTR, .show = mgmt_show_session_latency,
+	  .store = mgmt_store_session_latency },
 	{ .name = NULL },
 };
 
@@ -307,13 +312,16 @@ static void session_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void 
  * session_attrs hook reports. */
 static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
-	int rc = ext_lookup(dir, name, child);
+	int rc = mgmt_session_lun_lookup(dir, name, child);
 
+	if (rc == -ENOENT)
+		rc = ext_lookup(dir, name, child);
 	return rc == -ENOENT ? session_dir_lookup(dir, name, child) : rc;
 }
 
 static void session_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
+	mgmt_session_lun_list(dir, fn, ctx);
 	ext_list(dir, fn, ctx);
 	session_dir_list(dir, fn, ctx);
 }

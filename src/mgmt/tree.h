@@ -59,6 +59,7 @@ struct mgmt_node {
 	struct scst_acg *acg;
 	struct scst_acg_dev *ad;
 	struct scst_session *sess;
+	unsigned sess_lun;                   /* a session's lunX directory: X */
 	char name[SCST_NAME_MAX];            /* dynamic child's own name */
 };
 

@@ -58,9 +58,36 @@ static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool f
 	iscsi_tx_queue(conn, tx);
 }
 
-static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
-		       const char *why)
+/* Login counters for the metrics: logins are rare next to commands, so a
+ * relaxed atomic add on shared counters costs nothing worth avoiding. */
+static struct scst_login_stats login_counts;
+
+void iscsi_login_stats(struct scst_login_stats *st)
 {
+	st->logins = __atomic_load_n(&login_counts.logins, __ATOMIC_RELAXED);
+	for (int r = 0; r < SCST_LOGIN_FAIL__COUNT; r++)
+		st->failures[r] = __atomic_load_n(&login_counts.failures[r], __ATOMIC_RELAXED);
+}
+
+static enum scst_login_fail_reason fail_reason(uint16_t status)
+{
+	switch (status) {
+	case ISCSI_LOGIN_AUTH_FAILED:
+		return SCST_LOGIN_FAIL_AUTH;
+	case ISCSI_LOGIN_NOT_FOUND:
+		return SCST_LOGIN_FAIL_TARGET;
+	case ISCSI_LOGIN_TOO_MANY_CONNECTIONS:
+		return SCST_LOGIN_FAIL_LIMIT;
+	default:
+		return status >= ISCSI_LOGIN_TARGET_ERROR ? SCST_LOGIN_FAIL_RESOURCES
+							  : SCST_LOGIN_FAIL_PROTOCOL;
+	}
+}
+
+static void login_fail_as(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
+			  enum scst_login_fail_reason reason, const char *why)
+{
+	__atomic_add_fetch(&login_counts.failures[reason], 1, __ATOMIC_RELAXED);
 	log_warn("%s: login of %s refused: %s (status 0x%04x)", conn->peer_str,
 		 conn->initiator_name[0] ? conn->initiator_name : "?", why, status);
 	lc->status = status;
@@ -68,6 +95,12 @@ static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t s
 	/* Nothing else is accepted from this connection. */
 	conn->state = CONN_LOGIN;
 	conn->login_stage = 0xff;
+}
+
+static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
+		       const char *why)
+{
+	login_fail_as(conn, lc, status, fail_reason(status), why);
 }
 
 /* The first method of the initiator's list that this target accepts:
@@ -238,15 +271,16 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 		return -1;
 	}
 	if (!conn->discovery && !iscsi_portal_allowed(conn->target, &conn->local)) {
-		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not reachable through this portal");
+		login_fail_as(conn, lc, ISCSI_LOGIN_NOT_FOUND, SCST_LOGIN_FAIL_ACL,
+			      "target not reachable through this portal");
 		return -1;
 	}
 	/* As iscsi-scst: an initiator iSNS does not show the target is told
 	 * there is no such target. */
 	if (!conn->discovery &&
 	    !iscsi_isns_access_allowed(conn->target->tgt->name, conn->initiator_name)) {
-		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND,
-			   "the iSNS server does not show the target to this initiator (iSNSAccessControl)");
+		login_fail_as(conn, lc, ISCSI_LOGIN_NOT_FOUND, SCST_LOGIN_FAIL_ACL,
+			      "the iSNS server does not show the target to this initiator (iSNSAccessControl)");
 		return -1;
 	}
 	if (conn->tsih) {
@@ -380,6 +414,7 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 			iscsi_session_publish(conn);
 	}
 	conn->state = CONN_FULL;
+	__atomic_add_fetch(&login_counts.logins, 1, __ATOMIC_RELAXED);
 	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
 	conn->auth = NULL;
 	/* From now on data segments up to our declared limit may arrive. */

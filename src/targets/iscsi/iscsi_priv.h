@@ -397,6 +397,8 @@ int iscsi_mgmt_register(void);
 
 /* iscsi_sess_attrs.c: the session_attrs management hook. */
 int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len);
+/* Login counters since start (iscsi_login.c), for the metrics. */
+void iscsi_login_stats(struct scst_login_stats *st);
 
 /* iscsi_scsi.c */
 /* Takes ownership of imm (a pool buffer of imm_size bytes, or NULL). */

@@ -20,6 +20,7 @@
 #include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
+#include "util/addr.h"
 #include "util/log.h"
 
 struct iscsi_portal {
@@ -330,41 +331,6 @@ static void accept_cb(struct io_op *op, int res)
 	arm_accept(p);
 }
 
-static int parse_portal(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
-{
-	char host[256];
-	const char *port;
-	struct addrinfo hints = { 0 }, *ai;
-	int rc;
-
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec + 1, (size_t)(end - spec - 1));
-		host[end - spec - 1] = 0;
-		port = end + 2;
-	} else {
-		const char *colon = strrchr(spec, ':');
-
-		if (!colon || (size_t)(colon - spec) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = 0;
-		port = colon + 1;
-	}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc)
-		return -EINVAL;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*sslen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 static bool is_wildcard(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET6)
@@ -380,7 +346,7 @@ int iscsi_add_portal(const char *addr_port)
 
 	if (!p)
 		return -ENOMEM;
-	rc = parse_portal(addr_port, &p->addr, &len);
+	rc = addr_parse_host_port(addr_port, &p->addr, &len);
 	if (rc < 0) {
 		log_err("bad portal address '%s' (want a.b.c.d:port or [v6]:port)", addr_port);
 		free(p);
@@ -623,6 +589,7 @@ struct scst_tgt_template iscsi_template = {
 	.on_enable = iscsi_on_enable,
 	.close_session = iscsi_close_session,
 	.session_attrs = iscsi_session_attrs,
+	.login_stats = iscsi_login_stats,
 };
 
 int iscsi_init(void)

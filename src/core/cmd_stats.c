@@ -1,0 +1,304 @@
+/* cmd_stats.c - what every finished command adds to the statistics: the
+ * monotonic counters of its I_T_L nexus (commands by class, bytes, CHECK
+ * CONDITIONs by sense key, BUSY, TASK SET FULL, the latency histogram)
+ * and README.scst's latency statistics of its session and nexus; and the
+ * sums the readers (management tree, metrics) take.
+ *
+ * No lock and no atomic read-modify-write on the command path: a nexus
+ * and its session belong to one I/O loop, which is the only writer of
+ * their counters (a load and a relaxed store); readers sum with relaxed
+ * loads, as sgv.c does for its per-thread blocks.  A counter block that
+ * goes away is folded into its device's and target's gone_io first, so
+ * those totals never go back.
+ *
+ * Latency is measured from scst_rx_cmd to scst_tgt_cmd_done, i.e. until
+ * the transport has sent the response (iSCSI: the last PDU left the
+ * socket): the server's share of what the initiator sees. */
+#include <string.h>
+#include <time.h>
+
+#include "cdb.h"
+#include "scst.h"
+#include "scst_priv.h"
+
+/* 5 us .. 1 s, roughly 1-2.5-5 per decade. */
+const uint64_t scst_lat_bucket_ns[SCST_LAT_BUCKETS] = {
+	5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000, 5000000, 10000000, 25000000, 50000000,
+	100000000, 250000000, 500000000, 1000000000,
+};
+
+const char *const scst_login_fail_reason_names[SCST_LOGIN_FAIL__COUNT] = {
+	[SCST_LOGIN_FAIL_AUTH] = "auth",
+	[SCST_LOGIN_FAIL_ACL] = "acl",
+	[SCST_LOGIN_FAIL_TARGET] = "target",
+	[SCST_LOGIN_FAIL_LIMIT] = "limit",
+	[SCST_LOGIN_FAIL_PROTOCOL] = "protocol",
+	[SCST_LOGIN_FAIL_RESOURCES] = "resources",
+};
+
+static inline void st_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline void st_set(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t st_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Most commands finish well below 100 us: a forward scan ends early. */
+unsigned scst_lat_bucket_of(uint64_t ns)
+{
+	unsigned i = 0;
+
+	while (i < SCST_LAT_BUCKETS && ns > scst_lat_bucket_ns[i])
+		i++;
+	return i;
+}
+
+unsigned scst_lat_size_class(uint32_t bufflen)
+{
+	static const uint32_t bounds[SCST_LAT_SIZES - 1] = { 8 << 10, 32 << 10, 128 << 10,
+							     512 << 10 };
+	unsigned i = 0;
+
+	while (i < SCST_LAT_SIZES - 1 && bufflen > bounds[i])
+		i++;
+	return i;
+}
+
+/* The counters are all uint64_t: walked as an array. */
+#define IO_WORDS (sizeof(struct scst_io_counters) / sizeof(uint64_t))
+_Static_assert(sizeof(struct scst_io_counters) % sizeof(uint64_t) == 0, "io counters: u64 only");
+
+void scst_io_counters_add(struct scst_io_counters *sum, const struct scst_io_counters *c)
+{
+	uint64_t *s = (uint64_t *)sum;
+	const uint64_t *w = (const uint64_t *)c;
+
+	for (size_t i = 0; i < IO_WORDS; i++)
+		s[i] += st_get(&w[i]);
+}
+
+static enum scst_cmd_class cmd_class(const struct scst_cmd *cmd)
+{
+	const struct scst_opcode_desc *op = cmd->op;
+
+	if (!op || !(op->flags & SCST_OP_LBA_RANGE))
+		return SCST_CLASS_OTHER;
+	if (cmd->data_dir == SCST_DATA_READ)
+		return SCST_CLASS_READ;
+	if ((op->flags & SCST_OP_WRITE_MEDIUM) && (cmd->data_dir & SCST_DATA_WRITE))
+		return SCST_CLASS_WRITE;
+	return SCST_CLASS_OTHER;
+}
+
+/* Fixed (70h/71h) or descriptor (72h/73h) format; -1 when unreadable. */
+static int sense_key_of(const struct scst_cmd *cmd)
+{
+	uint8_t code = cmd->sense[0] & 0x7f;
+
+	if ((code == 0x70 || code == 0x71) && cmd->sense_len > 2)
+		return cmd->sense[2] & 0x0f;
+	if ((code == 0x72 || code == 0x73) && cmd->sense_len > 1)
+		return cmd->sense[1] & 0x0f;
+	return -1;
+}
+
+static void count_status(struct scst_io_counters *io, const struct scst_cmd *cmd)
+{
+	int key;
+
+	switch (cmd->status) {
+	case SAM_STAT_CHECK_CONDITION:
+		key = sense_key_of(cmd);
+		if (key >= 0)
+			st_add(&io->sense_key[key], 1);
+		break;
+	case SAM_STAT_BUSY:
+		st_add(&io->busy, 1);
+		break;
+	case SAM_STAT_TASK_SET_FULL:
+		st_add(&io->task_set_full, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+static void count_io(struct scst_io_counters *io, const struct scst_cmd *cmd, uint64_t total_ns)
+{
+	st_add(&io->cmds[cmd_class(cmd)], 1);
+	if (cmd->t_data)
+		st_add(&io->write_bytes, cmd->write_len);
+	if ((cmd->data_dir & SCST_DATA_READ) && !cmd->aborted)
+		st_add(&io->read_bytes, cmd->resp_data_len);
+	if (!cmd->aborted)
+		count_status(io, cmd);
+	st_add(&io->lat_bucket[scst_lat_bucket_of(total_ns)], 1);
+	st_add(&io->lat_sum_ns, total_ns);
+}
+
+/* ---- README.scst latency statistics ---- */
+
+#define LAT_WORDS (offsetof(struct scst_lat_stats, reset_req) / sizeof(uint64_t))
+
+static void lat_zero(struct scst_lat_stats *st)
+{
+	uint64_t *w = (uint64_t *)st;
+
+	for (size_t i = 0; i < LAT_WORDS; i++)
+		st_set(&w[i], 0);
+}
+
+static void acc_add(struct scst_lat_acc *a, const uint64_t part[SCST_LAT_PARTS])
+{
+	st_add(&a->n, 1);
+	for (int p = 0; p < SCST_LAT_PARTS; p++) {
+		uint64_t v = part[p];
+
+		st_add(&a->sum[p], v);
+		/* 0 means "none yet", as in SCST. */
+		if (!a->min[p] || a->min[p] > v)
+			st_set(&a->min[p], v);
+		if (a->max[p] < v)
+			st_set(&a->max[p], v);
+	}
+}
+
+static void lat_update(struct scst_lat_stats *st, const struct scst_cmd *cmd,
+		       const uint64_t part[SCST_LAT_PARTS])
+{
+	unsigned req = __atomic_load_n(&st->reset_req, __ATOMIC_ACQUIRE);
+
+	if (req != st->reset_seen) {
+		lat_zero(st);
+		__atomic_store_n(&st->reset_seen, req, __ATOMIC_RELEASE);
+	}
+	acc_add(&st->all, part);
+	/* SCST files reads first: a bidirectional command is a read. */
+	if (cmd->data_dir & SCST_DATA_READ)
+		acc_add(&st->by_size[scst_lat_size_class(cmd->bufflen)][1], part);
+	else if (cmd->data_dir & SCST_DATA_WRITE)
+		acc_add(&st->by_size[scst_lat_size_class(cmd->bufflen)][0], part);
+}
+
+void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats *out)
+{
+	const uint64_t *w = (const uint64_t *)st;
+	uint64_t *o = (uint64_t *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (__atomic_load_n(&st->reset_req, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&st->reset_seen, __ATOMIC_ACQUIRE))
+		return;
+	for (size_t i = 0; i < LAT_WORDS; i++)
+		o[i] = st_get(&w[i]);
+}
+
+void scst_lat_stats_request_reset(struct scst_lat_stats *st)
+{
+	__atomic_add_fetch(&st->reset_req, 1, __ATOMIC_RELEASE);
+}
+
+/* The parts of the command's time: device handler, target driver (WRITE
+ * data transfer, sending the response), and the core's own (the rest). */
+static void split_latency(const struct scst_cmd *cmd, uint64_t end, uint64_t part[SCST_LAT_PARTS])
+{
+	uint64_t total = end - cmd->t_rx;
+	uint64_t xmit = cmd->t_xmit ? cmd->t_xmit : end;
+	uint64_t dev = cmd->t_exec && xmit > cmd->t_exec ? xmit - cmd->t_exec : 0;
+	uint64_t tgt = end - xmit;
+
+	if (cmd->t_rdy && cmd->t_data > cmd->t_rdy)
+		tgt += cmd->t_data - cmd->t_rdy;
+	part[SCST_LAT_PART_DEV] = dev;
+	part[SCST_LAT_PART_TGT] = tgt;
+	part[SCST_LAT_PART_SCST] = total > dev + tgt ? total - dev - tgt : 0;
+}
+
+uint64_t scst_stats_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void scst_cmd_account(struct scst_cmd *cmd)
+{
+	struct scst_session *sess = cmd->sess;
+	struct scst_tgt_dev *td = cmd->tgt_dev;
+	uint64_t end = scst_stats_now();
+	uint64_t part[SCST_LAT_PARTS];
+
+	split_latency(cmd, end, part);
+	count_io(td ? &td->io : &sess->nolun_io, cmd, end - cmd->t_rx);
+	lat_update(&sess->lat, cmd, part);
+	if (td)
+		lat_update(&td->lat, cmd, part);
+}
+
+/* ---- readers and folding ---- */
+
+void scst_tgt_dev_fold_into_dev(struct scst_tgt_dev *td)
+{
+	scst_io_counters_add(&td->dev->gone_io, &td->io);
+}
+
+void scst_session_fold_retired(struct scst_session *sess, const struct scst_tgt_dev *td)
+{
+	struct scst_io_counters *g = &sess->gone_io;
+	uint64_t *s = (uint64_t *)g;
+	const uint64_t *w = (const uint64_t *)&td->io;
+
+	/* The loop's own block: relaxed stores keep concurrent readers sane. */
+	for (size_t i = 0; i < IO_WORDS; i++)
+		st_add(&s[i], st_get(&w[i]));
+}
+
+void scst_dev_io_counters(struct scst_device *dev, struct scst_io_counters *out)
+{
+	struct scst_tgt_dev *td;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&dev->lock);
+	scst_io_counters_add(out, &dev->gone_io);
+	list_for_each_entry(td, &dev->tgt_devs, dev_node)
+		scst_io_counters_add(out, &td->io);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void scst_sess_io_counters(const struct scst_session *sess, struct scst_io_counters *out)
+{
+	const struct scst_tgt_dev *td;
+
+	memset(out, 0, sizeof(*out));
+	scst_io_counters_add(out, &sess->nolun_io);
+	scst_io_counters_add(out, &sess->gone_io);
+	for (unsigned i = 0; i < sess->nluns; i++)
+		if (sess->luns[i])
+			scst_io_counters_add(out, &sess->luns[i]->io);
+	/* Retired nexuses move to gone_io when freed, under scst_mutex. */
+	list_for_each_entry(td, &sess->retired_tgt_devs, dev_node)
+		scst_io_counters_add(out, &td->io);
+}
+
+void scst_tgt_io_counters(const struct scst_tgt *tgt, struct scst_io_counters *out)
+{
+	const struct scst_session *sess;
+	struct scst_io_counters s;
+
+	memset(out, 0, sizeof(*out));
+	scst_io_counters_add(out, &tgt->gone_io);
+	list_for_each_entry(sess, &tgt->sessions, node) {
+		scst_sess_io_counters(sess, &s);
+		scst_io_counters_add(out, &s);
+	}
+}
