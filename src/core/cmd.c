@@ -97,6 +97,7 @@ struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const uint8_t lun[8], co
 	if (!cmd)
 		return NULL;
 	cmd->t_rx = scst_stats_now();
+	cmd->lat_measured = scst_measure_latency_on();
 	cmd->sess = sess;
 	cmd->lun = scst_unpack_lun(lun);
 	cmd->queue_type = SCST_CMD_QUEUE_SIMPLE;
@@ -119,7 +120,8 @@ void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_
 
 static void xmit(struct scst_cmd *cmd)
 {
-	cmd->t_xmit = scst_stats_now();
+	if (cmd->lat_measured)
+		cmd->t_xmit = scst_stats_now();
 	cmd->state = SCST_CMD_STATE_XMIT;
 	cmd->sess->tgt->tgtt->xmit_response(cmd);
 }
@@ -247,7 +249,8 @@ static void exec_cmd(struct scst_cmd *cmd)
 		return;
 	}
 	cmd->state = SCST_CMD_STATE_EXEC;
-	cmd->t_exec = scst_stats_now();
+	if (cmd->lat_measured)
+		cmd->t_exec = scst_stats_now();
 	if (cmd->tgt_dev)
 		cmd->tgt_dev->active_cmds++;
 	if ((cmd->op->flags & SCST_OP_CORE) || !cmd->tgt_dev)
@@ -302,7 +305,8 @@ void scst_cmd_resume_after_order(struct scst_cmd *cmd)
 	}
 	if (cmd->write_len) {
 		cmd->state = SCST_CMD_STATE_DATA_WAIT;
-		cmd->t_rdy = scst_stats_now();
+		if (cmd->lat_measured)
+			cmd->t_rdy = scst_stats_now();
 		sess->tgt->tgtt->rdy_to_xfer(cmd);
 		return;
 	}
@@ -318,7 +322,9 @@ void scst_rx_data(struct scst_cmd *cmd, bool ok)
 		finish_early(cmd);
 		return;
 	}
-	cmd->t_data = scst_stats_now();
+	cmd->data_received = true;
+	if (cmd->lat_measured)
+		cmd->t_data = scst_stats_now();
 	cmd->sess->write_bytes += cmd->write_len;
 	exec_cmd(cmd);
 }

@@ -318,6 +318,11 @@ struct scst_lat_stats {
 	struct scst_lat_acc all;
 	unsigned reset_req, reset_seen;
 };
+/* README.scst-3.x measure_latency: the latency statistics are gathered
+ * (two more clock reads per command, four for a WRITE) only while on;
+ * the histogram of the metrics always is.  Off at start. */
+void scst_set_measure_latency(bool on);
+bool scst_measure_latency_on(void);
 /* A consistent-enough copy for display (zeros when a reset is pending). */
 void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats *out);
 void scst_lat_stats_request_reset(struct scst_lat_stats *st);
@@ -559,8 +564,11 @@ struct scst_cmd {
 	bool order_started;
 	/* CLOCK_MONOTONIC stamps (ns) for the latency statistics: received,
 	 * WRITE data asked for and arrived, handed to the handler, handed to
-	 * the transport for sending.  0: the step did not happen. */
+	 * the transport for sending (those four only with lat_measured).  0:
+	 * the step did not happen. */
 	uint64_t t_rx, t_rdy, t_data, t_exec, t_xmit;
+	bool lat_measured;                      /* measure_latency was on at rx */
+	bool data_received;                     /* WRITE data arrived */
 };
 
 struct scst_mgmt_cmd {

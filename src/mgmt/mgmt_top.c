@@ -1,6 +1,6 @@
 /* mgmt_top.c - the root of the management tree: version, setup_id,
  * threads, trace_level, last_sysfs_mgmt_res,
- * abort_consider_finished_tasks_as_not_existing and the handlers, devices,
+ * abort_consider_finished_tasks_as_not_existing, measure_latency and the handlers, devices,
  * sgv and targets directories (README.scst "SCST sysfs interface"). */
 #include <errno.h>
 #include <stdio.h>
@@ -104,6 +104,28 @@ static int store_abort_finished(const struct mgmt_node *n, const char *value, ch
 	return 0;
 }
 
+/* README.scst-3.x's measure_latency: whether commands are timed step by
+ * step for the latency files (sessions/<ini>/latency, lunX/latency).  Off
+ * by default as in SCST; shown without [key], as SCST shows it. */
+static int show_measure_latency(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "%d\n", scst_measure_latency_on());
+	return 0;
+}
+
+static int store_measure_latency(const struct mgmt_node *n, const char *value, char *err,
+				 size_t errlen)
+{
+	(void)n;
+	if (strcmp(value, "0") && strcmp(value, "1"))
+		return mgmt_refuse(-EINVAL, err, errlen, "measure_latency: expected 0 or 1, got '%s'",
+				   value);
+	scst_set_measure_latency(value[0] == '1');
+	log_info("mgmt: latency measurement %s", value[0] == '1' ? "on" : "off");
+	return 0;
+}
+
 static const struct mgmt_entry root_entries[] = {
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
 	{ .name = "handlers", .kind = MGMT_DIR, .dir = &mgmt_handlers_dir },
@@ -116,6 +138,8 @@ static const struct mgmt_entry root_entries[] = {
 	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },
 	{ .name = "abort_consider_finished_tasks_as_not_existing", .kind = MGMT_ATTR,
 	  .show = show_abort_finished, .store = store_abort_finished },
+	{ .name = "measure_latency", .kind = MGMT_ATTR, .show = show_measure_latency,
+	  .store = store_measure_latency },
 	{ .name = NULL },
 };
 
