@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mgmt/metrics.h"
+#include "mgmt/tree.h"
 
 /* ---- growing text ---- */
 
@@ -158,24 +159,6 @@ static void add_series(struct series_list *l, const char *const *kv,
 	s->io = *io;
 }
 
-/* The session's name in the management tree (sessions/<name>): a second
- * session of one initiator is NAME_1, as mgmt_sessions.c shows it. */
-static void session_label(const struct scst_session *sess, char *buf, size_t len)
-{
-	const struct scst_session *s;
-	unsigned dup = 0;
-
-	list_for_each_entry(s, &sess->tgt->sessions, node) {
-		if (s == sess)
-			break;
-		dup += !strcmp(s->initiator_name, sess->initiator_name);
-	}
-	if (dup)
-		snprintf(buf, len, "%.200s_%u", sess->initiator_name, dup);
-	else
-		snprintf(buf, len, "%s", sess->initiator_name);
-}
-
 static void snapshot_session(struct series_list *nexus, const struct scst_session *sess)
 {
 	char sname[SCST_NAME_MAX], lun[24];
@@ -183,7 +166,7 @@ static void snapshot_session(struct series_list *nexus, const struct scst_sessio
 			     "device", "", NULL };
 	struct scst_io_counters c;
 
-	session_label(sess, sname, sizeof(sname));
+	mgmt_session_name(sess, sname, sizeof(sname));
 	for (unsigned i = 0; i < sess->nluns; i++) {
 		const struct scst_tgt_dev *td = sess->luns[i];
 

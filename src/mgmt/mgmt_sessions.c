@@ -17,7 +17,7 @@
 #include "mgmt/mgmt_latency.h"
 #include "mgmt/tree.h"
 
-static void session_name(const struct scst_session *sess, char *buf, size_t len)
+void mgmt_session_name(const struct scst_session *sess, char *buf, size_t len)
 {
 	const struct scst_session *s;
 	unsigned dup = 0;
@@ -338,7 +338,7 @@ static int sessions_lookup(const struct mgmt_node *dir, const char *name, struct
 	char sname[SCST_NAME_MAX];
 
 	list_for_each_entry(sess, &dir->tgt->sessions, node) {
-		session_name(sess, sname, sizeof(sname));
+		mgmt_session_name(sess, sname, sizeof(sname));
 		if (!strcmp(sname, name)) {
 			mgmt_child_dir(child, dir, &session_dir, name);
 			child->sess = sess;
@@ -354,7 +354,7 @@ static void sessions_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ct
 	char sname[SCST_NAME_MAX];
 
 	list_for_each_entry(sess, &dir->tgt->sessions, node) {
-		session_name(sess, sname, sizeof(sname));
+		mgmt_session_name(sess, sname, sizeof(sname));
 		fn(ctx, sname, MGMT_DIR, false);
 	}
 }

@@ -73,6 +73,11 @@ extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
 extern const struct mgmt_dir_ops mgmt_sessions_dir;
 extern const struct mgmt_dir_ops mgmt_sgv_dir;
 
+/* A session's directory name under sessions/: its initiator name, a
+ * second session of the same initiator NAME_1, a third NAME_2 (as SCST).
+ * Caller holds scst_mutex. */
+void mgmt_session_name(const struct scst_session *sess, char *buf, size_t len);
+
 /* Helpers for the families. */
 void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,
 		      const struct mgmt_entry *e, const char *name);
