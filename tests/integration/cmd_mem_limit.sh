@@ -12,6 +12,8 @@
 #    "Hi watermark releases/failures"; after the data is sent every WRITE
 #    ends GOOD, a 2 MiB WRITE now fits, and all the data reads back; the
 #    charge goes back to at most the threads' chunks;
+#  - the metrics page (--metrics) counts those refusals as BUSY and TASK
+#    SET FULL of the target, one each per refused buffer;
 #  - qemu-io with 16 parallel 1 MiB writes under the same 4 MB limit: the
 #    commands refused with TASK SET FULL are retried by qemu's iSCSI driver
 #    and the data verifies.
@@ -44,7 +46,8 @@ TARGET_DRIVER iscsi {
 }
 EOC
 
-start_daemon --threads 2 --max-cmd-mem 4 --config "$WORKDIR/mem.conf" ||
+MPORT=$(pick_port)
+start_daemon --threads 2 --max-cmd-mem 4 --config "$WORKDIR/mem.conf" --metrics "127.0.0.1:$MPORT" ||
 	{ not_ok "scstd starts with --max-cmd-mem 4"; finish; }
 ok "scstd starts with --max-cmd-mem 4"
 
@@ -98,6 +101,23 @@ check "iscsi_memlimit got its refusals (got '$LAST')" test "$LAST" = refused
 failures=$(stat_field "Hi watermark releases/failures" 2)
 check "global_stats counts the 5 refused commands (failures $failures)" \
 	test "${failures:-0}" -ge 5
+# target_metric NAME: the value of the target's NAME series on the page.
+target_metric() {
+	curl -sf --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		awk -v n="$1" -v t="target=\"$DEFAULT_IQN\"" \
+			'index($1, n "{") == 1 && index($1, t) { print $2 }'
+}
+# The status is counted once the transport has sent it: allow a moment.
+for i in $(seq 1 50); do
+	busy=$(target_metric scstd_target_busy_total)
+	tsf=$(target_metric scstd_target_task_set_full_total)
+	[ $((${busy:-0} + ${tsf:-0})) -ge "${failures:-1}" ] && break
+	sleep 0.1
+done
+check "metrics: BUSY counted (got $busy)" test "${busy:-0}" -ge 1
+check "metrics: TASK SET FULL counted (got $tsf)" test "${tsf:-0}" -ge 1
+check "metrics: BUSY + TASK SET FULL = the $failures refused buffers" \
+	test $((${busy:-0} + ${tsf:-0})) = "${failures:-x}"
 echo go >&"$mem_in"
 while tool_line; do echo "# $LAST"; done
 wait "$mem_pid"
