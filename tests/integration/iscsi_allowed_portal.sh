@@ -4,7 +4,8 @@
 # 127.0.0.2 (a wildcard pattern) is listed by SendTargets and accepts
 # logins only through that address, and SendTargets names only that
 # portal for it; a login through the other address is refused with 0x0203;
-# an unrestricted target is reachable through both.
+# an unrestricted target is reachable through both; the metrics page
+# counts that refusal as an "acl" login failure and nothing else.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -33,7 +34,9 @@ TARGET_DRIVER iscsi {
 }
 CONF
 
-if ! start_daemon --config "$WORKDIR/ap.conf" --listen "127.0.0.2:@PORT@"; then
+MPORT=$(pick_port)
+if ! start_daemon --config "$WORKDIR/ap.conf" --listen "127.0.0.2:@PORT@" \
+	--metrics "127.0.0.1:$MPORT"; then
 	not_ok "scstd starts listening on 127.0.0.1 and 127.0.0.2"
 	finish
 fi
@@ -45,6 +48,14 @@ refused_via_1() { ! inq 127.0.0.1 "$ONLY_IQN"; }
 check "... and not through 127.0.0.1" refused_via_1
 check_output "... refused as target not found (0x0203), logged once" \
 	"refused: target not reachable through this portal \\(status 0x0203\\)" cat "$DAEMON_LOG"
+# login_failures REASON: the iSCSI login failures of REASON on the page.
+login_failures() {
+	curl -sf --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		awk -v r="reason=\"$1\"" 'index($1, "scstd_iscsi_login_failures_total{") == 1 &&
+			index($1, r) { print $2 }'
+}
+check_output "metrics: the refusal counts as one acl login failure" '^1$' login_failures acl
+check_output "metrics: ... and not as a target failure" '^0$' login_failures target
 check "the unrestricted target logs in through 127.0.0.1" inq 127.0.0.1 "$ANY_IQN"
 check "... and through 127.0.0.2" inq 127.0.0.2 "$ANY_IQN"
 
