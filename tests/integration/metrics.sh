@@ -104,6 +104,8 @@ check_output "Content-Type is the text format 0.0.4" 'text/plain; version=0.0.4'
 	curl -s -o /dev/null -w '%{content_type}' "$MURL"
 check_output "another path gives 404" '^404$' \
 	curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/"
+check_output "HEAD answers 200" '^HTTP/1.1 200' \
+	curl -sI --max-time 10 "$MURL"
 check_output "POST gives 405" '^405$' \
 	curl -s -o /dev/null -w '%{http_code}' -d x "$MURL"
 
@@ -173,6 +175,8 @@ SESS=targets/iscsi/$IQN/sessions/$INI
 # wrow FILE: the command count of FILE's "Write <=8K" row.
 wrow() { daemon_ctl read "$1" | awk '$1 == "Write" && $2 == "<=8K" { print $3; exit }'; }
 overall() { daemon_ctl read "$SESS/latency" | awk '$1 == "Overall" { print $2 }'; }
+check_output "the session directory lists lun0/ and latency" '^lun0/?$' daemon_ctl list "$SESS"
+check_output "... and latency" '^latency$' daemon_ctl list "$SESS"
 check_output "measure_latency is 0 at start" '^0$' daemon_ctl read measure_latency
 cdb "out 2A000000002000000200 $DATA" >/dev/null
 check_output "session latency: no WRITE counted while measure_latency is 0" '^0$' wrow "$SESS/latency"
