@@ -3,7 +3,7 @@
 # real initiators (libiscsi: scsi_cdb, iscsi-inq) and the page read by
 # python3-prometheus-client's parser (tests/tools/prom_query.py):
 #  - the page parses, every family has HELP and TYPE, the Content-Type is
-#    text format 0.0.4; other paths give 404, POST 405;
+#    text format 0.0.4; HEAD answers 200, other paths 404, POST 405;
 #  - 5 WRITE(10)s of 2 blocks each raise the write commands of the nexus,
 #    the device and the target by exactly 5 and the written bytes by
 #    exactly 5 KiB; a READ(10) past the end raises the ILLEGAL REQUEST
