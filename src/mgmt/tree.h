@@ -59,6 +59,9 @@ struct mgmt_node {
 	struct scst_acg *acg;
 	struct scst_acg_dev *ad;
 	struct scst_session *sess;
+	struct scst_dev_group *dg;           /* device_groups/ (core/alua.h) */
+	struct scst_target_group *tg;
+	struct scst_tg_tgt *tgm;
 	char name[SCST_NAME_MAX];            /* dynamic child's own name */
 };
 
@@ -71,6 +74,7 @@ extern const struct mgmt_dir_ops mgmt_luns_dir;
 extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
 extern const struct mgmt_dir_ops mgmt_sessions_dir;
 extern const struct mgmt_dir_ops mgmt_sgv_dir;
+extern const struct mgmt_dir_ops mgmt_device_groups_dir;
 
 /* Helpers for the families. */
 void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,
