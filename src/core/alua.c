@@ -262,10 +262,11 @@ int scst_dg_del(const char *name, char *err, size_t errlen)
 		dg_dev_remove(dd);
 	list_for_each_entry_safe(tg, ttmp, &dg->tgs, node)
 		tg_free(tg);
+	/* name may point into dg: log before freeing. */
+	log_info("device group %s deleted", name);
 	list_del(&dg->node);
 	free(dg);
 	pthread_mutex_unlock(&scst_mutex);
-	log_info("device group %s deleted", name);
 	return 0;
 }
 

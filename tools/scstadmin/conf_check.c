@@ -1,7 +1,8 @@
 /* conf_check.c - the structure of an scst.conf (README.scst_local):
  * top level HANDLER / TARGET_DRIVER blocks and global attributes; DEVICE
  * in HANDLER; TARGET in TARGET_DRIVER; LUN and GROUP in TARGET; LUN and
- * INITIATOR in GROUP; attributes anywhere else.  Every name must be a
+ * INITIATOR in GROUP; DEVICE_GROUP at the top with DEVICE and
+ * TARGET_GROUP, TARGET in TARGET_GROUP; attributes anywhere else.  Every name must be a
  * usable tree entry name, LUNs 0..16383 and unique, every LUN's device
  * defined.  Errors name the statement's line and column. */
 #include <ctype.h>
@@ -257,11 +258,16 @@ static int check_handler(const struct cfg_node *n, const struct cfg_node *root, 
 	return rc;
 }
 
+static int check_device_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen);
+
 static int sub_dispatch(const struct cfg_node *c, const struct cfg_node *root, char *err,
 			size_t errlen)
 {
 	int rc;
 
+	if (!strcmp(c->key, "DEVICE_GROUP"))
+		return check_device_group(c, root, err, errlen);
 	if (!strcmp(c->key, "HANDLER"))
 		return check_handler(c, root, err, errlen);
 	if (!strcmp(c->key, "DEVICE"))
@@ -281,9 +287,55 @@ static int sub_dispatch(const struct cfg_node *c, const struct cfg_node *root, c
 	return check_initiator(c, root, err, errlen);
 }
 
+/* ---- DEVICE_GROUP (README.scst-3.x "ALUA Support") ---- */
+
+/* TARGET in a TARGET_GROUP: a port name, optionally { rel_tgt_id N }. */
+static int check_tg_member(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			   size_t errlen)
+{
+	static const char *const none[] = { NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	return rc ? rc : check_children(n, none, NULL, root, err, errlen);
+}
+
+static int check_target_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen)
+{
+	static const char *const allowed[] = { "TARGET", NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	return rc ? rc : check_children(n, allowed, check_tg_member, root, err, errlen);
+}
+
+/* DEVICE in a DEVICE_GROUP names a device some HANDLER defines. */
+static int check_dg_entry(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			  size_t errlen)
+{
+	int rc;
+
+	if (!strcmp(n->key, "TARGET_GROUP"))
+		return check_target_group(n, root, err, errlen);
+	if (n->has_block)
+		return bad(err, errlen, n, "DEVICE in a DEVICE_GROUP takes no block");
+	rc = check_named(n, 1, err, errlen);
+	if (rc == 0 && !find_device(root, n->args[0]))
+		rc = bad(err, errlen, n, "DEVICE_GROUP: device '%s' is not defined", n->args[0]);
+	return rc;
+}
+
+static int check_device_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen)
+{
+	static const char *const allowed[] = { "DEVICE", "TARGET_GROUP", NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	return rc ? rc : check_children(n, allowed, check_dg_entry, root, err, errlen);
+}
+
 int conf_check(const struct cfg_node *root, char *err, size_t errlen)
 {
-	static const char *const allowed[] = { "HANDLER", "TARGET_DRIVER", NULL };
+	static const char *const allowed[] = { "HANDLER", "TARGET_DRIVER", "DEVICE_GROUP", NULL };
 	int rc = check_children(root, allowed, sub_dispatch, root, err, errlen);
 
 	if (rc < 0)
