@@ -10,7 +10,9 @@
  *   rtpg 0|1          -> GOOD LEN [ext TIME] G ID STATE PREF SUP STATUS PORTS,..
  *   stpg HEX          -> GOOD | CHECK KK/AA/QQ [FP cdb|param BYTE BIT|-]
  *   cdb HEX [LEN]     -> GOOD | CHECK ... (as stpg)
- *   vpd83             -> RELPORT N TPG N|none
+ *   data HEX LEN      -> GOOD HEXDATA | CHECK ...
+ *   out HEX DATA      -> GOOD | CHECK ... (DATA in hex as data-out)
+ *   vpd83             -> RELPORT N TPG N|none NAA HEX (the LU's NAA designator)
  *   tpgs              -> TPGS N
  *   quit
  * ALUA_CHECKS_INITIATOR names the initiator (another I_T nexus). */
@@ -165,19 +167,33 @@ static void do_stpg(struct iscsi_context *iscsi, int lun, const char *hex)
 		scsi_free_scsi_task(t);
 }
 
-static void do_cdb(struct iscsi_context *iscsi, int lun, char *args)
+/* cdb: status only; data: the data-in too; out: DATA sent as data-out. */
+static void do_cdb(struct iscsi_context *iscsi, int lun, char *args, const char *kind)
 {
-	char *hex = strtok(args, " \t"), *len = strtok(NULL, " \t");
+	char *hex = strtok(args, " \t"), *arg = strtok(NULL, " \t");
+	static uint8_t buf[MAX_PARAM];
+	struct iscsi_data out = { .data = buf };
 	uint8_t cdb[MAX_CDB];
 	int n = hex ? parse_hex(hex, cdb, sizeof(cdb)) : -1;
 	struct scsi_task *t;
 
-	if (n <= 0) {
-		printf("ERROR bad CDB\n");
+	if (n <= 0 || (!strcmp(kind, "out") &&
+		       (!arg || (out.size = parse_hex(arg, buf, sizeof(buf))) <= 0))) {
+		printf("ERROR bad CDB or data\n");
 		return;
 	}
-	t = run(iscsi, lun, cdb, n, len ? (uint32_t)strtoul(len, NULL, 0) : 0, NULL);
-	status_line(iscsi, t, true);
+	if (!strcmp(kind, "out"))
+		t = run(iscsi, lun, cdb, n, 0, &out);
+	else
+		t = run(iscsi, lun, cdb, n, arg ? (uint32_t)strtoul(arg, NULL, 0) : 0, NULL);
+	if (status_line(iscsi, t, strcmp(kind, "data") != 0)) {
+		if (!strcmp(kind, "data")) {
+			printf("GOOD ");
+			for (int i = 0; i < t->datain.size; i++)
+				printf("%02x", t->datain.data[i]);
+			putchar('\n');
+		}
+	}
 	if (t)
 		scsi_free_scsi_task(t);
 }
@@ -189,6 +205,7 @@ static void do_vpd83(struct iscsi_context *iscsi, int lun)
 	uint8_t cdb[6] = { 0x12, 0x01, 0x83, 0x01, 0x00, 0 };
 	struct scsi_task *t = run(iscsi, lun, cdb, 6, 256, NULL);
 	int relport = -1, tpg = -1;
+	char naa[40] = "none";
 
 	if (!status_line(iscsi, t, false))
 		goto out;
@@ -202,13 +219,17 @@ static void do_vpd83(struct iscsi_context *iscsi, int lun)
 			relport = d[6] << 8 | d[7];
 		if (assoc == 1 && type == 5 && d[3] == 4)
 			tpg = d[6] << 8 | d[7];
+		if (assoc == 0 && type == 3 && d[3] <= 16)
+			for (int i = 0; i < d[3]; i++)
+				snprintf(&naa[2 * i], 3, "%02x", d[4 + i]);
 		off += 4 + d[3];
 	}
 	printf("RELPORT %d TPG ", relport);
 	if (tpg < 0)
-		printf("none\n");
+		printf("none");
 	else
-		printf("%d\n", tpg);
+		printf("%d", tpg);
+	printf(" NAA %s\n", naa);
 out:
 	if (t)
 		scsi_free_scsi_task(t);
@@ -283,8 +304,8 @@ int main(int argc, char **argv)
 			do_rtpg(iscsi, lun, rest);
 		else if (!strcmp(cmd, "stpg"))
 			do_stpg(iscsi, lun, rest ? strtok(rest, " \t") : "");
-		else if (!strcmp(cmd, "cdb") && rest)
-			do_cdb(iscsi, lun, rest);
+		else if ((!strcmp(cmd, "cdb") || !strcmp(cmd, "data") || !strcmp(cmd, "out")) && rest)
+			do_cdb(iscsi, lun, rest, cmd);
 		else if (!strcmp(cmd, "vpd83"))
 			do_vpd83(iscsi, lun);
 		else if (!strcmp(cmd, "tpgs"))
