@@ -92,6 +92,8 @@ static int show_tg_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del target\" >mgmt\n");
 }
 
+static int refuse_tg_entry_name(const char *name, char *err, size_t errlen);
+
 static int store_tg_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			 size_t errlen)
 {
@@ -102,11 +104,8 @@ static int store_tg_mgmt(const struct mgmt_node *n, const char *value, char *err
 		return verb;
 	if (verb == 1)
 		return scst_tg_tgt_del(n->tg, name, err, errlen);
-	if (!strcmp(name, "mgmt") || !strcmp(name, "group_id") || !strcmp(name, "state") ||
-	    !strcmp(name, "preferred"))
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "'%s' is the name of a file of a target group, not a possible "
-				   "target name", name);
+	if (refuse_tg_entry_name(name, err, errlen) < 0)
+		return -EINVAL;
 	return scst_tg_tgt_add(n->tg, name, err, errlen);
 }
 
@@ -170,6 +169,11 @@ static const struct mgmt_entry tg_entries[] = {
 	{ .name = NULL },
 };
 
+static int refuse_tg_entry_name(const char *name, char *err, size_t errlen)
+{
+	return mgmt_refuse_entry_name(tg_entries, name, "a target group", "target", err, errlen);
+}
+
 static int tg_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	struct scst_tg_tgt *m = scst_tg_tgt_find(dir->tg, name);
@@ -208,6 +212,8 @@ static int show_create_del_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del group_name\" >mgmt\n");
 }
 
+static int refuse_tgs_entry_name(const char *name, char *err, size_t errlen);
+
 static int store_tgs_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			  size_t errlen)
 {
@@ -218,8 +224,8 @@ static int store_tgs_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return verb;
 	if (verb == VERB_DEL)
 		return scst_tg_del(n->dg, name, err, errlen);
-	if (!strcmp(name, "mgmt"))
-		return mgmt_refuse(-EINVAL, err, errlen, "'mgmt' cannot be a target group name");
+	if (refuse_tgs_entry_name(name, err, errlen) < 0)
+		return -EINVAL;
 	return scst_tg_add(n->dg, name, err, errlen);
 }
 
@@ -228,6 +234,12 @@ static const struct mgmt_entry tgs_entries[] = {
 	  .store = store_tgs_mgmt },
 	{ .name = NULL },
 };
+
+static int refuse_tgs_entry_name(const char *name, char *err, size_t errlen)
+{
+	return mgmt_refuse_entry_name(tgs_entries, name, "target_groups/", "target group", err,
+				      errlen);
+}
 
 static int tgs_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
@@ -349,6 +361,8 @@ static const struct mgmt_dir_ops dg_dir = { .entries = dg_entries };
 
 /* ---- device_groups/ ---- */
 
+static int refuse_dgs_entry_name(const char *name, char *err, size_t errlen);
+
 static int store_dgs_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			  size_t errlen)
 {
@@ -360,8 +374,8 @@ static int store_dgs_mgmt(const struct mgmt_node *n, const char *value, char *er
 		return verb;
 	if (verb == VERB_DEL)
 		return scst_dg_del(name, err, errlen);
-	if (!strcmp(name, "mgmt"))
-		return mgmt_refuse(-EINVAL, err, errlen, "'mgmt' cannot be a device group name");
+	if (refuse_dgs_entry_name(name, err, errlen) < 0)
+		return -EINVAL;
 	return scst_dg_add(name, err, errlen);
 }
 
@@ -370,6 +384,12 @@ static const struct mgmt_entry dgs_entries[] = {
 	  .store = store_dgs_mgmt },
 	{ .name = NULL },
 };
+
+static int refuse_dgs_entry_name(const char *name, char *err, size_t errlen)
+{
+	return mgmt_refuse_entry_name(dgs_entries, name, "device_groups/", "device group", err,
+				      errlen);
+}
 
 static int dgs_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {

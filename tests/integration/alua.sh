@@ -72,6 +72,10 @@ answer() {
 # ---- the tree: SCST's mgmt commands ----
 check "device_groups/mgmt: create dg1" ctl write device_groups/mgmt "create dg1"
 check "device_groups/mgmt: add (SCST's other verb) dg2" ctl write device_groups/mgmt "add dg2"
+check_output "a device group named like a file of device_groups/ is refused" '^scstctl: EINVAL ' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write device_groups/mgmt 'create mgmt' 2>&1"
+check_output "an unknown mgmt command is refused" '^scstctl: EINVAL .*unknown command' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write device_groups/mgmt 'rename dg1 x' 2>&1"
 check "devices/mgmt: add d1" ctl write "$DG/devices/mgmt" "add d1"
 check_output "a device in two device groups is refused: EEXIST" '^scstctl: EEXIST .*already in device group' \
 	sh -c "! '$SCSTCTL' --socket '$SOCK' write device_groups/dg2/devices/mgmt 'add d1' 2>&1"
@@ -90,6 +94,8 @@ check_output "group_id 0 is refused: EINVAL" '^scstctl: EINVAL ' \
 check "tgA: add port A" ctl write "$TGA/mgmt" "add $A"
 check "tgB: add port B" ctl write "$TGB/mgmt" "add $B"
 check "tgB: add port C of another node" ctl write "$TGB/mgmt" "add $C"
+check_output "a target named like a file of a target group is refused" '^scstctl: EINVAL ' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write $TGA/mgmt 'add state' 2>&1"
 check_output "a port in two target groups of one device group is refused: EEXIST" \
 	'^scstctl: EEXIST .*already in target group' \
 	sh -c "! '$SCSTCTL' --socket '$SOCK' write $TGA/mgmt 'add $B' 2>&1"
@@ -109,6 +115,8 @@ check "tgB: standby" ctl write "$TGB/state" standby
 check_output "state reads standby, a [key]" '^standby$' ctl read "$TGB/state"
 check_output "tpgs defaults to implicit" '^implicit$' ctl read "$DG/tpgs"
 check "device_groups/mgmt: del dg2" ctl write device_groups/mgmt "del dg2"
+check_output "scstadmin -list_tgrp shows tgB" "Target Group: tgB \(group_id 20, state standby, preferred 0\)" \
+	"$SCSTADMIN" -socket "$SOCK" -list_tgrp tgB -dev_group dg1
 
 # ---- what initiators see ----
 # RTPG: G ID STATE PREF SUPPORTED STATUS PORTS.  Supported: T O U S AN AO

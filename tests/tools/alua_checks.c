@@ -25,36 +25,11 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "tool_login.h"
+
 #define MAX_CDB 16
 #define MAX_PARAM 2048
 #define RTPG_ALLOC 4096
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int parse_hex(const char *hex, uint8_t *buf, size_t max)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		buf[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -150,7 +125,7 @@ out:
 static void do_stpg(struct iscsi_context *iscsi, int lun, const char *hex)
 {
 	uint8_t buf[MAX_PARAM], cdb[12] = { 0xa4, 0x0a };
-	int n = hex ? parse_hex(hex, buf, sizeof(buf)) : -1;
+	int n = hex ? tool_parse_hex(hex, buf, sizeof(buf)) : -1;
 	struct iscsi_data out = { .data = buf };
 	struct scsi_task *t;
 
@@ -174,11 +149,11 @@ static void do_cdb(struct iscsi_context *iscsi, int lun, char *args, const char 
 	static uint8_t buf[MAX_PARAM];
 	struct iscsi_data out = { .data = buf };
 	uint8_t cdb[MAX_CDB];
-	int n = hex ? parse_hex(hex, cdb, sizeof(cdb)) : -1;
+	int n = hex ? tool_parse_hex(hex, cdb, sizeof(cdb)) : -1;
 	struct scsi_task *t;
 
 	if (n <= 0 || (!strcmp(kind, "out") &&
-		       (!arg || (out.size = parse_hex(arg, buf, sizeof(buf))) <= 0))) {
+		       (!arg || (out.size = tool_parse_hex(arg, buf, sizeof(buf))) <= 0))) {
 		printf("ERROR bad CDB or data\n");
 		return;
 	}
@@ -250,37 +225,9 @@ static void do_tpgs(struct iscsi_context *iscsi, int lun)
 		scsi_free_scsi_task(t);
 }
 
-static struct iscsi_context *login(const char *url_str, int *lun)
-{
-	const char *ini = getenv("ALUA_CHECKS_INITIATOR");
-	struct iscsi_context *iscsi =
-		iscsi_create_context(ini ? ini : "iqn.2026-12.org.scstd:alua-checks");
-	struct iscsi_url *url;
-
-	if (!iscsi)
-		return NULL;
-	url = iscsi_parse_full_url(iscsi, url_str);
-	if (!url) {
-		fprintf(stderr, "bad URL %s: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	if (iscsi_connect_sync(iscsi, url->portal) != 0 || iscsi_login_sync(iscsi) != 0) {
-		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
-		iscsi_destroy_url(url);
-		iscsi_destroy_context(iscsi);
-		return NULL;
-	}
-	*lun = url->lun;
-	iscsi_destroy_url(url);
-	return iscsi;
-}
-
 int main(int argc, char **argv)
 {
+	struct tool_login_opts o = { .no_header_digest = true, .no_tur = true };
 	struct iscsi_context *iscsi;
 	char line[8192];
 	int lun;
@@ -289,7 +236,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: alua_checks iscsi://HOST:PORT/IQN/LUN < commands\n");
 		return 2;
 	}
-	iscsi = login(argv[1], &lun);
+	o.initiator = getenv("ALUA_CHECKS_INITIATOR");
+	if (!o.initiator)
+		o.initiator = "iqn.2026-12.org.scstd:alua-checks";
+	iscsi = tool_login(argv[1], &o, &lun);
 	if (!iscsi)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
