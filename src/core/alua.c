@@ -241,6 +241,8 @@ static void dg_dev_remove(struct scst_dg_dev *dd)
 
 	list_del(&dd->node);
 	free(dd);
+	if (dev->alua_dg->tpgs != SCST_TPGS_IMPLICIT)
+		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
 	dev->alua_dg = NULL;
 	dev_refresh(dev, true, NULL);
 }
@@ -270,10 +272,37 @@ int scst_dg_del(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/* TPGS is standard INQUIRY data: its change is INQUIRY DATA HAS CHANGED
+ * on every nexus of the group's devices (SPC-4). */
+static void dg_inquiry_changed(struct scst_dev_group *dg)
+{
+	struct scst_dg_dev *dd;
+
+	list_for_each_entry(dd, &dg->devs, node)
+		scst_dev_queue_ua(dd->dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+}
+
 int scst_dg_set_tpgs(struct scst_dev_group *dg, enum scst_tpgs tpgs)
 {
 	pthread_mutex_lock(&scst_mutex);
-	dg->tpgs = tpgs;
+	if (dg->tpgs != tpgs) {
+		dg->tpgs = tpgs;
+		dg_inquiry_changed(dg);
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return 0;
+}
+
+int scst_dg_set_transition_time(struct scst_dev_group *dg, unsigned seconds, char *err,
+				size_t errlen)
+{
+	if (seconds > 255) {
+		scst_errf(err, errlen, "implicit_transition_time %u out of range (0..255 s)",
+			  seconds);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	dg->transition_time = (uint8_t)seconds;
 	pthread_mutex_unlock(&scst_mutex);
 	return 0;
 }
@@ -299,6 +328,8 @@ int scst_dg_dev_add(struct scst_dev_group *dg, const char *dev_name, char *err, 
 		dd->dev = dev;
 		list_add_tail(&dd->node, &dg->devs);
 		dev->alua_dg = dg;
+		if (dg->tpgs != SCST_TPGS_IMPLICIT)
+			scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
 		dev_refresh(dev, true, NULL);
 		log_info("device group %s: device %s added", dg->name, dev_name);
 	}
@@ -628,12 +659,14 @@ bool scst_alua_report_groups(struct scst_cmd *cmd)
 	p = d + hdr;
 	list_for_each_entry(tg, &cmd->dev->alua_dg->tgs, node)
 		p = put_group(p, tg);
+	if (extended) {
+		d[4] = 0x10;    /* format type 001b */
+		d[5] = cmd->dev->alua_dg->transition_time;
+	}
 	pthread_mutex_unlock(&scst_mutex);
 	len = (uint32_t)(p - d) - hdr;
 	/* RETURN DATA LENGTH counts what follows the basic 4-byte header. */
 	put_be32(d, len + hdr - 4);
-	if (extended)
-		d[4] = 0x10;    /* format 001b; IMPLICIT TRANSITION TIME 0: immediate */
 	scst_cmd_set_resp_data(cmd, d, hdr + len);
 	free(d);
 	return true;

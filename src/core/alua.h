@@ -63,6 +63,8 @@ struct scst_dev_group {
 	struct list_head node;                  /* scst_dev_groups */
 	char name[SCST_NAME_MAX];
 	enum scst_tpgs tpgs;
+	/* RTPG's IMPLICIT TRANSITION TIME, seconds (0: none given). */
+	uint8_t transition_time;
 	struct list_head devs;                  /* struct scst_dg_dev */
 	struct list_head tgs;                   /* struct scst_target_group */
 };
@@ -87,6 +89,8 @@ struct scst_tgt *scst_tg_tgt_local(const struct scst_tg_tgt *m);
 int scst_dg_add(const char *name, char *err, size_t errlen);
 int scst_dg_del(const char *name, char *err, size_t errlen);
 int scst_dg_set_tpgs(struct scst_dev_group *dg, enum scst_tpgs tpgs);
+int scst_dg_set_transition_time(struct scst_dev_group *dg, unsigned seconds, char *err,
+				size_t errlen);
 int scst_dg_dev_add(struct scst_dev_group *dg, const char *dev_name, char *err, size_t errlen);
 int scst_dg_dev_del(struct scst_dev_group *dg, const char *dev_name, char *err, size_t errlen);
 int scst_tg_add(struct scst_dev_group *dg, const char *name, char *err, size_t errlen);

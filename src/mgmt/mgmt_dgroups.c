@@ -1,8 +1,8 @@
 /* mgmt_dgroups.c - device_groups/ (README.scst-3.x "ALUA Support", SCST's
  * scst_sysfs.c layout): mgmt (create|add NAME, del NAME); per group
  * devices/ (mgmt: add DEV, del DEV; one link per device), target_groups/
- * (mgmt: create|add NAME, del NAME) and tpgs (scstd: implicit, explicit
- * or both); per target group mgmt (add TARGET, del TARGET), group_id,
+ * (mgmt: create|add NAME, del NAME), and scstd's tpgs (implicit, explicit
+ * or both) and implicit_transition_time (RTPG's, seconds); per target group mgmt (add TARGET, del TARGET), group_id,
  * state, preferred, and one entry per port: a link to a local target, or
  * a directory with rel_tgt_id for a port of another node. */
 #include <errno.h>
@@ -350,10 +350,35 @@ static int store_tpgs(const struct mgmt_node *n, const char *value, char *err, s
 	return scst_dg_set_tpgs(n->dg, (enum scst_tpgs)tpgs);
 }
 
+/* RTPG's IMPLICIT TRANSITION TIME (scstd): how long an initiator should
+ * allow an implicit transition, e.g. the failover script's duration. */
+static int show_transition_time(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	char v[8];
+
+	snprintf(v, sizeof(v), "%u", n->dg->transition_time);
+	mgmt_show_value(out, v, n->dg->transition_time != 0);
+	return 0;
+}
+
+static int store_transition_time(const struct mgmt_node *n, const char *value, char *err,
+				 size_t errlen)
+{
+	uint64_t v;
+
+	if (!mgmt_parse_uint(value, 255, &v))
+		return mgmt_refuse(-EINVAL, err, errlen,
+				   "implicit_transition_time: expected 0..255 (seconds), got '%s'",
+				   value);
+	return scst_dg_set_transition_time(n->dg, (unsigned)v, err, errlen);
+}
+
 static const struct mgmt_entry dg_entries[] = {
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &devs_dir },
 	{ .name = "target_groups", .kind = MGMT_DIR, .dir = &tgs_dir },
 	{ .name = "tpgs", .kind = MGMT_ATTR, .show = show_tpgs, .store = store_tpgs },
+	{ .name = "implicit_transition_time", .kind = MGMT_ATTR, .show = show_transition_time,
+	  .store = store_transition_time },
 	{ .name = NULL },
 };
 

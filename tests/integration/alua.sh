@@ -5,12 +5,15 @@
 # of SCST's device_groups/ tree, port C of another node (rel_tgt_id 7) in
 # B's target group.  Checked: the tree and its refusals (a port in two
 # target groups, a device in two device groups, bad ids and states);
-# REPORT TARGET PORT GROUPS in both formats; TPGS and VPD 0x83 per port;
+# REPORT TARGET PORT GROUPS in both formats, with the implicit transition
+# time; TPGS and VPD 0x83 per port;
 # the commands a standby / unavailable / transitioning port serves and
 # the sense of the rest; ASYMMETRIC ACCESS STATE CHANGED on every nexus
 # for a change from the tree, on every other nexus for SET TARGET PORT
 # GROUPS; STPG's refusals with their field pointers, which change
-# nothing; and the configuration round trip through -write_config.
+# nothing; libiscsi's MultipathIO tests over an optimized and a
+# non-optimized path; and the configuration round trip through
+# -write_config.
 . "$(dirname "$0")/../lib.sh"
 
 require_daemon
@@ -150,11 +153,18 @@ check "tgB: nonoptimized" ctl write "$TGB/state" nonoptimized
 answer "active/non-optimized B reads" "$B" "cdb 28000000000000000100 512" '^GOOD$'
 
 # ---- unit attentions: held sessions through A and B ----
-coproc SA { "$(tool alua_checks)" "iscsi://127.0.0.1:$PORT/$A/0" 2>&1; }
-coproc SB { ALUA_CHECKS_INITIATOR=iqn.2026-12.org.scstd:alua-other \
-	"$(tool alua_checks)" "iscsi://127.0.0.1:$PORT/$B/0" 2>&1; }
-qa() { echo "$1" >&"${SA[1]}" && read -r -t 30 line <&"${SA[0]}" && echo "$line"; }
-qb() { echo "$1" >&"${SB[1]}" && read -r -t 30 line <&"${SB[0]}" && echo "$line"; }
+# Two held sessions (fifos: bash keeps one coproc at a time).
+hold() {  # hold NAME IQN INITIATOR
+	mkfifo "$WORKDIR/$1.in" "$WORKDIR/$1.out"
+	ALUA_CHECKS_INITIATOR=$3 "$(tool alua_checks)" "iscsi://127.0.0.1:$PORT/$2/0" \
+		<"$WORKDIR/$1.in" >"$WORKDIR/$1.out" 2>&1 &
+	BG_PIDS+=($!)
+}
+hold a "$A" iqn.2026-12.org.scstd:alua-held-a
+hold b "$B" iqn.2026-12.org.scstd:alua-held-b
+exec {A_IN}>"$WORKDIR/a.in" {A_OUT}<"$WORKDIR/a.out" {B_IN}>"$WORKDIR/b.in" {B_OUT}<"$WORKDIR/b.out"
+qa() { echo "$1" >&"$A_IN" && read -r -t 30 line <&"$A_OUT" && echo "$line"; }
+qb() { echo "$1" >&"$B_IN" && read -r -t 30 line <&"$B_OUT" && echo "$line"; }
 held() {  # held NAME a|b CMD REGEX
 	local out
 	out=$(q"$2" "$3")
@@ -179,7 +189,13 @@ held "STPG without explicit ALUA: INVALID COMMAND OPERATION CODE" a "stpg 000000
 	'^CHECK 05/20/00$'
 check "tpgs: both" ctl write "$DG/tpgs" both
 held "INQUIRY TPGS: both (11b)" a tpgs '^TPGS 3$'
-held "B's nexus: the INQUIRY data change is no ALUA UA" b "cdb 000000000000" '^GOOD$'
+held "TPGS is INQUIRY data: A's nexus gets INQUIRY DATA HAS CHANGED" a "cdb 000000000000" \
+	'^CHECK 06/3f/03$'
+held "and B's" b "cdb 000000000000" '^CHECK 06/3f/03$'
+check "implicit_transition_time 30" ctl write "$DG/implicit_transition_time" 30
+held "RTPG's extended header carries it" b "rtpg 1" '^GOOD 32 ext 1 30 '
+check_output "implicit_transition_time 256 is refused: EINVAL" '^scstctl: EINVAL ' \
+	sh -c "! '$SCSTCTL' --socket '$SOCK' write $DG/implicit_transition_time 256 2>&1"
 # Descriptor: state, reserved, group id.  tgB (20) active, tgA (10) standby.
 held "STPG through A: group 20 active/optimized, group 10 standby" a \
 	"stpg 00000000""00000014""0200000a" '^GOOD$'
@@ -215,9 +231,29 @@ held "B takes the UA" b "cdb 000000000000" '^CHECK 06/2a/06$'
 held "STPG through transitioning B: ASYMMETRIC ACCESS STATE TRANSITION" b \
 	"stpg 00000000""0200000a" '^CHECK 02/04/0a$'
 check_output "and tgA is still active" '^active$' ctl read "$TGA/state"
+echo quit >&"$A_IN"
+echo quit >&"$B_IN"
+exec {A_IN}>&- {A_OUT}<&- {B_IN}>&- {B_OUT}<&-
+
+# ---- libiscsi's multipath tests over an optimized and a non-optimized path ----
+check "tree: tgB active/non-optimized" ctl write "$TGB/state" nonoptimized
+if command -v iscsi-test-cu >/dev/null; then
+	PARSE=$(dirname "$0")/../conformance/parse_cu.awk
+	timeout -k 5 300 iscsi-test-cu -d -i iqn.2026-12.org.scstd:mp-1 -I iqn.2026-12.org.scstd:mp-2 \
+		-t ALL.MultipathIO "iscsi://127.0.0.1:$PORT/$A/0" "iscsi://127.0.0.1:$PORT/$B/0" \
+		>"$WORKDIR/mp.out" 2>&1
+	awk -f "$PARSE" "$WORKDIR/mp.out" >"$WORKDIR/mp.verdicts"
+	read -r _ _ p _ f _ sk < <(grep '^SUMMARY' "$WORKDIR/mp.verdicts")
+	if [ "${p:-0}" -gt 0 ] && [ "${f:-1}" -eq 0 ] && [ "${sk:-1}" -eq 0 ]; then
+		ok "iscsi-test-cu MultipathIO through A (optimized) and B (non-optimized): $p passed"
+	else
+		not_ok "iscsi-test-cu MultipathIO: ${p:-0} passed, ${f:-?} failed, ${sk:-?} skipped"
+		grep -E '^(FAIL|SKIP) ' "$WORKDIR/mp.verdicts" | sed 's/^/#   /'
+	fi
+else
+	skip "iscsi-test-cu is not installed"
+fi
 check "tree: tgB active" ctl write "$TGB/state" active
-qa quit >/dev/null
-qb quit >/dev/null
 
 # ---- configuration round trip ----
 check "-write_config saves the running configuration" \
@@ -226,6 +262,7 @@ check_output "it holds the DEVICE_GROUP block" '^DEVICE_GROUP dg1 \{$' cat "$WOR
 check_output "with the other node's port and its rel_tgt_id" "rel_tgt_id 7" \
 	sed -n "/TARGET $C/,/}/p" "$WORKDIR/saved.conf"
 check_output "and tpgs both" '^	tpgs both$' cat "$WORKDIR/saved.conf"
+check_output "and the transition time" '^	implicit_transition_time 30$' cat "$WORKDIR/saved.conf"
 check_stop
 start_daemon --config "$WORKDIR/saved.conf" --ctl-socket "$SOCK" ||
 	{ not_ok "scstd starts from the saved configuration"; finish; }

@@ -1,7 +1,7 @@
 /* conf_dgroups.c - the DEVICE_GROUP blocks of scst.conf (README.scst-3.x
  * "ALUA Support"):
  *
- *   DEVICE_GROUP dg { [tpgs both]  DEVICE d
+ *   DEVICE_GROUP dg { [tpgs both] [implicit_transition_time N]  DEVICE d
  *       TARGET_GROUP tg { group_id N  state S  [preferred 1]
  *           TARGET local_target
  *           TARGET other_node_target { rel_tgt_id N } } }
@@ -161,6 +161,8 @@ static const char *attr_default(const char *key)
 		return "0";
 	if (!strcmp(key, "state"))
 		return "active";
+	if (!strcmp(key, "implicit_transition_time"))
+		return "0";
 	return NULL;        /* group_id, rel_tgt_id: kept */
 }
 
