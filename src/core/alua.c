@@ -369,6 +369,29 @@ void scst_alua_dev_gone(struct scst_device *dev)
 	dev->alua_dg = NULL;
 }
 
+void scst_alua_tgt_gone(const struct scst_tgt *tgt)
+{
+	struct scst_target_group *tg;
+	struct scst_dev_group *dg;
+	const struct scst_tgt *t;
+	struct scst_tg_tgt *m;
+
+	list_for_each_entry(t, &scst_targets, node)
+		if (t != tgt && !strcmp(t->name, tgt->name))
+			return;         /* the name still names a local port */
+	list_for_each_entry(dg, &scst_dev_groups, node) {
+		list_for_each_entry(tg, &dg->tgs, node) {
+			m = scst_tg_tgt_find(tg, tgt->name);
+			if (!m)
+				continue;
+			log_info("device group %s, target group %s: target %s left with its target",
+				 dg->name, tg->name, tgt->name);
+			list_del(&m->node);
+			free(m);
+		}
+	}
+}
+
 int scst_tg_add(struct scst_dev_group *dg, const char *name, char *err, size_t errlen)
 {
 	struct scst_target_group *tg;

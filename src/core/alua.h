@@ -121,6 +121,9 @@ enum scst_sense_id scst_alua_check_state(unsigned state, uint32_t op_flags);
 void scst_alua_init_tgt_dev(struct scst_tgt_dev *td);
 /* Caller holds scst_mutex: the device leaves its device group. */
 void scst_alua_dev_gone(struct scst_device *dev);
+/* Caller holds scst_mutex: a deleted local target leaves the target
+ * groups that name it (as in SCST); a configuration adds it back. */
+void scst_alua_tgt_gone(const struct scst_tgt *tgt);
 /* REPORT TARGET PORT GROUPS for a device of a device group: false when
  * the device has none (then spc_maint_in.c's implicit answer holds). */
 bool scst_alua_report_groups(struct scst_cmd *cmd);

@@ -439,6 +439,7 @@ int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	list_del(&tgt->node);
+	scst_alua_tgt_gone(tgt);
 	list_for_each_entry_safe(acg, tmp, &tgt->acg_list, node) {
 		list_del(&acg->node);
 		acg_free(acg);

@@ -4,7 +4,8 @@
  * transitioning 5.16.2.4.6; sense codes from SPC-4 Annex F) with READ
  * CAPACITY in standby (SBC-3); and the device group model's rules: a
  * device in one device group, a port in one target group of a device
- * group, group ids 1..65535 and unique, README.scst-3.x's state names. */
+ * group, group ids 1..65535 and unique, README.scst-3.x's state names,
+ * deleted devices and targets leaving their groups. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +221,13 @@ static void test_group_rules(void **state)
 	scst_dg_set_tpgs(dg1, SCST_TPGS_BOTH);
 	assert_int_equal(scst_alua_tpgs_bits(scst_find_device("d1")), 0x30);
 	assert_int_equal(scst_alua_tpgs_bits(scst_find_device("d2")), 0x10);
+
+	/* A deleted local target leaves its target groups (SCST); a port of
+	 * another node stays. */
+	assert_int_equal(scst_tg_tgt_add(b, "t2", err, sizeof(err)), 0);
+	assert_int_equal(scst_del_target(t2, err, sizeof(err)), 0);
+	assert_null(scst_tg_tgt_find(b, "t2"));
+	assert_non_null(scst_tg_tgt_find(b, "remote"));
 
 	/* A deleted device leaves its group; the group can then be deleted. */
 	assert_int_equal(scst_del_device("d1", err, sizeof(err)), 0);
