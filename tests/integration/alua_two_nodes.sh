@@ -95,6 +95,10 @@ check_output "node 2: -add_tgrp_tgt of a port already in node2 is refused" 'alre
 	sh -c "! '$SCSTADMIN' -socket '$SOCK2' -add_tgrp_tgt '$B' -dev_group ha -tgt_group node1 2>&1"
 check_output "node 2: -list_dgrp shows the layout" "Target: $A \(other node, rel_tgt_id 1\)" \
 	adm2 -list_dgrp ha
+check_output "node 2: -list_tgrp_attr shows state standby, a [key]" '^state +standby \[key\]$' \
+	adm2 -list_tgrp_attr node2 -dev_group ha
+check_output "node 2: -list_ttgt_attr shows the other node's rel_tgt_id" '^rel_tgt_id +1 \[key\]$' \
+	adm2 -list_ttgt_attr "$A" -dev_group ha -tgt_group node1
 check_output "node 2: -add_tgrp_tgt without -tgt_group is refused" 'needs -tgt_group' \
 	sh -c "! '$SCSTADMIN' -socket '$SOCK2' -add_tgrp_tgt x -dev_group ha 2>&1"
 

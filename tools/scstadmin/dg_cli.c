@@ -10,6 +10,8 @@
  *   -set_tgrp_attr T -dev_group G -attributes p=v,...
  *   -set_ttgt_attr TGT -dev_group G -tgt_group T -attributes p=v,...
  *     (also spelt -set_tgrp_tgt_attr)
+ *   -list_dgrp_attr G | -list_tgrp_attr T -dev_group G
+ *   -list_ttgt_attr TGT -dev_group G -tgt_group T
  *
  * each turned into the mgmt commands and attribute writes of
  * device_groups/ (README.scst-3.x).  -socket / -root as for the other
@@ -27,7 +29,8 @@
 
 enum dg_act {
 	DG_NONE, DG_ADD, DG_REM, DG_LIST, DG_ADD_DEV, DG_REM_DEV, DG_ADD_TG, DG_REM_TG, DG_LIST_TG,
-	DG_ADD_TGT, DG_REM_TGT, DG_SET_DG, DG_SET_TG, DG_SET_TGT,
+	DG_ADD_TGT, DG_REM_TGT, DG_SET_DG, DG_SET_TG, DG_SET_TGT, DG_ATTRS_DG, DG_ATTRS_TG,
+	DG_ATTRS_TGT,
 };
 
 /* needs: bit 0 -dev_group, bit 1 -tgt_group, bit 2 -attributes; opt: the
@@ -45,6 +48,8 @@ static const struct {
 	{ "add_tgrp_tgt", DG_ADD_TGT, 3, false }, { "rem_tgrp_tgt", DG_REM_TGT, 3, false },
 	{ "set_dgrp_attr", DG_SET_DG, 4, false }, { "set_tgrp_attr", DG_SET_TG, 5, false },
 	{ "set_ttgt_attr", DG_SET_TGT, 7, false }, { "set_tgrp_tgt_attr", DG_SET_TGT, 7, false },
+	{ "list_dgrp_attr", DG_ATTRS_DG, 0, false }, { "list_tgrp_attr", DG_ATTRS_TG, 1, false },
+	{ "list_ttgt_attr", DG_ATTRS_TGT, 3, false },
 };
 
 struct dg_opts {
@@ -194,6 +199,33 @@ static void print_attr(struct tree *t, const char *path, const char *label)
 	}
 }
 
+/* One line per attribute of dir: name, value, and [key] when it is one. */
+static int list_attrs(struct tree *t, const char *dir)
+{
+	char path[PATH_MAX_LEN], err[512];
+	struct tlist l;
+
+	if (tree_list(t, dir, &l, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s\n", err);
+		return -1;
+	}
+	printf("%-28s %s\n", "Attribute", "Value");
+	for (size_t i = 0; i < l.n; i++) {
+		char *v;
+		bool key;
+
+		if (l.v[i].kind != TK_ATTR || !strcmp(l.v[i].name, "mgmt"))
+			continue;
+		tpath(path, sizeof(path), "%s/%s", dir, l.v[i].name);
+		if (tree_read_attr(t, path, &v, &key) < 0)
+			continue;
+		printf("%-28s %s%s\n", l.v[i].name, v, key ? " [key]" : "");
+		free(v);
+	}
+	tlist_free(&l);
+	return 0;
+}
+
 static int list_tgrp(struct tree *t, const char *dg, const char *only)
 {
 	char dir[PATH_MAX_LEN], path[PATH_MAX_LEN], err[512];
@@ -300,6 +332,14 @@ static int run(struct tree *t, const struct dg_opts *o)
 	case DG_SET_TGT:
 		tpath(mgmt, sizeof(mgmt), "%s/target_groups/%s/%s", dir, o->tgrp, o->obj);
 		return set_attrs(t, mgmt, o->attrs);
+	case DG_ATTRS_DG:
+		return list_attrs(t, dir);
+	case DG_ATTRS_TG:
+		tpath(mgmt, sizeof(mgmt), "%s/target_groups/%s", dir, o->obj);
+		return list_attrs(t, mgmt);
+	case DG_ATTRS_TGT:
+		tpath(mgmt, sizeof(mgmt), "%s/target_groups/%s/%s", dir, o->tgrp, o->obj);
+		return list_attrs(t, mgmt);
 	default:
 		return -1;
 	}
