@@ -551,6 +551,20 @@ int scst_tg_tgt_set_rel_tgt_id(struct scst_tg_tgt *m, unsigned id, char *err, si
 
 /* ---- command side ---- */
 
+bool scst_alua_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev)
+{
+	bool explicit;
+
+	if (!(op->flags & SCST_OP_EXPLICIT_ALUA))
+		return true;
+	if (!dev)
+		return false;
+	pthread_mutex_lock(&scst_mutex);
+	explicit = dev->alua_dg && (dev->alua_dg->tpgs & SCST_TPGS_EXPLICIT);
+	pthread_mutex_unlock(&scst_mutex);
+	return explicit;
+}
+
 uint8_t scst_alua_tpgs_bits(const struct scst_device *dev)
 {
 	enum scst_tpgs tpgs;
@@ -761,7 +775,7 @@ void scst_set_target_port_groups(struct scst_cmd *cmd)
 	pthread_mutex_lock(&scst_mutex);
 	dg = cmd->dev->alua_dg;
 	if (!dg || !(dg->tpgs & SCST_TPGS_EXPLICIT)) {
-		/* Without explicit ALUA the command is not supported. */
+		/* Explicit ALUA went off since the command was parsed. */
 		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
 	} else if (cmd->bufflen) {
 		/* A zero length changes nothing (SPC-4). */

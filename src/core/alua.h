@@ -9,6 +9,8 @@
 
 #include "scst.h"
 
+struct scst_opcode_desc;
+
 /* SPC-4 asymmetric access state codes (RTPG, STPG). */
 enum scst_alua_state {
 	SCST_ALUA_OPTIMIZED = 0x0,
@@ -105,6 +107,8 @@ int scst_tg_set_preferred(struct scst_target_group *tg, bool preferred);
 int scst_tg_tgt_set_rel_tgt_id(struct scst_tg_tgt *m, unsigned id, char *err, size_t errlen);
 
 /* Command side. */
+/* Whether dev offers the opcode entry op (SCST_OP_EXPLICIT_ALUA). */
+bool scst_alua_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev);
 /* INQUIRY byte 5 TPGS bits (already shifted). */
 uint8_t scst_alua_tpgs_bits(const struct scst_device *dev);
 /* The target port group of tgt for dev (VPD page 0x83): false when the

@@ -20,6 +20,10 @@ enum scst_op_flags {
 	SCST_OP_ALUA_STANDBY       = 1u << 6,
 	SCST_OP_ALUA_UNAVAILABLE   = 1u << 7,  /* also offline */
 	SCST_OP_ALUA_TRANSITIONING = 1u << 8,
+	/* Exists only for a device whose device group does explicit ALUA
+	 * (SET TARGET PORT GROUPS): elsewhere an unsupported command, in
+	 * parsing and in REPORT SUPPORTED OPERATION CODES alike. */
+	SCST_OP_EXPLICIT_ALUA      = 1u << 9,
 };
 
 /* Peripheral device types an entry applies to (bit = type). */

@@ -606,7 +606,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
 	{ 0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, AALL, DISK | CDROM, parse_maint_in,
 	  U(0xa3, 0x3f, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0xa4, 0x0a, "SET TARGET PORT GROUPS", 12, SCST_OP_CORE | ASU, DISK | CDROM,
+	{ 0xa4, 0x0a, "SET TARGET PORT GROUPS", 12, SCST_OP_CORE | ASU | SCST_OP_EXPLICIT_ALUA,
+	  DISK | CDROM,
 	  parse_stpg, U(0xa4, 0x1f, 0, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0d, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", 12, 0, DISK | CDROM,
 	  parse_maint_in, U(0xa3, 0x1f, 0x80, 0, 0, 0, LEN4, 0, 0) },
@@ -696,12 +697,13 @@ const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb
 	return find_entry(cdb[0], cdb[1] & 0x1f, type);
 }
 
-/* True when some service action of this opcode exists for the type: then
- * an unknown service action is a bad field, not a bad opcode (SPC-4). */
-static bool opcode_known(uint8_t opcode, int type)
+/* True when some service action of this opcode exists for the device:
+ * then an unknown service action is a bad field, not a bad opcode (SPC-4). */
+static bool opcode_known(uint8_t opcode, const struct scst_device *dev, int type)
 {
 	for (unsigned i = 0; i < OPCODE_COUNT; i++)
-		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type))
+		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type) &&
+		    scst_alua_op_offered(&opcode_table[i], dev))
 			return true;
 	return false;
 }
@@ -737,9 +739,11 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 	enum scst_sense_id rc;
 
 	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (op && !scst_alua_op_offered(op, cmd->dev))
+		op = NULL;
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
-		    opcode_known(cmd->cdb[0], type))
+		    opcode_known(cmd->cdb[0], cmd->dev, type))
 			scst_set_invalid_field(cmd, true, 1, 4);
 		else
 			scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);

@@ -187,11 +187,15 @@ held "(B too)" b "cdb 000000000000" '^CHECK 06/2a/06$'
 # ---- SET TARGET PORT GROUPS ----
 held "STPG without explicit ALUA: INVALID COMMAND OPERATION CODE" a "stpg 0000000000000014" \
 	'^CHECK 05/20/00$'
+# REPORT SUPPORTED OPERATION CODES for A4h/0Ah: SUPPORT 001b, then 011b.
+RSOC_STPG="data a30c02a4000a000000200000 32"
+held "RSOC: SET TARGET PORT GROUPS not supported without explicit ALUA" a "$RSOC_STPG" '^GOOD 0001'
 check "tpgs: both" ctl write "$DG/tpgs" both
 held "INQUIRY TPGS: both (11b)" a tpgs '^TPGS 3$'
 held "TPGS is INQUIRY data: A's nexus gets INQUIRY DATA HAS CHANGED" a "cdb 000000000000" \
 	'^CHECK 06/3f/03$'
 held "and B's" b "cdb 000000000000" '^CHECK 06/3f/03$'
+held "RSOC: now SET TARGET PORT GROUPS is supported, 12-byte CDB" a "$RSOC_STPG" '^GOOD 0003000c'
 check "implicit_transition_time 30" ctl write "$DG/implicit_transition_time" 30
 held "RTPG's extended header carries it" b "rtpg 1" '^GOOD 32 ext 1 30 '
 check_output "implicit_transition_time 256 is refused: EINVAL" '^scstctl: EINVAL ' \

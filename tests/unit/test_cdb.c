@@ -334,10 +334,10 @@ static const struct bad_case bad_cases[] = {
 	  0x24, 0, 2, -1 },
 	{ "SERVICE ACTION OUT(16): not served", { 0x9f, 0x11 }, 16, SK_ILLEGAL_REQUEST, 0x20, 0, -1,
 	  -1 },
-	/* SET TARGET PORT GROUPS (sa 0Ah) exists, so another MAINTENANCE OUT
-	 * service action is a bad field (SPC-4), not a bad opcode. */
-	{ "MAINTENANCE OUT sa 06h: not served", { 0xa4, 0x06 }, 12, SK_ILLEGAL_REQUEST, 0x24, 0, 1,
-	  4 },
+	/* Without explicit ALUA no MAINTENANCE OUT service action exists. */
+	{ "MAINTENANCE OUT: not served", { 0xa4, 0x06 }, 12, SK_ILLEGAL_REQUEST, 0x20, 0, -1, -1 },
+	{ "SET TARGET PORT GROUPS without explicit ALUA", { 0xa4, 0x0a }, 12, SK_ILLEGAL_REQUEST,
+	  0x20, 0, -1, -1 },
 };
 
 static void assert_bad(const struct bad_case *c, const struct scst_cmd *cmd, int rc)
@@ -507,8 +507,9 @@ static void test_rsoc_all(void **state)
 	const struct scst_opcode_desc *t = scst_opcode_table(&count);
 
 	(void)state;
+	/* A disk in no device group has no SET TARGET PORT GROUPS. */
 	for (unsigned i = 0; i < count; i++)
-		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+		n += (t[i].types & SCST_TYPE_DISK_BIT) && !(t[i].flags & SCST_OP_EXPLICIT_ALUA);
 	rsoc(&cmd, 0x00, 0, 0);
 	assert_int_equal(cmd.status, SAM_STAT_GOOD);
 	len = (uint32_t)cmd.buf[0] << 24 | cmd.buf[1] << 16 | cmd.buf[2] << 8 | cmd.buf[3];
@@ -618,7 +619,7 @@ static void test_rsoc_timeouts(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < count; i++)
-		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+		n += (t[i].types & SCST_TYPE_DISK_BIT) && !(t[i].flags & SCST_OP_EXPLICIT_ALUA);
 	rsoc(&cmd, 0x80, 0, 0);
 	assert_int_equal(cmd.status, SAM_STAT_GOOD);
 	for (unsigned i = 0; i < n; i++) {
