@@ -13,33 +13,41 @@
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
 
-/* "VERB NAME" with VERB one of verbs (NULL-terminated); the verb's index
- * or -EINVAL with the reason. */
-static int verb_and_name(const char *value, const char *const *verbs, char *line, size_t len,
-			 char **name, char *err, size_t errlen)
-{
-	char *cur = line, *cmd;
+/* One directory's mgmt file: "add NAME" (or "create NAME" where SCST
+ * takes it too) and "del NAME"; a new name may not be one of the
+ * directory's own files. */
+struct add_del {
+	bool create_too;
+	const struct mgmt_entry *entries;       /* the directory's files */
+	const char *dir, *what;                 /* for the refusal message */
+	int (*add)(const struct mgmt_node *n, const char *name, char *err, size_t errlen);
+	int (*del)(const struct mgmt_node *n, const char *name, char *err, size_t errlen);
+};
 
-	snprintf(line, len, "%s", value);
+static int add_del_command(const struct mgmt_node *n, const char *value,
+			   const struct add_del *ops, char *err, size_t errlen)
+{
+	char line[MGMT_MAX_VALUE], *cur = line, *cmd, *name;
+	bool add;
+
+	snprintf(line, sizeof(line), "%s", value);
 	if (mgmt_check_line(line, err, errlen) < 0)
 		return -EINVAL;
 	cmd = mgmt_next_word(&cur);
 	if (!cmd)
 		return mgmt_refuse(-EINVAL, err, errlen, "empty command");
-	for (int i = 0; verbs[i]; i++) {
-		if (strcmp(cmd, verbs[i]))
-			continue;
-		*name = mgmt_next_word(&cur);
-		if (!*name || *mgmt_rest(cur))
-			return mgmt_refuse(-EINVAL, err, errlen, "usage: %s NAME", cmd);
-		return i;
-	}
-	return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+	add = !strcmp(cmd, "add") || (ops->create_too && !strcmp(cmd, "create"));
+	if (!add && strcmp(cmd, "del"))
+		return mgmt_refuse(-EINVAL, err, errlen, "unknown command '%s'", cmd);
+	name = mgmt_next_word(&cur);
+	if (!name || *mgmt_rest(cur))
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s NAME", cmd);
+	if (!add)
+		return ops->del(n, name, err, errlen);
+	if (mgmt_refuse_entry_name(ops->entries, name, ops->dir, ops->what, err, errlen) < 0)
+		return -EINVAL;
+	return ops->add(n, name, err, errlen);
 }
-
-static const char *const create_add_del[] = { "create", "add", "del", NULL };
-static const char *const add_del[] = { "add", "del", NULL };
-enum { VERB_CREATE, VERB_ADD, VERB_DEL };
 
 /* ---- target_groups/<tg>/<port>/ of another node ---- */
 
@@ -92,21 +100,12 @@ static int show_tg_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del target\" >mgmt\n");
 }
 
-static int refuse_tg_entry_name(const char *name, char *err, size_t errlen);
+static const struct add_del tg_ports;
 
 static int store_tg_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			 size_t errlen)
 {
-	char line[MGMT_MAX_VALUE], *name;
-	int verb = verb_and_name(value, add_del, line, sizeof(line), &name, err, errlen);
-
-	if (verb < 0)
-		return verb;
-	if (verb == 1)
-		return scst_tg_tgt_del(n->tg, name, err, errlen);
-	if (refuse_tg_entry_name(name, err, errlen) < 0)
-		return -EINVAL;
-	return scst_tg_tgt_add(n->tg, name, err, errlen);
+	return add_del_command(n, value, &tg_ports, err, errlen);
 }
 
 static int show_group_id(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -169,10 +168,20 @@ static const struct mgmt_entry tg_entries[] = {
 	{ .name = NULL },
 };
 
-static int refuse_tg_entry_name(const char *name, char *err, size_t errlen)
+static int tg_port_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
 {
-	return mgmt_refuse_entry_name(tg_entries, name, "a target group", "target", err, errlen);
+	return scst_tg_tgt_add(n->tg, name, err, errlen);
 }
+
+static int tg_port_del(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	return scst_tg_tgt_del(n->tg, name, err, errlen);
+}
+
+static const struct add_del tg_ports = {
+	.entries = tg_entries, .dir = "a target group", .what = "target",
+	.add = tg_port_add, .del = tg_port_del,
+};
 
 static int tg_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
@@ -212,21 +221,12 @@ static int show_create_del_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del group_name\" >mgmt\n");
 }
 
-static int refuse_tgs_entry_name(const char *name, char *err, size_t errlen);
+static const struct add_del target_groups;
 
 static int store_tgs_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			  size_t errlen)
 {
-	char line[MGMT_MAX_VALUE], *name;
-	int verb = verb_and_name(value, create_add_del, line, sizeof(line), &name, err, errlen);
-
-	if (verb < 0)
-		return verb;
-	if (verb == VERB_DEL)
-		return scst_tg_del(n->dg, name, err, errlen);
-	if (refuse_tgs_entry_name(name, err, errlen) < 0)
-		return -EINVAL;
-	return scst_tg_add(n->dg, name, err, errlen);
+	return add_del_command(n, value, &target_groups, err, errlen);
 }
 
 static const struct mgmt_entry tgs_entries[] = {
@@ -235,11 +235,20 @@ static const struct mgmt_entry tgs_entries[] = {
 	{ .name = NULL },
 };
 
-static int refuse_tgs_entry_name(const char *name, char *err, size_t errlen)
+static int tg_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
 {
-	return mgmt_refuse_entry_name(tgs_entries, name, "target_groups/", "target group", err,
-				      errlen);
+	return scst_tg_add(n->dg, name, err, errlen);
 }
+
+static int tg_del(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	return scst_tg_del(n->dg, name, err, errlen);
+}
+
+static const struct add_del target_groups = {
+	.create_too = true, .entries = tgs_entries, .dir = "target_groups/",
+	.what = "target group", .add = tg_add, .del = tg_del,
+};
 
 static int tgs_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
@@ -276,17 +285,12 @@ static int show_devs_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 			       "       echo \"del device\" >mgmt\n");
 }
 
+static const struct add_del dg_devices;
+
 static int store_devs_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			   size_t errlen)
 {
-	char line[MGMT_MAX_VALUE], *name;
-	int verb = verb_and_name(value, add_del, line, sizeof(line), &name, err, errlen);
-
-	if (verb < 0)
-		return verb;
-	if (verb == 1)
-		return scst_dg_dev_del(n->dg, name, err, errlen);
-	return scst_dg_dev_add(n->dg, name, err, errlen);
+	return add_del_command(n, value, &dg_devices, err, errlen);
 }
 
 /* device_groups/G/devices/<dev> is 3 levels below the root. */
@@ -302,6 +306,21 @@ static const struct mgmt_entry dg_dev_link = { .name = "<device>", .kind = MGMT_
 static const struct mgmt_entry devs_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_devs_mgmt, .store = store_devs_mgmt },
 	{ .name = NULL },
+};
+
+static int dg_dev_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	return scst_dg_dev_add(n->dg, name, err, errlen);
+}
+
+static int dg_dev_del(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	return scst_dg_dev_del(n->dg, name, err, errlen);
+}
+
+static const struct add_del dg_devices = {
+	.entries = devs_entries, .dir = "devices/", .what = "device",
+	.add = dg_dev_add, .del = dg_dev_del,
 };
 
 static int devs_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
@@ -386,22 +405,12 @@ static const struct mgmt_dir_ops dg_dir = { .entries = dg_entries };
 
 /* ---- device_groups/ ---- */
 
-static int refuse_dgs_entry_name(const char *name, char *err, size_t errlen);
+static const struct add_del device_groups;
 
 static int store_dgs_mgmt(const struct mgmt_node *n, const char *value, char *err,
 			  size_t errlen)
 {
-	char line[MGMT_MAX_VALUE], *name;
-	int verb = verb_and_name(value, create_add_del, line, sizeof(line), &name, err, errlen);
-
-	(void)n;
-	if (verb < 0)
-		return verb;
-	if (verb == VERB_DEL)
-		return scst_dg_del(name, err, errlen);
-	if (refuse_dgs_entry_name(name, err, errlen) < 0)
-		return -EINVAL;
-	return scst_dg_add(name, err, errlen);
+	return add_del_command(n, value, &device_groups, err, errlen);
 }
 
 static const struct mgmt_entry dgs_entries[] = {
@@ -410,11 +419,22 @@ static const struct mgmt_entry dgs_entries[] = {
 	{ .name = NULL },
 };
 
-static int refuse_dgs_entry_name(const char *name, char *err, size_t errlen)
+static int dg_add(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
 {
-	return mgmt_refuse_entry_name(dgs_entries, name, "device_groups/", "device group", err,
-				      errlen);
+	(void)n;
+	return scst_dg_add(name, err, errlen);
 }
+
+static int dg_del(const struct mgmt_node *n, const char *name, char *err, size_t errlen)
+{
+	(void)n;
+	return scst_dg_del(name, err, errlen);
+}
+
+static const struct add_del device_groups = {
+	.create_too = true, .entries = dgs_entries, .dir = "device_groups/",
+	.what = "device group", .add = dg_add, .del = dg_del,
+};
 
 static int dgs_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
