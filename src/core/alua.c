@@ -164,9 +164,9 @@ void scst_alua_init_tgt_dev(struct scst_tgt_dev *td)
 
 /* ---- state propagation (scst_mutex) ---- */
 
-/* Recomputes every nexus of dev; with ua, those whose port belongs to a
- * group of the device's group get ASYMMETRIC ACCESS STATE CHANGED,
- * except the nexus of session `except` (the STPG's own, SPC-4). */
+/* Recomputes the state of every nexus of dev; with ua, every nexus gets
+ * ASYMMETRIC ACCESS STATE CHANGED but those of session `except` (the I_T
+ * nexus a SET TARGET PORT GROUPS came through, SPC-4). */
 static void dev_refresh(struct scst_device *dev, bool ua, const struct scst_session *except)
 {
 	struct scst_tgt_dev *td;
@@ -384,8 +384,8 @@ void scst_alua_tgt_gone(const struct scst_tgt *tgt)
 			m = scst_tg_tgt_find(tg, tgt->name);
 			if (!m)
 				continue;
-			log_info("device group %s, target group %s: target %s left with its target",
-				 dg->name, tg->name, tgt->name);
+			log_info("target %s deleted: out of target group %s of device group %s",
+				 tgt->name, tg->name, dg->name);
 			list_del(&m->node);
 			free(m);
 		}
