@@ -287,6 +287,78 @@ check "scstadmin -config without DEVICE_GROUP" \
 	"$SCSTADMIN" -socket "$SOCK" -noprompt -config "$WORKDIR/nodg.conf"
 check_output "device_groups/ is empty" '^mgmt$' ctl list device_groups
 answer "d1 is back to one implicit active group: A reads" "$A" "cdb 28000000000000000100 512" '^GOOD$'
+
+# README.scst-3.x's own example (two ib_srpt ports of two nodes, here
+# ports of other nodes for this daemon), with its devices defined and an
+# iSCSI port of ours exporting them.
+cat >"$WORKDIR/spec.conf" <<CONF
+HANDLER vdisk_nullio {
+	DEVICE disk01
+	DEVICE disk02
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $A {
+		enabled 1
+		rel_tgt_id 5
+		LUN 0 disk01
+		LUN 1 disk02
+	}
+}
+DEVICE_GROUP dgroup1 {
+	DEVICE disk01
+
+	TARGET_GROUP tgroup1 {
+		group_id 256
+		preferred 1
+		state active
+		TARGET fe80:0000:0000:0000:0002:c903:00fa:b7e1 {
+			rel_tgt_id 1
+		}
+	}
+	TARGET_GROUP tgroup2 {
+		group_id 257
+		state standby
+		TARGET fe80:0000:0000:0000:0002:c903:00fa:b7f2 {
+			rel_tgt_id 2
+		}
+	}
+}
+
+DEVICE_GROUP dgroup2 {
+	DEVICE disk02
+
+	TARGET_GROUP tgroup1 {
+		group_id 258
+		state standby
+		TARGET fe80:0000:0000:0000:0002:c903:00fa:b7e1 {
+			rel_tgt_id 1
+		}
+	}
+	TARGET_GROUP tgroup2 {
+		group_id 259
+		preferred 1
+		state active
+		TARGET fe80:0000:0000:0000:0002:c903:00fa:b7f2 {
+			rel_tgt_id 2
+		}
+	}
+}
+CONF
+check "README.scst-3.x's DEVICE_GROUP example passes -check_config" \
+	"$SCSTADMIN" -check_config "$WORKDIR/spec.conf"
+check "and applies" "$SCSTADMIN" -socket "$SOCK" -noprompt -force -config "$WORKDIR/spec.conf"
+check_output "disk01: 256 preferred active with port 1, 257 standby with port 2" \
+	'^GOOD 24 G 256 0 1 cf 0 1 G 257 2 0 cf 2 2$' after_ua "$A" "rtpg 0"
+spec_lun1() {
+	printf '%s\n' "cdb 000000000000" "rtpg 0" quit |
+		timeout 20 "$(tool alua_checks)" "iscsi://127.0.0.1:$PORT/$A/1" 2>&1 | sed -n 2p
+}
+check_output "disk02: 258 standby with port 1, 259 preferred active with port 2" \
+	'^GOOD 24 G 258 2 0 cf 2 1 G 259 0 1 cf 0 2$' spec_lun1
+answer "our port is in no target group: active, no port group designator" "$A" vpd83 \
+	'^RELPORT 5 TPG none '
+
 cat >"$WORKDIR/bad.conf" <<CONF
 $(cat "$WORKDIR/nodg.conf")
 DEVICE_GROUP bad {

@@ -156,6 +156,10 @@ static const struct bad_case structure_cases[] = {
 	  "not allowed inside DEVICE_GROUP" },
 	{ "DEVICE_GROUP g {\n TARGET_GROUP t {\n  TARGET a/b\n }\n}\n", "line 3, column 3",
 	  "invalid name" },
+	{ "DEVICE_GROUP g {\n TARGET_GROUP a {\n  TARGET p\n }\n TARGET_GROUP b {\n  TARGET p\n }\n}\n",
+	  "line 6, column 3", "already in a target group of DEVICE_GROUP g (line 3)" },
+	{ "HANDLER h {\n DEVICE d\n}\nDEVICE_GROUP g1 {\n DEVICE d\n}\nDEVICE_GROUP g2 {\n DEVICE d\n}\n",
+	  "line 8, column 2", "already in DEVICE_GROUP g1" },
 };
 
 static void test_structure_errors_name_line_and_column(void **state)

@@ -324,13 +324,77 @@ static int check_dg_entry(const struct cfg_node *n, const struct cfg_node *root,
 	return rc;
 }
 
+/* The first TARGET named name among the target groups of dg before tg
+ * (all of them when tg is NULL). */
+static const struct cfg_node *port_before(const struct cfg_node *dg, const struct cfg_node *tg,
+					  const char *name)
+{
+	for (size_t i = 0; i < dg->nchildren && dg->children[i] != tg; i++) {
+		const struct cfg_node *t = dg->children[i];
+
+		if (!strcmp(t->key, "TARGET_GROUP") && conf_find(t, "TARGET", name))
+			return conf_find(t, "TARGET", name);
+	}
+	return NULL;
+}
+
+/* SPC-4's target port groups do not overlap: a port is in one target
+ * group of a device group. */
+static int check_ports_once(const struct cfg_node *dg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < dg->nchildren; i++) {
+		const struct cfg_node *tg = dg->children[i];
+
+		if (strcmp(tg->key, "TARGET_GROUP"))
+			continue;
+		for (size_t j = 0; j < tg->nchildren; j++) {
+			const struct cfg_node *m = tg->children[j], *first;
+
+			if (strcmp(m->key, "TARGET") || !m->nargs)
+				continue;
+			first = port_before(dg, tg, m->args[0]);
+			if (first)
+				return bad(err, errlen, m, "target %s is already in a target group "
+					   "of DEVICE_GROUP %s (line %d)", m->args[0], dg->args[0],
+					   first->line);
+		}
+	}
+	return 0;
+}
+
+/* A device is in one device group. */
+static int check_devices_once(const struct cfg_node *root, const struct cfg_node *dg, char *err,
+			      size_t errlen)
+{
+	for (size_t i = 0; i < root->nchildren && root->children[i] != dg; i++) {
+		const struct cfg_node *other = root->children[i];
+
+		if (strcmp(other->key, "DEVICE_GROUP"))
+			continue;
+		for (size_t j = 0; j < dg->nchildren; j++) {
+			const struct cfg_node *d = dg->children[j];
+
+			if (!strcmp(d->key, "DEVICE") && d->nargs && conf_find(other, "DEVICE", d->args[0]))
+				return bad(err, errlen, d, "device %s is already in DEVICE_GROUP %s",
+					   d->args[0], other->args[0]);
+		}
+	}
+	return 0;
+}
+
 static int check_device_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
 			      size_t errlen)
 {
 	static const char *const allowed[] = { "DEVICE", "TARGET_GROUP", NULL };
 	int rc = check_named(n, 1, err, errlen);
 
-	return rc ? rc : check_children(n, allowed, check_dg_entry, root, err, errlen);
+	if (rc == 0)
+		rc = check_children(n, allowed, check_dg_entry, root, err, errlen);
+	if (rc == 0)
+		rc = check_ports_once(n, err, errlen);
+	if (rc == 0)
+		rc = check_devices_once(root, n, err, errlen);
+	return rc;
 }
 
 int conf_check(const struct cfg_node *root, char *err, size_t errlen)
