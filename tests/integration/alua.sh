@@ -281,6 +281,14 @@ sed -e '/TARGET_GROUP tgA/,/}/s/state active/state standby/' "$WORKDIR/saved.con
 check "scstadmin -config applies a state change" \
 	"$SCSTADMIN" -socket "$SOCK" -noprompt -config "$WORKDIR/moved.conf"
 check_output "tgA is standby" '^standby$' ctl read "$TGA/state"
+# A local port with a rel_tgt_id block (README.scst-3.x's H.A. example
+# writes them): the value is the target's, as through SCST's link.
+sed -e "s|^\t\tTARGET $A\$|\t\tTARGET $A {\n\t\t\trel_tgt_id 11\n\t\t}|" "$WORKDIR/moved.conf" \
+	>"$WORKDIR/relid.conf"
+check "a local port's rel_tgt_id in a TARGET_GROUP applies" \
+	"$SCSTADMIN" -socket "$SOCK" -noprompt -config "$WORKDIR/relid.conf"
+check_output "target A's rel_tgt_id is now 11" '^11$' ctl read "targets/iscsi/$A/rel_tgt_id"
+check_output "RTPG lists port 11 in group 10" '^GOOD 28 G 10 2 0 cf 2 11 ' after_ua "$A" "rtpg 0"
 # A configuration without the device group removes it.
 sed -e '/^DEVICE_GROUP/,$d' "$WORKDIR/saved.conf" >"$WORKDIR/nodg.conf"
 check "scstadmin -config without DEVICE_GROUP" \

@@ -239,6 +239,55 @@ static int remove_parts(struct applier *a, const struct cfg_node *cur, const str
 	return 0;
 }
 
+/* targets/<driver>/<name> of a local port; -ENOENT when none. */
+static int local_port_dir(struct applier *a, const char *name, char *out, size_t len)
+{
+	char msg[256];
+	struct tlist drv;
+	int rc = tree_list(a->t, "targets", &drv, msg, sizeof(msg));
+
+	if (rc < 0)
+		return rc;
+	rc = -ENOENT;
+	for (size_t i = 0; rc == -ENOENT && i < drv.n; i++) {
+		enum tkind k;
+		bool w;
+
+		tpath(out, len, "targets/%s/%s", drv.v[i].name, name);
+		if (drv.v[i].kind == TK_DIR && tree_stat(a->t, out, &k, &w) == 0 && k == TK_DIR)
+			rc = 0;
+	}
+	tlist_free(&drv);
+	return rc;
+}
+
+/* A local port's attributes (rel_tgt_id) are its target's: SCST's tree
+ * links to the target, so a value that differs goes to the target, as a
+ * write through that link does. */
+static int apply_local_port(struct applier *a, const char *dir, const struct cfg_node *m)
+{
+	for (size_t i = 0; i < m->nchildren; i++) {
+		const struct cfg_node *c = m->children[i];
+		char path[PATH_LEN], *want, *now = NULL;
+		bool key;
+		int rc = 0;
+
+		if (!conf_is_attr(c))
+			continue;
+		tpath(path, sizeof(path), "%s/%s", dir, c->key);
+		want = conf_value(c);
+		if (!want)
+			return -ENOMEM;
+		if (tree_read_attr(a->t, path, &now, &key) < 0 || strcmp(now, want))
+			rc = apply_change(a, path, want);
+		free(now);
+		free(want);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_target_group(struct applier *a, const char *dir, const struct cfg_node *cur,
 			    const struct cfg_node *tw)
 {
@@ -254,16 +303,15 @@ static int add_target_group(struct applier *a, const char *dir, const struct cfg
 	for (size_t i = 0; i < tw->nchildren; i++) {
 		const struct cfg_node *m = tw->children[i];
 		char mdir[PATH_LEN];
-		enum tkind k;
-		bool w;
 
 		if (strcmp(m->key, "TARGET") || !m->nchildren)
 			continue;
-		/* A local port's rel_tgt_id is its target's (TARGET_DRIVER). */
-		tpath(mdir, sizeof(mdir), "%s/%s", tdir, m->args[0]);
-		if (!a->o->dry_run && (tree_stat(a->t, mdir, &k, &w) < 0 || k != TK_DIR))
-			continue;
-		rc = apply_attrs(a, mdir, tc ? conf_find(tc, "TARGET", m->args[0]) : NULL, m);
+		if (local_port_dir(a, m->args[0], mdir, sizeof(mdir)) == 0) {
+			rc = apply_local_port(a, mdir, m);
+		} else {
+			tpath(mdir, sizeof(mdir), "%s/%s", tdir, m->args[0]);
+			rc = apply_attrs(a, mdir, tc ? conf_find(tc, "TARGET", m->args[0]) : NULL, m);
+		}
 		if (rc < 0)
 			return rc;
 	}
