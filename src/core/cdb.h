@@ -15,6 +15,15 @@ enum scst_op_flags {
 	SCST_OP_MEDIUM_ACCESS = 1u << 3,  /* needs the medium present */
 	SCST_OP_WRITE_MEDIUM  = 1u << 4,  /* modifies the medium: read-only check */
 	SCST_OP_LBA_RANGE     = 1u << 5,  /* lba/nblocks checked against capacity */
+	/* Allowed through a target port in that asymmetric access state
+	 * (SPC-4 5.16.2.4; core/alua.c).  Active states allow everything. */
+	SCST_OP_ALUA_STANDBY       = 1u << 6,
+	SCST_OP_ALUA_UNAVAILABLE   = 1u << 7,  /* also offline */
+	SCST_OP_ALUA_TRANSITIONING = 1u << 8,
+	/* Exists only for a device whose device group does explicit ALUA
+	 * (SET TARGET PORT GROUPS): elsewhere an unsupported command, in
+	 * parsing and in REPORT SUPPORTED OPERATION CODES alike. */
+	SCST_OP_EXPLICIT_ALUA      = 1u << 9,
 };
 
 /* Peripheral device types an entry applies to (bit = type). */
@@ -61,8 +70,9 @@ void scst_report_supported_opcodes(struct scst_cmd *cmd);
 
 /* MAINTENANCE IN answers about the target (spc_maint_in.c): REPORT
  * SUPPORTED TASK MANAGEMENT FUNCTIONS (sa 0x0D) and REPORT TARGET PORT
- * GROUPS (sa 0x0A: implicit ALUA, one group of every port exporting the
- * LU, active/optimized).  The group's id, also in VPD page 0x83: */
+ * GROUPS (sa 0x0A): a device's device group (core/alua.c), or for a
+ * device in none one implicit active/optimized group of every port
+ * exporting the LU, whose id, also in VPD page 0x83, is: */
 #define SCST_TARGET_PORT_GROUP_ID 1
 void scst_report_supported_tmfs(struct scst_cmd *cmd);
 void scst_report_target_port_groups(struct scst_cmd *cmd);

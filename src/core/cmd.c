@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alua.h"
 #include "cdb.h"
 #include "sanitize_state.h"
 #include "scst.h"
@@ -154,6 +155,9 @@ static bool check_cmd(struct scst_cmd *cmd)
 		return false;
 	if (td->ua_pending && !(op->flags & SCST_OP_UA_EXEMPT) &&
 	    scst_tgt_dev_pop_ua(td, cmd))
+		return false;
+	/* After the UA, so a port gone standby still reports the change. */
+	if (td->alua_state != 0 && !scst_alua_admits(cmd))
 		return false;
 	if (!scst_sanitize_admits(cmd))
 		return false;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alua.h"
 #include "cdb.h"
 #include "scst.h"
 
@@ -123,7 +124,7 @@ static void report_all(struct scst_cmd *cmd, int type, bool rctd)
 		const struct scst_opcode_desc *op = &table[i];
 		uint8_t *e = &d[n * per];
 
-		if (!op_applies(op, type))
+		if (!op_applies(op, type) || !scst_alua_op_offered(op, cmd->dev))
 			continue;
 		e[0] = op->opcode;
 		put_be16(&e[2], op->sa >= 0 ? (uint16_t)op->sa : 0);
@@ -144,7 +145,8 @@ static void report_all(struct scst_cmd *cmd, int type, bool rctd)
 /* Finds the entry asked about in one-command mode; *bad_field is set when
  * the reporting option contradicts whether the opcode has service actions. */
 static const struct scst_opcode_desc *lookup_one(unsigned option, uint8_t opcode, uint16_t sa,
-						 int type, bool *bad_field)
+						 const struct scst_device *dev, int type,
+						 bool *bad_field)
 {
 	unsigned count;
 	const struct scst_opcode_desc *table = scst_opcode_table(&count);
@@ -154,7 +156,7 @@ static const struct scst_opcode_desc *lookup_one(unsigned option, uint8_t opcode
 		const struct scst_opcode_desc *op = &table[i];
 		bool with_sa = op->sa >= 0;
 
-		if (op->opcode != opcode || !op_applies(op, type))
+		if (op->opcode != opcode || !op_applies(op, type) || !scst_alua_op_offered(op, dev))
 			continue;
 		if (option == RSOC_OPCODE && with_sa) {
 			*bad_field = true;
@@ -177,7 +179,7 @@ static void report_one(struct scst_cmd *cmd, unsigned option, int type, bool rct
 	bool bad_field;
 	unsigned len = ONE_HDR_LEN;
 
-	op = lookup_one(option, cmd->cdb[3], (uint16_t)(cmd->cdb[4] << 8 | cmd->cdb[5]), type,
+	op = lookup_one(option, cmd->cdb[3], (uint16_t)(cmd->cdb[4] << 8 | cmd->cdb[5]), cmd->dev, type,
 			&bad_field);
 	if (bad_field) {
 		scst_set_invalid_field(cmd, true, 2, 2);

@@ -5,6 +5,7 @@
  * or I/O, with the field pointer set. */
 #include <string.h>
 
+#include "alua.h"
 #include "cdb.h"
 #include "scst.h"
 
@@ -434,6 +435,17 @@ static enum scst_sense_id parse_maint_in(struct scst_cmd *cmd)
 	return data_in(cmd, be32(&cmd->cdb[6]));
 }
 
+/* SET TARGET PORT GROUPS: PARAMETER LIST LENGTH in bytes 6-9, bounded
+ * so a huge list is refused before its data moves. */
+static enum scst_sense_id parse_stpg(struct scst_cmd *cmd)
+{
+	uint32_t len = be32(&cmd->cdb[6]);
+
+	if (len > scst_stpg_max_param_len())
+		return invalid(cmd, 6, -1);
+	return data_out(cmd, len);
+}
+
 /* LOG SENSE: PPC and SP are refused by the usage bitmap (no parameter
  * ranges, nothing saved); the page is the handler's to know. */
 static enum scst_sense_id parse_log_sense(struct scst_cmd *cmd)
@@ -490,30 +502,37 @@ static enum scst_sense_id parse_write_buffer(struct scst_cmd *cmd)
 #define WM SCST_OP_WRITE_MEDIUM
 #define LR SCST_OP_LBA_RANGE
 #define NOLUN (SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK)
+/* What a target port in standby, unavailable (or offline) and
+ * transitioning state still serves: SPC-4 5.16.2.4.4-5.16.2.4.6, plus READ
+ * CAPACITY in standby (SBC-3 4.x; LIO and SCST serve it too).  READ/WRITE
+ * BUFFER are allowed there only in echo buffer modes, which we lack. */
+#define AS SCST_OP_ALUA_STANDBY
+#define ASU (SCST_OP_ALUA_STANDBY | SCST_OP_ALUA_UNAVAILABLE)
+#define AALL (ASU | SCST_OP_ALUA_TRANSITIONING)
 
 static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x00, -1, "TEST UNIT READY", 6, MA, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
-	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN, ANY, parse_request_sense,
+	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN | AALL, ANY, parse_request_sense,
 	  U(0x03, 0x01, 0, 0, 0xff, 0) },
 	{ 0x04, -1, "FORMAT UNIT", 6, MA | WM, DISK, parse_format_unit,
 	  U(0x04, 0x3f, 0, 0, 0, 0) },
 	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
 	{ 0x0a, -1, "WRITE(6)", 6, MA | WM | LR, DISK, parse_write6,
 	  U(0x0a, 0x1f, 0xff, 0xff, 0xff, 0) },
-	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK, ANY, parse_inquiry,
+	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK | AALL, ANY, parse_inquiry,
 	  U(0x12, 0x01, 0xff, 0xff, 0xff, 0) },
-	{ 0x15, -1, "MODE SELECT(6)", 6, 0, ANY, parse_mode_select6, U(0x15, 0x11, 0, 0, 0xff, 0) },
+	{ 0x15, -1, "MODE SELECT(6)", 6, AS, ANY, parse_mode_select6, U(0x15, 0x11, 0, 0, 0xff, 0) },
 	{ 0x16, -1, "RESERVE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
 	  U(0x16, 0, 0, 0, 0, 0) },
 	{ 0x17, -1, "RELEASE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
 	  U(0x17, 0, 0, 0, 0, 0) },
-	{ 0x1a, -1, "MODE SENSE(6)", 6, 0, ANY, parse_mode_sense6,
+	{ 0x1a, -1, "MODE SENSE(6)", 6, AS, ANY, parse_mode_sense6,
 	  U(0x1a, 0x08, 0xff, 0xff, 0xff, 0) },
 	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop,
 	  U(0x1b, 0x01, 0, 0x0f, 0xf7, 0) },
 	{ 0x1e, -1, "PREVENT ALLOW MEDIUM REMOVAL", 6, 0, ANY, parse_prevent_allow,
 	  U(0x1e, 0, 0, 0, 0x03, 0) },
-	{ 0x25, -1, "READ CAPACITY(10)", 10, MA, DISK, parse_read_capacity10,
+	{ 0x25, -1, "READ CAPACITY(10)", 10, MA | AS, DISK, parse_read_capacity10,
 	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
 	{ 0x28, -1, "READ(10)", 10, MA | LR, DISK, parse_read10,
 	  U(0x28, 0x1a, LBA4, GRP, LEN2, 0) },
@@ -539,17 +558,17 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
 	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x55, -1, "MODE SELECT(10)", 10, 0, ANY, parse_mode_select10,
+	{ 0x55, -1, "MODE SELECT(10)", 10, AS, ANY, parse_mode_select10,
 	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
 	  U(0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
 	{ 0x57, -1, "RELEASE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
 	  U(0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
-	{ 0x5a, -1, "MODE SENSE(10)", 10, 0, ANY, parse_mode_sense10,
+	{ 0x5a, -1, "MODE SENSE(10)", 10, AS, ANY, parse_mode_sense10,
 	  U(0x5a, 0x18, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
-	{ 0x5e, -1, "PERSISTENT RESERVE IN", 10, SCST_OP_CORE, ANY, parse_pr_in,
+	{ 0x5e, -1, "PERSISTENT RESERVE IN", 10, SCST_OP_CORE | AS, ANY, parse_pr_in,
 	  U(0x5e, 0x1f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE, ANY, parse_pr_out,
+	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE | AS, ANY, parse_pr_out,
 	  U(0x5f, 0x1f, 0xff, 0, 0, LEN4, 0) },
 	{ 0x83, 0x00, "EXTENDED COPY(LID1)", 16, MA, DISK, parse_extended_copy,
 	  U(0x83, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
@@ -577,19 +596,22 @@ static const struct scst_opcode_desc opcode_table[] = {
 	  U(0x93, 0x09, LBA8, LEN4, GRP, 0) },
 	{ 0x9c, -1, "WRITE ATOMIC(16)", 16, MA | WM | LR, DISK, parse_write_atomic16,
 	  U(0x9c, 0x18, LBA8, 0, 0, LEN2, GRP, 0) },
-	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA, DISK, parse_read_capacity16,
+	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA | AS, DISK, parse_read_capacity16,
 	  U(0x9e, 0x1f, LBA8, LEN4, 0x01, 0) },
 	{ 0x9e, 0x12, "GET LBA STATUS", 16, MA, DISK, parse_get_lba_status,
 	  U(0x9e, 0x1f, LBA8, LEN4, 0, 0) },
-	{ 0xa0, -1, "REPORT LUNS", 12, NOLUN, ANY, parse_report_luns,
+	{ 0xa0, -1, "REPORT LUNS", 12, NOLUN | AALL, ANY, parse_report_luns,
 	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
 	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
-	{ 0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, 0, DISK | CDROM, parse_maint_in,
+	{ 0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, AALL, DISK | CDROM, parse_maint_in,
 	  U(0xa3, 0x3f, 0, 0, 0, 0, LEN4, 0, 0) },
+	{ 0xa4, 0x0a, "SET TARGET PORT GROUPS", 12, SCST_OP_CORE | ASU | SCST_OP_EXPLICIT_ALUA,
+	  DISK | CDROM,
+	  parse_stpg, U(0xa4, 0x1f, 0, 0, 0, 0, LEN4, 0, 0) },
 	{ 0xa3, 0x0d, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", 12, 0, DISK | CDROM,
 	  parse_maint_in, U(0xa3, 0x1f, 0x80, 0, 0, 0, LEN4, 0, 0) },
-	{ 0x4d, -1, "LOG SENSE", 10, 0, DISK | CDROM, parse_log_sense,
+	{ 0x4d, -1, "LOG SENSE", 10, AS, DISK | CDROM, parse_log_sense,
 	  U(0x4d, 0, 0xff, 0xff, 0, 0xff, 0xff, LEN2, 0) },
 	{ 0x3b, -1, "WRITE BUFFER", 10, 0, DISK | CDROM, parse_write_buffer,
 	  U(0x3b, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0) },
@@ -609,7 +631,7 @@ static const struct scst_opcode_desc opcode_table[] = {
 	 * writes, which the read-only check refuses with WRITE PROTECTED.
 	 * GET CONFIGURATION and GET EVENT STATUS NOTIFICATION are how a host
 	 * polls the drive, so a UA does not block them (as in MMC drives). */
-	{ 0x25, -1, "READ CAPACITY(10)", 10, MA, CDROM, parse_read_capacity10,
+	{ 0x25, -1, "READ CAPACITY(10)", 10, MA | AS, CDROM, parse_read_capacity10,
 	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
 	{ 0x28, -1, "READ(10)", 10, MA | LR, CDROM, parse_read10,
 	  U(0x28, 0x18, LBA4, 0, LEN2, 0) },
@@ -675,12 +697,13 @@ const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb
 	return find_entry(cdb[0], cdb[1] & 0x1f, type);
 }
 
-/* True when some service action of this opcode exists for the type: then
- * an unknown service action is a bad field, not a bad opcode (SPC-4). */
-static bool opcode_known(uint8_t opcode, int type)
+/* True when some service action of this opcode exists for the device:
+ * then an unknown service action is a bad field, not a bad opcode (SPC-4). */
+static bool opcode_known(uint8_t opcode, const struct scst_device *dev, int type)
 {
 	for (unsigned i = 0; i < OPCODE_COUNT; i++)
-		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type))
+		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type) &&
+		    scst_alua_op_offered(&opcode_table[i], dev))
 			return true;
 	return false;
 }
@@ -716,9 +739,11 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 	enum scst_sense_id rc;
 
 	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (op && !scst_alua_op_offered(op, cmd->dev))
+		op = NULL;
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
-		    opcode_known(cmd->cdb[0], type))
+		    opcode_known(cmd->cdb[0], cmd->dev, type))
 			scst_set_invalid_field(cmd, true, 1, 4);
 		else
 			scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alua.h"
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
@@ -319,6 +320,7 @@ retry:
 		/* name may point into dev: log before freeing. */
 		log_info("device %s deleted", name);
 		list_del(&dev->node);
+		scst_alua_dev_gone(dev);
 		dev->handler->detach(dev);
 		scst_pr_dev_free(dev);
 		pthread_mutex_destroy(&dev->lock);
@@ -437,6 +439,7 @@ int scst_del_target(struct scst_tgt *tgt, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	list_del(&tgt->node);
+	scst_alua_tgt_gone(tgt);
 	list_for_each_entry_safe(acg, tmp, &tgt->acg_list, node) {
 		list_del(&acg->node);
 		acg_free(acg);

@@ -94,6 +94,10 @@ enum scst_sense_id {
 	SCST_S_UA_INQUIRY_DATA_CHANGED,   /* 6/3F/03 */
 	SCST_S_UA_REPORTED_LUNS_CHANGED,  /* 6/3F/0E */
 	SCST_S_UA_MEDIUM_CHANGED,         /* 6/28/00 not ready to ready */
+	SCST_S_ALUA_TRANSITIONING,        /* 2/04/0A asymmetric access state transition */
+	SCST_S_ALUA_STANDBY,              /* 2/04/0B target port in standby state */
+	SCST_S_ALUA_UNAVAILABLE,          /* 2/04/0C target port in unavailable state */
+	SCST_S_UA_ALUA_STATE_CHANGED,     /* 6/2A/06 asymmetric access state changed */
 	SCST_S__COUNT
 };
 
@@ -395,6 +399,9 @@ struct scst_device {
 	/* Counters of the nexuses already gone (dev->lock): with those of
 	 * dev->tgt_devs they give the device's totals. */
 	struct scst_io_counters gone_io;
+	/* The ALUA device group holding the device (core/alua.c), under
+	 * scst_mutex; NULL: one implicit group of every port. */
+	struct scst_dev_group *alua_dg;
 };
 
 /* Initiator name pattern entry of an ini_group. */
@@ -469,6 +476,9 @@ struct scst_tgt_dev {
 	/* Statistics, written by the owner loop only (cmd_stats.c). */
 	struct scst_io_counters io;
 	struct scst_lat_stats lat;
+	/* Asymmetric access state of the nexus's target port for the device
+	 * (core/alua.c): written under dev->lock, read by the command path. */
+	volatile uint8_t alua_state;
 };
 
 /* I_T nexus. */

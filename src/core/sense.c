@@ -48,6 +48,10 @@ static const struct sense_triple sense_table[SCST_S__COUNT] = {
 	[SCST_S_UA_INQUIRY_DATA_CHANGED]   = { SK_UNIT_ATTENTION, 0x3f, 0x03 },
 	[SCST_S_UA_REPORTED_LUNS_CHANGED]  = { SK_UNIT_ATTENTION, 0x3f, 0x0e },
 	[SCST_S_UA_MEDIUM_CHANGED]         = { SK_UNIT_ATTENTION, 0x28, 0x00 },
+	[SCST_S_ALUA_TRANSITIONING]        = { SK_NOT_READY, 0x04, 0x0a },
+	[SCST_S_ALUA_STANDBY]              = { SK_NOT_READY, 0x04, 0x0b },
+	[SCST_S_ALUA_UNAVAILABLE]          = { SK_NOT_READY, 0x04, 0x0c },
+	[SCST_S_UA_ALUA_STATE_CHANGED]     = { SK_UNIT_ATTENTION, 0x2a, 0x06 },
 };
 
 void scst_sense_id_to_triple(enum scst_sense_id id, uint8_t *key, uint8_t *asc, uint8_t *ascq)

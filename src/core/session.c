@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alua.h"
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
@@ -35,6 +36,7 @@ struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_
 	list_init(&td->held_cmds);
 	pthread_mutex_lock(&ad->dev->lock);
 	list_add_tail(&td->dev_node, &ad->dev->tgt_devs);
+	scst_alua_init_tgt_dev(td);
 	/* A new I_T nexus starts with POWER ON, RESET, OR BUS DEVICE RESET
 	 * OCCURRED, as SCST reports it (a replaced LUN: INQUIRY DATA HAS
 	 * CHANGED). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alua.h"
 #include "scst.h"
 #include "sanitize_state.h"
 #include "scst_priv.h"
@@ -136,6 +137,9 @@ void scst_core_exec(struct scst_cmd *cmd)
 	case 0x5f:
 		if (!scst_pr_out(cmd))
 			return;
+		break;
+	case 0xa4:
+		scst_set_target_port_groups(cmd);
 		break;
 	default:
 		scst_set_cmd_error(cmd, cmd->tgt_dev ? SCST_S_INVALID_OPCODE

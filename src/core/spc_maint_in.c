@@ -1,10 +1,11 @@
 /* spc_maint_in.c - the MAINTENANCE IN answers that describe the target
  * rather than the device: REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS (what
- * tm.c carries out) and REPORT TARGET PORT GROUPS (implicit ALUA with one
- * group, active/optimized, holding every target port that exports the
- * LU).  REPORT SUPPORTED OPERATION CODES lives in opcode_report.c. */
+ * tm.c carries out) and REPORT TARGET PORT GROUPS (core/alua.c for a device of
+ * a device group; else implicit ALUA with one group, active/optimized,
+ * holding every target port that exports the LU).  REPORT SUPPORTED OPERATION CODES lives in opcode_report.c. */
 #include <string.h>
 
+#include "alua.h"
 #include "cdb.h"
 #include "scst.h"
 
@@ -82,6 +83,8 @@ void scst_report_target_port_groups(struct scst_cmd *cmd)
 	uint16_t ids[MAX_REPORTED_PORTS];
 	uint8_t d[8 + 8 + 4 * MAX_REPORTED_PORTS], *g;
 
+	if (scst_alua_report_groups(cmd))
+		return;
 	/* The usage bitmap let only formats 000b and 001b through. */
 	hdr = format ? 8 : 4;
 	n = collect_ports(cmd, ids);
@@ -93,7 +96,9 @@ void scst_report_target_port_groups(struct scst_cmd *cmd)
 	g[7] = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++)
 		put_be16(&g[8 + 4 * i + 2], ids[i]);
-	put_be32(d, 8 + 4 * n);           /* the descriptors, either header */
+	/* RETURN DATA LENGTH: what follows its own 4 bytes, so the extended
+	 * header's other 4 bytes count too (SPC-4; sg_rtpg reads it so). */
+	put_be32(d, hdr - 4 + 8 + 4 * n);
 	if (format)
 		d[4] = 0x10;              /* format type 001b; transition time 0 */
 	scst_cmd_set_resp_data(cmd, d, hdr + 8 + 4 * n);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/alua.h"
 #include "core/scst.h"
 #include "daemon/options.h"
 #include "handlers/vdisk.h"
@@ -143,7 +144,11 @@ static void block_signals(sigset_t *set)
 static void remove_devices(void)
 {
 	struct scst_device *dev, *tmp;
+	struct scst_dev_group *dg, *dtmp;
 	char err[256];
+
+	list_for_each_entry_safe(dg, dtmp, &scst_dev_groups, node)
+		scst_dg_del(dg->name, err, sizeof(err));
 
 	list_for_each_entry_safe(dev, tmp, &scst_devices, node) {
 		if (dev->export_count)

@@ -4,6 +4,7 @@
  * characteristics, logical block provisioning) and READ CAPACITY 10/16. */
 #include <string.h>
 
+#include "core/alua.h"
 #include "core/cdb.h"
 #include "handlers/vdisk_priv.h"
 
@@ -40,9 +41,9 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	d[1] = dev->removable ? 0x80 : 0;
 	d[2] = 0x06;                      /* SPC-4 */
 	d[3] = 0x12;                      /* HiSup, response data format 2 */
-	/* TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS, one group);
-	 * 3PC: EXTENDED COPY. */
-	d[5] = 0x10 | 0x08;
+	/* TPGS: implicit, explicit or both, per the device group (core/alua.c;
+	 * implicit without one); 3PC: EXTENDED COPY. */
+	d[5] = scst_alua_tpgs_bits(dev) | 0x08;
 	d[4] = INQ_STD_LEN - 5;
 	d[7] = 0x02;                      /* CmdQue */
 	put_padded(&d[8], dev->t10_vend_id, 8);
@@ -126,13 +127,18 @@ static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 	return 8;
 }
 
-/* The one target port group of REPORT TARGET PORT GROUPS. */
-static uint32_t designator_port_group(uint8_t *d)
+/* The target port group of the command's port, as REPORT TARGET PORT
+ * GROUPS lists it; none for a port outside the device's target groups. */
+static uint32_t designator_port_group(const struct scst_cmd *cmd, uint8_t *d)
 {
+	uint16_t id;
+
+	if (!cmd->sess || !cmd->sess->tgt || !scst_alua_port_group(cmd->dev, cmd->sess->tgt, &id))
+		return 0;
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x10 | 0x05;               /* target port, target port group */
 	d[3] = 4;
-	vdisk_put_be16(&d[6], SCST_TARGET_PORT_GROUP_ID);
+	vdisk_put_be16(&d[6], id);
 	return 8;
 }
 
@@ -145,7 +151,7 @@ static uint32_t vpd_device_id(const struct scst_cmd *cmd, uint8_t *d)
 	len += designator_t10(cmd->dev, &d[len]);
 	len += designator_naa(cmd->dev, &d[len]);
 	len += designator_rel_port(cmd, &d[len]);
-	len += designator_port_group(&d[len]);
+	len += designator_port_group(cmd, &d[len]);
 	vdisk_put_be16(&d[2], (uint16_t)(len - 4));
 	return len;
 }

@@ -1,7 +1,7 @@
 /* mgmt_top.c - the root of the management tree: version, setup_id,
  * threads, trace_level, last_sysfs_mgmt_res,
  * abort_consider_finished_tasks_as_not_existing, measure_latency and the handlers, devices,
- * sgv and targets directories (README.scst "SCST sysfs interface"). */
+ * sgv, targets and device_groups directories (README.scst "SCST sysfs interface"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +127,7 @@ static int store_measure_latency(const struct mgmt_node *n, const char *value, c
 }
 
 static const struct mgmt_entry root_entries[] = {
+	{ .name = "device_groups", .kind = MGMT_DIR, .dir = &mgmt_device_groups_dir },
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
 	{ .name = "handlers", .kind = MGMT_DIR, .dir = &mgmt_handlers_dir },
 	{ .name = "sgv", .kind = MGMT_DIR, .dir = &mgmt_sgv_dir },

@@ -60,6 +60,9 @@ struct mgmt_node {
 	struct scst_acg_dev *ad;
 	struct scst_session *sess;
 	unsigned sess_lun;                   /* a session's lunX directory: X */
+	struct scst_dev_group *dg;           /* device_groups/ (core/alua.h) */
+	struct scst_target_group *tg;
+	struct scst_tg_tgt *tgm;
 	char name[SCST_NAME_MAX];            /* dynamic child's own name */
 };
 
@@ -72,6 +75,7 @@ extern const struct mgmt_dir_ops mgmt_luns_dir;
 extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
 extern const struct mgmt_dir_ops mgmt_sessions_dir;
 extern const struct mgmt_dir_ops mgmt_sgv_dir;
+extern const struct mgmt_dir_ops mgmt_device_groups_dir;
 
 /* A session's directory name under sessions/: its initiator name, a
  * second session of the same initiator NAME_1, a third NAME_2 (as SCST).

@@ -3,6 +3,35 @@
 #include "tool_login.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "util/hex.h"
+
+int tool_parse_hex(const char *hex, uint8_t *buf, size_t max)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hex_digit_value(hex[i]), lo = hex_digit_value(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		buf[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+static int connect_and_login(struct iscsi_context *iscsi, const struct iscsi_url *url,
+			     bool no_tur)
+{
+	if (!no_tur)
+		return iscsi_full_connect_sync(iscsi, url->portal, url->lun);
+	if (iscsi_connect_sync(iscsi, url->portal) != 0)
+		return -1;
+	return iscsi_login_sync(iscsi);
+}
 
 struct iscsi_context *tool_login(const char *url_str, const struct tool_login_opts *o, int *lun)
 {
@@ -26,7 +55,7 @@ struct iscsi_context *tool_login(const char *url_str, const struct tool_login_op
 	if (o->timeout_s)
 		iscsi_set_timeout(iscsi, o->timeout_s);
 	*lun = url->lun;
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+	if (connect_and_login(iscsi, url, o->no_tur) != 0) {
 		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
 		iscsi_destroy_url(url);
 		iscsi_destroy_context(iscsi);

@@ -334,7 +334,10 @@ static const struct bad_case bad_cases[] = {
 	  0x24, 0, 2, -1 },
 	{ "SERVICE ACTION OUT(16): not served", { 0x9f, 0x11 }, 16, SK_ILLEGAL_REQUEST, 0x20, 0, -1,
 	  -1 },
+	/* Without explicit ALUA no MAINTENANCE OUT service action exists. */
 	{ "MAINTENANCE OUT: not served", { 0xa4, 0x06 }, 12, SK_ILLEGAL_REQUEST, 0x20, 0, -1, -1 },
+	{ "SET TARGET PORT GROUPS without explicit ALUA", { 0xa4, 0x0a }, 12, SK_ILLEGAL_REQUEST,
+	  0x20, 0, -1, -1 },
 };
 
 static void assert_bad(const struct bad_case *c, const struct scst_cmd *cmd, int rc)
@@ -456,7 +459,10 @@ static void test_flags(void **state)
 	op = scst_find_opcode(read10, 10, 0);
 	assert_int_equal(op->flags, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE);
 	op = scst_find_opcode(rs, 6, 0);
-	assert_int_equal(op->flags, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK);
+	/* SPC-4 5.16.2.4.4-6: REQUEST SENSE is served in every ALUA state. */
+	assert_int_equal(op->flags, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK |
+					    SCST_OP_ALUA_STANDBY | SCST_OP_ALUA_UNAVAILABLE |
+					    SCST_OP_ALUA_TRANSITIONING);
 	/* Disk-only commands do not exist for other device types. */
 	assert_null(scst_find_opcode(write10, 10, 0x08));
 }
@@ -501,8 +507,9 @@ static void test_rsoc_all(void **state)
 	const struct scst_opcode_desc *t = scst_opcode_table(&count);
 
 	(void)state;
+	/* A disk in no device group has no SET TARGET PORT GROUPS. */
 	for (unsigned i = 0; i < count; i++)
-		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+		n += (t[i].types & SCST_TYPE_DISK_BIT) && !(t[i].flags & SCST_OP_EXPLICIT_ALUA);
 	rsoc(&cmd, 0x00, 0, 0);
 	assert_int_equal(cmd.status, SAM_STAT_GOOD);
 	len = (uint32_t)cmd.buf[0] << 24 | cmd.buf[1] << 16 | cmd.buf[2] << 8 | cmd.buf[3];
@@ -612,7 +619,7 @@ static void test_rsoc_timeouts(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < count; i++)
-		n += (t[i].types & SCST_TYPE_DISK_BIT) != 0;
+		n += (t[i].types & SCST_TYPE_DISK_BIT) && !(t[i].flags & SCST_OP_EXPLICIT_ALUA);
 	rsoc(&cmd, 0x80, 0, 0);
 	assert_int_equal(cmd.status, SAM_STAT_GOOD);
 	for (unsigned i = 0; i < n; i++) {

@@ -16,6 +16,22 @@
 static const char good_conf[] =
 	"# every block kind\n"
 	"setup_id 0x1234\n"
+	"DEVICE_GROUP dgroup1 {\n"
+	"\tDEVICE f1\n"
+	"\tTARGET_GROUP tgroup2 {\n"
+	"\t\tstate standby\n"
+	"\t\tgroup_id 257\n"
+	"\t\tTARGET iqn.2026-11.x:remote {\n"
+	"\t\t\trel_tgt_id 2\n"
+	"\t\t}\n"
+	"\t}\n"
+	"\tTARGET_GROUP tgroup1 {\n"
+	"\t\tgroup_id 256\n"
+	"\t\tpreferred 1\n"
+	"\t\tstate active\n"
+	"\t\tTARGET iqn.2026-11.x:t1\n"
+	"\t}\n"
+	"}\n"
 	"HANDLER vdisk_nullio {\n"
 	"\tDEVICE n1 {\n"
 	"\t\tsize_mb 64\n"
@@ -89,6 +105,11 @@ static void test_writer_round_trip(void **state)
 	assert_non_null(strstr(ta, "t10_dev_id \"id with \\\"quotes\\\" and {braces} # hash\""));
 	/* Canonical order: LUN 0 before LUN 1, attributes before blocks. */
 	assert_true(strstr(ta, "LUN 0 n1") < strstr(ta, "LUN 1 f1"));
+	/* DEVICE_GROUP after the drivers (as SCST writes it), its target
+	 * groups by name, a port's block kept. */
+	assert_true(strstr(ta, "TARGET_DRIVER iscsi") < strstr(ta, "DEVICE_GROUP dgroup1"));
+	assert_true(strstr(ta, "TARGET_GROUP tgroup1") < strstr(ta, "TARGET_GROUP tgroup2"));
+	assert_non_null(strstr(ta, "\t\tTARGET iqn.2026-11.x:remote {\n\t\t\trel_tgt_id 2\n"));
 	cfg_free(a);
 	cfg_free(b);
 	free(ta);
@@ -122,6 +143,23 @@ static const struct bad_case structure_cases[] = {
 	  "invalid attribute name" },
 	{ "HANDLER h {\n DEVICE d\n}\nHANDLER h2 {\n DEVICE d\n}\n", "line 5, column 2",
 	  "defined twice" },
+	{ "DEVICE_GROUP g {\n DEVICE nodev\n}\n", "line 2, column 2",
+	  "device 'nodev' is not defined" },
+	{ "HANDLER h {\n DEVICE d\n}\nDEVICE_GROUP g {\n DEVICE d {\n  x 1\n }\n}\n",
+	  "line 5, column 2", "takes no block" },
+	{ "DEVICE_GROUP g {\n TARGET_GROUP t {\n  TARGET x {\n   LUN 0 d\n  }\n }\n}\n",
+	  "line 4, column 4", "not allowed inside TARGET" },
+	{ "TARGET_GROUP t {\n}\n", "line 1, column 1", "not allowed inside the top level" },
+	{ "DEVICE_GROUP g {\n TARGET_GROUP t {\n }\n TARGET_GROUP t {\n }\n}\n",
+	  "line 4, column 2", "already defined" },
+	{ "DEVICE_GROUP g {\n TARGET x\n}\n", "line 2, column 2",
+	  "not allowed inside DEVICE_GROUP" },
+	{ "DEVICE_GROUP g {\n TARGET_GROUP t {\n  TARGET a/b\n }\n}\n", "line 3, column 3",
+	  "invalid name" },
+	{ "DEVICE_GROUP g {\n TARGET_GROUP a {\n  TARGET p\n }\n TARGET_GROUP b {\n  TARGET p\n }\n}\n",
+	  "line 6, column 3", "already in a target group of DEVICE_GROUP g (line 3)" },
+	{ "HANDLER h {\n DEVICE d\n}\nDEVICE_GROUP g1 {\n DEVICE d\n}\nDEVICE_GROUP g2 {\n DEVICE d\n}\n",
+	  "line 8, column 2", "already in DEVICE_GROUP g1" },
 };
 
 static void test_structure_errors_name_line_and_column(void **state)

@@ -570,7 +570,10 @@ static void test_maintenance_in(void **state)
 	assert_int_equal(cmd.resp_data_len, 16);
 	run(rtpg_ext, 12, NULL, 0);
 	assert_good();
-	assert_int_equal(be32(cmd.buf), 12);
+	/* RETURN DATA LENGTH counts every byte after itself, the rest of the
+	 * extended header included: Linux's scsi_dh_alua walks descriptors
+	 * from byte 8 up to that length + 4. */
+	assert_int_equal(be32(cmd.buf), 16);
 	assert_int_equal(cmd.buf[4], 0x10);          /* extended header */
 	assert_int_equal(cmd.resp_data_len, 20);
 	run(rtpg_bad, 12, NULL, 0);

@@ -43,4 +43,8 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 	       const struct cfg_node *want, const char *mgmt, const char *add_prefix,
 	       bool apply, bool *recreate);
 
+/* ---- conf_dgroups.c ---- */
+/* Makes device_groups/ what the wanted DEVICE_GROUP blocks say. */
+int conf_apply_dgroups(struct applier *a);
+
 #endif

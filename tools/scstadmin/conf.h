@@ -38,6 +38,11 @@ int conf_check(const struct cfg_node *root, char *err, size_t errlen);
  * configuration to config file"). */
 int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen);
 
+/* ---- conf_dgroups.c ---- */
+/* Adds the DEVICE_GROUP blocks of device_groups/ to root (none when the
+ * tree has no such directory). */
+int conf_save_dgroups(struct tree *t, struct cfg_node *root, char *err, size_t errlen);
+
 /* ---- conf_apply.c ---- */
 struct apply_opts {
 	bool force;      /* disable affected targets first */

@@ -809,7 +809,8 @@ static int apply_all(struct applier *a)
 
 	if ((rc = apply_root_attrs(a)) < 0 || (rc = apply_targets_down(a, plans, n)) < 0 ||
 	    (rc = apply_devices(a)) < 0 || (rc = apply_drivers(a, false)) < 0 ||
-	    (rc = apply_targets_up(a, plans, n)) < 0 || (rc = apply_drivers(a, true)) < 0)
+	    (rc = apply_targets_up(a, plans, n)) < 0 || (rc = apply_drivers(a, true)) < 0 ||
+	    (rc = conf_apply_dgroups(a)) < 0)
 		return rc;
 	return 0;
 }

@@ -78,7 +78,8 @@ char *conf_value(const struct cfg_node *n)
 }
 
 static const char *const structure_words[] = {
-	"HANDLER", "DEVICE", "TARGET_DRIVER", "TARGET", "LUN", "GROUP", "INITIATOR", NULL
+	"HANDLER", "DEVICE", "TARGET_DRIVER", "TARGET", "LUN", "GROUP", "INITIATOR",
+	"DEVICE_GROUP", "TARGET_GROUP", NULL
 };
 
 bool conf_is_attr(const struct cfg_node *n)
@@ -97,6 +98,9 @@ static int rank(const struct cfg_node *n)
 		return 3;
 	if (!strcmp(n->key, "LUN"))
 		return 1;
+	/* After the handlers and drivers they refer to, as SCST writes them. */
+	if (!strcmp(n->key, "DEVICE_GROUP"))
+		return 4;
 	return 2;
 }
 

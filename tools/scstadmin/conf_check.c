@@ -1,7 +1,8 @@
 /* conf_check.c - the structure of an scst.conf (README.scst_local):
  * top level HANDLER / TARGET_DRIVER blocks and global attributes; DEVICE
  * in HANDLER; TARGET in TARGET_DRIVER; LUN and GROUP in TARGET; LUN and
- * INITIATOR in GROUP; attributes anywhere else.  Every name must be a
+ * INITIATOR in GROUP; DEVICE_GROUP at the top with DEVICE and
+ * TARGET_GROUP, TARGET in TARGET_GROUP; attributes anywhere else.  Every name must be a
  * usable tree entry name, LUNs 0..16383 and unique, every LUN's device
  * defined.  Errors name the statement's line and column. */
 #include <ctype.h>
@@ -257,11 +258,16 @@ static int check_handler(const struct cfg_node *n, const struct cfg_node *root, 
 	return rc;
 }
 
+static int check_device_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen);
+
 static int sub_dispatch(const struct cfg_node *c, const struct cfg_node *root, char *err,
 			size_t errlen)
 {
 	int rc;
 
+	if (!strcmp(c->key, "DEVICE_GROUP"))
+		return check_device_group(c, root, err, errlen);
 	if (!strcmp(c->key, "HANDLER"))
 		return check_handler(c, root, err, errlen);
 	if (!strcmp(c->key, "DEVICE"))
@@ -281,9 +287,119 @@ static int sub_dispatch(const struct cfg_node *c, const struct cfg_node *root, c
 	return check_initiator(c, root, err, errlen);
 }
 
+/* ---- DEVICE_GROUP (README.scst-3.x "ALUA Support") ---- */
+
+/* TARGET in a TARGET_GROUP: a port name, optionally { rel_tgt_id N }. */
+static int check_tg_member(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			   size_t errlen)
+{
+	static const char *const none[] = { NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	return rc ? rc : check_children(n, none, NULL, root, err, errlen);
+}
+
+static int check_target_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen)
+{
+	static const char *const allowed[] = { "TARGET", NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	return rc ? rc : check_children(n, allowed, check_tg_member, root, err, errlen);
+}
+
+/* DEVICE in a DEVICE_GROUP names a device some HANDLER defines. */
+static int check_dg_entry(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			  size_t errlen)
+{
+	int rc;
+
+	if (!strcmp(n->key, "TARGET_GROUP"))
+		return check_target_group(n, root, err, errlen);
+	if (n->has_block)
+		return bad(err, errlen, n, "DEVICE in a DEVICE_GROUP takes no block");
+	rc = check_named(n, 1, err, errlen);
+	if (rc == 0 && !find_device(root, n->args[0]))
+		rc = bad(err, errlen, n, "DEVICE_GROUP: device '%s' is not defined", n->args[0]);
+	return rc;
+}
+
+/* The first TARGET named name among the target groups of dg before tg
+ * (all of them when tg is NULL). */
+static const struct cfg_node *port_before(const struct cfg_node *dg, const struct cfg_node *tg,
+					  const char *name)
+{
+	for (size_t i = 0; i < dg->nchildren && dg->children[i] != tg; i++) {
+		const struct cfg_node *t = dg->children[i];
+
+		if (!strcmp(t->key, "TARGET_GROUP") && conf_find(t, "TARGET", name))
+			return conf_find(t, "TARGET", name);
+	}
+	return NULL;
+}
+
+/* SPC-4's target port groups do not overlap: a port is in one target
+ * group of a device group. */
+static int check_ports_once(const struct cfg_node *dg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < dg->nchildren; i++) {
+		const struct cfg_node *tg = dg->children[i];
+
+		if (strcmp(tg->key, "TARGET_GROUP"))
+			continue;
+		for (size_t j = 0; j < tg->nchildren; j++) {
+			const struct cfg_node *m = tg->children[j], *first;
+
+			if (strcmp(m->key, "TARGET") || !m->nargs)
+				continue;
+			first = port_before(dg, tg, m->args[0]);
+			if (first)
+				return bad(err, errlen, m, "target %s is already in a target group "
+					   "of DEVICE_GROUP %s (line %d)", m->args[0], dg->args[0],
+					   first->line);
+		}
+	}
+	return 0;
+}
+
+/* A device is in one device group. */
+static int check_devices_once(const struct cfg_node *root, const struct cfg_node *dg, char *err,
+			      size_t errlen)
+{
+	for (size_t i = 0; i < root->nchildren && root->children[i] != dg; i++) {
+		const struct cfg_node *other = root->children[i];
+
+		if (strcmp(other->key, "DEVICE_GROUP"))
+			continue;
+		for (size_t j = 0; j < dg->nchildren; j++) {
+			const struct cfg_node *d = dg->children[j];
+
+			if (!strcmp(d->key, "DEVICE") && d->nargs && conf_find(other, "DEVICE", d->args[0]))
+				return bad(err, errlen, d, "device %s is already in DEVICE_GROUP %s",
+					   d->args[0], other->args[0]);
+		}
+	}
+	return 0;
+}
+
+static int check_device_group(const struct cfg_node *n, const struct cfg_node *root, char *err,
+			      size_t errlen)
+{
+	static const char *const allowed[] = { "DEVICE", "TARGET_GROUP", NULL };
+	int rc = check_named(n, 1, err, errlen);
+
+	if (rc == 0)
+		rc = check_children(n, allowed, check_dg_entry, root, err, errlen);
+	if (rc == 0)
+		rc = check_ports_once(n, err, errlen);
+	if (rc == 0)
+		rc = check_devices_once(root, n, err, errlen);
+	return rc;
+}
+
 int conf_check(const struct cfg_node *root, char *err, size_t errlen)
 {
-	static const char *const allowed[] = { "HANDLER", "TARGET_DRIVER", NULL };
+	static const char *const allowed[] = { "HANDLER", "TARGET_DRIVER", "DEVICE_GROUP", NULL };
 	int rc = check_children(root, allowed, sub_dispatch, root, err, errlen);
 
 	if (rc < 0)

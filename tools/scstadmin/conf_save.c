@@ -250,6 +250,8 @@ int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen)
 		rc = save_handlers(&s, root);
 	if (rc == 0)
 		rc = save_drivers(&s, root);
+	if (rc == 0)
+		rc = conf_save_dgroups(t, root, err, errlen);
 	if (rc < 0) {
 		cfg_free(root);
 		return rc;

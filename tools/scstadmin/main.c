@@ -5,6 +5,7 @@
  *             -write_config FILE | -check_config FILE | -clear_config
  *             -list_handler | -list_device | -list_target | -list_group |
  *             -list_sessions
+ *             device group actions (-add_dgrp ... -list_dgrp: dg_cli.c)
  * Options take one or two dashes.  Exit status 0 on success, 1 on any
  * error (with the reason on stderr). */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dg_cli.h"
 #include "list.h"
 #include "mgmt/ctl_socket.h"
 
@@ -36,6 +38,11 @@ static void usage(FILE *f)
 		"  -check_config FILE  check FILE's syntax and structure\n"
 		"  -clear_config       remove every device, target and group\n"
 		"  -list_handler | -list_device | -list_target | -list_group | -list_sessions\n"
+		"  -add_dgrp | -rem_dgrp | -list_dgrp | -add_dgrp_dev | -rem_dgrp_dev |\n"
+		"  -add_tgrp | -rem_tgrp | -list_tgrp | -add_tgrp_tgt | -rem_tgrp_tgt |\n"
+		"  -set_dgrp_attr | -set_tgrp_attr | -set_ttgt_attr |\n"
+		"  -list_dgrp_attr | -list_tgrp_attr | -list_ttgt_attr   ALUA device groups\n"
+		"                      (-dev_group G, -tgt_group T, -attributes p=v,...)\n"
 		"  -force              disable affected targets before changing them,\n"
 		"                      remove targets the configuration does not list\n"
 		"  -noprompt           do not ask before changing the configuration\n"
@@ -260,6 +267,8 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 
+	if (dg_cli_wanted(argc, argv))
+		return dg_cli_main(argc, argv);
 	if (parse_options(argc, argv, &o) < 0)
 		return 1;
 	if (o.act == ACT_CHECK) {
