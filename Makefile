@@ -20,7 +20,7 @@ CC      ?= gcc
 BUILD   ?= build
 # The sanitizer build's flags go with its directory, so that any make run
 # on build-asan (make asan, make install BUILD=build-asan) compiles alike.
-ifeq ($(BUILD),build-asan)
+ifeq ($(notdir $(BUILD)),build-asan)
 SAN     ?= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 SAN     ?=
