@@ -14,7 +14,8 @@ DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3
 # .deb, lintian, a clean Debian chroot, the completion scripts.  Not needed
 # to build or run scstd, only to package it; make deps installs them too
 # because make check tests the package.
-PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian debootstrap bash-completion groff-base
+PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian debootstrap systemd-container bash-completion \
+	groff-base
 
 CC      ?= gcc
 BUILD   ?= build

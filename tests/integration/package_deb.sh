@@ -15,7 +15,12 @@
 #    iSCSI login from the host (iscsi-ls), the installed scstctl and
 #    scstadmin talk to it, and it stops with exit 0;
 #  - a changed /etc/scst.conf survives a reinstall and `apt-get remove`;
-#    `apt-get purge` removes it.
+#    `apt-get purge` removes it;
+#  - under systemd (the chroot with systemd booted by systemd-nspawn):
+#    scstd.service as shipped is active after boot and serves the host,
+#    with the unit's capability bounding set, NoNewPrivileges, read-only
+#    /usr, writable /var/lib/scst, hidden /root; reload keeps it serving,
+#    stop ends it with status 0.
 # The chroot's base system and apt's downloads are cached under
 # $SCSTD_TEST_CACHE (default /var/cache/scstd-tests): the first run spends
 # one to two minutes on debootstrap (about 3 min in all), later runs copy
@@ -203,5 +208,90 @@ check "remove takes /usr/sbin/scstd and keeps the changed /etc/scst.conf" \
 	bash -c "[ ! -e '$ROOT/usr/sbin/scstd' ] && cmp '$WORKDIR/changed.conf' '$ROOT/etc/scst.conf'"
 check "apt-get purge scstd removes /etc/scst.conf" \
 	bash -c "chroot '$ROOT' env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scstd && [ ! -e '$ROOT/etc/scst.conf' ]"
+
+# ---- under systemd ----------------------------------------------------------
+# The chroot, with systemd and the package, booted by systemd-nspawn (its
+# own PID 1 and cgroups, the host's network): scstd.service as shipped
+# starts at boot with /etc/scst.conf and /etc/default/scstd, hardened.
+if ! command -v systemd-nspawn >/dev/null; then
+	not_ok "systemd-nspawn is installed (make deps: systemd-container)"
+	finish
+fi
+flock 9
+t0=$SECONDS
+if in_chroot apt-get install -y -q --no-install-recommends systemd "/tmp/$(basename "$DEB")" \
+	>"$WORKDIR/apt-systemd.log" 2>&1; then
+	ok "systemd and the package install in the chroot ($((SECONDS - t0)) s)"
+else
+	not_ok "systemd and the package install in the chroot"
+	tail -20 "$WORKDIR/apt-systemd.log" | sed 's/^/#   /'
+	finish
+fi
+flock -u 9
+PORT=$(pick_port)
+cp "$ROOT/etc/scst-test.conf" "$ROOT/etc/scst.conf"
+echo "SCSTD_OPTIONS=\"--listen 127.0.0.1:$PORT\"" >"$ROOT/etc/default/scstd"
+UNIT_TYPE=notify
+# Until scstd speaks sd_notify (READY=1 on NOTIFY_SOCKET), systemd would
+# wait for it in vain: such a build is started as Type=exec, and said so.
+if ! grep -qaE 'NOTIFY_SOCKET|sd_notify' "$ROOT/usr/sbin/scstd"; then
+	UNIT_TYPE=exec
+	mkdir -p "$ROOT/etc/systemd/system/scstd.service.d"
+	printf '[Service]\nType=exec\n' >"$ROOT/etc/systemd/system/scstd.service.d/type.conf"
+	skip "Type=notify: this scstd has no sd_notify support; started as Type=exec"
+fi
+
+# nspawn's children: its inner child, then the container's systemd.
+container_init() {
+	local p c
+	for p in $(pgrep -P "$NSPAWN_PID") $(pgrep -P "$NSPAWN_PID" | xargs -r -n1 pgrep -P); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+in_container() { nsenter --target "$INIT" --all "$@"; }
+unit_prop() { in_container systemctl show scstd --value -p "$1"; }
+
+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --keep-unit --register=no --quiet \
+	--machine="scstd-test-$$" --directory="$ROOT" --boot >"$WORKDIR/nspawn.log" 2>&1 &
+NSPAWN_PID=$!
+BG_PIDS+=("$NSPAWN_PID")
+INIT=
+for _ in $(seq 1 600); do
+	INIT=$(container_init) && [ "$(unit_prop ActiveState 2>/dev/null)" = active ] && break
+	kill -0 "$NSPAWN_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ "$(unit_prop ActiveState 2>/dev/null)" != active ]; then
+	not_ok "scstd.service is active after the container booted"
+	tail -20 "$WORKDIR/nspawn.log" | sed 's/^/#   /'
+	[ -n "$INIT" ] && in_container journalctl -u scstd --no-pager 2>&1 | tail -20 | sed 's/^/#   /'
+	finish
+fi
+ok "scstd.service is active after the container booted (Type=$(unit_prop Type))"
+check_output "it serves iscsi-ls from the host on the --listen of /etc/default/scstd" \
+	"Lun:0 +Type:DIRECT_ACCESS" iscsi-ls -s "iscsi://127.0.0.1:$PORT"
+check_output "scstctl reaches it on /run/scst/scstd.sock" "^[0-9]+\.[0-9]+" in_container scstctl read version
+SCSTD_PID=$(pgrep -P "$INIT" -x scstd)
+# CAP_NET_BIND_SERVICE 10, CAP_SYS_ADMIN 21, CAP_DAC_OVERRIDE 1,
+# CAP_DAC_READ_SEARCH 2, CAP_FOWNER 3 (linux/capability.h).
+check_output "its capability bounding set is the unit's" "^CapBnd:[[:space:]]+0*20040e$" \
+	grep CapBnd "/proc/$SCSTD_PID/status"
+check_output "NoNewPrivileges holds" "^NoNewPrivs:[[:space:]]+1$" grep NoNewPrivs "/proc/$SCSTD_PID/status"
+check "ProtectSystem=strict: /usr is read-only for it" \
+	nsenter --target "$SCSTD_PID" --mount sh -c '! touch /usr/.scstd-test 2>/dev/null'
+check "ReadWritePaths: /var/lib/scst is writable for it" \
+	nsenter --target "$SCSTD_PID" --mount touch /var/lib/scst/.scstd-test
+check "ProtectHome: /root is hidden from it" \
+	nsenter --target "$SCSTD_PID" --mount sh -c '[ -z "$(ls -A /root)" ]'
+check "systemctl reload scstd (SIGHUP) succeeds" in_container systemctl reload scstd
+check_output "after the reload the same process still serves" "Lun:0 +Type:DIRECT_ACCESS" \
+	bash -c "[ \"\$(nsenter --target $INIT --all systemctl show scstd --value -p MainPID)\" -gt 0 ] && kill -0 $SCSTD_PID && iscsi-ls -s iscsi://127.0.0.1:$PORT"
+check "systemctl stop scstd succeeds" in_container systemctl stop scstd
+check_output "stopped with exit status 0" "^success 0$" \
+	bash -c "echo \$(nsenter --target $INIT --all systemctl show scstd --value -p Result) \$(nsenter --target $INIT --all systemctl show scstd --value -p ExecMainStatus)"
+kill -TERM "$NSPAWN_PID"
+for _ in $(seq 1 300); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
+check "the container shuts down" bash -c "! kill -0 $NSPAWN_PID 2>/dev/null"
 
 finish
