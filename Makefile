@@ -200,9 +200,10 @@ GEN_FILES := $(BUILD)/dist/scstd.service $(BUILD)/dist/scst_local.pc
 progs: $(INSTALL_SBIN:%=$(BUILD)/%) $(LOCAL_LIB) man
 man: $(MAN_PAGES)
 
-$(BUILD)/man/%: docs/man/%.scd
+# Also rebuilt every time: the pages name the installation's paths.
+$(BUILD)/man/%: docs/man/%.scd FORCE
 	@mkdir -p $(dir $@)
-	scdoc <$< >$@.tmp && mv $@.tmp $@
+	$(GEN_SUBST) $< | scdoc >$@.tmp && mv $@.tmp $@
 
 # Rebuilt on every install: the paths are make variables, not files.
 .PHONY: FORCE

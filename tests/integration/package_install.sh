@@ -67,7 +67,7 @@ check_output "the unit starts the installed scstd with /etc/scst.conf" \
 	"^ExecStart=/usr/local/sbin/scstd --foreground --config /etc/scst.conf( |$)" \
 	cat "$DEST/$P/lib/systemd/system/scstd.service"
 check "no template placeholder is left in generated files" \
-	bash -c "! grep -n '@[A-Z]*@' '$DEST/$P/lib/systemd/system/scstd.service' '$DEST/$P/lib/pkgconfig/scst_local.pc'"
+	bash -c "! grep -rn '@[A-Z]*@' '$DEST/$P/lib/systemd/system/scstd.service' '$DEST/$P/lib/pkgconfig/scst_local.pc' '$DEST/$P/share/man'"
 check "the installed scstadmin accepts the installed /etc/scst.conf" \
 	"$DEST/$P/sbin/scstadmin" -check_config "$DEST/etc/scst.conf"
 
