@@ -244,7 +244,7 @@ uninstall:
 		$(patsubst $(BUILD)/man/%.5,$(DESTDIR)$(MANDIR)/man5/%.5,$(filter %.5,$(MAN_PAGES))) \
 		$(patsubst $(BUILD)/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MAN_PAGES))) \
 		$(DESTDIR)$(DOCDIR)/examples/scstd-mount.conf $(DESTDIR)$(DOCDIR)/examples/scst.conf
-	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if cmp -s dist/scst.conf $(DESTDIR)$(SYSCONFDIR)/scst.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/scst.conf; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/scst.conf ]; then \
