@@ -165,7 +165,7 @@ bench: deps all
 	bash bench/compare.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-deb
 
 # ---- Install -----------------------------------------------------------
 # What an installation holds: the daemon and its tools, libscst_local with
