@@ -3,18 +3,31 @@
 #   make run     install missing packages, build, run scstd in the foreground
 #   make check   install, build (normal and sanitizer), run every test
 #   make bench   compare against tgt (not part of check)
+#   make install / uninstall   PREFIX (/usr/local), DESTDIR, see "Install" below
+#   make deb     the Debian package (dpkg-buildpackage -b -us -uc, see debian/)
 
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
 	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
-	iperf3 libmicrohttpd-dev python3-prometheus-client curl
+	iperf3 libmicrohttpd-dev python3-prometheus-client curl scdoc
+# Packaging and its tests (tests/integration/package_*.sh): building the
+# .deb, lintian, a clean Debian chroot, the completion scripts.  Not needed
+# to build or run scstd, only to package it; make deps installs them too
+# because make check tests the package.
+PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian debootstrap systemd-container bash-completion \
+	groff-base
 
 CC      ?= gcc
 BUILD   ?= build
+# The sanitizer build's flags go with its directory, so that any make run
+# on build-asan (make asan, make install BUILD=build-asan) compiles alike.
+ifeq ($(notdir $(BUILD)),build-asan)
+SAN     ?= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 SAN     ?=
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
 CFLAGS  ?=
-ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lpthread
 # libfuse3 only where it is used: the mount's one source file and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
@@ -55,7 +68,7 @@ BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
 SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
 
-.PHONY: all deps run check unit bench clean asan
+.PHONY: all deps run check unit bench clean asan progs man install uninstall deb
 
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
@@ -127,10 +140,10 @@ $(BUILD)/iscsi-hold: $(BUILD)/obj/bench/iscsi_hold.o
 
 # The same tree once more with AddressSanitizer and UBSan.
 asan:
-	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+	$(MAKE) BUILD=build-asan all
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(PKG_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -153,6 +166,94 @@ bench: deps all
 	bash bench/compare.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-deb
+
+# ---- Install -----------------------------------------------------------
+# What an installation holds: the daemon and its tools, libscst_local with
+# its header and pkg-config file, the systemd unit, man pages, bash
+# completion, and /etc/scst.conf (an example, only when none exists: an
+# upgrade never overwrites the administrator's file).  Paths may be
+# overridden on the command line; debian/rules does.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR      ?= $(PREFIX)/share/man
+# scst.conf lives in /etc whatever the prefix, as with SCST.
+SYSCONFDIR  ?= /etc
+# systemd also reads units from /usr/local/lib/systemd/system.
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR      ?= $(PREFIX)/share/doc/scstd
+
+INSTALL_SBIN := scstd scstadmin scstctl scst-local-cmd
+MAN_SRCS  := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(MAN_SRCS:docs/man/%.scd=$(BUILD)/man/%)
+# The files generated for an installation carry its paths.
+GEN_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	-e "s|@VERSION@|$$(sed -n 's/^\#define SCSTD_VERSION "\(.*\)"/\1/p' src/daemon/version.h)|g"
+GEN_FILES := $(BUILD)/dist/scstd.service $(BUILD)/dist/scst_local.pc
+
+# What an installation needs built: no tests, no examples, no benchmark.
+progs: $(INSTALL_SBIN:%=$(BUILD)/%) $(LOCAL_LIB) man
+man: $(MAN_PAGES)
+
+# Also rebuilt every time: the pages name the installation's paths.
+$(BUILD)/man/%: docs/man/%.scd FORCE
+	@mkdir -p $(dir $@)
+	$(GEN_SUBST) $< | scdoc >$@.tmp && mv $@.tmp $@
+
+# Rebuilt on every install: the paths are make variables, not files.
+.PHONY: FORCE
+$(BUILD)/dist/%: dist/%.in FORCE
+	@mkdir -p $(dir $@)
+	$(GEN_SUBST) $< >$@
+
+install: progs $(GEN_FILES)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(INSTALL_SBIN:%=$(BUILD)/%) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(LOCAL_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/scst_local.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(BUILD)/dist/scst_local.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0644 $(BUILD)/dist/scstd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/scstd-mount.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 dist/scst.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 dist/bash-completion/scstadmin dist/bash-completion/scstctl \
+		$(DESTDIR)$(BASHCOMPDIR)/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/scst.conf ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/scst.conf"; \
+	else \
+		echo "install -m 0644 dist/scst.conf $(DESTDIR)$(SYSCONFDIR)/scst.conf"; \
+		install -m 0644 dist/scst.conf $(DESTDIR)$(SYSCONFDIR)/scst.conf; \
+	fi
+
+# scst.conf is the administrator's: removed only while it is still the
+# example as installed.
+uninstall:
+	rm -f $(INSTALL_SBIN:%=$(DESTDIR)$(SBINDIR)/%) $(DESTDIR)$(LIBDIR)/libscst_local.a \
+		$(DESTDIR)$(INCLUDEDIR)/scst_local.h $(DESTDIR)$(PKGCONFIGDIR)/scst_local.pc \
+		$(DESTDIR)$(UNITDIR)/scstd.service \
+		$(DESTDIR)$(BASHCOMPDIR)/scstadmin $(DESTDIR)$(BASHCOMPDIR)/scstctl \
+		$(patsubst $(BUILD)/man/%.5,$(DESTDIR)$(MANDIR)/man5/%.5,$(filter %.5,$(MAN_PAGES))) \
+		$(patsubst $(BUILD)/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MAN_PAGES))) \
+		$(DESTDIR)$(DOCDIR)/examples/scstd-mount.conf $(DESTDIR)$(DOCDIR)/examples/scst.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@if cmp -s dist/scst.conf $(DESTDIR)$(SYSCONFDIR)/scst.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/scst.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/scst.conf ]; then \
+		echo "uninstall: keeping the modified $(DESTDIR)$(SYSCONFDIR)/scst.conf"; \
+	fi
+
+# The Debian package, into ../ as dpkg-buildpackage does (see debian/).
+deb:
+	dpkg-buildpackage -b -us -uc
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -324,6 +324,18 @@ CONF
 	ok "$name"
 }
 
+# make_install DESTDIR [MAKE-VAR=VALUE...]: `make install` of the tree
+# into DESTDIR from the build directory of $SCSTD (nothing is rebuilt when
+# that build is up to date); its output is in $WORKDIR/install.out.
+make_install() {
+	local dest=$1 build
+	shift
+	build=$(dirname "$SCSTD")
+	case $build in "$TESTS_ROOT"/*) build=${build#"$TESTS_ROOT"/} ;; esac
+	make -C "$TESTS_ROOT" --no-print-directory BUILD="$build" \
+		DESTDIR="$dest" "$@" install >"$WORKDIR/install.out" 2>&1
+}
+
 # peer_logged_in OUT SESSION: a raw initiator running in the background
 # with its output in OUT has printed "# ready" and SESSION (a tree path)
 # is listed, within ~10 s (ctl: see use_scstctl); otherwise OUT is shown.

@@ -7,7 +7,8 @@
 # and the exit status is non-zero when anything failed.
 #
 # Knobs: UNIT_TIMEOUT (s per unit binary, 120), IT_TIMEOUT (s per
-# integration script, 300; doubled under the sanitizers), CU_TIMEOUT (600
+# integration script, 300, or the "# timeout: N" line of its header;
+# doubled under the sanitizers), CU_TIMEOUT (600
 # per iscsi-test-cu run; conformance runs once per tests/conformance/configs
 # file besides the default configuration),
 # ONLY=unit|integration|conformance (comma list) to run a subset,
@@ -114,7 +115,10 @@ run_integration_script() {
 	name=$(basename "$script" .sh)
 	out=$RESULTS/integration.$name.$kind.out
 	t=$IT_TIMEOUT
-	[ "$kind" = asan ] && t=$((IT_TIMEOUT * 2))
+	# A script may need more: "# timeout: SECONDS" in its header.
+	t=$(sed -n '1,5s/^# timeout: \([0-9][0-9]*\)$/\1/p' "$script" | head -1)
+	t=${t:-$IT_TIMEOUT}
+	[ "$kind" = asan ] && t=$((t * 2))
 	echo "  -- $name ($kind build)"
 	if [ "$kind" = asan ] && is_long_test "$script"; then
 		echo "     skipped: long test, run against the normal build only"
