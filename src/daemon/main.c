@@ -17,6 +17,7 @@
 
 #include "core/scst.h"
 #include "daemon/options.h"
+#include "handlers/user.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
 #include "mgmt/ctl_socket.h"
@@ -211,12 +212,15 @@ int main(int argc, char **argv)
 		log_warn("running without a control socket");
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
 		log_warn("running without the scst_local raw command socket");
+	if (opts.user_socket && user_sock_start(opts.user_socket) < 0)
+		log_warn("running without the scst_user handler socket");
 	local_ublk_probe();
 	/* Asked for explicitly: a mount that fails stops the daemon. */
 	if ((opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) ||
 	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0)) {
 		mgmt_fuse_stop();
 		local_sock_stop();
+		user_sock_stop();
 		local_shutdown();
 		ctl_socket_stop();
 		iscsi_stop_accepting();
@@ -242,6 +246,7 @@ int main(int argc, char **argv)
 	mgmt_wait_writes();
 	local_fuse_stop();
 	local_sock_stop();
+	user_sock_stop();
 	iscsi_stop_accepting();
 	iscsi_shutdown();
 	local_shutdown();

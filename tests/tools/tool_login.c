@@ -26,7 +26,9 @@ struct iscsi_context *tool_login(const char *url_str, const struct tool_login_op
 	if (o->timeout_s)
 		iscsi_set_timeout(iscsi, o->timeout_s);
 	*lun = url->lun;
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+	if ((o->login_only ? iscsi_connect_sync(iscsi, url->portal) != 0 ||
+			     iscsi_login_sync(iscsi) != 0 :
+			     iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0)) {
 		fprintf(stderr, "login to %s failed: %s\n", url_str, iscsi_get_error(iscsi));
 		iscsi_destroy_url(url);
 		iscsi_destroy_context(iscsi);

@@ -14,6 +14,9 @@ struct tool_login_opts {
 	bool no_header_digest;          /* offer None only (else libiscsi's None,CRC32C) */
 	int timeout_s;                  /* per-command timeout; 0 keeps libiscsi's */
 	bool no_reconnect;              /* fail commands instead of reconnecting */
+	/* Log in only: no TEST UNIT READY (which fails the full connect of a
+	 * LUN that is not ready), the power-on UA left for the first command. */
+	bool login_only;
 };
 
 /* The logged-in context, its LUN in *lun; NULL after a message on stderr. */
