@@ -35,7 +35,8 @@ FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
 
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
-	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c
+	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c \
+	src/lib/scst_user_wire.c
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
 # scstd applies --config with scstadmin's algorithm (src/mgmt/config_tree.c).
 LIB_SRCS += $(filter-out tools/scstadmin/main.c,$(wildcard tools/scstadmin/*.c))
@@ -54,12 +55,19 @@ RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_m
 		   iscsi_close_inflight iscsi_fuzz
 
 # libscst_local: the raw command socket's client (include/scst_local.h).
-LOCAL_LIB_SRCS := $(wildcard src/lib/*.c)
+LOCAL_LIB_SRCS := src/lib/scst_local_client.c src/lib/scst_local_wire.c
 LOCAL_LIB := $(BUILD)/libscst_local.a
+# libscst_user: out-of-process device handlers' side (include/scstd_user.h).
+USER_LIB_SRCS := src/lib/scst_user_client.c src/lib/scst_user_wire.c
+USER_LIB := $(BUILD)/libscst_user.a
+# examples/user_*.c are device handlers (libscst_user), the rest local
+# target drivers (libscst_local).
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+USER_EXAMPLE_BINS := $(filter $(BUILD)/examples/user_%,$(EXAMPLE_BINS))
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) \
+	$(USER_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
 BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
@@ -91,10 +99,18 @@ $(LOCAL_LIB): $(LOCAL_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(USER_LIB): $(USER_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(USER_EXAMPLE_BINS): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(USER_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/scst-local-cmd: $(BUILD)/obj/tools/scst-local-cmd.o $(LOCAL_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(LOCAL_LIB)
+$(filter-out $(USER_EXAMPLE_BINS),$(EXAMPLE_BINS)): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(LOCAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
@@ -121,6 +137,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi
 
 $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
+
+# The hostile scst_user handler speaks the wire format itself.
+$(BUILD)/tests/user_badhandler: $(USER_LIB)
 
 LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress local_pr_status \
 	alua_checks

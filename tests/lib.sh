@@ -142,8 +142,9 @@ wait_port() {
 # $WORKDIR with --var-dir $WORKDIR/var and --pr-dir $WORKDIR/var/pr, listening on 127.0.0.1:$PORT (a
 # fresh port unless PORT_FIXED is set).  Extra --listen options may be
 # given (@PORT@ in an argument becomes the port); the daemon is ready
-# when the IPv4 port listens.  The control and scst_local sockets default
-# to private paths (a later --ctl-socket/--local-socket wins), so that
+# when the IPv4 port listens.  The control, scst_local and scst_user
+# sockets default to private paths (a later --ctl-socket/--local-socket/
+# --user-socket wins), so that
 # concurrent daemons never fight over /run/scst.
 start_daemon() {
 	[ -n "${PORT_FIXED:-}" ] && PORT=$PORT_FIXED || PORT=$(pick_port) || return 1
@@ -153,7 +154,7 @@ start_daemon() {
 	(cd "$WORKDIR" && exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
 		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" \
 		--ctl-socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" --local-socket "$WORKDIR/local.$DAEMON_SEQ.sock" \
-		"${@//@PORT@/$PORT}") \
+		--user-socket "$WORKDIR/user.$DAEMON_SEQ.sock" "${@//@PORT@/$PORT}") \
 		>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_port "$PORT" "$DAEMON_PID"; then

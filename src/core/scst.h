@@ -77,6 +77,8 @@ enum scst_sense_id {
 	SCST_S_READ_ERROR,                /* 3/11/00 */
 	SCST_S_WRITE_ERROR,               /* 3/0C/00 */
 	SCST_S_INTERNAL_FAILURE,          /* 4/44/00 */
+	SCST_S_LU_COMM_FAILURE,           /* 4/08/00 the LU's backend is unreachable */
+	SCST_S_LU_COMM_TIMEOUT,           /* 4/08/01 the LU's backend did not answer */
 	SCST_S_MISCOMPARE,                /* E/1D/00 */
 	SCST_S_INSUFFICIENT_RESOURCES,    /* B/55/03 */
 	SCST_S_INSUFFICIENT_REG_RESOURCES, /* 5/55/04: no room for a PR registration */

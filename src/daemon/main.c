@@ -18,6 +18,7 @@
 #include "core/alua.h"
 #include "core/scst.h"
 #include "daemon/options.h"
+#include "handlers/user.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
 #include "daemon/metrics_http.h"
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 		log_warn("running without a control socket");
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
 		log_warn("running without the scst_local raw command socket");
+	if (opts.user_socket && user_sock_start(opts.user_socket) < 0)
+		log_warn("running without the scst_user handler socket");
 	local_ublk_probe();
 	/* Asked for explicitly: a mount or metrics endpoint that fails stops
 	 * the daemon. */
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
 		local_fuse_stop();
 		mgmt_fuse_stop();
 		local_sock_stop();
+		user_sock_stop();
 		local_shutdown();
 		ctl_socket_stop();
 		iscsi_stop_accepting();
@@ -253,6 +257,7 @@ int main(int argc, char **argv)
 	mgmt_wait_writes();
 	local_fuse_stop();
 	local_sock_stop();
+	user_sock_stop();
 	iscsi_stop_accepting();
 	iscsi_shutdown();
 	local_shutdown();

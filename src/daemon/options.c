@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/scst.h"
+#include "handlers/user.h"
 #include "mgmt/ctl_socket.h"
 #include "mgmt/tree.h"
 #include "targets/local/local.h"
@@ -45,6 +46,9 @@ static void usage(FILE *f)
 		"      --local-socket PATH  scst_local raw command socket (default\n"
 		"                           " LOCAL_SOCKET_DEFAULT "; \"none\")\n"
 		"      --local-mount DIR    scst_local sessions' LUNs as files under DIR\n"
+		"      --user-socket PATH   out-of-process device handlers (scst_user)\n"
+		"                           attach here (default " USER_SOCKET_DEFAULT ";\n"
+		"                           \"none\")\n"
 		"      --local-add-default-tgt 0|1\n"
 		"                           create scst_local target " LOCAL_DEFAULT_TGT "\n"
 		"                           with session " LOCAL_DEFAULT_SESS " (default 1)\n"
@@ -53,7 +57,7 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS, OPT_USER_SOCKET };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -87,6 +91,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "ctl-socket", required_argument, NULL, 'S' },
 		{ "mount", required_argument, NULL, 'M' },
 		{ "local-socket", required_argument, NULL, 'O' },
+		{ "user-socket", required_argument, NULL, OPT_USER_SOCKET },
 		{ "local-mount", required_argument, NULL, OPT_LOCAL_MOUNT },
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
@@ -104,6 +109,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->log_level = LOG_INFO;
 	o->ctl_socket = CTL_SOCKET_DEFAULT;
 	o->local_socket = LOCAL_SOCKET_DEFAULT;
+	o->user_socket = USER_SOCKET_DEFAULT;
 	o->local_default_tgt = true;
 	o->mgmt_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
 	o->max_cmd_mem = scst_cmd_mem_default_limit();
@@ -171,6 +177,13 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->local_socket = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case OPT_USER_SOCKET:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --user-socket needs a path or \"none\"\n");
+				return -1;
+			}
+			o->user_socket = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case OPT_LOCAL_MOUNT:
 			if (!*optarg) {

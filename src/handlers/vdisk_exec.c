@@ -174,6 +174,19 @@ static bool write_same_next(struct scst_cmd *cmd)
 	return true;
 }
 
+/* A backend that cannot be reached (an out-of-process handler gone or
+ * silent) is not a medium error: SPC-4's LOGICAL UNIT COMMUNICATION
+ * FAILURE / TIME-OUT tell the initiator the data may be fine. */
+static enum scst_sense_id io_error_sense(enum vdisk_stage stage, int res)
+{
+	if (res == -ENOTCONN)
+		return SCST_S_LU_COMM_FAILURE;
+	if (res == -ETIMEDOUT)
+		return SCST_S_LU_COMM_TIMEOUT;
+	return stage == STAGE_READ || stage == STAGE_VERIFY_READ || stage == STAGE_CAW_READ ||
+	       stage == STAGE_OR_READ ? SCST_S_READ_ERROR : SCST_S_WRITE_ERROR;
+}
+
 void vdisk_io_done(struct scst_cmd *cmd, int res)
 {
 	enum vdisk_stage stage = (enum vdisk_stage)cmd->dh_u64[1];
@@ -186,9 +199,7 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 	if (res < 0) {
 		log_warn("%s: %s failed at LBA %llu: %s", cmd->dev->name, cmd->op->name,
 			 (unsigned long long)cmd->lba, strerror(-res));
-		scst_set_cmd_error(cmd, stage == STAGE_READ || stage == STAGE_VERIFY_READ ||
-				   stage == STAGE_CAW_READ || stage == STAGE_OR_READ ?
-				   SCST_S_READ_ERROR : SCST_S_WRITE_ERROR);
+		scst_set_cmd_error(cmd, io_error_sense(stage, res));
 		scst_set_sense_info(cmd, cmd->lba);
 		release_compare_buffer(cmd);
 		finish(cmd);

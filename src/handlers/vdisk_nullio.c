@@ -27,6 +27,7 @@ static void nullio_flush(struct scst_cmd *cmd)
 
 static const struct vdisk_backend nullio_backend = {
 	.vendor = "SCST_NUL",
+	.no_medium = true,
 	.submit = nullio_submit,
 	.flush = nullio_flush,
 };

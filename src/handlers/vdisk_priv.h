@@ -17,6 +17,8 @@ struct vdisk_backend {
 	const char *vendor;
 	/* threads_num when not given (SCST's value for the handler). */
 	int default_threads_num;
+	/* No medium at all (nullio): reads are zeros, writes vanish. */
+	bool no_medium;
 	/* Moves len bytes between buf and the medium at byte offset off, then
 	 * calls vdisk_io_done(cmd, 0 or -errno) exactly once. */
 	void (*submit)(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);
@@ -33,6 +35,11 @@ struct vdisk_backend {
 	 * store has left for this LU and bytes it holds; -EOPNOTSUPP when it
 	 * cannot tell. */
 	int (*lbp_resources)(struct scst_device *dev, uint64_t *avail, uint64_t *used);
+	/* Optional, synchronous (0 or -errno): moves len bytes like submit
+	 * but returns when done, blocking the caller; for EXTENDED COPY on a
+	 * backend without an fd (an out-of-process handler's). */
+	int (*copy_io)(struct scst_device *dev, bool write, uint8_t *buf, uint32_t len,
+		       uint64_t off);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
 	/* Optional: a mode page of the device type beyond the common ones
@@ -105,6 +112,16 @@ static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
 	return dev->dh_priv;
 }
 
+/* EXTENDED COPY moves data synchronously (vdisk_xcopy.c): through the
+ * backing fd, the backend's copy_io, or nowhere (no medium).  A device
+ * with none of them is no copy source or destination and has no 3PC. */
+static inline bool vdisk_can_copy(const struct scst_device *dev)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+
+	return vd->fd >= 0 || vd->be->no_medium || vd->be->copy_io;
+}
+
 /* Parses params (already filtered by the core against the handler's list);
  * 0 or -EINVAL with the reason in err. */
 int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdisk_params *p,
@@ -147,6 +164,10 @@ void vdisk_fd_detach(struct scst_device *dev);
  * when out of memory.  vdisk_dev_free undoes it (not the fd). */
 struct vdisk_dev *vdisk_dev_new(const struct vdisk_backend *be);
 void vdisk_dev_free(struct vdisk_dev *vd);
+
+/* Whether dt is one of the handlers built on vdisk (vdisk_register.c), so
+ * its devices' dh_priv is a struct vdisk_dev. */
+bool vdisk_handles(const struct scst_dev_type *dt);
 
 /* The dev_type->exec of every vdisk handler. */
 void vdisk_exec(struct scst_cmd *cmd);

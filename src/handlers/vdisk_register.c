@@ -1,19 +1,31 @@
-/* vdisk_register.c - registers the vdisk device handlers with the core. */
+/* vdisk_register.c - the device handlers built on the vdisk emulation:
+ * registered with the core, and recognised (EXTENDED COPY copies only
+ * between their devices). */
 #include "core/scst.h"
 #include "handlers/vdisk.h"
+#include "handlers/vdisk_priv.h"
 
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
 extern struct scst_dev_type vdisk_blockio_type;
 extern struct scst_dev_type vcdrom_type;
+extern struct scst_dev_type scst_user_type;
+
+static struct scst_dev_type *const types[] = {
+	&vdisk_nullio_type, &vdisk_fileio_type, &vdisk_blockio_type,
+	&vcdrom_type, &scst_user_type,
+};
+
+bool vdisk_handles(const struct scst_dev_type *dt)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i] == dt)
+			return true;
+	return false;
+}
 
 int vdisk_register_handlers(void)
 {
-	struct scst_dev_type *const types[] = {
-		&vdisk_nullio_type, &vdisk_fileio_type, &vdisk_blockio_type,
-		&vcdrom_type,
-	};
-
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int rc = scst_register_dev_type(types[i]);
 

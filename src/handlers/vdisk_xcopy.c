@@ -82,7 +82,7 @@ static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const 
 	for (unsigned i = 0; i < sess->nluns; i++) {
 		struct scst_device *dev = sess->luns[i] ? sess->luns[i]->dev : NULL;
 
-		if (dev && dev->type == 0 && dev->handler && dev->handler->exec == vdisk_exec &&
+		if (dev && dev->type == 0 && dev->handler && vdisk_handles(dev->handler) &&
 		    vdisk_naa_designator(dev) == get_be64(&desig[4]))
 			return dev;
 	}
@@ -202,6 +202,10 @@ static int read_fully(struct scst_device *dev, uint8_t *buf, uint32_t len, uint6
 	int fd = vdisk_of(dev)->fd;
 	uint32_t done = 0;
 
+	if (!vdisk_can_copy(dev))
+		return -EOPNOTSUPP;
+	if (fd < 0 && vdisk_of(dev)->be->copy_io)
+		return vdisk_of(dev)->be->copy_io(dev, false, buf, len, off);
 	if (fd < 0) {                           /* nullio */
 		memset(buf, 0, len);
 		return 0;
@@ -227,6 +231,10 @@ static int write_fully(struct scst_device *dev, const uint8_t *buf, uint32_t len
 	int fd = vdisk_of(dev)->fd;
 	uint32_t done = 0;
 
+	if (!vdisk_can_copy(dev))
+		return -EOPNOTSUPP;
+	if (fd < 0 && vdisk_of(dev)->be->copy_io)
+		return vdisk_of(dev)->be->copy_io(dev, true, (uint8_t *)buf, len, off);
 	if (fd < 0)
 		return 0;                       /* nullio discards writes */
 	while (done < len) {

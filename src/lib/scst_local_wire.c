@@ -4,43 +4,11 @@
  * limits before anything is pointed at; unknown ops, non-zero reserved
  * fields and trailing bytes are errors. */
 #include "scst_local_wire.h"
+#include "le.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static int fail(int rc, char *err, size_t errlen, const char *msg)
 {
@@ -70,13 +38,13 @@ int scl_hdr_decode(const uint8_t *b, size_t len, struct scl_hdr *h, char *err, s
 
 	if (len < SCL_HDR_LEN)
 		return fail(-EPROTO, err, errlen, "short header");
-	if (get32(b) != SCL_MAGIC)
+	if (le_get32(b) != SCL_MAGIC)
 		return fail(-EPROTO, err, errlen, "bad magic");
-	if (get16(b + 6) != 0)
+	if (le_get16(b + 6) != 0)
 		return fail(-EPROTO, err, errlen, "flags must be 0");
-	h->op = get16(b + 4);
-	h->len = get32(b + 8);
-	h->tag = get32(b + 12);
+	h->op = le_get16(b + 4);
+	h->len = le_get32(b + 8);
+	h->tag = le_get32(b + 12);
 	max = max_payload(h->op);
 	if (!max)
 		return fail(-EPROTO, err, errlen, "unknown op");
@@ -87,11 +55,11 @@ int scl_hdr_decode(const uint8_t *b, size_t len, struct scl_hdr *h, char *err, s
 
 void scl_hdr_encode(uint8_t *b, uint16_t op, uint32_t len, uint32_t tag)
 {
-	put32(b, SCL_MAGIC);
-	put16(b + 4, op);
-	put16(b + 6, 0);
-	put32(b + 8, len);
-	put32(b + 12, tag);
+	le_put32(b, SCL_MAGIC);
+	le_put16(b + 4, op);
+	le_put16(b + 6, 0);
+	le_put32(b + 8, len);
+	le_put32(b + 12, tag);
 }
 
 /* A name: printable, no blank, no '/', at most SCL_MAX_NAME bytes. */
@@ -141,12 +109,12 @@ int scl_cmd_decode(const uint8_t *p, size_t len, struct scl_cmd *c, char *err, s
 {
 	if (len < SCL_CMD_FIXED)
 		return fail(-EPROTO, err, errlen, "cmd: short payload");
-	c->lun = get64(p);
+	c->lun = le_get64(p);
 	c->cdb_len = p[8];
-	if (p[9] || get16(p + 10))
+	if (p[9] || le_get16(p + 10))
 		return fail(-EPROTO, err, errlen, "cmd: reserved bytes must be 0");
-	c->in_len = get32(p + 12);
-	c->out_len = get32(p + 16);
+	c->in_len = le_get32(p + 12);
+	c->out_len = le_get32(p + 16);
 	if (c->cdb_len == 0 || c->cdb_len > SCL_MAX_CDB)
 		return fail(-EPROTO, err, errlen, "cmd: CDB length out of range");
 	if (c->in_len > SCL_MAX_DATA || c->out_len > SCL_MAX_DATA)
@@ -164,12 +132,12 @@ size_t scl_cmd_encode_head(uint8_t *p, size_t cap, uint64_t lun, const uint8_t *
 	if (cdb_len == 0 || cdb_len > SCL_MAX_CDB || in_len > SCL_MAX_DATA ||
 	    out_len > SCL_MAX_DATA || cap < SCL_CMD_FIXED + cdb_len)
 		return 0;
-	put64(p, lun);
+	le_put64(p, lun);
 	p[8] = (uint8_t)cdb_len;
 	p[9] = 0;
-	put16(p + 10, 0);
-	put32(p + 12, in_len);
-	put32(p + 16, out_len);
+	le_put16(p + 10, 0);
+	le_put32(p + 12, in_len);
+	le_put32(p + 16, out_len);
 	memcpy(p + SCL_CMD_FIXED, cdb, cdb_len);
 	return SCL_CMD_FIXED + cdb_len;
 }
@@ -179,7 +147,7 @@ int scl_attach_rsp_decode(const uint8_t *p, size_t len, struct scl_attach_rsp *r
 {
 	if (len < 4 || len > 4 + SCL_MAX_MSG)
 		return fail(-EPROTO, err, errlen, "attach reply: bad length");
-	r->rc = (int32_t)get32(p);
+	r->rc = (int32_t)le_get32(p);
 	if (r->rc > 0)
 		return fail(-EPROTO, err, errlen, "attach reply: positive rc");
 	memcpy(r->msg, p + 4, len - 4);
@@ -198,7 +166,7 @@ size_t scl_attach_rsp_encode(uint8_t *p, size_t cap, int32_t rc, const char *msg
 		n = SCL_MAX_MSG;
 	if (cap < 4 + n)
 		return 0;
-	put32(p, (uint32_t)rc);
+	le_put32(p, (uint32_t)rc);
 	memcpy(p + 4, msg, n);
 	return 4 + n;
 }
@@ -208,12 +176,12 @@ int scl_cmd_rsp_decode(const uint8_t *p, size_t len, uint32_t max_in, struct scl
 {
 	if (len < SCL_RSP_FIXED)
 		return fail(-EPROTO, err, errlen, "cmd reply: short payload");
-	r->rc = (int32_t)get32(p);
+	r->rc = (int32_t)le_get32(p);
 	r->status = p[4];
 	r->sense_len = p[5];
-	if (get16(p + 6))
+	if (le_get16(p + 6))
 		return fail(-EPROTO, err, errlen, "cmd reply: reserved bytes must be 0");
-	r->in_len = get32(p + 8);
+	r->in_len = le_get32(p + 8);
 	if (r->rc > 0)
 		return fail(-EPROTO, err, errlen, "cmd reply: positive rc");
 	if (r->sense_len > SCL_MAX_SENSE)
@@ -234,11 +202,11 @@ size_t scl_cmd_rsp_encode_head(uint8_t *p, size_t cap, int32_t rc, uint8_t statu
 {
 	if (sense_len > SCL_MAX_SENSE || cap < SCL_RSP_FIXED + (size_t)sense_len)
 		return 0;
-	put32(p, (uint32_t)rc);
+	le_put32(p, (uint32_t)rc);
 	p[4] = status;
 	p[5] = sense_len;
-	put16(p + 6, 0);
-	put32(p + 8, in_len);
+	le_put16(p + 6, 0);
+	le_put32(p + 8, in_len);
 	if (sense_len)
 		memcpy(p + SCL_RSP_FIXED, sense, sense_len);
 	return SCL_RSP_FIXED + sense_len;

@@ -24,6 +24,7 @@
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
 #include "util/log.h"
+#include "util/unix_listen.h"
 
 #define CTL_REPLY_MAX (256 * 1024)
 #define CTL_CLIENT_TIMEOUT_S 5
@@ -253,71 +254,11 @@ static void *ctl_main(void *arg)
 	return NULL;
 }
 
-/* mkdir -p of the socket's directory; new directories are private. */
-static int make_parent_dirs(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int open_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* A socket file left by a daemon that died is replaced; a live one
-	 * would answer a connect, and then we refuse to start. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
-	}
-	unlink(path);
-	old = umask(0177);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 int ctl_socket_start(const char *path)
 {
-	int rc = make_parent_dirs(path);
+	int rc = 0;
 
-	if (rc < 0) {
-		log_err("control socket %s: cannot create its directory: %s", path, strerror(-rc));
-		return rc;
-	}
-	listen_fd = open_socket(path);
+	listen_fd = unix_listen_open(path, SOCK_STREAM, 8);
 	if (listen_fd < 0) {
 		rc = listen_fd;
 		log_err("control socket %s: %s", path, strerror(-rc));

@@ -215,6 +215,16 @@ static bool handler_has_param(const struct mgmt_node *n)
 #define PARAM_ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
 			 .present = handler_has_param }
 
+/* A run-time attribute only some handler keeps (scst_user's handler_pid). */
+static bool handler_shows(const struct mgmt_node *n)
+{
+	char v[8];
+	bool non_default;
+
+	return n->dev->handler->show_attr &&
+	       n->dev->handler->show_attr(n->dev, n->entry->name, v, sizeof(v), &non_default) == 0;
+}
+
 static const struct mgmt_entry device_entries[] = {
 	{ .name = "handler", .kind = MGMT_LINK, .show = show_handler_link },
 	{ .name = "filename", .kind = MGMT_ATTR, .show = show_filename,
@@ -227,6 +237,7 @@ static const struct mgmt_entry device_entries[] = {
 	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
 	PARAM_ATTR("threads_num"), PARAM_ATTR("threads_pool_type"),
+	{ .name = "handler_pid", .kind = MGMT_ATTR, .show = show_attr, .present = handler_shows },
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

@@ -18,7 +18,9 @@
  *   DUMPED BLOCKS BLOCKSIZE
  * The login is libiscsi's full connect, which clears the new nexus's UAs
  * with TEST UNIT READY first.  Exit status 1 if the login failed.
- * SCSI_CDB_INITIATOR names the initiator (a second I_T nexus). */
+ * SCSI_CDB_INITIATOR names the initiator (a second I_T nexus); with
+ * SCSI_CDB_LOGIN_ONLY=1 the login sends no TEST UNIT READY (a LUN that is
+ * not ready fails the full connect), so the first command gets 06/29/00. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +212,7 @@ int main(int argc, char **argv)
 	opts.initiator = getenv("SCSI_CDB_INITIATOR");
 	if (!opts.initiator)
 		opts.initiator = "iqn.2026-11.org.scstd:scsi-cdb";
+	opts.no_tur = getenv("SCSI_CDB_LOGIN_ONLY") && !strcmp(getenv("SCSI_CDB_LOGIN_ONLY"), "1");
 	iscsi = tool_login(argv[1], &opts, &lun);
 	if (!iscsi)
 		return 1;

@@ -18,6 +18,7 @@
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
 #include "util/log.h"
+#include "util/unix_listen.h"
 
 #define MAX_CLIENTS 64
 #define MSG_TIMEOUT_MS 10000
@@ -285,58 +286,18 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-/* A live socket at the path belongs to another scstd: leave it alone. */
-static int claim_path(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
-	}
-	close(fd);
-	unlink(path);
-	return 0;
-}
-
-static int make_dir_of(const char *path)
-{
-	char dir[sizeof(local_socket_path)], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int local_sock_start(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int rc;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("scst_local socket %s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa.sun_path, path);
-	rc = make_dir_of(path);
-	if (rc == 0)
-		rc = claim_path(path);
-	if (rc < 0) {
+	listen_fd = unix_listen_open(path, SOCK_STREAM, 16);
+	if (listen_fd < 0) {
+		rc = listen_fd;
+		listen_fd = -1;
 		log_err("scst_local socket %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0600) < 0 || listen(listen_fd, 16) < 0 || pipe(stop_pipe) < 0) {
+	if (pipe(stop_pipe) < 0) {
 		rc = -errno;
 		log_err("scst_local socket %s: %s", path, strerror(errno));
 		goto fail;

@@ -1,0 +1,583 @@
+/* user_conn.c - one out-of-process handler's connection: the attach
+ * handshake, then the requests of its device's I/O loops and the handler's
+ * answers.  One thread per connection (not per command) owns the socket,
+ * the data area and the in-flight table, so none of them needs a lock; the
+ * loops hand requests over through a locked list and an eventfd, and
+ * completions go back to each command's loop with ioloop_run_on.
+ *
+ * The handler is not trusted: every packet is decoded strictly, a tag it
+ * was not given or a malformed packet ends the connection, it never names
+ * memory (scstd picks the area range of each request), the area must be a
+ * memfd sealed against shrinking (so it cannot fault scstd), and a request
+ * unanswered after cmd_timeout seconds ends the connection.  Whatever ends
+ * it, every outstanding command is completed: 04/08/00 LOGICAL UNIT
+ * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handlers/user_area.h"
+#include "handlers/user_dev.h"
+#include "handlers/vdisk_priv.h"
+#include "lib/scst_user_wire.h"
+#include "util/log.h"
+
+#define USER_MAX_INFLIGHT 128
+#define USER_CHUNK_MAX (1u << 20)        /* largest single transfer */
+#define USER_HANDSHAKE_MS 5000
+#define USER_TICK_MS 100
+
+/* A backend request of one command; long ones move in chunks. */
+struct user_req {
+	struct list_head node;           /* conn->pending */
+	struct scst_cmd *cmd;            /* or: */
+	struct user_wait *wait;
+	unsigned kind;
+	uint8_t *buf;
+	uint32_t len, done;
+	uint64_t off;
+	int result;
+};
+
+struct user_slot {
+	struct user_req *req;            /* NULL: free */
+	uint64_t tag;
+	uint32_t first_page, npages, chunk;
+	uint64_t deadline_ms;
+};
+
+struct user_conn {
+	int fd, efd;
+	pthread_mutex_t lock;            /* pending, dead, hangup */
+	struct list_head pending;
+	bool dead, hangup;
+	struct user_dev *ud;
+	char name[SCU_NAME_LEN];
+	uint8_t *area;
+	uint64_t area_bytes;
+	uint32_t chunk_max;
+	struct user_area pages;
+	struct user_slot slots[USER_MAX_INFLIGHT];
+	unsigned inflight;
+	uint32_t gen;
+	bool want_out;                   /* the socket was full */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- completion, on the command's own loop ------------------------------ */
+
+static void complete_on_loop(void *arg)
+{
+	struct user_req *r = arg;
+	struct scst_cmd *cmd = r->cmd;
+	int res = r->result;
+
+	free(r);
+	vdisk_io_done(cmd, res);
+}
+
+static void complete(struct user_req *r, int result)
+{
+	struct user_wait *w = r->wait;
+
+	r->result = result;
+	if (w) {
+		free(r);
+		pthread_mutex_lock(&w->lock);
+		w->result = result;
+		w->done = true;
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	/* Only an allocation can fail; the command must end all the same. */
+	while (ioloop_run_on(r->cmd->sess->loop, complete_on_loop, r) < 0)
+		usleep(1000);
+}
+
+/* ---- requests from the I/O loops ---------------------------------------- */
+
+bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait *w,
+		     unsigned kind, uint8_t *buf, uint32_t len, uint64_t off)
+{
+	struct user_req *r = calloc(1, sizeof(*r));
+	bool queued = false;
+	uint64_t one = 1;
+
+	if (!r)
+		return false;
+	r->cmd = cmd;
+	r->wait = w;
+	r->kind = kind;
+	r->buf = buf;
+	r->len = len;
+	r->off = off;
+	pthread_mutex_lock(&c->lock);
+	if (!c->dead) {
+		list_add_tail(&r->node, &c->pending);
+		queued = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!queued) {
+		free(r);
+		return false;
+	}
+	if (write(c->efd, &one, sizeof(one)) < 0)
+		log_warn("scst_user %s: cannot wake the connection thread", c->name);
+	return true;
+}
+
+void user_conn_hangup(struct user_conn *c)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&c->lock);
+	c->hangup = true;
+	pthread_mutex_unlock(&c->lock);
+	if (write(c->efd, &one, sizeof(one)) < 0)
+		log_warn("scst_user %s: cannot wake the connection thread", c->name);
+}
+
+/* ---- sending requests to the handler ------------------------------------ */
+
+static struct user_req *pop_pending(struct user_conn *c)
+{
+	struct user_req *r = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (!list_empty(&c->pending)) {
+		r = list_first_entry(&c->pending, struct user_req, node);
+		list_del(&r->node);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+static void push_back_first(struct user_conn *c, struct user_req *r)
+{
+	pthread_mutex_lock(&c->lock);
+	list_add(&r->node, &c->pending);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int free_slot(const struct user_conn *c)
+{
+	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
+		if (!c->slots[i].req)
+			return i;
+	return -1;
+}
+
+static void release_slot(struct user_conn *c, struct user_slot *s)
+{
+	if (s->npages)
+		user_area_free(&c->pages, s->first_page, s->npages);
+	s->req = NULL;
+	c->inflight--;
+}
+
+/* Sends the next chunk of r: 1 sent, 0 no room now (r not taken), <0 the
+ * connection failed. */
+static int send_chunk(struct user_conn *c, struct user_req *r)
+{
+	int idx = free_slot(c);
+	struct user_slot *s;
+	uint8_t pkt[SCU_IO_LEN];
+	struct scu_io io = { 0 };
+	int64_t first = 0;
+	ssize_t n;
+
+	if (idx < 0)
+		return 0;
+	s = &c->slots[idx];
+	s->chunk = r->len - r->done < c->chunk_max ? r->len - r->done : c->chunk_max;
+	s->npages = (s->chunk + USER_AREA_PAGE - 1) / USER_AREA_PAGE;
+	if (s->npages) {
+		first = user_area_alloc(&c->pages, s->npages);
+		if (first < 0)
+			return 0;
+	}
+	s->first_page = (uint32_t)first;
+	s->tag = (uint64_t)++c->gen << 32 | (uint32_t)idx;
+	s->req = r;
+	c->inflight++;
+	if (r->kind == SCU_IO_WRITE)
+		memcpy(c->area + (uint64_t)s->first_page * USER_AREA_PAGE, r->buf + r->done,
+		       s->chunk);
+	io.tag = s->tag;
+	io.kind = (uint16_t)r->kind;
+	io.len = s->chunk;
+	io.offset = r->off + r->done;
+	io.area_off = (uint64_t)s->first_page * USER_AREA_PAGE;
+	scu_io_encode(pkt, &io);
+	n = send(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)sizeof(pkt)) {
+		s->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
+		return 1;
+	}
+	release_slot(c, s);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->want_out = true;
+		return 0;
+	}
+	return -ENOTCONN;
+}
+
+static int dispatch(struct user_conn *c)
+{
+	struct user_req *r;
+
+	c->want_out = false;
+	while ((r = pop_pending(c))) {
+		int rc = send_chunk(c, r);
+
+		if (rc <= 0) {
+			push_back_first(c, r);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- answers from the handler ------------------------------------------- */
+
+static int take_answer(struct user_conn *c, const struct scu_done *d)
+{
+	uint32_t idx = (uint32_t)d->tag;
+	struct user_slot *s = idx < USER_MAX_INFLIGHT ? &c->slots[idx] : NULL;
+	struct user_req *r;
+
+	if (!s || !s->req || s->tag != d->tag) {
+		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
+			 (unsigned long long)d->tag);
+		return -EPROTO;
+	}
+	r = s->req;
+	if (d->result == 0 && r->kind == SCU_IO_READ)
+		memcpy(r->buf + r->done, c->area + (uint64_t)s->first_page * USER_AREA_PAGE,
+		       s->chunk);
+	r->done += s->chunk;
+	release_slot(c, s);
+	if (d->result < 0)
+		complete(r, d->result);
+	else if (r->done < r->len)
+		push_back_first(c, r);
+	else
+		complete(r, 0);
+	return 0;
+}
+
+/* Reads every packet waiting: 0, or <0 when the connection must end. */
+static int read_answers(struct user_conn *c)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	char why[128];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_TRUNC);
+		struct scu_done d;
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
+		if (n == 0) {
+			log_info("scst_user %s: handler closed the connection", c->name);
+			return -ENOTCONN;
+		}
+		if ((size_t)n > sizeof(pkt) ||
+		    scu_done_decode(pkt, (size_t)n, &d, why, sizeof(why)) < 0) {
+			log_warn("scst_user %s: %s: disconnecting the handler", c->name,
+				 (size_t)n > sizeof(pkt) ? "oversized packet" : why);
+			return -EPROTO;
+		}
+		if (take_answer(c, &d) < 0)
+			return -EPROTO;
+	}
+}
+
+static bool timed_out(const struct user_conn *c)
+{
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
+		if (c->slots[i].req && c->slots[i].deadline_ms <= now)
+			return true;
+	return false;
+}
+
+/* ---- the end of a connection -------------------------------------------- */
+
+/* Every outstanding command ends with res (requests the handler had) or
+ * -ENOTCONN (not sent yet); then the device is free for a new handler. */
+static void finish(struct user_conn *c, int res)
+{
+	struct user_req *r, *tmp;
+	struct list_head left = LIST_HEAD_INIT(left);
+
+	pthread_mutex_lock(&c->lock);
+	c->dead = true;
+	while (!list_empty(&c->pending)) {
+		r = list_first_entry(&c->pending, struct user_req, node);
+		list_del(&r->node);
+		list_add_tail(&r->node, &left);
+	}
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < USER_MAX_INFLIGHT; i++) {
+		struct user_slot *s = &c->slots[i];
+
+		if (!s->req)
+			continue;
+		r = s->req;
+		release_slot(c, s);
+		complete(r, res);
+	}
+	list_for_each_entry_safe(r, tmp, &left, node) {
+		list_del(&r->node);
+		complete(r, -ENOTCONN);
+	}
+	user_dev_conn_gone(c->ud);
+	log_info("scst_user %s: handler detached", c->name);
+}
+
+static int serve_requests(struct user_conn *c)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = c->fd, .events = POLLIN | (c->want_out ? POLLOUT : 0) },
+			{ .fd = c->efd, .events = POLLIN },
+		};
+		uint64_t v;
+		bool hangup;
+		int rc;
+
+		if (poll(pfd, 2, c->inflight ? USER_TICK_MS : -1) < 0 && errno != EINTR)
+			return -ENOTCONN;
+		if (pfd[1].revents & POLLIN && read(c->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			return -ENOTCONN;
+		pthread_mutex_lock(&c->lock);
+		hangup = c->hangup;
+		pthread_mutex_unlock(&c->lock);
+		if (hangup)
+			return -ENOTCONN;
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			rc = read_answers(c);
+			if (rc < 0)
+				return rc;
+		}
+		rc = dispatch(c);
+		if (rc < 0)
+			return rc;
+		if (c->inflight && timed_out(c)) {
+			log_warn("scst_user %s: the handler did not answer within %u s: disconnecting it",
+				 c->name, c->ud->cmd_timeout_s);
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* ---- the attach handshake ----------------------------------------------- */
+
+static void send_attach_rsp(int fd, const struct scu_attach_rsp *r)
+{
+	uint8_t pkt[SCU_ATTACH_RSP_LEN];
+
+	scu_attach_rsp_encode(pkt, r);
+	if (send(fd, pkt, sizeof(pkt), MSG_NOSIGNAL) < 0)
+		log_debug("scst_user: cannot answer an attach: %s", strerror(errno));
+}
+
+static void refuse(int fd, int rc, const char *why)
+{
+	struct scu_attach_rsp r = { .rc = rc };
+
+	snprintf(r.msg, sizeof(r.msg), "%s", why);
+	log_warn("scst_user: attach refused: %s", why);
+	send_attach_rsp(fd, &r);
+}
+
+/* The one fd that came with the packet, or -1 (extra or missing ones are
+ * closed and refused). */
+static int received_fd(struct msghdr *mh)
+{
+	int fd = -1, count = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (count++ == 0)
+				fd = f;
+			else
+				close(f);
+		}
+	}
+	if (count != 1 && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Receives ATTACH and its memfd within the handshake time: 0, or -errno
+ * with the reason in why. */
+static int receive_attach(int fd, struct scu_attach *a, int *memfd, char *why, size_t whylen)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	char ctrl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { pkt, sizeof(pkt) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+			     .msg_controllen = sizeof(ctrl) };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, USER_HANDSHAKE_MS) <= 0) {
+		snprintf(why, whylen, "no ATTACH within %u ms", USER_HANDSHAKE_MS);
+		return -ETIMEDOUT;
+	}
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+	if (n <= 0) {
+		snprintf(why, whylen, "connection closed before ATTACH");
+		return -ENOTCONN;
+	}
+	*memfd = received_fd(&mh);
+	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC) || (size_t)n > sizeof(pkt)) {
+		snprintf(why, whylen, "ATTACH packet or its file descriptors truncated");
+		return -EPROTO;
+	}
+	if (scu_attach_decode(pkt, (size_t)n, a, why, whylen) < 0)
+		return -EPROTO;
+	if (a->version != SCU_VERSION) {
+		snprintf(why, whylen, "protocol version %u, scstd speaks %u", a->version, SCU_VERSION);
+		return -EPROTO;
+	}
+	if (*memfd < 0) {
+		snprintf(why, whylen, "ATTACH must carry exactly one file descriptor (the data area)");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Maps the handler's data area after checking it can never fault us: a
+ * regular file (memfd) of at least the announced size, sealed against
+ * shrinking. */
+static int map_area(struct user_conn *c, int memfd, uint64_t bytes, char *why, size_t whylen)
+{
+	struct stat st;
+	int seals = fcntl(memfd, F_GET_SEALS);
+
+	if (bytes < SCU_AREA_MIN || bytes > SCU_AREA_MAX || bytes % USER_AREA_PAGE) {
+		snprintf(why, whylen, "data area of %llu bytes: whole pages from %u to %llu",
+			 (unsigned long long)bytes, SCU_AREA_MIN, (unsigned long long)SCU_AREA_MAX);
+		return -EINVAL;
+	}
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		snprintf(why, whylen, "the data area must be a memfd sealed with F_SEAL_SHRINK");
+		return -EINVAL;
+	}
+	if (fstat(memfd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < bytes) {
+		snprintf(why, whylen, "the data area's file is smaller than the %llu bytes announced",
+			 (unsigned long long)bytes);
+		return -EINVAL;
+	}
+	c->area = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (c->area == MAP_FAILED) {
+		c->area = NULL;
+		snprintf(why, whylen, "cannot map the data area: %s", strerror(errno));
+		return -EINVAL;
+	}
+	c->area_bytes = bytes;
+	c->chunk_max = bytes / 4 < USER_CHUNK_MAX ? (uint32_t)(bytes / 4) : USER_CHUNK_MAX;
+	if (user_area_init(&c->pages, bytes) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static pid_t peer_pid(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 ? cr.pid : 0;
+}
+
+static int handshake(struct user_conn *c)
+{
+	struct scu_attach a;
+	struct scu_attach_rsp rsp = { 0 };
+	char why[SCU_MSG_LEN];
+	int memfd = -1, rc;
+	pid_t pid = peer_pid(c->fd);
+
+	rc = receive_attach(c->fd, &a, &memfd, why, sizeof(why));
+	if (rc == 0) {
+		snprintf(c->name, sizeof(c->name), "%s", a.name);
+		rc = map_area(c, memfd, a.area_bytes, why, sizeof(why));
+	}
+	if (memfd >= 0)
+		close(memfd);
+	if (rc == 0) {
+		c->ud = user_dev_attach(a.name, c, pid, &rc, why, sizeof(why));
+		if (!c->ud)
+			rc = rc < 0 ? rc : -EINVAL;
+	}
+	if (rc < 0) {
+		refuse(c->fd, rc, why);
+		return rc;
+	}
+	rsp.block_size = c->ud->dev->block_size;
+	rsp.size = c->ud->dev->nblocks * c->ud->dev->block_size;
+	rsp.flags = c->ud->dev->read_only ? SCU_F_READ_ONLY : 0;
+	rsp.max_io = c->chunk_max;
+	snprintf(rsp.msg, sizeof(rsp.msg), "attached to %.200s", c->name);
+	send_attach_rsp(c->fd, &rsp);
+	log_info("scst_user %s: handler process %d attached (data area %llu KiB)", c->name,
+		 (int)pid, (unsigned long long)(c->area_bytes >> 10));
+	return 0;
+}
+
+void user_conn_serve(int fd)
+{
+	struct user_conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&c->lock, NULL);
+	list_init(&c->pending);
+	if (c->efd >= 0 && handshake(c) == 0) {
+		rc = serve_requests(c);
+		finish(c, rc == -ETIMEDOUT ? -ETIMEDOUT : -ENOTCONN);
+	}
+	if (c->area)
+		munmap(c->area, c->area_bytes);
+	user_area_destroy(&c->pages);
+	if (c->efd >= 0)
+		close(c->efd);
+	close(fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}

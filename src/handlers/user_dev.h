@@ -1,0 +1,64 @@
+/* user_dev.h - what the scst_user handler's parts share: the per-device
+ * state of a device served by an out-of-process handler (user_dev.c), the
+ * handler connection that serves it (user_conn.c) and the socket handlers
+ * attach through (user_listen.c).  Protocol: src/lib/scst_user_wire.h,
+ * docs/user-handlers.md. */
+#ifndef SCSTD_HANDLERS_USER_DEV_H
+#define SCSTD_HANDLERS_USER_DEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/scst.h"
+
+#define USER_CMD_TIMEOUT_DEFAULT_S 30
+#define USER_CMD_TIMEOUT_MAX_S 3600
+
+struct user_conn;
+
+struct user_dev {
+	/* conn and tearing down, and the wait for a connection to go. */
+	pthread_mutex_t lock;
+	pthread_cond_t conn_gone;
+	struct user_conn *conn;          /* the attached handler, or NULL */
+	pid_t pid;                       /* its process (SO_PEERCRED), 0 if none */
+	uint64_t attaches;               /* handlers attached so far */
+	unsigned cmd_timeout_s;          /* a request not answered by then ends the connection */
+	struct scst_device *dev;
+};
+
+extern struct scst_dev_type scst_user_type;
+
+/* Attaches a connection to the scst_user device called name (under
+ * scst_mutex): the device, or NULL with -errno and the reason in err
+ * (ENOENT no such device, EINVAL not an scst_user device, EBUSY already
+ * served). */
+struct user_dev *user_dev_attach(const char *name, struct user_conn *conn, pid_t pid,
+				 int *rc, char *err, size_t errlen);
+/* The connection is gone: no request of it is outstanding any more. */
+void user_dev_conn_gone(struct user_dev *ud);
+
+/* A caller of user_conn_queue that waits for the answer itself
+ * (EXTENDED COPY's synchronous copy) instead of a command. */
+struct user_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int result;
+};
+
+/* Queues one backend request (submit or flush) to the connection, for
+ * cmd (completed on its loop) or for w (signalled); false when the
+ * connection is dead (the caller completes).  Called with ud->lock held. */
+bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait *w,
+		     unsigned kind, uint8_t *buf, uint32_t len, uint64_t off);
+/* Asks the connection to end (device deletion); it calls
+ * user_dev_conn_gone when its requests are all completed. */
+void user_conn_hangup(struct user_conn *c);
+/* Runs one handler connection on the calling thread until it ends, then
+ * closes fd: the attach handshake, then requests and answers. */
+void user_conn_serve(int fd);
+
+#endif

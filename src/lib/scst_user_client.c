@@ -1,0 +1,207 @@
+/* scst_user_client.c - libscst_user (include/scstd_user.h): the handler
+ * side of the scst_user socket.  The data area is a memfd sealed against
+ * shrinking, as scstd requires; every request is checked against it before
+ * the caller gets a pointer. */
+#include "scstd_user.h"
+#include "scst_user_wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct scstu_dev {
+	int fd;
+	uint8_t *area;
+	size_t area_bytes;
+};
+
+static int connect_to(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long");
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int make_area(size_t bytes, char *err, size_t errlen)
+{
+	int fd = memfd_create("scst_user_area", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		snprintf(err, errlen, "data area: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_attach(int fd, int memfd, const char *name, size_t bytes, char *err,
+		       size_t errlen)
+{
+	struct scu_attach a = { .version = SCU_VERSION, .area_bytes = bytes };
+	uint8_t pkt[SCU_ATTACH_LEN];
+	char ctrl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { pkt, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+			     .msg_controllen = sizeof(ctrl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (strlen(name) >= sizeof(a.name)) {
+		snprintf(err, errlen, "device name too long");
+		return -1;
+	}
+	strcpy(a.name, name);
+	iov.iov_len = scu_attach_encode(pkt, &a);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len) {
+		snprintf(err, errlen, "attach: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int receive_attach_rsp(int fd, struct scstu_geometry *g, char *err, size_t errlen)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	struct scu_attach_rsp r;
+	ssize_t n = recv(fd, pkt, sizeof(pkt), MSG_TRUNC);
+
+	if (n <= 0) {
+		snprintf(err, errlen, "attach: no answer from scstd");
+		return -1;
+	}
+	if ((size_t)n > sizeof(pkt) || scu_attach_rsp_decode(pkt, (size_t)n, &r, err, errlen) < 0)
+		return -1;
+	if (r.rc < 0) {
+		snprintf(err, errlen, "%s", r.msg);
+		return -1;
+	}
+	g->block_size = r.block_size;
+	g->size = r.size;
+	g->read_only = r.flags & SCU_F_READ_ONLY;
+	g->max_io = r.max_io;
+	return 0;
+}
+
+struct scstu_dev *scstu_attach(const char *socket_path, const char *name, size_t area_bytes,
+			       struct scstu_geometry *geometry, char *err, size_t errlen)
+{
+	struct scstu_dev *d = calloc(1, sizeof(*d));
+	int memfd = -1;
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->fd = connect_to(socket_path, err, errlen);
+	if (d->fd < 0)
+		goto fail;
+	memfd = make_area(area_bytes, err, errlen);
+	if (memfd < 0)
+		goto fail;
+	d->area = mmap(NULL, area_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (d->area == MAP_FAILED) {
+		d->area = NULL;
+		snprintf(err, errlen, "data area: %s", strerror(errno));
+		goto fail;
+	}
+	d->area_bytes = area_bytes;
+	if (send_attach(d->fd, memfd, name, area_bytes, err, errlen) < 0 ||
+	    receive_attach_rsp(d->fd, geometry, err, errlen) < 0)
+		goto fail;
+	close(memfd);
+	return d;
+fail:
+	if (memfd >= 0)
+		close(memfd);
+	scstu_detach(d);
+	return NULL;
+}
+
+int scstu_fd(const struct scstu_dev *d)
+{
+	return d->fd;
+}
+
+int scstu_next(struct scstu_dev *d, struct scstu_io *io, bool wait)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	struct scu_io w;
+	char why[128];
+	ssize_t n = recv(d->fd, pkt, sizeof(pkt), MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
+	if (n == 0)
+		return -ENOTCONN;
+	if ((size_t)n > sizeof(pkt) || scu_io_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0)
+		return -EPROTO;
+	if (w.area_off > d->area_bytes || w.len > d->area_bytes - w.area_off)
+		return -EPROTO;
+	io->tag = w.tag;
+	io->kind = (enum scstu_kind)w.kind;
+	io->offset = w.offset;
+	io->len = w.len;
+	io->data = d->area + w.area_off;
+	return 1;
+}
+
+int scstu_complete(struct scstu_dev *d, const struct scstu_io *io, int result)
+{
+	struct scu_done done = { .tag = io->tag, .result = result > 0 ? -EIO : result };
+	uint8_t pkt[SCU_DONE_LEN];
+
+	if (result < -4095)
+		done.result = -EIO;
+	scu_done_encode(pkt, &done);
+	if (send(d->fd, pkt, sizeof(pkt), MSG_NOSIGNAL) != (ssize_t)sizeof(pkt))
+		return -errno;
+	return 0;
+}
+
+int scstu_serve(struct scstu_dev *d, int (*fn)(const struct scstu_io *io, void *ctx), void *ctx)
+{
+	struct scstu_io io;
+	int rc;
+
+	while ((rc = scstu_next(d, &io, true)) == 1) {
+		rc = scstu_complete(d, &io, fn(&io, ctx));
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
+}
+
+void scstu_detach(struct scstu_dev *d)
+{
+	if (!d)
+		return;
+	if (d->area)
+		munmap(d->area, d->area_bytes);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d);
+}

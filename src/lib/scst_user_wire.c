@@ -1,0 +1,182 @@
+/* scst_user_wire.c - encoding and strict decoding of the messages between
+ * scstd and an out-of-process device handler (format in scst_user_wire.h).
+ * A packet is accepted only with the right magic, an op whose fixed length
+ * it has exactly, zero reserved fields and NUL-terminated names. */
+#include "scst_user_wire.h"
+#include "le.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+	snprintf(err, errlen, "%s", msg);
+	return -EPROTO;
+}
+
+static size_t op_len(unsigned op)
+{
+	switch (op) {
+	case SCU_OP_ATTACH: return SCU_ATTACH_LEN;
+	case SCU_OP_ATTACH_RSP: return SCU_ATTACH_RSP_LEN;
+	case SCU_OP_IO: return SCU_IO_LEN;
+	case SCU_OP_DONE: return SCU_DONE_LEN;
+	}
+	return 0;
+}
+
+int scu_packet_op(const uint8_t *b, size_t len)
+{
+	unsigned op;
+
+	if (len < SCU_HDR_LEN || le_get32(b) != SCU_MAGIC || le_get16(b + 6) != 0)
+		return -EPROTO;
+	op = le_get16(b + 4);
+	if (!op_len(op) || op_len(op) != len)
+		return -EPROTO;
+	return (int)op;
+}
+
+static int check_op(const uint8_t *b, size_t len, unsigned want, char *err, size_t errlen)
+{
+	int op = scu_packet_op(b, len);
+
+	if (op < 0)
+		return fail(err, errlen, "malformed packet (magic, reserved field or length)");
+	if ((unsigned)op != want)
+		return fail(err, errlen, "unexpected message type");
+	return 0;
+}
+
+static void put_hdr(uint8_t *b, unsigned op)
+{
+	memset(b, 0, op_len(op));
+	le_put32(b, SCU_MAGIC);
+	le_put16(b + 4, (uint16_t)op);
+}
+
+/* A fixed text field must end in a NUL and carry nothing after it. */
+static int text_field(const uint8_t *p, size_t cap, char *out)
+{
+	const uint8_t *nul = memchr(p, 0, cap);
+
+	if (!nul)
+		return -1;
+	for (const uint8_t *q = nul; q < p + cap; q++)
+		if (*q)
+			return -1;
+	memcpy(out, p, (size_t)(nul - p) + 1);
+	return 0;
+}
+
+int scu_attach_decode(const uint8_t *b, size_t len, struct scu_attach *a, char *err, size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_ATTACH, err, errlen) < 0)
+		return -EPROTO;
+	a->version = le_get32(p);
+	if (le_get32(p + 4) != 0)
+		return fail(err, errlen, "ATTACH: reserved field not zero");
+	a->area_bytes = le_get64(p + 8);
+	if (text_field(p + 16, SCU_NAME_LEN, a->name) < 0 || !a->name[0])
+		return fail(err, errlen, "ATTACH: device name empty, unterminated or padded with garbage");
+	return 0;
+}
+
+size_t scu_attach_encode(uint8_t *b, const struct scu_attach *a)
+{
+	size_t n = strlen(a->name);
+
+	if (n >= SCU_NAME_LEN)
+		return 0;
+	put_hdr(b, SCU_OP_ATTACH);
+	le_put32(b + 8, a->version);
+	le_put64(b + 16, a->area_bytes);
+	memcpy(b + 24, a->name, n);
+	return SCU_ATTACH_LEN;
+}
+
+int scu_attach_rsp_decode(const uint8_t *b, size_t len, struct scu_attach_rsp *r, char *err,
+			  size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_ATTACH_RSP, err, errlen) < 0)
+		return -EPROTO;
+	r->rc = (int32_t)le_get32(p);
+	r->block_size = le_get32(p + 4);
+	r->size = le_get64(p + 8);
+	r->flags = le_get32(p + 16);
+	r->max_io = le_get32(p + 20);
+	if (text_field(p + 24, SCU_MSG_LEN, r->msg) < 0)
+		return fail(err, errlen, "ATTACH_RSP: message unterminated");
+	return 0;
+}
+
+size_t scu_attach_rsp_encode(uint8_t *b, const struct scu_attach_rsp *r)
+{
+	size_t n = strnlen(r->msg, SCU_MSG_LEN - 1);
+
+	put_hdr(b, SCU_OP_ATTACH_RSP);
+	le_put32(b + 8, (uint32_t)r->rc);
+	le_put32(b + 12, r->block_size);
+	le_put64(b + 16, r->size);
+	le_put32(b + 24, r->flags);
+	le_put32(b + 28, r->max_io);
+	memcpy(b + 32, r->msg, n);
+	return SCU_ATTACH_RSP_LEN;
+}
+
+int scu_io_decode(const uint8_t *b, size_t len, struct scu_io *io, char *err, size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_IO, err, errlen) < 0)
+		return -EPROTO;
+	io->tag = le_get64(p);
+	io->kind = le_get16(p + 8);
+	if (le_get16(p + 10) != 0)
+		return fail(err, errlen, "IO: reserved field not zero");
+	io->len = le_get32(p + 12);
+	io->offset = le_get64(p + 16);
+	io->area_off = le_get64(p + 24);
+	if (io->kind < SCU_IO_READ || io->kind > SCU_IO_FLUSH)
+		return fail(err, errlen, "IO: unknown kind");
+	return 0;
+}
+
+size_t scu_io_encode(uint8_t *b, const struct scu_io *io)
+{
+	put_hdr(b, SCU_OP_IO);
+	le_put64(b + 8, io->tag);
+	le_put16(b + 16, io->kind);
+	le_put32(b + 20, io->len);
+	le_put64(b + 24, io->offset);
+	le_put64(b + 32, io->area_off);
+	return SCU_IO_LEN;
+}
+
+int scu_done_decode(const uint8_t *b, size_t len, struct scu_done *d, char *err, size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_DONE, err, errlen) < 0)
+		return -EPROTO;
+	d->tag = le_get64(p);
+	d->result = (int32_t)le_get32(p + 8);
+	if (le_get32(p + 12) != 0)
+		return fail(err, errlen, "DONE: reserved field not zero");
+	if (d->result > 0 || d->result < -4095)
+		return fail(err, errlen, "DONE: result is neither 0 nor a negative errno");
+	return 0;
+}
+
+size_t scu_done_encode(uint8_t *b, const struct scu_done *d)
+{
+	put_hdr(b, SCU_OP_DONE);
+	le_put64(b + 8, d->tag);
+	le_put32(b + 16, (uint32_t)d->result);
+	return SCU_DONE_LEN;
+}

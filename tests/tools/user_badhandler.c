@@ -1,0 +1,234 @@
+/* user_badhandler.c - a hostile out-of-process device handler, to check
+ * that scstd's scst_user socket refuses or disconnects it and stays well.
+ *
+ *   user_badhandler SOCKET MODE [DEVICE]
+ *
+ * Modes that must be refused at attach (exit 0 when scstd answered with
+ * an error whose text contains the expected reason):
+ *   garbage    a packet that is no ATTACH
+ *   nofd       ATTACH without the data area's descriptor
+ *   twofds     ATTACH with two descriptors
+ *   unsealed   a data area that could shrink under scstd
+ *   small      a data area smaller than announced
+ *   huge       a data area bigger than 1 GiB announced
+ *   nodev      a device that does not exist
+ *   busy       a device another handler serves
+ *   wrongtype  a device of another device handler (vdisk_fileio ...)
+ * Modes that attach, take one request and misbehave; exit 0 when scstd
+ * then closes the connection:
+ *   badtag     answers with a tag it was not given
+ *   positive   answers with a positive result
+ *   oversize   answers with a packet longer than any message
+ *   silent     never answers (scstd's cmd_timeout must end it)
+ * Exit 1 (with the reason) when scstd did something else. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/scst_user_wire.h"
+
+#define AREA (4u << 20)
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static int area_fd(size_t bytes, bool seal)
+{
+	int fd = memfd_create("bad", MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0 ||
+	    (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)) {
+		perror("memfd");
+		exit(1);
+	}
+	return fd;
+}
+
+static void send_packet(int fd, const void *p, size_t len, const int *fds, int nfds)
+{
+	char ctrl[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)p, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = ctrl;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+		perror("sendmsg");
+		exit(1);
+	}
+}
+
+static void send_attach(int fd, const char *name, uint64_t bytes, const int *fds, int nfds)
+{
+	struct scu_attach a = { .version = SCU_VERSION, .area_bytes = bytes };
+	uint8_t pkt[SCU_ATTACH_LEN];
+
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	send_packet(fd, pkt, scu_attach_encode(pkt, &a), fds, nfds);
+}
+
+/* Waits (at most timeout_ms) for a packet; its length, 0 on close, -1 on
+ * timeout. */
+static ssize_t wait_packet(int fd, uint8_t *b, size_t cap, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return -1;
+	return recv(fd, b, cap, 0);
+}
+
+/* Expects a refusal whose message contains want. */
+static int expect_refusal(int fd, const char *want)
+{
+	uint8_t b[SCU_MAX_LEN];
+	struct scu_attach_rsp r;
+	char why[128];
+	ssize_t n = wait_packet(fd, b, sizeof(b), 10000);
+
+	if (n <= 0) {
+		printf("no answer (%s)\n", n == 0 ? "closed" : "timeout");
+		return n == 0 && !*want ? 0 : 1;
+	}
+	if (scu_attach_rsp_decode(b, (size_t)n, &r, why, sizeof(why)) < 0) {
+		printf("malformed answer: %s\n", why);
+		return 1;
+	}
+	printf("rc %d: %s\n", r.rc, r.msg);
+	return r.rc < 0 && strstr(r.msg, want) ? 0 : 1;
+}
+
+static int refused_mode(int fd, const char *mode, const char *dev)
+{
+	int fds[2];
+
+	if (!strcmp(mode, "garbage")) {
+		static const char junk[] = "GET / HTTP/1.0\r\n\r\n";
+
+		send_packet(fd, junk, sizeof(junk), NULL, 0);
+		return expect_refusal(fd, "malformed");
+	}
+	if (!strcmp(mode, "nofd")) {
+		send_attach(fd, dev, AREA, NULL, 0);
+		return expect_refusal(fd, "exactly one file descriptor");
+	}
+	if (!strcmp(mode, "twofds")) {
+		fds[0] = area_fd(AREA, true);
+		fds[1] = area_fd(AREA, true);
+		send_attach(fd, dev, AREA, fds, 2);
+		return expect_refusal(fd, "exactly one file descriptor");
+	}
+	if (!strcmp(mode, "unsealed")) {
+		fds[0] = area_fd(AREA, false);
+		send_attach(fd, dev, AREA, fds, 1);
+		return expect_refusal(fd, "sealed");
+	}
+	if (!strcmp(mode, "small")) {
+		fds[0] = area_fd(AREA / 2, true);
+		send_attach(fd, dev, AREA, fds, 1);
+		return expect_refusal(fd, "smaller");
+	}
+	if (!strcmp(mode, "huge")) {
+		fds[0] = area_fd(AREA, true);
+		send_attach(fd, dev, 4ull << 30, fds, 1);
+		return expect_refusal(fd, "whole pages");
+	}
+	if (!strcmp(mode, "nodev") || !strcmp(mode, "busy") || !strcmp(mode, "wrongtype")) {
+		fds[0] = area_fd(AREA, true);
+		send_attach(fd, dev, AREA, fds, 1);
+		return expect_refusal(fd, !strcmp(mode, "nodev") ? "no device" :
+				      !strcmp(mode, "busy") ? "served by" : "belongs to");
+	}
+	return -1;
+}
+
+/* Attaches, waits for a request, misbehaves; 0 when scstd hangs up. */
+static int misbehave(int fd, const char *mode, const char *dev)
+{
+	int memfd = area_fd(AREA, true);
+	uint8_t b[SCU_MAX_LEN + 64];
+	struct scu_attach_rsp r;
+	struct scu_io io;
+	char why[128];
+	ssize_t n;
+
+	send_attach(fd, dev, AREA, &memfd, 1);
+	n = wait_packet(fd, b, sizeof(b), 10000);
+	if (n <= 0 || scu_attach_rsp_decode(b, (size_t)n, &r, why, sizeof(why)) < 0 || r.rc < 0) {
+		printf("attach failed: %s\n", n > 0 ? r.msg : "no answer");
+		return 1;
+	}
+	printf("attached; waiting for a request\n");
+	fflush(stdout);
+	n = wait_packet(fd, b, sizeof(b), 60000);
+	if (n <= 0 || scu_io_decode(b, (size_t)n, &io, why, sizeof(why)) < 0) {
+		printf("no request\n");
+		return 1;
+	}
+	if (!strcmp(mode, "badtag") || !strcmp(mode, "positive")) {
+		struct scu_done d = { .tag = io.tag ^ (1ull << 40), .result = 0 };
+
+		if (!strcmp(mode, "positive")) {
+			d.tag = io.tag;
+			d.result = 0;
+		}
+		n = (ssize_t)scu_done_encode(b, &d);
+		if (!strcmp(mode, "positive"))
+			b[16] = 5;                      /* result +5, which no encoder makes */
+		send_packet(fd, b, (size_t)n, NULL, 0);
+	} else if (!strcmp(mode, "oversize")) {
+		memset(b, 'A', sizeof(b));
+		send_packet(fd, b, sizeof(b), NULL, 0);
+	} else if (strcmp(mode, "silent")) {
+		return -1;
+	}
+	n = wait_packet(fd, b, sizeof(b), 120000);
+	printf("%s\n", n == 0 ? "scstd closed the connection" : "scstd did not close");
+	return n == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	int fd, rc;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: user_badhandler SOCKET MODE [DEVICE]\n");
+		return 2;
+	}
+	fd = connect_to(argv[1]);
+	rc = refused_mode(fd, argv[2], argc > 3 ? argv[3] : "nodev");
+	if (rc < 0)
+		rc = misbehave(fd, argv[2], argc > 3 ? argv[3] : "nodev");
+	if (rc < 0) {
+		fprintf(stderr, "unknown mode %s\n", argv[2]);
+		return 2;
+	}
+	return rc;
+}
