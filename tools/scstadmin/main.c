@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"  -add_tgrp | -rem_tgrp | -list_tgrp | -add_tgrp_tgt | -rem_tgrp_tgt |\n"
 		"  -set_dgrp_attr | -set_tgrp_attr | -set_ttgt_attr |\n"
 		"  -list_dgrp_attr | -list_tgrp_attr | -list_ttgt_attr   ALUA device groups\n"
-		"                      (-dev_group G, -tgt_group T, -attributes p=v,...)\n"
+		"                      with -dev_group G, -tgt_group T, -attributes p=v,...\n"
 		"  -force              disable affected targets before changing them,\n"
 		"                      remove targets the configuration does not list\n"
 		"  -noprompt           do not ask before changing the configuration\n"
