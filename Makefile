@@ -7,7 +7,7 @@
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
 	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
-	iperf3
+	iperf3 libsystemd-dev
 
 CC      ?= gcc
 BUILD   ?= build
@@ -15,7 +15,7 @@ SAN     ?=
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP
-LIBS    := -luring -lisal -lcrypto -lisns -lpthread
+LIBS    := -luring -lisal -lcrypto -lisns -lsystemd -lpthread
 # libfuse3 only where it is used: the mount's one source file and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)

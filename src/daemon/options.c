@@ -28,12 +28,21 @@ static void usage(FILE *f)
 		"      --var-dir DIR        directory of the default config's files (./var)\n"
 		"      --pr-dir DIR         persistent reservation files (APTPL), one per\n"
 		"                           device (default " SCSTD_PR_DIR_DEFAULT ")\n"
-		"  -f, --foreground         do not detach\n"
+		"  -f, --foreground         do not detach (without it, scstd returns once\n"
+		"                           the daemon serves: 0, or its failure status)\n"
+		"      --pid-file PATH      the daemon's pid, written once it serves,\n"
+		"                           removed at exit; refused while held by a\n"
+		"                           running scstd\n"
+		"      --log-target T       stderr (default), syslog or journal\n"
 		"  -L, --log-level LEVEL    error, warn, info, debug, trace (default info)\n"
 		"  -t, --threads N          I/O threads (default: one per CPU)\n"
 		"      --ctl-socket PATH    management control socket (default\n"
 		"                           " CTL_SOCKET_DEFAULT "; \"none\": no socket)\n"
-		"      --mount DIR          mount the management tree on DIR (FUSE)\n"
+		"      --mount DIR          mount the management tree on DIR (FUSE); its\n"
+		"                           files are world-readable as in sysfs, secrets\n"
+		"                           (IncomingUser, OutgoingUser) and mgmt files\n"
+		"                           are root's only\n"
+		"      --mount-group NAME   only NAME's members (and root) may read it\n"
 		"      --mgmt-timeout MS    a tree write not done after MS milliseconds\n"
 		"                           answers EAGAIN and goes on; its result shows\n"
 		"                           in last_sysfs_mgmt_res (default 15000)\n"
@@ -51,7 +60,8 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_PID_FILE, OPT_LOG_TARGET,
+       OPT_MOUNT_GROUP };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -89,6 +99,9 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
 		{ "max-cmd-mem", required_argument, NULL, OPT_MAX_CMD_MEM },
+		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "log-target", required_argument, NULL, OPT_LOG_TARGET },
+		{ "mount-group", required_argument, NULL, OPT_MOUNT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -104,6 +117,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->local_default_tgt = true;
 	o->mgmt_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
 	o->max_cmd_mem = scst_cmd_mem_default_limit();
+	o->log_target = LOG_TO_STDERR;
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -188,6 +202,27 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			if (parse_max_cmd_mem(optarg, &o->max_cmd_mem) < 0)
 				return -1;
 			break;
+		case OPT_PID_FILE:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --pid-file needs a path\n");
+				return -1;
+			}
+			o->pid_file = optarg;
+			break;
+		case OPT_LOG_TARGET:
+			o->log_target = log_target_parse(optarg);
+			if (o->log_target < 0) {
+				fprintf(stderr, "scstd: --log-target takes stderr, syslog or journal\n");
+				return -1;
+			}
+			break;
+		case OPT_MOUNT_GROUP:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --mount-group needs a group name\n");
+				return -1;
+			}
+			o->mount_group = optarg;
+			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
 				fprintf(stderr, "scstd: --local-add-default-tgt takes 0 or 1\n");
@@ -209,6 +244,10 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	if (optind < argc) {
 		fprintf(stderr, "scstd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return -1;
+	}
+	if (o->mount_group && !o->mount_dir) {
+		fprintf(stderr, "scstd: --mount-group needs --mount\n");
 		return -1;
 	}
 	if (o->nlisten == 0)
