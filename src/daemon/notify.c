@@ -19,7 +19,7 @@ static unsigned last_sessions = ~0u, last_luns = ~0u;
 bool notify_enabled(void)
 {
 	if (enabled < 0)
-		enabled = getenv("NOTIFY_SOCKET") != NULL;
+		enabled = getenv("NOTIFY_SOCKET") && *getenv("NOTIFY_SOCKET");
 	return enabled;
 }
 

@@ -2,6 +2,7 @@
 #include "log_sink.h"
 
 #include <syslog.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 /* log.h's levels error, warn, info, debug, trace in syslog's terms. */
@@ -25,8 +26,14 @@ int log_sink_syslog(int level, const char *msg)
 	return 0;
 }
 
+/* journald's native socket (systemd-journald.socket). */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
 int log_sink_journal(int level, const char *msg, long tid)
 {
+	/* sd_journal_send drops a line silently when journald is absent. */
+	if (access(JOURNAL_SOCKET, W_OK) < 0)
+		return -1;
 	return sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", syslog_priority(level),
 			       "SYSLOG_IDENTIFIER=scstd", "TID=%ld", tid, NULL) < 0 ? -1 : 0;
 }
