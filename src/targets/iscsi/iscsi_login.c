@@ -58,6 +58,8 @@ static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool f
 	iscsi_tx_queue(conn, tx);
 }
 
+/* Not rate-limited: each refusal costs the peer a connection, and refused
+ * logins are an audit trail worth keeping whole. */
 static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
 		       const char *why)
 {
@@ -602,8 +604,8 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx->bhs, true);
 	if (out.len > conn->params.max_xmit_dsl)
-		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u", conn->peer_str, out.len,
-			 conn->params.max_xmit_dsl);
+		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u",
+			      conn->peer_str, out.len, conn->params.max_xmit_dsl);
 	tx->data = (uint8_t *)out.buf;
 	tx->owned = out.buf;
 	tx->dlen = (uint32_t)(out.len > conn->params.max_xmit_dsl ? conn->params.max_xmit_dsl
