@@ -84,5 +84,5 @@ check "the daemon stops again and removes its pid file" \
 
 check "--log-target takes only stderr, syslog or journal (usage error 2)" \
 	bash -c "'$SCSTD' --log-target file >/dev/null 2>&1; [ \$? = 2 ]"
-check "no sanitizer report in the daemons' log" bash -c "! grep -Eq '$SANITIZER_RE' '$DLOG'"
+check "no sanitizer report in the daemons' output" bash -c "! grep -Eq '$SANITIZER_RE' '$DLOG' '$WORKDIR'/*.out"
 finish

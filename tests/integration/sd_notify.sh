@@ -49,9 +49,14 @@ check "a new session shows in STATUS within the refresh period" \
 kill -KILL "$PERF" 2>/dev/null
 wait "$PERF" 2>/dev/null
 
+# The reload adds a LUN: the READY=1 after it carries the new count.
+truncate -s 8M "$WORKDIR/e.img"
+sed -i "s|DEVICE d0 { filename $WORKDIR/d.img }|&\n\tDEVICE d1 { filename $WORKDIR/e.img }|; s|LUN 0 d0|&\n\t\tLUN 1 d1|" \
+	"$WORKDIR/n.conf"
 kill -HUP "$DAEMON_PID"
 check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" eventually 10 grep -q "^RELOADING=1|MONOTONIC_USEC=[0-9]\+$" "$MSGS"
-check "... then READY=1 again" eventually 10 bash -c "sed -n '/^RELOADING=1/,\$p' '$MSGS' | grep -q '^READY=1'"
+check "... then READY=1 again, with the reloaded LUN count (2)" eventually 10 \
+	bash -c "sed -n '/^RELOADING=1/,\$p' '$MSGS' | grep -q '^READY=1|.*|STATUS=[0-9]* sessions\?, 2 LUNs\$'"
 # MONOTONIC_USEC is CLOCK_MONOTONIC, the clock of /proc/uptime.
 check "... and MONOTONIC_USEC is close to CLOCK_MONOTONIC now" bash -c "
 	us=\$(sed -n 's/^RELOADING=1|MONOTONIC_USEC=\([0-9]*\)\$/\1/p' '$MSGS' | tail -1)
