@@ -40,6 +40,10 @@ struct scst_opcode_desc {
 /* Finds the entry for the CDB on a device of `type`; NULL if unsupported. */
 const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type);
 
+/* False for an entry the device does not offer although its type has it:
+ * SANITIZE BLOCK ERASE needs logical block provisioning (see the table). */
+bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev);
+
 /* Looks the opcode up and parses the CDB into cmd.  cmd->dev may be NULL
  * (unknown LUN): then only NO_LUN_OK opcodes are accepted.  On failure the
  * sense is already set in cmd and -1 is returned. */

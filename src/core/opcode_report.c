@@ -123,7 +123,7 @@ static void report_all(struct scst_cmd *cmd, int type, bool rctd)
 		const struct scst_opcode_desc *op = &table[i];
 		uint8_t *e = &d[n * per];
 
-		if (!op_applies(op, type))
+		if (!op_applies(op, type) || !scst_op_offered(op, cmd->dev))
 			continue;
 		e[0] = op->opcode;
 		put_be16(&e[2], op->sa >= 0 ? (uint16_t)op->sa : 0);
@@ -184,7 +184,7 @@ static void report_one(struct scst_cmd *cmd, unsigned option, int type, bool rct
 		return;
 	}
 	memset(d, 0, sizeof(d));
-	if (!op) {
+	if (!op || !scst_op_offered(op, cmd->dev)) {
 		d[1] = 0x01;                    /* not supported */
 		scst_cmd_set_resp_data(cmd, d, len);
 		return;

@@ -652,6 +652,17 @@ static bool applies_to(const struct scst_opcode_desc *op, int type)
 	return type >= 0 && type < 32 && (op->types & (1u << type));
 }
 
+/* BLOCK ERASE is deallocation (SBC-4 4.11.5: the erased blocks are
+ * unmapped); a fully provisioned LU has nothing to deallocate, and
+ * libiscsi's Sanitize.BlockErase holds an offered BLOCK ERASE without
+ * LBPME=1 to be a failure. */
+bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev)
+{
+	if (op->opcode == 0x48 && op->sa == 0x02)
+		return !dev || dev->thin_provisioned;
+	return true;
+}
+
 /* Finds the entry for an opcode and service action (sa < 0: none). */
 static const struct scst_opcode_desc *find_entry(uint8_t opcode, int sa, int type)
 {
@@ -716,6 +727,10 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 	enum scst_sense_id rc;
 
 	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (op && !scst_op_offered(op, cmd->dev)) {
+		scst_set_invalid_field(cmd, true, 1, 4);
+		return -1;
+	}
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
 		    opcode_known(cmd->cdb[0], type))

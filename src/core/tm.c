@@ -12,7 +12,7 @@
  * device's TAS bit is set; otherwise, for CLEAR TASK SET and PREEMPT AND
  * ABORT, the nexus gets COMMANDS CLEARED BY ANOTHER INITIATOR (SAM-5 5.6).
  * QUERY TASK SET and QUERY ASYNCHRONOUS EVENT answer for the issuing
- * I_T_L nexus; CLEAR ACA has nothing to clear. */
+ * I_T_L nexus; CLEAR ACA is not supported (no ACA is ever established). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,10 +435,10 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 		mcmd->status = query(mcmd);
 		break;
 	case SCST_CLEAR_ACA:
-		/* scstd never establishes an ACA condition (a CHECK
-		 * CONDITION clears on completion whatever NACA says), so
-		 * there is nothing to clear. */
-		mcmd->status = lun_exists(sess, mcmd->lun) ? SCST_MGMT_STATUS_SUCCESS
+		/* No ACA is ever established (NACA unsupported), and REPORT
+		 * SUPPORTED TASK MANAGEMENT FUNCTIONS leaves CACAS clear: the
+		 * answer agrees with it, as LIO's does. */
+		mcmd->status = lun_exists(sess, mcmd->lun) ? SCST_MGMT_STATUS_FN_NOT_SUPPORTED
 							   : SCST_MGMT_STATUS_LUN_NOT_EXIST;
 		break;
 	default:

@@ -17,6 +17,8 @@
 #    and the data verifies.
 . "$(dirname "$0")/../lib.sh"
 
+plan 41
+
 require_daemon
 require_tools iscsi_memlimit
 ML=$(tool iscsi_memlimit)
@@ -136,6 +138,7 @@ if command -v qemu-io >/dev/null; then
 	note "refusals during the qemu-io run: $(stat_field 'Hi watermark releases/failures' 2)"
 else
 	skip "qemu-io not installed"
+	skip "qemu-io not installed: no pattern check"
 fi
 
 check_stop

@@ -13,6 +13,8 @@
 # vdisk_blockio needs a loop device; without one its part is skipped.
 . "$(dirname "$0")/../lib.sh"
 
+plan 78
+
 require_daemon
 BIN=$(dirname "$SCSTD")
 SCSTCTL=$BIN/scstctl

@@ -7,6 +7,8 @@
 # an unrestricted target is reachable through both.
 . "$(dirname "$0")/../lib.sh"
 
+plan 11
+
 require_daemon
 ONLY_IQN=iqn.2026-11.org.scstd:only2
 ANY_IQN=iqn.2026-11.org.scstd:anyportal

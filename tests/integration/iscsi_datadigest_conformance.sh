@@ -17,6 +17,8 @@
 # header digest must end the connection.
 . "$(dirname "$0")/../lib.sh"
 
+plan 30
+
 require_daemon
 require_tools iscsi_digest_relay scsi_cdb
 SCSTCTL=$(dirname "$SCSTD")/scstctl

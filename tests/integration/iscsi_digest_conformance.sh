@@ -12,6 +12,8 @@
 # normal session the run opened must have CRC32C header digests in force.
 . "$(dirname "$0")/../lib.sh"
 
+plan 12
+
 require_daemon
 TESTS=(iSCSI SCSI.Read10 SCSI.Write10 SCSI.CompareAndWrite SCSI.WriteSame10 SCSI.WriteVerify10)
 

@@ -16,6 +16,8 @@
 # the defaults keep the sanitizer build well under a minute.
 . "$(dirname "$0")/../lib.sh"
 
+plan 25
+
 require_daemon
 require_tools mgmt_fuzz tree_snapshot
 use_scstctl

@@ -6,6 +6,8 @@
 # backing file holds it after the daemon stopped.
 . "$(dirname "$0")/../lib.sh"
 
+plan 11
+
 require_daemon
 require_tools sanitize_progress
 IQN=iqn.2026-11.org.scstd:sanitize
