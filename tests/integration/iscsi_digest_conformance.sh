@@ -53,8 +53,7 @@ check "abort_consider_finished_tasks_as_not_existing set to 1" \
 URL="$(url 1)"
 
 run_cu() {  # run_cu [TEST]: one iscsi-test-cu run; verdicts in $WORKDIR/cu.verdicts
-	local raw=$WORKDIR/cu.out args=()
-	[ -n "$1" ] && args=(-t "$1")
+	local raw=$WORKDIR/cu.out args=(-t "${1:-ALL}")     # each test once
 	timeout -k 10 600 iscsi-test-cu -d "${args[@]}" "$URL" >"$raw" 2>&1
 	local rc=$?
 	awk -f "$TESTS_ROOT/tests/conformance/parse_cu.awk" "$raw" >"$WORKDIR/cu.verdicts"
