@@ -17,8 +17,6 @@
 # header digest must end the connection.
 . "$(dirname "$0")/../lib.sh"
 
-plan 30
-
 require_daemon
 require_tools iscsi_digest_relay scsi_cdb
 SCSTCTL=$(dirname "$SCSTD")/scstctl
@@ -34,6 +32,8 @@ case $SCSTD in
 	MIN_PASSED=([iSCSI]=15 [SCSI.Read10]=6 [SCSI.Write10]=6 [SCSI.CompareAndWrite]=4
 		[SCSI.WriteSame10]=6 [SCSI.WriteVerify10]=6) ;;
 esac
+# One iscsi-test-cu check per run in TESTS.
+plan $((29 + ${#TESTS[@]}))
 R2T_IQN=iqn.2026-11.org.scstd:r2t
 BIG_IQN=iqn.2026-11.org.scstd:big
 CDB_INI=iqn.2026-11.org.scstd:scsi-cdb
