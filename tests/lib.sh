@@ -548,8 +548,13 @@ check_all_logs_clean() {
 }
 
 check_no_leftovers() {
-	local left
-	left=$(leftover_processes)
+	local left _
+	# A client told to quit a moment ago may still be exiting: 2 s.
+	for _ in $(seq 1 20); do
+		left=$(leftover_processes)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
 	if [ -z "$left" ]; then
 		ok "no process started by the script is left"
 	else
