@@ -88,7 +88,7 @@ FUZZ_MOUNT=()
 if [ ${#MOUNT_ARGS[@]} -gt 0 ] && mounted; then
 	FUZZ_MOUNT=(--mount "$MNT")
 else
-	skip "FUSE is not available: no writes through the mount"
+	note "FUSE is not available: no writes through the mount"
 fi
 
 snapshot() { "$(tool tree_snapshot)" --socket "$SOCK"; }

@@ -110,7 +110,7 @@ if command -v losetup >/dev/null 2>&1 &&
 else
 	LOOPDEV=
 	BLOCKIO_LUN=
-	skip "vdisk_blockio in the round trip: no loop device (losetup missing or not permitted)"
+	note "vdisk_blockio left out of the round trip: no loop device (losetup missing or not permitted)"
 fi
 
 cat >"$WORKDIR/full.conf" <<CONF
