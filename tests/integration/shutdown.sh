@@ -42,13 +42,17 @@ start_writers() {
 }
 
 # writers_busy ROUND: every writer has had 20 writes acknowledged and
-# still runs.
+# still runs; otherwise each writer's count and last words say why.
 writers_busy() {
-	local k
+	local k n rc=0
 	for k in $(seq 0 $((WRITERS - 1))); do
-		[ "$(grep -c '^acked ' "$WORKDIR/writer.$1.$k")" -ge 20 ] || return 1
-		kill -0 "${WRITER_PIDS[$k]}" 2>/dev/null || return 1
+		n=$(grep -c '^acked ' "$WORKDIR/writer.$1.$k")
+		if [ "$n" -lt 20 ] || ! kill -0 "${WRITER_PIDS[$k]}" 2>/dev/null; then
+			echo "writer $k: $n writes acknowledged, last output: $(tail -1 "$WORKDIR/writer.$1.$k")"
+			rc=1
+		fi
 	done
+	return $rc
 }
 
 # writers_end: the writers notice the closed connection and end by
