@@ -87,8 +87,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
  * target that answers "task does not exist").  libiscsi's
  * iSCSITMF.AbortTaskSimpleAsync wants it on (it fails when a WRITE's GOOD
  * status and "function complete" for its abort both arrive), so the
- * conformance runs switch it on.  Set from management, read by every
- * loop. */
+ * conformance runs give that one test a run of its own with it on.  Set
+ * from management, read by every loop. */
 static bool abort_finished_not_existing;
 
 void scst_set_abort_finished_not_existing(bool on)
