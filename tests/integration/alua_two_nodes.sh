@@ -13,6 +13,7 @@
 # Persistent reservations are not shared between the daemons (out of
 # scope, docs/alua.md).
 . "$(dirname "$0")/../lib.sh"
+plan 36
 
 require_daemon
 require_tools alua_checks
