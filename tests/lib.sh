@@ -150,7 +150,10 @@ start_daemon() {
 	DAEMON_SEQ=$((DAEMON_SEQ + 1))
 	DAEMON_LOG=$WORKDIR/scstd.$DAEMON_SEQ.log
 	DAEMON_RC=
-	(cd "$WORKDIR" && exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
+	# KILL_BEFORE_EXEC=PID: that process gets SIGKILL right before the
+	# exec, microseconds before the new daemon starts (restart tests).
+	(cd "$WORKDIR" && { [ -z "${KILL_BEFORE_EXEC:-}" ] || kill -KILL "$KILL_BEFORE_EXEC"; } &&
+		exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
 		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" \
 		--ctl-socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" --local-socket "$WORKDIR/local.$DAEMON_SEQ.sock" \
 		"${@//@PORT@/$PORT}") \

@@ -23,6 +23,7 @@
 
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
+#include "util/in_use_retry.h"
 #include "util/log.h"
 
 #define CTL_REPLY_MAX (256 * 1024)
@@ -288,15 +289,12 @@ static int open_socket(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	rc = in_use_retry(unix_socket_unanswered, &sa);
+	if (rc < 0)
+		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A socket file left by a daemon that died is replaced; a live one
-	 * would answer a connect, and then we refuse to start. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
-	}
 	unlink(path);
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));

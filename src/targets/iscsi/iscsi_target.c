@@ -20,7 +20,10 @@
 #include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
+#include "util/in_use_retry.h"
 #include "util/log.h"
+
+#define ISCSI_PORTAL_BACKLOG 256
 
 struct iscsi_portal {
 	struct list_head node;
@@ -372,9 +375,25 @@ static bool is_wildcard(const struct sockaddr_storage *ss)
 	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
+struct portal_bind {
+	struct iscsi_portal *p;
+	socklen_t len;
+};
+
+static int bind_and_listen(void *arg)
+{
+	struct portal_bind *b = arg;
+
+	if (bind(b->p->fd, (struct sockaddr *)&b->p->addr, b->len) < 0 ||
+	    listen(b->p->fd, ISCSI_PORTAL_BACKLOG) < 0)
+		return -errno;
+	return 0;
+}
+
 int iscsi_add_portal(const char *addr_port)
 {
 	struct iscsi_portal *p = calloc(1, sizeof(*p));
+	struct portal_bind b = { .p = p };
 	socklen_t len;
 	int one = 1, rc;
 
@@ -395,8 +414,9 @@ int iscsi_add_portal(const char *addr_port)
 	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (p->addr.ss_family == AF_INET6)
 		setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(p->fd, (struct sockaddr *)&p->addr, len) < 0 || listen(p->fd, 256) < 0) {
-		rc = -errno;
+	b.len = len;
+	rc = in_use_retry(bind_and_listen, &b);
+	if (rc < 0) {
 		close(p->fd);
 		free(p);
 		return rc;

@@ -17,6 +17,7 @@
 #include "lib/scst_local_wire.h"
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
+#include "util/in_use_retry.h"
 #include "util/log.h"
 
 #define MAX_CLIENTS 64
@@ -289,18 +290,13 @@ static void *accept_main(void *arg)
 static int claim_path(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc;
 
-	if (fd < 0)
-		return -errno;
 	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
-	}
-	close(fd);
-	unlink(path);
-	return 0;
+	rc = in_use_retry(unix_socket_unanswered, &sa);
+	if (rc == 0)
+		unlink(path);
+	return rc;
 }
 
 static int make_dir_of(const char *path)
