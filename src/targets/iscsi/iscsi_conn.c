@@ -604,6 +604,7 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	ioloop_timer_init(&conn->rsp_timer, NULL);
 	ioloop_timer_init(&conn->logout_wait, NULL);
 	ioloop_timer_init(&conn->logout_timer, NULL);
+	ioloop_timer_init(&conn->login_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
@@ -614,6 +615,7 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 		return;
 	}
 	iscsi_conn_registered(conn);
+	iscsi_login_timer_start(conn);
 	rx_start_bhs(conn);
 	rx_submit(conn);
 }
@@ -625,6 +627,8 @@ static void handoff_arrive(void *arg)
 	struct iscsi_conn *conn = arg;
 
 	iscsi_conn_registered(conn);
+	/* The clock starts again here: one move per login at most. */
+	iscsi_login_timer_start(conn);
 	conn->isess->loop = conn->loop;
 	conn->rx_stopped = false;
 	iscsi_login_pdu(conn, conn->rx_bhs, conn->rx_data, conn->handoff_dlen);
@@ -653,6 +657,7 @@ static void handoff_go(struct io_defer *d)
 		return;
 	}
 	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->tsih);
+	iscsi_login_timer_stop(conn);
 	iscsi_conn_unregistered(conn);
 	conn->loop = conn->handoff_to;
 	ioloop_move_attachment(from, conn->loop);
@@ -660,6 +665,7 @@ static void handoff_go(struct io_defer *d)
 		ioloop_move_attachment(conn->loop, from);
 		conn->loop = from;
 		iscsi_conn_registered(conn);
+		iscsi_login_timer_start(conn);
 		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
 	}
 }
@@ -717,6 +723,8 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	iscsi_rsp_timer_stop(conn);
 	iscsi_logout_stop(conn);
 	iscsi_async_stop(conn);
+	iscsi_login_timer_stop(conn);
+	iscsi_admit_login_done(conn);
 	shutdown(conn->fd, SHUT_RDWR);
 	if (conn->isess)
 		iscsi_session_drop_held(conn->isess, conn);
@@ -761,6 +769,7 @@ static void reap(struct io_defer *d)
 		return;
 	if (conn->isess)
 		iscsi_session_leave(conn);
+	iscsi_admit_login_done(conn);
 	while (conn->free_cmds) {
 		struct iscsi_cmd *c = conn->free_cmds;
 

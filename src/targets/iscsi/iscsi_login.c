@@ -380,6 +380,8 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 			iscsi_session_publish(conn);
 	}
 	conn->state = CONN_FULL;
+	iscsi_login_timer_stop(conn);
+	iscsi_admit_login_done(conn);
 	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
 	conn->auth = NULL;
 	/* From now on data segments up to our declared limit may arrive. */

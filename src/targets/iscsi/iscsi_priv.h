@@ -258,6 +258,11 @@ struct iscsi_conn {
 
 	/* Target-requested logout (iscsi_async.c). */
 	struct io_timer logout_timer;
+
+	/* Admission (iscsi_admit.c): the pending-login counts this connection
+	 * charges until its login ends, and the login timeout. */
+	struct iscsi_admit_ticket *admit;
+	struct io_timer login_timer;
 };
 
 /* iscsi_target.c */
@@ -391,6 +396,38 @@ void iscsi_logout_stop(struct iscsi_conn *conn);
  * the initiator has not logged out after grace_s seconds.  On conn's loop. */
 void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
 void iscsi_async_stop(struct iscsi_conn *conn);
+
+/* iscsi_admit.c: admission of new connections under hostile load. */
+#define ISCSI_LOGIN_TIMEOUT_DEFAULT 30
+/* iscsi-scst's iscsi-scstd serves at most 256 connections in login. */
+#define ISCSI_MAX_PENDING_PORTAL_DEFAULT 256
+#define ISCSI_MAX_PENDING_ADDR_DEFAULT 64
+enum iscsi_refusal {
+	ISCSI_REFUSE_NO_FD,              /* EMFILE/ENFILE or the descriptor reserve */
+	ISCSI_REFUSE_PORTAL,             /* MaxPendingLoginsPerPortal */
+	ISCSI_REFUSE_ADDR,               /* MaxPendingLoginsPerAddress */
+	ISCSI_REFUSE_LOGIN_TIMEOUT,      /* closed by LoginTimeout */
+	ISCSI_REFUSE__COUNT
+};
+struct iscsi_admit_gate;
+void iscsi_admit_count_refusal(enum iscsi_refusal why);
+unsigned long long iscsi_admit_refused(enum iscsi_refusal why);
+/* Whether a just accepted descriptor leaves the reserve alone. */
+bool iscsi_admit_fd_ok(int fd);
+/* A portal's pending-login count (one reference for the portal). */
+struct iscsi_admit_gate *iscsi_admit_gate_new(void);
+void iscsi_admit_gate_put(struct iscsi_admit_gate *g);
+/* Charges conn (peer address known) to the portal's and its address's
+ * pending logins; false (refusal counted) when either is at its limit. */
+bool iscsi_admit_login(struct iscsi_conn *conn, struct iscsi_admit_gate *g);
+/* The login ended (full feature phase, or the connection goes); again: no-op. */
+void iscsi_admit_login_done(struct iscsi_conn *conn);
+void iscsi_login_timer_start(struct iscsi_conn *conn);
+void iscsi_login_timer_stop(struct iscsi_conn *conn);
+/* LoginTimeout, MaxPendingLoginsPerPortal, MaxPendingLoginsPerAddress: 1
+ * when key is none of them. */
+int iscsi_admit_set_attr(const char *key, const char *value, char *err, size_t errlen);
+int iscsi_admit_get_attr(const char *key, unsigned *value, bool *is_default);
 
 /* iscsi_mgmt.c: the driver's entries of the management tree. */
 int iscsi_mgmt_register(void);
