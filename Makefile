@@ -38,7 +38,7 @@ TOOL_LIBS := tests/tools/raw_iscsi.c tests/tools/tree_walk.c tests/tools/tool_lo
 TOOL_SRCS := $(filter-out $(TOOL_LIBS),$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
-		   iscsi_close_inflight iscsi_fuzz
+		   iscsi_close_inflight iscsi_fuzz iscsi_nonreader
 
 # libscst_local: the raw command socket's client (include/scst_local.h).
 LOCAL_LIB_SRCS := $(wildcard src/lib/*.c)

@@ -288,6 +288,9 @@ static const struct admit_attr admit_attrs[] = {
 	  ISCSI_MAX_PENDING_PORTAL_DEFAULT, 1, 65535 },
 	{ "MaxPendingLoginsPerAddress", &max_pending_per_addr,
 	  ISCSI_MAX_PENDING_ADDR_DEFAULT, 1, 65535 },
+	/* Not about admission, but a driver-wide number like the others. */
+	{ "MaxBufferedResponseData", &iscsi_max_buffered_rsp, ISCSI_MAX_BUFFERED_RSP_DEFAULT,
+	  64u << 10, 1u << 30 },
 };
 
 static const struct admit_attr *find_attr(const char *key)

@@ -75,7 +75,7 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	memcpy(&tx->bhs[8], &bhs[8], 8);
 	memcpy(&tx->bhs[16], &bhs[16], 4);
 	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->data = echo;
 	tx->owned = echo;
 	tx->dlen = dlen;

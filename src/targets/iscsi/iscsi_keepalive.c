@@ -30,7 +30,7 @@ static void send_ping(struct iscsi_conn *conn)
 	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
 	iscsi_put32(&tx->bhs[20], conn->nop_ttt);
 	/* An unsolicited NOP-In carries StatSN without advancing it. */
-	iscsi_fill_sn(conn, tx->bhs, false);
+	iscsi_fill_sn(conn, tx, false);
 	iscsi_tx_queue(conn, tx);
 }
 

@@ -58,6 +58,13 @@ struct iscsi_tx {
 	void *owned;                     /* freed once sent */
 	struct iscsi_cmd *release_cmd;   /* command to hand back once sent */
 	bool close_after;                /* Logout response: close when sent */
+	/* ExpCmdSN/MaxCmdSN (and the header digest) are written when the PDU
+	 * is handed to the kernel, so they count every slot freed until then. */
+	bool fill_cmdsn;
+	/* Carries the status of a command holding a CmdSN window slot: the
+	 * slot opens when this PDU is handed to the kernel. */
+	bool releases_slot;
+	uint32_t charged;                /* response bytes it discharges once sent */
 };
 
 enum iscsi_cmd_xfer {
@@ -90,7 +97,8 @@ struct iscsi_cmd {
 	bool data_error;                 /* a Data-Out was misnumbered or corrupt */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
-	bool counted;                    /* in conn->cmds_unanswered */
+	bool counted;                    /* in isess->cmds_unanswered */
+	uint32_t charged;                /* in isess->rsp_charged (iscsi_rsp_limit.c) */
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
 	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
@@ -153,6 +161,13 @@ struct iscsi_session {
 	 * close the CmdSN window (QueuedCommands flow control). */
 	unsigned cmds_unanswered;
 	unsigned queued_cmds;
+
+	/* Response data pinned by the session (iscsi_rsp_limit.c): READ
+	 * commands' expected bytes from their arrival until on the wire.  Over
+	 * the limit, the session's connections stop reading PDUs. */
+	uint64_t rsp_charged;
+	bool rx_paused;
+	unsigned long rx_pauses;
 };
 
 struct iscsi_conn {
@@ -202,6 +217,7 @@ struct iscsi_conn {
 	uint32_t tx_skip;                /* bytes of the first inflight PDU already sent */
 	struct io_defer flush;
 	struct io_defer reap;             /* teardown check, end of iteration */
+	struct io_defer rx_resume;        /* reading again after a pause */
 
 	/* Login. */
 	uint8_t login_stage;
@@ -334,8 +350,11 @@ void iscsi_conn_try_free(struct iscsi_conn *conn);
 struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn);
 void iscsi_tx_recycle(struct iscsi_conn *conn, struct iscsi_tx *tx);
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx);
-/* Fills ExpCmdSN/MaxCmdSN (and StatSN when with_status) into a header. */
-void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status);
+/* StatSN (taken when with_status) now; ExpCmdSN/MaxCmdSN once the PDU is
+ * handed to the kernel. */
+void iscsi_fill_sn(struct iscsi_conn *conn, struct iscsi_tx *tx, bool with_status);
+/* Reads again (iscsi_rsp_limit.c lifted the session's pause). */
+void iscsi_rx_resume(struct iscsi_conn *conn);
 void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason);
 /* A header-only answer whose byte 2 is the response (TMF, Logout):
  * final, the request's ITT, StatSN taken; closes the connection once sent
@@ -429,6 +448,14 @@ void iscsi_login_timer_stop(struct iscsi_conn *conn);
 int iscsi_admit_set_attr(const char *key, const char *value, char *err, size_t errlen);
 int iscsi_admit_get_attr(const char *key, unsigned *value, bool *is_default);
 
+/* iscsi_rsp_limit.c: what one session may pin in response data. */
+#define ISCSI_MAX_BUFFERED_RSP_DEFAULT (16u << 20)
+extern unsigned iscsi_max_buffered_rsp;
+/* icmd (a READ) will pin bytes of response data until they are sent. */
+void iscsi_rsp_charge(struct iscsi_cmd *icmd, uint32_t bytes);
+/* bytes of icmd's charge are on the wire (or will never be sent). */
+void iscsi_rsp_discharge(struct iscsi_cmd *icmd, uint32_t bytes);
+
 /* iscsi_mgmt.c: the driver's entries of the management tree. */
 int iscsi_mgmt_register(void);
 
@@ -448,6 +475,8 @@ void iscsi_rx_cmd_unpin(struct iscsi_conn *conn);
 void iscsi_rdy_to_xfer(struct scst_cmd *scmd);
 void iscsi_xmit_response(struct scst_cmd *scmd);
 void iscsi_cmd_free(struct iscsi_cmd *icmd);
+/* The command's CmdSN window slot opens (its status goes to the kernel). */
+void iscsi_cmd_release_slot(struct iscsi_cmd *icmd);
 void iscsi_conn_release_cmds(struct iscsi_conn *conn);
 void iscsi_tx_sent(struct iscsi_conn *conn, struct iscsi_tx *tx);
 
