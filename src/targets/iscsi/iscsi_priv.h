@@ -157,8 +157,9 @@ struct iscsi_session {
 	/* CmdSN window, session-wide (RFC 7143 4.2.2.1). */
 	uint32_t exp_cmdsn;
 	struct list_head held;           /* PDUs waiting for their CmdSN */
-	/* Non-immediate SCSI commands whose response is not yet built: they
-	 * close the CmdSN window (QueuedCommands flow control). */
+	/* Non-immediate SCSI commands whose status is not yet handed to the
+	 * kernel: they close the CmdSN window of queued_cmds slots (the
+	 * leading login's QueuedCommands). */
 	unsigned cmds_unanswered;
 	unsigned queued_cmds;
 
@@ -209,8 +210,7 @@ struct iscsi_conn {
 	/* Send side: one sendmsg in flight; queued PDUs flushed per iteration. */
 	struct io_op tx_op;
 	bool tx_busy;
-	struct list_head tx_queue;       /* not yet handed to the kernel */
-	struct list_head tx_inflight;    /* in the current sendmsg */
+	struct list_head tx_queue;       /* not yet sent (the head ones may be in a sendmsg) */
 	struct msghdr tx_msg;
 	struct iovec tx_iov[ISCSI_TX_IOV_MAX * 5];
 	uint8_t tx_zero_pad[4];
@@ -381,9 +381,10 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 /* Header of a PDU arrived: decides where its data segment goes.  Returns
  * false when the connection was closed. */
 bool iscsi_ffp_header(struct iscsi_conn *conn);
-/* ExpCmdSN + QueuedCommands - 1 - commands still unanswered: the window
- * closes as commands queue up and never shrinks (each command raises
- * ExpCmdSN as it occupies a slot). */
+/* ExpCmdSN + the session's QueuedCommands - 1 - commands still
+ * unanswered (status not yet handed to the kernel): the window closes as
+ * commands queue up and never shrinks (each command raises ExpCmdSN as
+ * it occupies a slot). */
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 
