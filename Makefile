@@ -3,6 +3,8 @@
 #   make run     install missing packages, build, run scstd in the foreground
 #   make check   install, build (normal and sanitizer), run every test
 #   make bench   compare against tgt (not part of check)
+#   make bench-soak  10 minutes of session churn, RSS and descriptors watched
+#                    (not part of check; SOAK_SECONDS=N shortens it)
 
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
@@ -55,7 +57,7 @@ BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
 SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
 
-.PHONY: all deps run check unit bench clean asan
+.PHONY: all deps run check unit bench bench-soak clean asan
 
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
@@ -150,6 +152,9 @@ check: deps
 
 bench: deps all
 	bash bench/compare.sh
+
+bench-soak: deps all
+	bash bench/soak.sh
 
 clean:
 	rm -rf build build-asan
