@@ -4,8 +4,9 @@
  * sends CMDS READ(10)s of KIB KiB each (512-byte blocks, consecutive LBAs)
  * with consecutive CmdSNs, paying no attention to MaxCmdSN, and never
  * reads another byte.  The target has to keep what they pin in check.
+ * With -1 every session is one initiator's (nonreader-0, ISIDs apart).
  *
- *   iscsi_nonreader HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB
+ *   iscsi_nonreader [-1] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB
  *
  * Prints "# ready" once every command is sent, then holds the sessions
  * until killed.  Exit 2 when a session cannot be set up. */
@@ -61,9 +62,15 @@ int main(int argc, char **argv)
 	static struct raw_conn conns[MAX_SESSIONS];
 	static char names[MAX_SESSIONS][64];
 	unsigned sessions, cmds, kib;
+	bool one_initiator = argc > 1 && !strcmp(argv[1], "-1");
 
+	if (one_initiator) {
+		argv++;
+		argc--;
+	}
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB\n", argv[0]);
+		fprintf(stderr, "usage: %s [-1] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB\n",
+			argv[0]);
 		return 2;
 	}
 	sessions = (unsigned)atoi(argv[4]);
@@ -77,7 +84,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < sessions; i++) {
 		struct raw_conn *c = &conns[i];
 
-		snprintf(names[i], sizeof(names[i]), "iqn.2026-12.org.scstd:nonreader-%u", i);
+		snprintf(names[i], sizeof(names[i]), "iqn.2026-12.org.scstd:nonreader-%u",
+			 one_initiator ? 0 : i);
+		c->isid_qualifier = (uint8_t)i;
 		c->timeout_ms = 10000;
 		c->initiator = names[i];
 		c->target = argv[2];

@@ -291,6 +291,8 @@ static const struct admit_attr admit_attrs[] = {
 	/* Not about admission, but a driver-wide number like the others. */
 	{ "MaxBufferedResponseData", &iscsi_max_buffered_rsp, ISCSI_MAX_BUFFERED_RSP_DEFAULT,
 	  64u << 10, 1u << 30 },
+	{ "MaxBufferedResponseDataPerInitiator", &iscsi_max_buffered_rsp_initiator,
+	  ISCSI_MAX_BUFFERED_RSP_INITIATOR_DEFAULT, 64u << 10, 1u << 30 },
 };
 
 static const struct admit_attr *find_attr(const char *key)

@@ -1,7 +1,7 @@
 /* iscsi_mgmt.c - the iSCSI driver's own entries of the management tree:
  * targets/iscsi/iSNSServer and iSNSAccessControl, the admission limits
  * (LoginTimeout, MaxPendingLoginsPerPortal, MaxPendingLoginsPerAddress),
- * MaxBufferedResponseData and refused_connections and, in every targets/iscsi/<target>/, one
+ * MaxBufferedResponseData(PerInitiator) and refused_connections and, in every targets/iscsi/<target>/, one
  * read-write file per negotiable parameter (iscsi_tgt_params.c), marked
  * [key] when it differs from its default (SysfsRules). */
 #include <errno.h>
@@ -107,6 +107,7 @@ static const struct mgmt_entry driver_entries[] = {
 	ADMIT_ATTR("MaxPendingLoginsPerPortal"),
 	ADMIT_ATTR("MaxPendingLoginsPerAddress"),
 	ADMIT_ATTR("MaxBufferedResponseData"),
+	ADMIT_ATTR("MaxBufferedResponseDataPerInitiator"),
 	{ .name = "refused_connections", .kind = MGMT_ATTR, .show = show_refused },
 	{ .name = "iSNSServer", .kind = MGMT_ATTR, .show = show_isns_server,
 	  .store = store_isns_server },

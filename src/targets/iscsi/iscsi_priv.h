@@ -169,6 +169,7 @@ struct iscsi_session {
 	uint64_t rsp_charged;
 	bool rx_paused;
 	unsigned long rx_pauses;
+	struct iscsi_initiator_load *load;   /* its initiator's total */
 };
 
 struct iscsi_conn {
@@ -451,7 +452,14 @@ int iscsi_admit_get_attr(const char *key, unsigned *value, bool *is_default);
 
 /* iscsi_rsp_limit.c: what one session may pin in response data. */
 #define ISCSI_MAX_BUFFERED_RSP_DEFAULT (16u << 20)
-extern unsigned iscsi_max_buffered_rsp;
+#define ISCSI_MAX_BUFFERED_RSP_INITIATOR_DEFAULT (64u << 20)
+extern unsigned iscsi_max_buffered_rsp, iscsi_max_buffered_rsp_initiator;
+/* A published session joins its initiator's total (false: no memory);
+ * it leaves once its commands are all gone. */
+bool iscsi_rsp_session_start(struct iscsi_session *s);
+void iscsi_rsp_session_end(struct iscsi_session *s);
+/* A paused session reads again if its initiator's other sessions drained. */
+void iscsi_rsp_recheck(struct iscsi_session *s);
 /* icmd (a READ) will pin bytes of response data until they are sent. */
 void iscsi_rsp_charge(struct iscsi_cmd *icmd, uint32_t bytes);
 /* bytes of icmd's charge are on the wire (or will never be sent). */
