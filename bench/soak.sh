@@ -16,6 +16,7 @@
 #   SOAK_SECONDS=180 make bench-soak
 set -u
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SOAK_WARMUP=${SOAK_WARMUP:-$((SOAK_SECONDS / 3))}
 ROUND_SECONDS=${ROUND_SECONDS:-5}
@@ -30,29 +31,10 @@ SCSTD_PID=
 die() { echo "soak: $*" >&2; exit 1; }
 
 cleanup() {
-	if [ -n "$SCSTD_PID" ]; then
-		kill "$SCSTD_PID" 2>/dev/null
-		for _ in $(seq 30); do
-			kill -0 "$SCSTD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SCSTD_PID" 2>/dev/null
-		wait "$SCSTD_PID" 2>/dev/null
-	fi
+	[ -n "$SCSTD_PID" ] && stop "$SCSTD_PID"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-pick_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((32000 + (RANDOM * 32768 + RANDOM) % 28000))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SCSTD_PID/status"; }
 fd_count() { ls "/proc/$SCSTD_PID/fd" | wc -l; }
@@ -95,11 +77,7 @@ EOC
 "$SCSTD" --foreground --listen "127.0.0.1:$PORT" --config "$WORK/soak.conf" --var-dir "$WORK" \
 	--ctl-socket none --local-socket none --log-level warn 2>"$WORK/scstd.log" &
 SCSTD_PID=$!
-for _ in $(seq 100); do
-	port_in_use "$PORT" && break
-	sleep 0.1
-done
-port_in_use "$PORT" || die "scstd did not start: $(tail -3 "$WORK/scstd.log")"
+wait_port "$PORT" || die "scstd did not start: $(tail -3 "$WORK/scstd.log")"
 
 echo "soak: $((JOBS * SESSIONS_PER_JOB)) sessions per round, ${ROUND_SECONDS} s rounds, ${SOAK_SECONDS} s"
 printf '%8s %6s %10s %6s %10s\n' elapsed round rss_kib fds iops

@@ -340,6 +340,19 @@ peer_logged_in() {
 	return 1
 }
 
+# printed FILE REGEX: a client running in the background with its output
+# in FILE has printed a line matching REGEX within ~10 s; otherwise FILE
+# is shown.
+printed() {
+	local _
+	for _ in $(seq 1 100); do
+		grep -q -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	cat "$1"
+	return 1
+}
+
 # eventually SECONDS CMD...: CMD succeeds within SECONDS (tried every
 # 0.1 s), for what the daemon finishes on its own threads a moment after
 # the client saw its answer.

@@ -26,15 +26,8 @@ mcs() { timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$IQN" "$@"; }
 # First run holds both connections open for a look at the tree.
 mcs io "$WORKDIR/go" >"$WORKDIR/io1.out" 2>&1 &
 PEER=$!
-two_up() {
-	for _ in $(seq 1 100); do
-		grep -q '^# two-connections' "$WORKDIR/io1.out" && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/io1.out"
-	return 1
-}
-check "two connections of one session are in full feature phase" two_up
+check "two connections of one session are in full feature phase" \
+	printed "$WORKDIR/io1.out" '^# two-connections'
 check_output "connections/ lists both (the second from the same address by CID)" \
 	'^127\.0\.0\.1/ 127\.0\.0\.1_2/$' bash -c "'$SCSTCTL' --socket '$SOCK' list '$SESS/connections' | sort | xargs"
 check_output "the first connection has CID 1" '^1$' ctl read "$SESS/connections/127.0.0.1/cid"
@@ -71,15 +64,7 @@ check "a CID in use reinstates that connection" mcs same-cid
 check "QueuedCommands is 4 for the next session" ctl write "targets/iscsi/$IQN/QueuedCommands" 4
 mcs window 4 "$WORKDIR/go-window" >"$WORKDIR/window.out" 2>&1 &
 PEER=$!
-leading_up() {
-	for _ in $(seq 1 100); do
-		grep -q '^# leading' "$WORKDIR/window.out" && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/window.out"
-	return 1
-}
-check "a session logs in while QueuedCommands is 4" leading_up
+check "a session logs in while QueuedCommands is 4" printed "$WORKDIR/window.out" '^# leading'
 check "QueuedCommands is raised to 64 before its second connection joins" \
 	ctl write "targets/iscsi/$IQN/QueuedCommands" 64
 touch "$WORKDIR/go-window"
