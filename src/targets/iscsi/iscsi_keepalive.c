@@ -37,7 +37,10 @@ static void send_ping(struct iscsi_conn *conn)
 static void keepalive_tick(struct io_timer *t)
 {
 	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, keepalive);
-	bool alive = conn->rx_activity;
+	/* While its session pins too much response data (iscsi_rsp_limit.c)
+	 * the connection reads nothing, so silence proves nothing; RspTimeout
+	 * still closes it if its responses stop leaving. */
+	bool alive = conn->rx_activity || conn->isess->rx_paused;
 
 	if (conn->state != CONN_FULL)
 		return;
