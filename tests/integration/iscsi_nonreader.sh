@@ -7,7 +7,8 @@
 # MaxBufferedResponseData), the sessions' directories must show what they
 # pin, and another initiator must keep most of its throughput meanwhile.
 # Then 4 non-reading sessions of one initiator are held to
-# MaxBufferedResponseDataPerInitiator together.
+# MaxBufferedResponseDataPerInitiator together, and a flood of immediate
+# commands (outside the CmdSN window) to MaxBufferedResponseData.
 . "$(dirname "$0")/../lib.sh"
 
 SESSIONS=${SESSIONS:-20}
@@ -117,6 +118,30 @@ check "one initiator's sessions pin at most 8 MiB plus a command each" \
 kill "$nr_pid" 2>/dev/null
 wait "$nr_pid" 2>/dev/null
 check "the initiator's sessions end when it disconnects" eventually 20 gone
+
+# Immediate commands take no CmdSN slot: a million immediate TEST UNIT
+# READYs that are never read must not pin a response each (about 400
+# bytes of command and PDU apiece, 400 MB) but stop at
+# MaxBufferedResponseData (which counts 1 KiB a PDU: some 16000 of them,
+# 12 MiB here, 80 under the sanitizer's red zones).
+# A fresh daemon: freed heap of the runs above would hide the growth.
+check_stop
+start_daemon || { not_ok "scstd starts again"; finish; }
+rss0=$(rss_kb)
+"$(tool iscsi_nonreader)" -T "127.0.0.1:$PORT" "$DEFAULT_IQN" 0 1 1000000 1 \
+	>"$WORKDIR/tur.out" 2>&1 &
+nr_pid=$!
+BG_PIDS+=("$nr_pid")
+check "a non-reader sends immediate TEST UNIT READYs until the target stops taking them" \
+	eventually 60 grep -q '^# ready' "$WORKDIR/tur.out"
+rss1=$(rss_kb)
+pinned=$(daemon_ctl read "$SESS/buffered_response_data" | head -1)
+note "$(cat "$WORKDIR/tur.out" | tr '\n' ' '); pinned ${pinned:-?} bytes, RSS $rss0 -> $rss1 KiB"
+check "the immediate commands' responses pin at most the limit plus one" \
+	test "${pinned:-0}" -gt 0 -a "${pinned:-0}" -le $((16777216 + 1048576))
+check "resident memory grows by less than 160 MiB" test $((rss1 - rss0)) -lt 163840
+kill "$nr_pid" 2>/dev/null
+wait "$nr_pid" 2>/dev/null
 check_alive "daemon alive"
 check_stop
 finish

@@ -5,8 +5,11 @@
  * with consecutive CmdSNs, paying no attention to MaxCmdSN, and never
  * reads another byte.  The target has to keep what they pin in check.
  * With -1 every session is one initiator's (nonreader-0, ISIDs apart).
+ * With -T the commands are immediate TEST UNIT READYs instead (the CmdSN
+ * window does not bound those; KIB is then ignored); a send that the
+ * target stops taking ends that session's sending.
  *
- *   iscsi_nonreader [-1] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB
+ *   iscsi_nonreader [-1] [-T] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB
  *
  * Prints "# ready" once every command is sent, then holds the sessions
  * until killed.  Exit 2 when a session cannot be set up. */
@@ -57,19 +60,40 @@ static bool send_reads(struct raw_conn *c, unsigned cmds, uint32_t bytes)
 	return true;
 }
 
+/* Immediate commands keep the CmdSN they were sent with (RFC 7143 3.2.2.1). */
+static bool send_immediate_turs(struct raw_conn *c, unsigned cmds)
+{
+	static const uint8_t tur[6] = { 0 };
+	uint8_t bhs[RAW_BHS_LEN];
+
+	c->timeout_ms = 2000;
+	for (unsigned i = 0; i < cmds; i++) {
+		raw_scsi_cmd_bhs(c, bhs, false, false, 0, tur, sizeof(tur));
+		bhs[0] |= 0x40;
+		c->cmdsn--;
+		if (raw_send_pdu(c, bhs, NULL, 0) != RAW_GOT_PDU)
+			return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static struct raw_conn conns[MAX_SESSIONS];
 	static char names[MAX_SESSIONS][64];
 	unsigned sessions, cmds, kib;
-	bool one_initiator = argc > 1 && !strcmp(argv[1], "-1");
+	bool one_initiator = false, turs = false;
 
-	if (one_initiator) {
-		argv++;
-		argc--;
+	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "-1"))
+			one_initiator = true;
+		else if (!strcmp(argv[1], "-T"))
+			turs = true;
+		else
+			break;
 	}
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s [-1] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB\n",
+		fprintf(stderr, "usage: %s [-1] [-T] HOST:PORT TARGET-IQN LUN SESSIONS CMDS KIB\n",
 			argv[0]);
 		return 2;
 	}
@@ -99,7 +123,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (unsigned i = 0; i < sessions; i++)
-		if (!send_reads(&conns[i], cmds, kib << 10))
+		if (!(turs ? send_immediate_turs(&conns[i], cmds) : send_reads(&conns[i], cmds, kib << 10)))
 			raw_say("# session %u: the target stopped taking commands", i);
 	raw_say("# ready");
 	for (;;)

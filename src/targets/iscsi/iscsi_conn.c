@@ -66,7 +66,7 @@ static void tx_complete(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
 	list_del(&tx->node);
 	if (tx->charged)
-		iscsi_rsp_discharge(tx->release_cmd, tx->charged);
+		iscsi_rsp_discharge(conn, tx->charged);
 	iscsi_tx_sent(conn, tx);
 }
 
@@ -195,6 +195,12 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 		iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
 	if (tx->ddigest)
 		iscsi_digest_put(tx->ddig, iscsi_data_digest(tx->data, tx->dlen));
+	if (conn->state == CONN_FULL) {
+		uint32_t cost = ISCSI_TX_COST + (tx->owned ? tx->dlen : 0);
+
+		tx->charged += cost;
+		iscsi_rsp_charge(conn, cost);
+	}
 	list_add_tail(&tx->node, &conn->tx_queue);
 	if (conn->state == CONN_CLOSING) {
 		tx_complete(conn, tx);

@@ -64,7 +64,7 @@ struct iscsi_tx {
 	/* Carries the status of a command holding a CmdSN window slot: the
 	 * slot opens when this PDU is handed to the kernel. */
 	bool releases_slot;
-	uint32_t charged;                /* response bytes it discharges once sent */
+	uint32_t charged;                /* session charge it discharges once sent */
 };
 
 enum iscsi_cmd_xfer {
@@ -98,7 +98,9 @@ struct iscsi_cmd {
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
 	bool counted;                    /* in isess->cmds_unanswered */
-	uint32_t charged;                /* in isess->rsp_charged (iscsi_rsp_limit.c) */
+	/* Its READ data in isess->rsp_charged not yet handed to a Data-In
+	 * PDU (iscsi_rsp_limit.c). */
+	uint32_t charged;
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
 	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
@@ -460,10 +462,12 @@ bool iscsi_rsp_session_start(struct iscsi_session *s);
 void iscsi_rsp_session_end(struct iscsi_session *s);
 /* A paused session reads again if its initiator's other sessions drained. */
 void iscsi_rsp_recheck(struct iscsi_session *s);
-/* icmd (a READ) will pin bytes of response data until they are sent. */
-void iscsi_rsp_charge(struct iscsi_cmd *icmd, uint32_t bytes);
-/* bytes of icmd's charge are on the wire (or will never be sent). */
-void iscsi_rsp_discharge(struct iscsi_cmd *icmd, uint32_t bytes);
+/* What a queued PDU costs besides the data it carries. */
+#define ISCSI_TX_COST 1024u
+/* bytes more pinned by conn's session until sent (pauses it over a limit). */
+void iscsi_rsp_charge(struct iscsi_conn *conn, uint32_t bytes);
+/* bytes of the charge are on the wire or will never be sent. */
+void iscsi_rsp_discharge(struct iscsi_conn *conn, uint32_t bytes);
 
 /* iscsi_mgmt.c: the driver's entries of the management tree. */
 int iscsi_mgmt_register(void);

@@ -3,7 +3,11 @@
  *
  * A READ command's expected bytes (its EDTL, which also bounds the buffer
  * the core allocates) are charged to its session from the command's
- * arrival until its Data-In PDUs are taken by the kernel.  When the
+ * arrival until its Data-In PDUs are taken by the kernel, and every other
+ * queued PDU costs ISCSI_TX_COST (what it and its command take besides
+ * data) plus the data it owns (sense, a NOP-In's echo) until sent: so
+ * immediate commands and pings, which the CmdSN window does not bound,
+ * are bounded too.  When the
  * session's charge reaches MaxBufferedResponseData (a driver attribute),
  * or the charge of all sessions of its initiator (by name) reaches
  * MaxBufferedResponseDataPerInitiator, its connections stop taking new
@@ -112,30 +116,27 @@ static void resume_session(struct iscsi_session *s)
 		iscsi_rx_resume(c);
 }
 
-void iscsi_rsp_charge(struct iscsi_cmd *icmd, uint32_t bytes)
+void iscsi_rsp_charge(struct iscsi_conn *conn, uint32_t bytes)
 {
-	struct iscsi_session *s = icmd->conn->isess;
+	struct iscsi_session *s = conn->isess;
 	uint64_t now = s->rsp_charged + bytes;
-
 	uint64_t total = 0;
 
-	icmd->charged += bytes;
 	__atomic_store_n(&s->rsp_charged, now, __ATOMIC_RELAXED);
 	if (s->load)
 		total = __atomic_add_fetch(&s->load->charged, bytes, __ATOMIC_RELAXED);
 	if (!s->rx_paused && (now >= limit() || total >= initiator_limit())) {
 		log_debug("%s: %llu bytes of responses pinned: not reading until half are sent",
-			  icmd->conn->peer_str, (unsigned long long)now);
+			  conn->peer_str, (unsigned long long)now);
 		pause_session(s);
 	}
 }
 
-void iscsi_rsp_discharge(struct iscsi_cmd *icmd, uint32_t bytes)
+void iscsi_rsp_discharge(struct iscsi_conn *conn, uint32_t bytes)
 {
-	struct iscsi_session *s = icmd->conn->isess;
+	struct iscsi_session *s = conn->isess;
 	uint64_t now = s->rsp_charged - bytes;
 
-	icmd->charged -= bytes;
 	__atomic_store_n(&s->rsp_charged, now, __ATOMIC_RELAXED);
 	if (s->load)
 		__atomic_sub_fetch(&s->load->charged, bytes, __ATOMIC_RELAXED);

@@ -62,7 +62,7 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 
 	iscsi_cmd_release_slot(icmd);
 	if (icmd->charged)
-		iscsi_rsp_discharge(icmd, icmd->charged);
+		iscsi_rsp_discharge(conn, icmd->charged);
 	list_del(&icmd->node);
 	drop_imm(icmd);
 	if (conn->nfree_cmds >= ICMD_CACHE_KEEP) {
@@ -206,8 +206,10 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	memcpy(icmd->lun, &bhs[8], 8);
 	icmd->read = bhs[1] & ISCSI_CMD_READ;
 	icmd->write = bhs[1] & ISCSI_CMD_WRITE;
-	if (icmd->read)
-		iscsi_rsp_charge(icmd, icmd->edtl);
+	if (icmd->read) {
+		icmd->charged = icmd->edtl;
+		iscsi_rsp_charge(conn, icmd->edtl);
+	}
 	icmd->final_seen = bhs[1] & ISCSI_FLAG_FINAL;
 	icmd->imm_buf = imm;
 	icmd->imm_len = dlen;
@@ -454,7 +456,6 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 	struct iscsi_conn *conn = icmd->conn;
 	const struct iscsi_params *p = &conn->params;
 	uint32_t off = 0, burst_left = p->max_burst;
-	uint32_t to_assign = icmd->charged;     /* each PDU discharges its part */
 
 	while (off < len) {
 		uint32_t seg = iscsi_data_in_segment(len - off, p->max_xmit_dsl, burst_left);
@@ -474,8 +475,9 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 			tx->bhs[1] |= ISCSI_FLAG_FINAL;
 			burst_left = p->max_burst;
 		}
-		tx->charged = seg < to_assign ? seg : to_assign;
-		to_assign -= tx->charged;
+		/* The PDU takes over its part of the command's charge. */
+		tx->charged = seg < icmd->charged ? seg : icmd->charged;
+		icmd->charged -= tx->charged;
 		if (last && status_inside) {
 			tx->releases_slot = icmd->counted;
 			tx->bhs[1] |= ISCSI_DATA_STATUS | r.flags;
