@@ -9,8 +9,9 @@
 # after the warm-up (SOAK_WARMUP seconds, a third of the run by default)
 # by more than a tenth plus 4 MiB.  The warm-up is needed: the allocator's
 # footprint under this churn climbs for a few minutes and then levels off
-# (about 19 -> 55 MiB in the first 2 minutes, +4 MiB in the next 2.5),
-# which a leak would not.  Not part of `make check` (make bench-soak); a
+# (about 19 -> 55 MiB in the first 2 minutes, +4 MiB in the next 2.5;
+# glibc keeps the freed connection buffers, see docs/design.md), which a
+# leak would not.  Not part of `make check` (make bench-soak); a
 # shorter run:
 #
 #   SOAK_SECONDS=180 make bench-soak
