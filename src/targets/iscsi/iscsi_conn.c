@@ -725,7 +725,6 @@ static void handoff_go(struct io_defer *d)
 		ioloop_move_attachment(conn->loop, from);
 		conn->loop = from;
 		iscsi_conn_registered(conn);
-		iscsi_login_timer_start(conn);
 		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
 	}
 }

@@ -2,8 +2,9 @@
  * files: targets (iscsi_target.c), connections and their PDU I/O
  * (iscsi_conn.c), login and discovery (iscsi_login.c), full-feature
  * dispatch, CmdSN ordering, NOP, Text and TMF (iscsi_ffp.c), Logout
- * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), and SCSI command
- * data flow (iscsi_scsi.c).
+ * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), SCSI command
+ * data flow (iscsi_scsi.c), admission of new connections (iscsi_admit.c)
+ * and the response data a session may pin (iscsi_rsp_limit.c).
  *
  * A session (iscsi_session.c) and all its connections, their commands and
  * PDUs live on one I/O loop and are touched only there: a connection that
