@@ -5,6 +5,8 @@
 #   make bench   compare against tgt (not part of check)
 #   make install / uninstall   PREFIX (/usr/local), DESTDIR, see "Install" below
 #   make deb     the Debian package (dpkg-buildpackage -b -us -uc, see debian/)
+#   make bench-soak  10 minutes of session churn, RSS and descriptors watched
+#                    (not part of check; SOAK_SECONDS=N shortens it)
 
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
@@ -52,7 +54,7 @@ TOOL_LIBS := tests/tools/raw_iscsi.c tests/tools/tree_walk.c tests/tools/tool_lo
 TOOL_SRCS := $(filter-out $(TOOL_LIBS),$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
-		   iscsi_close_inflight iscsi_fuzz
+		   iscsi_close_inflight iscsi_fuzz iscsi_nonreader
 
 # libscst_local: the raw command socket's client (include/scst_local.h).
 LOCAL_LIB_SRCS := src/lib/scst_local_client.c src/lib/scst_local_wire.c
@@ -76,7 +78,7 @@ BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
 SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
 
-.PHONY: all deps run check unit bench clean asan progs man install uninstall deb
+.PHONY: all deps run check unit bench bench-soak clean asan progs man install uninstall deb
 
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
@@ -183,6 +185,9 @@ check: deps
 
 bench: deps all
 	bash bench/compare.sh
+
+bench-soak: deps all
+	bash bench/soak.sh
 
 clean:
 	rm -rf build build-asan build-deb

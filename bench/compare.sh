@@ -16,6 +16,7 @@
 # /proc/PID/stat of the server, which a busy client cannot distort.
 set -u
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 SECS=${1:-10}
 REPS=${REPS:-2}
 WARMUP=${WARMUP:-1}
@@ -34,17 +35,6 @@ TGT_PID=
 IPERF_PID=
 HOLD_PID=
 
-# stop PID: SIGTERM, then SIGKILL after 3 s, so that cleanup never hangs.
-stop() {
-	kill "$1" 2>/dev/null || return 0
-	for _ in $(seq 30); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
 cleanup() {
 	local p
 	# tgtd ignores SIGTERM while it has targets: its own way down first.
@@ -59,24 +49,6 @@ trap 'exit 130' INT TERM
 
 die() { echo "bench: $*" >&2; exit 1; }
 
-port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-pick_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((32000 + (RANDOM * 32768 + RANDOM) % 28000))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		port_in_use "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # Every byte written, so that neither target reads holes.
 make_backing_file() {

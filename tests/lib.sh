@@ -173,12 +173,21 @@ wait_port() {
 start_daemon() {
 	# A daemon still running would be lost track of: it is stopped first,
 	# and its end goes to the ledger like any other.
-	[ -n "$DAEMON_PID" ] && stop_daemon >/dev/null
+	# KILL_BEFORE_EXEC names the tracked daemon when a restart test kills it
+	# at the new one's exec: recorded as killed on purpose, not stopped.
+	if [ -n "${KILL_BEFORE_EXEC:-}" ] && [ "$KILL_BEFORE_EXEC" = "$DAEMON_PID" ]; then
+		echo "$DAEMON_LOG killed" >>"$DAEMON_LEDGER"
+	elif [ -n "$DAEMON_PID" ]; then
+		stop_daemon >/dev/null
+	fi
 	[ -n "${PORT_FIXED:-}" ] && PORT=$PORT_FIXED || PORT=$(pick_port) || return 1
 	DAEMON_SEQ=$((DAEMON_SEQ + 1))
 	DAEMON_LOG=$WORKDIR/scstd.$DAEMON_SEQ.log
 	DAEMON_RC=
-	(cd "$WORKDIR" && exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
+	# KILL_BEFORE_EXEC=PID: that process gets SIGKILL right before the
+	# exec, microseconds before the new daemon starts (restart tests).
+	(cd "$WORKDIR" && { [ -z "${KILL_BEFORE_EXEC:-}" ] || kill -KILL "$KILL_BEFORE_EXEC"; } &&
+		exec "$SCSTD" --foreground --listen "127.0.0.1:$PORT" \
 		--var-dir "$WORKDIR/var" --pr-dir "$WORKDIR/var/pr" --log-level "${SCSTD_LOG_LEVEL:-info}" \
 		--ctl-socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" --local-socket "$WORKDIR/local.$DAEMON_SEQ.sock" \
 		--user-socket "$WORKDIR/user.$DAEMON_SEQ.sock" "${@//@PORT@/$PORT}") \
@@ -392,6 +401,19 @@ peer_logged_in() {
 	local _
 	for _ in $(seq 1 100); do
 		grep -q '^# ready' "$1" && ctl list "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$1"
+	return 1
+}
+
+# printed FILE REGEX: a client running in the background with its output
+# in FILE has printed a line matching REGEX within ~10 s; otherwise FILE
+# is shown.
+printed() {
+	local _
+	for _ in $(seq 1 100); do
+		grep -q -- "$2" "$1" && return 0
 		sleep 0.1
 	done
 	cat "$1"

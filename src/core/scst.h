@@ -72,6 +72,7 @@ enum scst_sense_id {
 	SCST_S_INVALID_MESSAGE,           /* B/49/00 */
 	SCST_S_WRITE_PROTECTED,           /* 7/27/00 */
 	SCST_S_SW_WRITE_PROTECTED,        /* 7/27/02 SWP in the control mode page */
+	SCST_S_SPACE_ALLOC_FAILED_WP,     /* 7/27/07 thin provisioning out of space */
 	SCST_S_MEDIUM_NOT_PRESENT,        /* 2/3A/00 */
 	SCST_S_NOT_READY_MANUAL_INTERVENTION, /* 2/04/03 */
 	SCST_S_READ_ERROR,                /* 3/11/00 */

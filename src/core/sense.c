@@ -26,6 +26,7 @@ static const struct sense_triple sense_table[SCST_S__COUNT] = {
 	[SCST_S_INVALID_MESSAGE]           = { SK_ABORTED_COMMAND, 0x49, 0x00 },
 	[SCST_S_WRITE_PROTECTED]           = { SK_DATA_PROTECT, 0x27, 0x00 },
 	[SCST_S_SW_WRITE_PROTECTED]        = { SK_DATA_PROTECT, 0x27, 0x02 },
+	[SCST_S_SPACE_ALLOC_FAILED_WP]     = { SK_DATA_PROTECT, 0x27, 0x07 },
 	[SCST_S_MEDIUM_NOT_PRESENT]        = { SK_NOT_READY, 0x3a, 0x00 },
 	[SCST_S_NOT_READY_MANUAL_INTERVENTION] = { SK_NOT_READY, 0x04, 0x03 },
 	[SCST_S_READ_ERROR]                = { SK_MEDIUM_ERROR, 0x11, 0x00 },

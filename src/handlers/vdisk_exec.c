@@ -9,6 +9,7 @@
  * VERIFY or COMPARE AND WRITE or the pattern buffer of a WRITE SAME,
  * [1] the stage, [2] that
  * buffer's pool size, [3] WRITE SAME blocks written so far. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,17 +175,26 @@ static bool write_same_next(struct scst_cmd *cmd)
 	return true;
 }
 
-/* A backend that cannot be reached (an out-of-process handler gone or
- * silent) is not a medium error: SPC-4's LOGICAL UNIT COMMUNICATION
- * FAILURE / TIME-OUT tell the initiator the data may be fine. */
-static enum scst_sense_id io_error_sense(enum vdisk_stage stage, int res)
+/* Why a backend I/O failed, as sense.  A backend that cannot be reached
+ * (an out-of-process handler gone or silent) is not a medium error:
+ * SPC-4's LOGICAL UNIT COMMUNICATION FAILURE / TIME-OUT tell the initiator
+ * the data may be fine.  A thin LUN whose backing store cannot allocate
+ * answers SPACE ALLOCATION FAILED WRITE PROTECT (SBC-4, thin provisioning
+ * resource exhaustion); a fully provisioned LUN has no such condition in
+ * SBC-4, so it stays a write error. */
+static enum scst_sense_id io_error_sense(const struct scst_cmd *cmd, enum vdisk_stage stage,
+					 int res)
 {
 	if (res == -ENOTCONN)
 		return SCST_S_LU_COMM_FAILURE;
 	if (res == -ETIMEDOUT)
 		return SCST_S_LU_COMM_TIMEOUT;
-	return stage == STAGE_READ || stage == STAGE_VERIFY_READ || stage == STAGE_CAW_READ ||
-	       stage == STAGE_OR_READ ? SCST_S_READ_ERROR : SCST_S_WRITE_ERROR;
+	if (stage == STAGE_READ || stage == STAGE_VERIFY_READ || stage == STAGE_CAW_READ ||
+	    stage == STAGE_OR_READ)
+		return SCST_S_READ_ERROR;
+	if ((res == -ENOSPC || res == -EDQUOT) && cmd->dev->thin_provisioned)
+		return SCST_S_SPACE_ALLOC_FAILED_WP;
+	return SCST_S_WRITE_ERROR;
 }
 
 void vdisk_io_done(struct scst_cmd *cmd, int res)
@@ -199,7 +209,7 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 	if (res < 0) {
 		log_warn("%s: %s failed at LBA %llu: %s", cmd->dev->name, cmd->op->name,
 			 (unsigned long long)cmd->lba, strerror(-res));
-		scst_set_cmd_error(cmd, io_error_sense(stage, res));
+		scst_set_cmd_error(cmd, io_error_sense(cmd, stage, res));
 		scst_set_sense_info(cmd, cmd->lba);
 		release_compare_buffer(cmd);
 		finish(cmd);

@@ -1,5 +1,6 @@
 /* unix_listen.c - UNIX-socket servers at a path (see unix_listen.h). */
 #include "util/unix_listen.h"
+#include "util/in_use_retry.h"
 #include "util/mkdir_p.h"
 
 #include <errno.h>
@@ -28,34 +29,55 @@ static int make_parent_dirs(const char *path)
 	return mkdir_p(dir, 0700);
 }
 
+/* A listener of the socket's own type at the path: connecting with
+ * another type would fail even against a live daemon. */
+struct unix_probe {
+	struct sockaddr_un sa;
+	int type;
+};
+
+/* -EADDRINUSE while something accepts connections at the path, 0 when
+ * the file is missing or left by a daemon that is gone. */
+static int socket_unanswered(void *arg)
+{
+	const struct unix_probe *p = arg;
+	int fd = socket(AF_UNIX, p->type | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&p->sa, sizeof(p->sa)) == 0)
+		rc = -EADDRINUSE;
+	close(fd);
+	return rc;
+}
+
 int unix_listen_open(const char *path, int type, int backlog)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct unix_probe probe = { .sa = { .sun_family = AF_UNIX } };
+	struct sockaddr_un *sa = &probe.sa;
 	mode_t old;
 	int fd, rc;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa->sun_path))
 		return -ENAMETOOLONG;
 	rc = make_parent_dirs(path);
 	if (rc < 0)
 		return rc;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path);
 	/* A socket file left by a daemon that died is replaced; a live one
-	 * would answer a connect, and then we refuse to start. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
-	}
-	close(fd);
+	 * refuses the start, unless it is a daemon killed a moment ago that
+	 * the kernel is still tearing down (in_use_retry). */
+	probe.type = type;
+	rc = in_use_retry(socket_unanswered, &probe);
+	if (rc < 0)
+		return rc;
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	unlink(path);
 	old = umask(0177);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	rc = bind(fd, (struct sockaddr *)sa, sizeof(*sa));
 	umask(old);
 	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, backlog) < 0) {
 		rc = -errno;

@@ -6,12 +6,14 @@
 # both connections; a logout with reason 1 ends one connection and the
 # session goes on; a wrong TSIH, a connection beyond MaxConnections and a
 # CID in use are handled as RFC 7143 says; a logout on one connection may
-# name another one, and a session logout ends all of them.  Two I/O threads make the
+# name another one, and a session logout ends all of them; the CmdSN
+# window is QueuedCommands of the session, whichever connection a command
+# comes on.  Two I/O threads make the
 # second connection of a session land on another loop than the first, so
 # the hand-over to the session's loop is exercised.
 . "$(dirname "$0")/../lib.sh"
 
-plan 21
+plan 25
 
 require_daemon
 require_tools iscsi_mcs
@@ -26,15 +28,8 @@ mcs() { timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$IQN" "$@"; }
 # First run holds both connections open for a look at the tree.
 mcs io "$WORKDIR/go" >"$WORKDIR/io1.out" 2>&1 &
 PEER=$!
-two_up() {
-	for _ in $(seq 1 100); do
-		grep -q '^# two-connections' "$WORKDIR/io1.out" && return 0
-		sleep 0.1
-	done
-	cat "$WORKDIR/io1.out"
-	return 1
-}
-check "two connections of one session are in full feature phase" two_up
+check "two connections of one session are in full feature phase" \
+	printed "$WORKDIR/io1.out" '^# two-connections'
 check_output "connections/ lists both (the second from the same address by CID)" \
 	'^127\.0\.0\.1/ 127\.0\.0\.1_2/$' bash -c "'$SCSTCTL' --socket '$SOCK' list '$SESS/connections' | sort | xargs"
 check_output "the first connection has CID 1" '^1$' ctl read "$SESS/connections/127.0.0.1/cid"
@@ -65,6 +60,21 @@ check_output "a wrong TSIH is refused with 0x020a, the session goes on" "^ok - t
 check_output "beyond MaxConnections=1: refused with 0x0206" "^ok - a second connection beyond" \
 	mcs too-many
 check "a CID in use reinstates that connection" mcs same-cid
+# QueuedCommands is the session's (iscsi-scst: the session's queue depth):
+# raised after the leading login, it does not widen the CmdSN window for a
+# connection that joins later.
+check "QueuedCommands is 4 for the next session" ctl write "targets/iscsi/$IQN/QueuedCommands" 4
+mcs window 4 "$WORKDIR/go-window" >"$WORKDIR/window.out" 2>&1 &
+PEER=$!
+check "a session logs in while QueuedCommands is 4" printed "$WORKDIR/window.out" '^# leading'
+check "QueuedCommands is raised to 64 before its second connection joins" \
+	ctl write "targets/iscsi/$IQN/QueuedCommands" 64
+touch "$WORKDIR/go-window"
+wait "$PEER"
+RC=$?
+sed 's/^/# /' "$WORKDIR/window.out"
+check "5 WRITEs waiting for data on the second connection: the session's window of 4 holds" \
+	test "$RC" -eq 0
 check "no session is left" no_sessions_left "$IQN"
 check "every session was unregistered" \
 	eventually 10 bash -c "[ \$(grep -ac 'mcs -> $IQN registered' '$DAEMON_LOG') -eq \

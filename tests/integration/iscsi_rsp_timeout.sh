@@ -93,12 +93,7 @@ wait_log() {
 }
 # wait_stalled FILE: the peer printed "# stalled" (within 10 s).
 wait_stalled() {
-	for _ in $(seq 1 100); do
-		grep -q '^# stalled' "$1" && return 0
-		sleep 0.1
-	done
-	cat "$1"
-	return 1
+	printed "$1" '^# stalled'
 }
 
 # 1. An R2T never answered.

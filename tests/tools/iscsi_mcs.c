@@ -27,6 +27,14 @@
  * drop      conn2 leaves a WRITE waiting for solicited data (R2T) and
  *           vanishes (TCP close, no logout): only its command is aborted,
  *           conn1 goes on reading and writing, a new conn2 can join.
+ * window N GO-FILE
+ *           QueuedCommands is session-wide (SCST's iscsi-scst: the
+ *           session's queue depth): the session logs in on conn1 while the
+ *           target's QueuedCommands is N, prints "# leading" and waits for
+ *           GO-FILE (the script raises QueuedCommands meanwhile); conn2
+ *           joins and sends N+1 WRITEs that wait for their data.  The first
+ *           N get an R2T, the last of which closes the window (MaxCmdSN =
+ *           ExpCmdSN - 1); the extra one is outside it and gets nothing.
  * bad-tsih  a second connection with a TSIH no session has: login refused
  *           with 0x020a (session does not exist); the session goes on.
  * too-many  with MaxConnections=1 negotiated, a second connection is
@@ -499,6 +507,51 @@ static int cmd_drop(struct session *s)
 }
 
 /* The session is still usable through a: a READ answered GOOD. */
+/* A WRITE 10 of one block without data: it waits for an R2T. */
+static int send_write_wanting_data(struct session *s, struct conn *c, uint32_t lba)
+{
+	uint8_t bhs[RAW_BHS_LEN], cdb[16];
+
+	rw10_cdb(cdb, 0x2a, lba, 1);
+	cmd_bhs(s, c, bhs, s->cmdsn++, cdb, 0x20, s->block);
+	return send_pdu(c, bhs, NULL, 0);
+}
+
+static int cmd_window(struct session *s, unsigned n, const char *go_file)
+{
+	struct conn a = { .cid = 1, .name = "conn1" }, b = { .cid = 2, .name = "conn2" };
+	uint32_t exp = 0, max = 0;
+	unsigned r2ts = 0;
+	struct raw_pdu p;
+	int st, rc;
+
+	if (!n || setup_session(s, &a, 2) < 0)
+		return 2;
+	printf("# leading\n");
+	fflush(stdout);
+	wait_for_file(go_file);
+	st = login(s, &b, s->tsih, 0);
+	check(st == 0, "conn2 joins the session with TSIH %u (status 0x%04x)", s->tsih, st);
+	if (st != 0)
+		return 1;
+	for (unsigned i = 0; i <= n; i++)
+		if (send_write_wanting_data(s, &b, 100 + i) < 0)
+			return 2;
+	while (r2ts <= n && (rc = raw_recv_pdu_until(&b.raw, &p, raw_now_ms() + 1500)) == RAW_GOT_PDU) {
+		if (raw_opcode(&p) == RAW_OP_R2T) {
+			r2ts++;
+			exp = raw_get32(p.bhs + 28);
+			max = raw_get32(p.bhs + 32);
+		}
+		raw_pdu_free(&p);
+	}
+	check(r2ts == n, "conn2: %u of %u WRITEs got an R2T within a session-wide window of %u",
+	      r2ts, n + 1, n);
+	check(r2ts && max == exp - 1, "conn2: the last R2T closes the window (ExpCmdSN %u, "
+	      "MaxCmdSN %u)", exp, max);
+	return failures ? 1 : 0;
+}
+
 static bool session_works(struct session *s, struct conn *c)
 {
 	uint8_t buf[4096];
@@ -563,7 +616,7 @@ int main(int argc, char **argv)
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: iscsi_mcs HOST:PORT TARGET-IQN io [GO-FILE]|spread|others|drop|"
-			"bad-tsih|"
+			"window N GO-FILE|bad-tsih|"
 			"too-many|same-cid\n");
 		return 2;
 	}
@@ -578,6 +631,8 @@ int main(int argc, char **argv)
 		return cmd_drop(&s);
 	if (!strcmp(argv[3], "others"))
 		return cmd_others(&s);
+	if (!strcmp(argv[3], "window") && argc == 6)
+		return cmd_window(&s, (unsigned)atoi(argv[4]), argv[5]);
 	if (!strcmp(argv[3], "bad-tsih"))
 		return cmd_bad_tsih(&s);
 	if (!strcmp(argv[3], "too-many"))

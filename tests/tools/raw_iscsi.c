@@ -309,6 +309,7 @@ static void login_bhs(struct raw_conn *c, uint8_t *bhs, int csg, int nsg, uint32
 	raw_put24(bhs + 5, dlen);
 	memcpy(bhs + 8, isid, 6);
 	bhs[13] = (uint8_t)getpid();
+	bhs[12] = c->isid_qualifier;
 	raw_put32(bhs + 16, c->itt);
 	raw_put32(bhs + 24, c->cmdsn);
 	raw_put32(bhs + 28, c->exp_statsn);

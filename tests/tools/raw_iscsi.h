@@ -48,6 +48,7 @@ struct raw_conn {
 	const char *initiator, *target;
 	bool immediate_data;            /* what raw_login offers */
 	bool split_first_text;          /* raw_login: first text in two PDUs (C bit) */
+	uint8_t isid_qualifier;         /* raw_login: tells sessions of one initiator apart */
 };
 
 static inline void raw_put16(uint8_t *p, uint16_t v)

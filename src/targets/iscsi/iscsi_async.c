@@ -28,7 +28,7 @@ static bool queue_logout_request(struct iscsi_conn *conn, unsigned grace_s)
 	tx->bhs[0] = ISCSI_OP_ASYNC_MSG;
 	tx->bhs[1] = ISCSI_FLAG_FINAL;
 	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->bhs[36] = ASYNC_EVENT_LOGOUT_REQUEST;
 	tx->bhs[42] = (uint8_t)(grace_s >> 8);      /* Parameter3: seconds to log out */
 	tx->bhs[43] = (uint8_t)grace_s;

@@ -65,7 +65,28 @@ static uint32_t tx_size(const struct iscsi_tx *tx)
 static void tx_complete(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
 	list_del(&tx->node);
+	if (tx->charged)
+		iscsi_rsp_discharge(conn, tx->charged);
 	iscsi_tx_sent(conn, tx);
+}
+
+/* The PDU goes to the kernel now: a slot its status frees opens first, so
+ * the MaxCmdSN it carries already counts it (and the initiator can never
+ * see a window wider than the one enforced: the slot was freed before the
+ * PDU could reach it).  The header digest covers the final header. */
+static void tx_finish_header(struct iscsi_conn *conn, struct iscsi_tx *tx)
+{
+	if (tx->releases_slot) {
+		tx->releases_slot = false;
+		iscsi_cmd_release_slot(tx->release_cmd);
+	}
+	if (tx->fill_cmdsn) {
+		tx->fill_cmdsn = false;
+		iscsi_put32(&tx->bhs[28], conn->isess->exp_cmdsn);
+		iscsi_put32(&tx->bhs[32], iscsi_max_cmdsn(conn));
+		if (tx->hdigest)
+			iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
+	}
 }
 
 /* Adds the part of [base, base+len) that lies past `skip` to the iovec. */
@@ -97,6 +118,7 @@ static void tx_flush(struct io_defer *d)
 	list_for_each_entry(tx, &conn->tx_queue, node) {
 		if (pdus == ISCSI_TX_IOV_MAX)
 			break;
+		tx_finish_header(conn, tx);
 		n = add_iov(conn->tx_iov, n, tx->bhs, ISCSI_BHS_LEN, &skip);
 		if (tx->hdigest)
 			n = add_iov(conn->tx_iov, n, tx->hdig, ISCSI_DIGEST_LEN, &skip);
@@ -169,10 +191,16 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	iscsi_put24(&tx->bhs[5], tx->dlen);
 	tx->hdigest = conn->hdigest;
 	tx->ddigest = conn->ddigest && tx->dlen;
-	if (tx->hdigest)
+	if (tx->hdigest && !tx->fill_cmdsn)
 		iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
 	if (tx->ddigest)
 		iscsi_digest_put(tx->ddig, iscsi_data_digest(tx->data, tx->dlen));
+	if (conn->state == CONN_FULL) {
+		uint32_t cost = ISCSI_TX_COST + (tx->owned ? tx->dlen : 0);
+
+		tx->charged += cost;
+		iscsi_rsp_charge(conn, cost);
+	}
 	list_add_tail(&tx->node, &conn->tx_queue);
 	if (conn->state == CONN_CLOSING) {
 		tx_complete(conn, tx);
@@ -181,14 +209,13 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	ioloop_defer(conn->loop, &conn->flush);
 }
 
-void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status)
+void iscsi_fill_sn(struct iscsi_conn *conn, struct iscsi_tx *tx, bool with_status)
 {
 	if (with_status)
-		iscsi_put32(&bhs[24], conn->stat_sn++);
+		iscsi_put32(&tx->bhs[24], conn->stat_sn++);
 	else
-		iscsi_put32(&bhs[24], conn->stat_sn);
-	iscsi_put32(&bhs[28], conn->isess->exp_cmdsn);
-	iscsi_put32(&bhs[32], iscsi_max_cmdsn(conn));
+		iscsi_put32(&tx->bhs[24], conn->stat_sn);
+	tx->fill_cmdsn = true;
 }
 
 void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uint8_t itt[4],
@@ -204,7 +231,7 @@ void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uin
 	tx->bhs[1] = ISCSI_FLAG_FINAL;
 	tx->bhs[2] = response;
 	memcpy(&tx->bhs[16], itt, 4);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->close_after = close_after;
 	iscsi_tx_queue(conn, tx);
 }
@@ -227,7 +254,7 @@ void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t 
 	tx->bhs[1] = ISCSI_FLAG_FINAL;
 	tx->bhs[2] = reason;
 	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->data = copy;
 	tx->owned = copy;
 	tx->dlen = ISCSI_BHS_LEN;
@@ -529,12 +556,22 @@ static void stage_complete(struct iscsi_conn *conn)
 	}
 }
 
+/* The session pinned too much response data (iscsi_rsp_limit.c): no new
+ * PDU is taken until it drains.  Only between PDUs: the one being
+ * received is finished. */
+static bool rx_paused_here(const struct iscsi_conn *conn)
+{
+	return conn->rx_stage == RX_BHS && conn->rx_got == 0 && conn->state == CONN_FULL &&
+	       conn->isess->rx_paused;
+}
+
 /* Feeds the read-ahead bytes to the stages in order; stops when the
- * connection closes or stops reading (the rest is never looked at). */
+ * connection closes or stops reading (the rest is never looked at), or
+ * pauses (the rest waits in rx_buf). */
 static void rx_consume_buffered(struct iscsi_conn *conn)
 {
 	while (conn->rx_buf_head < conn->rx_buf_tail && conn->state != CONN_CLOSING &&
-	       !conn->rx_stopped) {
+	       !conn->rx_stopped && !rx_paused_here(conn)) {
 		uint32_t avail = conn->rx_buf_tail - conn->rx_buf_head;
 		uint32_t n = conn->rx_want - conn->rx_got;
 
@@ -581,8 +618,30 @@ static void rx_cb(struct io_op *op, int res)
 	if (conn->state == CONN_CLOSING)
 		return;
 	rx_let_go_of_released(conn);
-	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
+	if (conn->state != CONN_CLOSING && !conn->rx_stopped && !rx_paused_here(conn))
 		rx_submit(conn);
+}
+
+static void rx_resume_go(struct io_defer *d)
+{
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, rx_resume);
+
+	if (conn->state == CONN_CLOSING) {
+		iscsi_conn_try_free(conn);       /* the reap waited for us */
+		return;
+	}
+	if (conn->rx_stopped || conn->rx_busy || rx_paused_here(conn))
+		return;
+	/* What the read-ahead holds comes first: a recv would overwrite it. */
+	rx_consume_buffered(conn);
+	if (conn->state != CONN_CLOSING && !conn->rx_stopped && !conn->rx_busy &&
+	    !rx_paused_here(conn) && conn->rx_buf_head == conn->rx_buf_tail)
+		rx_submit(conn);
+}
+
+void iscsi_rx_resume(struct iscsi_conn *conn)
+{
+	ioloop_defer(conn->loop, &conn->rx_resume);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -601,10 +660,12 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 	conn->flush.fn = tx_flush;
 	conn->reap.fn = reap;
 	conn->handoff.fn = handoff_go;
+	conn->rx_resume.fn = rx_resume_go;
 	ioloop_timer_init(&conn->keepalive, NULL);
 	ioloop_timer_init(&conn->rsp_timer, NULL);
 	ioloop_timer_init(&conn->logout_wait, NULL);
 	ioloop_timer_init(&conn->logout_timer, NULL);
+	ioloop_timer_init(&conn->login_timer, NULL);
 	iscsi_params_defaults(&conn->params);
 	conn->rx_data_cap = 8192;
 	conn->rx_data = malloc(conn->rx_data_cap);
@@ -615,6 +676,7 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 		return;
 	}
 	iscsi_conn_registered(conn);
+	iscsi_login_timer_start(conn);
 	rx_start_bhs(conn);
 	rx_submit(conn);
 }
@@ -626,6 +688,8 @@ static void handoff_arrive(void *arg)
 	struct iscsi_conn *conn = arg;
 
 	iscsi_conn_registered(conn);
+	/* The clock starts again here: one move per login at most. */
+	iscsi_login_timer_start(conn);
 	conn->isess->loop = conn->loop;
 	conn->rx_stopped = false;
 	iscsi_login_pdu(conn, conn->rx_bhs, conn->rx_data, conn->handoff_dlen);
@@ -654,6 +718,7 @@ static void handoff_go(struct io_defer *d)
 		return;
 	}
 	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->tsih);
+	iscsi_login_timer_stop(conn);
 	iscsi_conn_unregistered(conn);
 	conn->loop = conn->handoff_to;
 	ioloop_move_attachment(from, conn->loop);
@@ -718,6 +783,8 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	iscsi_rsp_timer_stop(conn);
 	iscsi_logout_stop(conn);
 	iscsi_async_stop(conn);
+	iscsi_login_timer_stop(conn);
+	iscsi_admit_login_done(conn);
 	shutdown(conn->fd, SHUT_RDWR);
 	if (conn->isess)
 		iscsi_session_drop_held(conn->isess, conn);
@@ -745,7 +812,7 @@ static void reap(struct io_defer *d)
 
 	if (conn->state != CONN_CLOSING || conn->ops_in_flight)
 		return;
-	if (conn->flush.queued || conn->handoff.queued) {
+	if (conn->flush.queued || conn->handoff.queued || conn->rx_resume.queued) {
 		/* A flush queued behind us still points at conn. */
 		ioloop_defer(conn->loop, &conn->reap);
 		return;
@@ -758,10 +825,12 @@ static void reap(struct io_defer *d)
 		return;                  /* xmit_response of the rest will call back */
 	/* Releasing commands above may have queued reap (or a flush) again;
 	 * that queued node lives inside conn, so let it run and free. */
-	if (conn->reap.queued || conn->flush.queued || conn->handoff.queued)
+	if (conn->reap.queued || conn->flush.queued || conn->handoff.queued ||
+	    conn->rx_resume.queued)
 		return;
 	if (conn->isess)
 		iscsi_session_leave(conn);
+	iscsi_admit_login_done(conn);
 	while (conn->free_cmds) {
 		struct iscsi_cmd *c = conn->free_cmds;
 

@@ -17,10 +17,21 @@ struct iscsi_tmf {
 	bool close_after;
 };
 
+/* QueuedCommands is the session's, fixed by its leading login: a
+ * connection that joins later (MC/S) may have seen another value. */
+static unsigned session_depth(const struct iscsi_conn *conn)
+{
+	unsigned depth = conn->isess->queued_cmds;
+
+	if (!depth)
+		depth = conn->limits.queued_cmds;    /* login, discovery */
+	return depth ? depth : 1;
+}
+
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 {
 	const struct iscsi_session *s = conn->isess;
-	unsigned depth = conn->limits.queued_cmds ? conn->limits.queued_cmds : 1;
+	unsigned depth = session_depth(conn);
 	unsigned busy = s->cmds_unanswered < depth ? s->cmds_unanswered : depth;
 
 	return s->exp_cmdsn + (depth - busy) - 1;
@@ -75,7 +86,7 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	memcpy(&tx->bhs[8], &bhs[8], 8);
 	memcpy(&tx->bhs[16], &bhs[16], 4);
 	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->data = echo;
 	tx->owned = echo;
 	tx->dlen = dlen;

@@ -30,14 +30,17 @@ static void send_ping(struct iscsi_conn *conn)
 	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
 	iscsi_put32(&tx->bhs[20], conn->nop_ttt);
 	/* An unsolicited NOP-In carries StatSN without advancing it. */
-	iscsi_fill_sn(conn, tx->bhs, false);
+	iscsi_fill_sn(conn, tx, false);
 	iscsi_tx_queue(conn, tx);
 }
 
 static void keepalive_tick(struct io_timer *t)
 {
 	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, keepalive);
-	bool alive = conn->rx_activity;
+	/* While its session pins too much response data (iscsi_rsp_limit.c)
+	 * the connection reads nothing, so silence proves nothing; RspTimeout
+	 * still closes it if its responses stop leaving. */
+	bool alive = conn->rx_activity || conn->isess->rx_paused;
 
 	if (conn->state != CONN_FULL)
 		return;

@@ -44,7 +44,7 @@ static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool f
 	memcpy(&tx->bhs[8], conn->isid, 6);
 	iscsi_put16(&tx->bhs[14], final_ok ? conn->tsih : 0);
 	memcpy(&tx->bhs[16], &lc->bhs[16], 4);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	tx->bhs[36] = lc->status >> 8;
 	tx->bhs[37] = lc->status & 0xff;
 	if (lc->status == ISCSI_LOGIN_OK && lc->out.len) {
@@ -417,6 +417,8 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 	}
 	conn->state = CONN_FULL;
 	__atomic_add_fetch(&login_counts.logins, 1, __ATOMIC_RELAXED);
+	iscsi_login_timer_stop(conn);
+	iscsi_admit_login_done(conn);
 	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
 	conn->auth = NULL;
 	/* From now on data segments up to our declared limit may arrive. */
@@ -637,7 +639,7 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	tx->bhs[1] = ISCSI_FLAG_FINAL;
 	memcpy(&tx->bhs[16], &bhs[16], 4);
 	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx->bhs, true);
+	iscsi_fill_sn(conn, tx, true);
 	if (out.len > conn->params.max_xmit_dsl)
 		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u",
 			      conn->peer_str, out.len, conn->params.max_xmit_dsl);

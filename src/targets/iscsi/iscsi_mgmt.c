@@ -1,5 +1,7 @@
 /* iscsi_mgmt.c - the iSCSI driver's own entries of the management tree:
- * targets/iscsi/iSNSServer and iSNSAccessControl and, in every targets/iscsi/<target>/, one
+ * targets/iscsi/iSNSServer and iSNSAccessControl, the admission limits
+ * (LoginTimeout, MaxPendingLoginsPerPortal, MaxPendingLoginsPerAddress),
+ * MaxBufferedResponseData(PerInitiator) and refused_connections and, in every targets/iscsi/<target>/, one
  * read-write file per negotiable parameter (iscsi_tgt_params.c), marked
  * [key] when it differs from its default (SysfsRules). */
 #include <errno.h>
@@ -63,7 +65,50 @@ static int store_param(const struct mgmt_node *n, const char *value, char *err, 
 	return rc == 1 ? -ENOENT : rc;
 }
 
+static int show_admit_attr(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	unsigned v;
+	bool is_default;
+	char s[16];
+	int rc = iscsi_admit_get_attr(n->entry->name, &v, &is_default);
+
+	if (rc < 0)
+		return rc;
+	snprintf(s, sizeof(s), "%u", v);
+	mgmt_show_value(out, s, !is_default);
+	return 0;
+}
+
+static int store_admit_attr(const struct mgmt_node *n, const char *value, char *err,
+			    size_t errlen)
+{
+	int rc = iscsi_admit_set_attr(n->entry->name, value, err, errlen);
+
+	return rc == 1 ? -ENOENT : rc;
+}
+
+/* Connections refused (or closed in login) since start, by reason. */
+static int show_refused(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	mgmt_printf(out, "out_of_descriptors %llu\npending_per_portal %llu\n"
+		    "pending_per_address %llu\nlogin_timeout %llu\n",
+		    iscsi_admit_refused(ISCSI_REFUSE_NO_FD), iscsi_admit_refused(ISCSI_REFUSE_PORTAL),
+		    iscsi_admit_refused(ISCSI_REFUSE_ADDR),
+		    iscsi_admit_refused(ISCSI_REFUSE_LOGIN_TIMEOUT));
+	return 0;
+}
+
+#define ADMIT_ATTR(k) { .name = k, .kind = MGMT_ATTR, .show = show_admit_attr, \
+			.store = store_admit_attr }
+
 static const struct mgmt_entry driver_entries[] = {
+	ADMIT_ATTR("LoginTimeout"),
+	ADMIT_ATTR("MaxPendingLoginsPerPortal"),
+	ADMIT_ATTR("MaxPendingLoginsPerAddress"),
+	ADMIT_ATTR("MaxBufferedResponseData"),
+	ADMIT_ATTR("MaxBufferedResponseDataPerInitiator"),
+	{ .name = "refused_connections", .kind = MGMT_ATTR, .show = show_refused },
 	{ .name = "iSNSServer", .kind = MGMT_ATTR, .show = show_isns_server,
 	  .store = store_isns_server },
 	{ .name = "iSNSAccessControl", .kind = MGMT_ATTR, .show = show_isns_access_control,

@@ -2,8 +2,9 @@
  * files: targets (iscsi_target.c), connections and their PDU I/O
  * (iscsi_conn.c), login and discovery (iscsi_login.c), full-feature
  * dispatch, CmdSN ordering, NOP, Text and TMF (iscsi_ffp.c), Logout
- * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), and SCSI command
- * data flow (iscsi_scsi.c).
+ * (iscsi_logout.c), RspTimeout (iscsi_rsp_timeout.c), SCSI command
+ * data flow (iscsi_scsi.c), admission of new connections (iscsi_admit.c)
+ * and the response data a session may pin (iscsi_rsp_limit.c).
  *
  * A session (iscsi_session.c) and all its connections, their commands and
  * PDUs live on one I/O loop and are touched only there: a connection that
@@ -58,6 +59,13 @@ struct iscsi_tx {
 	void *owned;                     /* freed once sent */
 	struct iscsi_cmd *release_cmd;   /* command to hand back once sent */
 	bool close_after;                /* Logout response: close when sent */
+	/* ExpCmdSN/MaxCmdSN (and the header digest) are written when the PDU
+	 * is handed to the kernel, so they count every slot freed until then. */
+	bool fill_cmdsn;
+	/* Carries the status of a command holding a CmdSN window slot: the
+	 * slot opens when this PDU is handed to the kernel. */
+	bool releases_slot;
+	uint32_t charged;                /* session charge it discharges once sent */
 };
 
 enum iscsi_cmd_xfer {
@@ -90,7 +98,10 @@ struct iscsi_cmd {
 	bool data_error;                 /* a Data-Out was misnumbered or corrupt */
 	uint32_t exp_datasn;              /* DataSN expected in the current sequence */
 
-	bool counted;                    /* in conn->cmds_unanswered */
+	bool counted;                    /* in isess->cmds_unanswered */
+	/* Its READ data in isess->rsp_charged not yet handed to a Data-In
+	 * PDU (iscsi_rsp_limit.c). */
+	uint32_t charged;
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
 	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
@@ -149,10 +160,19 @@ struct iscsi_session {
 	/* CmdSN window, session-wide (RFC 7143 4.2.2.1). */
 	uint32_t exp_cmdsn;
 	struct list_head held;           /* PDUs waiting for their CmdSN */
-	/* Non-immediate SCSI commands whose response is not yet built: they
-	 * close the CmdSN window (QueuedCommands flow control). */
+	/* Non-immediate SCSI commands whose status is not yet handed to the
+	 * kernel: they close the CmdSN window of queued_cmds slots (the
+	 * leading login's QueuedCommands). */
 	unsigned cmds_unanswered;
 	unsigned queued_cmds;
+
+	/* Response data pinned by the session (iscsi_rsp_limit.c): READ
+	 * commands' expected bytes from their arrival until on the wire.  Over
+	 * the limit, the session's connections stop reading PDUs. */
+	uint64_t rsp_charged;
+	bool rx_paused;
+	unsigned long rx_pauses;
+	struct iscsi_initiator_load *load;   /* its initiator's total */
 };
 
 struct iscsi_conn {
@@ -194,14 +214,14 @@ struct iscsi_conn {
 	/* Send side: one sendmsg in flight; queued PDUs flushed per iteration. */
 	struct io_op tx_op;
 	bool tx_busy;
-	struct list_head tx_queue;       /* not yet handed to the kernel */
-	struct list_head tx_inflight;    /* in the current sendmsg */
+	struct list_head tx_queue;       /* not yet sent (the head ones may be in a sendmsg) */
 	struct msghdr tx_msg;
 	struct iovec tx_iov[ISCSI_TX_IOV_MAX * 5];
 	uint8_t tx_zero_pad[4];
 	uint32_t tx_skip;                /* bytes of the first inflight PDU already sent */
 	struct io_defer flush;
 	struct io_defer reap;             /* teardown check, end of iteration */
+	struct io_defer rx_resume;        /* reading again after a pause */
 
 	/* Login. */
 	uint8_t login_stage;
@@ -258,6 +278,11 @@ struct iscsi_conn {
 
 	/* Target-requested logout (iscsi_async.c). */
 	struct io_timer logout_timer;
+
+	/* Admission (iscsi_admit.c): the pending-login counts this connection
+	 * charges until its login ends, and the login timeout. */
+	struct iscsi_admit_ticket *admit;
+	struct io_timer login_timer;
 };
 
 /* iscsi_target.c */
@@ -329,8 +354,11 @@ void iscsi_conn_try_free(struct iscsi_conn *conn);
 struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn);
 void iscsi_tx_recycle(struct iscsi_conn *conn, struct iscsi_tx *tx);
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx);
-/* Fills ExpCmdSN/MaxCmdSN (and StatSN when with_status) into a header. */
-void iscsi_fill_sn(struct iscsi_conn *conn, uint8_t *bhs, bool with_status);
+/* StatSN (taken when with_status) now; ExpCmdSN/MaxCmdSN once the PDU is
+ * handed to the kernel. */
+void iscsi_fill_sn(struct iscsi_conn *conn, struct iscsi_tx *tx, bool with_status);
+/* Reads again (iscsi_rsp_limit.c lifted the session's pause). */
+void iscsi_rx_resume(struct iscsi_conn *conn);
 void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t reason);
 /* A header-only answer whose byte 2 is the response (TMF, Logout):
  * final, the request's ITT, StatSN taken; closes the connection once sent
@@ -357,9 +385,10 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 /* Header of a PDU arrived: decides where its data segment goes.  Returns
  * false when the connection was closed. */
 bool iscsi_ffp_header(struct iscsi_conn *conn);
-/* ExpCmdSN + QueuedCommands - 1 - commands still unanswered: the window
- * closes as commands queue up and never shrinks (each command raises
- * ExpCmdSN as it occupies a slot). */
+/* ExpCmdSN + the session's QueuedCommands - 1 - commands still
+ * unanswered (status not yet handed to the kernel): the window closes as
+ * commands queue up and never shrinks (each command raises ExpCmdSN as
+ * it occupies a slot). */
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 
@@ -392,6 +421,55 @@ void iscsi_logout_stop(struct iscsi_conn *conn);
 void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why);
 void iscsi_async_stop(struct iscsi_conn *conn);
 
+/* iscsi_admit.c: admission of new connections under hostile load. */
+#define ISCSI_LOGIN_TIMEOUT_DEFAULT 30
+/* iscsi-scst's iscsi-scstd serves at most 256 connections in login. */
+#define ISCSI_MAX_PENDING_PORTAL_DEFAULT 256
+#define ISCSI_MAX_PENDING_ADDR_DEFAULT 64
+enum iscsi_refusal {
+	ISCSI_REFUSE_NO_FD,              /* EMFILE/ENFILE or the descriptor reserve */
+	ISCSI_REFUSE_PORTAL,             /* MaxPendingLoginsPerPortal */
+	ISCSI_REFUSE_ADDR,               /* MaxPendingLoginsPerAddress */
+	ISCSI_REFUSE_LOGIN_TIMEOUT,      /* closed by LoginTimeout */
+	ISCSI_REFUSE__COUNT
+};
+struct iscsi_admit_gate;
+void iscsi_admit_count_refusal(enum iscsi_refusal why);
+unsigned long long iscsi_admit_refused(enum iscsi_refusal why);
+/* Whether a just accepted descriptor leaves the reserve alone. */
+bool iscsi_admit_fd_ok(int fd);
+/* A portal's pending-login count (one reference for the portal). */
+struct iscsi_admit_gate *iscsi_admit_gate_new(void);
+void iscsi_admit_gate_put(struct iscsi_admit_gate *g);
+/* Charges conn (peer address known) to the portal's and its address's
+ * pending logins; false (refusal counted) when either is at its limit. */
+bool iscsi_admit_login(struct iscsi_conn *conn, struct iscsi_admit_gate *g);
+/* The login ended (full feature phase, or the connection goes); again: no-op. */
+void iscsi_admit_login_done(struct iscsi_conn *conn);
+void iscsi_login_timer_start(struct iscsi_conn *conn);
+void iscsi_login_timer_stop(struct iscsi_conn *conn);
+/* LoginTimeout, MaxPendingLoginsPerPortal, MaxPendingLoginsPerAddress: 1
+ * when key is none of them. */
+int iscsi_admit_set_attr(const char *key, const char *value, char *err, size_t errlen);
+int iscsi_admit_get_attr(const char *key, unsigned *value, bool *is_default);
+
+/* iscsi_rsp_limit.c: what one session may pin in response data. */
+#define ISCSI_MAX_BUFFERED_RSP_DEFAULT (16u << 20)
+#define ISCSI_MAX_BUFFERED_RSP_INITIATOR_DEFAULT (64u << 20)
+extern unsigned iscsi_max_buffered_rsp, iscsi_max_buffered_rsp_initiator;
+/* A published session joins its initiator's total (false: no memory);
+ * it leaves once its commands are all gone. */
+bool iscsi_rsp_session_start(struct iscsi_session *s);
+void iscsi_rsp_session_end(struct iscsi_session *s);
+/* A paused session reads again if its initiator's other sessions drained. */
+void iscsi_rsp_recheck(struct iscsi_session *s);
+/* What a queued PDU costs besides the data it carries. */
+#define ISCSI_TX_COST 1024u
+/* bytes more pinned by conn's session until sent (pauses it over a limit). */
+void iscsi_rsp_charge(struct iscsi_conn *conn, uint32_t bytes);
+/* bytes of the charge are on the wire or will never be sent. */
+void iscsi_rsp_discharge(struct iscsi_conn *conn, uint32_t bytes);
+
 /* iscsi_mgmt.c: the driver's entries of the management tree. */
 int iscsi_mgmt_register(void);
 
@@ -413,6 +491,8 @@ void iscsi_rx_cmd_unpin(struct iscsi_conn *conn);
 void iscsi_rdy_to_xfer(struct scst_cmd *scmd);
 void iscsi_xmit_response(struct scst_cmd *scmd);
 void iscsi_cmd_free(struct iscsi_cmd *icmd);
+/* The command's CmdSN window slot opens (its status goes to the kernel). */
+void iscsi_cmd_release_slot(struct iscsi_cmd *icmd);
 void iscsi_conn_release_cmds(struct iscsi_conn *conn);
 void iscsi_tx_sent(struct iscsi_conn *conn, struct iscsi_tx *tx);
 

@@ -34,6 +34,7 @@ static void rsp_tick(struct io_timer *t)
 	if (conn->state != CONN_FULL)
 		return;
 	conn->rsp_clock++;
+	iscsi_rsp_recheck(conn->isess);
 	late = overdue_cmd(conn);
 	if (late) {
 		log_warn("%s: %s: command ITT 0x%08x waited on the initiator for more than %u s "

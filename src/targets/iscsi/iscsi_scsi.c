@@ -45,9 +45,10 @@ static void drop_imm(struct iscsi_cmd *icmd)
 	}
 }
 
-/* The command's slot in the CmdSN window opens again: from the response
- * on, the MaxCmdSN the initiator sees counts it no more. */
-static void uncount(struct iscsi_cmd *icmd)
+/* The command's slot in the CmdSN window opens again: when its status is
+ * handed to the kernel (not when it is built: a client that does not read
+ * its responses must not get new slots), or when it is let go unanswered. */
+void iscsi_cmd_release_slot(struct iscsi_cmd *icmd)
 {
 	if (icmd->counted) {
 		icmd->counted = false;
@@ -59,7 +60,9 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 {
 	struct iscsi_conn *conn = icmd->conn;
 
-	uncount(icmd);
+	iscsi_cmd_release_slot(icmd);
+	if (icmd->charged)
+		iscsi_rsp_discharge(conn, icmd->charged);
 	list_del(&icmd->node);
 	drop_imm(icmd);
 	if (conn->nfree_cmds >= ICMD_CACHE_KEEP) {
@@ -203,6 +206,10 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	memcpy(icmd->lun, &bhs[8], 8);
 	icmd->read = bhs[1] & ISCSI_CMD_READ;
 	icmd->write = bhs[1] & ISCSI_CMD_WRITE;
+	if (icmd->read) {
+		icmd->charged = icmd->edtl;
+		iscsi_rsp_charge(conn, icmd->edtl);
+	}
 	icmd->final_seen = bhs[1] & ISCSI_FLAG_FINAL;
 	icmd->imm_buf = imm;
 	icmd->imm_len = dlen;
@@ -252,7 +259,7 @@ static void send_r2t(struct iscsi_cmd *icmd, uint32_t offset, uint32_t len)
 	memcpy(&tx->bhs[8], icmd->lun, 8);
 	iscsi_put32(&tx->bhs[16], icmd->itt);
 	iscsi_put32(&tx->bhs[20], icmd->ttt);
-	iscsi_fill_sn(conn, tx->bhs, false);
+	iscsi_fill_sn(conn, tx, false);
 	iscsi_put32(&tx->bhs[36], icmd->r2tsn++);
 	iscsi_put32(&tx->bhs[40], offset);
 	iscsi_put32(&tx->bhs[44], len);
@@ -469,12 +476,16 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 			tx->bhs[1] |= ISCSI_FLAG_FINAL;
 			burst_left = p->max_burst;
 		}
+		/* The PDU takes over its part of the command's charge. */
+		tx->charged = seg < icmd->charged ? seg : icmd->charged;
+		icmd->charged -= tx->charged;
 		if (last && status_inside) {
+			tx->releases_slot = icmd->counted;
 			tx->bhs[1] |= ISCSI_DATA_STATUS | r.flags;
 			tx->bhs[3] = icmd->scmd->status;
 			iscsi_put32(&tx->bhs[44], r.count);
 		}
-		iscsi_fill_sn(conn, tx->bhs, last && status_inside);
+		iscsi_fill_sn(conn, tx, last && status_inside);
 		iscsi_put32(&tx->bhs[36], icmd->datasn++);
 		iscsi_put32(&tx->bhs[40], off);
 		tx->data = icmd->scmd->buf + off;
@@ -506,12 +517,13 @@ static bool send_scsi_rsp(struct iscsi_cmd *icmd, uint8_t status, struct residua
 		tx->owned = sense;
 		tx->dlen = 2u + scmd->sense_len;
 	}
+	tx->releases_slot = icmd->counted;
 	tx->bhs[0] = ISCSI_OP_SCSI_RSP;
 	tx->bhs[1] = ISCSI_FLAG_FINAL | r.flags;
 	tx->bhs[2] = 0;                           /* command completed at target */
 	tx->bhs[3] = status;
 	iscsi_put32(&tx->bhs[16], icmd->itt);
-	iscsi_fill_sn(icmd->conn, tx->bhs, true);
+	iscsi_fill_sn(icmd->conn, tx, true);
 	iscsi_put32(&tx->bhs[36], icmd->datasn);
 	iscsi_put32(&tx->bhs[44], r.count);
 	iscsi_tx_queue(icmd->conn, tx);
@@ -526,7 +538,6 @@ void iscsi_xmit_response(struct scst_cmd *scmd)
 	uint32_t data_len = 0;
 	struct residual r;
 
-	uncount(icmd);
 	icmd->xfer = ICMD_IDLE;
 	if (conn->state == CONN_CLOSING || (scmd->aborted && !scmd->tas_response)) {
 		release(icmd);

@@ -1,6 +1,7 @@
 /* iscsi_sess_attrs.c - what the management tree shows of a live iSCSI
  * session beyond the core's counters (the session_attrs hook): its SID
- * (ISID and TSIH), the session-wide negotiated parameters, and per
+ * (ISID and TSIH), the session-wide negotiated parameters, what it pins
+ * (buffered response data, unanswered commands, receive pauses), and per
  * connection (connections/<initiator address>/) cid, ip, state and the
  * connection-wide parameters.
  *
@@ -147,6 +148,11 @@ int iscsi_session_attrs(struct scst_session *sess, char *buf, size_t len)
 	put(&o, "DataSequenceInOrder", "Yes");
 	put(&o, "ErrorRecoveryLevel", "0");
 	put(&o, "MaxConnections", "%u", s->max_connections);
+	/* What the session pins now (iscsi_rsp_limit.c, the CmdSN window). */
+	put(&o, "buffered_response_data", "%llu",
+	    (unsigned long long)__atomic_load_n(&s->rsp_charged, __ATOMIC_RELAXED));
+	put(&o, "unanswered_commands", "%u", __atomic_load_n(&s->cmds_unanswered, __ATOMIC_RELAXED));
+	put(&o, "rx_pauses", "%lu", __atomic_load_n(&s->rx_pauses, __ATOMIC_RELAXED));
 	iscsi_session_for_each_conn(s, connection_attrs, &w);
 	return o.overflow ? -ENOSPC : (int)o.used;
 }

@@ -180,6 +180,9 @@ void iscsi_session_publish(struct iscsi_conn *conn)
 	s->params = conn->params;
 	s->max_connections = conn->params.max_connections;
 	s->queued_cmds = conn->limits.queued_cmds;
+	/* Without its initiator's total the session is held to its own limit. */
+	if (!iscsi_rsp_session_start(s))
+		log_warn("%s: out of memory for the initiator's response total", conn->peer_str);
 	iscsi_registry_lock();
 	s->tsih = conn->tsih;
 	iscsi_registry_unlock();
@@ -271,6 +274,7 @@ void iscsi_session_leave(struct iscsi_conn *conn)
 		list_del(&s->node);
 	iscsi_registry_unlock();
 	conn->sess = NULL;
+	iscsi_rsp_session_end(s);
 	free(s);
 }
 

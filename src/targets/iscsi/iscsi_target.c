@@ -21,7 +21,12 @@
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/addr.h"
+#include "util/in_use_retry.h"
 #include "util/log.h"
+
+#define ISCSI_PORTAL_BACKLOG 256
+/* A portal short of descriptors tries again after this long. */
+#define ISCSI_ACCEPT_BACKOFF_MS 100
 
 struct iscsi_portal {
 	struct list_head node;
@@ -32,6 +37,10 @@ struct iscsi_portal {
 	char str[80];
 	struct io_op accept_op;
 	volatile bool closing, closed;
+	struct iscsi_admit_gate *gate;   /* its connections still in login */
+	/* No accept armed while descriptors are short (see accept_cb). */
+	struct io_timer backoff;
+	bool backing_off;
 };
 
 static struct list_head portals = LIST_HEAD_INIT(portals);
@@ -284,7 +293,7 @@ static void arm_accept_msg(void *arg)
 	arm_accept(arg);
 }
 
-static void setup_new_conn(int fd)
+static void setup_new_conn(int fd, struct iscsi_portal *p)
 {
 	struct iscsi_conn *conn = calloc(1, sizeof(*conn));
 	struct ioloop *loop;
@@ -297,20 +306,58 @@ static void setup_new_conn(int fd)
 		return;
 	}
 	conn->fd = fd;
+	len = sizeof(conn->peer);
+	getpeername(fd, (struct sockaddr *)&conn->peer, &len);
+	if (!iscsi_admit_login(conn, p->gate)) {
+		close(fd);
+		free(conn);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	len = sizeof(conn->local);
 	getsockname(fd, (struct sockaddr *)&conn->local, &len);
-	len = sizeof(conn->peer);
-	getpeername(fd, (struct sockaddr *)&conn->peer, &len);
 	format_addr(&conn->peer, addr_port(&conn->peer), conn->peer_str, sizeof(conn->peer_str));
 	format_addr(&conn->local, addr_port(&conn->local), local, sizeof(local));
 	log_info("connection from %s to %s", conn->peer_str, local);
 	loop = ioloop_attach();
 	if (ioloop_run_on(loop, conn_start_msg, conn) < 0) {
 		ioloop_detach(loop);
+		iscsi_admit_login_done(conn);
 		close(fd);
 		free(conn);
 	}
+}
+
+static void portal_closed(struct iscsi_portal *p)
+{
+	close(p->fd);
+	p->closed = true;
+}
+
+static void backoff_over(struct io_timer *t)
+{
+	struct iscsi_portal *p = container_of(t, struct iscsi_portal, backoff);
+
+	p->backing_off = false;
+	if (p->closing)
+		portal_closed(p);
+	else
+		arm_accept(p);
+}
+
+/* Retrying an accept that failed for want of descriptors at once would
+ * spin (and log) as fast as the CPU goes: the portal pauses instead,
+ * the waiting connections stay in the listen backlog. */
+static void back_off(struct iscsi_portal *p)
+{
+	p->backing_off = true;
+	ioloop_timer_init(&p->backoff, backoff_over);
+	ioloop_timer_arm(p->loop, &p->backoff, ISCSI_ACCEPT_BACKOFF_MS);
+}
+
+static bool out_of_descriptors(int res)
+{
+	return res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM;
 }
 
 static void accept_cb(struct io_op *op, int res)
@@ -320,14 +367,26 @@ static void accept_cb(struct io_op *op, int res)
 	if (p->closing) {
 		if (res >= 0)
 			close(res);
-		close(p->fd);
-		p->closed = true;
+		portal_closed(p);
 		return;
 	}
-	if (res >= 0)
-		setup_new_conn(res);
-	else if (res != -EINTR && res != -EAGAIN && res != -ECONNABORTED)
+	if (res >= 0 && !iscsi_admit_fd_ok(res)) {
+		/* The last descriptors are for management and running sessions. */
+		close(res);
+		res = -EMFILE;
+	}
+	if (out_of_descriptors(res)) {
+		iscsi_admit_count_refusal(ISCSI_REFUSE_NO_FD);
+		back_off(p);
+		return;
+	}
+	if (res >= 0) {
+		setup_new_conn(res, p);
+	} else if (res != -EINTR && res != -EAGAIN && res != -ECONNABORTED) {
 		log_warn("accept on %s: %s", p->str, strerror(-res));
+		back_off(p);
+		return;
+	}
 	arm_accept(p);
 }
 
@@ -338,9 +397,25 @@ static bool is_wildcard(const struct sockaddr_storage *ss)
 	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
+struct portal_bind {
+	struct iscsi_portal *p;
+	socklen_t len;
+};
+
+static int bind_and_listen(void *arg)
+{
+	struct portal_bind *b = arg;
+
+	if (bind(b->p->fd, (struct sockaddr *)&b->p->addr, b->len) < 0 ||
+	    listen(b->p->fd, ISCSI_PORTAL_BACKLOG) < 0)
+		return -errno;
+	return 0;
+}
+
 int iscsi_add_portal(const char *addr_port)
 {
 	struct iscsi_portal *p = calloc(1, sizeof(*p));
+	struct portal_bind b = { .p = p };
 	socklen_t len;
 	int one = 1, rc;
 
@@ -361,8 +436,9 @@ int iscsi_add_portal(const char *addr_port)
 	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (p->addr.ss_family == AF_INET6)
 		setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(p->fd, (struct sockaddr *)&p->addr, len) < 0 || listen(p->fd, 256) < 0) {
-		rc = -errno;
+	b.len = len;
+	rc = in_use_retry(bind_and_listen, &b);
+	if (rc < 0) {
 		close(p->fd);
 		free(p);
 		return rc;
@@ -370,6 +446,12 @@ int iscsi_add_portal(const char *addr_port)
 	snprintf(p->str, sizeof(p->str), "%s", addr_port);
 	p->wildcard = is_wildcard(&p->addr);
 	p->loop = ioloop_get(0);
+	p->gate = iscsi_admit_gate_new();
+	if (!p->gate) {
+		close(p->fd);
+		free(p);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&portals_lock);
 	list_add_tail(&p->node, &portals);
 	pthread_mutex_unlock(&portals_lock);
@@ -397,6 +479,12 @@ static void stop_portal_msg(void *arg)
 	struct iscsi_portal *p = arg;
 
 	p->closing = true;
+	if (p->backing_off) {
+		ioloop_timer_cancel(p->loop, &p->backoff);
+		p->backing_off = false;
+		portal_closed(p);
+		return;
+	}
 	/* Wakes the pending accept, which then closes the socket. */
 	shutdown(p->fd, SHUT_RDWR);
 }
@@ -422,8 +510,10 @@ void iscsi_stop_accepting(void)
 		pthread_mutex_lock(&portals_lock);
 		list_del(&p->node);
 		pthread_mutex_unlock(&portals_lock);
-		if (p->closed)
+		if (p->closed) {
+			iscsi_admit_gate_put(p->gate);
 			free(p);
+		}
 	}
 }
 
@@ -569,6 +659,9 @@ static int iscsi_set_driver_attr(const char *key, const char *value, char *err, 
 		iscsi_isns_changed();
 		return 0;
 	}
+	rc = iscsi_admit_set_attr(key, value, err, errlen);
+	if (rc != 1)
+		return rc;
 	if (!strcmp(key, "iSNSServer"))
 		return iscsi_isns_set_server(value, err, errlen);
 	if (!strcmp(key, "iSNSAccessControl"))
