@@ -46,7 +46,7 @@ LOCAL_LIB := $(BUILD)/libscst_local.a
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
 BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
@@ -94,6 +94,10 @@ $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
 
 # The management client needs only the protocol's header, not the core.
 $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+# SCST's own tools against scstd's tree at /sys/kernel/scst_tgt.
+$(BUILD)/scst-ns: $(BUILD)/obj/tools/scst-ns.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/scstadmin: $(SCSTADMIN_OBJS)

@@ -184,6 +184,12 @@ struct scst_tgt_template {
 			       char *err, size_t errlen);
 	/* Driver-wide attribute (e.g. iSCSI "enabled", IncomingUser). */
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
+	/* Optional: take back one value of an attribute that may hold several
+	 * (README.scst del_attribute / del_target_attribute: a CHAP user, an
+	 * allowed_portal pattern), -ENOENT when it holds no such value. */
+	int (*del_target_attr)(struct scst_tgt *tgt, const char *key, const char *value,
+			       char *err, size_t errlen);
+	int (*del_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
 	/* Optional: ends the target's sessions before scst_del_target removes

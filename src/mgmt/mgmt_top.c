@@ -20,7 +20,7 @@ static uint32_t setup_id;
 static int show_version(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	(void)n;
-	mgmt_printf(out, "%s\nUSER_SPACE\n", SCSTD_VERSION);
+	mgmt_printf(out, "%s\nscstd %s\nUSER_SPACE\n", SCST_INTERFACE_VERSION, SCSTD_VERSION);
 	return 0;
 }
 

@@ -92,7 +92,13 @@ struct mgmt_driver_ext {
 	const struct mgmt_entry *driver_entries;    /* targets/<driver>/ */
 	const struct mgmt_entry *target_entries;    /* targets/<driver>/<t>/ */
 	const struct mgmt_entry *session_entries;   /* .../sessions/<s>/ */
-	const char *mgmt_usage;                     /* replaces the generic text */
+	/* The mgmt help's parts SCST's template has (scst_tgtt_mgmt_show):
+	 * the driver's own command lines, add_target's parameters, and the
+	 * attributes add_attribute / add_target_attribute take ("A, B"). */
+	const char *mgmt_cmd_help;
+	const char *add_target_parameters;
+	const char *tgtt_optional_attributes;
+	const char *tgt_optional_attributes;
 	/* Runs first for every command written to targets/<driver>/mgmt:
 	 * 1 when not the driver's own, else 0 or -errno. */
 	int (*mgmt_cmd)(const struct mgmt_node *n, const char *cmd, char *rest, char *err,

@@ -62,7 +62,7 @@ start_daemon --ctl-socket "$SOCK" || { not_ok "scstd starts with --ctl-socket"; 
 ok "scstd starts with --ctl-socket"
 
 check "socket is mode 0600" test "$(stat -c %a "$SOCK")" = 600
-check_output "version reads" '^0\.1\.0$' ctl read version
+check_output "version reads the SCST interface version (SCST.pm needs >= 2.0.0)" '^3\.11\.0$' ctl read version
 check_output "last_sysfs_mgmt_res reads 0 at start" '^0$' ctl read last_sysfs_mgmt_res
 check_output "root lists handlers, devices, targets" '^handlers/$' ctl list /
 check_output "handler mgmt read gives its usage" 'add_device device_name' \
@@ -141,7 +141,7 @@ mkdir -p "$MNT"
 start_daemon --ctl-socket none --mount "$MNT" || { not_ok "scstd starts with --mount"; finish; }
 check "tree is mounted" mounted
 check_output "ls shows the top level" '^handlers$' ls "$MNT"
-check_output "cat version" '^0\.1\.0$' cat "$MNT/version"
+check_output "cat version" '^3\.11\.0$' cat "$MNT/version"
 check "echo add_device > handlers/vdisk_nullio/mgmt" \
 	echo_to "$MNT/handlers/vdisk_nullio/mgmt" "add_device d1 size_mb=10"
 check_output "cat devices/d1/size_mb" '^10$' cat "$MNT/devices/d1/size_mb"

@@ -287,11 +287,10 @@ static const struct mgmt_driver_ext local_ext = {
 	.driver_entries = driver_entries,
 	.target_entries = target_entries,
 	.session_entries = session_entries,
-	.mgmt_usage =
-		"Usage: echo \"add_target target_name [session_name=sess_name; [session_name=sess_name1;] [...]]\" >mgmt\n"
-		"       echo \"del_target target_name\" >mgmt\n"
-		"       echo \"add_session target_name session_name\" >mgmt\n"
-		"       echo \"del_session target_name session_name\" >mgmt\n",
+	/* As scst_local's template (scst_local.c). */
+	.mgmt_cmd_help = "       echo \"add_session target_name session_name\" >mgmt\n"
+			 "       echo \"del_session target_name session_name\" >mgmt\n",
+	.add_target_parameters = "session_name",
 	.mgmt_cmd = local_mgmt_cmd,
 };
 

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# scst_dropin.sh - what SCST's own tools need from scstd's tree, driven the
+# way SCST's scstadmin (SCST.pm) drives it: plain reads, writes and stat()s
+# of files under the FUSE mount, seen at /sys/kernel/scst_tgt through
+# scst-ns.  Expected values come from SCST's sysfs (README.scst,
+# SysfsRules, iscsi-scst's template): the version SCST.pm accepts (>=
+# 2.0.0), the driver mgmt help's "The following target attributes
+# available:" list that makes scstadmin use add_target_attribute,
+# IncomingUser / allowed_portal as writable [key] files, `enabled` without
+# [key], del_target_attribute taking a CHAP user back without touching the
+# target (a rotated secret: the old one fails, the new one logs in), and
+# scst_local's "The following parameters available: session_name".
+# Then the configuration round trip: a config with CHAP users,
+# allowed_portal, a disabled target and scst_local session names, loaded
+# by `scstd --config`, saved by scstadmin -write_config, loaded by a fresh
+# daemon and saved again gives the same file with nothing dropped.
+. "$(dirname "$0")/../lib.sh"
+
+require_daemon
+require_fuse
+NS=$(dirname "$SCSTD")/scst-ns
+ADMIN=$(dirname "$SCSTD")/scstadmin
+[ -x "$NS" ] || { not_ok "scst-ns is built next to scstd"; finish; }
+[ -x "$ADMIN" ] || { not_ok "scstadmin is built next to scstd"; finish; }
+IQN=iqn.2026-12.org.scstd:dropin
+MNT=$WORKDIR/tree
+mkdir -p "$MNT"
+truncate -s 8M "$WORKDIR/disk.img"
+
+unmount_tree() { fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null; }
+cleanup_dropin() { stop_daemon 5 >/dev/null 2>&1; unmount_tree; lib_cleanup; }
+trap cleanup_dropin EXIT
+
+cat >"$WORKDIR/base.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE d1 {
+		filename $WORKDIR/disk.img
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $IQN {
+		enabled 1
+		LUN 0 d1
+	}
+}
+CONF
+if ! start_daemon --config "$WORKDIR/base.conf" --mount "$MNT" --local-add-default-tgt 0; then
+	not_ok "scstd starts with --mount"
+	finish
+fi
+ok "scstd starts with --mount"
+for i in $(seq 1 50); do [ -f "$MNT/version" ] && break; sleep 0.1; done
+
+# ---- scst-ns: the tree at /sys/kernel/scst_tgt, the rest unchanged ----
+in_ns() { "$NS" --tree "$MNT" -- "$@"; }
+check_output "scst-ns: /sys/kernel/scst_tgt/version is scstd's" '^3\.11\.0$' \
+	in_ns cat /sys/kernel/scst_tgt/version
+# An entry of the original /sys/kernel (every kernel has mm/ or
+# kexec_loaded) is still there inside the namespace.
+orig_entry=$(ls /sys/kernel | grep -v '^scst_tgt$' | head -1)
+check "scst-ns: the original /sys/kernel/$orig_entry is still there" \
+	in_ns test -e "/sys/kernel/$orig_entry"
+same_listing() {
+	diff <(ls /sys/kernel | grep -v '^scst_tgt$') \
+		<(in_ns ls /sys/kernel | grep -v '^scst_tgt$')
+}
+check "scst-ns: /sys/kernel lists the same entries besides scst_tgt" same_listing
+host_untouched() { [ ! -e /sys/kernel/scst_tgt ] || [ -n "$(ls /sys/kernel/scst_tgt)" ]; }
+check "scst-ns: the host's /sys/kernel is not changed" host_untouched
+not_a_tree() { ! "$NS" --tree "$WORKDIR" -- true 2>"$WORKDIR/ns.err" && cat "$WORKDIR/ns.err"; }
+check_output "scst-ns refuses a directory that is not scstd's tree" "not scstd's management tree" \
+	not_a_tree
+
+# ---- SCST.pm's reads ----
+# SCST.pm: the version's first \d+.\d+.\d+ must be >= 2.0.0.
+version_ok() {
+	local v
+	v=$(grep -oE '[0-9]+\.[0-9]+\.[0-9]+' "$MNT/version" | head -1)
+	[ "${v%%.*}" -ge 2 ]
+}
+check "version is at least 2.0.0 (SCST.pm's minimum)" version_ok
+check_output "iscsi mgmt help lists the target attributes (iscsi-scst's list)" \
+	'^The following target attributes available: IncomingUser, OutgoingUser, allowed_portal$' \
+	cat "$MNT/targets/iscsi/mgmt"
+check_output "iscsi mgmt help lists the driver attributes" \
+	'^The following target driver attributes available: IncomingUser, OutgoingUser$' \
+	cat "$MNT/targets/iscsi/mgmt"
+check_output "scst_local mgmt help lists session_name as add_target parameter" \
+	'^The following parameters available: session_name$' cat "$MNT/targets/scst_local/mgmt"
+no_key() { [ "$(cat "$1")" = "$2" ]; }
+check "target enabled reads 1 without [key] (SCST's scst_tgt_enable_show)" \
+	no_key "$MNT/targets/iscsi/$IQN/enabled" 1
+check "driver enabled reads 1 without [key]" no_key "$MNT/targets/iscsi/enabled" 1
+
+# ---- CHAP users through add/del_target_attribute ----
+T=$MNT/targets/iscsi/$IQN
+echo "add_target_attribute $IQN IncomingUser joe oldsecret1234" >"$MNT/targets/iscsi/mgmt"
+check_output "add_target_attribute IncomingUser makes a [key] file" \
+	'^joe oldsecret1234$' cat "$T/IncomingUser"
+check_output "... whose second line is [key]" '^\[key\]$' cat "$T/IncomingUser"
+owner_writable() { [ $(( $(stat -c '0%a' "$1") & 0200 )) -ne 0 ]; }
+# SCST.pm: a file without the owner's write bit is static and never
+# configured (scstadmin -config skipped every CHAP user for that).
+check "IncomingUser is writable by its owner (SCST.pm: not static)" owner_writable "$T/IncomingUser"
+
+U=127.0.0.1:$PORT
+inq_ok() { timeout 20 iscsi-inq "$1" 2>&1 | grep -q DIRECT_ACCESS; }
+inq_fails() { ! inq_ok "$1"; }
+check "CHAP login with the old secret works" inq_ok "iscsi://joe%oldsecret1234@$U/$IQN/0"
+check "login without credentials is refused" inq_fails "iscsi://$U/$IQN/0"
+
+# Rotation as SCST's scstadmin does it: del_target_attribute, then add.
+echo "del_target_attribute $IQN IncomingUser joe" >"$MNT/targets/iscsi/mgmt"
+check "del_target_attribute IncomingUser removes the file" test ! -e "$T/IncomingUser"
+check "... the target is still there and enabled" no_key "$T/enabled" 1
+echo "add_target_attribute $IQN IncomingUser joe newsecret5678" >"$MNT/targets/iscsi/mgmt"
+check "CHAP login with the rotated secret works" inq_ok "iscsi://joe%newsecret5678@$U/$IQN/0"
+check "CHAP login with the old secret is refused" inq_fails "iscsi://joe%oldsecret1234@$U/$IQN/0"
+# Writing the file replaces the value, as writing SCST's does.
+echo "joe thirdsecret999" >"$T/IncomingUser"
+check "writing IncomingUser replaces the secret" inq_ok "iscsi://joe%thirdsecret999@$U/$IQN/0"
+check "... and the previous secret no longer logs in" inq_fails "iscsi://joe%newsecret5678@$U/$IQN/0"
+del_unknown() { ! echo "del_target_attribute $IQN IncomingUser nobody" >"$MNT/targets/iscsi/mgmt"; }
+check "del_target_attribute of an unknown user is refused" del_unknown
+echo "add_target_attribute $IQN allowed_portal 10.0.0.1" >"$MNT/targets/iscsi/mgmt"
+check "allowed_portal 10.0.0.1 shuts 127.0.0.1 out" inq_fails "iscsi://joe%thirdsecret999@$U/$IQN/0"
+echo "del_target_attribute $IQN allowed_portal 10.0.0.1" >"$MNT/targets/iscsi/mgmt"
+check "del_target_attribute allowed_portal lets 127.0.0.1 in again" \
+	inq_ok "iscsi://joe%thirdsecret999@$U/$IQN/0"
+echo "add_attribute IncomingUser disc discsecret1234" >"$MNT/targets/iscsi/mgmt"
+check_output "add_attribute IncomingUser (discovery) makes a driver file" '^disc discsecret1234$' \
+	cat "$MNT/targets/iscsi/IncomingUser"
+echo "del_attribute IncomingUser disc" >"$MNT/targets/iscsi/mgmt"
+check "del_attribute IncomingUser removes it" test ! -e "$MNT/targets/iscsi/IncomingUser"
+check_stop
+unmount_tree
+
+# ---- round trip: nothing security-relevant dropped ----
+cat >"$WORKDIR/rt.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE d1 {
+		filename $WORKDIR/disk.img
+	}
+}
+HANDLER vdisk_nullio {
+	DEVICE n1
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	IncomingUser "disc discsecret1234"
+	TARGET $IQN {
+		IncomingUser "joe secretsecret12"
+		IncomingUser "ann secretsecret34"
+		OutgoingUser "tgt outgoingpass12"
+		allowed_portal 127.0.0.1
+		enabled 1
+		LUN 0 d1
+	}
+	TARGET $IQN.off {
+		enabled 0
+		LUN 0 n1
+	}
+}
+TARGET_DRIVER scst_local {
+	TARGET lt {
+		session_name s1
+		session_name s2
+		LUN 0 n1
+	}
+}
+CONF
+admin() { "$ADMIN" -socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" "$@"; }
+if start_daemon --config "$WORKDIR/rt.conf" --local-add-default-tgt 0; then
+	ok "scstd --config loads the CHAP / allowed_portal / enabled 0 / session_name config"
+else
+	not_ok "scstd --config loads the CHAP / allowed_portal / enabled 0 / session_name config"
+	finish
+fi
+check "scstadmin -write_config" admin -write_config "$WORKDIR/w1.conf"
+for want in 'IncomingUser "joe secretsecret12"' 'IncomingUser "ann secretsecret34"' \
+	'OutgoingUser "tgt outgoingpass12"' 'allowed_portal 127.0.0.1' 'enabled 0' \
+	'session_name s1' 'session_name s2' 'IncomingUser "disc discsecret1234"'; do
+	check "written config keeps $want" grep -qF "$want" "$WORKDIR/w1.conf"
+done
+check_stop
+if start_daemon --config "$WORKDIR/w1.conf" --local-add-default-tgt 0; then
+	ok "a fresh scstd loads the written config"
+else
+	not_ok "a fresh scstd loads the written config"
+	finish
+fi
+check "scstadmin -write_config again" admin -write_config "$WORKDIR/w2.conf"
+check "the second write is the same file" diff "$WORKDIR/w1.conf" "$WORKDIR/w2.conf"
+check "scstadmin -config of the written file succeeds" admin -noprompt -config "$WORKDIR/w1.conf"
+check "scstadmin -write_config after it" admin -write_config "$WORKDIR/w3.conf"
+check "... gives the same file" diff "$WORKDIR/w1.conf" "$WORKDIR/w3.conf"
+disabled_stays() { [ "$(daemon_ctl read "targets/iscsi/$IQN.off/enabled")" = 0 ]; }
+check "the enabled 0 target is still disabled" disabled_stays
+check_stop
+finish
