@@ -48,8 +48,13 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 {
 	uint64_t id;
 
-	if (!mgmt_parse_uint(value, 0xffff, &id) || id == 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 1..65535, not '%s'", value);
+	if (!mgmt_parse_uint(value, 0xffff, &id))
+		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0..65535, not '%s'", value);
+	/* SCST: 0 on a disabled target means "a free id when it is enabled";
+	 * scstd's targets got a free id when they were made, so it stays. */
+	if (id == 0)
+		return n->tgt->enabled ? mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 only "
+						     "for a disabled target") : 0;
 	return scst_tgt_set_rel_tgt_id(n->tgt, (unsigned)id, err, errlen);
 }
 

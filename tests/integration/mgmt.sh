@@ -87,8 +87,6 @@ check "unknown parameter fails with EINVAL" fails_with EINVAL \
 	write handlers/vdisk_nullio/mgmt add_device mg2 size_mb=1 ";" colour=blue
 check "duplicate device fails with EEXIST" fails_with EEXIST \
 	write handlers/vdisk_nullio/mgmt add_device mg1 size_mb=1
-check "deleting an exported device fails with EBUSY" fails_with EBUSY \
-	write handlers/vdisk_nullio/mgmt del_device mg1
 check "unknown device as LUN fails with ENOENT" fails_with ENOENT \
 	write "$TGT/luns/mgmt" add nothere 3
 check "taken LUN fails with EEXIST" fails_with EEXIST write "$TGT/luns/mgmt" add mg1 2
@@ -118,9 +116,10 @@ check_output "a NUL byte is refused" '^err EINVAL' raw "b'read vers\\0ion\\n'"
 check_output "garbage is refused" '^err EINVAL unknown request' raw "b'\\xff\\xfe junk\\n'"
 check "daemon still answers after hostile input" ctl read version
 
-check "del LUN 2" retry ctl write "$TGT/luns/mgmt" del 2
-check "del_device mg1" ctl write handlers/vdisk_nullio/mgmt del_device mg1
+# SCST's del_device takes an exported device's LUNs with it.
+check "del_device mg1 while it is LUN 2" retry ctl write handlers/vdisk_nullio/mgmt del_device mg1
 check "the device is gone" fails_with ENOENT list devices/mg1
+check "... and LUN 2 with it" fails_with ENOENT list "$TGT/luns/2"
 check_output "iscsi-ls shows LUN 0 and 1 again" '^2$' lun_count
 
 check_alive "daemon alive after the management session"

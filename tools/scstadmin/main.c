@@ -33,7 +33,8 @@ static void usage(FILE *f)
 		"actions:\n"
 		"  -config FILE        apply FILE to the running target\n"
 		"  -write_config FILE  save the running configuration (\"-\": stdout)\n"
-		"  -check_config FILE  check FILE's syntax and structure\n"
+		"  -check_config FILE  check FILE: syntax and structure, and against the\n"
+		"                      running scstd as -config would (nothing changes)\n"
 		"  -clear_config       remove every device, target and group\n"
 		"  -list_handler | -list_device | -list_target | -list_group | -list_sessions\n"
 		"  -force              disable affected targets before changing them,\n"
@@ -256,20 +257,46 @@ static int run_on_tree(const struct options *o)
 	return rc;
 }
 
+/* The grammar and structure always; then, when a daemon answers, the
+ * same checks `scstd --config` and -config make before their first
+ * change (handlers, drivers, parameters, values, against the running
+ * tree: a dry run of the apply), so -check_config and the daemon never
+ * disagree about a file. */
+static int check_config(const struct options *o)
+{
+	struct apply_opts dry = { .force = true, .dry_run = true };
+	struct cfg_node *root = load(o->file);
+	char err[2048];
+	struct tree *t;
+	int rc = 0;
+
+	if (!root)
+		return 1;
+	t = o->root ? tree_open_dir(o->root, err, sizeof(err)) :
+		      tree_open_socket(o->socket ? o->socket : CTL_SOCKET_DEFAULT, err,
+				       sizeof(err));
+	if (!t) {
+		printf("%s: syntax and structure are valid (no running scstd to check it "
+		       "against: %s)\n", o->file, err);
+	} else if (conf_apply(t, root, &dry, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s: %s\n", o->file, err);
+		rc = 1;
+	} else {
+		printf("%s: configuration is valid\n", o->file);
+	}
+	if (t)
+		tree_close(t);
+	cfg_free(root);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 
 	if (parse_options(argc, argv, &o) < 0)
 		return 1;
-	if (o.act == ACT_CHECK) {
-		struct cfg_node *root = load(o.file);
-
-		if (!root)
-			return 1;
-		cfg_free(root);
-		printf("%s: configuration is valid\n", o.file);
-		return 0;
-	}
+	if (o.act == ACT_CHECK)
+		return check_config(&o);
 	return run_on_tree(&o);
 }
