@@ -235,7 +235,10 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 
 	while ((1u << shift) < p->block_size)
 		shift++;
-	if (size < p->block_size) {
+	/* An empty backing store (SCST's regression suite uses
+	 * /proc/cpuinfo) is a device of 0 blocks, as in SCST: every medium
+	 * access is out of range.  A store with a partial block is refused. */
+	if (size && size < p->block_size) {
 		snprintf(err, errlen, "size %llu is smaller than one block of %u bytes",
 			 (unsigned long long)size, p->block_size);
 		return -EINVAL;

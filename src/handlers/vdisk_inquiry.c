@@ -251,7 +251,8 @@ void vdisk_inquiry(struct scst_cmd *cmd)
 void vdisk_read_capacity10(struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->dev;
-	uint64_t last = dev->nblocks - 1;
+	/* 0 blocks: RETURNED LOGICAL BLOCK ADDRESS 0 rather than a wrap. */
+	uint64_t last = dev->nblocks ? dev->nblocks - 1 : 0;
 	uint8_t d[8];
 
 	vdisk_put_be32(&d[0], last > 0xffffffffull ? 0xffffffffu : (uint32_t)last);
@@ -265,7 +266,7 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	uint8_t d[32];
 
 	memset(d, 0, sizeof(d));
-	vdisk_put_be64(&d[0], dev->nblocks - 1);
+	vdisk_put_be64(&d[0], dev->nblocks ? dev->nblocks - 1 : 0);
 	vdisk_put_be32(&d[8], dev->block_size);
 	d[13] = vdisk_of(dev)->lbppb_exp & 0x0f;
 	if (vdisk_thin(dev))

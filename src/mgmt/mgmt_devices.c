@@ -38,7 +38,6 @@ static const struct dev_attr dev_attrs[] = {
 	{ "t10_dev_id", "t10_dev_id" },
 	{ "usn", "usn" },
 	{ "tas", "tas" },
-	{ "exported_luns", NULL },
 	{ NULL, NULL },
 };
 
@@ -84,8 +83,6 @@ static void format_attr(const struct scst_device *d, const char *name, char *v, 
 		snprintf(v, len, "%s", d->usn);
 	else if (!strcmp(name, "tas"))
 		snprintf(v, len, "%d", d->tas);
-	else if (!strcmp(name, "exported_luns"))
-		snprintf(v, len, "%u", d->export_count);
 	else
 		snprintf(v, len, "?");
 }
@@ -223,7 +220,8 @@ static const struct mgmt_entry device_entries[] = {
 	  .store = store_filename, .present = has_settable_filename },
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
 	ATTR("removable"), ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"),
-	ATTR("t10_dev_id"), ATTR("usn"), ATTR("exported_luns"),
+	ATTR("t10_dev_id"), ATTR("usn"),
+	{ .name = "exported", .kind = MGMT_DIR, .dir = &mgmt_exported_dir },
 	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
 	PARAM_ATTR("threads_num"), PARAM_ATTR("threads_pool_type"),

@@ -55,6 +55,14 @@ static int show_sess(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* As SCST's sysfs, force_close exists only when the driver can close a
+ * session: SCST's scstadmin writes every force_close it finds before
+ * deleting a target and gives up when one is refused. */
+static bool driver_closes_sessions(const struct mgmt_node *n)
+{
+	return n->tgt->tgtt->close_session != NULL;
+}
+
 /* The session may have ended since the path was resolved: it is looked
  * up again under scst_mutex, which the driver's hook runs under. */
 static int store_force_close(const struct mgmt_node *n, const char *value, char *err,
@@ -87,7 +95,8 @@ static int show_nothing(const struct mgmt_node *n, struct mgmt_buf *out)
 }
 
 static const struct mgmt_entry session_entries[] = {
-	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close },
+	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close,
+	  .present = driver_closes_sessions },
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "commands", .kind = MGMT_ATTR, .show = show_sess },

@@ -71,6 +71,7 @@ extern const struct mgmt_dir_ops mgmt_luns_dir;
 extern const struct mgmt_dir_ops mgmt_ini_groups_dir;
 extern const struct mgmt_dir_ops mgmt_sessions_dir;
 extern const struct mgmt_dir_ops mgmt_sgv_dir;
+extern const struct mgmt_dir_ops mgmt_exported_dir;
 
 /* Helpers for the families. */
 void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,

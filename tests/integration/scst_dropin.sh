@@ -133,6 +133,34 @@ check_output "add_attribute IncomingUser (discovery) makes a driver file" '^disc
 	cat "$MNT/targets/iscsi/IncomingUser"
 echo "del_attribute IncomingUser disc" >"$MNT/targets/iscsi/mgmt"
 check "del_attribute IncomingUser removes it" test ! -e "$MNT/targets/iscsi/IncomingUser"
+# ---- what SCST's scstadmin reads of devices, targets and sessions ----
+echo "create g2" >"$T/ini_groups/mgmt"
+echo "add d1 3" >"$T/ini_groups/g2/luns/mgmt"
+check_output "devices/d1/exported lists one link per LUN (README.scst)" '^export0 export1$' \
+	sh -c "echo \$(ls '$MNT/devices/d1/exported')"
+links_ok() {
+	local a b
+	a=$(readlink "$MNT/devices/d1/exported/export0")
+	b=$(readlink "$MNT/devices/d1/exported/export1")
+	echo "$a $b"
+	# SCST.pm's deviceAttributes parses exactly these two forms.
+	[[ $a =~ ^(\.\./)*targets/iscsi/$IQN/luns/0$ ]] &&
+		[[ $b =~ ^(\.\./)*targets/iscsi/$IQN/ini_groups/g2/luns/3$ ]] &&
+		[ -d "$MNT/devices/d1/exported/export1" ]
+}
+check "... to the LUN directories, in the forms SCST.pm parses" links_ok
+: >"$WORKDIR/empty.img"
+echo "add_device e0 filename=$WORKDIR/empty.img" >"$MNT/handlers/vdisk_fileio/mgmt"
+check_output "an empty backing file is a device of 0 blocks (SCST; its suite uses /proc/cpuinfo)" \
+	'^0$' cat "$MNT/devices/e0/size"
+echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
+check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
+	test -d "$MNT/targets/iscsi/tgt1"
+echo "add_target lt1 session_name=ls1" >"$MNT/targets/scst_local/mgmt"
+check "a scst_local session has no force_close (the driver cannot close it; SCST.pm writes it)" \
+	test ! -e "$MNT/targets/scst_local/lt1/sessions/ls1/force_close"
+check "... and no host link without --local-mount (SCST.pm reads every file of a session)" \
+	test ! -e "$MNT/targets/scst_local/lt1/sessions/ls1/host"
 check_stop
 unmount_tree
 
