@@ -122,6 +122,10 @@ static int vcdrom_set_attr(struct scst_device *dev, const char *key, const char 
 		snprintf(err, errlen, "vcdrom: attribute '%s' cannot be changed", key);
 		return -EACCES;
 	}
+	if (*value && *value != '/') {
+		snprintf(err, errlen, "filename: the path must be absolute, not '%s'", value);
+		return -EINVAL;
+	}
 	/* Only an initiator's ALLOW lifts the lock; management does not
 	 * pull a medium from under a PREVENT. */
 	if (scst_medium_removal_prevented(dev)) {

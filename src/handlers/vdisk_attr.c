@@ -50,13 +50,22 @@ bad:
 	return -EINVAL;
 }
 
+/* README.scst: "a power of 2 and >= 512 bytes".  64 KiB at most, so one
+ * block stays well inside a command's 8 MiB transfer limit. */
+#define VDISK_MAX_BLOCK_SIZE 65536u
+
 static int parse_block_size(const char *v, uint32_t *out, char *err, size_t errlen)
 {
-	if (!strcmp(v, "512") || !strcmp(v, "1024") || !strcmp(v, "2048") || !strcmp(v, "4096")) {
-		*out = (uint32_t)atoi(v);
+	char *end;
+	unsigned long b = strtoul(v, &end, 10);
+
+	if (*v >= '0' && *v <= '9' && !*end && b >= 512 && b <= VDISK_MAX_BLOCK_SIZE &&
+	    !(b & (b - 1))) {
+		*out = (uint32_t)b;
 		return 0;
 	}
-	snprintf(err, errlen, "blocksize: must be 512, 1024, 2048 or 4096, got '%s'", v);
+	snprintf(err, errlen, "blocksize: a power of 2 from 512 to %u, not '%s'",
+		 VDISK_MAX_BLOCK_SIZE, v);
 	return -EINVAL;
 }
 
@@ -119,7 +128,13 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct si
 			return parse_bool(k, v, (bool *)((char *)p + bool_attrs[i].offset), err, errlen);
 	if (!strcmp(k, "filename")) {
 		p->filename = v;
-		return *v ? 0 : (snprintf(err, errlen, "filename: empty"), -EINVAL);
+		/* README.scst: "The path must be absolute" - a relative one would
+		 * depend on the daemon's working directory. */
+		if (*v != '/') {
+			snprintf(err, errlen, "filename: the path must be absolute, not '%s'", v);
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (!strcmp(k, "blocksize"))
 		return parse_block_size(v, &p->block_size, err, errlen);

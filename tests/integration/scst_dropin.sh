@@ -153,6 +153,18 @@ check "... to the LUN directories, in the forms SCST.pm parses" links_ok
 echo "add_device e0 filename=$WORKDIR/empty.img" >"$MNT/handlers/vdisk_fileio/mgmt"
 check_output "an empty backing file is a device of 0 blocks (SCST; its suite uses /proc/cpuinfo)" \
 	'^0$' cat "$MNT/devices/e0/size"
+rel_refused() { ! daemon_ctl write handlers/vdisk_fileio/mgmt "add_device r0 filename=disk.img" 2>&1; }
+check_output "a relative filename is refused (README.scst: the path must be absolute)" \
+	'must be absolute' rel_refused
+truncate -s 16M "$WORKDIR/bs8k.img"
+check "blocksize 8192 (README.scst: a power of 2, >= 512)" daemon_ctl write \
+	handlers/vdisk_fileio/mgmt "add_device b8 filename=$WORKDIR/bs8k.img; blocksize=8192"
+echo "add b8 7" >"$T/luns/mgmt"
+check_output "... READ CAPACITY(16) reports 8192-byte blocks" 'LOGICAL BLOCK LENGTH IN BYTES:8192' \
+	timeout 20 iscsi-readcapacity16 "iscsi://joe%thirdsecret999@$U/$IQN/7"
+check_output "... and data written in 8 KiB blocks reads back" 'read 65536/65536' \
+	timeout 30 qemu-io -f raw -c "write -P 0x5a 8192 65536" -c "read -P 0x5a 8192 65536" \
+	"iscsi://joe%thirdsecret999@$U/$IQN/7"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"
