@@ -109,6 +109,9 @@ static const struct mgmt_entry dev_link = { .name = "<device>", .kind = MGMT_LIN
 
 static const struct mgmt_entry handler_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_mgmt, .store = store_mgmt },
+	{ .name = "type", .kind = MGMT_ATTR, .show = mgmt_show_handler_type },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
 	{ .name = NULL },
 };
 

@@ -94,7 +94,22 @@ static int show_nothing(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* README.scst: a session's "luns" links to the LUN set it sees (its
+ * group's, or the target's default one); SCST's scstadmin reads the group
+ * from it.  sess->acg changes only under scst_mutex, which reads hold. */
+static int show_sess_luns(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	const struct scst_acg *acg = n->sess->acg;
+
+	if (!acg || acg->is_default)
+		mgmt_printf(out, "../../luns");
+	else
+		mgmt_printf(out, "../../ini_groups/%s/luns", acg->name);
+	return 0;
+}
+
 static const struct mgmt_entry session_entries[] = {
+	{ .name = "luns", .kind = MGMT_LINK, .show = show_sess_luns },
 	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close,
 	  .present = driver_closes_sessions },
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },

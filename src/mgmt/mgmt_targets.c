@@ -401,6 +401,9 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_drv_enabled,
 	  .store = store_drv_enabled, .present = driver_has_attrs },
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
+	{ .name = "version", .kind = MGMT_ATTR, .show = mgmt_show_component_version },
 	{ .name = NULL },
 };
 

@@ -63,14 +63,6 @@ static int show_threads(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
-static int show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out)
-{
-	(void)n;
-	mgmt_printf(out, "%s\n\n(set with scstd --log-level error|warn|info|debug|trace)\n",
-		    log_level_name(log_threshold));
-	return 0;
-}
-
 /* Read without the management lock (see tree.c); EAGAIN while a write
  * that outlasted its caller still runs. */
 static int show_last_res(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -112,7 +104,8 @@ static const struct mgmt_entry root_entries[] = {
 	{ .name = "version", .kind = MGMT_ATTR, .show = show_version },
 	{ .name = "setup_id", .kind = MGMT_ATTR, .show = show_setup_id, .store = store_setup_id },
 	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads },
-	{ .name = "trace_level", .kind = MGMT_ATTR, .show = show_trace_level },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
 	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },
 	{ .name = "abort_consider_finished_tasks_as_not_existing", .kind = MGMT_ATTR,
 	  .show = show_abort_finished, .store = store_abort_finished },

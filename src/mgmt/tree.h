@@ -85,6 +85,14 @@ void mgmt_show_value(struct mgmt_buf *out, const char *value, bool key);
 int mgmt_refuse(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* mgmt_trace.c: trace_level (root, drivers, handlers), a driver's
+ * version and a handler's type (SysfsRules). */
+int mgmt_show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_trace_level(const struct mgmt_node *n, const char *value, char *err,
+			   size_t errlen);
+int mgmt_show_component_version(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_show_handler_type(const struct mgmt_node *n, struct mgmt_buf *out);
+
 /* A target driver's own entries and mgmt commands (README.scst_local's
  * stats, transport versions, transport_id, host, add_session...), added
  * to the generic driver, target and session directories. */

@@ -165,6 +165,16 @@ check_output "... READ CAPACITY(16) reports 8192-byte blocks" 'LOGICAL BLOCK LEN
 check_output "... and data written in 8 KiB blocks reads back" 'read 65536/65536' \
 	timeout 30 qemu-io -f raw -c "write -P 0x5a 8192 65536" -c "read -P 0x5a 8192 65536" \
 	"iscsi://joe%thirdsecret999@$U/$IQN/7"
+check_output "handlers/vdisk_fileio/type: SCSI type 0 (SysfsRules MUST)" '^0 - ' \
+	cat "$MNT/handlers/vdisk_fileio/type"
+check_output "handlers/vcdrom/type: SCSI type 5" '^5 - ' cat "$MNT/handlers/vcdrom/type"
+check_output "targets/iscsi/version (SysfsRules SHOULD)" '^3\.11\.0$' cat "$MNT/targets/iscsi/version"
+echo "value 3" >"$MNT/targets/iscsi/trace_level"
+check_output "a driver's trace_level takes SCST's 'value N'" '^debug$' cat "$MNT/trace_level"
+echo "del debug" >"$MNT/handlers/vdisk_nullio/trace_level"
+check_output "a handler's trace_level takes 'del TOKEN'" '^info$' cat "$MNT/trace_level"
+echo "default" >"$MNT/trace_level"
+check "trace_level is writable by its owner" owner_writable "$MNT/trace_level"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"
@@ -173,6 +183,14 @@ check "a scst_local session has no force_close (the driver cannot close it; SCST
 	test ! -e "$MNT/targets/scst_local/lt1/sessions/ls1/force_close"
 check "... and no host link without --local-mount (SCST.pm reads every file of a session)" \
 	test ! -e "$MNT/targets/scst_local/lt1/sessions/ls1/host"
+LS=$MNT/targets/scst_local/lt1/sessions/ls1
+check_output "a session's luns links to the target's LUN set (README.scst)" '^\.\./\.\./luns$' \
+	readlink "$LS/luns"
+echo "create gl" >"$MNT/targets/scst_local/lt1/ini_groups/mgmt"
+echo "add ls1" >"$MNT/targets/scst_local/lt1/ini_groups/gl/initiators/mgmt"
+check_output "... and to its group's once its name selects one (as SCST.pm parses it)" \
+	'^\.\./\.\./ini_groups/gl/luns$' readlink "$LS/luns"
+check "... a link that resolves to the LUN directory" test -f "$LS/luns/mgmt"
 check_stop
 unmount_tree
 
