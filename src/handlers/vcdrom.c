@@ -118,10 +118,8 @@ static int vcdrom_set_attr(struct scst_device *dev, const char *key, const char 
 {
 	int rc;
 
-	if (strcmp(key, "filename") != 0) {
-		snprintf(err, errlen, "vcdrom: attribute '%s' cannot be changed", key);
-		return -EACCES;
-	}
+	if (strcmp(key, "filename") != 0)
+		return vdisk_set_attr(dev, key, value, err, errlen);
 	if (*value && *value != '/') {
 		snprintf(err, errlen, "filename: the path must be absolute, not '%s'", value);
 		return -EINVAL;

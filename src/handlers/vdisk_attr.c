@@ -4,6 +4,8 @@
  * vendor and product strings). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,4 +379,58 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* ---- attributes changed at run time (README.scst: t10_dev_id, prod_id
+ * ... are writable; scstadmin -set_dev_attr) ---- */
+
+struct ident_field {
+	const char *key;
+	size_t off, width;
+};
+
+#define IDENT(k, f) { k, offsetof(struct scst_device, f), sizeof(((struct scst_device *)0)->f) }
+static const struct ident_field ident_fields[] = {
+	IDENT("t10_dev_id", t10_dev_id), IDENT("t10_vend_id", t10_vend_id),
+	IDENT("prod_id", prod_id), IDENT("prod_rev_lvl", prod_rev), IDENT("usn", usn),
+};
+
+/* The value is checked as at add_device; an identity string changes
+ * under the device lock (INQUIRY reads it under that lock) and every
+ * nexus gets INQUIRY DATA HAS CHANGED (SPC-4 6.4.2); threads_num and
+ * threads_pool_type are kept to be shown, as at add_device. */
+int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, char *err,
+		   size_t errlen)
+{
+	struct scst_kv kv = { .key = key, .value = value };
+	struct vdisk_dev *vd = vdisk_of(dev);
+	struct vdisk_params p;
+	struct size_given sg = { 0 };
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	for (size_t i = 0; i < sizeof(ident_fields) / sizeof(ident_fields[0]); i++) {
+		const struct ident_field *f = &ident_fields[i];
+
+		if (strcmp(key, f->key))
+			continue;
+		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
+			return rc;
+		pthread_mutex_lock(&dev->lock);
+		copy_id((char *)dev + f->off, f->width, value, value);
+		pthread_mutex_unlock(&dev->lock);
+		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		return 0;
+	}
+	if (!strcmp(key, "threads_num") || !strcmp(key, "threads_pool_type")) {
+		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
+			return rc;
+		if (!strcmp(key, "threads_num"))
+			vd->threads_num = p.threads_num;
+		else
+			vd->threads_shared = p.threads_shared;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: attribute '%s' cannot be changed", dev->name, key);
+	return -EACCES;
 }

@@ -158,4 +158,5 @@ struct scst_dev_type vdisk_blockio_type = {
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

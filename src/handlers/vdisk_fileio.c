@@ -188,4 +188,5 @@ struct scst_dev_type vdisk_fileio_type = {
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

@@ -2,6 +2,7 @@
  * INQUIRY data, the VPD pages (supported pages, unit serial number, device
  * identification, extended INQUIRY data, block limits, block device
  * characteristics, logical block provisioning) and READ CAPACITY 10/16. */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/cdb.h"
@@ -240,12 +241,16 @@ static void inquiry_vpd(struct scst_cmd *cmd)
 	scst_cmd_set_resp_data(cmd, d, len);
 }
 
+/* Under the device lock: management may change the identity strings
+ * (t10_dev_id, prod_id ... are writable, vdisk_set_attr) meanwhile. */
 void vdisk_inquiry(struct scst_cmd *cmd)
 {
+	pthread_mutex_lock(&cmd->dev->lock);
 	if (cmd->cdb[1] & 0x01)
 		inquiry_vpd(cmd);
 	else
 		inquiry_standard(cmd);
+	pthread_mutex_unlock(&cmd->dev->lock);
 }
 
 void vdisk_read_capacity10(struct scst_cmd *cmd)

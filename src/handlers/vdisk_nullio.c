@@ -75,4 +75,5 @@ struct scst_dev_type vdisk_nullio_type = {
 	.detach = nullio_detach,
 	.exec = vdisk_exec,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

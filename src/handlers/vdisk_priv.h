@@ -114,6 +114,10 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen);
 
+/* dev_type->set_attr of every vdisk handler (vdisk_attr.c): the
+ * identity strings, threads_num and threads_pool_type. */
+int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, char *err,
+		   size_t errlen);
 /* dev_type->show_attr of every vdisk handler (vdisk_attr.c). */
 int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, size_t len,
 		    bool *non_default);

@@ -203,6 +203,15 @@ static int store_resync_size(const struct mgmt_node *n, const char *value, char 
 
 #define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
 
+/* README.scst: the identity strings, threads_num and threads_pool_type
+ * can be changed on a live device (the handler's set_attr). */
+static int store_attr(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return mgmt_set_device_attr(n->dev, n->entry->name, value, err, errlen);
+}
+
+#define ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, .store = store_attr }
+
 /* An attribute that exists on the devices of handlers accepting it. */
 static bool handler_has_param(const struct mgmt_node *n)
 {
@@ -211,6 +220,8 @@ static bool handler_has_param(const struct mgmt_node *n)
 
 #define PARAM_ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
 			 .present = handler_has_param }
+#define PARAM_ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
+			    .store = store_attr, .present = handler_has_param }
 
 static const struct mgmt_entry device_entries[] = {
 	{ .name = "handler", .kind = MGMT_LINK, .show = show_handler_link },
@@ -219,12 +230,12 @@ static const struct mgmt_entry device_entries[] = {
 	{ .name = "filename", .kind = MGMT_ATTR, .show = show_settable_filename,
 	  .store = store_filename, .present = has_settable_filename },
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
-	ATTR("removable"), ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"),
-	ATTR("t10_dev_id"), ATTR("usn"),
+	ATTR("removable"), ATTR_RW("t10_vend_id"), ATTR_RW("prod_id"), ATTR_RW("prod_rev_lvl"),
+	ATTR_RW("t10_dev_id"), ATTR_RW("usn"),
 	{ .name = "exported", .kind = MGMT_DIR, .dir = &mgmt_exported_dir },
 	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
-	PARAM_ATTR("threads_num"), PARAM_ATTR("threads_pool_type"),
+	PARAM_ATTR_RW("threads_num"), PARAM_ATTR_RW("threads_pool_type"),
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

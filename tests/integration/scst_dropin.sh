@@ -175,6 +175,17 @@ echo "del debug" >"$MNT/handlers/vdisk_nullio/trace_level"
 check_output "a handler's trace_level takes 'del TOKEN'" '^info$' cat "$MNT/trace_level"
 echo "default" >"$MNT/trace_level"
 check "trace_level is writable by its owner" owner_writable "$MNT/trace_level"
+# README.scst: t10_dev_id, prod_id ... are writable (scstadmin -set_dev_attr).
+echo "rotated-id-7" >"$MNT/devices/d1/t10_dev_id"
+echo "NEWPROD" >"$MNT/devices/d1/prod_id"
+echo "4" >"$MNT/devices/d1/threads_num"
+check_output "t10_dev_id written at run time reaches VPD page 0x83" 'T10_VENDORT_ID' \
+	sh -c "timeout 20 iscsi-inq -e 1 -c 131 'iscsi://joe%thirdsecret999@$U/$IQN/0' 2>&1 | grep -a -A1 T10 | grep -a rotated-id-7 && echo T10_VENDORT_ID"
+check_output "prod_id written at run time is the INQUIRY product" '^Product:NEWPROD' \
+	timeout 20 iscsi-inq "iscsi://joe%thirdsecret999@$U/$IQN/0"
+check_output "... and saved as a [key] attribute" '^\[key\]$' cat "$MNT/devices/d1/t10_dev_id"
+check_output "threads_num is writable (scstadmin -set_dev_attr threads_num)" '^4$' \
+	cat "$MNT/devices/d1/threads_num"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"
