@@ -160,6 +160,21 @@ static uint64_t name_hash(const char *name)
 	return h;
 }
 
+/* README.scst setup_id: set before devices are made, it makes their
+ * generated identifiers (serial number, T10 and NAA ids) differ from
+ * those of another setup with the same device names. */
+static uint32_t setup_id;
+
+uint32_t scst_get_setup_id(void)
+{
+	return __atomic_load_n(&setup_id, __ATOMIC_RELAXED);
+}
+
+void scst_set_setup_id(uint32_t id)
+{
+	__atomic_store_n(&setup_id, id, __ATOMIC_RELAXED);
+}
+
 static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *name)
 {
 	struct scst_device *dev = calloc(1, sizeof(*dev));
@@ -172,7 +187,8 @@ static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *na
 	dev->block_size = 512;
 	dev->block_shift = 9;
 	dev->medium_present = true;
-	dev->naa_id = name_hash(name);
+	/* The NAA designator keeps 36 bits of it: setup_id lands in 4..35. */
+	dev->naa_id = name_hash(name) ^ ((uint64_t)scst_get_setup_id() << 4);
 	pthread_mutex_init(&dev->lock, NULL);
 	list_init(&dev->tgt_devs);
 	return dev;

@@ -506,6 +506,10 @@ struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name
 
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */
+/* README.scst setup_id (management's root attribute): feeds the
+ * identifiers generated for devices made afterwards. */
+uint32_t scst_get_setup_id(void);
+void scst_set_setup_id(uint32_t id);
 int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
 		    size_t nparams, char *err, size_t errlen);
 int scst_del_device(const char *name, char *err, size_t errlen);

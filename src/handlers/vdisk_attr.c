@@ -237,17 +237,31 @@ static uint32_t crc32c_raw(uint32_t crc, const void *data, size_t len)
 	return crc;
 }
 
-/* SCST's default serial number: the hex of a hash of the device name, so
- * it is stable across restarts and differs between names. */
+/* SCST's generated identity (vdisk_gen_dev_id_num): setup_id in the upper
+ * 32 bits, a CRC-32C of the name in the lower, fixed when the device is
+ * made.  The serial number is its hex, the T10 id "<hex>-<name>", so they
+ * are stable across restarts and differ between names and setups. */
+static uint64_t gen_dev_id_num(const struct scst_device *dev)
+{
+	return (uint64_t)scst_get_setup_id() << 32 | crc32c_raw(0, dev->name,
+								 strlen(dev->name) + 1);
+}
+
 static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%x", crc32c_raw(0, dev->name, strlen(dev->name) + 1));
+	snprintf(out, outlen, "%llx", (unsigned long long)vdisk_of(dev)->dev_id_num);
+}
+
+static void default_t10_dev_id(const struct scst_device *dev, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%llx-%s", (unsigned long long)vdisk_of(dev)->dev_id_num,
+		 dev->name);
 }
 
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen)
 {
-	char usn[65];
+	char usn[65], t10[SCST_NAME_MAX + 24];
 	unsigned shift = 0;
 
 	while ((1u << shift) < p->block_size)
@@ -270,11 +284,13 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	dev->nv_cache = p->nv_cache;
 	dev->thin_provisioned = p->thin;
 	dev->tas = p->tas;
+	vdisk_of(dev)->dev_id_num = gen_dev_id_num(dev);
 	default_usn(dev, usn, sizeof(usn));
+	default_t10_dev_id(dev, t10, sizeof(t10));
 	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
 	copy_id(dev->prod_id, sizeof(dev->prod_id), p->prod_id, dev->name);
 	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
-	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, dev->name);
+	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, t10);
 	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
 	vdisk_of(dev)->threads_num = p->threads_num_given ? p->threads_num : be->default_threads_num;
 	vdisk_of(dev)->threads_shared = p->threads_shared;
@@ -361,9 +377,13 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 			       non_default);
 	if (!strcmp(name, "prod_rev_lvl"))
 		return show_id(dev->prod_rev, sizeof(dev->prod_rev), "0100", buf, len, non_default);
-	if (!strcmp(name, "t10_dev_id"))
-		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), dev->name, buf, len,
+	if (!strcmp(name, "t10_dev_id")) {
+		char t10[SCST_NAME_MAX + 24];
+
+		default_t10_dev_id(dev, t10, sizeof(t10));
+		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), t10, buf, len,
 			       non_default);
+	}
 	if (!strcmp(name, "usn")) {
 		default_usn(dev, usn, sizeof(usn));
 		return show_id(dev->usn, sizeof(dev->usn), usn, buf, len, non_default);

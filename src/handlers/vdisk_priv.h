@@ -69,6 +69,9 @@ struct vdisk_copy_result {
 
 struct vdisk_dev {
 	const struct vdisk_backend *be;
+	/* SCST's generated id (setup_id << 32 | CRC-32C of the name), fixed
+	 * at creation: the default serial number and T10 id. */
+	uint64_t dev_id_num;
 	int fd;                           /* fileio, blockio; -1 otherwise */
 	bool o_direct;
 	bool rotational;

@@ -14,9 +14,6 @@
 #include "util/ioloop.h"
 #include "util/log.h"
 
-/* Guarded by the management lock (every show/store runs under it). */
-static uint32_t setup_id;
-
 static int show_version(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	(void)n;
@@ -29,8 +26,8 @@ static int show_setup_id(const struct mgmt_node *n, struct mgmt_buf *out)
 	char v[16];
 
 	(void)n;
-	snprintf(v, sizeof(v), "0x%x", setup_id);
-	mgmt_show_value(out, v, setup_id != 0);
+	snprintf(v, sizeof(v), "0x%x", scst_get_setup_id());
+	mgmt_show_value(out, v, scst_get_setup_id() != 0);
 	return 0;
 }
 
@@ -51,8 +48,8 @@ static int store_setup_id(const struct mgmt_node *n, const char *value, char *er
 	} else if (!mgmt_parse_uint(value, UINT32_MAX, &v)) {
 		return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'", value);
 	}
-	setup_id = (uint32_t)v;
-	log_info("mgmt: setup_id set to 0x%x", setup_id);
+	scst_set_setup_id((uint32_t)v);
+	log_info("mgmt: setup_id set to 0x%x", (uint32_t)v);
 	return 0;
 }
 

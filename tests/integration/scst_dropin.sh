@@ -186,6 +186,13 @@ check_output "prod_id written at run time is the INQUIRY product" '^Product:NEWP
 check_output "... and saved as a [key] attribute" '^\[key\]$' cat "$MNT/devices/d1/t10_dev_id"
 check_output "threads_num is writable (scstadmin -set_dev_attr threads_num)" '^4$' \
 	cat "$MNT/devices/d1/threads_num"
+echo 0x1234 >"$MNT/setup_id"
+echo "add_device sid0 size_mb=1" >"$MNT/handlers/vdisk_nullio/mgmt"
+check_output "setup_id feeds a new device's serial number (SCST: setup_id << 32 | CRC)" \
+	'^1234[0-9a-f]{8}$' sh -c "head -1 '$MNT/devices/sid0/usn'"
+check_output "... and its T10 id (SCST: <that hex>-<name>)" '^1234[0-9a-f]{8}-sid0$' \
+	sh -c "head -1 '$MNT/devices/sid0/t10_dev_id'"
+echo 0 >"$MNT/setup_id"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"
