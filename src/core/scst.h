@@ -220,6 +220,10 @@ struct scst_dev_type {
 	const char *name;
 	struct list_head node;
 	int type;                                /* SCSI peripheral type */
+	/* Handlers of one family share their devices' names, as SCST's vdisk
+	 * handlers share one device list: del_device through any of them
+	 * deletes the device (SCST's scstadmin relies on it).  NULL: none. */
+	const char *family;
 	/* Parameters add_device accepts (NULL-terminated).  Anything else is
 	 * refused before attach is called. */
 	const char *const *add_device_params;

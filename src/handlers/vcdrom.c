@@ -223,6 +223,7 @@ static const char *const vcdrom_params[] = {
 };
 
 struct scst_dev_type vcdrom_type = {
+	.family = "vdisk",
 	.name = "vcdrom",
 	.type = 5,
 	.add_device_params = vcdrom_params,

@@ -150,6 +150,7 @@ static const char *const blockio_params[] = {
 };
 
 struct scst_dev_type vdisk_blockio_type = {
+	.family = "vdisk",
 	.name = "vdisk_blockio",
 	.type = 0,
 	.add_device_params = blockio_params,

@@ -180,6 +180,7 @@ static const char *const fileio_params[] = {
 };
 
 struct scst_dev_type vdisk_fileio_type = {
+	.family = "vdisk",
 	.name = "vdisk_fileio",
 	.type = 0,
 	.add_device_params = fileio_params,

@@ -68,6 +68,7 @@ static const char *const nullio_params[] = {
 };
 
 struct scst_dev_type vdisk_nullio_type = {
+	.family = "vdisk",
 	.name = "vdisk_nullio",
 	.type = 0,
 	.add_device_params = nullio_params,

@@ -72,7 +72,9 @@ static int del_device(const struct mgmt_node *n, char *cur, char *err, size_t er
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: del_device device_name");
 	pthread_mutex_lock(&scst_mutex);
 	dev = scst_find_device(name);
-	mine = dev && dev->handler == n->dt;
+	mine = dev && (dev->handler == n->dt ||
+		       (n->dt->family && dev->handler->family &&
+			!strcmp(n->dt->family, dev->handler->family)));
 	pthread_mutex_unlock(&scst_mutex);
 	if (!mine)
 		return mgmt_refuse(-ENOENT, err, errlen, "handler %s has no device '%s'",

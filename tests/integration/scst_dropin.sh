@@ -193,6 +193,10 @@ check_output "setup_id feeds a new device's serial number (SCST: setup_id << 32 
 check_output "... and its T10 id (SCST: <that hex>-<name>)" '^1234[0-9a-f]{8}-sid0$' \
 	sh -c "head -1 '$MNT/devices/sid0/t10_dev_id'"
 echo 0 >"$MNT/setup_id"
+# SCST's vdisk handlers share one device list: SCST's own regression suite
+# closes a vdisk_fileio device through vdisk_nullio's mgmt.
+check "del_device of a vdisk_nullio device through vdisk_fileio's mgmt (one vdisk family)" \
+	daemon_ctl write handlers/vdisk_fileio/mgmt "del_device sid0"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"

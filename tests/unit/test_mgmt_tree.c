@@ -213,7 +213,7 @@ static void test_refused_commands_change_nothing(void **state)
 		{ "handlers/vdisk_nullio/mgmt", "add_device k1 size_mb=1", -EEXIST },
 		{ "handlers/vdisk_nullio/mgmt", "del_device nothere", -ENOENT },
 		{ "handlers/vdisk_nullio/mgmt", "del_device k1 extra", -EINVAL },
-		{ "handlers/vdisk_fileio/mgmt", "del_device k1", -ENOENT },
+		{ "handlers/vdisk_fileio/mgmt", "del_device k1x", -ENOENT },
 		{ "targets/fake/mgmt", "add_target " TGT, -EEXIST },
 		{ "targets/fake/mgmt", "del_target nothere", -ENOENT },
 		{ "targets/fake/mgmt", "add_target", -EINVAL },
