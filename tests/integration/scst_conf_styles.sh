@@ -6,7 +6,9 @@
 # daemon (the two must agree), applied by scstadmin -config and
 # round-tripped through -write_config:
 # - "\#" escapes (INITIATOR *\#* is the pattern "*#*"),
-# - a -nonkey file: "# Non-key attributes" sections with every attribute
+# - a -nonkey file with SCST 3.x's copy_manager block (its LUNs follow the
+#   devices in SCST; scstd has no copy manager target) and
+#   "# Non-key attributes" sections with every attribute
 #   at its value (SCST defaults for what scstd lacks: cluster_mode 0,
 #   RDMAExtensions No, per_portal_acl 0, addr_method PERIPHERAL ...),
 # - rel_tgt_id 0 on a disabled target,
@@ -56,6 +58,12 @@ HANDLER vdisk_fileio {
 		cluster_mode 0
 		expl_alua 0
 		read_only 0
+	}
+}
+
+TARGET_DRIVER copy_manager {
+	TARGET copy_manager_tgt {
+		LUN 0 d1
 	}
 }
 
@@ -110,6 +118,7 @@ TARGET_DRIVER iscsi {
 CONF
 
 sed 's/link_local 1/link_local 0/' "$WORKDIR/nonkey.conf" >"$WORKDIR/linklocal0.conf"
+sed 's/TARGET copy_manager_tgt {/TARGET other_tgt {/' "$WORKDIR/nonkey.conf" >"$WORKDIR/cm_other.conf"
 
 # good FILE NAME: scstd --config loads it, -check_config against that
 # daemon agrees, -write_config twice (once after -config of the written
@@ -167,5 +176,7 @@ check "rel_tgt_id 0 is taken by a disabled target (SCST)" \
 bad hw 'HW_TARGET of a driver scstd lacks' 'line 1, column 1: target driver qla2x00t does not exist here'
 bad iscsi_hw 'HW_TARGET of the iscsi driver' 'line 3, column 3: hardware target [^ ]+ of driver iscsi does not exist'
 bad linklocal0 'link_local 0' "line [0-9]+, column [0-9]+: link_local 0: scstd does not implement link_local"
+bad cm_other 'a copy_manager target other than copy_manager_tgt' \
+	"line [0-9]+, column [0-9]+: copy_manager has only the target copy_manager_tgt"
 check_stop
 finish

@@ -6,6 +6,7 @@
  *   with id 0 a free one when it is enabled; scstd's targets always have one);
  * - a non-key attribute (scstadmin -write_config -nonkey, or a hand-written
  *   line) at the value the running object already shows;
+ * - SCST's copy_manager block (see judge_copy_manager);
  * - an SCST attribute scstd does not implement, at SCST's default value,
  *   which is what scstd does anyway.  The same attribute at any other
  *   value is refused with its line: the configuration asks for something
@@ -168,6 +169,33 @@ static void child_dir(char *buf, size_t len, enum scope sc, const char *dir,
 	}
 }
 
+/* SCST 3.x writes its copy manager into every configuration:
+ *   TARGET_DRIVER copy_manager { TARGET copy_manager_tgt { LUN n dev ... } }
+ * SCST adds every device to copy_manager_tgt by itself; scstd has no
+ * copy manager target (EXTENDED COPY works among the LUNs of the issuing
+ * session), so the block says nothing scstd could apply and is taken out
+ * - unless this scstd has such a driver, which then gets it.  Any other
+ * target in it is refused: it would be a target scstd cannot make. */
+static int judge_copy_manager(struct normalizer *nz, const struct cfg_node *c)
+{
+	enum tkind k;
+	bool w;
+
+	if (strcmp(c->key, "TARGET_DRIVER") || !c->nargs || strcmp(c->args[0], "copy_manager") ||
+	    tree_stat(nz->a->t, "targets/copy_manager", &k, &w) == 0)
+		return 0;
+	for (size_t i = 0; i < c->nchildren; i++) {
+		const struct cfg_node *t = c->children[i];
+
+		if (!strcmp(t->key, "TARGET") && t->nargs && !strcmp(t->args[0], "copy_manager_tgt"))
+			continue;
+		return apply_fail(nz->a, -EINVAL, "line %d, column %d: copy_manager has only the "
+				  "target copy_manager_tgt, not '%s %s'", t->line, t->col, t->key,
+				  t->nargs ? t->args[0] : "");
+	}
+	return 1;
+}
+
 static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct cfg_node *dst,
 		     enum scope sc, const char *dir)
 {
@@ -189,6 +217,11 @@ static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct c
 				return rc;
 			if (rc == 1)
 				continue;
+		}
+		if (sc == SC_ROOT && (rc = judge_copy_manager(nz, c)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
 		}
 		d = conf_add(dst, c->key);
 		if (!d)
