@@ -277,5 +277,20 @@ check "scstadmin -write_config after it" admin -write_config "$WORKDIR/w3.conf"
 check "... gives the same file" diff "$WORKDIR/w1.conf" "$WORKDIR/w3.conf"
 disabled_stays() { [ "$(daemon_ctl read "targets/iscsi/$IQN.off/enabled")" = 0 ]; }
 check "the enabled 0 target is still disabled" disabled_stays
+
+# ---- CHAP rotation and removal through a configuration ----
+sed -e 's/IncomingUser "joe secretsecret12"/IncomingUser "joe rotatedsecret9"/' \
+	-e '/IncomingUser "ann secretsecret34"/d' "$WORKDIR/w1.conf" >"$WORKDIR/rotated.conf"
+check "scstadmin -config of a config with joe's secret rotated and ann removed" \
+	admin -noprompt -config "$WORKDIR/rotated.conf"
+U=127.0.0.1:$PORT
+check "joe logs in with the rotated secret" inq_ok "iscsi://joe%rotatedsecret9@$U/$IQN/0"
+check "joe's old secret is refused" inq_fails "iscsi://joe%secretsecret12@$U/$IQN/0"
+check "ann, left out of the configuration, is refused (never kept silently)" \
+	inq_fails "iscsi://ann%secretsecret34@$U/$IQN/0"
+not_recreated() { ! grep -q "target iscsi/$IQN deleted" "$DAEMON_LOG"; }
+check "... by del/add_target_attribute: the target was not deleted and recreated" not_recreated
+check "scstadmin -write_config after it" admin -write_config "$WORKDIR/w4.conf"
+check "... writes the rotated configuration" diff "$WORKDIR/rotated.conf" "$WORKDIR/w4.conf"
 check_stop
 finish
