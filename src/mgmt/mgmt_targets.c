@@ -63,6 +63,8 @@ static const struct mgmt_entry target_entries[] = {
 	  .store = store_tgt_enabled },
 	{ .name = "rel_tgt_id", .kind = MGMT_ATTR, .show = show_rel_tgt_id,
 	  .store = store_rel_tgt_id },
+	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
+	  .store = mgmt_store_addr_method },
 	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
 	{ .name = "ini_groups", .kind = MGMT_DIR, .dir = &mgmt_ini_groups_dir },
 	{ .name = "sessions", .kind = MGMT_DIR, .dir = &mgmt_sessions_dir },

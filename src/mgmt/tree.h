@@ -93,6 +93,11 @@ int mgmt_store_trace_level(const struct mgmt_node *n, const char *value, char *e
 int mgmt_show_component_version(const struct mgmt_node *n, struct mgmt_buf *out);
 int mgmt_show_handler_type(const struct mgmt_node *n, struct mgmt_buf *out);
 
+/* mgmt_addr_method.c: addr_method of a target's or group's LUN set. */
+int mgmt_show_addr_method(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_addr_method(const struct mgmt_node *n, const char *value, char *err,
+			   size_t errlen);
+
 /* A target driver's own entries and mgmt commands (README.scst_local's
  * stats, transport versions, transport_id, host, add_session...), added
  * to the generic driver, target and session directories. */

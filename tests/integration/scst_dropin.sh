@@ -197,6 +197,18 @@ echo 0 >"$MNT/setup_id"
 # closes a vdisk_fileio device through vdisk_nullio's mgmt.
 check "del_device of a vdisk_nullio device through vdisk_fileio's mgmt (one vdisk family)" \
 	daemon_ctl write handlers/vdisk_fileio/mgmt "del_device sid0"
+# README.scst addr_method: FLAT encodes every LUN in flat space form.
+report_luns() {
+	printf 'cdb a00000000000000001000000 256\nquit\n' |
+		timeout 20 "$TOOLS_DIR/scsi_cdb" "iscsi://joe%thirdsecret999@$U/$IQN/0"
+}
+check_output "addr_method reads PERIPHERAL by default" '^PERIPHERAL$' cat "$T/addr_method"
+check_output "... REPORT LUNS in peripheral form (LUN 0 = 0000...)" '^GOOD [0-9a-f]{16}0000000000000000' report_luns
+echo FLAT >"$T/addr_method"
+check_output "addr_method FLAT: REPORT LUNS in flat space form (LUN 0 = 4000...)" \
+	'^GOOD [0-9a-f]{16}4000000000000000' report_luns
+check_output "... a [key] attribute" '^\[key\]$' cat "$T/addr_method"
+echo PERIPHERAL >"$T/addr_method"
 echo "add_target tgt1" >"$MNT/targets/iscsi/mgmt"
 check "iscsi add_target takes a name that is not an IQN, as iscsi-scst (SCST's suite: tgt1)" \
 	test -d "$MNT/targets/iscsi/tgt1"

@@ -27,8 +27,6 @@ static const struct unimplemented {
 	enum scope scope;
 	const char *key, *scst_default;
 } unimplemented[] = {
-	{ SC_TARGET, "addr_method", "PERIPHERAL" },
-	{ SC_GROUP, "addr_method", "PERIPHERAL" },
 	{ SC_TARGET, "io_grouping_type", "auto" },
 	{ SC_GROUP, "io_grouping_type", "auto" },
 	{ SC_TARGET, "per_portal_acl", "0" },         /* iscsi-scstd: off */
