@@ -8,11 +8,13 @@
  * without its cooperation, so a value may be a moment old. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mgmt/tree.h"
+#include "util/ioloop.h"
 
 static void session_name(const struct scst_session *sess, char *buf, size_t len)
 {
@@ -327,18 +329,92 @@ static void session_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void 
 	drv_list_below(dir, "", fn, ctx);
 }
 
-/* Entries of the driver's table (mgmt_driver_ext) first, then those its
- * session_attrs hook reports. */
+/* ---- lunX: one directory per LUN of the session (README.scst) ----
+ * The session's LUNs are those of its group (sess->acg, changed only
+ * under scst_mutex, which the tree holds). */
+
+/* The nexus of the session to the LUN's device: dev->tgt_devs is under
+ * dev->lock, taken after scst_mutex as everywhere else. */
+static unsigned nexus_active(const struct mgmt_node *n)
+{
+	struct scst_tgt_dev *td;
+	unsigned active = 0;
+
+	pthread_mutex_lock(&n->ad->dev->lock);
+	list_for_each_entry(td, &n->ad->dev->tgt_devs, dev_node)
+		if (td->sess == n->sess && td->lun == n->ad->lun)
+			active = __atomic_load_n(&td->active_cmds, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&n->ad->dev->lock);
+	return active;
+}
+
+static int show_lun_active(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out, "%u\n", nexus_active(n));
+	return 0;
+}
+
+/* SCST's thread_idx: the I/O loop serving the session (all its LUNs). */
+static int show_lun_thread(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out, "%u\n", n->sess->loop ? ioloop_index(n->sess->loop) : 0);
+	return 0;
+}
+
+static const struct mgmt_entry sess_lun_entries[] = {
+	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_lun_active },
+	{ .name = "thread_idx", .kind = MGMT_ATTR, .show = show_lun_thread },
+	{ .name = NULL },
+};
+
+static const struct mgmt_dir_ops sess_lun_dir = { .entries = sess_lun_entries };
+
+static int lun_dir_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
+{
+	struct scst_acg_dev *ad;
+	char want[32];
+
+	if (strncmp(name, "lun", 3) || !dir->sess->acg)
+		return -ENOENT;
+	list_for_each_entry(ad, &dir->sess->acg->acg_devs, node) {
+		snprintf(want, sizeof(want), "lun%llu", (unsigned long long)ad->lun);
+		if (!strcmp(want, name)) {
+			mgmt_child_dir(child, dir, &sess_lun_dir, name);
+			child->ad = ad;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void lun_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
+{
+	struct scst_acg_dev *ad;
+	char name[32];
+
+	if (!dir->sess->acg)
+		return;
+	list_for_each_entry(ad, &dir->sess->acg->acg_devs, node) {
+		snprintf(name, sizeof(name), "lun%llu", (unsigned long long)ad->lun);
+		fn(ctx, name, MGMT_DIR, false);
+	}
+}
+
+/* Entries of the driver's table (mgmt_driver_ext) first, then the lunX
+ * directories, then what the driver's session_attrs hook reports. */
 static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	int rc = ext_lookup(dir, name, child);
 
+	if (rc == -ENOENT)
+		rc = lun_dir_lookup(dir, name, child);
 	return rc == -ENOENT ? session_dir_lookup(dir, name, child) : rc;
 }
 
 static void session_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	ext_list(dir, fn, ctx);
+	lun_dir_list(dir, fn, ctx);
 	session_dir_list(dir, fn, ctx);
 }
 

@@ -225,6 +225,10 @@ echo "add ls1" >"$MNT/targets/scst_local/lt1/ini_groups/gl/initiators/mgmt"
 check_output "... and to its group's once its name selects one (as SCST.pm parses it)" \
 	'^\.\./\.\./ini_groups/gl/luns$' readlink "$LS/luns"
 check "... a link that resolves to the LUN directory" test -f "$LS/luns/mgmt"
+echo "add d1 5" >"$MNT/targets/scst_local/lt1/ini_groups/gl/luns/mgmt"
+check_output "the session has a lun5 directory for its LUN 5 (README.scst lunX)" '^lun5$' \
+	sh -c "ls '$LS' | grep '^lun'"
+check_output "... with active_commands" '^0$' cat "$LS/lun5/active_commands"
 check_stop
 unmount_tree
 
