@@ -106,6 +106,12 @@ static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 		/* enabled stays: the apply disables and re-enables by it. */
 		if (!key && !strcmp(cur, v) && strcmp(c->key, "enabled"))
 			verdict = 1;
+		/* A read-only attribute that is no creation parameter ([key])
+		 * cannot become what the file asks (threads: scstd --threads). */
+		else if (!key && !w && strcmp(cur, v))
+			verdict = apply_fail(nz->a, -EINVAL, "line %d, column %d: %s is read-only "
+					     "here (it is %s), it cannot be set to %s", c->line,
+					     c->col, c->key, cur, v);
 	} else if (!exists && (sc == SC_TARGET || sc == SC_GROUP) && !strcmp(c->key, "cpu_mask")) {
 		verdict = mask_has_all_cpus(v) ? 1 :
 			  apply_fail(nz->a, -EINVAL, "line %d, column %d: cpu_mask %s: scstd runs "
