@@ -115,6 +115,32 @@ static const struct bool_attr bool_attrs[] = {
 };
 
 /* Both size and size_mb given: they must say the same. */
+/* README.scst naa_id, as SCST's vdisk takes it: "0x" optional, then 16
+ * hex digits of an NAA 2, 3 or 5 designator or 32 of an NAA 6 one
+ * (SPC-4 7.8.6.6); "" clears it (the generated designator again). */
+static int parse_naa_id(const char *v, uint8_t out[16], uint8_t *len, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (v[0] == '0' && v[1] == 'x')
+		v += 2;
+	n = strlen(v);
+	if ((n == 0 || (n == 16 && strchr("235", v[0])) || (n == 32 && v[0] == '6')) &&
+	    strspn(v, "0123456789abcdefABCDEF") == n) {
+		for (size_t i = 0; i < n / 2; i++) {
+			unsigned b;
+
+			sscanf(v + 2 * i, "%2x", &b);
+			out[i] = (uint8_t)b;
+		}
+		*len = (uint8_t)(n / 2);
+		return 0;
+	}
+	snprintf(err, errlen, "naa_id: 16 hex digits starting 2, 3 or 5, or 32 starting 6, "
+		 "not '%s'", v);
+	return -EINVAL;
+}
+
 struct size_given {
 	bool bytes_given, mb_given;
 	uint64_t bytes, mb_bytes;
@@ -183,6 +209,8 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct si
 		p->usn = v;
 		return check_string(k, v, 64, err, errlen);
 	}
+	if (!strcmp(k, "naa_id"))
+		return parse_naa_id(v, p->naa_id, &p->naa_id_len, err, errlen);
 	snprintf(err, errlen, "unknown parameter '%s'", k);
 	return -EINVAL;
 }
@@ -285,6 +313,8 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	dev->thin_provisioned = p->thin;
 	dev->tas = p->tas;
 	vdisk_of(dev)->dev_id_num = gen_dev_id_num(dev);
+	memcpy(vdisk_of(dev)->naa_id, p->naa_id, sizeof(p->naa_id));
+	vdisk_of(dev)->naa_id_len = p->naa_id_len;
 	default_usn(dev, usn, sizeof(usn));
 	default_t10_dev_id(dev, t10, sizeof(t10));
 	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
@@ -388,6 +418,17 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 		default_usn(dev, usn, sizeof(usn));
 		return show_id(dev->usn, sizeof(dev->usn), usn, buf, len, non_default);
 	}
+	if (!strcmp(name, "naa_id")) {
+		size_t o = 0;
+
+		buf[0] = '\0';
+		if (vd->naa_id_len)
+			o = (size_t)snprintf(buf, len, "0x");
+		for (unsigned i = 0; i < vd->naa_id_len && o + 3 <= len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%02x", vd->naa_id[i]);
+		*non_default = vd->naa_id_len != 0;
+		return 0;
+	}
 	if (!strcmp(name, "threads_num")) {
 		snprintf(buf, len, "%d", vd->threads_num);
 		*non_default = vd->threads_num != vd->be->default_threads_num;
@@ -415,9 +456,9 @@ static const struct ident_field ident_fields[] = {
 	IDENT("prod_id", prod_id), IDENT("prod_rev_lvl", prod_rev), IDENT("usn", usn),
 };
 
-/* The value is checked as at add_device; an identity string changes
- * under the device lock (INQUIRY reads it under that lock) and every
- * nexus gets INQUIRY DATA HAS CHANGED (SPC-4 6.4.2); threads_num and
+/* The value is checked as at add_device; an identity string or naa_id
+ * changes under the device lock (INQUIRY reads it under that lock) and
+ * every nexus gets INQUIRY DATA HAS CHANGED (SPC-4 6.4.2); threads_num and
  * threads_pool_type are kept to be shown, as at add_device. */
 int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, char *err,
 		   size_t errlen)
@@ -444,6 +485,16 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 			return rc;
 		pthread_mutex_lock(&dev->lock);
 		copy_id((char *)dev + f->off, f->width, value, value);
+		pthread_mutex_unlock(&dev->lock);
+		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		return 0;
+	}
+	if (!strcmp(key, "naa_id")) {
+		if ((rc = parse_naa_id(value, p.naa_id, &p.naa_id_len, err, errlen)) < 0)
+			return rc;
+		pthread_mutex_lock(&dev->lock);
+		memcpy(vd->naa_id, p.naa_id, sizeof(vd->naa_id));
+		vd->naa_id_len = p.naa_id_len;
 		pthread_mutex_unlock(&dev->lock);
 		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
 		return 0;

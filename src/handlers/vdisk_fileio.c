@@ -176,7 +176,7 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 static const char *const fileio_params[] = {
 	"filename", "blocksize", "read_only", "write_through", "nv_cache", "o_direct",
 	"thin_provisioned", "removable", "rotational", "t10_dev_id", "t10_vend_id", "prod_id",
-	"prod_rev_lvl", "usn", "size", "size_mb", "threads_num", "threads_pool_type", "tas", NULL
+	"prod_rev_lvl", "usn", "size", "size_mb", "threads_num", "threads_pool_type", "tas", "naa_id", NULL
 };
 
 struct scst_dev_type vdisk_fileio_type = {

@@ -105,14 +105,20 @@ uint64_t vdisk_naa_designator(const struct scst_device *dev)
 	return 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
 }
 
+/* The admin's naa_id when set (README.scst), else the generated one. */
 static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 {
-	uint64_t naa = vdisk_naa_designator(dev);
+	const struct vdisk_dev *vd = vdisk_of(dev);
 
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x03;                      /* LU, NAA */
+	if (vd->naa_id_len) {
+		d[3] = vd->naa_id_len;
+		memcpy(&d[4], vd->naa_id, vd->naa_id_len);
+		return 4u + vd->naa_id_len;
+	}
 	d[3] = 8;
-	vdisk_put_be64(&d[4], naa);
+	vdisk_put_be64(&d[4], vdisk_naa_designator(dev));
 	return 12;
 }
 

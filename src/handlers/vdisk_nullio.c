@@ -64,7 +64,7 @@ static void nullio_detach(struct scst_device *dev)
 
 static const char *const nullio_params[] = {
 	"size", "size_mb", "blocksize", "read_only", "removable", "rotational", "t10_dev_id",
-	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", "tas", NULL
+	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", "tas", "naa_id", NULL
 };
 
 struct scst_dev_type vdisk_nullio_type = {

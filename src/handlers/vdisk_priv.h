@@ -49,6 +49,8 @@ struct vdisk_params {
 	bool read_only, write_through, nv_cache, o_direct, thin, removable;
 	bool rotational, dummy, tas;
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
+	uint8_t naa_id[16];               /* README.scst naa_id; len 0: generated */
+	uint8_t naa_id_len;
 	bool threads_num_given, threads_shared;
 	int threads_num;
 };
@@ -72,6 +74,10 @@ struct vdisk_dev {
 	/* SCST's generated id (setup_id << 32 | CRC-32C of the name), fixed
 	 * at creation: the default serial number and T10 id. */
 	uint64_t dev_id_num;
+	/* naa_id given by the admin (8 or 16 bytes; 0: the generated NAA
+	 * designator), under the device lock like the identity strings. */
+	uint8_t naa_id[16];
+	uint8_t naa_id_len;
 	int fd;                           /* fileio, blockio; -1 otherwise */
 	bool o_direct;
 	bool rotational;

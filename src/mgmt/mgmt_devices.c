@@ -235,7 +235,7 @@ static const struct mgmt_entry device_entries[] = {
 	{ .name = "exported", .kind = MGMT_DIR, .dir = &mgmt_exported_dir },
 	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
-	PARAM_ATTR_RW("threads_num"), PARAM_ATTR_RW("threads_pool_type"),
+	PARAM_ATTR_RW("threads_num"), PARAM_ATTR_RW("threads_pool_type"), PARAM_ATTR_RW("naa_id"),
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

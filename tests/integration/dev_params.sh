@@ -70,6 +70,7 @@ value() {
 	size_mb) echo 3 ;;
 	threads_num) echo 4 ;;
 	threads_pool_type) echo shared ;;
+	naa_id) echo 0x6001405abcdef0123456789abcdef012 ;;   # an NAA 6 designator
 	*) echo "UNKNOWN-PARAMETER-$2" ;;
 	esac
 }

@@ -53,6 +53,8 @@ HANDLER vdisk_fileio {
 	DEVICE d1 {
 		filename $WORKDIR/disk.img
 
+		naa_id 0x6001405abcdef0123456789abcdef012
+
 		# Non-key attributes
 		blocksize 512
 		cluster_mode 0

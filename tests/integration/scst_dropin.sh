@@ -186,6 +186,16 @@ check_output "prod_id written at run time is the INQUIRY product" '^Product:NEWP
 check_output "... and saved as a [key] attribute" '^\[key\]$' cat "$MNT/devices/d1/t10_dev_id"
 check_output "threads_num is writable (scstadmin -set_dev_attr threads_num)" '^4$' \
 	cat "$MNT/devices/d1/threads_num"
+# README.scst naa_id: the NAA designator of VPD page 0x83 (SCST's format).
+echo 0x6001405abcdef0123456789abcdef012 >"$MNT/devices/d1/naa_id"
+vpd83() {
+	printf 'cdb 120183040000 1024\nquit\n' |
+		timeout 20 "$TOOLS_DIR/scsi_cdb" "iscsi://joe%thirdsecret999@$U/$IQN/0"
+}
+check_output "naa_id written at run time is the NAA designator of VPD 0x83" \
+	'010300106001405abcdef0123456789abcdef012' vpd83
+bad_naa() { ! daemon_ctl write devices/d1/naa_id 0x1234 2>&1; }
+check_output "... a malformed naa_id is refused" 'naa_id: 16 hex digits' bad_naa
 echo 0x1234 >"$MNT/setup_id"
 echo "add_device sid0 size_mb=1" >"$MNT/handlers/vdisk_nullio/mgmt"
 check_output "setup_id feeds a new device's serial number (SCST: setup_id << 32 | CRC)" \
