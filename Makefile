@@ -68,8 +68,8 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 USER_EXAMPLE_BINS := $(filter $(BUILD)/examples/user_%,$(EXAMPLE_BINS))
 
-BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scstadmin $(BUILD)/scst-local-cmd $(LOCAL_LIB) \
-	$(USER_LIB) $(EXAMPLE_BINS)
+BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BUILD)/scst-local-cmd \
+	$(LOCAL_LIB) $(USER_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
 BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
@@ -125,6 +125,10 @@ $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
 
 # The management client needs only the protocol's header, not the core.
 $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+# SCST's own tools against scstd's tree at /sys/kernel/scst_tgt.
+$(BUILD)/scst-ns: $(BUILD)/obj/tools/scst-ns.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/scstadmin: $(SCSTADMIN_OBJS)
@@ -211,7 +215,7 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/scstd
 
-INSTALL_SBIN := scstd scstadmin scstctl scst-local-cmd
+INSTALL_SBIN := scstd scstadmin scstctl scst-local-cmd scst-ns
 MAN_SRCS  := $(wildcard docs/man/*.scd)
 MAN_PAGES := $(MAN_SRCS:docs/man/%.scd=$(BUILD)/man/%)
 # The files generated for an installation carry its paths.
@@ -219,10 +223,10 @@ GEN_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g
 	-e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 	-e "s|@VERSION@|$$(sed -n 's/^\#define SCSTD_VERSION "\(.*\)"/\1/p' src/daemon/version.h)|g"
-GEN_FILES := $(BUILD)/dist/scstd.service $(BUILD)/dist/scst_local.pc
+GEN_FILES := $(BUILD)/dist/scstd.service $(BUILD)/dist/scst_local.pc $(BUILD)/dist/scstd_user.pc
 
 # What an installation needs built: no tests, no examples, no benchmark.
-progs: $(INSTALL_SBIN:%=$(BUILD)/%) $(LOCAL_LIB) man
+progs: $(INSTALL_SBIN:%=$(BUILD)/%) $(LOCAL_LIB) $(USER_LIB) man
 man: $(MAN_PAGES)
 
 # Also rebuilt every time: the pages name the installation's paths.
@@ -242,9 +246,9 @@ install: progs $(GEN_FILES)
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
 		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(INSTALL_SBIN:%=$(BUILD)/%) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(LOCAL_LIB) $(DESTDIR)$(LIBDIR)/
-	install -m 0644 include/scst_local.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(BUILD)/dist/scst_local.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0644 $(LOCAL_LIB) $(USER_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/scst_local.h include/scstd_user.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(BUILD)/dist/scst_local.pc $(BUILD)/dist/scstd_user.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 0644 $(BUILD)/dist/scstd.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 dist/scstd-mount.conf $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 dist/scst.conf $(DESTDIR)$(DOCDIR)/examples/
@@ -264,6 +268,8 @@ install: progs $(GEN_FILES)
 uninstall:
 	rm -f $(INSTALL_SBIN:%=$(DESTDIR)$(SBINDIR)/%) $(DESTDIR)$(LIBDIR)/libscst_local.a \
 		$(DESTDIR)$(INCLUDEDIR)/scst_local.h $(DESTDIR)$(PKGCONFIGDIR)/scst_local.pc \
+		$(DESTDIR)$(LIBDIR)/libscst_user.a $(DESTDIR)$(INCLUDEDIR)/scstd_user.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/scstd_user.pc \
 		$(DESTDIR)$(UNITDIR)/scstd.service \
 		$(DESTDIR)$(BASHCOMPDIR)/scstadmin $(DESTDIR)$(BASHCOMPDIR)/scstctl \
 		$(patsubst $(BUILD)/man/%.5,$(DESTDIR)$(MANDIR)/man5/%.5,$(filter %.5,$(MAN_PAGES))) \

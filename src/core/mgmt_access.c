@@ -73,6 +73,45 @@ int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errle
 	return rc;
 }
 
+size_t scst_dev_unexport(const char *dev_name, struct scst_acg **acgs, size_t max)
+{
+	struct scst_tgt *tgt;
+	size_t n = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node) {
+		struct scst_acg *acg = tgt->default_acg;
+		struct list_head *next = tgt->acg_list.next;
+
+		/* The default group first, then the ini_groups. */
+		while (acg) {
+			struct scst_acg_dev *ad, *tmp;
+			bool hit = false;
+
+			list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node) {
+				if (strcmp(ad->dev->name, dev_name) || (!hit && n == max))
+					continue;
+				log_info("%s/%s: LUN %llu (device %s) deleted with its device",
+					 tgt->name, acg->name, (unsigned long long)ad->lun, dev_name);
+				acg_dev_free(ad);
+				hit = true;
+			}
+			if (hit) {
+				acg->generation++;
+				acgs[n++] = acg;
+			}
+			if (next == &tgt->acg_list) {
+				acg = NULL;
+			} else {
+				acg = list_entry(next, struct scst_acg, node);
+				next = next->next;
+			}
+		}
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return n;
+}
+
 int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen)
 {
 	struct scst_acg_dev *ad, *tmp;

@@ -11,6 +11,11 @@
  * sessions in line with scst_acg_resync_sessions. */
 int scst_acg_del_lun(struct scst_acg *acg, uint64_t lun, char *err, size_t errlen);
 int scst_acg_clear_luns(struct scst_acg *acg, char *err, size_t errlen);
+/* del_device of an exported device (SCST removes its LUNs): deletes every
+ * LUN of dev_name in every group; the groups changed (at most max: a
+ * group beyond keeps its LUNs) are stored in acgs for the caller's
+ * scst_acg_resync_sessions.  Returns their number. */
+size_t scst_dev_unexport(const char *dev_name, struct scst_acg **acgs, size_t max);
 /* Points an existing LUN at another device (or adds it). */
 int scst_acg_replace_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name,
 			 bool read_only, char *err, size_t errlen);

@@ -7,9 +7,10 @@
  * logins, sessions and LUN changes must not wait for it.  Every operation
  * validates fully before changing anything, so a refused request leaves
  * the configuration exactly as it was. */
+#include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,21 @@ static uint64_t name_hash(const char *name)
 	return h;
 }
 
+/* README.scst setup_id: set before devices are made, it makes their
+ * generated identifiers (serial number, T10 and NAA ids) differ from
+ * those of another setup with the same device names. */
+static uint32_t setup_id;
+
+uint32_t scst_get_setup_id(void)
+{
+	return __atomic_load_n(&setup_id, __ATOMIC_RELAXED);
+}
+
+void scst_set_setup_id(uint32_t id)
+{
+	__atomic_store_n(&setup_id, id, __ATOMIC_RELAXED);
+}
+
 static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *name)
 {
 	struct scst_device *dev = calloc(1, sizeof(*dev));
@@ -172,7 +188,8 @@ static struct scst_device *device_alloc(struct scst_dev_type *dt, const char *na
 	dev->block_size = 512;
 	dev->block_shift = 9;
 	dev->medium_present = true;
-	dev->naa_id = name_hash(name);
+	/* The NAA designator keeps 36 bits of it: setup_id lands in 4..35. */
+	dev->naa_id = name_hash(name) ^ ((uint64_t)scst_get_setup_id() << 4);
 	pthread_mutex_init(&dev->lock, NULL);
 	list_init(&dev->tgt_devs);
 	return dev;
@@ -588,20 +605,58 @@ int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t e
 	return 0;
 }
 
-/* README.scst: a name matches a group when it matches one of its patterns
- * (shell wildcards * and ?) and none of its negated ("!pattern") ones. */
+/* '*' any run of characters, '?' any one, letters in either case;
+ * nothing else is special (no bracket expressions, unlike fnmatch). */
+static bool wild_match_n(const char *p, size_t plen, const char *s, size_t slen)
+{
+	size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
+
+	while (si < slen) {
+		if (pi < plen && p[pi] == '*') {
+			star_p = pi++;
+			star_s = si;
+		} else if (pi < plen && (p[pi] == '?' ||
+					 tolower((unsigned char)p[pi]) ==
+						 tolower((unsigned char)s[si]))) {
+			pi++;
+			si++;
+		} else if (star_p != SIZE_MAX) {
+			pi = star_p + 1;
+			si = ++star_s;
+		} else {
+			return false;
+		}
+	}
+	while (pi < plen && p[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+/* README.scst: "ah.xxx" matches "!bl?h.*".  The first '!' inverts the
+ * rest of the pattern: what stands before it must match the start of the
+ * name (the shortest such start), and the rest must not match what
+ * follows; "bl!?h.*" does not match "blah.jpg" (SCST's wildcmp). */
+bool scst_wildcmp(const char *pattern, const char *name)
+{
+	const char *bang = strchr(pattern, '!');
+	size_t nlen = strlen(name);
+
+	if (!bang)
+		return wild_match_n(pattern, strlen(pattern), name, nlen);
+	for (size_t k = 0; k <= nlen; k++)
+		if (wild_match_n(pattern, (size_t)(bang - pattern), name, k))
+			return !wild_match_n(bang + 1, strlen(bang + 1), name + k, nlen - k);
+	return false;
+}
+
+/* A name selects a group when one of its patterns matches it (SCST's
+ * scst_find_tgt_acg_by_name_wild: the first group with such a pattern). */
 bool scst_acg_matches(const struct scst_acg *acg, const char *initiator)
 {
 	const struct scst_acn *acn;
-	bool matched = false;
 
-	list_for_each_entry(acn, &acg->acns, node) {
-		if (acn->name[0] == '!') {
-			if (fnmatch(acn->name + 1, initiator, FNM_CASEFOLD) == 0)
-				return false;
-		} else if (fnmatch(acn->name, initiator, FNM_CASEFOLD) == 0) {
-			matched = true;
-		}
-	}
-	return matched;
+	list_for_each_entry(acn, &acg->acns, node)
+		if (scst_wildcmp(acn->name, initiator))
+			return true;
+	return false;
 }

@@ -211,6 +211,12 @@ struct scst_tgt_template {
 			       char *err, size_t errlen);
 	/* Driver-wide attribute (e.g. iSCSI "enabled", IncomingUser). */
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
+	/* Optional: take back one value of an attribute that may hold several
+	 * (README.scst del_attribute / del_target_attribute: a CHAP user, an
+	 * allowed_portal pattern), -ENOENT when it holds no such value. */
+	int (*del_target_attr)(struct scst_tgt *tgt, const char *key, const char *value,
+			       char *err, size_t errlen);
+	int (*del_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
 	/* Optional: ends the target's sessions before scst_del_target removes
@@ -243,6 +249,10 @@ struct scst_dev_type {
 	const char *name;
 	struct list_head node;
 	int type;                                /* SCSI peripheral type */
+	/* Handlers of one family share their devices' names, as SCST's vdisk
+	 * handlers share one device list: del_device through any of them
+	 * deletes the device (SCST's scstadmin relies on it).  NULL: none. */
+	const char *family;
 	/* Parameters add_device accepts (NULL-terminated).  Anything else is
 	 * refused before attach is called. */
 	const char *const *add_device_params;
@@ -618,6 +628,10 @@ struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name
 
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */
+/* README.scst setup_id (management's root attribute): feeds the
+ * identifiers generated for devices made afterwards. */
+uint32_t scst_get_setup_id(void);
+void scst_set_setup_id(uint32_t id);
 int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
 		    size_t nparams, char *err, size_t errlen);
 int scst_del_device(const char *name, char *err, size_t errlen);

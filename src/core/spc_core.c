@@ -56,7 +56,7 @@ static void report_luns(struct scst_cmd *cmd)
 	n = 0;
 	for (unsigned i = 0; i < sess->nluns; i++)
 		if (sess->luns[i])
-			scst_pack_lun(i, sess->acg->addr_method, &data[REPORT_LUNS_HEADER + 8 * n++]);
+			scst_pack_lun(i, __atomic_load_n(&sess->acg->addr_method, __ATOMIC_RELAXED), &data[REPORT_LUNS_HEADER + 8 * n++]);
 	/* Reading the LUN list is what the REPORTED LUNS DATA HAS CHANGED UA
 	 * asks for; it is then no longer news (SPC-4 7.4.3). */
 	scst_cmd_set_resp_data(cmd, data, len);

@@ -118,9 +118,11 @@ static int vcdrom_set_attr(struct scst_device *dev, const char *key, const char 
 {
 	int rc;
 
-	if (strcmp(key, "filename") != 0) {
-		snprintf(err, errlen, "vcdrom: attribute '%s' cannot be changed", key);
-		return -EACCES;
+	if (strcmp(key, "filename") != 0)
+		return vdisk_set_attr(dev, key, value, err, errlen);
+	if (*value && *value != '/') {
+		snprintf(err, errlen, "filename: the path must be absolute, not '%s'", value);
+		return -EINVAL;
 	}
 	/* Only an initiator's ALLOW lifts the lock; management does not
 	 * pull a medium from under a PREVENT. */
@@ -221,6 +223,7 @@ static const char *const vcdrom_params[] = {
 };
 
 struct scst_dev_type vcdrom_type = {
+	.family = "vdisk",
 	.name = "vcdrom",
 	.type = 5,
 	.add_device_params = vcdrom_params,

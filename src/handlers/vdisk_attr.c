@@ -4,6 +4,8 @@
  * vendor and product strings). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +52,22 @@ bad:
 	return -EINVAL;
 }
 
+/* README.scst: "a power of 2 and >= 512 bytes".  64 KiB at most, so one
+ * block stays well inside a command's 8 MiB transfer limit. */
+#define VDISK_MAX_BLOCK_SIZE 65536u
+
 static int parse_block_size(const char *v, uint32_t *out, char *err, size_t errlen)
 {
-	if (!strcmp(v, "512") || !strcmp(v, "1024") || !strcmp(v, "2048") || !strcmp(v, "4096")) {
-		*out = (uint32_t)atoi(v);
+	char *end;
+	unsigned long b = strtoul(v, &end, 10);
+
+	if (*v >= '0' && *v <= '9' && !*end && b >= 512 && b <= VDISK_MAX_BLOCK_SIZE &&
+	    !(b & (b - 1))) {
+		*out = (uint32_t)b;
 		return 0;
 	}
-	snprintf(err, errlen, "blocksize: must be 512, 1024, 2048 or 4096, got '%s'", v);
+	snprintf(err, errlen, "blocksize: a power of 2 from 512 to %u, not '%s'",
+		 VDISK_MAX_BLOCK_SIZE, v);
 	return -EINVAL;
 }
 
@@ -104,6 +115,32 @@ static const struct bool_attr bool_attrs[] = {
 };
 
 /* Both size and size_mb given: they must say the same. */
+/* README.scst naa_id, as SCST's vdisk takes it: "0x" optional, then 16
+ * hex digits of an NAA 2, 3 or 5 designator or 32 of an NAA 6 one
+ * (SPC-4 7.8.6.6); "" clears it (the generated designator again). */
+static int parse_naa_id(const char *v, uint8_t out[16], uint8_t *len, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (v[0] == '0' && v[1] == 'x')
+		v += 2;
+	n = strlen(v);
+	if ((n == 0 || (n == 16 && strchr("235", v[0])) || (n == 32 && v[0] == '6')) &&
+	    strspn(v, "0123456789abcdefABCDEF") == n) {
+		for (size_t i = 0; i < n / 2; i++) {
+			unsigned b;
+
+			sscanf(v + 2 * i, "%2x", &b);
+			out[i] = (uint8_t)b;
+		}
+		*len = (uint8_t)(n / 2);
+		return 0;
+	}
+	snprintf(err, errlen, "naa_id: 16 hex digits starting 2, 3 or 5, or 32 starting 6, "
+		 "not '%s'", v);
+	return -EINVAL;
+}
+
 struct size_given {
 	bool bytes_given, mb_given;
 	uint64_t bytes, mb_bytes;
@@ -119,7 +156,13 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct si
 			return parse_bool(k, v, (bool *)((char *)p + bool_attrs[i].offset), err, errlen);
 	if (!strcmp(k, "filename")) {
 		p->filename = v;
-		return *v ? 0 : (snprintf(err, errlen, "filename: empty"), -EINVAL);
+		/* README.scst: "The path must be absolute" - a relative one would
+		 * depend on the daemon's working directory. */
+		if (*v != '/') {
+			snprintf(err, errlen, "filename: the path must be absolute, not '%s'", v);
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (!strcmp(k, "blocksize"))
 		return parse_block_size(v, &p->block_size, err, errlen);
@@ -166,6 +209,8 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct si
 		p->usn = v;
 		return check_string(k, v, 64, err, errlen);
 	}
+	if (!strcmp(k, "naa_id"))
+		return parse_naa_id(v, p->naa_id, &p->naa_id_len, err, errlen);
 	snprintf(err, errlen, "unknown parameter '%s'", k);
 	return -EINVAL;
 }
@@ -220,22 +265,39 @@ static uint32_t crc32c_raw(uint32_t crc, const void *data, size_t len)
 	return crc;
 }
 
-/* SCST's default serial number: the hex of a hash of the device name, so
- * it is stable across restarts and differs between names. */
+/* SCST's generated identity (vdisk_gen_dev_id_num): setup_id in the upper
+ * 32 bits, a CRC-32C of the name in the lower, fixed when the device is
+ * made.  The serial number is its hex, the T10 id "<hex>-<name>", so they
+ * are stable across restarts and differ between names and setups. */
+static uint64_t gen_dev_id_num(const struct scst_device *dev)
+{
+	return (uint64_t)scst_get_setup_id() << 32 | crc32c_raw(0, dev->name,
+								 strlen(dev->name) + 1);
+}
+
 static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%x", crc32c_raw(0, dev->name, strlen(dev->name) + 1));
+	snprintf(out, outlen, "%llx", (unsigned long long)vdisk_of(dev)->dev_id_num);
+}
+
+static void default_t10_dev_id(const struct scst_device *dev, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%llx-%s", (unsigned long long)vdisk_of(dev)->dev_id_num,
+		 dev->name);
 }
 
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen)
 {
-	char usn[65];
+	char usn[65], t10[SCST_NAME_MAX + 24];
 	unsigned shift = 0;
 
 	while ((1u << shift) < p->block_size)
 		shift++;
-	if (size < p->block_size) {
+	/* An empty backing store (SCST's regression suite uses
+	 * /proc/cpuinfo) is a device of 0 blocks, as in SCST: every medium
+	 * access is out of range.  A store with a partial block is refused. */
+	if (size && size < p->block_size) {
 		snprintf(err, errlen, "size %llu is smaller than one block of %u bytes",
 			 (unsigned long long)size, p->block_size);
 		return -EINVAL;
@@ -250,11 +312,15 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	dev->nv_cache = p->nv_cache;
 	dev->thin_provisioned = p->thin;
 	dev->tas = p->tas;
+	vdisk_of(dev)->dev_id_num = gen_dev_id_num(dev);
+	memcpy(vdisk_of(dev)->naa_id, p->naa_id, sizeof(p->naa_id));
+	vdisk_of(dev)->naa_id_len = p->naa_id_len;
 	default_usn(dev, usn, sizeof(usn));
+	default_t10_dev_id(dev, t10, sizeof(t10));
 	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
 	copy_id(dev->prod_id, sizeof(dev->prod_id), p->prod_id, dev->name);
 	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
-	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, dev->name);
+	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, t10);
 	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
 	vdisk_of(dev)->threads_num = p->threads_num_given ? p->threads_num : be->default_threads_num;
 	vdisk_of(dev)->threads_shared = p->threads_shared;
@@ -341,12 +407,27 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 			       non_default);
 	if (!strcmp(name, "prod_rev_lvl"))
 		return show_id(dev->prod_rev, sizeof(dev->prod_rev), "0100", buf, len, non_default);
-	if (!strcmp(name, "t10_dev_id"))
-		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), dev->name, buf, len,
+	if (!strcmp(name, "t10_dev_id")) {
+		char t10[SCST_NAME_MAX + 24];
+
+		default_t10_dev_id(dev, t10, sizeof(t10));
+		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), t10, buf, len,
 			       non_default);
+	}
 	if (!strcmp(name, "usn")) {
 		default_usn(dev, usn, sizeof(usn));
 		return show_id(dev->usn, sizeof(dev->usn), usn, buf, len, non_default);
+	}
+	if (!strcmp(name, "naa_id")) {
+		size_t o = 0;
+
+		buf[0] = '\0';
+		if (vd->naa_id_len)
+			o = (size_t)snprintf(buf, len, "0x");
+		for (unsigned i = 0; i < vd->naa_id_len && o + 3 <= len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%02x", vd->naa_id[i]);
+		*non_default = vd->naa_id_len != 0;
+		return 0;
 	}
 	if (!strcmp(name, "threads_num")) {
 		snprintf(buf, len, "%d", vd->threads_num);
@@ -359,4 +440,74 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* ---- attributes changed at run time (README.scst: t10_dev_id, prod_id
+ * ... are writable; scstadmin -set_dev_attr) ---- */
+
+struct ident_field {
+	const char *key;
+	size_t off, width;
+};
+
+#define IDENT(k, f) { k, offsetof(struct scst_device, f), sizeof(((struct scst_device *)0)->f) }
+static const struct ident_field ident_fields[] = {
+	IDENT("t10_dev_id", t10_dev_id), IDENT("t10_vend_id", t10_vend_id),
+	IDENT("prod_id", prod_id), IDENT("prod_rev_lvl", prod_rev), IDENT("usn", usn),
+};
+
+/* The value is checked as at add_device; an identity string or naa_id
+ * changes under the device lock (INQUIRY reads it under that lock) and
+ * every nexus gets INQUIRY DATA HAS CHANGED (SPC-4 6.4.2); threads_num and
+ * threads_pool_type are kept to be shown, as at add_device. */
+int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, char *err,
+		   size_t errlen)
+{
+	struct scst_kv kv = { .key = key, .value = value };
+	struct vdisk_dev *vd = vdisk_of(dev);
+	struct vdisk_params p;
+	struct size_given sg = { 0 };
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	for (size_t i = 0; i < sizeof(ident_fields) / sizeof(ident_fields[0]); i++) {
+		const struct ident_field *f = &ident_fields[i];
+
+		if (strcmp(key, f->key))
+			continue;
+		/* As add_device's parameters: an empty value is refused, so a
+		 * saved configuration can make the device again. */
+		if (!*value) {
+			snprintf(err, errlen, "%s: empty value", key);
+			return -EINVAL;
+		}
+		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
+			return rc;
+		pthread_mutex_lock(&dev->lock);
+		copy_id((char *)dev + f->off, f->width, value, value);
+		pthread_mutex_unlock(&dev->lock);
+		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		return 0;
+	}
+	if (!strcmp(key, "naa_id")) {
+		if ((rc = parse_naa_id(value, p.naa_id, &p.naa_id_len, err, errlen)) < 0)
+			return rc;
+		pthread_mutex_lock(&dev->lock);
+		memcpy(vd->naa_id, p.naa_id, sizeof(vd->naa_id));
+		vd->naa_id_len = p.naa_id_len;
+		pthread_mutex_unlock(&dev->lock);
+		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		return 0;
+	}
+	if (!strcmp(key, "threads_num") || !strcmp(key, "threads_pool_type")) {
+		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
+			return rc;
+		if (!strcmp(key, "threads_num"))
+			vd->threads_num = p.threads_num;
+		else
+			vd->threads_shared = p.threads_shared;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: attribute '%s' cannot be changed", dev->name, key);
+	return -EACCES;
 }

@@ -146,10 +146,11 @@ static int blockio_attach(struct scst_device *dev, const struct scst_kv *params,
 static const char *const blockio_params[] = {
 	"filename", "blocksize", "read_only", "write_through", "nv_cache", "thin_provisioned",
 	"removable", "rotational", "t10_dev_id", "t10_vend_id", "prod_id", "prod_rev_lvl", "usn",
-	"threads_num", "threads_pool_type", "tas", NULL
+	"threads_num", "threads_pool_type", "tas", "naa_id", NULL
 };
 
 struct scst_dev_type vdisk_blockio_type = {
+	.family = "vdisk",
 	.name = "vdisk_blockio",
 	.type = 0,
 	.add_device_params = blockio_params,
@@ -158,4 +159,5 @@ struct scst_dev_type vdisk_blockio_type = {
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

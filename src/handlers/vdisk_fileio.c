@@ -176,10 +176,11 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 static const char *const fileio_params[] = {
 	"filename", "blocksize", "read_only", "write_through", "nv_cache", "o_direct",
 	"thin_provisioned", "removable", "rotational", "t10_dev_id", "t10_vend_id", "prod_id",
-	"prod_rev_lvl", "usn", "size", "size_mb", "threads_num", "threads_pool_type", "tas", NULL
+	"prod_rev_lvl", "usn", "size", "size_mb", "threads_num", "threads_pool_type", "tas", "naa_id", NULL
 };
 
 struct scst_dev_type vdisk_fileio_type = {
+	.family = "vdisk",
 	.name = "vdisk_fileio",
 	.type = 0,
 	.add_device_params = fileio_params,
@@ -188,4 +189,5 @@ struct scst_dev_type vdisk_fileio_type = {
 	.exec = vdisk_exec,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

@@ -2,6 +2,7 @@
  * INQUIRY data, the VPD pages (supported pages, unit serial number, device
  * identification, extended INQUIRY data, block limits, block device
  * characteristics, logical block provisioning) and READ CAPACITY 10/16. */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/alua.h"
@@ -106,14 +107,20 @@ uint64_t vdisk_naa_designator(const struct scst_device *dev)
 	return 5ull << 60 | SCSTD_IEEE_OUI << 36 | (dev->naa_id & 0xfffffffffull);
 }
 
+/* The admin's naa_id when set (README.scst), else the generated one. */
 static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 {
-	uint64_t naa = vdisk_naa_designator(dev);
+	const struct vdisk_dev *vd = vdisk_of(dev);
 
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x03;                      /* LU, NAA */
+	if (vd->naa_id_len) {
+		d[3] = vd->naa_id_len;
+		memcpy(&d[4], vd->naa_id, vd->naa_id_len);
+		return 4u + vd->naa_id_len;
+	}
 	d[3] = 8;
-	vdisk_put_be64(&d[4], naa);
+	vdisk_put_be64(&d[4], vdisk_naa_designator(dev));
 	return 12;
 }
 
@@ -250,18 +257,23 @@ static void inquiry_vpd(struct scst_cmd *cmd)
 	scst_cmd_set_resp_data(cmd, d, len);
 }
 
+/* Under the device lock: management may change the identity strings
+ * (t10_dev_id, prod_id ... are writable, vdisk_set_attr) meanwhile. */
 void vdisk_inquiry(struct scst_cmd *cmd)
 {
+	pthread_mutex_lock(&cmd->dev->lock);
 	if (cmd->cdb[1] & 0x01)
 		inquiry_vpd(cmd);
 	else
 		inquiry_standard(cmd);
+	pthread_mutex_unlock(&cmd->dev->lock);
 }
 
 void vdisk_read_capacity10(struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->dev;
-	uint64_t last = dev->nblocks - 1;
+	/* 0 blocks: RETURNED LOGICAL BLOCK ADDRESS 0 rather than a wrap. */
+	uint64_t last = dev->nblocks ? dev->nblocks - 1 : 0;
 	uint8_t d[8];
 
 	vdisk_put_be32(&d[0], last > 0xffffffffull ? 0xffffffffu : (uint32_t)last);
@@ -275,7 +287,7 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	uint8_t d[32];
 
 	memset(d, 0, sizeof(d));
-	vdisk_put_be64(&d[0], dev->nblocks - 1);
+	vdisk_put_be64(&d[0], dev->nblocks ? dev->nblocks - 1 : 0);
 	vdisk_put_be32(&d[8], dev->block_size);
 	d[13] = vdisk_of(dev)->lbppb_exp & 0x0f;
 	if (vdisk_thin(dev))

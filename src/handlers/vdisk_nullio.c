@@ -65,10 +65,11 @@ static void nullio_detach(struct scst_device *dev)
 
 static const char *const nullio_params[] = {
 	"size", "size_mb", "blocksize", "read_only", "removable", "rotational", "t10_dev_id",
-	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", "tas", NULL
+	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", "tas", "naa_id", NULL
 };
 
 struct scst_dev_type vdisk_nullio_type = {
+	.family = "vdisk",
 	.name = "vdisk_nullio",
 	.type = 0,
 	.add_device_params = nullio_params,
@@ -76,4 +77,5 @@ struct scst_dev_type vdisk_nullio_type = {
 	.detach = nullio_detach,
 	.exec = vdisk_exec,
 	.show_attr = vdisk_show_attr,
+	.set_attr = vdisk_set_attr,
 };

@@ -56,6 +56,8 @@ struct vdisk_params {
 	bool read_only, write_through, nv_cache, o_direct, thin, removable;
 	bool rotational, dummy, tas;
 	const char *t10_dev_id, *t10_vend_id, *prod_id, *prod_rev, *usn;
+	uint8_t naa_id[16];               /* README.scst naa_id; len 0: generated */
+	uint8_t naa_id_len;
 	bool threads_num_given, threads_shared;
 	int threads_num;
 };
@@ -76,6 +78,13 @@ struct vdisk_copy_result {
 
 struct vdisk_dev {
 	const struct vdisk_backend *be;
+	/* SCST's generated id (setup_id << 32 | CRC-32C of the name), fixed
+	 * at creation: the default serial number and T10 id. */
+	uint64_t dev_id_num;
+	/* naa_id given by the admin (8 or 16 bytes; 0: the generated NAA
+	 * designator), under the device lock like the identity strings. */
+	uint8_t naa_id[16];
+	uint8_t naa_id_len;
 	int fd;                           /* fileio, blockio; -1 otherwise */
 	bool o_direct;
 	bool rotational;
@@ -131,6 +140,10 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 		       const struct vdisk_backend *be, uint64_t size, char *err, size_t errlen);
 
+/* dev_type->set_attr of every vdisk handler (vdisk_attr.c): the
+ * identity strings, threads_num and threads_pool_type. */
+int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, char *err,
+		   size_t errlen);
 /* dev_type->show_attr of every vdisk handler (vdisk_attr.c). */
 int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, size_t len,
 		    bool *non_default);

@@ -2,8 +2,9 @@
  *
  * The grammar is line oriented: a statement is a keyword and its arguments
  * up to the end of the line, optionally followed by a `{ ... }` block of
- * nested statements.  `#` starts a comment, double quotes group words and
- * allow \" and \\ escapes.  Nothing here knows what the keywords mean;
+ * nested statements.  `#` starts a comment, double quotes group words, and
+ * a backslash makes the next character literal anywhere (`\#`, `\"`, `\\`),
+ * as SCST's scstadmin reads it.  Nothing here knows what the keywords mean;
  * config_apply.c does.  Input is untrusted: depth, token and file sizes
  * are bounded and every error names its line and column. */
 #include <errno.h>
@@ -86,7 +87,7 @@ static void lex_quoted(struct lexer *lx)
 		advance(lx);
 		if (c == '"')
 			break;
-		if (c == '\\' && (peekc(lx) == '"' || peekc(lx) == '\\')) {
+		if (c == '\\' && peekc(lx) != -1 && peekc(lx) != '\n') {
 			c = peekc(lx);
 			advance(lx);
 		}
@@ -117,6 +118,16 @@ static void lex_bare(struct lexer *lx)
 		if (c == 0 || c < ' ') {
 			lex_error(lx, "control character in configuration");
 			return;
+		}
+		/* SCST's reader: "\X" is X wherever it stands, so "\#" is no
+		 * comment (INITIATOR *\#*) and "\ " no word break. */
+		if (c == '\\' && lx->p + 1 < lx->end && lx->p[1] != '\n' && lx->p[1] != '\r') {
+			advance(lx);
+			c = peekc(lx);
+			if (c == 0 || c < ' ') {
+				lex_error(lx, "control character in configuration");
+				return;
+			}
 		}
 		if (n + 1 >= sizeof(lx->word)) {
 			lex_error(lx, "word too long");

@@ -38,7 +38,6 @@ static const struct dev_attr dev_attrs[] = {
 	{ "t10_dev_id", "t10_dev_id" },
 	{ "usn", "usn" },
 	{ "tas", "tas" },
-	{ "exported_luns", NULL },
 	{ NULL, NULL },
 };
 
@@ -84,8 +83,6 @@ static void format_attr(const struct scst_device *d, const char *name, char *v, 
 		snprintf(v, len, "%s", d->usn);
 	else if (!strcmp(name, "tas"))
 		snprintf(v, len, "%d", d->tas);
-	else if (!strcmp(name, "exported_luns"))
-		snprintf(v, len, "%u", d->export_count);
 	else
 		snprintf(v, len, "?");
 }
@@ -206,6 +203,15 @@ static int store_resync_size(const struct mgmt_node *n, const char *value, char 
 
 #define ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr }
 
+/* README.scst: the identity strings, threads_num and threads_pool_type
+ * can be changed on a live device (the handler's set_attr). */
+static int store_attr(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return mgmt_set_device_attr(n->dev, n->entry->name, value, err, errlen);
+}
+
+#define ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, .store = store_attr }
+
 /* An attribute that exists on the devices of handlers accepting it. */
 static bool handler_has_param(const struct mgmt_node *n)
 {
@@ -214,6 +220,8 @@ static bool handler_has_param(const struct mgmt_node *n)
 
 #define PARAM_ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
 			 .present = handler_has_param }
+#define PARAM_ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
+			    .store = store_attr, .present = handler_has_param }
 
 /* A run-time attribute only some handler keeps (scst_user's handler_pid). */
 static bool handler_shows(const struct mgmt_node *n)
@@ -232,11 +240,12 @@ static const struct mgmt_entry device_entries[] = {
 	{ .name = "filename", .kind = MGMT_ATTR, .show = show_settable_filename,
 	  .store = store_filename, .present = has_settable_filename },
 	ATTR("type"), ATTR("size"), ATTR("size_mb"), ATTR("blocksize"), ATTR("read_only"),
-	ATTR("removable"), ATTR("t10_vend_id"), ATTR("prod_id"), ATTR("prod_rev_lvl"),
-	ATTR("t10_dev_id"), ATTR("usn"), ATTR("exported_luns"),
+	ATTR("removable"), ATTR_RW("t10_vend_id"), ATTR_RW("prod_id"), ATTR_RW("prod_rev_lvl"),
+	ATTR_RW("t10_dev_id"), ATTR_RW("usn"),
+	{ .name = "exported", .kind = MGMT_DIR, .dir = &mgmt_exported_dir },
 	PARAM_ATTR("write_through"), PARAM_ATTR("nv_cache"), PARAM_ATTR("thin_provisioned"),
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
-	PARAM_ATTR("threads_num"), PARAM_ATTR("threads_pool_type"),
+	PARAM_ATTR_RW("threads_num"), PARAM_ATTR_RW("threads_pool_type"), PARAM_ATTR_RW("naa_id"),
 	{ .name = "handler_pid", .kind = MGMT_ATTR, .show = show_attr, .present = handler_shows },
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,

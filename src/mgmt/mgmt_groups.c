@@ -157,6 +157,8 @@ static const struct mgmt_dir_ops initiators_dir = {
 
 static const struct mgmt_entry group_entries[] = {
 	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
+	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
+	  .store = mgmt_store_addr_method },
 	{ .name = "initiators", .kind = MGMT_DIR, .dir = &initiators_dir },
 	{ .name = NULL },
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mgmt_access.h"
 #include "mgmt/cmd.h"
 #include "mgmt/records.h"
 #include "mgmt/tree.h"
@@ -44,6 +45,23 @@ static int add_device(const struct mgmt_node *n, char *cur, char *err, size_t er
 	return rc;
 }
 
+#define MAX_UNEXPORT_GROUPS 256
+
+/* SCST's del_device takes an exported device's LUNs away first (every
+ * nexus of the groups gets REPORTED LUNS DATA HAS CHANGED, as for a LUN
+ * del); a device in more groups than one pass handles takes more passes. */
+static void unexport(const char *name)
+{
+	struct scst_acg *acgs[MAX_UNEXPORT_GROUPS];
+	size_t n;
+
+	do {
+		n = scst_dev_unexport(name, acgs, MAX_UNEXPORT_GROUPS);
+		for (size_t i = 0; i < n; i++)
+			scst_acg_resync_sessions(acgs[i], UINT64_MAX);
+	} while (n == MAX_UNEXPORT_GROUPS);
+}
+
 static int del_device(const struct mgmt_node *n, char *cur, char *err, size_t errlen)
 {
 	char *name = mgmt_next_word(&cur);
@@ -54,11 +72,14 @@ static int del_device(const struct mgmt_node *n, char *cur, char *err, size_t er
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: del_device device_name");
 	pthread_mutex_lock(&scst_mutex);
 	dev = scst_find_device(name);
-	mine = dev && dev->handler == n->dt;
+	mine = dev && (dev->handler == n->dt ||
+		       (n->dt->family && dev->handler->family &&
+			!strcmp(n->dt->family, dev->handler->family)));
 	pthread_mutex_unlock(&scst_mutex);
 	if (!mine)
 		return mgmt_refuse(-ENOENT, err, errlen, "handler %s has no device '%s'",
 				   n->dt->name, name);
+	unexport(name);
 	return mgmt_del_device(name, err, errlen);
 }
 
@@ -90,6 +111,9 @@ static const struct mgmt_entry dev_link = { .name = "<device>", .kind = MGMT_LIN
 
 static const struct mgmt_entry handler_entries[] = {
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_mgmt, .store = store_mgmt },
+	{ .name = "type", .kind = MGMT_ATTR, .show = mgmt_show_handler_type },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
 	{ .name = NULL },
 };
 

@@ -158,8 +158,16 @@ static int show_lun_active(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* SCST's thread_idx: the I/O loop serving the session (all its LUNs). */
+static int show_lun_thread(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	mgmt_printf(out, "%u\n", n->sess->loop ? ioloop_index(n->sess->loop) : 0);
+	return 0;
+}
+
 static const struct mgmt_entry lun_entries[] = {
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_lun_active },
+	{ .name = "thread_idx", .kind = MGMT_ATTR, .show = show_lun_thread },
 	{ .name = "latency", .kind = MGMT_ATTR, .show = show_lun_latency,
 	  .store = store_lun_latency },
 	{ .name = NULL },

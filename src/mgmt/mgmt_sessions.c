@@ -10,12 +10,14 @@
  * without its cooperation, so a value may be a moment old. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mgmt/mgmt_latency.h"
 #include "mgmt/tree.h"
+#include "util/ioloop.h"
 
 void mgmt_session_name(const struct scst_session *sess, char *buf, size_t len)
 {
@@ -58,6 +60,14 @@ static int show_sess(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* As SCST's sysfs, force_close exists only when the driver can close a
+ * session: SCST's scstadmin writes every force_close it finds before
+ * deleting a target and gives up when one is refused. */
+static bool driver_closes_sessions(const struct mgmt_node *n)
+{
+	return n->tgt->tgtt->close_session != NULL;
+}
+
 /* The session may have ended since the path was resolved: it is looked
  * up again under scst_mutex, which the driver's hook runs under. */
 static int store_force_close(const struct mgmt_node *n, const char *value, char *err,
@@ -89,8 +99,24 @@ static int show_nothing(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* README.scst: a session's "luns" links to the LUN set it sees (its
+ * group's, or the target's default one); SCST's scstadmin reads the group
+ * from it.  sess->acg changes only under scst_mutex, which reads hold. */
+static int show_sess_luns(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	const struct scst_acg *acg = n->sess->acg;
+
+	if (!acg || acg->is_default)
+		mgmt_printf(out, "../../luns");
+	else
+		mgmt_printf(out, "../../ini_groups/%s/luns", acg->name);
+	return 0;
+}
+
 static const struct mgmt_entry session_entries[] = {
-	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close },
+	{ .name = "luns", .kind = MGMT_LINK, .show = show_sess_luns },
+	{ .name = "force_close", .kind = MGMT_ATTR, .show = show_nothing, .store = store_force_close,
+	  .present = driver_closes_sessions },
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "commands", .kind = MGMT_ATTR, .show = show_sess },
@@ -308,8 +334,9 @@ static void session_dir_list(const struct mgmt_node *dir, mgmt_list_fn fn, void 
 	drv_list_below(dir, "", fn, ctx);
 }
 
-/* Entries of the driver's table (mgmt_driver_ext) first, then those its
- * session_attrs hook reports. */
+/* The lunX directories (mgmt_latency.c) first, then the entries of the
+ * driver's table (mgmt_driver_ext), then what the driver's session_attrs
+ * hook reports. */
 static int session_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
 	int rc = mgmt_session_lun_lookup(dir, name, child);

@@ -16,11 +16,11 @@
 
 /* ---- targets/<driver>/<target>/ ---- */
 
-/* [key] when not the state the driver creates its targets in. */
+/* No [key], as in SCST: scstadmin saves `enabled` whatever its value and
+ * compares it as a plain attribute (a [key] one would never match). */
 static int show_tgt_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	mgmt_show_value(out, n->tgt->enabled ? "1" : "0",
-			n->tgt->enabled != n->tgt->tgtt->enabled_at_creation);
+	mgmt_show_value(out, n->tgt->enabled ? "1" : "0", false);
 	return 0;
 }
 
@@ -48,8 +48,13 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 {
 	uint64_t id;
 
-	if (!mgmt_parse_uint(value, 0xffff, &id) || id == 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 1..65535, not '%s'", value);
+	if (!mgmt_parse_uint(value, 0xffff, &id))
+		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0..65535, not '%s'", value);
+	/* SCST: 0 on a disabled target means "a free id when it is enabled";
+	 * scstd's targets got a free id when they were made, so it stays. */
+	if (id == 0)
+		return n->tgt->enabled ? mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 only "
+						     "for a disabled target") : 0;
 	return scst_tgt_set_rel_tgt_id(n->tgt, (unsigned)id, err, errlen);
 }
 
@@ -58,6 +63,8 @@ static const struct mgmt_entry target_entries[] = {
 	  .store = store_tgt_enabled },
 	{ .name = "rel_tgt_id", .kind = MGMT_ATTR, .show = show_rel_tgt_id,
 	  .store = store_rel_tgt_id },
+	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
+	  .store = mgmt_store_addr_method },
 	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
 	{ .name = "ini_groups", .kind = MGMT_DIR, .dir = &mgmt_ini_groups_dir },
 	{ .name = "sessions", .kind = MGMT_DIR, .dir = &mgmt_sessions_dir },
@@ -92,8 +99,10 @@ static int target_ext_lookup(const struct mgmt_node *dir, const char *name, stru
 	return ext ? mgmt_lookup_extra(ext->target_entries, dir, name, child) : -ENOENT;
 }
 
-/* Added attributes are read-only files: a driver's attribute may hold
- * several values, so one value is changed by deleting and adding. */
+/* Added attributes (IncomingUser, allowed_portal ...) are [key] files,
+ * writable as SCST's are when the driver can take a value back: writing
+ * one replaces that instance's value.  Otherwise (scst_local's
+ * session_name) they are read-only records of the creation. */
 static int show_tgt_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	char v[MGMT_MAX_RECORD];
@@ -104,8 +113,16 @@ static int show_tgt_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+static int store_tgt_attr(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return mgmt_write_target_attr(n->tgt, n->name, value, err, errlen);
+}
+
 static const struct mgmt_entry tgt_attr_file = { .name = "<attribute>", .kind = MGMT_ATTR,
 						 .show = show_tgt_attr };
+static const struct mgmt_entry tgt_attr_file_rw = { .name = "<attribute>", .kind = MGMT_ATTR,
+						    .show = show_tgt_attr,
+						    .store = store_tgt_attr };
 
 static int target_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
@@ -116,7 +133,8 @@ static int target_lookup(const struct mgmt_node *dir, const char *name, struct m
 
 	if (!mgmt_target_attr(dir->tgt, name, v, sizeof(v)))
 		return -ENOENT;
-	mgmt_child_entry(child, dir, &tgt_attr_file, name);
+	mgmt_child_entry(child, dir, mgmt_target_attr_writable(dir->tgt) ? &tgt_attr_file_rw
+									 : &tgt_attr_file, name);
 	return 0;
 }
 
@@ -124,6 +142,7 @@ struct list_ctx {
 	mgmt_list_fn fn;
 	void *ctx;
 	const struct mgmt_entry *ext;    /* the driver's own files, listed already */
+	bool writable;
 };
 
 static bool is_ext_entry(const struct mgmt_entry *ext, const char *name)
@@ -140,13 +159,14 @@ static void list_record(void *ctx, const char *key, const char *value)
 
 	(void)value;
 	if (strcmp(key, "enabled") != 0 && !is_ext_entry(lc->ext, key))
-		lc->fn(lc->ctx, key, MGMT_ATTR, false);
+		lc->fn(lc->ctx, key, MGMT_ATTR, lc->writable);
 }
 
 static void target_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
-	struct list_ctx lc = { fn, ctx, ext ? ext->target_entries : NULL };
+	struct list_ctx lc = { fn, ctx, ext ? ext->target_entries : NULL,
+			       mgmt_target_attr_writable(dir->tgt) };
 
 	if (ext)
 		mgmt_list_extra(ext->target_entries, dir, fn, ctx);
@@ -172,7 +192,7 @@ static int show_drv_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
 
 	if (!mgmt_driver_attr(n->tt->name, "enabled", v, sizeof(v)))
 		snprintf(v, sizeof(v), "0");
-	mgmt_show_value(out, v, !strcmp(v, "1"));
+	mgmt_show_value(out, v, false);     /* as the target's: no [key] */
 	return 0;
 }
 
@@ -186,21 +206,36 @@ static int store_drv_enabled(const struct mgmt_node *n, const char *value, char 
 	return mgmt_set_driver_attr(n->tt, "enabled", on ? "1" : "0", err, errlen);
 }
 
+/* SCST's text (scst_tgtt_mgmt_show), line for line: SCST's scstadmin
+ * learns from it which attributes go through add_target_attribute
+ * ("The following target attributes available:") and which are add_target
+ * parameters ("The following parameters available:"). */
 static int show_drv_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(n->tt);
+	const char *help = ext ? ext->mgmt_cmd_help : NULL;
+	const char *params = ext ? ext->add_target_parameters : NULL;
+	const char *drv_attrs = ext ? ext->tgtt_optional_attributes : NULL;
+	const char *tgt_attrs = ext ? ext->tgt_optional_attributes : NULL;
 
-	if (ext && ext->mgmt_usage)
-		return mgmt_show_usage(out, ext->mgmt_usage);
-	return mgmt_show_usage(out,
-			       "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
-			       "       echo \"del_target target_name\" >mgmt\n"
-			       "       echo \"add_attribute <attribute> <value>\" >mgmt\n"
-			       "       echo \"del_attribute <attribute> <value>\" >mgmt\n"
-			       "       echo \"add_target_attribute target_name <attribute> <value>\" >mgmt\n"
-			       "       echo \"del_target_attribute target_name <attribute> <value>\" >mgmt\n"
-			       "\nwhere parameters are one or more param_name=value pairs separated "
-			       "by ';'\n");
+	mgmt_printf(out, "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
+			 "       echo \"del_target target_name\" >mgmt\n");
+	if (drv_attrs)
+		mgmt_printf(out, "       echo \"add_attribute <attribute> <value>\" >mgmt\n"
+				 "       echo \"del_attribute <attribute> <value>\" >mgmt\n");
+	if (tgt_attrs)
+		mgmt_printf(out,
+			    "       echo \"add_target_attribute target_name <attribute> <value>\" >mgmt\n"
+			    "       echo \"del_target_attribute target_name <attribute> <value>\" >mgmt\n");
+	mgmt_printf(out, "%s\nwhere parameters are one or more param_name=value pairs separated "
+			 "by ';'\n\n", help ? help : "");
+	if (params)
+		mgmt_printf(out, "The following parameters available: %s\n", params);
+	if (drv_attrs)
+		mgmt_printf(out, "The following target driver attributes available: %s\n", drv_attrs);
+	if (tgt_attrs)
+		mgmt_printf(out, "The following target attributes available: %s\n", tgt_attrs);
+	return 0;
 }
 
 /* Parameters of add_target that have no file of their own (IncomingUser,
@@ -307,12 +342,27 @@ static int add_attr(const struct mgmt_node *n, char *cur, bool of_target, char *
 	return mgmt_add_target_attr(tgt, key, value, err, errlen);
 }
 
-/* The driver interface has no hook to take an attribute back. */
-static int del_attr(const struct mgmt_node *n, const char *cmd, char *err, size_t errlen)
+/* "del_attribute KEY VALUE" / "del_target_attribute TGT KEY VALUE"
+ * (SysfsRules): e.g. a CHAP user taken back without touching the target
+ * or its sessions. */
+static int del_attr(const struct mgmt_node *n, char *cur, bool of_target, char *err,
+		    size_t errlen)
 {
-	return mgmt_refuse(-EOPNOTSUPP, err, errlen,
-			   "%s: driver %s cannot remove attributes (delete and re-add the %s)",
-			   cmd, n->tt->name, strcmp(cmd, "del_attribute") ? "target" : "driver's targets");
+	struct scst_tgt *tgt;
+	char *tname = of_target ? mgmt_next_word(&cur) : NULL;
+	char *key = mgmt_next_word(&cur), *value = mgmt_rest(cur);
+
+	if ((of_target && !tname) || !key || !*value)
+		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s <attribute> <value>",
+				   of_target ? "del_target_attribute target_name" : "del_attribute");
+	if (!of_target)
+		return mgmt_del_driver_attr(n->tt, key, value, err, errlen);
+	pthread_mutex_lock(&scst_mutex);
+	tgt = scst_find_target(n->tt, tname);
+	pthread_mutex_unlock(&scst_mutex);
+	if (!tgt)
+		return mgmt_refuse(-ENOENT, err, errlen, "target '%s' not found", tname);
+	return mgmt_del_target_attr(tgt, key, value, err, errlen);
 }
 
 static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
@@ -339,7 +389,7 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 	if (!strcmp(cmd, "add_attribute") || !strcmp(cmd, "add_target_attribute"))
 		return add_attr(n, cur, !strcmp(cmd, "add_target_attribute"), err, errlen);
 	if (!strcmp(cmd, "del_attribute") || !strcmp(cmd, "del_target_attribute"))
-		return del_attr(n, cmd, err, errlen);
+		return del_attr(n, cur, !strcmp(cmd, "del_target_attribute"), err, errlen);
 	/* README.scst's access control (SPEC_INI) example writes a bare target name. */
 	if (!*mgmt_rest(cur)) {
 		snprintf(line, sizeof(line), "%s", value);
@@ -353,6 +403,9 @@ static const struct mgmt_entry driver_entries[] = {
 	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_drv_enabled,
 	  .store = store_drv_enabled, .present = driver_has_attrs },
 	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
+	{ .name = "version", .kind = MGMT_ATTR, .show = mgmt_show_component_version },
 	{ .name = NULL },
 };
 
@@ -380,8 +433,16 @@ static int show_drv_attr(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+static int store_drv_attr(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	return mgmt_write_driver_attr(n->tt, n->name, value, err, errlen);
+}
+
 static const struct mgmt_entry drv_attr_file = { .name = "<attribute>", .kind = MGMT_ATTR,
 						 .show = show_drv_attr };
+static const struct mgmt_entry drv_attr_file_rw = { .name = "<attribute>", .kind = MGMT_ATTR,
+						    .show = show_drv_attr,
+						    .store = store_drv_attr };
 
 static int driver_lookup(const struct mgmt_node *dir, const char *name, struct mgmt_node *child)
 {
@@ -392,7 +453,8 @@ static int driver_lookup(const struct mgmt_node *dir, const char *name, struct m
 	if (ext && mgmt_lookup_extra(ext->driver_entries, dir, name, child) == 0)
 		return 0;
 	if (!tgt && strcmp(name, "enabled") && mgmt_driver_attr(dir->tt->name, name, v, sizeof(v))) {
-		mgmt_child_entry(child, dir, &drv_attr_file, name);
+		mgmt_child_entry(child, dir, mgmt_driver_attr_writable(dir->tt) ? &drv_attr_file_rw
+										: &drv_attr_file, name);
 		return 0;
 	}
 	if (!tgt)
@@ -406,7 +468,8 @@ static int driver_lookup(const struct mgmt_node *dir, const char *name, struct m
 static void driver_list(const struct mgmt_node *dir, mgmt_list_fn fn, void *ctx)
 {
 	const struct mgmt_driver_ext *ext = mgmt_find_driver_ext(dir->tt);
-	struct list_ctx lc = { fn, ctx, ext ? ext->driver_entries : NULL };
+	struct list_ctx lc = { fn, ctx, ext ? ext->driver_entries : NULL,
+			       mgmt_driver_attr_writable(dir->tt) };
 	struct scst_tgt *tgt;
 
 	if (ext)

@@ -17,13 +17,10 @@
 #include "util/ioloop.h"
 #include "util/log.h"
 
-/* Guarded by the management lock (every show/store runs under it). */
-static uint32_t setup_id;
-
 static int show_version(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	(void)n;
-	mgmt_printf(out, "%s\nUSER_SPACE\n", SCSTD_VERSION);
+	mgmt_printf(out, "%s\nscstd %s\nUSER_SPACE\n", SCST_INTERFACE_VERSION, SCSTD_VERSION);
 	return 0;
 }
 
@@ -32,8 +29,8 @@ static int show_setup_id(const struct mgmt_node *n, struct mgmt_buf *out)
 	char v[16];
 
 	(void)n;
-	snprintf(v, sizeof(v), "0x%x", setup_id);
-	mgmt_show_value(out, v, setup_id != 0);
+	snprintf(v, sizeof(v), "0x%x", scst_get_setup_id());
+	mgmt_show_value(out, v, scst_get_setup_id() != 0);
 	return 0;
 }
 
@@ -54,8 +51,8 @@ static int store_setup_id(const struct mgmt_node *n, const char *value, char *er
 	} else if (!mgmt_parse_uint(value, UINT32_MAX, &v)) {
 		return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'", value);
 	}
-	setup_id = (uint32_t)v;
-	log_info("mgmt: setup_id set to 0x%x", setup_id);
+	scst_set_setup_id((uint32_t)v);
+	log_info("mgmt: setup_id set to 0x%x", (uint32_t)v);
 	return 0;
 }
 
@@ -63,14 +60,6 @@ static int show_threads(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	(void)n;
 	mgmt_printf(out, "%u\n", ioloop_count());
-	return 0;
-}
-
-static int show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out)
-{
-	(void)n;
-	mgmt_printf(out, "%s\n\n(set with scstd --log-level error|warn|info|debug|trace)\n",
-		    log_level_name(log_threshold));
 	return 0;
 }
 
@@ -175,7 +164,8 @@ static const struct mgmt_entry root_entries[] = {
 	{ .name = "version", .kind = MGMT_ATTR, .show = show_version },
 	{ .name = "setup_id", .kind = MGMT_ATTR, .show = show_setup_id, .store = store_setup_id },
 	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads },
-	{ .name = "trace_level", .kind = MGMT_ATTR, .show = show_trace_level },
+	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
+	  .store = mgmt_store_trace_level },
 	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },
 	{ .name = "abort_consider_finished_tasks_as_not_existing", .kind = MGMT_ATTR,
 	  .show = show_abort_finished, .store = store_abort_finished },

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
+
 struct record {
 	struct record *next;
 	char *scope, *key, *value;
@@ -263,6 +265,46 @@ static void rec_forget_instance(const char *scope, const char *key, const char *
 	pthread_mutex_unlock(&rec_lock);
 }
 
+/* The instance of key in scope that del_attribute's value names: the one
+ * holding exactly value, else the one whose first word (a CHAP user's
+ * name) is value's first word.  false when none. */
+static bool rec_find_instance(const char *scope, const char *key, const char *value,
+			      char *inst, size_t ilen, char *held, size_t hlen)
+{
+	size_t w = strcspn(value, " \t");
+	bool found = false;
+
+	pthread_mutex_lock(&rec_lock);
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (struct record *r = records; r && !found; r = r->next) {
+			if (strcmp(r->scope, scope) || !is_instance_of(r->key, key))
+				continue;
+			if (pass == 0 ? !strcmp(r->value, value)
+				      : (strcspn(r->value, " \t") == w && !strncmp(r->value, value, w))) {
+				snprintf(inst, ilen, "%s", r->key);
+				snprintf(held, hlen, "%s", r->value);
+				found = true;
+			}
+		}
+	pthread_mutex_unlock(&rec_lock);
+	return found;
+}
+
+static void rec_drop(const char *scope, const char *key)
+{
+	struct record **pp;
+
+	pthread_mutex_lock(&rec_lock);
+	pp = rec_find(scope, key);
+	if (*pp) {
+		struct record *r = *pp;
+
+		*pp = r->next;
+		rec_free(r);
+	}
+	pthread_mutex_unlock(&rec_lock);
+}
+
 /* Records value as the first free instance of key. */
 static int rec_add_instance(const char *scope, const char *key, const char *value)
 {
@@ -387,4 +429,142 @@ void mgmt_device_params(const char *dev_name, mgmt_record_fn fn, void *ctx)
 
 	scope_of(scope, sizeof(scope), "dev", dev_name);
 	rec_each(scope, fn, ctx);
+}
+
+/* The base key of an instance name: "IncomingUser12" -> "IncomingUser". */
+static void instance_key(const char *inst, char *key, size_t len)
+{
+	size_t n = strlen(inst);
+
+	while (n > 1 && inst[n - 1] >= '0' && inst[n - 1] <= '9')
+		n--;
+	snprintf(key, len, "%.*s", (int)n, inst);
+}
+
+int mgmt_del_target_attr(struct scst_tgt *tgt, const char *key, const char *value, char *err,
+			 size_t errlen)
+{
+	char scope[2 * SCST_NAME_MAX + 8], inst[SCST_NAME_MAX + 16], held[MGMT_MAX_RECORD];
+	int rc;
+
+	if (!tgt->tgtt->del_target_attr) {
+		snprintf(err, errlen, "driver %s cannot remove target attributes", tgt->tgtt->name);
+		return -EOPNOTSUPP;
+	}
+	target_scope(scope, sizeof(scope), tgt);
+	if (!rec_find_instance(scope, key, value, inst, sizeof(inst), held, sizeof(held))) {
+		snprintf(err, errlen, "target %s has no %s '%s'", tgt->name, key, value);
+		return -ENOENT;
+	}
+	rc = tgt->tgtt->del_target_attr(tgt, key, held, err, errlen);
+	if (rc == 0)
+		rec_drop(scope, inst);
+	return rc;
+}
+
+int mgmt_del_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8], inst[SCST_NAME_MAX + 16], held[MGMT_MAX_RECORD];
+	int rc;
+
+	if (!tt->del_driver_attr) {
+		snprintf(err, errlen, "driver %s cannot remove attributes", tt->name);
+		return -EOPNOTSUPP;
+	}
+	scope_of(scope, sizeof(scope), "drv", tt->name);
+	if (!rec_find_instance(scope, key, value, inst, sizeof(inst), held, sizeof(held))) {
+		snprintf(err, errlen, "driver %s has no %s '%s'", tt->name, key, value);
+		return -ENOENT;
+	}
+	rc = tt->del_driver_attr(key, held, err, errlen);
+	if (rc == 0)
+		rec_drop(scope, inst);
+	return rc;
+}
+
+/* Writing an instance file (IncomingUser1): the old value goes, the new
+ * one takes its place under the same name; when the driver refuses the
+ * new value the old one is put back, so a refused write changes nothing. */
+static int replace_instance(const char *scope, const char *inst, const char *value,
+			    int (*del)(void *o, const char *k, const char *v, char *e, size_t el),
+			    int (*set)(void *o, const char *k, const char *v, char *e, size_t el),
+			    void *obj, char *err, size_t errlen)
+{
+	char key[SCST_NAME_MAX + 16], old[MGMT_MAX_RECORD], e2[128];
+	int rc;
+
+	if (!rec_get(scope, inst, old, sizeof(old)))
+		return -ENOENT;
+	instance_key(inst, key, sizeof(key));
+	rc = del(obj, key, old, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = set(obj, key, value, err, errlen);
+	if (rc < 0) {
+		if (set(obj, key, old, e2, sizeof(e2)) < 0)
+			log_warn("%s %s: old value could not be restored: %s", scope, inst, e2);
+		return rc;
+	}
+	return rec_set(scope, inst, value);
+}
+
+static int tgt_del(void *o, const char *k, const char *v, char *e, size_t el)
+{
+	struct scst_tgt *tgt = o;
+
+	return tgt->tgtt->del_target_attr(tgt, k, v, e, el);
+}
+
+static int tgt_set(void *o, const char *k, const char *v, char *e, size_t el)
+{
+	struct scst_tgt *tgt = o;
+
+	return tgt->tgtt->set_target_attr(tgt, k, v, e, el);
+}
+
+static int drv_del(void *o, const char *k, const char *v, char *e, size_t el)
+{
+	struct scst_tgt_template *tt = o;
+
+	return tt->del_driver_attr(k, v, e, el);
+}
+
+static int drv_set(void *o, const char *k, const char *v, char *e, size_t el)
+{
+	struct scst_tgt_template *tt = o;
+
+	return tt->set_driver_attr(k, v, e, el);
+}
+
+bool mgmt_target_attr_writable(const struct scst_tgt *tgt)
+{
+	return tgt->tgtt->del_target_attr && tgt->tgtt->set_target_attr;
+}
+
+bool mgmt_driver_attr_writable(const struct scst_tgt_template *tt)
+{
+	return tt->del_driver_attr && tt->set_driver_attr;
+}
+
+int mgmt_write_target_attr(struct scst_tgt *tgt, const char *inst, const char *value, char *err,
+			   size_t errlen)
+{
+	char scope[2 * SCST_NAME_MAX + 8];
+
+	if (!mgmt_target_attr_writable(tgt))
+		return -EACCES;
+	target_scope(scope, sizeof(scope), tgt);
+	return replace_instance(scope, inst, value, tgt_del, tgt_set, tgt, err, errlen);
+}
+
+int mgmt_write_driver_attr(struct scst_tgt_template *tt, const char *inst, const char *value,
+			   char *err, size_t errlen)
+{
+	char scope[SCST_NAME_MAX + 8];
+
+	if (!mgmt_driver_attr_writable(tt))
+		return -EACCES;
+	scope_of(scope, sizeof(scope), "drv", tt->name);
+	return replace_instance(scope, inst, value, drv_del, drv_set, tt, err, errlen);
 }

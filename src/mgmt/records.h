@@ -51,6 +51,21 @@ int mgmt_add_driver_attr(struct scst_tgt_template *tt, const char *key, const ch
 			 char *err, size_t errlen);
 /* Every recorded driver attribute (also "enabled"), in order. */
 void mgmt_driver_attrs(const char *driver, mgmt_record_fn fn, void *ctx);
+/* del_target_attribute / del_attribute: the driver takes the value back
+ * (the instance holding it, or the CHAP user its first word names) and its
+ * record goes; -ENOENT when no instance holds it. */
+int mgmt_del_target_attr(struct scst_tgt *tgt, const char *key, const char *value, char *err,
+			 size_t errlen);
+int mgmt_del_driver_attr(struct scst_tgt_template *tt, const char *key, const char *value,
+			 char *err, size_t errlen);
+/* An instance file (KEY, KEY1 ...) is writable when the driver can take a
+ * value back: a write replaces that instance's value. */
+bool mgmt_target_attr_writable(const struct scst_tgt *tgt);
+bool mgmt_driver_attr_writable(const struct scst_tgt_template *tt);
+int mgmt_write_target_attr(struct scst_tgt *tgt, const char *inst, const char *value, char *err,
+			   size_t errlen);
+int mgmt_write_driver_attr(struct scst_tgt_template *tt, const char *inst, const char *value,
+			   char *err, size_t errlen);
 /* Every creation parameter of a device, in order. */
 void mgmt_device_params(const char *dev_name, mgmt_record_fn fn, void *ctx);
 

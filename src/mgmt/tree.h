@@ -81,6 +81,7 @@ extern const struct mgmt_dir_ops mgmt_device_groups_dir;
  * second session of the same initiator NAME_1, a third NAME_2 (as SCST).
  * Caller holds scst_mutex. */
 void mgmt_session_name(const struct scst_session *sess, char *buf, size_t len);
+extern const struct mgmt_dir_ops mgmt_exported_dir;
 
 /* Helpers for the families. */
 void mgmt_child_entry(struct mgmt_node *child, const struct mgmt_node *parent,
@@ -94,6 +95,19 @@ void mgmt_show_value(struct mgmt_buf *out, const char *value, bool key);
 int mgmt_refuse(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* mgmt_trace.c: trace_level (root, drivers, handlers), a driver's
+ * version and a handler's type (SysfsRules). */
+int mgmt_show_trace_level(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_trace_level(const struct mgmt_node *n, const char *value, char *err,
+			   size_t errlen);
+int mgmt_show_component_version(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_show_handler_type(const struct mgmt_node *n, struct mgmt_buf *out);
+
+/* mgmt_addr_method.c: addr_method of a target's or group's LUN set. */
+int mgmt_show_addr_method(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_addr_method(const struct mgmt_node *n, const char *value, char *err,
+			   size_t errlen);
+
 /* A target driver's own entries and mgmt commands (README.scst_local's
  * stats, transport versions, transport_id, host, add_session...), added
  * to the generic driver, target and session directories. */
@@ -102,7 +116,13 @@ struct mgmt_driver_ext {
 	const struct mgmt_entry *driver_entries;    /* targets/<driver>/ */
 	const struct mgmt_entry *target_entries;    /* targets/<driver>/<t>/ */
 	const struct mgmt_entry *session_entries;   /* .../sessions/<s>/ */
-	const char *mgmt_usage;                     /* replaces the generic text */
+	/* The mgmt help's parts SCST's template has (scst_tgtt_mgmt_show):
+	 * the driver's own command lines, add_target's parameters, and the
+	 * attributes add_attribute / add_target_attribute take ("A, B"). */
+	const char *mgmt_cmd_help;
+	const char *add_target_parameters;
+	const char *tgtt_optional_attributes;
+	const char *tgt_optional_attributes;
 	/* Runs first for every command written to targets/<driver>/mgmt:
 	 * 1 when not the driver's own, else 0 or -errno. */
 	int (*mgmt_cmd)(const struct mgmt_node *n, const char *cmd, char *rest, char *err,

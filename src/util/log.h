@@ -21,6 +21,15 @@ enum log_level {
 };
 
 extern int log_threshold;
+/* Management changes the threshold while other threads log. */
+static inline int log_get_threshold(void)
+{
+	return __atomic_load_n(&log_threshold, __ATOMIC_RELAXED);
+}
+static inline void log_set_threshold(int level)
+{
+	__atomic_store_n(&log_threshold, level, __ATOMIC_RELAXED);
+}
 
 /* Accepts a name ("info") or a digit; returns -1 for anything else. */
 int log_level_parse(const char *s);
@@ -40,7 +49,7 @@ void log_echo_errors_to_stderr(bool on);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_enabled(l) ((l) <= log_threshold)
+#define log_enabled(l) ((l) <= log_get_threshold())
 #define LOG(l, ...) do { if (log_enabled(l)) log_msg(l, __VA_ARGS__); } while (0)
 #define log_err(...)   LOG(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  LOG(LOG_WARN, __VA_ARGS__)

@@ -13,7 +13,7 @@
 # vdisk_blockio needs a loop device; without one its part is skipped.
 . "$(dirname "$0")/../lib.sh"
 
-plan 78
+plan 81
 
 require_daemon
 BIN=$(dirname "$SCSTD")
@@ -72,6 +72,7 @@ value() {
 	size_mb) echo 3 ;;
 	threads_num) echo 4 ;;
 	threads_pool_type) echo shared ;;
+	naa_id) echo 0x6001405abcdef0123456789abcdef012 ;;   # an NAA 6 designator
 	*) echo "UNKNOWN-PARAMETER-$2" ;;
 	esac
 }

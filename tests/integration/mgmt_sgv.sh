@@ -150,7 +150,7 @@ check "cleanup: ra and rb go" sh -c "'$SCSTCTL' --socket '$SOCK' write $RA/enabl
 check "-write_config on a tree with sgv/" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/b.cfg"
 check "the saved config says nothing of sgv/" \
 	sh -c "! grep -Eq 'global_stats|merged|^[[:space:]]*sgv' '$WORKDIR/b.cfg'"
-check "-check_config of it" "$ADMIN" -check_config "$WORKDIR/b.cfg"
+check "-check_config of it" "$ADMIN" -socket "$SOCK" -check_config "$WORKDIR/b.cfg"
 
 check_stop
 finish

@@ -76,7 +76,7 @@ contains() {
 	done
 }
 check "the .deb holds the binaries, the unit, man pages and completion" contains \
-	/usr/sbin/scstd /usr/sbin/scstadmin /usr/sbin/scstctl /usr/sbin/scst-local-cmd \
+	/usr/sbin/scstd /usr/sbin/scstadmin /usr/sbin/scstctl /usr/sbin/scst-local-cmd /usr/sbin/scst-ns \
 	/lib/systemd/system/scstd.service /usr/share/man/man8/scstd.8.gz \
 	/usr/share/man/man5/scst.conf.5.gz /usr/share/bash-completion/completions/scstctl \
 	/etc/scst.conf

@@ -10,7 +10,7 @@
 #    filtered by prefix) and file names after -config, and scstctl's
 #    verbs and, asking a running daemon, tree paths (names with ':' too).
 . "$(dirname "$0")/../lib.sh"
-plan 28
+plan 31
 
 require_daemon
 BIN=$(dirname "$SCSTD")
@@ -32,9 +32,9 @@ for page in "$MAN"/man8/*.8 "$MAN"/man5/*.5; do
 	check "groff -man -ww $name: no warnings" \
 		bash -c "out=\$(groff -man -ww -z '$page' 2>&1); echo \"\$out\"; [ -z \"\$out\" ]"
 done
-check "the five man pages are installed" \
+check "the six man pages are installed" \
 	test -f "$MAN/man8/scstd.8" -a -f "$MAN/man8/scstadmin.8" -a -f "$MAN/man8/scstctl.8" \
-	-a -f "$MAN/man8/scst-local-cmd.8" -a -f "$MAN/man5/scst.conf.5"
+	-a -f "$MAN/man8/scst-local-cmd.8" -a -f "$MAN/man8/scst-ns.8" -a -f "$MAN/man5/scst.conf.5"
 
 # ---- every option of --help is documented --------------------------------
 # Plain text, no hyphenation, lines long enough not to break an option.
@@ -69,7 +69,7 @@ undocumented() {
 	echo "$tool: $n options in --help, $missing undocumented"
 	[ "$n" -gt 0 ] && [ "$missing" -eq 0 ]
 }
-for tool in scstd scstadmin scstctl scst-local-cmd; do
+for tool in scstd scstadmin scstctl scst-local-cmd scst-ns; do
 	check_output "$tool(8) documents every option of $tool --help" "options in --help, 0 undocumented" \
 		undocumented "$tool" "$MAN/man8/$tool.8"
 done

@@ -31,12 +31,15 @@ ok "make install DESTDIR=... succeeds"
 # What the installation promises (README "Install as a service").
 expected_files() {
 	local f
-	for f in scstd scstadmin scstctl scst-local-cmd; do echo "755 $P/sbin/$f"; done
+	for f in scstd scstadmin scstctl scst-local-cmd scst-ns; do echo "755 $P/sbin/$f"; done
 	echo "644 $P/lib/libscst_local.a"
 	echo "644 $P/include/scst_local.h"
 	echo "644 $P/lib/pkgconfig/scst_local.pc"
+	echo "644 $P/lib/libscst_user.a"
+	echo "644 $P/include/scstd_user.h"
+	echo "644 $P/lib/pkgconfig/scstd_user.pc"
 	echo "644 $P/lib/systemd/system/scstd.service"
-	for f in scstd scstadmin scstctl scst-local-cmd; do echo "644 $P/share/man/man8/$f.8"; done
+	for f in scstd scstadmin scstctl scst-local-cmd scst-ns; do echo "644 $P/share/man/man8/$f.8"; done
 	echo "644 $P/share/man/man5/scst.conf.5"
 	echo "644 $P/share/bash-completion/completions/scstadmin"
 	echo "644 $P/share/bash-completion/completions/scstctl"
@@ -54,10 +57,11 @@ check "every installed directory is 0755" \
 
 same_binaries() {
 	local f
-	for f in scstd scstadmin scstctl scst-local-cmd; do
+	for f in scstd scstadmin scstctl scst-local-cmd scst-ns; do
 		cmp "$BUILT/$f" "$DEST/$P/sbin/$f" || return 1
 	done
-	cmp "$BUILT/libscst_local.a" "$DEST/$P/lib/libscst_local.a"
+	cmp "$BUILT/libscst_local.a" "$DEST/$P/lib/libscst_local.a" &&
+		cmp "$BUILT/libscst_user.a" "$DEST/$P/lib/libscst_user.a"
 }
 check "the installed binaries and library are the built ones" same_binaries
 check "the installed completion scripts and examples are the tree's" bash -c "
@@ -118,8 +122,9 @@ fi
 ok "the installed scstd starts with a config"
 check_output "iscsi-ls logs in to the installed scstd and sees LUN 0" \
 	"Lun:0 +Type:DIRECT_ACCESS" iscsi-ls -s "iscsi://127.0.0.1:$PORT"
+# version: SCST's interface version first, then scstd's own (scstd 0.1.0).
 check_output "the installed scstctl reads the daemon's version" \
-	"^$("$SCSTD_BUILT" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)" \
+	"^scstd $("$SCSTD_BUILT" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)\$" \
 	"$DEST/$P/sbin/scstctl" --socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" read version
 check_output "the installed scstadmin lists the target" "$IQN" \
 	"$DEST/$P/sbin/scstadmin" -socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" -list_target

@@ -177,7 +177,7 @@ CONF
 
 # ---- round trip --------------------------------------------------------
 start_fresh || { not_ok "scstd starts with an empty config"; finish; }
-check "-check_config accepts the full config" "$ADMIN" -check_config "$WORKDIR/full.conf"
+check "-check_config accepts the full config (against the running daemon)" admin -check_config "$WORKDIR/full.conf"
 check "-config applies the full config" admin -config "$WORKDIR/full.conf" -noprompt
 check_output "the LUN read_only attribute reads 1" '^1$' ctl read "targets/iscsi/$IQN/luns/1/read_only"
 # SysfsRules: a LUN's non-default read_only is a [key] attribute, so

@@ -14,7 +14,9 @@
  * Filenames are confined to --files (no "..", no '/' but in that
  * directory's prefix); iSNSServer only gets values refused before the
  * driver sees them (a valid one would make the daemon resolve and dial
- * it); add_attribute only refused ones (nothing can remove a driver
+ * it); trace_level and a device's identity strings only refused ones
+ * (the log level the fuzzer reads; identities the base would not reset);
+ * add_attribute only refused ones (nothing can remove a driver
  * attribute again, so the base could not be restored).  --restore is a shell command run every --restore-every writes
  * with the control socket released (scstadmin -config of the base).
  * Exit 0 when no rule was broken, 1 otherwise (each violation printed
@@ -607,6 +609,18 @@ static bool safe_to_write(const struct fuzz *f, const char *path, const struct t
 			return false;
 	}
 	if (ci_contains(t->p, t->len, "isns") && !ends_with(path, "/iSNSAccessControl"))
+		return has_refused_byte(t);
+	/* trace_level sets the daemon's one log level: an accepted value
+	 * ("none", "value 4") would silence or flood the log whose lines the
+	 * fuzzer checks. */
+	if (ends_with(path, "trace_level"))
+		return has_refused_byte(t);
+	/* A device's identity strings are writable; a changed one stays when
+	 * the base configuration (which leaves them at their defaults) is
+	 * applied again, so only refused values. */
+	if (ends_with(path, "/t10_vend_id") || ends_with(path, "/prod_id") ||
+	    ends_with(path, "/prod_rev_lvl") || ends_with(path, "/t10_dev_id") ||
+	    ends_with(path, "/usn"))
 		return has_refused_byte(t);
 	/* No driver takes an attribute back (del_attribute): one added would
 	 * keep the base from being restored. */

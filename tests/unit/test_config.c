@@ -71,6 +71,27 @@ static void test_quoted_values(void **state)
 	cfg_free(root);
 }
 
+/* SCST's scstadmin reads "\X" as X anywhere (readConfigFile) and writes
+ * '#' and '\' escaped (escapeMeta): INITIATOR *\#* names "*#*". */
+static void test_backslash_escapes(void **state)
+{
+	char err[256] = "";
+	struct cfg_node *root = parse("INITIATOR *\\#* # a comment\n"
+				      "INITIATOR a\\\\b \"c\\#d\"\n"
+				      "INITIATOR x\\ y\n", err, sizeof(err));
+
+	(void)state;
+	assert_non_null(root);
+	assert_int_equal(root->nchildren, 3);
+	assert_int_equal(root->children[0]->nargs, 1);
+	assert_string_equal(root->children[0]->args[0], "*#*");
+	assert_string_equal(root->children[1]->args[0], "a\\b");
+	assert_string_equal(root->children[1]->args[1], "c#d");
+	assert_int_equal(root->children[2]->nargs, 1);
+	assert_string_equal(root->children[2]->args[0], "x y");
+	cfg_free(root);
+}
+
 static void expect_error(const char *text, const char *needle)
 {
 	char err[256] = "";
@@ -150,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nested_blocks),
 		cmocka_unit_test(test_quoted_values),
+		cmocka_unit_test(test_backslash_escapes),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_depth_bound),
 		cmocka_unit_test(test_long_token_refused),

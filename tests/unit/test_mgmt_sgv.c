@@ -279,7 +279,7 @@ static void test_rel_tgt_id_unique_when_enabled(void **state)
 	assert_int_equal(rel_id("ta"), a);
 	assert_int_equal(set_attr("ta", "rel_tgt_id", 4321), 0);
 	assert_int_equal(rel_id("ta"), 4321);
-	assert_string_equal(rd("targets/fake/ta/enabled"), "1\n[key]\n");
+	assert_string_equal(rd("targets/fake/ta/enabled"), "1\n");
 	/* A disabled target sharing the current id makes it ambiguous. */
 	assert_int_equal(wr("targets/fake/mgmt", "add_target tx"), 0);
 	assert_int_equal(set_attr("tx", "rel_tgt_id", 4321), 0);

@@ -185,7 +185,9 @@ static void test_vpd_pages(void **state)
 	d = &cmd.buf[4];
 	assert_int_equal(d[1], 0x01);                /* T10 vendor id */
 	assert_memory_equal(&d[4], "SCST_NUL", 8);
-	assert_memory_equal(&d[12], "nul0", 4);
+	/* SCST's default T10 id: "<hex of the generated id>-<name>". */
+	assert_true(d[3] > 8 + 5);
+	assert_memory_equal(&d[4 + d[3] - 5], "-nul0", 5);
 	d += 4 + d[3];
 	assert_int_equal(d[1], 0x03);                /* NAA */
 	assert_int_equal(d[4] >> 4, 5);
@@ -849,14 +851,22 @@ static void test_nullio_params(void **state)
 	detach();
 }
 
-/* Without usn/t10_dev_id the identity comes from the device name: the
- * serial number is SCST's hex CRC-32C of the name, the T10 id the name. */
+/* Without usn/t10_dev_id the identity comes from the device name and
+ * setup_id as in SCST's vdisk (vdisk_gen_dev_id_num): the serial number
+ * is the hex of setup_id << 32 | CRC-32C of the name, the T10 id that hex,
+ * '-' and the name. */
 static void test_default_identity(void **state)
 {
 	(void)state;
 	assert_int_equal(attach(&vdisk_nullio_type, "disk1", NULL, 0), 0);
 	assert_string_equal(dev.usn, "b8fdbd32");
-	assert_string_equal(dev.t10_dev_id, "disk1");
+	assert_string_equal(dev.t10_dev_id, "b8fdbd32-disk1");
+	detach();
+	scst_set_setup_id(0x1234);
+	assert_int_equal(attach(&vdisk_nullio_type, "disk1", NULL, 0), 0);
+	scst_set_setup_id(0);
+	assert_string_equal(dev.usn, "1234b8fdbd32");
+	assert_string_equal(dev.t10_dev_id, "1234b8fdbd32-disk1");
 	assert_string_equal(dev.t10_vend_id, "SCST_NUL");
 	assert_int_equal(dev.nblocks, (1u << 30) / 512);
 	detach();

@@ -47,4 +47,11 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 /* Makes device_groups/ what the wanted DEVICE_GROUP blocks say. */
 int conf_apply_dgroups(struct applier *a);
 
+/* ---- conf_normalize.c ---- */
+/* want without what SCST's configurations say that changes nothing here
+ * (rel_tgt_id 0, non-key attributes at their running value, SCST
+ * attributes scstd lacks at SCST's default); another value of such an
+ * attribute is refused with its line. */
+int conf_normalize(struct applier *a, const struct cfg_node *want, struct cfg_node **out);
+
 #endif

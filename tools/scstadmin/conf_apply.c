@@ -630,6 +630,24 @@ static int check_device_attrs(struct applier *a, const struct cfg_node *h)
 	return 0;
 }
 
+/* A hardware target exists only when its driver found the hardware; no
+ * driver of scstd has any, so a configuration that names one cannot be
+ * applied (rather than silently creating a virtual target instead). */
+static int check_hw_targets(struct applier *a, const struct cfg_node *drv)
+{
+	for (size_t i = 0; i < drv->nchildren; i++) {
+		const struct cfg_node *t = drv->children[i];
+		const struct cfg_node *hw;
+
+		if (strcmp(t->key, "TARGET") || !(hw = conf_find(t, "HW_TARGET", NULL)))
+			continue;
+		return apply_fail(a, -ENOENT, "line %d, column %d: hardware target %s of driver "
+				  "%s does not exist (scstd's %s driver makes no hardware targets)",
+				  hw->line, hw->col, t->args[0], drv->args[0], drv->args[0]);
+	}
+	return 0;
+}
+
 static int check_against_tree(struct applier *a)
 {
 	for (size_t i = 0; i < a->want->nchildren; i++) {
@@ -645,10 +663,12 @@ static int check_against_tree(struct applier *a)
 		else
 			continue;
 		if (tree_stat(a->t, path, &k, &w) < 0)
-			return apply_fail(a, -ENOENT, "line %d, column %d: %s %s does not exist",
-				     c->line, c->col, !strcmp(c->key, "HANDLER") ?
+			return apply_fail(a, -ENOENT, "line %d, column %d: %s %s does not exist "
+				     "here", c->line, c->col, !strcmp(c->key, "HANDLER") ?
 				     "handler" : "target driver", c->args[0]);
 		if (!strcmp(c->key, "HANDLER") && check_device_attrs(a, c) < 0)
+			return -EINVAL;
+		if (!strcmp(c->key, "TARGET_DRIVER") && check_hw_targets(a, c) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -818,7 +838,7 @@ static int apply_all(struct applier *a)
 int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_opts *o,
 	       char *err, size_t errlen)
 {
-	struct cfg_node *cur;
+	struct cfg_node *cur, *norm = NULL;
 	struct applier a = { .t = t, .o = o, .want = want, .err = err, .errlen = errlen };
 	int rc = conf_check(want, err, errlen);
 
@@ -828,7 +848,10 @@ int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_o
 	if (rc < 0)
 		return rc;
 	a.cur = cur;
-	rc = check_against_tree(&a);
+	rc = conf_normalize(&a, want, &norm);
+	a.want = norm;
+	if (rc == 0)
+		rc = check_against_tree(&a);
 	if (rc == 0)
 		rc = apply_all(&a);
 	if (rc < 0 && a.changes) {
@@ -852,5 +875,6 @@ int conf_apply(struct tree *t, const struct cfg_node *want, const struct apply_o
 		}
 	}
 	cfg_free(cur);
+	cfg_free(norm);
 	return rc;
 }

@@ -114,6 +114,108 @@ bool attr_writable(struct applier *a, const char *path)
 	return tree_stat(a->t, path, &k, &w) == 0 && k == TK_ATTR && w;
 }
 
+/* An attribute the driver adds and takes back one value at a time
+ * (IncomingUser, allowed_portal ...): its mgmt help lists it under "The
+ * following target attributes available:" (dir a target's) or "The
+ * following target driver attributes available:" (dir a driver's). */
+static bool dynamic_attr(struct applier *a, const char *dir, const char *key, char *drv,
+			 size_t drvlen, char *tgt, size_t tgtlen)
+{
+	char mgmt[PATH_LEN], msg[256], *help, *p;
+	const char *rest;
+	size_t n;
+	bool found = false;
+
+	if (strncmp(dir, "targets/", 8))
+		return false;
+	rest = dir + 8;
+	n = strcspn(rest, "/");
+	tpath(drv, drvlen, "%.*s", (int)n, rest);
+	rest += n;
+	tpath(tgt, tgtlen, "%s", *rest == '/' ? rest + 1 : "");
+	if (strchr(tgt, '/'))
+		return false;                   /* a group or LUN: no such attributes */
+	tpath(mgmt, sizeof(mgmt), "targets/%s/mgmt", drv);
+	if (tree_read(a->t, mgmt, &help, msg, sizeof(msg)) < 0)
+		return false;
+	p = strstr(help, *tgt ? "The following target attributes available:"
+			      : "The following target driver attributes available:");
+	if (p) {
+		char *line = strchr(p, ':') + 1, *tok, *save = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (tok = strtok_r(line, " ,.", &save); tok && !found;
+		     tok = strtok_r(NULL, " ,.", &save))
+			found = !strcmp(tok, key);
+	}
+	free(help);
+	return found;
+}
+
+/* del_target_attribute / del_attribute of each value of key that cur has
+ * and want has not: a CHAP user or allowed_portal the configuration no
+ * longer lists goes, the target and its sessions stay. */
+static int del_dynamic(struct applier *a, const char *drv, const char *tgt,
+		       const struct cfg_node *cur, const struct cfg_node *want, const char *key)
+{
+	char mgmt[PATH_LEN];
+
+	tpath(mgmt, sizeof(mgmt), "targets/%s/mgmt", drv);
+	for (size_t j = 0; cur && j < cur->nchildren; j++) {
+		const struct cfg_node *cc = cur->children[j];
+		char *v;
+		int rc = 0;
+
+		if (!conf_is_attr(cc) || strcmp(cc->key, key))
+			continue;
+		v = conf_value(cc);
+		if (!v)
+			return -ENOMEM;
+		if (!attr_has_value(want, key, v))
+			rc = *tgt ? apply_changef(a, mgmt, "del_target_attribute %s %s %s", tgt, key, v)
+				  : apply_changef(a, mgmt, "del_attribute %s %s", key, v);
+		free(v);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Adds the values of key want has and cur has not (after del_dynamic
+ * took away those cur has and want has not). */
+static int sync_dynamic(struct applier *a, const char *drv, const char *tgt,
+			const struct cfg_node *cur, const struct cfg_node *want, const char *key)
+{
+	char mgmt[PATH_LEN];
+	int rc = del_dynamic(a, drv, tgt, cur, want, key);
+
+	tpath(mgmt, sizeof(mgmt), "targets/%s/mgmt", drv);
+	for (size_t j = 0; rc == 0 && want && j < want->nchildren; j++) {
+		const struct cfg_node *cw = want->children[j];
+		char *v;
+
+		if (!conf_is_attr(cw) || strcmp(cw->key, key))
+			continue;
+		v = conf_value(cw);
+		if (!v)
+			return -ENOMEM;
+		if (!attr_has_value(cur, key, v))
+			rc = *tgt ? apply_changef(a, mgmt, "add_target_attribute %s %s %s", tgt, key, v)
+				  : apply_changef(a, mgmt, "add_attribute %s %s", key, v);
+		free(v);
+	}
+	return rc;
+}
+
+/* Whether n's child i is the first attribute line of its key. */
+static bool first_of_key(const struct cfg_node *n, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (conf_is_attr(n->children[j]) && !strcmp(n->children[j]->key, n->children[i]->key))
+			return false;
+	return true;
+}
+
 /* How an object's attributes get from cur to want without recreating
  * it: a writable file is written, new instances are added with add_cmd.
  * Sets *recreate when only a delete and create can do it (a read-only
@@ -128,13 +230,22 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 	for (int s = 0; s < 2; s++) {
 		for (size_t i = 0; sides[s] && i < sides[s]->nchildren; i++) {
 			const struct cfg_node *c = sides[s]->children[i];
-			char path[PATH_LEN];
+			char path[PATH_LEN], drv[256], tgt[256];
 			int rc;
 
 			if (!conf_is_attr(c) || !strcmp(c->key, "enabled") ||
 			    attr_same(cur, want, c->key) ||
 			    (a->created_with && mgmt_lists_param(a, a->created_with, c->key)))
 				continue;
+			if (dynamic_attr(a, dir, c->key, drv, sizeof(drv), tgt, sizeof(tgt))) {
+				/* The whole key once: at its first line in want, or
+				 * in cur when want has none. */
+				if (apply && first_of_key(sides[s], i) &&
+				    (s == 0 || !attr_count(want, c->key)) &&
+				    (rc = sync_dynamic(a, drv, tgt, cur, want, c->key)) < 0)
+					return rc;
+				continue;
+			}
 			if (s == 1 && attr_count(want, c->key) == 0) {
 				tpath(path, sizeof(path), "%s/%s", dir, c->key);
 				/* A writable attribute left out keeps its value. */

@@ -103,6 +103,14 @@ static int check_unique(const struct cfg_node *n, const char *key, char *err, si
 	return 0;
 }
 
+/* SCST's scstadmin writes a bare HW_TARGET line in a hardware target
+ * (one made by its driver, not by add_target). */
+static bool is_hw_target_flag(const struct cfg_node *parent, const struct cfg_node *c)
+{
+	return parent->key && !strcmp(parent->key, "TARGET") && !strcmp(c->key, "HW_TARGET") &&
+	       !c->nargs && !c->has_block;
+}
+
 static int check_children(const struct cfg_node *n, const char *const *allowed,
 			  int (*sub)(const struct cfg_node *, const struct cfg_node *, char *,
 				     size_t),
@@ -117,6 +125,8 @@ static int check_children(const struct cfg_node *n, const char *const *allowed,
 			;
 		if (*w)
 			rc = sub(c, root, err, errlen);
+		else if (is_hw_target_flag(n, c))
+			rc = 0;
 		else if (!conf_is_attr(c) && c->has_block)
 			rc = bad(err, errlen, c, "'%s' is not allowed inside %s", c->key,
 				 n->key ? n->key : "the top level");

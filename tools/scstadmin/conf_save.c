@@ -35,6 +35,14 @@ static void base_name(const char *name, char *buf, size_t len)
 	tpath(buf, len, "%.*s", (int)n, name);
 }
 
+/* Saved whatever their value, as SCST's scstadmin does (serializeKeyAttr):
+ * a target's or driver's state carries no [key] mark, and a disabled
+ * target must stay disabled through a round trip. */
+static bool always_saved(const char *name)
+{
+	return !strcmp(name, "enabled") || !strcmp(name, "hw_target");
+}
+
 /* Adds every [key] attribute file of dir (mgmt excluded) to node. */
 static int save_attrs(struct saver *s, const char *dir, struct cfg_node *node)
 {
@@ -53,7 +61,7 @@ static int save_attrs(struct saver *s, const char *dir, struct cfg_node *node)
 		tpath(path, sizeof(path), "%s/%s", dir, l.v[i].name);
 		if (tree_read_attr(s->t, path, &value, &key) < 0)
 			continue;   /* write-only or vanished: not configuration */
-		if (key) {
+		if (key || always_saved(l.v[i].name)) {
 			base_name(l.v[i].name, base, sizeof(base));
 			a = conf_add(node, base);
 			if (!a || conf_arg(a, value) < 0)

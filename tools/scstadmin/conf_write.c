@@ -7,29 +7,33 @@
 
 #include "conf.h"
 
+/* Quotes group blanks and braces; a backslash, '#' and '"' are escaped
+ * with a backslash wherever they are, as SCST's scstadmin writes them
+ * (escapeMeta), because its reader drops everything after an unescaped
+ * '#', even inside quotes. */
 static bool needs_quotes(const char *s)
 {
 	if (!*s)
 		return true;
 	for (; *s; s++)
-		if (strchr(" \t{}#\"\\", *s))
+		if (strchr(" \t{}", *s))
 			return true;
 	return false;
 }
 
 static void write_word(FILE *f, const char *s)
 {
-	if (!needs_quotes(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
+	bool q = needs_quotes(s);
+
+	if (q)
+		fputc('"', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+		if (strchr("\"\\#", *s))
 			fputc('\\', f);
 		fputc(*s, f);
 	}
-	fputc('"', f);
+	if (q)
+		fputc('"', f);
 }
 
 static void write_node(FILE *f, const struct cfg_node *n, int depth)

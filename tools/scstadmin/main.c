@@ -9,6 +9,7 @@
  * Options take one or two dashes.  Exit status 0 on success, 1 on any
  * error (with the reason on stderr). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,17 @@
 #include "dg_cli.h"
 #include "list.h"
 #include "mgmt/ctl_socket.h"
+#include "ops.h"
 
 enum action { ACT_NONE, ACT_CONFIG, ACT_WRITE, ACT_CHECK, ACT_CLEAR, ACT_LIST_HANDLER,
-	      ACT_LIST_DEVICE, ACT_LIST_TARGET, ACT_LIST_GROUP, ACT_LIST_SESSIONS };
+	      ACT_LIST_DEVICE, ACT_LIST_TARGET, ACT_LIST_GROUP, ACT_LIST_SESSIONS, ACT_OP };
 
 struct options {
 	enum action act;
 	const char *file, *socket, *root;
 	bool force, noprompt;
+	const char *op, *op_value;      /* ACT_OP: one of ops.c's actions */
+	struct op_args args;
 };
 
 static void usage(FILE *f)
@@ -35,7 +39,8 @@ static void usage(FILE *f)
 		"actions:\n"
 		"  -config FILE        apply FILE to the running target\n"
 		"  -write_config FILE  save the running configuration (\"-\": stdout)\n"
-		"  -check_config FILE  check FILE's syntax and structure\n"
+		"  -check_config FILE  check FILE: syntax and structure, and against the\n"
+		"                      running scstd as -config would (nothing changes)\n"
 		"  -clear_config       remove every device, target and group\n"
 		"  -list_handler | -list_device | -list_target | -list_group | -list_sessions\n"
 		"  -add_dgrp | -rem_dgrp | -list_dgrp | -add_dgrp_dev | -rem_dgrp_dev |\n"
@@ -43,6 +48,18 @@ static void usage(FILE *f)
 		"  -set_dgrp_attr | -set_tgrp_attr | -set_ttgt_attr |\n"
 		"  -list_dgrp_attr | -list_tgrp_attr | -list_ttgt_attr   ALUA device groups\n"
 		"                      with -dev_group G, -tgt_group T, -attributes p=v,...\n"
+		"  SCST scstadmin's single changes, with its options -driver, -target,\n"
+		"  -group, -device, -handler, -attributes k=v,k=v, -to:\n"
+		"  -open_dev D -handler H [-attributes ..] | -close_dev D -handler H [-force]\n"
+		"  -resync_dev D | -add_target T -driver DR | -rem_target T -driver DR\n"
+		"  -enable_target T | -disable_target T | -add_group G | -rem_group G\n"
+		"  -add_init I | -rem_init I | -move_init I -to G2 | -clear_inits\n"
+		"  -add_lun N -device D | -rem_lun N | -replace_lun N -device D | -clear_luns\n"
+		"  -set_scst_attr | -set_hnd_attr H | -set_dev_attr D | -set_drv_attr DR\n"
+		"  -set_tgt_attr T | -set_grp_attr G | -set_lun_attr N  (with -attributes)\n"
+		"  -add_drv_attr DR | -rem_drv_attr DR | -add_tgt_attr T | -rem_tgt_attr T\n"
+		"  -list_scst_attr | -list_hnd_attr H | -list_dev_attr D | -list_drv_attr DR\n"
+		"  -list_tgt_attr T | -list_driver | -issue_lip | -version\n"
 		"  -force              disable affected targets before changing them,\n"
 		"                      remove targets the configuration does not list\n"
 		"  -noprompt           do not ask before changing the configuration\n"
@@ -56,6 +73,50 @@ static const struct { const char *name; enum action act; bool arg; } actions[] =
 	{ "list_target", ACT_LIST_TARGET, false }, { "list_group", ACT_LIST_GROUP, false },
 	{ "list_sessions", ACT_LIST_SESSIONS, false },
 };
+
+/* SCST scstadmin's qualifying options and single-change actions (ops.c). */
+static int parse_op_option(const char *a, int argc, char **argv, int *i, struct options *o,
+			   bool *matched)
+{
+	static const struct { const char *name; size_t off; } quals[] = {
+		{ "driver", offsetof(struct op_args, driver) },
+		{ "target", offsetof(struct op_args, target) },
+		{ "group", offsetof(struct op_args, group) },
+		{ "device", offsetof(struct op_args, device) },
+		{ "handler", offsetof(struct op_args, handler) },
+		{ "attributes", offsetof(struct op_args, attributes) },
+		{ "to", offsetof(struct op_args, to) },
+	};
+	bool takes_value = false;
+
+	*matched = false;
+	for (size_t k = 0; k < sizeof(quals) / sizeof(quals[0]); k++) {
+		if (strcmp(a, quals[k].name))
+			continue;
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "scstadmin: -%s needs a value\n", a);
+			return -1;
+		}
+		*(const char **)((char *)&o->args + quals[k].off) = argv[++*i];
+		*matched = true;
+		return 0;
+	}
+	if (!op_known(a, &takes_value))
+		return 0;
+	if (o->act != ACT_NONE) {
+		fprintf(stderr, "scstadmin: only one action at a time\n");
+		return -1;
+	}
+	if (takes_value && *i + 1 >= argc) {
+		fprintf(stderr, "scstadmin: -%s needs a name\n", a);
+		return -1;
+	}
+	o->act = ACT_OP;
+	o->op = a;
+	o->op_value = takes_value ? argv[++*i] : NULL;
+	*matched = true;
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -80,6 +141,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			*(!strcmp(a, "socket") ? &o->socket : &o->root) = argv[++i];
 			continue;
 		}
+		if (parse_op_option(a, argc, argv, &i, o, &matched) < 0)
+			return -1;
+		if (matched)
+			continue;
 		if (!strcmp(a, "h") || !strcmp(a, "help")) {
 			usage(stdout);
 			exit(0);
@@ -255,11 +320,47 @@ static int run_on_tree(const struct options *o)
 	case ACT_LIST_SESSIONS:
 		rc = list_sessions(t) ? 1 : 0;
 		break;
+	case ACT_OP:
+		rc = op_run(t, o->op, o->op_value, &o->args);
+		break;
 	default:
 		break;
 	}
 	cfg_free(want);
 	tree_close(t);
+	return rc;
+}
+
+/* The grammar and structure always; then, when a daemon answers, the
+ * same checks `scstd --config` and -config make before their first
+ * change (handlers, drivers, parameters, values, against the running
+ * tree: a dry run of the apply), so -check_config and the daemon never
+ * disagree about a file. */
+static int check_config(const struct options *o)
+{
+	struct apply_opts dry = { .force = true, .dry_run = true };
+	struct cfg_node *root = load(o->file);
+	char err[2048];
+	struct tree *t;
+	int rc = 0;
+
+	if (!root)
+		return 1;
+	t = o->root ? tree_open_dir(o->root, err, sizeof(err)) :
+		      tree_open_socket(o->socket ? o->socket : CTL_SOCKET_DEFAULT, err,
+				       sizeof(err));
+	if (!t) {
+		printf("%s: syntax and structure are valid (no running scstd to check it "
+		       "against: %s)\n", o->file, err);
+	} else if (conf_apply(t, root, &dry, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scstadmin: %s: %s\n", o->file, err);
+		rc = 1;
+	} else {
+		printf("%s: configuration is valid\n", o->file);
+	}
+	if (t)
+		tree_close(t);
+	cfg_free(root);
 	return rc;
 }
 
@@ -271,14 +372,10 @@ int main(int argc, char **argv)
 		return dg_cli_main(argc, argv);
 	if (parse_options(argc, argv, &o) < 0)
 		return 1;
-	if (o.act == ACT_CHECK) {
-		struct cfg_node *root = load(o.file);
-
-		if (!root)
-			return 1;
-		cfg_free(root);
-		printf("%s: configuration is valid\n", o.file);
-		return 0;
-	}
+	if (o.act == ACT_CHECK)
+		return check_config(&o);
+	o.args.force = o.force;
+	if (o.act == ACT_OP && !strcmp(o.op, "version"))
+		return op_run(NULL, o.op, NULL, &o.args);
 	return run_on_tree(&o);
 }

@@ -76,6 +76,28 @@ int iscsi_auth_add_incoming(struct iscsi_auth *a, const char *value, char *err, 
 	return 0;
 }
 
+/* Drops incoming user name; -ENOENT when there is none. */
+int iscsi_auth_del_incoming(struct iscsi_auth *a, const char *name)
+{
+	for (unsigned i = 0; i < a->n_in; i++)
+		if (!strcmp(a->in[i].name, name)) {
+			OPENSSL_cleanse(&a->in[i], sizeof(a->in[i]));
+			a->in[i] = a->in[--a->n_in];
+			OPENSSL_cleanse(&a->in[a->n_in], sizeof(a->in[a->n_in]));
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int iscsi_auth_del_outgoing(struct iscsi_auth *a, const char *name)
+{
+	if (!a->has_out || strcmp(a->out.name, name))
+		return -ENOENT;
+	OPENSSL_cleanse(&a->out, sizeof(a->out));
+	a->has_out = false;
+	return 0;
+}
+
 int iscsi_auth_set_outgoing(struct iscsi_auth *a, const char *value, char *err, size_t errlen)
 {
 	int rc = iscsi_chap_user_parse(value, &a->out, err, errlen);

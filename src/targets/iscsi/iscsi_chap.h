@@ -58,6 +58,10 @@ int iscsi_chap_user_parse(const char *value, struct iscsi_chap_user *u, char *er
 /* Adds (or replaces the secret of) an incoming user. */
 int iscsi_auth_add_incoming(struct iscsi_auth *a, const char *value, char *err, size_t errlen);
 int iscsi_auth_set_outgoing(struct iscsi_auth *a, const char *value, char *err, size_t errlen);
+/* del_attribute / del_target_attribute: the user called name; -ENOENT
+ * when it is not there. */
+int iscsi_auth_del_incoming(struct iscsi_auth *a, const char *name);
+int iscsi_auth_del_outgoing(struct iscsi_auth *a, const char *name);
 static inline bool iscsi_auth_required(const struct iscsi_auth *a) { return a && a->n_in > 0; }
 
 /* RFC 7143 binary value: 0x/0X hex (an odd digit count means a leading

@@ -140,6 +140,10 @@ static const struct mgmt_driver_ext iscsi_ext = {
 	.driver = "iscsi",
 	.driver_entries = driver_entries,
 	.target_entries = target_entries,
+	/* As iscsi-scst's template (iscsi.c): what add_attribute and
+	 * add_target_attribute take, each value one more instance. */
+	.tgtt_optional_attributes = "IncomingUser, OutgoingUser",
+	.tgt_optional_attributes = "IncomingUser, OutgoingUser, allowed_portal",
 };
 
 int iscsi_mgmt_register(void)

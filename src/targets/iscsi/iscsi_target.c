@@ -121,6 +121,32 @@ static int set_auth_attr(struct iscsi_auth *a, const char *key, const char *valu
 	return rc;
 }
 
+/* Takes back the user a del_attribute names ("NAME [SECRET]": SCST's
+ * iscsi-scstd looks at the name only); 1 when key is not a user key. */
+static int del_auth_attr(struct iscsi_auth *a, const char *key, const char *value, char *err,
+			 size_t errlen)
+{
+	char name[ISCSI_CHAP_NAME_MAX];
+	size_t n = strcspn(value, " \t");
+	int rc;
+
+	if (strcmp(key, "IncomingUser") && strcmp(key, "OutgoingUser"))
+		return 1;
+	if (n == 0 || n >= sizeof(name)) {
+		snprintf(err, errlen, "%s: user name expected", key);
+		return -EINVAL;
+	}
+	memcpy(name, value, n);
+	name[n] = '\0';
+	pthread_mutex_lock(&auth_lock);
+	rc = !strcmp(key, "IncomingUser") ? iscsi_auth_del_incoming(a, name)
+					  : iscsi_auth_del_outgoing(a, name);
+	pthread_mutex_unlock(&auth_lock);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: no user '%s'", key, name);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Connection registry                                                     */
 
@@ -240,6 +266,25 @@ static int add_allowed_portal(struct iscsi_target *it, const char *value, char *
 		memcpy(it->allowed_portals[it->n_allowed_portals++], value, len + 1);
 	}
 	pthread_mutex_unlock(&auth_lock);
+	return rc;
+}
+
+static int del_allowed_portal(struct iscsi_target *it, const char *value, char *err,
+			      size_t errlen)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&auth_lock);
+	for (unsigned i = 0; i < it->n_allowed_portals && rc; i++)
+		if (!strcmp(it->allowed_portals[i], value)) {
+			memmove(it->allowed_portals[i], it->allowed_portals[i + 1],
+				(it->n_allowed_portals - i - 1) * sizeof(it->allowed_portals[0]));
+			it->n_allowed_portals--;
+			rc = 0;
+		}
+	pthread_mutex_unlock(&auth_lock);
+	if (rc)
+		snprintf(err, errlen, "allowed_portal: no pattern '%s'", value);
 	return rc;
 }
 
@@ -582,6 +627,21 @@ static int iscsi_set_target_attr(struct scst_tgt *tgt, const char *key, const ch
 	return -EINVAL;
 }
 
+static int iscsi_del_target_attr(struct scst_tgt *tgt, const char *key, const char *value,
+				 char *err, size_t errlen)
+{
+	struct iscsi_target *it = tgt->tgt_priv;
+	int rc;
+
+	if (!strcmp(key, "allowed_portal"))
+		return del_allowed_portal(it, value, err, errlen);
+	rc = del_auth_attr(&it->auth, key, value, err, errlen);
+	if (rc != 1)
+		return rc;
+	snprintf(err, errlen, "iscsi target: attribute '%s' cannot be deleted", key);
+	return -EINVAL;
+}
+
 static int iscsi_add_target(const char *name, const struct scst_kv *params, size_t nparams,
 			    char *err, size_t errlen)
 {
@@ -590,11 +650,8 @@ static int iscsi_add_target(const char *name, const struct scst_kv *params, size
 	if (!it)
 		return -ENOMEM;
 	iscsi_limits_defaults(&it->limits);
-	if (strncmp(name, "iqn.", 4) && strncmp(name, "eui.", 4) && strncmp(name, "naa.", 4)) {
-		snprintf(err, errlen, "'%s' is not an iSCSI name (iqn., eui. or naa.)", name);
-		free(it);
-		return -EINVAL;
-	}
+	/* Any name the core accepts, as iscsi-scst's add_target: SCST's own
+	 * regression suite and scripts name targets "tgt1". */
 	it->tgt = scst_add_target(&iscsi_template, name, it, err, errlen);
 	if (!it->tgt) {
 		free(it);
@@ -670,6 +727,16 @@ static int iscsi_set_driver_attr(const char *key, const char *value, char *err, 
 	return -EINVAL;
 }
 
+static int iscsi_del_driver_attr(const char *key, const char *value, char *err, size_t errlen)
+{
+	int rc = del_auth_attr(&discovery_auth, key, value, err, errlen);
+
+	if (rc != 1)
+		return rc;
+	snprintf(err, errlen, "iscsi: attribute '%s' cannot be deleted", key);
+	return -EINVAL;
+}
+
 struct scst_tgt_template iscsi_template = {
 	.name = "iscsi",
 	.rdy_to_xfer = iscsi_rdy_to_xfer,
@@ -679,6 +746,8 @@ struct scst_tgt_template iscsi_template = {
 	.del_target = iscsi_del_target,
 	.set_target_attr = iscsi_set_target_attr,
 	.set_driver_attr = iscsi_set_driver_attr,
+	.del_target_attr = iscsi_del_target_attr,
+	.del_driver_attr = iscsi_del_driver_attr,
 	.on_enable = iscsi_on_enable,
 	.close_session = iscsi_close_session,
 	.session_attrs = iscsi_session_attrs,

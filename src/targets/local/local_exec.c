@@ -60,7 +60,7 @@ static void submit_on_loop(void *arg)
 		}
 		req->ls->seen_generation = gen;
 	}
-	scst_pack_lun(req->lun, sess->acg->addr_method, lun);
+	scst_pack_lun(req->lun, __atomic_load_n(&sess->acg->addr_method, __ATOMIC_RELAXED), lun);
 	cmd = scst_rx_cmd(sess, lun, req->cdb, req->cdb_len);
 	if (!cmd) {
 		complete(req, -ENOMEM);

@@ -243,22 +243,22 @@ static int store_transport_id(const struct mgmt_node *n, const char *value, char
 	return local_set_transport_id(n->sess->tgt_priv, tid, len, err, errlen);
 }
 
+/* SCST's host is a directory (the SCSI host); SCST's scstadmin reads
+ * every non-directory entry of a session as an attribute and fails on
+ * anything it cannot read, so a link to the raw command socket (a socket
+ * file) would break it: without --local-mount there is no host. */
 static bool has_host(const struct mgmt_node *n)
 {
 	(void)n;
-	return local_mount_dir[0] || local_socket_path[0];
+	return local_mount_dir[0];
 }
 
-/* Where the session's devices appear: its directory of LUN files, or,
- * without a mount, the raw command socket (libscst_local). */
+/* Where the session's devices appear: its directory of LUN files. */
 static int show_host(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	const struct local_sess *ls = n->sess->tgt_priv;
 
-	if (local_mount_dir[0])
-		mgmt_printf(out, "%s/%s", local_mount_dir, ls->name);
-	else
-		mgmt_printf(out, "%s", local_socket_path);
+	mgmt_printf(out, "%s/%s", local_mount_dir, ls->name);
 	return 0;
 }
 
@@ -287,11 +287,10 @@ static const struct mgmt_driver_ext local_ext = {
 	.driver_entries = driver_entries,
 	.target_entries = target_entries,
 	.session_entries = session_entries,
-	.mgmt_usage =
-		"Usage: echo \"add_target target_name [session_name=sess_name; [session_name=sess_name1;] [...]]\" >mgmt\n"
-		"       echo \"del_target target_name\" >mgmt\n"
-		"       echo \"add_session target_name session_name\" >mgmt\n"
-		"       echo \"del_session target_name session_name\" >mgmt\n",
+	/* As scst_local's template (scst_local.c). */
+	.mgmt_cmd_help = "       echo \"add_session target_name session_name\" >mgmt\n"
+			 "       echo \"del_session target_name session_name\" >mgmt\n",
+	.add_target_parameters = "session_name",
 	.mgmt_cmd = local_mgmt_cmd,
 };
 

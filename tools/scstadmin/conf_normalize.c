@@ -1,0 +1,258 @@
+/* conf_normalize.c - what an scst.conf written by SCST says that changes
+ * nothing here, taken out before the configuration is compared with the
+ * running one (so `scstd --config`, scstadmin -config and -check_config,
+ * which all go through conf_apply, read SCST's files alike):
+ * - `rel_tgt_id 0` of a target: "any id" (SCST gives a disabled target
+ *   with id 0 a free one when it is enabled; scstd's targets always have one);
+ * - a non-key attribute (scstadmin -write_config -nonkey, or a hand-written
+ *   line) at the value the running object already shows;
+ * - SCST's copy_manager block (see judge_copy_manager);
+ * - an SCST attribute scstd does not implement, at SCST's default value,
+ *   which is what scstd does anyway.  The same attribute at any other
+ *   value is refused with its line: the configuration asks for something
+ *   scstd would not do, and dropping it silently could weaken access
+ *   control (per_portal_acl) or change what initiators see. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply_priv.h"
+
+enum scope { SC_ROOT, SC_DRIVER, SC_TARGET, SC_GROUP, SC_DEVICE, SC_LUN, SC_HANDLER };
+
+/* SCST attributes (README.scst, README.iscsi-scst, scst_vdisk.c) scstd
+ * has no file for, with the value SCST gives them by default. */
+static const struct unimplemented {
+	enum scope scope;
+	const char *key, *scst_default;
+} unimplemented[] = {
+	{ SC_TARGET, "io_grouping_type", "auto" },
+	{ SC_GROUP, "io_grouping_type", "auto" },
+	{ SC_TARGET, "per_portal_acl", "0" },         /* iscsi-scstd: off */
+	{ SC_TARGET, "forwarding", "0" },
+	{ SC_TARGET, "RDMAExtensions", "No" },        /* iscsi-scstd: no iSER here */
+	{ SC_TARGET, "redirect", "" },
+	{ SC_TARGET, "alias", "" },
+	{ SC_DRIVER, "link_local", "1" },             /* DEFAULT_SEND_TARGETS_LINK_LOCAL */
+	{ SC_DRIVER, "internal_portal", "" },
+	{ SC_DRIVER, "trace_level", "" },
+	{ SC_HANDLER, "trace_level", "" },
+	{ SC_DEVICE, "cluster_mode", "0" },
+	{ SC_DEVICE, "expl_alua", "0" },
+	{ SC_ROOT, "suspend", "0" },
+	{ SC_ROOT, "max_tasklet_cmd", "10" },      /* SCST_DEF_MAX_TASKLET_CMD */
+};
+
+struct normalizer {
+	struct applier *a;
+	char *err;
+	size_t errlen;
+};
+
+/* A cpu_mask naming every CPU this machine has (SCST's default: all),
+ * in SCST's format of comma-separated 32-bit hex groups. */
+static bool mask_has_all_cpus(const char *v)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	size_t len = strlen(v), bit = 0;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	for (size_t i = len; i-- > 0;) {
+		int d;
+
+		if (v[i] == ',')
+			continue;
+		d = v[i] >= '0' && v[i] <= '9' ? v[i] - '0' :
+		    v[i] >= 'a' && v[i] <= 'f' ? v[i] - 'a' + 10 :
+		    v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 10 : -1;
+		if (d < 0)
+			return false;
+		for (int b = 0; b < 4; b++, bit++)
+			if (bit < (size_t)ncpu && !(d & (1 << b)))
+				return false;
+	}
+	return bit >= (size_t)ncpu;
+}
+
+static const struct unimplemented *find_unimplemented(enum scope sc, const char *key)
+{
+	for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++)
+		if (unimplemented[i].scope == sc && !strcmp(unimplemented[i].key, key))
+			return &unimplemented[i];
+	return NULL;
+}
+
+/* 1: drop c, 0: keep it, <0: refuse the configuration. */
+static int judge(struct normalizer *nz, enum scope sc, const char *dir,
+		 const struct cfg_node *c)
+{
+	const struct unimplemented *u;
+	char path[PATH_LEN], *v = conf_value(c), *cur = NULL;
+	enum tkind k;
+	bool w, key, exists;
+	int verdict = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (sc == SC_TARGET && !strcmp(c->key, "rel_tgt_id") && !strcmp(v, "0")) {
+		free(v);
+		return 1;
+	}
+	tpath(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", c->key);
+	exists = tree_stat(nz->a->t, path, &k, &w) == 0 && k == TK_ATTR;
+	if (exists && tree_read_attr(nz->a->t, path, &cur, &key) == 0) {
+		/* enabled stays: the apply disables and re-enables by it. */
+		if (!key && !strcmp(cur, v) && strcmp(c->key, "enabled"))
+			verdict = 1;
+		/* A read-only attribute that is no creation parameter ([key])
+		 * cannot become what the file asks (threads: scstd --threads). */
+		else if (!key && !w && strcmp(cur, v))
+			verdict = apply_fail(nz->a, -EINVAL, "line %d, column %d: %s is read-only "
+					     "here (it is %s), it cannot be set to %s", c->line,
+					     c->col, c->key, cur, v);
+	} else if (!exists && (sc == SC_TARGET || sc == SC_GROUP) && !strcmp(c->key, "cpu_mask")) {
+		verdict = mask_has_all_cpus(v) ? 1 :
+			  apply_fail(nz->a, -EINVAL, "line %d, column %d: cpu_mask %s: scstd runs "
+				     "every target on all CPUs (SCST's default) and cannot pin "
+				     "one to %s", c->line, c->col, v, v);
+	} else if (!exists && (u = find_unimplemented(sc, c->key))) {
+		verdict = !strcmp(v, u->scst_default) ? 1 :
+			  apply_fail(nz->a, -EINVAL, "line %d, column %d: %s %s: scstd does not "
+				     "implement %s other than SCST's default '%s'", c->line, c->col,
+				     c->key, v, c->key, u->scst_default);
+	}
+	free(cur);
+	free(v);
+	return verdict;
+}
+
+static enum scope child_scope(enum scope parent, const char *key)
+{
+	if (!strcmp(key, "HANDLER"))
+		return SC_HANDLER;
+	if (!strcmp(key, "DEVICE"))
+		return SC_DEVICE;
+	if (!strcmp(key, "TARGET_DRIVER"))
+		return SC_DRIVER;
+	if (!strcmp(key, "TARGET"))
+		return SC_TARGET;
+	if (!strcmp(key, "GROUP"))
+		return SC_GROUP;
+	if (!strcmp(key, "LUN"))
+		return SC_LUN;
+	return parent;
+}
+
+/* The tree directory of block c inside dir (scope sc of c). */
+static void child_dir(char *buf, size_t len, enum scope sc, const char *dir,
+		      const struct cfg_node *c)
+{
+	const char *name = c->nargs ? c->args[0] : "";
+
+	switch (sc) {
+	case SC_HANDLER:
+		tpath(buf, len, "handlers/%s", name);
+		break;
+	case SC_DEVICE:
+		tpath(buf, len, "devices/%s", name);
+		break;
+	case SC_DRIVER:
+		tpath(buf, len, "targets/%s", name);
+		break;
+	case SC_GROUP:
+		tpath(buf, len, "%s/ini_groups/%s", dir, name);
+		break;
+	case SC_LUN:
+		tpath(buf, len, "%s/luns/%s", dir, name);
+		break;
+	default:
+		tpath(buf, len, "%s/%s", dir, name);
+		break;
+	}
+}
+
+/* SCST 3.x writes its copy manager into every configuration:
+ *   TARGET_DRIVER copy_manager { TARGET copy_manager_tgt { LUN n dev ... } }
+ * SCST adds every device to copy_manager_tgt by itself; scstd has no
+ * copy manager target (EXTENDED COPY works among the LUNs of the issuing
+ * session), so the block says nothing scstd could apply and is taken out
+ * - unless this scstd has such a driver, which then gets it.  Any other
+ * target in it is refused: it would be a target scstd cannot make. */
+static int judge_copy_manager(struct normalizer *nz, const struct cfg_node *c)
+{
+	enum tkind k;
+	bool w;
+
+	if (strcmp(c->key, "TARGET_DRIVER") || !c->nargs || strcmp(c->args[0], "copy_manager") ||
+	    tree_stat(nz->a->t, "targets/copy_manager", &k, &w) == 0)
+		return 0;
+	for (size_t i = 0; i < c->nchildren; i++) {
+		const struct cfg_node *t = c->children[i];
+
+		if (!strcmp(t->key, "TARGET") && t->nargs && !strcmp(t->args[0], "copy_manager_tgt"))
+			continue;
+		return apply_fail(nz->a, -EINVAL, "line %d, column %d: copy_manager has only the "
+				  "target copy_manager_tgt, not '%s %s'", t->line, t->col, t->key,
+				  t->nargs ? t->args[0] : "");
+	}
+	return 1;
+}
+
+static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct cfg_node *dst,
+		     enum scope sc, const char *dir)
+{
+	for (size_t i = 0; i < src->nargs; i++)
+		if (conf_arg(dst, src->args[i]) < 0)
+			return -ENOMEM;
+	dst->line = src->line;
+	dst->col = src->col;
+	dst->has_block = src->has_block;
+	for (size_t i = 0; i < src->nchildren; i++) {
+		const struct cfg_node *c = src->children[i];
+		struct cfg_node *d;
+		char sub[PATH_LEN];
+		int rc;
+
+		if (conf_is_attr(c) && sc != SC_LUN) {
+			rc = judge(nz, sc, dir, c);
+			if (rc < 0)
+				return rc;
+			if (rc == 1)
+				continue;
+		}
+		if (sc == SC_ROOT && (rc = judge_copy_manager(nz, c)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		d = conf_add(dst, c->key);
+		if (!d)
+			return -ENOMEM;
+		child_dir(sub, sizeof(sub), child_scope(sc, c->key), dir, c);
+		rc = copy_node(nz, c, d, child_scope(sc, c->key), conf_is_attr(c) ? dir : sub);
+		if (rc < 0)
+			return rc;
+	}
+	/* An emptied block stays a block (DEVICE d1 { cluster_mode 0 }). */
+	dst->has_block = src->has_block;
+	return 0;
+}
+
+int conf_normalize(struct applier *a, const struct cfg_node *want, struct cfg_node **out)
+{
+	struct normalizer nz = { .a = a, .err = a->err, .errlen = a->errlen };
+	struct cfg_node *n = conf_new(NULL);
+	int rc;
+
+	if (!n)
+		return -ENOMEM;
+	rc = copy_node(&nz, want, n, SC_ROOT, "");
+	if (rc < 0) {
+		cfg_free(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
