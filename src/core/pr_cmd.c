@@ -23,7 +23,6 @@
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
-#include "util/hex.h"
 
 #define PR_OUT_PARAM_LEN 24
 
@@ -429,7 +428,7 @@ static enum scst_sense_id register_spec(struct scst_cmd *cmd, struct pr_out_req 
 	tids = calloc(max, sizeof(*tids));
 	if (!tids)
 		return SCST_S_INSUFFICIENT_RESOURCES;
-	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &rq->ntids, &rq->bad_byte);
+	rc = scst_pr_parse_tids(cmd->sess->tgt->tgtt, cmd->buf, cmd->write_len, tids, max, &rq->ntids, &rq->bad_byte);
 	if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
 		scst_set_invalid_field(cmd, false, rq->bad_byte, -1);
 		rc = SCST_S_OK;         /* reported */
@@ -481,7 +480,8 @@ static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req 
 	struct scst_pr_tid tid;
 	enum scst_sense_id rc;
 
-	rc = scst_pr_parse_move_tid(cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
+	rc = scst_pr_parse_move_tid(cmd->sess->tgt->tgtt, cmd->buf, cmd->write_len, &tid,
+				    &rq->bad_byte);
 	if (rc != SCST_S_OK)
 		return rc;
 	/* Bytes 16-17 hold only UNREG and APTPL: no ALL_TG_PT (or SPEC_I_PT)
@@ -611,71 +611,53 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	return d;
 }
 
-/* Registrants are known by name.  A name "tid:HEX" is a TransportID given
- * verbatim (scst_local sessions' transport_id) and is reported as such;
- * any other name is an iSCSI name: TransportID format 0, the name
- * NUL-terminated, padded to a multiple of 4, at least 20 bytes in all
- * (SPC-4 7.6.4.6). */
-#define PR_TID_PREFIX "tid:"
+/* Registrants are known by name.  A verbatim name (scst_pr_verbatim_name)
+ * is reported as the TransportID it holds; any other name is the
+ * transport's to encode, that of the port asking (SPC-4 7.6.4). */
+/* Room for any TransportID of a name (whose own bound is SCST_NAME_MAX). */
+#define PR_TID_MAX (4 + 2 * SCST_NAME_MAX)
 
-/* Decodes a "tid:HEX" name into out (NULL: only measure); 0 when the name
- * is not one. */
-static uint32_t verbatim_tid(const char *name, uint8_t *out)
+static uint32_t transport_id_len(const struct scst_tgt_template *tgtt,
+				 const struct scst_pr_reg *reg, uint8_t *scratch)
 {
-	size_t plen = strlen(PR_TID_PREFIX), n;
-	const char *h = name + plen;
-
-	if (strncmp(name, PR_TID_PREFIX, plen) != 0)
-		return 0;
-	n = strlen(h);
-	if (n == 0 || n % 2)
-		return 0;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_digit_value(h[i]), lo = hex_digit_value(h[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return 0;
-		if (out)
-			out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (uint32_t)(n / 2);
-}
-
-static uint32_t transport_id_len(const struct scst_pr_reg *reg)
-{
-	uint32_t v = verbatim_tid(reg->initiator, NULL), n;
+	uint32_t v = scst_pr_verbatim_tid(reg->initiator, NULL);
 
 	if (v)
 		return v;
-	n = ((uint32_t)strlen(reg->initiator) + 1 + 3) & ~3u;
-	return 4 + (n < 16 ? 16 : n);
+	if (!tgtt->build_transport_id)
+		return 0;
+	return tgtt->build_transport_id(reg->initiator, scratch, PR_TID_MAX);
 }
 
-static void put_transport_id(const struct scst_pr_reg *reg, uint8_t *d, uint32_t tid)
+static void put_transport_id(const struct scst_tgt_template *tgtt,
+			     const struct scst_pr_reg *reg, uint8_t *d, uint32_t tid)
 {
-	if (verbatim_tid(reg->initiator, d))
+	if (scst_pr_verbatim_tid(reg->initiator, d) || !tid)
 		return;
-	d[0] = 0x05;                            /* iSCSI, format 0 */
-	put_be16(d + 2, (uint16_t)(tid - 4));
-	memcpy(d + 4, reg->initiator, strlen(reg->initiator));
+	tgtt->build_transport_id(reg->initiator, d, tid);
 }
 
-static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
+static uint8_t *read_full_status(const struct scst_pr *pr, const struct scst_tgt_template *tgtt,
+				 uint32_t *len)
 {
 	const struct scst_pr_reg *reg;
 	uint32_t off = 8;
-	uint8_t *d;
+	uint8_t *d, *scratch = malloc(PR_TID_MAX);
 
+	if (!scratch)
+		return NULL;
 	*len = 8;
 	list_for_each_entry(reg, &pr->regs, node)
-		*len += 24 + transport_id_len(reg);
+		*len += 24 + transport_id_len(tgtt, reg, scratch);
 	d = calloc(1, *len);
-	if (!d)
+	if (!d) {
+		free(scratch);
 		return NULL;
+	}
 	put_be32(d, pr->generation);
 	put_be32(d + 4, *len - 8);
 	list_for_each_entry(reg, &pr->regs, node) {
-		uint32_t tid = transport_id_len(reg);
+		uint32_t tid = transport_id_len(tgtt, reg, scratch);
 
 		put_be64(d + off, reg->key);
 		if (reg->all_tg_pt)
@@ -686,9 +668,10 @@ static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
 		}
 		put_be16(d + off + 18, reg->rel_tgt_id);
 		put_be32(d + off + 20, tid);
-		put_transport_id(reg, d + off + 24, tid);
+		put_transport_id(tgtt, reg, d + off + 24, tid);
 		off += 24 + tid;
 	}
+	free(scratch);
 	return d;
 }
 
@@ -712,7 +695,7 @@ void scst_pr_in(struct scst_cmd *cmd)
 		data = report_capabilities(dev->pr, can_persist, &len);
 		break;
 	case 3:
-		data = read_full_status(dev->pr, &len);
+		data = read_full_status(dev->pr, cmd->sess->tgt->tgtt, &len);
 		break;
 	default:        /* refused at parse */
 		break;

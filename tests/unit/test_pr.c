@@ -18,6 +18,7 @@
 #include "core/pr.h"
 #include "core/scst.h"
 #include "core/scst_priv.h"
+#include "util/iscsi_tid.h"
 
 static const struct scst_pr_nexus A = { "iqn.test:a", 1 };
 static const struct scst_pr_nexus B = { "iqn.test:b", 1 };
@@ -808,6 +809,16 @@ static void test_store_binary_and_long(void **state)
 
 /* A REGISTER parameter list with SPEC_I_PT: 24 bytes, the 4-byte length,
  * then the TransportIDs given as (format, text) pairs. */
+/* The TransportIDs below are iSCSI ones (SPC-4 7.6.4.6); the transport
+ * reading them is a stand-in with the iSCSI codec. */
+static struct scst_tgt_template iscsi_like = {
+	.name = "iscsi-like",
+	.has_protocol_id = true,
+	.protocol_id = 5,                       /* SPC-4 7.6.1: iSCSI */
+	.parse_transport_id = iscsi_tid_parse,
+	.build_transport_id = iscsi_tid_build,
+};
+
 static uint32_t tid_list(uint8_t *p, const unsigned *fmts, const char *const *names, unsigned n)
 {
 	uint32_t off = 28;
@@ -840,13 +851,13 @@ static void test_tids_parse(void **state)
 	unsigned n;
 
 	(void)state;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad), SCST_S_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(tids[0].initiator, "iqn.test:b");
 	assert_string_equal(tids[1].initiator, "IQN.Test:C");       /* ISID dropped */
 	/* An empty list is valid: only the issuer registers. */
 	len = tid_list(p, fmts, names, 0);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad), SCST_S_OK);
 	assert_int_equal(n, 0);
 }
 
@@ -862,46 +873,46 @@ static void test_tids_malformed(void **state)
 	(void)state;
 	/* Shorter than 24 + 4 bytes: PARAMETER LIST LENGTH ERROR. */
 	len = tid_list(p, fmts, names, 1);
-	assert_int_equal(scst_pr_parse_tids(p, 27, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, 27, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* The list claims more than was sent. */
-	assert_int_equal(scst_pr_parse_tids(p, len - 4, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len - 4, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* A TransportID running past the list's own length. */
 	p[27] -= 4;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* Not iSCSI (protocol 0 = Fibre Channel): INVALID FIELD at its byte 0. */
 	len = tid_list(p, fmts, names, 1);
 	p[28] = 0x00;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 28);
 	/* Format 2 does not exist for iSCSI. */
 	p[28] = 0x85;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	/* Additional length not a multiple of 4. */
 	len = tid_list(p, fmts, names, 1);
 	p[31] += 1;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 30);
 	/* Name without its terminating NUL. */
 	len = tid_list(p, fmts, names, 1);
 	memset(p + 32, 'x', len - 32);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 32);
 	/* Format 1 without ",i,0x" ISID; format 0 with one. */
 	len = tid_list(p, fmt1, names, 1);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	{
 		static const char *const with_isid[] = { "iqn.test:b,i,0x1" };
 
 		len = tid_list(p, fmts, with_isid, 1);
-		assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+		assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 				 SCST_S_INVALID_FIELD_IN_PARAM);
 	}
 }
@@ -960,6 +971,7 @@ static void fixture_port(struct cmd_fixture *f, struct scst_tgt *t, struct scst_
 			 struct scst_acg_dev *ad, uint16_t id)
 {
 	t->rel_tgt_id = id;
+	t->tgtt = &iscsi_like;
 	t->default_acg = acg;
 	list_init(&t->acg_list);
 	list_init(&t->sessions);
