@@ -28,6 +28,7 @@
 
 #include "pr.h"
 #include "scst_priv.h"
+#include "util/mkdir_p.h"
 
 #define PR_FILE_MAX (256u * 1024)
 #define PR_LINE_MAX (SCST_NAME_MAX + 64)
@@ -58,25 +59,6 @@ static bool backup_path(const char *path, char *out, size_t len)
 	int n = snprintf(out, len, "%s.1", path);
 
 	return n > 0 && (size_t)n < len;
-}
-
-/* mkdir -p of the PR directory (0700: the file names initiators). */
-static int make_state_dir(void)
-{
-	char dir[PATH_MAX];
-
-	memcpy(dir, state_dir, strlen(state_dir) + 1);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* An unsigned decimal or 0x-hex number filling the whole token. */
@@ -355,7 +337,7 @@ int scst_pr_store_save(const struct scst_pr *pr, const char *path)
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
 	    !backup_path(path, bak, sizeof(bak)))
 		return -ENAMETOOLONG;
-	rc = make_state_dir();
+	rc = mkdir_p(state_dir, 0700);
 	if (rc < 0)
 		return rc;
 	text = scst_pr_store_format(pr);

@@ -1,9 +1,12 @@
 /* main.c - scstd: options, start-up order, signals and graceful shutdown.
  *
- * Start-up: handlers and drivers register, I/O threads start, the
- * configuration (a file, or the embedded default) is applied, then the
- * portals open.  SIGTERM/SIGINT: stop accepting, let in-flight commands
- * finish, close sessions, stop the threads, release devices. */
+ * Start-up: detach (unless --foreground) and claim the pid file, handlers
+ * and drivers register, I/O threads start, the configuration (a file, or
+ * the embedded default) is applied, then the portals open; only then is
+ * the daemon ready (pid file written, systemd and the starting process
+ * told).  SIGHUP: the --config file is applied again (reload.c).
+ * SIGTERM/SIGINT: stop accepting, let in-flight commands finish, close
+ * sessions, stop the threads, release devices. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -13,12 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "core/alua.h"
 #include "core/scst.h"
+#include "daemon/daemonize.h"
+#include "daemon/notify.h"
 #include "daemon/options.h"
 #include "handlers/user.h"
+#include "daemon/reload.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
 #include "daemon/metrics_http.h"
@@ -168,35 +176,101 @@ static void remove_targets(void)
 			log_warn("%s", err);
 }
 
+/* --mount-group NAME, or a number. */
+static int resolve_mount_group(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+	char *end;
+	unsigned long v;
+
+	if (g) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	v = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && !*end && v < (gid_t)-1) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	log_err("--mount-group %s: no such group", name);
+	return -1;
+}
+
+static int start_mounts(const struct scstd_options *o)
+{
+	gid_t gid;
+
+	if (o->mount_dir) {
+		if (o->mount_group && resolve_mount_group(o->mount_group, &gid) < 0)
+			return -1;
+		if (mgmt_fuse_start(o->mount_dir, o->mount_group ? &gid : NULL) < 0)
+			return -1;
+	}
+	return o->local_mount ? local_fuse_start(o->local_mount) : 0;
+}
+
+/* Signals until SIGTERM or SIGINT; SIGHUP reloads.  Under systemd, the
+ * STATUS line is refreshed every few seconds when it changed. */
+static int serve_signals(const sigset_t *sigs, const char *config_file)
+{
+	const struct timespec tick = { .tv_sec = 3 };
+	int sig = 0;
+
+	while (sig != SIGINT && sig != SIGTERM) {
+		sig = notify_enabled() ? sigtimedwait(sigs, NULL, &tick) : sigwaitinfo(sigs, NULL);
+		if (sig < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				break;
+			notify_status_update();
+		} else if (sig == SIGHUP) {
+			config_reload(config_file);
+		}
+	}
+	return sig;
+}
+
+/* Start-up went wrong before the daemon was ready. */
+static int start_failed(struct scstd_options *o)
+{
+	pidfile_release();
+	scstd_free_options(o);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct scstd_options opts;
 	struct cfg_node *cfg;
 	sigset_t sigs;
-	int sig = 0, rc;
+	int sig, rc;
 
 	rc = scstd_parse_options(argc, argv, &opts);
 	if (rc != 0)
 		return rc < 0 ? 2 : 0;
 	log_threshold = opts.log_level;
-	if (!opts.foreground && daemon(1, 1) < 0) {
-		log_err("cannot daemonize: %s", strerror(errno));
+	if (!opts.foreground && daemon_detach() < 0)
 		return 1;
-	}
+	log_set_target(opts.log_target);
+	/* Until ready, errors reach the terminal of whoever started us too. */
+	log_echo_errors_to_stderr(true);
+	if (opts.pid_file && pidfile_claim(opts.pid_file) < 0)
+		return start_failed(&opts);
 	block_signals(&sigs);
 
 	if (vdisk_register_handlers() < 0 || iscsi_init() < 0 || local_init() < 0) {
 		log_err("cannot register handlers and target drivers");
-		return 1;
+		return start_failed(&opts);
 	}
 	scst_set_state_dir(opts.pr_dir);
 	scst_cmd_mem_set_limit(opts.max_cmd_mem);
 	log_info("command memory limit %llu MB", (unsigned long long)(opts.max_cmd_mem >> 20));
 	cfg = load_config(&opts);
 	if (!cfg)
-		return 1;
-	if (ioloops_start(opts.threads) < 0)
-		return 1;
+		return start_failed(&opts);
+	if (ioloops_start(opts.threads) < 0) {
+		cfg_free(cfg);
+		return start_failed(&opts);
+	}
 	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
 	cfg_free(cfg);
 	/* After the configuration, so configured targets keep their relative
@@ -208,8 +282,7 @@ int main(int argc, char **argv)
 		ioloops_stop();
 		remove_targets();
 		remove_devices();
-		scstd_free_options(&opts);
-		return 1;
+		return start_failed(&opts);
 	}
 	/* The daemon serves its configuration without the socket (another
 	 * scstd may own the default path); the reason is logged. */
@@ -221,11 +294,10 @@ int main(int argc, char **argv)
 	if (opts.user_socket && user_sock_start(opts.user_socket) < 0)
 		log_warn("running without the scst_user handler socket");
 	local_ublk_probe();
-	/* Asked for explicitly: a mount or metrics endpoint that fails stops
-	 * the daemon. */
-	if ((opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) ||
-	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0) ||
-	    (opts.metrics && metrics_http_start(opts.metrics) < 0)) {
+	/* Asked for explicitly: a mount, metrics endpoint or pid file that
+	 * fails stops the daemon. */
+	if (start_mounts(&opts) < 0 || (opts.metrics && metrics_http_start(opts.metrics) < 0) ||
+	    pidfile_write() < 0) {
 		metrics_http_stop();
 		local_fuse_stop();
 		mgmt_fuse_stop();
@@ -238,18 +310,16 @@ int main(int argc, char **argv)
 		ioloops_stop();
 		remove_targets();
 		remove_devices();
-		scstd_free_options(&opts);
-		return 1;
+		return start_failed(&opts);
 	}
 	log_info("scstd ready");
+	notify_ready();
+	log_echo_errors_to_stderr(false);
+	daemon_ready(opts.log_target == LOG_TO_STDERR);
 
-	while (sig != SIGINT && sig != SIGTERM) {
-		if (sigwait(&sigs, &sig) != 0)
-			break;
-		if (sig == SIGHUP)
-			log_info("SIGHUP ignored (configuration changes go through the mgmt tree)");
-	}
+	sig = serve_signals(&sigs, opts.config_file);
 	log_info("signal %d: shutting down", sig);
+	notify_stopping();
 	/* No configuration change may race with the teardown below. */
 	metrics_http_stop();
 	ctl_socket_stop();
@@ -267,6 +337,7 @@ int main(int argc, char **argv)
 	scstd_free_options(&opts);
 	scst_cmd_cache_thread_release();
 	scst_sgv_thread_release();
+	pidfile_release();
 	log_info("scstd stopped");
 	return 0;
 }

@@ -22,19 +22,29 @@ static void usage(FILE *f)
 		"usage: scstd [options]\n"
 		"  -l, --listen ADDR:PORT   iSCSI portal (repeatable; IPv6 as [::1]:3260)\n"
 		"                           default 127.0.0.1:3260\n"
-		"  -c, --config FILE        scst.conf to apply at start (default: embedded\n"
-		"                           config: target iqn.2026-11.org.scstd:default,\n"
+		"  -c, --config FILE        scst.conf to apply at start and on SIGHUP\n"
+		"                           (default: embedded config: target\n"
+		"                           iqn.2026-11.org.scstd:default,\n"
 		"                           LUN 0 vdisk_nullio 1 GiB, LUN 1 vdisk_fileio\n"
 		"                           on VAR/lun1.img)\n"
 		"      --var-dir DIR        directory of the default config's files (./var)\n"
 		"      --pr-dir DIR         persistent reservation files (APTPL), one per\n"
 		"                           device (default " SCSTD_PR_DIR_DEFAULT ")\n"
-		"  -f, --foreground         do not detach\n"
+		"  -f, --foreground         do not detach (without it, scstd returns once\n"
+		"                           the daemon serves: 0, or its failure status)\n"
+		"      --pid-file PATH      the daemon's pid, written once it serves,\n"
+		"                           removed at exit; refused while held by a\n"
+		"                           running scstd\n"
+		"      --log-target T       stderr (default), syslog or journal\n"
 		"  -L, --log-level LEVEL    error, warn, info, debug, trace (default info)\n"
 		"  -t, --threads N          I/O threads (default: one per CPU)\n"
 		"      --ctl-socket PATH    management control socket (default\n"
 		"                           " CTL_SOCKET_DEFAULT "; \"none\": no socket)\n"
-		"      --mount DIR          mount the management tree on DIR (FUSE)\n"
+		"      --mount DIR          mount the management tree on DIR (FUSE); its\n"
+		"                           files are world-readable as in sysfs, secrets\n"
+		"                           (IncomingUser, OutgoingUser) and mgmt files\n"
+		"                           are root's only\n"
+		"      --mount-group NAME   only NAME's members (and root) may read it\n"
 		"      --mgmt-timeout MS    a tree write not done after MS milliseconds\n"
 		"                           answers EAGAIN and goes on; its result shows\n"
 		"                           in last_sysfs_mgmt_res (default 15000)\n"
@@ -57,7 +67,8 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS, OPT_USER_SOCKET };
+enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS, OPT_USER_SOCKET,
+       OPT_PID_FILE, OPT_LOG_TARGET, OPT_MOUNT_GROUP };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -97,6 +108,9 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
 		{ "max-cmd-mem", required_argument, NULL, OPT_MAX_CMD_MEM },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "log-target", required_argument, NULL, OPT_LOG_TARGET },
+		{ "mount-group", required_argument, NULL, OPT_MOUNT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +127,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	o->local_default_tgt = true;
 	o->mgmt_timeout_ms = MGMT_WRITE_TIMEOUT_MS;
 	o->max_cmd_mem = scst_cmd_mem_default_limit();
+	o->log_target = LOG_TO_STDERR;
 	while ((c = getopt_long(argc, argv, "l:c:fL:t:hV", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -211,6 +226,27 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			}
 			o->metrics = optarg;
 			break;
+		case OPT_PID_FILE:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --pid-file needs a path\n");
+				return -1;
+			}
+			o->pid_file = optarg;
+			break;
+		case OPT_LOG_TARGET:
+			o->log_target = log_target_parse(optarg);
+			if (o->log_target < 0) {
+				fprintf(stderr, "scstd: --log-target takes stderr, syslog or journal\n");
+				return -1;
+			}
+			break;
+		case OPT_MOUNT_GROUP:
+			if (!*optarg) {
+				fprintf(stderr, "scstd: --mount-group needs a group name\n");
+				return -1;
+			}
+			o->mount_group = optarg;
+			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
 				fprintf(stderr, "scstd: --local-add-default-tgt takes 0 or 1\n");
@@ -232,6 +268,10 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 	if (optind < argc) {
 		fprintf(stderr, "scstd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return -1;
+	}
+	if (o->mount_group && !o->mount_dir) {
+		fprintf(stderr, "scstd: --mount-group needs --mount\n");
 		return -1;
 	}
 	if (o->nlisten == 0)

@@ -27,6 +27,9 @@ struct scstd_options {
 	unsigned mgmt_timeout_ms;       /* tree writes of socket and mount */
 	uint64_t max_cmd_mem;           /* bytes; README.scst scst_max_cmd_mem */
 	const char *metrics;            /* Prometheus HTTP ADDR:PORT; NULL: none */
+	const char *pid_file;           /* NULL: none */
+	int log_target;                 /* enum log_target */
+	const char *mount_group;        /* group that may read the mount; NULL: all */
 };
 
 /* Returns 0 to run, 1 when --help/--version was handled, -1 on a usage

@@ -27,5 +27,9 @@ void cfg_free(struct cfg_node *n);
  * scstadmin's apply algorithm on the management tree (config_tree.c).
  * Returns 0 or -errno with the reason (and line, column) in err. */
 int cfg_apply(const struct cfg_node *root, char *err, size_t errlen);
+/* The same as `scstadmin -config` without -force (the reload on SIGHUP):
+ * targets are changed while enabled, so their sessions go on, and targets
+ * root does not list stay.  Nothing changes when root is refused. */
+int cfg_apply_changes(const struct cfg_node *root, char *err, size_t errlen);
 
 #endif

@@ -74,9 +74,9 @@ static const struct tree_backend local_backend = {
 	.stat = local_stat,
 };
 
-int cfg_apply(const struct cfg_node *root, char *err, size_t errlen)
+static int apply_with(const struct cfg_node *root, const struct apply_opts *o, char *err,
+		      size_t errlen)
 {
-	struct apply_opts o = { .force = true };
 	struct tree *t = tree_open_backend(&local_backend);
 	int rc;
 
@@ -84,7 +84,21 @@ int cfg_apply(const struct cfg_node *root, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = conf_apply(t, root, &o, err, errlen);
+	rc = conf_apply(t, root, o, err, errlen);
 	tree_close(t);
 	return rc;
+}
+
+int cfg_apply(const struct cfg_node *root, char *err, size_t errlen)
+{
+	struct apply_opts o = { .force = true };
+
+	return apply_with(root, &o, err, errlen);
+}
+
+int cfg_apply_changes(const struct cfg_node *root, char *err, size_t errlen)
+{
+	struct apply_opts o = { .keep_unlisted_targets = true };
+
+	return apply_with(root, &o, err, errlen);
 }

@@ -29,11 +29,8 @@
 #define CTL_REPLY_MAX (256 * 1024)
 #define CTL_CLIENT_TIMEOUT_S 5
 
-static int listen_fd = -1;
-static int stop_pipe[2] = { -1, -1 };
-static pthread_t ctl_thread;
-static bool ctl_running;
-static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static void serve_connection(int fd);
+static struct unix_server server = UNIX_SERVER_INIT(serve_connection);
 
 static size_t reply_err(char *out, size_t outlen, int rc, const char *msg)
 {
@@ -168,7 +165,7 @@ static bool write_all(int fd, const char *p, size_t len)
 static bool wait_readable(int fd)
 {
 	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-				 { .fd = stop_pipe[0], .events = POLLIN } };
+				 { .fd = server.stop[0], .events = POLLIN } };
 	int n;
 
 	do
@@ -225,74 +222,32 @@ static void serve_client(int fd)
 	free(reply);
 }
 
-static void *ctl_main(void *arg)
+/* One client at a time, on the accept thread: requests are serialized
+ * by the tree's lock anyway, and a stalled client is dropped after
+ * CTL_CLIENT_TIMEOUT_S. */
+static void serve_connection(int fd)
 {
-	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-				 { .fd = stop_pipe[0], .events = POLLIN } };
+	struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
 
-	(void)arg;
-	for (;;) {
-		struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
-		int fd;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("control socket: poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		serve_client(fd);
-		close(fd);
-	}
-	return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	serve_client(fd);
+	close(fd);
 }
 
 int ctl_socket_start(const char *path)
 {
-	int rc = 0;
+	int rc = unix_server_start(&server, path, SOCK_STREAM, 8);
 
-	listen_fd = unix_listen_open(path, SOCK_STREAM, 8);
-	if (listen_fd < 0) {
-		rc = listen_fd;
+	if (rc < 0) {
 		log_err("control socket %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	snprintf(sock_path, sizeof(sock_path), "%s", path);
-	if (pipe2(stop_pipe, O_CLOEXEC) < 0 ||
-	    (rc = pthread_create(&ctl_thread, NULL, ctl_main, NULL)) != 0) {
-		rc = rc ? -rc : -errno;
-		log_err("control socket: cannot start its thread: %s", strerror(-rc));
-		ctl_socket_stop();
-		return rc;
-	}
-	ctl_running = true;
 	log_info("control socket listening on %s", path);
 	return 0;
 }
 
 void ctl_socket_stop(void)
 {
-	if (ctl_running) {
-		if (write(stop_pipe[1], "x", 1) < 0)
-			log_warn("control socket: cannot signal its thread");
-		pthread_join(ctl_thread, NULL);
-		ctl_running = false;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (stop_pipe[i] >= 0)
-			close(stop_pipe[i]);
-		stop_pipe[i] = -1;
-	}
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		listen_fd = -1;
-		unlink(sock_path);
-	}
+	unix_server_close(&server);
 }

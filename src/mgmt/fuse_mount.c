@@ -2,7 +2,12 @@
  * readdir, read, write, truncate and readlink onto the tree's operations.
  * Every write(2) is one store, as with sysfs, so `echo CMD > mgmt` runs CMD
  * once; its error comes back as the write's errno.  Files are direct_io:
- * their content is produced at each read and has no fixed size. */
+ * their content is produced at each read and has no fixed size.
+ *
+ * Permissions as in sysfs: mounted allow_other with default_permissions,
+ * so every user may look and the kernel enforces the modes: attributes
+ * 0444/0644, secrets (IncomingUser, OutgoingUser) 0600, mgmt files 0200;
+ * with a mount group the world bits go and the group keeps read access. */
 #define FUSE_USE_VERSION 31
 #include "fuse_mount.h"
 
@@ -11,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "mgmt/tree.h"
@@ -21,6 +27,33 @@
 static struct fuse *fuse_fs;
 static pthread_t fuse_thread;
 static bool fuse_running;
+static gid_t mount_gid;
+static bool group_only;
+
+/* A CHAP secret's file: IncomingUser, IncomingUser1, OutgoingUser ... */
+static bool is_secret(const char *base)
+{
+	return !strncmp(base, "IncomingUser", 12) || !strncmp(base, "OutgoingUser", 12);
+}
+
+static mode_t entry_mode(const char *path, enum mgmt_kind kind, bool w)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	mode_t m;
+
+	if (kind == MGMT_DIR)
+		m = 0755;
+	else if (kind == MGMT_LINK)
+		return 0777;            /* a link's own mode means nothing */
+	else if (!strcmp(base, "mgmt"))
+		return 0200;
+	else if (is_secret(base))
+		return 0600;
+	else
+		m = w ? 0644 : 0444;
+	return group_only ? m & ~(mode_t)0007 : m;
+}
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
@@ -35,14 +68,16 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		return rc;
 	memset(st, 0, sizeof(*st));
 	st->st_nlink = 1;
+	st->st_uid = geteuid();
+	st->st_gid = group_only ? mount_gid : getegid();
 	if (kind == MGMT_DIR) {
-		st->st_mode = S_IFDIR | 0755;
+		st->st_mode = S_IFDIR | entry_mode(path, kind, w);
 		st->st_nlink = 2;
 	} else if (kind == MGMT_LINK) {
-		st->st_mode = S_IFLNK | 0777;
+		st->st_mode = S_IFLNK | entry_mode(path, kind, w);
 	} else {
 		/* sysfs reports a page; direct_io makes readers go to EOF. */
-		st->st_mode = S_IFREG | (w ? 0644 : 0444);
+		st->st_mode = S_IFREG | entry_mode(path, kind, w);
 		st->st_size = 4096;
 	}
 	return 0;
@@ -205,12 +240,17 @@ static void *fuse_main_thread(void *arg)
 	return NULL;
 }
 
-int mgmt_fuse_start(const char *dir)
+int mgmt_fuse_start(const char *dir, const gid_t *gid)
 {
-	char *argv[] = { "scstd", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	/* allow_other: users other than the daemon's may enter the mount (a
+	 * root mount needs no user_allow_other in /etc/fuse.conf);
+	 * default_permissions: the kernel checks the modes getattr gives. */
+	char *argv[] = { "scstd", "-o", "allow_other,default_permissions", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	int rc;
 
+	group_only = gid != NULL;
+	mount_gid = gid ? *gid : 0;
 	fuse_fs = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	fuse_opt_free_args(&args);
 	if (!fuse_fs) {

@@ -4,9 +4,12 @@
 #ifndef SCSTD_MGMT_FUSE_MOUNT_H
 #define SCSTD_MGMT_FUSE_MOUNT_H
 
-/* Mounts the tree on dir (which must exist) and starts the thread.
+#include <sys/types.h>
+
+/* Mounts the tree on dir (which must exist) and starts the thread; gid
+ * (NULL: everyone may read, as sysfs) is the group that may read it.
  * 0 or -errno (logged). */
-int mgmt_fuse_start(const char *dir);
+int mgmt_fuse_start(const char *dir, const gid_t *gid);
 /* Unmounts and stops the thread; nothing when not mounted. */
 void mgmt_fuse_stop(void);
 

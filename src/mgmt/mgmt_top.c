@@ -1,11 +1,14 @@
 /* mgmt_top.c - the root of the management tree: version, setup_id,
  * threads, trace_level, last_sysfs_mgmt_res,
  * abort_consider_finished_tasks_as_not_existing, measure_latency and the handlers, devices,
- * sgv, targets and device_groups directories (README.scst "SCST sysfs interface"). */
+ * sgv, targets and device_groups directories (README.scst "SCST sysfs interface"); and
+ * scstd's own last_reload_time and last_reload_result (SIGHUP). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/scst.h"
 #include "daemon/version.h"
@@ -126,6 +129,43 @@ static int store_measure_latency(const struct mgmt_node *n, const char *value, c
 	return 0;
 }
 
+/* Written by the reloading thread, read under the management lock. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static char reload_time[32] = "never";
+static char reload_result[MGMT_MAX_VALUE - 8] = "none";
+
+void mgmt_note_reload(const char *result)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	pthread_mutex_lock(&reload_lock);
+	gmtime_r(&now, &tm);
+	strftime(reload_time, sizeof(reload_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(reload_result, sizeof(reload_result), "%s", result);
+	pthread_mutex_unlock(&reload_lock);
+}
+
+static int show_reload_field(struct mgmt_buf *out, const char *field)
+{
+	pthread_mutex_lock(&reload_lock);
+	mgmt_printf(out, "%s\n", field);
+	pthread_mutex_unlock(&reload_lock);
+	return 0;
+}
+
+static int show_reload_time(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	return show_reload_field(out, reload_time);
+}
+
+static int show_reload_result(const struct mgmt_node *n, struct mgmt_buf *out)
+{
+	(void)n;
+	return show_reload_field(out, reload_result);
+}
+
 static const struct mgmt_entry root_entries[] = {
 	{ .name = "device_groups", .kind = MGMT_DIR, .dir = &mgmt_device_groups_dir },
 	{ .name = "devices", .kind = MGMT_DIR, .dir = &mgmt_devices_dir },
@@ -141,6 +181,8 @@ static const struct mgmt_entry root_entries[] = {
 	  .show = show_abort_finished, .store = store_abort_finished },
 	{ .name = "measure_latency", .kind = MGMT_ATTR, .show = show_measure_latency,
 	  .store = store_measure_latency },
+	{ .name = "last_reload_time", .kind = MGMT_ATTR, .show = show_reload_time },
+	{ .name = "last_reload_result", .kind = MGMT_ATTR, .show = show_reload_result },
 	{ .name = NULL },
 };
 

@@ -154,6 +154,10 @@ void mgmt_set_write_timeout_ms(unsigned ms);
 /* At shutdown, once no client can write: until the timed writes end. */
 void mgmt_wait_writes(void);
 
+/* The root's last_reload_time (now) and last_reload_result ("ok" or
+ * "failed: why"), for the configuration reload on SIGHUP. */
+void mgmt_note_reload(const char *result);
+
 #define MGMT_MAX_PATH 4096
 #define MGMT_MAX_VALUE 4096
 

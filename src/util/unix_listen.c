@@ -1,16 +1,18 @@
-/* unix_listen.c - listening UNIX sockets at a path (see unix_listen.h). */
+/* unix_listen.c - UNIX-socket servers at a path (see unix_listen.h). */
 #include "util/unix_listen.h"
+#include "util/mkdir_p.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-/* mkdir -p of the socket's directory; new directories are private. */
+/* The socket's directory; new directories are private. */
 static int make_parent_dirs(const char *path)
 {
 	char dir[PATH_MAX];
@@ -23,17 +25,7 @@ static int make_parent_dirs(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_p(dir, 0700);
 }
 
 int unix_listen_open(const char *path, int type, int backlog)
@@ -71,4 +63,78 @@ int unix_listen_open(const char *path, int type, int backlog)
 		return rc;
 	}
 	return fd;
+}
+
+static void *accept_main(void *arg)
+{
+	struct unix_server *s = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = s->fd, .events = POLLIN },
+					 { .fd = s->stop[0], .events = POLLIN } };
+		int fd;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			s->on_accept(fd);
+		else if (errno == EMFILE || errno == ENFILE)
+			usleep(100 * 1000);     /* until a descriptor frees */
+	}
+	return NULL;
+}
+
+int unix_server_start(struct unix_server *s, const char *path, int type, int backlog)
+{
+	int rc;
+
+	s->fd = unix_listen_open(path, type, backlog);
+	if (s->fd < 0) {
+		rc = s->fd;
+		s->fd = -1;
+		return rc;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (pipe2(s->stop, O_CLOEXEC) < 0) {
+		rc = -errno;
+		unix_server_close(s);
+		return rc;
+	}
+	rc = -pthread_create(&s->thread, NULL, accept_main, s);
+	if (rc < 0) {
+		unix_server_close(s);
+		return rc;
+	}
+	s->running = true;
+	return 0;
+}
+
+void unix_server_stop_accepting(struct unix_server *s)
+{
+	if (!s->running)
+		return;
+	if (write(s->stop[1], "x", 1) < 0)
+		return;                 /* cannot happen: the pipe is ours and empty */
+	pthread_join(s->thread, NULL);
+	s->running = false;
+}
+
+void unix_server_close(struct unix_server *s)
+{
+	unix_server_stop_accepting(s);
+	for (int i = 0; i < 2; i++) {
+		if (s->stop[i] >= 0)
+			close(s->stop[i]);
+		s->stop[i] = -1;
+	}
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+		unlink(s->path);
+	}
 }

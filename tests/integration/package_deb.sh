@@ -231,15 +231,8 @@ flock -u 9
 PORT=$(pick_port)
 cp "$ROOT/etc/scst-test.conf" "$ROOT/etc/scst.conf"
 echo "SCSTD_OPTIONS=\"--listen 127.0.0.1:$PORT\"" >"$ROOT/etc/default/scstd"
-UNIT_TYPE=notify
-# Until scstd speaks sd_notify (READY=1 on NOTIFY_SOCKET), systemd would
-# wait for it in vain: such a build is started as Type=exec, and said so.
-if ! grep -qaE 'NOTIFY_SOCKET|sd_notify' "$ROOT/usr/sbin/scstd"; then
-	UNIT_TYPE=exec
-	mkdir -p "$ROOT/etc/systemd/system/scstd.service.d"
-	printf '[Service]\nType=exec\n' >"$ROOT/etc/systemd/system/scstd.service.d/type.conf"
-	skip "Type=notify: this scstd has no sd_notify support; started as Type=exec"
-fi
+# The unit is Type=notify: systemd starts it only once scstd sends READY=1.
+check "the installed scstd speaks sd_notify" grep -qaE 'sd_notify|NOTIFY_SOCKET' "$ROOT/usr/sbin/scstd"
 
 # nspawn's children: its inner child, then the container's systemd.
 container_init() {

@@ -409,9 +409,10 @@ static bool header_sane(struct iscsi_conn *conn)
 	case ISCSI_HDR_REJECT_AND_CLOSE:
 		break;
 	}
-	log_warn("%s: malformed header (opcode 0x%02x, AHS %u, data %u): rejecting and closing",
-		 conn->peer_str, iscsi_bhs_opcode(conn->rx_bhs), iscsi_bhs_ahs_len(conn->rx_bhs),
-		 iscsi_bhs_data_len(conn->rx_bhs));
+	log_warn_peer(conn->peer_str,
+		      "%s: malformed header (opcode 0x%02x, AHS %u, data %u): rejecting and closing",
+		      conn->peer_str, iscsi_bhs_opcode(conn->rx_bhs), iscsi_bhs_ahs_len(conn->rx_bhs),
+		      iscsi_bhs_data_len(conn->rx_bhs));
 	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 	conn->rx_stopped = true;
 	if (!list_empty(&conn->tx_queue))
@@ -428,8 +429,8 @@ static bool header_digest_ok(struct iscsi_conn *conn)
 	s = iscsi_crc32c_update(s, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
 	if (iscsi_crc32c_end(s) == iscsi_digest_get(conn->rx_digest))
 		return true;
-	log_warn("%s: header digest error (opcode 0x%02x)", conn->peer_str,
-		 iscsi_bhs_opcode(conn->rx_bhs));
+	log_warn_peer(conn->peer_str, "%s: header digest error (opcode 0x%02x)", conn->peer_str,
+		      iscsi_bhs_opcode(conn->rx_bhs));
 	iscsi_conn_close(conn, "header digest error");
 	return false;
 }
@@ -442,8 +443,8 @@ static void data_digest_failed(struct iscsi_conn *conn)
 {
 	uint8_t op = iscsi_bhs_opcode(conn->rx_bhs);
 
-	log_warn("%s: data digest error (opcode 0x%02x, ITT 0x%08x, %u bytes)", conn->peer_str,
-		 op, iscsi_bhs_itt(conn->rx_bhs), conn->rx_dlen);
+	log_warn_peer(conn->peer_str, "%s: data digest error (opcode 0x%02x, ITT 0x%08x, %u bytes)",
+		      conn->peer_str, op, iscsi_bhs_itt(conn->rx_bhs), conn->rx_dlen);
 	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_DATA_DIGEST);
 	if (conn->state == CONN_CLOSING)
 		return;

@@ -84,6 +84,8 @@ static enum scst_login_fail_reason fail_reason(uint16_t status)
 	}
 }
 
+/* Not rate-limited: each refusal costs the peer a connection, and refused
+ * logins are an audit trail worth keeping whole. */
 static void login_fail_as(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
 			  enum scst_login_fail_reason reason, const char *why)
 {
@@ -610,7 +612,7 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 		return;
 	}
 	if (iscsi_text_parse(data, dlen, &t, err, sizeof(err)) < 0) {
-		log_warn("%s: bad text request: %s", conn->peer_str, err);
+		log_warn_peer(conn->peer_str, "%s: bad text request: %s", conn->peer_str, err);
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		return;
 	}
@@ -637,8 +639,8 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx->bhs, true);
 	if (out.len > conn->params.max_xmit_dsl)
-		log_warn("%s: text response of %zu bytes cut to %u", conn->peer_str, out.len,
-			 conn->params.max_xmit_dsl);
+		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u",
+			      conn->peer_str, out.len, conn->params.max_xmit_dsl);
 	tx->data = (uint8_t *)out.buf;
 	tx->owned = out.buf;
 	tx->dlen = (uint32_t)(out.len > conn->params.max_xmit_dsl ? conn->params.max_xmit_dsl

@@ -344,8 +344,9 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 	if (off != icmd->data_next || (uint64_t)off + dlen > icmd->edtl ||
 	    (ttt == ISCSI_RESERVED_TAG && (icmd->unsol_done || off + dlen > icmd->unsol_end)) ||
 	    (ttt != ISCSI_RESERVED_TAG && ttt != icmd->ttt)) {
-		log_warn("%s: bad Data-Out (offset %u len %u; expected offset %u, EDTL %u)",
-			 conn->peer_str, off, dlen, icmd->data_next, icmd->edtl);
+		log_warn_peer(conn->peer_str,
+			      "%s: bad Data-Out (offset %u len %u; expected offset %u, EDTL %u)",
+			      conn->peer_str, off, dlen, icmd->data_next, icmd->edtl);
 		conn->rx_cmd = NULL;
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		iscsi_conn_close(conn, "Data-Out out of sequence");
@@ -354,8 +355,8 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 	if (iscsi_get32(&bhs[36]) != icmd->exp_datasn && !icmd->data_error) {
 		/* The data is in place but numbered wrongly: the command fails
 		 * (DATA PHASE ERROR) once its data is in; the session goes on. */
-		log_warn("%s: Data-Out DataSN %u, expected %u: failing task 0x%08x",
-			 conn->peer_str, iscsi_get32(&bhs[36]), icmd->exp_datasn, icmd->itt);
+		log_warn_peer(conn->peer_str, "%s: Data-Out DataSN %u, expected %u: failing task 0x%08x",
+			      conn->peer_str, iscsi_get32(&bhs[36]), icmd->exp_datasn, icmd->itt);
 		icmd->data_error = true;
 	}
 	if (off + dlen <= icmd->need)

@@ -35,10 +35,8 @@ struct client {
 	bool attached;
 };
 
-static int listen_fd = -1;
-static int stop_pipe[2] = { -1, -1 };
-static pthread_t accept_thread;
-static bool running;
+static void add_client(int fd);
+static struct unix_server server = UNIX_SERVER_INIT(add_client);
 static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head clients = LIST_HEAD_INIT(clients);
 static unsigned nclients;
@@ -48,7 +46,7 @@ static unsigned nclients;
 static bool wait_readable(int fd, bool inside_message)
 {
 	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-				 { .fd = stop_pipe[0], .events = POLLIN } };
+				 { .fd = server.stop[0], .events = POLLIN } };
 	int rc;
 
 	do
@@ -265,76 +263,25 @@ static void add_client(int fd)
 	pthread_mutex_unlock(&clients_lock);
 }
 
-static void *accept_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-					 { .fd = stop_pipe[0], .events = POLLIN } };
-		int fd;
-
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pfd[1].revents)
-			break;
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			add_client(fd);
-	}
-	return NULL;
-}
-
 int local_sock_start(const char *path)
 {
-	int rc;
+	int rc = unix_server_start(&server, path, SOCK_STREAM, 16);
 
-	listen_fd = unix_listen_open(path, SOCK_STREAM, 16);
-	if (listen_fd < 0) {
-		rc = listen_fd;
-		listen_fd = -1;
+	if (rc < 0) {
 		log_err("scst_local socket %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	if (pipe(stop_pipe) < 0) {
-		rc = -errno;
-		log_err("scst_local socket %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	rc = -pthread_create(&accept_thread, NULL, accept_main, NULL);
-	if (rc < 0)
-		goto fail;
 	snprintf(local_socket_path, sizeof(local_socket_path), "%s", path);
-	running = true;
 	log_info("scst_local raw command socket on %s", path);
 	return 0;
-fail:
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		unlink(path);
-	}
-	listen_fd = -1;
-	for (int i = 0; i < 2; i++)
-		if (stop_pipe[i] >= 0)
-			close(stop_pipe[i]);
-	stop_pipe[0] = stop_pipe[1] = -1;
-	return rc;
 }
 
 void local_sock_stop(void)
 {
-	if (!running)
+	if (!server.running)
 		return;
-	if (write(stop_pipe[1], "x", 1) < 0)
-		log_warn("scst_local socket: cannot signal stop");
-	pthread_join(accept_thread, NULL);
+	unix_server_stop_accepting(&server);
 	reap_clients(true);
-	close(listen_fd);
-	unlink(local_socket_path);
-	close(stop_pipe[0]);
-	close(stop_pipe[1]);
-	listen_fd = stop_pipe[0] = stop_pipe[1] = -1;
+	unix_server_close(&server);
 	local_socket_path[0] = '\0';
-	running = false;
 }
