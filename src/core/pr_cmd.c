@@ -613,7 +613,9 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 
 /* Registrants are known by name.  A verbatim name (scst_pr_verbatim_name)
  * is reported as the TransportID it holds; any other name is the
- * transport's to encode, that of the port asking (SPC-4 7.6.4). */
+ * transport's to encode (SPC-4 7.6.4): that of the target port the
+ * registration was made through, or of the port asking when that port is
+ * gone. */
 /* Room for any TransportID of a name (whose own bound is SCST_NAME_MAX). */
 #define PR_TID_MAX (4 + 2 * SCST_NAME_MAX)
 
@@ -637,8 +639,51 @@ static void put_transport_id(const struct scst_tgt_template *tgtt,
 	tgtt->build_transport_id(reg->initiator, d, tid);
 }
 
-static uint8_t *read_full_status(const struct scst_pr *pr, const struct scst_tgt_template *tgtt,
-				 uint32_t *len)
+/* The transport of each target port by relative port id.  Taken before
+ * dev->lock (scst_mutex comes first); templates outlive every target. */
+struct port_transports {
+	unsigned n;
+	uint16_t *ids;
+	const struct scst_tgt_template **tgtts;
+};
+
+static bool port_transports_get(struct port_transports *pt)
+{
+	const struct scst_tgt *tgt;
+	unsigned cap = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node)
+		cap++;
+	pt->n = 0;
+	pt->ids = malloc((cap ? cap : 1) * sizeof(*pt->ids));
+	pt->tgtts = malloc((cap ? cap : 1) * sizeof(*pt->tgtts));
+	if (pt->ids && pt->tgtts)
+		list_for_each_entry(tgt, &scst_targets, node) {
+			pt->ids[pt->n] = tgt->rel_tgt_id;
+			pt->tgtts[pt->n++] = tgt->tgtt;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	return pt->ids && pt->tgtts;
+}
+
+static void port_transports_put(struct port_transports *pt)
+{
+	free(pt->ids);
+	free(pt->tgtts);
+}
+
+static const struct scst_tgt_template *transport_of(const struct port_transports *pt, uint16_t id,
+						     const struct scst_tgt_template *asking)
+{
+	for (unsigned i = 0; i < pt->n; i++)
+		if (pt->ids[i] == id)
+			return pt->tgtts[i];
+	return asking;
+}
+
+static uint8_t *read_full_status(const struct scst_pr *pr, const struct port_transports *pt,
+				 const struct scst_tgt_template *asking, uint32_t *len)
 {
 	const struct scst_pr_reg *reg;
 	uint32_t off = 8;
@@ -648,7 +693,8 @@ static uint8_t *read_full_status(const struct scst_pr *pr, const struct scst_tgt
 		return NULL;
 	*len = 8;
 	list_for_each_entry(reg, &pr->regs, node)
-		*len += 24 + transport_id_len(tgtt, reg, scratch);
+		*len += 24 + transport_id_len(transport_of(pt, reg->rel_tgt_id, asking), reg,
+					      scratch);
 	d = calloc(1, *len);
 	if (!d) {
 		free(scratch);
@@ -657,6 +703,7 @@ static uint8_t *read_full_status(const struct scst_pr *pr, const struct scst_tgt
 	put_be32(d, pr->generation);
 	put_be32(d + 4, *len - 8);
 	list_for_each_entry(reg, &pr->regs, node) {
+		const struct scst_tgt_template *tgtt = transport_of(pt, reg->rel_tgt_id, asking);
 		uint32_t tid = transport_id_len(tgtt, reg, scratch);
 
 		put_be64(d + off, reg->key);
@@ -682,9 +729,16 @@ void scst_pr_in(struct scst_cmd *cmd)
 	bool can_persist = scst_pr_store_path(dev->name, path, sizeof(path));
 	uint8_t *data = NULL;
 	uint32_t len = 0;
+	unsigned sa = cmd->cdb[1] & 0x1f;
+	struct port_transports pt = { 0 };
 
+	if (sa == 3 && !port_transports_get(&pt)) {
+		port_transports_put(&pt);
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
-	switch (cmd->cdb[1] & 0x1f) {
+	switch (sa) {
 	case 0:
 		data = read_keys(dev->pr, &len);
 		break;
@@ -695,12 +749,13 @@ void scst_pr_in(struct scst_cmd *cmd)
 		data = report_capabilities(dev->pr, can_persist, &len);
 		break;
 	case 3:
-		data = read_full_status(dev->pr, cmd->sess->tgt->tgtt, &len);
+		data = read_full_status(dev->pr, &pt, cmd->sess->tgt->tgtt, &len);
 		break;
 	default:        /* refused at parse */
 		break;
 	}
 	pthread_mutex_unlock(&dev->lock);
+	port_transports_put(&pt);
 	if (!data) {
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		return;

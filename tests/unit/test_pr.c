@@ -1330,6 +1330,59 @@ static void test_cmd_save_failure(void **state)
 	fixture_free(f);
 }
 
+/* A second transport whose TransportIDs differ from the iSCSI-like one:
+ * protocol 6 (SAS, SPC-4 7.6.4.8: 24 bytes, the SAS address at 4-11),
+ * the address taken from the name's first 8 bytes. */
+static uint32_t sas_like_build(const char *name, uint8_t *out, uint32_t size)
+{
+	if (size < 24)
+		return 0;
+	memset(out, 0, 24);
+	out[0] = 0x06;
+	strncpy((char *)out + 4, name, 8);
+	return 24;
+}
+
+static struct scst_tgt_template sas_like = {
+	.name = "sas-like",
+	.has_protocol_id = true,
+	.protocol_id = 6,
+	.build_transport_id = sas_like_build,
+};
+
+/* READ FULL STATUS reports each registrant with the TransportID of the
+ * transport of the port it registered through, whichever port asks. */
+static void test_cmd_full_status_per_transport(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	const uint8_t *d;
+	uint32_t off = 8, tid;
+
+	(void)state;
+	f->t2.tgtt = &sas_like;
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0));
+	assert_good(prout_basic(f, &f->c2, SCST_PR_REGISTER, 0, 0, 0xc, 0));
+	d = prin(f, &f->a1, 3);
+	for (int i = 0; i < 2; i++) {
+		bool is_c = d[off + 7] == 0xc;
+
+		tid = (uint32_t)d[off + 20] << 24 | d[off + 21] << 16 | d[off + 22] << 8 | d[off + 23];
+		if (is_c) {
+			assert_int_equal(d[off + 18] << 8 | d[off + 19], 12);
+			assert_int_equal(tid, 24);
+			assert_int_equal(d[off + 24], 0x06);
+			assert_memory_equal(d + off + 28, "iqn.test", 8);
+		} else {
+			assert_int_equal(d[off + 7], 0xa);
+			assert_int_equal(tid, 20);      /* "iqn.test:a" NUL, padded: 16 */
+			assert_int_equal(d[off + 24], 0x05);
+			assert_string_equal((const char *)d + off + 28, "iqn.test:a");
+		}
+		off += 24 + tid;
+	}
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1358,6 +1411,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_register_move),
 		cmocka_unit_test(test_cmd_all_tg_pt),
 		cmocka_unit_test(test_cmd_save_failure),
+		cmocka_unit_test(test_cmd_full_status_per_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
