@@ -1,7 +1,7 @@
 /* scst.h - the SCSI engine's objects and its two interfaces.
  *
  * The core knows SAM/SPC semantics and nothing of any transport or backing
- * store.  Target drivers (iSCSI, scst_local) talk to it through
+ * store.  Target drivers (src/targets) talk to it through
  * struct scst_tgt_template and the scst_rx_* / scst_tgt_cmd_done calls;
  * device handlers (vdisk_*) through struct scst_dev_type and
  * scst_cmd_done().  Names follow the SCST specification.
@@ -203,10 +203,10 @@ struct scst_tgt_template {
 	int (*add_target)(const char *name, const struct scst_kv *params, size_t nparams,
 			  char *err, size_t errlen);
 	int (*del_target)(struct scst_tgt *tgt, char *err, size_t errlen);
-	/* Driver-specific target attribute (e.g. iSCSI negotiable keys). */
+	/* Driver-specific target attribute (e.g. negotiable login keys). */
 	int (*set_target_attr)(struct scst_tgt *tgt, const char *key, const char *value,
 			       char *err, size_t errlen);
-	/* Driver-wide attribute (e.g. iSCSI "enabled", IncomingUser). */
+	/* Driver-wide attribute (e.g. "enabled", IncomingUser). */
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
@@ -562,7 +562,7 @@ struct scst_cmd {
 	uint64_t lba;
 	uint32_t nblocks;                       /* blocks the CDB addresses */
 
-	/* What the initiator announced (iSCSI EDTL and R/W bits). */
+	/* What the initiator announced (expected length and direction). */
 	bool expected_set;
 	enum scst_data_dir expected_dir;
 	uint32_t expected_len;
