@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/scst.h"
+#include "core/scst_priv.h"
 
 #define MAX_EVENTS 32
 
@@ -25,7 +26,8 @@ struct event {
 	uint8_t status;
 	uint8_t key, asc, ascq;
 	uint32_t data_len;
-	bool aborted;
+	bool aborted, tas_response;
+	const struct scst_session *sess;
 };
 
 static struct event sent[MAX_EVENTS];
@@ -48,6 +50,8 @@ static void fake_xmit(struct scst_cmd *cmd)
 	e->status = cmd->status;
 	e->aborted = cmd->aborted;
 	e->data_len = cmd->resp_data_len;
+	e->tas_response = cmd->tas_response;
+	e->sess = cmd->sess;
 	if (cmd->sense_len >= 14) {
 		e->key = cmd->sense[2] & 0x0f;
 		e->asc = cmd->sense[12];
@@ -68,6 +72,13 @@ static void fake_tmf_done(struct scst_mgmt_cmd *mcmd)
 	tmf_calls++;
 	tmf_status = (int)mcmd->status;
 	scst_mgmt_cmd_free(mcmd);
+}
+
+/* A transport that has asked for WRITE data that has not come yet. */
+static void hold_rdy_to_xfer(struct scst_cmd *cmd)
+{
+	(void)cmd;
+	rdy_calls++;
 }
 
 static struct scst_tgt_template fake_tgtt = {
@@ -98,6 +109,10 @@ static struct scst_device dev;
 static struct scst_tgt_dev td;
 static struct scst_tgt_dev *luns[1];
 static struct scst_session sess;
+/* A second I_T nexus to the same LU (another initiator). */
+static struct scst_tgt_dev td2;
+static struct scst_tgt_dev *luns2[1];
+static struct scst_session sess2;
 
 static int setup(void **state)
 {
@@ -130,6 +145,20 @@ static int setup(void **state)
 	sess.nluns = 1;
 	list_init(&sess.cmds);
 	list_init(&sess.retired_tgt_devs);
+	memset(&td2, 0, sizeof(td2));
+	memset(&sess2, 0, sizeof(sess2));
+	td2.sess = &sess2;
+	td2.dev = &dev;
+	list_init(&td2.uas);
+	list_init(&td2.held_cmds);
+	list_add_tail(&td2.dev_node, &dev.tgt_devs);
+	luns2[0] = &td2;
+	sess2.tgt = &tgt;
+	snprintf(sess2.initiator_name, sizeof(sess2.initiator_name), "iqn.2026-12.test:other");
+	sess2.luns = luns2;
+	sess2.nluns = 1;
+	list_init(&sess2.cmds);
+	list_init(&sess2.retired_tgt_devs);
 	nsent = nexecuted = nrunning = rdy_calls = tmf_calls = 0;
 	tmf_status = -1;
 	hold_in_handler = false;
@@ -142,26 +171,36 @@ static int teardown(void **state)
 	/* Every command handed back, nothing left pinned. */
 	assert_true(list_empty(&sess.cmds));
 	assert_int_equal(sess.active_cmds, 0);
+	assert_true(list_empty(&sess2.cmds));
+	assert_int_equal(sess2.active_cmds, 0);
+	scst_tgt_dev_clear_uas(&td);
+	scst_tgt_dev_clear_uas(&td2);
 	assert_int_equal(dev.cmd_pins, 0);
 	scst_cmd_cache_thread_release();
 	pthread_mutex_destroy(&dev.lock);
 	return 0;
 }
 
-/* Sends one command for lun with tag and task attribute. */
-static struct scst_cmd *submit(uint64_t lun, uint64_t tag, enum scst_queue_type qt,
-			       const uint8_t *cdb, unsigned cdb_len)
+/* Sends one command of session s for lun with tag and task attribute. */
+static struct scst_cmd *submit_on(struct scst_session *s, uint64_t lun, uint64_t tag,
+				  enum scst_queue_type qt, const uint8_t *cdb, unsigned cdb_len)
 {
 	uint8_t l[8];
 	struct scst_cmd *cmd;
 
 	scst_pack_lun(lun, SCST_LUN_ADDR_METHOD_PERIPHERAL, l);
-	cmd = scst_rx_cmd(&sess, l, cdb, cdb_len);
+	cmd = scst_rx_cmd(s, l, cdb, cdb_len);
 	assert_non_null(cmd);
 	cmd->tag = tag;
 	cmd->queue_type = qt;
 	scst_cmd_init_done(cmd);
 	return cmd;
+}
+
+static struct scst_cmd *submit(uint64_t lun, uint64_t tag, enum scst_queue_type qt,
+			       const uint8_t *cdb, unsigned cdb_len)
+{
+	return submit_on(&sess, lun, tag, qt, cdb, cdb_len);
 }
 
 static const uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0 };
@@ -404,6 +443,8 @@ static void test_lun_reset(void **state)
 	assert_sent(2, 3, SAM_STAT_CHECK_CONDITION, 0x6, 0x29, 0x03);
 	read_cmd(4, SCST_CMD_QUEUE_SIMPLE);
 	assert_sent(3, 4, SAM_STAT_GOOD, 0, 0, 0);
+	submit_on(&sess2, 0, 5, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_sent(4, 5, SAM_STAT_CHECK_CONDITION, 0x6, 0x29, 0x03);
 }
 
 /* A TMF naming a LUN that does not exist, or ABORT TASK naming no task:
@@ -416,6 +457,89 @@ static void test_tmf_unknown_lun(void **state)
 	assert_int_equal(tmf_status, SCST_MGMT_STATUS_LUN_NOT_EXIST);
 	assert_int_equal(tmf(SCST_ABORT_TASK, 0, 99), 0);
 	assert_int_equal(tmf_status, SCST_MGMT_STATUS_TASK_NOT_EXIST);
+}
+
+/* The event of the command with tag, or NULL. */
+static const struct event *sent_tag(uint64_t tag)
+{
+	for (unsigned i = 0; i < nsent; i++)
+		if (sent[i].tag == tag)
+			return &sent[i];
+	return NULL;
+}
+
+/* ABORT TASK SET (SAM-5 7.3) aborts the issuing nexus's tasks only. */
+static void test_abort_task_set_is_per_nexus(void **state)
+{
+	(void)state;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_SIMPLE);
+	submit_on(&sess2, 0, 2, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_int_equal(tmf(SCST_ABORT_TASK_SET, 0, 0), 0);
+	finish_running(0);
+	assert_int_equal(tmf_calls, 1);
+	assert_true(sent_tag(1)->aborted);
+	finish_running(1);
+	assert_false(sent_tag(2)->aborted);
+	assert_int_equal(sent_tag(2)->status, SAM_STAT_GOOD);
+}
+
+/* CLEAR TASK SET with TAS=0 (SAM-5 7.4, 5.6): the other nexus's tasks are
+ * aborted silently and it gets COMMANDS CLEARED BY ANOTHER INITIATOR,
+ * 2F/00; the issuer gets no unit attention. */
+static void test_clear_task_set_without_tas(void **state)
+{
+	(void)state;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_SIMPLE);
+	submit_on(&sess2, 0, 2, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_int_equal(tmf(SCST_CLEAR_TASK_SET, 0, 0), 0);
+	finish_running(0);
+	finish_running(1);
+	assert_int_equal(tmf_calls, 1);
+	assert_true(sent_tag(1)->aborted && sent_tag(2)->aborted);
+	assert_false(sent_tag(2)->tas_response);
+	hold_in_handler = false;
+	submit_on(&sess2, 0, 3, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_sent(nsent - 1, 3, SAM_STAT_CHECK_CONDITION, 0x6, 0x2f, 0x00);
+	read_cmd(4, SCST_CMD_QUEUE_SIMPLE);
+	assert_sent(nsent - 1, 4, SAM_STAT_GOOD, 0, 0, 0);
+}
+
+/* With TAS=1 (control mode page, SPC-4 7.5.8) the other nexus's aborted
+ * tasks end with TASK ABORTED status instead (SAM-5 5.6), and no unit
+ * attention; the issuer's end without a status. */
+static void test_clear_task_set_with_tas(void **state)
+{
+	(void)state;
+	dev.tas = true;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_SIMPLE);
+	submit_on(&sess2, 0, 2, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_int_equal(tmf(SCST_CLEAR_TASK_SET, 0, 0), 0);
+	finish_running(0);
+	finish_running(1);
+	assert_true(sent_tag(2)->aborted && sent_tag(2)->tas_response);
+	assert_false(sent_tag(1)->tas_response);
+	hold_in_handler = false;
+	submit_on(&sess2, 0, 3, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_sent(nsent - 1, 3, SAM_STAT_GOOD, 0, 0, 0);
+}
+
+/* A WRITE waiting for its data when it is aborted is handed back at
+ * once: the data will never come. */
+static void test_abort_write_waiting_for_data(void **state)
+{
+	(void)state;
+	fake_tgtt.rdy_to_xfer = hold_rdy_to_xfer;
+	submit(0, 5, SCST_CMD_QUEUE_SIMPLE, write10, sizeof(write10));
+	assert_int_equal(nsent, 0);
+	assert_int_equal(tmf(SCST_ABORT_TASK, 0, 5), 0);
+	assert_int_equal(nsent, 1);
+	assert_true(sent[0].aborted);
+	assert_int_equal(tmf_calls, 1);
+	assert_int_equal(nexecuted, 0);
+	fake_tgtt.rdy_to_xfer = fake_rdy_to_xfer;
 }
 
 int main(void)
@@ -432,6 +556,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abort_task_of_a_held_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lun_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmf_unknown_lun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_task_set_is_per_nexus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear_task_set_without_tas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear_task_set_with_tas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_write_waiting_for_data, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
