@@ -463,6 +463,24 @@ static bool port_reaches(const struct scst_device *dev, uint16_t id, const char 
 	return found;
 }
 
+/* The transport of target port `id`, dflt when there is no such port
+ * (then port_reaches refuses the port). */
+static const struct scst_tgt_template *port_transport(uint16_t id,
+						      const struct scst_tgt_template *dflt)
+{
+	const struct scst_tgt_template *tt = dflt;
+	const struct scst_tgt *tgt;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node)
+		if (tgt->rel_tgt_id == id) {
+			tt = tgt->tgtt;
+			break;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	return tt;
+}
+
 static int highest_bit(uint8_t v)
 {
 	int bit = 7;
@@ -473,15 +491,18 @@ static int highest_bit(uint8_t v)
 }
 
 /* REGISTER AND MOVE (SPC-4 6.16.4 list): the TransportID and the target
- * port are checked before the lock. */
+ * port are checked before the lock.  The TransportID names an initiator
+ * port of the destination port's transport, so that transport reads it. */
 static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req *rq,
 					struct pr_out_ctx *c)
 {
+	const struct scst_tgt_template *tt = cmd->sess->tgt->tgtt;
 	struct scst_pr_tid tid;
 	enum scst_sense_id rc;
 
-	rc = scst_pr_parse_move_tid(cmd->sess->tgt->tgtt, cmd->buf, cmd->write_len, &tid,
-				    &rq->bad_byte);
+	if (cmd->write_len >= 24)
+		tt = port_transport((uint16_t)(cmd->buf[18] << 8 | cmd->buf[19]), tt);
+	rc = scst_pr_parse_move_tid(tt, cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
 	if (rc != SCST_S_OK)
 		return rc;
 	/* Bytes 16-17 hold only UNREG and APTPL: no ALL_TG_PT (or SPEC_I_PT)

@@ -1343,12 +1343,54 @@ static uint32_t sas_like_build(const char *name, uint8_t *out, uint32_t size)
 	return 24;
 }
 
+/* Its initiator names: the 8 bytes of the SAS address. */
+static bool sas_like_parse(const uint8_t *tid, uint32_t len, char *name, size_t size,
+			   uint32_t *bad_off)
+{
+	*bad_off = 0;
+	if (len != 24 || tid[0] != 0x06 || size < 9)
+		return false;
+	memcpy(name, tid + 4, 8);
+	name[8] = 0;
+	return true;
+}
+
 static struct scst_tgt_template sas_like = {
 	.name = "sas-like",
 	.has_protocol_id = true,
 	.protocol_id = 6,
+	.parse_transport_id = sas_like_parse,
 	.build_transport_id = sas_like_build,
 };
+
+/* REGISTER AND MOVE to a port of another transport: the TransportID is
+ * that transport's (a SAS one here), not the issuing port's (iSCSI). */
+static void test_cmd_move_to_other_transport(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	uint8_t p[48] = { 0 };
+	const uint8_t *d;
+
+	(void)state;
+	f->t2.tgtt = &sas_like;
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0));
+	assert_good(prout_basic(f, &f->a1, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0xa, 0, 0));
+	put64(p, 0xa);
+	put64(p + 8, 0xd);
+	p[19] = 12;                                     /* to port 12 */
+	p[23] = 24;                                     /* TransportID length */
+	p[24] = 0x06;                                   /* SAS */
+	p[27] = 20;
+	memcpy(p + 28, "sasaddr1", 8);
+	assert_good(prout_cmd(f, &f->a1, SCST_PR_REGISTER_AND_MOVE, SCST_PR_TYPE_WE, p, 48));
+	d = prin(f, &f->a1, 1);                         /* READ RESERVATION */
+	assert_int_equal(d[15], 0xd);                   /* the new holder's key */
+	/* The same list to port 11 (iSCSI): not one of its TransportIDs. */
+	p[19] = 11;
+	INVALID_PARAM(prout_cmd(f, &f->a1, SCST_PR_REGISTER_AND_MOVE, SCST_PR_TYPE_WE, p, 48),
+		      24, -1);
+	fixture_free(f);
+}
 
 /* READ FULL STATUS reports each registrant with the TransportID of the
  * transport of the port it registered through, whichever port asks. */
@@ -1412,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_all_tg_pt),
 		cmocka_unit_test(test_cmd_save_failure),
 		cmocka_unit_test(test_cmd_full_status_per_transport),
+		cmocka_unit_test(test_cmd_move_to_other_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
