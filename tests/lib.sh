@@ -1,7 +1,15 @@
-# lib.sh - shared helpers of the integration tests: TAP check reporting,
-# a private working directory, free-port picking, and the life-cycle of
-# the scstd daemon under test (start, wait for its port, stop, inspect its
-# log for sanitizer reports).  Sourced by tests/integration/*.sh.
+# lib.sh - shared helpers of the integration tests: TAP check reporting
+# against a plan, a private working directory, free-port picking, and the
+# life-cycle of the scstd daemon under test (start, wait for its port,
+# stop, inspect its log for sanitizer reports).  Sourced by
+# tests/integration/*.sh.
+#
+# A script declares its checks up front (`plan N`, before the first) and
+# ends with `finish`, which adds three checks of its own: every daemon the
+# script stopped or killed exited as it should have, no daemon log holds a
+# sanitizer report, and no process the script started is still running.
+# Checks that never ran -- an early `finish`, an exit without it, a
+# timeout -- count as failed (run_all.sh reads the "1..N" line too).
 #
 # Environment:
 #   SCSTD      daemon binary under test (default: build/scstd)
@@ -30,6 +38,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 TAP_PASS=0
 TAP_FAIL=0
 TAP_SKIP=0
+TAP_PLAN=
+FINISHED=
 DAEMON_PID=
 DAEMON_LOG=
 DAEMON_RC=
@@ -37,6 +47,20 @@ DAEMON_SEQ=0
 PORT=
 WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/scstd-$(basename "$0" .sh).XXXXXX")
 declare -a BG_PIDS=()
+# Every process this script starts inherits the tag, daemonized ones too:
+# finish finds what is left by it (leftover_processes).
+export SCSTD_TEST_TAG=$WORKDIR
+# One line per daemon that ended: "LOG RESULT", RESULT being its exit
+# status, "killed" (SIGKILLed on purpose by kill_daemon) or "hung".
+DAEMON_LEDGER=$WORKDIR/daemons.ledger
+: >"$DAEMON_LEDGER"
+
+# plan N: the script will report N checks before finish's own three.
+plan() {
+	TAP_PLAN=$1
+	echo "1..$(($1 + FINISH_CHECKS))"
+}
+FINISH_CHECKS=3
 
 ok()     { TAP_PASS=$((TAP_PASS + 1)); echo "ok - $*"; }
 not_ok() { TAP_FAIL=$((TAP_FAIL + 1)); echo "not ok - $*"; }
@@ -147,6 +171,9 @@ wait_port() {
 # --user-socket wins), so that
 # concurrent daemons never fight over /run/scst.
 start_daemon() {
+	# A daemon still running would be lost track of: it is stopped first,
+	# and its end goes to the ledger like any other.
+	[ -n "$DAEMON_PID" ] && stop_daemon >/dev/null
 	[ -n "${PORT_FIXED:-}" ] && PORT=$PORT_FIXED || PORT=$(pick_port) || return 1
 	DAEMON_SEQ=$((DAEMON_SEQ + 1))
 	DAEMON_LOG=$WORKDIR/scstd.$DAEMON_SEQ.log
@@ -160,6 +187,11 @@ start_daemon() {
 	if ! wait_port "$PORT" "$DAEMON_PID"; then
 		echo "# scstd did not come up on port $PORT" >&2
 		dump_log
+		# The caller reports the failed start; its exit is not a stop.
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+		echo "$DAEMON_LOG start-failed" >>"$DAEMON_LEDGER"
+		DAEMON_PID=
 		return 1
 	fi
 	# Only for stand-ins that open their port before they are configured.
@@ -207,7 +239,24 @@ stop_daemon() {
 		DAEMON_RC=$?
 	fi
 	DAEMON_PID=
+	echo "$DAEMON_LOG $DAEMON_RC" >>"$DAEMON_LEDGER"
 	[ "$DAEMON_RC" = 0 ] && ! sanitizer_report "$DAEMON_LOG"
+}
+
+# kill_daemon: SIGKILL on purpose (crash tests); the daemon must die of it
+# (status 137) with nothing in its log from a sanitizer.  Sets DAEMON_RC.
+kill_daemon() {
+	[ -n "$DAEMON_PID" ] || return 1
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_RC=$?
+	DAEMON_PID=
+	if [ "$DAEMON_RC" = 137 ]; then
+		echo "$DAEMON_LOG killed" >>"$DAEMON_LEDGER"
+	else
+		echo "$DAEMON_LOG $DAEMON_RC" >>"$DAEMON_LEDGER"
+	fi
+	[ "$DAEMON_RC" = 137 ] && ! sanitizer_report "$DAEMON_LOG"
 }
 
 # check_stop NAME: stop the daemon as one TAP check.
@@ -268,8 +317,7 @@ use_scstctl() {
 # require_fuse: ends the script as skipped when FUSE cannot be mounted.
 require_fuse() {
 	if ! command -v fusermount3 >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
-		skip "FUSE is not available (fusermount3 or /dev/fuse missing)"
-		finish
+		skip_rest "FUSE is not available (fusermount3 or /dev/fuse missing)"
 	fi
 }
 
@@ -401,11 +449,31 @@ bg_start() {
 # Everything this script started dies with it, the daemon last so that
 # clients do not log spurious errors.
 lib_cleanup() {
+	# An exit without finish (a crash of the script, a bare exit) loses
+	# the checks still to come: they count as failed.
+	if [ -z "$FINISHED" ] && [ -n "$TAP_PLAN" ]; then
+		not_ok "$(basename "$0") ended without finish"
+		missing_checks
+		trap - EXIT
+		kill_leftovers
+		lib_cleanup_files
+		exit 1
+	fi
+	kill_leftovers
+	lib_cleanup_files
+}
+
+stop_bg_pids() {
 	local p
 	for p in "${BG_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	BG_PIDS=()
+}
+
+lib_cleanup_files() {
+	stop_bg_pids
 	if [ -n "$DAEMON_PID" ]; then
 		kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
@@ -427,9 +495,127 @@ require_daemon() {
 	fi
 }
 
-# finish: the script's own summary; the exit status says whether any
-# check failed.  A failed run keeps the last daemon log visible.
+# leftover_processes: "PID COMMAND" of every process carrying this
+# script's tag but the script and the subshell running this function
+# (grep runs without the tag; the loop uses builtins only).
+leftover_processes() {
+	local pid list=$WORKDIR/tagged.$BASHPID
+	local -a args
+	env -u SCSTD_TEST_TAG grep -lzxF "SCSTD_TEST_TAG=$SCSTD_TEST_TAG" /proc/[0-9]*/environ \
+		>"$list" 2>/dev/null
+	while IFS=/ read -r _ _ pid _; do
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null || continue
+		[ "${#args[@]}" -gt 0 ] && echo "$pid ${args[*]:0:8}"
+	done <"$list"
+	rm -f "$list"
+}
+
+kill_leftovers() {
+	local pid
+	while read -r pid _; do
+		kill -KILL "$pid" 2>/dev/null
+	done < <(leftover_processes)
+}
+
+# missing_checks: the planned checks that did not run, as failures.
+missing_checks() {
+	local ran=$((TAP_PASS + TAP_FAIL + TAP_SKIP)) want=$((TAP_PLAN + FINISH_CHECKS)) i
+	[ -n "$TAP_PLAN" ] || return 0
+	for ((i = ran; i < want; i++)); do
+		not_ok "planned check $((i + 1)) of $want did not run"
+	done
+}
+
+# check_daemon_ends: every daemon that ended did so as its stopper wanted:
+# exit 0 after SIGTERM, death by SIGKILL from kill_daemon, or a failed
+# start the script has reported; none hung.
+check_daemon_ends() {
+	local log rc bad=
+	while read -r log rc; do
+		case $rc in
+		0|killed|start-failed) ;;
+		*) bad+=" $(basename "$log"):$rc" ;;
+		esac
+	done <"$DAEMON_LEDGER"
+	if [ -z "$bad" ]; then
+		ok "every daemon stopped or killed ended as expected ($(wc -l <"$DAEMON_LEDGER") ended)"
+	else
+		not_ok "daemons that did not end with exit 0 (log:status):$bad"
+	fi
+}
+
+check_all_logs_clean() {
+	local log bad=
+	for log in "$WORKDIR"/scstd.*.log; do
+		[ -f "$log" ] && sanitizer_report "$log" && bad+=" $(basename "$log")"
+	done
+	if [ -z "$bad" ]; then
+		ok "no daemon log holds a sanitizer report"
+	else
+		not_ok "sanitizer reports in:$bad"
+		for log in $bad; do
+			grep -m1 -E -A20 "$SANITIZER_RE" "$WORKDIR/$log" | sed 's/^/#   /'
+		done
+	fi
+}
+
+check_no_leftovers() {
+	local left _
+	# A client told to quit a moment ago may still be exiting: 2 s.
+	for _ in $(seq 1 20); do
+		left=$(leftover_processes)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	if [ -z "$left" ]; then
+		ok "no process started by the script is left"
+	else
+		not_ok "processes started by the script are left (killed now)"
+		sed 's/^/#   /' <<<"$left"
+		kill_leftovers
+	fi
+}
+
+# skip_rest REASON: the checks still planned cannot run here; they count
+# as skipped, and the script finishes.
+skip_rest() {
+	local i ran=$((TAP_PASS + TAP_FAIL + TAP_SKIP))
+	for ((i = ran; i < TAP_PLAN; i++)); do
+		skip "$*"
+	done
+	finish
+}
+
+# finish: finish's own checks, the planned ones that did not run, the
+# script's summary; the exit status says whether any check failed.  A
+# failed run keeps the last daemon log visible.
 finish() {
+	local ran=$((TAP_PASS + TAP_FAIL + TAP_SKIP))
+	FINISHED=1
+	if [ -z "$TAP_PLAN" ]; then
+		not_ok "$(basename "$0") declares no plan"
+	elif [ "$ran" -gt "$TAP_PLAN" ]; then
+		not_ok "$(basename "$0") ran $ran checks, more than the $TAP_PLAN planned"
+	fi
+	# Helpers registered in BG_PIDS (bg_start) end with the script; any
+	# other process still running is a leftover.
+	stop_bg_pids
+	check_no_leftovers
+	if [ -n "$DAEMON_PID" ]; then   # killed above as a leftover
+		wait "$DAEMON_PID" 2>/dev/null
+		DAEMON_PID=
+	fi
+	check_daemon_ends
+	check_all_logs_clean
+	# Finish's own three checks always ran: planned ones come before them.
+	ran=$((TAP_PASS + TAP_FAIL + TAP_SKIP - FINISH_CHECKS))
+	if [ -n "$TAP_PLAN" ] && [ "$ran" -lt "$TAP_PLAN" ]; then
+		TAP_PLAN_SHORT=$((TAP_PLAN - ran))
+		for ((ran = 0; ran < TAP_PLAN_SHORT; ran++)); do
+			not_ok "planned check did not run ($TAP_PLAN_SHORT of $TAP_PLAN missing)"
+		done
+	fi
 	echo "# $(basename "$0"): $TAP_PASS passed, $TAP_FAIL failed, $TAP_SKIP skipped"
 	if [ "$TAP_FAIL" -gt 0 ]; then
 		dump_log

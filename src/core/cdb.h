@@ -24,6 +24,9 @@ enum scst_op_flags {
 	 * (SET TARGET PORT GROUPS): elsewhere an unsupported command, in
 	 * parsing and in REPORT SUPPORTED OPERATION CODES alike. */
 	SCST_OP_EXPLICIT_ALUA      = 1u << 9,
+	/* Offered only by a thin-provisioned device (SANITIZE BLOCK ERASE:
+	 * deallocation, SBC-4 4.11.5). */
+	SCST_OP_THIN_ONLY          = 1u << 10,
 };
 
 /* Peripheral device types an entry applies to (bit = type). */
@@ -48,6 +51,12 @@ struct scst_opcode_desc {
 
 /* Finds the entry for the CDB on a device of `type`; NULL if unsupported. */
 const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type);
+
+/* False for an entry the device does not offer although its type has it:
+ * SCST_OP_THIN_ONLY on a fully provisioned device, SCST_OP_EXPLICIT_ALUA
+ * without explicit ALUA.  Parsing and REPORT SUPPORTED OPERATION CODES
+ * both ask it, so they never disagree. */
+bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev);
 
 /* Looks the opcode up and parses the CDB into cmd.  cmd->dev may be NULL
  * (unknown LUN): then only NO_LUN_OK opcodes are accepted.  On failure the

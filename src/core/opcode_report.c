@@ -124,7 +124,7 @@ static void report_all(struct scst_cmd *cmd, int type, bool rctd)
 		const struct scst_opcode_desc *op = &table[i];
 		uint8_t *e = &d[n * per];
 
-		if (!op_applies(op, type) || !scst_alua_op_offered(op, cmd->dev))
+		if (!op_applies(op, type) || !scst_op_offered(op, cmd->dev))
 			continue;
 		e[0] = op->opcode;
 		put_be16(&e[2], op->sa >= 0 ? (uint16_t)op->sa : 0);
@@ -156,7 +156,7 @@ static const struct scst_opcode_desc *lookup_one(unsigned option, uint8_t opcode
 		const struct scst_opcode_desc *op = &table[i];
 		bool with_sa = op->sa >= 0;
 
-		if (op->opcode != opcode || !op_applies(op, type) || !scst_alua_op_offered(op, dev))
+		if (op->opcode != opcode || !op_applies(op, type) || !scst_op_offered(op, dev))
 			continue;
 		if (option == RSOC_OPCODE && with_sa) {
 			*bad_field = true;
@@ -186,7 +186,7 @@ static void report_one(struct scst_cmd *cmd, unsigned option, int type, bool rct
 		return;
 	}
 	memset(d, 0, sizeof(d));
-	if (!op) {
+	if (!op || !scst_op_offered(op, cmd->dev)) {
 		d[1] = 0x01;                    /* not supported */
 		scst_cmd_set_resp_data(cmd, d, len);
 		return;

@@ -554,7 +554,7 @@ static const struct scst_opcode_desc opcode_table[] = {
 	/* SANITIZE: IMMED is not supported (the command returns when done). */
 	{ 0x48, 0x01, "SANITIZE OVERWRITE", 10, MA | WM, DISK, parse_sanitize_overwrite,
 	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM, DISK, parse_sanitize_no_list,
+	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM | SCST_OP_THIN_ONLY, DISK, parse_sanitize_no_list,
 	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
 	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
@@ -674,6 +674,17 @@ static bool applies_to(const struct scst_opcode_desc *op, int type)
 	return type >= 0 && type < 32 && (op->types & (1u << type));
 }
 
+/* BLOCK ERASE is deallocation (SBC-4 4.11.5: the erased blocks are
+ * unmapped); a fully provisioned LU has nothing to deallocate, and
+ * libiscsi's Sanitize.BlockErase holds an offered BLOCK ERASE without
+ * LBPME=1 to be a failure. */
+bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev)
+{
+	if ((op->flags & SCST_OP_THIN_ONLY) && dev && !dev->thin_provisioned)
+		return false;
+	return scst_alua_op_offered(op, dev);
+}
+
 /* Finds the entry for an opcode and service action (sa < 0: none). */
 static const struct scst_opcode_desc *find_entry(uint8_t opcode, int sa, int type)
 {
@@ -703,7 +714,7 @@ static bool opcode_known(uint8_t opcode, const struct scst_device *dev, int type
 {
 	for (unsigned i = 0; i < OPCODE_COUNT; i++)
 		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type) &&
-		    scst_alua_op_offered(&opcode_table[i], dev))
+		    scst_op_offered(&opcode_table[i], dev))
 			return true;
 	return false;
 }
@@ -739,7 +750,7 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 	enum scst_sense_id rc;
 
 	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
-	if (op && !scst_alua_op_offered(op, cmd->dev))
+	if (op && !scst_op_offered(op, cmd->dev))
 		op = NULL;
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&

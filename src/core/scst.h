@@ -85,7 +85,9 @@ enum scst_sense_id {
 	SCST_S_DATA_PHASE_ERROR,          /* B/4B/00 */
 	SCST_S_COMMANDS_ABORTED,          /* B/00/00 */
 	SCST_S_UA_POWER_ON,               /* 6/29/00 */
-	SCST_S_UA_RESET,                  /* 6/29/02 SCSI bus reset */
+	SCST_S_UA_RESET,                  /* 6/29/03 BUS DEVICE RESET FUNCTION OCCURRED:
+	                                   * LOGICAL UNIT RESET (SAM-5) and TARGET
+	                                   * RESET (SAM-4 hard reset); LIO alike */
 	SCST_S_UA_NEXUS_LOSS,             /* 6/29/07 */
 	SCST_S_UA_MODE_PARAMS_CHANGED,    /* 6/2A/01 */
 	SCST_S_UA_RESERVATIONS_PREEMPTED, /* 6/2A/03 */

@@ -12,7 +12,7 @@
  * device's TAS bit is set; otherwise, for CLEAR TASK SET and PREEMPT AND
  * ABORT, the nexus gets COMMANDS CLEARED BY ANOTHER INITIATOR (SAM-5 5.6).
  * QUERY TASK SET and QUERY ASYNCHRONOUS EVENT answer for the issuing
- * I_T_L nexus; CLEAR ACA has nothing to clear. */
+ * I_T_L nexus; CLEAR ACA is not supported (no ACA is ever established). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +87,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
  * target that answers "task does not exist").  libiscsi's
  * iSCSITMF.AbortTaskSimpleAsync wants it on (it fails when a WRITE's GOOD
  * status and "function complete" for its abort both arrive), so the
- * conformance runs switch it on.  Set from management, read by every
- * loop. */
+ * conformance runs give that one test a run of its own with it on.  Set
+ * from management, read by every loop. */
 static bool abort_finished_not_existing;
 
 void scst_set_abort_finished_not_existing(bool on)
@@ -435,10 +435,10 @@ static void run_mgmt_fn(struct scst_mgmt_cmd *mcmd)
 		mcmd->status = query(mcmd);
 		break;
 	case SCST_CLEAR_ACA:
-		/* scstd never establishes an ACA condition (a CHECK
-		 * CONDITION clears on completion whatever NACA says), so
-		 * there is nothing to clear. */
-		mcmd->status = lun_exists(sess, mcmd->lun) ? SCST_MGMT_STATUS_SUCCESS
+		/* No ACA is ever established (NACA unsupported), and REPORT
+		 * SUPPORTED TASK MANAGEMENT FUNCTIONS leaves CACAS clear: the
+		 * answer agrees with it, as LIO's does. */
+		mcmd->status = lun_exists(sess, mcmd->lun) ? SCST_MGMT_STATUS_FN_NOT_SUPPORTED
 							   : SCST_MGMT_STATUS_LUN_NOT_EXIST;
 		break;
 	default:

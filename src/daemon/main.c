@@ -49,6 +49,7 @@ static const char default_config_fmt[] =
 	"HANDLER vdisk_fileio {\n"
 	"    DEVICE disk1 {\n"
 	"        filename \"%s\"\n"
+	"        thin_provisioned 1\n"
 	"    }\n"
 	"}\n"
 	"TARGET_DRIVER iscsi {\n"

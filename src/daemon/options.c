@@ -25,7 +25,7 @@ static void usage(FILE *f)
 		"  -c, --config FILE        scst.conf to apply at start and on SIGHUP\n"
 		"                           (default: embedded config: target\n"
 		"                           iqn.2026-11.org.scstd:default,\n"
-		"                           LUN 0 vdisk_nullio 1 GiB, LUN 1 vdisk_fileio\n"
+		"                           LUN 0 vdisk_nullio 1 GiB, LUN 1 thin vdisk_fileio\n"
 		"                           on VAR/lun1.img)\n"
 		"      --var-dir DIR        directory of the default config's files (./var)\n"
 		"      --pr-dir DIR         persistent reservation files (APTPL), one per\n"

@@ -183,15 +183,16 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	return 0x40;
 }
 
-/* Extended INQUIRY Data: no protection information; SIMPLE is the only
- * task attribute honoured (ORDERED and HEAD OF QUEUE run as SIMPLE); the
- * cache is volatile unless nv_cache declares it otherwise. */
+/* Extended INQUIRY Data: no protection information; all three task
+ * attributes are honoured (core/task_order.c: ORDERED waits for the
+ * commands before it, HEAD OF QUEUE starts at once); the cache is
+ * volatile unless nv_cache declares it otherwise. */
 static uint32_t vpd_extended_inquiry(const struct scst_device *dev, uint8_t *d)
 {
 	d[0] = peripheral_byte(dev);
 	d[1] = 0x86;
 	vdisk_put_be16(&d[2], 0x3c);
-	d[5] = 0x01;                      /* SIMPSUP */
+	d[5] = 0x04 | 0x02 | 0x01;        /* HEADSUP, ORDSUP, SIMPSUP */
 	d[6] = dev->nv_cache ? 0x02 : 0x01;   /* NV_SUP or V_SUP */
 	return 0x40;
 }
@@ -216,8 +217,10 @@ static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t
 	vdisk_put_be16(&d[2], 0x3c);
 	/* 1 = non-rotating medium; 0 = rate not reported. */
 	vdisk_put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
-	/* WABEREQ 01b: a block erased by SANITIZE reads back GOOD (zeros). */
-	d[7] = 0x40;
+	/* WABEREQ 01b: a block erased by SANITIZE reads back GOOD (zeros);
+	 * 00b where BLOCK ERASE is not offered (SBC-4 6.6.2). */
+	if (dev->thin_provisioned)
+		d[7] = 0x40;
 	return 0x40;
 }
 

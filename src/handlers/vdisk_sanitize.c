@@ -1,14 +1,17 @@
 /* vdisk_sanitize.c - SANITIZE for every vdisk (SBC-3 5.19): OVERWRITE
  * writes the initialization pattern over the whole medium (OVERWRITE COUNT
  * passes, inverted between passes with INVERT) and makes it durable;
- * BLOCK ERASE deallocates the whole medium on a thin device and writes
- * zeros elsewhere; EXIT FAILURE MODE leaves the failure mode a failed
+ * BLOCK ERASE (offered on thin devices only, scst_op_offered) deallocates
+ * the whole medium, or writes zeros where the backend cannot deallocate;
+ * EXIT FAILURE MODE leaves the failure mode a failed
  * sanitize left behind.  There is no encryption, hence no CRYPTO ERASE.
  *
  * While the writes run, the device's sanitize state (core/sanitize_state.c)
  * turns other commands away with the progress.  A backend may complete
  * I/O inside submit (nullio, off the I/O threads): such completions are
- * noted and the next piece is issued from the same loop, not recursively.
+ * noted and the next piece is issued from the same loop, not recursively;
+ * after every GiB of them the rest continues from a message to the thread,
+ * which meanwhile answers its other sessions.
  * Per-command state in cmd->dh_u64: [0] the pattern buffer, [2] its size
  * and the submit flags, [3] bytes written over all passes (total + 1 once
  * the final flush is under way). */
@@ -18,6 +21,7 @@
 #include "core/sanitize_state.h"
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
+#include "util/ioloop.h"
 #include "util/log.h"
 
 enum {
@@ -163,11 +167,27 @@ static void complete_ok(struct scst_cmd *cmd)
 	scst_sanitize_end(cmd->dev, true);
 }
 
+static void resume_drive(void *arg)
+{
+	vdisk_io_done(arg, 0);
+}
+
+/* Pieces a backend completes inside submit (nullio) in a row before the
+ * loop gets back to its other work (1 GiB of 1 MiB pieces): the commands
+ * the sanitize turns away meanwhile, and other sessions on the thread,
+ * are answered while it runs, at a cost of one message per GiB. */
+#define INLINE_PIECES_PER_TURN 1024
+
 /* Issues pieces until one is outstanding (true) or the sanitize is over
  * (false, cmd's status set). */
 static bool drive(struct scst_cmd *cmd)
 {
-	for (;;) {
+	for (unsigned inline_pieces = 0;; inline_pieces++) {
+		struct ioloop *loop = ioloop_current();
+
+		if (inline_pieces == INLINE_PIECES_PER_TURN && loop &&
+		    ioloop_run_on(loop, resume_drive, cmd) == 0)
+			return true;
 		uint64_t flags;
 		bool more;
 

@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
-# libiscsi.sh - the libiscsi conformance suite (iscsi-test-cu) against the
-# fileio LUN of scstd's default configuration, against the LUN configuration
-# of a tests/conformance/configs/*.conf file (--config), or against any
-# target given with --url (used to measure the peer target, tgtd).
+# libiscsi.sh - the libiscsi conformance suite (iscsi-test-cu) against one
+# pinned LUN configuration of tests/conformance/configs (the embedded default
+# configuration of `make run` when no --config is given: configs/default.conf),
+# or against any target given with --url (used to measure the peer target,
+# tgtd; nothing is pinned there).
 #
 #   SCSTD=build/scstd bash tests/conformance/libiscsi.sh
 #   SCSTD=build/scstd bash tests/conformance/libiscsi.sh --config FILE
 #   bash tests/conformance/libiscsi.sh --url iscsi://127.0.0.1:3260/IQN/1
 #
 # A configuration file is scst.conf text for `scstd --config`; its leading
-# comment lines direct the run (see configs/README):
-#   # lun: N             LUN under test (default 0)
-#   # suites: A B C      iscsi-test-cu -t suites (default ALL)
-#   # file: NAME SIZE    create a sparse backing file @DIR@/NAME (truncate -s)
-#   # loop: NAME         attach a loop device over @DIR@/NAME as @LOOP@
-#   # min-passed: N      fewest passed tests accepted (default 1)
-#   # cu-options: ...    extra iscsi-test-cu options (e.g. -S for SANITIZE)
+# comment lines direct the run and pin its outcome (configs/README):
+#   # embedded-default        no scst.conf: scstd serves its embedded default
+#   # lun: N                  LUN under test (default 0)
+#   # suites: A B C           iscsi-test-cu -t suites (default ALL)
+#   # file: NAME SIZE         create a sparse backing file @DIR@/NAME
+#   # loop: NAME              attach a loop device over @DIR@/NAME as @LOOP@
+#   # cu-options: ...         extra iscsi-test-cu options (e.g. -S for SANITIZE)
+#   # passed: N               pinned pass count: fewer passed tests fail the run
+#   # skips: Suite.Test ... -- reason
+#                             the tests expected to skip (libiscsi's [SKIPPED]);
+#                             any other skip, or a pinned one that no longer
+#                             skips, fails the run
 #   # not-applicable: Suite.Test ... -- reason
-#                        tests that cannot pass on this configuration: their
-#                        failures count as skipped and print the reason
+#                             tests that cannot pass on this configuration:
+#                             their failures count as skipped, with the reason
+#   # separately: Suite.Test ... -- ATTRIBUTE VALUE
+#                             tests whose verdict comes from a run of their own
+#                             after `scstctl write ATTRIBUTE VALUE` instead
 # @DIR@ and @LOOP@ in the text are replaced before scstd reads it; the
 # first TARGET names the IQN.  Files and loop devices are removed at exit.
 # A configuration that needs a loop device where none can be attached is
 # skipped with its reason ("CONFORMANCE ... skipped 1").
 #
-# Prints PASS/FAIL/SKIP per test into the raw log, the failed tests on
-# stdout, and as its last line
+# Every distinct test counts once (-t ALL, never the families that repeat
+# it).  Prints the failed tests and the pinned skips with their reasons,
+# and as its last line
 #   CONFORMANCE passed P failed F skipped S
 # where F includes one failure for a crash, hang or missing summary of
-# iscsi-test-cu, for a daemon that died or reported a sanitizer error, and
-# for fewer than MIN_PASSED (default 157) passed tests.
+# iscsi-test-cu, for a daemon that died or reported a sanitizer error, for
+# each unpinned skip or stale pin, and for fewer passed tests than pinned.
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -42,10 +52,9 @@ case "${1:-}" in
 --url) TARGET_URL=$2 ;;
 --parse) PARSE_ONLY=$2; TARGET_URL="(saved output $2)" ;;
 --config) CONFIG=$2 ;;
+*) CONFIG=$(dirname "$0")/configs/default.conf ;;
 esac
-# Without a configuration every test family runs (ALL, SCSI, iSCSI, ...:
-# most tests twice), as the milestone counts were measured.
-CU_TESTS=
+CU_TESTS=ALL
 CU_OPTIONS=
 DAEMON_ARGS=()
 LOOPDEV=
@@ -75,7 +84,7 @@ cleanup_config() {
 suite_spec() {
 	local s out=
 	for s in $1; do
-		case $s in ALL|*.*) ;; *) s=ALL.$s ;; esac
+		case $s in ALL|ALL.*) ;; *) s=ALL.$s ;; esac
 		out=${out:+$out,}$s
 	done
 	echo "${out:-ALL}"
@@ -103,19 +112,23 @@ prepare_config() {
 		fi
 		echo "# loop device $LOOPDEV over $WORKDIR/$f"
 	fi
-	sed -e "s|@DIR@|$WORKDIR|g" -e "s|@LOOP@|$LOOPDEV|g" "$CONFIG" >"$WORKDIR/scst.conf"
-	DAEMON_ARGS=(--config "$WORKDIR/scst.conf")
 	CU_TESTS=$(suite_spec "$(header suites)")
 	CU_OPTIONS=$(header cu-options)
 	CU_LUN=$(header lun | head -1)
+	PINNED_PASSED=$(header passed | head -1)
+	[ -n "$PINNED_PASSED" ] || { problem "$CONFIG pins no pass count (# passed: N)"; return 1; }
+	if grep -q '^# embedded-default' "$CONFIG"; then
+		CU_IQN=$DEFAULT_IQN
+		return 0
+	fi
+	sed -e "s|@DIR@|$WORKDIR|g" -e "s|@LOOP@|$LOOPDEV|g" "$CONFIG" >"$WORKDIR/scst.conf"
+	DAEMON_ARGS=(--config "$WORKDIR/scst.conf")
 	CU_IQN=$(awk '$1 == "TARGET" { print $2; exit }' "$WORKDIR/scst.conf")
 	[ -n "$CU_IQN" ] || { problem "$CONFIG names no TARGET"; return 1; }
-	MIN_PASSED=${MIN_PASSED:-$(header min-passed | head -1)}
-	MIN_PASSED=${MIN_PASSED:-1}
 	return 0
 }
 
-if [ -n "$CONFIG" ]; then
+if [ -n "$CONFIG" ] && [ -z "$TARGET_URL" ]; then
 	echo "# configuration $CONFIG"
 	prepare_config
 	case $? in
@@ -130,8 +143,6 @@ if [ -n "$CONFIG" ]; then
 		exit 1 ;;
 	esac
 fi
-MIN_PASSED=${MIN_PASSED:-157}
-
 if [ -z "$TARGET_URL" ]; then
 	if [ ! -x "$SCSTD" ]; then
 		problem "daemon binary $SCSTD missing"
@@ -143,74 +154,134 @@ if [ -z "$TARGET_URL" ]; then
 		echo "CONFORMANCE passed 0 failed $extra_fail skipped 0"
 		exit 1
 	fi
-	# libiscsi's iSCSITMF.AbortTaskSimpleAsync fails when an ABORT TASK of
-	# a WRITE that has just finished answers "function complete" (the
-	# default, README.scst): it wants "task does not exist".
-	daemon_ctl write abort_consider_finished_tasks_as_not_existing 1 ||
-		problem "cannot set abort_consider_finished_tasks_as_not_existing"
-	if [ -n "$CONFIG" ]; then
-		TARGET_URL=$(url "${CU_LUN:-0}" "$CU_IQN")
-	else
-		TARGET_URL=$(url 1)
-	fi
+	TARGET_URL=$(url "${CU_LUN:-0}" "$CU_IQN")
 fi
 
 mkdir -p "$RESULTS_DIR"
 raw=$RESULTS_DIR/iscsi-test-cu.out
 verdicts=$RESULTS_DIR/iscsi-test-cu.verdicts
-if [ -n "$PARSE_ONLY" ]; then
-	raw=$PARSE_ONLY
-	rc=0
-else
-	echo "# iscsi-test-cu -d $CU_OPTIONS ${CU_TESTS:+-t $CU_TESTS }$TARGET_URL (timeout ${CU_TIMEOUT}s, raw output in $raw)"
-	start=$SECONDS
+
+# run_cu RAW TESTS: iscsi-test-cu -t TESTS into RAW; a hang or crash is a
+# problem.
+run_cu() {
+	local out=$1 tests=$2 rc start=$SECONDS
+	echo "# iscsi-test-cu -d $CU_OPTIONS -t $tests $TARGET_URL (timeout ${CU_TIMEOUT}s, raw output in $out)"
 	# Verbose mode (the default) is the one that names each test with its
 	# verdict; -s would leave only anonymous [SKIPPED]/[FAILED] lines.
 	# shellcheck disable=SC2086 # CU_OPTIONS is a word list by design
-	timeout -k 10 "$CU_TIMEOUT" iscsi-test-cu -d $CU_OPTIONS ${CU_TESTS:+-t "$CU_TESTS"} "$TARGET_URL" >"$raw" 2>&1
+	timeout -k 10 "$CU_TIMEOUT" iscsi-test-cu -d $CU_OPTIONS -t "$tests" "$TARGET_URL" >"$out" 2>&1
 	rc=$?
 	echo "# iscsi-test-cu exit status $rc after $((SECONDS - start)) s"
-fi
-case $rc in
-124|137) problem "iscsi-test-cu hung (killed after ${CU_TIMEOUT}s)" ;;
-0|1) ;;
-*) problem "iscsi-test-cu crashed (exit status $rc)"; tail -20 "$raw" | sed 's/^/#   /' ;;
-esac
+	case $rc in
+	124|137) problem "iscsi-test-cu -t $tests hung (killed after ${CU_TIMEOUT}s)" ;;
+	0|1) ;;
+	*) problem "iscsi-test-cu -t $tests crashed (exit status $rc)"; tail -20 "$out" | sed 's/^/#   /' ;;
+	esac
+}
 
-awk -f "$(dirname "$0")/parse_cu.awk" "$raw" >"$verdicts"
-read -r _ _ passed _ failed _ skipped < <(grep '^SUMMARY' "$verdicts")
-cunit=$(grep '^CUNIT' "$verdicts")
-if [ -z "$cunit" ]; then
-	problem "no CUnit Run Summary (iscsi-test-cu did not finish)"
-else
+# parse RAW VERDICTS: verdicts per test; CUnit's own counts must agree.
+parse() {
+	local p f s total cpass cfail cunit
+	awk -f "$(dirname "$0")/parse_cu.awk" "$1" >"$2"
+	read -r _ _ p _ f _ s < <(grep '^SUMMARY' "$2")
+	cunit=$(grep '^CUNIT' "$2")
+	if [ -z "$cunit" ]; then
+		problem "no CUnit Run Summary in $1 (iscsi-test-cu did not finish)"
+		return
+	fi
 	echo "# $cunit (CUnit counts skipped tests as passed)"
 	read -r _ _ total _ _ _ cpass _ cfail <<<"$cunit"
-	[ $((passed + skipped)) -eq "$cpass" ] && [ "$failed" -eq "$cfail" ] ||
-		problem "parsed verdicts ($passed+$skipped passed, $failed failed) disagree with CUnit ($cpass, $cfail)"
-	[ $((passed + failed + skipped)) -eq "$total" ] ||
-		problem "parsed $((passed + failed + skipped)) verdicts, CUnit ran $total tests"
+	[ "$total" -gt 0 ] || problem "iscsi-test-cu ran no test from $1"
+	[ $((p + s)) -eq "$cpass" ] && [ "$f" -eq "$cfail" ] ||
+		problem "parsed verdicts ($p+$s passed, $f failed) disagree with CUnit ($cpass, $cfail)"
+	[ $((p + f + s)) -eq "$total" ] ||
+		problem "parsed $((p + f + s)) verdicts, CUnit ran $total tests"
+}
+
+# pins KEY: "Suite.Test<TAB>reason" for every test a "# KEY:" line names.
+pins() {
+	[ -n "$CONFIG" ] || return 0
+	header "$1" | awk -F ' -- ' '{ n = split($1, t, " "); for (i = 1; i <= n; i++) print t[i] "\t" $2 }'
+}
+
+# verdict_of TEST: PASS, FAIL, SKIP or nothing.
+verdict_of() {
+	awk -v t="$1" '$2 == t { print $1; exit }' "$verdicts"
+}
+
+set_verdict() {  # set_verdict TEST VERDICT [REASON]
+	awk -v t="$1" -v v="$2" -v r="${3:-}" -F '\t' '
+		{ split($1, w, " ") }
+		w[2] == t { print v " " t (v == "SKIP" ? "\t" r : ""); next }
+		{ print }' "$verdicts" >"$verdicts.new" && mv "$verdicts.new" "$verdicts"
+}
+
+if [ -n "$PARSE_ONLY" ]; then
+	raw=$PARSE_ONLY
+else
+	run_cu "$raw" "$CU_TESTS"
+fi
+parse "$raw" "$verdicts"
+dups=$(awk '{ split($2, n, "\t"); print n[1] }' "$verdicts" | sort | uniq -d)
+[ -z "$dups" ] || problem "tests counted more than once: $(echo $dups)"
+
+# A test pinned to run separately gets its verdict from a run of its own,
+# under the attribute value it needs.
+if [ -z "$PARSE_ONLY" ] && [ -n "$DAEMON_PID" ]; then
+	while IFS=$'\t' read -r t setting; do
+		[ -n "$(verdict_of "$t")" ] || continue
+		read -r attr value <<<"$setting"
+		daemon_ctl write "$attr" "$value" ||
+			{ problem "cannot set $attr to $value for $t"; continue; }
+		run_cu "$RESULTS_DIR/separately.$t.out" "ALL.$t"
+		parse "$RESULTS_DIR/separately.$t.out" "$RESULTS_DIR/separately.$t.verdicts"
+		v=$(awk -v t="$t" '$2 == t { print $1 }' "$RESULTS_DIR/separately.$t.verdicts")
+		echo "# run separately with $attr $value: $t ${v:-no verdict}"
+		set_verdict "$t" "${v:-FAIL}" "skipped when run separately"
+	done < <(pins separately)
 fi
 
 # A declared not-applicable test that failed counts as skipped, with the
 # configuration's reason; one that passes counts as passed.
-if [ -n "$CONFIG" ] && [ "$failed" -gt 0 ]; then
-	while IFS=$'\t' read -r names reason; do
-		for t in $names; do
-			grep -qx "FAIL $t" "$verdicts" || continue
-			sed -i "s/^FAIL $t\$/SKIP $t/" "$verdicts"
-			failed=$((failed - 1))
-			skipped=$((skipped + 1))
-			echo "# not applicable: $t ($reason)"
-		done
-	done < <(header not-applicable | sed 's/ -- /\t/')
+while IFS=$'\t' read -r t reason; do
+	[ "$(verdict_of "$t")" = FAIL ] || continue
+	set_verdict "$t" SKIP "not applicable: $reason"
+	echo "# not applicable: $t ($reason)"
+done < <(pins not-applicable)
+
+# The skips are pinned: every skip is listed with its reason, and every
+# listed test still skips.
+if [ -n "$CONFIG" ]; then
+	declare -A PINNED=()
+	while IFS=$'\t' read -r t reason; do
+		PINNED[$t]=$reason
+		v=$(verdict_of "$t")
+		if [ "$v" = SKIP ]; then
+			echo "# pinned skip: $t -- $reason"
+		else
+			problem "pinned skip $t no longer skips (${v:-not run}): update # skips in $(basename "$CONFIG")"
+		fi
+	done < <(pins skips)
+	while IFS=$'\t' read -r line why; do
+		t=${line#SKIP }
+		[ -n "${PINNED[$t]+set}" ] && continue
+		case $why in "not applicable: "*) continue ;; esac
+		problem "$t skipped but is not pinned to skip (libiscsi: ${why:-no reason given})"
+	done < <(grep '^SKIP ' "$verdicts")
 fi
 
+read -r passed failed skipped < <(awk '
+	{ c[$1]++ } END { printf "%d %d %d\n", c["PASS"], c["FAIL"], c["SKIP"] }' "$verdicts")
 if [ "$failed" -gt 0 ]; then
 	echo "# failed conformance tests:"
-	grep '^FAIL ' "$verdicts" | sort | uniq -c | awk '{ printf "# failed: %s%s\n", $3, ($1 > 1 ? " (x" $1 ")" : "") }'
+	grep '^FAIL ' "$verdicts" | awk '{ printf "# failed: %s\n", $2 }'
 fi
-if [ "$passed" -lt "$MIN_PASSED" ]; then
-	problem "only $passed tests passed, the milestone needs $MIN_PASSED"
+if [ -n "$CONFIG" ]; then
+	if [ "$passed" -lt "$PINNED_PASSED" ]; then
+		problem "only $passed tests passed, $(basename "$CONFIG") pins $PINNED_PASSED"
+	elif [ "$passed" -gt "$PINNED_PASSED" ]; then
+		echo "# $passed tests passed, more than the $PINNED_PASSED pinned: raise # passed in $(basename "$CONFIG")"
+	fi
 fi
 
 if [ -n "$DAEMON_PID" ]; then

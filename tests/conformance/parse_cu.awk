@@ -6,14 +6,18 @@
 # still calls it passed, so a passed test that printed [SKIPPED] counts as
 # skipped.  A test with no verdict (the run crashed or hung) is a failure.
 #
-# Output: one line per test "PASS|FAIL|SKIP Suite.Test", then
+# Output: one line per test "PASS|FAIL|SKIP Suite.Test" (a SKIP line
+# carries libiscsi's first [SKIPPED] message after a tab), then
 # "SUMMARY passed P failed F skipped S" and, when CUnit's own "Run
 # Summary" tests row was seen, "CUNIT ran R passed P failed F".
 
 function verdict(v) {
 	if (v == "PASS" && skipped)
 		v = "SKIP"
-	print v, cur
+	if (v == "SKIP")
+		print v, cur "\t" why
+	else
+		print v, cur
 	count[v]++
 	cur = ""
 }
@@ -23,11 +27,20 @@ function scan(text) {
 	if (cur == "")
 		return
 	if (text ~ /\[SKIPPED\]/)
-		skipped = 1
+		skip_seen(text)
 	if (text ~ /^passed/)
 		verdict("PASS")
 	else if (text ~ /^FAILED/)
 		verdict("FAIL")
+}
+
+function skip_seen(text) {
+	if (!skipped) {
+		why = text
+		sub(/^.*\[SKIPPED\] */, "", why)
+		gsub(/\t/, " ", why)
+	}
+	skipped = 1
 }
 
 BEGIN { cur = ""; count["PASS"] = 0; count["FAIL"] = 0; count["SKIP"] = 0 }
@@ -65,7 +78,7 @@ in_summary && $1 == "tests" {
 	if (line ~ /^(passed|FAILED)/)
 		scan(line)
 	else if (line ~ /\[SKIPPED\]/ && cur != "")
-		skipped = 1
+		skip_seen(line)
 }
 
 END {

@@ -8,6 +8,8 @@
 # session with REPORTED LUNS DATA HAS CHANGED / INQUIRY DATA HAS CHANGED.
 . "$(dirname "$0")/../lib.sh"
 
+plan 47
+
 require_daemon
 require_tools acl_checks
 ACL=$(tool acl_checks)

@@ -15,6 +15,7 @@
 # non-optimized path; and the configuration round trip through
 # -write_config.
 . "$(dirname "$0")/../lib.sh"
+plan 127
 
 require_daemon
 require_tools alua_checks

@@ -13,6 +13,7 @@
 # Persistent reservations are not shared between the daemons (out of
 # scope, docs/alua.md).
 . "$(dirname "$0")/../lib.sh"
+plan 36
 
 require_daemon
 require_tools alua_checks
@@ -72,6 +73,9 @@ start_daemon --config "$WORKDIR/node1.conf" --ctl-socket "$SOCK1" ||
 ok "node 1 starts"
 PORT1=$PORT PID1=$DAEMON_PID LOG1=$DAEMON_LOG
 BG_PIDS+=("$PID1")
+# Node 1 runs on beside node 2: start_daemon would stop the daemon it
+# tracks, so node 1 is tracked here until its own stop below.
+DAEMON_PID=
 start_daemon --config "$WORKDIR/node2.conf" --ctl-socket "$SOCK2" \
 	--var-dir "$WORKDIR/var2" --pr-dir "$WORKDIR/var2/pr" ||
 	{ not_ok "node 2 starts on the same backing file"; finish; }

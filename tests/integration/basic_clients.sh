@@ -6,6 +6,8 @@
 # file, and an IPv6 portal.
 . "$(dirname "$0")/../lib.sh"
 
+plan 26
+
 require_daemon
 GIB=1073741824
 
@@ -90,6 +92,7 @@ if [ -n "$IPV6" ]; then
 		"iscsi://[::1]:$PORT/$DEFAULT_IQN/1"
 else
 	skip "IPv6 portal: ::1 is not configured on this machine"
+	skip "READ CAPACITY(16) over IPv6: ::1 is not configured on this machine"
 fi
 check_alive "daemon alive after the client checks"
 check_stop

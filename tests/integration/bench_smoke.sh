@@ -9,6 +9,8 @@
 # judged here (bench/compare.sh does that).
 . "$(dirname "$0")/../lib.sh"
 
+plan 9
+
 require_daemon
 BENCH=$(dirname "$SCSTD")/iscsi-bench
 HOLD=$(dirname "$SCSTD")/iscsi-hold

@@ -7,6 +7,8 @@
 # visibly.
 . "$(dirname "$0")/../lib.sh"
 
+plan 8
+
 require_daemon
 IQN=iqn.2026-11.org.scstd:blockio
 MIB=1048576
@@ -31,8 +33,7 @@ truncate -s $((64 * MIB)) "$WORKDIR/backing.img"
 if ! command -v losetup >/dev/null 2>&1 ||
 	! LOOPDEV=$(losetup -f --show "$WORKDIR/backing.img" 2>/dev/null) || [ -z "$LOOPDEV" ]; then
 	LOOPDEV=
-	skip "vdisk_blockio: no loop device available (losetup missing or not permitted)"
-	finish
+	skip_rest "vdisk_blockio: no loop device available (losetup missing or not permitted)"
 fi
 note "backing loop device $LOOPDEV"
 

@@ -14,6 +14,8 @@
 # bug hunting: FUZZ_SEEDS="$(seq 1 20)" FUZZ_ITERATIONS=5000).
 . "$(dirname "$0")/../lib.sh"
 
+plan 17
+
 require_daemon
 require_tools cdb_fuzz
 FUZZ=$(tool cdb_fuzz)

@@ -12,6 +12,8 @@
 # the checks here would show.
 . "$(dirname "$0")/../lib.sh"
 
+plan 13
+
 require_daemon
 require_tools iscsi_close_inflight
 use_scstctl

@@ -19,6 +19,8 @@
 #    and the data verifies.
 . "$(dirname "$0")/../lib.sh"
 
+plan 41
+
 require_daemon
 require_tools iscsi_memlimit
 ML=$(tool iscsi_memlimit)
@@ -156,6 +158,7 @@ if command -v qemu-io >/dev/null; then
 	note "refusals during the qemu-io run: $(stat_field 'Hi watermark releases/failures' 2)"
 else
 	skip "qemu-io not installed"
+	skip "qemu-io not installed: no pattern check"
 fi
 
 check_stop

@@ -5,6 +5,8 @@
 # message that says where and why.
 . "$(dirname "$0")/../lib.sh"
 
+plan 12
+
 require_daemon
 IQN1=iqn.2026-11.org.scstd:cfg-one
 IQN2=iqn.2026-11.org.scstd:cfg-two

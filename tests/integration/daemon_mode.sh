@@ -6,6 +6,7 @@
 # when ready, refuses a second daemon, is taken over when stale and
 # removed at exit.
 . "$(dirname "$0")/../lib.sh"
+plan 20
 
 require_daemon
 PIDFILE=$WORKDIR/scstd.pid

@@ -13,6 +13,8 @@
 #    command is gone, and the daemon (a sanitizer build too) stays clean.
 . "$(dirname "$0")/../lib.sh"
 
+plan 12
+
 require_daemon
 require_tools iscsi_taskset
 TS=$(tool iscsi_taskset)

@@ -11,6 +11,8 @@
 # shown and checked.
 . "$(dirname "$0")/../lib.sh"
 
+plan 60
+
 require_daemon
 require_tools scsi_cdb
 IQN=iqn.2026-11.org.scstd:emul
@@ -130,7 +132,10 @@ answers "REPORT SUPPORTED OPERATION CODES, LOG SENSE with RCTD" qa \
 	"cdb a30c814d0000000000400000 64" '^GOOD 0083000a4d00ff..00ff'
 answers "REPORT SUPPORTED OPERATION CODES, all, with RCTD" qa \
 	"cdb a30c80000000000001000000 256" '^GOOD ........0000000000020006000a'
-answers "Extended INQUIRY VPD page" qa "cdb 120186004000 64" '^GOOD 0086003c00010100'
+# SPC-4 Extended INQUIRY Data byte 5: HEADSUP, ORDSUP and SIMPSUP, the
+# task attributes honoured (iscsi_taskset's "ordered" in taskset_abort.sh
+# shows ORDERED and HEAD OF QUEUE at work); byte 6 V_SUP, a volatile cache.
+answers "Extended INQUIRY VPD page: HEADSUP ORDSUP SIMPSUP" qa "cdb 120186004000 64" '^GOOD 0086003c00070100'
 answers "standard INQUIRY: TPGS 01b" qa "cdb 120000004000 64" '^GOOD 0000061245180002'
 
 truncate -s 32M "$IMG"

@@ -10,6 +10,8 @@
 # appear in the daemon's log.
 . "$(dirname "$0")/../lib.sh"
 
+plan 31
+
 require_daemon
 require_tools iscsi_digestpeer
 CHAP_IQN=iqn.2026-11.org.scstd:chap

@@ -8,6 +8,8 @@
 # once, naming the initiator; no secret appears in the log.
 . "$(dirname "$0")/../lib.sh"
 
+plan 44
+
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:chapalgs
@@ -38,6 +40,23 @@ if ! start_daemon --config "$WORKDIR/chap.conf"; then
 	finish
 fi
 ok "scstd starts with CHAP users configured"
+
+# The peer's CHAP responses, and its check of the target's, come from
+# Python's hashlib, an implementation independent of scstd's OpenSSL
+# calls.  The CHAP_A numbers are those of the IANA "PPP Authentication
+# Algorithms" registry, which RFC 7143's CHAP_A draws from (5 MD5 per
+# RFC 1994, 6 SHA-1, 7 SHA-256, 8 SHA3-256; Linux LIO uses the same).
+cat >"$WORKDIR/chap_hash.py" <<'PY'
+#!/usr/bin/env python3
+import hashlib
+import sys
+IANA_CHAP_A = {5: "md5", 6: "sha1", 7: "sha256", 8: "sha3_256"}
+alg, ident, secret, challenge = sys.argv[1:]
+print(hashlib.new(IANA_CHAP_A[int(alg)],
+                  bytes([int(ident)]) + secret.encode() + bytes.fromhex(challenge)).hexdigest())
+PY
+chmod +x "$WORKDIR/chap_hash.py"
+export CHAP_HASH_CMD=$WORKDIR/chap_hash.py
 
 peer() {  # peer TARGET|- MODE USER SECRET [ALGS [TUSER TSECRET]]
 	local t=$1

@@ -8,8 +8,8 @@
 # target insists on CRC32C for both, so a login the relay did not turn
 # fails.  First iscsi-inq, a discovery session, a session held open (its
 # connection's digests in the session tree) and 16 MiB of qemu-io I/O go
-# through the relay.  Against the normal build the whole run (every
-# family), against
+# through the relay.  Against the normal build the whole run (-t ALL: each
+# test once), against
 # the sanitizer build the iSCSI family and the SCSI suites that move the
 # most data, as iscsi_digest_conformance.sh does.  Then the relay spoils
 # digests on purpose: a bad data digest on immediate data or on a Data-Out
@@ -22,8 +22,9 @@ require_tools iscsi_digest_relay scsi_cdb
 SCSTCTL=$(dirname "$SCSTD")/scstctl
 [ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }
 # Fewest passed tests accepted per run: what the same runs pass without
-# the relay (iscsi_digest_conformance.sh), the whole run with some slack.
-declare -A MIN_PASSED=([whole]=510)
+# the relay (iscsi_digest_conformance.sh); the whole run (-t ALL, each
+# distinct test once, on a fully provisioned fileio LUN) passed 191.
+declare -A MIN_PASSED=([whole]=191)
 TESTS=("")
 case $SCSTD in
 *build-asan*)
@@ -31,6 +32,8 @@ case $SCSTD in
 	MIN_PASSED=([iSCSI]=15 [SCSI.Read10]=6 [SCSI.Write10]=6 [SCSI.CompareAndWrite]=4
 		[SCSI.WriteSame10]=6 [SCSI.WriteVerify10]=6) ;;
 esac
+# One iscsi-test-cu check per run in TESTS.
+plan $((29 + ${#TESTS[@]}))
 R2T_IQN=iqn.2026-11.org.scstd:r2t
 BIG_IQN=iqn.2026-11.org.scstd:big
 CDB_INI=iqn.2026-11.org.scstd:scsi-cdb
@@ -175,8 +178,7 @@ check_output "qemu-io writes and verifies 16 MiB through the relay" "read 167772
 # ---- the whole conformance run through the relay -------------------------
 
 run_cu() {  # run_cu [TEST]: one iscsi-test-cu run; verdicts in $WORKDIR/cu.verdicts
-	local raw=$WORKDIR/cu.out args=()
-	[ -n "$1" ] && args=(-t "$1")
+	local raw=$WORKDIR/cu.out args=(-t "${1:-ALL}")
 	timeout -k 10 600 iscsi-test-cu -d "${args[@]}" "$(rurl 1)" >"$raw" 2>&1
 	local rc=$?
 	awk -f "$TESTS_ROOT/tests/conformance/parse_cu.awk" "$raw" >"$WORKDIR/cu.verdicts"

@@ -12,6 +12,8 @@
 # normal session the run opened must have CRC32C header digests in force.
 . "$(dirname "$0")/../lib.sh"
 
+plan 12
+
 require_daemon
 TESTS=(iSCSI SCSI.Read10 SCSI.Write10 SCSI.CompareAndWrite SCSI.WriteSame10 SCSI.WriteVerify10)
 
@@ -51,8 +53,7 @@ check "abort_consider_finished_tasks_as_not_existing set to 1" \
 URL="$(url 1)"
 
 run_cu() {  # run_cu [TEST]: one iscsi-test-cu run; verdicts in $WORKDIR/cu.verdicts
-	local raw=$WORKDIR/cu.out args=()
-	[ -n "$1" ] && args=(-t "$1")
+	local raw=$WORKDIR/cu.out args=(-t "${1:-ALL}")     # each test once
 	timeout -k 10 600 iscsi-test-cu -d "${args[@]}" "$URL" >"$raw" 2>&1
 	local rc=$?
 	awk -f "$TESTS_ROOT/tests/conformance/parse_cu.awk" "$raw" >"$WORKDIR/cu.verdicts"

@@ -8,6 +8,8 @@
 # Async Message before its connection closes.
 . "$(dirname "$0")/../lib.sh"
 
+plan 16
+
 require_daemon
 require_tools iscsi_digestpeer
 use_scstctl

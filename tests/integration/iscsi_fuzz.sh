@@ -12,6 +12,8 @@
 # hunt with other seeds: FUZZ_SEEDS="$(seq 100 119)" FUZZ_ITERATIONS=2000.
 . "$(dirname "$0")/../lib.sh"
 
+plan 13
+
 require_daemon
 require_tools iscsi_fuzz
 

@@ -9,6 +9,8 @@
 # refused and changes nothing.
 . "$(dirname "$0")/../lib.sh"
 
+plan 25
+
 require_daemon
 SCSTCTL=$(dirname "$SCSTD")/scstctl
 [ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }

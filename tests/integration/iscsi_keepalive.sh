@@ -7,6 +7,8 @@
 # ping is sent at all.
 . "$(dirname "$0")/../lib.sh"
 
+plan 10
+
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:keepalive

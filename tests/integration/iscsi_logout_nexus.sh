@@ -8,6 +8,8 @@
 # one is registered.
 . "$(dirname "$0")/../lib.sh"
 
+plan 5
+
 require_daemon
 command -v iscsi-test-cu >/dev/null || { not_ok "iscsi-test-cu (libiscsi-bin) is installed"; finish; }
 IQN=iqn.2026-12.org.scstd:logout-nexus

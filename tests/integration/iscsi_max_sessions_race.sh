@@ -8,6 +8,8 @@
 # step, and a Logout is answered after the nexus left the core).
 . "$(dirname "$0")/../lib.sh"
 
+plan 6
+
 require_daemon
 command -v iscsi-inq >/dev/null || { not_ok "iscsi-inq (libiscsi-bin) is installed"; finish; }
 IQN=iqn.2026-12.org.scstd:maxsess-race

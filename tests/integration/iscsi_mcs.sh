@@ -11,6 +11,8 @@
 # the hand-over to the session's loop is exercised.
 . "$(dirname "$0")/../lib.sh"
 
+plan 21
+
 require_daemon
 require_tools iscsi_mcs
 use_scstctl

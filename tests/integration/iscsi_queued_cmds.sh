@@ -6,6 +6,8 @@
 # work within a window of 4.
 . "$(dirname "$0")/../lib.sh"
 
+plan 7
+
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:queued

@@ -6,6 +6,8 @@
 # and (sanitizer build) nothing leaks or is touched after being freed.
 . "$(dirname "$0")/../lib.sh"
 
+plan 8
+
 require_daemon
 require_tools iscsi_digestpeer
 IQN=iqn.2026-11.org.scstd:reinstate

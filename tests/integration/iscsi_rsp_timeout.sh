@@ -8,6 +8,8 @@
 # others.  Out-of-range values are refused and change nothing.
 . "$(dirname "$0")/../lib.sh"
 
+plan 26
+
 require_daemon
 require_tools iscsi_digestpeer
 SCSTCTL=$(dirname "$SCSTD")/scstctl

@@ -7,6 +7,8 @@
 # directory disappears with the session.
 . "$(dirname "$0")/../lib.sh"
 
+plan 27
+
 require_daemon
 require_tools iscsi_digestpeer
 use_scstctl

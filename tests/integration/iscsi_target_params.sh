@@ -8,6 +8,8 @@
 # 0x0206 and lets one in again once a slot is free.
 . "$(dirname "$0")/../lib.sh"
 
+plan 56
+
 require_daemon
 require_tools iscsi_digestpeer
 use_scstctl

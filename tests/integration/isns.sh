@@ -8,6 +8,8 @@
 # when scstd stops; a bad iSNSServer value is refused.
 . "$(dirname "$0")/../lib.sh"
 
+plan 39
+
 require_daemon
 SCSTCTL=$(dirname "$SCSTD")/scstctl
 [ -x "$SCSTCTL" ] || { not_ok "scstctl is built next to scstd"; finish; }

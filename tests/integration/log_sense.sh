@@ -8,6 +8,8 @@
 # ILLEGAL REQUEST, INVALID FIELD IN CDB.
 . "$(dirname "$0")/../lib.sh"
 
+plan 20
+
 require_daemon
 require_tools scsi_cdb
 IQN=iqn.2026-11.org.scstd:logsense

@@ -17,6 +17,7 @@ if [ -z "${LOG_TARGETS_NS:-}" ]; then
 	LOG_TARGETS_NS=none
 fi
 . "$(dirname "$0")/../lib.sh"
+plan 15
 
 require_daemon
 require_tools iscsi_badpdu

@@ -22,6 +22,7 @@
 #    connections) leaves the daemon serving iSCSI and the page;
 #  - an IPv6 endpoint ([::1]:PORT) serves too; a bad --metrics is refused.
 . "$(dirname "$0")/../lib.sh"
+plan 65
 
 require_daemon
 require_tools scsi_cdb

@@ -6,6 +6,8 @@
 # error and changing nothing, then deleting both again.
 . "$(dirname "$0")/../lib.sh"
 
+plan 53
+
 require_daemon
 SCSTCTL=$(dirname "$SCSTD")/scstctl
 SOCK=$WORKDIR/ctl/scstd.sock
@@ -134,8 +136,7 @@ echo_to() {  # echo_to FILE TEXT: the shell's echo >, its status
 	echo "$2" >"$1"
 }
 if [ ! -c /dev/fuse ]; then
-	skip "no /dev/fuse (FUSE mount tests)"
-	finish
+	skip_rest "no /dev/fuse (FUSE mount tests)"
 fi
 mkdir -p "$MNT"
 start_daemon --ctl-socket none --mount "$MNT" || { not_ok "scstd starts with --mount"; finish; }

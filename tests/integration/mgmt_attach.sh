@@ -9,6 +9,8 @@
 # The same with a vcdrom medium insert (its filename store opens a file).
 . "$(dirname "$0")/../lib.sh"
 
+plan 27
+
 require_daemon
 require_tools scsi_cdb
 use_scstctl
@@ -20,7 +22,7 @@ mkdir -p "$MNT"
 mkfifo "$FIFO"
 
 require_fuse
-command -v iscsi-inq >/dev/null || { skip "iscsi-inq (libiscsi-bin) missing"; finish; }
+command -v iscsi-inq >/dev/null || skip_rest "iscsi-inq (libiscsi-bin) missing"
 mounted() { grep -q " $MNT fuse" /proc/mounts; }
 trap 'mounted && fusermount3 -u -z "$MNT"; lib_cleanup' EXIT
 

@@ -16,6 +16,8 @@
 # the defaults keep the sanitizer build well under a minute.
 . "$(dirname "$0")/../lib.sh"
 
+plan 25
+
 require_daemon
 require_tools mgmt_fuzz tree_snapshot
 use_scstctl
@@ -86,7 +88,7 @@ FUZZ_MOUNT=()
 if [ ${#MOUNT_ARGS[@]} -gt 0 ] && mounted; then
 	FUZZ_MOUNT=(--mount "$MNT")
 else
-	skip "FUSE is not available: no writes through the mount"
+	note "FUSE is not available: no writes through the mount"
 fi
 
 snapshot() { "$(tool tree_snapshot)" --socket "$SOCK"; }

@@ -10,6 +10,8 @@
 # scstadmin, given EAGAIN, polls last_sysfs_mgmt_res for the result.
 . "$(dirname "$0")/../lib.sh"
 
+plan 26
+
 require_daemon
 SCSTCTL=$(dirname "$SCSTD")/scstctl
 SOCK=$WORKDIR/ctl/scstd.sock

@@ -16,6 +16,8 @@
 #  - scstadmin -write_config ignores sgv/.
 . "$(dirname "$0")/../lib.sh"
 
+plan 62
+
 require_daemon
 BIN=$(dirname "$SCSTD")
 SCSTCTL=$BIN/scstctl

@@ -5,6 +5,7 @@
 # cannot read CHAP secrets (IncomingUser/OutgoingUser); root still can.
 # With --mount-group, only that group's members read the tree.
 . "$(dirname "$0")/../lib.sh"
+plan 20
 
 require_daemon
 require_fuse

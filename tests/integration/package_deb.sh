@@ -26,6 +26,7 @@
 # one to two minutes on debootstrap (about 3 min in all), later runs copy
 # the base (about a minute in all).
 . "$(dirname "$0")/../lib.sh"
+plan 34
 
 CACHE=${SCSTD_TEST_CACHE:-/var/cache/scstd-tests}
 IQN=iqn.2026-11.org.scstd:deb

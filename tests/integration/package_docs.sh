@@ -10,6 +10,7 @@
 #    filtered by prefix) and file names after -config, and scstctl's
 #    verbs and, asking a running daemon, tree paths (names with ':' too).
 . "$(dirname "$0")/../lib.sh"
+plan 28
 
 require_daemon
 BIN=$(dirname "$SCSTD")

@@ -13,6 +13,7 @@
 #  - uninstall leaves no file behind; PREFIX=/usr puts the unit's
 #    ExecStart at /usr/sbin/scstd.
 . "$(dirname "$0")/../lib.sh"
+plan 24
 
 require_daemon
 BUILT=$(dirname "$SCSTD")

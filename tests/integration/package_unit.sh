@@ -18,6 +18,7 @@
 #    reservations to /var/lib/scst/pr, survives ExecReload (SIGHUP) and
 #    stops on SIGTERM with exit 0.
 . "$(dirname "$0")/../lib.sh"
+plan 33
 
 require_daemon
 require_tools pr_churn

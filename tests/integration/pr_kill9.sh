@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ROUNDS=${ROUNDS:-10}
+plan $((2 * ROUNDS + 3))
 require_daemon
 require_tools pr_churn
 CHURN=$(tool pr_churn)
@@ -33,9 +34,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	"$CHURN" "$(url 1)" churn "$start" >"$WORKDIR/churn.$round" 2>&1 &
 	cpid=$!
 	sleep "0.$((RANDOM % 5 + 2))$((RANDOM % 10))"
-	kill -KILL "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
+	check "round $round: SIGKILL ends the daemon (status 137), its log clean" kill_daemon
 	timeout 20 tail --pid="$cpid" -f /dev/null || kill -KILL "$cpid"
 	wait "$cpid"
 	last=$(grep '^acked ' "$WORKDIR/churn.$round" | tail -1 | cut -d' ' -f2)

@@ -5,6 +5,8 @@
 # daemon stopped, the same bytes are in the backing file var/lun1.img.
 . "$(dirname "$0")/../lib.sh"
 
+plan 12
+
 require_daemon
 start_daemon || { not_ok "scstd starts"; finish; }
 ok "scstd starts"

@@ -11,6 +11,8 @@
 # move could not be told).
 . "$(dirname "$0")/../lib.sh"
 
+plan 28
+
 require_daemon
 require_tools scsi_cdb
 use_scstctl

@@ -7,6 +7,7 @@
 # (tree snapshots before and after) and is logged with its line.  Without
 # --config, SIGHUP only logs that there is nothing to reload.
 . "$(dirname "$0")/../lib.sh"
+plan 28
 
 require_daemon
 require_tools tree_snapshot

@@ -11,6 +11,8 @@
 # without changing anything.
 . "$(dirname "$0")/../lib.sh"
 
+plan 130
+
 require_daemon
 require_tools pr_checks
 PR=$(tool pr_checks)

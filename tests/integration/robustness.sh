@@ -5,6 +5,8 @@
 # log in after each attack, and the daemon survives with a clean log.
 . "$(dirname "$0")/../lib.sh"
 
+plan 28
+
 require_daemon
 require_tools iscsi_badpdu
 start_daemon || { not_ok "scstd starts"; finish; }

@@ -11,6 +11,8 @@
 # sessions through the tree and serves I/O over libscst_local.
 . "$(dirname "$0")/../lib.sh"
 
+plan 99
+
 require_daemon
 BIN=$(dirname "$SCSTD")
 CMD=$BIN/scst-local-cmd

@@ -6,6 +6,7 @@
 # around a SIGHUP reload, STOPPING=1 at SIGTERM - in that order.  Without
 # NOTIFY_SOCKET nothing is sent.
 . "$(dirname "$0")/../lib.sh"
+plan 11
 
 require_daemon
 command -v python3 >/dev/null || { skip "python3 is needed for the listener"; finish; }

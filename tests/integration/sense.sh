@@ -5,6 +5,8 @@
 # caching mode page, write/read-back, SYNCHRONIZE CACHE.
 . "$(dirname "$0")/../lib.sh"
 
+plan 30
+
 require_daemon
 require_tools scsi_checks
 start_daemon || { not_ok "scstd starts with the default config"; finish; }

@@ -6,6 +6,8 @@
 # build's leak report at the end.
 . "$(dirname "$0")/../lib.sh"
 
+plan 7
+
 require_daemon
 start_daemon || { not_ok "scstd starts"; finish; }
 ok "scstd starts"

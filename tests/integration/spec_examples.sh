@@ -6,11 +6,14 @@
 # that file's directory -> the test's working directory (the machine is
 # shared).  Each example line is also looked up in the spec files when
 # they are readable, so the copies here cannot drift.
-# Skipped, with the reason printed: examples that need hardware or kernel
-# modules (pass-through H:C:I:L devices, Fibre Channel WWN targets,
-# insmod/modprobe, /proc/scsi/scsi, /sys/block tuning); insmod scst_local
+# Skipped, with the reason printed: examples that need what scstd does not
+# implement (the dev_disk pass-through handler for H:C:I:L devices, a Fibre
+# Channel target driver) or kernel steps (insmod/modprobe, /proc/scsi/scsi,
+# /sys/block tuning); insmod scst_local
 # [add_default_tgt=0] is a daemon (re)start [--local-add-default-tgt 0].
 . "$(dirname "$0")/../lib.sh"
+
+plan 56
 
 require_daemon
 SPEC_DIR=${SPEC_DIR:-/work/shared/spec}
@@ -67,8 +70,8 @@ check "README.scst: add disk1 0 to group INI" example README.scst \
 	'echo "add disk1 0" >/sys/kernel/scst_tgt/targets/iscsi/iqn.2006-10.net.vlnb:tgt1/ini_groups/INI/luns/mgmt'
 check_output "INI's LUN 0 is disk1" 'devices/disk1$' \
 	readlink "$MNT/targets/iscsi/iqn.2006-10.net.vlnb:tgt1/ini_groups/INI/luns/0/device"
-skip "README.scst: 'add 2:0:1:0 11' needs a pass-through SCSI device (hardware, dev_disk handler)"
-skip "README.scst: 'add 21:*:e0:?b:83:*' needs a Fibre Channel target (hardware)"
+skip "README.scst: 'add 2:0:1:0 11' needs the dev_disk pass-through handler, which scstd does not implement"
+skip "README.scst: 'add 21:*:e0:?b:83:*' needs a Fibre Channel target driver, which scstd does not have (and an FC HBA)"
 
 T=/sys/kernel/scst_tgt/targets/iscsi/iqn.2007-05.com.example:storage.disk1.sys1.xyz
 IQN=iqn.2007-05.com.example:storage.disk1.sys1.xyz
@@ -105,7 +108,7 @@ check_output "spec_ini sees only LUN 0 (dev2)" '^0 $' \
 	luns_seen_by iqn.2007-05.com.example:storage.disk1.spec_ini.xyz
 check_output "another initiator sees LUNs 0 and 1" '^0 1 $' \
 	luns_seen_by iqn.2007-05.com.example:other.host
-skip "README.scst: 'add_device 1:0:0:0' to dev_disk needs a pass-through SCSI device (hardware)"
+skip "README.scst: 'add_device 1:0:0:0' to dev_disk needs the dev_disk pass-through handler, which scstd does not implement"
 skip "README.scst: /sys/block/sdX tuning (max_sectors_kb, nr_requests, queue_depth) is kernel block layer"
 
 # ---- README.scst: vcdrom media change ----------------------------------------

@@ -10,6 +10,8 @@
 # sessions from tests/tools/iscsi_taskset.
 . "$(dirname "$0")/../lib.sh"
 
+plan 22
+
 require_daemon
 require_tools iscsi_taskset
 TS=$(tool iscsi_taskset)

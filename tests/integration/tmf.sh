@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # tmf.sh - task management functions from real libiscsi sessions under two
-# initiator names (tests/tools/acl_checks): CLEAR ACA (nothing to clear:
-# function complete, LUN DOES NOT EXIST for an unknown LUN), ABORT TASK SET
+# initiator names (tests/tools/acl_checks): CLEAR ACA (not supported, as
+# REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS says; LUN DOES NOT EXIST for
+# an unknown LUN), ABORT TASK SET
 # and CLEAR TASK SET on an idle LUN, LUN RESET and TARGET WARM RESET raising
 # the reset unit attention on every I_T nexus of the LU, the issuer's too.
+# The reset UA is BUS DEVICE RESET FUNCTION OCCURRED (29/03): SAM-5
+# for LOGICAL UNIT RESET; a TARGET RESET is a hard reset caused by a task
+# management function, for which SAM-4 (hard reset) names the same code (LIO's
+# target_core_tmr.c raises 29/03 too).
 . "$(dirname "$0")/../lib.sh"
+
+plan 12
 
 require_daemon
 require_tools acl_checks
@@ -36,23 +43,26 @@ answers() {
 }
 ME=iqn.2026-12.org.scstd:tmf-issuer
 
-check "CLEAR ACA on LUN 1: function complete" \
-	answers "$ME" "tmf 3 1 ok" "tmf 1 3"
+# No ACA is ever established and REPORT SUPPORTED TASK MANAGEMENT
+# FUNCTIONS leaves CACAS clear: CLEAR ACA is answered as unsupported
+# (RFC 7143 response 5), as LIO answers it.
+check "CLEAR ACA on LUN 1: function not supported, as advertised" \
+	answers "$ME" "tmf 3 1 failed: TASK MGMT responded Task Mgmt Function Not Supported" "tmf 1 3"
 check "CLEAR ACA on a LUN that does not exist: LUN DOES NOT EXIST" \
 	answers "$ME" "tmf 3 7 failed: TASK MGMT responded LUN Does Not Exist" "tmf 7 3"
 check "ABORT TASK SET and CLEAR TASK SET on an idle LUN complete" \
 	answers "$ME" "tmf 2 1 ok | tmf 4 1 ok" "tmf 1 2" "tmf 1 4"
 check "LUN RESET: the issuer's own nexus reports the reset too" \
-	answers "$ME" "clear 1 ok | tmf 5 1 ok | tur 1 CHECK key=0x6 asc=0x2902 | tur 1 GOOD" \
+	answers "$ME" "clear 1 ok | tmf 5 1 ok | tur 1 CHECK key=0x6 asc=0x2903 | tur 1 GOOD" \
 	"clear 1" "tmf 1 5" "tur 1" "tur 1"
 check_output "LUN RESET: another initiator's nexus reports it" \
-	"^tur 1 CHECK key=0x6 asc=0x2902$" other "tur 1"
+	"^tur 1 CHECK key=0x6 asc=0x2903$" other "tur 1"
 check_output "LUN RESET: once" "^tur 1 GOOD$" other "tur 1"
 check "TARGET WARM RESET: every LUN of the issuer reports the reset" \
-	answers "$ME" "clear 0 ok | clear 1 ok | tmf 6 0 ok | tur 0 CHECK key=0x6 asc=0x2902 | tur 1 CHECK key=0x6 asc=0x2902" \
+	answers "$ME" "clear 0 ok | clear 1 ok | tmf 6 0 ok | tur 0 CHECK key=0x6 asc=0x2903 | tur 1 CHECK key=0x6 asc=0x2903" \
 	"clear 0" "clear 1" "tmf 0 6" "tur 0" "tur 1"
 check_output "TARGET WARM RESET: another initiator's nexus reports it" \
-	"^tur 1 CHECK key=0x6 asc=0x2902$" other "tur 1"
+	"^tur 1 CHECK key=0x6 asc=0x2903$" other "tur 1"
 exec {OTHER[1]}>&-
 wait "$OTHER_PID" 2>/dev/null
 

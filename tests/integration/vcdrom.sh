@@ -10,6 +10,8 @@
 # add_device takes exactly filename, t10_dev_id and usn.
 . "$(dirname "$0")/../lib.sh"
 
+plan 67
+
 require_daemon
 require_tools scsi_cdb
 SCSTCTL=$(dirname "$SCSTD")/scstctl
@@ -75,6 +77,7 @@ if command -v qemu-img >/dev/null; then
 	check "qemu-img copy equals the ISO byte for byte" cmp "$WORKDIR/qemu.out" "$ISO_A"
 else
 	skip "qemu-img not installed"
+	skip "qemu-img not installed: no byte comparison"
 fi
 
 # One session for the rest: q CMD prints the tool's answer line.

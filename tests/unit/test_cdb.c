@@ -24,6 +24,9 @@ static void setup_disk(uint32_t block_size, uint64_t nblocks)
 	disk.block_size = block_size;
 	disk.block_shift = __builtin_ctz(block_size);
 	disk.nblocks = nblocks;
+	/* Thin: the disk offers every entry of the table (BLOCK ERASE needs
+	 * it, see test_block_erase_needs_thin). */
+	disk.thin_provisioned = true;
 }
 
 static int parse(struct scst_cmd *cmd, const uint8_t *cdb, unsigned len)
@@ -189,8 +192,6 @@ static const struct bad_case bad_cases[] = {
 	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 2 },
 	{ "READ DEFECT DATA12 reserved byte 10", { 0xb7, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0x80 }, 12,
 	  SK_ILLEGAL_REQUEST, 0x24, 0, 10, 7 },
-	{ "SANITIZE IMMED", { 0x48, 0x81, 0, 0, 0, 0, 0, 0, 8 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1,
-	  7 },
 	{ "SANITIZE CRYPTO ERASE", { 0x48, 0x03 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
 	{ "SANITIZE service action 0", { 0x48, 0x00 }, 10, SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
 	{ "SANITIZE OVERWRITE list of 4", { 0x48, 0x01, 0, 0, 0, 0, 0, 0, 4 }, 10,
@@ -528,6 +529,36 @@ static void test_rsoc_all(void **state)
 	free(cmd.buf);
 }
 
+/* SANITIZE BLOCK ERASE deallocates (SBC-4); a fully provisioned disk
+ * neither lists it nor accepts it (an unsupported service action: 5/24/00
+ * on byte 1, bit 4), and its WABEREQ stays 0 (test_vdisk). */
+static void test_block_erase_needs_thin(void **state)
+{
+	static const uint8_t erase[10] = { 0x48, 0x02 };
+	uint8_t query[12] = { 0xa3, 0x0c, 0x02, 0x48, 0x00, 0x02, 0, 0, 0x10, 0 };
+	struct scst_cmd cmd;
+
+	(void)state;
+	setup_disk(512, NBLOCKS);
+	disk.thin_provisioned = false;
+	assert_int_equal(parse(&cmd, erase, 10), -1);
+	assert_int_equal(cmd.sense[2] & 0x0f, SK_ILLEGAL_REQUEST);
+	assert_int_equal(cmd.sense[12], 0x24);
+	assert_int_equal(cmd.sense[15], 0xc0 | 0x08 | 4);     /* SKSV, C/D, BPV, bit 4 */
+	assert_int_equal(cmd.sense[17], 1);
+
+	assert_int_equal(parse(&cmd, query, 12), 0);
+	cmd.buf = calloc(1, cmd.bufflen);
+	cmd.buf_size = cmd.bufflen;
+	scst_report_supported_opcodes(&cmd);
+	assert_int_equal(cmd.status, SAM_STAT_GOOD);
+	assert_int_equal(cmd.buf[1] & 0x07, 0x01);             /* not supported */
+	free(cmd.buf);
+
+	disk.thin_provisioned = true;
+	assert_int_equal(parse(&cmd, erase, 10), 0);
+}
+
 static void test_rsoc_one(void **state)
 {
 	struct scst_cmd cmd;
@@ -672,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_every_entry_is_consistent),
 		cmocka_unit_test(test_rsoc_all),
 		cmocka_unit_test(test_rsoc_one),
+		cmocka_unit_test(test_block_erase_needs_thin),
 		cmocka_unit_test(test_rsoc_timeouts),
 	};
 
