@@ -421,9 +421,7 @@ static void test_abort_task_of_a_held_command(void **state)
 /* LUN RESET (SAM-5 7.7): every task of the LU is aborted, the response
  * follows their end, and every I_T nexus, the issuer's included, gets a
  * unit attention with BUS DEVICE RESET FUNCTION OCCURRED, 29/03
- * (SAM-5 6.3.3).  Written to the standard: when this test was written
- * the core still raised 29/02 (SCSI BUS RESET OCCURRED); the change to
- * 29/03 is another branch's (core/sense.c SCST_S_UA_RESET). */
+ * (SAM-5 6.3.3), not SCSI BUS RESET OCCURRED (29/02). */
 static void test_lun_reset(void **state)
 {
 	(void)state;
