@@ -11,13 +11,15 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/pr.h"
 #include "core/scst.h"
+#include "targets/local/local_priv.h"
 
-extern struct scst_tgt_template iscsi_template, local_template;
+extern struct scst_tgt_template iscsi_template;
 
 /* SPC-4 7.6.4.6 table 452: format 0, PROTOCOL IDENTIFIER 5h; ADDITIONAL
  * LENGTH 20 (the name, its NUL and padding to a multiple of four). */
@@ -222,6 +224,54 @@ static void test_verbatim_names(void **state)
 	assert_int_equal(scst_pr_verbatim_tid("tid:", NULL), 0);
 }
 
+/* scst_local's transport_id attribute (README.scst_local): an iSCSI
+ * TransportID names that initiator, format 1 without its ISID, like an
+ * iSCSI login of that name; any other protocol's is kept verbatim and
+ * reported byte for byte; a malformed one changes nothing. */
+static void test_local_transport_id(void **state)
+{
+	struct scst_session sess = { .initiator_name = "local-ini" };
+	struct local_sess ls = { .name = "local-ini", .sess = &sess };
+	uint8_t fmt1[32] = { 0x45, 0, 0, 28 }, out[LOCAL_TID_MAX], bad[24];
+	char err[160];
+
+	(void)state;
+	/* Without one: the session's own name in iSCSI format 0. */
+	assert_int_equal(local_get_transport_id(&ls, out, sizeof(out)), 20);
+	assert_memory_equal(out, "\x05\x00\x00\x10local-ini\0", 14);
+
+	memcpy(fmt1 + 4, "iqn.x:y,i,0x23d000000001", 24);
+	assert_int_equal(local_set_transport_id(&ls, fmt1, sizeof(fmt1), err, sizeof(err)), 0);
+	assert_string_equal(scst_sess_pr_name(&sess), "iqn.x:y");
+	assert_int_equal(local_get_transport_id(&ls, out, sizeof(out)), sizeof(fmt1));
+	assert_memory_equal(out, fmt1, sizeof(fmt1));
+
+	assert_int_equal(local_set_transport_id(&ls, sas_tid, sizeof(sas_tid), err, sizeof(err)), 0);
+	assert_string_equal(scst_sess_pr_name(&sess),
+			    "tid:060000005001438012345678000000000000000000000000");
+
+	/* Hostile: the length field lies, no NUL, format 2, too short. */
+	memcpy(bad, iscsi_fmt0, sizeof(bad));
+	bad[3] = 0x30;
+	assert_int_equal(local_set_transport_id(&ls, bad, sizeof(bad), err, sizeof(err)), -EINVAL);
+	memcpy(bad, iscsi_fmt0, sizeof(bad));
+	memset(bad + 4, 'q', 20);
+	assert_int_equal(local_set_transport_id(&ls, bad, sizeof(bad), err, sizeof(err)), -EINVAL);
+	memcpy(bad, iscsi_fmt0, sizeof(bad));
+	bad[0] = 0x85;
+	assert_int_equal(local_set_transport_id(&ls, bad, sizeof(bad), err, sizeof(err)), -EINVAL);
+	assert_int_equal(local_set_transport_id(&ls, iscsi_fmt0, 16, err, sizeof(err)), -EINVAL);
+	assert_string_equal(scst_sess_pr_name(&sess),
+			    "tid:060000005001438012345678000000000000000000000000");
+
+	/* Cleared: back to the initiator name. */
+	assert_int_equal(local_set_transport_id(&ls, NULL, 0, err, sizeof(err)), 0);
+	assert_string_equal(scst_sess_pr_name(&sess), "local-ini");
+	for (unsigned i = 0; i < ls.npr_names; i++)
+		free(ls.pr_names[i]);
+	free(ls.pr_names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_lists),
 		cmocka_unit_test(test_transport_without_tids),
 		cmocka_unit_test(test_verbatim_names),
+		cmocka_unit_test(test_local_transport_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
