@@ -138,6 +138,9 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+# Reaches scst_local's template, which brings its FUSE mount along.
+$(BUILD)/tests/test_transport_id: LIBS += $(FUSE_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LOCAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -liscsi

@@ -4,7 +4,7 @@
  * Every buffer the SGV cache hands out is charged here until it is freed.
  * A command whose buffer would take the charge past the limit is refused
  * (cmd.c answers it with TASK SET FULL or BUSY); buffers whose data is
- * already on the wire (iSCSI immediate data) are charged without refusal.
+ * already on the wire (immediate data) are charged without refusal.
  *
  * The command path must not meet a lock or a contended cache line, so the
  * global charge moves in chunks: each thread holds credit taken from the

@@ -12,8 +12,8 @@
  * those totals never go back.
  *
  * Latency is measured from scst_rx_cmd to scst_tgt_cmd_done, i.e. until
- * the transport has sent the response (iSCSI: the last PDU left the
- * socket): the server's share of what the initiator sees.  That costs two
+ * the transport has sent the response (the last byte left the socket):
+ * the server's share of what the initiator sees.  That costs two
  * clock reads per command (vDSO); the step-by-step split of the latency
  * files costs up to four more and is taken only while measure_latency is
  * on, as in SCST. */

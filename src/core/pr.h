@@ -137,18 +137,25 @@ struct scst_pr_tid {
 };
 
 /* Parses the TransportIDs of a REGISTER parameter list (plist, plen
- * bytes) into tids (at most max).  Returns SCST_S_OK,
+ * bytes) into tids (at most max), as the transport tgtt reads them.  Returns SCST_S_OK,
  * SCST_S_PARAM_LIST_LENGTH_ERROR, or SCST_S_INVALID_FIELD_IN_PARAM /
  * SCST_S_INSUFFICIENT_RESOURCES with the offending byte in *bad_byte. */
-enum scst_sense_id scst_pr_parse_tids(const uint8_t *plist, uint32_t plen, struct scst_pr_tid *tids,
-				      unsigned max, unsigned *n, uint32_t *bad_byte);
+enum scst_sense_id scst_pr_parse_tids(const struct scst_tgt_template *tgtt, const uint8_t *plist,
+				      uint32_t plen, struct scst_pr_tid *tids, unsigned max,
+				      unsigned *n, uint32_t *bad_byte);
 
 /* Parses the one TransportID of a REGISTER AND MOVE parameter list
- * (SPC-4 6.16.4).  Returns SCST_S_OK, or SCST_S_INVALID_FIELD_IN_PARAM
+ * (SPC-4 6.16.4), as the transport tgtt reads it.  Returns SCST_S_OK, or SCST_S_INVALID_FIELD_IN_PARAM
  * with the offending byte in *bad_byte (the TransportID length field is
  * byte 20; the list must be exactly 24 bytes plus that length). */
-enum scst_sense_id scst_pr_parse_move_tid(const uint8_t *plist, uint32_t plen,
+enum scst_sense_id scst_pr_parse_move_tid(const struct scst_tgt_template *tgtt,
+					  const uint8_t *plist, uint32_t plen,
 					  struct scst_pr_tid *tid, uint32_t *bad_byte);
+
+/* The TransportID of a verbatim PR name (scst_pr_verbatim_name) into out
+ * (NULL: only measure; room for strlen(name) / 2 bytes); its length, 0
+ * when name is not one. */
+uint32_t scst_pr_verbatim_tid(const char *name, uint8_t *out);
 
 /* REGISTER with SPEC_I_PT (SPC-4 5.13.7): registers the unregistered
  * issuer and the n named initiators (on the issuer's target port, or on

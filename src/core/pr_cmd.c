@@ -23,7 +23,6 @@
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
-#include "util/hex.h"
 
 #define PR_OUT_PARAM_LEN 24
 
@@ -429,7 +428,7 @@ static enum scst_sense_id register_spec(struct scst_cmd *cmd, struct pr_out_req 
 	tids = calloc(max, sizeof(*tids));
 	if (!tids)
 		return SCST_S_INSUFFICIENT_RESOURCES;
-	rc = scst_pr_parse_tids(cmd->buf, cmd->write_len, tids, max, &rq->ntids, &rq->bad_byte);
+	rc = scst_pr_parse_tids(cmd->sess->tgt->tgtt, cmd->buf, cmd->write_len, tids, max, &rq->ntids, &rq->bad_byte);
 	if (rc == SCST_S_INVALID_FIELD_IN_PARAM) {
 		scst_set_invalid_field(cmd, false, rq->bad_byte, -1);
 		rc = SCST_S_OK;         /* reported */
@@ -464,6 +463,24 @@ static bool port_reaches(const struct scst_device *dev, uint16_t id, const char 
 	return found;
 }
 
+/* The transport of target port `id`, dflt when there is no such port
+ * (then port_reaches refuses the port). */
+static const struct scst_tgt_template *port_transport(uint16_t id,
+						      const struct scst_tgt_template *dflt)
+{
+	const struct scst_tgt_template *tt = dflt;
+	const struct scst_tgt *tgt;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node)
+		if (tgt->rel_tgt_id == id) {
+			tt = tgt->tgtt;
+			break;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	return tt;
+}
+
 static int highest_bit(uint8_t v)
 {
 	int bit = 7;
@@ -474,14 +491,18 @@ static int highest_bit(uint8_t v)
 }
 
 /* REGISTER AND MOVE (SPC-4 6.16.4 list): the TransportID and the target
- * port are checked before the lock. */
+ * port are checked before the lock.  The TransportID names an initiator
+ * port of the destination port's transport, so that transport reads it. */
 static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req *rq,
 					struct pr_out_ctx *c)
 {
+	const struct scst_tgt_template *tt = cmd->sess->tgt->tgtt;
 	struct scst_pr_tid tid;
 	enum scst_sense_id rc;
 
-	rc = scst_pr_parse_move_tid(cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
+	if (cmd->write_len >= 24)
+		tt = port_transport((uint16_t)(cmd->buf[18] << 8 | cmd->buf[19]), tt);
+	rc = scst_pr_parse_move_tid(tt, cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
 	if (rc != SCST_S_OK)
 		return rc;
 	/* Bytes 16-17 hold only UNREG and APTPL: no ALL_TG_PT (or SPEC_I_PT)
@@ -611,71 +632,100 @@ static uint8_t *report_capabilities(const struct scst_pr *pr, bool can_persist, 
 	return d;
 }
 
-/* Registrants are known by name.  A name "tid:HEX" is a TransportID given
- * verbatim (scst_local sessions' transport_id) and is reported as such;
- * any other name is an iSCSI name: TransportID format 0, the name
- * NUL-terminated, padded to a multiple of 4, at least 20 bytes in all
- * (SPC-4 7.6.4.6). */
-#define PR_TID_PREFIX "tid:"
+/* Registrants are known by name.  A verbatim name (scst_pr_verbatim_name)
+ * is reported as the TransportID it holds; any other name is the
+ * transport's to encode (SPC-4 7.6.4): that of the target port the
+ * registration was made through, or of the port asking when that port is
+ * gone. */
+/* Room for any TransportID of a name (whose own bound is SCST_NAME_MAX). */
+#define PR_TID_MAX (4 + 2 * SCST_NAME_MAX)
 
-/* Decodes a "tid:HEX" name into out (NULL: only measure); 0 when the name
- * is not one. */
-static uint32_t verbatim_tid(const char *name, uint8_t *out)
+static uint32_t transport_id_len(const struct scst_tgt_template *tgtt,
+				 const struct scst_pr_reg *reg, uint8_t *scratch)
 {
-	size_t plen = strlen(PR_TID_PREFIX), n;
-	const char *h = name + plen;
-
-	if (strncmp(name, PR_TID_PREFIX, plen) != 0)
-		return 0;
-	n = strlen(h);
-	if (n == 0 || n % 2)
-		return 0;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_digit_value(h[i]), lo = hex_digit_value(h[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return 0;
-		if (out)
-			out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (uint32_t)(n / 2);
-}
-
-static uint32_t transport_id_len(const struct scst_pr_reg *reg)
-{
-	uint32_t v = verbatim_tid(reg->initiator, NULL), n;
+	uint32_t v = scst_pr_verbatim_tid(reg->initiator, NULL);
 
 	if (v)
 		return v;
-	n = ((uint32_t)strlen(reg->initiator) + 1 + 3) & ~3u;
-	return 4 + (n < 16 ? 16 : n);
+	if (!tgtt->build_transport_id)
+		return 0;
+	return tgtt->build_transport_id(reg->initiator, scratch, PR_TID_MAX);
 }
 
-static void put_transport_id(const struct scst_pr_reg *reg, uint8_t *d, uint32_t tid)
+static void put_transport_id(const struct scst_tgt_template *tgtt,
+			     const struct scst_pr_reg *reg, uint8_t *d, uint32_t tid)
 {
-	if (verbatim_tid(reg->initiator, d))
+	if (scst_pr_verbatim_tid(reg->initiator, d) || !tid)
 		return;
-	d[0] = 0x05;                            /* iSCSI, format 0 */
-	put_be16(d + 2, (uint16_t)(tid - 4));
-	memcpy(d + 4, reg->initiator, strlen(reg->initiator));
+	tgtt->build_transport_id(reg->initiator, d, tid);
 }
 
-static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
+/* The transport of each target port by relative port id.  Taken before
+ * dev->lock (scst_mutex comes first); templates outlive every target. */
+struct port_transports {
+	unsigned n;
+	uint16_t *ids;
+	const struct scst_tgt_template **tgtts;
+};
+
+static bool port_transports_get(struct port_transports *pt)
+{
+	const struct scst_tgt *tgt;
+	unsigned cap = 0;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(tgt, &scst_targets, node)
+		cap++;
+	pt->n = 0;
+	pt->ids = malloc((cap ? cap : 1) * sizeof(*pt->ids));
+	pt->tgtts = malloc((cap ? cap : 1) * sizeof(*pt->tgtts));
+	if (pt->ids && pt->tgtts)
+		list_for_each_entry(tgt, &scst_targets, node) {
+			pt->ids[pt->n] = tgt->rel_tgt_id;
+			pt->tgtts[pt->n++] = tgt->tgtt;
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	return pt->ids && pt->tgtts;
+}
+
+static void port_transports_put(struct port_transports *pt)
+{
+	free(pt->ids);
+	free(pt->tgtts);
+}
+
+static const struct scst_tgt_template *transport_of(const struct port_transports *pt, uint16_t id,
+						     const struct scst_tgt_template *asking)
+{
+	for (unsigned i = 0; i < pt->n; i++)
+		if (pt->ids[i] == id)
+			return pt->tgtts[i];
+	return asking;
+}
+
+static uint8_t *read_full_status(const struct scst_pr *pr, const struct port_transports *pt,
+				 const struct scst_tgt_template *asking, uint32_t *len)
 {
 	const struct scst_pr_reg *reg;
 	uint32_t off = 8;
-	uint8_t *d;
+	uint8_t *d, *scratch = malloc(PR_TID_MAX);
 
+	if (!scratch)
+		return NULL;
 	*len = 8;
 	list_for_each_entry(reg, &pr->regs, node)
-		*len += 24 + transport_id_len(reg);
+		*len += 24 + transport_id_len(transport_of(pt, reg->rel_tgt_id, asking), reg,
+					      scratch);
 	d = calloc(1, *len);
-	if (!d)
+	if (!d) {
+		free(scratch);
 		return NULL;
+	}
 	put_be32(d, pr->generation);
 	put_be32(d + 4, *len - 8);
 	list_for_each_entry(reg, &pr->regs, node) {
-		uint32_t tid = transport_id_len(reg);
+		const struct scst_tgt_template *tgtt = transport_of(pt, reg->rel_tgt_id, asking);
+		uint32_t tid = transport_id_len(tgtt, reg, scratch);
 
 		put_be64(d + off, reg->key);
 		if (reg->all_tg_pt)
@@ -686,9 +736,10 @@ static uint8_t *read_full_status(const struct scst_pr *pr, uint32_t *len)
 		}
 		put_be16(d + off + 18, reg->rel_tgt_id);
 		put_be32(d + off + 20, tid);
-		put_transport_id(reg, d + off + 24, tid);
+		put_transport_id(tgtt, reg, d + off + 24, tid);
 		off += 24 + tid;
 	}
+	free(scratch);
 	return d;
 }
 
@@ -699,9 +750,16 @@ void scst_pr_in(struct scst_cmd *cmd)
 	bool can_persist = scst_pr_store_path(dev->name, path, sizeof(path));
 	uint8_t *data = NULL;
 	uint32_t len = 0;
+	unsigned sa = cmd->cdb[1] & 0x1f;
+	struct port_transports pt = { 0 };
 
+	if (sa == 3 && !port_transports_get(&pt)) {
+		port_transports_put(&pt);
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
-	switch (cmd->cdb[1] & 0x1f) {
+	switch (sa) {
 	case 0:
 		data = read_keys(dev->pr, &len);
 		break;
@@ -712,12 +770,13 @@ void scst_pr_in(struct scst_cmd *cmd)
 		data = report_capabilities(dev->pr, can_persist, &len);
 		break;
 	case 3:
-		data = read_full_status(dev->pr, &len);
+		data = read_full_status(dev->pr, &pt, cmd->sess->tgt->tgtt, &len);
 		break;
 	default:        /* refused at parse */
 		break;
 	}
 	pthread_mutex_unlock(&dev->lock);
+	port_transports_put(&pt);
 	if (!data) {
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		return;

@@ -1,7 +1,7 @@
 /* scst.h - the SCSI engine's objects and its two interfaces.
  *
  * The core knows SAM/SPC semantics and nothing of any transport or backing
- * store.  Target drivers (iSCSI, scst_local) talk to it through
+ * store.  Target drivers (src/targets) talk to it through
  * struct scst_tgt_template and the scst_rx_* / scst_tgt_cmd_done calls;
  * device handlers (vdisk_*) through struct scst_dev_type and
  * scst_cmd_done().  Names follow the SCST specification.
@@ -206,10 +206,10 @@ struct scst_tgt_template {
 	int (*add_target)(const char *name, const struct scst_kv *params, size_t nparams,
 			  char *err, size_t errlen);
 	int (*del_target)(struct scst_tgt *tgt, char *err, size_t errlen);
-	/* Driver-specific target attribute (e.g. iSCSI negotiable keys). */
+	/* Driver-specific target attribute (e.g. negotiable login keys). */
 	int (*set_target_attr)(struct scst_tgt *tgt, const char *key, const char *value,
 			       char *err, size_t errlen);
-	/* Driver-wide attribute (e.g. iSCSI "enabled", IncomingUser). */
+	/* Driver-wide attribute (e.g. "enabled", IncomingUser). */
 	int (*set_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* Optional: take back one value of an attribute that may hold several
 	 * (README.scst del_attribute / del_target_attribute: a CHAP user, an
@@ -223,9 +223,28 @@ struct scst_tgt_template {
 	 * it (scst_local, whose sessions are configuration, not logins). */
 	void (*close_sessions)(struct scst_tgt *tgt);
 	/* Optional: the SCSI and physical transport version descriptors
-	 * INQUIRY reports for the target (0: none).  Without it INQUIRY
-	 * claims iSCSI. */
+	 * INQUIRY reports for the target (0: none; without it both are 0). */
 	void (*transport_versions)(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys);
+	/* The PROTOCOL IDENTIFIER of the transport's ports (SPC-4 7.6.1),
+	 * carried by the designators of VPD page 0x83 that set PIV.  Without
+	 * has_protocol_id they clear PIV. */
+	bool has_protocol_id;
+	uint8_t protocol_id;
+	/* Optional (persistent reservations, SPC-4 7.6.4): the name PR knows
+	 * the initiator port of the TransportID tid by (REGISTER with
+	 * SPEC_I_PT, REGISTER AND MOVE), into name (size bytes).  len is the
+	 * TransportID's length, header included, a multiple of 4 and at least
+	 * 8, checked to lie within the parameter list; the bytes are the
+	 * initiator's and hostile.  False when it is not a TransportID of
+	 * this transport or is malformed, with the offset of the offending
+	 * byte within it in *bad_off.  Without it no TransportID is accepted. */
+	bool (*parse_transport_id)(const uint8_t *tid, uint32_t len, char *name, size_t size,
+				   uint32_t *bad_off);
+	/* Optional: the TransportID of the initiator port PR knows as name
+	 * (not a verbatim one, see scst_pr_verbatim_name) into out (size
+	 * bytes) for READ FULL STATUS.  Returns its length, 0 when it does not
+	 * fit; without it the registrant is reported without one. */
+	uint32_t (*build_transport_id)(const char *name, uint8_t *out, uint32_t size);
 	/* Ends a session (mgmt force_close): starts its end and returns; the
 	 * session unregisters itself later.  Called with scst_mutex held and
 	 * sess still registered, so it must not take scst_mutex. */
@@ -556,7 +575,7 @@ struct scst_cmd {
 	uint64_t lba;
 	uint32_t nblocks;                       /* blocks the CDB addresses */
 
-	/* What the initiator announced (iSCSI EDTL and R/W bits). */
+	/* What the initiator announced (expected length and direction). */
 	bool expected_set;
 	enum scst_data_dir expected_dir;
 	uint32_t expected_len;
@@ -664,6 +683,12 @@ void scst_cmd_abort(struct scst_cmd *cmd);
 /* Adds nexuses for LUNs added to the session's group since login.  Call
  * on the session's loop; 0 or -ENOMEM. */
 int scst_session_sync_luns(struct scst_session *sess);
+/* A TransportID kept verbatim as a PR name ("tid:" and its bytes in hex),
+ * for an initiator port whose TransportID has no name form of its
+ * transport's (scst_local's transport_id); READ FULL STATUS reports it
+ * byte for byte.  Returns 0, or -ENAMETOOLONG when it does not fit size. */
+int scst_pr_verbatim_name(const uint8_t *tid, uint32_t len, char *name, size_t size);
+
 /* The PR identity of the session (pr_name or initiator_name). */
 const char *scst_sess_pr_name(const struct scst_session *sess);
 /* Sets it; name must stay valid until the session is unregistered. */

@@ -10,7 +10,6 @@
 #include "handlers/vdisk_priv.h"
 
 #define INQ_STD_LEN 74
-#define ISCSI_PROTOCOL_ID 0x5
 /* IEEE company id used in our NAA designators (locally administered range
  * is not available for NAA 5, so we use the one SCST-style targets use). */
 #define SCSTD_IEEE_OUI 0x001405ull
@@ -51,10 +50,10 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	put_padded(&d[8], dev->t10_vend_id, 8);
 	put_padded(&d[16], dev->prod_id, 16);
 	put_padded(&d[32], dev->prod_rev, 4);
-	/* Version descriptors: SAM-5, transport (iSCSI unless the target
-	 * driver says otherwise), SPC-4, SBC-3 (MMC-6 for a CD), physical transport. */
+	/* Version descriptors: SAM-5, the SCSI transport (the target
+	 * driver's), SPC-4, SBC-3 (MMC-6 for a CD), physical transport. */
 	const struct scst_tgt *tgt = cmd->sess->tgt;
-	uint16_t scsi_tv = 0x0960, phys_tv = 0;
+	uint16_t scsi_tv = 0, phys_tv = 0;
 
 	if (tgt->tgtt->transport_versions)
 		tgt->tgtt->transport_versions(tgt, &scsi_tv, &phys_tv);
@@ -126,10 +125,12 @@ static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 
 static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 {
-	uint16_t id = cmd->sess && cmd->sess->tgt ? cmd->sess->tgt->rel_tgt_id : 1;
+	const struct scst_tgt *tgt = cmd->sess ? cmd->sess->tgt : NULL;
+	uint16_t id = tgt ? tgt->rel_tgt_id : 1;
+	bool piv = tgt && tgt->tgtt->has_protocol_id;
 
-	d[0] = ISCSI_PROTOCOL_ID << 4 | 0x01;
-	d[1] = 0x80 | 0x10 | 0x04;        /* PIV, target port, relative port */
+	d[0] = (uint8_t)((piv ? tgt->tgtt->protocol_id << 4 : 0) | 0x01);   /* binary */
+	d[1] = (piv ? 0x80 : 0) | 0x10 | 0x04;      /* PIV, target port, relative port */
 	d[3] = 4;
 	vdisk_put_be16(&d[6], id);
 	return 8;

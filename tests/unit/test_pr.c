@@ -18,6 +18,7 @@
 #include "core/pr.h"
 #include "core/scst.h"
 #include "core/scst_priv.h"
+#include "util/iscsi_tid.h"
 
 static const struct scst_pr_nexus A = { "iqn.test:a", 1 };
 static const struct scst_pr_nexus B = { "iqn.test:b", 1 };
@@ -808,6 +809,16 @@ static void test_store_binary_and_long(void **state)
 
 /* A REGISTER parameter list with SPEC_I_PT: 24 bytes, the 4-byte length,
  * then the TransportIDs given as (format, text) pairs. */
+/* The TransportIDs below are iSCSI ones (SPC-4 7.6.4.6); the transport
+ * reading them is a stand-in with the iSCSI codec. */
+static struct scst_tgt_template iscsi_like = {
+	.name = "iscsi-like",
+	.has_protocol_id = true,
+	.protocol_id = 5,                       /* SPC-4 7.6.1: iSCSI */
+	.parse_transport_id = iscsi_tid_parse,
+	.build_transport_id = iscsi_tid_build,
+};
+
 static uint32_t tid_list(uint8_t *p, const unsigned *fmts, const char *const *names, unsigned n)
 {
 	uint32_t off = 28;
@@ -840,13 +851,13 @@ static void test_tids_parse(void **state)
 	unsigned n;
 
 	(void)state;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad), SCST_S_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(tids[0].initiator, "iqn.test:b");
 	assert_string_equal(tids[1].initiator, "IQN.Test:C");       /* ISID dropped */
 	/* An empty list is valid: only the issuer registers. */
 	len = tid_list(p, fmts, names, 0);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad), SCST_S_OK);
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad), SCST_S_OK);
 	assert_int_equal(n, 0);
 }
 
@@ -862,46 +873,46 @@ static void test_tids_malformed(void **state)
 	(void)state;
 	/* Shorter than 24 + 4 bytes: PARAMETER LIST LENGTH ERROR. */
 	len = tid_list(p, fmts, names, 1);
-	assert_int_equal(scst_pr_parse_tids(p, 27, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, 27, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* The list claims more than was sent. */
-	assert_int_equal(scst_pr_parse_tids(p, len - 4, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len - 4, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* A TransportID running past the list's own length. */
 	p[27] -= 4;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_PARAM_LIST_LENGTH_ERROR);
 	/* Not iSCSI (protocol 0 = Fibre Channel): INVALID FIELD at its byte 0. */
 	len = tid_list(p, fmts, names, 1);
 	p[28] = 0x00;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 28);
 	/* Format 2 does not exist for iSCSI. */
 	p[28] = 0x85;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	/* Additional length not a multiple of 4. */
 	len = tid_list(p, fmts, names, 1);
 	p[31] += 1;
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 30);
 	/* Name without its terminating NUL. */
 	len = tid_list(p, fmts, names, 1);
 	memset(p + 32, 'x', len - 32);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	assert_int_equal(bad, 32);
 	/* Format 1 without ",i,0x" ISID; format 0 with one. */
 	len = tid_list(p, fmt1, names, 1);
-	assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+	assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 			 SCST_S_INVALID_FIELD_IN_PARAM);
 	{
 		static const char *const with_isid[] = { "iqn.test:b,i,0x1" };
 
 		len = tid_list(p, fmts, with_isid, 1);
-		assert_int_equal(scst_pr_parse_tids(p, len, tids, 4, &n, &bad),
+		assert_int_equal(scst_pr_parse_tids(&iscsi_like, p, len, tids, 4, &n, &bad),
 				 SCST_S_INVALID_FIELD_IN_PARAM);
 	}
 }
@@ -960,6 +971,7 @@ static void fixture_port(struct cmd_fixture *f, struct scst_tgt *t, struct scst_
 			 struct scst_acg_dev *ad, uint16_t id)
 {
 	t->rel_tgt_id = id;
+	t->tgtt = &iscsi_like;
 	t->default_acg = acg;
 	list_init(&t->acg_list);
 	list_init(&t->sessions);
@@ -1318,6 +1330,101 @@ static void test_cmd_save_failure(void **state)
 	fixture_free(f);
 }
 
+/* A second transport whose TransportIDs differ from the iSCSI-like one:
+ * protocol 6 (SAS, SPC-4 7.6.4.8: 24 bytes, the SAS address at 4-11),
+ * the address taken from the name's first 8 bytes. */
+static uint32_t sas_like_build(const char *name, uint8_t *out, uint32_t size)
+{
+	if (size < 24)
+		return 0;
+	memset(out, 0, 24);
+	out[0] = 0x06;
+	strncpy((char *)out + 4, name, 8);
+	return 24;
+}
+
+/* Its initiator names: the 8 bytes of the SAS address. */
+static bool sas_like_parse(const uint8_t *tid, uint32_t len, char *name, size_t size,
+			   uint32_t *bad_off)
+{
+	*bad_off = 0;
+	if (len != 24 || tid[0] != 0x06 || size < 9)
+		return false;
+	memcpy(name, tid + 4, 8);
+	name[8] = 0;
+	return true;
+}
+
+static struct scst_tgt_template sas_like = {
+	.name = "sas-like",
+	.has_protocol_id = true,
+	.protocol_id = 6,
+	.parse_transport_id = sas_like_parse,
+	.build_transport_id = sas_like_build,
+};
+
+/* REGISTER AND MOVE to a port of another transport: the TransportID is
+ * that transport's (a SAS one here), not the issuing port's (iSCSI). */
+static void test_cmd_move_to_other_transport(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	uint8_t p[48] = { 0 };
+	const uint8_t *d;
+
+	(void)state;
+	f->t2.tgtt = &sas_like;
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0));
+	assert_good(prout_basic(f, &f->a1, SCST_PR_RESERVE, SCST_PR_TYPE_WE, 0xa, 0, 0));
+	put64(p, 0xa);
+	put64(p + 8, 0xd);
+	p[19] = 12;                                     /* to port 12 */
+	p[23] = 24;                                     /* TransportID length */
+	p[24] = 0x06;                                   /* SAS */
+	p[27] = 20;
+	memcpy(p + 28, "sasaddr1", 8);
+	assert_good(prout_cmd(f, &f->a1, SCST_PR_REGISTER_AND_MOVE, SCST_PR_TYPE_WE, p, 48));
+	d = prin(f, &f->a1, 1);                         /* READ RESERVATION */
+	assert_int_equal(d[15], 0xd);                   /* the new holder's key */
+	/* The same list to port 11 (iSCSI): not one of its TransportIDs. */
+	p[19] = 11;
+	INVALID_PARAM(prout_cmd(f, &f->a1, SCST_PR_REGISTER_AND_MOVE, SCST_PR_TYPE_WE, p, 48),
+		      24, -1);
+	fixture_free(f);
+}
+
+/* READ FULL STATUS reports each registrant with the TransportID of the
+ * transport of the port it registered through, whichever port asks. */
+static void test_cmd_full_status_per_transport(void **state)
+{
+	struct cmd_fixture *f = fixture_new();
+	const uint8_t *d;
+	uint32_t off = 8, tid;
+
+	(void)state;
+	f->t2.tgtt = &sas_like;
+	assert_good(prout_basic(f, &f->a1, SCST_PR_REGISTER, 0, 0, 0xa, 0));
+	assert_good(prout_basic(f, &f->c2, SCST_PR_REGISTER, 0, 0, 0xc, 0));
+	d = prin(f, &f->a1, 3);
+	for (int i = 0; i < 2; i++) {
+		bool is_c = d[off + 7] == 0xc;
+
+		tid = (uint32_t)d[off + 20] << 24 | d[off + 21] << 16 | d[off + 22] << 8 | d[off + 23];
+		if (is_c) {
+			assert_int_equal(d[off + 18] << 8 | d[off + 19], 12);
+			assert_int_equal(tid, 24);
+			assert_int_equal(d[off + 24], 0x06);
+			assert_memory_equal(d + off + 28, "iqn.test", 8);
+		} else {
+			assert_int_equal(d[off + 7], 0xa);
+			assert_int_equal(tid, 20);      /* "iqn.test:a" NUL, padded: 16 */
+			assert_int_equal(d[off + 24], 0x05);
+			assert_string_equal((const char *)d + off + 28, "iqn.test:a");
+		}
+		off += 24 + tid;
+	}
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1346,6 +1453,8 @@ int main(void)
 		cmocka_unit_test(test_cmd_register_move),
 		cmocka_unit_test(test_cmd_all_tg_pt),
 		cmocka_unit_test(test_cmd_save_failure),
+		cmocka_unit_test(test_cmd_full_status_per_transport),
+		cmocka_unit_test(test_cmd_move_to_other_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

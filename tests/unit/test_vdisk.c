@@ -157,6 +157,50 @@ static void test_standard_inquiry(void **state)
 	assert_int_equal(cmd.resp_data_len, 5);      /* allocation length wins */
 }
 
+static void sas_versions(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys)
+{
+	(void)tgt;
+	*scsi = 0x0c00;                                 /* SAS, SPC-4 table 29 */
+	*phys = 0x1320;                                 /* SAS-2 */
+}
+
+/* The transport, not the handler, names the port's protocol: INQUIRY's
+ * version descriptors and the PROTOCOL IDENTIFIER of the relative target
+ * port designator (SPC-4 7.8.6.2, PIV) are the target template's. */
+static void test_transport_identity(void **state)
+{
+	const uint8_t std[6] = { 0x12, 0, 0, 0, 96 };
+	const uint8_t ids[6] = { 0x12, 1, 0x83, 0, 255 };
+	const uint8_t *d;
+
+	(void)state;
+	run(std, 6, NULL, 0);
+	assert_good();
+	assert_int_equal(cmd.buf[60] << 8 | cmd.buf[61], 0);    /* none declared */
+	run(ids, 6, NULL, 0);
+	d = &cmd.buf[4];
+	d += 4 + d[3];
+	d += 4 + d[3];
+	assert_int_equal(d[1], 0x14);                   /* no PIV */
+	assert_int_equal(d[0], 0x01);
+
+	fake_tgtt.transport_versions = sas_versions;
+	fake_tgtt.has_protocol_id = true;
+	fake_tgtt.protocol_id = 0x6;                    /* SAS, SPC-4 7.6.1 */
+	run(std, 6, NULL, 0);
+	assert_int_equal(cmd.buf[60] << 8 | cmd.buf[61], 0x0c00);
+	assert_int_equal(cmd.buf[66] << 8 | cmd.buf[67], 0x1320);
+	run(ids, 6, NULL, 0);
+	d = &cmd.buf[4];
+	d += 4 + d[3];
+	d += 4 + d[3];
+	assert_int_equal(d[0], 0x61);                   /* SAS, binary */
+	assert_int_equal(d[1], 0x94);                   /* PIV, target port, relative id */
+	fake_tgtt.transport_versions = NULL;
+	fake_tgtt.has_protocol_id = false;
+	fake_tgtt.protocol_id = 0;
+}
+
 static void test_vpd_pages(void **state)
 {
 	const uint8_t list[6] = { 0x12, 1, 0x00, 0, 255 };
@@ -1250,6 +1294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_standard_inquiry, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_vpd_pages, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_transport_identity, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_read_capacity, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_sense, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_mode_select, nullio_setup, dev_teardown),

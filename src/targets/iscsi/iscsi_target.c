@@ -20,6 +20,7 @@
 #include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
+#include "util/iscsi_tid.h"
 #include "util/addr.h"
 #include "util/in_use_retry.h"
 #include "util/log.h"
@@ -737,6 +738,13 @@ static int iscsi_del_driver_attr(const char *key, const char *value, char *err, 
 	return -EINVAL;
 }
 
+static void transport_versions(const struct scst_tgt *tgt, uint16_t *scsi, uint16_t *phys)
+{
+	(void)tgt;
+	*scsi = ISCSI_VERSION_DESCRIPTOR;
+	*phys = 0;
+}
+
 struct scst_tgt_template iscsi_template = {
 	.name = "iscsi",
 	.rdy_to_xfer = iscsi_rdy_to_xfer,
@@ -752,6 +760,11 @@ struct scst_tgt_template iscsi_template = {
 	.close_session = iscsi_close_session,
 	.session_attrs = iscsi_session_attrs,
 	.login_stats = iscsi_login_stats,
+	.transport_versions = transport_versions,
+	.has_protocol_id = true,
+	.protocol_id = ISCSI_PROTOCOL_ID,
+	.parse_transport_id = iscsi_tid_parse,
+	.build_transport_id = iscsi_tid_build,
 };
 
 int iscsi_init(void)

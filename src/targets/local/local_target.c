@@ -12,6 +12,7 @@
 #include "mgmt/records.h"
 #include "targets/local/local.h"
 #include "targets/local/local_priv.h"
+#include "util/iscsi_tid.h"
 #include "util/log.h"
 
 pthread_mutex_t local_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -296,6 +297,12 @@ struct scst_tgt_template local_template = {
 	.set_target_attr = set_target_attr,
 	.close_sessions = close_sessions,
 	.transport_versions = transport_versions,
+	/* A session's identity is iSCSI-format unless its transport_id says
+	 * otherwise (local_tid.c), as SCST's scst_local does. */
+	.has_protocol_id = true,
+	.protocol_id = ISCSI_PROTOCOL_ID,
+	.parse_transport_id = iscsi_tid_parse,
+	.build_transport_id = iscsi_tid_build,
 	.enabled_at_creation = true,
 };
 

@@ -12,36 +12,25 @@
 #include <string.h>
 
 #include "targets/local/local_priv.h"
-
-#define TID_PROTO_ISCSI 0x5
+#include "util/iscsi_tid.h"
 
 static int iscsi_tid_name(const uint8_t *tid, unsigned len, char *name, size_t size, char *err,
 			  size_t errlen)
 {
-	unsigned format = tid[0] >> 6, add_len = (unsigned)tid[2] << 8 | tid[3];
-	const uint8_t *nul;
+	unsigned add_len = (unsigned)tid[2] << 8 | tid[3];
+	uint32_t bad_off;
 
-	if (format > 1) {
-		snprintf(err, errlen, "iSCSI TransportID: format %u unknown", format);
+	if (add_len != len - 4) {
+		snprintf(err, errlen, "iSCSI TransportID: additional length %u does not fit %u bytes",
+			 add_len, len);
 		return -EINVAL;
 	}
-	if (len < 20 || len % 4 || add_len != len - 4) {
-		snprintf(err, errlen, "iSCSI TransportID: additional length %u does not fit %u bytes "
-			 "(multiple of 4, at least 20)", add_len, len);
+	if (!iscsi_tid_parse(tid, len, name, size, &bad_off)) {
+		snprintf(err, errlen, bad_off ? "iSCSI TransportID: name not NUL-terminated, empty, "
+			 "too long or with a bad character" : "iSCSI TransportID: format %u unknown",
+			 tid[0] >> 6);
 		return -EINVAL;
 	}
-	nul = memchr(tid + 4, 0, len - 4);
-	if (!nul || nul == tid + 4 || (size_t)(nul - (tid + 4)) >= size) {
-		snprintf(err, errlen, "iSCSI TransportID: name not NUL-terminated or empty");
-		return -EINVAL;
-	}
-	for (const uint8_t *p = tid + 4; p < nul; p++)
-		if (*p <= ' ' || *p >= 0x7f) {
-			snprintf(err, errlen, "iSCSI TransportID: bad character in name");
-			return -EINVAL;
-		}
-	memcpy(name, tid + 4, (size_t)(nul - (tid + 4)));
-	name[nul - (tid + 4)] = '\0';
 	return 0;
 }
 
@@ -54,16 +43,17 @@ static int tid_pr_name(const uint8_t *tid, unsigned len, char *name, size_t size
 			 LOCAL_TID_MAX);
 		return -EINVAL;
 	}
-	if ((tid[0] & 0x0f) == TID_PROTO_ISCSI)
+	if ((tid[0] & 0x0f) == ISCSI_PROTOCOL_ID)
 		return iscsi_tid_name(tid, len, name, size, err, errlen);
 	if (len < 24) {
 		snprintf(err, errlen, "TransportID: %u bytes; at least 24 for protocol %u", len,
 			 tid[0] & 0x0f);
 		return -EINVAL;
 	}
-	snprintf(name, size, "tid:");
-	for (unsigned i = 0; i < len; i++)
-		snprintf(name + 4 + 2 * i, size - 4 - 2 * i, "%02x", tid[i]);
+	if (scst_pr_verbatim_name(tid, len, name, size) < 0) {
+		snprintf(err, errlen, "TransportID: %u bytes do not fit a name", len);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -113,21 +103,7 @@ unsigned local_get_transport_id(struct local_sess *ls, uint8_t *out, size_t size
 		n = ls->tid_len <= size ? ls->tid_len : 0;
 		memcpy(out, ls->tid, n);
 	} else {
-		/* iSCSI, format 0: name, NUL, padded to 4, at least 20 bytes
-		 * (what READ FULL STATUS reports for it). */
-		size_t nl = strlen(ls->name);
-		unsigned body = (unsigned)((nl + 1 + 3) & ~(size_t)3);
-
-		n = 4 + (body < 16 ? 16 : body);
-		if (n > size) {
-			n = 0;
-		} else {
-			memset(out, 0, n);
-			out[0] = TID_PROTO_ISCSI;
-			out[2] = (uint8_t)((n - 4) >> 8);
-			out[3] = (uint8_t)(n - 4);
-			memcpy(out + 4, ls->name, nl);
-		}
+		n = iscsi_tid_build(ls->name, out, (uint32_t)(size < UINT32_MAX ? size : UINT32_MAX));
 	}
 	pthread_mutex_unlock(&local_lock);
 	return n;
