@@ -7,7 +7,7 @@
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
 	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
-	iperf3
+	iperf3 qemu-system-x86 cpio
 
 CC      ?= gcc
 BUILD   ?= build
