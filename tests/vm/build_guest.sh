@@ -95,7 +95,7 @@ lay_out_root() {
 		[ -d "$STAGE/usr/$d" ] && cp -a "$STAGE/usr/$d/." "$ROOT/usr/$d/"
 	done
 	cp -a "$STAGE/etc/." "$ROOT/etc/"
-	rm -rf "$ROOT"/usr/share
+	rm -rf "${ROOT:?}"/usr/share
 	mkdir -p "$ROOT/usr/share"
 	cp -a "$STAGE/usr/share/misc" "$ROOT/usr/share/" 2>/dev/null || true
 	# busybox provides everything else (sh, ip, mount, md5sum, ...); the

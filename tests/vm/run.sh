@@ -236,7 +236,7 @@ show_console() {
 }
 
 serve_guest() {
-	local t0=$SECONDS line booted= ended= group=
+	local t0=$SECONDS line booted='' ended='' group=''
 	while [ $((SECONDS - t0)) -lt "$VM_TIMEOUT" ]; do
 		if ! IFS= read -r -t 5 line <&7; then
 			kill -0 "$QEMU_PID" 2>/dev/null && continue
@@ -262,7 +262,7 @@ serve_guest() {
 	done
 	if [ -z "$booted" ]; then
 		not_ok "the guest boots and reaches its test script (nothing within $VM_TIMEOUT s or QEMU ended)"
-		cat "$WORKDIR/qemu.log" | sed 's/^/#   /'
+		sed 's/^/#   /' "$WORKDIR/qemu.log"
 		show_console 40
 	elif [ -z "$ended" ]; then
 		not_ok "the guest finishes its tests (stopped in group '$group' after $((SECONDS - t0)) s)"
