@@ -211,10 +211,13 @@ int main(int argc, char **argv)
 		log_warn("running without a control socket");
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
 		log_warn("running without the scst_local raw command socket");
-	local_ublk_probe();
+	if (!opts.local_ublk)
+		local_ublk_probe();
 	/* Asked for explicitly: a mount that fails stops the daemon. */
 	if ((opts.mount_dir && mgmt_fuse_start(opts.mount_dir) < 0) ||
-	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0)) {
+	    (opts.local_mount && local_fuse_start(opts.local_mount) < 0) ||
+	    (opts.local_ublk && local_ublk_start() < 0)) {
+		local_fuse_stop();
 		mgmt_fuse_stop();
 		local_sock_stop();
 		local_shutdown();
@@ -240,6 +243,7 @@ int main(int argc, char **argv)
 	ctl_socket_stop();
 	mgmt_fuse_stop();
 	mgmt_wait_writes();
+	local_ublk_stop();
 	local_fuse_stop();
 	local_sock_stop();
 	iscsi_stop_accepting();

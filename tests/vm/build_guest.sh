@@ -33,7 +33,11 @@ GUEST_MODS="virtio_net iscsi_tcp sd_mod sg dm_multipath dm_round_robin dm_servic
 
 die() { echo "build_guest: $*" >&2; exit 1; }
 
-[ -f "$OUT/ready" ] && { echo "$OUT"; exit 0; }
+if [ -f "$OUT/ready" ]; then
+	touch "$OUT" 2>/dev/null
+	echo "$OUT"
+	exit 0
+fi
 for t in apt-get dpkg-deb cpio gzip sha256sum flock ldd; do
 	command -v "$t" >/dev/null || die "$t is missing (make deps installs it)"
 done
@@ -173,6 +177,7 @@ copy_modules
 mkdir -p "$OUT"
 mv "$TMP/vmlinuz" "$TMP/initrd.gz" "$TMP/kernel.version" "$OUT/"
 date -u +%FT%TZ >"$OUT/ready"
-# Older recipes' guests are dropped: one guest per machine is enough.
-find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY" ! -name 'build.*' -exec rm -rf {} +
+# Other recipes' guests unused for a day are dropped (not at once: a
+# checkout of another version may be booting one right now).
+find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY" -mmin +1440 -exec rm -rf {} +
 echo "$OUT"

@@ -16,7 +16,7 @@
 #                   tcg under a nested PVM hypervisor, where guests hang)
 #   SCSTD_VM_CACHE  where the built guest is cached (/var/cache/scstd-vm)
 #   KEEP_WORKDIR=1  keeps console log, daemon logs and guest output
-ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath"
+ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath ublk"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 # ---- outside the namespace: build the guest, own the namespace ----------
@@ -143,6 +143,12 @@ make_initrd() {
 	cp "$HERE/guest/init" "$d/init"
 	cp "$HERE/guest/tests.sh" "$d/vm/tests.sh"
 	chmod 755 "$d/init"
+	# The daemon under test also runs inside the guest (group ublk: the
+	# kernel there has ublk_drv), with its own libraries.
+	mkdir -p "$d/vm/bin" "$d/vm/lib"
+	cp "$SCSTD" "$(dirname "$SCSTD")/scstctl" "$d/vm/bin/" || return 1
+	ldd "$SCSTD" "$(dirname "$SCSTD")/scstctl" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+		sort -u | while read -r lib; do cp -L "$lib" "$d/vm/lib/"; done
 	cat >"$d/vm/env" <<ENV
 VM_TESTS="$VM_TESTS"
 GUEST_IQN=$IQN_BASE:vm-guest

@@ -388,6 +388,105 @@ CONF
 	logout_all
 }
 
+# ---- scstd inside the guest: scst_local LUNs as ublk block devices --------
+
+UDIR=/tmp/ublk
+uctl() { LD_LIBRARY_PATH=/vm/lib /vm/bin/scstctl --socket $UDIR/ctl.sock "$@"; }
+wait_blk() {  # wait_blk DEV SECONDS: DEV is a block device
+	i=0
+	while [ $i -lt $(($2 * 5)) ]; do
+		[ -b "$1" ] && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+wait_gone() {  # wait_gone DEV SECONDS
+	i=0
+	while [ $i -lt $(($2 * 5)) ]; do
+		[ -e "$1" ] || [ -e "/sys/block/${1##*/}" ] || return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+size_is() { [ "$(blockdev --getsize64 "$1")" = "$2" ]; }
+same_bytes_in_file() {  # the MiB written at MiB 3 of /dev/ublkb0 is in the backing file
+	dd if=/dev/urandom of=$UDIR/pat bs=1M count=1 2>/dev/null &&
+		dd if=$UDIR/pat of=/dev/ublkb0 bs=1M seek=3 count=1 oflag=direct 2>/dev/null &&
+		dd if=$UDIR/u0.img bs=1M skip=3 count=1 2>/dev/null | cmp - $UDIR/pat
+}
+ublk_ext4() {
+	mkfs.ext4 -q -F /dev/ublkb0 && mkdir -p /mnt/u && mount -t ext4 /dev/ublkb0 /mnt/u || return 1
+	for i in 0 1 2 3 4 5 6 7; do
+		dd if=/dev/urandom of=/mnt/u/f$i bs=1M count=4 2>/dev/null || return 1
+	done
+	(cd /mnt/u && md5sum f*) >$UDIR/sums && umount /mnt/u &&
+		e2fsck -f -n /dev/ublkb0 && mount -t ext4 /dev/ublkb0 /mnt/u &&
+		(cd /mnt/u && md5sum -c $UDIR/sums) && umount /mnt/u
+}
+
+test_ublk() {
+	check "ublk: modprobe ublk_drv gives /dev/ublk-control" \
+		sh -c "modprobe ublk_drv && test -c /dev/ublk-control"
+	mkdir -p $UDIR/var/pr
+	truncate -s 96M $UDIR/u0.img
+	truncate -s 16M $UDIR/u1.img
+	cat >$UDIR/u.conf <<CONF
+HANDLER vdisk_fileio {
+	DEVICE u0 {
+		filename $UDIR/u0.img
+	}
+	DEVICE u1 {
+		filename $UDIR/u1.img
+	}
+}
+TARGET_DRIVER scst_local {
+	TARGET scst_local_tgt {
+		LUN 0 u0
+	}
+}
+CONF
+	LD_LIBRARY_PATH=/vm/lib /vm/bin/scstd --foreground --listen 127.0.0.1:3260 --config $UDIR/u.conf \
+		--var-dir $UDIR/var --pr-dir $UDIR/var/pr --ctl-socket $UDIR/ctl.sock --local-socket none \
+		--local-ublk >$UDIR/scstd.log 2>&1 &
+	upid=$!
+	if wait_blk /dev/ublkb0 60; then pass "ublk: LUN 0 of scst_local_host becomes /dev/ublkb0"
+	else fail "ublk: LUN 0 of scst_local_host becomes /dev/ublkb0"; cp $UDIR/scstd.log /tmp/last.out; show_last; kill $upid; return; fi
+	check "ublk: /dev/ublkb0 has the device's 96 MiB" size_is /dev/ublkb0 $((96 * 1048576))
+	check "ublk: a MiB written to /dev/ublkb0 lands in the backing file" same_bytes_in_file
+	check "ublk: mkfs.ext4, 32 MiB of files, e2fsck, remount, checksums match" ublk_ext4
+	if fio_run ublk /tmp/fio.ublk.out --filename=/dev/ublkb0 --rw=randwrite --bs=4k-128k \
+		--size=32M --iodepth=8 --verify=crc32c --verify_fatal=1; then
+		pass "ublk: fio randwrite 32 MiB with verify=crc32c"
+	else
+		fail "ublk: fio randwrite 32 MiB with verify=crc32c"; show_last
+	fi
+	check "ublk: LUN 1 added at run time" uctl write targets/scst_local/scst_local_tgt/luns/mgmt "add u1 1"
+	if wait_blk /dev/ublkb1 20 && size_is /dev/ublkb1 $((16 * 1048576)); then pass "ublk: LUN 1 is /dev/ublkb1 with 16 MiB"
+	else fail "ublk: LUN 1 is /dev/ublkb1 with 16 MiB"; cp $UDIR/scstd.log /tmp/last.out; show_last; fi
+	check "ublk: LUN 1 removed at run time" uctl write targets/scst_local/scst_local_tgt/luns/mgmt "del 1"
+	if wait_gone /dev/ublkb1 20; then pass "ublk: /dev/ublkb1 goes with it"
+	else fail "ublk: /dev/ublkb1 goes with it"; fi
+	kill -TERM $upid
+	i=0
+	while kill -0 $upid 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if kill -0 $upid 2>/dev/null; then
+		kill -KILL $upid
+		rc="still running 30 s after SIGTERM"
+	fi
+	wait $upid
+	rc=${rc:-$?}
+	cp $UDIR/scstd.log /tmp/last.out
+	if [ "$rc" = 0 ]; then pass "ublk: scstd exits 0 on SIGTERM"; else fail "ublk: scstd exits 0 on SIGTERM ($rc)"; show_last; fi
+	check "ublk: /dev/ublkb0 is gone after scstd stopped" wait_gone /dev/ublkb0 10
+	check "ublk: the daemon log has no sanitizer report" \
+		sh -c "! grep -Eq 'AddressSanitizer|runtime error:|LeakSanitizer' $UDIR/scstd.log"
+}
+
 for g in $VM_TESTS; do
 	info "group $g"
 	"test_$g"
