@@ -11,15 +11,16 @@
 # doubled under the sanitizers), CU_TIMEOUT (600
 # per iscsi-test-cu run; conformance runs once per tests/conformance/configs
 # file besides the default configuration),
-# ONLY=unit|integration|conformance (comma list) to run a subset,
-# BUILDS="build build-asan" to choose the builds, CONFORMANCE_BUILD (build).
+# ONLY=unit|integration|conformance|vm (comma list) to run a subset,
+# BUILDS="build build-asan" to choose the builds, CONFORMANCE_BUILD (build),
+# VM_BUILD (build) and VM_RUN_TIMEOUT (1500 s) for the VM suite.
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 IT_TIMEOUT=${IT_TIMEOUT:-300}
 BUILDS=${BUILDS:-build build-asan}
-ONLY=${ONLY:-unit,integration,conformance}
+ONLY=${ONLY:-unit,integration,conformance,vm}
 # One results directory per run, so that concurrent runs (two people in
 # one tree) do not clobber each other; runs older than a day are dropped.
 mkdir -p "$ROOT/build/test-results"
@@ -226,6 +227,38 @@ if want conformance; then
 		[ -f "$conf" ] || continue
 		run_conformance "$(basename "$conf" .conf)" --config "$ROOT/$conf"
 	done
+fi
+
+# ---- 4. VM suite: the Linux kernel initiator --------------------------------
+# Once, against the normal build: a QEMU guest with Debian's kernel,
+# open-iscsi and multipath-tools (tests/vm/run.sh).  A harness failure is
+# a failed check there, never a skip.
+
+if want vm; then
+	VM_BUILD_DIR=${VM_BUILD:-build}
+	banner "VM suite (Linux kernel initiator) against $VM_BUILD_DIR/scstd"
+	out=$RESULTS/vm.out
+	SCSTD=$ROOT/$VM_BUILD_DIR/scstd TOOLS_DIR=$ROOT/$VM_BUILD_DIR/tests RESULTS_DIR=$RESULTS \
+		timeout -k 10 "${VM_RUN_TIMEOUT:-1500}" bash tests/vm/run.sh >"$out" 2>&1 </dev/null
+	rc=$?
+	sed 's/^/     /' "$out"
+	p=$(grep -Ec '^ok ' "$out")
+	s=$(grep -Ec '^ok - # SKIP' "$out")
+	p=$((p - s))
+	f=$(grep -Ec '^not ok ' "$out")
+	grep -E '^not ok ' "$out" | sed 's/^not ok - /vm: /' >"$RESULTS/vm.failed"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		f=$((f + 1))
+		echo "vm: timed out after ${VM_RUN_TIMEOUT:-1500}s" >>"$RESULTS/vm.failed"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=$((f + 1))
+		echo "vm: tests/vm/run.sh exited with status $rc without a failed check" >>"$RESULTS/vm.failed"
+	elif [ $((p + f + s)) -eq 0 ]; then
+		f=1
+		echo "vm: reported no checks" >>"$RESULTS/vm.failed"
+	fi
+	add "vm (linux initiator)" "$p" "$f" "$s"
+	while read -r line; do fail_item "$line"; done <"$RESULTS/vm.failed"
 fi
 
 # ---- summary --------------------------------------------------------------

@@ -294,12 +294,14 @@ int main(int argc, char **argv)
 		log_warn("running without the scst_local raw command socket");
 	if (opts.user_socket && user_sock_start(opts.user_socket) < 0)
 		log_warn("running without the scst_user handler socket");
-	local_ublk_probe();
-	/* Asked for explicitly: a mount, metrics endpoint or pid file that
-	 * fails stops the daemon. */
-	if (start_mounts(&opts) < 0 || (opts.metrics && metrics_http_start(opts.metrics) < 0) ||
-	    pidfile_write() < 0) {
+	if (!opts.local_ublk)
+		local_ublk_probe();
+	/* Asked for explicitly: a mount, ublk devices, a metrics endpoint or
+	 * a pid file that fails stops the daemon. */
+	if (start_mounts(&opts) < 0 || (opts.local_ublk && local_ublk_start() < 0) ||
+	    (opts.metrics && metrics_http_start(opts.metrics) < 0) || pidfile_write() < 0) {
 		metrics_http_stop();
+		local_ublk_stop();
 		local_fuse_stop();
 		mgmt_fuse_stop();
 		local_sock_stop();
@@ -326,6 +328,7 @@ int main(int argc, char **argv)
 	ctl_socket_stop();
 	mgmt_fuse_stop();
 	mgmt_wait_writes();
+	local_ublk_stop();
 	local_fuse_stop();
 	local_sock_stop();
 	user_sock_stop();

@@ -59,6 +59,8 @@ static void usage(FILE *f)
 		"      --user-socket PATH   out-of-process device handlers (scst_user)\n"
 		"                           attach here (default " USER_SOCKET_DEFAULT ";\n"
 		"                           \"none\")\n"
+		"      --local-ublk         scst_local sessions' LUNs as block devices\n"
+		"                           /dev/ublkbN (needs the ublk_drv module)\n"
 		"      --local-add-default-tgt 0|1\n"
 		"                           create scst_local target " LOCAL_DEFAULT_TGT "\n"
 		"                           with session " LOCAL_DEFAULT_SESS " (default 1)\n"
@@ -67,8 +69,8 @@ static void usage(FILE *f)
 }
 
 /* Long-only options have codes outside the range of characters. */
-enum { OPT_LOCAL_MOUNT = 256, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS, OPT_USER_SOCKET,
-       OPT_PID_FILE, OPT_LOG_TARGET, OPT_MOUNT_GROUP };
+enum { OPT_LOCAL_MOUNT = 256, OPT_LOCAL_UBLK, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS,
+       OPT_USER_SOCKET, OPT_PID_FILE, OPT_LOG_TARGET, OPT_MOUNT_GROUP };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -104,6 +106,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "local-socket", required_argument, NULL, 'O' },
 		{ "user-socket", required_argument, NULL, OPT_USER_SOCKET },
 		{ "local-mount", required_argument, NULL, OPT_LOCAL_MOUNT },
+		{ "local-ublk", no_argument, NULL, OPT_LOCAL_UBLK },
 		{ "local-add-default-tgt", required_argument, NULL, 'D' },
 		{ "mgmt-timeout", required_argument, NULL, OPT_MGMT_TIMEOUT },
 		{ "max-cmd-mem", required_argument, NULL, OPT_MAX_CMD_MEM },
@@ -206,6 +209,9 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			}
 			o->local_mount = optarg;
+			break;
+		case OPT_LOCAL_UBLK:
+			o->local_ublk = true;
 			break;
 		case OPT_MGMT_TIMEOUT:
 			v = strtol(optarg, &end, 10);

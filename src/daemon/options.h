@@ -23,6 +23,7 @@ struct scstd_options {
 	const char *local_socket;       /* scst_local raw commands; NULL: none */
 	const char *local_mount;        /* scst_local LUN files; NULL: none */
 	const char *user_socket;        /* scst_user handlers attach here; NULL: none */
+	bool local_ublk;                /* scst_local LUNs as ublk devices */
 	bool local_default_tgt;         /* scst_local add_default_tgt */
 	unsigned mgmt_timeout_ms;       /* tree writes of socket and mount */
 	uint64_t max_cmd_mem;           /* bytes; README.scst scst_max_cmd_mem */

@@ -11,7 +11,7 @@
 # sessions through the tree and serves I/O over libscst_local.
 . "$(dirname "$0")/../lib.sh"
 
-plan 99
+plan 100
 
 require_daemon
 BIN=$(dirname "$SCSTD")
@@ -297,4 +297,15 @@ check "README first config: the default session gets the configured LUN 0" \
 	cmp -n 8192 "$WORKDIR/b.bin" "$H/lun0"
 check_stop
 check "the mount is gone after exit" eval '! mounted "$L"'
+
+# --local-ublk is asked for explicitly: without ublk the daemon refuses to
+# start and names the missing module (the block devices themselves are
+# tested in a guest with ublk_drv, tests/vm group ublk).
+if [ ! -e /dev/ublk-control ]; then
+	check_output "--local-ublk without /dev/ublk-control: scstd exits 1 naming ublk_drv" \
+		'ublk-control.*ublk_drv.*exit=1' bash -c \
+		"timeout 20 '$SCSTD' --foreground --listen 127.0.0.1:$(pick_port) --var-dir '$WORKDIR/var' --pr-dir '$WORKDIR/var/pr' --ctl-socket none --local-socket none --local-ublk 2>&1 | tr '\n' ' '; echo exit=\${PIPESTATUS[0]}"
+else
+	skip "this machine has /dev/ublk-control: the refusal without it cannot be shown"
+fi
 finish

@@ -21,8 +21,12 @@ void local_sock_stop(void);
 /* The sessions' LUNs as files under dir; 0 or -errno (logged). */
 int local_fuse_start(const char *dir);
 void local_fuse_stop(void);
-/* Says once whether local LUNs can also become ublk block devices. */
+/* Says once whether local LUNs could become ublk block devices. */
 void local_ublk_probe(void);
+/* Every LUN of every local session as a ublk block device (/dev/ublkbN),
+ * kept in step with the configuration; 0 or -errno (logged). */
+int local_ublk_start(void);
+void local_ublk_stop(void);
 /* Ends every local session (before the I/O threads stop). */
 void local_shutdown(void);
 

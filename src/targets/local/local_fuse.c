@@ -19,26 +19,15 @@
 #include <sys/stat.h>
 
 #include "targets/local/local.h"
+#include "targets/local/local_lun_io.h"
 #include "targets/local/local_priv.h"
 #include "util/log.h"
-
-#define CHUNK_BYTES (1u << 20)
-#define UA_RETRIES 8
 
 char local_mount_dir[4096];
 
 static struct fuse *lfuse;
 static pthread_t lfuse_thread;
 static bool lfuse_running;
-
-/* A resolved LUN file, holding a reference on its session. */
-struct lun_file {
-	struct local_sess *ls;
-	uint64_t lun;
-	uint32_t block_size;
-	uint64_t size;
-	bool read_only;
-};
 
 /* "/S" -> S (lun NULL) or "/S/lunN" -> S and "N". */
 static int split_path(const char *path, char *sess, size_t len, const char **lun)
@@ -76,28 +65,8 @@ static bool parse_lun(const char *s, uint64_t *lun)
 	return true;
 }
 
-/* Fills f from the session's group (the configuration view). */
-static int find_lun(struct lun_file *f)
-{
-	struct scst_acg_dev *ad;
-	int rc = -ENOENT;
-
-	pthread_mutex_lock(&scst_mutex);
-	list_for_each_entry(ad, &f->ls->sess->acg->acg_devs, node) {
-		if (ad->lun != f->lun)
-			continue;
-		f->block_size = ad->dev->block_size;
-		f->size = ad->dev->nblocks * ad->dev->block_size;
-		f->read_only = ad->read_only || ad->dev->read_only;
-		rc = 0;
-		break;
-	}
-	pthread_mutex_unlock(&scst_mutex);
-	return rc;
-}
-
 /* Resolves path; on success f->ls holds a reference (lun_put). */
-static int lun_get(const char *path, struct lun_file *f, bool *is_dir)
+static int lun_get(const char *path, struct local_lun *f, bool *is_dir)
 {
 	char sess[SCST_NAME_MAX];
 	const char *lun;
@@ -111,108 +80,21 @@ static int lun_get(const char *path, struct lun_file *f, bool *is_dir)
 	if (!f->ls)
 		return -ENOENT;
 	*is_dir = lun == NULL;
-	if (lun && find_lun(f) < 0) {
+	if (lun && local_lun_find(f) < 0) {
 		local_sess_put(f->ls);
 		return -ENOENT;
 	}
 	return 0;
 }
 
-static void lun_put(struct lun_file *f)
+static void lun_put(struct local_lun *f)
 {
 	local_sess_put(f->ls);
 }
 
-static unsigned sense_key(const struct local_req *r)
-{
-	if (r->sense_len < 3)
-		return 0;
-	return (r->sense[0] & 0x7f) >= 0x72 ? r->sense[1] & 0x0f : r->sense[2] & 0x0f;
-}
-
-static int result_errno(const struct local_req *r)
-{
-	if (r->rc < 0)
-		return r->rc;
-	switch (r->status) {
-	case SAM_STAT_GOOD:
-		return 0;
-	case SAM_STAT_RESERVATION_CONFLICT:
-		return -EACCES;
-	case SAM_STAT_BUSY:
-	case SAM_STAT_TASK_SET_FULL:
-		return -EAGAIN;
-	case SAM_STAT_CHECK_CONDITION:
-		switch (sense_key(r)) {
-		case SK_DATA_PROTECT:
-			return -EROFS;
-		case SK_NOT_READY:
-			return -ENOMEDIUM;
-		case SK_ILLEGAL_REQUEST:
-			return -EINVAL;
-		default:
-			return -EIO;
-		}
-	default:
-		return -EIO;
-	}
-}
-
-/* Runs a command, retrying after unit attentions as the sd driver does. */
-static int run(struct lun_file *f, struct local_req *r)
-{
-	for (int i = 0; i < UA_RETRIES; i++) {
-		local_exec(f->ls, r);
-		if (r->rc == 0 && r->status == SAM_STAT_CHECK_CONDITION &&
-		    sense_key(r) == SK_UNIT_ATTENTION)
-			continue;
-		break;
-	}
-	return result_errno(r);
-}
-
-static void rw16(struct local_req *r, uint8_t op, uint64_t lba, uint32_t nblocks)
-{
-	r->cdb[0] = op;
-	for (int i = 0; i < 8; i++)
-		r->cdb[2 + i] = (uint8_t)(lba >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		r->cdb[10 + i] = (uint8_t)(nblocks >> (24 - 8 * i));
-	r->cdb_len = 16;
-}
-
-static int io_blocks(struct lun_file *f, bool write, uint64_t lba, uint32_t nblocks, void *buf)
-{
-	uint32_t per = CHUNK_BYTES / f->block_size ? CHUNK_BYTES / f->block_size : 1;
-
-	while (nblocks) {
-		uint32_t n = nblocks < per ? nblocks : per, bytes = n * f->block_size;
-		struct local_req r = { .lun = f->lun };
-		int rc;
-
-		rw16(&r, write ? 0x8a : 0x88, lba, n);
-		if (write) {
-			r.out = buf;
-			r.out_len = bytes;
-		} else {
-			r.in = buf;
-			r.in_len = bytes;
-		}
-		rc = run(f, &r);
-		if (rc < 0)
-			return rc;
-		if (!write && r.in_done != bytes)
-			return -EIO;
-		lba += n;
-		nblocks -= n;
-		buf = (uint8_t *)buf + bytes;
-	}
-	return 0;
-}
-
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc;
 
@@ -245,7 +127,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 {
 	struct local_tgt *lt;
 	struct local_sess *ls;
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc;
 
@@ -285,7 +167,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc = lun_get(path, &f, &dir);
 
@@ -301,7 +183,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
-	struct lun_file f;
+	struct local_lun f;
 	uint64_t first, end, lba;
 	uint8_t *bounce = NULL;
 	bool dir;
@@ -325,10 +207,10 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
 	end = ((uint64_t)off + size + f.block_size - 1) / f.block_size * f.block_size;
 	lba = first / f.block_size;
 	if (first == (uint64_t)off && end == (uint64_t)off + size) {
-		rc = io_blocks(&f, false, lba, (uint32_t)((end - first) / f.block_size), buf);
+		rc = local_lun_io(&f, false, lba, (uint32_t)((end - first) / f.block_size), buf);
 	} else {
 		bounce = malloc(end - first);
-		rc = bounce ? io_blocks(&f, false, lba, (uint32_t)((end - first) / f.block_size),
+		rc = bounce ? local_lun_io(&f, false, lba, (uint32_t)((end - first) / f.block_size),
 					bounce)
 			    : -ENOMEM;
 		if (rc == 0)
@@ -340,7 +222,7 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
 }
 
 /* Read-modify-write for the partial blocks at either end. */
-static int write_unaligned(struct lun_file *f, const char *buf, size_t size, uint64_t off)
+static int write_unaligned(struct local_lun *f, const char *buf, size_t size, uint64_t off)
 {
 	uint64_t first = off / f->block_size * f->block_size;
 	uint64_t end = (off + size + f->block_size - 1) / f->block_size * f->block_size;
@@ -351,13 +233,13 @@ static int write_unaligned(struct lun_file *f, const char *buf, size_t size, uin
 	if (!bounce)
 		return -ENOMEM;
 	if (off != first)
-		rc = io_blocks(f, false, first / f->block_size, 1, bounce);
+		rc = local_lun_io(f, false, first / f->block_size, 1, bounce);
 	if (rc == 0 && off + size != end)
-		rc = io_blocks(f, false, end / f->block_size - 1, 1,
+		rc = local_lun_io(f, false, end / f->block_size - 1, 1,
 			       bounce + (end - first) - f->block_size);
 	if (rc == 0) {
 		memcpy(bounce + (off - first), buf, size);
-		rc = io_blocks(f, true, first / f->block_size, nblocks, bounce);
+		rc = local_lun_io(f, true, first / f->block_size, nblocks, bounce);
 	}
 	free(bounce);
 	return rc;
@@ -366,7 +248,7 @@ static int write_unaligned(struct lun_file *f, const char *buf, size_t size, uin
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc;
 
@@ -385,7 +267,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	if (size > f.size - (uint64_t)off)
 		size = (size_t)(f.size - (uint64_t)off);       /* short write at the end */
 	if ((uint64_t)off % f.block_size == 0 && size % f.block_size == 0)
-		rc = io_blocks(&f, true, (uint64_t)off / f.block_size,
+		rc = local_lun_io(&f, true, (uint64_t)off / f.block_size,
 			       (uint32_t)(size / f.block_size), (void *)buf);
 	else
 		rc = write_unaligned(&f, buf, size, (uint64_t)off);
@@ -396,7 +278,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	struct local_req r = { .cdb = { 0x35 }, .cdb_len = 10 };   /* SYNCHRONIZE CACHE(10) */
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc;
 
@@ -406,7 +288,7 @@ static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	r.lun = f.lun;
-	rc = dir ? 0 : run(&f, &r);
+	rc = dir ? 0 : local_lun_run(&f, &r);
 	lun_put(&f);
 	return rc;
 }
@@ -415,7 +297,7 @@ static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
  * ftruncate within it change nothing (dd truncates its output file). */
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	struct lun_file f;
+	struct local_lun f;
 	bool dir;
 	int rc;
 

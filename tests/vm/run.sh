@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# run.sh - the VM suite: a real Linux kernel initiator (Debian 13's
+# iscsi_tcp, open-iscsi, dm-multipath in a QEMU guest) against scstd.
+# Builds or reuses the cached guest (build_guest.sh), creates a private
+# network namespace with two tap devices, runs scstd and QEMU inside it,
+# serves the guest's requests (restart scstd, add/remove a LUN, drop a
+# portal) and turns each of the guest's results into one TAP line.  The
+# namespace, the daemon, QEMU and the files go whatever happens.  A harness
+# failure (no guest, no boot, silent guest) is a failed check, never a skip.
+#
+# Environment:
+#   SCSTD           daemon under test (default build/scstd)
+#   VM_TESTS        guest groups to run, in order (default: all, see below)
+#   VM_TIMEOUT      seconds for the whole guest run (default 900)
+#   VM_ACCEL        kvm or tcg (default: kvm when /dev/kvm is ordinary KVM;
+#                   tcg under a nested PVM hypervisor, where guests hang)
+#   SCSTD_VM_CACHE  where the built guest is cached (/var/cache/scstd-vm)
+#   KEEP_WORKDIR=1  keeps console log, daemon logs and guest output
+ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath ublk"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+# ---- outside the namespace: build the guest, own the namespace ----------
+if [ -z "${SCSTD_VM_NS:-}" ]; then
+	NS=scstd-vm-$$
+	echo "# building or reusing the guest"
+	t0=$SECONDS
+	if ! GUEST=$(bash "$HERE/build_guest.sh" 2>"/tmp/$NS.build.err"); then
+		echo "not ok - the guest is built from Debian packages: $(tail -5 "/tmp/$NS.build.err" | tr '\n' ' ')"
+		rm -f "/tmp/$NS.build.err"
+		exit 1
+	fi
+	rm -f "/tmp/$NS.build.err"
+	echo "# guest ready in $((SECONDS - t0)) s: $GUEST"
+	remove_ns() {
+		local p
+		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$NS" 2>/dev/null
+	}
+	trap remove_ns EXIT
+	trap 'exit 130' INT TERM
+	if ! ip netns add "$NS"; then
+		echo "not ok - network namespace $NS created (needs root)"
+		exit 1
+	fi
+	SCSTD_VM_NS=$NS GUEST=$GUEST ip netns exec "$NS" bash "$0"
+	exit $?
+fi
+
+# ---- inside the namespace ------------------------------------------------
+. "$HERE/../lib.sh"
+require_daemon
+VM_TESTS=${VM_TESTS:-$ALL_GROUPS}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+PREFIX=10.77
+HOST_IP=("$PREFIX.0.1" "$PREFIX.1.1")
+GUEST_IP=("$PREFIX.0.2" "$PREFIX.1.2")
+IQN_BASE=iqn.2026-11.org.scstd
+PLAIN=$IQN_BASE:vm-plain CHAP=$IQN_BASE:vm-chap MP=$IQN_BASE:vm-mp
+FS_MIB=384 FS_DATA_MIB=200
+QEMU_PID=
+
+qemu_cleanup() {
+	if [ -n "$QEMU_PID" ]; then
+		kill -KILL "$QEMU_PID" 2>/dev/null
+		wait "$QEMU_PID" 2>/dev/null
+	fi
+	lib_cleanup
+}
+trap qemu_cleanup EXIT
+
+set_up_network() {
+	local i
+	ip link set lo up || return 1
+	for i in 0 1; do
+		ip tuntap add dev "tap$i" mode tap &&
+			ip addr add "${HOST_IP[$i]}/24" dev "tap$i" &&
+			ip link set "tap$i" up || return 1
+	done
+}
+
+write_config() {
+	local f
+	for f in fs:$FS_MIB fio:128 chapd:16 mp:96 hot:8; do
+		truncate -s "${f#*:}M" "$WORKDIR/${f%:*}.img"
+	done
+	cat >"$WORKDIR/vm.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE fs {
+		filename $WORKDIR/fs.img
+		thin_provisioned 1
+	}
+	DEVICE fio {
+		filename $WORKDIR/fio.img
+	}
+	DEVICE chapd {
+		filename $WORKDIR/chapd.img
+	}
+	DEVICE mp {
+		filename $WORKDIR/mp.img
+	}
+	DEVICE hot {
+		filename $WORKDIR/hot.img
+	}
+}
+HANDLER vdisk_nullio {
+	DEVICE null {
+		size_mb 1024
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $PLAIN {
+		enabled 1
+		LUN 0 fs
+		LUN 1 fio
+		LUN 2 null
+	}
+	TARGET $CHAP {
+		enabled 1
+		IncomingUser "vmuser vmsecret12345"
+		OutgoingUser "vmtarget tgtsecret67890"
+		LUN 0 chapd
+	}
+	TARGET $MP {
+		enabled 1
+		LUN 0 mp
+	}
+}
+CONF
+}
+
+start_scstd() {
+	PORT_FIXED=3260 start_daemon --config "$WORKDIR/vm.conf" \
+		--listen "${HOST_IP[0]}:3260" --listen "${HOST_IP[1]}:3260"
+}
+
+# The guest's own files: /init, the tests and their settings, appended
+# as a second cpio archive to the cached initramfs (the kernel unpacks
+# both, the later one wins).
+make_initrd() {
+	local d=$WORKDIR/overlay
+	mkdir -p "$d/vm"
+	cp "$HERE/guest/init" "$d/init"
+	cp "$HERE/guest/tests.sh" "$d/vm/tests.sh"
+	chmod 755 "$d/init"
+	# The daemon under test also runs inside the guest (group ublk: the
+	# kernel there has ublk_drv), with its own libraries.
+	mkdir -p "$d/vm/bin" "$d/vm/lib"
+	cp "$SCSTD" "$(dirname "$SCSTD")/scstctl" "$d/vm/bin/" || return 1
+	ldd "$SCSTD" "$(dirname "$SCSTD")/scstctl" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+		sort -u | while read -r lib; do cp -L "$lib" "$d/vm/lib/"; done
+	cat >"$d/vm/env" <<ENV
+VM_TESTS="$VM_TESTS"
+GUEST_IQN=$IQN_BASE:vm-guest
+GUEST_IP0=${GUEST_IP[0]} GUEST_IP1=${GUEST_IP[1]}
+TARGET_IP0=${HOST_IP[0]} TARGET_IP1=${HOST_IP[1]}
+PLAIN=$PLAIN CHAP=$CHAP MP=$MP
+CHAP_USER=vmuser CHAP_SECRET=vmsecret12345
+CHAP_TUSER=vmtarget CHAP_TSECRET=tgtsecret67890
+FS_MIB=$FS_MIB FS_DATA_MIB=$FS_DATA_MIB
+FIO_MIB=64 RESTART_FIO_MIB=40 DIGEST_FIO_MIB=32 MP_FIO_MIB=40
+ENV
+	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORKDIR/overlay.gz" &&
+		cat "$GUEST/initrd.gz" "$WORKDIR/overlay.gz" >"$WORKDIR/initrd.img"
+}
+
+pick_accel() {
+	local a=${VM_ACCEL:-}
+	if [ -z "$a" ]; then
+		if [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ]; then a=kvm; else a=tcg; fi
+	fi
+	if [ "$a" = kvm ]; then
+		echo "-accel kvm -cpu host"
+	else
+		echo "-accel tcg,thread=multi -cpu max"
+	fi
+}
+
+start_guest() {
+	mkfifo "$WORKDIR/ctl.in" "$WORKDIR/ctl.out" || return 1
+	# shellcheck disable=SC2046
+	qemu-system-x86_64 -nodefaults -display none -no-reboot $(pick_accel) \
+		-smp 1 -m 1536 -kernel "$GUEST/vmlinuz" -initrd "$WORKDIR/initrd.img" \
+		-append "console=ttyS0 net.ifnames=0 panic=-1 loglevel=4" \
+		-serial "file:$WORKDIR/console.log" -serial "pipe:$WORKDIR/ctl" \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:5c:00:01 \
+		-netdev tap,id=n1,ifname=tap1,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n1,mac=52:54:00:5c:00:02 \
+		>"$WORKDIR/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	exec 7<>"$WORKDIR/ctl.out" 8<>"$WORKDIR/ctl.in"
+}
+
+# ---- the guest's requests ------------------------------------------------
+
+# restart SIG: scstd gets SIG with sessions and I/O in flight, must be
+# gone within 30 s (exit 0 for SIGTERM), and starts again on its portals.
+host_restart() {
+	local sig=$1 i rc
+	kill "-$sig" "$DAEMON_PID" || return 1
+	for i in $(seq 1 300); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		not_ok "scstd ends within 30 s of SIG$sig with I/O in flight"
+		kill -KILL "$DAEMON_PID"
+	fi
+	wait "$DAEMON_PID"
+	rc=$?
+	DAEMON_PID=
+	if [ "$sig" = TERM ]; then
+		if [ "$rc" = 0 ] && ! sanitizer_report "$DAEMON_LOG"; then
+			ok "scstd exits 0 on SIGTERM with a session and I/O in flight"
+		else
+			not_ok "scstd exits 0 on SIGTERM with a session and I/O in flight (rc=$rc)"
+			dump_log
+		fi
+	fi
+	sleep 2
+	start_scstd
+}
+
+host_action() {
+	case $1 in
+	restart) host_restart "$2" 2>>"$WORKDIR/host_actions.log" ;;
+	lun-add) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "add hot $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
+	lun-del) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "del $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
+	portal-down) ip link set "tap$2" down ;;
+	portal-up) ip link set "tap$2" up ;;
+	log-has) shift; grep -qF -- "$*" "$WORKDIR"/scstd.*.log ;;
+	*) not_ok "the guest asked for an action the host knows: $*"; return 1 ;;
+	esac
+}
+
+# ---- the conversation ----------------------------------------------------
+
+show_console() {
+	echo "# --- last lines of the guest console ---"
+	tail -n "${1:-30}" "$WORKDIR/console.log" 2>/dev/null | tr -d '\r' | sed 's/^/#   /'
+}
+
+serve_guest() {
+	local t0=$SECONDS line booted='' ended='' group=''
+	while [ $((SECONDS - t0)) -lt "$VM_TIMEOUT" ]; do
+		if ! IFS= read -r -t 5 line <&7; then
+			kill -0 "$QEMU_PID" 2>/dev/null && continue
+			break
+		fi
+		line=${line%$'\r'}
+		if [ -z "$booted" ]; then
+			booted=1
+			ok "the guest boots and reaches its test script ($((SECONDS - t0)) s, $ACCEL_NAME)"
+		fi
+		case $line in
+		"RESULT PASS "*) ok "vm: ${line#RESULT PASS }" ;;
+		"RESULT FAIL "*) not_ok "vm: ${line#RESULT FAIL }" ;;
+		"RESULT INFO group "*) group=${line#RESULT INFO group }; note "group $group at $((SECONDS - t0)) s" ;;
+		"RESULT INFO "*) note "${line#RESULT INFO }" ;;
+		"HOST "*)
+			# shellcheck disable=SC2086
+			host_action ${line#HOST }
+			echo "DONE $?" >&8
+			;;
+		END) ended=1; break ;;
+		esac
+	done
+	if [ -z "$booted" ]; then
+		not_ok "the guest boots and reaches its test script (nothing within $VM_TIMEOUT s or QEMU ended)"
+		sed 's/^/#   /' "$WORKDIR/qemu.log"
+		show_console 40
+	elif [ -z "$ended" ]; then
+		not_ok "the guest finishes its tests (stopped in group '$group' after $((SECONDS - t0)) s)"
+		show_console 40
+	else
+		ok "the guest ran every group in $((SECONDS - t0)) s"
+	fi
+}
+
+wait_guest_off() {
+	local i
+	for i in $(seq 1 300); do
+		kill -0 "$QEMU_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$QEMU_PID" 2>/dev/null
+	wait "$QEMU_PID" 2>/dev/null
+	QEMU_PID=
+}
+
+if ! set_up_network; then
+	not_ok "two tap devices in network namespace $SCSTD_VM_NS"
+	finish
+fi
+write_config
+if ! start_scstd; then
+	not_ok "scstd starts on the namespace's two portals"
+	finish
+fi
+if ! make_initrd; then
+	not_ok "the guest's per-run initramfs is written"
+	finish
+fi
+ACCEL_NAME=$(pick_accel | awk '{ print $2 }')
+if ! start_guest; then
+	not_ok "QEMU starts"
+	finish
+fi
+serve_guest
+wait_guest_off
+check_alive "scstd alive after the guest's tests"
+check_stop "scstd stops on SIGTERM with exit 0 and a clean log"
+finish
