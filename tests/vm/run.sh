@@ -48,6 +48,7 @@ fi
 
 # ---- inside the namespace ------------------------------------------------
 . "$HERE/../lib.sh"
+plan 104
 require_daemon
 VM_TESTS=${VM_TESTS:-$ALL_GROUPS}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
