@@ -15,7 +15,8 @@
  * (libiscsi) assume they may also WRITE the same range in one command. */
 #define SCST_MAX_WRITE_SAME_BYTES SCST_MAX_XFER_BYTES
 
-#define DISK  SCST_TYPE_DISK_BIT
+/* Optical memory devices (only behind dev_modisk) take SBC's commands. */
+#define DISK  (SCST_TYPE_DISK_BIT | SCST_TYPE_MOD_BIT)
 #define ANY   SCST_TYPE_ALL_BITS
 #define CDROM SCST_TYPE_CDROM_BIT
 #define ERR_SET SCST_S__COUNT   /* parse already set sense with a field pointer */
@@ -73,11 +74,11 @@ static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64
 	cmd->nblocks = (uint32_t)nblocks;
 	/* Without a medium there is no capacity to be out of: the check step
 	 * answers MEDIUM NOT PRESENT instead. */
-	if (!dev->medium_ejected && !dev->medium_missing &&
+	if (!dev->passthrough && !dev->medium_ejected && !dev->medium_missing &&
 	    (lba > dev->nblocks || nblocks > dev->nblocks - lba))
 		return SCST_S_LBA_OUT_OF_RANGE;
 	bytes = nblocks << dev->block_shift;
-	if (dir != SCST_DATA_NONE && bytes > SCST_MAX_XFER_BYTES)
+	if (dir != SCST_DATA_NONE && bytes > scst_dev_max_xfer_bytes(dev))
 		return invalid(cmd, len_byte, -1);
 	if (dir == SCST_DATA_NONE)
 		bytes = 0;
@@ -311,7 +312,7 @@ static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 
 	cmd->lba = lba;
 	cmd->nblocks = 0;
-	if (lba >= cmd->dev->nblocks)
+	if (!cmd->dev->passthrough && lba >= cmd->dev->nblocks)
 		return SCST_S_LBA_OUT_OF_RANGE;
 	return data_in(cmd, be32(&cmd->cdb[10]));
 }
@@ -712,10 +713,14 @@ static bool reserved_bits_clear(struct scst_cmd *cmd, const struct scst_opcode_d
 int scst_parse_cdb(struct scst_cmd *cmd)
 {
 	int type = cmd->dev ? cmd->dev->type : 0;
-	const struct scst_opcode_desc *op;
+	bool passthrough = cmd->dev && cmd->dev->passthrough;
+	const struct scst_opcode_desc *op = NULL;
 	enum scst_sense_id rc;
 
-	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (passthrough)
+		op = scst_find_passthru_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (!op)
+		op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
 		    opcode_known(cmd->cdb[0], type))
@@ -733,7 +738,7 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
 		return -1;
 	}
-	if (!reserved_bits_clear(cmd, op))
+	if (!passthrough && !reserved_bits_clear(cmd, op))
 		return -1;
 	rc = op->parse(cmd);
 	if (rc == SCST_S_OK) {
@@ -747,6 +752,13 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 
 uint32_t scst_max_xfer_bytes(void)
 {
+	return SCST_MAX_XFER_BYTES;
+}
+
+uint32_t scst_dev_max_xfer_bytes(const struct scst_device *dev)
+{
+	if (dev && dev->max_xfer_bytes && dev->max_xfer_bytes < SCST_MAX_XFER_BYTES)
+		return dev->max_xfer_bytes;
 	return SCST_MAX_XFER_BYTES;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/scst.h"
 #include "daemon/options.h"
+#include "handlers/dev_pass.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
 #include "mgmt/ctl_socket.h"
@@ -178,7 +179,8 @@ int main(int argc, char **argv)
 	}
 	block_signals(&sigs);
 
-	if (vdisk_register_handlers() < 0 || iscsi_init() < 0 || local_init() < 0) {
+	if (vdisk_register_handlers() < 0 || dev_pass_register_handlers() < 0 || iscsi_init() < 0 ||
+	    local_init() < 0) {
 		log_err("cannot register handlers and target drivers");
 		return 1;
 	}
