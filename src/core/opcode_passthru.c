@@ -176,11 +176,24 @@ static enum scst_sense_id mmc_read_cd_msf(struct scst_cmd *cmd)
 }
 
 /* SBC READ/WRITE(10) on a CD drive: blocks of the drive's block size. */
+/* Block READ/WRITE go to the device in pieces of its size (dev_pass_sg.c),
+ * so only the core's own limit bounds them. */
+static enum scst_sense_id block_xfer(struct scst_cmd *cmd, enum scst_data_dir dir, uint64_t len)
+{
+	if (len > scst_max_xfer_bytes()) {
+		scst_set_invalid_field(cmd, true, 0, -1);
+		return SCST_S__COUNT;
+	}
+	cmd->data_dir = len ? dir : SCST_DATA_NONE;
+	cmd->bufflen = (uint32_t)len;
+	return SCST_S_OK;
+}
+
 static enum scst_sense_id mmc_rw10(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
 	cmd->lba = be32(&cmd->cdb[2]);
 	cmd->nblocks = be16(&cmd->cdb[7]);
-	return xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
+	return block_xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
 }
 
 static enum scst_sense_id mmc_read10(struct scst_cmd *cmd) { return mmc_rw10(cmd, SCST_DATA_READ); }
@@ -193,7 +206,7 @@ static enum scst_sense_id mmc_rw12(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
 	cmd->lba = be32(&cmd->cdb[2]);
 	cmd->nblocks = be32(&cmd->cdb[6]);
-	return xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
+	return block_xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
 }
 
 static enum scst_sense_id mmc_read12(struct scst_cmd *cmd) { return mmc_rw12(cmd, SCST_DATA_READ); }

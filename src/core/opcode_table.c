@@ -78,7 +78,7 @@ static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64
 	    (lba > dev->nblocks || nblocks > dev->nblocks - lba))
 		return SCST_S_LBA_OUT_OF_RANGE;
 	bytes = nblocks << dev->block_shift;
-	if (dir != SCST_DATA_NONE && bytes > scst_dev_max_xfer_bytes(dev))
+	if (dir != SCST_DATA_NONE && bytes > SCST_MAX_XFER_BYTES)
 		return invalid(cmd, len_byte, -1);
 	if (dir == SCST_DATA_NONE)
 		bytes = 0;
@@ -225,7 +225,7 @@ static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, u
 	uint64_t blocks = n;
 	enum scst_sense_id rc;
 
-	if (!n) {
+	if (!n && !cmd->dev->passthrough) {
 		if (lba >= cmd->dev->nblocks)
 			return SCST_S_LBA_OUT_OF_RANGE;
 		blocks = cmd->dev->nblocks - lba;
@@ -233,7 +233,8 @@ static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, u
 	rc = block_range(cmd, lba, blocks, SCST_DATA_NONE, len_byte);
 	if (rc != SCST_S_OK)
 		return rc;
-	if (blocks > scst_max_write_same_blocks(cmd->dev))
+	/* A real device's own limit applies to it (its Block Limits page). */
+	if (!cmd->dev->passthrough && blocks > scst_max_write_same_blocks(cmd->dev))
 		return invalid(cmd, len_byte, -1);
 	return data_out(cmd, ndob ? 0 : cmd->dev->block_size);
 }

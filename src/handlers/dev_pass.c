@@ -269,6 +269,15 @@ static bool perf_skips(const struct scst_cmd *cmd)
 
 static void pt_exec(struct scst_cmd *cmd)
 {
+	uint32_t max = cmd->dev->max_xfer_bytes;
+
+	/* sg refuses a transfer over the device's limit; only block
+	 * READ/WRITE can be cut into pieces. */
+	if (max && cmd->bufflen > max && !pt_splits(cmd)) {
+		scst_set_invalid_field(cmd, true, 0, -1);
+		scst_cmd_done(cmd);
+		return;
+	}
 	if (pt_of(cmd->dev)->perf && perf_skips(cmd)) {
 		if (cmd->data_dir & SCST_DATA_READ) {
 			memset(cmd->buf, 0, cmd->bufflen);

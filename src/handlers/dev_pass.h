@@ -46,6 +46,11 @@ void pt_sg_submit(struct scst_cmd *cmd);
  * *status, or -errno. */
 int pt_sg_sync(int fd, const uint8_t *cdb, unsigned cdb_len, void *buf, uint32_t len,
 	       bool to_dev, uint8_t *status, unsigned timeout_ms);
+/* A block READ/WRITE(10/12/16), which goes to the device in pieces when
+ * longer than its transfer limit. */
+bool pt_splits(const struct scst_cmd *cmd);
+/* The CDB of the piece of len bytes starting done bytes into cmd. */
+void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8_t *cdb);
 /* Closes every loop's queue (device detach). */
 void pt_sg_close_queues(struct pt_dev *pd);
 

@@ -6,7 +6,10 @@
  * queue wakes the loop when a command is done, and no thread waits for a
  * command.  sg takes a bounded number of commands per descriptor: past it
  * write() fails with EDOM and the command waits on the queue's backlog
- * until one finishes.
+ * until one finishes.  A block READ or WRITE longer than the device's
+ * transfer limit (the initiator may not know it: a CD has no Block Limits
+ * page) is sent as consecutive pieces of at most that size, each with its
+ * own LBA and count, one after the other.
  *
  * The device's status and sense go back unchanged.  A unit attention the
  * device reports for a reset (ASC 29h) is scstd's own reset seen again:
@@ -89,10 +92,79 @@ static int sg_dir(const struct scst_cmd *cmd)
 	return SG_DXFER_NONE;
 }
 
-static void fill_cmd_hdr(struct sg_io_hdr *h, struct scst_cmd *cmd)
+/* Per-command state in cmd->dh_u64: [0] reset-UA retries, [1] bytes of a
+ * split READ/WRITE already done, [2] bytes in the piece in flight (0: not
+ * split). */
+bool pt_splits(const struct scst_cmd *cmd)
 {
-	fill_hdr(h, cmd->cdb, cmd->cdb_len, cmd->buf, cmd->bufflen, sg_dir(cmd), cmd->sense,
-		 PT_TIMEOUT_MS);
+	int t = cmd->dev->type;
+
+	if (t != 0x00 && t != 0x05 && t != 0x07)
+		return false;
+	switch (cmd->cdb[0]) {
+	case 0x28: case 0x2a: case 0xa8: case 0xaa: case 0x88: case 0x8a:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void put_be(uint8_t *p, uint64_t v, unsigned n)
+{
+	while (n--) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+/* The CDB of the piece starting `done` bytes into the command. */
+void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8_t *cdb)
+{
+	uint64_t lba = cmd->lba + (done >> cmd->dev->block_shift);
+	uint32_t n = len >> cmd->dev->block_shift;
+
+	memcpy(cdb, cmd->cdb, cmd->cdb_len);
+	switch (cmd->cdb[0]) {
+	case 0x28: case 0x2a:
+		put_be(cdb + 2, lba, 4);
+		put_be(cdb + 7, n, 2);
+		break;
+	case 0xa8: case 0xaa:
+		put_be(cdb + 2, lba, 4);
+		put_be(cdb + 6, n, 4);
+		break;
+	default:
+		put_be(cdb + 2, lba, 8);
+		put_be(cdb + 10, n, 4);
+		break;
+	}
+}
+
+static uint32_t piece_len(const struct scst_cmd *cmd)
+{
+	uint32_t max = cmd->dev->max_xfer_bytes & ~(cmd->dev->block_size - 1);
+	uint64_t left = cmd->bufflen - cmd->dh_u64[1];
+
+	return left < max ? (uint32_t)left : max;
+}
+
+/* cdb: room for the piece's CDB, which write() copies. */
+static void fill_cmd_hdr(struct sg_io_hdr *h, struct scst_cmd *cmd, uint8_t *cdb)
+{
+	uint32_t max = cmd->dev->max_xfer_bytes;
+
+	if (cmd->dh_u64[2] || (max && cmd->bufflen > max && pt_splits(cmd) &&
+			       max >= cmd->dev->block_size)) {
+		uint32_t len = piece_len(cmd);
+
+		pt_piece_cdb(cmd, cmd->dh_u64[1], len, cdb);
+		cmd->dh_u64[2] = len;
+		fill_hdr(h, cdb, cmd->cdb_len, cmd->buf + cmd->dh_u64[1], len, sg_dir(cmd),
+			 cmd->sense, PT_TIMEOUT_MS);
+	} else {
+		fill_hdr(h, cmd->cdb, cmd->cdb_len, cmd->buf, cmd->bufflen, sg_dir(cmd),
+			 cmd->sense, PT_TIMEOUT_MS);
+	}
 	h->usr_ptr = cmd;
 }
 
@@ -133,9 +205,20 @@ static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg
 		scst_cmd_done(cmd);
 		return;
 	}
+	if (cmd->dh_u64[2] && h->status == SAM_STAT_GOOD && !h->resid &&
+	    cmd->dh_u64[1] + cmd->dh_u64[2] < cmd->bufflen) {
+		cmd->dh_u64[1] += cmd->dh_u64[2];
+		queue_send(q, cmd);
+		return;
+	}
 	cmd->status = h->status;
 	cmd->sense_len = h->status == SAM_STAT_CHECK_CONDITION ? h->sb_len_wr : 0;
-	if (cmd->data_dir & SCST_DATA_READ) {
+	if (cmd->dh_u64[2]) {
+		/* A split command: what the pieces before this one moved. */
+		if ((cmd->data_dir & SCST_DATA_READ) && h->status == SAM_STAT_GOOD)
+			cmd->resp_data_len = (uint32_t)(cmd->dh_u64[1] + cmd->dh_u64[2]) -
+					     (h->resid > 0 ? (uint32_t)h->resid : 0);
+	} else if (cmd->data_dir & SCST_DATA_READ) {
 		uint32_t resid = h->resid > 0 ? (uint32_t)h->resid : 0;
 
 		cmd->resp_data_len = resid < cmd->bufflen ? cmd->bufflen - resid : 0;
@@ -185,9 +268,10 @@ static void arm_poll(struct pt_queue *q)
 /* Returns false when the device is gone (queue killed). */
 static bool send_one(struct pt_queue *q, struct scst_cmd *cmd, bool *full)
 {
+	uint8_t cdb[SCST_MAX_CDB_SIZE];
 	struct sg_io_hdr h;
 
-	fill_cmd_hdr(&h, cmd);
+	fill_cmd_hdr(&h, cmd, cdb);
 	*full = false;
 	for (;;) {
 		if (write(q->fd, &h, sizeof(h)) == (ssize_t)sizeof(h)) {
@@ -322,7 +406,11 @@ static void submit_sync(struct scst_cmd *cmd)
 	struct pt_dev *pd = pt_of(cmd->dev);
 	struct sg_io_hdr h;
 
-	fill_cmd_hdr(&h, cmd);
+	/* Unsplit: the pieces are chained by the asynchronous path only. */
+	cmd->dh_u64[2] = 0;
+	fill_hdr(&h, cmd->cdb, cmd->cdb_len, cmd->buf, cmd->bufflen, sg_dir(cmd), cmd->sense,
+		 PT_TIMEOUT_MS);
+	h.usr_ptr = cmd;
 	if (ioctl(pd->sync_fd, SG_IO, &h) < 0) {
 		complete_gone(cmd);
 		return;
@@ -354,6 +442,8 @@ void pt_sg_submit(struct scst_cmd *cmd)
 		return;
 	}
 	cmd->dh_u64[0] = 0;
+	cmd->dh_u64[1] = 0;
+	cmd->dh_u64[2] = 0;
 	list_init(&cmd->lba_lock_node);
 	queue_send(pd->queues[idx], cmd);
 }

@@ -159,24 +159,79 @@ static void test_device_checks_its_own_fields(void **state)
 	assert_int_not_equal(parse(&cmd, odd_bit, 10), 0);
 }
 
-/* A transfer beyond the device's own limit is refused before it is sent
- * (sg would fail it); allocation lengths are clipped to it instead. */
+/* WRITE SAME with zero blocks (to the end of the medium) is the device's
+ * to bound by its own Block Limits: scstd's cap for vdisk does not apply
+ * (libiscsi WriteSame10.ZeroBlocks on scsi_debug). */
+static void test_write_same_to_end_goes_to_device(void **state)
+{
+	static const uint8_t ws10[10] = { 0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct scst_cmd cmd;
+
+	(void)state;
+	setup(0, 512);
+	dev.nblocks = 1ull << 30;
+	assert_int_equal(parse(&cmd, ws10, 10), 0);
+	assert_int_equal(cmd.data_dir, SCST_DATA_WRITE);
+	assert_int_equal(cmd.bufflen, 512);
+}
+
+/* A transfer beyond the device's own limit that cannot be cut (a tape
+ * block) is refused before it is sent (sg would fail it); allocation
+ * lengths are clipped to it; a block READ/WRITE is let through, to go in
+ * pieces. */
 static void test_device_transfer_limit(void **state)
 {
+	static const uint8_t tape_write[6] = { 0x0a, 0x01, 0, 0, 129, 0 };
 	static const uint8_t write10[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 129, 0 };
 	static const uint8_t res[12] = { 0xb8, 0, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff };
 	struct scst_cmd cmd;
 
 	(void)state;
-	setup(0, 512);
+	setup(1, 512);
 	dev.max_xfer_bytes = 64 * 1024;
-	assert_int_not_equal(parse(&cmd, write10, 10), 0);
+	assert_int_not_equal(parse(&cmd, tape_write, 6), 0);
 	assert_int_equal(cmd.sense[2] & 0xf, SK_ILLEGAL_REQUEST);
 	assert_int_equal(cmd.sense[12], 0x24);
+	setup(0, 512);
+	dev.max_xfer_bytes = 64 * 1024;
+	assert_int_equal(parse(&cmd, write10, 10), 0);
+	assert_int_equal(cmd.bufflen, 129 * 512);
+	assert_true(pt_splits(&cmd));
 	setup(8, 0);
 	dev.max_xfer_bytes = 64 * 1024;
 	assert_int_equal(parse(&cmd, res, 12), 0);
 	assert_int_equal(cmd.bufflen, 64 * 1024);
+	assert_false(pt_splits(&cmd));
+}
+
+/* The pieces of a split READ: the same CDB with the piece's LBA and block
+ * count in the fields SBC-3 gives them (READ(10): LBA 2-5, count 7-8;
+ * READ(16): LBA 2-9, count 10-13; READ(12): LBA 2-5, count 6-9). */
+static void test_piece_cdbs(void **state)
+{
+	static const uint8_t read10[10] = { 0x28, 0x08, 0, 0, 0x01, 0x00, 0, 0x04, 0x00, 0 };
+	static const uint8_t read16[16] = { 0x88, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0 };
+	static const uint8_t read12[12] = { 0xa8, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x40, 0, 0 };
+	uint8_t cdb[16];
+	struct scst_cmd cmd;
+
+	(void)state;
+	setup(5, 2048);
+	assert_int_equal(parse(&cmd, read10, 10), 0);
+	pt_piece_cdb(&cmd, 512 * 2048, 256 * 2048, cdb);
+	assert_int_equal(cdb[0], 0x28);
+	assert_int_equal(cdb[1], 0x08);
+	assert_memory_equal(cdb + 2, ((uint8_t[]){ 0, 0, 0x03, 0x00 }), 4);
+	assert_memory_equal(cdb + 7, ((uint8_t[]){ 0x01, 0x00 }), 2);
+	setup(0, 512);
+	assert_int_equal(parse(&cmd, read16, 16), 0);
+	pt_piece_cdb(&cmd, 1024 * 512, 128 * 512, cdb);
+	assert_memory_equal(cdb + 2, ((uint8_t[]){ 0, 0, 0, 1, 0, 0, 0x04, 0x00 }), 8);
+	assert_memory_equal(cdb + 10, ((uint8_t[]){ 0, 0, 0, 128 }), 4);
+	assert_int_equal(parse(&cmd, read12, 12), 0);
+	pt_piece_cdb(&cmd, 0x20 * 512, 0x10 * 512, cdb);
+	assert_memory_equal(cdb + 2, ((uint8_t[]){ 0, 0, 0, 0x30 }), 4);
+	assert_memory_equal(cdb + 6, ((uint8_t[]){ 0, 0, 0, 0x10 }), 4);
 }
 
 /* An opcode no table knows for the type is INVALID COMMAND OPERATION
@@ -270,6 +325,8 @@ int main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_device_checks_its_own_fields),
 		cmocka_unit_test(test_device_transfer_limit),
+		cmocka_unit_test(test_write_same_to_end_goes_to_device),
+		cmocka_unit_test(test_piece_cdbs),
 		cmocka_unit_test(test_unknown_opcodes),
 		cmocka_unit_test(test_tape_block_size_follows_mode_select),
 		cmocka_unit_test(test_hctl_names),
