@@ -10,6 +10,9 @@
 #     beyond those listed with the device's reason (PT_CU_EXPECTED_FAIL);
 #   - the CD image read through dev_cdrom is the file, byte for byte;
 #   - dev_disk_perf answers READ without the device;
+#   - through the management tree (scstctl in the guest): a disk offered to
+#     dev_tape is refused naming its type; added to dev_disk at run time and
+#     deleted again;
 #   - the disk deleted in the guest while reads are in flight: the LUN
 #     answers LOGICAL UNIT NOT SUPPORTED, scstd keeps running and stops
 #     cleanly.
@@ -91,8 +94,8 @@ make_initrd() {
 	local d=$WORKDIR/overlay lib path
 	mkdir -p "$d/vm/lib"
 	cp "$HERE/guest/passthru_init" "$d/init" && chmod 755 "$d/init" || return 1
-	cp "$SCSTD" "$d/vm/scstd" || return 1
-	ldd "$SCSTD" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | while read -r lib path; do
+	cp "$SCSTD" "$d/vm/scstd" && cp "$(dirname "$SCSTD")/scstctl" "$d/vm/scstctl" || return 1
+	ldd "$SCSTD" "$(dirname "$SCSTD")/scstctl" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | while read -r lib path; do
 		cp -L "$path" "$d/vm/lib/$lib"
 	done
 	cat >"$d/vm/env" <<ENV
@@ -200,6 +203,14 @@ fi
 
 check "dev_disk_perf: a 1 MiB READ completes (without the device)" \
 	qemu-io -f raw -c "read 0 1M" "$URL/$IQN-perf/0"
+
+echo MGMT >&8
+mgmt=$(guest_line 60)
+case $mgmt in
+"MGMT tape="[1-9]*"disk (type 0)"*"dev_tape takes tape devices (type 1)"*" add=0 del=0")
+	ok "a disk offered to dev_tape is refused naming the types; dev_disk adds and deletes it at run time" ;;
+*) not_ok "mgmt of a spare disk: '${mgmt:-no answer}'" ;;
+esac
 
 # Hot removal with reads in flight.
 ( while :; do qemu-io -f raw -c "read 0 4M" "$URL/$IQN-disk/0" >/dev/null 2>&1 || break; done ) &
