@@ -241,6 +241,11 @@ if want vm; then
 	SCSTD=$ROOT/$VM_BUILD_DIR/scstd TOOLS_DIR=$ROOT/$VM_BUILD_DIR/tests RESULTS_DIR=$RESULTS \
 		timeout -k 10 "${VM_RUN_TIMEOUT:-1500}" bash tests/vm/run.sh >"$out" 2>&1 </dev/null
 	rc=$?
+	# The pass-through handlers over the guest's own SCSI devices.
+	SCSTD=$ROOT/$VM_BUILD_DIR/scstd TOOLS_DIR=$ROOT/$VM_BUILD_DIR/tests \
+		timeout -k 10 "${PT_RUN_TIMEOUT:-900}" bash tests/vm/passthru.sh >>"$out" 2>&1 </dev/null
+	rc2=$?
+	[ "$rc" = 0 ] && rc=$rc2
 	sed 's/^/     /' "$out"
 	p=$(grep -Ec '^ok ' "$out")
 	s=$(grep -Ec '^ok - # SKIP' "$out")

@@ -32,6 +32,7 @@ enum scst_op_flags {
 /* Peripheral device types an entry applies to (bit = type). */
 #define SCST_TYPE_DISK_BIT   (1u << 0x00)
 #define SCST_TYPE_CDROM_BIT  (1u << 0x05)
+#define SCST_TYPE_MOD_BIT    (1u << 0x07)   /* optical memory (SBC) */
 #define SCST_TYPE_ALL_BITS   0xffffffffu
 
 struct scst_opcode_desc {
@@ -57,6 +58,10 @@ const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb
  * without explicit ALUA.  Parsing and REPORT SUPPORTED OPERATION CODES
  * both ask it, so they never disagree. */
 bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device *dev);
+/* The pass-through rows (opcode_passthru.c) for a device of `type`:
+ * direction and length only; NULL if none. */
+const struct scst_opcode_desc *scst_find_passthru_opcode(const uint8_t *cdb, unsigned cdb_len,
+							 int type);
 
 /* Looks the opcode up and parses the CDB into cmd.  cmd->dev may be NULL
  * (unknown LUN): then only NO_LUN_OK opcodes are accepted.  On failure the
@@ -68,6 +73,9 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count);
 
 /* The largest data transfer one command may ask for (Block Limits VPD). */
 uint32_t scst_max_xfer_bytes(void);
+/* The largest data transfer for one command to dev: the core's, or less
+ * when the backing device takes less (pass-through). */
+uint32_t scst_dev_max_xfer_bytes(const struct scst_device *dev);
 /* The largest WRITE SAME block count accepted (Block Limits VPD). */
 uint32_t scst_max_write_same_blocks(const struct scst_device *dev);
 /* The largest WRITE ATOMIC(16) block count accepted (Block Limits VPD). */

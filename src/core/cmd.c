@@ -173,7 +173,7 @@ static bool check_cmd(struct scst_cmd *cmd)
 		scst_set_cmd_error(cmd, SCST_S_SW_WRITE_PROTECTED);
 		return false;
 	}
-	if ((op->flags & SCST_OP_LBA_RANGE) && !lba_range_ok(cmd)) {
+	if ((op->flags & SCST_OP_LBA_RANGE) && !cmd->dev->passthrough && !lba_range_ok(cmd)) {
 		scst_set_cmd_error(cmd, SCST_S_LBA_OUT_OF_RANGE);
 		return false;
 	}

@@ -16,7 +16,8 @@
  * (libiscsi) assume they may also WRITE the same range in one command. */
 #define SCST_MAX_WRITE_SAME_BYTES SCST_MAX_XFER_BYTES
 
-#define DISK  SCST_TYPE_DISK_BIT
+/* Optical memory devices (only behind dev_modisk) take SBC's commands. */
+#define DISK  (SCST_TYPE_DISK_BIT | SCST_TYPE_MOD_BIT)
 #define ANY   SCST_TYPE_ALL_BITS
 #define CDROM SCST_TYPE_CDROM_BIT
 #define ERR_SET SCST_S__COUNT   /* parse already set sense with a field pointer */
@@ -74,7 +75,7 @@ static enum scst_sense_id block_range(struct scst_cmd *cmd, uint64_t lba, uint64
 	cmd->nblocks = (uint32_t)nblocks;
 	/* Without a medium there is no capacity to be out of: the check step
 	 * answers MEDIUM NOT PRESENT instead. */
-	if (!dev->medium_ejected && !dev->medium_missing &&
+	if (!dev->passthrough && !dev->medium_ejected && !dev->medium_missing &&
 	    (lba > dev->nblocks || nblocks > dev->nblocks - lba))
 		return SCST_S_LBA_OUT_OF_RANGE;
 	bytes = nblocks << dev->block_shift;
@@ -225,7 +226,7 @@ static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, u
 	uint64_t blocks = n;
 	enum scst_sense_id rc;
 
-	if (!n) {
+	if (!n && !cmd->dev->passthrough) {
 		if (lba >= cmd->dev->nblocks)
 			return SCST_S_LBA_OUT_OF_RANGE;
 		blocks = cmd->dev->nblocks - lba;
@@ -233,7 +234,8 @@ static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, u
 	rc = block_range(cmd, lba, blocks, SCST_DATA_NONE, len_byte);
 	if (rc != SCST_S_OK)
 		return rc;
-	if (blocks > scst_max_write_same_blocks(cmd->dev))
+	/* A real device's own limit applies to it (its Block Limits page). */
+	if (!cmd->dev->passthrough && blocks > scst_max_write_same_blocks(cmd->dev))
 		return invalid(cmd, len_byte, -1);
 	return data_out(cmd, ndob ? 0 : cmd->dev->block_size);
 }
@@ -312,7 +314,7 @@ static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 
 	cmd->lba = lba;
 	cmd->nblocks = 0;
-	if (lba >= cmd->dev->nblocks)
+	if (!cmd->dev->passthrough && lba >= cmd->dev->nblocks)
 		return SCST_S_LBA_OUT_OF_RANGE;
 	return data_in(cmd, be32(&cmd->cdb[10]));
 }
@@ -746,11 +748,17 @@ static bool reserved_bits_clear(struct scst_cmd *cmd, const struct scst_opcode_d
 int scst_parse_cdb(struct scst_cmd *cmd)
 {
 	int type = cmd->dev ? cmd->dev->type : 0;
-	const struct scst_opcode_desc *op;
+	bool passthrough = cmd->dev && cmd->dev->passthrough;
+	const struct scst_opcode_desc *op = NULL;
 	enum scst_sense_id rc;
 
-	op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
-	if (op && !scst_op_offered(op, cmd->dev))
+	if (passthrough)
+		op = scst_find_passthru_opcode(cmd->cdb, cmd->cdb_len, type);
+	if (!op)
+		op = scst_find_opcode(cmd->cdb, cmd->cdb_len, type);
+	/* A pass-through device offers what the device does, not what
+	 * scstd's own provisioning and ALUA state would. */
+	if (op && !passthrough && !scst_op_offered(op, cmd->dev))
 		op = NULL;
 	if (!op) {
 		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
@@ -769,7 +777,7 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 		scst_set_cmd_error(cmd, SCST_S_INVALID_FIELD_IN_CDB);
 		return -1;
 	}
-	if (!reserved_bits_clear(cmd, op))
+	if (!passthrough && !reserved_bits_clear(cmd, op))
 		return -1;
 	rc = op->parse(cmd);
 	if (rc == SCST_S_OK) {
@@ -783,6 +791,13 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 
 uint32_t scst_max_xfer_bytes(void)
 {
+	return SCST_MAX_XFER_BYTES;
+}
+
+uint32_t scst_dev_max_xfer_bytes(const struct scst_device *dev)
+{
+	if (dev && dev->max_xfer_bytes && dev->max_xfer_bytes < SCST_MAX_XFER_BYTES)
+		return dev->max_xfer_bytes;
 	return SCST_MAX_XFER_BYTES;
 }
 

@@ -300,6 +300,9 @@ struct scst_dev_type {
 	 * [key]).  0, or -ENOENT for a name it does not show. */
 	int (*show_attr)(const struct scst_device *dev, const char *name, char *buf, size_t len,
 			 bool *non_default);
+	/* Optional: a LUN RESET or TARGET RESET reached the device (tm.c);
+	 * a pass-through handler resets the real one. */
+	void (*reset)(struct scst_device *dev);
 };
 
 /* Whether add_device of dt accepts parameter key. */
@@ -393,6 +396,12 @@ struct scst_device {
 	bool tas;
 	bool thin_provisioned;
 	bool medium_present;
+	/* A real SCSI device behind the handler (dev_disk, dev_tape...): the
+	 * device checks its own CDB fields and LBA ranges, so parse only
+	 * decodes direction and length (opcode_passthru.c). */
+	bool passthrough;
+	/* The largest transfer the backing device takes; 0: the core's. */
+	uint32_t max_xfer_bytes;
 	/* Removable medium (medium.c), under lock: the tray opened by START
 	 * STOP UNIT, no medium inserted (vcdrom), PREVENTs in force. */
 	bool medium_ejected;

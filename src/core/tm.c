@@ -338,6 +338,8 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, NULL);
 		scst_reserve_reset(td->dev);
 		scst_medium_reset(td->dev);
+		if (td->dev->handler->reset)
+			td->dev->handler->reset(td->dev);
 	}
 }
 

@@ -27,6 +27,7 @@
 #include "daemon/options.h"
 #include "handlers/user.h"
 #include "daemon/reload.h"
+#include "handlers/dev_pass.h"
 #include "handlers/vdisk.h"
 #include "mgmt/config.h"
 #include "daemon/metrics_http.h"
@@ -258,7 +259,8 @@ int main(int argc, char **argv)
 		return start_failed(&opts);
 	block_signals(&sigs);
 
-	if (vdisk_register_handlers() < 0 || iscsi_init() < 0 || local_init() < 0) {
+	if (vdisk_register_handlers() < 0 || dev_pass_register_handlers() < 0 || iscsi_init() < 0 ||
+	    local_init() < 0) {
 		log_err("cannot register handlers and target drivers");
 		return start_failed(&opts);
 	}

@@ -29,7 +29,7 @@ GUEST_BINS="sbin/iscsid sbin/iscsiadm sbin/multipath sbin/multipathd sbin/dmsetu
 	lib/udev/scsi_id lib/udev/ata_id"
 # Kernel modules; modprobe's dependency closure of these goes in.
 GUEST_MODS="virtio_net iscsi_tcp sd_mod sg dm_multipath dm_round_robin dm_service_time
-	scsi_dh_alua crc32c_generic crc32c_intel ext4 ublk_drv"
+	scsi_dh_alua crc32c_generic crc32c_intel ext4 ublk_drv scsi_debug virtio_scsi sr_mod"
 
 die() { echo "build_guest: $*" >&2; exit 1; }
 

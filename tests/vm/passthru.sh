@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# passthru.sh - the pass-through handlers against real SCSI devices: scstd
+# runs INSIDE the QEMU guest of the VM suite (its binary and shared
+# libraries come in the per-run initramfs), exports two scsi_debug disks
+# with dev_disk and dev_disk_perf and qemu's virtio-scsi CD-ROM with
+# dev_cdrom, and the host's libiscsi clients test them over the guest's
+# network:
+#   - INQUIRY through dev_disk is the device's own (scsi_debug);
+#   - iscsi-test-cu families against dev_disk (PT_CU_TESTS), no failures
+#     beyond those listed with the device's reason (PT_CU_EXPECTED_FAIL);
+#   - the CD image read through dev_cdrom is the file, byte for byte;
+#   - dev_disk_perf answers READ without the device;
+#   - through the management tree (scstctl in the guest): a disk offered to
+#     dev_tape is refused naming its type; added to dev_disk at run time and
+#     deleted again;
+#   - the disk deleted in the guest while reads are in flight: the LUN
+#     answers LOGICAL UNIT NOT SUPPORTED, scstd keeps running and stops
+#     cleanly.
+# The namespace, QEMU and the files go whatever happens.
+#   SCSTD        the daemon copied into the guest (default build/scstd)
+#   PT_TIMEOUT   seconds for the whole guest run (default 600)
+#   PT_CU_TESTS  iscsi-test-cu -t families (TCG is slow: a subset)
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+if [ -z "${SCSTD_VM_NS:-}" ]; then
+	NS=scstd-pt-$$
+	if ! GUEST=$(bash "$HERE/build_guest.sh" 2>"/tmp/$NS.build.err"); then
+		echo "not ok - the guest is built from Debian packages: $(tail -5 "/tmp/$NS.build.err" | tr '\n' ' ')"
+		rm -f "/tmp/$NS.build.err"
+		exit 1
+	fi
+	rm -f "/tmp/$NS.build.err"
+	remove_ns() {
+		local p
+		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$NS" 2>/dev/null
+	}
+	trap remove_ns EXIT
+	trap 'exit 130' INT TERM
+	if ! ip netns add "$NS"; then
+		echo "not ok - network namespace $NS created (needs root)"
+		exit 1
+	fi
+	SCSTD_VM_NS=$NS GUEST=$GUEST ip netns exec "$NS" bash "$0"
+	exit $?
+fi
+
+. "$HERE/../lib.sh"
+plan 11
+require_daemon
+PT_TIMEOUT=${PT_TIMEOUT:-600}
+PT_CU_TESTS=${PT_CU_TESTS:-SCSI.TestUnitReady,SCSI.Inquiry,SCSI.ReadCapacity10,SCSI.ReadCapacity16,SCSI.Read10,SCSI.Write10,SCSI.Read16,SCSI.Write16,SCSI.Verify10,SCSI.Reserve6,SCSI.PrinReadKeys,SCSI.PrinReportCapabilities,SCSI.ProutRegister,SCSI.ProutReserve,SCSI.ModeSense6,SCSI.ReportSupportedOpcodes,SCSI.PreventAllow,SCSI.WriteSame10,SCSI.Unmap}
+# iscsi-test-cu tests that fail because of the device behind dev_disk,
+# not scstd: "name reason" lines.  Empty when none is known.
+# Seen with Debian 13's scsi_debug (6.12) and libiscsi 1.19:
+PT_CU_EXPECTED_FAIL=${PT_CU_EXPECTED_FAIL:-"Inquiry.Standard scsi_debug reports VERSION 7 (SPC-5); this libiscsi knows 4-6
+Read10.ReadProtect scsi_debug without DIF ignores RDPROTECT
+Read16.ReadProtect scsi_debug without DIF ignores RDPROTECT
+Write10.WriteProtect scsi_debug without DIF ignores WRPROTECT
+Write16.WriteProtect scsi_debug without DIF ignores WRPROTECT
+WriteSame10.WriteProtect scsi_debug without DIF ignores WRPROTECT
+Verify10.VerifyProtect scsi_debug without DIF ignores VRPROTECT
+Verify10.ZeroBlocks scsi_debug accepts a zero-block VERIFY past the end
+Read16.BeyondEol scsi_debug accepts LBAs near 2^64 (its LBA + count wraps)
+Write16.BeyondEol scsi_debug accepts LBAs near 2^64 (its LBA + count wraps)
+ModeSense6.Control-D_SENSE the same READ(16) near 2^64, accepted by scsi_debug
+ReportSupportedOpcodes.OneCommand scsi_debug's one-command answer for 7Fh has usage data 0
+ReportSupportedOpcodes.SERVACTV scsi_debug's list clears SERVACTV for service actions
+WriteSame10.ZeroBlocks scsi_debug takes 0 blocks as none, not as to the end past its MAXIMUM WRITE SAME LENGTH
+WriteSame10.Unmap the same 0-block WRITE SAME, accepted by scsi_debug
+WriteSame10.UnmapUntilEnd scsi_debug unmaps nothing for 0 blocks, so the blocks do not read back as zero
+Inquiry.BlockLimits scsi_debug's 60-byte Block Limits page while its standard INQUIRY claims no SBC-3"}
+HOST_IP=10.78.0.1 GUEST_IP=10.78.0.2
+IQN=iqn.2026-11.org.scstd:pt
+QEMU_PID=
+CU_PID=
+
+pt_cleanup() {
+	[ -n "$CU_PID" ] && kill -KILL "$CU_PID" 2>/dev/null
+	if [ -n "$QEMU_PID" ]; then
+		kill -KILL "$QEMU_PID" 2>/dev/null
+		wait "$QEMU_PID" 2>/dev/null
+	fi
+	lib_cleanup
+}
+trap pt_cleanup EXIT
+
+ip link set lo up &&
+	ip tuntap add dev tap0 mode tap &&
+	ip addr add "$HOST_IP/24" dev tap0 &&
+	ip link set tap0 up || { not_ok "tap device in the namespace"; finish; }
+
+# scstd and every shared library it loads, under /vm and /vm/lib.
+make_initrd() {
+	local d=$WORKDIR/overlay lib path
+	mkdir -p "$d/vm/lib"
+	cp "$HERE/guest/passthru_init" "$d/init" && chmod 755 "$d/init" || return 1
+	cp "$SCSTD" "$d/vm/scstd" && cp "$(dirname "$SCSTD")/scstctl" "$d/vm/scstctl" || return 1
+	ldd "$SCSTD" "$(dirname "$SCSTD")/scstctl" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | while read -r lib path; do
+		cp -L "$path" "$d/vm/lib/$lib"
+	done
+	cat >"$d/vm/env" <<ENV
+GUEST_IP=$GUEST_IP
+IQN_DISK=$IQN-disk IQN_PERF=$IQN-perf IQN_CD=$IQN-cd
+ENV
+	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORKDIR/overlay.gz" &&
+		cat "$GUEST/initrd.gz" "$WORKDIR/overlay.gz" >"$WORKDIR/initrd.img"
+}
+
+# The CD: an ISO 9660 image of random files (genisoimage), else random
+# 2048-byte sectors.
+make_iso() {
+	mkdir -p "$WORKDIR/isodir"
+	head -c $((3 << 20)) /dev/urandom >"$WORKDIR/isodir/random.bin"
+	echo "scstd pass-through" >"$WORKDIR/isodir/README"
+	if command -v genisoimage >/dev/null 2>&1; then
+		genisoimage -quiet -R -o "$WORKDIR/cd.iso" "$WORKDIR/isodir"
+	else
+		head -c $((2048 * 2000)) /dev/urandom >"$WORKDIR/cd.iso"
+	fi
+}
+
+start_guest() {
+	mkfifo "$WORKDIR/ctl.in" "$WORKDIR/ctl.out" || return 1
+	# shellcheck disable=SC2046
+	qemu-system-x86_64 -nodefaults -display none -no-reboot $(accel) \
+		-smp 1 -m 1024 -kernel "$GUEST/vmlinuz" -initrd "$WORKDIR/initrd.img" \
+		-append "console=ttyS0 net.ifnames=0 panic=-1 loglevel=4" \
+		-serial "file:$WORKDIR/console.log" -serial "pipe:$WORKDIR/ctl" \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:5d:00:01 \
+		-device virtio-scsi-pci,id=vscsi \
+		-drive "if=none,id=cd0,file=$WORKDIR/cd.iso,format=raw,media=cdrom,readonly=on" \
+		-device scsi-cd,drive=cd0,bus=vscsi.0 \
+		>"$WORKDIR/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	exec 7<>"$WORKDIR/ctl.out" 8<>"$WORKDIR/ctl.in"
+}
+
+accel() {
+	if [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ]; then
+		echo "-accel kvm -cpu host"
+	else
+		echo "-accel tcg,thread=multi -cpu max"
+	fi
+}
+
+# guest_line SECONDS: the guest's next line on ttyS1 (empty on timeout).
+guest_line() {
+	local line=
+	read -r -t "$1" line <&7
+	echo "${line%$'\r'}"
+}
+
+show_console() {
+	echo "# --- guest console (last 30 lines) ---"
+	tail -n 30 "$WORKDIR/console.log" 2>/dev/null | sed 's/^/#   /'
+}
+
+make_iso || { not_ok "CD image made"; finish; }
+make_initrd || { not_ok "per-run initramfs with scstd and its libraries"; finish; }
+start_guest || { not_ok "qemu started"; finish; }
+t0=$SECONDS
+ready=$(guest_line 300)
+case $ready in
+READY*) ok "guest booted and scstd exports the devices ($ready, $((SECONDS - t0)) s)" ;;
+*) not_ok "guest ready: '${ready:-no answer}'"; show_console; finish ;;
+esac
+
+URL=iscsi://$GUEST_IP
+check_output "INQUIRY through dev_disk is the device's own (scsi_debug)" 'scsi_debug' \
+	iscsi-inq "$URL/$IQN-disk/0"
+check_output "INQUIRY through dev_cdrom is qemu's CD-ROM, type 5" 'QEMU CD-ROM|Device Type:5|CD' \
+	iscsi-inq "$URL/$IQN-cd/0"
+
+# iscsi-test-cu, a failure not in PT_CU_EXPECTED_FAIL fails the check.
+t1=$SECONDS
+timeout -k 5 $((PT_TIMEOUT / 2)) iscsi-test-cu -d -t "$PT_CU_TESTS" "$URL/$IQN-disk/0" \
+	>"$WORKDIR/cu.out" 2>&1
+cu_rc=$?
+failed=$(awk -f "$HERE/../conformance/parse_cu.awk" "$WORKDIR/cu.out" | awk '$1 == "FAIL" { print $2 }')
+unexpected=
+for t in $failed; do
+	grep -q "^$t " <<<"$PT_CU_EXPECTED_FAIL" || unexpected="$unexpected $t"
+done
+summary=$(awk -f "$HERE/../conformance/parse_cu.awk" "$WORKDIR/cu.out" | grep '^CUNIT' | cut -c7-)
+if [ -z "$unexpected" ] && grep -qE 'tests +[0-9]+ +[0-9]+ +[0-9]+' "$WORKDIR/cu.out" &&
+	[ "$cu_rc" -lt 124 ]; then
+	ok "iscsi-test-cu ($PT_CU_TESTS) over dev_disk: $summary ($((SECONDS - t1)) s)"
+else
+	not_ok "iscsi-test-cu over dev_disk (rc $cu_rc): unexpected failures:${unexpected:- none} $summary"
+	grep -B2 -A6 FAILED "$WORKDIR/cu.out" | head -60 | sed 's/^/#   /'
+fi
+
+if qemu-img convert -f raw -O raw "$URL/$IQN-cd/0" "$WORKDIR/cd.read" 2>"$WORKDIR/qimg.err"; then
+	if cmp -n "$(stat -c %s "$WORKDIR/cd.iso")" "$WORKDIR/cd.iso" "$WORKDIR/cd.read"; then
+		ok "the CD image read through dev_cdrom is the file byte for byte ($(stat -c %s "$WORKDIR/cd.iso") bytes)"
+	else
+		not_ok "the CD image read through dev_cdrom is the file byte for byte"
+	fi
+else
+	not_ok "qemu-img reads the dev_cdrom LUN: $(tr '\n' ' ' <"$WORKDIR/qimg.err")"
+fi
+
+check "dev_disk_perf: a 1 MiB READ completes (without the device)" \
+	qemu-io -f raw -c "read 0 1M" "$URL/$IQN-perf/0"
+
+echo MGMT >&8
+mgmt=$(guest_line 60)
+case $mgmt in
+"MGMT tape="[1-9]*"disk (type 0)"*"dev_tape takes tape devices (type 1)"*" add=0 del=0")
+	ok "a disk offered to dev_tape is refused naming the types; dev_disk adds and deletes it at run time" ;;
+*) not_ok "mgmt of a spare disk: '${mgmt:-no answer}'" ;;
+esac
+
+# Hot removal with reads in flight.
+( while :; do qemu-io -f raw -c "read 0 4M" "$URL/$IQN-disk/0" >/dev/null 2>&1 || break; done ) &
+CU_PID=$!
+sleep 2
+echo REMOVE >&8
+removed=$(guest_line 60)
+[ "$removed" = REMOVED ] && ok "guest deleted the dev_disk device under I/O" ||
+	not_ok "guest deleted the device: '${removed:-no answer}'"
+for _ in $(seq 1 30); do kill -0 "$CU_PID" 2>/dev/null || break; sleep 1; done
+kill -KILL "$CU_PID" 2>/dev/null
+wait "$CU_PID" 2>/dev/null
+CU_PID=
+# libiscsi's tools fail the login itself on the LUN's error; its sense
+# is in the message.
+iscsi-readcapacity16 "$URL/$IQN-disk/0" >"$WORKDIR/gone.out" 2>&1
+if grep -q 'ILLEGAL_REQUEST.*LOGICAL_UNIT_NOT_SUPPORTED(0x2500)' "$WORKDIR/gone.out"; then
+	ok "the removed device's LUN answers LOGICAL UNIT NOT SUPPORTED (5/25/00)"
+else
+	not_ok "the removed device's LUN answers LOGICAL UNIT NOT SUPPORTED: $(tr '\n' ' ' <"$WORKDIR/gone.out")"
+fi
+check_output "the CD LUN still answers after the disk is gone" 'CD|Type' iscsi-inq "$URL/$IQN-cd/0"
+
+echo QUIT >&8
+stopped=$(guest_line 60)
+[ "$stopped" = "STOPPED rc=0 log=clean" ] && ok "scstd in the guest stops with exit 0 and a clean log" ||
+	{ not_ok "scstd in the guest stops cleanly: '${stopped:-no answer}'"; show_console; }
+finish
