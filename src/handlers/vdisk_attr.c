@@ -220,11 +220,35 @@ static uint32_t crc32c_raw(uint32_t crc, const void *data, size_t len)
 	return crc;
 }
 
+/* What the identity defaults derive from: the device name, or the
+ * backing store's own identity when the backend has one. */
+static const char *identity_source(const struct scst_device *dev)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+
+	return vd && vd->identity[0] ? vd->identity : dev->name;
+}
+
 /* SCST's default serial number: the hex of a hash of the device name, so
  * it is stable across restarts and differs between names. */
 static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%x", crc32c_raw(0, dev->name, strlen(dev->name) + 1));
+	const char *src = identity_source(dev);
+
+	snprintf(out, outlen, "%x", crc32c_raw(0, src, strlen(src) + 1));
+}
+
+/* Two CRC-32Cs of the identity as the NAA designator's 36 bits; only
+ * for a backend identity (the core hashes the device name otherwise). */
+static void identity_naa(struct scst_device *dev)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+	const char *src = vd ? vd->identity : "";
+
+	if (!src[0])
+		return;
+	dev->naa_id = (uint64_t)crc32c_raw(0, src, strlen(src)) << 32 |
+		      crc32c_raw(0x5c5c5c5c, src, strlen(src));
 }
 
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
@@ -254,8 +278,9 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	copy_id(dev->t10_vend_id, sizeof(dev->t10_vend_id), p->t10_vend_id, be->vendor);
 	copy_id(dev->prod_id, sizeof(dev->prod_id), p->prod_id, dev->name);
 	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
-	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, dev->name);
+	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, identity_source(dev));
 	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
+	identity_naa(dev);
 	vdisk_of(dev)->threads_num = p->threads_num_given ? p->threads_num : be->default_threads_num;
 	vdisk_of(dev)->threads_shared = p->threads_shared;
 	return 0;
@@ -342,8 +367,8 @@ int vdisk_show_attr(const struct scst_device *dev, const char *name, char *buf, 
 	if (!strcmp(name, "prod_rev_lvl"))
 		return show_id(dev->prod_rev, sizeof(dev->prod_rev), "0100", buf, len, non_default);
 	if (!strcmp(name, "t10_dev_id"))
-		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), dev->name, buf, len,
-			       non_default);
+		return show_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), identity_source(dev), buf,
+			       len, non_default);
 	if (!strcmp(name, "usn")) {
 		default_usn(dev, usn, sizeof(usn));
 		return show_id(dev->usn, sizeof(dev->usn), usn, buf, len, non_default);
