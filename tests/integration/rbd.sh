@@ -127,6 +127,17 @@ check_output "GET LBA STATUS: an unwritten object is deallocated" \
 check_output "GET LBA STATUS: a written object is mapped" \
 	'^GOOD 000000140000000000000000000000000000400000' bash -c "echo '$out' | tail -1"
 
+# --- scstadmin -------------------------------------------------------------------
+SCSTADMIN=$(dirname "$SCSTD")/scstadmin
+"$SCSTADMIN" -socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" -write_config "$WORKDIR/saved.conf" \
+	>/dev/null 2>&1
+device_block() { sed -n "/DEVICE $1 {/,/}/p" "$WORKDIR/saved.conf"; }
+check "-write_config saves r1 with its pool and image" \
+	bash -c "$(declare -f device_block); WORKDIR='$WORKDIR'
+		device_block r1 | grep -q 'pool rbd' && device_block r1 | grep -q 'image vol1'"
+check "-write_config saves r2's conf" \
+	bash -c "$(declare -f device_block); WORKDIR='$WORKDIR'; device_block r2 | grep -q 'conf $CONF'"
+
 # --- a resize in the cluster ---------------------------------------------------
 rbd resize --size 96M rbd/vol1 >/dev/null 2>&1 || not_ok "rbd resize"
 # READ CAPACITY(10) twice on one nexus: the unit attention, then 96 MiB
@@ -154,11 +165,8 @@ ID83_1=$(vpd "$PORT1" 83 0)
 SEQ1=$DAEMON_SEQ PID1=$DAEMON_PID
 cat >"$WORKDIR/gw2.conf" <<CONF
 HANDLER vdisk_rbd {
-	DEVICE gateway2_disk {
-		pool rbd
-		image vol1
-		conf $CONF
-	}
+$(sed -n '/DEVICE r1 {/,/}/p' "$WORKDIR/saved.conf" | sed -e 's/DEVICE r1/DEVICE gateway2_disk/' \
+	-e "/pool rbd/a conf $CONF")
 }
 TARGET_DRIVER iscsi {
 	enabled 1
@@ -177,6 +185,7 @@ if [ -z "$PORT2" ]; then
 	not_ok "a second daemon exports the same image"
 else
 	ok "a second daemon exports the same image"
+	note "gateway 2: $(sed -n '/DEVICE gateway2_disk/,/}/p' "$WORKDIR/gw2.conf" | paste -sd' ')"
 	ID80_2=$(vpd "$PORT2" 80 0)
 	ID83_2=$(vpd "$PORT2" 83 0)
 	# Page 83h: T10 vendor id (4+8+id) and NAA (12 bytes) come first; the
