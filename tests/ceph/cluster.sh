@@ -1,9 +1,10 @@
 # tests/ceph/cluster.sh - a throw-away single-node Ceph cluster for tests,
 # sourced (after tests/lib.sh).  One monitor on 127.0.0.1 (msgr2 only), one
 # memstore OSD, no manager, auth none, pools of size 1; everything lives in
-# a directory of the test's work directory and dies with ceph_cluster_stop
-# (which lib.sh's cleanup does not know: callers trap it, or use
-# ceph_cluster_start's own EXIT trap chaining, see below).
+# a directory of the test's work directory and dies with ceph_cluster_stop,
+# which lib.sh's cleanup does not know: callers put it in their EXIT trap
+# (trap 'ceph_cluster_stop; lib_cleanup' EXIT), so that no daemon outlives
+# the test whatever happens.
 #
 #   ceph_cluster_start DIR [POOL]  start, create POOL (default rbd) and
 #                                  `rbd pool init` it; exports CEPH_CONF
@@ -67,6 +68,20 @@ client mount timeout = 5
 CONF
 }
 
+# ceph_retry SECONDS CMD...: CMD until it succeeds, for at most about
+# SECONDS.  The clients' timeouts are short (the tests need them so), and
+# on a loaded machine the monitor or the first peering can take longer;
+# every command retried here is idempotent.
+ceph_retry() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		kill -0 "$CEPH_MON_PID" 2>/dev/null || return 1
+		sleep 0.5
+	done
+}
+
 # The monitor's store and map, then the daemon in the foreground (its pid
 # is ours to kill).
 ceph_start_mon() {
@@ -85,7 +100,7 @@ ceph_start_osd() {
 	local dir=$1 uuid
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	mkdir -p "$dir/osd.0"
-	timeout 30 ceph -c "$dir/ceph.conf" osd new "$uuid" >/dev/null 2>&1 || return 1
+	ceph_retry 60 timeout 30 ceph -c "$dir/ceph.conf" osd new "$uuid" || return 1
 	ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs --osd-uuid "$uuid" \
 		>"$dir/osd-mkfs.out" 2>&1 || return 1
 	ceph-osd -c "$dir/ceph.conf" -i 0 -f >"$dir/osd.out" 2>&1 &
@@ -115,8 +130,8 @@ ceph_cluster_start() {
 	export CEPH_CONF=$dir/ceph.conf
 	ceph_start_mon "$dir" "$port" || return 1
 	ceph_start_osd "$dir" || return 1
-	timeout 30 ceph osd pool create "$pool" 8 >/dev/null 2>&1 || return 1
-	timeout 30 rbd pool init "$pool" >/dev/null 2>&1 || return 1
+	ceph_retry 60 timeout 30 ceph osd pool create "$pool" 8 || return 1
+	ceph_retry 60 timeout 30 rbd pool init "$pool" || return 1
 	ceph_wait_ready "$pool"
 }
 
