@@ -246,6 +246,17 @@ check "a cluster that is down: refused (no monitor answered)" \
 	"pool=rbd; image=vol1; conf=$WORKDIR/down.conf"
 t=$(($(date +%s) - t0))
 check "... within 30 s (the handler's mount timeout is 10 s; took ${t} s)" test "$t" -le 30
+# Meanwhile management still answers: writes are serialized (as SCST's
+# sysfs), so a read waits for the add_device in the background, bounded
+# by the handler's mount timeout.
+add bad5b "pool=rbd; image=vol1; conf=$WORKDIR/down.conf" >/dev/null 2>&1 &
+BG_PIDS+=($!)
+sleep 2
+t0=$(date +%s)
+check_output "management answers while an add_device waits for a down cluster" '^16$' \
+	daemon_ctl read devices/r2/size_mb
+t=$(($(date +%s) - t0))
+check "... within the mount timeout (took ${t} s)" test "$t" -le 15
 # Credentials the client does not have: cephx required, no keyring.
 sed -e 's/^auth client required = none/auth client required = cephx/' \
 	-e "s,^keyring = .*,keyring = $WORKDIR/nokeyring," "$CONF" >"$WORKDIR/cephx.conf"
