@@ -75,7 +75,13 @@ fi
 ok "scstd starts with vdisk_rbd devices configured"
 PORT1=$PORT
 
-lun_url() { echo "iscsi://127.0.0.1:${2:-$PORT1}/$IQN/$1"; }
+IQN2=$IQN.gateway2
+PORT2=
+# lun_url LUN [PORT]: the first daemon's target, or the second's on PORT2.
+lun_url() {
+	local p=${2:-$PORT1}
+	echo "iscsi://127.0.0.1:$p/$([ "$p" = "$PORT2" ] && echo "$IQN2" || echo "$IQN")/$1"
+}
 
 # cdb LUN LINES...: scsi_cdb's answers, one per line (after login's TUR).
 cdb() {
@@ -162,7 +168,9 @@ vpd() {  # vpd PORT PAGE LUN: the page's bytes without the target port designato
 }
 ID80_1=$(vpd "$PORT1" 80 0)
 ID83_1=$(vpd "$PORT1" 83 0)
-SEQ1=$DAEMON_SEQ PID1=$DAEMON_PID
+# Gateway 2 as docs/rbd.md describes it: its own target (rel_tgt_id 2)
+# in its own target port group of a device group that also names the
+# first gateway's port.
 cat >"$WORKDIR/gw2.conf" <<CONF
 HANDLER vdisk_rbd {
 $(sed -n '/DEVICE r1 {/,/}/p' "$WORKDIR/saved.conf" | sed -e 's/DEVICE r1/DEVICE gateway2_disk/' \
@@ -170,10 +178,26 @@ $(sed -n '/DEVICE r1 {/,/}/p' "$WORKDIR/saved.conf" | sed -e 's/DEVICE r1/DEVICE
 }
 TARGET_DRIVER iscsi {
 	enabled 1
-	TARGET $IQN {
+	TARGET $IQN2 {
 		rel_tgt_id 2
 		LUN 0 gateway2_disk
 		enabled 1
+	}
+}
+DEVICE_GROUP ha {
+	DEVICE gateway2_disk
+	TARGET_GROUP gw1 {
+		group_id 1
+		preferred 1
+		state active
+		TARGET $IQN {
+			rel_tgt_id 1
+		}
+	}
+	TARGET_GROUP gw2 {
+		group_id 2
+		state active
+		TARGET $IQN2
 	}
 }
 CONF
@@ -189,8 +213,7 @@ else
 	ID80_2=$(vpd "$PORT2" 80 0)
 	ID83_2=$(vpd "$PORT2" 83 0)
 	# Page 83h: T10 vendor id (4+8+id) and NAA (12 bytes) come first; the
-	# relative port designator that follows differs by design.
-	lu_ids() { echo "$1" | sed -E 's/^GOOD 0083(....)(.*)/\2/' | head -c 200; }
+	# port designators that follow differ by design.
 	check "VPD 0x80 (unit serial number) is the same through both daemons" \
 		test "$ID80_1" = "$ID80_2"
 	check_output "VPD 0x80 is not empty" '^GOOD 0080....[0-9a-f]{2,}' echo "$ID80_1"
@@ -209,6 +232,17 @@ else
 			qio '$(lun_url 0 "$PORT1")' 'read -P 0x77 32M 1M'"
 	ID80_R2=$(vpd "$PORT1" 80 2)
 	check "another image has another serial number" test "$ID80_R2" != "$ID80_1"
+	# SPC-4 7.8.6.7: target port group designator (association 1, type 5),
+	# group 2 through gateway 2.
+	check_output "gateway 2 reports its own target port group (2) in VPD 0x83" \
+		'0115000400000002' echo "$ID83_2"
+	# REPORT TARGET PORT GROUPS (A3h/0Ah, SPC-4 6.36): after the 4-byte
+	# length, group 1 (PREF, active/optimized, one port: relative port 1),
+	# then group 2 (active/optimized, one port: relative port 2).
+	rtpg=$(printf '%s\n' "cdb a30a00000000000001000000 256" quit |
+		timeout 60 "$(tool scsi_cdb)" "$(lun_url 0 "$PORT2")")
+	check_output "gateway 2's REPORT TARGET PORT GROUPS lists both gateways' groups" \
+		'^GOOD .{8}80..000100..000100000001'"00..000200..000100000002" echo "$rtpg"
 	kill "$PID2" 2>/dev/null
 	wait "$PID2" 2>/dev/null
 fi
