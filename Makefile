@@ -11,7 +11,8 @@
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
 	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
-	iperf3 libmicrohttpd-dev python3-prometheus-client curl scdoc libsystemd-dev qemu-system-x86 cpio
+	iperf3 libmicrohttpd-dev python3-prometheus-client curl scdoc libsystemd-dev qemu-system-x86 cpio \
+	ceph-mon ceph-osd ceph-common librbd-dev librados-dev tgt-rbd
 # Packaging and its tests (tests/integration/package_*.sh): building the
 # .deb, lintian, a clean Debian chroot, the completion scripts.  Not needed
 # to build or run scstd, only to package it; make deps installs them too
@@ -30,7 +31,7 @@ SAN     ?=
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CPPFLAGS) $(CFLAGS) -MMD -MP
-LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lpthread
+LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lrbd -lrados -lpthread
 # libfuse3 only where it is used: the mount's one source file and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)

@@ -14,6 +14,10 @@
 # only) and a file in /dev/shm (scstd vdisk_fileio, tgt bstype rdwr: the
 # whole path with a RAM backend).  Server CPU per I/O comes from
 # /proc/PID/stat of the server, which a busy client cannot distort.
+# With Ceph and tgt-rbd installed (RBD=0 turns it off), an RBD image per
+# target on one throw-away single-node cluster (tests/ceph/cluster.sh,
+# memstore OSD): scstd vdisk_rbd against tgt's bstype rbd, RBD_MB (256)
+# MiB each.
 set -u
 cd "$(dirname "$0")/.."
 . bench/bench_lib.sh
@@ -30,6 +34,8 @@ WORK=$(mktemp -d /tmp/scstd-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/scstd-bench.XXXXXX)
 TGT_IQN=iqn.2026-11.org.tgt:bench
 SCSTD_IQN=iqn.2026-11.org.scstd:bench
+RBD=${RBD:-1}
+RBD_MB=${RBD_MB:-256}
 SCSTD_PID=
 TGT_PID=
 IPERF_PID=
@@ -42,6 +48,7 @@ cleanup() {
 	for p in $HOLD_PID $IPERF_PID $SCSTD_PID $TGT_PID; do
 		stop "$p"
 	done
+	[ "$RBD" = 1 ] && ceph_cluster_stop
 	rm -rf "$WORK" "$SHM"
 }
 trap cleanup EXIT
@@ -55,10 +62,47 @@ make_backing_file() {
 	dd if=/dev/zero of="$1" bs=1M count="$FILE_MB" status=none
 }
 
+# The RBD rows need Ceph's daemons and tgt's rbd backing store; without
+# them they are left out.
+. tests/ceph/cluster.sh
+rbd_wanted() {
+	[ "$RBD" = 1 ] || return 1
+	if ! ceph_cluster_available || [ ! -e /usr/lib/tgt/backing-store/bs_rbd.so ]; then
+		echo "bench: no RBD rows (ceph-mon, ceph-osd, ceph-common, tgt-rbd: make deps)" >&2
+		RBD=0
+		return 1
+	fi
+}
+
+# Both images written in full first, so that neither target reads holes.
+start_ceph() {
+	local img
+	ceph_cluster_start "$WORK/ceph" || die "the Ceph cluster did not start"
+	for img in bench_scstd bench_tgt; do
+		head -c $((RBD_MB << 20)) /dev/zero |
+			rbd import --no-progress - "rbd/$img" >/dev/null 2>&1 ||
+			die "cannot create rbd/$img"
+	done
+}
+
+rbd_scstd_conf() {
+	[ "$RBD" = 1 ] || return 0
+	cat <<EOR
+HANDLER vdisk_rbd {
+	DEVICE rbd2 {
+		pool rbd
+		image bench_scstd
+		conf $CEPH_CONF
+	}
+}
+EOR
+}
+
 start_scstd() {
 	SCSTD_PORT=$(pick_port)
 	make_backing_file "$SHM/scstd.img"
 	cat >"$WORK/scst.conf" <<EOC
+$(rbd_scstd_conf)
 HANDLER vdisk_nullio {
 	DEVICE null0 {
 		size_mb $FILE_MB
@@ -75,6 +119,7 @@ TARGET_DRIVER iscsi {
 		enabled 1
 		LUN 0 null0
 		LUN 1 file1
+$([ "$RBD" = 1 ] && printf '\t\tLUN 2 rbd2')
 	}
 }
 EOC
@@ -91,7 +136,7 @@ start_tgt() {
 	make_backing_file "$SHM/tgt.img"
 	tgtd -f -C "$TGT_CTL" --iscsi "portal=127.0.0.1:$TGT_PORT" >"$WORK/tgtd.log" 2>&1 &
 	TGT_PID=$!
-	wait_port "$TGT_PORT" || die "tgtd did not start"
+	wait_port "$TGT_PORT" || die "tgtd did not start: $(tail -5 "$WORK/tgtd.log")"
 	# tgt reserves LUN 0 for its controller: its null disk is LUN 1, file LUN 2.
 	tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode target --tid 1 -T $TGT_IQN &&
 		tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
@@ -100,6 +145,10 @@ start_tgt() {
 			--bstype rdwr -b "$SHM/tgt.img" &&
 		tgtadm -C "$TGT_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL ||
 		die "cannot configure tgtd"
+	[ "$RBD" = 1 ] || return 0
+	tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 3 \
+		--bstype rbd -b rbd/bench_tgt --bsopts "conf=$CEPH_CONF" ||
+		die "cannot add tgt's rbd LUN"
 }
 
 url_of() {  # url_of scstd|tgt null|file
@@ -108,6 +157,8 @@ url_of() {  # url_of scstd|tgt null|file
 	scstd-file) echo "iscsi://127.0.0.1:$SCSTD_PORT/$SCSTD_IQN/1" ;;
 	tgt-null) echo "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1" ;;
 	tgt-file) echo "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/2" ;;
+	scstd-rbd) echo "iscsi://127.0.0.1:$SCSTD_PORT/$SCSTD_IQN/2" ;;
+	tgt-rbd) echo "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/3" ;;
 	esac
 }
 
@@ -118,7 +169,8 @@ pid_of() { [ "$1" = scstd ] && echo "$SCSTD_PID" || echo "$TGT_PID"; }
 run_one() {
 	local target=$1 lun=$2 out
 	shift 2
-	out=$(timeout $((${SECS%.*} + 90)) "$BENCH" -t "$SECS" -W "$WARMUP" -S "${FILE_MB}M" \
+	out=$(timeout $((${SECS%.*} + 90)) "$BENCH" -t "$SECS" -W "$WARMUP" \
+		-S "$([ "$lun" = rbd ] && echo "$RBD_MB" || echo "$FILE_MB")M" \
 		-p "$(pid_of "$target")" "$@" "$(url_of "$target" "$lun")" 2>&1)
 	echo "== $target $lun $*" >>"$WORK/runs.log"
 	echo "$out" >>"$WORK/runs.log"
@@ -243,6 +295,7 @@ idle_rss_per_session() {
 
 [ -x "$SCSTD" ] || die "$SCSTD not built (make all)"
 [ -x "$BENCH" ] || die "$BENCH not built (make all)"
+rbd_wanted && start_ceph
 start_scstd
 start_tgt
 echo "bench: scstd pid $SCSTD_PID port $SCSTD_PORT, tgtd pid $TGT_PID port $TGT_PORT;" \
@@ -274,6 +327,18 @@ mbps_row seqread_1m_qd8_null null -w read -b 1M -q 8
 mbps_row seqread_1m_qd8_file file -w read -b 1M -q 8
 mbps_row seqwrite_1m_qd8_null null -w write -b 1M -q 8
 mbps_row seqwrite_1m_qd8_file file -w write -b 1M -q 8
+# RBD: both targets on one single-OSD memstore cluster on this machine,
+# which bounds both; informational (no goal).
+if [ "$RBD" = 1 ]; then
+	for w in randread randwrite; do
+		measure_row "${w}_4k_qd32_rbd" rbd -w "$w" -b 4K -q 32
+		emit "${w}_4k_qd32_rbd" "$S_IOPS" "$T_IOPS" IOPS "$(div "$S_IOPS" "$T_IOPS")" - \
+			"p99 us $S_P99/$T_P99; server CPU% $S_PCT/$T_PCT"
+	done
+	measure_row seqwrite_1m_qd8_rbd rbd -w write -b 1M -q 8
+	emit seqwrite_1m_qd8_rbd "$S_MBPS" "$T_MBPS" MB/s "$(div "$S_MBPS" "$T_MBPS")" - \
+		"server CPU% $S_PCT/$T_PCT"
+fi
 
 # loop_ticks: utime+stime of each scstd I/O loop thread (scstd-ioN), one a line.
 loop_ticks() {

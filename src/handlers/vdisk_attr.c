@@ -265,14 +265,28 @@ static uint32_t crc32c_raw(uint32_t crc, const void *data, size_t len)
 	return crc;
 }
 
+/* What the identity defaults derive from: the device name, or the
+ * backing store's own identity when the backend has one (an RBD image
+ * served by several gateways must look the same through each). */
+static const char *identity_source(const struct scst_device *dev)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+
+	return vd && vd->identity[0] ? vd->identity : dev->name;
+}
+
 /* SCST's generated identity (vdisk_gen_dev_id_num): setup_id in the upper
  * 32 bits, a CRC-32C of the name in the lower, fixed when the device is
  * made.  The serial number is its hex, the T10 id "<hex>-<name>", so they
- * are stable across restarts and differ between names and setups. */
+ * are stable across restarts and differ between names and setups.  A
+ * backend identity is the same on every gateway, so setup_id (which
+ * tells setups apart) stays out of it. */
 static uint64_t gen_dev_id_num(const struct scst_device *dev)
 {
-	return (uint64_t)scst_get_setup_id() << 32 | crc32c_raw(0, dev->name,
-								 strlen(dev->name) + 1);
+	const char *src = identity_source(dev);
+	uint64_t crc = crc32c_raw(0, src, strlen(src) + 1);
+
+	return src == dev->name ? (uint64_t)scst_get_setup_id() << 32 | crc : crc;
 }
 
 static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
@@ -282,8 +296,24 @@ static void default_usn(const struct scst_device *dev, char *out, size_t outlen)
 
 static void default_t10_dev_id(const struct scst_device *dev, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%llx-%s", (unsigned long long)vdisk_of(dev)->dev_id_num,
-		 dev->name);
+	if (identity_source(dev) != dev->name)
+		snprintf(out, outlen, "%s", identity_source(dev));
+	else
+		snprintf(out, outlen, "%llx-%s", (unsigned long long)vdisk_of(dev)->dev_id_num,
+			 dev->name);
+}
+
+/* Two CRC-32Cs of the identity as the NAA designator's 36 bits; only
+ * for a backend identity (the core hashes the device name otherwise). */
+static void identity_naa(struct scst_device *dev)
+{
+	const struct vdisk_dev *vd = vdisk_of(dev);
+	const char *src = vd ? vd->identity : "";
+
+	if (!src[0])
+		return;
+	dev->naa_id = (uint64_t)crc32c_raw(0, src, strlen(src)) << 32 |
+		      crc32c_raw(0x5c5c5c5c, src, strlen(src));
 }
 
 int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
@@ -322,6 +352,7 @@ int vdisk_setup_device(struct scst_device *dev, const struct vdisk_params *p,
 	copy_id(dev->prod_rev, sizeof(dev->prod_rev), p->prod_rev, "0100");
 	copy_id(dev->t10_dev_id, sizeof(dev->t10_dev_id), p->t10_dev_id, t10);
 	copy_id(dev->usn, sizeof(dev->usn), p->usn, usn);
+	identity_naa(dev);
 	vdisk_of(dev)->threads_num = p->threads_num_given ? p->threads_num : be->default_threads_num;
 	vdisk_of(dev)->threads_shared = p->threads_shared;
 	return 0;

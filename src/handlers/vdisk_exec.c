@@ -8,7 +8,11 @@
  * Per-command state lives in cmd->dh_u64: [0] the compare buffer of a
  * VERIFY or COMPARE AND WRITE or the pattern buffer of a WRITE SAME,
  * [1] the stage, [2] that
- * buffer's pool size, [3] WRITE SAME blocks written so far. */
+ * buffer's pool size, [3] WRITE SAME blocks written so far (or the next
+ * UNMAP descriptor, vdisk_provision.c).  A backend may do WRITE SAME and
+ * COMPARE AND WRITE in one request of its own (write_same,
+ * compare_and_write: a shared store's atomicity) and deallocate
+ * asynchronously (discard). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,9 @@ enum vdisk_stage {
 	STAGE_CAW_WRITE,
 	STAGE_OR_READ,
 	STAGE_SANITIZE,                   /* vdisk_sanitize.c drives it */
+	STAGE_DISCARD,                    /* vdisk_provision.c drives it */
+	STAGE_WRITE_SAME_BACKEND,         /* the backend's one-request WRITE SAME */
+	STAGE_CAW_BACKEND,                /* the backend's atomic COMPARE AND WRITE */
 };
 
 /* WRITE SAME writes its pattern in pieces of at most this size. */
@@ -86,8 +93,17 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 			   byte_offset(cmd));
 		break;
 	case STAGE_SANITIZE:
-		break;          /* submitted by vdisk_sanitize_submit/flush */
+	case STAGE_DISCARD:
+	case STAGE_WRITE_SAME_BACKEND:
+	case STAGE_CAW_BACKEND:
+		break;          /* submitted by their own starters */
 	}
+}
+
+void vdisk_discard_start(struct scst_cmd *cmd, uint64_t off, uint64_t len)
+{
+	cmd->dh_u64[1] = STAGE_DISCARD;
+	vdisk_of(cmd->dev)->be->discard(cmd, off, len);
 }
 
 void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off)
@@ -234,6 +250,7 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 		return;
 	case STAGE_WRITE:
 	case STAGE_CAW_WRITE:
+	case STAGE_CAW_BACKEND:
 		if (write_needs_flush(cmd)) {
 			start_io(cmd, STAGE_FLUSH);
 			return;
@@ -250,9 +267,25 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 			return;
 		release_compare_buffer(cmd);
 		break;
+	case STAGE_DISCARD:
+		if (vdisk_discard_next(cmd))
+			return;
+		break;
+	case STAGE_WRITE_SAME_BACKEND:
 	case STAGE_SANITIZE:
-		break;          /* handled above */
+		break;          /* STAGE_SANITIZE handled above */
 	}
+	finish(cmd);
+}
+
+void vdisk_caw_done(struct scst_cmd *cmd, int res, uint64_t mismatch)
+{
+	if (res != -EILSEQ) {
+		vdisk_io_done(cmd, res);
+		return;
+	}
+	scst_set_cmd_error(cmd, SCST_S_MISCOMPARE);
+	scst_set_sense_info(cmd, (uint32_t)mismatch);
 	finish(cmd);
 }
 
@@ -264,6 +297,21 @@ static void fill_pattern(uint8_t *buf, uint32_t size, const uint8_t *block, uint
 	}
 	for (uint32_t off = 0; off + bs <= size; off += bs)
 		memcpy(buf + off, block, bs);
+}
+
+/* A backend that writes a pattern in one request gets the whole range;
+ * zero blocks are no request at all. */
+static bool write_same_by_backend(struct scst_cmd *cmd, const uint8_t *block)
+{
+	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
+	static const uint8_t zeros[4096];
+
+	if (!be->write_same || !cmd->nblocks)
+		return false;
+	cmd->dh_u64[1] = STAGE_WRITE_SAME_BACKEND;
+	be->write_same(cmd, block ? block : zeros, cmd->dev->block_size, byte_offset(cmd),
+		       cmd->nblocks << cmd->dev->block_shift);
+	return true;
 }
 
 /* WRITE SAME: the single block sent (or zeros with NDOB) over the range.
@@ -287,10 +335,17 @@ static void exec_write_same(struct scst_cmd *cmd)
 		finish(cmd);
 		return;
 	}
-	if (vdisk_write_same_unmapped(cmd)) {
+	switch (vdisk_write_same_unmapped(cmd)) {
+	case VDISK_WS_WRITE:
+		break;
+	case VDISK_WS_UNMAPPED:
 		finish(cmd);
 		return;
+	case VDISK_WS_UNMAP_STARTED:
+		return;
 	}
+	if (write_same_by_backend(cmd, block))
+		return;
 	chunk = cmd->nblocks < (WRITE_SAME_CHUNK >> cmd->dev->block_shift) ?
 		cmd->nblocks << cmd->dev->block_shift : WRITE_SAME_CHUNK;
 	pattern = scst_cmd_buf_alloc(cmd, chunk, &size);
@@ -366,6 +421,18 @@ static bool read_medium_first(struct scst_cmd *cmd, uint32_t len, enum vdisk_sta
 	return true;
 }
 
+/* A backend that compares and writes atomically itself (against other
+ * clients of a shared store too) is asked first. */
+static bool caw_by_backend(struct scst_cmd *cmd, uint32_t len)
+{
+	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
+
+	if (!be->compare_and_write)
+		return false;
+	cmd->dh_u64[1] = STAGE_CAW_BACKEND;
+	return be->compare_and_write(cmd, cmd->buf, cmd->buf + len, len, byte_offset(cmd));
+}
+
 /* COMPARE AND WRITE, holding its range exclusively: read the medium,
  * compare with the first half of the data-out, write the second half.
  * The data-out must be exactly twice the blocks named in the CDB, whatever
@@ -382,7 +449,13 @@ static void exec_compare_and_write(struct scst_cmd *cmd)
 		return;
 	}
 	/* Zero blocks: nothing compared or written. */
-	if (!len || !read_medium_first(cmd, len, STAGE_CAW_READ))
+	if (!len) {
+		finish(cmd);
+		return;
+	}
+	if (caw_by_backend(cmd, len))
+		return;
+	if (!read_medium_first(cmd, len, STAGE_CAW_READ))
 		finish(cmd);
 }
 
@@ -434,7 +507,8 @@ static void exec_locked(struct scst_cmd *cmd)
 		exec_prefetch(cmd);
 		return;
 	case 0x42:
-		exec_immediate(cmd, vdisk_unmap);
+		if (!vdisk_unmap(cmd))
+			finish(cmd);
 		return;
 	case 0xa3:
 		exec_immediate(cmd, cmd->op->sa == 0x0a ? scst_report_target_port_groups :
@@ -510,7 +584,7 @@ static void exec_locked(struct scst_cmd *cmd)
 /* Commands that modify blocks take their range in the device's LBA lock:
  * shared for plain writes, exclusive for the read-modify-writes (COMPARE
  * AND WRITE, ORWRITE).  UNMAP is
- * not among them: it is a synchronous deallocation of many ranges. */
+ * not among them: it deallocates many ranges, in no order with writes. */
 static bool writes_blocks(const struct scst_cmd *cmd)
 {
 	switch (cmd->cdb[0]) {

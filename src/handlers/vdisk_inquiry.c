@@ -181,8 +181,11 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 	if (vdisk_thin(dev)) {
 		vdisk_put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
 		vdisk_put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
-		/* A whole physical block is what a hole punch frees. */
-		vdisk_put_be32(&d[28], 1u << vdisk_of(dev)->lbppb_exp);
+		/* A whole physical block is what a hole punch frees, unless
+		 * the backend deallocates in larger units. */
+		vdisk_put_be32(&d[28], vdisk_of(dev)->unmap_granularity ?
+				       vdisk_of(dev)->unmap_granularity :
+				       1u << vdisk_of(dev)->lbppb_exp);
 	}
 	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
 	/* WRITE ATOMIC(16): no alignment or granularity constraint. */

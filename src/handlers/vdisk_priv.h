@@ -27,6 +27,21 @@ struct vdisk_backend {
 	/* Optional, synchronous (0 or -errno): deallocates a byte range so it
 	 * reads back as zeros (thin provisioning). */
 	int (*unmap)(struct scst_device *dev, uint64_t off, uint64_t len);
+	/* Optional, asynchronous form of unmap for a backend whose
+	 * deallocation is a round trip (a storage cluster): the range reads
+	 * back as zeros afterwards; then vdisk_io_done(cmd, rc).  Used
+	 * instead of unmap when present. */
+	void (*discard)(struct scst_cmd *cmd, uint64_t off, uint64_t len);
+	/* Optional, asynchronous: writes the bs bytes of block over len bytes
+	 * at off in one request (WRITE SAME); then vdisk_io_done(cmd, rc). */
+	void (*write_same)(struct scst_cmd *cmd, const uint8_t *block, uint32_t bs, uint64_t off,
+			   uint64_t len);
+	/* Optional, asynchronous: COMPARE AND WRITE done atomically by the
+	 * backing store (against every client of it, not only this daemon);
+	 * then vdisk_caw_done.  False when it cannot take this range (the
+	 * emulation then reads, compares and writes under the LBA lock). */
+	bool (*compare_and_write)(struct scst_cmd *cmd, const uint8_t *cmp, const uint8_t *data,
+				  uint32_t len, uint64_t off);
 	/* Optional: how many bytes from off are mapped (*mapped true) or
 	 * deallocated (*mapped false), at most len.  0 or -errno. */
 	int (*extent)(struct scst_device *dev, uint64_t off, uint64_t len, uint64_t *ext_len,
@@ -92,6 +107,13 @@ struct vdisk_dev {
 	/* Logical blocks per physical block, as a power of two: the backing
 	 * store's allocation unit (READ CAPACITY(16) LBPPBE). */
 	uint8_t lbppb_exp;
+	/* Blocks the backing store deallocates at once (Block Limits VPD's
+	 * OPTIMAL UNMAP GRANULARITY); 0: a physical block. */
+	uint32_t unmap_granularity;
+	/* What the default T10 device id, serial number and NAA designator
+	 * derive from when not the device name: a shared backing store's own
+	 * identity, so that every daemon exporting it reports one LU. */
+	char identity[160];
 	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
 	/* write_through as configured: MODE SENSE's default WCE, and whether
 	 * the fd was opened O_DSYNC (then a write is durable on completion
@@ -184,8 +206,14 @@ bool vdisk_handles(const struct scst_dev_type *dt);
 
 /* The dev_type->exec of every vdisk handler. */
 void vdisk_exec(struct scst_cmd *cmd);
-/* Backend completion of a submit/flush. */
+/* Backend completion of a submit/flush/discard/write_same. */
 void vdisk_io_done(struct scst_cmd *cmd, int res);
+/* Backend completion of a compare_and_write: res -EILSEQ is a miscompare
+ * at byte mismatch of the range. */
+void vdisk_caw_done(struct scst_cmd *cmd, int res, uint64_t mismatch);
+/* Starts a backend discard for a provisioning command (vdisk_provision.c);
+ * it continues in vdisk_discard_next once done. */
+void vdisk_discard_start(struct scst_cmd *cmd, uint64_t off, uint64_t len);
 
 /* Answers built by vdisk_inquiry.c and vdisk_mode.c. */
 void vdisk_inquiry(struct scst_cmd *cmd);
@@ -226,12 +254,21 @@ void vdisk_receive_copy_results(struct scst_cmd *cmd);
 /* The NAA designator value of the LU (VPD page 0x83). */
 uint64_t vdisk_naa_designator(const struct scst_device *dev);
 
-/* Thin provisioning commands (vdisk_provision.c), executed inline. */
-void vdisk_unmap(struct scst_cmd *cmd);
+/* Thin provisioning commands (vdisk_provision.c).  UNMAP: true when a
+ * backend discard was started (the command completes through it), false
+ * when it is complete now. */
+bool vdisk_unmap(struct scst_cmd *cmd);
 void vdisk_get_lba_status(struct scst_cmd *cmd);
-/* WRITE SAME with the UNMAP bit on a thin device: true when the range was
- * deallocated instead of written (or an error set). */
-bool vdisk_write_same_unmapped(struct scst_cmd *cmd);
+/* A discard of vdisk_discard_start completed without error: true when
+ * the next one was started, false when the command is done. */
+bool vdisk_discard_next(struct scst_cmd *cmd);
+/* WRITE SAME with the UNMAP bit on a thin device. */
+enum vdisk_ws_unmap {
+	VDISK_WS_WRITE,                   /* not a deallocation: write the pattern */
+	VDISK_WS_UNMAPPED,                /* deallocated (or an error set): complete */
+	VDISK_WS_UNMAP_STARTED,           /* a backend discard completes it */
+};
+enum vdisk_ws_unmap vdisk_write_same_unmapped(struct scst_cmd *cmd);
 /* Whether the device does thin provisioning (UNMAP, LBPME). */
 bool vdisk_thin(const struct scst_device *dev);
 

@@ -1,7 +1,10 @@
 /* vdisk_provision.c - logical block provisioning of a vdisk: UNMAP, the
  * deallocating form of WRITE SAME and GET LBA STATUS, on top of the
- * backend's optional unmap/extent operations.  Deallocation is done
- * synchronously (a hole punch is a metadata update, not data I/O). */
+ * backend's optional unmap/discard/extent operations.  Deallocation is
+ * synchronous (a hole punch is a metadata update, not data I/O) unless the
+ * backend has an asynchronous discard (a storage cluster's round trip):
+ * then one descriptor after the other is discarded, the index of the next
+ * in cmd->dh_u64[3] (DISCARD_SINGLE for WRITE SAME's one range). */
 #include <string.h>
 
 #include "core/scst.h"
@@ -14,6 +17,8 @@
 #define LBA_STATUS_DESC 16
 
 enum { PROVISIONING_MAPPED = 0, PROVISIONING_DEALLOCATED = 1 };
+
+#define DISCARD_SINGLE UINT64_MAX
 
 static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get_be32(const uint8_t *p)
@@ -58,34 +63,52 @@ static bool unmap_list_valid(struct scst_cmd *cmd, const uint8_t *list, unsigned
 	return true;
 }
 
-void vdisk_unmap(struct scst_cmd *cmd)
+static const uint8_t *unmap_descriptor(const struct scst_cmd *cmd, unsigned i)
 {
-	const uint8_t *p = cmd->buf;
-	unsigned len = cmd->bufflen, bd_len, ndesc;
+	return &cmd->buf[UNMAP_HDR_LEN + i * UNMAP_DESC_LEN];
+}
 
-	if (!vdisk_thin(cmd->dev)) {
-		/* Without thin provisioning UNMAP does not exist (LBPU = 0). */
-		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
-		return;
+static unsigned unmap_descriptor_count(const struct scst_cmd *cmd)
+{
+	unsigned bd_len = get_be16(&cmd->buf[2]);
+
+	if (bd_len > cmd->bufflen - UNMAP_HDR_LEN)
+		bd_len = (cmd->bufflen - UNMAP_HDR_LEN) & ~(UNMAP_DESC_LEN - 1u);
+	return bd_len / UNMAP_DESC_LEN;
+}
+
+/* Starts the discard of the first non-empty descriptor from dh_u64[3] on;
+ * false when none is left. */
+static bool discard_from(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd->dev;
+	unsigned ndesc = unmap_descriptor_count(cmd);
+
+	for (unsigned i = (unsigned)cmd->dh_u64[3]; i < ndesc; i++) {
+		const uint8_t *d = unmap_descriptor(cmd, i);
+		uint32_t n = get_be32(d + 8);
+
+		if (!n)
+			continue;
+		cmd->dh_u64[3] = i + 1;
+		vdisk_discard_start(cmd, get_be64(d) << dev->block_shift,
+				    (uint64_t)n << dev->block_shift);
+		return true;
 	}
-	if (!len)
-		return;                         /* an empty list is not an error */
-	if (len < UNMAP_HDR_LEN) {
-		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
-		return;
-	}
-	bd_len = get_be16(&p[2]);
-	if (bd_len > len - UNMAP_HDR_LEN)
-		bd_len = (len - UNMAP_HDR_LEN) & ~(UNMAP_DESC_LEN - 1u);
-	ndesc = bd_len / UNMAP_DESC_LEN;
-	if (ndesc > VDISK_MAX_UNMAP_DESCRIPTORS) {
-		scst_set_invalid_field(cmd, false, 2, -1);
-		return;
-	}
-	if (!unmap_list_valid(cmd, &p[UNMAP_HDR_LEN], ndesc))
-		return;
+	return false;
+}
+
+bool vdisk_discard_next(struct scst_cmd *cmd)
+{
+	if (cmd->dh_u64[3] == DISCARD_SINGLE)
+		return false;
+	return discard_from(cmd);
+}
+
+static void unmap_synchronously(struct scst_cmd *cmd, unsigned ndesc)
+{
 	for (unsigned i = 0; i < ndesc; i++) {
-		const uint8_t *d = &p[UNMAP_HDR_LEN + i * UNMAP_DESC_LEN];
+		const uint8_t *d = unmap_descriptor(cmd, i);
 		int rc = unmap_blocks(cmd->dev, get_be64(d), get_be32(d + 8));
 
 		if (rc < 0) {
@@ -96,21 +119,60 @@ void vdisk_unmap(struct scst_cmd *cmd)
 	}
 }
 
-bool vdisk_write_same_unmapped(struct scst_cmd *cmd)
+bool vdisk_unmap(struct scst_cmd *cmd)
+{
+	unsigned len = cmd->bufflen, ndesc;
+
+	if (!vdisk_thin(cmd->dev)) {
+		/* Without thin provisioning UNMAP does not exist (LBPU = 0). */
+		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
+		return false;
+	}
+	if (!len)
+		return false;                   /* an empty list is not an error */
+	if (len < UNMAP_HDR_LEN) {
+		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
+		return false;
+	}
+	ndesc = unmap_descriptor_count(cmd);
+	if (ndesc > VDISK_MAX_UNMAP_DESCRIPTORS) {
+		scst_set_invalid_field(cmd, false, 2, -1);
+		return false;
+	}
+	if (!unmap_list_valid(cmd, &cmd->buf[UNMAP_HDR_LEN], ndesc))
+		return false;
+	if (!vdisk_of(cmd->dev)->be->discard) {
+		unmap_synchronously(cmd, ndesc);
+		return false;
+	}
+	cmd->dh_u64[3] = 0;
+	return discard_from(cmd);
+}
+
+enum vdisk_ws_unmap vdisk_write_same_unmapped(struct scst_cmd *cmd)
 {
 	bool unmap_bit = cmd->cdb[1] & 0x08;
+	struct scst_device *dev = cmd->dev;
 	int rc;
 
 	/* The UNMAP bit asks for deallocation whatever the pattern: the
 	 * blocks then read as zeros (LBPRZ), as UNMAP would leave them. */
-	if (!unmap_bit || !vdisk_thin(cmd->dev))
-		return false;
-	rc = unmap_blocks(cmd->dev, cmd->lba, cmd->nblocks);
+	if (!unmap_bit || !vdisk_thin(dev))
+		return VDISK_WS_WRITE;
+	if (!cmd->nblocks)
+		return VDISK_WS_UNMAPPED;
+	if (vdisk_of(dev)->be->discard) {
+		cmd->dh_u64[3] = DISCARD_SINGLE;
+		vdisk_discard_start(cmd, cmd->lba << dev->block_shift,
+				    cmd->nblocks << dev->block_shift);
+		return VDISK_WS_UNMAP_STARTED;
+	}
+	rc = unmap_blocks(dev, cmd->lba, cmd->nblocks);
 	if (rc < 0) {
-		log_warn("%s: WRITE SAME unmap failed: %s", cmd->dev->name, strerror(-rc));
+		log_warn("%s: WRITE SAME unmap failed: %s", dev->name, strerror(-rc));
 		scst_set_cmd_error(cmd, SCST_S_WRITE_ERROR);
 	}
-	return true;
+	return VDISK_WS_UNMAPPED;
 }
 
 void vdisk_get_lba_status(struct scst_cmd *cmd)

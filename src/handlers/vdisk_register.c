@@ -10,10 +10,11 @@ extern struct scst_dev_type vdisk_fileio_type;
 extern struct scst_dev_type vdisk_blockio_type;
 extern struct scst_dev_type vcdrom_type;
 extern struct scst_dev_type scst_user_type;
+extern struct scst_dev_type vdisk_rbd_type;
 
 static struct scst_dev_type *const types[] = {
 	&vdisk_nullio_type, &vdisk_fileio_type, &vdisk_blockio_type,
-	&vcdrom_type, &scst_user_type,
+	&vcdrom_type, &scst_user_type, &vdisk_rbd_type,
 };
 
 bool vdisk_handles(const struct scst_dev_type *dt)
