@@ -19,7 +19,7 @@
 #    and the data verifies.
 . "$(dirname "$0")/../lib.sh"
 
-plan 41
+plan 44
 
 require_daemon
 require_tools iscsi_memlimit

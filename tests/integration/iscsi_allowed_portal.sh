@@ -8,7 +8,7 @@
 # counts that refusal as an "acl" login failure and nothing else.
 . "$(dirname "$0")/../lib.sh"
 
-plan 11
+plan 13
 
 require_daemon
 ONLY_IQN=iqn.2026-11.org.scstd:only2
