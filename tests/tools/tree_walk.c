@@ -41,13 +41,17 @@ static bool text_str(struct text *t, const char *s)
 	return text_add(t, s, strlen(s));
 }
 
-/* Session counters (README.scst's sessions/<s>/ files), the SGV and
- * scst_local statistics, and the result of the last write itself. */
+/* Session counters (README.scst's sessions/<s>/ files, the latency
+ * statistics and the iSCSI session's response-data accounting), the SGV
+ * and scst_local statistics, the iSCSI portals' refusal counts, and the
+ * result of the last write itself. */
 bool tree_path_moves(const char *path)
 {
 	static const char *const counters[] = {
 		"active_commands", "commands", "read_cmd_count", "write_cmd_count",
-		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", NULL,
+		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", "latency",
+		"buffered_response_data", "unanswered_commands", "rx_pauses", "refused_connections",
+		NULL,
 	};
 	const char *base = strrchr(path, '/');
 
