@@ -23,26 +23,8 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 if [ -z "${SCSTD_VM_NS:-}" ]; then
-	NS=scstd-pt-$$
-	if ! GUEST=$(bash "$HERE/build_guest.sh" 2>"/tmp/$NS.build.err"); then
-		echo "not ok - the guest is built from Debian packages: $(tail -5 "/tmp/$NS.build.err" | tr '\n' ' ')"
-		rm -f "/tmp/$NS.build.err"
-		exit 1
-	fi
-	rm -f "/tmp/$NS.build.err"
-	remove_ns() {
-		local p
-		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$NS" 2>/dev/null
-	}
-	trap remove_ns EXIT
-	trap 'exit 130' INT TERM
-	if ! ip netns add "$NS"; then
-		echo "not ok - network namespace $NS created (needs root)"
-		exit 1
-	fi
-	SCSTD_VM_NS=$NS GUEST=$GUEST ip netns exec "$NS" bash "$0"
-	exit $?
+	. "$HERE/in_namespace.sh"
+	vm_run_in_namespace scstd-pt "$0"
 fi
 
 . "$HERE/../lib.sh"

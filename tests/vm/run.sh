@@ -16,39 +16,18 @@
 #                   tcg under a nested PVM hypervisor, where guests hang)
 #   SCSTD_VM_CACHE  where the built guest is cached (/var/cache/scstd-vm)
 #   KEEP_WORKDIR=1  keeps console log, daemon logs and guest output
-ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath ublk"
+ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath alua ublk"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 # ---- outside the namespace: build the guest, own the namespace ----------
 if [ -z "${SCSTD_VM_NS:-}" ]; then
-	NS=scstd-vm-$$
-	echo "# building or reusing the guest"
-	t0=$SECONDS
-	if ! GUEST=$(bash "$HERE/build_guest.sh" 2>"/tmp/$NS.build.err"); then
-		echo "not ok - the guest is built from Debian packages: $(tail -5 "/tmp/$NS.build.err" | tr '\n' ' ')"
-		rm -f "/tmp/$NS.build.err"
-		exit 1
-	fi
-	rm -f "/tmp/$NS.build.err"
-	echo "# guest ready in $((SECONDS - t0)) s: $GUEST"
-	remove_ns() {
-		local p
-		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$NS" 2>/dev/null
-	}
-	trap remove_ns EXIT
-	trap 'exit 130' INT TERM
-	if ! ip netns add "$NS"; then
-		echo "not ok - network namespace $NS created (needs root)"
-		exit 1
-	fi
-	SCSTD_VM_NS=$NS GUEST=$GUEST ip netns exec "$NS" bash "$0"
-	exit $?
+	. "$HERE/in_namespace.sh"
+	vm_run_in_namespace scstd-vm "$0"
 fi
 
 # ---- inside the namespace ------------------------------------------------
 . "$HERE/../lib.sh"
-plan 104
+plan 122
 require_daemon
 VM_TESTS=${VM_TESTS:-$ALL_GROUPS}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
@@ -57,6 +36,8 @@ HOST_IP=("$PREFIX.0.1" "$PREFIX.1.1")
 GUEST_IP=("$PREFIX.0.2" "$PREFIX.1.2")
 IQN_BASE=iqn.2026-11.org.scstd
 PLAIN=$IQN_BASE:vm-plain CHAP=$IQN_BASE:vm-chap MP=$IQN_BASE:vm-mp
+# Two target ports of one LU in two ALUA target port groups (group alua).
+AA=$IQN_BASE:vm-alua-a AB=$IQN_BASE:vm-alua-b
 FS_MIB=384 FS_DATA_MIB=200
 QEMU_PID=
 
@@ -81,7 +62,7 @@ set_up_network() {
 
 write_config() {
 	local f
-	for f in fs:$FS_MIB fio:128 chapd:16 mp:96 hot:8; do
+	for f in fs:$FS_MIB fio:128 chapd:16 mp:96 hot:8 alua:64; do
 		truncate -s "${f#*:}M" "$WORKDIR/${f%:*}.img"
 	done
 	cat >"$WORKDIR/vm.conf" <<CONF
@@ -101,6 +82,9 @@ HANDLER vdisk_fileio {
 	}
 	DEVICE hot {
 		filename $WORKDIR/hot.img
+	}
+	DEVICE alua {
+		filename $WORKDIR/alua.img
 	}
 }
 HANDLER vdisk_nullio {
@@ -125,6 +109,28 @@ TARGET_DRIVER iscsi {
 	TARGET $MP {
 		enabled 1
 		LUN 0 mp
+	}
+	TARGET $AA {
+		enabled 1
+		LUN 0 alua
+	}
+	TARGET $AB {
+		enabled 1
+		LUN 0 alua
+	}
+}
+DEVICE_GROUP vmdg {
+	DEVICE alua
+	TARGET_GROUP tga {
+		group_id 1
+		state active
+		preferred 1
+		TARGET $AA
+	}
+	TARGET_GROUP tgb {
+		group_id 2
+		state standby
+		TARGET $AB
 	}
 }
 CONF
@@ -155,7 +161,7 @@ VM_TESTS="$VM_TESTS"
 GUEST_IQN=$IQN_BASE:vm-guest
 GUEST_IP0=${GUEST_IP[0]} GUEST_IP1=${GUEST_IP[1]}
 TARGET_IP0=${HOST_IP[0]} TARGET_IP1=${HOST_IP[1]}
-PLAIN=$PLAIN CHAP=$CHAP MP=$MP
+PLAIN=$PLAIN CHAP=$CHAP MP=$MP AA=$AA AB=$AB
 CHAP_USER=vmuser CHAP_SECRET=vmsecret12345
 CHAP_TUSER=vmtarget CHAP_TSECRET=tgtsecret67890
 FS_MIB=$FS_MIB FS_DATA_MIB=$FS_DATA_MIB
@@ -223,8 +229,34 @@ host_restart() {
 	start_scstd
 }
 
+# The write commands of the sessions of target IQN (README.scst's
+# write_cmd_count), summed.
+alua_writes() {
+	local s n=0 v
+	for s in $(daemon_ctl list "targets/iscsi/$1/sessions" 2>/dev/null); do
+		v=$(daemon_ctl read "targets/iscsi/$1/sessions/$s/write_cmd_count" 2>/dev/null | head -1)
+		n=$((n + ${v:-0}))
+	done
+	echo "$n"
+}
+
+# alua_writes_to IQN OTHER: since alua-mark, IQN's sessions got writes and
+# OTHER's none (I/O follows the active/optimized group, never a standby one).
+alua_writes_to() {
+	local a b
+	a=$(alua_writes "$1") b=$(alua_writes "$2")
+	echo "writes since mark: $1 $((a - ${ALUA_MARK[$1]:-0})), $2 $((b - ${ALUA_MARK[$2]:-0}))"
+	[ "$a" -gt "${ALUA_MARK[$1]:-0}" ] && [ "$b" -eq "${ALUA_MARK[$2]:-0}" ]
+}
+declare -A ALUA_MARK
+
 host_action() {
 	case $1 in
+	alua-state) daemon_ctl write "device_groups/vmdg/target_groups/$2/state" "$3" >>"$WORKDIR/host_actions.log" 2>&1 ;;
+	alua-mark) ALUA_MARK[$AA]=$(alua_writes "$AA"); ALUA_MARK[$AB]=$(alua_writes "$AB") ;;
+	alua-writes-to)
+		if [ "$2" = a ]; then alua_writes_to "$AA" "$AB"; else alua_writes_to "$AB" "$AA"; fi \
+			>>"$WORKDIR/host_actions.log" 2>&1 ;;
 	restart) host_restart "$2" 2>>"$WORKDIR/host_actions.log" ;;
 	lun-add) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "add hot $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
 	lun-del) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "del $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;

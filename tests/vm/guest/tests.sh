@@ -388,6 +388,129 @@ CONF
 	logout_all
 }
 
+# ---- ALUA: one LU behind two target port groups, scsi_dh_alua --------------
+# Target AA (group tga, active/optimized) over portal 1 and AB (group tgb,
+# standby) over portal 2 export one device; dm-multipath groups the paths
+# by the ALUA priority that scsi_dh_alua and multipathd read.
+
+alua_paths() {  # paths of the map, ready or (standby) ghost
+	multipath -ll 2>/dev/null | grep -cE 'active (ready|ghost) +running'
+}
+wait_alua_paths() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		[ "$(alua_paths)" = 2 ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	multipath -ll
+	return 1
+}
+path_field() {  # path_field DEV FORMAT: multipathd's view of DEV's path
+	multipathd show paths format "%d $2" 2>/dev/null | awk -v d="$1" '$1 == d { print $2 }'
+}
+# alua_prefers HI LO SECONDS: HI's path priority is above LO's.  Small
+# reads go through the map meanwhile, so that the kernel meets the state
+# change's unit attention.
+alua_prefers() {
+	i=0
+	while [ $i -lt "$3" ]; do
+		hi=$(path_field "$1" %p) lo=$(path_field "$2" %p)
+		[ -n "$hi" ] && [ -n "$lo" ] && [ "$hi" -gt "$lo" ] && return 0
+		fio --name=poke --ioengine=libaio --direct=1 --filename="$ALUA_MAP" --rw=randread \
+			--bs=4k --size=1M --io_size=16k >/dev/null 2>&1
+		sleep 1
+		i=$((i + 1))
+	done
+	multipathd show paths format "%d %p %t %T"
+	return 1
+}
+# alua_switched TO FROM SECONDS: TO's path is ready and FROM's is not
+# (a standby ghost, or failed by its NOT READY: either way it gets no I/O;
+# a failed path keeps its old priority, so priorities cannot tell).
+alua_switched() {
+	i=0
+	while [ $i -lt "$3" ]; do
+		[ "$(path_field "$1" %T)" = ready ] && [ "$(path_field "$2" %T)" != ready ] && return 0
+		fio --name=poke --ioengine=libaio --direct=1 --filename="$ALUA_MAP" --rw=randread \
+			--bs=4k --size=1M --io_size=16k >/dev/null 2>&1
+		sleep 1
+		i=$((i + 1))
+	done
+	multipathd show paths format "%d %p %t %T"
+	return 1
+}
+alua_fio() {  # alua_fio MIB [fio options]: writes with verify through the map
+	mib=$1
+	shift
+	fio --name=alua --ioengine=libaio --direct=1 --filename="$ALUA_MAP" --rw=write --bs=64k \
+		--size="${mib}M" --iodepth=4 --verify=crc32c --verify_fatal=1 "$@" >/tmp/last.out 2>&1 &&
+		! grep -qiE 'verify: bad|err= *[1-9]' /tmp/last.out
+}
+
+test_alua() {
+	logout_all
+	iscsiadm -m discovery -t sendtargets -p "$P0" >/dev/null 2>&1
+	cat >/etc/multipath.conf <<'CONF'
+defaults {
+	user_friendly_names no
+	find_multipaths no
+	polling_interval 2
+	no_path_retry 12
+}
+devices {
+	device {
+		vendor "SCST_FIO"
+		product ".*"
+		path_grouping_policy group_by_prio
+		prio alua
+		hardware_handler "1 alua"
+		failback immediate
+		path_checker tur
+	}
+}
+CONF
+	node_set "$AA" "$P0" node.session.timeo.replacement_timeout 5
+	node_set "$AB" "$P1" node.session.timeo.replacement_timeout 5
+	check "alua: login to target port A (active/optimized) over portal 1" login "$AA" "$P0"
+	check "alua: login to target port B (standby) over portal 2" login "$AB" "$P1"
+	da=$(lun_dev "$AA" 0) db=$(lun_dev "$AB" 0)
+	da=${da#/dev/} db=${db#/dev/}
+	check "alua: scsi_dh_alua drives both disks" sh -c \
+		"grep -qx alua /sys/block/$da/device/dh_state && grep -qx alua /sys/block/$db/device/dh_state"
+	multipathd >/tmp/multipathd.out 2>&1
+	check "alua: multipathd builds one map over both target ports" wait_alua_paths 60
+	ALUA_MAP=/dev/mapper/$(dmsetup ls --target multipath | awk '{ print $1; exit }')
+	check "alua: the optimized path ranks above the standby one" alua_prefers "$da" "$db" 60
+	check "alua: the standby path is a ghost (no I/O goes there)" \
+		sh -c "[ \"\$(multipathd show paths format '%d %T' | awk '\$1 == \"$db\" { print \$2 }')\" = ghost ]"
+	host alua-mark
+	check "alua: 8 MiB written and verified through the map" alua_fio 8
+	check "alua: the writes went to target port A only" host alua-writes-to a
+	check "alua: host makes B active/optimized" host alua-state tgb active
+	check "alua: ... and A standby" host alua-state tga standby
+	check "alua: after the state change only B's path is ready" alua_switched "$db" "$da" 90
+	host alua-mark
+	check "alua: 8 MiB written and verified after the change" alua_fio 8
+	check "alua: the writes went to target port B only" host alua-writes-to b
+	# Failover: B's portal goes away mid-I/O and the cluster promotes A.
+	alua_fio "$MP_FIO_MIB" --rate=2m &
+	fpid=$!
+	sleep 3
+	check "alua: host takes portal 2 (target port B) down mid-I/O" host portal-down 1
+	check "alua: host makes A active/optimized again" host alua-state tga active
+	if wait $fpid; then
+		pass "alua: fio with verify=crc32c passed across the failover"
+	else
+		fail "alua: fio with verify=crc32c passed across the failover"; show_last
+	fi
+	check "alua: host brings portal 2 back" host portal-up 1
+	check "alua: host makes B standby again" host alua-state tgb standby
+	multipathd shutdown >/dev/null 2>&1
+	multipath -F >/dev/null 2>&1
+	logout_all
+}
+
 # ---- scstd inside the guest: scst_local LUNs as ublk block devices --------
 
 UDIR=/tmp/ublk
