@@ -27,7 +27,7 @@ fi
 
 # ---- inside the namespace ------------------------------------------------
 . "$HERE/../lib.sh"
-plan 122
+plan 128
 require_daemon
 VM_TESTS=${VM_TESTS:-$ALL_GROUPS}
 VM_TIMEOUT=${VM_TIMEOUT:-900}

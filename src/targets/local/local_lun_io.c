@@ -23,6 +23,7 @@ int local_lun_find(struct local_lun *f)
 		f->block_size = ad->dev->block_size;
 		f->size = ad->dev->nblocks * ad->dev->block_size;
 		f->read_only = ad->read_only || ad->dev->read_only;
+		f->thin = ad->dev->thin_provisioned;
 		rc = 0;
 		break;
 	}
@@ -85,6 +86,22 @@ void local_lun_rw16(struct local_req *r, uint8_t op, uint64_t lba, uint32_t nblo
 	for (int i = 0; i < 4; i++)
 		r->cdb[10 + i] = (uint8_t)(nblocks >> (24 - 8 * i));
 	r->cdb_len = 16;
+}
+
+int local_lun_unmap(struct local_lun *f, uint64_t lba, uint32_t nblocks)
+{
+	/* The parameter list: an 8-byte header, then one 16-byte block
+	 * descriptor (LBA, block count). */
+	uint8_t list[24] = { 0, 22, 0, 16 };
+	struct local_req r = { .lun = f->lun, .cdb = { 0x42 }, .cdb_len = 10, .out = list,
+			       .out_len = sizeof(list) };
+
+	for (int i = 0; i < 8; i++)
+		list[8 + i] = (uint8_t)(lba >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		list[16 + i] = (uint8_t)(nblocks >> (24 - 8 * i));
+	r.cdb[8] = sizeof(list);
+	return local_lun_run(f, &r);
 }
 
 int local_lun_io(struct local_lun *f, bool write, uint64_t lba, uint32_t nblocks, void *buf)

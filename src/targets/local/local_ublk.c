@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <liburing.h>
+#include <signal.h>
 #include <linux/ublk_cmd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 
 #define UBLK_CONTROL "/dev/ublk-control"
 #define QUEUE_DEPTH 16
+/* ublksrv_flags (the server field) of the devices scstd makes. */
+#define SCSTD_UBLK_MARK 0x5c57d0b1c0ull
 #define IO_BYTES (256u << 10)
 #define WATCH_MS 500
 #define MAX_WANTED 256
@@ -162,6 +165,12 @@ static int serve(struct ublk_dev *d, const struct ublksrv_io_desc *iod, void *bu
 	case UBLK_IO_OP_FLUSH:
 		rc = sync_cache(&lu);
 		break;
+	case UBLK_IO_OP_DISCARD:
+		if (!lu.thin || off % lu.block_size || bytes % lu.block_size)
+			rc = -EOPNOTSUPP;
+		else
+			rc = local_lun_unmap(&lu, off / lu.block_size, bytes / lu.block_size);
+		break;
 	default:
 		rc = -EOPNOTSUPP;
 	}
@@ -226,6 +235,14 @@ static int set_params(struct ublk_dev *d, const struct local_lun *lu)
 	p.basic.io_opt_shift = bs;
 	p.basic.max_sectors = IO_BYTES >> 9;
 	p.basic.dev_sectors = lu->size >> 9;
+	/* A thin LU deallocates: the kernel's discards become UNMAP, one
+	 * descriptor per request, no larger than a transfer. */
+	if (lu->thin) {
+		p.types |= UBLK_PARAM_TYPE_DISCARD;
+		p.discard.discard_granularity = lu->block_size;
+		p.discard.max_discard_sectors = IO_BYTES >> 9;
+		p.discard.max_discard_segments = 1;
+	}
 	return ctrl_cmd(UBLK_CMD_SET_PARAMS, d->id, &p, sizeof(p), 0);
 }
 
@@ -309,6 +326,7 @@ static void add_device(const struct wanted *w)
 	struct ublksrv_ctrl_dev_info info = {
 		.nr_hw_queues = 1, .queue_depth = QUEUE_DEPTH,
 		.max_io_buf_bytes = IO_BYTES, .dev_id = (uint32_t)-1,
+		.ublksrv_flags = SCSTD_UBLK_MARK,
 	};
 	struct local_lun lu = { .lun = w->lun };
 	struct ublk_dev *d;
@@ -446,6 +464,36 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
+/* Devices a killed scstd left behind would hold their ids for ever: the
+ * kernel removes the disk but keeps the device, dead (no server, state
+ * DEAD).  Such a device that scstd made (its mark in ublksrv_flags) and
+ * whose server is gone is deleted, so that LUN N comes back as
+ * /dev/ublkbN.  Other servers' devices and live ones are left alone. */
+#define ORPHAN_SCAN_IDS 256
+
+static bool orphaned(const struct ublksrv_ctrl_dev_info *info)
+{
+	pid_t pid = (pid_t)info->ublksrv_pid;
+
+	if (info->ublksrv_flags != SCSTD_UBLK_MARK || info->state != UBLK_S_DEV_DEAD)
+		return false;
+	return pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
+static void reclaim_orphans(void)
+{
+	for (uint32_t id = 0; id < ORPHAN_SCAN_IDS; id++) {
+		struct ublksrv_ctrl_dev_info info;
+
+		memset(&info, 0, sizeof(info));
+		if (ctrl_cmd(UBLK_CMD_GET_DEV_INFO, id, &info, sizeof(info), 0) < 0 ||
+		    !orphaned(&info))
+			continue;
+		if (ctrl_cmd(UBLK_CMD_DEL_DEV, id, NULL, 0, 0) == 0)
+			log_info("scst_local: removed ublk device %u, left by an scstd that is gone", id);
+	}
+}
+
 int local_ublk_start(void)
 {
 	int rc;
@@ -464,6 +512,7 @@ int local_ublk_start(void)
 		ctrl_fd = -1;
 		return rc;
 	}
+	reclaim_orphans();
 	if (pthread_create(&watcher, NULL, watch_main, NULL)) {
 		io_uring_queue_exit(&ctrl_ring);
 		close(ctrl_fd);

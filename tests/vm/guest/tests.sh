@@ -549,6 +549,72 @@ ublk_ext4() {
 		(cd /mnt/u && md5sum -c $UDIR/sums) && umount /mnt/u
 }
 
+# 1 MiB at 4 MiB of /dev/ublkb1 written, then discarded: the backing file
+# reads zeros there and holds fewer blocks (the LU is thin).
+ublk_discard() {
+	dd if=/dev/urandom of=/dev/ublkb1 bs=1048576 seek=4 count=1 conv=fsync 2>/dev/null || return 1
+	[ "$(dd if=$UDIR/u1.img bs=1048576 skip=4 count=1 2>/dev/null | tr -d '\0' | wc -c)" -gt 0 ] ||
+		{ echo "the write did not reach the backing file"; return 1; }
+	before=$(du -k $UDIR/u1.img | cut -f1)
+	blkdiscard -o 4194304 -l 1048576 /dev/ublkb1 || return 1
+	[ "$(dd if=$UDIR/u1.img bs=1048576 skip=4 count=1 2>/dev/null | tr -d '\0' | wc -c)" -eq 0 ] ||
+		{ echo "the discarded range is not zeros in the backing file"; return 1; }
+	after=$(du -k $UDIR/u1.img | cut -f1)
+	echo "backing file: $before KiB before, $after KiB after the discard"
+	[ "$after" -lt "$before" ]
+}
+
+# LUN 2: u1 again with read_only=1; the kernel sees a read-only disk and a
+# write to it fails.
+ublk_read_only() {
+	uctl write targets/scst_local/scst_local_tgt/luns/mgmt "add u1 2 read_only=1" || return 1
+	wait_blk /dev/ublkb2 20 || return 1
+	ro=$(blockdev --getro /dev/ublkb2)
+	echo "blockdev --getro: $ro"
+	rc=0
+	[ "$ro" = 1 ] || rc=1
+	if dd if=/dev/zero of=/dev/ublkb2 bs=4096 count=1 conv=fsync 2>/dev/null; then
+		echo "a write to the read-only device succeeded"
+		rc=1
+	fi
+	uctl write targets/scst_local/scst_local_tgt/luns/mgmt "del 2" || rc=1
+	wait_gone /dev/ublkb2 20 || rc=1
+	return $rc
+}
+
+# scstd killed with SIGKILL while it serves /dev/ublkb0: the device must
+# not hang its users, and a new scstd must serve the LUN again.
+ublk_start() {
+	LD_LIBRARY_PATH=/vm/lib /vm/bin/scstd --foreground --listen 127.0.0.1:3260 --config $UDIR/u.conf \
+		--var-dir $UDIR/var --pr-dir $UDIR/var/pr --ctl-socket $UDIR/ctl.sock --local-socket none \
+		--local-ublk >>$UDIR/scstd.log 2>&1 &
+	upid=$!
+}
+ublk_kill9() {
+	ublk_start
+	if ! wait_blk /dev/ublkb0 60; then fail "ublk: scstd serves /dev/ublkb0 again after a clean stop"; return; fi
+	pass "ublk: scstd serves /dev/ublkb0 again after a clean stop"
+	kill -KILL $upid
+	wait $upid 2>/dev/null
+	info "after SIGKILL: $(ls /dev/ublk* 2>/dev/null | tr '\n' ' ')"
+	timeout 30 dd if=/dev/ublkb0 of=/dev/null bs=4096 count=1 iflag=direct >/tmp/last.out 2>&1
+	rc=$?
+	info "a read of /dev/ublkb0 after SIGKILL: status $rc: $(tr '\n' ' ' </tmp/last.out)"
+	[ $rc -ne 124 ] && pass "ublk: after SIGKILL a read of /dev/ublkb0 does not hang" ||
+		fail "ublk: after SIGKILL a read of /dev/ublkb0 does not hang"
+	ublk_start
+	if wait_blk /dev/ublkb0 60 && size_is /dev/ublkb0 $((96 * 1048576)) && same_bytes_in_file; then
+		pass "ublk: a new scstd serves the LUN again after the SIGKILL"
+	else
+		fail "ublk: a new scstd serves the LUN again after the SIGKILL"
+		cp $UDIR/scstd.log /tmp/last.out; show_last
+		info "devices: $(ls /dev/ublk* 2>/dev/null | tr '\n' ' ')"
+	fi
+	kill -TERM $upid
+	wait $upid
+	check "ublk: ... and stops cleanly" test $? -eq 0
+}
+
 test_ublk() {
 	check "ublk: modprobe ublk_drv gives /dev/ublk-control" \
 		sh -c "modprobe ublk_drv && test -c /dev/ublk-control"
@@ -562,6 +628,7 @@ HANDLER vdisk_fileio {
 	}
 	DEVICE u1 {
 		filename $UDIR/u1.img
+		thin_provisioned 1
 	}
 }
 TARGET_DRIVER scst_local {
@@ -588,6 +655,9 @@ CONF
 	check "ublk: LUN 1 added at run time" uctl write targets/scst_local/scst_local_tgt/luns/mgmt "add u1 1"
 	if wait_blk /dev/ublkb1 20 && size_is /dev/ublkb1 $((16 * 1048576)); then pass "ublk: LUN 1 is /dev/ublkb1 with 16 MiB"
 	else fail "ublk: LUN 1 is /dev/ublkb1 with 16 MiB"; cp $UDIR/scstd.log /tmp/last.out; show_last; fi
+	check "ublk: a discard on /dev/ublkb1 (thin LUN) reaches the LUN as UNMAP: zeros, deallocated" \
+		ublk_discard
+	check "ublk: a read-only LUN (LUN 2) is a read-only block device" ublk_read_only
 	check "ublk: LUN 1 removed at run time" uctl write targets/scst_local/scst_local_tgt/luns/mgmt "del 1"
 	if wait_gone /dev/ublkb1 20; then pass "ublk: /dev/ublkb1 goes with it"
 	else fail "ublk: /dev/ublkb1 goes with it"; fi
@@ -608,6 +678,7 @@ CONF
 	check "ublk: /dev/ublkb0 is gone after scstd stopped" wait_gone /dev/ublkb0 10
 	check "ublk: the daemon log has no sanitizer report" \
 		sh -c "! grep -Eq 'AddressSanitizer|runtime error:|LeakSanitizer' $UDIR/scstd.log"
+	ublk_kill9
 }
 
 for g in $VM_TESTS; do
