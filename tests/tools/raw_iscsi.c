@@ -71,20 +71,21 @@ int raw_tcp_connect(const char *hostport)
 }
 
 /* Waits up to the deadline for the socket to become readable (or
- * writable); 1 ready, 0 timed out. */
+ * writable); 1 ready, 0 timed out.  A passed deadline still looks once:
+ * what already arrived is not a timeout. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		int64_t left = deadline - raw_now_ms();
 		struct pollfd p = { .fd = fd, .events = events };
+		int rc = poll(&p, 1, left > 0 ? (int)left : 0);
 
-		if (left <= 0)
-			return 0;
-		int rc = poll(&p, 1, (int)left);
 		if (rc > 0)
 			return 1;
 		if (rc < 0 && errno != EINTR)
 			return 1; /* let the read/write report the error */
+		if (left <= 0)
+			return 0;
 	}
 }
 
@@ -107,11 +108,18 @@ int raw_send_all(struct raw_conn *c, const void *buf, size_t len)
 	return RAW_GOT_PDU;
 }
 
+/* The rest of a PDU whose first byte came: a short caller deadline (a
+ * 500 ms poll for pings) must not cut a PDU in half and leave the stream
+ * out of step. */
+#define RAW_REST_OF_PDU_MS 5000
+
 static int recv_all(int fd, void *buf, size_t len, int64_t deadline)
 {
 	uint8_t *p = buf;
 
 	while (len) {
+		if (p != (uint8_t *)buf && deadline < raw_now_ms() + RAW_REST_OF_PDU_MS)
+			deadline = raw_now_ms() + RAW_REST_OF_PDU_MS;
 		if (!wait_fd(fd, POLLIN, deadline))
 			return RAW_GOT_TIMEOUT;
 		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
@@ -198,12 +206,14 @@ void raw_pdu_free(struct raw_pdu *pdu)
 static int recv_digest(struct raw_conn *c, uint32_t crc, int64_t deadline, int bad)
 {
 	uint8_t d[4];
+	int rc;
 
 	if (!c->digests)
 		return RAW_GOT_PDU;
-	if (recv_all(c->fd, d, 4, deadline) != RAW_GOT_PDU || !digest_matches(d, crc))
-		return bad;
-	return RAW_GOT_PDU;
+	rc = recv_all(c->fd, d, 4, deadline);
+	if (rc != RAW_GOT_PDU)
+		return rc;      /* a close or a stall is not a bad digest */
+	return digest_matches(d, crc) ? RAW_GOT_PDU : bad;
 }
 
 /* One PDU: BHS, AHS (skipped), data segment with its padding, each digest
@@ -216,6 +226,8 @@ int raw_recv_pdu_until(struct raw_conn *c, struct raw_pdu *pdu, int64_t deadline
 	pdu->dlen = 0;
 	if (rc != RAW_GOT_PDU)
 		return rc;
+	if (deadline < raw_now_ms() + RAW_REST_OF_PDU_MS)
+		deadline = raw_now_ms() + RAW_REST_OF_PDU_MS;
 	uint32_t ahs = pdu->bhs[4] * 4u, dlen = raw_get24(pdu->bhs + 5);
 	uint32_t padded = (dlen + 3) & ~3u;
 	uint8_t *buf = malloc(ahs + padded + 1);
