@@ -28,7 +28,7 @@ ifeq ($(notdir $(BUILD)),build-asan)
 SAN     ?= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 SAN     ?=
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude -Itools
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lrbd -lrados -lpthread
@@ -37,12 +37,15 @@ FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
 
+# The scst.conf engine (model, parser, writer, check, save, apply): scstd
+# applies --config and reloads with it (src/mgmt/config_tree.c), scstadmin
+# is a command line around it.
+CONF_SRCS := $(wildcard src/conf/*.c)
+CONF_OBJS := $(CONF_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
 	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c \
-	src/lib/scst_user_wire.c
+	src/lib/scst_user_wire.c $(CONF_SRCS)
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
-# scstd applies --config with scstadmin's algorithm (src/mgmt/config_tree.c).
-LIB_SRCS += $(filter-out tools/scstadmin/main.c,$(wildcard tools/scstadmin/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -75,9 +78,9 @@ BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BU
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
 BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
 
-# scstadmin: its own sources plus the daemon's scst.conf parser.
+# scstadmin: its command line plus the scst.conf engine.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
-SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/mgmt/config_parse.o
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS)
 
 .PHONY: all deps run check unit bench bench-soak clean asan progs man install uninstall deb
 
@@ -155,10 +158,11 @@ LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress local_pr
 	alua_checks ack_writer
 $(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 
-# The tree tools reach the management tree through scstadmin's client.
+# The tree tools reach the management tree through the scst.conf engine's
+# tree client.
 TREE_TOOLS := tree_snapshot mgmt_fuzz
 $(TREE_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tree_walk.o \
-	$(BUILD)/obj/tools/scstadmin/tree_client.o
+	$(BUILD)/obj/src/conf/conf_tree.o
 
 $(BUILD)/iscsi-bench: $(BUILD)/obj/bench/iscsi_bench.o $(BUILD)/obj/bench/bench_job.o \
 		$(BUILD)/obj/bench/bench_hist.o

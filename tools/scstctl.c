@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "mgmt/ctl_socket.h"
+#include "util/ctl_proto.h"
 
 static void usage(FILE *f)
 {

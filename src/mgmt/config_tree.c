@@ -1,8 +1,8 @@
-/* config_tree.c - scstd's configuration at start: the scst.conf is parsed
- * (config_parse.c) and applied by scstadmin's own algorithm
- * (tools/scstadmin/conf_apply.c) through direct calls on the management
- * tree, so the daemon and the tool configure the same way, through the
- * same mgmt commands. */
+/* config_tree.c - scstd's configuration at start and on reload: the
+ * scst.conf is parsed (conf/conf_parse.c) and applied by the algorithm
+ * scstadmin uses too (conf/conf_apply.c) through direct calls on the
+ * management tree, so the daemon and the tool configure the same way,
+ * through the same mgmt commands. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 
 #include "mgmt/config.h"
 #include "mgmt/tree.h"
-#include "scstadmin/conf.h"
 
 static void list_into(void *ctx, const char *name, enum mgmt_kind kind, bool writable)
 {

@@ -5,8 +5,7 @@
 
 #include <stddef.h>
 
-#define CTL_SOCKET_DEFAULT "/run/scst/scstd.sock"
-#define CTL_MAX_LINE 8192
+#include "util/ctl_proto.h"
 
 /* Serves one request line; writes the whole reply into out (at most
  * outlen bytes) and returns its length.  Exposed for unit tests.

@@ -42,7 +42,7 @@
 
 #define MAX_NAMES 64
 #define BIG_VALUE (64 * 1024)
-#define SOCK_LINE_MAX 8000      /* tree_client's own request limit, with room */
+#define SOCK_LINE_MAX 8000      /* conf_tree.c's own request limit, with room */
 
 enum via { VIA_SOCKET, VIA_RAW, VIA_MOUNT };
 static const char *const via_names[] = { "socket", "raw socket", "mount" };

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "scstadmin/tree.h"
+#include "conf/conf_tree.h"
 
 struct text {
 	char *p;

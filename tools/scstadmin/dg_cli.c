@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "dg_cli.h"
-#include "mgmt/ctl_socket.h"
-#include "tree.h"
+#include "util/ctl_proto.h"
+#include "conf/conf_tree.h"
 
 #define PATH_MAX_LEN 4096
 

@@ -2,7 +2,7 @@
 #ifndef SCSTADMIN_LIST_H
 #define SCSTADMIN_LIST_H
 
-#include "tree.h"
+#include "conf/conf_tree.h"
 
 int list_handlers(struct tree *t);
 int list_devices(struct tree *t);

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "dg_cli.h"
 #include "list.h"
-#include "mgmt/ctl_socket.h"
+#include "util/ctl_proto.h"
 #include "ops.h"
 
 enum action { ACT_NONE, ACT_CONFIG, ACT_WRITE, ACT_CHECK, ACT_CLEAR, ACT_LIST_HANDLER,

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "tree.h"
+#include "conf/conf_tree.h"
 
 /* The qualifying options of SCST's scstadmin. */
 struct op_args {

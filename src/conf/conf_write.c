@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 /* Quotes group blanks and braces; a backslash, '#' and '"' are escaped
  * with a backslash wherever they are, as SCST's scstadmin writes them

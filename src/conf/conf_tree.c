@@ -1,8 +1,9 @@
-/* tree_client.c - the ways scstadmin reaches the management tree: the
+/* conf_tree.c - the ways the scst.conf engine reaches the management tree: the
  * control socket's line protocol (list/read/write/stat, replies "ok LEN"
  * plus payload or "err ENAME message"), plain file operations below a
  * root directory, and direct calls (scstd on its own tree).  Replies are untrusted: lengths are bounded and checked. */
-#include "tree.h"
+#include "conf/conf_tree.h"
+#include "util/ctl_proto.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <unistd.h>
 
 #define REPLY_MAX (256 * 1024)
-#define LINE_MAX_REQ 8192
 
 struct tree {
 	int fd;          /* socket, or -1 */
@@ -181,7 +181,7 @@ static int errno_by_name(const char *name)
 static int sock_request(struct tree *t, const char *verb, const char *path, const char *value,
 			char **payload, char *err, size_t errlen)
 {
-	char req[LINE_MAX_REQ], hdr[1024];
+	char req[CTL_MAX_LINE], hdr[1024];
 	int n = snprintf(req, sizeof(req), "%s %s%s%s\n", verb, path, value ? " " : "",
 			 value ? value : "");
 	unsigned long len;

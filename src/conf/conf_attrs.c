@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply_priv.h"
+#include "conf/apply_priv.h"
 
 /* Values of attribute key among n's attribute children, joined by '\n'
  * in order ("" when none): two attributes compare as strings. */

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply_priv.h"
+#include "conf/apply_priv.h"
 
 enum scope { SC_ROOT, SC_DRIVER, SC_TARGET, SC_GROUP, SC_DEVICE, SC_LUN, SC_HANDLER };
 

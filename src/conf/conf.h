@@ -1,14 +1,35 @@
-/* conf.h - scstadmin's configuration: the parsed scst.conf tree of
- * src/mgmt/config.h used as the model, with builders, a canonical writer,
- * the structure check, and the SysfsRules algorithms over a struct tree. */
-#ifndef SCSTADMIN_CONF_H
-#define SCSTADMIN_CONF_H
+/* conf.h - the scst.conf engine, shared by scstd (--config, reload) and
+ * scstadmin: the model (a tree of statements), its parser, builders, a
+ * canonical writer, the structure check, and the SysfsRules algorithms
+ * (save, apply) over a management tree reached through conf_tree.h.
+ * Neither the daemon nor the tool owns it: both include it. */
+#ifndef SCSTD_CONF_CONF_H
+#define SCSTD_CONF_CONF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
-#include "mgmt/config.h"
-#include "tree.h"
+#include "conf/conf_tree.h"
+
+/* One statement: `KEY arg arg ... [{ children }]`. */
+struct cfg_node {
+	char *key;
+	char **args;
+	size_t nargs;
+	struct cfg_node **children;
+	size_t nchildren;
+	int line, col;
+	int has_block;
+};
+
+/* ---- conf_parse.c ---- */
+/* Parses text into a root node (key NULL) whose children are the top-level
+ * statements.  On error returns NULL and writes "line L, column C: what"
+ * into err. */
+struct cfg_node *cfg_parse(const char *text, size_t len, char *err, size_t errlen);
+struct cfg_node *cfg_parse_file(const char *path, char *err, size_t errlen);
+void cfg_free(struct cfg_node *n);
 
 /* ---- conf_build.c ---- */
 struct cfg_node *conf_new(const char *key);

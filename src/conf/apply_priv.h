@@ -1,10 +1,10 @@
 /* apply_priv.h - what conf_apply.c (the algorithm) and conf_attrs.c (the
  * attribute comparison it uses) share: the state of one apply and the
  * one place every change goes through. */
-#ifndef SCSTADMIN_APPLY_PRIV_H
-#define SCSTADMIN_APPLY_PRIV_H
+#ifndef SCSTD_CONF_APPLY_PRIV_H
+#define SCSTD_CONF_APPLY_PRIV_H
 
-#include "conf.h"
+#include "conf/conf.h"
 
 #define PATH_LEN 4096
 #define CMD_LEN 8192

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply_priv.h"
+#include "conf/apply_priv.h"
 
 int apply_fail(struct applier *a, int rc, const char *fmt, ...)
 {

@@ -1,18 +1,18 @@
-/* config_parse.c - tokenizer and parser for the scst.conf grammar.
+/* conf_parse.c - tokenizer and parser for the scst.conf grammar.
  *
  * The grammar is line oriented: a statement is a keyword and its arguments
  * up to the end of the line, optionally followed by a `{ ... }` block of
  * nested statements.  `#` starts a comment, double quotes group words, and
  * a backslash makes the next character literal anywhere (`\#`, `\"`, `\\`),
  * as SCST's scstadmin reads it.  Nothing here knows what the keywords mean;
- * config_apply.c does.  Input is untrusted: depth, token and file sizes
+ * conf_check.c and conf_apply.c do.  Input is untrusted: depth, token and file sizes
  * are bounded and every error names its line and column. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "conf/conf.h"
 
 #define CFG_MAX_DEPTH    16
 #define CFG_MAX_TOKEN    4096

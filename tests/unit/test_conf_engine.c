@@ -1,4 +1,4 @@
-/* test_scstadmin_conf.c - scstadmin's configuration layer: the structure
+/* test_conf_engine.c - the scst.conf engine (src/conf): the structure
  * check (every error with line and column), the canonical writer (output
  * parses back to the same text), and hostile input (deep nesting, long
  * tokens, control bytes, random bytes) that must neither crash nor leak. */
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "scstadmin/conf.h"
+#include "conf/conf.h"
 
 static const char good_conf[] =
 	"# every block kind\n"

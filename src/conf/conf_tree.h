@@ -1,8 +1,9 @@
-/* tree.h - scstadmin's view of the management tree: list, read, write and
- * stat by path, either over scstd's control socket or on a directory (the
- * FUSE mount, or anything laid out like /sys/kernel/scst_tgt). */
-#ifndef SCSTADMIN_TREE_H
-#define SCSTADMIN_TREE_H
+/* conf_tree.h - the scst.conf engine's view of the management tree: list,
+ * read, write and stat by path, either over scstd's control socket
+ * (scstadmin), on a directory (the FUSE mount, or anything laid out like
+ * /sys/kernel/scst_tgt), or by direct calls (scstd on its own tree). */
+#ifndef SCSTD_CONF_CONF_TREE_H
+#define SCSTD_CONF_CONF_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

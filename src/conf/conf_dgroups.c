@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply_priv.h"
+#include "conf/apply_priv.h"
 
 #define DG_ROOT "device_groups"
 

@@ -1,4 +1,4 @@
-/* test_config.c - the scst.conf parser: structure, quoting, comments, and
+/* test_conf_parse.c - the scst.conf parser: structure, quoting, comments, and
  * hostile input (every error names its line, nothing crashes). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mgmt/config.h"
+#include "conf/conf.h"
 
 static struct cfg_node *parse(const char *text, char *err, size_t errlen)
 {
