@@ -9,6 +9,7 @@
 #include "alua.h"
 #include "alua_priv.h"
 #include "cdb.h"
+#include "util/be.h"
 
 /* SET TARGET PORT GROUPS descriptors accepted in one command. */
 #define STPG_MAX_DESCRIPTORS 256
@@ -82,12 +83,6 @@ bool scst_alua_admits(struct scst_cmd *cmd)
 		return true;
 	scst_set_cmd_error(cmd, id);
 	return false;
-}
-
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
 }
 
 /* T_SUP, O_SUP, U_SUP, S_SUP, AN_SUP, AO_SUP: every state but LBA dependent. */
@@ -201,7 +196,7 @@ static int stpg_collect(struct scst_cmd *cmd, const struct scst_dev_group *dg, u
 			scst_set_invalid_field(cmd, false, off, 3);
 			return -1;
 		}
-		ch[n].tg = scst_tg_by_id(dg, (uint16_t)(d[2] << 8 | d[3]));
+		ch[n].tg = scst_tg_by_id(dg, get_be16(&d[2]));
 		if (!ch[n].tg) {
 			scst_set_invalid_field(cmd, false, off + 2, -1);
 			return -1;

@@ -6,8 +6,7 @@
  * reserved bits is checked here, before any medium or UA check. */
 #include "cdb.h"
 #include "scst.h"
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+#include "util/be.h"
 
 static enum scst_sense_id invalid(struct scst_cmd *cmd, unsigned byte, int bit)
 {
@@ -34,7 +33,7 @@ enum scst_sense_id scst_mmc_parse_read_toc(struct scst_cmd *cmd)
 		return invalid(cmd, 2, 3);
 	if (format == MMC_TOC_FORMAT_TOC && track > 1 && track != MMC_TRACK_LEAD_OUT)
 		return invalid(cmd, 6, -1);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 /* RT 3 is reserved. */
@@ -42,7 +41,7 @@ enum scst_sense_id scst_mmc_parse_get_configuration(struct scst_cmd *cmd)
 {
 	if ((cmd->cdb[1] & 0x03) == 3)
 		return invalid(cmd, 1, 1);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 /* Only polled operation: asynchronous notification is not supported. */
@@ -50,7 +49,7 @@ enum scst_sense_id scst_mmc_parse_gesn(struct scst_cmd *cmd)
 {
 	if (!(cmd->cdb[1] & 0x01))
 		return invalid(cmd, 1, 0);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 /* DATA TYPE 000b (standard disc information) only: track resources and
@@ -59,7 +58,7 @@ enum scst_sense_id scst_mmc_parse_read_disc_info(struct scst_cmd *cmd)
 {
 	if (cmd->cdb[1] & 0x07)
 		return invalid(cmd, 1, 2);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 /* The disc has one track in one session: by track or session number only
@@ -68,17 +67,16 @@ enum scst_sense_id scst_mmc_parse_read_disc_info(struct scst_cmd *cmd)
 enum scst_sense_id scst_mmc_parse_read_track_info(struct scst_cmd *cmd)
 {
 	uint8_t type = cmd->cdb[1] & 0x03;
-	uint32_t number = (uint32_t)cmd->cdb[2] << 24 | (uint32_t)cmd->cdb[3] << 16 |
-			  (uint32_t)cmd->cdb[4] << 8 | cmd->cdb[5];
+	uint32_t number = get_be32(&cmd->cdb[2]);
 
 	if (type == MMC_TRACK_ADDR_RESERVED)
 		return invalid(cmd, 1, 1);
 	if (type != MMC_TRACK_ADDR_LBA && number != 1)
 		return invalid(cmd, 2, -1);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 enum scst_sense_id scst_mmc_parse_mechanism_status(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be16(&cmd->cdb[8]));
+	return data_in(cmd, get_be16(&cmd->cdb[8]));
 }

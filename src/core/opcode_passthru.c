@@ -14,6 +14,7 @@
  * SBC-3 (optical memory). */
 #include "cdb.h"
 #include "scst.h"
+#include "util/be.h"
 
 #define TAPE    (1u << 0x01)
 #define PROC    (1u << 0x03)
@@ -22,10 +23,6 @@
 #define CHANGER (1u << 0x08)
 #define RAID    (1u << 0x0c)
 #define PT_ALL  (SCST_TYPE_DISK_BIT | TAPE | PROC | CDROM | MOD | CHANGER | RAID)
-
-static uint32_t be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t be24(const uint8_t *p) { return be16(p) << 8 | p[2]; }
-static uint32_t be32(const uint8_t *p) { return be16(p) << 16 | be16(p + 2); }
 
 static enum scst_sense_id xfer(struct scst_cmd *cmd, enum scst_data_dir dir, uint64_t len)
 {
@@ -51,36 +48,51 @@ static enum scst_sense_id alloc_in(struct scst_cmd *cmd, uint32_t len)
 }
 
 static enum scst_sense_id none(struct scst_cmd *cmd) { return xfer(cmd, SCST_DATA_NONE, 0); }
-static enum scst_sense_id in_b34(struct scst_cmd *cmd) { return alloc_in(cmd, be16(&cmd->cdb[3])); }
+static enum scst_sense_id in_b34(struct scst_cmd *cmd)
+{
+	return alloc_in(cmd, get_be16(&cmd->cdb[3]));
+}
 static enum scst_sense_id out_b34(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be16(&cmd->cdb[3]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be16(&cmd->cdb[3]));
 }
-static enum scst_sense_id in_b78(struct scst_cmd *cmd) { return alloc_in(cmd, be16(&cmd->cdb[7])); }
+static enum scst_sense_id in_b78(struct scst_cmd *cmd)
+{
+	return alloc_in(cmd, get_be16(&cmd->cdb[7]));
+}
 static enum scst_sense_id out_b78(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be16(&cmd->cdb[7]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be16(&cmd->cdb[7]));
 }
-static enum scst_sense_id in_b89(struct scst_cmd *cmd) { return alloc_in(cmd, be16(&cmd->cdb[8])); }
-static enum scst_sense_id in_b6_9(struct scst_cmd *cmd) { return alloc_in(cmd, be32(&cmd->cdb[6])); }
+static enum scst_sense_id in_b89(struct scst_cmd *cmd)
+{
+	return alloc_in(cmd, get_be16(&cmd->cdb[8]));
+}
+static enum scst_sense_id in_b6_9(struct scst_cmd *cmd)
+{
+	return alloc_in(cmd, get_be32(&cmd->cdb[6]));
+}
 static enum scst_sense_id out_b6_9(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be32(&cmd->cdb[6]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be32(&cmd->cdb[6]));
 }
 static enum scst_sense_id in_b10_13(struct scst_cmd *cmd)
 {
-	return alloc_in(cmd, be32(&cmd->cdb[10]));
+	return alloc_in(cmd, get_be32(&cmd->cdb[10]));
 }
 static enum scst_sense_id out_b10_13(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be32(&cmd->cdb[10]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be32(&cmd->cdb[10]));
 }
 
 /* READ/WRITE BUFFER: BUFFER OFFSET 3-5, ALLOCATION/PARAMETER LIST LENGTH 6-8. */
-static enum scst_sense_id in_b6_8(struct scst_cmd *cmd) { return alloc_in(cmd, be24(&cmd->cdb[6])); }
+static enum scst_sense_id in_b6_8(struct scst_cmd *cmd)
+{
+	return alloc_in(cmd, get_be24(&cmd->cdb[6]));
+}
 static enum scst_sense_id out_b6_8(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be24(&cmd->cdb[6]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be24(&cmd->cdb[6]));
 }
 
 /* SSC-3 READ(6)/WRITE(6)/READ REVERSE(6)/RECOVER BUFFERED DATA/VERIFY(6):
@@ -88,7 +100,7 @@ static enum scst_sense_id out_b6_8(struct scst_cmd *cmd)
  * current block size when FIXED is set, bytes otherwise. */
 static uint64_t tape_len(const struct scst_cmd *cmd)
 {
-	uint32_t n = be24(&cmd->cdb[2]);
+	uint32_t n = get_be24(&cmd->cdb[2]);
 
 	return (cmd->cdb[1] & 0x01) ? (uint64_t)n * cmd->dev->block_size : n;
 }
@@ -143,18 +155,18 @@ static enum scst_sense_id tape_read_position(struct scst_cmd *cmd)
 /* SMC-3 READ ELEMENT STATUS: ALLOCATION LENGTH in bytes 7-9. */
 static enum scst_sense_id changer_read_element_status(struct scst_cmd *cmd)
 {
-	return alloc_in(cmd, be24(&cmd->cdb[7]));
+	return alloc_in(cmd, get_be24(&cmd->cdb[7]));
 }
 
 /* SPC-4 (processor type) RECEIVE(6)/SEND(6): TRANSFER LENGTH in bytes 2-4. */
 static enum scst_sense_id proc_receive(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_READ, be24(&cmd->cdb[2]));
+	return xfer(cmd, SCST_DATA_READ, get_be24(&cmd->cdb[2]));
 }
 
 static enum scst_sense_id proc_send(struct scst_cmd *cmd)
 {
-	return xfer(cmd, SCST_DATA_WRITE, be24(&cmd->cdb[2]));
+	return xfer(cmd, SCST_DATA_WRITE, get_be24(&cmd->cdb[2]));
 }
 
 /* MMC-6 READ CD / READ CD MSF: at most 2352 bytes of user data, 96 of
@@ -164,7 +176,7 @@ static enum scst_sense_id proc_send(struct scst_cmd *cmd)
 #define MMC_MAX_SECTOR_BYTES (2352u + 296u + 96u)
 static enum scst_sense_id mmc_read_cd(struct scst_cmd *cmd)
 {
-	return alloc_in(cmd, be24(&cmd->cdb[6]) * MMC_MAX_SECTOR_BYTES);
+	return alloc_in(cmd, get_be24(&cmd->cdb[6]) * MMC_MAX_SECTOR_BYTES);
 }
 
 static enum scst_sense_id mmc_read_cd_msf(struct scst_cmd *cmd)
@@ -191,8 +203,8 @@ static enum scst_sense_id block_xfer(struct scst_cmd *cmd, enum scst_data_dir di
 
 static enum scst_sense_id mmc_rw10(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	cmd->lba = be32(&cmd->cdb[2]);
-	cmd->nblocks = be16(&cmd->cdb[7]);
+	cmd->lba = get_be32(&cmd->cdb[2]);
+	cmd->nblocks = get_be16(&cmd->cdb[7]);
 	return block_xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
 }
 
@@ -204,8 +216,8 @@ static enum scst_sense_id mmc_write10(struct scst_cmd *cmd)
 
 static enum scst_sense_id mmc_rw12(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	cmd->lba = be32(&cmd->cdb[2]);
-	cmd->nblocks = be32(&cmd->cdb[6]);
+	cmd->lba = get_be32(&cmd->cdb[2]);
+	cmd->nblocks = get_be32(&cmd->cdb[6]);
 	return block_xfer(cmd, dir, (uint64_t)cmd->nblocks * cmd->dev->block_size);
 }
 

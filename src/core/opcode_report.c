@@ -8,6 +8,7 @@
 #include "alua.h"
 #include "cdb.h"
 #include "scst.h"
+#include "util/be.h"
 
 #define ALL_DESC_LEN     8
 #define TIMEOUT_DESC_LEN 12
@@ -19,12 +20,6 @@ enum {
 	RSOC_OPCODE_SA = 2,
 	RSOC_OPCODE_MAYBE_SA = 3,
 };
-
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
-}
 
 static bool op_applies(const struct scst_opcode_desc *op, int type)
 {
@@ -179,7 +174,7 @@ static void report_one(struct scst_cmd *cmd, unsigned option, int type, bool rct
 	bool bad_field;
 	unsigned len = ONE_HDR_LEN;
 
-	op = lookup_one(option, cmd->cdb[3], (uint16_t)(cmd->cdb[4] << 8 | cmd->cdb[5]), cmd->dev, type,
+	op = lookup_one(option, cmd->cdb[3], get_be16(&cmd->cdb[4]), cmd->dev, type,
 			&bad_field);
 	if (bad_field) {
 		scst_set_invalid_field(cmd, true, 2, 2);

@@ -8,6 +8,7 @@
 #include "alua.h"
 #include "cdb.h"
 #include "scst.h"
+#include "util/be.h"
 
 /* Larger transfers are refused (and advertised in the Block Limits VPD page)
  * so one command never pins an unbounded buffer. */
@@ -21,13 +22,6 @@
 #define ANY   SCST_TYPE_ALL_BITS
 #define CDROM SCST_TYPE_CDROM_BIT
 #define ERR_SET SCST_S__COUNT   /* parse already set sense with a field pointer */
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
 
 static enum scst_sense_id invalid(struct scst_cmd *cmd, unsigned byte, int bit)
 {
@@ -99,12 +93,12 @@ static enum scst_sense_id parse_inquiry(struct scst_cmd *cmd)
 {
 	if (!(cmd->cdb[1] & 0x01) && cmd->cdb[2])
 		return invalid(cmd, 2, -1);          /* page code without EVPD */
-	return data_in(cmd, be16(&cmd->cdb[3]));
+	return data_in(cmd, get_be16(&cmd->cdb[3]));
 }
 
 static enum scst_sense_id parse_report_luns(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be32(&cmd->cdb[6]));
+	return data_in(cmd, get_be32(&cmd->cdb[6]));
 }
 
 static enum scst_sense_id parse_mode_sense6(struct scst_cmd *cmd)
@@ -114,7 +108,7 @@ static enum scst_sense_id parse_mode_sense6(struct scst_cmd *cmd)
 
 static enum scst_sense_id parse_mode_sense10(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 static enum scst_sense_id parse_mode_select6(struct scst_cmd *cmd)
@@ -124,7 +118,7 @@ static enum scst_sense_id parse_mode_select6(struct scst_cmd *cmd)
 
 static enum scst_sense_id parse_mode_select10(struct scst_cmd *cmd)
 {
-	return data_out(cmd, be16(&cmd->cdb[7]));
+	return data_out(cmd, get_be16(&cmd->cdb[7]));
 }
 
 static enum scst_sense_id parse_start_stop(struct scst_cmd *cmd) { return no_data(cmd); }
@@ -134,19 +128,19 @@ static enum scst_sense_id parse_prevent_allow(struct scst_cmd *cmd) { return no_
 static enum scst_sense_id parse_read_capacity10(struct scst_cmd *cmd)
 {
 	/* An LBA without PMI is an error (SBC-3 5.16). */
-	if (!(cmd->cdb[8] & 1) && be32(&cmd->cdb[2]))
+	if (!(cmd->cdb[8] & 1) && get_be32(&cmd->cdb[2]))
 		return invalid(cmd, 2, -1);
 	return data_in(cmd, 8);
 }
 
 static enum scst_sense_id parse_read_capacity16(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be32(&cmd->cdb[10]));
+	return data_in(cmd, get_be32(&cmd->cdb[10]));
 }
 
 static enum scst_sense_id parse_rw6(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	uint64_t lba = (uint64_t)(cmd->cdb[1] & 0x1f) << 16 | be16(&cmd->cdb[2]);
+	uint64_t lba = (uint64_t)(cmd->cdb[1] & 0x1f) << 16 | get_be16(&cmd->cdb[2]);
 	uint32_t n = cmd->cdb[4] ? cmd->cdb[4] : 256;
 
 	return block_range(cmd, lba, n, dir, 4);
@@ -157,7 +151,7 @@ static enum scst_sense_id parse_write6(struct scst_cmd *cmd) { return parse_rw6(
 
 static enum scst_sense_id parse_rw10(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), dir, 7);
+	return block_range(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), dir, 7);
 }
 
 static enum scst_sense_id parse_read10(struct scst_cmd *cmd) { return parse_rw10(cmd, SCST_DATA_READ); }
@@ -165,7 +159,7 @@ static enum scst_sense_id parse_write10(struct scst_cmd *cmd) { return parse_rw1
 
 static enum scst_sense_id parse_rw12(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	return block_range(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), dir, 6);
+	return block_range(cmd, get_be32(&cmd->cdb[2]), get_be32(&cmd->cdb[6]), dir, 6);
 }
 
 static enum scst_sense_id parse_read12(struct scst_cmd *cmd) { return parse_rw12(cmd, SCST_DATA_READ); }
@@ -173,7 +167,7 @@ static enum scst_sense_id parse_write12(struct scst_cmd *cmd) { return parse_rw1
 
 static enum scst_sense_id parse_rw16(struct scst_cmd *cmd, enum scst_data_dir dir)
 {
-	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), dir, 10);
+	return block_range(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), dir, 10);
 }
 
 static enum scst_sense_id parse_read16(struct scst_cmd *cmd) { return parse_rw16(cmd, SCST_DATA_READ); }
@@ -193,28 +187,28 @@ static enum scst_sense_id parse_verify(struct scst_cmd *cmd, uint64_t lba, uint3
 
 static enum scst_sense_id parse_verify10(struct scst_cmd *cmd)
 {
-	return parse_verify(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7);
+	return parse_verify(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), 7);
 }
 
 static enum scst_sense_id parse_verify12(struct scst_cmd *cmd)
 {
-	return parse_verify(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), 6);
+	return parse_verify(cmd, get_be32(&cmd->cdb[2]), get_be32(&cmd->cdb[6]), 6);
 }
 
 static enum scst_sense_id parse_verify16(struct scst_cmd *cmd)
 {
-	return parse_verify(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10);
+	return parse_verify(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), 10);
 }
 
 /* SYNCHRONIZE CACHE: zero blocks means "to the end of the medium". */
 static enum scst_sense_id parse_sync_cache10(struct scst_cmd *cmd)
 {
-	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
+	return block_range(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
 }
 
 static enum scst_sense_id parse_sync_cache16(struct scst_cmd *cmd)
 {
-	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
+	return block_range(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
 }
 
 /* WRITE SAME: data for one block (none with NDOB), repeated over the range.
@@ -242,12 +236,12 @@ static enum scst_sense_id parse_write_same(struct scst_cmd *cmd, uint64_t lba, u
 
 static enum scst_sense_id parse_write_same10(struct scst_cmd *cmd)
 {
-	return parse_write_same(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7, false);
+	return parse_write_same(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), 7, false);
 }
 
 static enum scst_sense_id parse_write_same16(struct scst_cmd *cmd)
 {
-	return parse_write_same(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10,
+	return parse_write_same(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), 10,
 				cmd->cdb[1] & 0x01);
 }
 
@@ -263,17 +257,17 @@ static enum scst_sense_id parse_write_verify(struct scst_cmd *cmd, uint64_t lba,
 
 static enum scst_sense_id parse_write_verify10(struct scst_cmd *cmd)
 {
-	return parse_write_verify(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), 7);
+	return parse_write_verify(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), 7);
 }
 
 static enum scst_sense_id parse_write_verify12(struct scst_cmd *cmd)
 {
-	return parse_write_verify(cmd, be32(&cmd->cdb[2]), be32(&cmd->cdb[6]), 6);
+	return parse_write_verify(cmd, get_be32(&cmd->cdb[2]), get_be32(&cmd->cdb[6]), 6);
 }
 
 static enum scst_sense_id parse_write_verify16(struct scst_cmd *cmd)
 {
-	return parse_write_verify(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), 10);
+	return parse_write_verify(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), 10);
 }
 
 /* COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS (byte 13, so at most 255,
@@ -282,7 +276,7 @@ static enum scst_sense_id parse_write_verify16(struct scst_cmd *cmd)
  * valid no-op. */
 static enum scst_sense_id parse_compare_and_write(struct scst_cmd *cmd)
 {
-	enum scst_sense_id rc = block_range(cmd, be64(&cmd->cdb[2]), cmd->cdb[13],
+	enum scst_sense_id rc = block_range(cmd, get_be64(&cmd->cdb[2]), cmd->cdb[13],
 					    SCST_DATA_WRITE, 13);
 
 	if (rc != SCST_S_OK)
@@ -294,29 +288,29 @@ static enum scst_sense_id parse_compare_and_write(struct scst_cmd *cmd)
  * SYNCHRONIZE CACHE; no data moves. */
 static enum scst_sense_id parse_prefetch10(struct scst_cmd *cmd)
 {
-	return block_range(cmd, be32(&cmd->cdb[2]), be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
+	return block_range(cmd, get_be32(&cmd->cdb[2]), get_be16(&cmd->cdb[7]), SCST_DATA_NONE, 7);
 }
 
 static enum scst_sense_id parse_prefetch16(struct scst_cmd *cmd)
 {
-	return block_range(cmd, be64(&cmd->cdb[2]), be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
+	return block_range(cmd, get_be64(&cmd->cdb[2]), get_be32(&cmd->cdb[10]), SCST_DATA_NONE, 10);
 }
 
 /* UNMAP: the LBA ranges are in the parameter list, checked by the handler. */
 static enum scst_sense_id parse_unmap(struct scst_cmd *cmd)
 {
-	return data_out(cmd, be16(&cmd->cdb[7]));
+	return data_out(cmd, get_be16(&cmd->cdb[7]));
 }
 
 static enum scst_sense_id parse_get_lba_status(struct scst_cmd *cmd)
 {
-	uint64_t lba = be64(&cmd->cdb[2]);
+	uint64_t lba = get_be64(&cmd->cdb[2]);
 
 	cmd->lba = lba;
 	cmd->nblocks = 0;
 	if (!cmd->dev->passthrough && lba >= cmd->dev->nblocks)
 		return SCST_S_LBA_OUT_OF_RANGE;
-	return data_in(cmd, be32(&cmd->cdb[10]));
+	return data_in(cmd, get_be32(&cmd->cdb[10]));
 }
 
 /* READ DEFECT DATA: format 111b is reserved; the lists are empty, so any
@@ -325,22 +319,22 @@ static enum scst_sense_id parse_read_defect10(struct scst_cmd *cmd)
 {
 	if ((cmd->cdb[2] & 0x07) == 0x07)
 		return invalid(cmd, 2, 2);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 static enum scst_sense_id parse_read_defect12(struct scst_cmd *cmd)
 {
 	if ((cmd->cdb[1] & 0x07) == 0x07)
 		return invalid(cmd, 1, 2);
-	return data_in(cmd, be32(&cmd->cdb[6]));
+	return data_in(cmd, get_be32(&cmd->cdb[6]));
 }
 
 /* WRITE ATOMIC(16): a WRITE(16) with a 2-byte count that must fit the
  * atomic limits of the Block Limits VPD page. */
 static enum scst_sense_id parse_write_atomic16(struct scst_cmd *cmd)
 {
-	uint32_t n = be16(&cmd->cdb[12]);
-	enum scst_sense_id rc = block_range(cmd, be64(&cmd->cdb[2]), n, SCST_DATA_WRITE, 12);
+	uint32_t n = get_be16(&cmd->cdb[12]);
+	enum scst_sense_id rc = block_range(cmd, get_be64(&cmd->cdb[2]), n, SCST_DATA_WRITE, 12);
 
 	if (rc != SCST_S_OK)
 		return rc;
@@ -353,7 +347,7 @@ static enum scst_sense_id parse_write_atomic16(struct scst_cmd *cmd)
  * initialization pattern of at most one block. */
 static enum scst_sense_id parse_sanitize_overwrite(struct scst_cmd *cmd)
 {
-	uint16_t len = be16(&cmd->cdb[7]);
+	uint16_t len = get_be16(&cmd->cdb[7]);
 
 	if (len < 5 || len > cmd->dev->block_size + 4)
 		return invalid(cmd, 7, -1);
@@ -363,7 +357,7 @@ static enum scst_sense_id parse_sanitize_overwrite(struct scst_cmd *cmd)
 /* SANITIZE BLOCK ERASE and EXIT FAILURE MODE take no parameter list. */
 static enum scst_sense_id parse_sanitize_no_list(struct scst_cmd *cmd)
 {
-	if (be16(&cmd->cdb[7]))
+	if (get_be16(&cmd->cdb[7]))
 		return invalid(cmd, 7, -1);
 	return no_data(cmd);
 }
@@ -373,7 +367,7 @@ static enum scst_sense_id parse_sanitize_no_list(struct scst_cmd *cmd)
 #define SCST_MAX_XCOPY_PARAM_LEN 65536u
 static enum scst_sense_id parse_extended_copy(struct scst_cmd *cmd)
 {
-	uint32_t len = be32(&cmd->cdb[10]);
+	uint32_t len = get_be32(&cmd->cdb[10]);
 
 	if (len > SCST_MAX_XCOPY_PARAM_LEN)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;
@@ -382,7 +376,7 @@ static enum scst_sense_id parse_extended_copy(struct scst_cmd *cmd)
 
 static enum scst_sense_id parse_receive_copy_results(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be32(&cmd->cdb[10]));
+	return data_in(cmd, get_be32(&cmd->cdb[10]));
 }
 
 /* FORMAT UNIT: with FMTDATA the parameter list is just its header (short
@@ -405,7 +399,7 @@ static enum scst_sense_id parse_pr_in(struct scst_cmd *cmd)
 {
 	if ((cmd->cdb[1] & 0x1f) > 3)
 		return invalid(cmd, 1, 4);
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 /* PERSISTENT RESERVE OUT: the parameter list is 24 bytes, except for a
@@ -415,7 +409,7 @@ static enum scst_sense_id parse_pr_in(struct scst_cmd *cmd)
 
 static enum scst_sense_id parse_pr_out(struct scst_cmd *cmd)
 {
-	uint32_t len = be32(&cmd->cdb[5]);
+	uint32_t len = get_be32(&cmd->cdb[5]);
 	unsigned sa = cmd->cdb[1] & 0x1f;
 
 	if ((sa == 0 || sa == 7) && len >= 24 && len <= PR_OUT_MAX_PARAM_LEN)
@@ -427,21 +421,21 @@ static enum scst_sense_id parse_pr_out(struct scst_cmd *cmd)
 
 static enum scst_sense_id parse_report_opcodes(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be32(&cmd->cdb[6]));
+	return data_in(cmd, get_be32(&cmd->cdb[6]));
 }
 
 /* REPORT TARGET PORT GROUPS, REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS:
  * ALLOCATION LENGTH in bytes 6-9 like every 12-byte MAINTENANCE IN. */
 static enum scst_sense_id parse_maint_in(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be32(&cmd->cdb[6]));
+	return data_in(cmd, get_be32(&cmd->cdb[6]));
 }
 
 /* SET TARGET PORT GROUPS: PARAMETER LIST LENGTH in bytes 6-9, bounded
  * so a huge list is refused before its data moves. */
 static enum scst_sense_id parse_stpg(struct scst_cmd *cmd)
 {
-	uint32_t len = be32(&cmd->cdb[6]);
+	uint32_t len = get_be32(&cmd->cdb[6]);
 
 	if (len > scst_stpg_max_param_len())
 		return invalid(cmd, 6, -1);
@@ -452,7 +446,7 @@ static enum scst_sense_id parse_stpg(struct scst_cmd *cmd)
  * ranges, nothing saved); the page is the handler's to know. */
 static enum scst_sense_id parse_log_sense(struct scst_cmd *cmd)
 {
-	return data_in(cmd, be16(&cmd->cdb[7]));
+	return data_in(cmd, get_be16(&cmd->cdb[7]));
 }
 
 enum { BUFFER_MODE_DATA = 0x02, BUFFER_MODE_DESCRIPTOR = 0x03 };
@@ -462,7 +456,7 @@ enum { BUFFER_MODE_DATA = 0x02, BUFFER_MODE_DESCRIPTOR = 0x03 };
 static enum scst_sense_id parse_buffer(struct scst_cmd *cmd, bool write)
 {
 	uint8_t mode = cmd->cdb[1] & 0x1f;
-	uint32_t off = be32(&cmd->cdb[3]) >> 8, len = be32(&cmd->cdb[5]) & 0xffffff;
+	uint32_t off = get_be32(&cmd->cdb[3]) >> 8, len = get_be32(&cmd->cdb[5]) & 0xffffff;
 
 	if (mode != BUFFER_MODE_DATA && (write || mode != BUFFER_MODE_DESCRIPTOR))
 		return invalid(cmd, 1, 4);

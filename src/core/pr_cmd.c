@@ -23,37 +23,9 @@
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
+#include "util/be.h"
 
 #define PR_OUT_PARAM_LEN 24
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
 
 int scst_pr_dev_init(struct scst_device *dev)
 {
@@ -501,7 +473,7 @@ static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req 
 	enum scst_sense_id rc;
 
 	if (cmd->write_len >= 24)
-		tt = port_transport((uint16_t)(cmd->buf[18] << 8 | cmd->buf[19]), tt);
+		tt = port_transport(get_be16(&cmd->buf[18]), tt);
 	rc = scst_pr_parse_move_tid(tt, cmd->buf, cmd->write_len, &tid, &rq->bad_byte);
 	if (rc != SCST_S_OK)
 		return rc;
@@ -520,7 +492,7 @@ static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req 
 		return SCST_S_OK;       /* reported */
 	}
 	rq->dest.initiator = tid.initiator;
-	rq->dest.rel_tgt_id = (uint16_t)(cmd->buf[18] << 8 | cmd->buf[19]);
+	rq->dest.rel_tgt_id = get_be16(&cmd->buf[18]);
 	if (!port_reaches(cmd->dev, rq->dest.rel_tgt_id, tid.initiator)) {
 		rq->bad_byte = 18;
 		return SCST_S_INVALID_FIELD_IN_PARAM;

@@ -11,14 +11,10 @@
 
 #include "pr.h"
 #include "util/hex.h"
+#include "util/be.h"
 
 #define TID_LIST_START 28       /* 24 bytes of REGISTER data + 4 length */
 #define VERBATIM_PREFIX "tid:"
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int scst_pr_verbatim_name(const uint8_t *tid, uint32_t len, char *name, size_t size)
 {
@@ -73,7 +69,7 @@ static enum scst_sense_id tid_header(const struct scst_tgt_template *tgtt, const
 				     uint32_t avail, uint32_t off, uint32_t *len,
 				     uint32_t *bad_byte)
 {
-	*len = 4 + ((uint32_t)t[2] << 8 | t[3]);
+	*len = 4 + (uint32_t)get_be16(&t[2]);
 	*bad_byte = off;
 	if (t[0] & 0x30)                /* reserved (SPC-4 7.6.4.1) */
 		return SCST_S_INVALID_FIELD_IN_PARAM;
@@ -98,7 +94,7 @@ enum scst_sense_id scst_pr_parse_tids(const struct scst_tgt_template *tgtt, cons
 	*bad_byte = 24;
 	if (plen < TID_LIST_START)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;
-	end = TID_LIST_START + be32(plist + 24);
+	end = TID_LIST_START + get_be32(plist + 24);
 	if (end < TID_LIST_START || end > plen)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;
 	while (off < end) {
@@ -134,7 +130,7 @@ enum scst_sense_id scst_pr_parse_move_tid(const struct scst_tgt_template *tgtt,
 	*bad_byte = 20;
 	if (plen < 24)
 		return SCST_S_PARAM_LIST_LENGTH_ERROR;
-	tlen = be32(plist + 20);
+	tlen = get_be32(plist + 20);
 	if (tlen < 24 || tlen % 4 || tlen != plen - 24)
 		return SCST_S_INVALID_FIELD_IN_PARAM;
 	rc = tid_header(tgtt, plist + 24, tlen, 24, &len, bad_byte);

@@ -6,6 +6,7 @@
  * FAILURE MODE or a sanitize that completes.  The state is one word read
  * without locks by the command path of every I/O thread. */
 #include "sanitize_state.h"
+#include "util/be.h"
 
 #define ASC_NOT_READY_SANITIZE 0x04, 0x1b
 #define ASC_SANITIZE_FAILED    0x31, 0x03
@@ -53,8 +54,7 @@ bool scst_sanitize_failed(const struct scst_device *dev)
 static void put_progress(uint8_t *sks, uint16_t progress)
 {
 	sks[0] = 0x80;
-	sks[1] = (uint8_t)(progress >> 8);
-	sks[2] = (uint8_t)progress;
+	put_be16(&sks[1], progress);
 }
 
 /* Fixed format: bytes 15-17; descriptor format: a sense key specific

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scst.h"
+#include "util/be.h"
 
 struct sense_triple {
 	uint8_t key, asc, ascq;
@@ -117,8 +118,7 @@ static void fill_field_pointer(uint8_t sks[3], bool in_cdb, unsigned byte, int b
 	sks[0] = 0x80 | (in_cdb ? 0x40 : 0);
 	if (bit >= 0)
 		sks[0] |= 0x08 | (bit & 7);
-	sks[1] = byte >> 8;
-	sks[2] = byte & 0xff;
+	put_be16(&sks[1], (uint16_t)byte);
 }
 
 void scst_set_invalid_field(struct scst_cmd *cmd, bool in_cdb, unsigned byte, int bit)

@@ -10,21 +10,9 @@
 #include "scst.h"
 #include "sanitize_state.h"
 #include "scst_priv.h"
+#include "util/be.h"
 
 #define REPORT_LUNS_HEADER 8
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 static void report_luns(struct scst_cmd *cmd)
 {

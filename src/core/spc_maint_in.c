@@ -8,15 +8,10 @@
 #include "alua.h"
 #include "cdb.h"
 #include "scst.h"
+#include "util/be.h"
 
 /* Ports listed in one REPORT TARGET PORT GROUPS answer. */
 #define MAX_REPORTED_PORTS 64
-
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
-}
 
 /* The functions tm.c performs.  CLEAR ACA is left out: no ACA condition
  * is ever established (NACA unsupported), so it has nothing to clear. */
