@@ -25,6 +25,7 @@
 #include "handlers/dev_pass.h"
 #include "util/ioloop.h"
 #include "util/log.h"
+#include "util/be.h"
 
 #define ATTACH_TIMEOUT_MS 30000u
 
@@ -96,11 +97,6 @@ int pt_sysfs_type(const char *sysfs_root, const char *name)
 	return type;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static unsigned shift_of(uint32_t bs)
 {
 	unsigned s = 0;
@@ -132,7 +128,7 @@ static void read_geometry(struct scst_device *dev, int fd)
 static void tape_take_block_size(struct scst_device *dev, const uint8_t *mode6, uint32_t len)
 {
 	if (len >= 12 && mode6[3] >= 8)
-		dev->block_size = (uint32_t)mode6[9] << 16 | (uint32_t)mode6[10] << 8 | mode6[11];
+		dev->block_size = get_be24(&mode6[9]);
 }
 
 static void read_tape_block_size(struct scst_device *dev, int fd)

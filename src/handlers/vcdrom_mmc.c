@@ -30,7 +30,7 @@ static void put_toc_address(uint8_t *p, uint64_t lba, bool msf)
 	uint64_t f = lba + MSF_LBA_OFFSET;
 
 	if (!msf) {
-		vdisk_put_be32(p, (uint32_t)lba);
+		put_be32(p, (uint32_t)lba);
 		return;
 	}
 	p[0] = 0;
@@ -67,7 +67,7 @@ void vcdrom_read_toc(struct scst_cmd *cmd)
 			len += toc_descriptor(&d[len], 1, 0, msf);
 		len += toc_descriptor(&d[len], MMC_TRACK_LEAD_OUT, cmd->dev->nblocks, msf);
 	}
-	vdisk_put_be16(d, (uint16_t)(len - 2));
+	put_be16(d, (uint16_t)(len - 2));
 	scst_cmd_set_resp_data(cmd, d, len);
 }
 
@@ -87,7 +87,7 @@ static void add_feature(struct feature_ctx *c, uint16_t code, uint8_t version, b
 
 	if (code < c->start || (c->rt == 1 && !current) || (c->rt == 2 && code != c->start))
 		return;
-	vdisk_put_be16(p, code);
+	put_be16(p, code);
 	/* Every feature here stays while the drive exists, except the
 	 * medium-dependent reads. */
 	p[2] = (uint8_t)(version << 2) | (code < 0x10 ? 0x02 : 0) | (current ? 0x01 : 0);
@@ -99,7 +99,7 @@ static void add_feature(struct feature_ctx *c, uint16_t code, uint8_t version, b
 
 static void add_profile(uint8_t *p, uint16_t profile, uint16_t current)
 {
-	vdisk_put_be16(p, profile);
+	put_be16(p, profile);
 	p[2] = profile == current ? 0x01 : 0;
 	p[3] = 0;
 }
@@ -112,7 +112,7 @@ void vcdrom_get_configuration(struct scst_cmd *cmd)
 	uint8_t cd_read[4] = { 0 };
 	struct feature_ctx c = {
 		.rt = cmd->cdb[1] & 0x03,
-		.start = (uint16_t)(cmd->cdb[2] << 8 | cmd->cdb[3]),
+		.start = get_be16(&cmd->cdb[2]),
 		.buf = d,
 		.len = 8,
 	};
@@ -120,18 +120,18 @@ void vcdrom_get_configuration(struct scst_cmd *cmd)
 	memset(d, 0, 8);
 	add_profile(&profiles[0], PROFILE_DVD_ROM, profile);
 	add_profile(&profiles[4], PROFILE_CD_ROM, profile);
-	vdisk_put_be32(core, 0x00000001);         /* physical interface: SCSI family */
+	put_be32(core, 0x00000001);         /* physical interface: SCSI family */
 	removable[0] = 0x20 | 0x08 | 0x01;        /* tray loading, Eject, Lock */
-	vdisk_put_be32(random, VCDROM_BLOCK_SIZE);
-	vdisk_put_be16(&random[4], profile == PROFILE_DVD_ROM ? 16 : 1);   /* blocking */
+	put_be32(random, VCDROM_BLOCK_SIZE);
+	put_be16(&random[4], profile == PROFILE_DVD_ROM ? 16 : 1);   /* blocking */
 	add_feature(&c, 0x0000, 0, true, profiles, sizeof(profiles));     /* Profile List */
 	add_feature(&c, 0x0001, 0, true, core, 4);                         /* Core */
 	add_feature(&c, 0x0003, 0, true, removable, sizeof(removable));   /* Removable Medium */
 	add_feature(&c, 0x0010, 0, profile != PROFILE_NONE, random, sizeof(random));
 	add_feature(&c, 0x001e, 0, profile == PROFILE_CD_ROM, cd_read, 0); /* CD Read */
 	add_feature(&c, 0x001f, 0, profile == PROFILE_DVD_ROM, NULL, 0);  /* DVD Read */
-	vdisk_put_be32(d, c.len - 4);
-	vdisk_put_be16(&d[6], profile);
+	put_be32(d, c.len - 4);
+	put_be16(&d[6], profile);
 	scst_cmd_set_resp_data(cmd, d, c.len);
 }
 
@@ -166,12 +166,12 @@ void vcdrom_get_event_status(struct scst_cmd *cmd)
 
 	d[3] = 1u << GESN_CLASS_MEDIA;            /* supported classes */
 	if (!(cmd->cdb[4] & (1u << GESN_CLASS_MEDIA))) {
-		vdisk_put_be16(d, 2);
+		put_be16(d, 2);
 		d[2] = 0x80;                      /* NEA: no class we support asked */
 		scst_cmd_set_resp_data(cmd, d, 4);
 		return;
 	}
-	vdisk_put_be16(d, 6);
+	put_be16(d, 6);
 	d[2] = GESN_CLASS_MEDIA;
 	d[4] = take_media_event(cmd->dev, &present, &tray_open);
 	d[5] = (present ? 0x02 : 0) | (tray_open ? 0x01 : 0);
@@ -185,7 +185,7 @@ void vcdrom_read_disc_info(struct scst_cmd *cmd)
 	uint8_t d[34];
 
 	memset(d, 0, sizeof(d));
-	vdisk_put_be16(d, sizeof(d) - 2);
+	put_be16(d, sizeof(d) - 2);
 	d[2] = 0x0e;            /* last session complete, disc finalized */
 	d[3] = 1;               /* first track on the disc */
 	d[4] = 1;               /* sessions */
@@ -201,8 +201,7 @@ void vcdrom_read_disc_info(struct scst_cmd *cmd)
 void vcdrom_read_track_info(struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->dev;
-	uint32_t lba = (uint32_t)cmd->cdb[2] << 24 | (uint32_t)cmd->cdb[3] << 16 |
-		       (uint32_t)cmd->cdb[4] << 8 | cmd->cdb[5];
+	uint32_t lba = get_be32(&cmd->cdb[2]);
 	uint8_t d[48];
 
 	if ((cmd->cdb[1] & 0x03) == MMC_TRACK_ADDR_LBA && lba >= dev->nblocks) {
@@ -210,13 +209,13 @@ void vcdrom_read_track_info(struct scst_cmd *cmd)
 		return;
 	}
 	memset(d, 0, sizeof(d));
-	vdisk_put_be16(d, sizeof(d) - 2);
+	put_be16(d, sizeof(d) - 2);
 	d[2] = 1;               /* track number */
 	d[3] = 1;               /* session number */
 	d[5] = 0x04;            /* track mode: data, recorded uninterrupted */
 	d[6] = 0x01;            /* data mode 1 */
-	vdisk_put_be32(&d[24], (uint32_t)dev->nblocks);          /* track size */
-	vdisk_put_be32(&d[28], (uint32_t)dev->nblocks - 1);      /* last recorded */
+	put_be32(&d[24], (uint32_t)dev->nblocks);          /* track size */
+	put_be32(&d[28], (uint32_t)dev->nblocks - 1);      /* last recorded */
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 

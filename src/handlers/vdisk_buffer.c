@@ -11,7 +11,7 @@
 
 static uint32_t buffer_offset(const struct scst_cmd *cmd)
 {
-	return (uint32_t)cmd->cdb[3] << 16 | cmd->cdb[4] << 8 | cmd->cdb[5];
+	return get_be24(&cmd->cdb[3]);
 }
 
 /* Descriptor: OFFSET BOUNDARY 0 (any byte offset), then the capacity. */
@@ -20,9 +20,7 @@ static void read_descriptor(struct scst_cmd *cmd)
 	uint8_t d[4];
 
 	d[0] = 0;
-	d[1] = (uint8_t)(SCST_DATA_BUFFER_BYTES >> 16);
-	d[2] = (uint8_t)(SCST_DATA_BUFFER_BYTES >> 8);
-	d[3] = (uint8_t)SCST_DATA_BUFFER_BYTES;
+	put_be24(&d[1], SCST_DATA_BUFFER_BYTES);
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 

@@ -22,8 +22,8 @@ static uint32_t defect_list_length(const struct scst_cmd *cmd, bool longlist)
 	const uint8_t *p = cmd->buf;
 
 	if (longlist)
-		return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-	return (uint32_t)p[2] << 8 | p[3];
+		return get_be32(&p[4]);
+	return get_be16(&p[2]);
 }
 
 /* The parameter list header (short or long); false with the sense set. */

@@ -57,11 +57,11 @@ static void inquiry_standard(struct scst_cmd *cmd)
 
 	if (tgt->tgtt->transport_versions)
 		tgt->tgtt->transport_versions(tgt, &scsi_tv, &phys_tv);
-	vdisk_put_be16(&d[58], 0x00a0);
-	vdisk_put_be16(&d[60], scsi_tv);
-	vdisk_put_be16(&d[62], 0x0460);
-	vdisk_put_be16(&d[64], dev->type == 5 ? 0x04e0 : 0x04c0);
-	vdisk_put_be16(&d[66], phys_tv);
+	put_be16(&d[58], 0x00a0);
+	put_be16(&d[60], scsi_tv);
+	put_be16(&d[62], 0x0460);
+	put_be16(&d[64], dev->type == 5 ? 0x04e0 : 0x04c0);
+	put_be16(&d[66], phys_tv);
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 
@@ -119,7 +119,7 @@ static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 		return 4u + vd->naa_id_len;
 	}
 	d[3] = 8;
-	vdisk_put_be64(&d[4], vdisk_naa_designator(dev));
+	put_be64(&d[4], vdisk_naa_designator(dev));
 	return 12;
 }
 
@@ -132,7 +132,7 @@ static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 	d[0] = (uint8_t)((piv ? tgt->tgtt->protocol_id << 4 : 0) | 0x01);   /* binary */
 	d[1] = (piv ? 0x80 : 0) | 0x10 | 0x04;      /* PIV, target port, relative port */
 	d[3] = 4;
-	vdisk_put_be16(&d[6], id);
+	put_be16(&d[6], id);
 	return 8;
 }
 
@@ -147,7 +147,7 @@ static uint32_t designator_port_group(const struct scst_cmd *cmd, uint8_t *d)
 	d[0] = 0x01;                      /* binary */
 	d[1] = 0x10 | 0x05;               /* target port, target port group */
 	d[3] = 4;
-	vdisk_put_be16(&d[6], id);
+	put_be16(&d[6], id);
 	return 8;
 }
 
@@ -161,7 +161,7 @@ static uint32_t vpd_device_id(const struct scst_cmd *cmd, uint8_t *d)
 	len += designator_naa(cmd->dev, &d[len]);
 	len += designator_rel_port(cmd, &d[len]);
 	len += designator_port_group(cmd, &d[len]);
-	vdisk_put_be16(&d[2], (uint16_t)(len - 4));
+	put_be16(&d[2], (uint16_t)(len - 4));
 	return len;
 }
 
@@ -171,25 +171,25 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *d)
 
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb0;
-	vdisk_put_be16(&d[2], 0x3c);
+	put_be16(&d[2], 0x3c);
 	/* WSNZ 0: WRITE SAME of 0 blocks reaches the end of the medium. */
 	d[5] = VDISK_MAX_COMPARE_WRITE_BLOCKS;
 	/* Optimal granularity: a physical block (no read-modify-write). */
-	vdisk_put_be16(&d[6], (uint16_t)(1u << vdisk_of(dev)->lbppb_exp));
-	vdisk_put_be32(&d[8], max_blocks);
-	vdisk_put_be32(&d[12], max_blocks);
+	put_be16(&d[6], (uint16_t)(1u << vdisk_of(dev)->lbppb_exp));
+	put_be32(&d[8], max_blocks);
+	put_be32(&d[12], max_blocks);
 	if (vdisk_thin(dev)) {
-		vdisk_put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
-		vdisk_put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
+		put_be32(&d[20], (uint32_t)(VDISK_MAX_UNMAP_BYTES >> dev->block_shift));
+		put_be32(&d[24], VDISK_MAX_UNMAP_DESCRIPTORS);
 		/* A whole physical block is what a hole punch frees, unless
 		 * the backend deallocates in larger units. */
-		vdisk_put_be32(&d[28], vdisk_of(dev)->unmap_granularity ?
+		put_be32(&d[28], vdisk_of(dev)->unmap_granularity ?
 				       vdisk_of(dev)->unmap_granularity :
 				       1u << vdisk_of(dev)->lbppb_exp);
 	}
-	vdisk_put_be64(&d[36], scst_max_write_same_blocks(dev));
+	put_be64(&d[36], scst_max_write_same_blocks(dev));
 	/* WRITE ATOMIC(16): no alignment or granularity constraint. */
-	vdisk_put_be32(&d[44], scst_max_atomic_blocks(dev));
+	put_be32(&d[44], scst_max_atomic_blocks(dev));
 	return 0x40;
 }
 
@@ -201,7 +201,7 @@ static uint32_t vpd_extended_inquiry(const struct scst_device *dev, uint8_t *d)
 {
 	d[0] = peripheral_byte(dev);
 	d[1] = 0x86;
-	vdisk_put_be16(&d[2], 0x3c);
+	put_be16(&d[2], 0x3c);
 	d[5] = 0x04 | 0x02 | 0x01;        /* HEADSUP, ORDSUP, SIMPSUP */
 	d[6] = dev->nv_cache ? 0x02 : 0x01;   /* NV_SUP or V_SUP */
 	return 0x40;
@@ -213,7 +213,7 @@ static uint32_t vpd_provisioning(const struct scst_device *dev, uint8_t *d)
 {
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb2;
-	vdisk_put_be16(&d[2], 4);
+	put_be16(&d[2], 4);
 	d[4] = vdisk_threshold_exponent(dev);   /* unit of LOG SENSE page 0Ch */
 	d[5] = 0x80 | 0x40 | 0x20 | 0x04; /* LBPU, LBPWS, LBPWS10, LBPRZ */
 	d[6] = 0x02;                      /* provisioning type: thin */
@@ -224,9 +224,9 @@ static uint32_t vpd_block_characteristics(const struct scst_device *dev, uint8_t
 {
 	d[0] = peripheral_byte(dev);
 	d[1] = 0xb1;
-	vdisk_put_be16(&d[2], 0x3c);
+	put_be16(&d[2], 0x3c);
 	/* 1 = non-rotating medium; 0 = rate not reported. */
-	vdisk_put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
+	put_be16(&d[4], vdisk_of(dev)->rotational ? 0 : 1);
 	/* WABEREQ 01b: a block erased by SANITIZE reads back GOOD (zeros);
 	 * 00b where BLOCK ERASE is not offered (SBC-4 6.6.2). */
 	if (dev->thin_provisioned)
@@ -280,8 +280,8 @@ void vdisk_read_capacity10(struct scst_cmd *cmd)
 	uint64_t last = dev->nblocks ? dev->nblocks - 1 : 0;
 	uint8_t d[8];
 
-	vdisk_put_be32(&d[0], last > 0xffffffffull ? 0xffffffffu : (uint32_t)last);
-	vdisk_put_be32(&d[4], dev->block_size);
+	put_be32(&d[0], last > 0xffffffffull ? 0xffffffffu : (uint32_t)last);
+	put_be32(&d[4], dev->block_size);
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }
 
@@ -291,8 +291,8 @@ void vdisk_read_capacity16(struct scst_cmd *cmd)
 	uint8_t d[32];
 
 	memset(d, 0, sizeof(d));
-	vdisk_put_be64(&d[0], dev->nblocks ? dev->nblocks - 1 : 0);
-	vdisk_put_be32(&d[8], dev->block_size);
+	put_be64(&d[0], dev->nblocks ? dev->nblocks - 1 : 0);
+	put_be32(&d[8], dev->block_size);
 	d[13] = vdisk_of(dev)->lbppb_exp & 0x0f;
 	if (vdisk_thin(dev))
 		d[14] = 0x80 | 0x40;      /* LBPME, LBPRZ */

@@ -102,10 +102,10 @@ static uint32_t threshold_sets(uint64_t bytes, bool round_up)
 
 static unsigned put_resource_count(uint8_t *p, uint16_t code, uint32_t count, uint8_t scope)
 {
-	vdisk_put_be16(p, code);
+	put_be16(p, code);
 	p[2] = PARAM_BINARY;
 	p[3] = 8;
-	vdisk_put_be32(&p[4], count);
+	put_be32(&p[4], count);
 	p[8] = scope;
 	p[9] = p[10] = p[11] = 0;
 	return 12;
@@ -130,7 +130,7 @@ static unsigned ie_page(uint8_t *d)
 	uint8_t *p = &d[LOG_HDR_LEN];
 
 	d[0] = HDR_DS | PAGE_IE;
-	vdisk_put_be16(p, 0x0000);              /* informational exceptions general */
+	put_be16(p, 0x0000);              /* informational exceptions general */
 	p[2] = PARAM_BINARY;
 	p[3] = 2;
 	p[4] = 0x00;                            /* ASC: no failure predicted */
@@ -146,7 +146,7 @@ static bool apply_pointer(uint8_t *d, unsigned *len, uint16_t pointer)
 	bool any = false;
 
 	while (in + 4 <= *len) {
-		uint16_t code = (uint16_t)(d[in] << 8 | d[in + 1]);
+		uint16_t code = get_be16(&d[in]);
 		unsigned plen = 4u + d[in + 3];
 
 		if (code >= pointer) {
@@ -163,7 +163,7 @@ static bool apply_pointer(uint8_t *d, unsigned *len, uint16_t pointer)
 void vdisk_log_sense(struct scst_cmd *cmd)
 {
 	uint8_t page = cmd->cdb[2] & 0x3f, subpage = cmd->cdb[3];
-	uint16_t pointer = (uint16_t)(cmd->cdb[5] << 8 | cmd->cdb[6]);
+	uint16_t pointer = get_be16(&cmd->cdb[5]);
 	uint8_t codes[LOG_MAX_PAGES], d[LOG_BUF_LEN];
 	unsigned n = supported_pages(cmd->dev, codes), len;
 	bool lists = subpage == SUBPAGE_ALL || page == PAGE_SUPPORTED;
@@ -194,6 +194,6 @@ void vdisk_log_sense(struct scst_cmd *cmd)
 		scst_set_invalid_field(cmd, true, 5, -1);
 		return;
 	}
-	vdisk_put_be16(&d[2], (uint16_t)(len - LOG_HDR_LEN));
+	put_be16(&d[2], (uint16_t)(len - LOG_HDR_LEN));
 	scst_cmd_set_resp_data(cmd, d, len);
 }

@@ -96,7 +96,7 @@ static unsigned build_page(const struct scst_device *dev, uint8_t code,
 			p[3] = 0x10;
 			/* TST 001: a task set per I_T nexus (task_order.c). */
 			p[2] |= 0x20;
-			vdisk_put_be16(&p[8], 0xffff);  /* busy timeout: unlimited */
+			put_be16(&p[8], 0xffff);  /* busy timeout: unlimited */
 		}
 		return len;
 	default:
@@ -124,15 +124,13 @@ static unsigned block_descriptor(const struct scst_device *dev, bool longlba, ui
 {
 	if (longlba) {
 		memset(p, 0, 16);
-		vdisk_put_be64(&p[0], dev->nblocks);
-		vdisk_put_be32(&p[12], dev->block_size);
+		put_be64(&p[0], dev->nblocks);
+		put_be32(&p[12], dev->block_size);
 		return 16;
 	}
 	memset(p, 0, 8);
-	vdisk_put_be32(&p[0], dev->nblocks > 0xffffffffull ? 0xffffffffu : (uint32_t)dev->nblocks);
-	p[5] = dev->block_size >> 16;
-	p[6] = dev->block_size >> 8;
-	p[7] = dev->block_size;
+	put_be32(&p[0], dev->nblocks > 0xffffffffull ? 0xffffffffu : (uint32_t)dev->nblocks);
+	put_be24(&p[5], dev->block_size);
 	return 8;
 }
 
@@ -172,10 +170,10 @@ void vdisk_mode_sense(struct scst_cmd *cmd)
 	/* Device-specific byte: WP (read-only or software write protected)
 	 * and DPOFUA (FUA/DPO honoured). */
 	if (ten) {
-		vdisk_put_be16(&d[0], (uint16_t)(len - 2));
+		put_be16(&d[0], (uint16_t)(len - 2));
 		d[3] = (write_protected(cmd) ? 0x80 : 0) | 0x10;
 		d[4] = llbaa && bd ? 0x01 : 0;
-		vdisk_put_be16(&d[6], (uint16_t)bd);
+		put_be16(&d[6], (uint16_t)bd);
 	} else {
 		d[0] = (uint8_t)(len - 1);
 		d[2] = (write_protected(cmd) ? 0x80 : 0) | 0x10;
@@ -266,7 +264,7 @@ static unsigned select_header(struct scst_cmd *cmd, const uint8_t *d, unsigned l
 		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return 0;
 	}
-	bdlen = ten ? (unsigned)(d[6] << 8 | d[7]) : d[3];
+	bdlen = ten ? (unsigned)get_be16(&d[6]) : d[3];
 	if (bdlen && bdlen != want_bd) {
 		scst_set_invalid_field(cmd, false, hdr - 1, -1);
 		return 0;
@@ -278,7 +276,7 @@ static unsigned select_header(struct scst_cmd *cmd, const uint8_t *d, unsigned l
 	if (bdlen) {
 		/* Block length: the last 3 bytes of either descriptor form. */
 		const uint8_t *b = &d[hdr + bdlen - 3];
-		uint32_t bs = (uint32_t)b[0] << 16 | b[1] << 8 | b[2];
+		uint32_t bs = get_be24(b);
 
 		if (bs && bs != cmd->dev->block_size) {
 			scst_set_invalid_field(cmd, false, hdr + bdlen - 3, -1);

@@ -11,6 +11,7 @@
 
 #include "core/scst.h"
 #include "handlers/vdisk_lba_lock.h"
+#include "util/be.h"
 
 struct vdisk_backend {
 	/* Vendor identification reported in INQUIRY unless overridden. */
@@ -287,16 +288,5 @@ static inline uint8_t vdisk_threshold_exponent(const struct scst_device *dev)
 /* Limits advertised in the Block Limits VPD page and enforced by UNMAP. */
 #define VDISK_MAX_UNMAP_DESCRIPTORS 256u
 #define VDISK_MAX_UNMAP_BYTES (256ull << 20)
-
-static inline void vdisk_put_be16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
-static inline void vdisk_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
-static inline void vdisk_put_be64(uint8_t *p, uint64_t v)
-{
-	vdisk_put_be32(p, v >> 32);
-	vdisk_put_be32(p + 4, (uint32_t)v);
-}
 
 #endif

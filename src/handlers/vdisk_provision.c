@@ -10,6 +10,7 @@
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
+#include "util/be.h"
 
 #define UNMAP_HDR_LEN  8
 #define UNMAP_DESC_LEN 16
@@ -19,13 +20,6 @@
 enum { PROVISIONING_MAPPED = 0, PROVISIONING_DEALLOCATED = 1 };
 
 #define DISCARD_SINGLE UINT64_MAX
-
-static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t get_be64(const uint8_t *p) { return (uint64_t)get_be32(p) << 32 | get_be32(p + 4); }
 
 bool vdisk_thin(const struct scst_device *dev)
 {
@@ -198,9 +192,9 @@ void vdisk_get_lba_status(struct scst_cmd *cmd)
 	if (blocks > 0xffffffffull)
 		blocks = 0xffffffffull;
 	memset(d, 0, sizeof(d));
-	vdisk_put_be32(&d[0], sizeof(d) - 4);
-	vdisk_put_be64(&d[8], cmd->lba);
-	vdisk_put_be32(&d[16], (uint32_t)blocks);
+	put_be32(&d[0], sizeof(d) - 4);
+	put_be64(&d[8], cmd->lba);
+	put_be32(&d[16], (uint32_t)blocks);
 	d[20] = mapped ? PROVISIONING_MAPPED : PROVISIONING_DEALLOCATED;
 	scst_cmd_set_resp_data(cmd, d, sizeof(d));
 }

@@ -66,7 +66,7 @@ static bool overwrite_params_valid(struct scst_cmd *cmd)
 		scst_set_cmd_error(cmd, SCST_S_PARAM_LIST_LENGTH_ERROR);
 		return false;
 	}
-	pattern_len = (uint32_t)p[2] << 8 | p[3];
+	pattern_len = get_be16(&p[2]);
 	if (p[0] & 0x60) {                      /* TEST: vendor specific, unsupported */
 		scst_set_invalid_field(cmd, false, 0, 6);
 		return false;
@@ -114,7 +114,7 @@ static void fill_pattern(struct scst_cmd *cmd, bool invert)
 
 	if (is_overwrite(cmd)) {
 		pattern = cmd->buf + PARAM_HDR_LEN;
-		plen = (uint32_t)cmd->buf[2] << 8 | cmd->buf[3];
+		plen = get_be16(&cmd->buf[2]);
 	}
 	for (uint32_t i = 0; i < bs; i++) {
 		uint8_t b = pattern ? pattern[i % plen] : 0;

@@ -18,6 +18,7 @@
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
+#include "util/be.h"
 
 #define SK_COPY_ABORTED 0x0a
 #define PARAM_HDR_LEN 16
@@ -33,13 +34,6 @@
 
 enum { RCR_COPY_STATUS = 0x00, RCR_OPERATING_PARAMETERS = 0x03 };
 enum { COPY_STATUS_DONE = 0x01, COPY_STATUS_FAILED = 0x02 };
-
-static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t get_be64(const uint8_t *p) { return (uint64_t)get_be32(p) << 32 | get_be32(p + 4); }
 
 struct segment {
 	unsigned src, dst;              /* target descriptor indexes */
@@ -68,7 +62,7 @@ static void copy_aborted(struct scst_cmd *cmd, unsigned seg, uint8_t asc, uint8_
 {
 	scst_set_cmd_sense(cmd, SK_COPY_ABORTED, asc, ascq);
 	if (cmd->sense[0] == 0x70)
-		vdisk_put_be32(&cmd->sense[8], seg);
+		put_be32(&cmd->sense[8], seg);
 }
 
 /* The LU a designator names, among the disks of this session's LUN map
@@ -115,7 +109,7 @@ static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 			return false;
 		}
 		dev = resolve_designator(cmd, d + 4);
-		if (dev && (d[28] & 0x04 || (uint32_t)(d[29] << 16 | d[30] << 8 | d[31]) !=
+		if (dev && (d[28] & 0x04 || get_be24(&d[29]) !=
 			    dev->block_size)) {
 			scst_set_invalid_field(cmd, false, off + 29, -1);
 			return false;
@@ -355,11 +349,11 @@ static void copy_status(struct scst_cmd *cmd)
 		if (!r->valid || r->sess_serial != cmd->sess->serial || r->list_id != cmd->cdb[2])
 			continue;
 		found = true;
-		vdisk_put_be32(&d[0], sizeof(d) - 4);
+		put_be32(&d[0], sizeof(d) - 4);
 		d[4] = r->status;
-		vdisk_put_be16(&d[5], r->segments);
+		put_be16(&d[5], r->segments);
 		d[7] = 0x00;                    /* TRANSFER COUNT UNITS: bytes */
-		vdisk_put_be32(&d[8], r->bytes > 0xffffffffull ? 0xffffffffu : (uint32_t)r->bytes);
+		put_be32(&d[8], r->bytes > 0xffffffffull ? 0xffffffffu : (uint32_t)r->bytes);
 	}
 	pthread_mutex_unlock(&vd->copy_lock);
 	if (!found) {
@@ -375,14 +369,14 @@ static void operating_parameters(struct scst_cmd *cmd)
 	uint8_t d[44 + sizeof(implemented)];
 
 	memset(d, 0, sizeof(d));
-	vdisk_put_be32(&d[0], sizeof(d) - 4);
+	put_be32(&d[0], sizeof(d) - 4);
 	d[4] = 0x01;                            /* SNLID: list identifiers are kept apart */
-	vdisk_put_be16(&d[8], MAX_TGT_DESCS);
-	vdisk_put_be16(&d[10], MAX_SEG_DESCS);
-	vdisk_put_be32(&d[12], MAX_DESC_LIST_LEN);
-	vdisk_put_be32(&d[16], VDISK_XCOPY_MAX_SEGMENT_BYTES);
+	put_be16(&d[8], MAX_TGT_DESCS);
+	put_be16(&d[10], MAX_SEG_DESCS);
+	put_be32(&d[12], MAX_DESC_LIST_LEN);
+	put_be32(&d[16], VDISK_XCOPY_MAX_SEGMENT_BYTES);
 	/* No inline or held data, no streams. */
-	vdisk_put_be16(&d[34], 1);              /* one copy at a time per command */
+	put_be16(&d[34], 1);              /* one copy at a time per command */
 	d[36] = 1;
 	d[37] = (uint8_t)cmd->dev->block_shift; /* data segment granularity */
 	d[43] = sizeof(implemented);
