@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "util/iscsi_tid.h"
+#include "util/be.h"
 
 #define ISID_SEPARATOR ",i,0x"
 
@@ -61,8 +62,7 @@ uint32_t iscsi_tid_build(const char *name, uint8_t *out, uint32_t size)
 	len = (uint32_t)(4 + body);
 	memset(out, 0, len);
 	out[0] = ISCSI_PROTOCOL_ID;     /* format 0 */
-	out[2] = (uint8_t)(body >> 8);
-	out[3] = (uint8_t)body;
+	put_be16(&out[2], (uint16_t)body);
 	memcpy(out + 4, name, nl);
 	return len;
 }

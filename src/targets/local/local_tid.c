@@ -13,11 +13,12 @@
 
 #include "targets/local/local_priv.h"
 #include "util/iscsi_tid.h"
+#include "util/be.h"
 
 static int iscsi_tid_name(const uint8_t *tid, unsigned len, char *name, size_t size, char *err,
 			  size_t errlen)
 {
-	unsigned add_len = (unsigned)tid[2] << 8 | tid[3];
+	unsigned add_len = get_be16(&tid[2]);
 	uint32_t bad_off;
 
 	if (add_len != len - 4) {
