@@ -24,14 +24,14 @@ enum iscsi_hdr_verdict iscsi_check_header(const uint8_t *bhs, bool login_phase,
 	if (login_phase) {
 		/* Before login completes nothing but Login Requests makes sense,
 		 * and a garbage header must not make us wait for its "data". */
-		if (op != ISCSI_OP_LOGIN_REQ || bhs[4] || iscsi_bhs_data_len(bhs) > max_dlen)
+		if (op != ISCSI_OP_LOGIN_REQ || iscsi_bhs_ahs_len(bhs) || iscsi_bhs_data_len(bhs) > max_dlen)
 			return ISCSI_HDR_CLOSE;
 		return ISCSI_HDR_OK;
 	}
 	if (iscsi_bhs_data_len(bhs) > max_dlen)
 		return ISCSI_HDR_REJECT_AND_CLOSE;
 	/* Only a SCSI Command may carry AHS (extended CDB, bidi length). */
-	if (bhs[4] && op != ISCSI_OP_SCSI_CMD)
+	if (iscsi_bhs_ahs_len(bhs) && op != ISCSI_OP_SCSI_CMD)
 		return ISCSI_HDR_REJECT_AND_CLOSE;
 	return ISCSI_HDR_OK;
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "targets/iscsi/iscsi_proto.h"
+#include "targets/iscsi/iscsi_bhs.h"
 
 enum iscsi_hdr_verdict {
 	ISCSI_HDR_OK = 0,

@@ -24,7 +24,7 @@
 #include "core/scst.h"
 #include "targets/iscsi/iscsi_chap.h"
 #include "targets/iscsi/iscsi_params.h"
-#include "targets/iscsi/iscsi_proto.h"
+#include "targets/iscsi/iscsi_bhs.h"
 #include "util/ioloop.h"
 #include "util/list.h"
 

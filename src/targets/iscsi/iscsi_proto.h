@@ -124,10 +124,6 @@ static inline void iscsi_put32(uint8_t *p, uint32_t v)
 	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
 }
 
-static inline uint8_t iscsi_bhs_opcode(const uint8_t *bhs) { return bhs[0] & ISCSI_OPCODE_MASK; }
-static inline uint32_t iscsi_bhs_ahs_len(const uint8_t *bhs) { return (uint32_t)bhs[4] * 4; }
-static inline uint32_t iscsi_bhs_data_len(const uint8_t *bhs) { return iscsi_get24(&bhs[5]); }
-static inline uint32_t iscsi_bhs_itt(const uint8_t *bhs) { return iscsi_get32(&bhs[16]); }
 static inline uint32_t iscsi_pad4(uint32_t len) { return (4 - (len & 3)) & 3; }
 
 /* Serial number arithmetic (RFC 1982, 32 bits). */
