@@ -25,13 +25,12 @@ static bool queue_logout_request(struct iscsi_conn *conn, unsigned grace_s)
 
 	if (!tx)
 		return false;
-	tx->bhs[0] = ISCSI_OP_ASYNC_MSG;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_ASYNC_MSG);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_itt(tx->bhs, ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx, true);
-	tx->bhs[36] = ASYNC_EVENT_LOGOUT_REQUEST;
-	tx->bhs[42] = (uint8_t)(grace_s >> 8);      /* Parameter3: seconds to log out */
-	tx->bhs[43] = (uint8_t)grace_s;
+	iscsi_bhs_set_async_event(tx->bhs, ASYNC_EVENT_LOGOUT_REQUEST);
+	iscsi_bhs_set_async_param3(tx->bhs, (uint16_t)grace_s);   /* seconds to log out */
 	iscsi_tx_queue(conn, tx);
 	return true;
 }
