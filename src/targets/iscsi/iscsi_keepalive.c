@@ -25,10 +25,10 @@ static void send_ping(struct iscsi_conn *conn)
 		return;
 	}
 	conn->nop_ttt = KEEPALIVE_TTT_BASE | (conn->nop_ttt + 1) % 0x100000u;
-	tx->bhs[0] = ISCSI_OP_NOP_IN;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
-	iscsi_put32(&tx->bhs[20], conn->nop_ttt);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_NOP_IN);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_itt(tx->bhs, ISCSI_RESERVED_TAG);
+	iscsi_bhs_set_ttt(tx->bhs, conn->nop_ttt);
 	/* An unsolicited NOP-In carries StatSN without advancing it. */
 	iscsi_fill_sn(conn, tx, false);
 	iscsi_tx_queue(conn, tx);
