@@ -71,7 +71,7 @@ static void close_other_conns(struct iscsi_conn *conn)
 
 static void end_session(struct iscsi_conn *conn, const uint8_t *bhs)
 {
-	memcpy(conn->logout_itt, &bhs[16], 4);
+	memcpy(conn->logout_itt, iscsi_bhs_itt_bytes(bhs), 4);
 	conn->logout_pending = true;
 	conn->rx_stopped = true;
 	/* Before `ending` is set: a connection closing in an ending session
@@ -91,12 +91,12 @@ static void end_session(struct iscsi_conn *conn, const uint8_t *bhs)
 
 void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
 {
-	uint8_t reason = bhs[1] & 0x7f;
+	uint8_t reason = iscsi_bhs_logout_reason(bhs);
 	uint8_t response = ISCSI_LOGOUT_RSP_OK;
 	bool ends_here = reason == 0;
 
 	if (reason == 1)
-		response = close_named_conn(conn, iscsi_get16(&bhs[20]), &ends_here);
+		response = close_named_conn(conn, iscsi_bhs_cid(bhs), &ends_here);
 	else if (reason != 0)
 		response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
 	if (ends_here && (reason == 0 || iscsi_session_last_conn(conn))) {
@@ -108,7 +108,8 @@ void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
 		conn->rx_stopped = true;
 		log_info("%s: logout (connection)", conn->peer_str);
 	}
-	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, &bhs[16], response, ends_here);
+	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, iscsi_bhs_itt_bytes(bhs), response,
+				 ends_here);
 }
 
 void iscsi_logout_stop(struct iscsi_conn *conn)
