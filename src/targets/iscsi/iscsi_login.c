@@ -35,18 +35,17 @@ static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool f
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	tx->bhs[0] = ISCSI_OP_LOGIN_RSP;
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_LOGIN_RSP);
 	if (lc->status == ISCSI_LOGIN_OK) {
-		tx->bhs[1] = (uint8_t)(lc->csg << 2);
+		iscsi_bhs_set_flags(tx->bhs, (uint8_t)(lc->csg << 2));
 		if (lc->transit)
-			tx->bhs[1] |= ISCSI_LOGIN_TRANSIT | lc->nsg;
+			iscsi_bhs_add_flags(tx->bhs, ISCSI_LOGIN_TRANSIT | lc->nsg);
 	}
-	memcpy(&tx->bhs[8], conn->isid, 6);
-	iscsi_put16(&tx->bhs[14], final_ok ? conn->tsih : 0);
-	memcpy(&tx->bhs[16], &lc->bhs[16], 4);
+	iscsi_bhs_set_isid(tx->bhs, conn->isid);
+	iscsi_bhs_set_tsih(tx->bhs, final_ok ? conn->tsih : 0);
+	iscsi_bhs_set_itt_bytes(tx->bhs, iscsi_bhs_itt_bytes(lc->bhs));
 	iscsi_fill_sn(conn, tx, true);
-	tx->bhs[36] = lc->status >> 8;
-	tx->bhs[37] = lc->status & 0xff;
+	iscsi_bhs_set_login_status(tx->bhs, lc->status);
 	if (lc->status == ISCSI_LOGIN_OK && lc->out.len) {
 		tx->data = (uint8_t *)lc->out.buf;
 		tx->owned = lc->out.buf;
@@ -494,35 +493,36 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 
 	if (conn->login_stage == 0xff)
 		return;                   /* failed login: ignore until closed */
-	lc.csg = ISCSI_LOGIN_CSG(bhs[1]);
-	lc.nsg = ISCSI_LOGIN_NSG(bhs[1]);
-	lc.transit = bhs[1] & ISCSI_LOGIN_TRANSIT;
+	lc.csg = ISCSI_LOGIN_CSG(iscsi_bhs_flags(bhs));
+	lc.nsg = ISCSI_LOGIN_NSG(iscsi_bhs_flags(bhs));
+	lc.transit = iscsi_bhs_flags(bhs) & ISCSI_LOGIN_TRANSIT;
 	if (first_pdu) {
-		memcpy(conn->isid, &bhs[8], 6);
-		conn->tsih = iscsi_get16(&bhs[14]);
-		conn->cid = iscsi_get16(&bhs[20]);
-		conn->stat_sn = iscsi_get32(&bhs[28]);
-		if (bhs[3] > 0) {
+		memcpy(conn->isid, iscsi_bhs_isid(bhs), 6);
+		conn->tsih = iscsi_bhs_tsih(bhs);
+		conn->cid = iscsi_bhs_cid(bhs);
+		conn->stat_sn = iscsi_bhs_exp_statsn(bhs);
+		if (iscsi_bhs_version_min(bhs) > 0) {
 			login_fail(conn, &lc, ISCSI_LOGIN_UNSUPPORTED_VERSION, "version");
 			return;
 		}
 		/* Until it joins a session, the connection's own one answers. */
-		conn->isess->exp_cmdsn = iscsi_get32(&bhs[24]);
+		conn->isess->exp_cmdsn = iscsi_bhs_cmdsn(bhs);
 		if (conn->tsih && !joins_here(conn, dlen))
 			return;
 	}
-	if ((bhs[1] & ISCSI_LOGIN_CONTINUE) && lc.transit) {
+	if ((iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE) && lc.transit) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "C and T both set");
 		return;
 	}
 	if (!stages_valid(conn, &lc))
 		return;
 	conn->login_stage = lc.csg;
-	if (!gather_text(conn, data, dlen, bhs[1] & ISCSI_LOGIN_CONTINUE, &text, &tlen)) {
+	if (!gather_text(conn, data, dlen, iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE, &text,
+			 &tlen)) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "login text too long");
 		return;
 	}
-	if (bhs[1] & ISCSI_LOGIN_CONTINUE) {
+	if (iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE) {
 		send_login_rsp(conn, &lc, false);     /* empty: "send the rest" */
 		return;
 	}
@@ -609,7 +609,7 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	struct iscsi_tx *tx;
 	char err[128];
 
-	if (bhs[1] & ISCSI_LOGIN_CONTINUE) {
+	if (iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE) {
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_CMD_NOT_SUPPORTED);
 		return;
 	}
@@ -635,10 +635,10 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	tx->bhs[0] = ISCSI_OP_TEXT_RSP;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	memcpy(&tx->bhs[16], &bhs[16], 4);
-	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_TEXT_RSP);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_itt_bytes(tx->bhs, iscsi_bhs_itt_bytes(bhs));
+	iscsi_bhs_set_ttt(tx->bhs, ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx, true);
 	if (out.len > conn->params.max_xmit_dsl)
 		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u",
