@@ -81,11 +81,11 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	tx->bhs[0] = ISCSI_OP_NOP_IN;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	memcpy(&tx->bhs[8], &bhs[8], 8);
-	memcpy(&tx->bhs[16], &bhs[16], 4);
-	iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_NOP_IN);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_lun(tx->bhs, iscsi_bhs_lun(bhs));
+	iscsi_bhs_set_itt_bytes(tx->bhs, iscsi_bhs_itt_bytes(bhs));
+	iscsi_bhs_set_ttt(tx->bhs, ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx, true);
 	tx->data = echo;
 	tx->owned = echo;
@@ -109,31 +109,33 @@ static int tmf_to_scst(uint8_t fn)
 
 static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 {
-	uint8_t fn = bhs[1] & 0x7f;
+	uint8_t fn = iscsi_bhs_tmf_function(bhs);
 	int sfn = tmf_to_scst(fn);
 	struct iscsi_tmf *tmf;
 
 	if (sfn < 0) {
-		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16],
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, iscsi_bhs_itt_bytes(bhs),
 					 ISCSI_TMF_RSP_NOT_SUPPORTED, false);
 		return;
 	}
 	tmf = calloc(1, sizeof(*tmf));
 	if (!tmf) {
-		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, iscsi_bhs_itt_bytes(bhs),
+					 ISCSI_TMF_RSP_REJECTED, false);
 		return;
 	}
 	tmf->conn = conn;
 	conn->tmf_pending++;
-	memcpy(tmf->itt, &bhs[16], 4);
+	memcpy(tmf->itt, iscsi_bhs_itt_bytes(bhs), 4);
 	/* A cold reset also ends the connection (RFC 7143 11.5.1). */
 	tmf->close_after = fn == ISCSI_TMF_TARGET_COLD_RESET;
 	log_info("%s: task management function %u", conn->peer_str, fn);
-	if (scst_rx_mgmt_fn(conn->sess, (enum scst_tm_fn)sfn, &bhs[8], iscsi_get32(&bhs[20]),
-			    tmf) < 0) {
+	if (scst_rx_mgmt_fn(conn->sess, (enum scst_tm_fn)sfn, iscsi_bhs_lun(bhs),
+			    iscsi_bhs_ref_task_tag(bhs), tmf) < 0) {
 		free(tmf);
 		conn->tmf_pending--;
-		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, &bhs[16], ISCSI_TMF_RSP_REJECTED, false);
+		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, iscsi_bhs_itt_bytes(bhs),
+					 ISCSI_TMF_RSP_REJECTED, false);
 	}
 }
 
@@ -283,8 +285,8 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 								 : ISCSI_REJECT_PROTOCOL_ERROR);
 		return;
 	}
-	cmdsn = iscsi_get32(&bhs[24]);
-	if (bhs[0] & ISCSI_IMMEDIATE) {
+	cmdsn = iscsi_bhs_cmdsn(bhs);
+	if (iscsi_bhs_immediate(bhs)) {
 		execute(conn, bhs, data, dlen, pool_size);
 		return;
 	}
