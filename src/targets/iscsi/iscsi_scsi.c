@@ -151,9 +151,9 @@ static unsigned gather_cdb(const struct iscsi_conn *conn, const uint8_t *bhs, ui
 {
 	uint32_t ahs_len = iscsi_bhs_ahs_len(bhs);
 
-	memcpy(cdb, &bhs[32], 16);
+	memcpy(cdb, iscsi_bhs_cdb(bhs), 16);
 	if (bhs == conn->rx_bhs && ahs_len >= 4 && conn->rx_ahs[2] == 1) {
-		uint32_t len = iscsi_get16(conn->rx_ahs);   /* includes the reserved byte */
+		uint32_t len = get_be16(conn->rx_ahs);   /* includes the reserved byte */
 
 		if (len >= 2 && len - 1 + 4 <= ahs_len && len - 1 + 16 <= SCST_MAX_CDB_SIZE) {
 			memcpy(cdb + 16, &conn->rx_ahs[4], len - 1);
@@ -165,8 +165,9 @@ static unsigned gather_cdb(const struct iscsi_conn *conn, const uint8_t *bhs, ui
 
 static bool scsi_cmd_valid(struct iscsi_conn *conn, const uint8_t *bhs, uint32_t dlen)
 {
-	bool w = bhs[1] & ISCSI_CMD_WRITE, fin = bhs[1] & ISCSI_FLAG_FINAL;
-	uint32_t edtl = iscsi_get32(&bhs[20]);
+	bool w = iscsi_bhs_flags(bhs) & ISCSI_CMD_WRITE;
+	bool fin = iscsi_bhs_flags(bhs) & ISCSI_FLAG_FINAL;
+	uint32_t edtl = iscsi_bhs_edtl(bhs);
 
 	if (dlen && (!w || !conn->params.immediate_data || dlen > conn->params.first_burst ||
 		     dlen > edtl))
@@ -199,18 +200,18 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_OUT_OF_RESOURCES);
 		return;
 	}
-	icmd->counted = !(bhs[0] & ISCSI_IMMEDIATE);
+	icmd->counted = !iscsi_bhs_immediate(bhs);
 	conn->isess->cmds_unanswered += icmd->counted;
 	icmd->itt = iscsi_bhs_itt(bhs);
-	icmd->edtl = iscsi_get32(&bhs[20]);
-	memcpy(icmd->lun, &bhs[8], 8);
-	icmd->read = bhs[1] & ISCSI_CMD_READ;
-	icmd->write = bhs[1] & ISCSI_CMD_WRITE;
+	icmd->edtl = iscsi_bhs_edtl(bhs);
+	memcpy(icmd->lun, iscsi_bhs_lun(bhs), 8);
+	icmd->read = iscsi_bhs_flags(bhs) & ISCSI_CMD_READ;
+	icmd->write = iscsi_bhs_flags(bhs) & ISCSI_CMD_WRITE;
 	if (icmd->read) {
 		icmd->charged = icmd->edtl;
 		iscsi_rsp_charge(conn, icmd->edtl);
 	}
-	icmd->final_seen = bhs[1] & ISCSI_FLAG_FINAL;
+	icmd->final_seen = iscsi_bhs_flags(bhs) & ISCSI_FLAG_FINAL;
 	icmd->imm_buf = imm;
 	icmd->imm_len = dlen;
 	icmd->imm_size = imm_size;
@@ -237,7 +238,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 		dir |= SCST_DATA_WRITE;
 	scst_cmd_set_expected(scmd, dir, icmd->edtl);
 	scmd->tag = icmd->itt;
-	scmd->queue_type = queue_type(bhs[1] & ISCSI_CMD_ATTR_MASK);
+	scmd->queue_type = queue_type(iscsi_bhs_flags(bhs) & ISCSI_CMD_ATTR_MASK);
 	scmd->tgt_priv = icmd;
 	scst_cmd_init_done(scmd);
 }
@@ -254,15 +255,15 @@ static void send_r2t(struct iscsi_cmd *icmd, uint32_t offset, uint32_t len)
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	tx->bhs[0] = ISCSI_OP_R2T;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	memcpy(&tx->bhs[8], icmd->lun, 8);
-	iscsi_put32(&tx->bhs[16], icmd->itt);
-	iscsi_put32(&tx->bhs[20], icmd->ttt);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_R2T);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_lun(tx->bhs, icmd->lun);
+	iscsi_bhs_set_itt(tx->bhs, icmd->itt);
+	iscsi_bhs_set_ttt(tx->bhs, icmd->ttt);
 	iscsi_fill_sn(conn, tx, false);
-	iscsi_put32(&tx->bhs[36], icmd->r2tsn++);
-	iscsi_put32(&tx->bhs[40], offset);
-	iscsi_put32(&tx->bhs[44], len);
+	iscsi_bhs_set_r2tsn(tx->bhs, icmd->r2tsn++);
+	iscsi_bhs_set_buffer_offset(tx->bhs, offset);
+	iscsi_bhs_set_desired_len(tx->bhs, len);
 	iscsi_tx_queue(conn, tx);
 }
 
@@ -336,7 +337,7 @@ static struct iscsi_cmd *find_waiting_cmd(struct iscsi_conn *conn, uint32_t itt)
 bool iscsi_data_out_header(struct iscsi_conn *conn)
 {
 	const uint8_t *bhs = conn->rx_bhs;
-	uint32_t ttt = iscsi_get32(&bhs[20]), off = iscsi_get32(&bhs[40]);
+	uint32_t ttt = iscsi_bhs_ttt(bhs), off = iscsi_bhs_buffer_offset(bhs);
 	uint32_t dlen = conn->rx_dlen;
 	struct iscsi_cmd *icmd = find_waiting_cmd(conn, iscsi_bhs_itt(bhs));
 
@@ -359,11 +360,11 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 		iscsi_conn_close(conn, "Data-Out out of sequence");
 		return false;
 	}
-	if (iscsi_get32(&bhs[36]) != icmd->exp_datasn && !icmd->data_error) {
+	if (iscsi_bhs_datasn(bhs) != icmd->exp_datasn && !icmd->data_error) {
 		/* The data is in place but numbered wrongly: the command fails
 		 * (DATA PHASE ERROR) once its data is in; the session goes on. */
 		log_warn_peer(conn->peer_str, "%s: Data-Out DataSN %u, expected %u: failing task 0x%08x",
-			      conn->peer_str, iscsi_get32(&bhs[36]), icmd->exp_datasn, icmd->itt);
+			      conn->peer_str, iscsi_bhs_datasn(bhs), icmd->exp_datasn, icmd->itt);
 		icmd->data_error = true;
 	}
 	if (off + dlen <= icmd->need)
@@ -379,7 +380,7 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 {
 	struct iscsi_cmd *icmd = conn->rx_cmd;
 	const uint8_t *bhs = conn->rx_bhs;
-	uint32_t off = iscsi_get32(&bhs[40]), dlen = conn->rx_dlen;
+	uint32_t off = iscsi_bhs_buffer_offset(bhs), dlen = conn->rx_dlen;
 
 	if (!icmd)
 		return;
@@ -392,10 +393,10 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
 	icmd->data_next = off + dlen;
 	icmd->exp_datasn++;
-	if (bhs[1] & ISCSI_FLAG_FINAL) {
+	if (iscsi_bhs_flags(bhs) & ISCSI_FLAG_FINAL) {
 		icmd->exp_datasn = 0;   /* each sequence numbers its PDUs from 0 */
 
-		if (iscsi_get32(&bhs[20]) == ISCSI_RESERVED_TAG) {
+		if (iscsi_bhs_ttt(bhs) == ISCSI_RESERVED_TAG) {
 			icmd->unsol_done = true;
 		} else if (icmd->r2t_outstanding) {
 			icmd->r2t_outstanding--;
@@ -467,13 +468,13 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 		tx = cmd_tx(icmd);
 		if (!tx)
 			return false;
-		tx->bhs[0] = ISCSI_OP_DATA_IN;
-		memcpy(&tx->bhs[8], icmd->lun, 8);
-		iscsi_put32(&tx->bhs[16], icmd->itt);
-		iscsi_put32(&tx->bhs[20], ISCSI_RESERVED_TAG);
+		iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_DATA_IN);
+		iscsi_bhs_set_lun(tx->bhs, icmd->lun);
+		iscsi_bhs_set_itt(tx->bhs, icmd->itt);
+		iscsi_bhs_set_ttt(tx->bhs, ISCSI_RESERVED_TAG);
 		burst_left -= seg;
 		if (last || burst_left == 0) {
-			tx->bhs[1] |= ISCSI_FLAG_FINAL;
+			iscsi_bhs_add_flags(tx->bhs, ISCSI_FLAG_FINAL);
 			burst_left = p->max_burst;
 		}
 		/* The PDU takes over its part of the command's charge. */
@@ -481,13 +482,13 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 		icmd->charged -= tx->charged;
 		if (last && status_inside) {
 			tx->releases_slot = icmd->counted;
-			tx->bhs[1] |= ISCSI_DATA_STATUS | r.flags;
-			tx->bhs[3] = icmd->scmd->status;
-			iscsi_put32(&tx->bhs[44], r.count);
+			iscsi_bhs_add_flags(tx->bhs, ISCSI_DATA_STATUS | r.flags);
+			iscsi_bhs_set_status(tx->bhs, icmd->scmd->status);
+			iscsi_bhs_set_residual_count(tx->bhs, r.count);
 		}
 		iscsi_fill_sn(conn, tx, last && status_inside);
-		iscsi_put32(&tx->bhs[36], icmd->datasn++);
-		iscsi_put32(&tx->bhs[40], off);
+		iscsi_bhs_set_datasn(tx->bhs, icmd->datasn++);
+		iscsi_bhs_set_buffer_offset(tx->bhs, off);
 		tx->data = icmd->scmd->buf + off;
 		tx->dlen = seg;
 		iscsi_tx_queue(conn, tx);
@@ -511,21 +512,21 @@ static bool send_scsi_rsp(struct iscsi_cmd *icmd, uint8_t status, struct residua
 			free(tx);
 			return false;
 		}
-		iscsi_put16(sense, scmd->sense_len);
+		put_be16(sense, scmd->sense_len);
 		memcpy(sense + 2, scmd->sense, scmd->sense_len);
 		tx->data = sense;
 		tx->owned = sense;
 		tx->dlen = 2u + scmd->sense_len;
 	}
 	tx->releases_slot = icmd->counted;
-	tx->bhs[0] = ISCSI_OP_SCSI_RSP;
-	tx->bhs[1] = ISCSI_FLAG_FINAL | r.flags;
-	tx->bhs[2] = 0;                           /* command completed at target */
-	tx->bhs[3] = status;
-	iscsi_put32(&tx->bhs[16], icmd->itt);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_SCSI_RSP);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL | r.flags);
+	iscsi_bhs_set_response(tx->bhs, 0);      /* command completed at target */
+	iscsi_bhs_set_status(tx->bhs, status);
+	iscsi_bhs_set_itt(tx->bhs, icmd->itt);
 	iscsi_fill_sn(icmd->conn, tx, true);
-	iscsi_put32(&tx->bhs[36], icmd->datasn);
-	iscsi_put32(&tx->bhs[44], r.count);
+	iscsi_bhs_set_exp_datasn(tx->bhs, icmd->datasn);
+	iscsi_bhs_set_residual_count(tx->bhs, r.count);
 	iscsi_tx_queue(icmd->conn, tx);
 	return true;
 }
