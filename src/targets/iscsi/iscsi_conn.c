@@ -82,8 +82,8 @@ static void tx_finish_header(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	}
 	if (tx->fill_cmdsn) {
 		tx->fill_cmdsn = false;
-		iscsi_put32(&tx->bhs[28], conn->isess->exp_cmdsn);
-		iscsi_put32(&tx->bhs[32], iscsi_max_cmdsn(conn));
+		iscsi_bhs_set_exp_cmdsn(tx->bhs, conn->isess->exp_cmdsn);
+		iscsi_bhs_set_max_cmdsn(tx->bhs, iscsi_max_cmdsn(conn));
 		if (tx->hdigest)
 			iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
 	}
@@ -188,7 +188,7 @@ static void tx_cb(struct io_op *op, int res)
 
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
-	iscsi_put24(&tx->bhs[5], tx->dlen);
+	iscsi_bhs_set_data_len(tx->bhs, tx->dlen);
 	tx->hdigest = conn->hdigest;
 	tx->ddigest = conn->ddigest && tx->dlen;
 	if (tx->hdigest && !tx->fill_cmdsn)
@@ -212,9 +212,9 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 void iscsi_fill_sn(struct iscsi_conn *conn, struct iscsi_tx *tx, bool with_status)
 {
 	if (with_status)
-		iscsi_put32(&tx->bhs[24], conn->stat_sn++);
+		iscsi_bhs_set_statsn(tx->bhs, conn->stat_sn++);
 	else
-		iscsi_put32(&tx->bhs[24], conn->stat_sn);
+		iscsi_bhs_set_statsn(tx->bhs, conn->stat_sn);
 	tx->fill_cmdsn = true;
 }
 
@@ -227,10 +227,10 @@ void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uin
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	tx->bhs[0] = opcode;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	tx->bhs[2] = response;
-	memcpy(&tx->bhs[16], itt, 4);
+	iscsi_bhs_set_opcode(tx->bhs, opcode);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_response(tx->bhs, response);
+	iscsi_bhs_set_itt_bytes(tx->bhs, itt);
 	iscsi_fill_sn(conn, tx, true);
 	tx->close_after = close_after;
 	iscsi_tx_queue(conn, tx);
@@ -250,10 +250,10 @@ void iscsi_send_reject(struct iscsi_conn *conn, const uint8_t *bad_bhs, uint8_t 
 	log_debug("%s: reject opcode 0x%02x reason 0x%02x", conn->peer_str,
 		  iscsi_bhs_opcode(bad_bhs), reason);
 	memcpy(copy, bad_bhs, ISCSI_BHS_LEN);
-	tx->bhs[0] = ISCSI_OP_REJECT;
-	tx->bhs[1] = ISCSI_FLAG_FINAL;
-	tx->bhs[2] = reason;
-	iscsi_put32(&tx->bhs[16], ISCSI_RESERVED_TAG);
+	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_REJECT);
+	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
+	iscsi_bhs_set_reject_reason(tx->bhs, reason);
+	iscsi_bhs_set_itt(tx->bhs, ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx, true);
 	tx->data = copy;
 	tx->owned = copy;
