@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "targets/iscsi/iscsi_pdu.h"
+#include "util/be.h"
 
 static void make_bhs(uint8_t *bhs, uint8_t op, uint8_t ahs_words, uint32_t dlen)
 {
@@ -16,7 +17,7 @@ static void make_bhs(uint8_t *bhs, uint8_t op, uint8_t ahs_words, uint32_t dlen)
 	bhs[0] = op;
 	bhs[1] = 0x80;
 	bhs[4] = ahs_words;
-	iscsi_put24(&bhs[5], dlen);
+	put_be24(&bhs[5], dlen);
 }
 
 static void test_login_phase_accepts_only_login(void **state)
@@ -104,7 +105,7 @@ static void test_field_accessors(void **state)
 
 	(void)state;
 	make_bhs(bhs, ISCSI_OP_SCSI_CMD | ISCSI_IMMEDIATE, 3, 0x123456);
-	iscsi_put32(&bhs[16], 0xdeadbeef);
+	put_be32(&bhs[16], 0xdeadbeef);
 	assert_int_equal(iscsi_bhs_opcode(bhs), ISCSI_OP_SCSI_CMD);
 	assert_int_equal(iscsi_bhs_ahs_len(bhs), 12);
 	assert_int_equal(iscsi_bhs_data_len(bhs), 0x123456);

@@ -1,6 +1,7 @@
-/* iscsi_proto.h - RFC 7143 wire format: opcodes, flags, Basic Header
- * Segment field offsets and big-endian accessors.  Nothing here allocates or
- * keeps state; the PDU handlers read and build headers through these. */
+/* iscsi_proto.h - RFC 7143 wire format: opcodes, flags, codes and serial
+ * number arithmetic.  The Basic Header Segment's fields are reached through
+ * iscsi_bhs.h, other big-endian fields through util/be.h.  Nothing here
+ * allocates or keeps state. */
 #ifndef SCSTD_ISCSI_PROTO_H
 #define SCSTD_ISCSI_PROTO_H
 
@@ -107,22 +108,6 @@ enum {
 	ISCSI_TMF_RSP_NOT_SUPPORTED = 5,
 	ISCSI_TMF_RSP_REJECTED = 255,
 };
-
-static inline uint16_t iscsi_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t iscsi_get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-static inline uint32_t iscsi_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void iscsi_put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
-static inline void iscsi_put24(uint8_t *p, uint32_t v) { p[0] = v >> 16; p[1] = v >> 8; p[2] = v; }
-static inline void iscsi_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
 
 static inline uint32_t iscsi_pad4(uint32_t len) { return (4 - (len & 3)) & 3; }
 
