@@ -1,5 +1,6 @@
 /* opcode_passthru.c - the opcode table's rows for pass-through devices
- * (dev_disk, dev_tape, dev_changer, ...): per device type, the data
+ * (dev_disk, dev_tape, dev_changer, ...; the PT rows of scsi_ops.def and
+ * their decoding): per device type, the data
  * direction and transfer length of the commands a real device of that type
  * takes, so that the buffer is sized and the data moved in the right
  * direction before the CDB goes to the device.  Only that is decoded: the

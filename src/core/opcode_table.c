@@ -1,6 +1,6 @@
-/* opcode_table.c - the opcode table behind cdb.h: which commands exist for
- * which device types, and how each CDB is decoded into direction, transfer
- * length and LBA range.  A command missing here is answered INVALID COMMAND
+/* opcode_table.c - the opcode table behind cdb.h, built from the OP rows
+ * of scsi_ops.def: which commands exist for which device types, and how
+ * each CDB is decoded into direction, transfer length and LBA range.  A command missing here is answered INVALID COMMAND
  * OPERATION CODE; a CDB with a bad field is refused here, before any check
  * or I/O, with the field pointer set. */
 #include <string.h>
