@@ -34,8 +34,10 @@ struct std_cmd {
 	enum need disk, cdrom;
 };
 
-/* SPC-4 table 12 (commands for all device types), SBC-4 table 23 (direct
- * access block devices), MMC-6 table 536 (multimedia devices).  SPC-4
+/* The command tables of SPC-4 (commands for all device types), SBC-4
+ * (direct access block devices) and MMC-6 (multi-media devices: M for
+ * the commands of the features a CD-ROM profile must have: Core,
+ * Removable Medium, Random Readable, CD Read).  SPC-4
  * MAINTENANCE IN/OUT (0xA3/0xA4) service actions are defined for every
  * type; MMC-6 gives the same opcodes to SEND KEY/REPORT KEY (no service
  * action), which scstd's CD-ROM does not implement, so the SPC-4 meaning
