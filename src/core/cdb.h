@@ -1,11 +1,14 @@
 /* cdb.h - the opcode table: one description per (opcode, service action)
  * drives parsing (direction, transfer length, LBA range), the core's checks
- * and, later, REPORT SUPPORTED OPERATION CODES. */
+ * (reservations, sanitize, ALUA, medium, read-only), the handlers' LBA
+ * locking and write-through, their executors (by id) and REPORT SUPPORTED
+ * OPERATION CODES.  The rows themselves are in scsi_ops.def. */
 #ifndef SCSTD_CORE_CDB_H
 #define SCSTD_CORE_CDB_H
 
 #include <stdint.h>
 
+#include "scsi_op.h"
 #include "scst.h"
 
 enum scst_op_flags {
@@ -27,6 +30,31 @@ enum scst_op_flags {
 	/* Offered only by a thin-provisioned device (SANITIZE BLOCK ERASE:
 	 * deallocation, SBC-4 4.11.5). */
 	SCST_OP_THIN_ONLY          = 1u << 10,
+	/* Admitted while a sanitize operation runs or has failed (SBC-3
+	 * 4.11.2): INQUIRY, REPORT LUNS, REQUEST SENSE. */
+	SCST_OP_SANITIZE_OK        = 1u << 11,
+	/* A SANITIZE: admitted in sanitize failure mode, to leave it. */
+	SCST_OP_SANITIZE_EXIT      = 1u << 12,
+	/* Writes blocks of its LBA range: the handler holds the range in its
+	 * LBA lock, shared, or exclusive for a read-modify-write or an
+	 * atomic write that must not interleave with another writer. */
+	SCST_OP_LBA_LOCK           = 1u << 13,
+	SCST_OP_LBA_LOCK_EXCL      = 1u << 14,
+	/* CDB byte 1 bit 3 is FUA: the data reaches the medium before status. */
+	SCST_OP_FUA_BIT            = 1u << 15,
+	/* The data always reaches the medium before status (WRITE AND VERIFY). */
+	SCST_OP_WRITE_THROUGH      = 1u << 16,
+};
+
+/* How long a command takes, for the command timeouts descriptor of REPORT
+ * SUPPORTED OPERATION CODES (opcode_report.c has the seconds). */
+enum scst_op_timeout {
+	SCST_OP_TIME_SHORT,     /* one transfer or an answer from memory */
+	SCST_OP_TIME_UNMAP,
+	SCST_OP_TIME_FLUSH,
+	SCST_OP_TIME_COPY,
+	SCST_OP_TIME_FORMAT,
+	SCST_OP_TIME_MEDIUM,    /* writes the whole medium: grows with capacity */
 };
 
 /* Peripheral device types an entry applies to (bit = type). */
@@ -36,12 +64,15 @@ enum scst_op_flags {
 #define SCST_TYPE_ALL_BITS   0xffffffffu
 
 struct scst_opcode_desc {
+	enum scsi_op_id id;               /* the command, the handlers' index */
 	uint8_t opcode;
 	int16_t sa;                       /* service action, -1 if none */
 	const char *name;
 	uint8_t cdb_len;
 	uint32_t flags;
 	uint32_t types;                   /* SCST_TYPE_*_BIT mask */
+	uint8_t resv;                     /* enum scst_resv_access (pr.h) */
+	uint8_t timeout;                  /* enum scst_op_timeout */
 	/* Fills cmd->data_dir, bufflen, lba, nblocks from the CDB; returns
 	 * SCST_S_OK or the error to report (field pointer set via
 	 * scst_set_invalid_field when it returns SCST_S__COUNT). */

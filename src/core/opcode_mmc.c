@@ -2,7 +2,7 @@
  * unit (vcdrom) answers: READ TOC/PMA/ATIP, GET CONFIGURATION, GET EVENT
  * STATUS NOTIFICATION, READ DISC INFORMATION, READ TRACK INFORMATION and
  * MECHANISM STATUS.  The
- * table entries are in opcode_table.c; what a field may hold beyond its
+ * table entries are in scsi_ops.def; what a field may hold beyond its
  * reserved bits is checked here, before any medium or UA check. */
 #include "cdb.h"
 #include "scst.h"

@@ -1,5 +1,6 @@
 /* opcode_passthru.c - the opcode table's rows for pass-through devices
- * (dev_disk, dev_tape, dev_changer, ...): per device type, the data
+ * (dev_disk, dev_tape, dev_changer, ...; the PT rows of scsi_ops.def and
+ * their decoding): per device type, the data
  * direction and transfer length of the commands a real device of that type
  * takes, so that the buffer is sized and the data moved in the right
  * direction before the CDB goes to the device.  Only that is decoded: the
@@ -13,6 +14,7 @@
  * diagnostics, logs, attributes, security), MMC-6 (CD/DVD), SCC-2 (RAID),
  * SBC-3 (optical memory). */
 #include "cdb.h"
+#include "pr.h"
 #include "scst.h"
 #include "util/be.h"
 
@@ -229,118 +231,40 @@ static enum scst_sense_id mmc_write12(struct scst_cmd *cmd)
 
 #define MA SCST_OP_MEDIUM_ACCESS
 #define WM SCST_OP_WRITE_MEDIUM
-#define R(op, sa, name, len, flags, types, fn) { op, sa, name, len, flags, types, fn, { 0 } }
+/* Reservation classes as in opcode_table.c. */
+#define RA SCST_RESV_ALWAYS
+#define RR SCST_RESV_READ
+#define RW SCST_RESV_WRITE
 
 static const struct scst_opcode_desc passthru_table[] = {
-	/* SPC-4 commands of every type the main table does not have. */
-	R(0x1c, -1, "RECEIVE DIAGNOSTIC RESULTS", 6, 0, PT_ALL, in_b34),
-	R(0x1d, -1, "SEND DIAGNOSTIC", 6, 0, PT_ALL, out_b34),
-	R(0x4c, -1, "LOG SELECT", 10, 0, PT_ALL, out_b78),
-	R(0x4d, -1, "LOG SENSE", 10, 0, PT_ALL, in_b78),
-	R(0x3b, -1, "WRITE BUFFER", 10, 0, PT_ALL, out_b6_8),
-	R(0x3c, -1, "READ BUFFER", 10, 0, PT_ALL, in_b6_8),
-	R(0x8c, -1, "READ ATTRIBUTE", 16, 0, PT_ALL, in_b10_13),
-	R(0x8d, -1, "WRITE ATTRIBUTE", 16, 0, PT_ALL, out_b10_13),
-	R(0xa2, -1, "SECURITY PROTOCOL IN", 12, 0, PT_ALL, in_b6_9),
-	R(0xb5, -1, "SECURITY PROTOCOL OUT", 12, 0, PT_ALL, out_b6_9),
-	R(0x1b, -1, "START STOP UNIT / LOAD UNLOAD", 6, 0, PT_ALL, none),
-	/* MAINTENANCE IN/OUT (SCC-2 for RAID, SPC-4 report commands): the
-	 * length is in bytes 6-9 for every service action. */
-	R(0xa3, 0x05, "REPORT IDENTIFYING INFORMATION", 12, 0, PT_ALL, in_b6_9),
-	R(0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, 0, PT_ALL, in_b6_9),
-	R(0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, PT_ALL, in_b6_9),
-	R(0xa3, 0x0d, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", 12, 0, PT_ALL, in_b6_9),
-	R(0xa3, 0x0f, "REPORT TIMESTAMP", 12, 0, PT_ALL, in_b6_9),
-	R(0xa4, 0x06, "SET IDENTIFYING INFORMATION", 12, 0, PT_ALL, out_b6_9),
-	R(0xa4, 0x0f, "SET TIMESTAMP", 12, 0, PT_ALL, out_b6_9),
-	R(0xa3, 0x00, "REPORT COMPONENT DEVICE", 12, 0, RAID, in_b6_9),
-	R(0xa3, 0x01, "REPORT COMPONENT DEVICE ATTACHMENTS", 12, 0, RAID, in_b6_9),
-	R(0xa3, 0x07, "REPORT PERIPHERAL DEVICE", 12, 0, RAID, in_b6_9),
-	R(0xa4, 0x00, "ADD PERIPHERAL DEVICE / COMPONENT DEVICE", 12, 0, RAID, out_b6_9),
-	R(0xa4, 0x01, "ATTACH TO COMPONENT DEVICE", 12, 0, RAID, out_b6_9),
-
-	/* SSC-3 sequential access. */
-	R(0x01, -1, "REWIND", 6, MA, TAPE, none),
-	R(0x04, -1, "FORMAT MEDIUM", 6, MA | WM, TAPE, tape_format_medium),
-	R(0x05, -1, "READ BLOCK LIMITS", 6, 0, TAPE, tape_read_block_limits),
-	R(0x08, -1, "READ(6)", 6, MA, TAPE, tape_read),
-	R(0x0a, -1, "WRITE(6)", 6, MA | WM, TAPE, tape_write),
-	R(0x0f, -1, "READ REVERSE(6)", 6, MA, TAPE, tape_read),
-	R(0x10, -1, "WRITE FILEMARKS(6)", 6, MA | WM, TAPE, none),
-	R(0x11, -1, "SPACE(6)", 6, MA, TAPE, none),
-	R(0x13, -1, "VERIFY(6)", 6, MA, TAPE, tape_verify),
-	R(0x14, -1, "RECOVER BUFFERED DATA", 6, MA, TAPE, tape_read),
-	R(0x19, -1, "ERASE(6)", 6, MA | WM, TAPE, none),
-	R(0x2b, -1, "LOCATE(10)", 10, MA, TAPE, none),
-	R(0x34, -1, "READ POSITION", 10, 0, TAPE, tape_read_position),
-	R(0x44, -1, "REPORT DENSITY SUPPORT", 10, 0, TAPE, in_b78),
-	R(0x80, -1, "WRITE FILEMARKS(16)", 16, MA | WM, TAPE, none),
-	R(0x91, -1, "SPACE(16)", 16, MA, TAPE, none),
-	R(0x92, -1, "LOCATE(16)", 16, MA, TAPE, none),
-	R(0x93, -1, "ERASE(16)", 16, MA | WM, TAPE, none),
-
-	/* SMC-3 media changer. */
-	R(0x07, -1, "INITIALIZE ELEMENT STATUS", 6, 0, CHANGER, none),
-	R(0x37, -1, "INITIALIZE ELEMENT STATUS WITH RANGE", 10, 0, CHANGER, none),
-	R(0x2b, -1, "POSITION TO ELEMENT", 10, 0, CHANGER, none),
-	R(0xa5, -1, "MOVE MEDIUM", 12, 0, CHANGER, none),
-	R(0xa6, -1, "EXCHANGE MEDIUM", 12, 0, CHANGER, none),
-	R(0xb8, -1, "READ ELEMENT STATUS", 12, 0, CHANGER, changer_read_element_status),
-
-	/* SPC-4 processor type. */
-	R(0x08, -1, "RECEIVE", 6, 0, PROC, proc_receive),
-	R(0x0a, -1, "SEND(6)", 6, 0, PROC, proc_send),
-
-	/* MMC-6: a real drive's reads go by its own block size (2048 for
-	 * data discs) and its other queries. */
-	R(0x28, -1, "READ(10)", 10, MA, CDROM, mmc_read10),
-	R(0xa8, -1, "READ(12)", 12, MA, CDROM, mmc_read12),
-	R(0x2a, -1, "WRITE(10)", 10, MA | WM, CDROM, mmc_write10),
-	R(0xaa, -1, "WRITE(12)", 12, MA | WM, CDROM, mmc_write12),
-	R(0xbe, -1, "READ CD", 12, MA, CDROM, mmc_read_cd),
-	R(0xb9, -1, "READ CD MSF", 12, MA, CDROM, mmc_read_cd_msf),
-	R(0x42, -1, "READ SUB-CHANNEL", 10, 0, CDROM, in_b78),
-	R(0x5c, -1, "READ BUFFER CAPACITY", 10, 0, CDROM, in_b78),
-	R(0xad, -1, "READ DISC STRUCTURE", 12, 0, CDROM, in_b89),
-	R(0xa4, -1, "REPORT KEY", 12, 0, CDROM, in_b89),
-	R(0x2b, -1, "SEEK(10)", 10, 0, CDROM, none),
-	R(0x45, -1, "PLAY AUDIO(10)", 10, MA, CDROM, none),
-	R(0x47, -1, "PLAY AUDIO MSF", 10, MA, CDROM, none),
-	R(0x4b, -1, "PAUSE/RESUME", 10, 0, CDROM, none),
-	R(0x4e, -1, "STOP PLAY/SCAN", 10, 0, CDROM, none),
-	R(0xbb, -1, "SET CD SPEED", 12, 0, CDROM, none),
-	R(0xa6, -1, "LOAD/UNLOAD MEDIUM", 12, 0, CDROM, none),
-
-	/* SBC-3 optical memory: the disk commands (main table) and erase. */
-	R(0x2c, -1, "ERASE(10)", 10, MA | WM, MOD, none),
-	R(0xac, -1, "ERASE(12)", 12, MA | WM, MOD, none),
+#define PT(id_, opcode_, sa_, name_, len_, flags_, types_, resv_, parse_) \
+	{ .id = SCSI_OP_##id_, .opcode = opcode_, .sa = sa_, .name = name_, .cdb_len = len_, \
+	  .flags = flags_, .types = types_, .resv = resv_, .parse = parse_ },
+#define PT_ROW PT
+#define OP(...)
+#define OP_ROW(...)
+#include "scsi_ops.def"
+#undef PT
+#undef PT_ROW
+#undef OP
+#undef OP_ROW
 };
 
 #define PASSTHRU_COUNT (sizeof(passthru_table) / sizeof(passthru_table[0]))
 
-/* Opcodes with a service action field here (MAINTENANCE IN/OUT, READ
- * POSITION's is a form selector decoded by its parser). */
-static bool has_sa(uint8_t opcode, int type)
-{
-	return opcode == 0xa3 || (opcode == 0xa4 && type != 0x05);
-}
-
+/* A row with a service action (MAINTENANCE IN/OUT) matches only that
+ * one; READ POSITION's is a form selector decoded by its parser. */
 const struct scst_opcode_desc *scst_find_passthru_opcode(const uint8_t *cdb, unsigned cdb_len,
 							 int type)
 {
-	int sa = -1;
-
 	if (!cdb_len || type < 0 || type >= 32)
 		return NULL;
-	if (has_sa(cdb[0], type)) {
-		if (cdb_len < 2)
-			return NULL;
-		sa = cdb[1] & 0x1f;
-	}
 	for (unsigned i = 0; i < PASSTHRU_COUNT; i++) {
 		const struct scst_opcode_desc *op = &passthru_table[i];
 
-		if (op->opcode == cdb[0] && op->sa == sa && (op->types & (1u << type)))
+		if (op->opcode != cdb[0] || !(op->types & (1u << type)))
+			continue;
+		if (op->sa < 0 || (cdb_len >= 2 && op->sa == (cdb[1] & 0x1f)))
 			return op;
 	}
 	return NULL;

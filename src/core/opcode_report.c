@@ -55,11 +55,6 @@ static const struct cmd_timeouts flush_cmd = { 10, 120 };
 static const struct cmd_timeouts copy_cmd = { 5, 120 };
 static const struct cmd_timeouts format_cmd = { 2, 120 };
 
-static bool writes_whole_medium(const struct scst_opcode_desc *op)
-{
-	return op->opcode == 0x48 && (op->sa == 0x01 || op->sa == 0x02);
-}
-
 static struct cmd_timeouts medium_timeouts(const struct scst_device *dev)
 {
 	uint64_t bytes = dev ? dev->nblocks << dev->block_shift : 0;
@@ -77,15 +72,15 @@ static struct cmd_timeouts medium_timeouts(const struct scst_device *dev)
 static struct cmd_timeouts op_timeouts(const struct scst_opcode_desc *op,
 				       const struct scst_device *dev)
 {
-	if (writes_whole_medium(op))
-		return medium_timeouts(dev);
-	switch (op->opcode) {
-	case 0x04: return format_cmd;          /* FORMAT UNIT */
-	case 0x35: case 0x91: return flush_cmd; /* SYNCHRONIZE CACHE */
-	case 0x42: return unmap_cmd;           /* UNMAP */
-	case 0x83: return copy_cmd;            /* EXTENDED COPY */
-	default: return short_cmd;
+	switch ((enum scst_op_timeout)op->timeout) {
+	case SCST_OP_TIME_MEDIUM: return medium_timeouts(dev);
+	case SCST_OP_TIME_FORMAT: return format_cmd;
+	case SCST_OP_TIME_FLUSH: return flush_cmd;
+	case SCST_OP_TIME_UNMAP: return unmap_cmd;
+	case SCST_OP_TIME_COPY: return copy_cmd;
+	case SCST_OP_TIME_SHORT: break;
 	}
+	return short_cmd;
 }
 
 static unsigned put_timeouts(uint8_t *p, const struct scst_opcode_desc *op,

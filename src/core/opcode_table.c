@@ -1,12 +1,13 @@
-/* opcode_table.c - the opcode table behind cdb.h: which commands exist for
- * which device types, and how each CDB is decoded into direction, transfer
- * length and LBA range.  A command missing here is answered INVALID COMMAND
+/* opcode_table.c - the opcode table behind cdb.h, built from the OP rows
+ * of scsi_ops.def: which commands exist for which device types, and how
+ * each CDB is decoded into direction, transfer length and LBA range.  A command missing here is answered INVALID COMMAND
  * OPERATION CODE; a CDB with a bad field is refused here, before any check
  * or I/O, with the field pointer set. */
 #include <string.h>
 
 #include "alua.h"
 #include "cdb.h"
+#include "pr.h"
 #include "scst.h"
 #include "util/be.h"
 
@@ -488,7 +489,6 @@ static enum scst_sense_id parse_write_buffer(struct scst_cmd *cmd)
  * bit masks: a CDB bit outside its byte's mask (control byte excluded) is
  * refused with INVALID FIELD IN CDB before the entry's own parser runs.
  * Protection fields (RDPROTECT...) are left out: no protection information. */
-#define U(...) { __VA_ARGS__ }
 #define LBA4 0xff, 0xff, 0xff, 0xff
 #define LBA8 LBA4, LBA4
 #define LEN2 0xff, 0xff
@@ -497,6 +497,12 @@ static enum scst_sense_id parse_write_buffer(struct scst_cmd *cmd)
 #define MA SCST_OP_MEDIUM_ACCESS
 #define WM SCST_OP_WRITE_MEDIUM
 #define LR SCST_OP_LBA_RANGE
+#define LOCK SCST_OP_LBA_LOCK
+#define XLOCK SCST_OP_LBA_LOCK_EXCL
+#define FUA SCST_OP_FUA_BIT
+#define SYNC SCST_OP_WRITE_THROUGH
+#define SAN_OK SCST_OP_SANITIZE_OK
+#define SAN_EXIT SCST_OP_SANITIZE_EXIT
 #define NOLUN (SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK)
 /* What a target port in standby, unavailable (or offline) and
  * transitioning state still serves: SPC-4 5.16.2.4.4-5.16.2.4.6, plus READ
@@ -505,150 +511,36 @@ static enum scst_sense_id parse_write_buffer(struct scst_cmd *cmd)
 #define AS SCST_OP_ALUA_STANDBY
 #define ASU (SCST_OP_ALUA_STANDBY | SCST_OP_ALUA_UNAVAILABLE)
 #define AALL (ASU | SCST_OP_ALUA_TRANSITIONING)
+/* Reservation classes: which commands get through a reservation held by
+ * another nexus, after SCST's REG_RESERVE / WRITE_EXCL / EXCL_ACCESS
+ * opcode flags (SPC-4 table 74, SBC-3 table 13); pr.c and reserve.c
+ * judge by them. */
+#define RA SCST_RESV_ALWAYS
+#define RR SCST_RESV_READ
+#define RW SCST_RESV_WRITE
+#define RP SCST_RESV_PR
+#define RRES SCST_RESV_RESERVE
+#define RREL SCST_RESV_RELEASE
+#define TS SCST_OP_TIME_SHORT
+#define TUNMAP SCST_OP_TIME_UNMAP
+#define TFLUSH SCST_OP_TIME_FLUSH
+#define TCOPY SCST_OP_TIME_COPY
+#define TFORMAT SCST_OP_TIME_FORMAT
+#define TMEDIUM SCST_OP_TIME_MEDIUM
 
 static const struct scst_opcode_desc opcode_table[] = {
-	{ 0x00, -1, "TEST UNIT READY", 6, MA, ANY, parse_tur, U(0x00, 0, 0, 0, 0, 0) },
-	{ 0x03, -1, "REQUEST SENSE", 6, NOLUN | AALL, ANY, parse_request_sense,
-	  U(0x03, 0x01, 0, 0, 0xff, 0) },
-	{ 0x04, -1, "FORMAT UNIT", 6, MA | WM, DISK, parse_format_unit,
-	  U(0x04, 0x3f, 0, 0, 0, 0) },
-	{ 0x08, -1, "READ(6)", 6, MA | LR, DISK, parse_read6, U(0x08, 0x1f, 0xff, 0xff, 0xff, 0) },
-	{ 0x0a, -1, "WRITE(6)", 6, MA | WM | LR, DISK, parse_write6,
-	  U(0x0a, 0x1f, 0xff, 0xff, 0xff, 0) },
-	{ 0x12, -1, "INQUIRY", 6, SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK | AALL, ANY, parse_inquiry,
-	  U(0x12, 0x01, 0xff, 0xff, 0xff, 0) },
-	{ 0x15, -1, "MODE SELECT(6)", 6, AS, ANY, parse_mode_select6, U(0x15, 0x11, 0, 0, 0xff, 0) },
-	{ 0x16, -1, "RESERVE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
-	  U(0x16, 0, 0, 0, 0, 0) },
-	{ 0x17, -1, "RELEASE(6)", 6, SCST_OP_CORE, ANY, parse_reserve_release,
-	  U(0x17, 0, 0, 0, 0, 0) },
-	{ 0x1a, -1, "MODE SENSE(6)", 6, AS, ANY, parse_mode_sense6,
-	  U(0x1a, 0x08, 0xff, 0xff, 0xff, 0) },
-	{ 0x1b, -1, "START STOP UNIT", 6, 0, ANY, parse_start_stop,
-	  U(0x1b, 0x01, 0, 0x0f, 0xf7, 0) },
-	{ 0x1e, -1, "PREVENT ALLOW MEDIUM REMOVAL", 6, 0, ANY, parse_prevent_allow,
-	  U(0x1e, 0, 0, 0, 0x03, 0) },
-	{ 0x25, -1, "READ CAPACITY(10)", 10, MA | AS, DISK, parse_read_capacity10,
-	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
-	{ 0x28, -1, "READ(10)", 10, MA | LR, DISK, parse_read10,
-	  U(0x28, 0x1a, LBA4, GRP, LEN2, 0) },
-	{ 0x2a, -1, "WRITE(10)", 10, MA | WM | LR, DISK, parse_write10,
-	  U(0x2a, 0x1a, LBA4, GRP, LEN2, 0) },
-	{ 0x2e, -1, "WRITE AND VERIFY(10)", 10, MA | WM | LR, DISK, parse_write_verify10,
-	  U(0x2e, 0x16, LBA4, GRP, LEN2, 0) },
-	{ 0x2f, -1, "VERIFY(10)", 10, MA | LR, DISK, parse_verify10,
-	  U(0x2f, 0x16, LBA4, GRP, LEN2, 0) },
-	{ 0x34, -1, "PRE-FETCH(10)", 10, MA | LR, DISK, parse_prefetch10,
-	  U(0x34, 0x02, LBA4, GRP, LEN2, 0) },
-	{ 0x35, -1, "SYNCHRONIZE CACHE(10)", 10, MA | LR, DISK, parse_sync_cache10,
-	  U(0x35, 0x06, LBA4, GRP, LEN2, 0) },
-	{ 0x37, -1, "READ DEFECT DATA(10)", 10, MA, DISK, parse_read_defect10,
-	  U(0x37, 0, 0x1f, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
-	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
-	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
-	/* SANITIZE: IMMED is not supported (the command returns when done). */
-	{ 0x48, 0x01, "SANITIZE OVERWRITE", 10, MA | WM, DISK, parse_sanitize_overwrite,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM | SCST_OP_THIN_ONLY, DISK, parse_sanitize_no_list,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x55, -1, "MODE SELECT(10)", 10, AS, ANY, parse_mode_select10,
-	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
-	  U(0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
-	{ 0x57, -1, "RELEASE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
-	  U(0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0) },
-	{ 0x5a, -1, "MODE SENSE(10)", 10, AS, ANY, parse_mode_sense10,
-	  U(0x5a, 0x18, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
-	{ 0x5e, -1, "PERSISTENT RESERVE IN", 10, SCST_OP_CORE | AS, ANY, parse_pr_in,
-	  U(0x5e, 0x1f, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x5f, -1, "PERSISTENT RESERVE OUT", 10, SCST_OP_CORE | AS, ANY, parse_pr_out,
-	  U(0x5f, 0x1f, 0xff, 0, 0, LEN4, 0) },
-	{ 0x83, 0x00, "EXTENDED COPY(LID1)", 16, MA, DISK, parse_extended_copy,
-	  U(0x83, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0x84, 0x00, "RECEIVE COPY STATUS(LID1)", 16, MA, DISK, parse_receive_copy_results,
-	  U(0x84, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0x84, 0x03, "RECEIVE COPY OPERATING PARAMETERS", 16, MA, DISK,
-	  parse_receive_copy_results, U(0x84, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0x88, -1, "READ(16)", 16, MA | LR, DISK, parse_read16,
-	  U(0x88, 0x1a, LBA8, LEN4, GRP, 0) },
-	{ 0x89, -1, "COMPARE AND WRITE", 16, MA | WM | LR, DISK, parse_compare_and_write,
-	  U(0x89, 0x18, LBA8, 0, 0, 0, 0xff, GRP, 0) },
-	{ 0x8a, -1, "WRITE(16)", 16, MA | WM | LR, DISK, parse_write16,
-	  U(0x8a, 0x1a, LBA8, LEN4, GRP, 0) },
-	{ 0x8b, -1, "ORWRITE(16)", 16, MA | WM | LR, DISK, parse_write16,
-	  U(0x8b, 0x18, LBA8, LEN4, GRP, 0) },
-	{ 0x8e, -1, "WRITE AND VERIFY(16)", 16, MA | WM | LR, DISK, parse_write_verify16,
-	  U(0x8e, 0x16, LBA8, LEN4, GRP, 0) },
-	{ 0x8f, -1, "VERIFY(16)", 16, MA | LR, DISK, parse_verify16,
-	  U(0x8f, 0x16, LBA8, LEN4, GRP, 0) },
-	{ 0x90, -1, "PRE-FETCH(16)", 16, MA | LR, DISK, parse_prefetch16,
-	  U(0x90, 0x02, LBA8, LEN4, GRP, 0) },
-	{ 0x91, -1, "SYNCHRONIZE CACHE(16)", 16, MA | LR, DISK, parse_sync_cache16,
-	  U(0x91, 0x06, LBA8, LEN4, GRP, 0) },
-	{ 0x93, -1, "WRITE SAME(16)", 16, MA | WM | LR, DISK, parse_write_same16,
-	  U(0x93, 0x09, LBA8, LEN4, GRP, 0) },
-	{ 0x9c, -1, "WRITE ATOMIC(16)", 16, MA | WM | LR, DISK, parse_write_atomic16,
-	  U(0x9c, 0x18, LBA8, 0, 0, LEN2, GRP, 0) },
-	{ 0x9e, 0x10, "READ CAPACITY(16)", 16, MA | AS, DISK, parse_read_capacity16,
-	  U(0x9e, 0x1f, LBA8, LEN4, 0x01, 0) },
-	{ 0x9e, 0x12, "GET LBA STATUS", 16, MA, DISK, parse_get_lba_status,
-	  U(0x9e, 0x1f, LBA8, LEN4, 0, 0) },
-	{ 0xa0, -1, "REPORT LUNS", 12, NOLUN | AALL, ANY, parse_report_luns,
-	  U(0xa0, 0, 0xff, 0, 0, 0, LEN4, 0, 0) },
-	{ 0xa3, 0x0c, "REPORT SUPPORTED OPERATION CODES", 12, 0, ANY, parse_report_opcodes,
-	  U(0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, LEN4, 0, 0) },
-	{ 0xa3, 0x0a, "REPORT TARGET PORT GROUPS", 12, AALL, DISK | CDROM, parse_maint_in,
-	  U(0xa3, 0x3f, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0xa4, 0x0a, "SET TARGET PORT GROUPS", 12, SCST_OP_CORE | ASU | SCST_OP_EXPLICIT_ALUA,
-	  DISK | CDROM,
-	  parse_stpg, U(0xa4, 0x1f, 0, 0, 0, 0, LEN4, 0, 0) },
-	{ 0xa3, 0x0d, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", 12, 0, DISK | CDROM,
-	  parse_maint_in, U(0xa3, 0x1f, 0x80, 0, 0, 0, LEN4, 0, 0) },
-	{ 0x4d, -1, "LOG SENSE", 10, AS, DISK | CDROM, parse_log_sense,
-	  U(0x4d, 0, 0xff, 0xff, 0, 0xff, 0xff, LEN2, 0) },
-	{ 0x3b, -1, "WRITE BUFFER", 10, 0, DISK | CDROM, parse_write_buffer,
-	  U(0x3b, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0) },
-	{ 0x3c, -1, "READ BUFFER", 10, 0, DISK | CDROM, parse_read_buffer,
-	  U(0x3c, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0) },
-	{ 0xb7, -1, "READ DEFECT DATA(12)", 12, MA, DISK, parse_read_defect12,
-	  U(0xb7, 0x1f, LBA4, LEN4, 0, 0) },
-	{ 0xa8, -1, "READ(12)", 12, MA | LR, DISK, parse_read12,
-	  U(0xa8, 0x1a, LBA4, LEN4, GRP, 0) },
-	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, DISK, parse_write12,
-	  U(0xaa, 0x1a, LBA4, LEN4, GRP, 0) },
-	{ 0xae, -1, "WRITE AND VERIFY(12)", 12, MA | WM | LR, DISK, parse_write_verify12,
-	  U(0xae, 0x16, LBA4, LEN4, GRP, 0) },
-	{ 0xaf, -1, "VERIFY(12)", 12, MA | LR, DISK, parse_verify12,
-	  U(0xaf, 0x16, LBA4, LEN4, GRP, 0) },
-	/* MMC-6 (vcdrom): 2048-byte reads, the disc and drive queries, and
-	 * writes, which the read-only check refuses with WRITE PROTECTED.
-	 * GET CONFIGURATION and GET EVENT STATUS NOTIFICATION are how a host
-	 * polls the drive, so a UA does not block them (as in MMC drives). */
-	{ 0x25, -1, "READ CAPACITY(10)", 10, MA | AS, CDROM, parse_read_capacity10,
-	  U(0x25, 0, LBA4, 0, 0, 0x01, 0) },
-	{ 0x28, -1, "READ(10)", 10, MA | LR, CDROM, parse_read10,
-	  U(0x28, 0x18, LBA4, 0, LEN2, 0) },
-	{ 0xa8, -1, "READ(12)", 12, MA | LR, CDROM, parse_read12,
-	  U(0xa8, 0x18, LBA4, LEN4, 0x80, 0) },
-	{ 0x2a, -1, "WRITE(10)", 10, MA | WM | LR, CDROM, parse_write10,
-	  U(0x2a, 0x08, LBA4, 0, LEN2, 0) },
-	{ 0xaa, -1, "WRITE(12)", 12, MA | WM | LR, CDROM, parse_write12,
-	  U(0xaa, 0x08, LBA4, LEN4, 0x80, 0) },
-	{ 0x43, -1, "READ TOC/PMA/ATIP", 10, MA, CDROM, scst_mmc_parse_read_toc,
-	  U(0x43, 0x02, 0x0f, 0, 0, 0, 0xff, LEN2, 0) },
-	{ 0x46, -1, "GET CONFIGURATION", 10, SCST_OP_UA_EXEMPT, CDROM,
-	  scst_mmc_parse_get_configuration, U(0x46, 0x03, 0xff, 0xff, 0, 0, 0, LEN2, 0) },
-	{ 0x4a, -1, "GET EVENT STATUS NOTIFICATION", 10, SCST_OP_UA_EXEMPT, CDROM,
-	  scst_mmc_parse_gesn, U(0x4a, 0x01, 0, 0, 0xff, 0, 0, LEN2, 0) },
-	{ 0x51, -1, "READ DISC INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_disc_info,
-	  U(0x51, 0x07, 0, 0, 0, 0, 0, LEN2, 0) },
-	{ 0x52, -1, "READ TRACK INFORMATION", 10, MA, CDROM, scst_mmc_parse_read_track_info,
-	  U(0x52, 0x03, LBA4, 0, LEN2, 0) },
-	{ 0xbd, -1, "MECHANISM STATUS", 12, 0, CDROM, scst_mmc_parse_mechanism_status,
-	  U(0xbd, 0, 0, 0, 0, 0, 0, 0, LEN2, 0, 0) },
+#define OP(id_, opcode_, sa_, name_, len_, flags_, types_, resv_, timeout_, parse_, ...) \
+	{ .id = SCSI_OP_##id_, .opcode = opcode_, .sa = sa_, .name = name_, .cdb_len = len_, \
+	  .flags = flags_, .types = types_, .resv = resv_, .timeout = timeout_, .parse = parse_, \
+	  .usage = { __VA_ARGS__ } },
+#define OP_ROW OP
+#define PT(...)
+#define PT_ROW(...)
+#include "scsi_ops.def"
+#undef OP
+#undef OP_ROW
+#undef PT
+#undef PT_ROW
 };
 
 #define OPCODE_COUNT (sizeof(opcode_table) / sizeof(opcode_table[0]))
@@ -657,12 +549,6 @@ const struct scst_opcode_desc *scst_opcode_table(unsigned *count)
 {
 	*count = OPCODE_COUNT;
 	return opcode_table;
-}
-
-static bool has_service_action(uint8_t opcode)
-{
-	return opcode == 0x9e || opcode == 0x9f || opcode == 0xa3 || opcode == 0xa4 ||
-	       opcode == 0x48 || opcode == 0x83 || opcode == 0x84;
 }
 
 static bool applies_to(const struct scst_opcode_desc *op, int type)
@@ -681,37 +567,37 @@ bool scst_op_offered(const struct scst_opcode_desc *op, const struct scst_device
 	return scst_alua_op_offered(op, dev);
 }
 
-/* Finds the entry for an opcode and service action (sa < 0: none). */
-static const struct scst_opcode_desc *find_entry(uint8_t opcode, int sa, int type)
+/* A row with a service action matches only that one (CDB byte 1 bits
+ * 0-4); an opcode's rows either all have one or none has. */
+static bool row_matches(const struct scst_opcode_desc *op, const uint8_t *cdb, unsigned cdb_len,
+			int type)
 {
-	for (unsigned i = 0; i < OPCODE_COUNT; i++) {
-		const struct scst_opcode_desc *op = &opcode_table[i];
-
-		if (op->opcode == opcode && op->sa == sa && applies_to(op, type))
-			return op;
-	}
-	return NULL;
+	if (op->opcode != cdb[0] || !applies_to(op, type))
+		return false;
+	return op->sa < 0 || (cdb_len >= 2 && op->sa == (cdb[1] & 0x1f));
 }
 
 const struct scst_opcode_desc *scst_find_opcode(const uint8_t *cdb, unsigned cdb_len, int type)
 {
 	if (!cdb_len)
 		return NULL;
-	if (!has_service_action(cdb[0]))
-		return find_entry(cdb[0], -1, type);
-	if (cdb_len < 2)
-		return NULL;
-	return find_entry(cdb[0], cdb[1] & 0x1f, type);
+	for (unsigned i = 0; i < OPCODE_COUNT; i++)
+		if (row_matches(&opcode_table[i], cdb, cdb_len, type))
+			return &opcode_table[i];
+	return NULL;
 }
 
 /* True when some service action of this opcode exists for the device:
  * then an unknown service action is a bad field, not a bad opcode (SPC-4). */
-static bool opcode_known(uint8_t opcode, const struct scst_device *dev, int type)
+static bool service_action_known(uint8_t opcode, const struct scst_device *dev, int type)
 {
-	for (unsigned i = 0; i < OPCODE_COUNT; i++)
-		if (opcode_table[i].opcode == opcode && applies_to(&opcode_table[i], type) &&
-		    scst_op_offered(&opcode_table[i], dev))
+	for (unsigned i = 0; i < OPCODE_COUNT; i++) {
+		const struct scst_opcode_desc *op = &opcode_table[i];
+
+		if (op->opcode == opcode && op->sa >= 0 && applies_to(op, type) &&
+		    scst_op_offered(op, dev))
 			return true;
+	}
 	return false;
 }
 
@@ -755,8 +641,7 @@ int scst_parse_cdb(struct scst_cmd *cmd)
 	if (op && !passthrough && !scst_op_offered(op, cmd->dev))
 		op = NULL;
 	if (!op) {
-		if (cmd->cdb_len >= 2 && has_service_action(cmd->cdb[0]) &&
-		    opcode_known(cmd->cdb[0], cmd->dev, type))
+		if (cmd->cdb_len >= 2 && service_action_known(cmd->cdb[0], cmd->dev, type))
 			scst_set_invalid_field(cmd, true, 1, 4);
 		else
 			scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);

@@ -11,39 +11,11 @@
 #include "scst.h"
 #include "scst_priv.h"
 
-/* Which commands get through a reservation held by another nexus.  The
- * lists follow SCST's REG_RESERVE / WRITE_EXCL / EXCL_ACCESS opcode flags
- * (SPC-4 table 74, SBC-3 table 13). */
+/* Which commands get through a reservation held by another nexus: the
+ * class the opcode table's row gives the command. */
 enum scst_resv_access scst_resv_access_of(const struct scst_cmd *cmd)
 {
-	uint8_t sa = cmd->cdb_len > 1 ? cmd->cdb[1] & 0x1f : 0;
-
-	switch (cmd->cdb[0]) {
-	case 0x00:      /* TEST UNIT READY */
-	case 0x03:      /* REQUEST SENSE */
-	case 0x12:      /* INQUIRY */
-	case 0x25:      /* READ CAPACITY(10) */
-	case 0x4d:      /* LOG SENSE */
-	case 0xa0:      /* REPORT LUNS */
-		return SCST_RESV_ALWAYS;
-	case 0x9e:      /* READ CAPACITY(16) / GET LBA STATUS */
-		return sa == 0x10 ? SCST_RESV_ALWAYS : SCST_RESV_READ;
-	case 0xa3:      /* REPORT TARGET PORT GROUPS / SUPPORTED OPCODES */
-		return sa == 0x0a ? SCST_RESV_ALWAYS : SCST_RESV_READ;
-	case 0x08: case 0x28: case 0xa8: case 0x88:     /* READ */
-	case 0x2f: case 0xaf: case 0x8f:                /* VERIFY */
-	case 0x1a: case 0x5a:                           /* MODE SENSE */
-	case 0x34: case 0x90:                           /* PRE-FETCH */
-		return SCST_RESV_READ;
-	case 0x5e: case 0x5f:
-		return SCST_RESV_PR;
-	case 0x16: case 0x56:
-		return SCST_RESV_RESERVE;
-	case 0x17: case 0x57:
-		return SCST_RESV_RELEASE;
-	default:
-		return SCST_RESV_WRITE;
-	}
+	return (enum scst_resv_access)cmd->op->resv;
 }
 
 /* Caller holds dev->lock. */

@@ -5,6 +5,7 @@
  * in failure mode (MEDIUM ERROR, SANITIZE COMMAND FAILED) until EXIT
  * FAILURE MODE or a sanitize that completes.  The state is one word read
  * without locks by the command path of every I/O thread. */
+#include "cdb.h"
 #include "sanitize_state.h"
 #include "util/be.h"
 
@@ -87,18 +88,13 @@ unsigned scst_sanitize_sense(const struct scst_device *dev, uint8_t *sense, unsi
 	return len ? add_progress(sense, len, size, (uint16_t)state) : 0;
 }
 
-/* SBC-3 4.11.2 lists what a sanitize operation lets through; SANITIZE
- * itself also leaves failure mode. */
+/* SBC-3 4.11.2 lists what a sanitize operation lets through (the rows'
+ * SCST_OP_SANITIZE_OK); SANITIZE itself also leaves failure mode. */
 static bool always_admitted(const struct scst_cmd *cmd, bool failed)
 {
-	switch (cmd->cdb[0]) {
-	case 0x12: case 0xa0: case 0x03:
-		return true;
-	case 0x48:
-		return failed;
-	default:
-		return false;
-	}
+	uint32_t flags = cmd->op->flags;
+
+	return (flags & SCST_OP_SANITIZE_OK) || (failed && (flags & SCST_OP_SANITIZE_EXIT));
 }
 
 bool scst_sanitize_admits(struct scst_cmd *cmd)

@@ -2,6 +2,7 @@
 #ifndef SCSTD_CORE_SCST_PRIV_H
 #define SCSTD_CORE_SCST_PRIV_H
 
+#include "scsi_op.h"
 #include "scst.h"
 
 void scst_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -13,6 +14,8 @@ bool scst_wildcmp(const char *pattern, const char *name);
 /* Commands the core executes itself (REPORT LUNS, REQUEST SENSE, INQUIRY
  * for a LUN that does not exist). */
 void scst_core_exec(struct scst_cmd *cmd);
+/* True when scst_core_exec runs the command with that id (test_op_exec.c). */
+bool scst_core_op_has_executor(enum scsi_op_id id);
 
 /* Takes the oldest pending UA of the nexus into cmd's sense; false if none. */
 bool scst_tgt_dev_pop_ua(struct scst_tgt_dev *tgt_dev, struct scst_cmd *cmd);

@@ -2,11 +2,12 @@
  * the nexus rather than a device: REPORT LUNS (the session's LUN set),
  * REQUEST SENSE (pending unit attentions) and INQUIRY for a LUN that does
  * not exist (peripheral qualifier 3).  Reservation commands are dispatched
- * from here to reserve.c and pr_cmd.c. */
+ * from here to reserve.c and pr_cmd.c, by the core's executor table. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alua.h"
+#include "cdb.h"
 #include "scst.h"
 #include "sanitize_state.h"
 #include "scst_priv.h"
@@ -99,40 +100,45 @@ static void inquiry_no_lun(struct scst_cmd *cmd)
 	scst_cmd_set_resp_data(cmd, data, sizeof(data));
 }
 
+/* Commands the core answers itself: the rows with SCST_OP_CORE, and
+ * INQUIRY for a LUN that does not exist.  answer() fills the response at
+ * once; start() returns false when it completes the command later itself
+ * (PERSISTENT RESERVE OUT, once its state is saved). */
+struct core_executor {
+	void (*answer)(struct scst_cmd *cmd);
+	bool (*start)(struct scst_cmd *cmd);
+};
+
+static const struct core_executor core_executors[SCSI_OP__COUNT] = {
+	[SCSI_OP_REPORT_LUNS] = { .answer = report_luns },
+	[SCSI_OP_REQUEST_SENSE] = { .answer = request_sense },
+	[SCSI_OP_INQUIRY] = { .answer = inquiry_no_lun },
+	[SCSI_OP_RESERVE_6] = { .answer = scst_reserve_exec },
+	[SCSI_OP_RESERVE_10] = { .answer = scst_reserve_exec },
+	[SCSI_OP_RELEASE_6] = { .answer = scst_release_exec },
+	[SCSI_OP_RELEASE_10] = { .answer = scst_release_exec },
+	[SCSI_OP_PR_IN] = { .answer = scst_pr_in },
+	[SCSI_OP_PR_OUT] = { .start = scst_pr_out },
+	[SCSI_OP_SET_TARGET_PORT_GROUPS] = { .answer = scst_set_target_port_groups },
+};
+
+bool scst_core_op_has_executor(enum scsi_op_id id)
+{
+	return id < SCSI_OP__COUNT && (core_executors[id].answer || core_executors[id].start);
+}
+
 void scst_core_exec(struct scst_cmd *cmd)
 {
-	switch (cmd->cdb[0]) {
-	case 0xa0:
-		report_luns(cmd);
-		break;
-	case 0x03:
-		request_sense(cmd);
-		break;
-	case 0x12:
-		inquiry_no_lun(cmd);
-		break;
-	case 0x16:
-	case 0x56:
-		scst_reserve_exec(cmd);
-		break;
-	case 0x17:
-	case 0x57:
-		scst_release_exec(cmd);
-		break;
-	case 0x5e:
-		scst_pr_in(cmd);
-		break;
-	case 0x5f:
-		if (!scst_pr_out(cmd))
+	const struct core_executor *x = &core_executors[cmd->op->id];
+
+	if (x->start) {
+		if (!x->start(cmd))
 			return;
-		break;
-	case 0xa4:
-		scst_set_target_port_groups(cmd);
-		break;
-	default:
+	} else if (x->answer) {
+		x->answer(cmd);
+	} else {
 		scst_set_cmd_error(cmd, cmd->tgt_dev ? SCST_S_INVALID_OPCODE
 						     : SCST_S_LUN_NOT_SUPPORTED);
-		break;
 	}
 	scst_cmd_done(cmd);
 }

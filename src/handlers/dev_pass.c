@@ -22,6 +22,7 @@
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
 
+#include "core/cdb.h"
 #include "handlers/dev_pass.h"
 #include "util/ioloop.h"
 #include "util/log.h"
@@ -249,20 +250,6 @@ static void pt_detach(struct scst_device *dev)
 	dev->dh_priv = NULL;
 }
 
-/* The commands *_perf handlers complete without the device: the block
- * READ/WRITE commands (the tape's READ(6)/WRITE(6) included). */
-static bool perf_skips(const struct scst_cmd *cmd)
-{
-	switch (cmd->cdb[0]) {
-	case 0x08: case 0x0a:
-		return true;
-	case 0x28: case 0x2a: case 0xa8: case 0xaa: case 0x88: case 0x8a:
-		return cmd->dev->type != 0x01;
-	default:
-		return false;
-	}
-}
-
 static void pt_exec(struct scst_cmd *cmd)
 {
 	uint32_t max = cmd->dev->max_xfer_bytes;
@@ -274,7 +261,9 @@ static void pt_exec(struct scst_cmd *cmd)
 		scst_cmd_done(cmd);
 		return;
 	}
-	if (pt_of(cmd->dev)->perf && perf_skips(cmd)) {
+	/* *_perf handlers complete the data-moving READ/WRITE commands
+	 * without the device. */
+	if (pt_of(cmd->dev)->perf && pt_moves_data(cmd)) {
 		if (cmd->data_dir & SCST_DATA_READ) {
 			memset(cmd->buf, 0, cmd->bufflen);
 			cmd->resp_data_len = cmd->bufflen;
@@ -289,7 +278,7 @@ static void pt_exec(struct scst_cmd *cmd)
 void pt_cmd_succeeded(struct scst_cmd *cmd)
 {
 	/* A tape's block size changes with MODE SELECT(6) (block descriptor). */
-	if (cmd->dev->type == 0x01 && cmd->cdb[0] == 0x15 && cmd->buf)
+	if (cmd->dev->type == 0x01 && cmd->op->id == SCSI_OP_MODE_SELECT_6 && cmd->buf)
 		tape_take_block_size(cmd->dev, cmd->buf, cmd->bufflen);
 }
 

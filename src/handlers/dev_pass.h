@@ -49,6 +49,9 @@ int pt_sg_sync(int fd, const uint8_t *cdb, unsigned cdb_len, void *buf, uint32_t
 /* A block READ/WRITE(10/12/16), which goes to the device in pieces when
  * longer than its transfer limit. */
 bool pt_splits(const struct scst_cmd *cmd);
+/* True for the READ/WRITE commands that move user data (block ones and
+ * the 6-byte ones of tapes and processors). */
+bool pt_moves_data(const struct scst_cmd *cmd);
 /* The CDB of the piece of len bytes starting done bytes into cmd. */
 void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8_t *cdb);
 /* Closes every loop's queue (device detach). */

@@ -95,18 +95,39 @@ static int sg_dir(const struct scst_cmd *cmd)
 /* Per-command state in cmd->dh_u64: [0] reset-UA retries, [1] bytes of a
  * split READ/WRITE already done, [2] bytes in the piece in flight (0: not
  * split). */
+/* The data-moving READ/WRITE commands, by id: block ones (an LBA and a
+ * block count, which can be cut into pieces) and the 6-byte ones of the
+ * other types (the tape's fixed or variable blocks, the processor's
+ * SEND/RECEIVE), which cannot. */
+enum pt_rw_kind { PT_NOT_RW, PT_BLOCK_RW, PT_STREAM_RW };
+
+static const uint8_t pt_rw_kinds[SCSI_OP__COUNT] = {
+	[SCSI_OP_READ_10] = PT_BLOCK_RW,
+	[SCSI_OP_WRITE_10] = PT_BLOCK_RW,
+	[SCSI_OP_READ_12] = PT_BLOCK_RW,
+	[SCSI_OP_WRITE_12] = PT_BLOCK_RW,
+	[SCSI_OP_READ_16] = PT_BLOCK_RW,
+	[SCSI_OP_WRITE_16] = PT_BLOCK_RW,
+	[SCSI_OP_READ_6] = PT_STREAM_RW,
+	[SCSI_OP_WRITE_6] = PT_STREAM_RW,
+	[SCSI_OP_SSC_READ_6] = PT_STREAM_RW,
+	[SCSI_OP_SSC_WRITE_6] = PT_STREAM_RW,
+	[SCSI_OP_RECEIVE_6] = PT_STREAM_RW,
+	[SCSI_OP_SEND_6] = PT_STREAM_RW,
+};
+
+bool pt_moves_data(const struct scst_cmd *cmd)
+{
+	return pt_rw_kinds[cmd->op->id] != PT_NOT_RW;
+}
+
 bool pt_splits(const struct scst_cmd *cmd)
 {
 	int t = cmd->dev->type;
 
 	if (t != 0x00 && t != 0x05 && t != 0x07)
 		return false;
-	switch (cmd->cdb[0]) {
-	case 0x28: case 0x2a: case 0xa8: case 0xaa: case 0x88: case 0x8a:
-		return true;
-	default:
-		return false;
-	}
+	return pt_rw_kinds[cmd->op->id] == PT_BLOCK_RW;
 }
 
 static void put_be(uint8_t *p, uint64_t v, unsigned n)
@@ -124,12 +145,13 @@ void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8
 	uint32_t n = len >> cmd->dev->block_shift;
 
 	memcpy(cdb, cmd->cdb, cmd->cdb_len);
-	switch (cmd->cdb[0]) {
-	case 0x28: case 0x2a:
+	/* READ/WRITE(10), (12) and (16) differ by their layout only. */
+	switch (cmd->op->cdb_len) {
+	case 10:
 		put_be(cdb + 2, lba, 4);
 		put_be(cdb + 7, n, 2);
 		break;
-	case 0xa8: case 0xaa:
+	case 12:
 		put_be(cdb + 2, lba, 4);
 		put_be(cdb + 6, n, 4);
 		break;

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "core/cdb.h"
 #include "core/scst.h"
 #include "handlers/vcdrom.h"
 #include "handlers/vdisk_priv.h"
@@ -194,18 +195,30 @@ fail:
 
 /* The MMC queries here, everything else (INQUIRY, MODE SENSE, READ, READ
  * CAPACITY, START STOP UNIT, ...) as for any vdisk. */
+static void (*const vcdrom_answers[SCSI_OP__COUNT])(struct scst_cmd *) = {
+	[SCSI_OP_READ_TOC_PMA_ATIP] = vcdrom_read_toc,
+	[SCSI_OP_GET_CONFIGURATION] = vcdrom_get_configuration,
+	[SCSI_OP_GET_EVENT_STATUS_NOTIFICATION] = vcdrom_get_event_status,
+	[SCSI_OP_READ_DISC_INFORMATION] = vcdrom_read_disc_info,
+	[SCSI_OP_READ_TRACK_INFORMATION] = vcdrom_read_track_info,
+	[SCSI_OP_MECHANISM_STATUS] = vcdrom_mechanism_status,
+};
+
+bool vcdrom_op_has_executor(enum scsi_op_id id)
+{
+	return id < SCSI_OP__COUNT && (vcdrom_answers[id] || vdisk_op_has_executor(id));
+}
+
+bool vcdrom_op_has_own_executor(enum scsi_op_id id)
+{
+	return id < SCSI_OP__COUNT && vcdrom_answers[id];
+}
+
 static void vcdrom_exec(struct scst_cmd *cmd)
 {
-	void (*answer)(struct scst_cmd *) = NULL;
+	void (*answer)(struct scst_cmd *) = vcdrom_answers[cmd->op->id];
 
-	switch (cmd->cdb[0]) {
-	case 0x43: answer = vcdrom_read_toc; break;
-	case 0x46: answer = vcdrom_get_configuration; break;
-	case 0x4a: answer = vcdrom_get_event_status; break;
-	case 0x51: answer = vcdrom_read_disc_info; break;
-	case 0x52: answer = vcdrom_read_track_info; break;
-	case 0xbd: answer = vcdrom_mechanism_status; break;
-	default:
+	if (!answer) {
 		vdisk_exec(cmd);
 		return;
 	}

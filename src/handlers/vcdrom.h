@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/scsi_op.h"
 #include "core/scst.h"
 
 #define VCDROM_BLOCK_SIZE 2048u
@@ -20,6 +21,11 @@ struct vcdrom_state {
 	 * change is reported once as a media event. */
 	bool reported_present;
 };
+
+/* True when a vcdrom runs the command with that id: by its own MMC
+ * executors or vdisk's (test_op_exec.c); the second only its own. */
+bool vcdrom_op_has_executor(enum scsi_op_id id);
+bool vcdrom_op_has_own_executor(enum scsi_op_id id);
 
 /* MMC-6 answers (response data or sense set; the caller completes). */
 void vcdrom_read_toc(struct scst_cmd *cmd);

@@ -4,6 +4,7 @@
  * empty list looks the same in every address format). */
 #include <string.h>
 
+#include "core/cdb.h"
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
 
@@ -23,7 +24,7 @@ void vdisk_read_defect_data(struct scst_cmd *cmd)
 	uint8_t d[8];
 
 	memset(d, 0, sizeof(d));
-	if (cmd->cdb[0] == 0x37) {
+	if (cmd->op->id == SCSI_OP_READ_DEFECT_DATA_10) {
 		d[1] = lists_byte(cmd->cdb[2]);
 		scst_cmd_set_resp_data(cmd, d, 4);      /* DEFECT LIST LENGTH 0 */
 		return;

@@ -1,5 +1,5 @@
 /* vdisk_exec.c - command execution common to every vdisk backend: the
- * dispatch by opcode and the block I/O state machine (READ, WRITE, VERIFY
+ * executor table indexed by command id and the block I/O state machine (READ, WRITE, VERIFY
  * with byte compare, WRITE AND VERIFY, WRITE SAME, SYNCHRONIZE CACHE) on
  * top of the backend's submit/flush; COMPARE AND WRITE (read, compare,
  * write under the device's LBA range lock, which every other write takes
@@ -158,14 +158,15 @@ static void release_compare_buffer(struct scst_cmd *cmd)
  * after every write. */
 static bool write_needs_flush(const struct scst_cmd *cmd)
 {
-	bool fua = cmd->cdb[0] != 0x0a && (cmd->cdb[1] & 0x08);
+	uint32_t flags = cmd->op->flags;
+	bool fua = (flags & SCST_OP_FUA_BIT) && (cmd->cdb[1] & 0x08);
 	const struct scst_device *dev = cmd->dev;
 
 	if (dev->nv_cache)
 		return false;
 	if (dev->write_through && !vdisk_of(dev)->write_through_default)
 		return true;
-	return fua || cmd->cdb[0] == 0x2e || cmd->cdb[0] == 0xae || cmd->cdb[0] == 0x8e;
+	return fua || (flags & SCST_OP_WRITE_THROUGH);
 }
 
 static uint32_t write_same_chunk_blocks(const struct scst_cmd *cmd)
@@ -319,7 +320,7 @@ static bool write_same_by_backend(struct scst_cmd *cmd, const uint8_t *block)
  * bufflen to what the initiator sent. */
 static void exec_write_same(struct scst_cmd *cmd)
 {
-	bool ndob = cmd->cdb[0] == 0x93 && (cmd->cdb[1] & 0x01);
+	bool ndob = cmd->op->id == SCSI_OP_WRITE_SAME_16 && (cmd->cdb[1] & 0x01);
 	uint32_t bs = cmd->dev->block_size, chunk, size;
 	const uint8_t *block = ndob ? NULL : cmd->buf;
 	uint8_t *pattern;
@@ -476,126 +477,120 @@ static void exec_rw(struct scst_cmd *cmd, bool write)
 	start_io(cmd, write ? STAGE_WRITE : STAGE_READ);
 }
 
-static void exec_immediate(struct scst_cmd *cmd, void (*answer)(struct scst_cmd *))
+static void exec_read(struct scst_cmd *cmd) { exec_rw(cmd, false); }
+static void exec_write(struct scst_cmd *cmd) { exec_rw(cmd, true); }
+
+static void exec_unmap(struct scst_cmd *cmd)
 {
-	if (answer)
-		answer(cmd);
-	finish(cmd);
+	if (!vdisk_unmap(cmd))
+		finish(cmd);
+}
+
+static void exec_sanitize(struct scst_cmd *cmd)
+{
+	if (!vdisk_sanitize(cmd))
+		finish(cmd);
+}
+
+/* TEST UNIT READY: the core's check step found the medium there. */
+static void answer_ready(struct scst_cmd *cmd) { (void)cmd; }
+
+/* What runs a command: start() drives it to finish() itself, answer()
+ * fills the response at once and the command is finished after it. */
+struct vdisk_executor {
+	void (*start)(struct scst_cmd *cmd);
+	void (*answer)(struct scst_cmd *cmd);
+};
+
+#define START(fn) { .start = fn }
+#define ANSWER(fn) { .answer = fn }
+
+static const struct vdisk_executor vdisk_executors[SCSI_OP__COUNT] = {
+	[SCSI_OP_READ_6] = START(exec_read),
+	[SCSI_OP_READ_10] = START(exec_read),
+	[SCSI_OP_READ_12] = START(exec_read),
+	[SCSI_OP_READ_16] = START(exec_read),
+	[SCSI_OP_WRITE_6] = START(exec_write),
+	[SCSI_OP_WRITE_10] = START(exec_write),
+	[SCSI_OP_WRITE_12] = START(exec_write),
+	[SCSI_OP_WRITE_16] = START(exec_write),
+	[SCSI_OP_WRITE_AND_VERIFY_10] = START(exec_write),
+	[SCSI_OP_WRITE_AND_VERIFY_12] = START(exec_write),
+	[SCSI_OP_WRITE_AND_VERIFY_16] = START(exec_write),
+	[SCSI_OP_WRITE_ATOMIC_16] = START(exec_write),   /* range held exclusively */
+	[SCSI_OP_WRITE_SAME_10] = START(exec_write_same),
+	[SCSI_OP_WRITE_SAME_16] = START(exec_write_same),
+	[SCSI_OP_COMPARE_AND_WRITE] = START(exec_compare_and_write),
+	[SCSI_OP_ORWRITE_16] = START(exec_orwrite),
+	[SCSI_OP_PRE_FETCH_10] = START(exec_prefetch),
+	[SCSI_OP_PRE_FETCH_16] = START(exec_prefetch),
+	[SCSI_OP_VERIFY_10] = START(exec_verify),
+	[SCSI_OP_VERIFY_12] = START(exec_verify),
+	[SCSI_OP_VERIFY_16] = START(exec_verify),
+	[SCSI_OP_SYNCHRONIZE_CACHE_10] = START(exec_sync_cache),
+	[SCSI_OP_SYNCHRONIZE_CACHE_16] = START(exec_sync_cache),
+	[SCSI_OP_UNMAP] = START(exec_unmap),
+	[SCSI_OP_SANITIZE_OVERWRITE] = START(exec_sanitize),
+	[SCSI_OP_SANITIZE_BLOCK_ERASE] = START(exec_sanitize),
+	[SCSI_OP_SANITIZE_EXIT_FAILURE_MODE] = START(exec_sanitize),
+	[SCSI_OP_REPORT_TARGET_PORT_GROUPS] = ANSWER(scst_report_target_port_groups),
+	[SCSI_OP_REPORT_SUPPORTED_TMFS] = ANSWER(scst_report_supported_tmfs),
+	[SCSI_OP_REPORT_SUPPORTED_OPCODES] = ANSWER(scst_report_supported_opcodes),
+	[SCSI_OP_LOG_SENSE] = ANSWER(vdisk_log_sense),
+	[SCSI_OP_WRITE_BUFFER] = ANSWER(vdisk_write_buffer),
+	[SCSI_OP_READ_BUFFER] = ANSWER(vdisk_read_buffer),
+	[SCSI_OP_READ_DEFECT_DATA_10] = ANSWER(vdisk_read_defect_data),
+	[SCSI_OP_READ_DEFECT_DATA_12] = ANSWER(vdisk_read_defect_data),
+	[SCSI_OP_EXTENDED_COPY_LID1] = ANSWER(vdisk_extended_copy),
+	[SCSI_OP_RECEIVE_COPY_STATUS_LID1] = ANSWER(vdisk_receive_copy_results),
+	[SCSI_OP_RECEIVE_COPY_OPERATING_PARAMETERS] = ANSWER(vdisk_receive_copy_results),
+	[SCSI_OP_FORMAT_UNIT] = ANSWER(vdisk_format_unit),
+	[SCSI_OP_INQUIRY] = ANSWER(vdisk_inquiry),
+	[SCSI_OP_READ_CAPACITY_10] = ANSWER(vdisk_read_capacity10),
+	[SCSI_OP_READ_CAPACITY_16] = ANSWER(vdisk_read_capacity16),
+	[SCSI_OP_GET_LBA_STATUS] = ANSWER(vdisk_get_lba_status),
+	[SCSI_OP_MODE_SENSE_6] = ANSWER(vdisk_mode_sense),
+	[SCSI_OP_MODE_SENSE_10] = ANSWER(vdisk_mode_sense),
+	[SCSI_OP_MODE_SELECT_6] = ANSWER(vdisk_mode_select),
+	[SCSI_OP_MODE_SELECT_10] = ANSWER(vdisk_mode_select),
+	[SCSI_OP_TEST_UNIT_READY] = ANSWER(answer_ready),
+	[SCSI_OP_START_STOP_UNIT] = ANSWER(scst_medium_start_stop),
+	[SCSI_OP_PREVENT_ALLOW_MEDIUM_REMOVAL] = ANSWER(scst_medium_prevent_allow),
+};
+
+bool vdisk_op_has_executor(enum scsi_op_id id)
+{
+	return id < SCSI_OP__COUNT && (vdisk_executors[id].start || vdisk_executors[id].answer);
 }
 
 static void exec_locked(struct scst_cmd *cmd)
 {
-	switch (cmd->cdb[0]) {
-	case 0x08: case 0x28: case 0xa8: case 0x88:
-		exec_rw(cmd, false);
+	const struct vdisk_executor *x = &vdisk_executors[cmd->op->id];
+
+	if (x->start) {
+		x->start(cmd);
 		return;
-	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
-	case 0x2e: case 0xae: case 0x8e:
-	case 0x9c:                        /* WRITE ATOMIC(16): range held exclusively */
-		exec_rw(cmd, true);
-		return;
-	case 0x41: case 0x93:
-		exec_write_same(cmd);
-		return;
-	case 0x89:
-		exec_compare_and_write(cmd);
-		return;
-	case 0x8b:
-		exec_orwrite(cmd);
-		return;
-	case 0x34: case 0x90:
-		exec_prefetch(cmd);
-		return;
-	case 0x42:
-		if (!vdisk_unmap(cmd))
-			finish(cmd);
-		return;
-	case 0xa3:
-		exec_immediate(cmd, cmd->op->sa == 0x0a ? scst_report_target_port_groups :
-				    cmd->op->sa == 0x0d ? scst_report_supported_tmfs :
-				    scst_report_supported_opcodes);
-		return;
-	case 0x4d:
-		exec_immediate(cmd, vdisk_log_sense);
-		return;
-	case 0x3b:
-		exec_immediate(cmd, vdisk_write_buffer);
-		return;
-	case 0x3c:
-		exec_immediate(cmd, vdisk_read_buffer);
-		return;
-	case 0x37: case 0xb7:
-		exec_immediate(cmd, vdisk_read_defect_data);
-		return;
-	case 0x48:
-		if (!vdisk_sanitize(cmd))
-			finish(cmd);
-		return;
-	case 0x83:
-		exec_immediate(cmd, vdisk_extended_copy);
-		return;
-	case 0x04:
-		exec_immediate(cmd, vdisk_format_unit);
-		return;
-	case 0x84:
-		exec_immediate(cmd, vdisk_receive_copy_results);
-		return;
-	case 0x2f: case 0xaf: case 0x8f:
-		exec_verify(cmd);
-		return;
-	case 0x35: case 0x91:
-		exec_sync_cache(cmd);
-		return;
-	case 0x12:
-		exec_immediate(cmd, vdisk_inquiry);
-		return;
-	case 0x25:
-		exec_immediate(cmd, vdisk_read_capacity10);
-		return;
-	case 0x9e:
-		exec_immediate(cmd, cmd->op->sa == 0x12 ? vdisk_get_lba_status
-							: vdisk_read_capacity16);
-		return;
-	case 0x1a: case 0x5a:
-		exec_immediate(cmd, vdisk_mode_sense);
-		return;
-	case 0x15: case 0x55:
-		exec_immediate(cmd, vdisk_mode_select);
-		return;
-	case 0x00:
-		/* TEST UNIT READY: the core's check step found the medium there. */
-		exec_immediate(cmd, NULL);
-		return;
-	case 0x1b:
-		exec_immediate(cmd, scst_medium_start_stop);
-		return;
-	case 0x1e:
-		exec_immediate(cmd, scst_medium_prevent_allow);
-		return;
-	default:
-		/* The opcode table and this switch disagree: a bug, not input. */
-		log_err("%s: no vdisk executor for opcode 0x%02x", cmd->dev->name, cmd->cdb[0]);
-		scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
+	}
+	if (x->answer) {
+		x->answer(cmd);
 		finish(cmd);
 		return;
 	}
+	/* The opcode table and the executor table disagree: a bug, not input
+	 * (test_op_exec.c proves they agree). */
+	log_err("%s: no vdisk executor for %s", cmd->dev->name, cmd->op->name);
+	scst_set_cmd_error(cmd, SCST_S_INVALID_OPCODE);
+	finish(cmd);
 }
 
-/* Commands that modify blocks take their range in the device's LBA lock:
- * shared for plain writes, exclusive for the read-modify-writes (COMPARE
- * AND WRITE, ORWRITE).  UNMAP is
- * not among them: it deallocates many ranges, in no order with writes. */
+/* Commands that modify blocks take their range in the device's LBA lock
+ * (the rows' SCST_OP_LBA_LOCK): shared for plain writes, exclusive for the
+ * read-modify-writes (COMPARE AND WRITE, ORWRITE) and atomic writes.
+ * UNMAP is not among them: it deallocates many ranges, in no order with
+ * writes. */
 static bool writes_blocks(const struct scst_cmd *cmd)
 {
-	switch (cmd->cdb[0]) {
-	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
-	case 0x2e: case 0xae: case 0x8e:
-	case 0x41: case 0x93: case 0x89: case 0x8b:
-	case 0x9c:
-		return cmd->nblocks != 0;
-	default:
-		return false;
-	}
+	return (cmd->op->flags & (SCST_OP_LBA_LOCK | SCST_OP_LBA_LOCK_EXCL)) && cmd->nblocks != 0;
 }
 
 /* A queued command continues here, on its own loop, once its range is
@@ -616,8 +611,7 @@ void vdisk_exec(struct scst_cmd *cmd)
 	cmd->dh_u64[0] = 0;
 	if (writes_blocks(cmd) &&
 	    !vdisk_lba_lock_acquire(&vdisk_of(cmd->dev)->lba_lock, cmd,
-				    cmd->cdb[0] == 0x89 || cmd->cdb[0] == 0x8b ||
-				    cmd->cdb[0] == 0x9c))
+				    cmd->op->flags & SCST_OP_LBA_LOCK_EXCL))
 		return;                   /* exec_resume() runs it later */
 	exec_locked(cmd);
 }

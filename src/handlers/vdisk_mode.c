@@ -8,6 +8,7 @@
  * the device's other I_T nexuses (SPC-4 5.x, mode parameters). */
 #include <string.h>
 
+#include "core/cdb.h"
 #include "handlers/vdisk_priv.h"
 
 enum { PC_CURRENT = 0, PC_CHANGEABLE = 1, PC_DEFAULT = 2, PC_SAVED = 3 };
@@ -142,7 +143,7 @@ static bool write_protected(const struct scst_cmd *cmd)
 void vdisk_mode_sense(struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->dev;
-	bool ten = cmd->cdb[0] == 0x5a;
+	bool ten = cmd->op->id == SCSI_OP_MODE_SENSE_10;
 	bool dbd = cmd->cdb[1] & 0x08;
 	bool llbaa = ten && (cmd->cdb[1] & 0x10);
 	int pc = cmd->cdb[2] >> 6;
@@ -257,7 +258,7 @@ static unsigned select_page(struct scst_cmd *cmd, const uint8_t *d, unsigned off
  * first page, or 0 with the sense set. */
 static unsigned select_header(struct scst_cmd *cmd, const uint8_t *d, unsigned len)
 {
-	bool ten = cmd->cdb[0] == 0x55;
+	bool ten = cmd->op->id == SCSI_OP_MODE_SELECT_10;
 	unsigned hdr = ten ? 8 : 4, bdlen, want_bd = ten && (d[4] & 0x01) ? 16 : 8;
 
 	if (len < hdr) {

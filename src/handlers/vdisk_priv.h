@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/scsi_op.h"
 #include "core/scst.h"
 #include "handlers/vdisk_lba_lock.h"
 #include "util/be.h"
@@ -207,6 +208,8 @@ bool vdisk_handles(const struct scst_dev_type *dt);
 
 /* The dev_type->exec of every vdisk handler. */
 void vdisk_exec(struct scst_cmd *cmd);
+/* True when vdisk_exec runs the command with that id (test_op_exec.c). */
+bool vdisk_op_has_executor(enum scsi_op_id id);
 /* Backend completion of a submit/flush/discard/write_same. */
 void vdisk_io_done(struct scst_cmd *cmd, int res);
 /* Backend completion of a compare_and_write: res -EILSEQ is a miscompare

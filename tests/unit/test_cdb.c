@@ -456,14 +456,17 @@ static void test_flags(void **state)
 	(void)state;
 	op = scst_find_opcode(write10, 10, 0);
 	assert_non_null(op);
-	assert_int_equal(op->flags, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE);
+	/* SBC-4 WRITE(10): FUA is byte 1 bit 3; the blocks written are locked. */
+	assert_int_equal(op->flags, SCST_OP_MEDIUM_ACCESS | SCST_OP_WRITE_MEDIUM | SCST_OP_LBA_RANGE |
+					    SCST_OP_LBA_LOCK | SCST_OP_FUA_BIT);
 	op = scst_find_opcode(read10, 10, 0);
 	assert_int_equal(op->flags, SCST_OP_MEDIUM_ACCESS | SCST_OP_LBA_RANGE);
 	op = scst_find_opcode(rs, 6, 0);
-	/* SPC-4 5.16.2.4.4-6: REQUEST SENSE is served in every ALUA state. */
+	/* SPC-4 5.16.2.4.4-6: REQUEST SENSE is served in every ALUA state;
+	 * SBC-3 4.11.2: and during a sanitize operation. */
 	assert_int_equal(op->flags, SCST_OP_CORE | SCST_OP_UA_EXEMPT | SCST_OP_NO_LUN_OK |
 					    SCST_OP_ALUA_STANDBY | SCST_OP_ALUA_UNAVAILABLE |
-					    SCST_OP_ALUA_TRANSITIONING);
+					    SCST_OP_ALUA_TRANSITIONING | SCST_OP_SANITIZE_OK);
 	/* Disk-only commands do not exist for other device types. */
 	assert_null(scst_find_opcode(write10, 10, 0x08));
 }

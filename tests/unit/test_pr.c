@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/cdb.h"
 #include "core/pr.h"
 #include "core/scst.h"
 #include "core/scst_priv.h"
@@ -547,6 +548,8 @@ static bool allowed(struct fake *f, struct scst_session *s, uint8_t opcode)
 	cmd.sess = s;
 	cmd.cdb[0] = opcode;
 	cmd.cdb_len = 10;
+	cmd.op = scst_find_opcode(cmd.cdb, cmd.cdb_len, 0);
+	assert_non_null(cmd.op);
 	if (scst_check_reservation(&cmd))
 		return true;
 	assert_int_equal(cmd.status, SAM_STAT_RESERVATION_CONFLICT);

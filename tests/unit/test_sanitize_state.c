@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/cdb.h"
 #include "core/sanitize_state.h"
 #include "core/scst.h"
 
@@ -20,6 +21,10 @@ static bool admits(struct scst_cmd *cmd, uint8_t opcode)
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->dev = &dev;
 	cmd->cdb[0] = opcode;
+	if (opcode == 0x48)
+		cmd->cdb[1] = 0x01;             /* SANITIZE OVERWRITE */
+	cmd->op = scst_find_opcode(cmd->cdb, sizeof(cmd->cdb), 0);
+	assert_non_null(cmd->op);
 	return scst_sanitize_admits(cmd);
 }
 
