@@ -553,13 +553,13 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{ 0x41, -1, "WRITE SAME(10)", 10, MA | WM | LR, DISK, parse_write_same10,
 	  U(0x41, 0x08, LBA4, GRP, LEN2, 0) },
 	{ 0x42, -1, "UNMAP", 10, MA | WM, DISK, parse_unmap, U(0x42, 0, 0, 0, 0, 0, GRP, LEN2, 0) },
-	/* SANITIZE: IMMED is not supported (the command returns when done). */
+	/* SANITIZE: IMMED and AUSE besides the service action (SBC-4 5.30). */
 	{ 0x48, 0x01, "SANITIZE OVERWRITE", 10, MA | WM, DISK, parse_sanitize_overwrite,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	  U(0x48, 0xbf, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x48, 0x02, "SANITIZE BLOCK ERASE", 10, MA | WM | SCST_OP_THIN_ONLY, DISK, parse_sanitize_no_list,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	  U(0x48, 0xbf, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x48, 0x1f, "SANITIZE EXIT FAILURE MODE", 10, 0, DISK, parse_sanitize_no_list,
-	  U(0x48, 0x3f, 0, 0, 0, 0, 0, LEN2, 0) },
+	  U(0x48, 0xbf, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x55, -1, "MODE SELECT(10)", 10, AS, ANY, parse_mode_select10,
 	  U(0x55, 0x11, 0, 0, 0, 0, 0, LEN2, 0) },
 	{ 0x56, -1, "RESERVE(10)", 10, SCST_OP_CORE, ANY, parse_reserve_release,
