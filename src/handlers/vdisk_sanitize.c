@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/sanitize_state.h"
 #include "core/scst.h"
@@ -52,6 +53,7 @@ struct sanitize_job {
 	uint32_t buf_size;
 	uint64_t medium_bytes, total;   /* total: over every pass */
 	uint64_t done;                  /* bytes written; total + 1: flushing */
+	uint64_t started_ns;            /* CLOCK_MONOTONIC, for the log */
 	unsigned passes;
 	bool invert;
 	bool in_submit, sync_done;      /* a piece completed inside submit */
@@ -59,6 +61,14 @@ struct sanitize_job {
 	uint32_t plen;                  /* 0: zeros */
 	uint8_t pattern[];
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t medium_bytes(const struct scst_device *dev)
 {
@@ -134,6 +144,10 @@ static void job_end(struct sanitize_job *job, int err)
 		log_info("%s: SANITIZE stopped (device deleted or daemon stopping)", dev->name);
 	else if (err)
 		log_warn("%s: SANITIZE failed: %s", dev->name, strerror(-err));
+	else
+		log_info("%s: SANITIZE done: %llu bytes written in %llu ms", dev->name,
+			 (unsigned long long)job->total,
+			 (unsigned long long)((monotonic_ns() - job->started_ns) / 1000000));
 	scst_buf_free(job->buf, job->buf_size);
 	free(job);
 	scst_sanitize_end(dev, !err);
@@ -270,6 +284,7 @@ static struct sanitize_job *job_new(struct scst_cmd *cmd)
 	job->invert = overwrite && (cmd->buf[0] & 0x80);
 	job->medium_bytes = medium_bytes(cmd->dev);
 	job->total = job->medium_bytes * job->passes;
+	job->started_ns = monotonic_ns();
 	fill_pattern(job, false);
 	return job;
 }
