@@ -27,11 +27,20 @@ static void store_state(struct scst_device *dev, uint32_t state)
 	__atomic_store_n(&dev->sanitize_state, state, __ATOMIC_RELEASE);
 }
 
-void scst_sanitize_begin(struct scst_device *dev)
+bool scst_sanitize_begin(struct scst_device *dev)
 {
+	uint32_t state = load_state(dev);
+
+	/* Two SANITIZEs may pass the admission check at once on two loops:
+	 * only one operation starts. */
+	do {
+		if (state & SCST_SANITIZE_RUNNING)
+			return false;
+	} while (!__atomic_compare_exchange_n(&dev->sanitize_state, &state, SCST_SANITIZE_RUNNING,
+					      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	__atomic_add_fetch(&dev->sanitize_pins, 1, __ATOMIC_ACQUIRE);
-	__atomic_store_n(&dev->sanitize_stop, false, __ATOMIC_RELAXED);
-	store_state(dev, SCST_SANITIZE_RUNNING);
+	__atomic_store_n(&dev->sanitize_stop, false, __ATOMIC_RELEASE);
+	return true;
 }
 
 void scst_sanitize_progress(struct scst_device *dev, uint64_t done, uint64_t total)

@@ -12,11 +12,12 @@
 #define SCST_SANITIZE_RUNNING 0x10000u
 #define SCST_SANITIZE_FAILED  0x20000u
 
-/* The handler's side: a sanitize starts, moves on (done of total units),
- * ends well (idle again) or badly (failure mode), or EXIT FAILURE MODE.
- * From begin to end the operation holds the device (deletion waits for
- * it): end is the operation's last touch of dev. */
-void scst_sanitize_begin(struct scst_device *dev);
+/* The handler's side: a sanitize starts (false: another one runs),
+ * moves on (done of total units), ends well (idle again) or badly
+ * (failure mode), or EXIT FAILURE MODE.  From begin to end the operation
+ * holds the device (deletion waits for it): end is the operation's last
+ * touch of dev. */
+bool scst_sanitize_begin(struct scst_device *dev);
 void scst_sanitize_progress(struct scst_device *dev, uint64_t done, uint64_t total);
 void scst_sanitize_end(struct scst_device *dev, bool ok);
 void scst_sanitize_exit_failure_mode(struct scst_device *dev);

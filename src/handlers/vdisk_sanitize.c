@@ -132,6 +132,20 @@ static void fill_pattern(struct sanitize_job *job, bool invert)
 		memcpy(job->buf + off, job->buf, bs);
 }
 
+static void job_free(struct sanitize_job *job)
+{
+	scst_buf_free(job->buf, job->buf_size);
+	free(job);
+}
+
+/* Another operation started since cmd was admitted: the answer the
+ * admission check gives while one runs. */
+static void refuse_running(struct scst_cmd *cmd)
+{
+	if (scst_sanitize_admits(cmd))
+		scst_set_cmd_sense(cmd, SK_NOT_READY, 0x04, 0x1b);
+}
+
 /* The job's last step: the device's state, then the waiting command.
  * The command pins the device itself, so completing it after the job let
  * go of the device is safe. */
@@ -148,8 +162,7 @@ static void job_end(struct sanitize_job *job, int err)
 		log_info("%s: SANITIZE done: %llu bytes written in %llu ms", dev->name,
 			 (unsigned long long)job->total,
 			 (unsigned long long)((monotonic_ns() - job->started_ns) / 1000000));
-	scst_buf_free(job->buf, job->buf_size);
-	free(job);
+	job_free(job);
 	scst_sanitize_end(dev, !err);
 	if (!waiter)
 		return;
@@ -299,7 +312,12 @@ static void start_writing(struct scst_cmd *cmd)
 		scst_cmd_done(cmd);
 		return;
 	}
-	scst_sanitize_begin(cmd->dev);
+	if (!scst_sanitize_begin(cmd->dev)) {
+		job_free(job);
+		refuse_running(cmd);
+		scst_cmd_done(cmd);
+		return;
+	}
 	if (cmd->cdb[1] & CDB_IMMED) {
 		scst_cmd_done(cmd);
 	} else {
@@ -316,7 +334,10 @@ static void erase_by_deallocation(struct scst_cmd *cmd)
 	struct scst_device *dev = cmd->dev;
 	int rc;
 
-	scst_sanitize_begin(dev);
+	if (!scst_sanitize_begin(dev)) {
+		refuse_running(cmd);
+		return;
+	}
 	rc = vdisk_of(dev)->be->unmap(dev, 0, medium_bytes(dev));
 	if (rc < 0) {
 		log_warn("%s: SANITIZE failed: %s", dev->name, strerror(-rc));

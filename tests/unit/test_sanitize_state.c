@@ -3,7 +3,7 @@
  * specific bytes (fixed and descriptor format), MEDIUM ERROR, SANITIZE
  * COMMAND FAILED in failure mode, INQUIRY/REPORT LUNS/REQUEST SENSE always
  * admitted, SANITIZE admitted only to leave failure mode; the progress
- * of a medium of petabytes; the device held while an operation runs. */
+ * of a medium of petabytes; one operation at a time, holding the device. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,7 +79,8 @@ static void test_large_medium_and_pin(void **state)
 
 	(void)state;
 	memset(&dev, 0, sizeof(dev));
-	scst_sanitize_begin(&dev);
+	assert_true(scst_sanitize_begin(&dev));
+	assert_false(scst_sanitize_begin(&dev));    /* one operation at a time */
 	assert_true(scst_sanitize_holds(&dev));
 	assert_false(scst_sanitize_stop_requested(&dev));
 	scst_sanitize_progress(&dev, 1ull << 51, 1ull << 52);
