@@ -154,8 +154,8 @@ $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
 # The hostile scst_user handler speaks the wire format itself.
 $(BUILD)/tests/user_badhandler: $(USER_LIB)
 
-LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress local_pr_status \
-	alua_checks ack_writer
+LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress sanitize_background \
+	local_pr_status alua_checks ack_writer
 $(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 
 # The tree tools reach the management tree through the scst.conf engine's

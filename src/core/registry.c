@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alua.h"
+#include "sanitize_state.h"
 #include "scst.h"
 #include "scst_priv.h"
 #include "util/log.h"
@@ -301,7 +302,7 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 static bool device_pinned(const struct scst_device *dev)
 {
 	return __atomic_load_n(&dev->abort_pins, __ATOMIC_ACQUIRE) ||
-	       __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE);
+	       __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE) || scst_sanitize_holds(dev);
 }
 
 int scst_del_device(const char *name, char *err, size_t errlen)
@@ -322,7 +323,9 @@ retry:
 		rc = -EBUSY;
 	} else if (device_pinned(dev) && waited_ms < DEL_DEVICE_DRAIN_MS) {
 		/* The commands finish on their loops, which need no
-		 * scst_mutex to do so. */
+		 * scst_mutex to do so; a running sanitize stops after its
+		 * outstanding piece. */
+		scst_sanitize_request_stop(dev);
 		pthread_mutex_unlock(&scst_mutex);
 		usleep(1000);
 		waited_ms++;

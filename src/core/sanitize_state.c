@@ -4,10 +4,17 @@
  * PROGRESS with a progress indication; after a failed one the device stays
  * in failure mode (MEDIUM ERROR, SANITIZE COMMAND FAILED) until EXIT
  * FAILURE MODE or a sanitize that completes.  The state is one word read
- * without locks by the command path of every I/O thread. */
+ * without locks by the command path of every I/O thread.
+ *
+ * The operation itself (the handler's background job) outlives the
+ * command that started it: it pins the device from begin to end, and
+ * deletion or shutdown asks it to stop through a flag it polls. */
+#include <unistd.h>
+
 #include "cdb.h"
 #include "sanitize_state.h"
 #include "util/be.h"
+#include "util/log.h"
 
 #define ASC_NOT_READY_SANITIZE 0x04, 0x1b
 #define ASC_SANITIZE_FAILED    0x31, 0x03
@@ -22,14 +29,26 @@ static void store_state(struct scst_device *dev, uint32_t state)
 	__atomic_store_n(&dev->sanitize_state, state, __ATOMIC_RELEASE);
 }
 
-void scst_sanitize_begin(struct scst_device *dev)
+bool scst_sanitize_begin(struct scst_device *dev)
 {
-	store_state(dev, SCST_SANITIZE_RUNNING);
+	uint32_t state = load_state(dev);
+
+	/* Two SANITIZEs may pass the admission check at once on two loops:
+	 * only one operation starts. */
+	do {
+		if (state & SCST_SANITIZE_RUNNING)
+			return false;
+	} while (!__atomic_compare_exchange_n(&dev->sanitize_state, &state, SCST_SANITIZE_RUNNING,
+					      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	__atomic_add_fetch(&dev->sanitize_pins, 1, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&dev->sanitize_stop, false, __ATOMIC_RELEASE);
+	return true;
 }
 
 void scst_sanitize_progress(struct scst_device *dev, uint64_t done, uint64_t total)
 {
-	uint64_t fraction = total ? (done << 16) / total : 0;
+	/* 128 bits: a medium of 256 TiB or more shifts out of 64. */
+	uint64_t fraction = total ? (uint64_t)(((unsigned __int128)done << 16) / total) : 0;
 
 	if (fraction > 0xffff)
 		fraction = 0xffff;
@@ -39,6 +58,55 @@ void scst_sanitize_progress(struct scst_device *dev, uint64_t done, uint64_t tot
 void scst_sanitize_end(struct scst_device *dev, bool ok)
 {
 	store_state(dev, ok ? 0 : SCST_SANITIZE_FAILED);
+	__atomic_sub_fetch(&dev->sanitize_pins, 1, __ATOMIC_RELEASE);
+}
+
+void scst_sanitize_request_stop(struct scst_device *dev)
+{
+	__atomic_store_n(&dev->sanitize_stop, true, __ATOMIC_RELEASE);
+}
+
+bool scst_sanitize_stop_requested(const struct scst_device *dev)
+{
+	return __atomic_load_n(&dev->sanitize_stop, __ATOMIC_ACQUIRE);
+}
+
+bool scst_sanitize_holds(const struct scst_device *dev)
+{
+	return __atomic_load_n(&dev->sanitize_pins, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* A stopped operation ends after one piece of I/O (milliseconds); a
+ * backend that hangs must not hang the shutdown. */
+#define STOP_ALL_WAIT_MS 10000
+
+static bool request_stop_all(void)
+{
+	struct scst_device *dev;
+	bool any = false;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(dev, &scst_devices, node) {
+		if (scst_sanitize_holds(dev)) {
+			scst_sanitize_request_stop(dev);
+			any = true;
+		}
+	}
+	pthread_mutex_unlock(&scst_mutex);
+	return any;
+}
+
+bool scst_sanitize_stop_all(void)
+{
+	for (unsigned waited_ms = 0; request_stop_all(); waited_ms++) {
+		if (waited_ms == STOP_ALL_WAIT_MS) {
+			log_warn("a sanitize operation did not stop within %u ms",
+				 STOP_ALL_WAIT_MS);
+			return false;
+		}
+		usleep(1000);
+	}
+	return true;
 }
 
 void scst_sanitize_exit_failure_mode(struct scst_device *dev)

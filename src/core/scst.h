@@ -430,6 +430,10 @@ struct scst_device {
 	 * 0 idle, else SCST_SANITIZE_RUNNING | progress (0..0xffff), or
 	 * SCST_SANITIZE_FAILED until EXIT FAILURE MODE or a good sanitize. */
 	uint32_t sanitize_state;
+	/* A running sanitize operation holds the device (sanitize_state.c),
+	 * and is asked to stop by deletion and shutdown (atomic). */
+	unsigned sanitize_pins;
+	bool sanitize_stop;
 
 	/* Cross-loop aborts (tm.c) still to run on some loop; deletion
 	 * waits until none refers to the device (atomic). */
@@ -603,6 +607,11 @@ struct scst_cmd {
 	bool tas_response;                      /* send TASK ABORTED */
 
 	struct scst_mgmt_cmd *mcmd;             /* TMF waiting for this cmd */
+	/* Set by a handler whose command only waits on an operation that
+	 * outlives it (a SANITIZE with IMMED 0): called on cmd's loop when
+	 * cmd is aborted in the handler, and completes cmd at once
+	 * (scst_cmd_done) while the operation goes on. */
+	void (*abort_fn)(struct scst_cmd *cmd);
 	void *tgt_priv;                         /* transport's command */
 	struct io_op io;                        /* handler's async I/O */
 	uint64_t dh_u64[4];                     /* handler scratch */

@@ -74,11 +74,19 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 		mgmt_get(mcmd);
 	}
 	/* A command waiting for WRITE data will never get it now: hand it
-	 * back to the transport at once.  One in the handler finishes first;
-	 * one already with the transport is released by it. */
+	 * back to the transport at once.  One in the handler finishes first,
+	 * unless it only waits on an operation that outlives it; one
+	 * already with the transport is released by it. */
 	if (cmd->state == SCST_CMD_STATE_DATA_WAIT || scst_order_unhold(cmd)) {
 		cmd->state = SCST_CMD_STATE_XMIT;
 		cmd->sess->tgt->tgtt->xmit_response(cmd);
+	} else if (cmd->state == SCST_CMD_STATE_EXEC && cmd->abort_fn) {
+		void (*abort_fn)(struct scst_cmd *) = cmd->abort_fn;
+
+		/* SAM-5: an aborted SANITIZE's operation continues (SBC-4
+		 * 4.11); only the command ends. */
+		cmd->abort_fn = NULL;
+		abort_fn(cmd);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "core/alua.h"
+#include "core/sanitize_state.h"
 #include "core/scst.h"
 #include "daemon/daemonize.h"
 #include "daemon/notify.h"
@@ -337,6 +338,9 @@ int main(int argc, char **argv)
 	iscsi_stop_accepting();
 	iscsi_shutdown();
 	local_shutdown();
+	/* A sanitize running in the background does its I/O on a loop:
+	 * it must let go of its device before the loops stop. */
+	scst_sanitize_stop_all();
 	ioloops_stop();
 	remove_targets();
 	remove_devices();

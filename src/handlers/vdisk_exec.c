@@ -31,7 +31,7 @@ enum vdisk_stage {
 	STAGE_CAW_READ,
 	STAGE_CAW_WRITE,
 	STAGE_OR_READ,
-	STAGE_SANITIZE,                   /* vdisk_sanitize.c drives it */
+	STAGE_SANITIZE,                   /* a sanitize job's own I/O (vdisk_sanitize.c) */
 	STAGE_DISCARD,                    /* vdisk_provision.c drives it */
 	STAGE_WRITE_SAME_BACKEND,         /* the backend's one-request WRITE SAME */
 	STAGE_CAW_BACKEND,                /* the backend's atomic COMPARE AND WRITE */
@@ -219,8 +219,7 @@ void vdisk_io_done(struct scst_cmd *cmd, int res)
 	enum vdisk_stage stage = (enum vdisk_stage)cmd->dh_u64[1];
 
 	if (stage == STAGE_SANITIZE) {
-		if (!vdisk_sanitize_io_done(cmd, res))
-			finish(cmd);
+		vdisk_sanitize_io_done(cmd, res);
 		return;
 	}
 	if (res < 0) {

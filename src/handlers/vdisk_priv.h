@@ -238,16 +238,17 @@ void vdisk_write_buffer(struct scst_cmd *cmd);
 /* READ DEFECT DATA (10) and (12) (vdisk_defect.c): empty lists. */
 void vdisk_read_defect_data(struct scst_cmd *cmd);
 
-/* SANITIZE (vdisk_sanitize.c): true when I/O was started (the command
- * completes through vdisk_io_done), false when it is complete now. */
+/* SANITIZE (vdisk_sanitize.c): true when the command was handed over
+ * (to the background job, or completed there), false when it is to be
+ * completed now with its status set. */
 bool vdisk_sanitize(struct scst_cmd *cmd);
-/* A sanitize write or flush completed (res 0 or -errno): true when more
- * I/O was started, false when the command is complete. */
-bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res);
-/* Backend I/O of a sanitize, completing in vdisk_sanitize_io_done
+/* A write or flush of a sanitize job completed (res 0 or -errno); io is
+ * the job's carrier command. */
+void vdisk_sanitize_io_done(struct scst_cmd *io, int res);
+/* Backend I/O of a sanitize job, completing in vdisk_sanitize_io_done
  * (vdisk_exec.c). */
-void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off);
-void vdisk_sanitize_flush(struct scst_cmd *cmd);
+void vdisk_sanitize_submit(struct scst_cmd *io, uint8_t *buf, uint32_t len, uint64_t off);
+void vdisk_sanitize_flush(struct scst_cmd *io);
 
 /* FORMAT UNIT (vdisk_format.c). */
 void vdisk_format_unit(struct scst_cmd *cmd);

@@ -80,6 +80,9 @@ static const struct good_case good_cases[] = {
 	{ "SANITIZE OVERWRITE", { 0x48, 0x01, 0, 0, 0, 0, 0, 0x02, 0x04 }, 10, SCST_DATA_WRITE, 516,
 	  0, 0 },
 	{ "SANITIZE BLOCK ERASE AUSE", { 0x48, 0x22 }, 10, SCST_DATA_NONE, 0, 0, 0 },
+	/* SBC-4 5.30: IMMED is byte 1 bit 7. */
+	{ "SANITIZE OVERWRITE IMMED", { 0x48, 0x81, 0, 0, 0, 0, 0, 0x02, 0x04 }, 10,
+	  SCST_DATA_WRITE, 516, 0, 0 },
 	{ "SANITIZE EXIT FAILURE MODE", { 0x48, 0x1f }, 10, SCST_DATA_NONE, 0, 0, 0 },
 	{ "EXTENDED COPY", { 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 76 }, 16, SCST_DATA_WRITE, 76,
 	  0, 0 },
@@ -204,6 +207,9 @@ static const struct bad_case bad_cases[] = {
 	  SK_ILLEGAL_REQUEST, 0x24, 0, 7, -1 },
 	{ "SANITIZE reserved byte 2", { 0x48, 0x01, 0x01, 0, 0, 0, 0, 0, 8 }, 10,
 	  SK_ILLEGAL_REQUEST, 0x24, 0, 2, 0 },
+	/* ZNR (byte 1 bit 6) is for zoned block devices only. */
+	{ "SANITIZE ZNR", { 0x48, 0x41, 0, 0, 0, 0, 0, 0x02, 0x04 }, 10,
+	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 6 },
 	{ "EXTENDED COPY LID4", { 0x83, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 76 }, 16,
 	  SK_ILLEGAL_REQUEST, 0x24, 0, 1, 4 },
 	{ "EXTENDED COPY list over 64 KiB", { 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 1 }, 16,

@@ -2,7 +2,8 @@
  * NOT READY, SANITIZE IN PROGRESS with the progress in the sense key
  * specific bytes (fixed and descriptor format), MEDIUM ERROR, SANITIZE
  * COMMAND FAILED in failure mode, INQUIRY/REPORT LUNS/REQUEST SENSE always
- * admitted, SANITIZE admitted only to leave failure mode. */
+ * admitted, SANITIZE admitted only to leave failure mode; the progress
+ * of a medium of petabytes; one operation at a time, holding the device. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,6 +76,27 @@ static void test_running_refuses_with_progress(void **state)
 	assert_true(admits(&cmd, 0x00));
 }
 
+/* Half of a 4 PiB medium is half (0x8000 of 65536), not an overflow; the
+ * operation holds the device from begin to end and sees a stop request. */
+static void test_large_medium_and_pin(void **state)
+{
+	struct scst_cmd cmd;
+
+	(void)state;
+	memset(&dev, 0, sizeof(dev));
+	assert_true(scst_sanitize_begin(&dev));
+	assert_false(scst_sanitize_begin(&dev));    /* one operation at a time */
+	assert_true(scst_sanitize_holds(&dev));
+	assert_false(scst_sanitize_stop_requested(&dev));
+	scst_sanitize_progress(&dev, 1ull << 51, 1ull << 52);
+	assert_false(admits(&cmd, 0x00));
+	assert_int_equal(cmd.sense[16] << 8 | cmd.sense[17], 0x8000);
+	scst_sanitize_request_stop(&dev);
+	assert_true(scst_sanitize_stop_requested(&dev));
+	scst_sanitize_end(&dev, false);
+	assert_false(scst_sanitize_holds(&dev));
+}
+
 static void test_failure_mode(void **state)
 {
 	struct scst_cmd cmd;
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_idle_admits_everything),
 		cmocka_unit_test(test_running_refuses_with_progress),
 		cmocka_unit_test(test_failure_mode),
+		cmocka_unit_test(test_large_medium_and_pin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
