@@ -38,7 +38,7 @@ FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
 
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
-	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c \
+	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c src/targets/copy_manager/*.c) src/lib/scst_local_wire.c \
 	src/lib/scst_user_wire.c
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
 # scstd applies --config with scstadmin's algorithm (src/mgmt/config_tree.c).
@@ -152,7 +152,7 @@ $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
 $(BUILD)/tests/user_badhandler: $(USER_LIB)
 
 LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress local_pr_status \
-	alua_checks ack_writer
+	alua_checks ack_writer xcopy_checks
 $(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 
 # The tree tools reach the management tree through scstadmin's client.
