@@ -673,6 +673,13 @@ struct scst_dev_type *scst_find_dev_type(const char *name);
 struct scst_tgt_template *scst_find_target_template(const char *name);
 struct scst_device *scst_find_device(const char *name);
 struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name);
+/* Whether tgt is a target port initiators reach: every target but one
+ * never enabled from outside (copy_manager_tgt), whose relative port
+ * identifier stays 0, the value SPC-4 reserves. */
+static inline bool scst_tgt_is_port(const struct scst_tgt *tgt)
+{
+	return tgt->rel_tgt_id != 0;
+}
 
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */

@@ -22,10 +22,10 @@
 #   copy manager;
 # - scst.conf: SCST 3.x's `TARGET_DRIVER copy_manager` block written by
 #   scstadmin -write_config, and read by `scstd --config` with other LUN
-#   numbers than the automatic ones (the file's numbers win), written back
-#   unchanged.
+#   numbers than the automatic ones (the file's numbers win), with
+#   allow_not_connected_copy, written back unchanged.
 . "$(dirname "$0")/../lib.sh"
-plan 32
+plan 34
 
 require_daemon
 require_tools xcopy_checks
@@ -137,7 +137,6 @@ check_output "d4, exported only to another initiator, is refused to this one" \
 check_output "with allow_not_connected_copy 1 the same copy is done" '^GOOD$' \
 	bash -c "$SCSTCTL --socket $SOCK write targets/copy_manager/allow_not_connected_copy 1 &&
 		 $XC copy $U1/0 $INI $D1 $D4 8 0 0 8"
-ctl write targets/copy_manager/allow_not_connected_copy 0
 
 if command -v iscsi-test-cu >/dev/null; then
 	PARSE=$(dirname "$0")/../conformance/parse_cu.awk
@@ -160,6 +159,8 @@ check "-write_config" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/saved.con
 cm_block() { sed -n '/^TARGET_DRIVER copy_manager {/,/^}/p' "$1"; }
 check_output "it holds SCST 3.x's copy_manager block with the LUNs" \
 	'^		LUN 3 d4$' cm_block "$WORKDIR/saved.conf"
+check_output "and allow_not_connected_copy 1 (a [key])" '^	allow_not_connected_copy 1$' \
+	cm_block "$WORKDIR/saved.conf"
 check_stop
 
 # Other numbers than a fresh daemon would give: the file's win.
@@ -168,6 +169,8 @@ sed -e '/^TARGET_DRIVER copy_manager {/,/^}/s/LUN \([0-9]\) /LUN 1\1 /' \
 start_daemon --config "$WORKDIR/renumbered.conf" --ctl-socket "$SOCK" ||
 	{ not_ok "scstd starts with the written configuration"; finish; }
 check_output "scstd --config: copy_manager_tgt has the file's LUNs only" '^10 11 12 13 $' cm_luns
+check_output "and allow_not_connected_copy 1" '^1$' \
+	bash -c "$SCSTCTL --socket $SOCK read targets/copy_manager/allow_not_connected_copy | head -1"
 check "-write_config of that daemon" "$ADMIN" -socket "$SOCK" -write_config "$WORKDIR/again.conf"
 check "gives the same copy_manager block" \
 	diff <(cm_block "$WORKDIR/renumbered.conf") <(cm_block "$WORKDIR/again.conf")
