@@ -539,6 +539,10 @@ struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err,
 		scst_errf(err, errlen, "invalid group name '%s'", name);
 		return NULL;
 	}
+	if (tgt->tgtt->no_ini_groups) {
+		scst_errf(err, errlen, "target '%s' has no initiator groups", tgt->name);
+		return NULL;
+	}
 	pthread_mutex_lock(&scst_mutex);
 	if (scst_find_acg(tgt, name)) {
 		scst_errf(err, errlen, "group '%s' already exists", name);

@@ -257,6 +257,9 @@ struct scst_tgt_template {
 	/* SCST's enabled_attr_not_needed: the target is never enabled or
 	 * disabled from outside (copy_manager), so it has no `enabled` file. */
 	bool enabled_attr_not_needed;
+	/* The target has only its default LUN set: creating an ini_group is
+	 * refused (SCST's copy manager "does not support security groups"). */
+	bool no_ini_groups;
 	/* add_target leaves the target enabled (scst_local): then "enabled
 	 * 0" is what a saved configuration must say (SysfsRules [key]). */
 	bool enabled_at_creation;

@@ -5,7 +5,8 @@
 # taken away with them, removable by hand) and which is the only way
 # EXTENDED COPY finds its copy sources and destinations, across every
 # device of the daemon:
-# - the tree: allow_not_connected_copy, copy_manager_tgt without `enabled`,
+# - the tree: allow_not_connected_copy, copy_manager_tgt without `enabled`
+#   or initiator groups,
 #   its rel_tgt_id 0 without [key] (the iSCSI target still gets 1), a LUN
 #   for each vdisk device, a new one for a device added later, none left
 #   by a deleted device;
@@ -25,7 +26,7 @@
 #   numbers than the automatic ones (the file's numbers win), with
 #   allow_not_connected_copy, written back unchanged.
 . "$(dirname "$0")/../lib.sh"
-plan 34
+plan 35
 
 require_daemon
 require_tools xcopy_checks
@@ -102,6 +103,9 @@ check_output "allow_not_connected_copy 1 is a [key]" '^1 \[key\]$' \
 	bash -c "$SCSTCTL --socket $SOCK write targets/copy_manager/allow_not_connected_copy 1 &&
 		 $SCSTCTL --socket $SOCK read targets/copy_manager/allow_not_connected_copy | tr '\n' ' ' |
 		 sed 's/ $//'"
+check "copy_manager_tgt refuses an initiator group (SCST: no security groups)" \
+	bash -c "! $SCSTCTL --socket $SOCK write $CM/ini_groups/mgmt 'create g1' &&
+		 ! $SCSTCTL --socket $SOCK list $CM/ini_groups | grep -qx g1/"
 check "allow_not_connected_copy refuses 'yes'" \
 	bash -c "! $SCSTCTL --socket $SOCK write targets/copy_manager/allow_not_connected_copy yes"
 check "and goes back to 0" ctl write targets/copy_manager/allow_not_connected_copy 0

@@ -5,8 +5,8 @@
  * and wraps at the largest LUN) and loses it when it is deleted (the
  * group's LUNs follow their devices); any other device is added by hand
  * through luns/mgmt, and any LUN can be taken away there, which hides the
- * device from EXTENDED COPY.  The target has no sessions and no `enabled`
- * file: no initiator logs in to it. */
+ * device from EXTENDED COPY.  The target has no sessions, no `enabled`
+ * file (no initiator logs in to it) and, as SCST's, no initiator groups. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +46,7 @@ static struct scst_tgt_template cm_template = {
 	.xmit_response = cm_xmit_response,
 	.task_mgmt_fn_done = cm_task_mgmt_fn_done,
 	.enabled_attr_not_needed = true,
+	.no_ini_groups = true,
 };
 
 static void cm_device_added(struct scst_device *dev)
