@@ -43,8 +43,8 @@ LDFLAGS ?=
 CONF_SRCS := $(wildcard src/conf/*.c)
 CONF_OBJS := $(CONF_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SRCS := $(wildcard src/util/*.c src/core/*.c src/handlers/*.c src/targets/iscsi/*.c \
-	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c) src/lib/scst_local_wire.c \
-	src/lib/scst_user_wire.c $(CONF_SRCS)
+	src/mgmt/*.c src/daemon/*.c src/targets/local/*.c src/targets/copy_manager/*.c) \
+	src/lib/scst_local_wire.c src/lib/scst_user_wire.c $(CONF_SRCS)
 LIB_SRCS := $(filter-out src/daemon/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -155,7 +155,7 @@ $(RAW_ISCSI_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/raw_iscsi.o
 $(BUILD)/tests/user_badhandler: $(USER_LIB)
 
 LOGIN_TOOLS := cdb_fuzz scsi_checks scsi_cdb pr_churn sanitize_progress sanitize_background \
-	local_pr_status alua_checks ack_writer
+	local_pr_status alua_checks ack_writer xcopy_checks
 $(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 
 # The tree tools reach the management tree through the scst.conf engine's

@@ -58,6 +58,9 @@ int conf_check(const struct cfg_node *root, char *err, size_t errlen);
 /* The running configuration (SysfsRules "convert current SCST
  * configuration to config file"). */
 int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen);
+/* The LUN entries of the target or group at dir, as children of *out. */
+int conf_save_luns(struct tree *t, const char *dir, struct cfg_node **out, char *err,
+		   size_t errlen);
 
 /* ---- conf_dgroups.c ---- */
 /* Adds the DEVICE_GROUP blocks of device_groups/ to root (none when the

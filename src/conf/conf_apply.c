@@ -531,6 +531,32 @@ static int disable_for_attrs(struct applier *a, struct tgt_plan *p, const char *
 	return 0;
 }
 
+/* The target's own LUNs as want has them.  A target that gives LUNs by
+ * itself (copy_manager_tgt, one for each device created meanwhile) is
+ * compared as it is now, not as it was when the configuration was read. */
+static int target_luns(struct applier *a, const char *dir, const struct cfg_node *cur,
+		       const struct cfg_node *want)
+{
+	struct cfg_node *now;
+	int rc;
+
+	if (!cur || a->o->dry_run)
+		return luns_add(a, dir, cur, want);
+	rc = conf_save_luns(a->t, dir, &now, a->err, a->errlen);
+	if (rc < 0)
+		return rc;
+	rc = luns_remove(a, dir, now, want);
+	if (rc == 0) {
+		cfg_free(now);
+		rc = conf_save_luns(a->t, dir, &now, a->err, a->errlen);
+		if (rc < 0)
+			return rc;
+		rc = luns_add(a, dir, now, want);
+	}
+	cfg_free(now);
+	return rc;
+}
+
 static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 {
 	const struct cfg_node *cur = is_new ? NULL : p->cur;
@@ -554,7 +580,7 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		rc = apply_fail(a, -EINVAL, "target %s: attributes need the target recreated",
 			   p->want->args[0]);
 	if (rc == 0)
-		rc = luns_add(a, dir, cur, p->want);
+		rc = target_luns(a, dir, cur, p->want);
 	for (size_t i = 0; rc == 0 && i < p->want->nchildren; i++) {
 		const struct cfg_node *gw = p->want->children[i];
 		const struct cfg_node *gc;
@@ -674,6 +700,18 @@ static int check_against_tree(struct applier *a)
 	return 0;
 }
 
+static bool mgmt_offers(struct applier *a, const char *path, const char *command);
+
+/* A target its driver cannot delete (copy_manager_tgt, which SCST makes
+ * by itself) stays as it is when the configuration does not name it. */
+static bool kept_unlisted(struct applier *a, const char *drv, const struct cfg_node *want)
+{
+	char mgmt[PATH_LEN];
+
+	tpath(mgmt, sizeof(mgmt), "targets/%s/mgmt", drv);
+	return !want && !mgmt_offers(a, mgmt, "del_target");
+}
+
 static size_t collect_targets(struct applier *a, struct tgt_plan *plans, size_t max)
 {
 	size_t n = 0;
@@ -691,6 +729,9 @@ static size_t collect_targets(struct applier *a, struct tgt_plan *plans, size_t 
 				if (strcmp(t->key, "TARGET"))
 					continue;
 				if (s == 1 && target_in(a->cur, d->args[0], t->args[0]))
+					continue;
+				if (s == 0 && kept_unlisted(a, d->args[0],
+							    target_in(a->want, d->args[0], t->args[0])))
 					continue;
 				plans[n] = (struct tgt_plan){
 					.drv = d->args[0],

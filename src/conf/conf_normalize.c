@@ -6,7 +6,8 @@
  *   with id 0 a free one when it is enabled; scstd's targets always have one);
  * - a non-key attribute (scstadmin -write_config -nonkey, or a hand-written
  *   line) at the value the running object already shows;
- * - SCST's copy_manager block (see judge_copy_manager);
+ * - SCST's copy_manager block when the tree has no copy manager (see
+ *   judge_copy_manager);
  * - an SCST attribute scstd does not implement, at SCST's default value,
  *   which is what scstd does anyway.  The same attribute at any other
  *   value is refused with its line: the configuration asks for something
@@ -175,29 +176,27 @@ static void child_dir(char *buf, size_t len, enum scope sc, const char *dir,
 
 /* SCST 3.x writes its copy manager into every configuration:
  *   TARGET_DRIVER copy_manager { TARGET copy_manager_tgt { LUN n dev ... } }
- * SCST adds every device to copy_manager_tgt by itself; scstd has no
- * copy manager target (EXTENDED COPY works among the LUNs of the issuing
- * session), so the block says nothing scstd could apply and is taken out
- * - unless this scstd has such a driver, which then gets it.  Any other
- * target in it is refused: it would be a target scstd cannot make. */
+ * It has no other target, and none can be made: any other is refused with
+ * its line.  The block is applied to the copy manager of the tree, or
+ * taken out when the tree has none (an scstd built without it). */
 static int judge_copy_manager(struct normalizer *nz, const struct cfg_node *c)
 {
 	enum tkind k;
 	bool w;
 
-	if (strcmp(c->key, "TARGET_DRIVER") || !c->nargs || strcmp(c->args[0], "copy_manager") ||
-	    tree_stat(nz->a->t, "targets/copy_manager", &k, &w) == 0)
+	if (strcmp(c->key, "TARGET_DRIVER") || !c->nargs || strcmp(c->args[0], "copy_manager"))
 		return 0;
 	for (size_t i = 0; i < c->nchildren; i++) {
 		const struct cfg_node *t = c->children[i];
 
-		if (!strcmp(t->key, "TARGET") && t->nargs && !strcmp(t->args[0], "copy_manager_tgt"))
+		if (conf_is_attr(t) ||
+		    (!strcmp(t->key, "TARGET") && t->nargs && !strcmp(t->args[0], "copy_manager_tgt")))
 			continue;
 		return apply_fail(nz->a, -EINVAL, "line %d, column %d: copy_manager has only the "
 				  "target copy_manager_tgt, not '%s %s'", t->line, t->col, t->key,
 				  t->nargs ? t->args[0] : "");
 	}
-	return 1;
+	return tree_stat(nz->a->t, "targets/copy_manager", &k, &w) == 0 ? 0 : 1;
 }
 
 static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct cfg_node *dst,

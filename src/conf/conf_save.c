@@ -245,6 +245,24 @@ static int save_handlers(struct saver *s, struct cfg_node *root)
 	return rc;
 }
 
+int conf_save_luns(struct tree *t, const char *dir, struct cfg_node **out, char *err,
+		   size_t errlen)
+{
+	struct saver s = { .t = t, .err = err, .errlen = errlen };
+	struct cfg_node *node = conf_new(NULL);
+	int rc;
+
+	if (!node)
+		return oom(&s);
+	rc = save_luns(&s, dir, node);
+	if (rc < 0) {
+		cfg_free(node);
+		return rc;
+	}
+	*out = node;
+	return 0;
+}
+
 int conf_save(struct tree *t, struct cfg_node **out, char *err, size_t errlen)
 {
 	struct saver s = { .t = t, .err = err, .errlen = errlen };

@@ -469,15 +469,16 @@ int tree_read_attr(struct tree *t, const char *path, char **value, bool *key)
 	return 0;
 }
 
-int tree_link_name(struct tree *t, const char *path, char **name)
+int tree_readlink(struct tree *t, const char *path, char **target)
 {
-	char err[256], *target = NULL, *slash;
+	char err[256];
 	int rc = 0;
 
+	*target = NULL;
 	if (t->be) {
-		rc = t->be->readlink(path, &target, err, sizeof(err));
+		rc = t->be->readlink(path, target, err, sizeof(err));
 	} else if (t->fd >= 0) {
-		rc = sock_request(t, "readlink", path, NULL, &target, err, sizeof(err));
+		rc = sock_request(t, "readlink", path, NULL, target, err, sizeof(err));
 	} else {
 		char full[4096], buf[4096];
 		ssize_t n;
@@ -488,13 +489,23 @@ int tree_link_name(struct tree *t, const char *path, char **name)
 		if (n < 0)
 			return -errno;
 		buf[n] = '\0';
-		target = strdup(buf);
-		if (!target)
+		*target = strdup(buf);
+		if (!*target)
 			rc = -ENOMEM;
 	}
 	if (rc < 0)
 		return rc;
-	target[strcspn(target, "\n")] = '\0';
+	(*target)[strcspn(*target, "\n")] = '\0';
+	return 0;
+}
+
+int tree_link_name(struct tree *t, const char *path, char **name)
+{
+	char *target, *slash;
+	int rc = tree_readlink(t, path, &target);
+
+	if (rc < 0)
+		return rc;
 	slash = strrchr(target, '/');
 	*name = strdup(slash ? slash + 1 : target);
 	free(target);

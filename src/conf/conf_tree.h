@@ -49,6 +49,8 @@ int tree_write(struct tree *t, const char *path, const char *value, char *err, s
 /* -ENOENT when absent. */
 int tree_stat(struct tree *t, const char *path, enum tkind *kind, bool *writable);
 
+/* A symlink's target, malloc'ed, in *target. */
+int tree_readlink(struct tree *t, const char *path, char **target);
 /* The last component of a symlink's target (a LUN's device name). */
 int tree_link_name(struct tree *t, const char *path, char **name);
 

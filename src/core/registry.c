@@ -70,6 +70,24 @@ int scst_register_dev_type(struct scst_dev_type *dt)
 	return 0;
 }
 
+static struct list_head dev_observers = LIST_HEAD_INIT(dev_observers);
+
+void scst_register_dev_observer(struct scst_dev_observer *obs)
+{
+	pthread_mutex_lock(&scst_mutex);
+	list_add_tail(&obs->node, &dev_observers);
+	pthread_mutex_unlock(&scst_mutex);
+}
+
+/* Observers register only at start-up, so the list needs no lock here. */
+static void tell_dev_added(struct scst_device *dev)
+{
+	struct scst_dev_observer *obs;
+
+	list_for_each_entry(obs, &dev_observers, node)
+		obs->added(dev);
+}
+
 int scst_register_target_template(struct scst_tgt_template *tt)
 {
 	pthread_mutex_lock(&scst_mutex);
@@ -290,6 +308,7 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 	log_info("device %s added (handler %s, %llu blocks of %u bytes)", name, handler,
 		 (unsigned long long)dev->nblocks, dev->block_size);
 	pthread_mutex_unlock(&scst_mutex);
+	tell_dev_added(dev);
 	return 0;
 }
 
@@ -305,6 +324,34 @@ static bool device_pinned(const struct scst_device *dev)
 	       __atomic_load_n(&dev->cmd_pins, __ATOMIC_ACQUIRE) || scst_sanitize_holds(dev);
 }
 
+/* Caller holds scst_mutex.  dev's LUNs in groups whose LUNs follow their
+ * devices: counted, or (drop) deleted. */
+static unsigned following_luns(struct scst_device *dev, bool drop)
+{
+	struct scst_tgt *tgt;
+	unsigned n = 0;
+
+	list_for_each_entry(tgt, &scst_targets, node) {
+		struct scst_acg *acg = tgt->default_acg;
+		struct scst_acg_dev *ad, *tmp;
+
+		if (!acg->luns_follow_devices)
+			continue;
+		list_for_each_entry_safe(ad, tmp, &acg->acg_devs, node) {
+			if (ad->dev != dev)
+				continue;
+			n++;
+			if (!drop)
+				continue;
+			dev->export_count--;
+			list_del(&ad->node);
+			free(ad);
+			acg->generation++;
+		}
+	}
+	return n;
+}
+
 int scst_del_device(const char *name, char *err, size_t errlen)
 {
 	struct scst_device *dev;
@@ -317,9 +364,9 @@ retry:
 	if (!dev) {
 		scst_errf(err, errlen, "device '%s' not found", name);
 		rc = -ENOENT;
-	} else if (dev->export_count) {
+	} else if (dev->export_count > following_luns(dev, false)) {
 		scst_errf(err, errlen, "device '%s' is in use by %u LUN(s)", name,
-			  dev->export_count);
+			  dev->export_count - following_luns(dev, false));
 		rc = -EBUSY;
 	} else if (device_pinned(dev) && waited_ms < DEL_DEVICE_DRAIN_MS) {
 		/* The commands finish on their loops, which need no
@@ -339,6 +386,7 @@ retry:
 	} else {
 		/* name may point into dev: log before freeing. */
 		log_info("device %s deleted", name);
+		following_luns(dev, true);
 		list_del(&dev->node);
 		scst_alua_dev_gone(dev);
 		dev->handler->detach(dev);
@@ -411,7 +459,9 @@ struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name,
 	}
 	tgt->tgtt = tt;
 	snprintf(tgt->name, sizeof(tgt->name), "%s", name);
-	tgt->rel_tgt_id = unused_rel_tgt_id();
+	/* SCST gives a relative port id when a target is enabled; one that
+	 * is never enabled from outside (copy_manager_tgt) keeps 0. */
+	tgt->rel_tgt_id = tt->enabled_attr_not_needed ? 0 : unused_rel_tgt_id();
 	tgt->tgt_priv = tgt_priv;
 	list_init(&tgt->acg_list);
 	list_init(&tgt->sessions);
@@ -490,6 +540,10 @@ struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err,
 
 	if (!scst_name_valid(name)) {
 		scst_errf(err, errlen, "invalid group name '%s'", name);
+		return NULL;
+	}
+	if (tgt->tgtt->no_ini_groups) {
+		scst_errf(err, errlen, "target '%s' has no initiator groups", tgt->name);
 		return NULL;
 	}
 	pthread_mutex_lock(&scst_mutex);

@@ -254,6 +254,12 @@ struct scst_tgt_template {
 	 * paths).  Same calling context as close_session.  Returns the length
 	 * written, or -errno (-ENOSPC when len is too small). */
 	int (*session_attrs)(struct scst_session *sess, char *buf, size_t len);
+	/* SCST's enabled_attr_not_needed: the target is never enabled or
+	 * disabled from outside (copy_manager), so it has no `enabled` file. */
+	bool enabled_attr_not_needed;
+	/* The target has only its default LUN set: creating an ini_group is
+	 * refused (SCST's copy manager "does not support security groups"). */
+	bool no_ini_groups;
 	/* add_target leaves the target enabled (scst_local): then "enabled
 	 * 0" is what a saved configuration must say (SysfsRules [key]). */
 	bool enabled_at_creation;
@@ -300,6 +306,13 @@ struct scst_dev_type {
 	 * [key]).  0, or -ENOENT for a name it does not show. */
 	int (*show_attr)(const struct scst_device *dev, const char *name, char *buf, size_t len,
 			 bool *non_default);
+	/* SCST's auto_cm_assignment_possible: a device of this handler gets
+	 * a LUN of the copy manager when it is added (README.scst-3.x). */
+	bool auto_cm_assignment_possible;
+	/* Optional: the designators with LU association that VPD page 0x83
+	 * reports for dev, each with its 4-byte header, into buf (len bytes);
+	 * returns the bytes written (EXTENDED COPY names its CSCDs by them). */
+	size_t (*lu_designators)(const struct scst_device *dev, uint8_t *buf, size_t len);
 	/* Optional: a LUN RESET or TARGET RESET reached the device (tm.c);
 	 * a pass-through handler resets the real one. */
 	void (*reset)(struct scst_device *dev);
@@ -479,6 +492,9 @@ struct scst_acg {
 	enum scst_addr_method addr_method;
 	struct list_head acg_devs;
 	struct list_head acns;
+	/* The group's LUNs follow their devices (copy_manager_tgt): deleting
+	 * a device takes its LUN here with it instead of being refused. */
+	bool luns_follow_devices;
 	/* Bumped (under scst_mutex) when a LUN is added or removed, so a
 	 * long-lived session can notice and sync its LUN table. */
 	volatile unsigned generation;
@@ -657,11 +673,25 @@ extern struct list_head scst_dev_types;
 extern struct list_head scst_tgt_templates;
 
 int scst_register_dev_type(struct scst_dev_type *dt);
+/* Told of each device once it is added (without scst_mutex held), e.g.
+ * so that the copy manager gives it a LUN.  Registered at start-up. */
+struct scst_dev_observer {
+	struct list_head node;
+	void (*added)(struct scst_device *dev);
+};
+void scst_register_dev_observer(struct scst_dev_observer *obs);
 int scst_register_target_template(struct scst_tgt_template *tt);
 struct scst_dev_type *scst_find_dev_type(const char *name);
 struct scst_tgt_template *scst_find_target_template(const char *name);
 struct scst_device *scst_find_device(const char *name);
 struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name);
+/* Whether tgt is a target port initiators reach: every target but one
+ * never enabled from outside (copy_manager_tgt), whose relative port
+ * identifier stays 0, the value SPC-4 reserves. */
+static inline bool scst_tgt_is_port(const struct scst_tgt *tgt)
+{
+	return tgt->rel_tgt_id != 0;
+}
 
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */
@@ -679,6 +709,9 @@ struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err,
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
 int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
 		     char *err, size_t errlen);
+/* Whether one of acg's initiator name patterns selects initiator
+ * (caller holds scst_mutex). */
+bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
 /* -EBADSLT when enabling a target whose rel_tgt_id an enabled target has. */
 int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t errlen);

@@ -6,7 +6,6 @@
 #include "scst.h"
 
 void scst_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
 /* SCST's initiator name patterns: '*', '?', case-insensitive, the first
  * '!' inverting the rest. */
 bool scst_wildcmp(const char *pattern, const char *name);

@@ -66,7 +66,8 @@ static unsigned collect_ports(const struct scst_cmd *cmd, uint16_t *ids)
 		ids[n++] = own->rel_tgt_id;
 	pthread_mutex_lock(&scst_mutex);
 	list_for_each_entry(tgt, &scst_targets, node)
-		if (tgt != own && n < MAX_REPORTED_PORTS && tgt_exports(tgt, cmd->dev))
+		if (tgt != own && n < MAX_REPORTED_PORTS && scst_tgt_is_port(tgt) &&
+		    tgt_exports(tgt, cmd->dev))
 			ids[n++] = tgt->rel_tgt_id;
 	pthread_mutex_unlock(&scst_mutex);
 	return n;

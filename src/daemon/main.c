@@ -36,6 +36,7 @@
 #include "mgmt/fuse_mount.h"
 #include "mgmt/tree.h"
 #include "targets/iscsi/iscsi.h"
+#include "targets/copy_manager/copy_manager.h"
 #include "targets/local/local.h"
 #include "util/ioloop.h"
 #include "util/log.h"
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
 	block_signals(&sigs);
 
 	if (vdisk_register_handlers() < 0 || dev_pass_register_handlers() < 0 || iscsi_init() < 0 ||
-	    local_init() < 0) {
+	    local_init() < 0 || copy_manager_init() < 0) {
 		log_err("cannot register handlers and target drivers");
 		return start_failed(&opts);
 	}

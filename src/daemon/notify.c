@@ -53,6 +53,8 @@ static void count_sessions_luns(unsigned *sessions, unsigned *luns)
 		const struct scst_session *sess;
 		const struct scst_acg *acg;
 
+		if (!scst_tgt_is_port(tgt))
+			continue;       /* the copy manager's LUNs serve no initiator */
 		list_for_each_entry(sess, &tgt->sessions, node)
 			(*sessions)++;
 		*luns += acg_luns(tgt->default_acg);

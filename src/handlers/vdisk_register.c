@@ -28,7 +28,14 @@ bool vdisk_handles(const struct scst_dev_type *dt)
 int vdisk_register_handlers(void)
 {
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		int rc = scst_register_dev_type(types[i]);
+		int rc;
+
+		/* SCST's vdisk handlers join the copy manager by themselves
+		 * (vdisk_rbd is one of them here); an scst_user device gets a
+		 * copy manager LUN by hand, as in SCST. */
+		types[i]->auto_cm_assignment_possible = types[i] != &scst_user_type;
+		types[i]->lu_designators = vdisk_lu_designators;
+		rc = scst_register_dev_type(types[i]);
 
 		if (rc < 0)
 			return rc;

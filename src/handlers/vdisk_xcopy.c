@@ -1,6 +1,7 @@
-/* vdisk_xcopy.c - the copy manager of a vdisk: EXTENDED COPY (LID1) with
- * identification target descriptors (0xE4, an NAA designator of a disk LU
- * the same I_T nexus can reach) and block-to-block segment descriptors
+/* vdisk_xcopy.c - EXTENDED COPY (LID1) of a vdisk with identification
+ * CSCD descriptors (0xE4: a designator of a disk LU with a LUN of the copy
+ * manager, target copy_manager_tgt, that the initiator may reach; see
+ * targets/copy_manager) and block-to-block segment descriptors
  * (0x02), and RECEIVE COPY RESULTS (COPY STATUS, OPERATING PARAMETERS).
  *
  * The whole parameter list is checked before any block moves; segments
@@ -17,6 +18,7 @@
 
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
+#include "targets/copy_manager/copy_manager.h"
 #include "util/log.h"
 #include "util/be.h"
 
@@ -65,22 +67,31 @@ static void copy_aborted(struct scst_cmd *cmd, unsigned seg, uint8_t asc, uint8_
 		put_be32(&cmd->sense[8], seg);
 }
 
-/* The LU a designator names, among the disks of this session's LUN map
- * that a vdisk handler serves. */
+/* The device a CSCD descriptor's designator names, through the copy
+ * manager (copy_manager_tgt's LUNs, across every device of the daemon);
+ * pinned until release_targets.  Only disks a vdisk handler serves can be
+ * copied here.  A designator longer than SPC-4's 20 bytes names nothing
+ * (SCST: "non-compliant identification descriptor"). */
 static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const uint8_t *desig)
 {
-	const struct scst_session *sess = cmd->sess;
+	struct scst_device *dev;
 
-	if ((desig[1] & 0x0f) != 0x03 || (desig[1] & 0x30) || desig[3] != 8 || !sess)
-		return NULL;                    /* only an LU's NAA designator */
-	for (unsigned i = 0; i < sess->nluns; i++) {
-		struct scst_device *dev = sess->luns[i] ? sess->luns[i]->dev : NULL;
-
-		if (dev && dev->type == 0 && dev->handler && vdisk_handles(dev->handler) &&
-		    vdisk_naa_designator(dev) == get_be64(&desig[4]))
-			return dev;
+	if (!cmd->sess || desig[3] > 20)
+		return NULL;
+	dev = copy_manager_get(desig, 4u + desig[3], cmd->sess->initiator_name);
+	if (dev && (dev->type != 0 || !dev->handler || !vdisk_handles(dev->handler))) {
+		copy_manager_put(dev);
+		return NULL;
 	}
-	return NULL;
+	return dev;
+}
+
+static void release_targets(struct copy_job *job)
+{
+	for (unsigned i = 0; i < job->ntargets; i++)
+		if (job->targets[i])
+			copy_manager_put(job->targets[i]);
+	job->ntargets = 0;
 }
 
 static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
@@ -109,12 +120,17 @@ static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 			return false;
 		}
 		dev = resolve_designator(cmd, d + 4);
-		if (dev && (d[28] & 0x04 || get_be24(&d[29]) !=
-			    dev->block_size)) {
+		if (!dev) {
+			/* Not a device of the copy manager this initiator
+			 * reaches: SCST points at the descriptor. */
+			scst_set_invalid_field(cmd, false, off, -1);
+			return false;
+		}
+		job->targets[job->ntargets++] = dev;
+		if (d[28] & 0x04 || get_be24(&d[29]) != dev->block_size) {
 			scst_set_invalid_field(cmd, false, off + 29, -1);
 			return false;
 		}
-		job->targets[job->ntargets++] = dev;   /* NULL: reported when used */
 	}
 	return true;
 }
@@ -322,15 +338,19 @@ void vdisk_extended_copy(struct scst_cmd *cmd)
 	if (!cmd->bufflen)
 		return;                         /* nothing to copy is not an error */
 	memset(&job, 0, sizeof(job));
-	if (!parse_param_list(cmd, &job))
+	if (!parse_param_list(cmd, &job)) {
+		release_targets(&job);
 		return;
+	}
 	if (job.nsegs && posix_memalign((void **)&buf, DIRECT_ALIGN, COPY_CHUNK)) {
+		release_targets(&job);
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		return;
 	}
 	for (unsigned i = 0; ok && i < job.nsegs; i++)
 		ok = run_segment(cmd, &job, i, buf);
 	free(buf);
+	release_targets(&job);
 	if (((cmd->buf[1] >> 3) & 0x03) < 2)    /* LIST ID USAGE: hold the results */
 		hold_results(cmd, &job, ok);
 }

@@ -34,12 +34,13 @@ static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char 
 	return scst_tgt_set_enabled(n->tgt, on, err, errlen);
 }
 
+/* [key] unless 0, as SCST's scst_rel_tgt_id_show (copy_manager_tgt's is). */
 static int show_rel_tgt_id(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	char v[8];
 
 	snprintf(v, sizeof(v), "%u", n->tgt->rel_tgt_id);
-	mgmt_show_value(out, v, true);
+	mgmt_show_value(out, v, n->tgt->rel_tgt_id != 0);
 	return 0;
 }
 
@@ -58,9 +59,15 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 	return scst_tgt_set_rel_tgt_id(n->tgt, (unsigned)id, err, errlen);
 }
 
+/* SCST's enabled_attr_not_needed: no `enabled` file (copy_manager_tgt). */
+static bool tgt_has_enabled(const struct mgmt_node *n)
+{
+	return !n->tgt->tgtt->enabled_attr_not_needed;
+}
+
 static const struct mgmt_entry target_entries[] = {
 	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_tgt_enabled,
-	  .store = store_tgt_enabled },
+	  .store = store_tgt_enabled, .present = tgt_has_enabled },
 	{ .name = "rel_tgt_id", .kind = MGMT_ATTR, .show = show_rel_tgt_id,
 	  .store = store_rel_tgt_id },
 	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
@@ -184,6 +191,12 @@ static const struct mgmt_dir_ops target_dir = {
 static bool driver_has_attrs(const struct mgmt_node *n)
 {
 	return n->tt->set_driver_attr != NULL;
+}
+
+/* SCST makes a driver's mgmt file only when it can create targets. */
+static bool driver_makes_targets(const struct mgmt_node *n)
+{
+	return n->tt->add_target != NULL;
 }
 
 static int show_drv_enabled(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -402,7 +415,8 @@ static int store_drv_mgmt(const struct mgmt_node *n, const char *value, char *er
 static const struct mgmt_entry driver_entries[] = {
 	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_drv_enabled,
 	  .store = store_drv_enabled, .present = driver_has_attrs },
-	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt },
+	{ .name = "mgmt", .kind = MGMT_MGMT, .show = show_drv_mgmt, .store = store_drv_mgmt,
+	  .present = driver_makes_targets },
 	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
 	  .store = mgmt_store_trace_level },
 	{ .name = "version", .kind = MGMT_ATTR, .show = mgmt_show_component_version },

@@ -6,8 +6,8 @@
 # daemon (the two must agree), applied by scstadmin -config and
 # round-tripped through -write_config:
 # - "\#" escapes (INITIATOR *\#* is the pattern "*#*"),
-# - a -nonkey file with SCST 3.x's copy_manager block (its LUNs follow the
-#   devices in SCST; scstd has no copy manager target) and
+# - a -nonkey file with SCST 3.x's copy_manager block (applied to
+#   copy_manager_tgt, whose LUNs follow the devices) and
 #   "# Non-key attributes" sections with every attribute
 #   at its value (SCST defaults for what scstd lacks: cluster_mode 0,
 #   RDMAExtensions No, per_portal_acl 0, addr_method PERIPHERAL ...),

@@ -137,17 +137,20 @@ check "del_attribute IncomingUser removes it" test ! -e "$MNT/targets/iscsi/Inco
 # ---- what SCST's scstadmin reads of devices, targets and sessions ----
 echo "create g2" >"$T/ini_groups/mgmt"
 echo "add d1 3" >"$T/ini_groups/g2/luns/mgmt"
-check_output "devices/d1/exported lists one link per LUN (README.scst)" '^export0 export1$' \
+# The copy manager's LUN, given when the device was added, comes first.
+check_output "devices/d1/exported lists one link per LUN (README.scst)" '^export0 export1 export2$' \
 	sh -c "echo \$(ls '$MNT/devices/d1/exported')"
 links_ok() {
-	local a b
-	a=$(readlink "$MNT/devices/d1/exported/export0")
-	b=$(readlink "$MNT/devices/d1/exported/export1")
-	echo "$a $b"
+	local c a b
+	c=$(readlink "$MNT/devices/d1/exported/export0")
+	a=$(readlink "$MNT/devices/d1/exported/export1")
+	b=$(readlink "$MNT/devices/d1/exported/export2")
+	echo "$c $a $b"
 	# SCST.pm's deviceAttributes parses exactly these two forms.
-	[[ $a =~ ^(\.\./)*targets/iscsi/$IQN/luns/0$ ]] &&
+	[[ $c =~ ^(\.\./)*targets/copy_manager/copy_manager_tgt/luns/[0-9]+$ ]] &&
+		[[ $a =~ ^(\.\./)*targets/iscsi/$IQN/luns/0$ ]] &&
 		[[ $b =~ ^(\.\./)*targets/iscsi/$IQN/ini_groups/g2/luns/3$ ]] &&
-		[ -d "$MNT/devices/d1/exported/export1" ]
+		[ -d "$MNT/devices/d1/exported/export2" ]
 }
 check "... to the LUN directories, in the forms SCST.pm parses" links_ok
 : >"$WORKDIR/empty.img"

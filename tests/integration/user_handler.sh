@@ -13,7 +13,7 @@
 # gets the same iscsi-test-cu verdicts as a vdisk_fileio LUN of the same
 # daemon (the conformance claim of the issue, measured differentially).
 . "$(dirname "$0")/../lib.sh"
-plan 50
+plan 51
 
 require_daemon
 require_tools scsi_cdb user_badhandler
@@ -206,6 +206,10 @@ check "add_device at run time" \
 check "... and a handler serves it" start_handler late "$EX/user_ramdisk" -s "$USOCK" late
 
 # --- conformance, compared with vdisk_fileio ------------------------------
+# README.scst-3.x: only vdisk devices join the copy manager by themselves;
+# EXTENDED COPY reaches another device once it has a copy manager LUN.
+check "file1 gets a copy manager LUN by hand" \
+	daemon_ctl write targets/copy_manager/copy_manager_tgt/luns/mgmt "add file1 100"
 # The SCSI command families (the iSCSI protocol ones do not reach the
 # device handler).
 CU_FAMILIES=$(iscsi-test-cu -l 2>/dev/null | grep -E '^ALL\.[A-Za-z0-9]+$' |

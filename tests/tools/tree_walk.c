@@ -43,15 +43,17 @@ static bool text_str(struct text *t, const char *s)
 
 /* Session counters (README.scst's sessions/<s>/ files, the latency
  * statistics and the iSCSI session's response-data accounting), the SGV
- * and scst_local statistics, the iSCSI portals' refusal counts, and the
- * result of the last write itself. */
+ * and scst_local statistics, the iSCSI portals' refusal counts, the result
+ * of the last write itself, and a LUN's thread_idx (the I/O loop its
+ * session was given, which rotates with every session and connection
+ * made before, so two daemons with one configuration differ in it). */
 bool tree_path_moves(const char *path)
 {
 	static const char *const counters[] = {
 		"active_commands", "commands", "read_cmd_count", "write_cmd_count",
 		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", "latency",
 		"buffered_response_data", "unanswered_commands", "rx_pauses", "refused_connections",
-		NULL,
+		"thread_idx", NULL,
 	};
 	const char *base = strrchr(path, '/');
 

@@ -17,7 +17,10 @@
 #include "core/cdb.h"
 #include "core/scst.h"
 #include "handlers/vdisk_lba_lock.h"
+#include "handlers/vdisk.h"
 #include "handlers/vdisk_priv.h"
+#include "targets/copy_manager/cm_priv.h"
+#include "targets/copy_manager/copy_manager.h"
 
 extern struct scst_dev_type vdisk_nullio_type;
 extern struct scst_dev_type vdisk_fileio_type;
@@ -1091,9 +1094,14 @@ static void assert_copy_aborted(uint8_t asc, uint8_t ascq, uint32_t segment)
 }
 
 /* EXTENDED COPY within one fileio LU, its parameter list checks with the
- * exact sense, and RECEIVE COPY RESULTS for a held list. */
+ * exact sense, and RECEIVE COPY RESULTS for a held list.  The LU is one
+ * of the copy manager's (a LUN of copy_manager_tgt, copies between
+ * devices no target exports allowed) until the last checks: then its
+ * designator names nothing the copy manager reaches (SCST: INVALID FIELD
+ * IN PARAMETER LIST at the descriptor). */
 static void test_fileio_extended_copy(void **state)
 {
+	struct scst_acg_dev cm_lun = { .dev = &dev, .lun = 0 };
 	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 8 };
 	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 100, 0, 0, 8 };
 	const uint8_t status1[16] = { 0x84, 0x00, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
@@ -1107,6 +1115,8 @@ static void test_fileio_extended_copy(void **state)
 	(void)state;
 	fake_sess.luns = luns;
 	fake_sess.nluns = 1;
+	list_add_tail(&cm_lun.node, &cm_tgt->default_acg->acg_devs);
+	copy_manager_set_allow_not_connected(true);
 	memset(data, 0x3e, sizeof(data));
 	run(wr, 10, data, sizeof(data));
 	assert_good();
@@ -1152,6 +1162,19 @@ static void test_fileio_extended_copy(void **state)
 	list[3] = (uint8_t)(9 * 32);
 	run_xcopy(list, 16 + 9 * 32 + 28);
 	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x06);
+
+	len = xcopy_list(list, 1, 2, 0xe4, 0x02, 0, 8, 0, 100);
+	copy_manager_set_allow_not_connected(false);  /* no target exports dev */
+	run_xcopy(list, len);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	assert_int_equal(cmd.sense[15], 0x80);        /* SKSV, in the parameter list */
+	assert_int_equal(cmd.sense[16] << 8 | cmd.sense[17], 16);
+	copy_manager_set_allow_not_connected(true);
+	list_del(&cm_lun.node);                       /* not the copy manager's */
+	run_xcopy(list, len);
+	assert_sense(SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	assert_int_equal(cmd.sense[16] << 8 | cmd.sense[17], 16);
+	copy_manager_set_allow_not_connected(false);
 	fake_sess.luns = NULL;
 	fake_sess.nluns = 0;
 }
@@ -1291,6 +1314,8 @@ static void test_fileio_thin_log_sense(void **state)
 
 int main(void)
 {
+	if (vdisk_register_handlers() < 0 || copy_manager_init() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_standard_inquiry, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_vpd_pages, nullio_setup, dev_teardown),

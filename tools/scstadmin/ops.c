@@ -109,22 +109,38 @@ static int open_dev(struct tree *t, const char *v, const struct op_args *a)
 	return 0;
 }
 
+/* LUNs of the device other than its copy manager LUN, which follows the
+ * device and is no use of it (SCST.pm skips copy_manager's exports). */
+static size_t exported_luns(struct tree *t, const char *dev)
+{
+	char exp[PATH_MAX_LEN], link[PATH_MAX_LEN], err[256], *target;
+	struct tlist l;
+	size_t n = 0;
+
+	tpath(exp, sizeof(exp), "devices/%s/exported", dev);
+	if (tree_list(t, exp, &l, err, sizeof(err)) < 0)
+		return 0;
+	for (size_t i = 0; i < l.n; i++) {
+		tpath(link, sizeof(link), "%s/%s", exp, l.v[i].name);
+		if (tree_readlink(t, link, &target) < 0)
+			continue;
+		if (!strstr(target, "targets/copy_manager/"))
+			n++;
+		free(target);
+	}
+	tlist_free(&l);
+	return n;
+}
+
 /* SCST's scstadmin refuses to close a device that is a LUN unless -force
  * (then the daemon takes its LUNs away with it). */
 static int close_dev(struct tree *t, const char *v, const struct op_args *a)
 {
-	char mgmt[PATH_MAX_LEN], exp[PATH_MAX_LEN], err[256];
-	struct tlist l;
+	char mgmt[PATH_MAX_LEN];
 
-	tpath(exp, sizeof(exp), "devices/%s/exported", v);
-	if (!a->force && tree_list(t, exp, &l, err, sizeof(err)) == 0) {
-		size_t n = l.n;
-
-		tlist_free(&l);
-		if (n)
-			return fail(v, "device still in use (it is a LUN), aborting; "
-				       "use -force to override");
-	}
+	if (!a->force && exported_luns(t, v))
+		return fail(v, "device still in use (it is a LUN), aborting; "
+			       "use -force to override");
 	tpath(mgmt, sizeof(mgmt), "handlers/%s/mgmt", a->handler);
 	printf("\t-> Closing device '%s' using handler '%s': ", v, a->handler);
 	if (mgmt_cmd(t, mgmt, "del_device %s", v, NULL, NULL))
