@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "targets/iscsi/iscsi.h"
+#include "targets/iscsi/iscsi_conn_log.h"
 #include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
@@ -364,7 +365,7 @@ static void setup_new_conn(int fd, struct iscsi_portal *p)
 	getsockname(fd, (struct sockaddr *)&conn->local, &len);
 	format_addr(&conn->peer, addr_port(&conn->peer), conn->peer_str, sizeof(conn->peer_str));
 	format_addr(&conn->local, addr_port(&conn->local), local, sizeof(local));
-	log_info("connection from %s to %s", conn->peer_str, local);
+	iscsi_log_conn_open(conn->peer_str, local);
 	loop = ioloop_attach();
 	if (ioloop_run_on(loop, conn_start_msg, conn) < 0) {
 		ioloop_detach(loop);
