@@ -25,6 +25,7 @@
 #include "util/addr.h"
 #include "util/in_use_retry.h"
 #include "util/log.h"
+#include "util/mem_trim.h"
 
 #define ISCSI_PORTAL_BACKLOG 256
 /* A portal short of descriptors tries again after this long. */
@@ -162,10 +163,13 @@ void iscsi_conn_registered(struct iscsi_conn *conn)
 
 void iscsi_conn_unregistered(struct iscsi_conn *conn)
 {
+	unsigned live;
+
 	pthread_mutex_lock(&conns_lock);
 	list_del(&conn->node);
-	nconns--;
+	live = --nconns;
 	pthread_mutex_unlock(&conns_lock);
+	mem_trim_conn_ended(live);
 }
 
 void iscsi_registry_lock(void)
