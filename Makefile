@@ -37,7 +37,7 @@ LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lpthread
 # link --as-needed by default, so the tests ask for it on these two.
 RBD_LIBS := -lrbd -lrados
 RBD_LIBS_AS_NEEDED := -Wl,--push-state,--as-needed $(RBD_LIBS) -Wl,--pop-state
-# libfuse3 only where it is used: the mount's one source file and scstd.
+# libfuse3 only where it is used: the mounts' source files and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
@@ -99,6 +99,10 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/src/mgmt/fuse_mount.o: src/mgmt/fuse_mount.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/src/util/fuse_serve.o: src/util/fuse_serve.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
 

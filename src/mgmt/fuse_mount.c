@@ -13,24 +13,19 @@
 
 #include <errno.h>
 #include <fuse.h>
-#include <fuse_lowlevel.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include "mgmt/tree.h"
+#include "util/fuse_serve.h"
 #include "util/log.h"
 
 #define FUSE_READ_MAX (256 * 1024)
 
 static struct fuse *fuse_fs;
-static pthread_t fuse_thread;
-static bool fuse_running;
-static int stop_fd = -1;        /* eventfd: wakes the loop to end it */
+static struct fuse_server *fuse_server;
 static gid_t mount_gid;
 static bool group_only;
 
@@ -237,41 +232,6 @@ static const struct fuse_operations fs_ops = {
 	.readlink = fs_readlink,
 };
 
-/* Not fuse_loop: it sits in read(2) on /dev/fuse until a request comes.
- * When another mount namespace holds a copy of the mount (scst-ns, a
- * container), unmounting ours sends none and leaves the connection up, so
- * the loop would never see the end.  This one also waits on stop_fd. */
-static void *fuse_main_thread(void *arg)
-{
-	struct fuse_session *se = fuse_get_session(fuse_fs);
-	struct fuse_buf buf = { .mem = NULL };
-	struct pollfd pfd[2] = {
-		{ .fd = fuse_session_fd(se), .events = POLLIN },
-		{ .fd = stop_fd, .events = POLLIN },
-	};
-	int rc;
-
-	(void)arg;
-	while (!fuse_session_exited(se)) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("mgmt mount: poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[1].revents || !(pfd[0].revents & POLLIN))
-			break;          /* told to stop, or the connection is gone */
-		rc = fuse_session_receive_buf(se, &buf);
-		if (rc == -EINTR || rc == -EAGAIN)
-			continue;
-		if (rc <= 0)
-			break;
-		fuse_session_process_buf(se, &buf);
-	}
-	free(buf.mem);
-	return NULL;
-}
-
 int mgmt_fuse_start(const char *dir, const gid_t *gid)
 {
 	/* allow_other: users other than the daemon's may enter the mount (a
@@ -283,62 +243,41 @@ int mgmt_fuse_start(const char *dir, const gid_t *gid)
 
 	group_only = gid != NULL;
 	mount_gid = gid ? *gid : 0;
-	stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (stop_fd < 0) {
-		rc = -errno;
-		fuse_opt_free_args(&args);
-		log_err("mount %s: eventfd: %s", dir, strerror(-rc));
-		return rc;
-	}
 	fuse_fs = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	fuse_opt_free_args(&args);
 	if (!fuse_fs) {
 		log_err("mount %s: cannot create the FUSE file system", dir);
-		rc = -EIO;
-		goto fail;
+		return -EIO;
 	}
 	if (fuse_mount(fuse_fs, dir) != 0) {
 		log_err("mount %s: FUSE mount failed", dir);
-		rc = -EIO;
-		goto fail;
+		fuse_destroy(fuse_fs);
+		fuse_fs = NULL;
+		return -EIO;
 	}
-	rc = pthread_create(&fuse_thread, NULL, fuse_main_thread, NULL);
-	if (rc) {
-		log_err("mount %s: cannot start its thread: %s", dir, strerror(rc));
+	/* One thread, as with fuse_loop before. */
+	fuse_server = fuse_server_start(fuse_fs, 1, "management tree mount");
+	if (!fuse_server) {
+		rc = -errno;
 		fuse_unmount(fuse_fs);
-		rc = -rc;
-		goto fail;
+		fuse_destroy(fuse_fs);
+		fuse_fs = NULL;
+		return rc;
 	}
-	fuse_running = true;
 	log_info("management tree mounted on %s", dir);
 	return 0;
-fail:
-	if (fuse_fs)
-		fuse_destroy(fuse_fs);
-	fuse_fs = NULL;
-	close(stop_fd);
-	stop_fd = -1;
-	return rc;
 }
 
 void mgmt_fuse_stop(void)
 {
-	if (!fuse_running)
+	if (!fuse_server)
 		return;
-	/* The loop ends at once: it waits in poll or serves one request,
-	 * whose mgmt write is bounded by the write timeout. */
-	fuse_exit(fuse_fs);
-	if (eventfd_write(stop_fd, 1) < 0)
-		log_err("mgmt mount: cannot wake its thread: %s", strerror(errno));
-	pthread_join(fuse_thread, NULL);
-	/* Unmounting closes /dev/fuse, its last descriptor: the kernel ends
-	 * the connection, and a copy of the mount in another namespace
-	 * answers ENOTCONN instead of waiting on us. */
+	/* Bounded: the thread finishes at most one request, whose mgmt
+	 * write has the write timeout. */
+	fuse_server_stop(fuse_server);
+	fuse_server = NULL;
 	fuse_unmount(fuse_fs);
 	fuse_destroy(fuse_fs);
 	fuse_fs = NULL;
-	close(stop_fd);
-	stop_fd = -1;
-	fuse_running = false;
 	log_info("management tree unmounted");
 }
