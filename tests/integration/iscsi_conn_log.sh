@@ -11,7 +11,7 @@ command -v iscsi-inq >/dev/null || skip_rest "iscsi-inq (libiscsi-bin) is needed
 start_daemon || { not_ok "scstd starts"; finish; }
 
 new_lines() { tail -n +"$(($1 + 1))" "$DAEMON_LOG"; }
-closes_logged_or_counted() {  # every connection of the loop was closed
+loop_connections_closed() {  # every connection of the loop was closed
 	[ "$(daemon_ctl list "targets/iscsi/$DEFAULT_IQN/sessions" | grep -c .)" = 0 ] &&
 		! ss -tn state established "( sport = :$PORT )" | grep -q 127.0.0.1
 }
@@ -21,7 +21,7 @@ start=$(date +%s)
 for _ in $(seq 1 200); do
 	exec 3<>"/dev/tcp/127.0.0.1/$PORT" && exec 3>&-
 done
-eventually 10 closes_logged_or_counted
+eventually 10 loop_connections_closed
 sleep 0.5
 # 10 lines per host and 10 s window (util/ratelimit.h), plus the count of
 # the previous window's: a loaded machine may stretch the loop over more.
