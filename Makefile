@@ -31,8 +31,13 @@ SAN     ?=
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread -D_GNU_SOURCE -Isrc -Iinclude
 CFLAGS  ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(SAN) $(CPPFLAGS) $(CFLAGS) -MMD -MP
-LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lrbd -lrados -lpthread
-# libfuse3 only where it is used: the mount's one source file and scstd.
+LIBS    := -luring -lisal -lcrypto -lisns -lmicrohttpd -lsystemd -lpthread
+# librbd and librados only where the rbd objects are: scstd, and the unit
+# tests that pull them out of libscstd.a.  The sanitizer build's gcc does not
+# link --as-needed by default, so the tests ask for it on these two.
+RBD_LIBS := -lrbd -lrados
+RBD_LIBS_AS_NEEDED := -Wl,--push-state,--as-needed $(RBD_LIBS) -Wl,--pop-state
+# libfuse3 only where it is used: the mounts' source files and scstd.
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 LDFLAGS ?=
@@ -97,6 +102,10 @@ $(BUILD)/obj/src/mgmt/fuse_mount.o: src/mgmt/fuse_mount.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/src/util/fuse_serve.o: src/util/fuse_serve.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/src/targets/local/local_fuse.o: src/targets/local/local_fuse.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
@@ -125,7 +134,7 @@ $(BUILD)/libscstd.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(FUSE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(RBD_LIBS) $(FUSE_LIBS)
 
 # The management client needs only the protocol's header, not the core.
 $(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
@@ -140,7 +149,7 @@ $(BUILD)/scstadmin: $(SCSTADMIN_OBJS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libscstd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RBD_LIBS_AS_NEEDED) $(LIBS) -lcmocka
 
 # Reaches scst_local's template, which brings its FUSE mount along.
 $(BUILD)/tests/test_transport_id: LIBS += $(FUSE_LIBS)

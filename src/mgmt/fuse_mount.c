@@ -13,20 +13,19 @@
 
 #include <errno.h>
 #include <fuse.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "mgmt/tree.h"
+#include "util/fuse_serve.h"
 #include "util/log.h"
 
 #define FUSE_READ_MAX (256 * 1024)
 
 static struct fuse *fuse_fs;
-static pthread_t fuse_thread;
-static bool fuse_running;
+static struct fuse_server *fuse_server;
 static gid_t mount_gid;
 static bool group_only;
 
@@ -233,13 +232,6 @@ static const struct fuse_operations fs_ops = {
 	.readlink = fs_readlink,
 };
 
-static void *fuse_main_thread(void *arg)
-{
-	(void)arg;
-	fuse_loop(fuse_fs);
-	return NULL;
-}
-
 int mgmt_fuse_start(const char *dir, const gid_t *gid)
 {
 	/* allow_other: users other than the daemon's may enter the mount (a
@@ -263,29 +255,29 @@ int mgmt_fuse_start(const char *dir, const gid_t *gid)
 		fuse_fs = NULL;
 		return -EIO;
 	}
-	rc = pthread_create(&fuse_thread, NULL, fuse_main_thread, NULL);
-	if (rc) {
-		log_err("mount %s: cannot start its thread: %s", dir, strerror(rc));
+	/* One thread, as with fuse_loop before. */
+	fuse_server = fuse_server_start(fuse_fs, 1, "management tree mount");
+	if (!fuse_server) {
+		rc = -errno;
 		fuse_unmount(fuse_fs);
 		fuse_destroy(fuse_fs);
 		fuse_fs = NULL;
-		return -rc;
+		return rc;
 	}
-	fuse_running = true;
 	log_info("management tree mounted on %s", dir);
 	return 0;
 }
 
 void mgmt_fuse_stop(void)
 {
-	if (!fuse_running)
+	if (!fuse_server)
 		return;
-	/* Unmounting ends the loop's read of /dev/fuse. */
-	fuse_exit(fuse_fs);
+	/* Bounded: the thread finishes at most one request, whose mgmt
+	 * write has the write timeout. */
+	fuse_server_stop(fuse_server);
+	fuse_server = NULL;
 	fuse_unmount(fuse_fs);
-	pthread_join(fuse_thread, NULL);
 	fuse_destroy(fuse_fs);
 	fuse_fs = NULL;
-	fuse_running = false;
 	log_info("management tree unmounted");
 }

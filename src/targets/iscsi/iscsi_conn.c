@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "targets/iscsi/iscsi_conn_log.h"
 #include "targets/iscsi/iscsi_digest.h"
 #include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
@@ -777,7 +778,7 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 {
 	if (conn->state == CONN_CLOSING)
 		return;
-	log_info("%s: closing connection (%s)", conn->peer_str, why);
+	iscsi_log_conn_close(conn->peer_str, why);
 	conn->state = CONN_CLOSING;
 	iscsi_keepalive_stop(conn);
 	iscsi_rsp_timer_stop(conn);

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "targets/iscsi/iscsi.h"
+#include "targets/iscsi/iscsi_conn_log.h"
 #include "targets/iscsi/iscsi_isns.h"
 #include "targets/iscsi/iscsi_tgt_params.h"
 #include "targets/iscsi/iscsi_priv.h"
@@ -24,6 +25,7 @@
 #include "util/addr.h"
 #include "util/in_use_retry.h"
 #include "util/log.h"
+#include "util/mem_trim.h"
 
 #define ISCSI_PORTAL_BACKLOG 256
 /* A portal short of descriptors tries again after this long. */
@@ -161,10 +163,13 @@ void iscsi_conn_registered(struct iscsi_conn *conn)
 
 void iscsi_conn_unregistered(struct iscsi_conn *conn)
 {
+	unsigned live;
+
 	pthread_mutex_lock(&conns_lock);
 	list_del(&conn->node);
-	nconns--;
+	live = --nconns;
 	pthread_mutex_unlock(&conns_lock);
+	mem_trim_conn_ended(live);
 }
 
 void iscsi_registry_lock(void)
@@ -364,7 +369,7 @@ static void setup_new_conn(int fd, struct iscsi_portal *p)
 	getsockname(fd, (struct sockaddr *)&conn->local, &len);
 	format_addr(&conn->peer, addr_port(&conn->peer), conn->peer_str, sizeof(conn->peer_str));
 	format_addr(&conn->local, addr_port(&conn->local), local, sizeof(local));
-	log_info("connection from %s to %s", conn->peer_str, local);
+	iscsi_log_conn_open(conn->peer_str, local);
 	loop = ioloop_attach();
 	if (ioloop_run_on(loop, conn_start_msg, conn) < 0) {
 		ioloop_detach(loop);

@@ -21,13 +21,13 @@
 #include "targets/local/local.h"
 #include "targets/local/local_lun_io.h"
 #include "targets/local/local_priv.h"
+#include "util/fuse_serve.h"
 #include "util/log.h"
 
 char local_mount_dir[4096];
 
 static struct fuse *lfuse;
-static pthread_t lfuse_thread;
-static bool lfuse_running;
+static struct fuse_server *lfuse_server;
 
 /* "/S" -> S (lun NULL) or "/S/lunN" -> S and "N". */
 static int split_path(const char *path, char *sess, size_t len, const char **lun)
@@ -333,12 +333,8 @@ static const struct fuse_operations fs_ops = {
 	.truncate = fs_truncate,
 };
 
-static void *fuse_main_thread(void *arg)
-{
-	(void)arg;
-	fuse_loop_mt(lfuse, 0);
-	return NULL;
-}
+/* LUN files take reads and writes from several processes at once. */
+#define LOCAL_FUSE_THREADS 4
 
 int local_fuse_start(const char *dir)
 {
@@ -365,30 +361,28 @@ int local_fuse_start(const char *dir)
 		lfuse = NULL;
 		return -EIO;
 	}
-	rc = pthread_create(&lfuse_thread, NULL, fuse_main_thread, NULL);
-	if (rc) {
-		log_err("local mount %s: cannot start its thread: %s", dir, strerror(rc));
+	lfuse_server = fuse_server_start(lfuse, LOCAL_FUSE_THREADS, "scst_local mount");
+	if (!lfuse_server) {
+		rc = -errno;
 		fuse_unmount(lfuse);
 		fuse_destroy(lfuse);
 		lfuse = NULL;
-		return -rc;
+		return rc;
 	}
 	memcpy(local_mount_dir, abs, sizeof(abs));
-	lfuse_running = true;
 	log_info("scst_local LUN files mounted on %s", local_mount_dir);
 	return 0;
 }
 
 void local_fuse_stop(void)
 {
-	if (!lfuse_running)
+	if (!lfuse_server)
 		return;
-	fuse_exit(lfuse);
+	fuse_server_stop(lfuse_server);
+	lfuse_server = NULL;
 	fuse_unmount(lfuse);
-	pthread_join(lfuse_thread, NULL);
 	fuse_destroy(lfuse);
 	lfuse = NULL;
-	lfuse_running = false;
 	local_mount_dir[0] = '\0';
 	log_info("scst_local LUN files unmounted");
 }
