@@ -302,6 +302,7 @@ static void pt_reset(struct scst_device *dev)
 	struct pt_dev *pd = pt_of(dev);
 	int what = SG_SCSI_RESET_DEVICE;
 
+	__atomic_store_n(&pd->reset_ua_expected, true, __ATOMIC_RELEASE);
 	if (ioctl(pd->sync_fd, SG_SCSI_RESET, &what) < 0)
 		log_err("%s: SG_SCSI_RESET_DEVICE: %s", dev->name, strerror(errno));
 }

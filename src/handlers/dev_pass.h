@@ -16,6 +16,10 @@ struct pt_dev {
 	char sg_path[64];
 	int sync_fd;                    /* attach-time queries, off-loop commands */
 	bool perf;                      /* *_perf: READ/WRITE never reach the device */
+	/* scstd reset the device (a LUN or target reset): the reset UA the
+	 * device reports next is that one, already queued for every nexus
+	 * (SCST's double_ua_possible).  Atomic. */
+	bool reset_ua_expected;
 	unsigned nqueues;               /* one per I/O loop, opened on first use */
 	struct pt_queue **queues;
 };
