@@ -303,6 +303,12 @@ struct scst_dev_type {
 	/* Optional: a LUN RESET or TARGET RESET reached the device (tm.c);
 	 * a pass-through handler resets the real one. */
 	void (*reset)(struct scst_device *dev);
+	/* Optional: a task management function aborted cmd while the
+	 * handler has it (tm.c), on the command's loop.  A handler that has
+	 * not yet passed it on (a command waiting for room in a device
+	 * queue) completes it now with scst_cmd_done; one already with the
+	 * device finishes when the device answers, as without this. */
+	void (*abort)(struct scst_cmd *cmd);
 };
 
 /* Whether add_device of dt accepts parameter key. */

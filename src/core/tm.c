@@ -79,6 +79,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 	if (cmd->state == SCST_CMD_STATE_DATA_WAIT || scst_order_unhold(cmd)) {
 		cmd->state = SCST_CMD_STATE_XMIT;
 		cmd->sess->tgt->tgtt->xmit_response(cmd);
+	} else if (cmd->state == SCST_CMD_STATE_EXEC && cmd->dev && cmd->dev->handler->abort) {
+		cmd->dev->handler->abort(cmd);
 	}
 }
 

@@ -55,6 +55,9 @@ int pt_sg_sync(int fd, const uint8_t *cdb, unsigned cdb_len, void *buf, uint32_t
 bool pt_splits(const struct scst_cmd *cmd);
 /* The CDB of the piece of len bytes starting done bytes into cmd. */
 void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8_t *cdb);
+/* Task management aborted cmd (on its loop): taken back and completed
+ * when it still waits for room in its loop's sg queue. */
+void pt_sg_abort(struct scst_cmd *cmd);
 /* Closes every loop's queue (device detach). */
 void pt_sg_close_queues(struct pt_dev *pd);
 

@@ -458,6 +458,27 @@ void pt_sg_submit(struct scst_cmd *cmd)
 	queue_send(pd->queues[idx], cmd);
 }
 
+void pt_sg_abort(struct scst_cmd *cmd)
+{
+	struct pt_dev *pd = pt_of(cmd->dev);
+	struct ioloop *loop = ioloop_current();
+	unsigned idx = loop ? ioloop_index(loop) : pd->nqueues;
+	struct pt_queue *q = idx < pd->nqueues ? pd->queues[idx] : NULL;
+	struct scst_cmd *c;
+
+	if (!q)
+		return;
+	list_for_each_entry(c, &q->backlog, lba_lock_node) {
+		if (c != cmd)
+			continue;
+		/* Never sent: the device does not know it; the core answers
+		 * for an aborted command itself. */
+		list_del(&cmd->lba_lock_node);
+		scst_cmd_done(cmd);
+		return;
+	}
+}
+
 /* On the queue's loop: a queue with a poll armed is freed by its
  * cancelled poll's completion. */
 static void queue_close_on_loop(void *arg)

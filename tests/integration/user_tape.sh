@@ -15,7 +15,7 @@
 # SIGKILL while it holds a command is survived (04/08/00), a new one
 # attaches with a power-on UA and finds what was written.
 . "$(dirname "$0")/../lib.sh"
-plan 37
+plan 38
 
 require_daemon
 require_tools scsi_cdb
@@ -206,59 +206,34 @@ check "SPACE to end of data (object 6)" \
 # RESERVE(6) 16h by one nexus: another nexus's READ POSITION gets
 # RESERVATION CONFLICT (18h) from scstd (SPC-2 5.5.1), REPORT LUNS A0h
 # still works; RELEASE(6) 17h frees it.
-exec {resfd}> >(SCSI_CDB_INITIATOR=iqn.2026-12.org.scstd:holder SCSI_CDB_SENSE=1 \
-	SCSI_CDB_LOGIN_ONLY=1 timeout 120 "$(tool scsi_cdb)" "$(lun_url 0)" >"$WORKDIR/holder.out")
-echo "cdb 000000000000" >&$resfd
-echo "cdb 160000000000" >&$resfd
-eventually 20 bash -c "[ \$(wc -l <'$WORKDIR/holder.out') -ge 2 ]"
+nexus_open holder "$(lun_url 0)"
+nexus_say holder "cdb 000000000000" >/dev/null
+check_output "the holder's RESERVE(6) is GOOD" '^GOOD $' nexus_say holder "cdb 160000000000"
 out=$(cdb_as iqn.2026-12.org.scstd:other "cdb 000000000000" "cdb 34000000000000000000 20" \
 	"cdb a00000000000000001000000 256")
 check "while another nexus holds RESERVE(6): RESERVATION CONFLICT; REPORT LUNS works" \
 	answers_are "$out" '^CHECK 06/29/00' '^STATUS 0x18$' '^GOOD 000000100000000000000000000000000001'
-echo "cdb 170000000000" >&$resfd
-echo quit >&$resfd
-exec {resfd}>&-
-eventually 20 bash -c "[ \$(wc -l <'$WORKDIR/holder.out') -ge 3 ]"
-check "the holder's RESERVE and RELEASE were GOOD" \
-	answers_are "$(cat "$WORKDIR/holder.out")" '^CHECK 06/29/00' '^GOOD $' '^GOOD $'
+check_output "the holder's RELEASE(6) is GOOD" '^GOOD $' nexus_say holder "cdb 170000000000"
+nexus_close holder
 
 # --- a unit attention of the device reaches every nexus ----------------------
 # Two nexuses with their login UAs consumed; a cartridge change (SIGHUP)
 # makes the drive report 06/28/00 once, to the first command that comes.
 # The device has one nexus, scstd two: the other gets it from scstd (SCST's
 # scst_dev_check_set_UA), without the drive seeing a second UA.
-declare -A NX_FD
-open_nexus() {  # open_nexus NAME: a long-lived scsi_cdb session, output in NAME.out
-	local fd
-	: >"$WORKDIR/$1.out"
-	exec {fd}> >(SCSI_CDB_INITIATOR=iqn.2026-12.org.scstd:$1 SCSI_CDB_SENSE=1 \
-		SCSI_CDB_LOGIN_ONLY=1 timeout 120 "$(tool scsi_cdb)" "$(lun_url 0)" >"$WORKDIR/$1.out")
-	NX_FD[$1]=$fd
-}
-say() {  # say NAME LINE: sends LINE, waits for its answer; prints it
-	local n
-	n=$(wc -l <"$WORKDIR/$1.out")
-	echo "$2" >&"${NX_FD[$1]}"
-	eventually 30 bash -c "[ \$(wc -l <'$WORKDIR/$1.out') -gt $n ]" &&
-		sed -n "$((n + 1))p" "$WORKDIR/$1.out"
-}
-close_nexus() {
-	echo quit >&"${NX_FD[$1]}"
-	eval "exec ${NX_FD[$1]}>&-"
-}
-open_nexus first
-open_nexus second
-say first "cdb 000000000000" >/dev/null
-say second "cdb 000000000000" >/dev/null
+nexus_open first "$(lun_url 0)"
+nexus_open second "$(lun_url 0)"
+nexus_say first "cdb 000000000000" >/dev/null
+nexus_say second "cdb 000000000000" >/dev/null
 kill -HUP "$TAPE_PID"
 check_output "after a cartridge change the first nexus gets 06/28/00 from the drive" \
-	'^CHECK 06/28/00' say first "cdb 000000000000"
+	'^CHECK 06/28/00' nexus_say first "cdb 000000000000"
 check_output "... and the second nexus gets it too, from scstd" \
-	'^CHECK 06/28/00' say second "cdb 000000000000"
-out=$(say second "cdb 000000000000"; say first "cdb 000000000000")
+	'^CHECK 06/28/00' nexus_say second "cdb 000000000000"
+out=$(nexus_say second "cdb 000000000000"; nexus_say first "cdb 000000000000")
 check "... once: both nexuses are GOOD afterwards" answers_are "$out" '^GOOD $' '^GOOD $'
-close_nexus first
-close_nexus second
+nexus_close first
+nexus_close second
 
 # --- a handler killed while it holds a command --------------------------------
 kill -STOP "$TAPE_PID"

@@ -13,6 +13,12 @@
 #   - through the management tree (scstctl in the guest): a disk offered to
 #     dev_tape is refused naming its type; added to dev_disk at run time and
 #     deleted again;
+#   - a scsi_debug device scanned as type 1 is exported with dev_tape and
+#     tape commands reach it (what this kernel's scsi_debug answers is
+#     noted: 6.12 has no SSC emulation, and its INQUIRY type follows the
+#     module-wide ptype, 0 again for the disks);
+#   - a unit attention scsi_debug reports to one nexus (CAPACITY DATA HAS
+#     CHANGED after virtual_gb is written) reaches the other nexus too;
 #   - the disk deleted in the guest while reads are in flight: the LUN
 #     answers LOGICAL UNIT NOT SUPPORTED, scstd keeps running and stops
 #     cleanly.
@@ -28,8 +34,9 @@ if [ -z "${SCSTD_VM_NS:-}" ]; then
 fi
 
 . "$HERE/../lib.sh"
-plan 11
+plan 15
 require_daemon
+require_tools scsi_cdb
 PT_TIMEOUT=${PT_TIMEOUT:-600}
 PT_CU_TESTS=${PT_CU_TESTS:-SCSI.TestUnitReady,SCSI.Inquiry,SCSI.ReadCapacity10,SCSI.ReadCapacity16,SCSI.Read10,SCSI.Write10,SCSI.Read16,SCSI.Write16,SCSI.Verify10,SCSI.Reserve6,SCSI.PrinReadKeys,SCSI.PrinReportCapabilities,SCSI.ProutRegister,SCSI.ProutReserve,SCSI.ModeSense6,SCSI.ReportSupportedOpcodes,SCSI.PreventAllow,SCSI.WriteSame10,SCSI.Unmap}
 # iscsi-test-cu tests that fail because of the device behind dev_disk,
@@ -83,7 +90,7 @@ make_initrd() {
 	done
 	cat >"$d/vm/env" <<ENV
 GUEST_IP=$GUEST_IP
-IQN_DISK=$IQN-disk IQN_PERF=$IQN-perf IQN_CD=$IQN-cd
+IQN_DISK=$IQN-disk IQN_PERF=$IQN-perf IQN_CD=$IQN-cd IQN_TAPE=$IQN-tape
 ENV
 	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORKDIR/overlay.gz" &&
 		cat "$GUEST/initrd.gz" "$WORKDIR/overlay.gz" >"$WORKDIR/initrd.img"
@@ -194,6 +201,48 @@ case $mgmt in
 	ok "a disk offered to dev_tape is refused naming the types; dev_disk adds and deletes it at run time" ;;
 *) not_ok "mgmt of a spare disk: '${mgmt:-no answer}'" ;;
 esac
+
+# dev_tape over scsi_debug's type-1 device.
+case $ready in
+*tape=none*) skip "dev_tape over scsi_debug: the guest made no type-1 scsi_debug device" ;;
+*)
+	out=$(printf '%s\n' "cdb 120000002400 36" "cdb 000000000000" "cdb 050000000000 6" \
+		"cdb 34000000000000000000 20" "cdb 100000000100" quit |
+		SCSI_CDB_SENSE=1 SCSI_CDB_LOGIN_ONLY=1 timeout 60 "$(tool scsi_cdb)" "$URL/$IQN-tape/0" 2>&1)
+	note "scsi_debug as a tape through dev_tape: INQUIRY, TUR, READ BLOCK LIMITS, READ POSITION, WRITE FILEMARKS: $(echo $out)"
+	# Each line is the device's own answer (GOOD or its sense), none an
+	# error of scstd's (no 04/xx, no transport error).
+	if [ "$(printf '%s\n' "$out" | grep -cE '^(GOOD|CHECK 0[0-35-9a-f]/)')" = 5 ]; then
+		ok "dev_tape passes tape commands to scsi_debug's type-1 device and its answers back"
+	else
+		not_ok "dev_tape over scsi_debug's type-1 device: $(echo $out)"
+	fi
+	;;
+esac
+
+# A device UA reaches every nexus: two nexuses past their login UAs; the
+# capacity change is reported by scsi_debug once (SPC-4 2A/09), to the
+# first command; scstd establishes it for the other nexus.
+nexus_open first "$URL/$IQN-disk/0"
+nexus_open second "$URL/$IQN-disk/0"
+nexus_say first "cdb 000000000000" >/dev/null
+nexus_say second "cdb 000000000000" >/dev/null
+echo CAPACITY >&8
+cap=$(guest_line 60)
+ua1=$(nexus_say first "cdb 000000000000")
+ua2=$(nexus_say second "cdb 000000000000")
+after=$(nexus_say second "cdb 000000000000"; nexus_say first "cdb 25000000000000000000 8")
+nexus_close first
+nexus_close second
+note "capacity change ($cap): first '$ua1', second '$ua2', then '$(echo $after)'"
+[[ $ua1 == "CHECK 06/2a/09"* ]] && ok "the first nexus gets CAPACITY DATA HAS CHANGED from scsi_debug" ||
+	not_ok "the first nexus gets 06/2A/09: '$ua1' ($cap)"
+[[ $ua2 == "CHECK 06/2a/09"* ]] && ok "the second nexus gets it too, from scstd" ||
+	not_ok "the second nexus gets 06/2A/09 from scstd: '$ua2'"
+# READ CAPACITY(10): virtual_gb 1 is 2097152 blocks of 512 bytes.
+[[ $(echo $after) == "GOOD GOOD 001fffff00000200" ]] &&
+	ok "once only, and READ CAPACITY shows the new 1 GiB" ||
+	not_ok "after the UA: '$(echo $after)'"
 
 # Hot removal with reads in flight.
 ( while :; do qemu-io -f raw -c "read 0 4M" "$URL/$IQN-disk/0" >/dev/null 2>&1 || break; done ) &
