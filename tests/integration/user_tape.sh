@@ -18,7 +18,7 @@
 plan 38
 
 require_daemon
-require_tools scsi_cdb
+require_tools scsi_cdb user_badhandler
 EX=$(dirname "$SCSTD")/examples
 IQN=iqn.2026-12.org.scstd:tape
 USOCK=$WORKDIR/handlers.sock
