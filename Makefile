@@ -62,7 +62,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_LIBS := tests/tools/raw_iscsi.c tests/tools/tree_walk.c tests/tools/tool_login.c
 TOOL_SRCS := $(filter-out $(TOOL_LIBS),$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
-RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
+RAW_ISCSI_TOOLS := iscsi_badpdu iscsi_abort_queued iscsi_taskset iscsi_mcs iscsi_digestpeer iscsi_memlimit \
 		   iscsi_close_inflight iscsi_fuzz iscsi_nonreader
 
 # libscst_local: the raw command socket's client (include/scst_local.h).

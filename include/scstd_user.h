@@ -16,7 +16,14 @@
  * A request must be answered within the device's cmd_timeout, or scstd
  * ends the connection and fails the commands.  Not thread-safe: one thread
  * per struct scstu_dev, or a lock of your own.  Protocol:
- * docs/user-handlers.md. */
+ * docs/user-handlers.md.
+ *
+ * CDB mode, for devices scstd does not emulate (a tape drive, a changer):
+ * the device is created with a type (add_device tape0 type=1), the
+ * program attaches with scstu_attach_cdb and gets whole commands (CDB,
+ * direction, length, data) and answers status, sense and data-in itself;
+ * scstd keeps REPORT LUNS, REQUEST SENSE, reservations, persistent
+ * reservations, unit attentions and task management. */
 #ifndef SCSTD_USER_H
 #define SCSTD_USER_H
 
@@ -48,6 +55,53 @@ struct scstu_io {
 };
 
 struct scstu_dev;
+
+/* CDB mode ------------------------------------------------------------- */
+
+enum scstu_dir {
+	SCSTU_DIR_NONE = 0,
+	SCSTU_DIR_IN = 1,                /* to the initiator: fill data */
+	SCSTU_DIR_OUT = 2,               /* from the initiator: data holds it */
+};
+
+struct scstu_cmd {
+	uint64_t tag;
+	uint64_t lun;
+	uint8_t cdb[64];
+	unsigned cdb_len;
+	enum scstu_dir dir;
+	uint32_t len;                    /* bytes the CDB transfers (scstd's parse) */
+	void *data;                      /* len bytes, page aligned */
+};
+
+struct scstu_reply {
+	uint8_t status;                  /* SAM status: 0 GOOD, 2 CHECK CONDITION ... */
+	uint8_t sense[96];
+	unsigned sense_len;              /* CHECK CONDITION only */
+	uint32_t data_len;               /* data-in bytes valid, <= len */
+};
+
+/* Like scstu_attach for a CDB-mode device of SCSI peripheral type `type`
+ * (the device's type= must be the same).  geometry->block_size is the
+ * configured block size, size 0. */
+struct scstu_dev *scstu_attach_cdb(const char *socket_path, const char *name, unsigned type,
+				   size_t area_bytes, struct scstu_geometry *geometry, char *err,
+				   size_t errlen);
+/* The next command: 1, 0 none waiting (wait false), -ENOTCONN, -EPROTO. */
+int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait);
+/* Answers a command; 0 or -errno when the answer could not be sent or is
+ * malformed (-EINVAL: a status that is not a device server's, CHECK
+ * CONDITION without sense, data_len over len). */
+int scstu_complete_cmd(struct scstu_dev *d, const struct scstu_cmd *cmd,
+		       const struct scstu_reply *reply);
+/* reply = GOOD with data_len bytes of data-in. */
+void scstu_reply_good(struct scstu_reply *reply, uint32_t data_len);
+/* reply = CHECK CONDITION with fixed sense (SPC-4 4.5.3) key/asc/ascq. */
+void scstu_reply_sense(struct scstu_reply *reply, uint8_t key, uint8_t asc, uint8_t ascq);
+/* The loop of scstu_serve for CDB mode: fn fills the reply. */
+int scstu_serve_cmds(struct scstu_dev *d,
+		     void (*fn)(const struct scstu_cmd *cmd, struct scstu_reply *reply, void *ctx),
+		     void *ctx);
 
 /* Connects to scstd at socket_path and takes over device name with a data
  * area of area_bytes (whole pages, 1 MiB .. 1 GiB; about 4 x max_io per

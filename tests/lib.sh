@@ -468,6 +468,31 @@ bg_start() {
 	BG_PIDS+=($!)
 }
 
+# Long-lived I_T nexuses driven line by line (tests/tools/scsi_cdb), to
+# interleave two initiators' commands: nexus_open NAME URL logs in as
+# initiator ...:NAME without TEST UNIT READY (whole sense shown), answers
+# in $WORKDIR/NAME.out; nexus_say NAME LINE sends one line and prints its
+# answer; nexus_close NAME logs out.
+declare -A NEXUS_FD
+nexus_open() {
+	local fd
+	: >"$WORKDIR/$1.out"
+	exec {fd}> >(SCSI_CDB_INITIATOR=iqn.2026-12.org.scstd:$1 SCSI_CDB_SENSE=1 \
+		SCSI_CDB_LOGIN_ONLY=1 timeout 300 "$(tool scsi_cdb)" "$2" >"$WORKDIR/$1.out")
+	NEXUS_FD[$1]=$fd
+}
+nexus_say() {
+	local n
+	n=$(wc -l <"$WORKDIR/$1.out")
+	echo "$2" >&"${NEXUS_FD[$1]}"
+	eventually 60 bash -c "[ \$(wc -l <'$WORKDIR/$1.out') -gt $n ]" &&
+		sed -n "$((n + 1))p" "$WORKDIR/$1.out"
+}
+nexus_close() {
+	echo quit >&"${NEXUS_FD[$1]}"
+	eval "exec ${NEXUS_FD[$1]}>&-"
+}
+
 # Everything this script started dies with it, the daemon last so that
 # clients do not log spurious errors.
 lib_cleanup() {

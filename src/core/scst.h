@@ -316,6 +316,12 @@ struct scst_dev_type {
 	/* Optional: a LUN RESET or TARGET RESET reached the device (tm.c);
 	 * a pass-through handler resets the real one. */
 	void (*reset)(struct scst_device *dev);
+	/* Optional: a task management function aborted cmd while the
+	 * handler has it (tm.c), on the command's loop.  A handler that has
+	 * not yet passed it on (a command waiting for room in a device
+	 * queue) completes it now with scst_cmd_done; one already with the
+	 * device finishes when the device answers, as without this. */
+	void (*abort)(struct scst_cmd *cmd);
 };
 
 /* Whether add_device of dt accepts parameter key. */
@@ -514,10 +520,13 @@ struct scst_tgt {
 	struct scst_io_counters gone_io;
 };
 
-/* Unit attention waiting on one I_T_L nexus. */
+/* Unit attention waiting on one I_T_L nexus: one of scstd's (id), or one
+ * a pass-through device reported to another nexus (id SCST_S_OK, its key,
+ * ASC and ASCQ). */
 struct scst_ua {
 	struct list_head node;
 	enum scst_sense_id id;
+	uint8_t key, asc, ascq;
 };
 
 /* I_T_L nexus. */
@@ -805,6 +814,16 @@ void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len
 void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 		       const struct scst_tgt_dev *except);
 void scst_tgt_dev_queue_ua(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
+/* A pass-through device (or a CDB-mode scst_user handler) answered cmd
+ * with a unit attention: the device has one I_T nexus, scstd many, so the
+ * condition is established for every other nexus of the device too (SCST's
+ * scst_dev_check_set_UA); a reset one (ASC 29h) also ends what a reset
+ * ends, the SPC-2 reservation and PREVENTs.  Nothing for other answers. */
+void scst_dev_device_ua(struct scst_cmd *cmd);
+/* The sense key, ASC and ASCQ of fixed or descriptor sense; false when it
+ * is neither or too short to hold them. */
+bool scst_sense_triple(const uint8_t *s, unsigned len, uint8_t *key, uint8_t *asc,
+		       uint8_t *ascq);
 
 /* Removable medium (core/medium.c).  START STOP UNIT and PREVENT ALLOW
  * MEDIUM REMOVAL: set cmd's status (GOOD or the error); the handler

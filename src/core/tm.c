@@ -87,6 +87,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 		 * 4.11); only the command ends. */
 		cmd->abort_fn = NULL;
 		abort_fn(cmd);
+	} else if (cmd->state == SCST_CMD_STATE_EXEC && cmd->dev && cmd->dev->handler->abort) {
+		cmd->dev->handler->abort(cmd);
 	}
 }
 

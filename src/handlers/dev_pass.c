@@ -10,7 +10,10 @@
  * goes to the device except those the core keeps (REPORT LUNS, REQUEST
  * SENSE, RESERVE/RELEASE, PERSISTENT RESERVE IN/OUT): the device sees one
  * initiator, scstd serves many.  A LUN or target reset resets the device
- * (SG_SCSI_RESET_DEVICE). */
+ * (SG_SCSI_RESET_DEVICE).  sg cannot abort one request: ABORT TASK takes
+ * back a command still waiting for room in scstd's queue (pt_sg_abort);
+ * one the device has finishes when the device answers, as with SCST's
+ * pass-through handlers, and only a reset reaches the device. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -287,6 +290,7 @@ static void pt_reset(struct scst_device *dev)
 	struct pt_dev *pd = pt_of(dev);
 	int what = SG_SCSI_RESET_DEVICE;
 
+	__atomic_store_n(&pd->reset_ua_expected, true, __ATOMIC_RELEASE);
 	if (ioctl(pd->sync_fd, SG_SCSI_RESET, &what) < 0)
 		log_err("%s: SG_SCSI_RESET_DEVICE: %s", dev->name, strerror(errno));
 }
@@ -297,6 +301,7 @@ static const char *const no_params[] = { NULL };
 	static struct scst_dev_type var = { \
 		.name = nm, .type = t, .add_device_params = no_params, \
 		.attach = pt_attach, .detach = pt_detach, .exec = pt_exec, .reset = pt_reset, \
+		.abort = pt_sg_abort, \
 	}
 
 PT_TYPE(dev_disk_type, "dev_disk", 0x00);

@@ -16,6 +16,10 @@ struct pt_dev {
 	char sg_path[64];
 	int sync_fd;                    /* attach-time queries, off-loop commands */
 	bool perf;                      /* *_perf: READ/WRITE never reach the device */
+	/* scstd reset the device (a LUN or target reset): the reset UA the
+	 * device reports next is that one, already queued for every nexus
+	 * (SCST's double_ua_possible).  Atomic. */
+	bool reset_ua_expected;
 	unsigned nqueues;               /* one per I/O loop, opened on first use */
 	struct pt_queue **queues;
 };
@@ -54,6 +58,9 @@ bool pt_splits(const struct scst_cmd *cmd);
 bool pt_moves_data(const struct scst_cmd *cmd);
 /* The CDB of the piece of len bytes starting done bytes into cmd. */
 void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8_t *cdb);
+/* Task management aborted cmd (on its loop): taken back and completed
+ * when it still waits for room in its loop's sg queue. */
+void pt_sg_abort(struct scst_cmd *cmd);
 /* Closes every loop's queue (device detach). */
 void pt_sg_close_queues(struct pt_dev *pd);
 

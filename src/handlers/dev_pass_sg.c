@@ -12,9 +12,12 @@
  * own LBA and count, one after the other.
  *
  * The device's status and sense go back unchanged.  A unit attention the
- * device reports for a reset (ASC 29h) is scstd's own reset seen again:
- * scstd already queued that UA for its nexuses, so the command is sent
- * once more instead.  A device that has gone away (sg returns ENODEV, or
+ * device reports for a reset (ASC 29h) right after scstd reset it is
+ * scstd's own reset seen again: scstd already queued that UA for its
+ * nexuses, so the command is sent once more instead.  Any other unit
+ * attention (a capacity change, a reset scstd did not make) reached one of
+ * scstd's nexuses only, as the device sees one initiator: it goes back to
+ * that nexus and is established for every other (scst_dev_device_ua).  A device that has gone away (sg returns ENODEV, or
  * the host reports no connection) answers LOGICAL UNIT NOT SUPPORTED. */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +219,7 @@ static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg
 		return;
 	}
 	if (h->status == SAM_STAT_CHECK_CONDITION && is_reset_ua(cmd->sense, h->sb_len_wr) &&
+	    __atomic_exchange_n(&pt_of(cmd->dev)->reset_ua_expected, false, __ATOMIC_ACQ_REL) &&
 	    cmd->dh_u64[0]++ < PT_RESET_UA_RETRIES) {
 		queue_send(q, cmd);
 		return;
@@ -245,8 +249,14 @@ static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg
 
 		cmd->resp_data_len = resid < cmd->bufflen ? cmd->bufflen - resid : 0;
 	}
-	if (h->status == SAM_STAT_GOOD)
+	if (h->status == SAM_STAT_GOOD) {
+		/* The reset UA did not come (the kernel took it): a later one
+		 * is the device's own. */
+		__atomic_store_n(&pt_of(cmd->dev)->reset_ua_expected, false, __ATOMIC_RELEASE);
 		pt_cmd_succeeded(cmd);
+	} else {
+		scst_dev_device_ua(cmd);
+	}
 	scst_cmd_done(cmd);
 }
 
@@ -468,6 +478,27 @@ void pt_sg_submit(struct scst_cmd *cmd)
 	cmd->dh_u64[2] = 0;
 	list_init(&cmd->lba_lock_node);
 	queue_send(pd->queues[idx], cmd);
+}
+
+void pt_sg_abort(struct scst_cmd *cmd)
+{
+	struct pt_dev *pd = pt_of(cmd->dev);
+	struct ioloop *loop = ioloop_current();
+	unsigned idx = loop ? ioloop_index(loop) : pd->nqueues;
+	struct pt_queue *q = idx < pd->nqueues ? pd->queues[idx] : NULL;
+	struct scst_cmd *c;
+
+	if (!q)
+		return;
+	list_for_each_entry(c, &q->backlog, lba_lock_node) {
+		if (c != cmd)
+			continue;
+		/* Never sent: the device does not know it; the core answers
+		 * for an aborted command itself. */
+		list_del(&cmd->lba_lock_node);
+		scst_cmd_done(cmd);
+		return;
+	}
 }
 
 /* On the queue's loop: a queue with a poll armed is freed by its

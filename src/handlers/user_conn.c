@@ -11,7 +11,9 @@
  * memfd sealed against shrinking (so it cannot fault scstd), and a request
  * unanswered after cmd_timeout seconds ends the connection.  Whatever ends
  * it, every outstanding command is completed: 04/08/00 LOGICAL UNIT
- * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT. */
+ * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT.  A CDB-mode
+ * device's requests are whole commands (USER_REQ_CMD): never split, their
+ * answer a SCSI status, sense and a data-in length no longer than asked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -46,6 +48,8 @@ struct user_req {
 	uint32_t len, done;
 	uint64_t off;
 	int result;
+	struct scu_cmd_done answer;      /* USER_REQ_CMD */
+	uint8_t dir;                     /* USER_REQ_CMD: SCU_DIR_* */
 };
 
 struct user_slot {
@@ -88,8 +92,11 @@ static void complete_on_loop(void *arg)
 	struct scst_cmd *cmd = r->cmd;
 	int res = r->result;
 
+	if (r->kind == USER_REQ_CMD)
+		user_cmd_answered(cmd, res, &r->answer);
+	else
+		vdisk_io_done(cmd, res);
 	free(r);
-	vdisk_io_done(cmd, res);
 }
 
 static void complete(struct user_req *r, int result)
@@ -128,6 +135,9 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	r->buf = buf;
 	r->len = len;
 	r->off = off;
+	if (kind == USER_REQ_CMD)
+		r->dir = cmd->data_dir == SCST_DATA_READ ? SCU_DIR_IN
+		       : cmd->data_dir == SCST_DATA_WRITE ? SCU_DIR_OUT : SCU_DIR_NONE;
 	pthread_mutex_lock(&c->lock);
 	if (!c->dead) {
 		list_add_tail(&r->node, &c->pending);
@@ -192,14 +202,35 @@ static void release_slot(struct user_conn *c, struct user_slot *s)
 	c->inflight--;
 }
 
+/* The packet of a whole command (CDB mode) into pkt: its length. */
+static size_t encode_cmd(const struct user_slot *s, const struct user_req *r, uint8_t *pkt)
+{
+	struct scu_cmd m = { .tag = s->tag, .len = s->chunk, .dir = r->dir,
+			     .cdb_len = (uint8_t)r->cmd->cdb_len,
+			     .area_off = (uint64_t)s->first_page * USER_AREA_PAGE,
+			     .lun = r->cmd->lun };
+
+	memcpy(m.cdb, r->cmd->cdb, r->cmd->cdb_len);
+	return scu_cmd_encode(pkt, &m);
+}
+
+static size_t encode_io(const struct user_slot *s, const struct user_req *r, uint8_t *pkt)
+{
+	struct scu_io io = { .tag = s->tag, .kind = (uint16_t)r->kind, .len = s->chunk,
+			     .offset = r->off + r->done,
+			     .area_off = (uint64_t)s->first_page * USER_AREA_PAGE };
+
+	return scu_io_encode(pkt, &io);
+}
+
 /* Sends the next chunk of r: 1 sent, 0 no room now (r not taken), <0 the
  * connection failed. */
 static int send_chunk(struct user_conn *c, struct user_req *r)
 {
 	int idx = free_slot(c);
 	struct user_slot *s;
-	uint8_t pkt[SCU_IO_LEN];
-	struct scu_io io = { 0 };
+	uint8_t pkt[SCU_MAX_LEN];
+	size_t len;
 	int64_t first = 0;
 	ssize_t n;
 
@@ -217,17 +248,12 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 	s->tag = (uint64_t)++c->gen << 32 | (uint32_t)idx;
 	s->req = r;
 	c->inflight++;
-	if (r->kind == SCU_IO_WRITE)
+	if (r->kind == SCU_IO_WRITE || (r->kind == USER_REQ_CMD && r->dir == SCU_DIR_OUT))
 		memcpy(c->area + (uint64_t)s->first_page * USER_AREA_PAGE, r->buf + r->done,
 		       s->chunk);
-	io.tag = s->tag;
-	io.kind = (uint16_t)r->kind;
-	io.len = s->chunk;
-	io.offset = r->off + r->done;
-	io.area_off = (uint64_t)s->first_page * USER_AREA_PAGE;
-	scu_io_encode(pkt, &io);
-	n = send(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == (ssize_t)sizeof(pkt)) {
+	len = r->kind == USER_REQ_CMD ? encode_cmd(s, r, pkt) : encode_io(s, r, pkt);
+	n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)len) {
 		s->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
 		return 1;
 	}
@@ -245,7 +271,14 @@ static int dispatch(struct user_conn *c)
 
 	c->want_out = false;
 	while ((r = pop_pending(c))) {
-		int rc = send_chunk(c, r);
+		int rc;
+
+		/* A command cannot be cut; the device's limit is the handler's. */
+		if (r->kind == USER_REQ_CMD && r->len > c->chunk_max) {
+			complete(r, -E2BIG);
+			continue;
+		}
+		rc = send_chunk(c, r);
 
 		if (rc <= 0) {
 			push_back_first(c, r);
@@ -257,17 +290,55 @@ static int dispatch(struct user_conn *c)
 
 /* ---- answers from the handler ------------------------------------------- */
 
-static int take_answer(struct user_conn *c, const struct scu_done *d)
+/* The slot of an answer's tag when it is outstanding and of the answer's
+ * form (a whole command or a byte range), else NULL (logged). */
+static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
 {
-	uint32_t idx = (uint32_t)d->tag;
+	uint32_t idx = (uint32_t)tag;
 	struct user_slot *s = idx < USER_MAX_INFLIGHT ? &c->slots[idx] : NULL;
+
+	if (!s || !s->req || s->tag != tag) {
+		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
+			 (unsigned long long)tag);
+		return NULL;
+	}
+	if ((s->req->kind == USER_REQ_CMD) != cmd) {
+		log_warn("scst_user %s: tag %#llx answered as a %s", c->name,
+			 (unsigned long long)tag, cmd ? "command" : "byte range");
+		return NULL;
+	}
+	return s;
+}
+
+static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
+{
+	struct user_slot *s = answered_slot(c, d->tag, true);
 	struct user_req *r;
 
-	if (!s || !s->req || s->tag != d->tag) {
-		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
-			 (unsigned long long)d->tag);
+	if (!s)
+		return -EPROTO;
+	r = s->req;
+	if (d->resp_len > s->chunk || (d->resp_len && r->dir != SCU_DIR_IN)) {
+		log_warn("scst_user %s: tag %#llx answered with %u data-in bytes, %u %s asked",
+			 c->name, (unsigned long long)d->tag, d->resp_len, s->chunk,
+			 r->dir == SCU_DIR_IN ? "were" : "data-out bytes were");
 		return -EPROTO;
 	}
+	if (d->resp_len)
+		memcpy(r->buf, c->area + (uint64_t)s->first_page * USER_AREA_PAGE, d->resp_len);
+	r->answer = *d;
+	release_slot(c, s);
+	complete(r, 0);
+	return 0;
+}
+
+static int take_answer(struct user_conn *c, const struct scu_done *d)
+{
+	struct user_slot *s = answered_slot(c, d->tag, false);
+	struct user_req *r;
+
+	if (!s)
+		return -EPROTO;
 	r = s->req;
 	if (d->result == 0 && r->kind == SCU_IO_READ)
 		memcpy(r->buf + r->done, c->area + (uint64_t)s->first_page * USER_AREA_PAGE,
@@ -291,7 +362,9 @@ static int read_answers(struct user_conn *c)
 
 	for (;;) {
 		ssize_t n = recv(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_TRUNC);
+		struct scu_cmd_done cd;
 		struct scu_done d;
+		int rc;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
@@ -299,13 +372,22 @@ static int read_answers(struct user_conn *c)
 			log_info("scst_user %s: handler closed the connection", c->name);
 			return -ENOTCONN;
 		}
-		if ((size_t)n > sizeof(pkt) ||
-		    scu_done_decode(pkt, (size_t)n, &d, why, sizeof(why)) < 0) {
-			log_warn("scst_user %s: %s: disconnecting the handler", c->name,
-				 (size_t)n > sizeof(pkt) ? "oversized packet" : why);
+		if ((size_t)n > sizeof(pkt)) {
+			log_warn("scst_user %s: oversized packet: disconnecting the handler",
+				 c->name);
 			return -EPROTO;
 		}
-		if (take_answer(c, &d) < 0)
+		if (scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE)
+			rc = scu_cmd_done_decode(pkt, (size_t)n, &cd, why, sizeof(why));
+		else
+			rc = scu_done_decode(pkt, (size_t)n, &d, why, sizeof(why));
+		if (rc < 0) {
+			log_warn("scst_user %s: %s: disconnecting the handler", c->name, why);
+			return -EPROTO;
+		}
+		rc = scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
+								       : take_answer(c, &d);
+		if (rc < 0)
 			return -EPROTO;
 	}
 }
@@ -536,7 +618,7 @@ static int handshake(struct user_conn *c)
 	if (memfd >= 0)
 		close(memfd);
 	if (rc == 0) {
-		c->ud = user_dev_attach(a.name, c, pid, &rc, why, sizeof(why));
+		c->ud = user_dev_attach(a.name, a.mode, c, pid, &rc, why, sizeof(why));
 		if (!c->ud)
 			rc = rc < 0 ? rc : -EINVAL;
 	}
@@ -544,8 +626,8 @@ static int handshake(struct user_conn *c)
 		refuse(c->fd, rc, why);
 		return rc;
 	}
-	rsp.block_size = c->ud->dev->block_size;
-	rsp.size = c->ud->dev->nblocks * c->ud->dev->block_size;
+	rsp.block_size = c->ud->cdb_mode ? c->ud->block_size : c->ud->dev->block_size;
+	rsp.size = c->ud->cdb_mode ? 0 : c->ud->dev->nblocks * c->ud->dev->block_size;
 	rsp.flags = c->ud->dev->read_only ? SCU_F_READ_ONLY : 0;
 	rsp.max_io = c->chunk_max;
 	snprintf(rsp.msg, sizeof(rsp.msg), "attached to %.200s", c->name);

@@ -5,21 +5,29 @@
  * device over the scst_user socket.  A device is created by management
  * like any other (add_device NAME size_mb=..), so LUNs and configuration
  * files name it before its handler runs; while no handler is attached,
- * medium access answers NOT READY, MANUAL INTERVENTION REQUIRED. */
+ * medium access answers NOT READY, MANUAL INTERVENTION REQUIRED.
+ *
+ * CDB mode (add_device NAME type=N): the handler is the device server, as
+ * with SCST's scst_user: it gets every command the core does not keep
+ * (the pass-through split: REPORT LUNS, REQUEST SENSE, reservations, PR,
+ * UAs and task management stay here) with its CDB, direction and length,
+ * and answers status, sense and data itself. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cdb.h"
+#include "handlers/dev_pass.h"
 #include "handlers/user_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "lib/scst_user_wire.h"
 #include "util/log.h"
 
+/* A CDB-mode device is a pass-through one to the core, with no vdisk. */
 static struct user_dev *user_of(const struct scst_device *dev)
 {
-	return vdisk_of(dev)->handler_priv;
+	return dev->passthrough ? dev->dh_priv : vdisk_of(dev)->handler_priv;
 }
 
 static void user_request(struct scst_cmd *cmd, unsigned kind, uint8_t *buf, uint32_t len,
@@ -79,12 +87,77 @@ static const struct vdisk_backend user_backend = {
 	.copy_io = user_copy_io,
 };
 
+/* SPC-4 6.6.2: peripheral qualifier 001b, "not currently connected", of
+ * the device's type; the rest of the standard data is the handler's. */
+static void answer_not_connected_inquiry(struct scst_cmd *cmd)
+{
+	uint8_t std[36] = { 0 };
+	uint32_t n = cmd->bufflen < sizeof(std) ? cmd->bufflen : (uint32_t)sizeof(std);
+
+	std[0] = (uint8_t)(0x20 | cmd->dev->type);
+	std[1] = cmd->dev->removable ? 0x80 : 0;
+	std[2] = 0x06;                   /* SPC-4 */
+	std[3] = 0x02;                   /* response data format 2 */
+	std[4] = sizeof(std) - 5;
+	memcpy(std + 8, "SCST_USR", 8);
+	memcpy(std + 16, "not connected   ", 16);
+	memcpy(std + 32, " 0  ", 4);
+	memcpy(cmd->buf, std, n);
+	cmd->resp_data_len = n;
+	cmd->status = SAM_STAT_GOOD;
+}
+
+/* A CDB-mode device without a handler has no device server: INQUIRY says
+ * so, everything else is NOT READY, MANUAL INTERVENTION REQUIRED. */
+static void cdb_exec(struct scst_cmd *cmd)
+{
+	struct user_dev *ud = user_of(cmd->dev);
+	bool queued = false;
+
+	pthread_mutex_lock(&ud->lock);
+	if (ud->conn)
+		queued = user_conn_queue(ud->conn, cmd, NULL, USER_REQ_CMD, cmd->buf,
+					 cmd->bufflen, 0);
+	pthread_mutex_unlock(&ud->lock);
+	if (queued)
+		return;
+	if (cmd->cdb[0] == 0x12 /* INQUIRY */ && !(cmd->cdb[1] & 0x01))
+		answer_not_connected_inquiry(cmd);
+	else
+		scst_set_cmd_error(cmd, SCST_S_NOT_READY_MANUAL_INTERVENTION);
+	scst_cmd_done(cmd);
+}
+
+void user_cmd_answered(struct scst_cmd *cmd, int res, const struct scu_cmd_done *d)
+{
+	if (res < 0) {
+		scst_set_cmd_error(cmd, res == -ETIMEDOUT ? SCST_S_LU_COMM_TIMEOUT
+					: res == -E2BIG ? SCST_S_INVALID_FIELD_IN_CDB
+					: SCST_S_LU_COMM_FAILURE);
+		scst_cmd_done(cmd);
+		return;
+	}
+	cmd->status = d->status;
+	cmd->sense_len = d->sense_len;
+	memcpy(cmd->sense, d->sense, d->sense_len);
+	cmd->resp_data_len = d->resp_len;
+	if (d->status == SAM_STAT_GOOD)
+		pt_cmd_succeeded(cmd);
+	else
+		scst_dev_device_ua(cmd);
+	scst_cmd_done(cmd);
+}
+
 /* Without a handler the medium cannot be reached; the rest of SPC (INQUIRY,
  * REPORT LUNS, reservations, mode pages) answers as usual. */
 static void user_exec(struct scst_cmd *cmd)
 {
 	struct user_dev *ud = user_of(cmd->dev);
 
+	if (ud->cdb_mode) {
+		cdb_exec(cmd);
+		return;
+	}
 	if ((cmd->op->flags & SCST_OP_MEDIUM_ACCESS) &&
 	    !__atomic_load_n(&ud->conn, __ATOMIC_ACQUIRE)) {
 		scst_set_cmd_error(cmd, SCST_S_NOT_READY_MANUAL_INTERVENTION);
@@ -148,6 +221,77 @@ static void user_dev_free(struct user_dev *ud)
 	free(ud);
 }
 
+static int parse_uint(const char *key, const char *v, unsigned long max, unsigned long *out,
+		      char *err, size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v ? v : "", &end, 0);
+	if (!v || errno || end == v || *end || *v == '-' || *out > max) {
+		snprintf(err, errlen, "%s: a number from 0 to %lu, got '%s'", key, max,
+			 v ? v : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct scst_kv *find_param(const struct scst_kv *params, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(params[i].key, key))
+			return &params[i];
+	return NULL;
+}
+
+/* type=N: a CDB-mode device.  The handler answers INQUIRY, mode pages and
+ * capacity itself, so only what the core must know to parse commands is
+ * configured here: the block size fixed-block transfers count in (a tape's
+ * changes with MODE SELECT, seen on the way back). */
+static int cdb_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
+		      char *err, size_t errlen)
+{
+	unsigned long type = 0, bs = 0;
+	unsigned timeout = USER_CMD_TIMEOUT_DEFAULT_S;
+	struct user_dev *ud;
+
+	for (size_t i = 0; i < nparams; i++) {
+		const char *k = params[i].key, *v = params[i].value;
+		int rc;
+
+		if (!strcmp(k, "type"))
+			rc = parse_uint(k, v, 0x1e, &type, err, errlen);
+		else if (!strcmp(k, "blocksize"))
+			rc = parse_uint(k, v, 1u << 24, &bs, err, errlen);
+		else if (!strcmp(k, "cmd_timeout"))
+			rc = parse_cmd_timeout(v ? v : "", &timeout, err, errlen);
+		else {
+			snprintf(err, errlen, "%s: not a parameter of a CDB-mode device (type, "
+				 "blocksize, cmd_timeout); the handler is the device server", k);
+			rc = -EINVAL;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!find_param(params, nparams, "blocksize"))
+		bs = type == 0x01 ? 0 : type == 0x05 ? 2048 : 512;
+	ud = user_dev_new(dev, timeout);
+	if (!ud)
+		return -ENOMEM;
+	ud->cdb_mode = true;
+	ud->block_size = (uint32_t)bs;
+	dev->dh_priv = ud;
+	dev->type = (int)type;
+	dev->passthrough = true;
+	dev->medium_present = true;
+	dev->removable = type != 0x00;
+	dev->block_size = ud->block_size;
+	dev->block_shift = 0;
+	while (dev->block_shift < 31 && (1u << dev->block_shift) < dev->block_size)
+		dev->block_shift++;
+	return 0;
+}
+
 static int user_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
 		       char *err, size_t errlen)
 {
@@ -158,6 +302,10 @@ static int user_attach(struct scst_device *dev, const struct scst_kv *params, si
 	size_t nv;
 	int rc = -ENOMEM;
 
+	if (find_param(params, nparams, "type")) {
+		free(vparams);
+		return cdb_attach(dev, params, nparams, err, errlen);
+	}
 	if (!vparams)
 		return -ENOMEM;
 	rc = split_params(params, nparams, vparams, &nv, &timeout, err, errlen);
@@ -194,8 +342,8 @@ static int user_attach(struct scst_device *dev, const struct scst_kv *params, si
  * connection itself is left to end. */
 static void user_detach(struct scst_device *dev)
 {
-	struct vdisk_dev *vd = dev->dh_priv;
-	struct user_dev *ud = vd->handler_priv;
+	struct vdisk_dev *vd = dev->passthrough ? NULL : dev->dh_priv;
+	struct user_dev *ud = user_of(dev);
 
 	pthread_mutex_lock(&ud->lock);
 	if (ud->conn)
@@ -204,7 +352,8 @@ static void user_detach(struct scst_device *dev)
 		pthread_cond_wait(&ud->conn_gone, &ud->lock);
 	pthread_mutex_unlock(&ud->lock);
 	user_dev_free(ud);
-	vdisk_dev_free(vd);
+	if (vd)
+		vdisk_dev_free(vd);
 	dev->dh_priv = NULL;
 }
 
@@ -225,11 +374,50 @@ static int user_show_attr(const struct scst_device *dev, const char *name, char 
 		*non_default = false;
 		return 0;
 	}
+	if (ud->cdb_mode) {
+		if (!strcmp(name, "type")) {
+			snprintf(buf, len, "%d", dev->type);
+			*non_default = true;
+			return 0;
+		}
+		if (!strcmp(name, "blocksize")) {
+			snprintf(buf, len, "%u", dev->block_size);
+			*non_default = dev->block_size != ud->block_size;
+			return 0;
+		}
+		return -ENOENT;
+	}
 	return vdisk_show_attr(dev, name, buf, len, non_default);
 }
 
-struct user_dev *user_dev_attach(const char *name, struct user_conn *conn, pid_t pid,
-				 int *rc, char *err, size_t errlen)
+/* A handler speaks the device's mode, and in CDB mode is of its type. */
+static bool mode_fits(const struct user_dev *ud, uint32_t mode, char *err, size_t errlen)
+{
+	if (!ud->cdb_mode && !(mode & SCU_AM_CDB))
+		return true;
+	if (ud->cdb_mode && (mode & SCU_AM_CDB) && SCU_AM_TYPE(mode) == (unsigned)ud->dev->type)
+		return true;
+	if (ud->cdb_mode && (mode & SCU_AM_CDB))
+		snprintf(err, errlen, "device '%s' is of type %d, the handler implements type %u",
+			 ud->dev->name, ud->dev->type, SCU_AM_TYPE(mode));
+	else
+		snprintf(err, errlen, "device '%s' is a %s device, the handler speaks %s",
+			 ud->dev->name, ud->cdb_mode ? "CDB-mode" : "byte-range",
+			 ud->cdb_mode ? "byte ranges" : "CDBs");
+	return false;
+}
+
+/* A new handler is a device server that has just powered on (SAM-5
+ * 6.3.1): its state (a tape's position, its block size) starts afresh, and
+ * every nexus hears of it. */
+static void cdb_handler_arrived(struct user_dev *ud)
+{
+	ud->dev->block_size = ud->block_size;
+	scst_dev_queue_ua(ud->dev, SCST_S_UA_POWER_ON, NULL);
+}
+
+struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_conn *conn,
+				 pid_t pid, int *rc, char *err, size_t errlen)
 {
 	struct scst_device *dev;
 	struct user_dev *ud = NULL;
@@ -252,6 +440,8 @@ struct user_dev *user_dev_attach(const char *name, struct user_conn *conn, pid_t
 			*rc = -EBUSY;
 			snprintf(err, errlen, "device '%s' is served by process %d", name,
 				 (int)ud->pid);
+		} else if (!mode_fits(ud, mode, err, errlen)) {
+			*rc = -EINVAL;
 		} else {
 			ud->pid = pid;
 			ud->attaches++;
@@ -261,6 +451,8 @@ struct user_dev *user_dev_attach(const char *name, struct user_conn *conn, pid_t
 		pthread_mutex_unlock(&ud->lock);
 		if (!attached)
 			ud = NULL;
+		else if (ud->cdb_mode)
+			cdb_handler_arrived(ud);
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	return ud;
@@ -277,7 +469,7 @@ void user_dev_conn_gone(struct user_dev *ud)
 
 static const char *const user_params[] = {
 	"size", "size_mb", "blocksize", "read_only", "rotational", "t10_dev_id", "t10_vend_id",
-	"prod_id", "prod_rev_lvl", "usn", "tas", "cmd_timeout", NULL
+	"prod_id", "prod_rev_lvl", "usn", "tas", "cmd_timeout", "type", NULL
 };
 
 struct scst_dev_type scst_user_type = {

@@ -27,16 +27,30 @@ struct user_dev {
 	uint64_t attaches;               /* handlers attached so far */
 	unsigned cmd_timeout_s;          /* a request not answered by then ends the connection */
 	struct scst_device *dev;
+	/* CDB mode (type= at add_device): the handler is the device server
+	 * of a device of this peripheral type; block_size is what fixed-
+	 * block tape transfers count in when a handler attaches. */
+	bool cdb_mode;
+	uint32_t block_size;
 };
+
+/* Requests of a CDB-mode device carry the whole command (its CDB, buffer
+ * and direction) instead of a byte range; the kind is scstd's only. */
+#define USER_REQ_CMD 0x100
+
+struct scu_cmd_done;
 
 extern struct scst_dev_type scst_user_type;
 
-/* Attaches a connection to the scst_user device called name (under
- * scst_mutex): the device, or NULL with -errno and the reason in err
- * (ENOENT no such device, EINVAL not an scst_user device, EBUSY already
- * served). */
-struct user_dev *user_dev_attach(const char *name, struct user_conn *conn, pid_t pid,
+/* Attaches a connection speaking mode (ATTACH's) to the scst_user device
+ * called name (under scst_mutex): the device, or NULL with -errno and the
+ * reason in err (ENOENT no such device, EINVAL not an scst_user device or
+ * not of that mode and type, EBUSY already served). */
+struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_conn *conn, pid_t pid,
 				 int *rc, char *err, size_t errlen);
+/* A CDB-mode command answered (d) or failed (res < 0: -ENOTCONN, -ETIMEDOUT,
+ * -E2BIG longer than the handler's largest transfer), on its loop. */
+void user_cmd_answered(struct scst_cmd *cmd, int res, const struct scu_cmd_done *d);
 /* The connection is gone: no request of it is outstanding any more. */
 void user_dev_conn_gone(struct user_dev *ud);
 
@@ -49,7 +63,8 @@ struct user_wait {
 	int result;
 };
 
-/* Queues one backend request (submit or flush) to the connection, for
+/* Queues one backend request (submit, flush, or USER_REQ_CMD: the whole
+ * command, buf and len its buffer) to the connection, for
  * cmd (completed on its loop) or for w (signalled); false when the
  * connection is dead (the caller completes).  Called with ud->lock held. */
 bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait *w,

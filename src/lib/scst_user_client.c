@@ -55,10 +55,10 @@ static int make_area(size_t bytes, char *err, size_t errlen)
 	return fd;
 }
 
-static int send_attach(int fd, int memfd, const char *name, size_t bytes, char *err,
-		       size_t errlen)
+static int send_attach(int fd, int memfd, const char *name, uint32_t mode, size_t bytes,
+		       char *err, size_t errlen)
 {
-	struct scu_attach a = { .version = SCU_VERSION, .area_bytes = bytes };
+	struct scu_attach a = { .version = SCU_VERSION, .mode = mode, .area_bytes = bytes };
 	uint8_t pkt[SCU_ATTACH_LEN];
 	char ctrl[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { pkt, 0 };
@@ -106,8 +106,9 @@ static int receive_attach_rsp(int fd, struct scstu_geometry *g, char *err, size_
 	return 0;
 }
 
-struct scstu_dev *scstu_attach(const char *socket_path, const char *name, size_t area_bytes,
-			       struct scstu_geometry *geometry, char *err, size_t errlen)
+static struct scstu_dev *attach_mode(const char *socket_path, const char *name, uint32_t mode,
+				     size_t area_bytes, struct scstu_geometry *geometry,
+				     char *err, size_t errlen)
 {
 	struct scstu_dev *d = calloc(1, sizeof(*d));
 	int memfd = -1;
@@ -129,7 +130,7 @@ struct scstu_dev *scstu_attach(const char *socket_path, const char *name, size_t
 		goto fail;
 	}
 	d->area_bytes = area_bytes;
-	if (send_attach(d->fd, memfd, name, area_bytes, err, errlen) < 0 ||
+	if (send_attach(d->fd, memfd, name, mode, area_bytes, err, errlen) < 0 ||
 	    receive_attach_rsp(d->fd, geometry, err, errlen) < 0)
 		goto fail;
 	close(memfd);
@@ -139,6 +140,24 @@ fail:
 		close(memfd);
 	scstu_detach(d);
 	return NULL;
+}
+
+struct scstu_dev *scstu_attach(const char *socket_path, const char *name, size_t area_bytes,
+			       struct scstu_geometry *geometry, char *err, size_t errlen)
+{
+	return attach_mode(socket_path, name, 0, area_bytes, geometry, err, errlen);
+}
+
+struct scstu_dev *scstu_attach_cdb(const char *socket_path, const char *name, unsigned type,
+				   size_t area_bytes, struct scstu_geometry *geometry, char *err,
+				   size_t errlen)
+{
+	if (type > 0x1e) {
+		snprintf(err, errlen, "peripheral device type %u: 0 to 30", type);
+		return NULL;
+	}
+	return attach_mode(socket_path, name, SCU_AM_CDB | type << 8, area_bytes, geometry, err,
+			   errlen);
 }
 
 int scstu_fd(const struct scstu_dev *d)
@@ -204,4 +223,86 @@ void scstu_detach(struct scstu_dev *d)
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d);
+}
+
+int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	struct scu_cmd w;
+	char why[128];
+	ssize_t n = recv(d->fd, pkt, sizeof(pkt), MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
+	if (n == 0)
+		return -ENOTCONN;
+	if ((size_t)n > sizeof(pkt) || scu_cmd_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0)
+		return -EPROTO;
+	if (w.area_off > d->area_bytes || w.len > d->area_bytes - w.area_off)
+		return -EPROTO;
+	cmd->tag = w.tag;
+	cmd->lun = w.lun;
+	memcpy(cmd->cdb, w.cdb, sizeof(cmd->cdb));
+	cmd->cdb_len = w.cdb_len;
+	cmd->dir = (enum scstu_dir)w.dir;
+	cmd->len = w.len;
+	cmd->data = d->area + w.area_off;
+	return 1;
+}
+
+int scstu_complete_cmd(struct scstu_dev *d, const struct scstu_cmd *cmd,
+		       const struct scstu_reply *reply)
+{
+	struct scu_cmd_done done = { .tag = cmd->tag, .status = reply->status,
+				     .sense_len = (uint8_t)reply->sense_len,
+				     .resp_len = reply->data_len };
+	uint8_t pkt[SCU_CMD_DONE_LEN];
+	char why[128];
+
+	if (reply->sense_len > sizeof(done.sense) || reply->data_len > cmd->len ||
+	    (reply->data_len && cmd->dir != SCSTU_DIR_IN))
+		return -EINVAL;
+	memcpy(done.sense, reply->sense, reply->sense_len);
+	/* What scstd would refuse (and disconnect for) is refused here. */
+	if (!scu_cmd_done_encode(pkt, &done) ||
+	    scu_cmd_done_decode(pkt, sizeof(pkt), &done, why, sizeof(why)) < 0)
+		return -EINVAL;
+	if (send(d->fd, pkt, sizeof(pkt), MSG_NOSIGNAL) != (ssize_t)sizeof(pkt))
+		return -errno;
+	return 0;
+}
+
+void scstu_reply_good(struct scstu_reply *reply, uint32_t data_len)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->data_len = data_len;
+}
+
+void scstu_reply_sense(struct scstu_reply *reply, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->status = 0x02;
+	reply->sense[0] = 0x70;
+	reply->sense[2] = key & 0x0f;
+	reply->sense[7] = 10;            /* additional sense length: 18 bytes in all */
+	reply->sense[12] = asc;
+	reply->sense[13] = ascq;
+	reply->sense_len = 18;
+}
+
+int scstu_serve_cmds(struct scstu_dev *d,
+		     void (*fn)(const struct scstu_cmd *cmd, struct scstu_reply *reply, void *ctx),
+		     void *ctx)
+{
+	struct scstu_cmd cmd;
+	struct scstu_reply reply;
+	int rc;
+
+	while ((rc = scstu_next_cmd(d, &cmd, true)) == 1) {
+		fn(&cmd, &reply, ctx);
+		rc = scstu_complete_cmd(d, &cmd, &reply);
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include "le.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ static size_t op_len(unsigned op)
 	case SCU_OP_ATTACH_RSP: return SCU_ATTACH_RSP_LEN;
 	case SCU_OP_IO: return SCU_IO_LEN;
 	case SCU_OP_DONE: return SCU_DONE_LEN;
+	case SCU_OP_CMD: return SCU_CMD_LEN;
+	case SCU_OP_CMD_DONE: return SCU_CMD_DONE_LEN;
 	}
 	return 0;
 }
@@ -77,8 +80,9 @@ int scu_attach_decode(const uint8_t *b, size_t len, struct scu_attach *a, char *
 	if (check_op(b, len, SCU_OP_ATTACH, err, errlen) < 0)
 		return -EPROTO;
 	a->version = le_get32(p);
-	if (le_get32(p + 4) != 0)
-		return fail(err, errlen, "ATTACH: reserved field not zero");
+	a->mode = le_get32(p + 4);
+	if (a->mode & ~(SCU_AM_CDB | 0x1f00u) || (!(a->mode & SCU_AM_CDB) && a->mode))
+		return fail(err, errlen, "ATTACH: unknown mode bits");
 	a->area_bytes = le_get64(p + 8);
 	if (text_field(p + 16, SCU_NAME_LEN, a->name) < 0 || !a->name[0])
 		return fail(err, errlen, "ATTACH: device name empty, unterminated or padded with garbage");
@@ -93,6 +97,7 @@ size_t scu_attach_encode(uint8_t *b, const struct scu_attach *a)
 		return 0;
 	put_hdr(b, SCU_OP_ATTACH);
 	le_put32(b + 8, a->version);
+	le_put32(b + 12, a->mode);
 	le_put64(b + 16, a->area_bytes);
 	memcpy(b + 24, a->name, n);
 	return SCU_ATTACH_LEN;
@@ -179,4 +184,98 @@ size_t scu_done_encode(uint8_t *b, const struct scu_done *d)
 	le_put64(b + 8, d->tag);
 	le_put32(b + 16, (uint32_t)d->result);
 	return SCU_DONE_LEN;
+}
+
+/* Bytes [from, cap) of a field are padding and must be zero. */
+static bool zero_tail(const uint8_t *p, size_t from, size_t cap)
+{
+	for (size_t i = from; i < cap; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int scu_cmd_decode(const uint8_t *b, size_t len, struct scu_cmd *c, char *err, size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_CMD, err, errlen) < 0)
+		return -EPROTO;
+	c->tag = le_get64(p);
+	c->len = le_get32(p + 8);
+	c->dir = p[12];
+	c->cdb_len = p[13];
+	if (le_get16(p + 14) != 0)
+		return fail(err, errlen, "CMD: reserved field not zero");
+	c->area_off = le_get64(p + 16);
+	c->lun = le_get64(p + 24);
+	if (c->dir > SCU_DIR_OUT || (c->dir == SCU_DIR_NONE && c->len))
+		return fail(err, errlen, "CMD: bad data direction");
+	if (!c->cdb_len || c->cdb_len > SCU_CDB_MAX || !zero_tail(p + 32, c->cdb_len, SCU_CDB_MAX))
+		return fail(err, errlen, "CMD: bad CDB length");
+	memcpy(c->cdb, p + 32, SCU_CDB_MAX);
+	return 0;
+}
+
+size_t scu_cmd_encode(uint8_t *b, const struct scu_cmd *c)
+{
+	if (!c->cdb_len || c->cdb_len > SCU_CDB_MAX)
+		return 0;
+	put_hdr(b, SCU_OP_CMD);
+	le_put64(b + 8, c->tag);
+	le_put32(b + 16, c->len);
+	b[20] = c->dir;
+	b[21] = c->cdb_len;
+	le_put64(b + 24, c->area_off);
+	le_put64(b + 32, c->lun);
+	memcpy(b + 40, c->cdb, c->cdb_len);
+	return SCU_CMD_LEN;
+}
+
+/* SAM-5 5.3: what a device server may answer (CONDITION MET included);
+ * ACA ACTIVE and the obsolete codes are not a handler's to send. */
+static bool device_status(uint8_t s)
+{
+	return s == 0x00 || s == 0x02 || s == 0x04 || s == 0x08 || s == 0x18 || s == 0x28 ||
+	       s == 0x40;
+}
+
+int scu_cmd_done_decode(const uint8_t *b, size_t len, struct scu_cmd_done *d, char *err,
+			size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_CMD_DONE, err, errlen) < 0)
+		return -EPROTO;
+	d->tag = le_get64(p);
+	d->status = p[8];
+	d->sense_len = p[9];
+	if (le_get16(p + 10) != 0)
+		return fail(err, errlen, "CMD_DONE: reserved field not zero");
+	d->resp_len = le_get32(p + 12);
+	if (!device_status(d->status))
+		return fail(err, errlen, "CMD_DONE: not a SAM status");
+	if (d->sense_len > SCU_SENSE_MAX || !zero_tail(p + 16, d->sense_len, SCU_SENSE_MAX))
+		return fail(err, errlen, "CMD_DONE: bad sense length");
+	/* SPC-4 4.5: response code 70h-73h, fixed sense is 8 bytes or more. */
+	if (d->status == 0x02 &&
+	    (d->sense_len < 8 || (p[16] & 0x7f) < 0x70 || (p[16] & 0x7f) > 0x73))
+		return fail(err, errlen, "CMD_DONE: CHECK CONDITION without valid sense");
+	if (d->status != 0x02 && d->sense_len)
+		return fail(err, errlen, "CMD_DONE: sense without CHECK CONDITION");
+	memcpy(d->sense, p + 16, SCU_SENSE_MAX);
+	return 0;
+}
+
+size_t scu_cmd_done_encode(uint8_t *b, const struct scu_cmd_done *d)
+{
+	if (d->sense_len > SCU_SENSE_MAX)
+		return 0;
+	put_hdr(b, SCU_OP_CMD_DONE);
+	le_put64(b + 8, d->tag);
+	b[16] = d->status;
+	b[17] = d->sense_len;
+	le_put32(b + 20, d->resp_len);
+	memcpy(b + 24, d->sense, d->sense_len);
+	return SCU_CMD_DONE_LEN;
 }

@@ -11,12 +11,21 @@
  * Every message (little endian): u32 magic "SCU1" | u16 op | u16 0 | then
  * the op's fixed body; a packet of any other length is a protocol error.
  *   ATTACH      handler -> scstd, with the memfd as SCM_RIGHTS:
- *               u32 version | u32 0 | u64 area bytes | char name[256] (NUL-padded)
+ *               u32 version | u32 mode | u64 area bytes | char name[256] (NUL-padded)
+ *               mode: 0 byte ranges; SCU_AM_CDB | type << 8 CDB mode of a
+ *               device of that SCSI peripheral type
  *   ATTACH_RSP  scstd -> handler: i32 rc | u32 block size | u64 device bytes
  *               | u32 flags (SCU_F_*) | u32 largest I/O | char msg[256]
  *   IO          scstd -> handler: u64 tag | u16 kind | u16 0 | u32 length
  *               | u64 device byte offset | u64 area offset
- *   DONE        handler -> scstd: u64 tag | i32 result (0 or -errno) | u32 0 */
+ *   DONE        handler -> scstd: u64 tag | i32 result (0 or -errno) | u32 0
+ * CDB mode (the handler is the device server, scstd keeps reservations,
+ * PR, UAs and task management):
+ *   CMD         scstd -> handler: u64 tag | u32 data length | u8 direction
+ *               (SCU_DIR_*) | u8 CDB length | u16 0 | u64 area offset
+ *               | u64 LUN | u8 cdb[64] (zero past the CDB length)
+ *   CMD_DONE    handler -> scstd: u64 tag | u8 status | u8 sense length
+ *               | u16 0 | u32 data-in bytes | u8 sense[96] (zero past its length) */
 #ifndef SCST_USER_WIRE_H
 #define SCST_USER_WIRE_H
 
@@ -29,6 +38,8 @@
 #define SCU_OP_ATTACH_RSP 2
 #define SCU_OP_IO 3
 #define SCU_OP_DONE 4
+#define SCU_OP_CMD 5
+#define SCU_OP_CMD_DONE 6
 #define SCU_NAME_LEN 256                 /* with the NUL */
 #define SCU_MSG_LEN 256
 
@@ -37,6 +48,10 @@
 #define SCU_ATTACH_RSP_LEN (SCU_HDR_LEN + 24 + SCU_MSG_LEN)
 #define SCU_IO_LEN (SCU_HDR_LEN + 32)
 #define SCU_DONE_LEN (SCU_HDR_LEN + 16)
+#define SCU_CDB_MAX 64
+#define SCU_SENSE_MAX 96
+#define SCU_CMD_LEN (SCU_HDR_LEN + 32 + SCU_CDB_MAX)
+#define SCU_CMD_DONE_LEN (SCU_HDR_LEN + 16 + SCU_SENSE_MAX)
 #define SCU_MAX_LEN SCU_ATTACH_RSP_LEN
 
 /* The data area: whole pages, between 1 MiB and 1 GiB. */
@@ -53,8 +68,20 @@ enum {
 	SCU_F_READ_ONLY = 1u << 0,
 };
 
+/* ATTACH mode: bit 0 CDB mode, bits 8-12 the peripheral type (CDB mode). */
+#define SCU_AM_CDB 1u
+#define SCU_AM_TYPE(m) (((m) >> 8) & 0x1f)
+
+/* A CMD's data direction, as the initiator sees it. */
+enum scu_dir {
+	SCU_DIR_NONE = 0,
+	SCU_DIR_IN = 1,                  /* data to the initiator: the handler fills the area */
+	SCU_DIR_OUT = 2,                 /* data from the initiator: in the area */
+};
+
 struct scu_attach {
 	uint32_t version;
+	uint32_t mode;
 	uint64_t area_bytes;
 	char name[SCU_NAME_LEN];
 };
@@ -81,6 +108,24 @@ struct scu_done {
 	int32_t result;
 };
 
+struct scu_cmd {
+	uint64_t tag;
+	uint32_t len;
+	uint8_t dir;
+	uint8_t cdb_len;
+	uint64_t area_off;
+	uint64_t lun;
+	uint8_t cdb[SCU_CDB_MAX];
+};
+
+struct scu_cmd_done {
+	uint64_t tag;
+	uint8_t status;
+	uint8_t sense_len;
+	uint32_t resp_len;
+	uint8_t sense[SCU_SENSE_MAX];
+};
+
 /* The op of a packet of len bytes, or -EPROTO (bad magic, reserved bits,
  * a length that is not the op's). */
 int scu_packet_op(const uint8_t *b, size_t len);
@@ -92,6 +137,11 @@ int scu_attach_rsp_decode(const uint8_t *b, size_t len, struct scu_attach_rsp *r
 			  size_t errlen);
 int scu_io_decode(const uint8_t *b, size_t len, struct scu_io *io, char *err, size_t errlen);
 int scu_done_decode(const uint8_t *b, size_t len, struct scu_done *d, char *err, size_t errlen);
+/* CMD_DONE's status must be a SAM-5 status a device server returns; CHECK
+ * CONDITION needs fixed or descriptor sense, the others none. */
+int scu_cmd_decode(const uint8_t *b, size_t len, struct scu_cmd *c, char *err, size_t errlen);
+int scu_cmd_done_decode(const uint8_t *b, size_t len, struct scu_cmd_done *d, char *err,
+			size_t errlen);
 
 /* Encoders write exactly the op's length into b (SCU_MAX_LEN is enough for
  * any) and return it; a name or message too long is cut (message) or
@@ -100,5 +150,8 @@ size_t scu_attach_encode(uint8_t *b, const struct scu_attach *a);
 size_t scu_attach_rsp_encode(uint8_t *b, const struct scu_attach_rsp *r);
 size_t scu_io_encode(uint8_t *b, const struct scu_io *io);
 size_t scu_done_encode(uint8_t *b, const struct scu_done *d);
+/* 0 when the CDB or sense length exceeds the field. */
+size_t scu_cmd_encode(uint8_t *b, const struct scu_cmd *c);
+size_t scu_cmd_done_encode(uint8_t *b, const struct scu_cmd_done *d);
 
 #endif

@@ -562,7 +562,8 @@ void raw_wait_for(struct raw_conn *c, uint32_t itt, struct raw_answer *a, int64_
 			a->got = true;
 			a->status = op == RAW_OP_SCSI_RSP ? pdu.bhs[3] : pdu.bhs[2];
 			parse_sense(pdu.data, pdu.dlen, a);
-		} else if (op == RAW_OP_SCSI_RSP && watched && pitt == watch) {
+		} else if (watched && pitt == watch &&
+			   (op == RAW_OP_SCSI_RSP || (op == RAW_OP_DATA_IN && (pdu.bhs[1] & 0x01)))) {
 			watched->got = true;
 			watched->status = pdu.bhs[3];
 		}

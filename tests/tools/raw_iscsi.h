@@ -178,8 +178,9 @@ struct raw_answer {
 };
 
 /* Reads PDUs until the SCSI Response (or TMF Response) for itt arrives,
- * the deadline passes or the connection ends.  A SCSI Response for
- * `watch` (another task) is recorded in *watched when watched is given. */
+ * the deadline passes or the connection ends.  The status of `watch`
+ * (another task: a SCSI Response, or a final Data-In with its status) is
+ * recorded in *watched when watched is given. */
 void raw_wait_for(struct raw_conn *c, uint32_t itt, struct raw_answer *a, int64_t deadline,
 		  uint32_t watch, struct raw_answer *watched);
 

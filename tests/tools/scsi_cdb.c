@@ -20,7 +20,9 @@
  * with TEST UNIT READY first.  Exit status 1 if the login failed.
  * SCSI_CDB_INITIATOR names the initiator (a second I_T nexus); with
  * SCSI_CDB_LOGIN_ONLY=1 the login sends no TEST UNIT READY (a LUN that is
- * not ready fails the full connect), so the first command gets 06/29/00. */
+ * not ready fails the full connect), so the first command gets 06/29/00.
+ * With SCSI_CDB_SENSE=1 a CHECK line carries the whole sense data after
+ * KK/AA/QQ, in hex (the tape's FILEMARK/EOM/ILI bits and INFORMATION). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +92,17 @@ static void print_result(struct iscsi_context *iscsi, struct scsi_task *t)
 		return;
 	}
 	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
-		printf("CHECK %02x/%02x/%02x\n", t->sense.key, t->sense.ascq >> 8,
+		printf("CHECK %02x/%02x/%02x", t->sense.key, t->sense.ascq >> 8,
 		       t->sense.ascq & 0xff);
+		if (getenv("SCSI_CDB_SENSE") && t->datain.size >= 2) {
+			/* The response segment: SENSE LENGTH, then the sense. */
+			int n = t->datain.data[0] << 8 | t->datain.data[1];
+
+			putchar(' ');
+			for (int i = 0; i < n && i + 2 < t->datain.size; i++)
+				printf("%02x", t->datain.data[i + 2]);
+		}
+		putchar('\n');
 		return;
 	}
 	if (t->status != SCSI_STATUS_GOOD) {

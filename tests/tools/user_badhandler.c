@@ -20,6 +20,13 @@
  *   positive   answers with a positive result
  *   oversize   answers with a packet longer than any message
  *   silent     never answers (scstd's cmd_timeout must end it)
+ * The same in CDB mode, as a type-1 (tape) device server, answering the
+ * first command (CMD) with:
+ *   cdb-overlong   more data-in bytes than the command transfers
+ *   cdb-nodata     data-in bytes for a command without data-in
+ *   cdb-asio       a byte-range answer (DONE) to a command's tag
+ *   cdb-badstatus  ACA ACTIVE, a status no device server sends
+ *   cdb-nosense    CHECK CONDITION without sense data
  * Exit 1 (with the reason) when scstd did something else. */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,9 +92,11 @@ static void send_packet(int fd, const void *p, size_t len, const int *fds, int n
 	}
 }
 
+static uint32_t attach_mode;
+
 static void send_attach(int fd, const char *name, uint64_t bytes, const int *fds, int nfds)
 {
-	struct scu_attach a = { .version = SCU_VERSION, .area_bytes = bytes };
+	struct scu_attach a = { .version = SCU_VERSION, .mode = attach_mode, .area_bytes = bytes };
 	uint8_t pkt[SCU_ATTACH_LEN];
 
 	snprintf(a.name, sizeof(a.name), "%s", name);
@@ -169,6 +178,41 @@ static int refused_mode(int fd, const char *mode, const char *dev)
 	return -1;
 }
 
+/* Answers the CMD in b as mode says; -1 when b is no CMD. */
+static int lie_about_cmd(int fd, const char *mode, uint8_t *b, size_t n)
+{
+	struct scu_cmd c;
+	struct scu_cmd_done d = { 0 };
+	char why[128];
+
+	if (scu_cmd_decode(b, n, &c, why, sizeof(why)) < 0) {
+		printf("not a CMD: %s\n", why);
+		return -1;
+	}
+	d.tag = c.tag;
+	if (!strcmp(mode, "cdb-overlong")) {
+		d.resp_len = c.len + 1;
+	} else if (!strcmp(mode, "cdb-nodata")) {
+		if (c.dir == SCU_DIR_IN)
+			return -1;
+		d.resp_len = 4;
+	} else if (!strcmp(mode, "cdb-asio")) {
+		struct scu_done io = { .tag = c.tag };
+
+		send_packet(fd, b, scu_done_encode(b, &io), NULL, 0);
+		return 0;
+	} else if (!strcmp(mode, "cdb-badstatus")) {
+		d.status = 0x30;
+	} else if (!strcmp(mode, "cdb-nosense")) {
+		d.status = 0x02;
+	} else {
+		return -1;
+	}
+	/* The encoder writes any field as given; the decoder is scstd's. */
+	send_packet(fd, b, scu_cmd_done_encode(b, &d), NULL, 0);
+	return 0;
+}
+
 /* Attaches, waits for a request, misbehaves; 0 when scstd hangs up. */
 static int misbehave(int fd, const char *mode, const char *dev)
 {
@@ -188,7 +232,12 @@ static int misbehave(int fd, const char *mode, const char *dev)
 	printf("attached; waiting for a request\n");
 	fflush(stdout);
 	n = wait_packet(fd, b, sizeof(b), 60000);
-	if (n <= 0 || scu_io_decode(b, (size_t)n, &io, why, sizeof(why)) < 0) {
+	if (attach_mode) {
+		if (n <= 0 || lie_about_cmd(fd, mode, b, (size_t)n) < 0) {
+			printf("no command, or an unknown mode\n");
+			return 1;
+		}
+	} else if (n <= 0 || scu_io_decode(b, (size_t)n, &io, why, sizeof(why)) < 0) {
 		printf("no request\n");
 		return 1;
 	}
@@ -206,7 +255,7 @@ static int misbehave(int fd, const char *mode, const char *dev)
 	} else if (!strcmp(mode, "oversize")) {
 		memset(b, 'A', sizeof(b));
 		send_packet(fd, b, sizeof(b), NULL, 0);
-	} else if (strcmp(mode, "silent")) {
+	} else if (!attach_mode && strcmp(mode, "silent")) {
 		return -1;
 	}
 	n = wait_packet(fd, b, sizeof(b), 120000);
@@ -222,6 +271,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: user_badhandler SOCKET MODE [DEVICE]\n");
 		return 2;
 	}
+	if (!strncmp(argv[2], "cdb-", 4))
+		attach_mode = SCU_AM_CDB | 0x01u << 8;
 	fd = connect_to(argv[1]);
 	rc = refused_mode(fd, argv[2], argc > 3 ? argv[3] : "nodev");
 	if (rc < 0)

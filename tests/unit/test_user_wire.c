@@ -91,8 +91,99 @@ static void test_attach_layout_and_names(void **state)
 	memset(b + 24, 0, 256);                         /* empty name */
 	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), -EPROTO);
 	memcpy(b + 24, "disk1", 5);
-	w32(b + 12, 9);                                 /* reserved */
+	w32(b + 12, 9);                                 /* unknown mode bit */
 	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), -EPROTO);
+	w32(b + 12, 0x100);                             /* a type without CDB mode */
+	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), -EPROTO);
+	w32(b + 12, 0x101);                             /* CDB mode, type 1 */
+	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), 0);
+	assert_true((a.mode & SCU_AM_CDB) && SCU_AM_TYPE(a.mode) == 1);
+}
+
+/* CMD: "SCU1" | op 5 | 0 | tag | u32 length | u8 dir | u8 CDB length | 0
+ * | area offset | LUN | cdb[64]. */
+static void test_cmd_layout(void **state)
+{
+	uint8_t want[SCU_CMD_LEN] = { 'S', 'C', 'U', '1', 5, 0, 0, 0 }, got[SCU_MAX_LEN];
+	struct scu_cmd c = { .tag = 0x0102030405060708ull, .len = 0x200, .dir = SCU_DIR_IN,
+			     .cdb_len = 6, .area_off = 0x5000, .lun = 3,
+			     .cdb = { 0x08, 0x01, 0x00, 0x00, 0x02, 0x00 } };
+	struct scu_cmd back;
+
+	(void)state;
+	assert_int_equal(SCU_CMD_LEN, 8 + 32 + 64);
+	w64(want + 8, c.tag);
+	w32(want + 16, 0x200);
+	want[20] = 1;
+	want[21] = 6;
+	w64(want + 24, 0x5000);
+	w64(want + 32, 3);
+	memcpy(want + 40, c.cdb, 6);
+	assert_int_equal(scu_cmd_encode(got, &c), SCU_CMD_LEN);
+	assert_memory_equal(got, want, SCU_CMD_LEN);
+	assert_int_equal(scu_cmd_decode(want, SCU_CMD_LEN, &back, err, sizeof(err)), 0);
+	assert_true(back.tag == c.tag && back.len == 0x200 && back.dir == SCU_DIR_IN &&
+		    back.cdb_len == 6 && back.area_off == 0x5000 && back.lun == 3);
+	assert_memory_equal(back.cdb, c.cdb, 6);
+	want[40 + 6] = 0xff;                            /* a byte past the CDB */
+	assert_int_equal(scu_cmd_decode(want, SCU_CMD_LEN, &back, err, sizeof(err)), -EPROTO);
+	want[40 + 6] = 0;
+	want[21] = 65;                                  /* CDB longer than the field */
+	assert_int_equal(scu_cmd_decode(want, SCU_CMD_LEN, &back, err, sizeof(err)), -EPROTO);
+	want[21] = 6;
+	want[20] = 3;                                   /* no such direction */
+	assert_int_equal(scu_cmd_decode(want, SCU_CMD_LEN, &back, err, sizeof(err)), -EPROTO);
+	want[20] = 0;                                   /* no data, yet a length */
+	assert_int_equal(scu_cmd_decode(want, SCU_CMD_LEN, &back, err, sizeof(err)), -EPROTO);
+}
+
+/* CMD_DONE: "SCU1" | op 6 | 0 | tag | u8 status | u8 sense length | 0 |
+ * u32 data-in bytes | sense[96]; only SAM-5 device server statuses, CHECK
+ * CONDITION with SPC-4 sense (70h-73h, 8 bytes or more), no sense else. */
+static void test_cmd_done_layout_and_hostile(void **state)
+{
+	uint8_t b[SCU_CMD_DONE_LEN] = { 'S', 'C', 'U', '1', 6, 0, 0, 0 };
+	static const uint8_t sense[18] = { 0xf0, 0, 0x20, 0, 0, 0, 0x32, 10 };
+	struct scu_cmd_done d, enc = { .tag = 9, .status = 2, .sense_len = 18, .resp_len = 100 };
+
+	(void)state;
+	assert_int_equal(SCU_CMD_DONE_LEN, 8 + 16 + 96);
+	w64(b + 8, 9);
+	b[16] = 2;
+	b[17] = 18;
+	w32(b + 20, 100);
+	memcpy(b + 24, sense, sizeof(sense));
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), 0);
+	assert_true(d.tag == 9 && d.status == 2 && d.sense_len == 18 && d.resp_len == 100);
+	assert_memory_equal(d.sense, sense, sizeof(sense));
+	{
+		uint8_t e[SCU_MAX_LEN];
+
+		memcpy(enc.sense, sense, sizeof(sense));
+		assert_int_equal(scu_cmd_done_encode(e, &enc), SCU_CMD_DONE_LEN);
+		assert_memory_equal(e, b, SCU_CMD_DONE_LEN);
+	}
+	b[24 + 18] = 1;                                 /* a byte past the sense */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[24 + 18] = 0;
+	b[17] = 97;                                     /* longer than the field */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[17] = 18;
+	b[24] = 0x12;                                   /* not a sense response code */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[24] = 0xf0;
+	b[16] = 0;                                      /* GOOD with sense */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[16] = 0x30;                                   /* ACA ACTIVE: not the handler's */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[16] = 2;
+	b[17] = 0;                                      /* CHECK CONDITION without sense */
+	memset(b + 24, 0, 96);
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
+	b[16] = 0x18;                                   /* RESERVATION CONFLICT, no sense */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), 0);
+	b[18] = 1;                                      /* reserved */
+	assert_int_equal(scu_cmd_done_decode(b, sizeof(b), &d, err, sizeof(err)), -EPROTO);
 }
 
 static void test_attach_rsp_roundtrip(void **state)
@@ -127,7 +218,7 @@ static void test_hostile_framing(void **state)
 	for (unsigned op = 0; op < 300; op++) {
 		b[4] = (uint8_t)op;
 		b[5] = (uint8_t)(op >> 8);
-		if (op < 1 || op > 4)
+		if (op < 1 || op > 6)
 			assert_int_equal(scu_packet_op(b, SCU_IO_LEN), -EPROTO);
 	}
 	scu_io_encode(b, &io);
@@ -150,6 +241,8 @@ int main(void)
 		cmocka_unit_test(test_done_layout),
 		cmocka_unit_test(test_attach_layout_and_names),
 		cmocka_unit_test(test_attach_rsp_roundtrip),
+		cmocka_unit_test(test_cmd_layout),
+		cmocka_unit_test(test_cmd_done_layout_and_hostile),
 		cmocka_unit_test(test_hostile_framing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

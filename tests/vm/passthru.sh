@@ -13,6 +13,21 @@
 #   - through the management tree (scstctl in the guest): a disk offered to
 #     dev_tape is refused naming its type; added to dev_disk at run time and
 #     deleted again;
+#   - a scsi_debug device scanned as type 1 is exported with dev_tape and
+#     tape commands reach it (what this kernel's scsi_debug answers is
+#     noted: 6.12 has no SSC emulation, and its INQUIRY type follows the
+#     module-wide ptype, 0 again for the disks);
+#   - a unit attention scsi_debug reports to one nexus (CAPACITY DATA HAS
+#     CHANGED after virtual_gb is written) reaches the other nexus too;
+#   - ABORT TASK of a command still in scstd's queue (more READs than sg
+#     queues per descriptor, scsi_debug slowed to 5 s a command) is
+#     answered at once, before the commands the device has finish;
+#   - dev_tape over a tape drive that emulates SSC: examples/user_tape
+#     behind a second scstd on the host side of the guest network, attached
+#     by the guest's kernel initiator (a type-1 SCSI device with an sg
+#     node), exported again by the guest's scstd; the host writes blocks
+#     and a filemark, rewinds and reads them back through both, with
+#     SSC-4's answers;
 #   - the disk deleted in the guest while reads are in flight: the LUN
 #     answers LOGICAL UNIT NOT SUPPORTED, scstd keeps running and stops
 #     cleanly.
@@ -28,8 +43,9 @@ if [ -z "${SCSTD_VM_NS:-}" ]; then
 fi
 
 . "$HERE/../lib.sh"
-plan 11
+plan 20
 require_daemon
+require_tools scsi_cdb iscsi_abort_queued
 PT_TIMEOUT=${PT_TIMEOUT:-600}
 PT_CU_TESTS=${PT_CU_TESTS:-SCSI.TestUnitReady,SCSI.Inquiry,SCSI.ReadCapacity10,SCSI.ReadCapacity16,SCSI.Read10,SCSI.Write10,SCSI.Read16,SCSI.Write16,SCSI.Verify10,SCSI.Reserve6,SCSI.PrinReadKeys,SCSI.PrinReportCapabilities,SCSI.ProutRegister,SCSI.ProutReserve,SCSI.ModeSense6,SCSI.ReportSupportedOpcodes,SCSI.PreventAllow,SCSI.WriteSame10,SCSI.Unmap}
 # iscsi-test-cu tests that fail because of the device behind dev_disk,
@@ -83,7 +99,7 @@ make_initrd() {
 	done
 	cat >"$d/vm/env" <<ENV
 GUEST_IP=$GUEST_IP
-IQN_DISK=$IQN-disk IQN_PERF=$IQN-perf IQN_CD=$IQN-cd
+IQN_DISK=$IQN-disk IQN_PERF=$IQN-perf IQN_CD=$IQN-cd IQN_TAPE=$IQN-tape
 ENV
 	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORKDIR/overlay.gz" &&
 		cat "$GUEST/initrd.gz" "$WORKDIR/overlay.gz" >"$WORKDIR/initrd.img"
@@ -195,6 +211,117 @@ case $mgmt in
 *) not_ok "mgmt of a spare disk: '${mgmt:-no answer}'" ;;
 esac
 
+# dev_tape over scsi_debug's type-1 device.
+case $ready in
+*tape=none*) skip "dev_tape over scsi_debug: the guest made no type-1 scsi_debug device" ;;
+*)
+	out=$(printf '%s\n' "cdb 120000002400 36" "cdb 000000000000" "cdb 050000000000 6" \
+		"cdb 34000000000000000000 20" "cdb 100000000100" quit |
+		SCSI_CDB_SENSE=1 SCSI_CDB_LOGIN_ONLY=1 timeout 60 "$(tool scsi_cdb)" "$URL/$IQN-tape/0" 2>&1)
+	note "scsi_debug as a tape through dev_tape: INQUIRY, TUR, READ BLOCK LIMITS, READ POSITION, WRITE FILEMARKS: $(echo $out)"
+	# Each line is the device's own answer (a status, its sense), none an
+	# error of scstd's (04/xx, LOGICAL UNIT NOT SUPPORTED) or of the
+	# transport.  6.12's scsi_debug takes the type-1 device for a disk:
+	# READ POSITION (34h) is its PRE-FETCH(10), CONDITION MET.
+	if [ "$(printf '%s\n' "$out" | grep -cE '^(GOOD|STATUS 0x|CHECK )')" = 5 ] &&
+		! printf '%s\n' "$out" | grep -qE '^CHECK (04/|05/25/)'; then
+		ok "dev_tape passes tape commands to scsi_debug's type-1 device and its answers back"
+	else
+		not_ok "dev_tape over scsi_debug's type-1 device: $(echo $out)"
+	fi
+	;;
+esac
+
+# A device UA reaches every nexus: two nexuses past their login UAs; the
+# capacity change is reported by scsi_debug once (SPC-4 2A/09), to the
+# first command; scstd establishes it for the other nexus.
+nexus_open first "$URL/$IQN-disk/0"
+nexus_open second "$URL/$IQN-disk/0"
+nexus_say first "cdb 000000000000" >/dev/null
+nexus_say second "cdb 000000000000" >/dev/null
+echo CAPACITY >&8
+cap=$(guest_line 60)
+ua1=$(nexus_say first "cdb 000000000000")
+ua2=$(nexus_say second "cdb 000000000000")
+after=$(nexus_say second "cdb 000000000000"; nexus_say first "cdb 25000000000000000000 8")
+nexus_close first
+nexus_close second
+note "capacity change ($cap): first '$ua1', second '$ua2', then '$(echo $after)'"
+[[ $ua1 == "CHECK 06/2a/09"* ]] && ok "the first nexus gets CAPACITY DATA HAS CHANGED from scsi_debug" ||
+	not_ok "the first nexus gets 06/2A/09: '$ua1' ($cap)"
+[[ $ua2 == "CHECK 06/2a/09"* ]] && ok "the second nexus gets it too, from scstd" ||
+	not_ok "the second nexus gets 06/2A/09 from scstd: '$ua2'"
+# READ CAPACITY(10): virtual_gb 1 is 2097152 blocks of 512 bytes.
+[[ $(echo $after) == "GOOD GOOD 001fffff00000200" ]] &&
+	ok "once only, and READ CAPACITY shows the new 1 GiB" ||
+	not_ok "after the UA: '$(echo $after)'"
+
+# ABORT TASK of a command that waits in scstd's queue for room in sg's.
+echo SLOW >&8
+slow=$(guest_line 30)
+timeout 300 "$(tool iscsi_abort_queued)" "$GUEST_IP:3260" "$IQN-disk" 0 24 >"$WORKDIR/abort.out" 2>&1
+abort_rc=$?
+echo FAST >&8
+fast=$(guest_line 120)
+note "scsi_debug slowed ($slow, then $fast): $(tr '\n' ' ' <"$WORKDIR/abort.out")"
+[ "$abort_rc" = 0 ] && ok "ABORT TASK of a READ queued behind 16 in sg is answered before they finish" ||
+	not_ok "ABORT TASK of a queued READ (rc $abort_rc): $(tr '\n' ' ' <"$WORKDIR/abort.out")"
+
+# dev_tape over scstd's own VTL (examples/user_tape), reached by the
+# guest's kernel initiator: host -> guest scstd (dev_tape) -> guest sg ->
+# iscsi_tcp -> host scstd (scst_user, CDB mode) -> user_tape.
+EX=$(dirname "$SCSTD")/examples
+cat >"$WORKDIR/vtl.conf" <<CONF
+HANDLER scst_user {
+	DEVICE vtl0 {
+		type 1
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $IQN-vtl {
+		LUN 0 vtl0
+		enabled 1
+	}
+}
+CONF
+vtl=
+if start_daemon --config "$WORKDIR/vtl.conf" --listen "$HOST_IP:3260"; then
+	"$EX/user_tape" -s "$WORKDIR/user.$DAEMON_SEQ.sock" vtl0 "$WORKDIR/vtl.img" \
+		>"$WORKDIR/vtl.out" 2>&1 &
+	BG_PIDS+=($!)
+	eventually 10 grep -q serving "$WORKDIR/vtl.out"
+	echo "VTL $HOST_IP $IQN-vtl" >&8
+	vtl=$(guest_line 180)
+fi
+case $vtl in
+"VTL "*:*" rc=0"*)
+	ok "the guest attached the host's VTL and exports it with dev_tape ($vtl)"
+	A=$(printf '%0400d' 0 | sed 's/00/a1/g')
+	# WRITE(6) variable 200 bytes, WRITE FILEMARKS 1, READ POSITION,
+	# REWIND, READ(6) 200, READ(6) at the filemark (SSC-4: NO SENSE,
+	# FILEMARK, INFORMATION = the 100 bytes asked).
+	out=$(printf '%s\n' "cdb 000000000000" "out 0a000000c800 $A" "cdb 100000000100" \
+		"cdb 34000000000000000000 20" "cdb 010000000000" "cdb 08000000c800 200" \
+		"cdb 080000006400 100" quit |
+		SCSI_CDB_SENSE=1 SCSI_CDB_LOGIN_ONLY=1 timeout 120 "$(tool scsi_cdb)" \
+			"$URL/$IQN-vtl-pt/0" 2>&1)
+	note "through dev_tape to the VTL: $(echo $out | cut -c1-300)"
+	want=$(printf '%s\n' "CHECK 06/29/00 700006000000000a00000000290000000000" "GOOD " "GOOD " \
+		"GOOD 0000000000000002000000020000000000000000" "GOOD " "GOOD $A" \
+		"CHECK 00/00/01 f00080000000640a00000000000100000000")
+	[ "$out" = "$want" ] &&
+		ok "through dev_tape: WRITE(6), WRITE FILEMARKS, READ POSITION 2, REWIND, READ(6) the block, FILEMARK at the filemark" ||
+		not_ok "through dev_tape to the VTL: $(echo $out | cut -c1-400)"
+	;;
+*)
+	not_ok "the guest attached the host's VTL and exports it with dev_tape: '${vtl:-no answer}'"
+	skip "the SSC sequence through dev_tape: no VTL in the guest"
+	;;
+esac
+check_output "the VTL's data reached user_tape's file (200 bytes and a filemark)" '^210$' \
+	stat -c %s "$WORKDIR/vtl.img"
+
 # Hot removal with reads in flight.
 ( while :; do qemu-io -f raw -c "read 0 4M" "$URL/$IQN-disk/0" >/dev/null 2>&1 || break; done ) &
 CU_PID=$!
@@ -217,6 +344,7 @@ else
 fi
 check_output "the CD LUN still answers after the disk is gone" 'CD|Type' iscsi-inq "$URL/$IQN-cd/0"
 
+check_stop "the host-side scstd of the VTL stops cleanly"
 echo QUIT >&8
 stopped=$(guest_line 60)
 [ "$stopped" = "STOPPED rc=0 log=clean" ] && ok "scstd in the guest stops with exit 0 and a clean log" ||
