@@ -121,7 +121,7 @@ static void cdb_exec(struct scst_cmd *cmd)
 	pthread_mutex_unlock(&ud->lock);
 	if (queued)
 		return;
-	if (cmd->cdb[0] == 0x12 /* INQUIRY */ && !(cmd->cdb[1] & 0x01))
+	if (cmd->op && cmd->op->id == SCSI_OP_INQUIRY && !(cmd->cdb[1] & 0x01))
 		answer_not_connected_inquiry(cmd);
 	else
 		scst_set_cmd_error(cmd, SCST_S_NOT_READY_MANUAL_INTERVENTION);
