@@ -254,8 +254,9 @@ struct scst_tgt_template {
 	 * paths).  Same calling context as close_session.  Returns the length
 	 * written, or -errno (-ENOSPC when len is too small). */
 	int (*session_attrs)(struct scst_session *sess, char *buf, size_t len);
-	/* add_target leaves the target enabled (scst_local): then "enabled
-	 * 0" is what a saved configuration must say (SysfsRules [key]). */
+	/* add_target leaves the target enabled and it stays so (scst_local):
+	 * as in SCST, whose scst_local has no enable_target, its targets have
+	 * no `enabled` file and show rel_tgt_id 0 until one is written. */
 	bool enabled_at_creation;
 	/* Optional: the driver's login counters since start (metrics). */
 	void (*login_stats)(struct scst_login_stats *st);
@@ -486,6 +487,9 @@ struct scst_tgt {
 	char name[SCST_NAME_MAX];
 	bool enabled;
 	uint16_t rel_tgt_id;
+	/* rel_tgt_id was written (mgmt or configuration), not only given at
+	 * creation: what SCST shows for a target it never enables. */
+	bool rel_tgt_id_set;
 	struct scst_acg *default_acg;
 	struct list_head acg_list;              /* ini_groups */
 	struct list_head sessions;

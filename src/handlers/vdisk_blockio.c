@@ -29,6 +29,7 @@ static int blockio_unmap(struct scst_device *dev, uint64_t off, uint64_t len)
 
 static const struct vdisk_backend blockio_backend = {
 	.vendor = "SCST_BIO",
+	.size_always_key = true,
 	.default_threads_num = 1,       /* SCST's blockio default */
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,

@@ -84,6 +84,7 @@ static void fileio_prefetch(struct scst_device *dev, uint64_t off, uint64_t len)
 static const struct vdisk_backend fileio_backend = {
 	.vendor = "SCST_FIO",
 	.default_threads_num = FILEIO_DEFAULT_THREADS,
+	.size_always_key = true,
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,
 	.unmap = fileio_unmap,

@@ -34,13 +34,29 @@ static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char 
 	return scst_tgt_set_enabled(n->tgt, on, err, errlen);
 }
 
+/* A target its driver enables by itself (scst_local) shows 0 until an id
+ * is written, as SCST's (scst_rel_tgt_id_show: [key] only when non-zero;
+ * SCST gives an id only when enabling through `enabled`).  It still has
+ * its own port id for VPD 0x83 and persistent reservations. */
+static bool tgt_always_enabled(const struct scst_tgt *tgt)
+{
+	return tgt->tgtt->enabled_at_creation;
+}
+
 static int show_rel_tgt_id(const struct mgmt_node *n, struct mgmt_buf *out)
 {
+	bool shown = !tgt_always_enabled(n->tgt) || n->tgt->rel_tgt_id_set;
 	char v[8];
 
-	snprintf(v, sizeof(v), "%u", n->tgt->rel_tgt_id);
-	mgmt_show_value(out, v, true);
+	snprintf(v, sizeof(v), "%u", shown ? n->tgt->rel_tgt_id : 0);
+	mgmt_show_value(out, v, shown);
 	return 0;
+}
+
+/* SCST creates `enabled` only for drivers with enable_target. */
+static bool tgt_has_enabled(const struct mgmt_node *n)
+{
+	return !tgt_always_enabled(n->tgt);
 }
 
 static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *err,
@@ -52,6 +68,9 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0..65535, not '%s'", value);
 	/* SCST: 0 on a disabled target means "a free id when it is enabled";
 	 * scstd's targets got a free id when they were made, so it stays. */
+	if (id == 0 && tgt_always_enabled(n->tgt))
+		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 is not valid for target "
+				   "'%s', which is always enabled", n->tgt->name);
 	if (id == 0)
 		return n->tgt->enabled ? mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 only "
 						     "for a disabled target") : 0;
@@ -60,7 +79,7 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 
 static const struct mgmt_entry target_entries[] = {
 	{ .name = "enabled", .kind = MGMT_ATTR, .show = show_tgt_enabled,
-	  .store = store_tgt_enabled },
+	  .store = store_tgt_enabled, .present = tgt_has_enabled },
 	{ .name = "rel_tgt_id", .kind = MGMT_ATTR, .show = show_rel_tgt_id,
 	  .store = store_rel_tgt_id },
 	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,

@@ -345,7 +345,7 @@ static bool target_changes(struct applier *a, const char *drv, const struct cfg_
 	}
 	for (size_t i = 0; i < tc->nchildren; i++)
 		if (strcmp(tc->children[i]->key, "enabled") &&
-		    !(attr_kept_when_unlisted(tc->children[i]->key) &&
+		    !(attr_kept_when_unlisted(tc, tc->children[i]->key) &&
 		      !attr_count(tw, tc->children[i]->key))) {
 			struct cfg_node tmp = { .key = "X", .children = &tc->children[i],
 						.nchildren = 1 };
