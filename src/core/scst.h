@@ -14,6 +14,7 @@
 #define SCSTD_CORE_SCST_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -468,12 +469,25 @@ enum scst_addr_method {
 };
 
 /* Access control group: a target's default LUN set or an ini_group. */
+/* README.scst io_grouping_type: which sessions share an I/O thread. */
+enum scst_io_grouping {
+	SCST_IO_GROUPING_AUTO,          /* sessions of one initiator name, all targets */
+	SCST_IO_GROUPING_THIS_GROUP_ONLY,       /* every session of the group */
+	SCST_IO_GROUPING_NEVER,         /* each session on its own */
+	SCST_IO_GROUPING_NUMBER,        /* every group with the same number */
+};
+
 struct scst_acg {
 	struct list_head node;                  /* tgt->acg_list */
 	struct scst_tgt *tgt;
 	char name[SCST_NAME_MAX];
 	bool is_default;
 	enum scst_addr_method addr_method;
+	/* io_grouping_type and cpu_mask (io_group.c), scst_mutex. */
+	enum scst_io_grouping io_grouping;
+	unsigned io_group_number;
+	bool cpu_mask_set;                      /* false: every CPU (SCST's default) */
+	cpu_set_t cpu_mask;
 	struct list_head acg_devs;
 	struct list_head acns;
 	/* Bumped (under scst_mutex) when a LUN is added or removed, so a
@@ -687,6 +701,15 @@ int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t e
 bool scst_name_valid(const char *name);
 struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
 					   void *tgt_priv, struct ioloop *loop);
+/* The I/O loop a new session of initiator_name on tgt belongs on, by the
+ * io_grouping_type and cpu_mask of the group it will get (io_group.c).
+ * Takes scst_mutex.  NULL when no loop runs. */
+struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name);
+/* Setters for the management tree (take scst_mutex); 0 or -errno.  They
+ * apply to sessions made afterwards, as SCST regroups only new I/O
+ * contexts. */
+void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number);
+int scst_acg_set_cpu_mask(struct scst_acg *acg, const cpu_set_t *mask, char *err, size_t errlen);
 /* All commands must have been released (scst_tgt_cmd_done) first. */
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */

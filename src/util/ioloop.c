@@ -54,11 +54,15 @@ struct ioloop {
 };
 
 /* A fixed array: a loop started at run time never moves, so a pointer
- * to any loop stays valid without a lock.  nloops loops run; the first
- * nactive take new connections and sessions (the `threads` attribute);
- * the others serve what they have until it ends. */
+ * to any loop stays valid without a lock.  nloops loops run.  The shared
+ * ones are listed in shared_idx (append-only); the first nactive of them
+ * take new connections and sessions (the `threads` attribute), the others
+ * serve what they have.  A reserved loop (ioloop_start_reserved) is in no
+ * list: only whoever started it places work there. */
 static struct ioloop loops[IOLOOP_MAX];
 static unsigned nloops;
+static unsigned shared_idx[IOLOOP_MAX];
+static unsigned nshared;
 static unsigned nactive;
 static unsigned nstart;                  /* as started: `threads` without [key] */
 static pthread_mutex_t resize_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -107,7 +111,7 @@ struct ioloop *ioloop_pick(void)
 {
 	unsigned i = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
 
-	return &loops[i % ioloop_active_count()];
+	return &loops[shared_idx[i % ioloop_active_count()]];
 }
 
 /* The loop with the fewest attached connections; ties rotate, so a burst
@@ -116,10 +120,10 @@ struct ioloop *ioloop_attach(void)
 {
 	unsigned start = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
 	unsigned n = ioloop_active_count();
-	struct ioloop *best = &loops[start % n];
+	struct ioloop *best = &loops[shared_idx[start % n]];
 
 	for (unsigned i = 1; i < n; i++) {
-		struct ioloop *l = &loops[(start + i) % n];
+		struct ioloop *l = &loops[shared_idx[(start + i) % n]];
 
 		if (__atomic_load_n(&l->attached, __ATOMIC_RELAXED) <
 		    __atomic_load_n(&best->attached, __ATOMIC_RELAXED))
@@ -409,11 +413,16 @@ static int loop_init(struct ioloop *l, unsigned idx)
 	return 0;
 }
 
-/* Caller holds resize_lock.  Loop idx set up and its thread running;
- * published (ioloop_count) only then. */
-static int start_loop(unsigned idx)
+/* Caller holds resize_lock.  The next loop set up and its thread
+ * running; published (ioloop_count) only then. */
+static int start_loop(void)
 {
-	int rc = loop_init(&loops[idx], idx);
+	unsigned idx = ioloop_count();
+	int rc;
+
+	if (idx >= IOLOOP_MAX)
+		return -EAGAIN;
+	rc = loop_init(&loops[idx], idx);
 
 	if (rc < 0) {
 		log_err("cannot set up io_uring for I/O thread %u: %s", idx, strerror(-rc));
@@ -430,6 +439,16 @@ static int start_loop(unsigned idx)
 	return 0;
 }
 
+/* Caller holds resize_lock. */
+static int start_shared_loop(void)
+{
+	int rc = start_loop();
+
+	if (rc == 0)
+		shared_idx[nshared++] = ioloop_count() - 1;
+	return rc;
+}
+
 int ioloops_start(unsigned n)
 {
 	int rc = 0;
@@ -443,7 +462,7 @@ int ioloops_start(unsigned n)
 		n = IOLOOP_MAX;
 	pthread_mutex_lock(&resize_lock);
 	for (unsigned i = 0; i < n && rc == 0; i++)
-		rc = start_loop(i);
+		rc = start_shared_loop();
 	if (rc == 0) {
 		nstart = n;
 		__atomic_store_n(&nactive, n, __ATOMIC_RELEASE);
@@ -470,8 +489,8 @@ int ioloops_set_active(unsigned n)
 		pthread_mutex_unlock(&resize_lock);
 		return -ESRCH;                 /* stopped, or not started yet */
 	}
-	for (unsigned i = had; i < n && rc == 0; i++)
-		rc = start_loop(i);
+	while (nshared < n && rc == 0)
+		rc = start_shared_loop();
 	if (rc == 0) {
 		unsigned old = ioloop_active_count();
 
@@ -498,6 +517,24 @@ static void mark_stop(void *arg)
 	l->stop = true;
 }
 
+struct ioloop *ioloop_start_reserved(void)
+{
+	struct ioloop *l = NULL;
+
+	pthread_mutex_lock(&resize_lock);
+	if (ioloop_count() && start_loop() == 0) {
+		l = &loops[ioloop_count() - 1];
+		log_info("started reserved I/O thread %u", l->idx);
+	}
+	pthread_mutex_unlock(&resize_lock);
+	return l;
+}
+
+int ioloop_set_affinity(struct ioloop *l, const cpu_set_t *cpus)
+{
+	return -pthread_setaffinity_np(l->thread, sizeof(*cpus), cpus);
+}
+
 void ioloops_stop(void)
 {
 	unsigned n;
@@ -513,6 +550,7 @@ void ioloops_stop(void)
 	}
 	__atomic_store_n(&nactive, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&nloops, 0, __ATOMIC_RELEASE);
+	nshared = 0;
 	pthread_mutex_unlock(&resize_lock);
 }
 

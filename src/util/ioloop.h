@@ -11,6 +11,7 @@
 #ifndef SCSTD_UTIL_IOLOOP_H
 #define SCSTD_UTIL_IOLOOP_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
@@ -59,6 +60,12 @@ int ioloops_set_active(unsigned n);
 unsigned ioloop_active_count(void);
 /* The number ioloops_start started. */
 unsigned ioloop_start_count(void);
+/* A loop of its own for work its caller places there (a cpu_mask's
+ * sessions): never chosen by ioloop_pick or ioloop_attach.  NULL when no
+ * more loops can run. */
+struct ioloop *ioloop_start_reserved(void);
+/* Pins loop l's thread to cpus (pthread_setaffinity_np); 0 or -errno. */
+int ioloop_set_affinity(struct ioloop *l, const cpu_set_t *cpus);
 struct ioloop *ioloop_get(unsigned idx);
 unsigned ioloop_index(const struct ioloop *l);
 /* The loop owning the calling thread, or NULL off the I/O threads. */

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "apply_priv.h"
 
@@ -31,8 +30,6 @@ static const struct unimplemented {
 	enum scope scope;
 	const char *key, *scst_default;
 } unimplemented[] = {
-	{ SC_TARGET, "io_grouping_type", "auto" },
-	{ SC_GROUP, "io_grouping_type", "auto" },
 	{ SC_TARGET, "per_portal_acl", "0" },         /* iscsi-scstd: off */
 	{ SC_TARGET, "forwarding", "0" },
 	{ SC_TARGET, "RDMAExtensions", "No" },        /* iscsi-scstd: no iSER here */
@@ -54,32 +51,6 @@ struct normalizer {
 	char *err;
 	size_t errlen;
 };
-
-/* A cpu_mask naming every CPU this machine has (SCST's default: all),
- * in SCST's format of comma-separated 32-bit hex groups. */
-static bool mask_has_all_cpus(const char *v)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	size_t len = strlen(v), bit = 0;
-
-	if (ncpu < 1)
-		ncpu = 1;
-	for (size_t i = len; i-- > 0;) {
-		int d;
-
-		if (v[i] == ',')
-			continue;
-		d = v[i] >= '0' && v[i] <= '9' ? v[i] - '0' :
-		    v[i] >= 'a' && v[i] <= 'f' ? v[i] - 'a' + 10 :
-		    v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 10 : -1;
-		if (d < 0)
-			return false;
-		for (int b = 0; b < 4; b++, bit++)
-			if (bit < (size_t)ncpu && !(d & (1 << b)))
-				return false;
-	}
-	return bit >= (size_t)ncpu;
-}
 
 static const struct unimplemented *find_unimplemented(enum scope sc, const char *key)
 {
@@ -146,11 +117,6 @@ static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 			verdict = apply_fail(nz->a, -EINVAL, "line %d, column %d: %s is read-only "
 					     "here (it is %s), it cannot be set to %s", c->line,
 					     c->col, c->key, cur, v);
-	} else if (!exists && (sc == SC_TARGET || sc == SC_GROUP) && !strcmp(c->key, "cpu_mask")) {
-		verdict = mask_has_all_cpus(v) ? 1 :
-			  apply_fail(nz->a, -EINVAL, "line %d, column %d: cpu_mask %s: scstd runs "
-				     "every target on all CPUs (SCST's default) and cannot pin "
-				     "one to %s", c->line, c->col, v, v);
 	} else if (!exists && (u = find_unimplemented(sc, c->key))) {
 		verdict = !strcmp(v, u->scst_default) ? 1 :
 			  apply_fail(nz->a, -EINVAL, "line %d, column %d: %s %s: scstd does not "

@@ -104,7 +104,7 @@ int local_add_session(struct local_tgt *lt, const char *name, char *err, size_t 
 	ls->lt = lt;
 	snprintf(ls->name, sizeof(ls->name), "%s", name);
 	pthread_cond_init(&ls->idle, NULL);
-	ls->sess = scst_register_session(lt->tgt, name, ls, ioloop_pick());
+	ls->sess = scst_register_session(lt->tgt, name, ls, scst_io_home(lt->tgt, name));
 	if (!ls->sess) {
 		pthread_cond_destroy(&ls->idle);
 		free(ls);
