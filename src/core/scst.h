@@ -277,6 +277,11 @@ struct scst_dev_type {
 	/* Parameters add_device accepts (NULL-terminated).  Anything else is
 	 * refused before attach is called. */
 	const char *const *add_device_params;
+	/* SCST's creation parameters of the handler of the same name
+	 * (scst_vdisk.c), shown first in the mgmt help as SCST shows them;
+	 * those scstd lacks are taken at SCST's default only
+	 * (scst_only_params.c).  NULL: the handler is scstd's own. */
+	const char *const *scst_add_device_params;
 
 	/* Opens the backing store and fills dev (size, block size, ids).
 	 * Returns 0 or -errno with a one-line reason in err. */

@@ -12,9 +12,15 @@
 #  - a fileio device's size is [key] whatever it is, size_mb never
 #    (vdev_size_show);
 #  - a configuration saying `enabled 1` of a scst_local target (files
-#    written before) is accepted, `enabled 0` refused with its line.
+#    written before) is accepted, `enabled 0` refused with its line;
+#  - the vdisk handlers' mgmt help in SCST's words with SCST's creation
+#    parameter lists (scst_vdisk.c fileio/blockio/nullio/cdrom
+#    _add_dev_params), which SCST's scstadmin -list_hnd_attr shows and
+#    uses to tell creation parameters from attributes; those scstd lacks
+#    are taken at SCST's default (tst=1, cluster_mode=0) and refused
+#    otherwise (tst=0, dif_mode).
 . "$(dirname "$0")/../lib.sh"
-plan 22
+plan 31
 
 require_daemon
 ADMIN=$(dirname "$SCSTD")/scstadmin
@@ -42,6 +48,7 @@ TARGET_DRIVER scst_local {
 CONF
 admin() { "$ADMIN" -socket "$WORKDIR/ctl.$DAEMON_SEQ.sock" "$@"; }
 ctl() { daemon_ctl "$@"; }
+CTL=$(dirname "$SCSTD")/scstctl
 # reads PATH TEXT: the file's whole content is TEXT.
 reads() { [ "$(ctl read "$1")" = "$2" ]; }
 T=targets/scst_local/lt
@@ -65,6 +72,29 @@ check "a LUN of a read-only device reads read_only 1 with [key]" reads $T/luns/1
 check "a LUN of a writable device reads read_only 0" reads $T/luns/0/read_only 0
 check "fileio size is [key] at the file's size" reads devices/d1/size $'8388608\n[key]'
 check "fileio size_mb has no [key]" reads devices/d1/size_mb 8
+help_line() { ctl read "handlers/$1/mgmt" | sed -n 's/^The following parameters available: //p'; }
+check_output "vdisk_fileio lists SCST's creation parameters" "^active, async, bind_alua_state, \
+blocksize, cluster_mode, dif_filename, dif_mode, dif_static_app_tag, dif_type, filename, \
+numa_node_id, nv_cache, o_direct, read_only, removable, rotational, thin_provisioned, tst, \
+t10_dev_id, write_through\$" help_line vdisk_fileio
+check_output "vdisk_nullio lists SCST's" "^blocksize, cluster_mode, dif_mode, dif_static_app_tag, \
+dif_type, dummy, numa_node_id, read_only, removable, rotational, size, size_mb, tst, t10_dev_id\$" \
+	help_line vdisk_nullio
+check_output "vcdrom lists SCST's (tst)" '^tst$' help_line vcdrom
+check_output "... in SCST's text" "^where parameters are one or more param_name=value pairs \
+separated by ';'\$" ctl read handlers/vdisk_nullio/mgmt
+check "tst=1 and cluster_mode=0 (SCST's defaults) are taken" \
+	ctl write handlers/vdisk_nullio/mgmt "add_device sd1 tst=1; cluster_mode=0"
+check_output "tst=0 is refused, naming it" "tst=0: scstd does not implement" \
+	sh -c "! '$CTL' --socket '$WORKDIR/ctl.$DAEMON_SEQ.sock' write handlers/vdisk_nullio/mgmt \
+	'add_device sd2 tst=0' 2>&1"
+check_output "dif_mode is refused, naming it" "dif_mode: scstd does not implement T10 PI" \
+	sh -c "! '$CTL' --socket '$WORKDIR/ctl.$DAEMON_SEQ.sock' write handlers/vdisk_nullio/mgmt \
+	'add_device sd3 dif_mode=tgt' 2>&1"
+check "... and made no device" sh -c "! '$CTL' --socket '$WORKDIR/ctl.$DAEMON_SEQ.sock' \
+	list devices | grep -q '^sd[23]'"
+check "the device made with SCST's defaults goes" ctl write handlers/vdisk_nullio/mgmt \
+	"del_device sd1"
 
 check "scstadmin -write_config" admin -write_config "$WORKDIR/w1.conf"
 lt_block() { sed -n '/TARGET lt {/,/^	}/p' "$WORKDIR/w1.conf"; }

@@ -84,11 +84,20 @@ bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key)
 
 	if (tree_read(a->t, mgmt_path, &help, msg, sizeof(msg)) < 0)
 		return false;
-	p = strstr(help, "parameters available:");
-	if (p) {
-		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
+	/* SCST's line, then scstd's own for a handler SCST has too. */
+	for (p = help; !found && (p = strstr(p, "parameters available")); ) {
+		char *line = p + strlen("parameters available"), *tok, *save = NULL, *end;
 
-		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, " (scstd)", 8))
+			line += 8;
+		if (*line != ':') {
+			p = line;
+			continue;
+		}
+		line++;
+		end = line + strcspn(line, "\n");
+		p = *end ? end + 1 : end;
+		*end = '\0';
 		for (tok = strtok_r(line, " ,.", &save); tok && !found;
 		     tok = strtok_r(NULL, " ,.", &save))
 			found = !strcmp(tok, key);
