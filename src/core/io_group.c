@@ -6,7 +6,8 @@
  * - auto (default): sessions of one initiator name, in every target whose
  *   group is auto too;
  * - this_group_only: every session of the group;
- * - never: each session on the next loop in turn;
+ * - never: each session where its transport puts it (scst_local: the next
+ *   loop in turn; iSCSI: the least busy loop, chosen at accept);
  * - N: every session of every group whose io_grouping_type is N.
  * A group with a cpu_mask other than every CPU gets a loop of its own,
  * pinned to those CPUs (pthread_setaffinity_np), shared by every group
@@ -94,7 +95,7 @@ struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name)
 	acg = scst_select_acg(tgt, initiator_name);
 	l = acg->cpu_mask_set ? loop_for_mask(&acg->cpu_mask) : loop_of_group(acg, initiator_name);
 	pthread_mutex_unlock(&scst_mutex);
-	return l ? l : ioloop_pick();
+	return l;
 }
 
 void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number)

@@ -708,7 +708,8 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
 					   void *tgt_priv, struct ioloop *loop);
 /* The I/O loop a new session of initiator_name on tgt belongs on, by the
  * io_grouping_type and cpu_mask of the group it will get (io_group.c).
- * Takes scst_mutex.  NULL when no loop runs. */
+ * Takes scst_mutex.  NULL when neither decides (the first session of its
+ * I/O group, `never`): the transport places it as it likes. */
 struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name);
 /* Setters for the management tree (take scst_mutex); 0 or -errno.  They
  * apply to sessions made afterwards, as SCST regroups only new I/O
