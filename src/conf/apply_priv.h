@@ -36,7 +36,7 @@ bool attr_same(const struct cfg_node *x, const struct cfg_node *y, const char *k
 bool attr_has_value(const struct cfg_node *n, const char *key, const char *value);
 bool attr_writable(struct applier *a, const char *path);
 /* Left out of a configuration, such an attribute keeps its values. */
-bool attr_kept_when_unlisted(const char *key);
+bool attr_kept_when_unlisted(const struct cfg_node *cur, const char *key);
 /* Whether the mgmt file's help lists key among its creation parameters. */
 bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key);
 int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,

@@ -345,7 +345,7 @@ static bool target_changes(struct applier *a, const char *drv, const struct cfg_
 	}
 	for (size_t i = 0; i < tc->nchildren; i++)
 		if (strcmp(tc->children[i]->key, "enabled") &&
-		    !(attr_kept_when_unlisted(tc->children[i]->key) &&
+		    !(attr_kept_when_unlisted(tc, tc->children[i]->key) &&
 		      !attr_count(tw, tc->children[i]->key))) {
 			struct cfg_node tmp = { .key = "X", .children = &tc->children[i],
 						.nchildren = 1 };
@@ -593,6 +593,18 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		tpath(mgmt, sizeof(mgmt), "%s/ini_groups/mgmt", dir);
 		if (!gc && (rc = apply_changef(a, mgmt, "create %s", gw->args[0])) < 0)
 			break;
+		/* The group's own attributes (addr_method, io_grouping_type,
+		 * cpu_mask): files of the group once it exists. */
+		if (!(a->o->dry_run && !gc)) {
+			bool grec = false;
+
+			rc = attrs_diff(a, gdir, gc, gw, NULL, NULL, true, &grec);
+			if (rc == 0 && grec)
+				rc = apply_fail(a, -EINVAL, "group %s: an attribute cannot change "
+						"without recreating the group", gw->args[0]);
+			if (rc < 0)
+				break;
+		}
 		rc = luns_add(a, gdir, gc, gw);
 		for (size_t j = 0; rc == 0 && j < gw->nchildren; j++) {
 			const struct cfg_node *iw = gw->children[j];

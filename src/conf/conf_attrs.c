@@ -84,11 +84,20 @@ bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key)
 
 	if (tree_read(a->t, mgmt_path, &help, msg, sizeof(msg)) < 0)
 		return false;
-	p = strstr(help, "parameters available:");
-	if (p) {
-		char *line = p + strlen("parameters available:"), *tok, *save = NULL;
+	/* SCST's line, then scstd's own for a handler SCST has too. */
+	for (p = help; !found && (p = strstr(p, "parameters available")); ) {
+		char *line = p + strlen("parameters available"), *tok, *save = NULL, *end;
 
-		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, " (scstd)", 8))
+			line += 8;
+		if (*line != ':') {
+			p = line;
+			continue;
+		}
+		line++;
+		end = line + strcspn(line, "\n");
+		p = *end ? end + 1 : end;
+		*end = '\0';
 		for (tok = strtok_r(line, " ,.", &save); tok && !found;
 		     tok = strtok_r(NULL, " ,.", &save))
 			found = !strcmp(tok, key);
@@ -100,10 +109,13 @@ bool mgmt_lists_param(struct applier *a, const char *mgmt_path, const char *key)
 /* Attributes a configuration that leaves them out says nothing about:
  * scst_local's session_name (README.scst_local: SCST's write_config does
  * not save sessions, so its configurations never list them, and the
- * default target's session must survive them). */
-bool attr_kept_when_unlisted(const char *key)
+ * default target's session must survive them); the size of a device with
+ * a backing file, which SCST shows as [key] whatever it is
+ * (vdev_size_show) and which is the file's when not given. */
+bool attr_kept_when_unlisted(const struct cfg_node *cur, const char *key)
 {
-	return !strcmp(key, "session_name");
+	return !strcmp(key, "session_name") ||
+	       (!strcmp(key, "size") && cur && attr_count(cur, "filename"));
 }
 
 bool attr_writable(struct applier *a, const char *path)
@@ -249,7 +261,7 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 			if (s == 1 && attr_count(want, c->key) == 0) {
 				tpath(path, sizeof(path), "%s/%s", dir, c->key);
 				/* A writable attribute left out keeps its value. */
-				if (attr_writable(a, path) || attr_kept_when_unlisted(c->key))
+				if (attr_writable(a, path) || attr_kept_when_unlisted(cur, c->key))
 					continue;
 				*recreate = true;
 				continue;

@@ -2,6 +2,10 @@
  * nothing here, taken out before the configuration is compared with the
  * running one (so `scstd --config`, scstadmin -config and -check_config,
  * which all go through conf_apply, read SCST's files alike):
+ * - a LUN of a read-only device is `read_only 1`, as SCST shows it;
+ * - `enabled 1` of a target its driver keeps enabled (scst_local; files
+ *   written before its targets lost the attribute say so), `enabled 0`
+ *   there refused with its line;
  * - `rel_tgt_id 0` of a target: "any id" (SCST gives a disabled target
  *   with id 0 a free one when it is enabled; scstd's targets always have one);
  * - a non-key attribute (scstadmin -write_config -nonkey, or a hand-written
@@ -16,7 +20,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conf/apply_priv.h"
 
@@ -28,8 +31,6 @@ static const struct unimplemented {
 	enum scope scope;
 	const char *key, *scst_default;
 } unimplemented[] = {
-	{ SC_TARGET, "io_grouping_type", "auto" },
-	{ SC_GROUP, "io_grouping_type", "auto" },
 	{ SC_TARGET, "per_portal_acl", "0" },         /* iscsi-scstd: off */
 	{ SC_TARGET, "forwarding", "0" },
 	{ SC_TARGET, "RDMAExtensions", "No" },        /* iscsi-scstd: no iSER here */
@@ -47,35 +48,10 @@ static const struct unimplemented {
 
 struct normalizer {
 	struct applier *a;
+	const struct cfg_node *root;     /* the configuration being read */
 	char *err;
 	size_t errlen;
 };
-
-/* A cpu_mask naming every CPU this machine has (SCST's default: all),
- * in SCST's format of comma-separated 32-bit hex groups. */
-static bool mask_has_all_cpus(const char *v)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	size_t len = strlen(v), bit = 0;
-
-	if (ncpu < 1)
-		ncpu = 1;
-	for (size_t i = len; i-- > 0;) {
-		int d;
-
-		if (v[i] == ',')
-			continue;
-		d = v[i] >= '0' && v[i] <= '9' ? v[i] - '0' :
-		    v[i] >= 'a' && v[i] <= 'f' ? v[i] - 'a' + 10 :
-		    v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 10 : -1;
-		if (d < 0)
-			return false;
-		for (int b = 0; b < 4; b++, bit++)
-			if (bit < (size_t)ncpu && !(d & (1 << b)))
-				return false;
-	}
-	return bit >= (size_t)ncpu;
-}
 
 static const struct unimplemented *find_unimplemented(enum scope sc, const char *key)
 {
@@ -83,6 +59,27 @@ static const struct unimplemented *find_unimplemented(enum scope sc, const char 
 		if (unimplemented[i].scope == sc && !strcmp(unimplemented[i].key, key))
 			return &unimplemented[i];
 	return NULL;
+}
+
+/* Whether the target at dir ("targets/DRV/TGT") has an `enabled` file.
+ * A target not made yet is judged by its driver: SCST's drivers that
+ * enable targets through sysfs (iscsi) have a driver-level `enabled` as
+ * well, scst_local has neither. */
+static bool target_can_disable(struct normalizer *nz, const char *dir)
+{
+	char path[PATH_LEN];
+	const char *slash;
+	enum tkind k;
+	bool w;
+
+	tpath(path, sizeof(path), "%s", dir);
+	if (tree_stat(nz->a->t, path, &k, &w) == 0) {
+		tpath(path, sizeof(path), "%s/enabled", dir);
+		return tree_stat(nz->a->t, path, &k, &w) == 0;
+	}
+	slash = strrchr(dir, '/');
+	tpath(path, sizeof(path), "%.*s/enabled", slash ? (int)(slash - dir) : 0, dir);
+	return tree_stat(nz->a->t, path, &k, &w) == 0;
 }
 
 /* 1: drop c, 0: keep it, <0: refuse the configuration. */
@@ -101,6 +98,14 @@ static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 		free(v);
 		return 1;
 	}
+	if (sc == SC_TARGET && !strcmp(c->key, "enabled") && !target_can_disable(nz, dir)) {
+		verdict = !strcmp(v, "1") ? 1 :
+			  apply_fail(nz->a, -EINVAL, "line %d, column %d: enabled %s: the targets "
+				     "of this driver are always enabled (no enabled attribute, as "
+				     "SCST's scst_local)", c->line, c->col, v);
+		free(v);
+		return verdict;
+	}
 	tpath(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", c->key);
 	exists = tree_stat(nz->a->t, path, &k, &w) == 0 && k == TK_ATTR;
 	if (exists && tree_read_attr(nz->a->t, path, &cur, &key) == 0) {
@@ -113,11 +118,6 @@ static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 			verdict = apply_fail(nz->a, -EINVAL, "line %d, column %d: %s is read-only "
 					     "here (it is %s), it cannot be set to %s", c->line,
 					     c->col, c->key, cur, v);
-	} else if (!exists && (sc == SC_TARGET || sc == SC_GROUP) && !strcmp(c->key, "cpu_mask")) {
-		verdict = mask_has_all_cpus(v) ? 1 :
-			  apply_fail(nz->a, -EINVAL, "line %d, column %d: cpu_mask %s: scstd runs "
-				     "every target on all CPUs (SCST's default) and cannot pin "
-				     "one to %s", c->line, c->col, v, v);
 	} else if (!exists && (u = find_unimplemented(sc, c->key))) {
 		verdict = !strcmp(v, u->scst_default) ? 1 :
 			  apply_fail(nz->a, -EINVAL, "line %d, column %d: %s %s: scstd does not "
@@ -199,6 +199,54 @@ static int judge_copy_manager(struct normalizer *nz, const struct cfg_node *c)
 	return tree_stat(nz->a->t, "targets/copy_manager", &k, &w) == 0 ? 0 : 1;
 }
 
+/* Read-only by the configuration's read_only, or by nature (a vcdrom,
+ * whose running read_only is 1 without [key]) when it does not say. */
+static bool device_read_only(struct normalizer *nz, const char *name)
+{
+	char path[PATH_LEN], *v;
+	bool key, ro;
+
+	for (size_t i = 0; i < nz->root->nchildren; i++) {
+		const struct cfg_node *h = nz->root->children[i], *d;
+
+		if (strcmp(h->key, "HANDLER") || !(d = conf_find(h, "DEVICE", name)))
+			continue;
+		if (attr_count(d, "read_only"))
+			return attr_has_value(d, "read_only", "1");
+		break;
+	}
+	tpath(path, sizeof(path), "devices/%s/read_only", name);
+	if (tree_read_attr(nz->a->t, path, &v, &key) < 0)
+		return false;
+	ro = !key && !strcmp(v, "1");
+	free(v);
+	return ro;
+}
+
+/* SCST shows a LUN of a read-only device as `read_only 1` [key]
+ * (scst_lun_rd_only_show), so that is what the running configuration
+ * says of it: a LUN line without it means the same LUN. */
+static int lun_follows_device(struct normalizer *nz, struct cfg_node *lun)
+{
+	struct cfg_node *ro;
+
+	if (lun->nargs < 2 || !device_read_only(nz, lun->args[1]))
+		return 0;
+	for (size_t i = 0; i < lun->nchildren; i++)
+		if (!strcmp(lun->children[i]->key, "read_only")) {
+			cfg_free(lun->children[i]);
+			memmove(&lun->children[i], &lun->children[i + 1],
+				(lun->nchildren - i - 1) * sizeof(lun->children[0]));
+			lun->nchildren--;
+			i--;
+		}
+	ro = conf_add(lun, "read_only");
+	if (!ro || conf_arg(ro, "1") < 0)
+		return -ENOMEM;
+	lun->has_block = true;
+	return 0;
+}
+
 static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct cfg_node *dst,
 		     enum scope sc, const char *dir)
 {
@@ -231,6 +279,8 @@ static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct c
 			return -ENOMEM;
 		child_dir(sub, sizeof(sub), child_scope(sc, c->key), dir, c);
 		rc = copy_node(nz, c, d, child_scope(sc, c->key), conf_is_attr(c) ? dir : sub);
+		if (rc == 0 && child_scope(sc, c->key) == SC_LUN && sc != SC_LUN)
+			rc = lun_follows_device(nz, d);
 		if (rc < 0)
 			return rc;
 	}
@@ -241,7 +291,7 @@ static int copy_node(struct normalizer *nz, const struct cfg_node *src, struct c
 
 int conf_normalize(struct applier *a, const struct cfg_node *want, struct cfg_node **out)
 {
-	struct normalizer nz = { .a = a, .err = a->err, .errlen = a->errlen };
+	struct normalizer nz = { .a = a, .root = want, .err = a->err, .errlen = a->errlen };
 	struct cfg_node *n = conf_new(NULL);
 	int rc;
 

@@ -130,7 +130,10 @@ static int save_groups(struct saver *s, const char *dir, struct cfg_node *node)
 			break;
 		}
 		tpath(path, sizeof(path), "%s/%s", groups, l.v[i].name);
-		rc = save_luns(s, path, g);
+		/* The group's [key] attributes: addr_method, io_grouping_type, cpu_mask. */
+		rc = save_attrs(s, path, g);
+		if (rc == 0)
+			rc = save_luns(s, path, g);
 		tpath(path, sizeof(path), "%s/%s/initiators", groups, l.v[i].name);
 		if (rc == 0)
 			rc = tree_list(s->t, path, &inis, s->err, s->errlen);

@@ -377,6 +377,8 @@ int scst_tgt_set_rel_tgt_id(struct scst_tgt *tgt, unsigned id, char *err, size_t
 			 "enabled until the id is unique", tgt->name, id, t->name);
 	tgt->rel_tgt_id = (uint16_t)id;
 out:
+	if (rc == 0)
+		tgt->rel_tgt_id_set = true;
 	pthread_mutex_unlock(&scst_mutex);
 	return rc;
 }

@@ -230,6 +230,13 @@ static int check_new_device(const char *handler, const char *name, const struct 
 		return -EEXIST;
 	}
 	for (size_t i = 0; i < nparams; i++) {
+		int only = scst_dev_type_has_param(dt, params[i].key) ? 1 :
+			   scst_only_param(dt, params[i].key, params[i].value, err, errlen);
+
+		if (only < 0)
+			return -EINVAL;
+		if (only == 0)
+			continue;
 		if (!scst_dev_type_has_param(dt, params[i].key)) {
 			char valid[512];
 
@@ -276,6 +283,26 @@ static int device_build(struct scst_dev_type *dt, const char *name, const struct
 	return 0;
 }
 
+/* device_build with the parameters dt accepts: SCST's ones at their
+ * default, checked already, stay out. */
+static int build_with_own_params(struct scst_dev_type *dt, const char *name,
+				 const struct scst_kv *params, size_t nparams,
+				 struct scst_device **devp, char *err, size_t errlen)
+{
+	struct scst_kv *own = calloc(nparams ? nparams : 1, sizeof(*own));
+	size_t n = 0;
+	int rc;
+
+	if (!own)
+		return -ENOMEM;
+	for (size_t i = 0; i < nparams; i++)
+		if (scst_dev_type_has_param(dt, params[i].key))
+			own[n++] = params[i];
+	rc = device_build(dt, name, own, n, devp, err, errlen);
+	free(own);
+	return rc;
+}
+
 int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
 		    size_t nparams, char *err, size_t errlen)
 {
@@ -291,7 +318,7 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 	rc = check_new_device(handler, name, params, nparams, &dt, err, errlen);
 	pthread_mutex_unlock(&scst_mutex);
 	if (rc == 0)
-		rc = device_build(dt, name, params, nparams, &dev, err, errlen);
+		rc = build_with_own_params(dt, name, params, nparams, &dev, err, errlen);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&scst_mutex);

@@ -14,6 +14,7 @@
 #define SCSTD_CORE_SCST_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -260,8 +261,9 @@ struct scst_tgt_template {
 	/* The target has only its default LUN set: creating an ini_group is
 	 * refused (SCST's copy manager "does not support security groups"). */
 	bool no_ini_groups;
-	/* add_target leaves the target enabled (scst_local): then "enabled
-	 * 0" is what a saved configuration must say (SysfsRules [key]). */
+	/* add_target leaves the target enabled and it stays so (scst_local):
+	 * as in SCST, whose scst_local has no enable_target, its targets have
+	 * no `enabled` file and show rel_tgt_id 0 until one is written. */
 	bool enabled_at_creation;
 	/* Optional: the driver's login counters since start (metrics). */
 	void (*login_stats)(struct scst_login_stats *st);
@@ -281,6 +283,11 @@ struct scst_dev_type {
 	/* Parameters add_device accepts (NULL-terminated).  Anything else is
 	 * refused before attach is called. */
 	const char *const *add_device_params;
+	/* SCST's creation parameters of the handler of the same name
+	 * (scst_vdisk.c), shown first in the mgmt help as SCST shows them;
+	 * those scstd lacks are taken at SCST's default only
+	 * (scst_only_params.c).  NULL: the handler is scstd's own. */
+	const char *const *scst_add_device_params;
 
 	/* Opens the backing store and fills dev (size, block size, ids).
 	 * Returns 0 or -errno with a one-line reason in err. */
@@ -490,12 +497,25 @@ enum scst_addr_method {
 };
 
 /* Access control group: a target's default LUN set or an ini_group. */
+/* README.scst io_grouping_type: which sessions share an I/O thread. */
+enum scst_io_grouping {
+	SCST_IO_GROUPING_AUTO,          /* sessions of one initiator name, all targets */
+	SCST_IO_GROUPING_THIS_GROUP_ONLY,       /* every session of the group */
+	SCST_IO_GROUPING_NEVER,         /* each session on its own */
+	SCST_IO_GROUPING_NUMBER,        /* every group with the same number */
+};
+
 struct scst_acg {
 	struct list_head node;                  /* tgt->acg_list */
 	struct scst_tgt *tgt;
 	char name[SCST_NAME_MAX];
 	bool is_default;
 	enum scst_addr_method addr_method;
+	/* io_grouping_type and cpu_mask (io_group.c), scst_mutex. */
+	enum scst_io_grouping io_grouping;
+	unsigned io_group_number;
+	bool cpu_mask_set;                      /* false: every CPU (SCST's default) */
+	cpu_set_t cpu_mask;
 	struct list_head acg_devs;
 	struct list_head acns;
 	/* The group's LUNs follow their devices (copy_manager_tgt): deleting
@@ -512,6 +532,9 @@ struct scst_tgt {
 	char name[SCST_NAME_MAX];
 	bool enabled;
 	uint16_t rel_tgt_id;
+	/* rel_tgt_id was written (mgmt or configuration), not only given at
+	 * creation: what SCST shows for a target it never enables. */
+	bool rel_tgt_id_set;
 	struct scst_acg *default_acg;
 	struct list_head acg_list;              /* ini_groups */
 	struct list_head sessions;
@@ -734,6 +757,16 @@ int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t e
 bool scst_name_valid(const char *name);
 struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *initiator_name,
 					   void *tgt_priv, struct ioloop *loop);
+/* The I/O loop a new session of initiator_name on tgt belongs on, by the
+ * io_grouping_type and cpu_mask of the group it will get (io_group.c).
+ * Takes scst_mutex.  NULL when neither decides (the first session of its
+ * I/O group, `never`): the transport places it as it likes. */
+struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name);
+/* Setters for the management tree (take scst_mutex); 0 or -errno.  They
+ * apply to sessions made afterwards, as SCST regroups only new I/O
+ * contexts. */
+void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number);
+int scst_acg_set_cpu_mask(struct scst_acg *acg, const cpu_set_t *mask, char *err, size_t errlen);
 /* All commands must have been released (scst_tgt_cmd_done) first. */
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */

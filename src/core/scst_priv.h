@@ -57,6 +57,10 @@ void scst_reserve_session_gone(struct scst_device *dev, const struct scst_sessio
 /* session.c: the group an initiator name selects (the first whose
  * patterns match, else the default one); caller holds scst_mutex. */
 struct scst_acg *scst_select_acg(struct scst_tgt *tgt, const char *initiator);
+/* A parameter SCST's list for dt has and dt does not accept: 0 at SCST's
+ * default (drop it), -1 refused (err set), 1 not such a parameter. */
+int scst_only_param(const struct scst_dev_type *dt, const char *key, const char *value,
+		    char *err, size_t errlen);
 /* session.c: I_T_L nexuses of a session (caller holds scst_mutex). */
 struct scst_tgt_dev *scst_tgt_dev_create(struct scst_session *sess, struct scst_acg_dev *ad,
 					 enum scst_sense_id first_ua);

@@ -213,7 +213,8 @@ static int pt_attach(struct scst_device *dev, const struct scst_kv *params, size
 			errf(err, errlen, "cannot open %s: %s", pd->sg_path, strerror(errno));
 		}
 	}
-	pd->nqueues = ioloop_count();
+	/* One queue per loop, loops started later (`threads`) included. */
+	pd->nqueues = ioloop_count() ? IOLOOP_MAX : 0;
 	if (rc == 0 && pd->nqueues) {
 		pd->queues = calloc(pd->nqueues, sizeof(*pd->queues));
 		if (!pd->queues)

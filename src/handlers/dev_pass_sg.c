@@ -520,7 +520,7 @@ static void queue_close_on_loop(void *arg)
 
 void pt_sg_close_queues(struct pt_dev *pd)
 {
-	bool loops_running = ioloop_count() == pd->nqueues;
+	bool loops_running = ioloop_count() != 0;
 
 	for (unsigned i = 0; i < pd->nqueues; i++) {
 		struct pt_queue *q = pd->queues[i];

@@ -231,6 +231,11 @@ static void vcdrom_exec(struct scst_cmd *cmd)
  * SCST lets the inquiry strings be written at run time; here they are
  * fixed at creation, so they are parameters too (SysfsRules: every
  * read-only key attribute is one). */
+/* SCST's list for this handler (scst_vdisk.c, SCST 3.x), in its order. */
+static const char *const scst_vcdrom_params[] = {
+	"tst", NULL
+};
+
 static const char *const vcdrom_params[] = {
 	"filename", "t10_dev_id", "t10_vend_id", "prod_id", "prod_rev_lvl", "usn", NULL
 };
@@ -240,6 +245,7 @@ struct scst_dev_type vcdrom_type = {
 	.name = "vcdrom",
 	.type = 5,
 	.add_device_params = vcdrom_params,
+	.scst_add_device_params = scst_vcdrom_params,
 	.attach = vcdrom_attach,
 	.detach = vcdrom_detach,
 	.exec = vcdrom_exec,

@@ -386,8 +386,11 @@ static int show_size(const struct scst_device *dev, bool mb, char *buf, size_t l
 	bool whole_mib = !(bytes & ((1u << 20) - 1));
 
 	snprintf(buf, len, "%llu", (unsigned long long)(mb ? bytes >> 20 : bytes));
-	*non_default = dev->nblocks != vdisk_of(dev)->default_size >> dev->block_shift &&
-		       whole_mib == mb;
+	if (vdisk_of(dev)->be->size_always_key)
+		*non_default = !mb;
+	else
+		*non_default = dev->nblocks != vdisk_of(dev)->default_size >> dev->block_shift &&
+			       whole_mib == mb;
 	return 0;
 }
 

@@ -29,6 +29,7 @@ static int blockio_unmap(struct scst_device *dev, uint64_t off, uint64_t len)
 
 static const struct vdisk_backend blockio_backend = {
 	.vendor = "SCST_BIO",
+	.size_always_key = true,
 	.default_threads_num = 1,       /* SCST's blockio default */
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,
@@ -143,6 +144,13 @@ static int blockio_attach(struct scst_device *dev, const struct scst_kv *params,
 	return vdisk_fd_attach(dev, params, nparams, &blockio_backing, err, errlen);
 }
 
+/* SCST's list for this handler (scst_vdisk.c, SCST 3.x), in its order. */
+static const char *const scst_blockio_params[] = {
+	"active", "bind_alua_state", "blocksize", "cluster_mode", "dif_filename", "dif_mode",
+	"dif_static_app_tag", "dif_type", "filename", "numa_node_id", "nv_cache", "read_only",
+	"removable", "rotational", "thin_provisioned", "tst", "t10_dev_id", "write_through", NULL
+};
+
 static const char *const blockio_params[] = {
 	"filename", "blocksize", "read_only", "write_through", "nv_cache", "thin_provisioned",
 	"removable", "rotational", "t10_dev_id", "t10_vend_id", "prod_id", "prod_rev_lvl", "usn",
@@ -154,6 +162,7 @@ struct scst_dev_type vdisk_blockio_type = {
 	.name = "vdisk_blockio",
 	.type = 0,
 	.add_device_params = blockio_params,
+	.scst_add_device_params = scst_blockio_params,
 	.attach = blockio_attach,
 	.detach = vdisk_fd_detach,
 	.exec = vdisk_exec,

@@ -84,6 +84,7 @@ static void fileio_prefetch(struct scst_device *dev, uint64_t off, uint64_t len)
 static const struct vdisk_backend fileio_backend = {
 	.vendor = "SCST_FIO",
 	.default_threads_num = FILEIO_DEFAULT_THREADS,
+	.size_always_key = true,
 	.submit = vdisk_fd_submit,
 	.flush = vdisk_fd_flush,
 	.unmap = fileio_unmap,
@@ -173,6 +174,14 @@ static int fileio_attach(struct scst_device *dev, const struct scst_kv *params, 
 	return vdisk_fd_attach(dev, params, nparams, &fileio_backing, err, errlen);
 }
 
+/* SCST's list for this handler (scst_vdisk.c, SCST 3.x), in its order. */
+static const char *const scst_fileio_params[] = {
+	"active", "async", "bind_alua_state", "blocksize", "cluster_mode", "dif_filename",
+	"dif_mode", "dif_static_app_tag", "dif_type", "filename", "numa_node_id", "nv_cache",
+	"o_direct", "read_only", "removable", "rotational", "thin_provisioned", "tst",
+	"t10_dev_id", "write_through", NULL
+};
+
 static const char *const fileio_params[] = {
 	"filename", "blocksize", "read_only", "write_through", "nv_cache", "o_direct",
 	"thin_provisioned", "removable", "rotational", "t10_dev_id", "t10_vend_id", "prod_id",
@@ -184,6 +193,7 @@ struct scst_dev_type vdisk_fileio_type = {
 	.name = "vdisk_fileio",
 	.type = 0,
 	.add_device_params = fileio_params,
+	.scst_add_device_params = scst_fileio_params,
 	.attach = fileio_attach,
 	.detach = vdisk_fd_detach,
 	.exec = vdisk_exec,

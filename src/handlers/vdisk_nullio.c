@@ -63,6 +63,13 @@ static void nullio_detach(struct scst_device *dev)
 	dev->dh_priv = NULL;
 }
 
+/* SCST's list for this handler (scst_vdisk.c, SCST 3.x), in its order. */
+static const char *const scst_nullio_params[] = {
+	"blocksize", "cluster_mode", "dif_mode", "dif_static_app_tag", "dif_type", "dummy",
+	"numa_node_id", "read_only", "removable", "rotational", "size", "size_mb", "tst",
+	"t10_dev_id", NULL
+};
+
 static const char *const nullio_params[] = {
 	"size", "size_mb", "blocksize", "read_only", "removable", "rotational", "t10_dev_id",
 	"t10_vend_id", "prod_id", "prod_rev_lvl", "usn", "dummy", "tas", "naa_id", NULL
@@ -73,6 +80,7 @@ struct scst_dev_type vdisk_nullio_type = {
 	.name = "vdisk_nullio",
 	.type = 0,
 	.add_device_params = nullio_params,
+	.scst_add_device_params = scst_nullio_params,
 	.attach = nullio_attach,
 	.detach = nullio_detach,
 	.exec = vdisk_exec,

@@ -21,6 +21,9 @@ struct vdisk_backend {
 	int default_threads_num;
 	/* No medium at all (nullio): reads are zeros, writes vanish. */
 	bool no_medium;
+	/* size is [key] whatever its value, as SCST's fileio and blockio show
+	 * it (vdev_size_show), so that a saved configuration keeps it exact. */
+	bool size_always_key;
 	/* Moves len bytes between buf and the medium at byte offset off, then
 	 * calls vdisk_io_done(cmd, 0 or -errno) exactly once. */
 	void (*submit)(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);

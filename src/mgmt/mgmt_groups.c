@@ -159,6 +159,10 @@ static const struct mgmt_entry group_entries[] = {
 	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
 	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
 	  .store = mgmt_store_addr_method },
+	{ .name = "io_grouping_type", .kind = MGMT_ATTR, .show = mgmt_show_io_grouping,
+	  .store = mgmt_store_io_grouping },
+	{ .name = "cpu_mask", .kind = MGMT_ATTR, .show = mgmt_show_cpu_mask,
+	  .store = mgmt_store_cpu_mask },
 	{ .name = "initiators", .kind = MGMT_DIR, .dir = &initiators_dir },
 	{ .name = NULL },
 };

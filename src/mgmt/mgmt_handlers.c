@@ -11,15 +11,32 @@
 #include "mgmt/tree.h"
 #include "util/log.h"
 
+static void print_list(struct mgmt_buf *out, const char *title, const char *const *list)
+{
+	mgmt_printf(out, "%s", title);
+	for (const char *const *p = list; p && *p; p++)
+		mgmt_printf(out, "%s%s", p == list ? "" : ", ", *p);
+	mgmt_printf(out, "\n");
+}
+
+/* SCST's text (scst_devt_mgmt_show) with SCST's parameter list for the
+ * handlers SCST has (its scstadmin stores what is not in it as an
+ * attribute after add_device); then, for those, every parameter scstd
+ * accepts at creation, on a line SCST.pm does not read. */
 static int show_mgmt(const struct mgmt_node *n, struct mgmt_buf *out)
 {
+	const struct scst_dev_type *dt = n->dt;
+
 	mgmt_printf(out,
 		    "Usage: echo \"add_device device_name [parameters]\" >mgmt\n"
 		    "       echo \"del_device device_name\" >mgmt\n"
-		    "\nThe following parameters available:");
-	for (const char *const *p = n->dt->add_device_params; p && *p; p++)
-		mgmt_printf(out, "%s %s", p == n->dt->add_device_params ? "" : ",", *p);
-	mgmt_printf(out, "\n");
+		    "\n"
+		    "where parameters are one or more param_name=value pairs separated by ';'\n\n");
+	print_list(out, "The following parameters available: ",
+		   dt->scst_add_device_params ? dt->scst_add_device_params : dt->add_device_params);
+	if (dt->scst_add_device_params)
+		print_list(out, "The following parameters available (scstd): ",
+			   dt->add_device_params);
 	return 0;
 }
 

@@ -24,10 +24,13 @@ static int show_lun_device(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
+/* As SCST's scst_lun_rd_only_show: 1 with [key] when the LUN or its
+ * device is read-only, so -write_config keeps it either way. */
 static int show_lun_read_only(const struct mgmt_node *n, struct mgmt_buf *out)
 {
-	/* Non-default, so a configuration (SysfsRules [key]): -write_config keeps it. */
-	mgmt_show_value(out, n->ad->read_only ? "1" : "0", n->ad->read_only);
+	bool ro = n->ad->read_only || n->ad->dev->read_only;
+
+	mgmt_show_value(out, ro ? "1" : "0", ro);
 	return 0;
 }
 

@@ -34,14 +34,31 @@ static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char 
 	return scst_tgt_set_enabled(n->tgt, on, err, errlen);
 }
 
-/* [key] unless 0, as SCST's scst_rel_tgt_id_show (copy_manager_tgt's is). */
+/* [key] unless 0, as SCST's scst_rel_tgt_id_show (copy_manager_tgt's is 0).
+ * A target its driver enables by itself (scst_local) shows 0 until an id
+ * is written, as SCST's (scst_rel_tgt_id_show: [key] only when non-zero;
+ * SCST gives an id only when enabling through `enabled`).  It still has
+ * its own port id for VPD 0x83 and persistent reservations. */
+static bool tgt_always_enabled(const struct scst_tgt *tgt)
+{
+	return tgt->tgtt->enabled_at_creation;
+}
+
 static int show_rel_tgt_id(const struct mgmt_node *n, struct mgmt_buf *out)
 {
+	bool shown = !tgt_always_enabled(n->tgt) || n->tgt->rel_tgt_id_set;
 	char v[8];
 
-	snprintf(v, sizeof(v), "%u", n->tgt->rel_tgt_id);
-	mgmt_show_value(out, v, n->tgt->rel_tgt_id != 0);
+	snprintf(v, sizeof(v), "%u", shown ? n->tgt->rel_tgt_id : 0);
+	mgmt_show_value(out, v, shown && n->tgt->rel_tgt_id != 0);
 	return 0;
+}
+
+/* SCST creates `enabled` only for drivers with enable_target (not
+ * scst_local) and not with enabled_attr_not_needed (copy_manager_tgt). */
+static bool tgt_has_enabled(const struct mgmt_node *n)
+{
+	return !tgt_always_enabled(n->tgt) && !n->tgt->tgtt->enabled_attr_not_needed;
 }
 
 static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *err,
@@ -53,16 +70,13 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0..65535, not '%s'", value);
 	/* SCST: 0 on a disabled target means "a free id when it is enabled";
 	 * scstd's targets got a free id when they were made, so it stays. */
+	if (id == 0 && tgt_always_enabled(n->tgt))
+		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 is not valid for target "
+				   "'%s', which is always enabled", n->tgt->name);
 	if (id == 0)
 		return n->tgt->enabled ? mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0 only "
 						     "for a disabled target") : 0;
 	return scst_tgt_set_rel_tgt_id(n->tgt, (unsigned)id, err, errlen);
-}
-
-/* SCST's enabled_attr_not_needed: no `enabled` file (copy_manager_tgt). */
-static bool tgt_has_enabled(const struct mgmt_node *n)
-{
-	return !n->tgt->tgtt->enabled_attr_not_needed;
 }
 
 static const struct mgmt_entry target_entries[] = {
@@ -72,6 +86,10 @@ static const struct mgmt_entry target_entries[] = {
 	  .store = store_rel_tgt_id },
 	{ .name = "addr_method", .kind = MGMT_ATTR, .show = mgmt_show_addr_method,
 	  .store = mgmt_store_addr_method },
+	{ .name = "io_grouping_type", .kind = MGMT_ATTR, .show = mgmt_show_io_grouping,
+	  .store = mgmt_store_io_grouping },
+	{ .name = "cpu_mask", .kind = MGMT_ATTR, .show = mgmt_show_cpu_mask,
+	  .store = mgmt_store_cpu_mask },
 	{ .name = "luns", .kind = MGMT_DIR, .dir = &mgmt_luns_dir },
 	{ .name = "ini_groups", .kind = MGMT_DIR, .dir = &mgmt_ini_groups_dir },
 	{ .name = "sessions", .kind = MGMT_DIR, .dir = &mgmt_sessions_dir },

@@ -56,10 +56,32 @@ static int store_setup_id(const struct mgmt_node *n, const char *value, char *er
 	return 0;
 }
 
+/* SCST's scst_threads_show: [key] when not the number started with. */
 static int show_threads(const struct mgmt_node *n, struct mgmt_buf *out)
 {
+	char v[16];
+
 	(void)n;
-	mgmt_printf(out, "%u\n", ioloop_count());
+	snprintf(v, sizeof(v), "%u", ioloop_active_count());
+	mgmt_show_value(out, v, ioloop_active_count() != ioloop_start_count());
+	return 0;
+}
+
+/* README.scst: "threads - allows to read and set number of global SCST
+ * I/O threads".  scstd's I/O threads are its io loops (ioloops_set_active). */
+static int store_threads(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	uint64_t v;
+	int rc;
+
+	(void)n;
+	if (!mgmt_parse_uint(value, IOLOOP_MAX, &v) || v == 0)
+		return mgmt_refuse(-EINVAL, err, errlen, "threads: 1..%u, not '%s'", IOLOOP_MAX,
+				   value);
+	rc = ioloops_set_active((unsigned)v);
+	if (rc < 0)
+		return mgmt_refuse(rc, err, errlen, "threads: cannot run %u I/O threads: %s",
+				   (unsigned)v, strerror(-rc));
 	return 0;
 }
 
@@ -163,7 +185,7 @@ static const struct mgmt_entry root_entries[] = {
 	{ .name = "targets", .kind = MGMT_DIR, .dir = &mgmt_targets_dir },
 	{ .name = "version", .kind = MGMT_ATTR, .show = show_version },
 	{ .name = "setup_id", .kind = MGMT_ATTR, .show = show_setup_id, .store = store_setup_id },
-	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads },
+	{ .name = "threads", .kind = MGMT_ATTR, .show = show_threads, .store = store_threads },
 	{ .name = "trace_level", .kind = MGMT_ATTR, .show = mgmt_show_trace_level,
 	  .store = mgmt_store_trace_level },
 	{ .name = "last_sysfs_mgmt_res", .kind = MGMT_ATTR, .show = show_last_res },

@@ -103,6 +103,12 @@ int mgmt_store_trace_level(const struct mgmt_node *n, const char *value, char *e
 int mgmt_show_component_version(const struct mgmt_node *n, struct mgmt_buf *out);
 int mgmt_show_handler_type(const struct mgmt_node *n, struct mgmt_buf *out);
 
+/* mgmt_io_group.c: io_grouping_type and cpu_mask of a target or group. */
+int mgmt_show_io_grouping(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_io_grouping(const struct mgmt_node *n, const char *value, char *err,
+			   size_t errlen);
+int mgmt_show_cpu_mask(const struct mgmt_node *n, struct mgmt_buf *out);
+int mgmt_store_cpu_mask(const struct mgmt_node *n, const char *value, char *err, size_t errlen);
 /* mgmt_addr_method.c: addr_method of a target's or group's LUN set. */
 int mgmt_show_addr_method(const struct mgmt_node *n, struct mgmt_buf *out);
 int mgmt_store_addr_method(const struct mgmt_node *n, const char *value, char *err,

@@ -53,8 +53,19 @@ struct ioloop {
 	struct __kernel_timespec tick_ts;
 };
 
-static struct ioloop *loops;
+/* A fixed array: a loop started at run time never moves, so a pointer
+ * to any loop stays valid without a lock.  nloops loops run.  The shared
+ * ones are listed in shared_idx (append-only); the first nactive of them
+ * take new connections and sessions (the `threads` attribute), the others
+ * serve what they have.  A reserved loop (ioloop_start_reserved) is in no
+ * list: only whoever started it places work there. */
+static struct ioloop loops[IOLOOP_MAX];
 static unsigned nloops;
+static unsigned shared_idx[IOLOOP_MAX];
+static unsigned nshared;
+static unsigned nactive;
+static unsigned nstart;                  /* as started: `threads` without [key] */
+static pthread_mutex_t resize_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned next_pick;
 static __thread struct ioloop *current_loop;
 
@@ -68,12 +79,22 @@ static uint64_t now_ms(void)
 
 unsigned ioloop_count(void)
 {
-	return nloops;
+	return __atomic_load_n(&nloops, __ATOMIC_ACQUIRE);
+}
+
+unsigned ioloop_active_count(void)
+{
+	return __atomic_load_n(&nactive, __ATOMIC_ACQUIRE);
+}
+
+unsigned ioloop_start_count(void)
+{
+	return nstart;
 }
 
 struct ioloop *ioloop_get(unsigned idx)
 {
-	return idx < nloops ? &loops[idx] : NULL;
+	return idx < ioloop_count() ? &loops[idx] : NULL;
 }
 
 unsigned ioloop_index(const struct ioloop *l)
@@ -90,7 +111,7 @@ struct ioloop *ioloop_pick(void)
 {
 	unsigned i = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
 
-	return &loops[i % nloops];
+	return &loops[shared_idx[i % ioloop_active_count()]];
 }
 
 /* The loop with the fewest attached connections; ties rotate, so a burst
@@ -98,10 +119,11 @@ struct ioloop *ioloop_pick(void)
 struct ioloop *ioloop_attach(void)
 {
 	unsigned start = __atomic_fetch_add(&next_pick, 1, __ATOMIC_RELAXED);
-	struct ioloop *best = &loops[start % nloops];
+	unsigned n = ioloop_active_count();
+	struct ioloop *best = &loops[shared_idx[start % n]];
 
-	for (unsigned i = 1; i < nloops; i++) {
-		struct ioloop *l = &loops[(start + i) % nloops];
+	for (unsigned i = 1; i < n; i++) {
+		struct ioloop *l = &loops[shared_idx[(start + i) % n]];
 
 		if (__atomic_load_n(&l->attached, __ATOMIC_RELAXED) <
 		    __atomic_load_n(&best->attached, __ATOMIC_RELAXED))
@@ -391,35 +413,93 @@ static int loop_init(struct ioloop *l, unsigned idx)
 	return 0;
 }
 
+/* Caller holds resize_lock.  The next loop set up and its thread
+ * running; published (ioloop_count) only then. */
+static int start_loop(void)
+{
+	unsigned idx = ioloop_count();
+	int rc;
+
+	if (idx >= IOLOOP_MAX)
+		return -EAGAIN;
+	rc = loop_init(&loops[idx], idx);
+
+	if (rc < 0) {
+		log_err("cannot set up io_uring for I/O thread %u: %s", idx, strerror(-rc));
+		return rc;
+	}
+	rc = pthread_create(&loops[idx].thread, NULL, loop_main, &loops[idx]);
+	if (rc) {
+		log_err("cannot start I/O thread %u: %s", idx, strerror(rc));
+		io_uring_queue_exit(&loops[idx].ring);
+		close(loops[idx].efd);
+		return -rc;
+	}
+	__atomic_store_n(&nloops, idx + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Caller holds resize_lock. */
+static int start_shared_loop(void)
+{
+	int rc = start_loop();
+
+	if (rc == 0)
+		shared_idx[nshared++] = ioloop_count() - 1;
+	return rc;
+}
+
 int ioloops_start(unsigned n)
 {
+	int rc = 0;
+
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 		n = cpus > 0 ? (unsigned)cpus : 1;
 	}
-	loops = calloc(n, sizeof(*loops));
-	if (!loops)
-		return -ENOMEM;
-	for (unsigned i = 0; i < n; i++) {
-		int rc = loop_init(&loops[i], i);
-
-		if (rc < 0) {
-			log_err("cannot set up io_uring for I/O thread %u: %s", i, strerror(-rc));
-			return rc;
-		}
+	if (n > IOLOOP_MAX)
+		n = IOLOOP_MAX;
+	pthread_mutex_lock(&resize_lock);
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = start_shared_loop();
+	if (rc == 0) {
+		nstart = n;
+		__atomic_store_n(&nactive, n, __ATOMIC_RELEASE);
+		log_info("started %u I/O thread%s (io_uring)", n, n == 1 ? "" : "s");
 	}
-	nloops = n;
-	for (unsigned i = 0; i < n; i++) {
-		int rc = pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
+	pthread_mutex_unlock(&resize_lock);
+	return rc;
+}
 
-		if (rc) {
-			log_err("cannot start I/O thread %u: %s", i, strerror(rc));
-			return -rc;
-		}
+/* SCST's `threads` store: more loops start at once; fewer take the loops
+ * above n out of service for new connections and sessions.  Those keep
+ * serving what they have (a session never changes threads under its
+ * commands) and come back first when the number grows again. */
+int ioloops_set_active(unsigned n)
+{
+	unsigned had;
+	int rc = 0;
+
+	if (n == 0 || n > IOLOOP_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&resize_lock);
+	had = ioloop_count();
+	if (!had) {
+		pthread_mutex_unlock(&resize_lock);
+		return -ESRCH;                 /* stopped, or not started yet */
 	}
-	log_info("started %u I/O thread%s (io_uring)", n, n == 1 ? "" : "s");
-	return 0;
+	while (nshared < n && rc == 0)
+		rc = start_shared_loop();
+	if (rc == 0) {
+		unsigned old = ioloop_active_count();
+
+		__atomic_store_n(&nactive, n, __ATOMIC_RELEASE);
+		log_info("I/O threads: %u -> %u taking new work (%u running)", old, n,
+			 ioloop_count());
+	}
+	pthread_mutex_unlock(&resize_lock);
+	return rc;
 }
 
 static void wake(struct ioloop *l)
@@ -437,18 +517,41 @@ static void mark_stop(void *arg)
 	l->stop = true;
 }
 
+struct ioloop *ioloop_start_reserved(void)
+{
+	struct ioloop *l = NULL;
+
+	pthread_mutex_lock(&resize_lock);
+	if (ioloop_count() && start_loop() == 0) {
+		l = &loops[ioloop_count() - 1];
+		log_info("started reserved I/O thread %u", l->idx);
+	}
+	pthread_mutex_unlock(&resize_lock);
+	return l;
+}
+
+int ioloop_set_affinity(struct ioloop *l, const cpu_set_t *cpus)
+{
+	return -pthread_setaffinity_np(l->thread, sizeof(*cpus), cpus);
+}
+
 void ioloops_stop(void)
 {
-	for (unsigned i = 0; i < nloops; i++)
+	unsigned n;
+
+	pthread_mutex_lock(&resize_lock);
+	n = ioloop_count();
+	for (unsigned i = 0; i < n; i++)
 		ioloop_run_on(&loops[i], mark_stop, &loops[i]);
-	for (unsigned i = 0; i < nloops; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		pthread_join(loops[i].thread, NULL);
 		io_uring_queue_exit(&loops[i].ring);
 		close(loops[i].efd);
 	}
-	free(loops);
-	loops = NULL;
-	nloops = 0;
+	__atomic_store_n(&nactive, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&nloops, 0, __ATOMIC_RELEASE);
+	nshared = 0;
+	pthread_mutex_unlock(&resize_lock);
 }
 
 static int post(struct ioloop *l, struct loop_msg *m)

@@ -11,6 +11,7 @@
 #ifndef SCSTD_UTIL_IOLOOP_H
 #define SCSTD_UTIL_IOLOOP_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
@@ -42,11 +43,29 @@ struct io_timer {
 
 struct ioloop;
 
+/* At most this many loops (scstd --threads, the `threads` attribute). */
+#define IOLOOP_MAX 256
+
 /* Starts n loops (n == 0: one per online CPU).  Returns 0 or -errno. */
 int ioloops_start(unsigned n);
 /* Asks every loop to finish and joins the threads. */
 void ioloops_stop(void);
+/* Loops running: every index below it is a valid loop for good (loops
+ * are only added at run time, never taken away before ioloops_stop). */
 unsigned ioloop_count(void);
+/* The first n loops take new connections and sessions (ioloop_pick,
+ * ioloop_attach); loops above n are started when missing, loops above
+ * it keep what they serve.  0 or -errno (-EINVAL: n outside 1..IOLOOP_MAX). */
+int ioloops_set_active(unsigned n);
+unsigned ioloop_active_count(void);
+/* The number ioloops_start started. */
+unsigned ioloop_start_count(void);
+/* A loop of its own for work its caller places there (a cpu_mask's
+ * sessions): never chosen by ioloop_pick or ioloop_attach.  NULL when no
+ * more loops can run. */
+struct ioloop *ioloop_start_reserved(void);
+/* Pins loop l's thread to cpus (pthread_setaffinity_np); 0 or -errno. */
+int ioloop_set_affinity(struct ioloop *l, const cpu_set_t *cpus);
 struct ioloop *ioloop_get(unsigned idx);
 unsigned ioloop_index(const struct ioloop *l);
 /* The loop owning the calling thread, or NULL off the I/O threads. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dev_params.sh - the add_device parameters of every handler are its key
 # attributes (SysfsRules II.1), driven by the handlers' own mgmt help:
-#  - for each handler, the "The following parameters available:" line of
-#    handlers/H/mgmt is parsed, and for each parameter a device is added
+#  - for each handler, the parameters handlers/H/mgmt lists as accepted
+#    (for a handler SCST has too, its "(scstd)" line) are parsed, and for
+#    each parameter a device is added
 #    with that parameter at a valid non-default value: the attribute of
 #    the same name shows the value with [key];
 #  - an unknown parameter is refused naming it and listing the valid
@@ -84,10 +85,17 @@ required() {
 	esac
 }
 
-# params HANDLER: the parameters its mgmt help lists.
+# params HANDLER: the parameters it accepts: the mgmt help's scstd line
+# for a handler SCST has too (its first line is SCST's list), else the
+# only one.
 params() {
-	ctl read "handlers/$1/mgmt" |
-		sed -n 's/^The following parameters available: *//p' | tr -d ' ' | tr ',' ' '
+	local help
+	help=$(ctl read "handlers/$1/mgmt")
+	if grep -q '^The following parameters available (scstd):' <<<"$help"; then
+		sed -n 's/^The following parameters available (scstd): *//p' <<<"$help"
+	else
+		sed -n 's/^The following parameters available: *//p' <<<"$help"
+	fi | tr -d ' ' | tr ',' ' '
 }
 
 # shows_key DEV ATTR VALUE: the attribute reads VALUE, then [key].
@@ -141,7 +149,15 @@ for h in $HANDLERS; do
 			not_ok "$h: add_device with $p=$v ($(cat "$WORKDIR/add.out"))"
 			continue
 		fi
-		check "$h: $p=$v shows as attribute $p with [key]" shows_key "$dev" "$p" "$v"
+		# SCST's fileio and blockio (vdev_size_show): size is always
+		# [key] and size_mb never, so scstadmin saves the exact size.
+		if [ "$p" = size_mb ] && [ "$h" = vdisk_fileio -o "$h" = vdisk_blockio ]; then
+			check "$h: size_mb=$v shows as size $((v * 1048576)) with [key], size_mb without" \
+				eval 'shows_key "$dev" size $((v * 1048576)) &&
+				      [ "$(ctl read "devices/$dev/size_mb")" = "$v" ]'
+		else
+			check "$h: $p=$v shows as attribute $p with [key]" shows_key "$dev" "$p" "$v"
+		fi
 		ctl write "handlers/$h/mgmt" "del_device $dev" >/dev/null 2>&1 ||
 			not_ok "$h: del_device $dev"
 	done

@@ -121,9 +121,9 @@ TARGET_DRIVER iscsi {
 CONF
 
 sed 's/link_local 1/link_local 0/' "$WORKDIR/nonkey.conf" >"$WORKDIR/linklocal0.conf"
-# A read-only non-key attribute at another value (scstd's I/O loops are
-# fixed at start): refused with its line before any change.
-sed 's/^suspend 0$/threads 999/' "$WORKDIR/nonkey.conf" >"$WORKDIR/threads.conf"
+# A read-only non-key attribute at another value (the interface version
+# scstd implements): refused with its line before any change.
+sed 's/^suspend 0$/version 2.0.0/' "$WORKDIR/nonkey.conf" >"$WORKDIR/version.conf"
 sed 's/TARGET copy_manager_tgt {/TARGET other_tgt {/' "$WORKDIR/nonkey.conf" >"$WORKDIR/cm_other.conf"
 
 # good FILE NAME: scstd --config loads it, -check_config against that
@@ -182,8 +182,8 @@ check "rel_tgt_id 0 is taken by a disabled target (SCST)" \
 bad hw 'HW_TARGET of a driver scstd lacks' 'line 1, column 1: target driver qla2x00t does not exist here'
 bad iscsi_hw 'HW_TARGET of the iscsi driver' 'line 3, column 3: hardware target [^ ]+ of driver iscsi does not exist'
 bad linklocal0 'link_local 0' "line [0-9]+, column [0-9]+: link_local 0: scstd does not implement link_local"
-bad threads 'threads 999 (read-only here)' \
-	"line [0-9]+, column [0-9]+: threads is read-only here \\(it is [0-9]+\\), it cannot be set to 999"
+bad version 'version 2.0.0 (read-only)' \
+	"line [0-9]+, column [0-9]+: version is read-only here \\(it is [0-9.]+\\), it cannot be set to 2\\.0\\.0"
 bad cm_other 'a copy_manager target other than copy_manager_tgt' \
 	"line [0-9]+, column [0-9]+: copy_manager has only the target copy_manager_tgt"
 check_stop

@@ -53,7 +53,8 @@ bool tree_path_moves(const char *path)
 		"active_commands", "commands", "read_cmd_count", "write_cmd_count",
 		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", "latency",
 		"buffered_response_data", "unanswered_commands", "rx_pauses", "refused_connections",
-		"thread_idx", NULL,
+		"thread_idx",       /* the I/O loop a session landed on: history, not configuration */
+		NULL,
 	};
 	const char *base = strrchr(path, '/');
 

@@ -479,6 +479,42 @@ static bool joins_here(struct iscsi_conn *conn, uint32_t dlen)
 	return false;
 }
 
+/* A login for a new session: the connection first moves to the loop the
+ * session belongs on by its group's io_grouping_type and cpu_mask
+ * (scst_io_home), and this PDU is processed again there (false).  The
+ * names are read from this PDU's text; a login spread over Continue PDUs,
+ * a discovery session or an unknown target stays where it is. */
+static bool homes_here(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
+		       uint32_t dlen)
+{
+	const char *ini, *tname, *type;
+	struct iscsi_target *target;
+	struct ioloop *home = NULL;
+	struct iscsi_text t;
+	char err[64];
+
+	if (conn->home_checked || (bhs[1] & ISCSI_LOGIN_CONTINUE))
+		return true;
+	conn->home_checked = true;
+	if (iscsi_text_parse(data, dlen, &t, err, sizeof(err)) < 0)
+		return true;
+	ini = iscsi_text_get(&t, "InitiatorName");
+	tname = iscsi_text_get(&t, "TargetName");
+	type = iscsi_text_get(&t, "SessionType");
+	if (ini && tname && !(type && !strcmp(type, "Discovery")) &&
+	    (target = iscsi_find_target(tname)))
+		home = scst_io_home(target->tgt, ini);
+	if (home && home != conn->loop)
+		log_info("%s: new session of %s goes to I/O thread %u (its group's "
+			 "io_grouping_type and cpu_mask)", conn->peer_str, tname, ioloop_index(home));
+	iscsi_text_free(&t);
+	if (!home || home == conn->loop)
+		return true;
+	conn->handoff_dlen = dlen;
+	iscsi_conn_handoff(conn, home);
+	return false;
+}
+
 void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *data,
 		     uint32_t dlen)
 {
@@ -508,6 +544,8 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		/* Until it joins a session, the connection's own one answers. */
 		conn->isess->exp_cmdsn = iscsi_bhs_cmdsn(bhs);
 		if (conn->tsih && !joins_here(conn, dlen))
+			return;
+		if (!conn->tsih && !homes_here(conn, bhs, data, dlen))
 			return;
 	}
 	if ((iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE) && lc.transit) {

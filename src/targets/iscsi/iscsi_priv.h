@@ -251,6 +251,9 @@ struct iscsi_conn {
 	 * there (handoff_dlen bytes in rx_data) once this loop let go. */
 	struct ioloop *handoff_to;
 	uint32_t handoff_dlen;
+	/* A new session's loop was chosen (io_grouping_type, cpu_mask): the
+	 * connection moves at most once for it. */
+	bool home_checked;
 	struct io_defer handoff;
 	struct iscsi_cmd *free_cmds;
 	unsigned nfree_cmds;

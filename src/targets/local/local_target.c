@@ -86,6 +86,7 @@ static bool sess_name_valid(const char *name)
 int local_add_session(struct local_tgt *lt, const char *name, char *err, size_t errlen)
 {
 	struct local_sess *ls;
+	struct ioloop *home;
 
 	if (!sess_name_valid(name)) {
 		snprintf(err, errlen, "invalid session name '%.64s'", name);
@@ -104,7 +105,8 @@ int local_add_session(struct local_tgt *lt, const char *name, char *err, size_t 
 	ls->lt = lt;
 	snprintf(ls->name, sizeof(ls->name), "%s", name);
 	pthread_cond_init(&ls->idle, NULL);
-	ls->sess = scst_register_session(lt->tgt, name, ls, ioloop_pick());
+	home = scst_io_home(lt->tgt, name);
+	ls->sess = scst_register_session(lt->tgt, name, ls, home ? home : ioloop_pick());
 	if (!ls->sess) {
 		pthread_cond_destroy(&ls->idle);
 		free(ls);
