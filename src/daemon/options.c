@@ -91,6 +91,18 @@ bad:
 	return -1;
 }
 
+/* A string option's value, refused when empty ("scstd: --NAME needs
+ * WHAT"); with or_none, "none" stands for no value (NULL). */
+static int take_string(const char *name, const char *what, bool or_none, const char **dst)
+{
+	if (!*optarg) {
+		fprintf(stderr, "scstd: --%s needs %s\n", name, what);
+		return -1;
+	}
+	*dst = or_none && !strcmp(optarg, "none") ? NULL : optarg;
+	return 0;
+}
+
 int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 {
 	static const struct option longopts[] = {
@@ -151,11 +163,8 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			o->var_dir = optarg;
 			break;
 		case 'P':
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --pr-dir needs a directory\n");
+			if (take_string("pr-dir", "a directory", false, &o->pr_dir) < 0)
 				return -1;
-			}
-			o->pr_dir = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -176,39 +185,24 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			o->threads = (unsigned)v;
 			break;
 		case 'S':
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --ctl-socket needs a path or \"none\"\n");
+			if (take_string("ctl-socket", "a path or \"none\"", true, &o->ctl_socket) < 0)
 				return -1;
-			}
-			o->ctl_socket = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case 'M':
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --mount needs a directory\n");
+			if (take_string("mount", "a directory", false, &o->mount_dir) < 0)
 				return -1;
-			}
-			o->mount_dir = optarg;
 			break;
 		case 'O':
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --local-socket needs a path or \"none\"\n");
+			if (take_string("local-socket", "a path or \"none\"", true, &o->local_socket) < 0)
 				return -1;
-			}
-			o->local_socket = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case OPT_USER_SOCKET:
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --user-socket needs a path or \"none\"\n");
+			if (take_string("user-socket", "a path or \"none\"", true, &o->user_socket) < 0)
 				return -1;
-			}
-			o->user_socket = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case OPT_LOCAL_MOUNT:
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --local-mount needs a directory\n");
+			if (take_string("local-mount", "a directory", false, &o->local_mount) < 0)
 				return -1;
-			}
-			o->local_mount = optarg;
 			break;
 		case OPT_LOCAL_UBLK:
 			o->local_ublk = true;
@@ -226,18 +220,12 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 				return -1;
 			break;
 		case OPT_METRICS:
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --metrics needs ADDR:PORT\n");
+			if (take_string("metrics", "ADDR:PORT", false, &o->metrics) < 0)
 				return -1;
-			}
-			o->metrics = optarg;
 			break;
 		case OPT_PID_FILE:
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --pid-file needs a path\n");
+			if (take_string("pid-file", "a path", false, &o->pid_file) < 0)
 				return -1;
-			}
-			o->pid_file = optarg;
 			break;
 		case OPT_LOG_TARGET:
 			o->log_target = log_target_parse(optarg);
@@ -247,11 +235,8 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			}
 			break;
 		case OPT_MOUNT_GROUP:
-			if (!*optarg) {
-				fprintf(stderr, "scstd: --mount-group needs a group name\n");
+			if (take_string("mount-group", "a group name", false, &o->mount_group) < 0)
 				return -1;
-			}
-			o->mount_group = optarg;
 			break;
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {

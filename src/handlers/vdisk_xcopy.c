@@ -1,7 +1,7 @@
 /* vdisk_xcopy.c - EXTENDED COPY (LID1) of a vdisk with identification
- * CSCD descriptors (0xE4: a designator of a disk LU with a LUN of the copy
- * manager, target copy_manager_tgt, that the initiator may reach; see
- * targets/copy_manager) and block-to-block segment descriptors
+ * CSCD descriptors (0xE4: a designator of a disk LU that the core's copy
+ * resolver finds for the initiator, core/copy_resolve.h; the copy manager
+ * registers it) and block-to-block segment descriptors
  * (0x02), and RECEIVE COPY RESULTS (COPY STATUS, OPERATING PARAMETERS).
  *
  * The whole parameter list is checked before any block moves; segments
@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/copy_resolve.h"
 #include "core/scst.h"
 #include "handlers/vdisk_priv.h"
-#include "targets/copy_manager/copy_manager.h"
 #include "util/log.h"
 #include "util/be.h"
 
@@ -67,9 +67,9 @@ static void copy_aborted(struct scst_cmd *cmd, unsigned seg, uint8_t asc, uint8_
 		put_be32(&cmd->sense[8], seg);
 }
 
-/* The device a CSCD descriptor's designator names, through the copy
- * manager (copy_manager_tgt's LUNs, across every device of the daemon);
- * pinned until release_targets.  Only disks a vdisk handler serves can be
+/* The device a CSCD descriptor's designator names, through the core's
+ * copy resolver (across every device of the daemon); pinned until
+ * release_targets.  Only disks a vdisk handler serves can be
  * copied here.  A designator longer than SPC-4's 20 bytes names nothing
  * (SCST: "non-compliant identification descriptor"). */
 static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const uint8_t *desig)
@@ -78,9 +78,9 @@ static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const 
 
 	if (!cmd->sess || desig[3] > 20)
 		return NULL;
-	dev = copy_manager_get(desig, 4u + desig[3], cmd->sess->initiator_name);
+	dev = scst_copy_find_pinned(cmd->sess, desig, 4u + desig[3]);
 	if (dev && (dev->type != 0 || !dev->handler || !vdisk_handles(dev->handler))) {
-		copy_manager_put(dev);
+		scst_copy_unpin(dev);
 		return NULL;
 	}
 	return dev;
@@ -90,7 +90,7 @@ static void release_targets(struct copy_job *job)
 {
 	for (unsigned i = 0; i < job->ntargets; i++)
 		if (job->targets[i])
-			copy_manager_put(job->targets[i]);
+			scst_copy_unpin(job->targets[i]);
 	job->ntargets = 0;
 }
 

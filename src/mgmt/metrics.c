@@ -267,67 +267,6 @@ static void sample(struct metrics_text *t, const char *name, const char *labels,
 	text_printf(t, "} %" PRIu64 "\n", v);
 }
 
-static void family_commands(struct metrics_text *t, const struct scope *sc)
-{
-	char name[96], help[160];
-
-	snprintf(name, sizeof(name), "%scommands_total", sc->prefix);
-	snprintf(help, sizeof(help), "SCSI commands finished %s, by class (medium read, medium "
-		 "write, other).", sc->what);
-	header(t, name, "counter", help);
-	for (size_t i = 0; i < sc->l->n; i++)
-		for (int c = 0; c < SCST_CLASS__COUNT; c++)
-			sample(t, name, sc->l->v[i].labels, "class", class_names[c],
-			       sc->l->v[i].io.cmds[c]);
-}
-
-static void family_bytes(struct metrics_text *t, const struct scope *sc)
-{
-	char name[96], help[160];
-
-	snprintf(name, sizeof(name), "%sbytes_total", sc->prefix);
-	snprintf(help, sizeof(help), "Data bytes moved %s: read is sent to the initiator, write "
-		 "received from it.", sc->what);
-	header(t, name, "counter", help);
-	for (size_t i = 0; i < sc->l->n; i++) {
-		sample(t, name, sc->l->v[i].labels, "dir", "read", sc->l->v[i].io.read_bytes);
-		sample(t, name, sc->l->v[i].labels, "dir", "write", sc->l->v[i].io.write_bytes);
-	}
-}
-
-/* Only the sense keys that occurred: 16 series per object would mostly
- * say 0. */
-static void family_errors(struct metrics_text *t, const struct scope *sc)
-{
-	char name[96], help[160];
-
-	snprintf(name, sizeof(name), "%scommand_errors_total", sc->prefix);
-	snprintf(help, sizeof(help), "Commands ended with CHECK CONDITION %s, by sense key "
-		 "(keys that occurred).", sc->what);
-	header(t, name, "counter", help);
-	for (size_t i = 0; i < sc->l->n; i++)
-		for (int k = 0; k < 16; k++)
-			if (sc->l->v[i].io.sense_key[k])
-				sample(t, name, sc->l->v[i].labels, "sense_key", sense_key_names[k],
-				       sc->l->v[i].io.sense_key[k]);
-}
-
-static void family_status(struct metrics_text *t, const struct scope *sc, const char *suffix,
-			  const char *status, size_t off)
-{
-	char name[96], help[160];
-
-	snprintf(name, sizeof(name), "%s%s", sc->prefix, suffix);
-	snprintf(help, sizeof(help), "Commands answered with %s %s.", status, sc->what);
-	header(t, name, "counter", help);
-	for (size_t i = 0; i < sc->l->n; i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)&sc->l->v[i].io + off, sizeof(v));
-		sample(t, name, sc->l->v[i].labels, NULL, NULL, v);
-	}
-}
-
 void metrics_format_le(char *buf, size_t len, unsigned bucket)
 {
 	if (bucket >= SCST_LAT_BUCKETS)
@@ -336,11 +275,61 @@ void metrics_format_le(char *buf, size_t len, unsigned bucket)
 		snprintf(buf, len, "%g", (double)scst_lat_bucket_ns[bucket] / 1e9);
 }
 
-static void histogram(struct metrics_text *t, const char *name, const struct series *s)
+/* One I/O family: its name after the scope's prefix, its type, its HELP
+ * (a format whose %s is the scope's "what") and the samples of one
+ * object's series; field is the counter of the single-valued families. */
+struct io_family {
+	const char *suffix;
+	const char *type;
+	const char *help;
+	void (*samples)(struct metrics_text *t, const struct io_family *f, const char *name,
+			const struct series *s);
+	size_t field;
+};
+
+static void commands_samples(struct metrics_text *t, const struct io_family *f,
+			     const char *name, const struct series *s)
+{
+	(void)f;
+	for (int c = 0; c < SCST_CLASS__COUNT; c++)
+		sample(t, name, s->labels, "class", class_names[c], s->io.cmds[c]);
+}
+
+static void bytes_samples(struct metrics_text *t, const struct io_family *f, const char *name,
+			  const struct series *s)
+{
+	(void)f;
+	sample(t, name, s->labels, "dir", "read", s->io.read_bytes);
+	sample(t, name, s->labels, "dir", "write", s->io.write_bytes);
+}
+
+/* Only the sense keys that occurred: 16 series per object would mostly
+ * say 0. */
+static void errors_samples(struct metrics_text *t, const struct io_family *f, const char *name,
+			   const struct series *s)
+{
+	(void)f;
+	for (int k = 0; k < 16; k++)
+		if (s->io.sense_key[k])
+			sample(t, name, s->labels, "sense_key", sense_key_names[k], s->io.sense_key[k]);
+}
+
+static void field_sample(struct metrics_text *t, const struct io_family *f, const char *name,
+			 const struct series *s)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)&s->io + f->field, sizeof(v));
+	sample(t, name, s->labels, NULL, NULL, v);
+}
+
+static void histogram(struct metrics_text *t, const struct io_family *f, const char *name,
+		      const struct series *s)
 {
 	uint64_t cum = 0;
 	char le[32];
 
+	(void)f;
 	for (unsigned b = 0; b <= SCST_LAT_BUCKETS; b++) {
 		cum += s->io.lat_bucket[b];
 		metrics_format_le(le, sizeof(le), b);
@@ -352,16 +341,30 @@ static void histogram(struct metrics_text *t, const char *name, const struct ser
 	text_printf(t, "%s_count{%s} %" PRIu64 "\n", name, s->labels, cum);
 }
 
-static void family_latency(struct metrics_text *t, const struct scope *sc)
+static const struct io_family io_family_table[] = {
+	{ "commands_total", "counter", "SCSI commands finished %s, by class (medium read, medium "
+	  "write, other).", commands_samples, 0 },
+	{ "bytes_total", "counter", "Data bytes moved %s: read is sent to the initiator, write "
+	  "received from it.", bytes_samples, 0 },
+	{ "command_errors_total", "counter", "Commands ended with CHECK CONDITION %s, by sense key "
+	  "(keys that occurred).", errors_samples, 0 },
+	{ "busy_total", "counter", "Commands answered with BUSY %s.", field_sample,
+	  offsetof(struct scst_io_counters, busy) },
+	{ "task_set_full_total", "counter", "Commands answered with TASK SET FULL %s.", field_sample,
+	  offsetof(struct scst_io_counters, task_set_full) },
+	{ "command_latency_seconds", "histogram", "Time from a command's arrival to its response "
+	  "sent %s (the server's share of the latency).", histogram, 0 },
+};
+
+static void io_family(struct metrics_text *t, const struct scope *sc, const struct io_family *f)
 {
 	char name[96], help[200];
 
-	snprintf(name, sizeof(name), "%scommand_latency_seconds", sc->prefix);
-	snprintf(help, sizeof(help), "Time from a command's arrival to its response sent %s "
-		 "(the server's share of the latency).", sc->what);
-	header(t, name, "histogram", help);
+	snprintf(name, sizeof(name), "%s%s", sc->prefix, f->suffix);
+	snprintf(help, sizeof(help), f->help, sc->what);
+	header(t, name, f->type, help);
 	for (size_t i = 0; i < sc->l->n; i++)
-		histogram(t, name, &sc->l->v[i]);
+		f->samples(t, f, name, &sc->l->v[i]);
 }
 
 static void io_families(struct metrics_text *t, const struct snapshot *s)
@@ -372,16 +375,9 @@ static void io_families(struct metrics_text *t, const struct snapshot *s)
 		{ "scstd_target_", "per target since start", &s->tgt },
 	};
 
-	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
-		family_commands(t, &scopes[i]);
-		family_bytes(t, &scopes[i]);
-		family_errors(t, &scopes[i]);
-		family_status(t, &scopes[i], "busy_total", "BUSY",
-			      offsetof(struct scst_io_counters, busy));
-		family_status(t, &scopes[i], "task_set_full_total", "TASK SET FULL",
-			      offsetof(struct scst_io_counters, task_set_full));
-		family_latency(t, &scopes[i]);
-	}
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+		for (size_t f = 0; f < sizeof(io_family_table) / sizeof(io_family_table[0]); f++)
+			io_family(t, &scopes[i], &io_family_table[f]);
 }
 
 static void sessions_family(struct metrics_text *t, const struct snapshot *s)

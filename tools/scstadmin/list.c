@@ -68,30 +68,6 @@ int list_devices(struct tree *t)
 	return for_each(t, "devices", TK_DIR, device_line, NULL);
 }
 
-static int target_line(struct tree *t, const char *dir, const char *name, void *ctx)
-{
-	(void)t;
-	(void)dir;
-	(void)ctx;
-	printf("\tTarget: %s\n", name);
-	return 0;
-}
-
-static int driver_line(struct tree *t, const char *dir, const char *name, void *ctx)
-{
-	char path[4096];
-
-	(void)ctx;
-	printf("Driver: %s\n", name);
-	tpath(path, sizeof(path), "%s/%s", dir, name);
-	return for_each(t, path, TK_DIR, target_line, NULL);
-}
-
-int list_targets(struct tree *t)
-{
-	return for_each(t, "targets", TK_DIR, driver_line, NULL);
-}
-
 static int lun_line(struct tree *t, const char *dir, const char *name, void *ctx)
 {
 	char path[4096], *dev = NULL;
@@ -117,31 +93,6 @@ static int group_line(struct tree *t, const char *dir, const char *name, void *c
 	return rc ? rc : for_each(t, path, TK_ATTR, print_indented, "\t\t\tInitiator: ");
 }
 
-static int target_groups(struct tree *t, const char *dir, const char *name, void *ctx)
-{
-	char path[4096];
-
-	(void)ctx;
-	printf("\tTarget: %s\n", name);
-	tpath(path, sizeof(path), "%s/%s/ini_groups", dir, name);
-	return for_each(t, path, TK_DIR, group_line, NULL);
-}
-
-static int driver_groups(struct tree *t, const char *dir, const char *name, void *ctx)
-{
-	char path[4096];
-
-	(void)ctx;
-	printf("Driver: %s\n", name);
-	tpath(path, sizeof(path), "%s/%s", dir, name);
-	return for_each(t, path, TK_DIR, target_groups, NULL);
-}
-
-int list_groups(struct tree *t)
-{
-	return for_each(t, "targets", TK_DIR, driver_groups, NULL);
-}
-
 static int session_line(struct tree *t, const char *dir, const char *name, void *ctx)
 {
 	char path[4096], *v;
@@ -156,27 +107,51 @@ static int session_line(struct tree *t, const char *dir, const char *name, void 
 	return 0;
 }
 
-static int target_sessions(struct tree *t, const char *dir, const char *name, void *ctx)
+/* A listing of the targets, by driver: under each target the entries of
+ * one of its directories, a line each (none when subdir is NULL). */
+struct target_walk {
+	const char *subdir;
+	int (*entry)(struct tree *t, const char *dir, const char *name, void *ctx);
+};
+
+static int target_entries(struct tree *t, const char *dir, const char *name, void *ctx)
 {
+	const struct target_walk *w = ctx;
 	char path[4096];
 
-	(void)ctx;
 	printf("\tTarget: %s\n", name);
-	tpath(path, sizeof(path), "%s/%s/sessions", dir, name);
-	return for_each(t, path, TK_DIR, session_line, NULL);
+	if (!w->subdir)
+		return 0;
+	tpath(path, sizeof(path), "%s/%s/%s", dir, name, w->subdir);
+	return for_each(t, path, TK_DIR, w->entry, NULL);
 }
 
-static int driver_sessions(struct tree *t, const char *dir, const char *name, void *ctx)
+static int driver_targets(struct tree *t, const char *dir, const char *name, void *ctx)
 {
 	char path[4096];
 
-	(void)ctx;
 	printf("Driver: %s\n", name);
 	tpath(path, sizeof(path), "%s/%s", dir, name);
-	return for_each(t, path, TK_DIR, target_sessions, NULL);
+	return for_each(t, path, TK_DIR, target_entries, ctx);
+}
+
+int list_targets(struct tree *t)
+{
+	struct target_walk w = { .subdir = NULL };
+
+	return for_each(t, "targets", TK_DIR, driver_targets, &w);
+}
+
+int list_groups(struct tree *t)
+{
+	struct target_walk w = { .subdir = "ini_groups", .entry = group_line };
+
+	return for_each(t, "targets", TK_DIR, driver_targets, &w);
 }
 
 int list_sessions(struct tree *t)
 {
-	return for_each(t, "targets", TK_DIR, driver_sessions, NULL);
+	struct target_walk w = { .subdir = "sessions", .entry = session_line };
+
+	return for_each(t, "targets", TK_DIR, driver_targets, &w);
 }

@@ -21,13 +21,13 @@
 #include "util/ctl_proto.h"
 #include "ops.h"
 
-enum action { ACT_NONE, ACT_CONFIG, ACT_WRITE, ACT_CHECK, ACT_CLEAR, ACT_LIST_HANDLER,
-	      ACT_LIST_DEVICE, ACT_LIST_TARGET, ACT_LIST_GROUP, ACT_LIST_SESSIONS, ACT_OP };
+enum action { ACT_NONE, ACT_CONFIG, ACT_WRITE, ACT_CHECK, ACT_CLEAR, ACT_LIST, ACT_OP };
 
 struct options {
 	enum action act;
 	const char *file, *socket, *root;
 	bool force, noprompt;
+	int (*list)(struct tree *t);    /* ACT_LIST: one of list.c's listings */
 	const char *op, *op_value;      /* ACT_OP: one of ops.c's actions */
 	struct op_args args;
 };
@@ -66,12 +66,19 @@ static void usage(FILE *f)
 		"default socket: " CTL_SOCKET_DEFAULT "\n");
 }
 
-static const struct { const char *name; enum action act; bool arg; } actions[] = {
-	{ "config", ACT_CONFIG, true }, { "write_config", ACT_WRITE, true },
-	{ "check_config", ACT_CHECK, true }, { "clear_config", ACT_CLEAR, false },
-	{ "list_handler", ACT_LIST_HANDLER, false }, { "list_device", ACT_LIST_DEVICE, false },
-	{ "list_target", ACT_LIST_TARGET, false }, { "list_group", ACT_LIST_GROUP, false },
-	{ "list_sessions", ACT_LIST_SESSIONS, false },
+static const struct {
+	const char *name;
+	enum action act;
+	bool arg;
+	int (*list)(struct tree *t);
+} actions[] = {
+	{ "config", ACT_CONFIG, true, NULL }, { "write_config", ACT_WRITE, true, NULL },
+	{ "check_config", ACT_CHECK, true, NULL }, { "clear_config", ACT_CLEAR, false, NULL },
+	{ "list_handler", ACT_LIST, false, list_handlers },
+	{ "list_device", ACT_LIST, false, list_devices },
+	{ "list_target", ACT_LIST, false, list_targets },
+	{ "list_group", ACT_LIST, false, list_groups },
+	{ "list_sessions", ACT_LIST, false, list_sessions },
 };
 
 /* SCST scstadmin's qualifying options and single-change actions (ops.c). */
@@ -161,6 +168,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->act = actions[k].act;
+			o->list = actions[k].list;
 			if (actions[k].arg)
 				o->file = argv[++i];
 			matched = true;
@@ -305,20 +313,8 @@ static int run_on_tree(const struct options *o)
 	case ACT_WRITE:
 		rc = write_config(t, o->file);
 		break;
-	case ACT_LIST_HANDLER:
-		rc = list_handlers(t) ? 1 : 0;
-		break;
-	case ACT_LIST_DEVICE:
-		rc = list_devices(t) ? 1 : 0;
-		break;
-	case ACT_LIST_TARGET:
-		rc = list_targets(t) ? 1 : 0;
-		break;
-	case ACT_LIST_GROUP:
-		rc = list_groups(t) ? 1 : 0;
-		break;
-	case ACT_LIST_SESSIONS:
-		rc = list_sessions(t) ? 1 : 0;
+	case ACT_LIST:
+		rc = o->list(t) ? 1 : 0;
 		break;
 	case ACT_OP:
 		rc = op_run(t, o->op, o->op_value, &o->args);

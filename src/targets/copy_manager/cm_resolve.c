@@ -4,7 +4,9 @@
  * (code set, association and type, length and bytes) with those the
  * device reports in VPD page 0x83, and - unless allow_not_connected_copy
  * is set - only when some other target exports the device to the
- * initiator (its default LUN set, or a group whose names match it). */
+ * initiator (its default LUN set, or a group whose names match it).
+ * It is the core's copy resolver (core/copy_resolve.h), which pins what
+ * it finds for the handler asking. */
 #include <string.h>
 
 #include "targets/copy_manager/cm_priv.h"
@@ -61,30 +63,19 @@ static bool initiator_reaches(const char *initiator, const struct scst_device *d
 	return false;
 }
 
-struct scst_device *copy_manager_get(const uint8_t *desig, size_t desig_len,
-				     const char *initiator)
+/* Caller holds scst_mutex (core's scst_copy_find_pinned). */
+static struct scst_device *cm_find(const uint8_t *desig, size_t desig_len, const char *initiator)
 {
-	struct scst_device *found = NULL;
 	struct scst_acg_dev *ad;
 
 	/* Association 0: the designator names a logical unit. */
 	if (!cm_tgt || desig_len < 4 || desig_len != 4u + desig[3] || (desig[1] & 0x30))
 		return NULL;
-	pthread_mutex_lock(&scst_mutex);
-	list_for_each_entry(ad, &cm_tgt->default_acg->acg_devs, node) {
-		if (!has_designator(ad->dev, desig, desig_len))
-			continue;
-		if (copy_manager_allow_not_connected() || initiator_reaches(initiator, ad->dev))
-			found = ad->dev;
-		break;
-	}
-	if (found)
-		__atomic_add_fetch(&found->cmd_pins, 1, __ATOMIC_ACQ_REL);
-	pthread_mutex_unlock(&scst_mutex);
-	return found;
+	list_for_each_entry(ad, &cm_tgt->default_acg->acg_devs, node)
+		if (has_designator(ad->dev, desig, desig_len))
+			return copy_manager_allow_not_connected() ||
+			       initiator_reaches(initiator, ad->dev) ? ad->dev : NULL;
+	return NULL;
 }
 
-void copy_manager_put(struct scst_device *dev)
-{
-	__atomic_sub_fetch(&dev->cmd_pins, 1, __ATOMIC_ACQ_REL);
-}
+const struct scst_copy_resolver cm_resolver = { .find = cm_find };

@@ -90,5 +90,6 @@ int copy_manager_init(void)
 	cm_tgt->default_acg->luns_follow_devices = true;
 	pthread_mutex_unlock(&scst_mutex);
 	scst_register_dev_observer(&cm_observer);
+	scst_register_copy_resolver(&cm_resolver);
 	return cm_mgmt_register();
 }
