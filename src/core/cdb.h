@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "scst.h"
+#include "scst_common.h"
 
 enum scst_op_flags {
 	SCST_OP_UA_EXEMPT     = 1u << 0,  /* INQUIRY, REPORT LUNS, REQUEST SENSE */

@@ -5,6 +5,7 @@
  * in failure mode (MEDIUM ERROR, SANITIZE COMMAND FAILED) until EXIT
  * FAILURE MODE or a sanitize that completes.  The state is one word read
  * without locks by the command path of every I/O thread. */
+#include "scst.h"
 #include "sanitize_state.h"
 #include "util/be.h"
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 
 struct pt_queue;
 

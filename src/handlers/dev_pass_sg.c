@@ -27,7 +27,7 @@
 
 #include "core/cdb.h"
 #include "handlers/dev_pass.h"
-#include "util/ioloop.h"
+#include "util/ioloop_uring.h"
 #include "util/log.h"
 
 /* Host statuses of the Linux SCSI midlayer (include/scsi/scsi_status.h). */

@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vcdrom.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"

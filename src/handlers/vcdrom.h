@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 
 #define VCDROM_BLOCK_SIZE 2048u
 #define VCDROM_BLOCK_SHIFT 11

@@ -4,7 +4,7 @@
  * empty list looks the same in every address format). */
 #include <string.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 
 #define PLIST_BIT 0x10

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/cdb.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 

@@ -17,7 +17,7 @@
 
 #include "handlers/vdisk_priv.h"
 #include "util/io_claim.h"
-#include "util/ioloop.h"
+#include "util/ioloop_uring.h"
 
 #define WRITE_FLAG (1ull << 63)
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_lba_lock.h"
 #include "util/be.h"
 

@@ -7,7 +7,7 @@
  * in cmd->dh_u64[3] (DISCARD_SINGLE for WRITE SAME's one range). */
 #include <string.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 #include "util/be.h"

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/sanitize_state.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/ioloop.h"
 #include "util/log.h"

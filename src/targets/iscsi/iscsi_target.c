@@ -23,6 +23,7 @@
 #include "util/iscsi_tid.h"
 #include "util/addr.h"
 #include "util/in_use_retry.h"
+#include "util/ioloop_uring.h"
 #include "util/log.h"
 
 #define ISCSI_PORTAL_BACKLOG 256
