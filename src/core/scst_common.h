@@ -14,6 +14,7 @@
 #define SCSTD_CORE_SCST_COMMON_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -440,8 +441,10 @@ struct scst_cmd {
 	struct scst_mgmt_cmd *mcmd;             /* TMF waiting for this cmd */
 	void *tgt_priv;                         /* transport's command */
 	struct io_op io;                        /* handler's async I/O */
-	uint64_t dh_u64[4];                     /* handler scratch */
-	uint64_t be_u64[4];                     /* handler backend I/O scratch */
+	/* The handler's own per-command state, opaque to the core: typed by
+	 * handlers/cmd_state.h (dh_state: its exec, be_state: its backend). */
+	alignas(uint64_t) unsigned char dh_state[32];
+	alignas(uint64_t) unsigned char be_state[32];
 	/* The handler's per-device LBA range lock (COMPARE AND WRITE
 	 * atomicity): the command's place on its held/waiting list. */
 	struct list_head lba_lock_node;

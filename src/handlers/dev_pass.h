@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/scst_dev.h"
+#include "handlers/cmd_state.h"
 
 struct pt_queue;
 

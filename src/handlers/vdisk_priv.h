@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/scst_dev.h"
+#include "handlers/cmd_state.h"
 #include "handlers/vdisk_lba_lock.h"
 #include "util/be.h"
 

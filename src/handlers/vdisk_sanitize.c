@@ -12,9 +12,8 @@
  * noted and the next piece is issued from the same loop, not recursively;
  * after every GiB of them the rest continues from a message to the thread,
  * which meanwhile answers its other sessions.
- * Per-command state in cmd->dh_u64: [0] the pattern buffer, [2] its size
- * and the submit flags, [3] bytes written over all passes (total + 1 once
- * the final flush is under way). */
+ * Per-command state: struct vdisk_cmd_state (handlers/cmd_state.h), the
+ * pattern buffer, the submit flags and the bytes written so far. */
 #include <errno.h>
 #include <string.h>
 
@@ -31,10 +30,6 @@ enum {
 };
 
 #define PARAM_HDR_LEN 4
-#define SIZE_MASK 0xffffffffull
-#define FLAG_IN_SUBMIT (1ull << 62)     /* write_next() is issuing I/O */
-#define FLAG_SYNC_DONE (1ull << 61)     /* ... which completed meanwhile */
-#define FLAG_SYNC_FAIL (1ull << 60)     /* ... with an error */
 #define PATTERN_BUF_BYTES (1u << 20)
 
 static uint64_t medium_bytes(const struct scst_device *dev)
@@ -44,14 +39,16 @@ static uint64_t medium_bytes(const struct scst_device *dev)
 
 static uint8_t *pattern_buf(const struct scst_cmd *cmd)
 {
-	return (uint8_t *)(uintptr_t)cmd->dh_u64[0];
+	return vdisk_cmd_state_of(cmd)->buf;
 }
 
 static void release_pattern(struct scst_cmd *cmd)
 {
-	if (cmd->dh_u64[0]) {
-		scst_buf_free(pattern_buf(cmd), (uint32_t)(cmd->dh_u64[2] & SIZE_MASK));
-		cmd->dh_u64[0] = 0;
+	struct vdisk_cmd_state *st = vdisk_cmd_state(cmd);
+
+	if (st->buf) {
+		scst_buf_free(st->buf, st->buf_size);
+		st->buf = NULL;
 	}
 }
 
@@ -108,7 +105,7 @@ static bool inverted_pass(const struct scst_cmd *cmd, unsigned pass)
 static void fill_pattern(struct scst_cmd *cmd, bool invert)
 {
 	uint8_t *buf = pattern_buf(cmd);
-	uint32_t size = (uint32_t)(cmd->dh_u64[2] & SIZE_MASK), bs = cmd->dev->block_size;
+	uint32_t size = vdisk_cmd_state(cmd)->buf_size, bs = cmd->dev->block_size;
 	const uint8_t *pattern = NULL;
 	uint32_t plen = 0;
 
@@ -139,14 +136,15 @@ static bool write_next(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	uint64_t bytes = medium_bytes(dev), total = bytes * passes(cmd);
-	uint64_t done = cmd->dh_u64[3], off;
-	uint32_t chunk_max = (uint32_t)(cmd->dh_u64[2] & SIZE_MASK) & ~(dev->block_size - 1), len;
+	struct vdisk_cmd_state *st = vdisk_cmd_state(cmd);
+	uint64_t done = st->bytes_done, off;
+	uint32_t chunk_max = st->buf_size & ~(dev->block_size - 1), len;
 
 	scst_sanitize_progress(dev, done, total);
 	if (done > total)
 		return false;                   /* the flush completed */
 	if (done == total) {
-		cmd->dh_u64[3] = total + 1;
+		st->bytes_done = total + 1;
 		if (dev->nv_cache)
 			return false;
 		vdisk_sanitize_flush(cmd);
@@ -156,7 +154,7 @@ static bool write_next(struct scst_cmd *cmd)
 	if (!off && done)
 		fill_pattern(cmd, inverted_pass(cmd, (unsigned)(done / bytes)));
 	len = bytes - off < chunk_max ? (uint32_t)(bytes - off) : chunk_max;
-	cmd->dh_u64[3] = done + len;
+	st->bytes_done = done + len;
 	vdisk_sanitize_submit(cmd, pattern_buf(cmd), len, off);
 	return true;
 }
@@ -188,20 +186,23 @@ static bool drive(struct scst_cmd *cmd)
 		if (inline_pieces == INLINE_PIECES_PER_TURN && loop &&
 		    ioloop_run_on(loop, resume_drive, cmd) == 0)
 			return true;
-		uint64_t flags;
-		bool more;
+		struct vdisk_cmd_state *st = vdisk_cmd_state(cmd);
+		bool more, sync_done, sync_fail;
 
-		cmd->dh_u64[2] = (cmd->dh_u64[2] & SIZE_MASK) | FLAG_IN_SUBMIT;
+		st->sanitize_in_submit = true;
+		st->sanitize_sync_done = false;
+		st->sanitize_sync_fail = false;
 		more = write_next(cmd);
-		flags = cmd->dh_u64[2];
-		cmd->dh_u64[2] &= SIZE_MASK;
+		sync_done = st->sanitize_sync_done;
+		sync_fail = st->sanitize_sync_fail;
+		st->sanitize_in_submit = st->sanitize_sync_done = st->sanitize_sync_fail = false;
 		if (!more) {
 			complete_ok(cmd);
 			return false;
 		}
-		if (!(flags & FLAG_SYNC_DONE))
+		if (!sync_done)
 			return true;
-		if (flags & FLAG_SYNC_FAIL) {
+		if (sync_fail) {
 			sanitize_failed(cmd, -EIO);
 			return false;
 		}
@@ -210,8 +211,12 @@ static bool drive(struct scst_cmd *cmd)
 
 bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res)
 {
-	if (cmd->dh_u64[2] & FLAG_IN_SUBMIT) {
-		cmd->dh_u64[2] |= FLAG_SYNC_DONE | (res < 0 ? FLAG_SYNC_FAIL : 0);
+	struct vdisk_cmd_state *st = vdisk_cmd_state(cmd);
+
+	if (st->sanitize_in_submit) {
+		st->sanitize_sync_done = true;
+		if (res < 0)
+			st->sanitize_sync_fail = true;
 		return true;                    /* drive() carries on */
 	}
 	if (res < 0) {
@@ -223,14 +228,15 @@ bool vdisk_sanitize_io_done(struct scst_cmd *cmd, int res)
 
 static bool start_writing(struct scst_cmd *cmd)
 {
+	struct vdisk_cmd_state *st = vdisk_cmd_state(cmd);
 	uint32_t size;
 	uint8_t *buf = scst_cmd_buf_alloc(cmd, PATTERN_BUF_BYTES, &size);
 
 	if (!buf)
 		return false;
-	cmd->dh_u64[0] = (uintptr_t)buf;
-	cmd->dh_u64[2] = size;
-	cmd->dh_u64[3] = 0;
+	st->buf = buf;
+	st->buf_size = size;
+	st->bytes_done = 0;
 	fill_pattern(cmd, false);
 	scst_sanitize_begin(cmd->dev);
 	return drive(cmd);
@@ -253,7 +259,7 @@ static void erase_by_deallocation(struct scst_cmd *cmd)
 
 bool vdisk_sanitize(struct scst_cmd *cmd)
 {
-	cmd->dh_u64[0] = 0;
+	vdisk_cmd_state(cmd)->buf = NULL;
 	switch (cmd->cdb[1] & 0x1f) {
 	case SA_OVERWRITE:
 		return overwrite_params_valid(cmd) && start_writing(cmd);
