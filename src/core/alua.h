@@ -7,7 +7,7 @@
 #ifndef SCSTD_CORE_ALUA_H
 #define SCSTD_CORE_ALUA_H
 
-#include "scst.h"
+#include "scst_common.h"
 
 struct scst_opcode_desc;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scst.h"
 #include "alua.h"
 #include "alua_priv.h"
 #include "cdb.h"

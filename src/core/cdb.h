@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "scsi_op.h"
-#include "scst.h"
+#include "scst_common.h"
 
 enum scst_op_flags {
 	SCST_OP_UA_EXEMPT     = 1u << 0,  /* INQUIRY, REPORT LUNS, REQUEST SENSE */

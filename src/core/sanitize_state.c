@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cdb.h"
+#include "scst.h"
 #include "sanitize_state.h"
 #include "util/be.h"
 #include "util/log.h"

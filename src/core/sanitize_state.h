@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "scst.h"
+#include "scst_common.h"
 
 #define SCST_SANITIZE_RUNNING 0x10000u
 #define SCST_SANITIZE_FAILED  0x20000u

@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
+#include "handlers/cmd_state.h"
 
 struct pt_queue;
 

@@ -30,7 +30,7 @@
 
 #include "core/cdb.h"
 #include "handlers/dev_pass.h"
-#include "util/ioloop.h"
+#include "util/ioloop_uring.h"
 #include "util/log.h"
 
 /* Host statuses of the Linux SCSI midlayer (include/scsi/scsi_status.h). */
@@ -95,9 +95,7 @@ static int sg_dir(const struct scst_cmd *cmd)
 	return SG_DXFER_NONE;
 }
 
-/* Per-command state in cmd->dh_u64: [0] reset-UA retries, [1] bytes of a
- * split READ/WRITE already done, [2] bytes in the piece in flight (0: not
- * split). */
+/* Per-command state: struct pt_cmd_state (handlers/cmd_state.h). */
 /* The data-moving READ/WRITE commands, by id: block ones (an LBA and a
  * block count, which can be cut into pieces) and the 6-byte ones of the
  * other types (the tape's fixed or variable blocks, the processor's
@@ -168,7 +166,7 @@ void pt_piece_cdb(const struct scst_cmd *cmd, uint64_t done, uint32_t len, uint8
 static uint32_t piece_len(const struct scst_cmd *cmd)
 {
 	uint32_t max = cmd->dev->max_xfer_bytes & ~(cmd->dev->block_size - 1);
-	uint64_t left = cmd->bufflen - cmd->dh_u64[1];
+	uint64_t left = cmd->bufflen - pt_cmd_state_of(cmd)->split_done;
 
 	return left < max ? (uint32_t)left : max;
 }
@@ -176,15 +174,16 @@ static uint32_t piece_len(const struct scst_cmd *cmd)
 /* cdb: room for the piece's CDB, which write() copies. */
 static void fill_cmd_hdr(struct sg_io_hdr *h, struct scst_cmd *cmd, uint8_t *cdb)
 {
+	struct pt_cmd_state *st = pt_cmd_state(cmd);
 	uint32_t max = cmd->dev->max_xfer_bytes;
 
-	if (cmd->dh_u64[2] || (max && cmd->bufflen > max && pt_splits(cmd) &&
-			       max >= cmd->dev->block_size)) {
+	if (st->piece_len || (max && cmd->bufflen > max && pt_splits(cmd) &&
+			      max >= cmd->dev->block_size)) {
 		uint32_t len = piece_len(cmd);
 
-		pt_piece_cdb(cmd, cmd->dh_u64[1], len, cdb);
-		cmd->dh_u64[2] = len;
-		fill_hdr(h, cdb, cmd->cdb_len, cmd->buf + cmd->dh_u64[1], len, sg_dir(cmd),
+		pt_piece_cdb(cmd, st->split_done, len, cdb);
+		st->piece_len = len;
+		fill_hdr(h, cdb, cmd->cdb_len, cmd->buf + st->split_done, len, sg_dir(cmd),
 			 cmd->sense, PT_TIMEOUT_MS);
 	} else {
 		fill_hdr(h, cmd->cdb, cmd->cdb_len, cmd->buf, cmd->bufflen, sg_dir(cmd),
@@ -213,6 +212,8 @@ static void queue_send(struct pt_queue *q, struct scst_cmd *cmd);
 
 static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg_io_hdr *h)
 {
+	struct pt_cmd_state *st = pt_cmd_state(cmd);
+
 	if (h->host_status == PT_DID_NO_CONNECT || h->host_status == PT_DID_BAD_TARGET) {
 		log_err("%s: device gone (host status %#x)", cmd->dev->name, h->host_status);
 		complete_gone(cmd);
@@ -220,7 +221,7 @@ static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg
 	}
 	if (h->status == SAM_STAT_CHECK_CONDITION && is_reset_ua(cmd->sense, h->sb_len_wr) &&
 	    __atomic_exchange_n(&pt_of(cmd->dev)->reset_ua_expected, false, __ATOMIC_ACQ_REL) &&
-	    cmd->dh_u64[0]++ < PT_RESET_UA_RETRIES) {
+	    st->reset_ua_retries++ < PT_RESET_UA_RETRIES) {
 		queue_send(q, cmd);
 		return;
 	}
@@ -231,18 +232,18 @@ static void finish_cmd(struct pt_queue *q, struct scst_cmd *cmd, const struct sg
 		scst_cmd_done(cmd);
 		return;
 	}
-	if (cmd->dh_u64[2] && h->status == SAM_STAT_GOOD && !h->resid &&
-	    cmd->dh_u64[1] + cmd->dh_u64[2] < cmd->bufflen) {
-		cmd->dh_u64[1] += cmd->dh_u64[2];
+	if (st->piece_len && h->status == SAM_STAT_GOOD && !h->resid &&
+	    st->split_done + st->piece_len < cmd->bufflen) {
+		st->split_done += st->piece_len;
 		queue_send(q, cmd);
 		return;
 	}
 	cmd->status = h->status;
 	cmd->sense_len = h->status == SAM_STAT_CHECK_CONDITION ? h->sb_len_wr : 0;
-	if (cmd->dh_u64[2]) {
+	if (st->piece_len) {
 		/* A split command: what the pieces before this one moved. */
 		if ((cmd->data_dir & SCST_DATA_READ) && h->status == SAM_STAT_GOOD)
-			cmd->resp_data_len = (uint32_t)(cmd->dh_u64[1] + cmd->dh_u64[2]) -
+			cmd->resp_data_len = (uint32_t)(st->split_done + st->piece_len) -
 					     (h->resid > 0 ? (uint32_t)h->resid : 0);
 	} else if (cmd->data_dir & SCST_DATA_READ) {
 		uint32_t resid = h->resid > 0 ? (uint32_t)h->resid : 0;
@@ -439,7 +440,7 @@ static void submit_sync(struct scst_cmd *cmd)
 	struct sg_io_hdr h;
 
 	/* Unsplit: the pieces are chained by the asynchronous path only. */
-	cmd->dh_u64[2] = 0;
+	pt_cmd_state(cmd)->piece_len = 0;
 	fill_hdr(&h, cmd->cdb, cmd->cdb_len, cmd->buf, cmd->bufflen, sg_dir(cmd), cmd->sense,
 		 PT_TIMEOUT_MS);
 	h.usr_ptr = cmd;
@@ -447,7 +448,7 @@ static void submit_sync(struct scst_cmd *cmd)
 		complete_gone(cmd);
 		return;
 	}
-	cmd->dh_u64[0] = PT_RESET_UA_RETRIES;
+	pt_cmd_state(cmd)->reset_ua_retries = PT_RESET_UA_RETRIES;
 	finish_cmd(NULL, cmd, &h);
 }
 
@@ -473,9 +474,7 @@ void pt_sg_submit(struct scst_cmd *cmd)
 		complete_gone(cmd);
 		return;
 	}
-	cmd->dh_u64[0] = 0;
-	cmd->dh_u64[1] = 0;
-	cmd->dh_u64[2] = 0;
+	*pt_cmd_state(cmd) = (struct pt_cmd_state){ 0 };
 	list_init(&cmd->lba_lock_node);
 	queue_send(pd->queues[idx], cmd);
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 
 #define USER_CMD_TIMEOUT_DEFAULT_S 30
 #define USER_CMD_TIMEOUT_MAX_S 3600

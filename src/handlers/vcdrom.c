@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 #include "core/cdb.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vcdrom.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "core/scsi_op.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 
 #define VCDROM_BLOCK_SIZE 2048u
 #define VCDROM_BLOCK_SHIFT 11

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/cdb.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 
 #define PLIST_BIT 0x10

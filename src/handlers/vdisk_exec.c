@@ -5,20 +5,18 @@
  * write under the device's LBA range lock, which every other write takes
  * shared) and ORWRITE (read, OR, write under the same exclusive lock).
  *
- * Per-command state lives in cmd->dh_u64: [0] the compare buffer of a
- * VERIFY or COMPARE AND WRITE or the pattern buffer of a WRITE SAME,
- * [1] the stage, [2] that
- * buffer's pool size, [3] WRITE SAME blocks written so far (or the next
- * UNMAP descriptor, vdisk_provision.c).  A backend may do WRITE SAME and
- * COMPARE AND WRITE in one request of its own (write_same,
- * compare_and_write: a shared store's atomicity) and deallocate
- * asynchronously (discard). */
+ * Per-command state: struct vdisk_cmd_state (handlers/cmd_state.h), the
+ * compare buffer of a VERIFY or COMPARE AND WRITE or the pattern buffer of
+ * a WRITE SAME, the stage, WRITE SAME's blocks written so far.  A backend
+ * may do WRITE SAME and COMPARE AND WRITE in one request of its own
+ * (write_same, compare_and_write: a shared store's atomicity) and
+ * deallocate asynchronously (discard). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cdb.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 
@@ -64,7 +62,7 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 {
 	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
 
-	cmd->dh_u64[1] = stage;
+	vdisk_cmd_state(cmd)->stage = stage;
 	switch (stage) {
 	case STAGE_READ:
 		be->submit(cmd, false, cmd->buf, cmd->bufflen, byte_offset(cmd));
@@ -73,7 +71,7 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 		be->submit(cmd, true, cmd->buf, cmd->bufflen, byte_offset(cmd));
 		break;
 	case STAGE_VERIFY_READ:
-		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], cmd->bufflen,
+		be->submit(cmd, false, vdisk_cmd_state(cmd)->buf, cmd->bufflen,
 			   byte_offset(cmd));
 		break;
 	case STAGE_FLUSH:
@@ -82,14 +80,14 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 	case STAGE_WRITE_SAME:
 		break;          /* submitted by write_same_next() */
 	case STAGE_CAW_READ:
-		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], caw_bytes(cmd),
+		be->submit(cmd, false, vdisk_cmd_state(cmd)->buf, caw_bytes(cmd),
 			   byte_offset(cmd));
 		break;
 	case STAGE_CAW_WRITE:
 		be->submit(cmd, true, cmd->buf + caw_bytes(cmd), caw_bytes(cmd), byte_offset(cmd));
 		break;
 	case STAGE_OR_READ:
-		be->submit(cmd, false, (uint8_t *)(uintptr_t)cmd->dh_u64[0], cmd->bufflen,
+		be->submit(cmd, false, vdisk_cmd_state(cmd)->buf, cmd->bufflen,
 			   byte_offset(cmd));
 		break;
 	case STAGE_SANITIZE:
@@ -102,19 +100,19 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 
 void vdisk_discard_start(struct scst_cmd *cmd, uint64_t off, uint64_t len)
 {
-	cmd->dh_u64[1] = STAGE_DISCARD;
+	vdisk_cmd_state(cmd)->stage = STAGE_DISCARD;
 	vdisk_of(cmd->dev)->be->discard(cmd, off, len);
 }
 
 void vdisk_sanitize_submit(struct scst_cmd *cmd, uint8_t *buf, uint32_t len, uint64_t off)
 {
-	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_cmd_state(cmd)->stage = STAGE_SANITIZE;
 	vdisk_of(cmd->dev)->be->submit(cmd, true, buf, len, off);
 }
 
 void vdisk_sanitize_flush(struct scst_cmd *cmd)
 {
-	cmd->dh_u64[1] = STAGE_SANITIZE;
+	vdisk_cmd_state(cmd)->stage = STAGE_SANITIZE;
 	vdisk_of(cmd->dev)->be->flush(cmd);
 }
 
@@ -123,7 +121,7 @@ void vdisk_sanitize_flush(struct scst_cmd *cmd)
  * differing byte in INFORMATION.  True when equal. */
 static bool compare_medium(struct scst_cmd *cmd, uint32_t len)
 {
-	uint8_t *medium = (uint8_t *)(uintptr_t)cmd->dh_u64[0];
+	uint8_t *medium = vdisk_cmd_state(cmd)->buf;
 	uint32_t i;
 
 	for (i = 0; i < len && medium[i] == cmd->buf[i]; i++)
@@ -138,7 +136,7 @@ static bool compare_medium(struct scst_cmd *cmd, uint32_t len)
 /* ORWRITE: the data written is the medium ORed with the data sent. */
 static void or_medium_into_data(struct scst_cmd *cmd)
 {
-	const uint8_t *medium = (const uint8_t *)(uintptr_t)cmd->dh_u64[0];
+	const uint8_t *medium = vdisk_cmd_state(cmd)->buf;
 
 	for (uint32_t i = 0; i < cmd->bufflen; i++)
 		cmd->buf[i] |= medium[i];
@@ -146,9 +144,9 @@ static void or_medium_into_data(struct scst_cmd *cmd)
 
 static void release_compare_buffer(struct scst_cmd *cmd)
 {
-	if (cmd->dh_u64[0]) {
-		scst_buf_free((void *)(uintptr_t)cmd->dh_u64[0], (uint32_t)cmd->dh_u64[2]);
-		cmd->dh_u64[0] = 0;
+	if (vdisk_cmd_state(cmd)->buf) {
+		scst_buf_free(vdisk_cmd_state(cmd)->buf, vdisk_cmd_state(cmd)->buf_size);
+		vdisk_cmd_state(cmd)->buf = NULL;
 	}
 }
 
@@ -171,13 +169,13 @@ static bool write_needs_flush(const struct scst_cmd *cmd)
 
 static uint32_t write_same_chunk_blocks(const struct scst_cmd *cmd)
 {
-	return (uint32_t)cmd->dh_u64[2] >> cmd->dev->block_shift;
+	return vdisk_cmd_state_of(cmd)->buf_size >> cmd->dev->block_shift;
 }
 
 /* Writes the next piece of a WRITE SAME range; false when all is written. */
 static bool write_same_next(struct scst_cmd *cmd)
 {
-	uint64_t done = cmd->dh_u64[3];
+	uint64_t done = vdisk_cmd_state(cmd)->blocks_done;
 	uint32_t n = write_same_chunk_blocks(cmd);
 	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
 
@@ -185,9 +183,9 @@ static bool write_same_next(struct scst_cmd *cmd)
 		return false;
 	if (n > cmd->nblocks - done)
 		n = (uint32_t)(cmd->nblocks - done);
-	cmd->dh_u64[3] = done + n;
-	cmd->dh_u64[1] = STAGE_WRITE_SAME;
-	be->submit(cmd, true, (uint8_t *)(uintptr_t)cmd->dh_u64[0], n << cmd->dev->block_shift,
+	vdisk_cmd_state(cmd)->blocks_done = done + n;
+	vdisk_cmd_state(cmd)->stage = STAGE_WRITE_SAME;
+	be->submit(cmd, true, vdisk_cmd_state(cmd)->buf, n << cmd->dev->block_shift,
 		   (cmd->lba + done) << cmd->dev->block_shift);
 	return true;
 }
@@ -216,7 +214,7 @@ static enum scst_sense_id io_error_sense(const struct scst_cmd *cmd, enum vdisk_
 
 void vdisk_io_done(struct scst_cmd *cmd, int res)
 {
-	enum vdisk_stage stage = (enum vdisk_stage)cmd->dh_u64[1];
+	enum vdisk_stage stage = (enum vdisk_stage)vdisk_cmd_state(cmd)->stage;
 
 	if (stage == STAGE_SANITIZE) {
 		vdisk_sanitize_io_done(cmd, res);
@@ -308,7 +306,7 @@ static bool write_same_by_backend(struct scst_cmd *cmd, const uint8_t *block)
 
 	if (!be->write_same || !cmd->nblocks)
 		return false;
-	cmd->dh_u64[1] = STAGE_WRITE_SAME_BACKEND;
+	vdisk_cmd_state(cmd)->stage = STAGE_WRITE_SAME_BACKEND;
 	be->write_same(cmd, block ? block : zeros, cmd->dev->block_size, byte_offset(cmd),
 		       cmd->nblocks << cmd->dev->block_shift);
 	return true;
@@ -355,9 +353,9 @@ static void exec_write_same(struct scst_cmd *cmd)
 	}
 	/* The pool may hand out more than asked: use all of it. */
 	fill_pattern(pattern, size, block, bs);
-	cmd->dh_u64[0] = (uintptr_t)pattern;
-	cmd->dh_u64[2] = size;
-	cmd->dh_u64[3] = 0;
+	vdisk_cmd_state(cmd)->buf = pattern;
+	vdisk_cmd_state(cmd)->buf_size = size;
+	vdisk_cmd_state(cmd)->blocks_done = 0;
 	if (!write_same_next(cmd)) {
 		release_compare_buffer(cmd);
 		finish(cmd);
@@ -391,8 +389,8 @@ static void exec_verify(struct scst_cmd *cmd)
 		finish(cmd);
 		return;
 	}
-	cmd->dh_u64[0] = (uintptr_t)medium;
-	cmd->dh_u64[2] = size;
+	vdisk_cmd_state(cmd)->buf = medium;
+	vdisk_cmd_state(cmd)->buf_size = size;
 	start_io(cmd, STAGE_VERIFY_READ);
 }
 
@@ -405,8 +403,8 @@ static void exec_sync_cache(struct scst_cmd *cmd)
 	start_io(cmd, STAGE_FLUSH);
 }
 
-/* The medium read first into a buffer of its own (dh_u64[0], size in
- * dh_u64[2]), then stage runs on it; false with the status set when no
+/* The medium read first into a buffer of its own (vdisk_cmd_state's
+ * buf), then stage runs on it; false with the status set when no
  * buffer is left (or the memory limit refuses one). */
 static bool read_medium_first(struct scst_cmd *cmd, uint32_t len, enum vdisk_stage stage)
 {
@@ -415,8 +413,8 @@ static bool read_medium_first(struct scst_cmd *cmd, uint32_t len, enum vdisk_sta
 
 	if (!medium)
 		return false;
-	cmd->dh_u64[0] = (uintptr_t)medium;
-	cmd->dh_u64[2] = size;
+	vdisk_cmd_state(cmd)->buf = medium;
+	vdisk_cmd_state(cmd)->buf_size = size;
 	start_io(cmd, stage);
 	return true;
 }
@@ -429,7 +427,7 @@ static bool caw_by_backend(struct scst_cmd *cmd, uint32_t len)
 
 	if (!be->compare_and_write)
 		return false;
-	cmd->dh_u64[1] = STAGE_CAW_BACKEND;
+	vdisk_cmd_state(cmd)->stage = STAGE_CAW_BACKEND;
 	return be->compare_and_write(cmd, cmd->buf, cmd->buf + len, len, byte_offset(cmd));
 }
 
@@ -607,7 +605,7 @@ static void exec_resume(void *arg)
 
 void vdisk_exec(struct scst_cmd *cmd)
 {
-	cmd->dh_u64[0] = 0;
+	vdisk_cmd_state(cmd)->buf = NULL;
 	if (writes_blocks(cmd) &&
 	    !vdisk_lba_lock_acquire(&vdisk_of(cmd->dev)->lba_lock, cmd,
 				    cmd->op->flags & SCST_OP_LBA_LOCK_EXCL))

@@ -6,8 +6,7 @@
  * tmpfs cannot block on a disk, but io_uring would punt it to a worker),
  * the same work is done inline.
  *
- * Per-command I/O state in cmd->be_u64: [0] buffer, [1] byte offset,
- * [2] length, [3] bytes done | write flag << 63. */
+ * Per-command I/O state: struct fdio_cmd_state (handlers/cmd_state.h). */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,9 +16,7 @@
 
 #include "handlers/vdisk_priv.h"
 #include "util/io_claim.h"
-#include "util/ioloop.h"
-
-#define WRITE_FLAG (1ull << 63)
+#include "util/ioloop_uring.h"
 
 static int cmd_fd(const struct scst_cmd *cmd)
 {
@@ -31,9 +28,10 @@ static void fd_submit_rest(struct scst_cmd *cmd);
 /* Off the I/O threads (unit tests, tools) the same work is done inline. */
 static int fd_sync_rw(struct scst_cmd *cmd)
 {
-	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
-	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
-	bool write = cmd->be_u64[3] & WRITE_FLAG;
+	const struct fdio_cmd_state *st = fdio_cmd_state(cmd);
+	uint8_t *buf = st->buf;
+	uint64_t off = st->off, len = st->len;
+	bool write = st->write;
 	uint64_t done = 0;
 
 	while (done < len) {
@@ -57,8 +55,9 @@ static int fd_sync_rw(struct scst_cmd *cmd)
 static void fd_rw_cb(struct io_op *op, int res)
 {
 	struct scst_cmd *cmd = container_of(op, struct scst_cmd, io);
-	bool write = cmd->be_u64[3] & WRITE_FLAG;
-	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG, len = cmd->be_u64[2];
+	struct fdio_cmd_state *st = fdio_cmd_state(cmd);
+	bool write = st->write;
+	uint64_t done = st->done, len = st->len;
 
 	io_unclaim(op);
 	if (res == -EINTR || res == -EAGAIN) {
@@ -74,12 +73,12 @@ static void fd_rw_cb(struct io_op *op, int res)
 			vdisk_io_done(cmd, -EIO);
 			return;
 		}
-		memset((uint8_t *)(uintptr_t)cmd->be_u64[0] + done, 0, len - done);
+		memset(st->buf + done, 0, len - done);
 		done = len;
 	}
 	done += (uint64_t)res;
 	if (done < len) {
-		cmd->be_u64[3] = done | (write ? WRITE_FLAG : 0);
+		st->done = done;
 		fd_submit_rest(cmd);
 		return;
 	}
@@ -89,12 +88,13 @@ static void fd_rw_cb(struct io_op *op, int res)
 static void fd_submit_rest(struct scst_cmd *cmd)
 {
 	struct ioloop *l = ioloop_current();
-	uint8_t *buf = (uint8_t *)(uintptr_t)cmd->be_u64[0];
-	uint64_t off = cmd->be_u64[1], len = cmd->be_u64[2];
-	uint64_t done = cmd->be_u64[3] & ~WRITE_FLAG;
+	const struct fdio_cmd_state *st = fdio_cmd_state(cmd);
+	uint8_t *buf = st->buf;
+	uint64_t off = st->off, len = st->len;
+	uint64_t done = st->done;
 	struct io_uring_sqe *sqe = ioloop_sqe(l);
 
-	if (cmd->be_u64[3] & WRITE_FLAG)
+	if (st->write)
 		io_uring_prep_write(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
 	else
 		io_uring_prep_read(sqe, cmd_fd(cmd), buf + done, (unsigned)(len - done), off + done);
@@ -105,10 +105,9 @@ static void fd_submit_rest(struct scst_cmd *cmd)
 
 void vdisk_fd_submit(struct scst_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off)
 {
-	cmd->be_u64[0] = (uintptr_t)buf;
-	cmd->be_u64[1] = off;
-	cmd->be_u64[2] = len;
-	cmd->be_u64[3] = write ? WRITE_FLAG : 0;
+	*fdio_cmd_state(cmd) = (struct fdio_cmd_state){
+		.buf = buf, .off = off, .len = len, .done = 0, .write = write,
+	};
 	if (!ioloop_current() || vdisk_of(cmd->dev)->io_inline) {
 		vdisk_io_done(cmd, fd_sync_rw(cmd));
 		return;

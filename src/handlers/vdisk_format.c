@@ -6,7 +6,7 @@
  * no IMMED; a defect list to add must be empty. */
 #include <string.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 

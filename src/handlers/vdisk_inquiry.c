@@ -53,10 +53,9 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	/* Version descriptors: SAM-5, the SCSI transport (the target
 	 * driver's), SPC-4, SBC-3 (MMC-6 for a CD), physical transport. */
 	const struct scst_tgt *tgt = cmd->sess->tgt;
-	uint16_t scsi_tv = 0, phys_tv = 0;
+	uint16_t scsi_tv, phys_tv;
 
-	if (tgt->tgtt->transport_versions)
-		tgt->tgtt->transport_versions(tgt, &scsi_tv, &phys_tv);
+	scst_tgt_transport_versions(tgt, &scsi_tv, &phys_tv);
 	put_be16(&d[58], 0x00a0);
 	put_be16(&d[60], scsi_tv);
 	put_be16(&d[62], 0x0460);
@@ -141,9 +140,10 @@ static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 {
 	const struct scst_tgt *tgt = cmd->sess ? cmd->sess->tgt : NULL;
 	uint16_t id = tgt ? tgt->rel_tgt_id : 1;
-	bool piv = tgt && tgt->tgtt->has_protocol_id;
+	uint8_t protocol_id = 0;
+	bool piv = tgt && scst_tgt_protocol_id(tgt, &protocol_id);
 
-	d[0] = (uint8_t)((piv ? tgt->tgtt->protocol_id << 4 : 0) | 0x01);   /* binary */
+	d[0] = (uint8_t)((piv ? protocol_id << 4 : 0) | 0x01);   /* binary */
 	d[1] = (piv ? 0x80 : 0) | 0x10 | 0x04;      /* PIV, target port, relative port */
 	d[3] = 4;
 	put_be16(&d[6], id);

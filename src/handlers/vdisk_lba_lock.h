@@ -18,7 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 
 struct vdisk_lba_lock {
 	pthread_mutex_t mu;

@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 #include "core/scsi_op.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
+#include "handlers/cmd_state.h"
 #include "handlers/vdisk_lba_lock.h"
 #include "util/be.h"
 

@@ -4,10 +4,11 @@
  * synchronous (a hole punch is a metadata update, not data I/O) unless the
  * backend has an asynchronous discard (a storage cluster's round trip):
  * then one descriptor after the other is discarded, the index of the next
- * in cmd->dh_u64[3] (DISCARD_SINGLE for WRITE SAME's one range). */
+ * in the command's vdisk_cmd_state.next_desc (DISCARD_SINGLE for WRITE
+ * SAME's one range). */
 #include <string.h>
 
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 #include "util/be.h"
@@ -71,20 +72,20 @@ static unsigned unmap_descriptor_count(const struct scst_cmd *cmd)
 	return bd_len / UNMAP_DESC_LEN;
 }
 
-/* Starts the discard of the first non-empty descriptor from dh_u64[3] on;
+/* Starts the discard of the first non-empty descriptor from next_desc on;
  * false when none is left. */
 static bool discard_from(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	unsigned ndesc = unmap_descriptor_count(cmd);
 
-	for (unsigned i = (unsigned)cmd->dh_u64[3]; i < ndesc; i++) {
+	for (unsigned i = (unsigned)vdisk_cmd_state(cmd)->next_desc; i < ndesc; i++) {
 		const uint8_t *d = unmap_descriptor(cmd, i);
 		uint32_t n = get_be32(d + 8);
 
 		if (!n)
 			continue;
-		cmd->dh_u64[3] = i + 1;
+		vdisk_cmd_state(cmd)->next_desc = i + 1;
 		vdisk_discard_start(cmd, get_be64(d) << dev->block_shift,
 				    (uint64_t)n << dev->block_shift);
 		return true;
@@ -94,7 +95,7 @@ static bool discard_from(struct scst_cmd *cmd)
 
 bool vdisk_discard_next(struct scst_cmd *cmd)
 {
-	if (cmd->dh_u64[3] == DISCARD_SINGLE)
+	if (vdisk_cmd_state(cmd)->next_desc == DISCARD_SINGLE)
 		return false;
 	return discard_from(cmd);
 }
@@ -139,7 +140,7 @@ bool vdisk_unmap(struct scst_cmd *cmd)
 		unmap_synchronously(cmd, ndesc);
 		return false;
 	}
-	cmd->dh_u64[3] = 0;
+	vdisk_cmd_state(cmd)->next_desc = 0;
 	return discard_from(cmd);
 }
 
@@ -156,7 +157,7 @@ enum vdisk_ws_unmap vdisk_write_same_unmapped(struct scst_cmd *cmd)
 	if (!cmd->nblocks)
 		return VDISK_WS_UNMAPPED;
 	if (vdisk_of(dev)->be->discard) {
-		cmd->dh_u64[3] = DISCARD_SINGLE;
+		vdisk_cmd_state(cmd)->next_desc = DISCARD_SINGLE;
 		vdisk_discard_start(cmd, cmd->lba << dev->block_shift,
 				    cmd->nblocks << dev->block_shift);
 		return VDISK_WS_UNMAP_STARTED;

@@ -1,7 +1,7 @@
 /* vdisk_register.c - the device handlers built on the vdisk emulation:
  * registered with the core, and recognised (EXTENDED COPY copies only
  * between their devices). */
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk.h"
 #include "handlers/vdisk_priv.h"
 

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "core/sanitize_state.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/be.h"
 #include "util/ioloop.h"
@@ -264,7 +264,7 @@ void vdisk_sanitize_io_done(struct scst_cmd *io, int res)
  * now (the transport answers the abort), the operation goes on. */
 static void waiter_aborted(struct scst_cmd *cmd)
 {
-	struct sanitize_job *job = (struct sanitize_job *)(uintptr_t)cmd->dh_u64[0];
+	struct sanitize_job *job = vdisk_cmd_state(cmd)->sanitize_job;
 
 	job->waiter = NULL;
 	scst_cmd_done(cmd);
@@ -323,7 +323,7 @@ static void start_writing(struct scst_cmd *cmd)
 		scst_cmd_done(cmd);
 	} else {
 		job->waiter = cmd;
-		cmd->dh_u64[0] = (uintptr_t)job;
+		vdisk_cmd_state(cmd)->sanitize_job = job;
 		cmd->abort_fn = waiter_aborted;
 	}
 	drive(job);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "core/copy_resolve.h"
-#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
 #include "util/log.h"
 #include "util/be.h"

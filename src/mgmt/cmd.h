@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_common.h"
 
 #define MGMT_MAX_WORDS 16
 #define MGMT_MAX_PARAMS 32

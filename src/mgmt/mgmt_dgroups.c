@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "core/alua.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "mgmt/tree.h"
 
 struct export {

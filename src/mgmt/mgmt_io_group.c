@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/scst.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "mgmt/mgmt_latency.h"
 #include "util/log.h"
 

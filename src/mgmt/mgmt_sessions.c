@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "mgmt/mgmt_latency.h"
 #include "mgmt/tree.h"
 #include "util/ioloop.h"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "mgmt/tree.h"
 #include "util/log.h"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scst.h"
 #include "daemon/version.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"

@@ -5,6 +5,7 @@
  * hold several values are stored as instances KEY, KEY1, KEY2 ...
  * (SysfsRules).  Only the management and config paths touch it, never an
  * I/O thread. */
+#include "core/scst.h"
 #include "records.h"
 
 #include <errno.h>

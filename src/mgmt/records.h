@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/scst.h"
+#include "core/scst_common.h"
 
 /* scst_add_device / scst_del_device plus the record of parameters. */
 int mgmt_add_device(const char *handler, const char *name, const struct scst_kv *params,

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/scst.h"
+#include "core/scst_common.h"
 
 enum mgmt_kind { MGMT_DIR, MGMT_ATTR, MGMT_LINK, MGMT_MGMT };
 

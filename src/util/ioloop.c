@@ -3,7 +3,7 @@
  * Each loop owns one ring.  Cross-thread work arrives through a mutex-guarded
  * message list plus an eventfd whose read is always pending on the ring, so a
  * loop sleeps in exactly one place: io_uring_submit_and_wait(). */
-#include "ioloop.h"
+#include "ioloop_uring.h"
 
 #include <errno.h>
 #include <pthread.h>

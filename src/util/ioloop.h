@@ -7,15 +7,16 @@
  * Completion model: a submission carries a struct io_op as user_data; when
  * the CQE arrives the loop calls op->cb(op, cqe->res) on the owning thread.
  * Deferred callbacks (ioloop_defer) run once per loop iteration after all
- * completions of that iteration, which is where batched sends are flushed. */
+ * completions of that iteration, which is where batched sends are flushed.
+ *
+ * liburing stays out of this header: only files that prepare SQEs include
+ * util/ioloop_uring.h. */
 #ifndef SCSTD_UTIL_IOLOOP_H
 #define SCSTD_UTIL_IOLOOP_H
 
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <liburing.h>
-
 #include "list.h"
 
 struct io_op;
@@ -78,14 +79,6 @@ struct ioloop *ioloop_pick(void);
 struct ioloop *ioloop_attach(void);
 void ioloop_detach(struct ioloop *l);
 void ioloop_move_attachment(struct ioloop *from, struct ioloop *to);
-
-/* Returns a free SQE of the calling thread's loop, submitting queued SQEs
- * first if the ring is full.  Must be called on the loop's own thread. */
-struct io_uring_sqe *ioloop_sqe(struct ioloop *l);
-static inline void ioloop_sqe_set_op(struct io_uring_sqe *sqe, struct io_op *op)
-{
-	io_uring_sqe_set_data(sqe, op);
-}
 
 /* Runs fn(arg) on loop l's thread.  Thread-safe; never blocks on l. */
 int ioloop_run_on(struct ioloop *l, void (*fn)(void *), void *arg);

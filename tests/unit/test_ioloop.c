@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "util/ioloop.h"
+#include "util/ioloop_uring.h"
 
 struct probe {
 	struct ioloop *seen;

@@ -1,6 +1,7 @@
 /* test_iscsi_tgt_params.c - a target's negotiable parameters as
  * attributes: limits, hostile values refused without any change, text
  * forms and the default / [key] distinction. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

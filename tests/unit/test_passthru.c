@@ -5,6 +5,7 @@
  * left to it (no LBA range or reserved-bit refusal by scstd); the device's
  * transfer limit; the tape block size following MODE SELECT; and the
  * H:C:I:L names and sysfs lookup of the handlers. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
 #define SCSTD_TARGETS_COPY_MANAGER_CM_PRIV_H
 
 #include "core/copy_resolve.h"
-#include "core/scst.h"
+#include "core/scst_tgt.h"
 
 /* copy_manager_tgt, made by copy_manager_init and never deleted. */
 extern struct scst_tgt *cm_tgt;

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "core/scst.h"
+#include "core/scst_tgt.h"
 
 #define CM_DRIVER "copy_manager"
 #define CM_TARGET "copy_manager_tgt"

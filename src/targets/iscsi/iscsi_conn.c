@@ -24,6 +24,7 @@
 #include "targets/iscsi/iscsi_pdu.h"
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/io_claim.h"
+#include "util/ioloop_uring.h"
 #include "util/log.h"
 
 static void rx_submit(struct iscsi_conn *conn);

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "core/scst.h"
+#include "core/scst_tgt.h"
 #include "targets/iscsi/iscsi_chap.h"
 #include "targets/iscsi/iscsi_params.h"
 #include "targets/iscsi/iscsi_bhs.h"

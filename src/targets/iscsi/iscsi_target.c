@@ -24,6 +24,7 @@
 #include "util/iscsi_tid.h"
 #include "util/addr.h"
 #include "util/in_use_retry.h"
+#include "util/ioloop_uring.h"
 #include "util/log.h"
 #include "util/mem_trim.h"
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_tgt.h"
 
 #define LOCAL_DRIVER "scst_local"
 /* SPC-4 version descriptor "SAS (no version claimed)". */
