@@ -221,6 +221,20 @@ void scst_pr_shared_free(struct scst_device *dev);
 enum scst_sense_id scst_pr_shared_change(struct scst_device *dev, scst_pr_change_fn fn, void *arg,
 					 struct scst_pr_changes *c);
 enum scst_sense_id scst_pr_shared_refresh(struct scst_device *dev);
+/* An announcement (pr_shared.c's format): format returns a malloc'd
+ * message (*len its length); parse fills ev (zeroed by the caller; free
+ * its c.notes and c.preempted after) and is false for anything
+ * malformed.  ev->state points into msg. */
+struct scst_pr_event {
+	uint64_t origin, version;       /* version 0: no state */
+	bool reset;
+	struct scst_pr_changes c;
+	const char *state;
+	size_t state_len;
+};
+char *scst_pr_event_format(uint64_t origin, uint64_t version, const struct scst_pr_changes *c,
+			   const char *state, size_t *len);
+bool scst_pr_event_parse(struct scst_pr_event *ev, const char *msg, size_t len);
 /* A LUN or target reset reached a shared device here: the other daemons
  * give their nexuses the reset unit attention too. */
 void scst_pr_shared_announce_reset(struct scst_device *dev);

@@ -192,8 +192,7 @@ static bool ua_of(const char *tag, enum scst_sense_id *ua)
 	return false;
 }
 
-/* A malloc'd announcement of a change (state: its stored text). */
-static char *format_event(uint64_t origin, uint64_t version, const struct scst_pr_changes *c,
+char *scst_pr_event_format(uint64_t origin, uint64_t version, const struct scst_pr_changes *c,
 			  const char *state, size_t *len)
 {
 	size_t size = 96 + strlen(state) + (size_t)(c->nnotes + c->npreempted) *
@@ -221,7 +220,7 @@ static void announce(struct scst_device *dev, uint64_t version, const struct scs
 		     const char *state)
 {
 	size_t len;
-	char *msg = format_event(dev->pr_shared->origin, version, c, state, &len);
+	char *msg = scst_pr_event_format(dev->pr_shared->origin, version, c, state, &len);
 	int rc;
 
 	if (!msg) {
@@ -237,15 +236,6 @@ static void announce(struct scst_device *dev, uint64_t version, const struct scs
 			 "%s", dev->name, version, strerror(-rc));
 	free(msg);
 }
-
-/* One parsed announcement. */
-struct pr_event {
-	uint64_t origin, version;
-	bool reset;
-	struct scst_pr_changes c;
-	const char *state;
-	size_t state_len;
-};
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
@@ -277,7 +267,7 @@ static bool parse_nexus(char *rest, enum scst_sense_id ua, struct scst_pr_note *
 	return scst_pr_note_add(arr, n, cap, name, (uint16_t)port, ua);
 }
 
-static bool parse_event_line(struct pr_event *ev, char *line, unsigned lineno)
+static bool parse_event_line(struct scst_pr_event *ev, char *line, unsigned lineno)
 {
 	enum scst_sense_id ua;
 
@@ -302,7 +292,7 @@ static bool parse_event_line(struct pr_event *ev, char *line, unsigned lineno)
 }
 
 /* Hostile input: any fault rejects the whole announcement. */
-static bool parse_event(struct pr_event *ev, const char *msg, size_t len)
+bool scst_pr_event_parse(struct scst_pr_event *ev, const char *msg, size_t len)
 {
 	char line[SCST_NAME_MAX + 32];
 	unsigned lineno = 0;
@@ -352,14 +342,14 @@ static void abort_preempted_here(struct scst_device *dev, const struct scst_pr_c
 void scst_pr_shared_event(struct scst_device *dev, const char *msg, size_t len)
 {
 	struct scst_pr_shared *sh = __atomic_load_n(&dev->pr_shared, __ATOMIC_ACQUIRE);
-	struct pr_event ev = { .c.dev = dev };
+	struct scst_pr_event ev = { .c.dev = dev };
 	struct scst_pr state;
 	char err[128];
 
 	if (!sh)
 		return;                 /* before init: init loads a newer state */
 	scst_pr_state_init(&state);
-	if (!parse_event(&ev, msg, len) ||
+	if (!scst_pr_event_parse(&ev, msg, len) ||
 	    (ev.version &&
 	     scst_pr_store_parse(ev.state, ev.state_len, &state, err, sizeof(err)) < 0)) {
 		log_err("device %s: malformed reservation announcement dropped", dev->name);
