@@ -18,7 +18,7 @@
 #  - libiscsi's PR suites with initiator 1 on A and initiator 2 on B
 #    (iscsi-test-cu with two URLs: its second session is the second path).
 . "$(dirname "$0")/../lib.sh"
-plan 42
+plan 44
 . "$TESTS_ROOT/tests/ceph/cluster.sh"
 
 require_daemon
@@ -128,6 +128,7 @@ WRITE="out 2a000000006400000100 $ZEROS"        # WRITE(10) LBA 100, one block
 READ="cdb 28000000006400000100 512"             # READ(10) LBA 100, one block
 TUR="cdb 000000000000"
 READ_KEYS="cdb 5e000000000000002000 32"
+READ_KEYS_256="cdb 5e000000000000010000 256"
 READ_RESV="cdb 5e010000000000002000 32"
 
 # --- a persistent reservation through A, seen on B ---------------------------
@@ -158,6 +159,41 @@ out="$(sess_cmd Y "$WRITE") $(sess_cmd Y "cdb 160000000000")"
 check_output "Y's WRITE and RESERVE(6) through B conflict" '^STATUS 0x18 +STATUS 0x18' echo "$out"
 out="$(sess_cmd X "cdb 170000000000") $(sess_cmd Y "$WRITE")"
 check_output "after X's RELEASE(6) through A, Y writes through B" '^GOOD +GOOD' echo "$out"
+
+# --- concurrent changes through both gateways --------------------------------------
+# 16 initiators, half through each gateway, each REGISTER then changes
+# its key four times, all at once: with compare-and-set no change is lost.
+registrant() {  # registrant I GATEWAY: keys 0x100*I+1 .. +5
+	local i=$1 k=$(($1 * 256 + 1)) lines=() n
+	lines+=("$(PROUT_LINE 0 0 0 $k)")
+	for n in 2 3 4 5; do
+		lines+=("$(PROUT_LINE 0 0 $k $((k + 1)))")
+		k=$((k + 1))
+	done
+	printf '%s\n' "${lines[@]}" quit |
+		SCSI_CDB_INITIATOR=$INI_X-reg$i timeout 120 "$(tool scsi_cdb)" "$(gw_url "$2")" \
+		>"$WORKDIR/reg.$i.out" 2>&1
+}
+pids=()
+for i in $(seq 1 16); do
+	registrant "$i" "$([ $((i % 2)) = 0 ] && echo A || echo B)" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+all_keys() {  # every registrant's last key, once, through both gateways
+	local want got g
+	want=$(for i in $(seq 1 16); do key $((i * 256 + 5)); echo; done | sort)
+	for g in X Y; do
+		got=$(sess_cmd "$g" "$READ_KEYS_256" | sed -n 's/^GOOD .\{16\}//p' |
+			fold -w 16 | sort)
+		[ "$got" = "$want" ] || { echo "through $g:"; echo "$got"; return 1; }
+	done
+	! grep -hv '^GOOD' "$WORKDIR"/reg.*.out
+}
+check "16 initiators changing keys at once through both gateways: no change lost" all_keys
+check_output "... and a CLEAR through A drops them all" '^GOOD' bash -c \
+	"printf '%s\n' '$(PROUT_LINE 3 0 $((2 * 256 + 5)) 0)' quit |
+	SCSI_CDB_INITIATOR=$INI_X-reg2 timeout 60 '$(tool scsi_cdb)' '$(gw_url A)'"
 
 # --- PREEMPT AND ABORT across gateways ----------------------------------------------
 ts=$(timeout 120 "$(tool iscsi_taskset)" -t 15000 "127.0.0.1:$PORT_A" "$IQN_A" 0 preempt_abort 0 \
