@@ -10,7 +10,10 @@
  * The file is written with fsync on the I/O thread while dev->lock is held:
  * a small file, but a slow disk stalls this device's commands meanwhile.
  * PREEMPT AND ABORT preempts like PREEMPT, then has tm.c clear the task
- * sets of the preempted nexuses before the command completes. */
+ * sets of the preempted nexuses before the command completes.
+ * A device with a pr_backend (several daemons export it) keeps its state
+ * there instead of the file: the service action then runs through
+ * pr_shared.c on the stored state, and PR IN reads it again first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
