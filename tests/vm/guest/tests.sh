@@ -512,7 +512,8 @@ CONF
 }
 
 # ---- RBD: one image behind two gateways (two scstd daemons) ----------------
-# Gateway A (target RA, portal 1) and gateway B (RB, portal 2) export one
+# The host starts a Ceph cluster and two more daemons for the group:
+# gateway A (target RA, portal 1) and gateway B (RB, portal 2) export one
 # RBD image, both active/optimized; dm-multipath with scsi_dh_alua spreads
 # the writes over both.  The host kills A (kill -9) mid-fio: the writes
 # A had not acknowledged are retried through B and fio's verify passes.
@@ -531,10 +532,11 @@ rbd_map_paths() {  # rbd_map_paths N SECONDS: the map has N ready paths
 RBD_CHECKS="login to gateway A|login to gateway B|multipathd builds one map over both gateways|8 MiB written and verified through both gateways|host kills gateway A (kill -9) mid-I/O|fio with verify=crc32c passed across the loss of gateway A|the map runs on gateway B's path alone"
 
 test_rbd() {
-	if [ "$RBD_READY" != 1 ]; then
+	if ! host rbd-start; then
 		echo "$RBD_CHECKS" | tr '|' '\n' | while IFS= read -r c; do
 			say "RESULT SKIP rbd: $c (no gateways on the host)"
 		done
+		host rbd-stop
 		return 0
 	fi
 	logout_all
@@ -581,6 +583,7 @@ CONF
 	multipathd shutdown >/dev/null 2>&1
 	multipath -F >/dev/null 2>&1
 	logout_all
+	host rbd-stop
 }
 
 # ---- scstd inside the guest: scst_local LUNs as ublk block devices --------
