@@ -26,6 +26,14 @@ void scst_pr_state_clear(struct scst_pr *pr)
 	pr->nregs = 0;
 	pr->type = SCST_PR_TYPE_NONE;
 	pr->holder = NULL;
+	pr->spc2_initiator[0] = '\0';
+	pr->spc2_rel_tgt_id = 0;
+}
+
+static void copy_spc2(struct scst_pr *dst, const struct scst_pr *src)
+{
+	memcpy(dst->spc2_initiator, src->spc2_initiator, sizeof(dst->spc2_initiator));
+	dst->spc2_rel_tgt_id = src->spc2_rel_tgt_id;
 }
 
 bool scst_pr_state_copy(struct scst_pr *dst, const struct scst_pr *src)
@@ -48,6 +56,7 @@ bool scst_pr_state_copy(struct scst_pr *dst, const struct scst_pr *src)
 	dst->generation = src->generation;
 	dst->aptpl = src->aptpl;
 	dst->type = src->type;
+	copy_spc2(dst, src);
 	return true;
 }
 
@@ -65,6 +74,8 @@ void scst_pr_state_move(struct scst_pr *dst, struct scst_pr *src)
 	dst->aptpl = src->aptpl;
 	dst->type = src->type;
 	dst->holder = src->holder;
+	copy_spc2(dst, src);
+	src->spc2_initiator[0] = '\0';
 	src->nregs = 0;
 	src->type = SCST_PR_TYPE_NONE;
 	src->holder = NULL;

@@ -38,6 +38,8 @@ enum {
 
 /* Returned by the state machine in place of a sense id. */
 #define SCST_PR_CONFLICT SCST_S__COUNT
+/* A change function's "nothing to change": not an error, nothing stored. */
+#define SCST_PR_UNCHANGED (SCST_S__COUNT + 1)
 
 /* An I_T nexus as registrations know it: initiator port name and the
  * relative target port identifier (SCST_PR_ALL_PORTS in a list of
@@ -68,6 +70,10 @@ struct scst_pr {
 	struct scst_pr_reg *holder;     /* NULL for all-registrants types */
 	struct list_head regs;
 	unsigned nregs;
+	/* The SPC-2 RESERVE holder of a shared device (reserve.c), "" when
+	 * none; a device of one daemon keeps its session in dev->reserved_by. */
+	char spc2_initiator[SCST_NAME_MAX];
+	uint16_t spc2_rel_tgt_id;
 };
 
 /* How a command relates to reservations (reserve.c classifies opcodes). */
@@ -171,6 +177,67 @@ enum scst_sense_id scst_pr_register_spec(struct scst_pr *pr, const struct scst_p
  * the persistent reservation state pr. */
 bool scst_pr_allowed(const struct scst_pr *pr, const struct scst_pr_nexus *nx,
 		     enum scst_resv_access access);
+
+/* One unit attention for the nexuses of a registration (rel_tgt_id
+ * SCST_PR_ALL_PORTS: through every port), delivered once the new state is
+ * saved; also one preempted nexus of PREEMPT AND ABORT. */
+struct scst_pr_note {
+	char initiator[SCST_NAME_MAX];
+	uint16_t rel_tgt_id;
+	enum scst_sense_id ua;
+};
+
+/* What one change leaves behind: its unit attentions, and for PREEMPT AND
+ * ABORT the nexuses whose registrations were preempted (names copied: the
+ * registrations are freed before the abort runs).  Both arrays grow. */
+struct scst_pr_changes {
+	struct scst_device *dev;
+	struct scst_pr_note *notes;
+	unsigned nnotes, notes_cap;
+	bool abort;                     /* PREEMPT AND ABORT: keep preempted */
+	struct scst_pr_note *preempted;
+	unsigned npreempted, preempted_cap;
+};
+
+/* pr_cmd.c: the state machine's notify callback (ctx: the changes), and
+ * the delivery of the kept unit attentions to this daemon's nexuses
+ * (caller holds dev->lock). */
+void scst_pr_note_ua(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua);
+bool scst_pr_note_add(struct scst_pr_note **arr, unsigned *n, unsigned *cap,
+		      const char *initiator, uint16_t rel_tgt_id, enum scst_sense_id ua);
+void scst_pr_deliver_notes(const struct scst_pr_changes *c);
+
+/* pr_shared.c: the state of a device with a pr_backend.  Init loads it
+ * (0, or -errno with a reason in err); change runs fn on the stored state
+ * and stores the result with compare-and-set, retrying from a fresh load
+ * when another daemon stored first, then takes it here, delivers its unit
+ * attentions and announces it to the other daemons; refresh takes a newer
+ * stored state.  Change returns fn's answer or the sense of a backend
+ * failure (nothing changed then). */
+typedef enum scst_sense_id (*scst_pr_change_fn)(struct scst_pr *pr, void *arg,
+						 struct scst_pr_changes *c);
+int scst_pr_shared_init(struct scst_device *dev, char *err, size_t errlen);
+void scst_pr_shared_free(struct scst_device *dev);
+enum scst_sense_id scst_pr_shared_change(struct scst_device *dev, scst_pr_change_fn fn, void *arg,
+					 struct scst_pr_changes *c);
+enum scst_sense_id scst_pr_shared_refresh(struct scst_device *dev);
+/* An announcement (pr_shared.c's format): format returns a malloc'd
+ * message (*len its length); parse fills ev (zeroed by the caller; free
+ * its c.notes and c.preempted after) and is false for anything
+ * malformed.  ev->state points into msg. */
+struct scst_pr_event {
+	uint64_t origin, version;       /* version 0: no state */
+	bool reset;
+	struct scst_pr_changes c;
+	const char *state;
+	size_t state_len;
+};
+char *scst_pr_event_format(uint64_t origin, uint64_t version, const struct scst_pr_changes *c,
+			   const char *state, size_t *len);
+bool scst_pr_event_parse(struct scst_pr_event *ev, const char *msg, size_t len);
+/* A LUN or target reset reached a shared device here: the other daemons
+ * give their nexuses the reset unit attention too. */
+void scst_pr_shared_announce_reset(struct scst_device *dev);
 
 /* pr_store.c: the text file.  Parse fills an initialised, empty pr and
  * returns 0, or -EINVAL with a reason in err (pr is then left empty). */

@@ -10,7 +10,10 @@
  * The file is written with fsync on the I/O thread while dev->lock is held:
  * a small file, but a slow disk stalls this device's commands meanwhile.
  * PREEMPT AND ABORT preempts like PREEMPT, then has tm.c clear the task
- * sets of the preempted nexuses before the command completes. */
+ * sets of the preempted nexuses before the command completes.
+ * A device with a pr_backend (several daemons export it) keeps its state
+ * there instead of the file: the service action then runs through
+ * pr_shared.c on the stored state, and PR IN reads it again first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,16 +30,20 @@
 
 #define PR_OUT_PARAM_LEN 24
 
-int scst_pr_dev_init(struct scst_device *dev)
+int scst_pr_dev_init(struct scst_device *dev, char *errbuf, size_t errlen)
 {
 	char path[PATH_MAX], err[256];
 	bool from_backup;
 	int rc;
 
 	dev->pr = malloc(sizeof(*dev->pr));
-	if (!dev->pr)
+	if (!dev->pr) {
+		scst_errf(errbuf, errlen, "device '%s': out of memory", dev->name);
 		return -ENOMEM;
+	}
 	scst_pr_state_init(dev->pr);
+	if (dev->pr_backend)
+		return scst_pr_shared_init(dev, errbuf, errlen);
 	if (!scst_pr_store_path(dev->name, path, sizeof(path)))
 		return 0;
 	rc = scst_pr_store_load(path, dev->pr, err, sizeof(err), &from_backup);
@@ -61,6 +68,7 @@ void scst_pr_dev_free(struct scst_device *dev)
 {
 	if (!dev->pr)
 		return;
+	scst_pr_shared_free(dev);
 	scst_pr_state_clear(dev->pr);
 	free(dev->pr);
 	dev->pr = NULL;
@@ -89,78 +97,60 @@ void scst_pr_dump(struct scst_device *dev)
 /* ---------------------------------------------------------------------- */
 /* PERSISTENT RESERVE OUT                                                   */
 
-/* One unit attention for the nexuses of a registration, delivered only
- * once the new state is saved. */
-struct pr_note {
-	char initiator[SCST_NAME_MAX];
-	uint16_t rel_tgt_id;                    /* or SCST_PR_ALL_PORTS */
-	enum scst_sense_id ua;
-};
-
-/* The notification context of one service action: the device, the unit
- * attentions it leaves, and for PREEMPT AND ABORT the nexuses whose
- * registrations were preempted (names copied: the registrations are freed
- * before the abort runs). */
-struct pr_out_ctx {
-	struct scst_device *dev;
-	struct pr_note *notes;
-	unsigned nnotes, notes_cap;
-	struct pr_note *preempted_names;
-	unsigned npreempted, cap;
-};
-
 /* A registration's nexuses as a port id: all of them for ALL_TG_PT. */
 static uint16_t reg_port(const struct scst_pr_reg *reg)
 {
 	return reg->all_tg_pt ? SCST_PR_ALL_PORTS : reg->rel_tgt_id;
 }
 
-static void remember_preempted(struct pr_out_ctx *c, const struct scst_pr_reg *reg)
+bool scst_pr_note_add(struct scst_pr_note **arr, unsigned *n, unsigned *cap,
+		      const char *initiator, uint16_t rel_tgt_id, enum scst_sense_id ua)
 {
-	struct pr_note *p;
+	struct scst_pr_note *note;
 
-	if (!c->preempted_names || c->npreempted >= c->cap)
-		return;
-	p = &c->preempted_names[c->npreempted++];
-	memcpy(p->initiator, reg->initiator, sizeof(p->initiator));
-	p->rel_tgt_id = reg_port(reg);
+	if (strlen(initiator) >= sizeof(note->initiator))
+		return false;
+	if (*n == *cap) {
+		unsigned grown_cap = *cap ? 2 * *cap : 8;
+		struct scst_pr_note *grown = realloc(*arr, grown_cap * sizeof(*grown));
+
+		if (!grown)
+			return false;
+		*arr = grown;
+		*cap = grown_cap;
+	}
+	note = &(*arr)[(*n)++];
+	memcpy(note->initiator, initiator, strlen(initiator) + 1);
+	note->rel_tgt_id = rel_tgt_id;
+	note->ua = ua;
+	return true;
 }
 
-/* The state machine's notify callback: keeps the unit attention for
- * deliver_notes.  Called with dev->lock held. */
-static void defer_ua(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
+/* Keeps the unit attention for scst_pr_deliver_notes.  Called with the
+ * state being changed locked (dev->lock, or the shared change's own). */
+void scst_pr_note_ua(void *ctx, const struct scst_pr_reg *reg, enum scst_sense_id ua)
 {
-	struct pr_out_ctx *c = ctx;
-	struct pr_note *n;
+	struct scst_pr_changes *c = ctx;
 
-	if (ua == SCST_S_UA_REGISTRATIONS_PREEMPTED)
-		remember_preempted(c, reg);
-	if (c->nnotes == c->notes_cap) {
-		unsigned cap = c->notes_cap ? 2 * c->notes_cap : 8;
-		struct pr_note *grown = realloc(c->notes, cap * sizeof(*grown));
-
-		if (!grown) {
-			log_err("device %s: out of memory: unit attention for %s lost",
-				c->dev->name, reg->initiator);
-			return;
-		}
-		c->notes = grown;
-		c->notes_cap = cap;
-	}
-	n = &c->notes[c->nnotes++];
-	memcpy(n->initiator, reg->initiator, sizeof(n->initiator));
-	n->rel_tgt_id = reg_port(reg);
-	n->ua = ua;
+	if (ua == SCST_S_UA_REGISTRATIONS_PREEMPTED && c->abort &&
+	    !scst_pr_note_add(&c->preempted, &c->npreempted, &c->preempted_cap, reg->initiator,
+			      reg_port(reg), ua))
+		log_err("device %s: out of memory: PREEMPT AND ABORT does not abort the "
+			"commands of %s", c->dev->name, reg->initiator);
+	if (!scst_pr_note_add(&c->notes, &c->nnotes, &c->notes_cap, reg->initiator,
+			      reg_port(reg), ua))
+		log_err("device %s: out of memory: unit attention for %s lost", c->dev->name,
+			reg->initiator);
 }
 
 /* Queues each kept unit attention on every nexus of the device its
  * registration named.  Called with dev->lock held. */
-static void deliver_notes(struct pr_out_ctx *c)
+void scst_pr_deliver_notes(const struct scst_pr_changes *c)
 {
 	struct scst_tgt_dev *td;
 
 	for (unsigned i = 0; i < c->nnotes; i++) {
-		const struct pr_note *n = &c->notes[i];
+		const struct scst_pr_note *n = &c->notes[i];
 
 		list_for_each_entry(td, &c->dev->tgt_devs, dev_node)
 			if ((n->rel_tgt_id == SCST_PR_ALL_PORTS ||
@@ -210,8 +200,17 @@ static unsigned rekey_regs(struct scst_pr *pr, uint16_t from, uint16_t to)
 
 int scst_pr_rekey_port_locked(struct scst_device *dev, uint16_t from, uint16_t to)
 {
-	unsigned n = dev->pr ? rekey_regs(dev->pr, from, to) : 0;
+	unsigned n;
 	int rc;
+
+	if (dev->pr_backend) {
+		/* The other daemons' registrations share the stored state;
+		 * rewriting it under dev->lock would block every command. */
+		log_warn("device %s: PR registrations in the shared state keep relative target "
+			 "port %u", dev->name, from);
+		return 0;
+	}
+	n = dev->pr ? rekey_regs(dev->pr, from, to) : 0;
 
 	if (!n)
 		return 0;
@@ -262,27 +261,15 @@ static bool pr_out_fields_ok(struct scst_cmd *cmd, unsigned sa)
 	return true;
 }
 
-/* PREEMPT AND ABORT: room for every registration it could preempt. */
-static void prepare_preempted(struct pr_out_ctx *c, unsigned sa)
-{
-	if (sa != SCST_PR_PREEMPT_AND_ABORT || !c->dev->pr->nregs)
-		return;
-	c->cap = c->dev->pr->nregs;
-	c->preempted_names = calloc(c->cap, sizeof(*c->preempted_names));
-	if (!c->preempted_names)
-		log_err("device %s: out of memory: PREEMPT AND ABORT aborts no commands",
-			c->dev->name);
-}
-
-static void pr_out_ctx_free(struct pr_out_ctx *c)
+static void pr_out_ctx_free(struct scst_pr_changes *c)
 {
 	free(c->notes);
-	free(c->preempted_names);
+	free(c->preempted);
 }
 
 /* Hands the preempted nexuses' commands to tm.c; true when it completes
  * cmd. */
-static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
+static bool abort_preempted(struct scst_cmd *cmd, struct scst_pr_changes *c)
 {
 	struct scst_pr_nexus *nx;
 	bool pending = false;
@@ -292,8 +279,8 @@ static bool abort_preempted(struct scst_cmd *cmd, struct pr_out_ctx *c)
 	nx = calloc(c->npreempted, sizeof(*nx));
 	if (nx) {
 		for (unsigned i = 0; i < c->npreempted; i++) {
-			nx[i].initiator = c->preempted_names[i].initiator;
-			nx[i].rel_tgt_id = c->preempted_names[i].rel_tgt_id;
+			nx[i].initiator = c->preempted[i].initiator;
+			nx[i].rel_tgt_id = c->preempted[i].rel_tgt_id;
 		}
 		pending = scst_preempt_abort(cmd, nx, c->npreempted);
 	} else {
@@ -318,14 +305,25 @@ struct pr_out_req {
 };
 
 static enum scst_sense_id run_action(struct scst_pr *pr, struct pr_out_req *rq,
-				     struct pr_out_ctx *c)
+				     struct scst_pr_changes *c)
 {
 	if (rq->p.sa == SCST_PR_REGISTER_AND_MOVE)
 		return scst_pr_register_move(pr, &rq->nx, &rq->p, &rq->dest, rq->unreg,
 					     &rq->bad_byte);
 	if (rq->spec_i_pt)
 		return scst_pr_register_spec(pr, &rq->nx, &rq->p, rq->tids, rq->ntids);
-	return scst_pr_out_action(pr, &rq->nx, &rq->p, defer_ua, c);
+	return scst_pr_out_action(pr, &rq->nx, &rq->p, scst_pr_note_ua, c);
+}
+
+/* The service action on the stored state of a shared device (pr_shared.c
+ * holds the state being changed). */
+static enum scst_sense_id run_shared_action(struct scst_pr *pr, void *arg,
+					    struct scst_pr_changes *c)
+{
+	struct pr_out_req *rq = arg;
+
+	rq->nx.rel_tgt_id = __atomic_load_n(&rq->port->rel_tgt_id, __ATOMIC_RELAXED);
+	return run_action(pr, rq, c);
 }
 
 /* Runs the service action under dev->lock as a transaction: the state as
@@ -333,11 +331,13 @@ static enum scst_sense_id run_action(struct scst_pr *pr, struct pr_out_req *rq,
  * attentions and aborts dropped, when saving fails -- so the state an
  * initiator was told about is always the one on disk. */
 static enum scst_sense_id run_saved(struct scst_device *dev, struct pr_out_req *rq,
-				    struct pr_out_ctx *c)
+				    struct scst_pr_changes *c)
 {
 	struct scst_pr before;
 	enum scst_sense_id rc;
 
+	if (dev->pr_backend)
+		return scst_pr_shared_change(dev, run_shared_action, rq, c);
 	scst_pr_state_init(&before);
 	pthread_mutex_lock(&dev->lock);
 	/* The port's id as the registrations know it: a rel_tgt_id change
@@ -346,14 +346,13 @@ static enum scst_sense_id run_saved(struct scst_device *dev, struct pr_out_req *
 	if (!scst_pr_state_copy(&before, dev->pr)) {
 		rc = SCST_S_INSUFFICIENT_RESOURCES;
 	} else {
-		prepare_preempted(c, rq->p.sa);
 		rc = run_action(dev->pr, rq, c);
 		if (rc == SCST_S_OK && persist(dev) < 0) {
 			scst_pr_state_move(dev->pr, &before);
 			c->npreempted = 0;
 			rc = SCST_S_INTERNAL_FAILURE;
 		} else if (rc == SCST_S_OK) {
-			deliver_notes(c);
+			scst_pr_deliver_notes(c);
 		}
 	}
 	scst_resv_update_hint(dev);
@@ -387,7 +386,7 @@ static void set_pr_out_error(struct scst_cmd *cmd, const struct pr_out_req *rq,
 
 /* REGISTER with SPEC_I_PT: the TransportIDs are parsed before the lock. */
 static enum scst_sense_id register_spec(struct scst_cmd *cmd, struct pr_out_req *rq,
-					struct pr_out_ctx *c)
+					struct scst_pr_changes *c)
 {
 	unsigned max = cmd->write_len / 8 + 1;
 	struct scst_pr_tid *tids;
@@ -466,7 +465,7 @@ static int highest_bit(uint8_t v)
  * port are checked before the lock.  The TransportID names an initiator
  * port of the destination port's transport, so that transport reads it. */
 static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req *rq,
-					struct pr_out_ctx *c)
+					struct scst_pr_changes *c)
 {
 	const struct scst_tgt_template *tt = cmd->sess->tgt->tgtt;
 	struct scst_pr_tid tid;
@@ -500,6 +499,13 @@ static enum scst_sense_id register_move(struct scst_cmd *cmd, struct pr_out_req 
 	return run_saved(cmd->dev, rq, c);
 }
 
+/* APTPL needs somewhere to keep the state: the PR directory, or the
+ * backend of a shared device (which keeps it anyway). */
+static bool pr_can_persist(const struct scst_device *dev, char *path, size_t len)
+{
+	return dev->pr_backend || scst_pr_store_path(dev->name, path, len);
+}
+
 static void read_params(const struct scst_cmd *cmd, unsigned sa, struct scst_pr_out_params *p)
 {
 	char path[PATH_MAX];
@@ -516,7 +522,7 @@ static void read_params(const struct scst_cmd *cmd, unsigned sa, struct scst_pr_
 		p->all_tg_pt = (cmd->buf[20] & 0x04) &&
 			       (sa == SCST_PR_REGISTER || sa == SCST_PR_REGISTER_AND_IGNORE);
 	}
-	p->can_persist = scst_pr_store_path(cmd->dev->name, path, sizeof(path));
+	p->can_persist = pr_can_persist(cmd->dev, path, sizeof(path));
 }
 
 bool scst_pr_out(struct scst_cmd *cmd)
@@ -525,7 +531,8 @@ bool scst_pr_out(struct scst_cmd *cmd)
 	struct pr_out_req rq = { .nx = { scst_sess_pr_name(cmd->sess),
 					 cmd->sess->tgt->rel_tgt_id },
 				 .port = cmd->sess->tgt };
-	struct pr_out_ctx ctx = { .dev = cmd->dev };
+	struct scst_pr_changes ctx = { .dev = cmd->dev,
+					.abort = sa == SCST_PR_PREEMPT_AND_ABORT };
 	enum scst_sense_id rc;
 	bool done;
 
@@ -719,12 +726,21 @@ void scst_pr_in(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->dev;
 	char path[PATH_MAX];
-	bool can_persist = scst_pr_store_path(dev->name, path, sizeof(path));
+	bool can_persist = pr_can_persist(dev, path, sizeof(path));
 	uint8_t *data = NULL;
 	uint32_t len = 0;
 	unsigned sa = cmd->cdb[1] & 0x1f;
 	struct port_transports pt = { 0 };
 
+	if (dev->pr_backend) {
+		/* An announcement this daemon missed must not show. */
+		enum scst_sense_id rc = scst_pr_shared_refresh(dev);
+
+		if (rc != SCST_S_OK) {
+			scst_set_cmd_error(cmd, rc);
+			return;
+		}
+	}
 	if (sa == 3 && !port_transports_get(&pt)) {
 		port_transports_put(&pt);
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);

@@ -11,6 +11,8 @@
  *   aptpl <0|1>
  *   type <0|1|3|5|6|7|8>
  *   reg <key, 0x hex> <rel_tgt_id> <holder 0|1> <all_tg_pt 0|1> <initiator name>
+ *   spc2 <rel_tgt_id> <initiator name>   (a shared device's SPC-2 RESERVE
+ *                                         holder; never in a file)
  * Version 1 files (written before ALL_TG_PT existed) have no all_tg_pt
  * token and still load.  Anything else, or a state SPC-4 does not allow
  * (a reservation without a holder, two holders, a nexus registered twice),
@@ -156,6 +158,22 @@ static int parse_reg(struct parse_state *st, char **tok, const char *atp_tok, co
 	return 0;
 }
 
+static int parse_spc2(struct parse_state *st, const char *port, const char *name,
+		      unsigned lineno, char *err, size_t errlen)
+{
+	uint64_t id;
+
+	if (st->pr->spc2_initiator[0])
+		return perr(err, errlen, lineno, "repeated spc2 holder");
+	if (!parse_u64(port, UINT16_MAX, &id) || id == 0)
+		return perr(err, errlen, lineno, "bad relative target port id");
+	if (!initiator_valid(name))
+		return perr(err, errlen, lineno, "bad initiator name");
+	memcpy(st->pr->spc2_initiator, name, strlen(name) + 1);
+	st->pr->spc2_rel_tgt_id = (uint16_t)id;
+	return 0;
+}
+
 static int parse_line(struct parse_state *st, char *line, unsigned lineno, char *err,
 		      size_t errlen)
 {
@@ -167,6 +185,8 @@ static int parse_line(struct parse_state *st, char *line, unsigned lineno, char 
 		return parse_reg(st, tok + 1, NULL, tok[4], lineno, err, errlen);
 	if (n == 6 && st->version == 2 && !strcmp(tok[0], "reg"))
 		return parse_reg(st, tok + 1, tok[4], tok[5], lineno, err, errlen);
+	if (n == 3 && st->version == 2 && !strcmp(tok[0], "spc2"))
+		return parse_spc2(st, tok[1], tok[2], lineno, err, errlen);
 	if (n != 2)
 		return perr(err, errlen, lineno, "malformed line");
 	if (!strcmp(tok[0], "generation") && !st->seen_gen && parse_u64(tok[1], UINT32_MAX, &v)) {
@@ -268,7 +288,7 @@ int scst_pr_store_parse(const char *text, size_t len, struct scst_pr *pr, char *
 char *scst_pr_store_format(const struct scst_pr *pr)
 {
 	const struct scst_pr_reg *reg;
-	size_t size = 96 + (size_t)pr->nregs * PR_LINE_MAX, off;
+	size_t size = 96 + (size_t)(pr->nregs + 1) * PR_LINE_MAX, off;
 	char *buf = malloc(size);
 
 	if (!buf)
@@ -279,6 +299,9 @@ char *scst_pr_store_format(const struct scst_pr *pr)
 		off += (size_t)snprintf(buf + off, size - off, "reg 0x%" PRIx64 " %u %d %d %s\n",
 					reg->key, reg->rel_tgt_id, pr->holder == reg ? 1 : 0,
 					reg->all_tg_pt ? 1 : 0, reg->initiator);
+	if (pr->spc2_initiator[0])
+		snprintf(buf + off, size - off, "spc2 %u %s\n", pr->spc2_rel_tgt_id,
+			 pr->spc2_initiator);
 	return buf;
 }
 

@@ -273,11 +273,12 @@ static int device_build(struct scst_dev_type *dt, const char *name, const struct
 		device_free(dev);
 		return rc;
 	}
-	if (scst_pr_dev_init(dev) < 0) {
-		scst_errf(err, errlen, "device '%s': out of memory", name);
-		dt->detach(dev);
+	rc = scst_pr_dev_init(dev, err, errlen);
+	if (rc < 0) {
+		dt->detach(dev);        /* no more announcements first */
+		scst_pr_dev_free(dev);
 		device_free(dev);
-		return -ENOMEM;
+		return rc;
 	}
 	*devp = dev;
 	return 0;

@@ -210,6 +210,27 @@ struct scst_lat_stats {
 /* ---------------------------------------------------------------------- */
 /* Objects                                                                 */
 
+/* Where the reservations of an LU exported by several daemons live
+ * (docs/design.md "Reservations shared by gateways").  The core keeps the
+ * state as a text (pr_store.c's format) and a version; the backend keeps
+ * both where every daemon reaches them and tells the other daemons about
+ * a change.  Every function may block (bounded by the backend's own
+ * timeouts) and is called without dev->lock. */
+struct scst_pr_backend {
+	/* The stored state: *text malloc'd (NULL when nothing was stored
+	 * yet, *version then 0).  0 or -errno. */
+	int (*load)(struct scst_device *dev, char **text, size_t *len, uint64_t *version);
+	/* Stores text if the stored state is still the one at `version`
+	 * (0: none stored yet): 0 with the new version, -ECANCELED when
+	 * another daemon stored first, other -errno when it cannot tell. */
+	int (*store)(struct scst_device *dev, const char *text, uint64_t version,
+		     uint64_t *new_version);
+	/* Hands msg to every daemon's scst_pr_shared_event (this one's
+	 * included) and waits a bounded time for them to take it.  0 or
+	 * -errno (then some daemon may not have it). */
+	int (*announce)(struct scst_device *dev, const char *msg, size_t len);
+};
+
 struct scst_device {
 	struct list_head node;                  /* scst_devices */
 	char name[SCST_NAME_MAX];
@@ -261,6 +282,10 @@ struct scst_device {
 	 * persistent registration exists. */
 	const struct scst_session *reserved_by; /* SPC-2 RESERVE holder (reserve.c) */
 	struct scst_pr *pr;                     /* persistent reservations (pr.c) */
+	/* Set by the handler's attach for an LU several daemons export: the
+	 * reservation state lives there, not in the PR file (pr_shared.c). */
+	const struct scst_pr_backend *pr_backend;
+	struct scst_pr_shared *pr_shared;       /* core's side of it */
 	volatile bool resv_active;
 
 	/* SANITIZE (sanitize_state.c), read by every command's check:

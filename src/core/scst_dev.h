@@ -105,6 +105,12 @@ void scst_sense_id_to_triple(enum scst_sense_id id, uint8_t *key, uint8_t *asc, 
  * the allocation length / buffer; sets resp_data_len. */
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len);
 
+/* A backend's announce reached this daemon (any thread, no lock held):
+ * the core takes the new reservation state and delivers the unit
+ * attentions and PREEMPT AND ABORT aborts it names to its own nexuses.
+ * Malformed messages are logged and dropped. */
+void scst_pr_shared_event(struct scst_device *dev, const char *msg, size_t len);
+
 /* Queues a unit attention on every nexus of dev (except `except`). */
 void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 		       const struct scst_tgt_dev *except);

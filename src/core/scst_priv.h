@@ -41,6 +41,10 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
  * before this returns; false: nothing to wait for, the caller completes. */
 struct scst_pr_nexus;
 bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n);
+/* PREEMPT AND ABORT through another daemon of a shared device: aborts
+ * the commands of the n nexuses here, with no command to complete. */
+void scst_preempt_abort_remote(struct scst_device *dev, const struct scst_pr_nexus *preempted,
+			       unsigned n);
 
 /* Queues a UA on one nexus; caller holds tgt_dev->dev->lock (ua.c). */
 void scst_tgt_dev_queue_ua_locked(struct scst_tgt_dev *tgt_dev, enum scst_sense_id id);
@@ -71,7 +75,8 @@ void scst_session_free_retired(struct scst_session *sess);
 void scst_resv_update_hint(struct scst_device *dev);
 
 /* Persistent reservations as commands and device state (pr_cmd.c). */
-int scst_pr_dev_init(struct scst_device *dev);
+/* 0, or -errno with a reason in err (a shared state that cannot be read). */
+int scst_pr_dev_init(struct scst_device *dev, char *err, size_t errlen);
 void scst_pr_dev_free(struct scst_device *dev);
 void scst_pr_in(struct scst_cmd *cmd);
 /* false: the command completes later (PREEMPT AND ABORT), not by the caller. */

@@ -46,13 +46,18 @@ static void mgmt_complete_msg(void *arg)
 
 static void mgmt_get(struct scst_mgmt_cmd *mcmd)
 {
+	if (!mcmd)
+		return;         /* an abort with no TMF waiting (remote preempt) */
 	__atomic_add_fetch(&mcmd->pending, 1, __ATOMIC_RELAXED);
 }
 
 void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd)
 {
-	struct ioloop *home = mcmd->sess->loop;
+	struct ioloop *home;
 
+	if (!mcmd)
+		return;
+	home = mcmd->sess->loop;
 	if (__atomic_sub_fetch(&mcmd->pending, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	if (!home || ioloop_current() == home) {
@@ -293,17 +298,40 @@ static void abort_dev_task_sets(struct scst_mgmt_cmd *mcmd, struct scst_device *
 		abort_scope_run(sc);
 }
 
+/* Room after an abort_scope for the n preempted nexuses and their names. */
+static size_t preempted_size(const struct scst_pr_nexus *preempted, unsigned n)
+{
+	size_t extra = n * sizeof(*preempted);
+
+	for (unsigned i = 0; i < n; i++)
+		extra += strlen(preempted[i].initiator) + 1;
+	return extra;
+}
+
+static void scope_set_preempted(struct abort_scope *sc, const struct scst_pr_nexus *preempted,
+				unsigned n)
+{
+	char *names = (char *)&sc->preempted[n];
+
+	sc->npreempted = n;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strlen(preempted[i].initiator) + 1;
+
+		memcpy(names, preempted[i].initiator, len);
+		sc->preempted[i].initiator = names;
+		sc->preempted[i].rel_tgt_id = preempted[i].rel_tgt_id;
+		names += len;
+	}
+}
+
 bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n)
 {
 	struct scst_mgmt_cmd *mcmd;
 	struct abort_scope *sc;
-	size_t extra = n * sizeof(*preempted);
-	char *names;
+	size_t extra = preempted_size(preempted, n);
 
 	if (!n)
 		return false;
-	for (unsigned i = 0; i < n; i++)
-		extra += strlen(preempted[i].initiator) + 1;
 	mcmd = calloc(1, sizeof(*mcmd));
 	if (!mcmd) {
 		log_err("out of memory: commands of preempted nexuses not aborted");
@@ -319,20 +347,32 @@ bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preemp
 	sc = abort_scope_new(mcmd, cmd->dev, SCST_S_UA_COMMANDS_CLEARED, extra);
 	if (sc) {
 		sc->spare = cmd;
-		sc->npreempted = n;
-		names = (char *)&sc->preempted[n];
-		for (unsigned i = 0; i < n; i++) {
-			size_t len = strlen(preempted[i].initiator) + 1;
-
-			memcpy(names, preempted[i].initiator, len);
-			sc->preempted[i].initiator = names;
-			sc->preempted[i].rel_tgt_id = preempted[i].rel_tgt_id;
-			names += len;
-		}
+		scope_set_preempted(sc, preempted, n);
 		abort_scope_run(sc);
 	}
 	scst_mgmt_cmd_cmd_released(mcmd);
 	return true;
+}
+
+void scst_preempt_abort_remote(struct scst_device *dev, const struct scst_pr_nexus *preempted,
+			       unsigned n)
+{
+	struct abort_scope *sc;
+
+	if (!n)
+		return;
+	sc = calloc(1, sizeof(*sc) + preempted_size(preempted, n));
+	if (!sc) {
+		log_err("out of memory: commands of device %s not aborted", dev->name);
+		return;
+	}
+	/* No issuer here: every preempted nexus is "another" one (TAS or
+	 * COMMANDS CLEARED BY ANOTHER INITIATOR). */
+	sc->dev = dev;
+	sc->cleared_ua = SCST_S_UA_COMMANDS_CLEARED;
+	sc->tas = dev->tas;
+	scope_set_preempted(sc, preempted, n);
+	abort_scope_run(sc);
 }
 
 static void reset_ua(struct scst_session *sess, uint64_t lun)
@@ -347,6 +387,9 @@ static void reset_ua(struct scst_session *sess, uint64_t lun)
 		 * A reset also ends an SPC-2 reservation (SPC-2 5.5.1). */
 		scst_dev_queue_ua(td->dev, SCST_S_UA_RESET, NULL);
 		scst_reserve_reset(td->dev);
+		/* One LU through other daemons' ports too (vdisk_rbd). */
+		if (td->dev->pr_backend)
+			scst_pr_shared_announce_reset(td->dev);
 		scst_medium_reset(td->dev);
 		if (td->dev->handler->reset)
 			td->dev->handler->reset(td->dev);

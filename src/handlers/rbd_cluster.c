@@ -196,6 +196,7 @@ void rbd_dev_close(struct rbd_dev *rd)
 {
 	if (!rd)
 		return;
+	rbd_pr_close(rd);
 	if (rd->watching)
 		rbd_update_unwatch(rd->image, rd->watch);
 	if (rd->image)

@@ -467,17 +467,22 @@ static int vrbd_attach(struct scst_device *dev, const struct scst_kv *params, si
 	}
 	vd->handler_priv = rd;
 	rc = vrbd_setup(dev, vd, rd, &p, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = rbd_update_watch(rd->image, &rd->watch, vrbd_header_changed, dev);
-	if (rc < 0) {
-		if (!err[0])
+		rd->watching = rc == 0;
+		if (rc < 0)
 			snprintf(err, errlen, "cannot watch image %s: %s", loc.image, strerror(-rc));
+	}
+	/* Reservations live beside the image, shared with other gateways. */
+	if (rc == 0)
+		rc = rbd_pr_open(rd, dev, err, errlen);
+	if (rc < 0) {
 		rbd_dev_close(rd);
 		vdisk_dev_free(vd);
 		dev->dh_priv = NULL;
 		return rc;
 	}
-	rd->watching = true;
+	dev->pr_backend = &rbd_pr_backend;
 	return 0;
 }
 

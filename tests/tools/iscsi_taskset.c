@@ -24,6 +24,8 @@
  *
  * ACTION: clear_task_set | lun_reset | preempt_abort | ordered | abort_finished |
  * hold_release.  TAS: 0 or 1 (ignored by hold_release).
+ * B-HOST:PORT B-TARGET (optional) puts B on another target port, e.g.
+ * another daemon exporting the same LU (vdisk_rbd's shared reservations).
  * Prints one line per check; exit 0 all held, 1 a check failed, 2 setup
  * failed.  Every wait is bounded. */
 #include <stdarg.h>
@@ -376,16 +378,22 @@ int main(int argc, char **argv)
 	uint32_t held;
 	int tas;
 	bool page_tas;
-	const char *action;
+	const char *action, *b_addr;
 
 	while ((opt = getopt(argc, argv, "t:")) != -1)
 		a.timeout_ms = b.timeout_ms = atoi(optarg);
-	if (argc - optind != 5) {
+	if (argc - optind != 5 && argc - optind != 7) {
 		fprintf(stderr, "usage: %s [-t MS] HOST:PORT TARGET LUN "
-			"clear_task_set|lun_reset|preempt_abort TAS\n", argv[0]);
+			"clear_task_set|lun_reset|preempt_abort TAS [B-HOST:PORT B-TARGET]\n",
+			argv[0]);
 		return 2;
 	}
 	a.target = b.target = argv[optind + 1];
+	b_addr = argv[optind];
+	if (argc - optind == 7) {
+		b_addr = argv[optind + 5];
+		b.target = argv[optind + 6];
+	}
 	a.lun = b.lun = strtoull(argv[optind + 2], NULL, 0);
 	action = argv[optind + 3];
 	tas = atoi(argv[optind + 4]);
@@ -413,7 +421,7 @@ int main(int argc, char **argv)
 		close(a.fd);
 		return failures ? 1 : 0;
 	}
-	if (!open_session(&a, argv[optind], false) || !open_session(&b, argv[optind], false)) {
+	if (!open_session(&a, argv[optind], false) || !open_session(&b, b_addr, false)) {
 		raw_say("setup: cannot log in two sessions");
 		return 2;
 	}

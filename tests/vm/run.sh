@@ -16,7 +16,7 @@
 #                   tcg under a nested PVM hypervisor, where guests hang)
 #   SCSTD_VM_CACHE  where the built guest is cached (/var/cache/scstd-vm)
 #   KEEP_WORKDIR=1  keeps console log, daemon logs and guest output
-ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath alua ublk"
+ALL_GROUPS="discovery login sg ext4 fio relogin restart hotplug chap digests multipath alua ublk rbd"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 # ---- outside the namespace: build the guest, own the namespace ----------
@@ -27,7 +27,8 @@ fi
 
 # ---- inside the namespace ------------------------------------------------
 . "$HERE/../lib.sh"
-plan 128
+plan 138
+. "$HERE/../ceph/cluster.sh"
 require_daemon
 VM_TESTS=${VM_TESTS:-$ALL_GROUPS}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
@@ -38,6 +39,9 @@ IQN_BASE=iqn.2026-11.org.scstd
 PLAIN=$IQN_BASE:vm-plain CHAP=$IQN_BASE:vm-chap MP=$IQN_BASE:vm-mp
 # Two target ports of one LU in two ALUA target port groups (group alua).
 AA=$IQN_BASE:vm-alua-a AB=$IQN_BASE:vm-alua-b
+# Two gateways (two more daemons) exporting one RBD image (group rbd).
+RA=$IQN_BASE:vm-rbd-a RB=$IQN_BASE:vm-rbd-b
+RBD_PORT=3261
 FS_MIB=384 FS_DATA_MIB=200
 QEMU_PID=
 
@@ -46,6 +50,7 @@ qemu_cleanup() {
 		kill -KILL "$QEMU_PID" 2>/dev/null
 		wait "$QEMU_PID" 2>/dev/null
 	fi
+	ceph_cluster_stop
 	lib_cleanup
 }
 trap qemu_cleanup EXIT
@@ -141,6 +146,131 @@ start_scstd() {
 		--listen "${HOST_IP[0]}:3260" --listen "${HOST_IP[1]}:3260"
 }
 
+# ---- group rbd: a Ceph cluster and two gateways on one image --------------
+# Started when the guest reaches the group (HOST rbd-start) and stopped at
+# its end (HOST rbd-stop), so they load no other group.
+# Gateway A listens on portal 1, B on portal 2 (port RBD_PORT), each with
+# its own target and rel_tgt_id in one ALUA device group, both
+# active/optimized (docs/rbd.md).  lib.sh tracks one daemon, the main
+# one: a gateway's variables are swapped in around start and stop.
+RBD_READY=0
+declare -A GW_PID GW_SEQ GW_LOG GW_PORT
+
+rbd_gw_conf() {  # rbd_gw_conf NAME IQN REL_TGT_ID OTHER-IQN OTHER-ID
+	cat >"$WORKDIR/gw$1.conf" <<CONF
+HANDLER vdisk_rbd {
+	DEVICE vmrbd {
+		pool rbd
+		image vmrbd
+		conf $CEPH_CONF
+	}
+}
+TARGET_DRIVER iscsi {
+	enabled 1
+	TARGET $2 {
+		rel_tgt_id $3
+		LUN 0 vmrbd
+		enabled 1
+	}
+}
+DEVICE_GROUP rbdha {
+	DEVICE vmrbd
+	TARGET_GROUP here {
+		group_id $3
+		state active
+		TARGET $2
+	}
+	TARGET_GROUP there {
+		group_id $5
+		state active
+		TARGET $4 {
+			rel_tgt_id $5
+		}
+	}
+}
+CONF
+}
+
+gw_swap() {  # gw_swap NAME: lib.sh's daemon variables <-> gateway NAME's
+	local p=$DAEMON_PID s=$DAEMON_SEQ l=$DAEMON_LOG o=$PORT
+	DAEMON_PID=${GW_PID[$1]} DAEMON_SEQ=${GW_SEQ[$1]} DAEMON_LOG=${GW_LOG[$1]} PORT=${GW_PORT[$1]}
+	GW_PID[$1]=$p GW_SEQ[$1]=$s GW_LOG[$1]=$l GW_PORT[$1]=$o
+}
+
+# Their logs and sockets are numbered from 100 up, clear of the main
+# daemon's restarts.
+RBD_SEQ=100
+rbd_gw_start() {  # rbd_gw_start NAME PORTAL-INDEX
+	local rc
+	gw_swap "$1"
+	DAEMON_PID= DAEMON_SEQ=$RBD_SEQ
+	RBD_SEQ=$((RBD_SEQ + 1))
+	start_daemon --config "$WORKDIR/gw$1.conf" --listen "${HOST_IP[$2]}:$RBD_PORT"
+	rc=$?
+	[ -n "$DAEMON_PID" ] && BG_PIDS+=("$DAEMON_PID")
+	gw_swap "$1"
+	return $rc
+}
+
+# Two checks; 0 when both gateways serve.
+start_rbd_gateways() {
+	if ! ceph_cluster_available; then
+		skip "group rbd: no Ceph (ceph-mon, ceph-osd, ceph-common: make deps)"
+		skip "group rbd: two gateways export one RBD image"
+		return 1
+	fi
+	if ! ceph_cluster_start "$WORKDIR/ceph" >>"$WORKDIR/host_actions.log" 2>&1; then
+		not_ok "group rbd: a single-node Ceph cluster starts"
+		skip "group rbd: two gateways export one RBD image"
+		ceph_cluster_stop
+		return 1
+	fi
+	ok "group rbd: a single-node Ceph cluster starts"
+	rbd create --size 64M rbd/vmrbd >>"$WORKDIR/host_actions.log" 2>&1 || { not_ok "group rbd: two gateways export one RBD image"; return 1; }
+	rbd_gw_conf a "$RA" 11 "$RB" 12
+	rbd_gw_conf b "$RB" 12 "$RA" 11
+	if rbd_gw_start a 0 && rbd_gw_start b 1; then
+		ok "group rbd: two gateways export one RBD image"
+		RBD_READY=1
+		return 0
+	fi
+	not_ok "group rbd: two gateways export one RBD image"
+	return 1
+}
+
+# kill -9 of a gateway (the guest's fio is running through it).
+host_rbd_kill() {
+	local rc
+	gw_swap "$1"
+	kill_daemon
+	rc=$?
+	gw_swap "$1"
+	GW_PID[$1]=
+	return $rc
+}
+
+# One check: gateway B served the guest to the end; A was killed by the
+# guest's request (or, when the guest never got there, is stopped
+# uncounted).
+stop_rbd_gateways() {
+	if [ "$RBD_READY" != 1 ]; then
+		skip "group rbd: gateway b stops on SIGTERM (no gateways)"
+		ceph_cluster_stop
+		return 0
+	fi
+	if [ -n "${GW_PID[a]}" ]; then
+		gw_swap a
+		stop_daemon >/dev/null
+		gw_swap a
+	fi
+	gw_swap b
+	check_stop "group rbd: gateway b stops on SIGTERM with exit 0 and a clean log"
+	gw_swap b
+	GW_PID[b]=
+	RBD_READY=0
+	ceph_cluster_stop
+}
+
 # The guest's own files: /init, the tests and their settings, appended
 # as a second cpio archive to the cached initramfs (the kernel unpacks
 # both, the later one wins).
@@ -162,6 +292,7 @@ GUEST_IQN=$IQN_BASE:vm-guest
 GUEST_IP0=${GUEST_IP[0]} GUEST_IP1=${GUEST_IP[1]}
 TARGET_IP0=${HOST_IP[0]} TARGET_IP1=${HOST_IP[1]}
 PLAIN=$PLAIN CHAP=$CHAP MP=$MP AA=$AA AB=$AB
+RA=$RA RB=$RB RBD_PORT=$RBD_PORT
 CHAP_USER=vmuser CHAP_SECRET=vmsecret12345
 CHAP_TUSER=vmtarget CHAP_TSECRET=tgtsecret67890
 FS_MIB=$FS_MIB FS_DATA_MIB=$FS_DATA_MIB
@@ -260,6 +391,9 @@ host_action() {
 	restart) host_restart "$2" 2>>"$WORKDIR/host_actions.log" ;;
 	lun-add) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "add hot $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
 	lun-del) daemon_ctl write "targets/iscsi/$PLAIN/luns/mgmt" "del $2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
+	rbd-start) start_rbd_gateways ;;
+	rbd-kill) host_rbd_kill "$2" >>"$WORKDIR/host_actions.log" 2>&1 ;;
+	rbd-stop) stop_rbd_gateways ;;
 	portal-down) ip link set "tap$2" down ;;
 	portal-up) ip link set "tap$2" up ;;
 	log-has) shift; grep -qF -- "$*" "$WORKDIR"/scstd.*.log ;;
@@ -289,6 +423,7 @@ serve_guest() {
 		case $line in
 		"RESULT PASS "*) ok "vm: ${line#RESULT PASS }" ;;
 		"RESULT FAIL "*) not_ok "vm: ${line#RESULT FAIL }" ;;
+		"RESULT SKIP "*) skip "vm: ${line#RESULT SKIP }" ;;
 		"RESULT INFO group "*) group=${line#RESULT INFO group }; note "group $group at $((SECONDS - t0)) s" ;;
 		"RESULT INFO "*) note "${line#RESULT INFO }" ;;
 		"HOST "*)
@@ -344,4 +479,5 @@ serve_guest
 wait_guest_off
 check_alive "scstd alive after the guest's tests"
 check_stop "scstd stops on SIGTERM with exit 0 and a clean log"
+ceph_cluster_stop       # a guest that never asked rbd-stop (its gateways are BG_PIDS)
 finish

@@ -511,6 +511,81 @@ CONF
 	logout_all
 }
 
+# ---- RBD: one image behind two gateways (two scstd daemons) ----------------
+# The host starts a Ceph cluster and two more daemons for the group:
+# gateway A (target RA, portal 1) and gateway B (RB, portal 2) export one
+# RBD image, both active/optimized; dm-multipath with scsi_dh_alua spreads
+# the writes over both.  The host kills A (kill -9) mid-fio: the writes
+# A had not acknowledged are retried through B and fio's verify passes.
+
+rbd_map_paths() {  # rbd_map_paths N SECONDS: the map has N ready paths
+	i=0
+	while [ $i -lt "$2" ]; do
+		[ "$(mp_paths)" = "$1" ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	multipath -ll
+	return 1
+}
+
+RBD_CHECKS="login to gateway A|login to gateway B|multipathd builds one map over both gateways|8 MiB written and verified through both gateways|host kills gateway A (kill -9) mid-I/O|fio with verify=crc32c passed across the loss of gateway A|the map runs on gateway B's path alone"
+
+test_rbd() {
+	if ! host rbd-start; then
+		echo "$RBD_CHECKS" | tr '|' '\n' | while IFS= read -r c; do
+			say "RESULT SKIP rbd: $c (no gateways on the host)"
+		done
+		host rbd-stop
+		return 0
+	fi
+	logout_all
+	R0=$TARGET_IP0:$RBD_PORT R1=$TARGET_IP1:$RBD_PORT
+	iscsiadm -m discovery -t sendtargets -p "$R0" >/dev/null 2>&1
+	iscsiadm -m discovery -t sendtargets -p "$R1" >/dev/null 2>&1
+	cat >/etc/multipath.conf <<'CONF'
+defaults {
+	user_friendly_names no
+	find_multipaths no
+	polling_interval 2
+	no_path_retry 12
+}
+devices {
+	device {
+		vendor "SCST_RBD"
+		product ".*"
+		path_grouping_policy group_by_prio
+		prio alua
+		hardware_handler "1 alua"
+		failback immediate
+		path_checker tur
+	}
+}
+CONF
+	node_set "$RA" "$R0" node.session.timeo.replacement_timeout 5
+	node_set "$RB" "$R1" node.session.timeo.replacement_timeout 5
+	check "rbd: login to gateway A" login "$RA" "$R0"
+	check "rbd: login to gateway B" login "$RB" "$R1"
+	multipathd >/tmp/multipathd.out 2>&1
+	check "rbd: multipathd builds one map over both gateways" rbd_map_paths 2 60
+	ALUA_MAP=/dev/mapper/$(dmsetup ls --target multipath | awk '{ print $1; exit }')
+	check "rbd: 8 MiB written and verified through both gateways" alua_fio 8
+	alua_fio "$MP_FIO_MIB" --rate=2m &
+	fpid=$!
+	sleep 3
+	check "rbd: host kills gateway A (kill -9) mid-I/O" host rbd-kill a
+	if wait $fpid; then
+		pass "rbd: fio with verify=crc32c passed across the loss of gateway A"
+	else
+		fail "rbd: fio with verify=crc32c passed across the loss of gateway A"; show_last
+	fi
+	check "rbd: the map runs on gateway B's path alone" rbd_map_paths 1 60
+	multipathd shutdown >/dev/null 2>&1
+	multipath -F >/dev/null 2>&1
+	logout_all
+	host rbd-stop
+}
+
 # ---- scstd inside the guest: scst_local LUNs as ublk block devices --------
 
 UDIR=/tmp/ublk
