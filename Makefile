@@ -73,7 +73,7 @@ BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BU
 	$(LOCAL_LIB) $(USER_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
-BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold
+BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling
 
 # scstadmin: its own sources plus the daemon's scst.conf parser.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
@@ -166,6 +166,9 @@ $(BUILD)/iscsi-bench: $(BUILD)/obj/bench/iscsi_bench.o $(BUILD)/obj/bench/bench_
 
 $(BUILD)/iscsi-hold: $(BUILD)/obj/bench/iscsi_hold.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -liscsi
+
+$(BUILD)/tcp-ceiling: $(BUILD)/obj/bench/tcp_ceiling.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # The same tree once more with AddressSanitizer and UBSan.
 asan:
