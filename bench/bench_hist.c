@@ -29,6 +29,7 @@ void hist_record(struct bench_hist *h, uint64_t ns)
 		b = HIST_BUCKETS - 1;
 	h->count[b]++;
 	h->total++;
+	h->sum_ns += ns;
 }
 
 void hist_add(struct bench_hist *into, const struct bench_hist *from)
@@ -36,6 +37,12 @@ void hist_add(struct bench_hist *into, const struct bench_hist *from)
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
 		into->count[i] += from->count[i];
 	into->total += from->total;
+	into->sum_ns += from->sum_ns;
+}
+
+double hist_mean(const struct bench_hist *h)
+{
+	return h->total ? (double)h->sum_ns / (double)h->total : 0;
 }
 
 uint64_t hist_quantile(const struct bench_hist *h, double q)

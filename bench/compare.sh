@@ -18,6 +18,15 @@
 # target on one throw-away single-node cluster (tests/ceph/cluster.sh,
 # memstore OSD): scstd vdisk_rbd against tgt's bstype rbd, RBD_MB (256)
 # MiB each.
+#
+# QD1 latency rows (4 KiB, both LUN kinds): mean, p99 and p99.9 from
+# iscsi-bench's histogram (one session, queue depth 1), the mean once
+# more from clients nobody here wrote (libiscsi's iscsi-perf -m 1 for
+# reads, qemu-img bench -d 1 for writes), and scstd's own share of it
+# (PDU received to response sent) from its metrics histogram, scraped
+# before and after each scstd run.  The 1 MiB rows are also given as a
+# share of build/tcp-ceiling (bench/tcp_ceiling.c): 8 outstanding
+# 48-byte requests answered with 1 MiB each over one loopback connection.
 set -u
 cd "$(dirname "$0")/.."
 . bench/bench_lib.sh
@@ -29,6 +38,7 @@ IDLE_SESSIONS=${IDLE_SESSIONS:-256}
 SCSTD=${SCSTD:-build/scstd}
 BENCH=${BENCH:-build/iscsi-bench}
 HOLD=${HOLD:-build/iscsi-hold}
+CEILING=${CEILING:-build/tcp-ceiling}
 RESULTS=bench/results
 WORK=$(mktemp -d /tmp/scstd-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/scstd-bench.XXXXXX)
@@ -38,14 +48,13 @@ RBD=${RBD:-1}
 RBD_MB=${RBD_MB:-256}
 SCSTD_PID=
 TGT_PID=
-IPERF_PID=
 HOLD_PID=
 
 cleanup() {
 	local p
 	# tgtd ignores SIGTERM while it has targets: its own way down first.
 	[ -n "$TGT_PID" ] && tgtadm -C "$TGT_CTL" --op delete --mode system --force >/dev/null 2>&1
-	for p in $HOLD_PID $IPERF_PID $SCSTD_PID $TGT_PID; do
+	for p in $HOLD_PID $SCSTD_PID $TGT_PID; do
 		stop "$p"
 	done
 	[ "$RBD" = 1 ] && ceph_cluster_stop
@@ -123,10 +132,13 @@ $([ "$RBD" = 1 ] && printf '\t\tLUN 2 rbd2')
 	}
 }
 EOC
+	METRICS_PORT=$(pick_port)
 	"$SCSTD" --foreground --listen "127.0.0.1:$SCSTD_PORT" --config "$WORK/scst.conf" \
-		--var-dir "$WORK" --ctl-socket none --local-socket none --log-level warn 2>"$WORK/scstd.log" &
+		--var-dir "$WORK" --ctl-socket none --local-socket none --log-level warn \
+		--metrics "127.0.0.1:$METRICS_PORT" 2>"$WORK/scstd.log" &
 	SCSTD_PID=$!
 	wait_port "$SCSTD_PORT" || die "scstd did not start: $(tail -5 "$WORK/scstd.log")"
+	wait_port "$METRICS_PORT" || die "scstd's metrics endpoint did not start"
 }
 
 start_tgt() {
@@ -208,6 +220,10 @@ measure_row() {
 	S_P99=$(median <<<"${acc[scstd.p99]}") T_P99=$(median <<<"${acc[tgt.p99]}")
 }
 
+# maxof: the largest of the values on stdin ("inf" beats any number).
+maxof() { tr ' ' '\n' | grep . | awk '$1 == "inf" { inf = 1 } $1 != "n/a" && $1 != "inf" && (!n++ || $1 + 0 > m) { m = $1 + 0 }
+	END { if (inf) print "inf"; else if (n) print m; else print "n/a" }'; }
+
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # verdict RATIO GOAL: "yes" when RATIO >= GOAL (or <= for a "<" goal).
@@ -239,33 +255,124 @@ iops_row() {
 		"ratio = tgt/scstd"
 }
 
-# mbps_row NAME LUN ARGS...: MB/s row, then the share of the TCP ceiling.
+# mbps_row NAME LUN CEILING_GOAL ARGS...: MB/s row, then the share of the
+# loopback ceiling.
 mbps_row() {
-	local name=$1 lun=$2
-	shift 2
+	local name=$1 lun=$2 cgoal=$3
+	shift 3
 	measure_row "$name" "$lun" "$@"
 	emit "$name" "$S_MBPS" "$T_MBPS" MB/s "$(div "$S_MBPS" "$T_MBPS")" 1.3 \
 		"server CPU% $S_PCT/$T_PCT"
 	emit "${name}_of_tcp" "$(div "$S_MBPS" "$TCP_MBPS")" "$(div "$T_MBPS" "$TCP_MBPS")" \
-		fraction "$(div "$S_MBPS" "$TCP_MBPS")" 0.70 "of $TCP_MBPS MB/s loopback TCP"
+		fraction "$(div "$S_MBPS" "$TCP_MBPS")" "$cgoal" "of $TCP_MBPS MB/s loopback ping-pong"
 }
 
-# The loopback ceiling: one iperf3 stream (the iSCSI rows use one TCP
-# connection each as well), taken as the median of REPS runs.
+# The loopback ceiling: bench/tcp_ceiling.c with the shape of the 1 MiB
+# read rows (8 x 1 MiB outstanding, one connection), median of REPS runs.
 tcp_ceiling() {
-	local port r vals=""
-	command -v iperf3 >/dev/null || { echo "n/a"; return; }
+	local r vals=""
 	for r in $(seq "$REPS"); do
-		port=$(pick_port)
-		iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
-		IPERF_PID=$!
-		wait_port "$port"
-		vals+=" $(iperf3 -c 127.0.0.1 -p "$port" -t "$SECS" -J 2>/dev/null |
-			python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8e6))')"
-		wait "$IPERF_PID" 2>/dev/null
-		IPERF_PID=
+		vals+=" $("$CEILING" -b 1M -q 8 -t "$SECS" -W "$WARMUP" 2>>"$WORK/runs.log" |
+			sed -n 's/^RESULT mbps=\([0-9]*\).*/\1/p')"
 	done
 	median <<<"$vals"
+}
+
+# device_lat DEVICE: scstd's latency histogram of DEVICE from its metrics
+# page: "COUNT SUM_S LE=CUMULATIVE ..." (buckets in the page's order).
+device_lat() {
+	curl -s --max-time 10 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v d="$1" '
+		index($0, "scstd_device_command_latency_seconds_bucket{device=\"" d "\",") == 1 {
+			le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le); b = b " " le "=" $NF }
+		index($0, "scstd_device_command_latency_seconds_sum{device=\"" d "\"}") == 1 { sum = $NF }
+		index($0, "scstd_device_command_latency_seconds_count{device=\"" d "\"}") == 1 { n = $NF }
+		END { print n + 0, sum + 0 b }'
+}
+
+# server_share "BEFORE" "AFTER": the commands between two device_lat
+# scrapes: "MEAN_US P99_US P999_US", the quantiles as the upper bound of
+# the bucket they fall in (the histogram's buckets are 5, 10, 25, 50 us...).
+server_share() {
+	awk -v a="$1" -v b="$2" 'function q(frac,   i, want) {
+			want = frac * n
+			for (i = 3; i <= nb; i++) if (cb[i] - ca[i] >= want) return le[i]
+			return "inf" }
+		function us(x) { return x == "inf" || x == "+Inf" ? "inf" : sprintf("%g", x * 1e6) }
+		BEGIN {
+			na = split(a, va, " "); nb = split(b, vb, " ")
+			if (na != nb || nb < 3) { print "n/a n/a n/a"; exit }
+			for (i = 3; i <= nb; i++) {
+				split(va[i], x, "="); ca[i] = x[2]
+				split(vb[i], y, "="); cb[i] = y[2]; le[i] = y[1] }
+			n = vb[1] - va[1]
+			if (n <= 0) { print "n/a n/a n/a"; exit }
+			printf "%.1f %s %s\n", (vb[2] - va[2]) * 1e6 / n, us(q(0.99)), us(q(0.999)) }'
+}
+
+# indep_mean TARGET LUN randread|randwrite: mean QD1 latency (us) of 4 KiB
+# I/O as clients nobody here wrote see it: libiscsi's iscsi-perf (reads;
+# 1/IOPS at one request in flight) and qemu-img bench (writes; run time /
+# count).  Both LUNs have 512-byte blocks: iscsi-perf's default 8 blocks
+# is 4 KiB.
+indep_mean() {
+	local url secs=${SECS%.*} out count
+	url=$(url_of "$1" "$2")
+	[ "$secs" -ge 1 ] 2>/dev/null || secs=1
+	if [ "$3" = randread ]; then
+		out=$(timeout $((secs + 60)) iscsi-perf -m 1 -r -t "$secs" "$url" 2>&1 | tr '\r' '\n')
+		echo "== iscsi-perf $1 $2: $(grep -o 'iops average [0-9]*' <<<"$out" | tail -1)" >>"$WORK/runs.log"
+		grep -o 'iops average [0-9]*' <<<"$out" | tail -1 |
+			awk '$3 > 0 { printf "%.1f\n", 1e6 / $3; ok = 1 } END { if (!ok) print "n/a" }'
+	else
+		count=$((secs * 20000))
+		out=$(timeout $((secs * 10 + 60)) qemu-img bench -f raw -w -d 1 -c "$count" -s 4096 \
+			"$url" 2>&1)
+		echo "== qemu-img bench $1 $2 ($count writes): $(grep 'Run completed' <<<"$out")" >>"$WORK/runs.log"
+		sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' <<<"$out" |
+			awk -v c="$count" '$1 > 0 { printf "%.1f\n", $1 * 1e6 / c; ok = 1 } END { if (!ok) print "n/a" }'
+	fi
+}
+
+# lat_row NAME LUN randread|randwrite: the 4 KiB QD1 latency rows.
+lat_row() {
+	local name=$1 lun=$2 pat=$3 dev r t res before after
+	dev=$([ "$lun" = null ] && echo null0 || echo file1)
+	declare -A acc=()
+	echo "bench: $name" >&2
+	for r in $(seq "$REPS"); do
+		for t in scstd tgt; do
+			[ "$t" = scstd ] && before=$(device_lat "$dev")
+			res=$(run_one "$t" "$lun" -w "$pat" -b 4K -q 1)
+			if [ "$t" = scstd ]; then
+				after=$(device_lat "$dev")
+				read -r sm sp sp9 <<<"$(server_share "$before" "$after")"
+				acc[srv.mean]+=" $sm" acc[srv.p99]+=" $sp" acc[srv.p999]+=" $sp9"
+			fi
+			acc[$t.mean]+=" $(field "$res" mean_us)"
+			acc[$t.p99]+=" $(field "$res" p99_us)"
+			acc[$t.p999]+=" $(field "$res" p999_us)"
+			acc[$t.indep]+=" $(indep_mean "$t" "$lun" "$pat")"
+		done
+	done
+	local k sv tv
+	for k in mean p99 p999 indep; do
+		sv=$(median <<<"${acc[scstd.$k]}") tv=$(median <<<"${acc[tgt.$k]}")
+		case $k in
+		mean) emit "${name}_mean" "$sv" "$tv" us "$(div "$sv" "$tv")" "<1.00" \
+			"iscsi-bench, one session at queue depth 1" ;;
+		p99) emit "${name}_p99" "$sv" "$tv" us "$(div "$sv" "$tv")" "<1.00" \
+			"iscsi-bench histogram (~6% buckets, upper edge)" ;;
+		p999) emit "${name}_p99.9" "$sv" "$tv" us "$(div "$sv" "$tv")" - \
+			"iscsi-bench histogram (~6% buckets, upper edge)" ;;
+		indep) emit "${name}_mean_indep" "$sv" "$tv" us "$(div "$sv" "$tv")" "<1.00" \
+			"$([ "$pat" = randread ] && echo "libiscsi iscsi-perf -m 1 -r: 1/IOPS" ||
+				echo "qemu-img bench -w -d 1: run time / writes")" ;;
+		esac
+	done
+	sv=$(median <<<"${acc[srv.mean]}")
+	emit "${name}_server_share" "$sv" n/a us \
+		"$(div "$sv" "$(median <<<"${acc[scstd.mean]}")")" - \
+		"scstd PDU in -> response out, metrics histogram: mean; p99 <= $(maxof <<<"${acc[srv.p99]}") us, p99.9 <= $(maxof <<<"${acc[srv.p999]}") us (bucket bounds, the worst run); ratio = share of the client's mean"
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -309,9 +416,10 @@ read -r T_RSS0 T_RSS1 T_PER <<<"$(idle_rss_per_session tgt)"
 emit rss_idle_session "$S_PER" "$T_PER" KiB/sess "$S_PER" "<64" \
 	"RSS KiB before/with $IDLE_SESSIONS: scstd $S_RSS0/$S_RSS1, tgt $T_RSS0/$T_RSS1"
 
-echo "bench: loopback TCP ceiling (iperf3)" >&2
+echo "bench: loopback TCP ceiling (tcp-ceiling, 8 x 1 MiB)" >&2
 TCP_MBPS=$(tcp_ceiling)
-emit tcp_loopback_ceiling "$TCP_MBPS" "$TCP_MBPS" MB/s 1.00 - "iperf3, one stream"
+emit tcp_loopback_ceiling "$TCP_MBPS" "$TCP_MBPS" MB/s 1.00 - \
+	"build/tcp-ceiling: 8 x 1 MiB outstanding, one connection"
 
 iops_row randread_4k_qd32_null null 2.0 -w randread -b 4K -q 32
 iops_row randread_4k_qd32_file file 2.0 -w randread -b 4K -q 32
@@ -323,10 +431,14 @@ iops_row randread_4k_qd32_file file 2.0 -w randread -b 4K -q 32
 # bound by its own single thread either way.
 iops_row randwrite_4k_qd32_null null 2.0 -w randwrite -b 4K -q 16 -j 2
 iops_row randwrite_4k_qd32_file file 2.0 -w randwrite -b 4K -q 16 -j 2
-mbps_row seqread_1m_qd8_null null -w read -b 1M -q 8
-mbps_row seqread_1m_qd8_file file -w read -b 1M -q 8
-mbps_row seqwrite_1m_qd8_null null -w write -b 1M -q 8
-mbps_row seqwrite_1m_qd8_file file -w write -b 1M -q 8
+lat_row randread_4k_qd1_null null randread
+lat_row randread_4k_qd1_file file randread
+lat_row randwrite_4k_qd1_null null randwrite
+lat_row randwrite_4k_qd1_file file randwrite
+mbps_row seqread_1m_qd8_null null 0.80 -w read -b 1M -q 8
+mbps_row seqread_1m_qd8_file file 0.80 -w read -b 1M -q 8
+mbps_row seqwrite_1m_qd8_null null 0.70 -w write -b 1M -q 8
+mbps_row seqwrite_1m_qd8_file file 0.70 -w write -b 1M -q 8
 # RBD: both targets on one single-OSD memstore cluster on this machine,
 # which bounds both; informational (no goal).
 if [ "$RBD" = 1 ]; then

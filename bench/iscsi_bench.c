@@ -189,6 +189,7 @@ static void report(const struct opts *o, const struct summary *s)
 	const struct job_result *a = &s->all;
 	double iops = (double)a->ios / c->secs;
 	double mbps = (double)a->bytes / c->secs / 1e6;
+	double mean = hist_mean(&a->hist) / 1e3;
 	double p50 = (double)hist_quantile(&a->hist, 0.50) / 1e3;
 	double p99 = (double)hist_quantile(&a->hist, 0.99) / 1e3;
 	double p999 = (double)hist_quantile(&a->hist, 0.999) / 1e3;
@@ -200,14 +201,14 @@ static void report(const struct opts *o, const struct summary *s)
 	printf("  IOPS %.0f  MB/s %.1f  (reads %llu, writes %llu, errors %llu)\n", iops, mbps,
 	       (unsigned long long)a->reads, (unsigned long long)a->writes,
 	       (unsigned long long)a->errors);
-	printf("  latency us: p50 %.1f  p99 %.1f  p99.9 %.1f\n", p50, p99, p999);
+	printf("  latency us: mean %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f\n", mean, p50, p99, p999);
 	if (cpu_io >= 0)
 		printf("  server CPU %.2f s (%.0f%% of one core), %.2f us per I/O\n", s->cpu_s, cpu_pct,
 		       cpu_io);
 	printf("  client CPU %.2f s over the whole run\n", s->client_cpu_s);
-	printf("RESULT iops=%.0f mbps=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+	printf("RESULT iops=%.0f mbps=%.1f mean_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
 	       "server_cpu_us_per_io=%.2f server_cpu_pct=%.0f errors=%llu ios=%llu\n",
-	       iops, mbps, p50, p99, p999, cpu_io, cpu_pct, (unsigned long long)a->errors,
+	       iops, mbps, mean, p50, p99, p999, cpu_io, cpu_pct, (unsigned long long)a->errors,
 	       (unsigned long long)a->ios);
 }
 

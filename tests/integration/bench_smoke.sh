@@ -2,19 +2,21 @@
 # bench_smoke.sh - a short run of the benchmark client (build/iscsi-bench)
 # against scstd: random reads on the null LUN from two load processes and
 # random writes on the fileio LUN, each must report nonzero IOPS, no
-# errors, ordered latency quantiles and the server's CPU time per I/O; a
-# sequential 1 MiB read and iscsi-hold's idle sessions work too.  The
+# errors, a mean and ordered latency quantiles and the server's CPU time
+# per I/O; a sequential 1 MiB read, iscsi-hold's idle sessions and the
+# loopback ceiling (tcp-ceiling) work too.  The
 # fileio LUN lives in /dev/shm as in the benchmark (tmpfs: I/O done inline
 # on the loop), and its data is verified after the load.  Speed is not
 # judged here (bench/compare.sh does that).
 . "$(dirname "$0")/../lib.sh"
 
-plan 9
+plan 10
 
 require_daemon
 BENCH=$(dirname "$SCSTD")/iscsi-bench
 HOLD=$(dirname "$SCSTD")/iscsi-hold
-for b in "$BENCH" "$HOLD"; do
+CEILING=$(dirname "$SCSTD")/tcp-ceiling
+for b in "$BENCH" "$HOLD" "$CEILING"; do
 	[ -x "$b" ] || { not_ok "$b is built"; finish; }
 done
 SHM_IMG=$(mktemp /dev/shm/scstd-bench-smoke.XXXXXX)
@@ -50,14 +52,14 @@ result() {
 
 # sane_result KIND: the run's RESULT line counts only KIND I/O, all good.
 sane_result() {
-	local iops p50 p99 p999 cpu ios kinds
-	iops=$(result iops) p50=$(result p50_us) p99=$(result p99_us)
+	local iops mean p50 p99 p999 cpu ios kinds
+	iops=$(result iops) mean=$(result mean_us) p50=$(result p50_us) p99=$(result p99_us)
 	p999=$(result p999_us) cpu=$(result server_cpu_us_per_io) ios=$(result ios)
 	kinds=$(grep -o "(reads [0-9]*, writes [0-9]*" "$WORKDIR/bench.out")
-	echo "iops=$iops p50=$p50 p99=$p99 p99.9=$p999 cpu/io=$cpu ios=$ios $kinds"
+	echo "iops=$iops mean=$mean p50=$p50 p99=$p99 p99.9=$p999 cpu/io=$cpu ios=$ios $kinds"
 	[ -n "$iops" ] && [ "$iops" -gt 0 ] && [ "$(result errors)" = 0 ] &&
-		awk -v a="$p50" -v b="$p99" -v c="$p999" -v d="$cpu" \
-			'BEGIN { exit !(a > 0 && a <= b && b <= c && d > 0) }' &&
+		awk -v a="$p50" -v b="$p99" -v c="$p999" -v d="$cpu" -v m="$mean" \
+			'BEGIN { exit !(m > 0 && a > 0 && a <= b && b <= c && d > 0) }' &&
 		case $1 in
 		read) [ "$kinds" = "(reads $ios, writes 0" ] ;;
 		write) [ "$kinds" = "(reads 0, writes $ios" ] ;;
@@ -89,6 +91,9 @@ shm_roundtrip() {
 }
 check "a /dev/shm fileio LUN stores and returns a pattern written through it" shm_roundtrip
 check_output "iscsi-hold holds 8 idle sessions" "^held 8$" timeout 30 "$HOLD" "$(url 0)" 8 1
+# The ceiling of the 1 MiB rows: answers of 1 MiB came back within the window.
+check_output "tcp-ceiling carries 8 x 1 MiB over loopback" '^RESULT mbps=[1-9][0-9]* ios=[1-9]' \
+	timeout 30 "$CEILING" -b 1M -q 8 -t 1 -W 0.2
 
 check_alive
 check_stop

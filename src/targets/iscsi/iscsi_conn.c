@@ -587,6 +587,33 @@ static void rx_consume_buffered(struct iscsi_conn *conn)
 	}
 }
 
+/* The read-ahead ended inside a PDU whose rest is small: libiscsi, for
+ * one, sends a WRITE's header and its immediate data in two sends, and a
+ * server that keeps up reads the header alone.  The rest is usually in
+ * the socket by then, so it is taken with a plain non-blocking recv in
+ * this loop iteration rather than a recv SQE and one more iteration (one
+ * io_uring_enter and CQE less per such write, and the command's response
+ * leaves with this iteration's others).  Nothing there yet, EOF or an
+ * error: the recv SQE submitted next finds the same and handles it. */
+static void rx_take_rest_of_pdu(struct iscsi_conn *conn)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		ssize_t n;
+
+		if (conn->state == CONN_CLOSING || conn->rx_stopped || rx_paused_here(conn) ||
+		    conn->rx_buf_head != conn->rx_buf_tail ||
+		    (conn->rx_stage == RX_BHS && conn->rx_got == 0) ||
+		    conn->rx_want - conn->rx_got >= RX_DIRECT_MIN)
+			return;
+		n = recv(conn->fd, conn->rx_buf, RX_BUF_LEN, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		conn->rx_buf_head = 0;
+		conn->rx_buf_tail = (uint32_t)n;
+		rx_consume_buffered(conn);
+	}
+}
+
 static void rx_cb(struct io_op *op, int res)
 {
 	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
@@ -616,6 +643,7 @@ static void rx_cb(struct io_op *op, int res)
 	} else {
 		conn->rx_buf_tail = (uint32_t)res;
 		rx_consume_buffered(conn);
+		rx_take_rest_of_pdu(conn);
 	}
 	if (conn->state == CONN_CLOSING)
 		return;
