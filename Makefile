@@ -11,7 +11,7 @@
 DEB_PACKAGES := gcc make pkg-config liburing-dev libisal-dev libssl-dev libfuse3-dev fuse3 \
 	libcmocka-dev libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra tgt open-isns-server \
 	open-isns-utils libisns-dev genisoimage procps iproute2 fio e2fsprogs \
-	iperf3 libmicrohttpd-dev python3-prometheus-client curl scdoc libsystemd-dev qemu-system-x86 cpio \
+	libmicrohttpd-dev python3-prometheus-client curl scdoc libsystemd-dev qemu-system-x86 cpio \
 	ceph-mon ceph-osd ceph-common librbd-dev librados-dev tgt-rbd
 # Packaging and its tests (tests/integration/package_*.sh): building the
 # .deb, lintian, a clean Debian chroot, the completion scripts.  Not needed
