@@ -46,7 +46,8 @@ static bool text_str(struct text *t, const char *s)
  * and scst_local statistics, the iSCSI portals' refusal counts, the result
  * of the last write itself, and a LUN's thread_idx (the I/O loop its
  * session was given, which rotates with every session and connection
- * made before, so two daemons with one configuration differ in it). */
+ * made before, so two daemons with one configuration differ in it), and
+ * measure_latency, which a saved configuration does not carry. */
 bool tree_path_moves(const char *path)
 {
 	static const char *const counters[] = {
@@ -54,6 +55,9 @@ bool tree_path_moves(const char *path)
 		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", "latency",
 		"buffered_response_data", "unanswered_commands", "rx_pauses", "refused_connections",
 		"thread_idx",       /* the I/O loop a session landed on: history, not configuration */
+		/* A run-time switch SCST shows without [key]: no saved
+		 * configuration carries it, so a daemon loading one starts at 0. */
+		"measure_latency",
 		NULL,
 	};
 	const char *base = strrchr(path, '/');
