@@ -165,20 +165,35 @@ int scstu_fd(const struct scstu_dev *d)
 	return d->fd;
 }
 
-int scstu_next(struct scstu_dev *d, struct scstu_io *io, bool wait)
+/* One packet from scstd: its length, 0 when none is waiting (!wait),
+ * -ENOTCONN when the connection ended, -EPROTO when it was truncated. */
+static ssize_t recv_packet(struct scstu_dev *d, uint8_t *pkt, size_t cap, bool wait)
 {
-	uint8_t pkt[SCU_MAX_LEN];
-	struct scu_io w;
-	char why[128];
-	ssize_t n = recv(d->fd, pkt, sizeof(pkt), MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+	ssize_t n = recv(d->fd, pkt, cap, MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
 	if (n == 0)
 		return -ENOTCONN;
-	if ((size_t)n > sizeof(pkt) || scu_io_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0)
-		return -EPROTO;
-	if (w.area_off > d->area_bytes || w.len > d->area_bytes - w.area_off)
+	return (size_t)n > cap ? -EPROTO : n;
+}
+
+/* Whether [off, off + len) lies inside the shared area. */
+static bool in_area(const struct scstu_dev *d, uint64_t off, uint64_t len)
+{
+	return off <= d->area_bytes && len <= d->area_bytes - off;
+}
+
+int scstu_next(struct scstu_dev *d, struct scstu_io *io, bool wait)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	struct scu_io w;
+	char why[128];
+	ssize_t n = recv_packet(d, pkt, sizeof(pkt), wait);
+
+	if (n <= 0)
+		return (int)n;
+	if (scu_io_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0 || !in_area(d, w.area_off, w.len))
 		return -EPROTO;
 	io->tag = w.tag;
 	io->kind = (enum scstu_kind)w.kind;
@@ -230,15 +245,11 @@ int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait)
 	uint8_t pkt[SCU_MAX_LEN];
 	struct scu_cmd w;
 	char why[128];
-	ssize_t n = recv(d->fd, pkt, sizeof(pkt), MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+	ssize_t n = recv_packet(d, pkt, sizeof(pkt), wait);
 
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
-	if (n == 0)
-		return -ENOTCONN;
-	if ((size_t)n > sizeof(pkt) || scu_cmd_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0)
-		return -EPROTO;
-	if (w.area_off > d->area_bytes || w.len > d->area_bytes - w.area_off)
+	if (n <= 0)
+		return (int)n;
+	if (scu_cmd_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0 || !in_area(d, w.area_off, w.len))
 		return -EPROTO;
 	cmd->tag = w.tag;
 	cmd->lun = w.lun;
