@@ -340,8 +340,10 @@ void scst_cmd_done(struct scst_cmd *cmd)
 	if (cmd->tgt_dev)
 		cmd->tgt_dev->active_cmds--;
 	if (cmd->data_dir & SCST_DATA_READ) {
+		/* As SCST's io_byte_count: what the CDB transfers, however
+		 * much of it the answer filled (an INQUIRY of 4096 counts 4 KiB). */
 		sess->read_cmds++;
-		sess->read_bytes += cmd->resp_data_len;
+		sess->read_bytes += cmd->bufflen;
 	} else if (cmd->data_dir & SCST_DATA_WRITE) {
 		sess->write_cmds++;
 	}
@@ -367,6 +369,24 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 	cmd_release(cmd);
 	if (mcmd)
 		scst_mgmt_cmd_cmd_released(mcmd);
+}
+
+void *scst_cmd_take_buf(struct scst_cmd *cmd, uint32_t *size)
+{
+	void *buf = cmd->buf;
+
+	*size = cmd->buf_size;
+	cmd->buf = NULL;
+	cmd->buf_size = 0;
+	return buf;
+}
+
+void scst_cmd_adopt_buf(struct scst_cmd *cmd, void *buf, uint32_t size)
+{
+	if (cmd->buf)
+		scst_buf_free(cmd->buf, cmd->buf_size);
+	cmd->buf = buf;
+	cmd->buf_size = size;
 }
 
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len)

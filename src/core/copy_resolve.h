@@ -1,7 +1,11 @@
 /* copy_resolve.h - where EXTENDED COPY finds the devices its CSCD
- * descriptors name: the one copy resolver, which a target driver (the
- * copy manager) registers at start-up, and the calls a handler makes to
- * find and pin such a device and to unpin it.  Handlers and targets meet
+ * descriptors name and how it moves their blocks: the one copy engine,
+ * which a target driver (the copy manager) registers at start-up, and the
+ * calls a handler makes to find and pin such a device, to copy a range of
+ * blocks between two of them and to abort that.  The engine copies with
+ * READ and WRITE commands of its own session, so everything a command
+ * meets (reservations, ALUA states, read-only LUNs, unit attentions, task
+ * management, statistics) applies to the copy.  Handlers and targets meet
  * here, neither knowing the other. */
 #ifndef SCSTD_CORE_COPY_RESOLVE_H
 #define SCSTD_CORE_COPY_RESOLVE_H
@@ -11,23 +15,68 @@
 
 #include "core/scst.h"
 
-struct scst_copy_resolver {
+struct ioloop;
+
+/* How a copy range ended. */
+enum scst_copy_result {
+	SCST_COPY_OK = 0,
+	SCST_COPY_READ_FAILED,          /* status/sense: the failed READ's */
+	SCST_COPY_WRITE_FAILED,         /* status/sense: the failed WRITE's */
+	SCST_COPY_ABORTED,              /* scst_copy_range_abort */
+	SCST_COPY_NO_RESOURCES,         /* nothing could be issued */
+};
+
+/* bytes from src_lba of the device at LUN src_lun to dst_lba of the one at
+ * dst_lun (LUNs the engine's find gave).  done(r) runs once, on home. */
+struct scst_copy_range {
+	uint64_t src_lun, dst_lun;
+	unsigned src_shift, dst_shift;  /* the devices' block shifts */
+	uint64_t src_lba, dst_lba;
+	uint64_t bytes;
+	/* CLOCK_MONOTONIC ms the copying command started: the engine retries
+	 * a busy or reserved device until SCST's 30 s after it. */
+	uint64_t start_ms;
+	struct ioloop *home;
+	void (*done)(struct scst_copy_range *r);
+	void *priv;                     /* the caller's */
+
+	enum scst_copy_result result;
+	uint8_t status;                 /* of the failed command */
+	uint8_t sense_len;
+	uint8_t sense[SCST_SENSE_BUFFERSIZE];
+	uint64_t bytes_done;
+
+	void *engine;                   /* the engine's, until done */
+};
+
+struct scst_copy_engine {
 	/* The device whose logical unit has the designator desig (an
 	 * identification descriptor, SPC-4 7.8.6.1: code set, association
 	 * and type, length, designator; len bytes in all) and that the
-	 * initiator may copy from or to; NULL when none is.  Called with
-	 * scst_mutex held. */
-	struct scst_device *(*find)(const uint8_t *desig, size_t len, const char *initiator);
+	 * initiator may copy from or to, and its LUN in *lun; NULL when none
+	 * is.  Called with scst_mutex held. */
+	struct scst_device *(*find)(const uint8_t *desig, size_t len, const char *initiator,
+				    uint64_t *lun);
+	/* Starts copying r (any thread); 0, or -errno and done is not called. */
+	int (*copy)(struct scst_copy_range *r);
+	/* Ends r's copying early (r's home loop, before done): done still
+	 * runs, with SCST_COPY_ABORTED unless it had already finished. */
+	void (*abort)(struct scst_copy_range *r);
 };
 
 /* At start-up, before any command runs; a later one replaces it. */
-void scst_register_copy_resolver(const struct scst_copy_resolver *r);
+void scst_register_copy_engine(const struct scst_copy_engine *e);
 
-/* The device the registered resolver finds for the initiator of sess,
- * pinned (deletion waits for it) until scst_copy_unpin; NULL when there
- * is no resolver or it finds none. */
+/* The device the registered engine finds for the initiator of sess,
+ * pinned (deletion waits for it) until scst_copy_unpin, with its LUN of
+ * the engine's session in *lun; NULL when there is no engine or it finds
+ * none. */
 struct scst_device *scst_copy_find_pinned(const struct scst_session *sess, const uint8_t *desig,
-					  size_t len);
+					  size_t len, uint64_t *lun);
 void scst_copy_unpin(struct scst_device *dev);
+
+/* Through the registered engine; -ENODEV without one. */
+int scst_copy_range_start(struct scst_copy_range *r);
+void scst_copy_range_abort(struct scst_copy_range *r);
 
 #endif

@@ -151,7 +151,9 @@ int scst_acg_replace_lun(struct scst_acg *acg, uint64_t lun, const char *dev_nam
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	if (rc == 0 && !ad)
-		rc = scst_acg_add_lun(acg, lun, dev_name, read_only, err, errlen);
+		return scst_acg_add_lun(acg, lun, dev_name, read_only, err, errlen);
+	if (rc == 0)
+		scst_tell_lun_added(acg, lun);
 	return rc;
 }
 

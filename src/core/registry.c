@@ -597,6 +597,12 @@ static struct scst_acg_dev *acg_find_lun(struct scst_acg *acg, uint64_t lun)
 	return NULL;
 }
 
+void scst_tell_lun_added(struct scst_acg *acg, uint64_t lun)
+{
+	if (acg->tgt->tgtt->lun_added)
+		acg->tgt->tgtt->lun_added(acg->tgt, lun);
+}
+
 int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
 		     char *err, size_t errlen)
 {
@@ -637,6 +643,8 @@ int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, b
 		 (unsigned long long)lun, dev_name, read_only ? " (read-only)" : "");
 out:
 	pthread_mutex_unlock(&scst_mutex);
+	if (rc == 0)
+		scst_tell_lun_added(acg, lun);
 	return rc;
 }
 

@@ -99,5 +99,8 @@ uint64_t scst_stats_now(void);
 void scst_cmd_account(struct scst_cmd *cmd);
 void scst_tgt_dev_fold_into_dev(struct scst_tgt_dev *td);
 void scst_session_fold_retired(struct scst_session *sess, const struct scst_tgt_dev *td);
+/* Tells acg's target driver of a LUN added or replaced (tgtt->lun_added);
+ * without scst_mutex held. */
+void scst_tell_lun_added(struct scst_acg *acg, uint64_t lun);
 
 #endif

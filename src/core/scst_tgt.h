@@ -110,6 +110,10 @@ struct scst_tgt_template {
 	bool enabled_at_creation;
 	/* Optional: the driver's login counters since start (metrics). */
 	void (*login_stats)(struct scst_login_stats *st);
+	/* Optional: a LUN was added to (or replaced in) one of the target's
+	 * LUN sets, told without scst_mutex held (the copy manager learns the
+	 * device's designators then, as SCST's scst_cm_on_add_lun). */
+	void (*lun_added)(struct scst_tgt *tgt, uint64_t lun);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -184,6 +188,14 @@ void scst_cmd_init_done(struct scst_cmd *cmd);
 void scst_rx_data(struct scst_cmd *cmd, bool ok);
 /* The transport is done with the command: frees it. */
 void scst_tgt_cmd_done(struct scst_cmd *cmd);
+/* Buffer hand-over for a transport that moves data between commands of
+ * its own without copying it (the copy manager: a READ's data becomes a
+ * WRITE's).  take: the transport owns cmd's data buffer (NULL when it has
+ * none) and frees it with scst_buf_free(buf, *size) on the same loop, or
+ * gives it to another command; adopt, from rdy_to_xfer only: cmd writes
+ * from buf (size bytes, at least cmd->write_len) instead of its own. */
+void *scst_cmd_take_buf(struct scst_cmd *cmd, uint32_t *size);
+void scst_cmd_adopt_buf(struct scst_cmd *cmd, void *buf, uint32_t size);
 
 /* Runs a task management function.  tgtt->task_mgmt_fn_done() is called
  * when it has finished, possibly before this returns.  Returns 0, or

@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 		cfg_free(cfg);
 		return start_failed(&opts);
 	}
+	copy_manager_start();
 	rc = apply_config(cfg, opts.config_file ? opts.config_file : "(default)");
 	cfg_free(cfg);
 	/* After the configuration, so configured targets keep their relative

@@ -15,6 +15,7 @@
 #include "core/scst_dev.h"
 
 struct sanitize_job;
+struct copy_job;
 
 /* vdisk's exec (vdisk_exec.c, vdisk_provision.c, vdisk_sanitize.c). */
 struct vdisk_cmd_state {
@@ -24,9 +25,14 @@ struct vdisk_cmd_state {
 	uint8_t *buf;
 	uint32_t buf_size;
 	uint8_t stage;                  /* enum vdisk_stage (vdisk_exec.c) in flight */
-	/* SANITIZE with IMMED 0: the background job the command waits on
-	 * (vdisk_sanitize.c); the job outlives the command if aborted. */
-	struct sanitize_job *sanitize_job;
+	union {
+		/* SANITIZE with IMMED 0: the background job the command waits
+		 * on (vdisk_sanitize.c); the job outlives the command if
+		 * aborted. */
+		struct sanitize_job *sanitize_job;
+		/* EXTENDED COPY: its segments in flight (vdisk_xcopy.c). */
+		struct copy_job *xcopy_job;
+	};
 	union {
 		uint64_t blocks_done;   /* WRITE SAME: blocks written */
 		/* UNMAP: the next descriptor to discard (DISCARD_SINGLE for

@@ -166,6 +166,7 @@ struct scst_dev_type vdisk_blockio_type = {
 	.attach = blockio_attach,
 	.detach = vdisk_fd_detach,
 	.exec = vdisk_exec,
+	.abort = vdisk_xcopy_abort,
 	.resync_size = vdisk_resync_size,
 	.show_attr = vdisk_show_attr,
 	.set_attr = vdisk_set_attr,

@@ -84,6 +84,7 @@ struct scst_dev_type vdisk_nullio_type = {
 	.attach = nullio_attach,
 	.detach = nullio_detach,
 	.exec = vdisk_exec,
+	.abort = vdisk_xcopy_abort,
 	.show_attr = vdisk_show_attr,
 	.set_attr = vdisk_set_attr,
 };

@@ -261,6 +261,8 @@ void vdisk_format_unit(struct scst_cmd *cmd);
 size_t vdisk_lu_designators(const struct scst_device *dev, uint8_t *buf, size_t len);
 /* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (vdisk_xcopy.c). */
 void vdisk_extended_copy(struct scst_cmd *cmd);
+/* The handlers' abort hook: an EXTENDED COPY's engine commands end. */
+void vdisk_xcopy_abort(struct scst_cmd *cmd);
 void vdisk_receive_copy_results(struct scst_cmd *cmd);
 /* The NAA designator value of the LU (VPD page 0x83). */
 uint64_t vdisk_naa_designator(const struct scst_device *dev);

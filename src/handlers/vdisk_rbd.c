@@ -509,6 +509,7 @@ struct scst_dev_type vdisk_rbd_type = {
 	.attach = vrbd_attach,
 	.detach = vrbd_detach,
 	.exec = vdisk_exec,
+	.abort = vdisk_xcopy_abort,
 	.resync_size = vrbd_resync_size,
 	.show_attr = vdisk_show_attr,
 };

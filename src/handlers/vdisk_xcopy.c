@@ -5,22 +5,28 @@
  * (0x02), and RECEIVE COPY RESULTS (COPY STATUS, OPERATING PARAMETERS).
  *
  * The whole parameter list is checked before any block moves; segments
- * then run in order with plain pread/pwrite on the backing descriptors,
- * on the command's I/O thread.  That blocks the thread for at most one
- * segment (VDISK_XCOPY_MAX_SEGMENT_BYTES), which is why the segment length
- * is bounded.  Copy results asked to be held (LIST ID USAGE 00b/01b) are
- * kept per copy manager for the last VDISK_XCOPY_RESULTS lists. */
+ * then run in order, each handed to the core's copy engine (the copy
+ * manager), which moves it as READ and WRITE commands of its own session
+ * and calls back on this command's loop: no thread waits for a segment.
+ * Aborting the command (the handler's abort hook) aborts the engine's
+ * commands; it completes once the segment in flight has ended.  A segment
+ * that fails ends the command with COPY ABORTED as SCST's
+ * scst_cm_prepare_final_sense builds it.  Copy results asked to be held
+ * (LIST ID USAGE 00b/01b) are kept per copy manager for the last
+ * VDISK_XCOPY_RESULTS lists. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
+#include "core/cdb.h"
 #include "core/copy_resolve.h"
 #include "core/scst_dev.h"
 #include "handlers/vdisk_priv.h"
-#include "util/log.h"
 #include "util/be.h"
+#include "util/ioloop.h"
+#include "util/log.h"
 
 #define SK_COPY_ABORTED 0x0a
 #define PARAM_HDR_LEN 16
@@ -31,8 +37,7 @@
 #define MAX_TGT_DESCS 8
 #define MAX_SEG_DESCS 16
 #define MAX_DESC_LIST_LEN (MAX_TGT_DESCS * TGT_DESC_LEN + MAX_SEG_DESCS * SEG_B2B_LEN)
-#define COPY_CHUNK (1u << 20)
-#define DIRECT_ALIGN 4096
+#define FIXED_SENSE_LEN 18
 
 enum { RCR_COPY_STATUS = 0x00, RCR_OPERATING_PARAMETERS = 0x03 };
 enum { COPY_STATUS_DONE = 0x01, COPY_STATUS_FAILED = 0x02 };
@@ -45,12 +50,15 @@ struct segment {
 };
 
 struct copy_job {
+	struct scst_cmd *cmd;
 	struct scst_device *targets[MAX_TGT_DESCS];
+	uint64_t luns[MAX_TGT_DESCS];   /* the copy engine's LUNs of targets */
 	unsigned ntargets;
 	struct segment segs[MAX_SEG_DESCS];
 	unsigned nsegs;
 	unsigned done_segs;
 	uint64_t bytes;
+	struct scst_copy_range range;   /* of segment done_segs, in flight */
 };
 
 static void illegal(struct scst_cmd *cmd, uint8_t asc, uint8_t ascq)
@@ -72,13 +80,14 @@ static void copy_aborted(struct scst_cmd *cmd, unsigned seg, uint8_t asc, uint8_
  * release_targets.  Only disks a vdisk handler serves can be
  * copied here.  A designator longer than SPC-4's 20 bytes names nothing
  * (SCST: "non-compliant identification descriptor"). */
-static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const uint8_t *desig)
+static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const uint8_t *desig,
+					      uint64_t *lun)
 {
 	struct scst_device *dev;
 
 	if (!cmd->sess || desig[3] > 20)
 		return NULL;
-	dev = scst_copy_find_pinned(cmd->sess, desig, 4u + desig[3]);
+	dev = scst_copy_find_pinned(cmd->sess, desig, 4u + desig[3], lun);
 	if (dev && (dev->type != 0 || !dev->handler || !vdisk_handles(dev->handler))) {
 		scst_copy_unpin(dev);
 		return NULL;
@@ -119,7 +128,7 @@ static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 			scst_set_invalid_field(cmd, false, off + 1, 4);
 			return false;
 		}
-		dev = resolve_designator(cmd, d + 4);
+		dev = resolve_designator(cmd, d + 4, &job->luns[job->ntargets]);
 		if (!dev) {
 			/* Not a device of the copy manager this initiator
 			 * reaches: SCST points at the descriptor. */
@@ -206,80 +215,89 @@ static bool parse_param_list(struct scst_cmd *cmd, struct copy_job *job)
 	       parse_segments(cmd, p + PARAM_HDR_LEN + tdl, (unsigned)sdl, job);
 }
 
-/* Reads len bytes; past the end of a shorter backing file, zeros. */
-static int read_fully(struct scst_device *dev, uint8_t *buf, uint32_t len, uint64_t off)
+static uint64_t now_ms(void)
 {
-	int fd = vdisk_of(dev)->fd;
-	uint32_t done = 0;
+	struct timespec ts;
 
-	if (!vdisk_can_copy(dev))
-		return -EOPNOTSUPP;
-	if (fd < 0 && vdisk_of(dev)->be->copy_io)
-		return vdisk_of(dev)->be->copy_io(dev, false, buf, len, off);
-	if (fd < 0) {                           /* nullio */
-		memset(buf, 0, len);
-		return 0;
-	}
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) {
-			memset(buf + done, 0, len - done);
-			break;
+/* SCST's scst_cm_prepare_final_sense (fixed format): COPY ABORTED with the
+ * segment number in COMMAND-SPECIFIC INFORMATION.  A WRITE that failed
+ * without sense data (a reservation conflict, BUSY) is THIRD PARTY DEVICE
+ * FAILURE pointing at the destination's CSCD descriptor; otherwise the
+ * failed command's status and sense follow at byte 18, which byte 8
+ * (source) or 9 (destination) points at. */
+static void segment_failed(struct scst_cmd *cmd, const struct copy_job *job)
+{
+	const struct scst_copy_range *r = &job->range;
+	unsigned seg = job->done_segs;
+	uint8_t *s = cmd->sense;
+	unsigned n = r->sense_len;
+
+	memset(s, 0, SCST_SENSE_BUFFERSIZE);
+	s[0] = 0x70;
+	s[2] = SK_COPY_ABORTED;
+	s[7] = 0x0a;
+	put_be16(&s[10], (uint16_t)seg);
+	if (r->result == SCST_COPY_WRITE_FAILED && r->status != SAM_STAT_CHECK_CONDITION) {
+		s[12] = 0x0d;
+		s[13] = 0x01;
+		s[15] = 0x80;
+		put_be16(&s[16], (uint16_t)(PARAM_HDR_LEN + job->segs[seg].dst * TGT_DESC_LEN));
+		cmd->sense_len = FIXED_SENSE_LEN;
+	} else {
+		s[r->result == SCST_COPY_READ_FAILED ? 8 : 9] = FIXED_SENSE_LEN;
+		if (n > SCST_SENSE_BUFFERSIZE - FIXED_SENSE_LEN)
+			n = SCST_SENSE_BUFFERSIZE - FIXED_SENSE_LEN;
+		if (n) {
+			s[7] += 1 + n;
+			s[17] = r->status;
+			memcpy(&s[FIXED_SENSE_LEN], r->sense, n);
 		}
-		done += (uint32_t)n;
+		cmd->sense_len = (uint8_t)(s[7] + 8);
 	}
-	return 0;
+	cmd->status = SAM_STAT_CHECK_CONDITION;
 }
 
-static int write_fully(struct scst_device *dev, const uint8_t *buf, uint32_t len, uint64_t off)
+static void hold_results(struct scst_cmd *cmd, const struct copy_job *job, bool ok)
 {
-	int fd = vdisk_of(dev)->fd;
-	uint32_t done = 0;
+	struct vdisk_dev *vd = vdisk_of(cmd->dev);
+	struct vdisk_copy_result *r;
 
-	if (!vdisk_can_copy(dev))
-		return -EOPNOTSUPP;
-	if (fd < 0 && vdisk_of(dev)->be->copy_io)
-		return vdisk_of(dev)->be->copy_io(dev, true, (uint8_t *)buf, len, off);
-	if (fd < 0)
-		return 0;                       /* nullio discards writes */
-	while (done < len) {
-		ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (uint32_t)n;
-	}
-	return 0;
+	pthread_mutex_lock(&vd->copy_lock);
+	r = &vd->copy_results[vd->copy_next++ % VDISK_XCOPY_RESULTS];
+	r->sess_serial = cmd->sess->serial;
+	r->list_id = cmd->buf[0];
+	r->status = ok ? COPY_STATUS_DONE : COPY_STATUS_FAILED;
+	r->segments = (uint16_t)job->done_segs;
+	r->bytes = job->bytes;
+	r->valid = true;
+	pthread_mutex_unlock(&vd->copy_lock);
 }
 
-static int copy_bytes(struct scst_device *src, uint64_t soff, struct scst_device *dst,
-		      uint64_t doff, uint64_t len, uint8_t *buf)
+static void job_end(struct copy_job *job, bool ok)
 {
-	for (uint64_t done = 0; done < len;) {
-		uint32_t n = len - done < COPY_CHUNK ? (uint32_t)(len - done) : COPY_CHUNK;
-		int rc = read_fully(src, buf, n, soff + done);
+	struct scst_cmd *cmd = job->cmd;
 
-		if (rc == 0)
-			rc = write_fully(dst, buf, n, doff + done);
-		if (rc < 0)
-			return rc;
-		done += n;
-	}
-	return 0;
+	release_targets(job);
+	if (!cmd->aborted && ((cmd->buf[1] >> 3) & 0x03) < 2)  /* LIST ID USAGE: hold them */
+		hold_results(cmd, job, ok);
+	vdisk_cmd_state(cmd)->xcopy_job = NULL;
+	free(job);
+	scst_cmd_done(cmd);
 }
 
-/* One block-to-block segment; false with COPY ABORTED (or DATA PROTECT)
- * set when it cannot be carried out. */
-static bool run_segment(struct scst_cmd *cmd, struct copy_job *job, unsigned i, uint8_t *buf)
+static void segment_done(struct scst_copy_range *r);
+
+/* Checks segment i and hands it to the copy engine; false with the
+ * command's sense set when it cannot be carried out. */
+static bool start_segment(struct copy_job *job, unsigned i)
 {
+	struct scst_cmd *cmd = job->cmd;
 	const struct segment *seg = &job->segs[i];
+	struct scst_copy_range *r = &job->range;
 	struct scst_device *src, *dst;
 	uint64_t bytes;
 	int rc;
@@ -301,58 +319,94 @@ static bool run_segment(struct scst_cmd *cmd, struct copy_job *job, unsigned i, 
 		scst_set_cmd_error(cmd, SCST_S_WRITE_PROTECTED);
 		return false;
 	}
-	rc = copy_bytes(src, seg->src_lba << src->block_shift, dst,
-			seg->dst_lba << dst->block_shift, bytes, buf);
+	if (!bytes) {                           /* nothing to move (SCST skips it) */
+		job->done_segs++;
+		if (i + 1 < job->nsegs)
+			return start_segment(job, i + 1);
+		job_end(job, true);
+		return true;
+	}
+	r->src_lun = job->luns[seg->src];
+	r->dst_lun = job->luns[seg->dst];
+	r->src_shift = src->block_shift;
+	r->dst_shift = dst->block_shift;
+	r->src_lba = seg->src_lba;
+	r->dst_lba = seg->dst_lba;
+	r->bytes = bytes;
+	r->home = ioloop_current();
+	r->done = segment_done;
+	r->priv = job;
+	rc = scst_copy_range_start(r);
 	if (rc < 0) {
-		log_warn("%s: EXTENDED COPY segment %u failed: %s", cmd->dev->name, i, strerror(-rc));
-		copy_aborted(cmd, i, 0x0d, 0x01);  /* THIRD PARTY DEVICE FAILURE */
+		log_warn("%s: EXTENDED COPY segment %u not started: %s", cmd->dev->name, i,
+			 strerror(-rc));
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
 		return false;
 	}
-	job->done_segs++;
-	job->bytes += bytes;
 	return true;
 }
 
-static void hold_results(struct scst_cmd *cmd, const struct copy_job *job, bool ok)
+/* On the command's loop, once the engine has finished segment done_segs. */
+static void segment_done(struct scst_copy_range *r)
 {
-	struct vdisk_dev *vd = vdisk_of(cmd->dev);
-	struct vdisk_copy_result *r;
+	struct copy_job *job = r->priv;
+	struct scst_cmd *cmd = job->cmd;
 
-	pthread_mutex_lock(&vd->copy_lock);
-	r = &vd->copy_results[vd->copy_next++ % VDISK_XCOPY_RESULTS];
-	r->sess_serial = cmd->sess->serial;
-	r->list_id = cmd->buf[0];
-	r->status = ok ? COPY_STATUS_DONE : COPY_STATUS_FAILED;
-	r->segments = (uint16_t)job->done_segs;
-	r->bytes = job->bytes;
-	r->valid = true;
-	pthread_mutex_unlock(&vd->copy_lock);
+	job->bytes += r->bytes_done;
+	if (r->result != SCST_COPY_OK) {
+		if (r->result == SCST_COPY_NO_RESOURCES)
+			scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		else if (r->result != SCST_COPY_ABORTED)
+			segment_failed(cmd, job);
+		job_end(job, false);
+		return;
+	}
+	job->done_segs++;
+	if (cmd->aborted || job->done_segs == job->nsegs) {
+		job_end(job, !cmd->aborted);
+		return;
+	}
+	if (!start_segment(job, job->done_segs))
+		job_end(job, false);
 }
 
 void vdisk_extended_copy(struct scst_cmd *cmd)
 {
-	struct copy_job job;
-	uint8_t *buf = NULL;
-	bool ok = true;
+	struct copy_job *job;
 
-	if (!cmd->bufflen)
-		return;                         /* nothing to copy is not an error */
-	memset(&job, 0, sizeof(job));
-	if (!parse_param_list(cmd, &job)) {
-		release_targets(&job);
+	if (!cmd->bufflen) {
+		scst_cmd_done(cmd);             /* nothing to copy is not an error */
 		return;
 	}
-	if (job.nsegs && posix_memalign((void **)&buf, DIRECT_ALIGN, COPY_CHUNK)) {
-		release_targets(&job);
+	job = calloc(1, sizeof(*job));
+	if (!job) {
 		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		scst_cmd_done(cmd);
 		return;
 	}
-	for (unsigned i = 0; ok && i < job.nsegs; i++)
-		ok = run_segment(cmd, &job, i, buf);
-	free(buf);
-	release_targets(&job);
-	if (((cmd->buf[1] >> 3) & 0x03) < 2)    /* LIST ID USAGE: hold the results */
-		hold_results(cmd, &job, ok);
+	job->cmd = cmd;
+	job->range.start_ms = now_ms();
+	if (!parse_param_list(cmd, job)) {      /* nothing ran: no results held */
+		release_targets(job);
+		free(job);
+		scst_cmd_done(cmd);
+		return;
+	}
+	vdisk_cmd_state(cmd)->xcopy_job = job;
+	if (!job->nsegs) {
+		job_end(job, true);
+		return;
+	}
+	if (!start_segment(job, 0))
+		job_end(job, false);
+}
+
+void vdisk_xcopy_abort(struct scst_cmd *cmd)
+{
+	struct copy_job *job = vdisk_cmd_state(cmd)->xcopy_job;
+
+	if (cmd->op->id == SCSI_OP_EXTENDED_COPY_LID1 && job)
+		scst_copy_range_abort(&job->range);
 }
 
 static void copy_status(struct scst_cmd *cmd)

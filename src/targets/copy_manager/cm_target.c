@@ -5,8 +5,9 @@
  * and wraps at the largest LUN) and loses it when it is deleted (the
  * group's LUNs follow their devices); any other device is added by hand
  * through luns/mgmt, and any LUN can be taken away there, which hides the
- * device from EXTENDED COPY.  The target has no sessions, no `enabled`
- * file (no initiator logs in to it) and, as SCST's, no initiator groups. */
+ * device from EXTENDED COPY.  Its one session is the copy manager's own
+ * (cm_session.c); it has no `enabled` file (no initiator logs in to it)
+ * and, as SCST's, no initiator groups. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,12 +31,6 @@ void copy_manager_set_allow_not_connected(bool on)
 	__atomic_store_n(&allow_not_connected, on, __ATOMIC_RELAXED);
 }
 
-/* Never called: the target has no sessions, so no command reaches it. */
-static void cm_xmit_response(struct scst_cmd *cmd)
-{
-	scst_tgt_cmd_done(cmd);
-}
-
 static void cm_task_mgmt_fn_done(struct scst_mgmt_cmd *mcmd)
 {
 	scst_mgmt_cmd_free(mcmd);
@@ -43,7 +38,9 @@ static void cm_task_mgmt_fn_done(struct scst_mgmt_cmd *mcmd)
 
 static struct scst_tgt_template cm_template = {
 	.name = CM_DRIVER,
+	.rdy_to_xfer = cm_rdy_to_xfer,
 	.xmit_response = cm_xmit_response,
+	.lun_added = cm_lun_added,
 	.task_mgmt_fn_done = cm_task_mgmt_fn_done,
 	.enabled_attr_not_needed = true,
 	.no_ini_groups = true,
@@ -89,7 +86,10 @@ int copy_manager_init(void)
 	pthread_mutex_lock(&scst_mutex);
 	cm_tgt->default_acg->luns_follow_devices = true;
 	pthread_mutex_unlock(&scst_mutex);
+	rc = cm_session_init();
+	if (rc < 0)
+		return rc;
 	scst_register_dev_observer(&cm_observer);
-	scst_register_copy_resolver(&cm_resolver);
+	scst_register_copy_engine(&cm_engine);
 	return cm_mgmt_register();
 }

@@ -19,6 +19,10 @@
  * a LUN when it is added) and registers the copy resolver.  Before any
  * device is added. */
 int copy_manager_init(void);
+/* Once the I/O loops run, before any device is added: places
+ * copy_manager_sess, the session of the copy manager's own commands, on
+ * its loop. */
+void copy_manager_start(void);
 
 /* README.scst-3.x allow_not_connected_copy: when false (the default) an
  * initiator copies only between devices some target exports to it. */
