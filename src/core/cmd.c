@@ -108,7 +108,6 @@ struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const uint8_t lun[8], co
 	cmd->cdb_len = cdb_len;
 	list_add_tail(&cmd->sess_node, &sess->cmds);
 	sess->active_cmds++;
-	sess->commands_total++;
 	return cmd;
 }
 
@@ -329,24 +328,13 @@ void scst_rx_data(struct scst_cmd *cmd, bool ok)
 	cmd->data_received = true;
 	if (cmd->lat_measured)
 		cmd->t_data = scst_stats_now();
-	cmd->sess->write_bytes += cmd->write_len;
 	exec_cmd(cmd);
 }
 
 void scst_cmd_done(struct scst_cmd *cmd)
 {
-	struct scst_session *sess = cmd->sess;
-
 	if (cmd->tgt_dev)
 		cmd->tgt_dev->active_cmds--;
-	if (cmd->data_dir & SCST_DATA_READ) {
-		/* As SCST's io_byte_count: what the CDB transfers, however
-		 * much of it the answer filled (an INQUIRY of 4096 counts 4 KiB). */
-		sess->read_cmds++;
-		sess->read_bytes += cmd->bufflen;
-	} else if (cmd->data_dir & SCST_DATA_WRITE) {
-		sess->write_cmds++;
-	}
 	if (cmd->status == SAM_STAT_CHECK_CONDITION)
 		cmd->resp_data_len = 0;
 	xmit(cmd);

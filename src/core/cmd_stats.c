@@ -250,6 +250,48 @@ uint64_t scst_stats_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static enum scst_sess_dir sess_dir_of(const struct scst_cmd *cmd)
+{
+	if (!cmd->op)
+		return SCST_SESS_DIR_UNKNOWN;
+	switch (cmd->data_dir) {
+	case SCST_DATA_WRITE:
+		return SCST_SESS_DIR_WRITE;
+	case SCST_DATA_READ:
+		return SCST_SESS_DIR_READ;
+	case SCST_DATA_BIDI:
+		return SCST_SESS_DIR_BIDI;
+	default:
+		return SCST_SESS_DIR_NONE;
+	}
+}
+
+/* As SCST's scst_finish_cmd counts every command of the session: the
+ * bytes are what the CDB transfers, however much of it an answer filled
+ * (an INQUIRY with ALLOCATION LENGTH 4096 counts 4 KiB), and a command of
+ * a device is unaligned when its first byte or its length is not a
+ * multiple of 4 KiB. */
+static void count_sess_dir(struct scst_session *sess, const struct scst_cmd *cmd)
+{
+	struct scst_sess_dir_stats *st = &sess->dir_stats[sess_dir_of(cmd)];
+	uint64_t bytes = cmd->bufflen;
+
+	if (cmd->data_dir == SCST_DATA_BIDI)
+		bytes += cmd->write_len;
+	st_add(&st->cmds, 1);
+	st_add(&st->bytes, bytes);
+	if (cmd->dev && cmd->dev->block_shift > 0 &&
+	    (((cmd->lba << cmd->dev->block_shift) & 4095) || (bytes & 4095)))
+		st_add(&st->unaligned, 1);
+}
+
+void scst_sess_dir_stats_zero(struct scst_session *sess, enum scst_sess_dir dir)
+{
+	st_set(&sess->dir_stats[dir].cmds, 0);
+	st_set(&sess->dir_stats[dir].bytes, 0);
+	st_set(&sess->dir_stats[dir].unaligned, 0);
+}
+
 void scst_cmd_account(struct scst_cmd *cmd)
 {
 	struct scst_session *sess = cmd->sess;
@@ -257,6 +299,7 @@ void scst_cmd_account(struct scst_cmd *cmd)
 	uint64_t end = scst_stats_now();
 	uint64_t part[SCST_LAT_PARTS];
 
+	count_sess_dir(sess, cmd);
 	count_io(td ? &td->io : &sess->nolun_io, cmd, end - cmd->t_rx);
 	if (!cmd->lat_measured)
 		return;

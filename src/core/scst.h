@@ -64,6 +64,9 @@ int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t e
  * still being written, so each value may be a moment old. */
 void scst_dev_io_counters(struct scst_device *dev, struct scst_io_counters *out);
 void scst_sess_io_counters(const struct scst_session *sess, struct scst_io_counters *out);
+/* Zeroes the session's statistics of one direction (SCST: writing any of
+ * its three files). */
+void scst_sess_dir_stats_zero(struct scst_session *sess, enum scst_sess_dir dir);
 void scst_tgt_io_counters(const struct scst_tgt *tgt, struct scst_io_counters *out);
 /* ABORT TASK of a task that has already finished: "task does not exist"
  * when on, "function complete" when off (the default, see tm.c). */

@@ -115,6 +115,20 @@ enum scst_data_dir {
 	SCST_DATA_BIDI = 3,
 };
 
+/* SCST's session statistics directions (its scst_data_direction order). */
+enum scst_sess_dir {
+	SCST_SESS_DIR_UNKNOWN = 0,      /* the command was never parsed */
+	SCST_SESS_DIR_WRITE,
+	SCST_SESS_DIR_READ,
+	SCST_SESS_DIR_BIDI,
+	SCST_SESS_DIR_NONE,
+	SCST_SESS_DIRS
+};
+
+struct scst_sess_dir_stats {
+	uint64_t cmds, bytes, unaligned;
+};
+
 enum scst_queue_type {
 	SCST_CMD_QUEUE_UNTAGGED = 0,
 	SCST_CMD_QUEUE_SIMPLE,
@@ -443,8 +457,11 @@ struct scst_session {
 
 	struct list_head cmds;                  /* active commands */
 	unsigned active_cmds;
-	uint64_t commands_total;
-	uint64_t read_bytes, write_bytes, read_cmds, write_cmds;
+	/* SCST's io_stats: per data direction, the commands finished, the
+	 * bytes their CDBs transfer and how many of them were not 4 KiB
+	 * aligned (cmd_stats.c).  Written by the session's loop, zeroed by
+	 * management. */
+	struct scst_sess_dir_stats dir_stats[SCST_SESS_DIRS];
 	/* Statistics, written by the session's loop only (cmd_stats.c):
 	 * commands for no LUN, nexuses freed since, and the session-wide
 	 * latency file. */

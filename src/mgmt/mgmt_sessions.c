@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,27 +38,90 @@ void mgmt_session_name(const struct scst_session *sess, char *buf, size_t len)
 		snprintf(buf, len, "%s", sess->initiator_name);
 }
 
+/* SCST's per direction statistics files: which direction, which counter. */
+struct sess_stat_file {
+	const char *name;
+	enum scst_sess_dir dir;
+	size_t off;                     /* in struct scst_sess_dir_stats */
+	unsigned shift;                 /* 10: shown in KiB */
+};
+
+#define STAT(n, d, f, sh) { n, SCST_SESS_DIR_##d, offsetof(struct scst_sess_dir_stats, f), sh }
+static const struct sess_stat_file stat_files[] = {
+	STAT("unknown_cmd_count", UNKNOWN, cmds, 0),
+	STAT("write_cmd_count", WRITE, cmds, 0),
+	STAT("write_io_count_kb", WRITE, bytes, 10),
+	STAT("write_unaligned_cmd_count", WRITE, unaligned, 0),
+	STAT("read_cmd_count", READ, cmds, 0),
+	STAT("read_io_count_kb", READ, bytes, 10),
+	STAT("read_unaligned_cmd_count", READ, unaligned, 0),
+	STAT("bidi_cmd_count", BIDI, cmds, 0),
+	STAT("bidi_io_count_kb", BIDI, bytes, 10),
+	STAT("bidi_unaligned_cmd_count", BIDI, unaligned, 0),
+	STAT("none_cmd_count", NONE, cmds, 0),
+};
+#undef STAT
+
+static const struct sess_stat_file *stat_file(const char *name)
+{
+	for (size_t i = 0; i < sizeof(stat_files) / sizeof(stat_files[0]); i++)
+		if (!strcmp(stat_files[i].name, name))
+			return &stat_files[i];
+	return NULL;
+}
+
 static int show_sess(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	const struct scst_session *s = n->sess;
 	const char *what = n->entry->name;
+	const struct sess_stat_file *f = stat_file(what);
 
-	if (!strcmp(what, "initiator_name"))
+	if (f) {
+		const uint64_t *c = (const uint64_t *)(const void *)
+				    ((const char *)&s->dir_stats[f->dir] + f->off);
+
+		mgmt_printf(out, "%" PRIu64 "\n", __atomic_load_n(c, __ATOMIC_RELAXED) >> f->shift);
+	} else if (!strcmp(what, "initiator_name")) {
 		mgmt_printf(out, "%s\n", s->initiator_name);
-	else if (!strcmp(what, "active_commands"))
+	} else if (!strcmp(what, "active_commands") || !strcmp(what, "commands")) {
+		/* Both SCST's: the session's commands not yet finished (its
+		 * sess_cmd_count), not a running total. */
 		mgmt_printf(out, "%u\n", *(volatile const unsigned *)&s->active_cmds);
-	else if (!strcmp(what, "commands"))
-		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->commands_total);
-	else if (!strcmp(what, "read_cmd_count"))
-		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->read_cmds);
-	else if (!strcmp(what, "write_cmd_count"))
-		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->write_cmds);
-	else if (!strcmp(what, "read_io_count_kb"))
-		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->read_bytes >> 10);
-	else if (!strcmp(what, "write_io_count_kb"))
-		mgmt_printf(out, "%" PRIu64 "\n", *(volatile const uint64_t *)&s->write_bytes >> 10);
-	else
+	} else if (!strcmp(what, "dif_checks_failed")) {
+		/* No protection information is ever checked (dif_mode is
+		 * always SCST's default 0): no check can fail. */
+		mgmt_printf(out, "\tapp\tref\tguard\ntgt\t0\t0\t0\nscst\t0\t0\t0\n"
+			    "dev\t0\t0\t0\n");
+	} else {
 		return -ENOENT;
+	}
+	return 0;
+}
+
+/* SCST: writing any statistics file zeroes its direction's three. */
+static int store_stat(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	const struct sess_stat_file *f = stat_file(n->entry->name);
+	struct scst_session *s;
+
+	(void)value;
+	(void)err;
+	(void)errlen;
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(s, &n->tgt->sessions, node)
+		if (s == n->sess)
+			scst_sess_dir_stats_zero(s, f->dir);
+	pthread_mutex_unlock(&scst_mutex);
+	return 0;
+}
+
+/* SCST zeroes its DIF failure counters: there are none here. */
+static int store_nothing(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
+{
+	(void)n;
+	(void)value;
+	(void)err;
+	(void)errlen;
 	return 0;
 }
 
@@ -121,10 +185,21 @@ static const struct mgmt_entry session_entries[] = {
 	{ .name = "initiator_name", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_sess },
 	{ .name = "commands", .kind = MGMT_ATTR, .show = show_sess },
-	{ .name = "read_cmd_count", .kind = MGMT_ATTR, .show = show_sess },
-	{ .name = "write_cmd_count", .kind = MGMT_ATTR, .show = show_sess },
-	{ .name = "read_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
-	{ .name = "write_io_count_kb", .kind = MGMT_ATTR, .show = show_sess },
+	{ .name = "dif_checks_failed", .kind = MGMT_ATTR, .show = show_sess,
+	  .store = store_nothing },
+#define STAT_ENTRY(n) { .name = n, .kind = MGMT_ATTR, .show = show_sess, .store = store_stat }
+	STAT_ENTRY("unknown_cmd_count"),
+	STAT_ENTRY("write_cmd_count"),
+	STAT_ENTRY("write_io_count_kb"),
+	STAT_ENTRY("write_unaligned_cmd_count"),
+	STAT_ENTRY("read_cmd_count"),
+	STAT_ENTRY("read_io_count_kb"),
+	STAT_ENTRY("read_unaligned_cmd_count"),
+	STAT_ENTRY("bidi_cmd_count"),
+	STAT_ENTRY("bidi_io_count_kb"),
+	STAT_ENTRY("bidi_unaligned_cmd_count"),
+	STAT_ENTRY("none_cmd_count"),
+#undef STAT_ENTRY
 	{ .name = "latency", .kind = MGMT_ATTR, .show = mgmt_show_session_latency,
 	  .store = mgmt_store_session_latency },
 	{ .name = NULL },

@@ -52,7 +52,10 @@ bool tree_path_moves(const char *path)
 {
 	static const char *const counters[] = {
 		"active_commands", "commands", "read_cmd_count", "write_cmd_count",
-		"read_io_count_kb", "write_io_count_kb", "last_sysfs_mgmt_res", "latency",
+		"read_io_count_kb", "write_io_count_kb", "read_unaligned_cmd_count",
+		"write_unaligned_cmd_count", "bidi_cmd_count", "bidi_io_count_kb",
+		"bidi_unaligned_cmd_count", "none_cmd_count", "unknown_cmd_count",
+		"last_sysfs_mgmt_res", "latency",
 		"buffered_response_data", "unanswered_commands", "rx_pauses", "refused_connections",
 		"thread_idx",       /* the I/O loop a session landed on: history, not configuration */
 		/* A run-time switch SCST shows without [key]: no saved

@@ -246,8 +246,8 @@ static void test_read_and_write_complete(void **state)
 	assert_int_equal(rdy_calls, 1);
 	assert_int_equal(nexecuted, 2);
 	assert_sent(1, 2, SAM_STAT_GOOD, 0, 0, 0);
-	assert_int_equal(sess.read_cmds, 1);
-	assert_int_equal(sess.write_cmds, 1);
+	assert_int_equal(sess.dir_stats[SCST_SESS_DIR_READ].cmds, 1);
+	assert_int_equal(sess.dir_stats[SCST_SESS_DIR_WRITE].cmds, 1);
 }
 
 /* SPC-4 4.5.1/5.4.x: an unknown LUN gets 05/25/00, unless the command is
