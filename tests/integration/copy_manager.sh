@@ -19,6 +19,18 @@
 #   exports to the initiator, refused as SCST refuses them: ILLEGAL
 #   REQUEST, INVALID FIELD IN PARAMETER LIST pointing at the CSCD
 #   descriptor; the latter copied once allow_not_connected_copy is 1;
+# - copy_manager_sess, the copy manager's own session (SCST's
+#   scst_copy_mgr.c): SCST's session files, one INQUIRY (VPD page 0x83,
+#   ALLOCATION LENGTH 4096) per LUN copy_manager_tgt gets, as SCST's
+#   scst_cm_send_init_inquiry; an EXTENDED COPY's segments as READ(16) and
+#   WRITE(16) of that session, at most 512 KiB each (SCST's
+#   SCST_CM_MAX_EACH_IO_SIZE), so that a 32 KiB segment is one of each and
+#   a 1 MiB one two of each, the data compared byte for byte;
+# - an SPC-2 reservation of another initiator on the destination: the
+#   session's WRITE conflicts, is retried for SCST's 30 s and the copy ends
+#   as SCST's does (COPY ABORTED, THIRD PARTY DEVICE FAILURE pointing at the
+#   destination's CSCD descriptor); the loss of the copying initiator's
+#   connection ends those retries;
 # - libiscsi's ExtendedCopy and ReceiveCopyResults suites on a LU of the
 #   copy manager;
 # - scst.conf: SCST 3.x's `TARGET_DRIVER copy_manager` block written by
@@ -26,7 +38,7 @@
 #   numbers than the automatic ones (the file's numbers win), with
 #   allow_not_connected_copy, written back unchanged.
 . "$(dirname "$0")/../lib.sh"
-plan 35
+plan 54
 
 require_daemon
 require_tools xcopy_checks
@@ -93,9 +105,28 @@ cm_luns() { ctl list "$CM/luns" | grep -v mgmt | tr -d / | sort -n | tr '\n' ' '
 cm_dev() { ctl readlink "$CM/luns/$1/device" | sed 's|.*/||'; }
 check_output "a LUN for each device, in the order they were added" '^0 1 2 3 $' cm_luns
 check_output "LUN 2 of copy_manager_tgt is d3" '^d3$' cm_dev 2
+CMS=$CM/sessions/copy_manager_sess
+cms() { ctl read "$CMS/$1" | head -1; }
+check "copy_manager_tgt has its own session copy_manager_sess" \
+	bash -c "$SCSTCTL --socket $SOCK list $CM/sessions | grep -qx copy_manager_sess/"
+check_output "its initiator_name is copy_manager_sess" '^copy_manager_sess$' cms initiator_name
+sess_files() {
+	local f
+	for f in active_commands bidi_cmd_count bidi_io_count_kb bidi_unaligned_cmd_count \
+		commands dif_checks_failed initiator_name none_cmd_count read_cmd_count \
+		read_io_count_kb read_unaligned_cmd_count unknown_cmd_count write_cmd_count \
+		write_io_count_kb write_unaligned_cmd_count; do
+		ctl read "$CMS/$f" >/dev/null || { echo "no $f"; return 1; }
+	done
+}
+check "it has SCST's session files (scst_sysfs.c scst_session_attrs)" sess_files
+inq_count() { [ "$(cms read_cmd_count)/$(cms read_io_count_kb)" = "$1" ]; }
+check "one 4 KiB INQUIRY per device with a LUN: read_cmd_count 4, read_io_count_kb 16" \
+	eventually 5 inq_count 4/16
 check "add_device: the new device gets the next LUN" \
 	ctl write handlers/vdisk_fileio/mgmt "add_device d5 filename=$WORKDIR/d5.img"
 check_output "... LUN 4" '^d5$' cm_dev 4
+check "and the session sends it its INQUIRY: 5 commands, 20 KiB" eventually 5 inq_count 5/20
 check "del_device takes its copy manager LUN with it (not refused as in use)" \
 	ctl write handlers/vdisk_fileio/mgmt "del_device d5"
 check_output "... and LUN 4 is gone" '^0 1 2 3 $' cm_luns
@@ -141,6 +172,66 @@ check_output "d4, exported only to another initiator, is refused to this one" \
 check_output "with allow_not_connected_copy 1 the same copy is done" '^GOOD$' \
 	bash -c "$SCSTCTL --socket $SOCK write targets/copy_manager/allow_not_connected_copy 1 &&
 		 $XC copy $U1/0 $INI $D1 $D4 8 0 0 8"
+
+# ---- the copy as commands of copy_manager_sess ----
+# d2's LUN of the copy manager was made anew above: a first copy to it
+# takes the new I_T nexus's unit attention (retried at once, as SCST does)
+# before the counted ones.
+"$XC" copy "$U1/0" "$INI" "$D1" "$D2" 8 0 2000 9 >/dev/null
+snap() { echo "$(cms read_cmd_count) $(cms read_io_count_kb) $(cms write_cmd_count) $(cms write_io_count_kb)"; }
+moved_by() { # BEFORE EXPECTED-DELTAS: the counters moved by exactly that
+	local b=($1) e=($2) n=($(snap)) i
+	for i in 0 1 2 3; do
+		[ $((n[i] - b[i])) -eq "${e[i]}" ] || { echo "moved $(snap) from $1, not by $2"; return 1; }
+	done
+}
+B=$(snap)
+check_output "a 64-block copy (32 KiB) from d1 to d2" '^GOOD$' \
+	bash -c "$XC copy $U1/0 $INI $D1 $D2 64 300 1000 10 | head -1"
+check "is one READ(16) and one WRITE(16) of 32 KiB in copy_manager_sess" \
+	eventually 5 moved_by "$B" "1 32 1 32"
+check "d2's blocks 1000..1063 hold d1's blocks 300..363" \
+	same_blocks "$WORKDIR/d1.img" 300 "$WORKDIR/d2.img" 1000 64
+B=$(snap)
+check_output "a 2048-block copy (1 MiB) from d1 to d2" '^GOOD$' \
+	bash -c "$XC copy $U1/0 $INI $D1 $D2 2048 0 4096 11 | head -1"
+check "is two READ(16) and two WRITE(16) of 512 KiB each" \
+	eventually 5 moved_by "$B" "2 1024 2 1024"
+check "d2's blocks 4096..6143 hold d1's blocks 0..2047, byte for byte" \
+	same_blocks "$WORKDIR/d1.img" 0 "$WORKDIR/d2.img" 4096 2048
+check_output "copy_manager_sess has no command left" '^0$' cms active_commands
+
+# ---- a reservation of another initiator on the destination ----
+nexus_open holder "$U1/1"
+nexus_say holder "cdb 000000000000" >/dev/null
+check_output "another initiator RESERVE(6)s d2" '^GOOD $' nexus_say holder "cdb 160000000000"
+T0=$(date +%s)
+"$XC" copy "$U1/0" "$INI" "$D1" "$D2" 8 0 3000 12 >"$WORKDIR/resv.out" 2>&1
+T1=$(date +%s)
+check_output "the copy to d2 ends in COPY ABORTED, THIRD PARTY DEVICE FAILURE at d2's CSCD" \
+	'^CHECK key=0xa asc=0x0d01 field=48$' head -1 "$WORKDIR/resv.out"
+check "after SCST's 30 s of retries (took $((T1 - T0)) s)" test $((T1 - T0)) -ge 29
+# The copying initiator's connection lost: its copy ends, and with it the
+# session's retries.
+"$XC" copy "$U1/0" "$INI" "$D1" "$D2" 8 0 3000 14 >/dev/null 2>&1 &
+XPID=$!
+W0=$(cms write_cmd_count)
+retrying() { [ $(($(cms write_cmd_count) - W0)) -ge 2 ]; }
+check "while the copy waits, the session retries its WRITE every second" eventually 10 retrying
+kill -KILL "$XPID"
+wait "$XPID" 2>/dev/null
+settled() {
+	local a b
+	a=$(cms write_cmd_count)
+	sleep 2.5
+	b=$(cms write_cmd_count)
+	[ "$a" = "$b" ]
+}
+check "the initiator's connection lost, the retries stop" eventually 10 settled
+check_output "the holder RELEASE(6)s" '^GOOD $' nexus_say holder "cdb 170000000000"
+nexus_close holder
+check_output "then the copy to d2 is done" '^GOOD$' \
+	bash -c "$XC copy $U1/0 $INI $D1 $D2 8 0 3000 15 | head -1"
 
 if command -v iscsi-test-cu >/dev/null; then
 	PARSE=$(dirname "$0")/../conformance/parse_cu.awk

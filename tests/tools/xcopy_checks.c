@@ -183,7 +183,8 @@ static int copy(struct iscsi_context *iscsi, int lun, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct tool_login_opts o = { .timeout_s = 30, .no_reconnect = true };
+	/* A copy may wait out SCST's 30 s of retries on a reserved device. */
+	struct tool_login_opts o = { .timeout_s = 90, .no_reconnect = true };
 	struct iscsi_context *iscsi;
 	int lun, rc;
 

@@ -25,6 +25,9 @@ int cm_mgmt_register(void);
 enum cm_cmd_kind { CM_CMD_INQUIRY, CM_CMD_COPY };
 
 int cm_session_init(void);
+/* At shutdown, once the loops have stopped: the session ends
+ * (tgtt->close_sessions, before copy_manager_tgt is deleted). */
+void cm_close_sessions(struct scst_tgt *tgt);
 /* The session's loop (its commands run there); NULL before the loops run. */
 struct ioloop *cm_session_loop(void);
 /* On the session's loop: a command of the session to lun (its nexus table

@@ -57,6 +57,23 @@ void copy_manager_start(void)
 	pthread_mutex_unlock(&scst_mutex);
 }
 
+void cm_close_sessions(struct scst_tgt *tgt)
+{
+	struct cm_desig *e, *tmp;
+
+	(void)tgt;
+	if (!cm_sess)
+		return;
+	scst_unregister_session(cm_sess);
+	cm_sess = NULL;
+	pthread_mutex_lock(&desig_lock);
+	list_for_each_entry_safe(e, tmp, &desigs, node) {
+		list_del(&e->node);
+		free(e);
+	}
+	pthread_mutex_unlock(&desig_lock);
+}
+
 struct ioloop *cm_session_loop(void)
 {
 	return cm_sess ? __atomic_load_n(&cm_sess->loop, __ATOMIC_ACQUIRE) : NULL;

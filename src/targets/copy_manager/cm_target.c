@@ -41,6 +41,7 @@ static struct scst_tgt_template cm_template = {
 	.rdy_to_xfer = cm_rdy_to_xfer,
 	.xmit_response = cm_xmit_response,
 	.lun_added = cm_lun_added,
+	.close_sessions = cm_close_sessions,
 	.task_mgmt_fn_done = cm_task_mgmt_fn_done,
 	.enabled_attr_not_needed = true,
 	.no_ini_groups = true,
