@@ -227,7 +227,10 @@ settled() {
 	b=$(cms write_cmd_count)
 	[ "$a" = "$b" ]
 }
-check "the initiator's connection lost, the retries stop" eventually 10 settled
+# Well within the copy's 30 s: without the abort the WRITE would go on
+# being retried every second.
+sleep 1
+check "the initiator's connection lost, the retries stop" settled
 check_output "the holder RELEASE(6)s" '^GOOD $' nexus_say holder "cdb 170000000000"
 nexus_close holder
 check_output "then the copy to d2 is done" '^GOOD$' \
