@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/scst.h"
+#include "util/list.h"
 
 struct ioloop;
 
@@ -67,12 +68,29 @@ struct scst_copy_engine {
 /* At start-up, before any command runs; a later one replaces it. */
 void scst_register_copy_engine(const struct scst_copy_engine *e);
 
-/* The device the registered engine finds for the initiator of sess,
- * pinned (deletion waits for it) until scst_copy_unpin, with its LUN of
- * the engine's session in *lun; NULL when there is no engine or it finds
- * none. */
-struct scst_device *scst_copy_find_pinned(const struct scst_session *sess, const uint8_t *desig,
-					  size_t len, uint64_t *lun);
+#define SCST_COPY_LOOKUP_MAX 8
+
+/* Designators to find for an initiator, off the I/O threads: finding
+ * takes scst_mutex, which a loop must not wait for (management may hold
+ * it for long).  The core's lookup thread finds each through the engine
+ * (a zero len: not looked up), pins the device found (deletion waits for
+ * it) until scst_copy_unpin, and calls done on home.  dev[i] NULL: none
+ * found. */
+struct scst_copy_lookup {
+	char initiator[SCST_NAME_MAX];
+	unsigned n;
+	const uint8_t *desig[SCST_COPY_LOOKUP_MAX];
+	size_t len[SCST_COPY_LOOKUP_MAX];
+	struct scst_device *dev[SCST_COPY_LOOKUP_MAX];
+	uint64_t lun[SCST_COPY_LOOKUP_MAX];
+	struct ioloop *home;
+	void (*done)(struct scst_copy_lookup *l);
+	void *priv;
+	struct list_head node;          /* the lookup thread's queue */
+};
+
+/* 0, or -errno and done is not called. */
+int scst_copy_lookup_start(struct scst_copy_lookup *l);
 void scst_copy_unpin(struct scst_device *dev);
 
 /* Through the registered engine; -ENODEV without one. */

@@ -41,8 +41,7 @@
 /* A backend request of one command; long ones move in chunks. */
 struct user_req {
 	struct list_head node;           /* conn->pending */
-	struct scst_cmd *cmd;            /* or: */
-	struct user_wait *wait;
+	struct scst_cmd *cmd;
 	unsigned kind;
 	uint8_t *buf;
 	uint32_t len, done;
@@ -101,18 +100,7 @@ static void complete_on_loop(void *arg)
 
 static void complete(struct user_req *r, int result)
 {
-	struct user_wait *w = r->wait;
-
 	r->result = result;
-	if (w) {
-		free(r);
-		pthread_mutex_lock(&w->lock);
-		w->result = result;
-		w->done = true;
-		pthread_cond_signal(&w->cond);
-		pthread_mutex_unlock(&w->lock);
-		return;
-	}
 	/* Only an allocation can fail; the command must end all the same. */
 	while (ioloop_run_on(r->cmd->sess->loop, complete_on_loop, r) < 0)
 		usleep(1000);
@@ -120,8 +108,8 @@ static void complete(struct user_req *r, int result)
 
 /* ---- requests from the I/O loops ---------------------------------------- */
 
-bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait *w,
-		     unsigned kind, uint8_t *buf, uint32_t len, uint64_t off)
+bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, unsigned kind, uint8_t *buf,
+		     uint32_t len, uint64_t off)
 {
 	struct user_req *r = calloc(1, sizeof(*r));
 	bool queued = false;
@@ -130,7 +118,6 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	if (!r)
 		return false;
 	r->cmd = cmd;
-	r->wait = w;
 	r->kind = kind;
 	r->buf = buf;
 	r->len = len;

@@ -38,7 +38,7 @@ static void user_request(struct scst_cmd *cmd, unsigned kind, uint8_t *buf, uint
 
 	pthread_mutex_lock(&ud->lock);
 	if (ud->conn)
-		queued = user_conn_queue(ud->conn, cmd, NULL, kind, buf, len, off);
+		queued = user_conn_queue(ud->conn, cmd, kind, buf, len, off);
 	pthread_mutex_unlock(&ud->lock);
 	/* The handler went away after the command's offline check. */
 	if (!queued)
@@ -55,36 +55,10 @@ static void user_flush(struct scst_cmd *cmd)
 	user_request(cmd, SCU_IO_FLUSH, NULL, 0, 0);
 }
 
-/* EXTENDED COPY waits on its I/O thread for each chunk, as it waits for
- * pread/pwrite on a fileio device; a handler that does not answer is cut
- * off after cmd_timeout, which bounds the wait. */
-static int user_copy_io(struct scst_device *dev, bool write, uint8_t *buf, uint32_t len,
-			uint64_t off)
-{
-	struct user_dev *ud = user_of(dev);
-	struct user_wait w = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			       .cond = PTHREAD_COND_INITIALIZER };
-	bool queued = false;
-
-	pthread_mutex_lock(&ud->lock);
-	if (ud->conn)
-		queued = user_conn_queue(ud->conn, NULL, &w, write ? SCU_IO_WRITE : SCU_IO_READ,
-					 buf, len, off);
-	pthread_mutex_unlock(&ud->lock);
-	if (!queued)
-		return -ENOTCONN;
-	pthread_mutex_lock(&w.lock);
-	while (!w.done)
-		pthread_cond_wait(&w.cond, &w.lock);
-	pthread_mutex_unlock(&w.lock);
-	return w.result;
-}
-
 static const struct vdisk_backend user_backend = {
 	.vendor = "SCST_USR",
 	.submit = user_submit,
 	.flush = user_flush,
-	.copy_io = user_copy_io,
 };
 
 /* SPC-4 6.6.2: peripheral qualifier 001b, "not currently connected", of
@@ -116,7 +90,7 @@ static void cdb_exec(struct scst_cmd *cmd)
 
 	pthread_mutex_lock(&ud->lock);
 	if (ud->conn)
-		queued = user_conn_queue(ud->conn, cmd, NULL, USER_REQ_CMD, cmd->buf,
+		queued = user_conn_queue(ud->conn, cmd, USER_REQ_CMD, cmd->buf,
 					 cmd->bufflen, 0);
 	pthread_mutex_unlock(&ud->lock);
 	if (queued)

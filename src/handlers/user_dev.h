@@ -54,21 +54,12 @@ void user_cmd_answered(struct scst_cmd *cmd, int res, const struct scu_cmd_done 
 /* The connection is gone: no request of it is outstanding any more. */
 void user_dev_conn_gone(struct user_dev *ud);
 
-/* A caller of user_conn_queue that waits for the answer itself
- * (EXTENDED COPY's synchronous copy) instead of a command. */
-struct user_wait {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	int result;
-};
-
 /* Queues one backend request (submit, flush, or USER_REQ_CMD: the whole
- * command, buf and len its buffer) to the connection, for
- * cmd (completed on its loop) or for w (signalled); false when the
- * connection is dead (the caller completes).  Called with ud->lock held. */
-bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait *w,
-		     unsigned kind, uint8_t *buf, uint32_t len, uint64_t off);
+ * command, buf and len its buffer) to the connection, for cmd (completed
+ * on its loop); false when the connection is dead (the caller completes).
+ * Called with ud->lock held. */
+bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, unsigned kind, uint8_t *buf,
+		     uint32_t len, uint64_t off);
 /* Asks the connection to end (device deletion); it calls
  * user_dev_conn_gone when its requests are all completed. */
 void user_conn_hangup(struct user_conn *c);

@@ -44,7 +44,7 @@ static void inquiry_standard(struct scst_cmd *cmd)
 	/* TPGS: implicit, explicit or both, per the device group (core/alua.c;
 	 * implicit without one); 3PC: EXTENDED COPY, where the device can be
 	 * copied. */
-	d[5] = scst_alua_tpgs_bits(dev) | (vdisk_can_copy(dev) ? 0x08 : 0);
+	d[5] = scst_alua_tpgs_bits(dev) | 0x08 /* 3PC */;
 	d[4] = INQ_STD_LEN - 5;
 	d[7] = 0x02;                      /* CmdQue */
 	put_padded(&d[8], dev->t10_vend_id, 8);

@@ -56,11 +56,6 @@ struct vdisk_backend {
 	 * store has left for this LU and bytes it holds; -EOPNOTSUPP when it
 	 * cannot tell. */
 	int (*lbp_resources)(struct scst_device *dev, uint64_t *avail, uint64_t *used);
-	/* Optional, synchronous (0 or -errno): moves len bytes like submit
-	 * but returns when done, blocking the caller; for EXTENDED COPY on a
-	 * backend without an fd (an out-of-process handler's). */
-	int (*copy_io)(struct scst_device *dev, bool write, uint8_t *buf, uint32_t len,
-		       uint64_t off);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
 	/* Optional: a mode page of the device type beyond the common ones
@@ -147,16 +142,6 @@ struct vdisk_dev {
 static inline struct vdisk_dev *vdisk_of(const struct scst_device *dev)
 {
 	return dev->dh_priv;
-}
-
-/* EXTENDED COPY moves data synchronously (vdisk_xcopy.c): through the
- * backing fd, the backend's copy_io, or nowhere (no medium).  A device
- * with none of them is no copy source or destination and has no 3PC. */
-static inline bool vdisk_can_copy(const struct scst_device *dev)
-{
-	const struct vdisk_dev *vd = vdisk_of(dev);
-
-	return vd->fd >= 0 || vd->be->no_medium || vd->be->copy_io;
 }
 
 /* Parses params (already filtered by the core against the handler's list);

@@ -224,21 +224,6 @@ static int vrbd_unmap_sync(struct scst_device *dev, uint64_t off, uint64_t len)
 	return rc < 0 ? (int)rc : 0;
 }
 
-/* EXTENDED COPY moves its chunks synchronously on its I/O thread. */
-static int vrbd_copy_io(struct scst_device *dev, bool write, uint8_t *buf, uint32_t len,
-		       uint64_t off)
-{
-	rbd_image_t img = vrbd_of(dev)->image;
-	ssize_t rc = write ? rbd_write(img, off, len, (const char *)buf)
-			   : rbd_read(img, off, len, (char *)buf);
-
-	if (rc < 0)
-		return (int)rc;
-	if (!write && (uint64_t)rc < len)
-		memset(buf + rc, 0, len - (size_t)rc);
-	return 0;
-}
-
 struct extent_walk {
 	uint64_t off, len;
 	uint64_t ext_len;
@@ -301,8 +286,7 @@ static int vrbd_extent(struct scst_device *dev, uint64_t off, uint64_t len, uint
 	.unmap = vrbd_unmap_sync,                          \
 	.discard = vrbd_discard,                           \
 	.write_same = vrbd_write_same,                     \
-	.compare_and_write = vrbd_compare_and_write,       \
-	.copy_io = vrbd_copy_io
+	.compare_and_write = vrbd_compare_and_write
 
 static const struct vdisk_backend vrbd_backend = { RBD_BACKEND_OPS };
 /* An image with a valid fast-diff object map also answers GET LBA STATUS. */

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -59,6 +60,7 @@ struct copy_job {
 	unsigned done_segs;
 	uint64_t bytes;
 	struct scst_copy_range range;   /* of segment done_segs, in flight */
+	struct scst_copy_lookup lookup; /* the CSCD descriptors' devices */
 };
 
 static void illegal(struct scst_cmd *cmd, uint8_t asc, uint8_t ascq)
@@ -75,36 +77,18 @@ static void copy_aborted(struct scst_cmd *cmd, unsigned seg, uint8_t asc, uint8_
 		put_be32(&cmd->sense[8], seg);
 }
 
-/* The device a CSCD descriptor's designator names, through the core's
- * copy resolver (across every device of the daemon); pinned until
- * release_targets.  Only disks a vdisk handler serves can be
- * copied here.  A designator longer than SPC-4's 20 bytes names nothing
- * (SCST: "non-compliant identification descriptor"). */
-static struct scst_device *resolve_designator(const struct scst_cmd *cmd, const uint8_t *desig,
-					      uint64_t *lun)
-{
-	struct scst_device *dev;
-
-	if (!cmd->sess || desig[3] > 20)
-		return NULL;
-	dev = scst_copy_find_pinned(cmd->sess, desig, 4u + desig[3], lun);
-	if (dev && (dev->type != 0 || !dev->handler || !vdisk_handles(dev->handler))) {
-		scst_copy_unpin(dev);
-		return NULL;
-	}
-	return dev;
-}
-
 static void release_targets(struct copy_job *job)
 {
-	for (unsigned i = 0; i < job->ntargets; i++)
-		if (job->targets[i])
-			scst_copy_unpin(job->targets[i]);
+	for (unsigned i = 0; i < job->lookup.n; i++)
+		if (job->lookup.dev[i])
+			scst_copy_unpin(job->lookup.dev[i]);
+	job->lookup.n = 0;
 	job->ntargets = 0;
 }
 
-static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
-			  struct copy_job *job)
+/* The CSCD descriptor list's length and count, checked before anything is
+ * looked up. */
+static bool check_target_list(struct scst_cmd *cmd, unsigned len)
 {
 	if (len % TGT_DESC_LEN) {
 		scst_set_invalid_field(cmd, false, 2, -1);
@@ -114,10 +98,35 @@ static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 		illegal(cmd, 0x26, 0x06);       /* TOO MANY TARGET DESCRIPTORS */
 		return false;
 	}
-	for (unsigned i = 0; i < len / TGT_DESC_LEN; i++) {
+	return true;
+}
+
+/* What the core's lookup thread is to find: the designator of each
+ * identification descriptor.  One longer than SPC-4's 20 bytes names
+ * nothing (SCST: "non-compliant identification descriptor"). */
+static void fill_lookup(struct copy_job *job, const uint8_t *p, unsigned len)
+{
+	struct scst_copy_lookup *l = &job->lookup;
+
+	l->n = len / TGT_DESC_LEN;
+	for (unsigned i = 0; i < l->n; i++) {
+		const uint8_t *d = p + i * TGT_DESC_LEN;
+
+		l->desig[i] = d + 4;
+		l->len[i] = d[0] == TGT_DESC_IDENT && d[7] <= 20 ? 4u + d[7] : 0;
+	}
+}
+
+/* The descriptors in order, with what the lookup found: the first bad one
+ * is the one reported. */
+static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, struct copy_job *job)
+{
+	const struct scst_copy_lookup *l = &job->lookup;
+
+	for (unsigned i = 0; i < l->n; i++) {
 		const uint8_t *d = p + i * TGT_DESC_LEN;
 		unsigned off = PARAM_HDR_LEN + i * TGT_DESC_LEN;
-		struct scst_device *dev;
+		struct scst_device *dev = l->dev[i];
 
 		if (d[0] != TGT_DESC_IDENT) {
 			illegal(cmd, 0x26, 0x07);  /* UNSUPPORTED TARGET DESCRIPTOR TYPE CODE */
@@ -128,14 +137,15 @@ static bool parse_targets(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 			scst_set_invalid_field(cmd, false, off + 1, 4);
 			return false;
 		}
-		dev = resolve_designator(cmd, d + 4, &job->luns[job->ntargets]);
 		if (!dev) {
 			/* Not a device of the copy manager this initiator
 			 * reaches: SCST points at the descriptor. */
 			scst_set_invalid_field(cmd, false, off, -1);
 			return false;
 		}
-		job->targets[job->ntargets++] = dev;
+		job->targets[i] = dev;
+		job->luns[i] = l->lun[i];
+		job->ntargets = i + 1;
 		if (d[28] & 0x04 || get_be24(&d[29]) != dev->block_size) {
 			scst_set_invalid_field(cmd, false, off + 29, -1);
 			return false;
@@ -185,8 +195,8 @@ static bool parse_segments(struct scst_cmd *cmd, const uint8_t *p, unsigned len,
 	return true;
 }
 
-/* The parameter list header and both descriptor lists. */
-static bool parse_param_list(struct scst_cmd *cmd, struct copy_job *job)
+/* The parameter list header, up to what the descriptors name. */
+static bool parse_header(struct scst_cmd *cmd)
 {
 	const uint8_t *p = cmd->buf;
 	uint64_t tdl, sdl, inline_len;
@@ -211,8 +221,17 @@ static bool parse_param_list(struct scst_cmd *cmd, struct copy_job *job)
 		scst_set_invalid_field(cmd, false, 1, 5);
 		return false;
 	}
-	return parse_targets(cmd, p + PARAM_HDR_LEN, (unsigned)tdl, job) &&
-	       parse_segments(cmd, p + PARAM_HDR_LEN + tdl, (unsigned)sdl, job);
+	return check_target_list(cmd, (unsigned)tdl);
+}
+
+/* The descriptor lists, once the lookup has found the devices. */
+static bool parse_descriptors(struct scst_cmd *cmd, struct copy_job *job)
+{
+	const uint8_t *p = cmd->buf;
+	unsigned tdl = get_be16(p + 2);
+
+	return parse_targets(cmd, p + PARAM_HDR_LEN, job) &&
+	       parse_segments(cmd, p + PARAM_HDR_LEN + tdl, get_be32(p + 8), job);
 }
 
 static uint64_t now_ms(void)
@@ -370,12 +389,46 @@ static void segment_done(struct scst_copy_range *r)
 		job_end(job, false);
 }
 
+/* Nothing ran: no results are held. */
+static void job_refused(struct copy_job *job)
+{
+	struct scst_cmd *cmd = job->cmd;
+
+	release_targets(job);
+	vdisk_cmd_state(cmd)->xcopy_job = NULL;
+	free(job);
+	scst_cmd_done(cmd);
+}
+
+/* On the command's loop, once the lookup thread has found the devices. */
+static void lookup_done(struct scst_copy_lookup *l)
+{
+	struct copy_job *job = l->priv;
+	struct scst_cmd *cmd = job->cmd;
+
+	if (cmd->aborted || !parse_descriptors(cmd, job)) {
+		job_refused(job);
+		return;
+	}
+	if (!job->nsegs) {
+		job_end(job, true);
+		return;
+	}
+	if (!start_segment(job, 0))
+		job_end(job, false);
+}
+
 void vdisk_extended_copy(struct scst_cmd *cmd)
 {
 	struct copy_job *job;
+	int rc;
 
 	if (!cmd->bufflen) {
 		scst_cmd_done(cmd);             /* nothing to copy is not an error */
+		return;
+	}
+	if (!parse_header(cmd)) {
+		scst_cmd_done(cmd);
 		return;
 	}
 	job = calloc(1, sizeof(*job));
@@ -386,19 +439,20 @@ void vdisk_extended_copy(struct scst_cmd *cmd)
 	}
 	job->cmd = cmd;
 	job->range.start_ms = now_ms();
-	if (!parse_param_list(cmd, job)) {      /* nothing ran: no results held */
-		release_targets(job);
-		free(job);
-		scst_cmd_done(cmd);
-		return;
-	}
 	vdisk_cmd_state(cmd)->xcopy_job = job;
-	if (!job->nsegs) {
-		job_end(job, true);
-		return;
+	fill_lookup(job, cmd->buf + PARAM_HDR_LEN, get_be16(cmd->buf + 2));
+	snprintf(job->lookup.initiator, sizeof(job->lookup.initiator), "%s",
+		 cmd->sess->initiator_name);
+	job->lookup.home = ioloop_current();
+	job->lookup.done = lookup_done;
+	job->lookup.priv = job;
+	rc = scst_copy_lookup_start(&job->lookup);
+	if (rc == -ENODEV) {
+		lookup_done(&job->lookup);      /* no copy manager: nothing is found */
+	} else if (rc < 0) {
+		scst_set_cmd_error(cmd, SCST_S_INSUFFICIENT_RESOURCES);
+		job_refused(job);
 	}
-	if (!start_segment(job, 0))
-		job_end(job, false);
 }
 
 void vdisk_xcopy_abort(struct scst_cmd *cmd)

@@ -176,6 +176,11 @@ static void inquiry_done(struct scst_cmd *cmd)
 	if (cmd->aborted || cmd->status != SAM_STAT_GOOD || n < 4 || p[1] != VPD_DEVICE_ID) {
 		log_warn("copy manager: INQUIRY of LUN %llu failed (status 0x%02x): its device "
 			 "cannot be copied", (unsigned long long)inq->lun, cmd->status);
+	} else if (p[0] != 0) {
+		/* As SCST: only a connected disk (qualifier and type 0) is a
+		 * copy source or destination. */
+		log_debug("copy manager: LUN %llu is not a disk (0x%02x): not copied",
+			  (unsigned long long)inq->lun, p[0]);
 	} else {
 		if (n > 4u + get_be16(&p[2]))
 			n = 4u + get_be16(&p[2]);
