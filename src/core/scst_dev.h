@@ -52,10 +52,6 @@ struct scst_dev_type {
 	/* SCST's auto_cm_assignment_possible: a device of this handler gets
 	 * a LUN of the copy manager when it is added (README.scst-3.x). */
 	bool auto_cm_assignment_possible;
-	/* Optional: the designators with LU association that VPD page 0x83
-	 * reports for dev, each with its 4-byte header, into buf (len bytes);
-	 * returns the bytes written (EXTENDED COPY names its CSCDs by them). */
-	size_t (*lu_designators)(const struct scst_device *dev, uint8_t *buf, size_t len);
 	/* Optional: a LUN RESET or TARGET RESET reached the device (tm.c);
 	 * a pass-through handler resets the real one. */
 	void (*reset)(struct scst_device *dev);

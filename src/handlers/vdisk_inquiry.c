@@ -122,20 +122,6 @@ static uint32_t designator_naa(const struct scst_device *dev, uint8_t *d)
 	return 12;
 }
 
-size_t vdisk_lu_designators(const struct scst_device *dev, uint8_t *buf, size_t len)
-{
-	uint8_t d[4 + 8 + sizeof(dev->t10_dev_id) + 4 + 16];
-	size_t n = 0;
-
-	memset(d, 0, sizeof(d));
-	n += designator_t10(dev, &d[n]);
-	n += designator_naa(dev, &d[n]);
-	if (n > len)
-		return 0;
-	memcpy(buf, d, n);
-	return n;
-}
-
 static uint32_t designator_rel_port(const struct scst_cmd *cmd, uint8_t *d)
 {
 	const struct scst_tgt *tgt = cmd->sess ? cmd->sess->tgt : NULL;

@@ -242,8 +242,6 @@ void vdisk_sanitize_flush(struct scst_cmd *io);
 /* FORMAT UNIT (vdisk_format.c). */
 void vdisk_format_unit(struct scst_cmd *cmd);
 
-/* The LU designators of VPD page 0x83 (scst_dev_type.lu_designators). */
-size_t vdisk_lu_designators(const struct scst_device *dev, uint8_t *buf, size_t len);
 /* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (vdisk_xcopy.c). */
 void vdisk_extended_copy(struct scst_cmd *cmd);
 /* The handlers' abort hook: an EXTENDED COPY's engine commands end. */

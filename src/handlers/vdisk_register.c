@@ -34,7 +34,6 @@ int vdisk_register_handlers(void)
 		 * (vdisk_rbd is one of them here); an scst_user device gets a
 		 * copy manager LUN by hand, as in SCST. */
 		types[i]->auto_cm_assignment_possible = types[i] != &scst_user_type;
-		types[i]->lu_designators = vdisk_lu_designators;
 		rc = scst_register_dev_type(types[i]);
 
 		if (rc < 0)
