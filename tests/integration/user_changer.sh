@@ -16,7 +16,7 @@
 # a restart of the handler.  Without a handler INQUIRY answers peripheral
 # qualifier 001b.
 . "$(dirname "$0")/../lib.sh"
-plan 27
+plan 28
 
 require_daemon
 require_tools scsi_cdb
@@ -95,6 +95,15 @@ check_output "MODE SENSE page 1Dh: the element address assignment" \
 	'^GOOD 170000001d120001000110000004001000010100000200 ?00$' \
 	one "cdb 1a081d00ff00 255"
 
+# MODE SENSE(10) page 1Fh, Device Capabilities: 8-byte header (MODE DATA
+# LENGTH 26, no block descriptors), 1Fh, length 12h, byte 2 StorDT,
+# StorI/E, StorST (0Eh: all but the transport store media), MOVE MEDIUM
+# from MT (none), ST, I/E, DT to DT, I/E, ST (0Eh each), no EXCHANGE
+# MEDIUM.  PC 11b (saved values): SAVING PARAMETERS NOT SUPPORTED.
+out=$(one "cdb 5a081f00000000010000 256" "cdb 1a08dd00ff00 255")
+check "MODE SENSE(10) page 1Fh: the device capabilities; saved values 05/39/00" \
+	answers_are "$out" "^GOOD 001a0000000000001f120e00000e0e0e$(printf '%024d' 0)\$" \
+	'^CHECK 05/39/00'
 # --- element status after INITIALIZE ELEMENT STATUS -------------------------------
 ALL=$(header 0001 8 $((4 * 8 + 8 * 52)))
 ALL+=$(page 1 1)$(desc 0001 $MT_EMPTY)
