@@ -92,7 +92,14 @@ SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(BUILD)/o
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(BUILD)/layering.ok
+
+# The module map of docs/design.md (Layering), checked whenever a source
+# changes: a header reached by a detour breaks the build, not a review.
+$(BUILD)/layering.ok: $(shell find src -name '*.[ch]' -o -name '*.def') tools/check_layering.sh
+	@mkdir -p $(dir $@)
+	@bash tools/check_layering.sh $(CC) -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude
+	@touch $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
