@@ -44,7 +44,8 @@ void reply_data(const struct scstu_cmd *c, struct scstu_reply *r, const void *bu
 {
 	if (n > c->len)
 		n = c->len;
-	memcpy(c->data, buf, n);
+	if (n)                           /* no data buffer for length 0 */
+		memcpy(c->data, buf, n);
 	scstu_reply_good(r, n);
 }
 
@@ -93,9 +94,8 @@ void answer_inquiry(const struct scstu_cmd *c, struct scstu_reply *r,
 	size_t slen = strlen(id->serial);
 	uint32_t n;
 
-	if (slen > 64) {                 /* the pages below hold 64 */
+	if (slen > 64)                   /* the pages below hold 64 */
 		slen = 64;
-	}
 	if (!(c->cdb[1] & 0x01)) {
 		if (c->cdb[2] != 0) {    /* PAGE CODE without EVPD */
 			invalid_cdb(r);
