@@ -32,7 +32,9 @@ page() { printf '%02x800034%08x' "$1" $(($2 * 52)); }
 #   header FIRST COUNT BYTES
 header() { printf '%s%04x%08x' "$1" "$2" "$3"; }
 # Byte 2 of a descriptor: FULL 01h, IMPEXP 02h, ACCESS 08h, EXENAB 10h,
-# INENAB 20h (the last three of an import/export element only).
+# INENAB 20h (the last three of an import/export element only); Linux's
+# ch driver hands this byte to user space as is (CESTATUS_* of
+# linux/chio.h, the same bits).
 EMPTY=08 FULL=09 IE_EMPTY=38 IE_IMPORTED=3b IE_EXPORTED=39 MT_EMPTY=00
 
 # scsi_cdb lines.  READ ELEMENT STATUS B8h: byte 1 VOLTAG 10h | ELEMENT
