@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "core/copy_resolve.h"
+#include "core/scst.h"
+#include "core/scst_dev.h"
 #include "util/ioloop.h"
 #include "util/log.h"
 
@@ -114,4 +116,9 @@ void scst_copy_range_abort(struct scst_copy_range *r)
 
 	if (e)
 		e->abort(r);
+}
+
+bool scst_copy_dev_auto_assignable(const struct scst_device *dev)
+{
+	return dev->handler->auto_cm_assignment_possible;
 }

@@ -10,10 +10,11 @@
 #ifndef SCSTD_CORE_COPY_RESOLVE_H
 #define SCSTD_CORE_COPY_RESOLVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_common.h"
 #include "util/list.h"
 
 struct ioloop;
@@ -96,5 +97,10 @@ void scst_copy_unpin(struct scst_device *dev);
 /* Through the registered engine; -ENODEV without one. */
 int scst_copy_range_start(struct scst_copy_range *r);
 void scst_copy_range_abort(struct scst_copy_range *r);
+
+/* What the copy manager may ask of a device's handler without knowing it:
+ * whether it gives the device a LUN of its own accord (SCST's
+ * auto_cm_assignment_possible). */
+bool scst_copy_dev_auto_assignable(const struct scst_device *dev);
 
 #endif

@@ -6,8 +6,8 @@
  * (cm_session.c), and - unless allow_not_connected_copy
  * is set - only when some other target exports the device to the
  * initiator (its default LUN set, or a group whose names match it).
- * It is the core's copy resolver (core/copy_resolve.h), which pins what
- * it finds for the handler asking. */
+ * It is the find of the core's copy engine (core/copy_resolve.h), whose
+ * lookup thread pins what it finds for the handler asking. */
 #include "targets/copy_manager/cm_priv.h"
 #include "targets/copy_manager/copy_manager.h"
 
@@ -40,7 +40,7 @@ static bool initiator_reaches(const char *initiator, const struct scst_device *d
 	return false;
 }
 
-/* Caller holds scst_mutex (core's scst_copy_find_pinned). */
+/* Caller holds scst_mutex (the core's copy lookup thread). */
 struct scst_device *cm_find(const uint8_t *desig, size_t desig_len, const char *initiator,
 			    uint64_t *lun)
 {

@@ -2,7 +2,7 @@
  * "copy_manager" with its one target "copy_manager_tgt", whose LUNs are
  * the devices EXTENDED COPY may name as copy sources and destinations
  * (README.scst-3.x "EXTENDED COPY").  Handlers do not call it: it
- * registers the core's copy resolver (core/copy_resolve.h), through which
+ * registers the core's copy engine (core/copy_resolve.h), through which
  * they find the device a CSCD descriptor designates. */
 #ifndef SCSTD_TARGETS_COPY_MANAGER_H
 #define SCSTD_TARGETS_COPY_MANAGER_H
@@ -16,7 +16,7 @@
 
 /* Registers the driver, makes copy_manager_tgt, starts following the
  * devices (each device of a handler with auto_cm_assignment_possible gets
- * a LUN when it is added) and registers the copy resolver.  Before any
+ * a LUN when it is added) and registers the copy engine.  Before any
  * device is added. */
 int copy_manager_init(void);
 /* Once the I/O loops run, before any device is added: places
