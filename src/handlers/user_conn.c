@@ -13,7 +13,16 @@
  * it, every outstanding command is completed: 04/08/00 LOGICAL UNIT
  * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT.  A CDB-mode
  * device's requests are whole commands (USER_REQ_CMD): never split, their
- * answer a SCSI status, sense and a data-in length no longer than asked. */
+ * answer a SCSI status, sense and a data-in length no longer than asked.
+ *
+ * Task management (CDB mode): an aborted command still waiting here is
+ * taken back at once.  One the handler holds is named to it in a TM
+ * message when the handler announced TM support at ATTACH; its TM_DONE
+ * "complete" gives the command up (it ends aborted, its area pages are
+ * freed, a CMD_DONE for it that comes later is dropped), "rejected" leaves
+ * it to the handler's answer.  A TM unanswered after cmd_timeout ends the
+ * connection like an unanswered command.  Old handlers never see TM: their
+ * aborted commands end when they answer them, as before. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +46,8 @@
 #define USER_CHUNK_MAX (1u << 20)        /* largest single transfer */
 #define USER_HANDSHAKE_MS 5000
 #define USER_TICK_MS 100
+#define USER_MAX_TM (USER_MAX_INFLIGHT + 16)
+#define USER_ABORTED_TAGS 256            /* given up recently: late answers are dropped */
 
 /* A backend request of one command; long ones move in chunks. */
 struct user_req {
@@ -50,6 +61,23 @@ struct user_req {
 	int result;
 	struct scu_cmd_done answer;      /* USER_REQ_CMD */
 	uint8_t dir;                     /* USER_REQ_CMD: SCU_DIR_* */
+	uint64_t seq;                    /* the connection's number for it, never 0 */
+	bool on_pending;                 /* under conn->lock */
+};
+
+/* An abort or a reset for the connection thread to tell the handler. */
+struct user_tm_req {
+	struct list_head node;           /* conn->tm_queue */
+	uint64_t seq;                    /* of the request aborted; 0: a reset */
+	uint8_t fn;                      /* SCU_TM_* */
+	uint64_t lun;
+};
+
+/* A TM the handler has not answered yet. */
+struct user_tm_slot {
+	uint64_t id;                     /* 0: free */
+	uint64_t cmd_tag;                /* of the command it names, 0 none */
+	uint64_t deadline_ms;
 };
 
 struct user_slot {
@@ -61,8 +89,15 @@ struct user_slot {
 
 struct user_conn {
 	int fd, efd;
-	pthread_mutex_t lock;            /* pending, dead, hangup */
+	pthread_mutex_t lock;            /* pending, tm_queue, seq, dead, hangup */
 	struct list_head pending;
+	struct list_head tm_queue;
+	uint64_t seq;
+	bool tm_capable;                 /* ATTACH had SCU_AM_TM */
+	struct user_tm_slot tms[USER_MAX_TM];
+	uint64_t tm_gen;
+	uint64_t aborted_tags[USER_ABORTED_TAGS];
+	unsigned aborted_next;
 	bool dead, hangup;
 	struct user_dev *ud;
 	char name[SCU_NAME_LEN];
@@ -138,9 +173,13 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	if (kind == USER_REQ_CMD)
 		r->dir = cmd->data_dir == SCST_DATA_READ ? SCU_DIR_IN
 		       : cmd->data_dir == SCST_DATA_WRITE ? SCU_DIR_OUT : SCU_DIR_NONE;
+	if (cmd && kind == USER_REQ_CMD)
+		user_cmd_state(cmd)->req = r;
 	pthread_mutex_lock(&c->lock);
 	if (!c->dead) {
+		r->seq = ++c->seq;
 		list_add_tail(&r->node, &c->pending);
+		r->on_pending = true;
 		queued = true;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -151,6 +190,68 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	if (write(c->efd, &one, sizeof(one)) < 0)
 		log_warn("scst_user %s: cannot wake the connection thread", c->name);
 	return true;
+}
+
+static void wake(struct user_conn *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->efd, &one, sizeof(one)) < 0)
+		log_warn("scst_user %s: cannot wake the connection thread", c->name);
+}
+
+/* Caller holds c->lock. */
+static void queue_tm(struct user_conn *c, uint64_t seq, uint8_t fn, uint64_t lun)
+{
+	struct user_tm_req *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		log_err("scst_user %s: out of memory: a task management function is not "
+			"passed on to the handler", c->name);
+		return;
+	}
+	t->seq = seq;
+	t->fn = fn;
+	t->lun = lun;
+	list_add_tail(&t->node, &c->tm_queue);
+}
+
+bool user_conn_abort(struct user_conn *c, struct scst_cmd *cmd, uint8_t fn)
+{
+	struct user_req *r = user_cmd_state(cmd)->req;
+	bool taken = false, tell = false;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->dead) {
+		/* finish() completes it. */
+	} else if (r->on_pending) {
+		list_del(&r->node);
+		r->on_pending = false;
+		taken = true;
+	} else if (c->tm_capable) {
+		queue_tm(c, r->seq, fn, cmd->lun);
+		tell = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (taken)
+		free(r);
+	if (tell)
+		wake(c);
+	return taken;
+}
+
+void user_conn_reset(struct user_conn *c)
+{
+	bool tell = false;
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->dead && c->tm_capable) {
+		queue_tm(c, 0, SCU_TM_LUN_RESET, 0);
+		tell = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (tell)
+		wake(c);
 }
 
 void user_conn_hangup(struct user_conn *c)
@@ -174,6 +275,7 @@ static struct user_req *pop_pending(struct user_conn *c)
 	if (!list_empty(&c->pending)) {
 		r = list_first_entry(&c->pending, struct user_req, node);
 		list_del(&r->node);
+		r->on_pending = false;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return r;
@@ -183,6 +285,7 @@ static void push_back_first(struct user_conn *c, struct user_req *r)
 {
 	pthread_mutex_lock(&c->lock);
 	list_add(&r->node, &c->pending);
+	r->on_pending = true;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -290,14 +393,29 @@ static int dispatch(struct user_conn *c)
 
 /* ---- answers from the handler ------------------------------------------- */
 
-/* The slot of an answer's tag when it is outstanding and of the answer's
- * form (a whole command or a byte range), else NULL (logged). */
-static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
+static struct user_slot *outstanding_slot(struct user_conn *c, uint64_t tag)
 {
 	uint32_t idx = (uint32_t)tag;
 	struct user_slot *s = idx < USER_MAX_INFLIGHT ? &c->slots[idx] : NULL;
 
-	if (!s || !s->req || s->tag != tag) {
+	return s && s->req && s->tag == tag ? s : NULL;
+}
+
+static bool given_up(const struct user_conn *c, uint64_t tag)
+{
+	for (unsigned i = 0; i < USER_ABORTED_TAGS; i++)
+		if (c->aborted_tags[i] == tag)
+			return true;
+	return false;
+}
+
+/* The slot of an answer's tag when it is outstanding and of the answer's
+ * form (a whole command or a byte range), else NULL (logged). */
+static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
+{
+	struct user_slot *s = outstanding_slot(c, tag);
+
+	if (!s) {
 		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
 			 (unsigned long long)tag);
 		return NULL;
@@ -312,9 +430,17 @@ static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool c
 
 static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
 {
-	struct user_slot *s = answered_slot(c, d->tag, true);
+	struct user_slot *s;
 	struct user_req *r;
 
+	/* The handler may have finished it while its TM_DONE was on the way;
+	 * the command has ended aborted. */
+	if (!outstanding_slot(c, d->tag) && given_up(c, d->tag)) {
+		log_debug("scst_user %s: answer for given-up tag %#llx dropped", c->name,
+			  (unsigned long long)d->tag);
+		return 0;
+	}
+	s = answered_slot(c, d->tag, true);
 	if (!s)
 		return -EPROTO;
 	r = s->req;
@@ -354,6 +480,142 @@ static int take_answer(struct user_conn *c, const struct scu_done *d)
 	return 0;
 }
 
+/* ---- task management ----------------------------------------------------- */
+
+static struct user_tm_req *pop_tm(struct user_conn *c)
+{
+	struct user_tm_req *t = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (!list_empty(&c->tm_queue)) {
+		t = list_first_entry(&c->tm_queue, struct user_tm_req, node);
+		list_del(&t->node);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return t;
+}
+
+static struct user_slot *slot_of_seq(struct user_conn *c, uint64_t seq)
+{
+	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
+		if (c->slots[i].req && c->slots[i].req->seq == seq)
+			return &c->slots[i];
+	return NULL;
+}
+
+/* A request popped for sending and put back (no room) when its abort
+ * came: taken back here. */
+static struct user_req *take_pending_seq(struct user_conn *c, uint64_t seq)
+{
+	struct user_req *r, *found = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	list_for_each_entry(r, &c->pending, node) {
+		if (r->seq == seq) {
+			list_del(&r->node);
+			r->on_pending = false;
+			found = r;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+static struct user_tm_slot *free_tm_slot(struct user_conn *c)
+{
+	for (int i = 0; i < USER_MAX_TM; i++)
+		if (!c->tms[i].id)
+			return &c->tms[i];
+	return NULL;
+}
+
+/* Tells the handler of t: 1 done (sent or nothing to tell), 0 no room now,
+ * <0 the connection failed. */
+static int send_tm(struct user_conn *c, const struct user_tm_req *t)
+{
+	struct user_slot *s = t->seq ? slot_of_seq(c, t->seq) : NULL;
+	struct user_tm_slot *ts;
+	struct scu_tm m = { .fn = t->fn, .lun = t->lun };
+	uint8_t pkt[SCU_TM_LEN];
+	ssize_t n;
+
+	if (t->seq && !s) {
+		struct user_req *r = take_pending_seq(c, t->seq);
+
+		/* Else answered already: the command ends as the handler said. */
+		if (r)
+			complete(r, -ECANCELED);
+		return 1;
+	}
+	ts = free_tm_slot(c);
+	if (!ts)
+		return 0;
+	m.id = ++c->tm_gen;
+	m.tag = s ? s->tag : 0;
+	scu_tm_encode(pkt, &m);
+	n = send(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)sizeof(pkt)) {
+		ts->id = m.id;
+		ts->cmd_tag = m.tag;
+		ts->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->want_out = true;
+		return 0;
+	}
+	return -ENOTCONN;
+}
+
+static int dispatch_tm(struct user_conn *c)
+{
+	struct user_tm_req *t;
+
+	while ((t = pop_tm(c))) {
+		int rc = send_tm(c, t);
+
+		if (rc <= 0) {
+			pthread_mutex_lock(&c->lock);
+			list_add(&t->node, &c->tm_queue);
+			pthread_mutex_unlock(&c->lock);
+			return rc;
+		}
+		free(t);
+	}
+	return 0;
+}
+
+/* The handler gave the command up: it ends aborted, now. */
+static void give_up(struct user_conn *c, struct user_slot *s)
+{
+	struct user_req *r = s->req;
+
+	c->aborted_tags[c->aborted_next++ % USER_ABORTED_TAGS] = s->tag;
+	release_slot(c, s);
+	complete(r, -ECANCELED);
+}
+
+static int take_tm_answer(struct user_conn *c, const struct scu_tm_done *d)
+{
+	struct user_tm_slot *ts = NULL;
+	struct user_slot *s;
+
+	for (int i = 0; i < USER_MAX_TM && !ts; i++)
+		if (c->tms[i].id == d->id)
+			ts = &c->tms[i];
+	if (!ts) {
+		log_warn("scst_user %s: TM answer for id %llu, which is not outstanding", c->name,
+			 (unsigned long long)d->id);
+		return -EPROTO;
+	}
+	s = ts->cmd_tag ? outstanding_slot(c, ts->cmd_tag) : NULL;
+	ts->id = 0;
+	if (s && d->status == SCU_TMS_COMPLETE)
+		give_up(c, s);
+	return 0;
+}
+
 /* Reads every packet waiting: 0, or <0 when the connection must end. */
 static int read_answers(struct user_conn *c)
 {
@@ -363,8 +625,9 @@ static int read_answers(struct user_conn *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_TRUNC);
 		struct scu_cmd_done cd;
+		struct scu_tm_done td;
 		struct scu_done d;
-		int rc;
+		int op, rc;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
@@ -377,16 +640,28 @@ static int read_answers(struct user_conn *c)
 				 c->name);
 			return -EPROTO;
 		}
-		if (scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE)
+		op = scu_packet_op(pkt, (size_t)n);
+		if (op == SCU_OP_UNREGISTER && c->ud->cdb_mode) {
+			if (scu_unregister_decode(pkt, (size_t)n, why, sizeof(why)) < 0) {
+				log_warn("scst_user %s: %s: disconnecting the handler", c->name,
+					 why);
+				return -EPROTO;
+			}
+			return -ESHUTDOWN;
+		}
+		if (op == SCU_OP_CMD_DONE)
 			rc = scu_cmd_done_decode(pkt, (size_t)n, &cd, why, sizeof(why));
+		else if (op == SCU_OP_TM_DONE && c->tm_capable)
+			rc = scu_tm_done_decode(pkt, (size_t)n, &td, why, sizeof(why));
 		else
 			rc = scu_done_decode(pkt, (size_t)n, &d, why, sizeof(why));
 		if (rc < 0) {
 			log_warn("scst_user %s: %s: disconnecting the handler", c->name, why);
 			return -EPROTO;
 		}
-		rc = scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
-								       : take_answer(c, &d);
+		rc = op == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
+		   : op == SCU_OP_TM_DONE ? take_tm_answer(c, &td)
+		   : take_answer(c, &d);
 		if (rc < 0)
 			return -EPROTO;
 	}
@@ -399,6 +674,17 @@ static bool timed_out(const struct user_conn *c)
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
 		if (c->slots[i].req && c->slots[i].deadline_ms <= now)
 			return true;
+	for (int i = 0; i < USER_MAX_TM; i++)
+		if (c->tms[i].id && c->tms[i].deadline_ms <= now)
+			return true;
+	return false;
+}
+
+static bool tm_outstanding(const struct user_conn *c)
+{
+	for (int i = 0; i < USER_MAX_TM; i++)
+		if (c->tms[i].id)
+			return true;
 	return false;
 }
 
@@ -409,6 +695,7 @@ static bool timed_out(const struct user_conn *c)
 static void finish(struct user_conn *c, int res)
 {
 	struct user_req *r, *tmp;
+	struct user_tm_req *t, *ttmp;
 	struct list_head left = LIST_HEAD_INIT(left);
 
 	pthread_mutex_lock(&c->lock);
@@ -416,7 +703,12 @@ static void finish(struct user_conn *c, int res)
 	while (!list_empty(&c->pending)) {
 		r = list_first_entry(&c->pending, struct user_req, node);
 		list_del(&r->node);
+		r->on_pending = false;
 		list_add_tail(&r->node, &left);
+	}
+	list_for_each_entry_safe(t, ttmp, &c->tm_queue, node) {
+		list_del(&t->node);
+		free(t);
 	}
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++) {
@@ -447,7 +739,9 @@ static int serve_requests(struct user_conn *c)
 		bool hangup;
 		int rc;
 
-		if (poll(pfd, 2, c->inflight ? USER_TICK_MS : -1) < 0 && errno != EINTR)
+		bool ticking = c->inflight || tm_outstanding(c);
+
+		if (poll(pfd, 2, ticking ? USER_TICK_MS : -1) < 0 && errno != EINTR)
 			return -ENOTCONN;
 		if (pfd[1].revents & POLLIN && read(c->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			return -ENOTCONN;
@@ -461,10 +755,13 @@ static int serve_requests(struct user_conn *c)
 			if (rc < 0)
 				return rc;
 		}
+		rc = dispatch_tm(c);
+		if (rc < 0)
+			return rc;
 		rc = dispatch(c);
 		if (rc < 0)
 			return rc;
-		if (c->inflight && timed_out(c)) {
+		if (timed_out(c)) {
 			log_warn("scst_user %s: the handler did not answer within %u s: disconnecting it",
 				 c->name, c->ud->cmd_timeout_s);
 			return -ETIMEDOUT;
@@ -518,9 +815,11 @@ static int received_fd(struct msghdr *mh)
 	return fd;
 }
 
-/* Receives ATTACH and its memfd within the handshake time: 0, or -errno
- * with the reason in why. */
-static int receive_attach(int fd, struct scu_attach *a, int *memfd, char *why, size_t whylen)
+/* Receives ATTACH or REGISTER (reg) and its memfd within the handshake
+ * time: 0, or -errno with the reason in why.  A REGISTER is returned as
+ * the ATTACH it implies, its own fields in r. */
+static int receive_attach(int fd, struct scu_attach *a, struct scu_register *r, bool *reg,
+			  int *memfd, char *why, size_t whylen)
 {
 	uint8_t pkt[SCU_MAX_LEN];
 	char ctrl[CMSG_SPACE(4 * sizeof(int))];
@@ -544,8 +843,16 @@ static int receive_attach(int fd, struct scu_attach *a, int *memfd, char *why, s
 		snprintf(why, whylen, "ATTACH packet or its file descriptors truncated");
 		return -EPROTO;
 	}
-	if (scu_attach_decode(pkt, (size_t)n, a, why, whylen) < 0)
+	*reg = scu_packet_op(pkt, (size_t)n) == SCU_OP_REGISTER;
+	if (*reg) {
+		if (scu_register_decode(pkt, (size_t)n, r, why, whylen) < 0)
+			return -EPROTO;
+		*a = (struct scu_attach){ .version = r->version, .mode = r->mode,
+					  .area_bytes = r->area_bytes };
+		memcpy(a->name, r->name, sizeof(a->name));
+	} else if (scu_attach_decode(pkt, (size_t)n, a, why, whylen) < 0) {
 		return -EPROTO;
+	}
 	if (a->version != SCU_VERSION) {
 		snprintf(why, whylen, "protocol version %u, scstd speaks %u", a->version, SCU_VERSION);
 		return -EPROTO;
@@ -605,12 +912,14 @@ static pid_t peer_pid(int fd)
 static int handshake(struct user_conn *c)
 {
 	struct scu_attach a;
+	struct scu_register r;
+	bool reg = false;
 	struct scu_attach_rsp rsp = { 0 };
 	char why[SCU_MSG_LEN];
 	int memfd = -1, rc;
 	pid_t pid = peer_pid(c->fd);
 
-	rc = receive_attach(c->fd, &a, &memfd, why, sizeof(why));
+	rc = receive_attach(c->fd, &a, &r, &reg, &memfd, why, sizeof(why));
 	if (rc == 0) {
 		snprintf(c->name, sizeof(c->name), "%s", a.name);
 		rc = map_area(c, memfd, a.area_bytes, why, sizeof(why));
@@ -618,7 +927,9 @@ static int handshake(struct user_conn *c)
 	if (memfd >= 0)
 		close(memfd);
 	if (rc == 0) {
-		c->ud = user_dev_attach(a.name, a.mode, c, pid, &rc, why, sizeof(why));
+		c->tm_capable = a.mode & SCU_AM_TM;
+		c->ud = reg ? user_dev_register(&r, c, pid, &rc, why, sizeof(why))
+			    : user_dev_attach(a.name, a.mode, c, pid, &rc, why, sizeof(why));
 		if (!c->ud)
 			rc = rc < 0 ? rc : -EINVAL;
 	}
@@ -637,6 +948,25 @@ static int handshake(struct user_conn *c)
 	return 0;
 }
 
+/* The handler left (or sent UNREGISTER, answered here): its registered
+ * device goes with it, unless LUNs still export it. */
+static void end_registration(struct user_conn *c, bool registered, bool asked)
+{
+	struct scu_attach_rsp rsp = { 0 };
+
+	if (registered) {
+		rsp.rc = user_dev_unregister(c->name, rsp.msg, sizeof(rsp.msg));
+		if (rsp.rc == 0)
+			snprintf(rsp.msg, sizeof(rsp.msg), "device %.200s unregistered", c->name);
+	} else {
+		rsp.rc = -EPERM;
+		snprintf(rsp.msg, sizeof(rsp.msg),
+			 "device %.180s was created by management: detached, not deleted", c->name);
+	}
+	if (asked)
+		send_attach_rsp(c->fd, &rsp);
+}
+
 void user_conn_serve(int fd)
 {
 	struct user_conn *c = calloc(1, sizeof(*c));
@@ -650,9 +980,16 @@ void user_conn_serve(int fd)
 	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&c->lock, NULL);
 	list_init(&c->pending);
+	list_init(&c->tm_queue);
 	if (c->efd >= 0 && handshake(c) == 0) {
+		/* The device outlives the connection unless it is registered;
+		 * ud may be freed once finish has let the device go. */
+		bool registered = c->ud->registered;
+
 		rc = serve_requests(c);
 		finish(c, rc == -ETIMEDOUT ? -ETIMEDOUT : -ENOTCONN);
+		if (registered || rc == -ESHUTDOWN)
+			end_registration(c, registered, rc == -ESHUTDOWN);
 	}
 	if (c->area)
 		munmap(c->area, c->area_bytes);
