@@ -61,7 +61,10 @@ struct user_req {
 	int result;
 	struct scu_cmd_done answer;      /* USER_REQ_CMD */
 	uint8_t dir;                     /* USER_REQ_CMD: SCU_DIR_* */
-	uint64_t seq;                    /* the connection's number for it, never 0 */
+	/* Its number, never 0 and unique across connections: an abort may
+	 * reach the device's next connection while the request, ended by
+	 * its old one, still waits to complete on its loop. */
+	uint64_t seq;
 	bool on_pending;                 /* under conn->lock */
 };
 
@@ -89,10 +92,9 @@ struct user_slot {
 
 struct user_conn {
 	int fd, efd;
-	pthread_mutex_t lock;            /* pending, tm_queue, seq, dead, hangup */
+	pthread_mutex_t lock;            /* pending, tm_queue, dead, hangup */
 	struct list_head pending;
 	struct list_head tm_queue;
-	uint64_t seq;
 	bool tm_capable;                 /* ATTACH had SCU_AM_TM */
 	struct user_tm_slot tms[USER_MAX_TM];
 	uint64_t tm_gen;
@@ -110,6 +112,8 @@ struct user_conn {
 	uint32_t gen;
 	bool want_out;                   /* the socket was full */
 };
+
+static uint64_t req_seq;
 
 static uint64_t now_ms(void)
 {
@@ -177,7 +181,7 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 		user_cmd_state(cmd)->req = r;
 	pthread_mutex_lock(&c->lock);
 	if (!c->dead) {
-		r->seq = ++c->seq;
+		r->seq = __atomic_add_fetch(&req_seq, 1, __ATOMIC_RELAXED);
 		list_add_tail(&r->node, &c->pending);
 		r->on_pending = true;
 		queued = true;
