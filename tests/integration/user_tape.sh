@@ -26,7 +26,7 @@
 # sends UNREGISTER; bad types, block sizes, names and taken names are
 # refused with the reason.
 . "$(dirname "$0")/../lib.sh"
-plan 71
+plan 74
 
 require_daemon
 require_tools scsi_cdb user_badhandler
@@ -351,6 +351,26 @@ check "LUN RESET during a SPACE: function complete within 6 s (${ms:-no answer} 
 told_reset() { grep -Eq 'task management 4 tag 0x[0-9a-f]+ lun' "$1" && grep -Eq 'task management 4 tag 0 lun' "$1"; }
 check "... the handler was told of the abort (4, the tag) and of the reset (4, tag 0)" \
 	told_reset "$WORKDIR/tape.out"
+# ABORT TASK SET: the same, function 2.
+out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500 taskset")
+ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+told_taskset() { ms_below "$1" 6000 && grep -Eq 'task management 2 tag 0x[0-9a-f]+ lun 0' "$2"; }
+check "ABORT TASK SET during a SPACE: function complete within 6 s (${ms:-no answer} ms), the handler told (2)" \
+	told_taskset "$ms" "$WORKDIR/tape.out"
+# The initiator vanishes (its TCP connection closes) during a SPACE: the
+# nexus is lost, its commands aborted (SAM-5 6.3.4) and the drive told (6).
+printf '%s\n' "cdb 000000000000" "cdb 010000000000" "abort 110100000200 60000" |
+	SCSI_CDB_LOGIN_ONLY=1 "$(tool scsi_cdb)" "$(lun_url 0)" >/dev/null 2>&1 &
+cpid=$!
+sleep 2
+kill -KILL "$cpid"
+wait "$cpid" 2>/dev/null
+lost_nexus() { grep -Eq 'task management 6 tag 0x[0-9a-f]+ lun 0' "$WORKDIR/tape.out"; }
+check "an initiator gone during a SPACE: the handler is told of the nexus loss (6)" \
+	eventually 10 lost_nexus
+out=$(cdb "cdb 000000000000" "cdb 34000000000000000000 20")
+check "... and the drive stopped short of object 6" \
+	answers_are "$(echo "$out" | sed -n 2p)" '^GOOD (00|80)0000000000000[0-5]0000000[0-5]'
 # A handler written without task management (-T) is never sent TM: the
 # abort waits for the SPACE to end (as before TM existed), which it does.
 kill "$TAPE_PID"
