@@ -330,6 +330,27 @@ static size_t encode_io(const struct user_slot *s, const struct user_req *r, uin
 	return scu_io_encode(pkt, &io);
 }
 
+/* Sends one packet without waiting: 1 sent, 0 the socket is full (sent
+ * later, when it drains), -ENOTCONN. */
+static int send_now(struct user_conn *c, const uint8_t *pkt, size_t len)
+{
+	ssize_t n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n == (ssize_t)len)
+		return 1;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->want_out = true;
+		return 0;
+	}
+	return -ENOTCONN;
+}
+
+/* When what is sent now must have been answered. */
+static uint64_t answer_deadline(const struct user_conn *c)
+{
+	return now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
+}
+
 /* Sends the next chunk of r: 1 sent, 0 no room now (r not taken), <0 the
  * connection failed. */
 static int send_chunk(struct user_conn *c, struct user_req *r)
@@ -339,7 +360,7 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 	uint8_t pkt[SCU_MAX_LEN];
 	size_t len;
 	int64_t first = 0;
-	ssize_t n;
+	int rc;
 
 	if (idx < 0)
 		return 0;
@@ -359,17 +380,12 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 		memcpy(c->area + (uint64_t)s->first_page * USER_AREA_PAGE, r->buf + r->done,
 		       s->chunk);
 	len = r->kind == USER_REQ_CMD ? encode_cmd(s, r, pkt) : encode_io(s, r, pkt);
-	n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == (ssize_t)len) {
-		s->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
-		return 1;
-	}
-	release_slot(c, s);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->want_out = true;
-		return 0;
-	}
-	return -ENOTCONN;
+	rc = send_now(c, pkt, len);
+	if (rc == 1)
+		s->deadline_ms = answer_deadline(c);
+	else
+		release_slot(c, s);
+	return rc;
 }
 
 static int dispatch(struct user_conn *c)
@@ -542,7 +558,7 @@ static int send_tm(struct user_conn *c, const struct user_tm_req *t)
 	struct user_tm_slot *ts;
 	struct scu_tm m = { .fn = t->fn, .lun = t->lun };
 	uint8_t pkt[SCU_TM_LEN];
-	ssize_t n;
+	int rc;
 
 	if (t->seq && !s) {
 		struct user_req *r = take_pending_seq(c, t->seq);
@@ -558,18 +574,13 @@ static int send_tm(struct user_conn *c, const struct user_tm_req *t)
 	m.id = ++c->tm_gen;
 	m.tag = s ? s->tag : 0;
 	scu_tm_encode(pkt, &m);
-	n = send(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == (ssize_t)sizeof(pkt)) {
+	rc = send_now(c, pkt, sizeof(pkt));
+	if (rc == 1) {
 		ts->id = m.id;
 		ts->cmd_tag = m.tag;
-		ts->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
-		return 1;
+		ts->deadline_ms = answer_deadline(c);
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->want_out = true;
-		return 0;
-	}
-	return -ENOTCONN;
+	return rc;
 }
 
 static int dispatch_tm(struct user_conn *c)

@@ -331,9 +331,14 @@ check_output "... and the block size is back to variable (0) in the tree too" '^
 kill "$TAPE_PID"
 wait "$TAPE_PID" 2>/dev/null
 check "user_tape with 2 s of motion per object attaches" start_tape -m 2000
-out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500" \
-	"cdb 34000000000000000000 20")
-ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+# space_then [FN]: REWIND, SPACE(6) 2 filemarks forward, the TMF FN (scsi_cdb
+# abort's; default ABORT TASK) 1.5 s later, READ POSITION; sets out and ms.
+space_then() {
+	out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500 ${1:-task}" \
+		"cdb 34000000000000000000 20")
+	ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+}
+space_then
 check "ABORT TASK of a 12 s SPACE: function complete within 6 s (${ms:-no answer} ms)" \
 	ms_below "$ms" 6000
 check "... the drive stopped: READ POSITION short of object 6" \
@@ -342,9 +347,7 @@ check "... the handler was told: ABORT TASK (1) with the command's tag" \
 	grep -Eq 'task management 1 tag 0x[0-9a-f]+ lun 0' "$WORKDIR/tape.out"
 # LOGICAL UNIT RESET during a SPACE: the SPACE is aborted on the drive (its
 # TM names it) and the drive hears of the reset itself (tag 0).
-out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500 lunreset" \
-	"cdb 000000000000")
-ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+space_then lunreset
 reset_ok() { ms_below "$1" 6000 && answers_are "$2" '^CHECK 06/29/'; }
 check "LUN RESET during a SPACE: function complete within 6 s (${ms:-no answer} ms), then the reset UA" \
 	reset_ok "$ms" "$(echo "$out" | sed -n 4p)"
@@ -352,8 +355,7 @@ told_reset() { grep -Eq 'task management 4 tag 0x[0-9a-f]+ lun' "$1" && grep -Eq
 check "... the handler was told of the abort (4, the tag) and of the reset (4, tag 0)" \
 	told_reset "$WORKDIR/tape.out"
 # ABORT TASK SET: the same, function 2.
-out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500 taskset")
-ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+space_then taskset
 told_taskset() { ms_below "$1" 6000 && grep -Eq 'task management 2 tag 0x[0-9a-f]+ lun 0' "$2"; }
 check "ABORT TASK SET during a SPACE: function complete within 6 s (${ms:-no answer} ms), the handler told (2)" \
 	told_taskset "$ms" "$WORKDIR/tape.out"
@@ -376,9 +378,7 @@ check "... and the drive stopped short of object 6" \
 kill "$TAPE_PID"
 wait "$TAPE_PID" 2>/dev/null
 check "user_tape without task management (-T) attaches" start_tape -T -m 2000
-out=$(cdb "cdb 000000000000" "cdb 010000000000" "abort 110100000200 1500" \
-	"cdb 34000000000000000000 20")
-ms=$(tmf_ms "$(echo "$out" | sed -n 3p)")
+space_then
 waited_ok() { ms_at_least "$1" 6000 && answers_are "$2" '^GOOD 0000000000000006000000060000000000000000$'; }
 check "... its ABORT TASK completes when the SPACE ends (${ms:-no answer} ms), at object 6" \
 	waited_ok "$ms" "$(echo "$out" | sed -n 4p)"
