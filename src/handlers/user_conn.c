@@ -14,15 +14,9 @@
  * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT.  A CDB-mode
  * device's requests are whole commands (USER_REQ_CMD): never split, their
  * answer a SCSI status, sense and a data-in length no longer than asked.
- *
- * Task management (CDB mode): an aborted command still waiting here is
- * taken back at once.  One the handler holds is named to it in a TM
- * message when the handler announced TM support at ATTACH; its TM_DONE
- * "complete" gives the command up (it ends aborted, its area pages are
- * freed, a CMD_DONE for it that comes later is dropped), "rejected" leaves
- * it to the handler's answer.  A TM unanswered after cmd_timeout ends the
- * connection like an unanswered command.  Old handlers never see TM: their
- * aborted commands end when they answer them, as before. */
+ * Task management of CDB-mode commands: user_tm.c.  A REGISTER instead of
+ * ATTACH creates the device first (user_dev_register), and the device goes
+ * again when its connection ends (user_dev_unregister). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,80 +36,11 @@
 #include "lib/scst_user_wire.h"
 #include "util/log.h"
 
-#define USER_MAX_INFLIGHT 128
-#define USER_CHUNK_MAX (1u << 20)        /* largest single transfer */
-#define USER_HANDSHAKE_MS 5000
-#define USER_TICK_MS 100
-#define USER_MAX_TM (USER_MAX_INFLIGHT + 16)
-#define USER_ABORTED_TAGS 256            /* given up recently: late answers are dropped */
-
-/* A backend request of one command; long ones move in chunks. */
-struct user_req {
-	struct list_head node;           /* conn->pending */
-	struct scst_cmd *cmd;            /* or: */
-	struct user_wait *wait;
-	unsigned kind;
-	uint8_t *buf;
-	uint32_t len, done;
-	uint64_t off;
-	int result;
-	struct scu_cmd_done answer;      /* USER_REQ_CMD */
-	uint8_t dir;                     /* USER_REQ_CMD: SCU_DIR_* */
-	/* Its number, never 0 and unique across connections: an abort may
-	 * reach the device's next connection while the request, ended by
-	 * its old one, still waits to complete on its loop. */
-	uint64_t seq;
-	bool on_pending;                 /* under conn->lock */
-};
-
-/* An abort or a reset for the connection thread to tell the handler. */
-struct user_tm_req {
-	struct list_head node;           /* conn->tm_queue */
-	uint64_t seq;                    /* of the request aborted; 0: a reset */
-	uint8_t fn;                      /* SCU_TM_* */
-	uint64_t lun;
-};
-
-/* A TM the handler has not answered yet. */
-struct user_tm_slot {
-	uint64_t id;                     /* 0: free */
-	uint64_t cmd_tag;                /* of the command it names, 0 none */
-	uint64_t deadline_ms;
-};
-
-struct user_slot {
-	struct user_req *req;            /* NULL: free */
-	uint64_t tag;
-	uint32_t first_page, npages, chunk;
-	uint64_t deadline_ms;
-};
-
-struct user_conn {
-	int fd, efd;
-	pthread_mutex_t lock;            /* pending, tm_queue, dead, hangup */
-	struct list_head pending;
-	struct list_head tm_queue;
-	bool tm_capable;                 /* ATTACH had SCU_AM_TM */
-	struct user_tm_slot tms[USER_MAX_TM];
-	uint64_t tm_gen;
-	uint64_t aborted_tags[USER_ABORTED_TAGS];
-	unsigned aborted_next;
-	bool dead, hangup;
-	struct user_dev *ud;
-	char name[SCU_NAME_LEN];
-	uint8_t *area;
-	uint64_t area_bytes;
-	uint32_t chunk_max;
-	struct user_area pages;
-	struct user_slot slots[USER_MAX_INFLIGHT];
-	unsigned inflight;
-	uint32_t gen;
-	bool want_out;                   /* the socket was full */
-};
+#include "handlers/user_conn_priv.h"
 
 static uint64_t req_seq;
 
-static uint64_t now_ms(void)
+uint64_t user_now_ms(void)
 {
 	struct timespec ts;
 
@@ -138,7 +63,7 @@ static void complete_on_loop(void *arg)
 	free(r);
 }
 
-static void complete(struct user_req *r, int result)
+void user_req_complete(struct user_req *r, int result)
 {
 	struct user_wait *w = r->wait;
 
@@ -196,7 +121,7 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	return true;
 }
 
-static void wake(struct user_conn *c)
+void user_conn_wake(struct user_conn *c)
 {
 	uint64_t one = 1;
 
@@ -204,59 +129,8 @@ static void wake(struct user_conn *c)
 		log_warn("scst_user %s: cannot wake the connection thread", c->name);
 }
 
-/* Caller holds c->lock. */
-static void queue_tm(struct user_conn *c, uint64_t seq, uint8_t fn, uint64_t lun)
-{
-	struct user_tm_req *t = calloc(1, sizeof(*t));
 
-	if (!t) {
-		log_err("scst_user %s: out of memory: a task management function is not "
-			"passed on to the handler", c->name);
-		return;
-	}
-	t->seq = seq;
-	t->fn = fn;
-	t->lun = lun;
-	list_add_tail(&t->node, &c->tm_queue);
-}
 
-bool user_conn_abort(struct user_conn *c, struct scst_cmd *cmd, uint8_t fn)
-{
-	struct user_req *r = user_cmd_state(cmd)->req;
-	bool taken = false, tell = false;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->dead) {
-		/* finish() completes it. */
-	} else if (r->on_pending) {
-		list_del(&r->node);
-		r->on_pending = false;
-		taken = true;
-	} else if (c->tm_capable) {
-		queue_tm(c, r->seq, fn, cmd->lun);
-		tell = true;
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (taken)
-		free(r);
-	if (tell)
-		wake(c);
-	return taken;
-}
-
-void user_conn_reset(struct user_conn *c)
-{
-	bool tell = false;
-
-	pthread_mutex_lock(&c->lock);
-	if (!c->dead && c->tm_capable) {
-		queue_tm(c, 0, SCU_TM_LUN_RESET, 0);
-		tell = true;
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (tell)
-		wake(c);
-}
 
 void user_conn_hangup(struct user_conn *c)
 {
@@ -301,7 +175,7 @@ static int free_slot(const struct user_conn *c)
 	return -1;
 }
 
-static void release_slot(struct user_conn *c, struct user_slot *s)
+void user_conn_release_slot(struct user_conn *c, struct user_slot *s)
 {
 	if (s->npages)
 		user_area_free(&c->pages, s->first_page, s->npages);
@@ -332,7 +206,7 @@ static size_t encode_io(const struct user_slot *s, const struct user_req *r, uin
 
 /* Sends one packet without waiting: 1 sent, 0 the socket is full (sent
  * later, when it drains), -ENOTCONN. */
-static int send_now(struct user_conn *c, const uint8_t *pkt, size_t len)
+int user_conn_send_now(struct user_conn *c, const uint8_t *pkt, size_t len)
 {
 	ssize_t n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -346,9 +220,9 @@ static int send_now(struct user_conn *c, const uint8_t *pkt, size_t len)
 }
 
 /* When what is sent now must have been answered. */
-static uint64_t answer_deadline(const struct user_conn *c)
+uint64_t user_conn_answer_deadline(const struct user_conn *c)
 {
-	return now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
+	return user_now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
 }
 
 /* Sends the next chunk of r: 1 sent, 0 no room now (r not taken), <0 the
@@ -380,11 +254,11 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 		memcpy(c->area + (uint64_t)s->first_page * USER_AREA_PAGE, r->buf + r->done,
 		       s->chunk);
 	len = r->kind == USER_REQ_CMD ? encode_cmd(s, r, pkt) : encode_io(s, r, pkt);
-	rc = send_now(c, pkt, len);
+	rc = user_conn_send_now(c, pkt, len);
 	if (rc == 1)
-		s->deadline_ms = answer_deadline(c);
+		s->deadline_ms = user_conn_answer_deadline(c);
 	else
-		release_slot(c, s);
+		user_conn_release_slot(c, s);
 	return rc;
 }
 
@@ -398,7 +272,7 @@ static int dispatch(struct user_conn *c)
 
 		/* A command cannot be cut; the device's limit is the handler's. */
 		if (r->kind == USER_REQ_CMD && r->len > c->chunk_max) {
-			complete(r, -E2BIG);
+			user_req_complete(r, -E2BIG);
 			continue;
 		}
 		rc = send_chunk(c, r);
@@ -413,7 +287,7 @@ static int dispatch(struct user_conn *c)
 
 /* ---- answers from the handler ------------------------------------------- */
 
-static struct user_slot *outstanding_slot(struct user_conn *c, uint64_t tag)
+struct user_slot *user_conn_outstanding_slot(struct user_conn *c, uint64_t tag)
 {
 	uint32_t idx = (uint32_t)tag;
 	struct user_slot *s = idx < USER_MAX_INFLIGHT ? &c->slots[idx] : NULL;
@@ -421,19 +295,12 @@ static struct user_slot *outstanding_slot(struct user_conn *c, uint64_t tag)
 	return s && s->req && s->tag == tag ? s : NULL;
 }
 
-static bool given_up(const struct user_conn *c, uint64_t tag)
-{
-	for (unsigned i = 0; i < USER_ABORTED_TAGS; i++)
-		if (c->aborted_tags[i] == tag)
-			return true;
-	return false;
-}
 
 /* The slot of an answer's tag when it is outstanding and of the answer's
  * form (a whole command or a byte range), else NULL (logged). */
 static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
 {
-	struct user_slot *s = outstanding_slot(c, tag);
+	struct user_slot *s = user_conn_outstanding_slot(c, tag);
 
 	if (!s) {
 		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
@@ -455,7 +322,7 @@ static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
 
 	/* The handler may have finished it while its TM_DONE was on the way;
 	 * the command has ended aborted. */
-	if (!outstanding_slot(c, d->tag) && given_up(c, d->tag)) {
+	if (!user_conn_outstanding_slot(c, d->tag) && user_tm_given_up(c, d->tag)) {
 		log_debug("scst_user %s: answer for given-up tag %#llx dropped", c->name,
 			  (unsigned long long)d->tag);
 		return 0;
@@ -473,8 +340,8 @@ static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
 	if (d->resp_len)
 		memcpy(r->buf, c->area + (uint64_t)s->first_page * USER_AREA_PAGE, d->resp_len);
 	r->answer = *d;
-	release_slot(c, s);
-	complete(r, 0);
+	user_conn_release_slot(c, s);
+	user_req_complete(r, 0);
 	return 0;
 }
 
@@ -490,146 +357,23 @@ static int take_answer(struct user_conn *c, const struct scu_done *d)
 		memcpy(r->buf + r->done, c->area + (uint64_t)s->first_page * USER_AREA_PAGE,
 		       s->chunk);
 	r->done += s->chunk;
-	release_slot(c, s);
+	user_conn_release_slot(c, s);
 	if (d->result < 0)
-		complete(r, d->result);
+		user_req_complete(r, d->result);
 	else if (r->done < r->len)
 		push_back_first(c, r);
 	else
-		complete(r, 0);
+		user_req_complete(r, 0);
 	return 0;
 }
 
-/* ---- task management ----------------------------------------------------- */
 
-static struct user_tm_req *pop_tm(struct user_conn *c)
-{
-	struct user_tm_req *t = NULL;
 
-	pthread_mutex_lock(&c->lock);
-	if (!list_empty(&c->tm_queue)) {
-		t = list_first_entry(&c->tm_queue, struct user_tm_req, node);
-		list_del(&t->node);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return t;
-}
 
-static struct user_slot *slot_of_seq(struct user_conn *c, uint64_t seq)
-{
-	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
-		if (c->slots[i].req && c->slots[i].req->seq == seq)
-			return &c->slots[i];
-	return NULL;
-}
 
-/* A request popped for sending and put back (no room) when its abort
- * came: taken back here. */
-static struct user_req *take_pending_seq(struct user_conn *c, uint64_t seq)
-{
-	struct user_req *r, *found = NULL;
 
-	pthread_mutex_lock(&c->lock);
-	list_for_each_entry(r, &c->pending, node) {
-		if (r->seq == seq) {
-			list_del(&r->node);
-			r->on_pending = false;
-			found = r;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	return found;
-}
 
-static struct user_tm_slot *free_tm_slot(struct user_conn *c)
-{
-	for (int i = 0; i < USER_MAX_TM; i++)
-		if (!c->tms[i].id)
-			return &c->tms[i];
-	return NULL;
-}
 
-/* Tells the handler of t: 1 done (sent or nothing to tell), 0 no room now,
- * <0 the connection failed. */
-static int send_tm(struct user_conn *c, const struct user_tm_req *t)
-{
-	struct user_slot *s = t->seq ? slot_of_seq(c, t->seq) : NULL;
-	struct user_tm_slot *ts;
-	struct scu_tm m = { .fn = t->fn, .lun = t->lun };
-	uint8_t pkt[SCU_TM_LEN];
-	int rc;
-
-	if (t->seq && !s) {
-		struct user_req *r = take_pending_seq(c, t->seq);
-
-		/* Else answered already: the command ends as the handler said. */
-		if (r)
-			complete(r, -ECANCELED);
-		return 1;
-	}
-	ts = free_tm_slot(c);
-	if (!ts)
-		return 0;
-	m.id = ++c->tm_gen;
-	m.tag = s ? s->tag : 0;
-	scu_tm_encode(pkt, &m);
-	rc = send_now(c, pkt, sizeof(pkt));
-	if (rc == 1) {
-		ts->id = m.id;
-		ts->cmd_tag = m.tag;
-		ts->deadline_ms = answer_deadline(c);
-	}
-	return rc;
-}
-
-static int dispatch_tm(struct user_conn *c)
-{
-	struct user_tm_req *t;
-
-	while ((t = pop_tm(c))) {
-		int rc = send_tm(c, t);
-
-		if (rc <= 0) {
-			pthread_mutex_lock(&c->lock);
-			list_add(&t->node, &c->tm_queue);
-			pthread_mutex_unlock(&c->lock);
-			return rc;
-		}
-		free(t);
-	}
-	return 0;
-}
-
-/* The handler gave the command up: it ends aborted, now. */
-static void give_up(struct user_conn *c, struct user_slot *s)
-{
-	struct user_req *r = s->req;
-
-	c->aborted_tags[c->aborted_next++ % USER_ABORTED_TAGS] = s->tag;
-	release_slot(c, s);
-	complete(r, -ECANCELED);
-}
-
-static int take_tm_answer(struct user_conn *c, const struct scu_tm_done *d)
-{
-	struct user_tm_slot *ts = NULL;
-	struct user_slot *s;
-
-	for (int i = 0; i < USER_MAX_TM && !ts; i++)
-		if (c->tms[i].id == d->id)
-			ts = &c->tms[i];
-	if (!ts) {
-		log_warn("scst_user %s: TM answer for id %llu, which is not outstanding", c->name,
-			 (unsigned long long)d->id);
-		return -EPROTO;
-	}
-	s = ts->cmd_tag ? outstanding_slot(c, ts->cmd_tag) : NULL;
-	ts->id = 0;
-	if (s && d->status == SCU_TMS_COMPLETE)
-		give_up(c, s);
-	return 0;
-}
 
 /* Reads every packet waiting: 0, or <0 when the connection must end. */
 static int read_answers(struct user_conn *c)
@@ -675,7 +419,7 @@ static int read_answers(struct user_conn *c)
 			return -EPROTO;
 		}
 		rc = op == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
-		   : op == SCU_OP_TM_DONE ? take_tm_answer(c, &td)
+		   : op == SCU_OP_TM_DONE ? user_tm_take_answer(c, &td)
 		   : take_answer(c, &d);
 		if (rc < 0)
 			return -EPROTO;
@@ -684,23 +428,12 @@ static int read_answers(struct user_conn *c)
 
 static bool timed_out(const struct user_conn *c)
 {
-	uint64_t now = now_ms();
+	uint64_t now = user_now_ms();
 
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
 		if (c->slots[i].req && c->slots[i].deadline_ms <= now)
 			return true;
-	for (int i = 0; i < USER_MAX_TM; i++)
-		if (c->tms[i].id && c->tms[i].deadline_ms <= now)
-			return true;
-	return false;
-}
-
-static bool tm_outstanding(const struct user_conn *c)
-{
-	for (int i = 0; i < USER_MAX_TM; i++)
-		if (c->tms[i].id)
-			return true;
-	return false;
+	return user_tm_timed_out(c, now);
 }
 
 /* ---- the end of a connection -------------------------------------------- */
@@ -710,7 +443,6 @@ static bool tm_outstanding(const struct user_conn *c)
 static void finish(struct user_conn *c, int res)
 {
 	struct user_req *r, *tmp;
-	struct user_tm_req *t, *ttmp;
 	struct list_head left = LIST_HEAD_INIT(left);
 
 	pthread_mutex_lock(&c->lock);
@@ -721,10 +453,7 @@ static void finish(struct user_conn *c, int res)
 		r->on_pending = false;
 		list_add_tail(&r->node, &left);
 	}
-	list_for_each_entry_safe(t, ttmp, &c->tm_queue, node) {
-		list_del(&t->node);
-		free(t);
-	}
+	user_tm_drop_queue(c);
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++) {
 		struct user_slot *s = &c->slots[i];
@@ -732,12 +461,12 @@ static void finish(struct user_conn *c, int res)
 		if (!s->req)
 			continue;
 		r = s->req;
-		release_slot(c, s);
-		complete(r, res);
+		user_conn_release_slot(c, s);
+		user_req_complete(r, res);
 	}
 	list_for_each_entry_safe(r, tmp, &left, node) {
 		list_del(&r->node);
-		complete(r, -ENOTCONN);
+		user_req_complete(r, -ENOTCONN);
 	}
 	user_dev_conn_gone(c->ud);
 	log_info("scst_user %s: handler detached", c->name);
@@ -754,7 +483,7 @@ static int serve_requests(struct user_conn *c)
 		bool hangup;
 		int rc;
 
-		bool ticking = c->inflight || tm_outstanding(c);
+		bool ticking = c->inflight || user_tm_outstanding(c);
 
 		if (poll(pfd, 2, ticking ? USER_TICK_MS : -1) < 0 && errno != EINTR)
 			return -ENOTCONN;
@@ -770,7 +499,7 @@ static int serve_requests(struct user_conn *c)
 			if (rc < 0)
 				return rc;
 		}
-		rc = dispatch_tm(c);
+		rc = user_tm_dispatch(c);
 		if (rc < 0)
 			return rc;
 		rc = dispatch(c);

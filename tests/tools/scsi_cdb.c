@@ -304,9 +304,11 @@ static void do_abort(struct iscsi_context *iscsi, int lun, char *args)
 		return;
 	}
 	printf("TMF %u %lld\n", tmf_st.response, (long long)(now_ms() - t0));
-	/* libiscsi cancelled the task when the TMF went out. */
-	if (cmd_st.done)
-		scsi_free_scsi_task(task);
+	/* The target sends nothing more for an aborted task (SAM-5); libiscsi
+	 * forgets it (calling its callback) before it is freed. */
+	if (!cmd_st.done)
+		iscsi_scsi_cancel_task(iscsi, task);
+	scsi_free_scsi_task(task);
 }
 
 int main(int argc, char **argv)
