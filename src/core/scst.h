@@ -47,8 +47,6 @@ void scst_set_setup_id(uint32_t id);
  * handlers create their devices themselves too). */
 struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
-int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
-		     char *err, size_t errlen);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
 /* Setters for the management tree (take scst_mutex); 0 or -errno.  They
  * apply to sessions made afterwards, as SCST regroups only new I/O

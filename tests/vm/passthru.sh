@@ -28,6 +28,10 @@
 #     node), exported again by the guest's scstd; the host writes blocks
 #     and a filemark, rewinds and reads them back through both, with
 #     SSC-4's answers;
+#   - dev_changer the same way over examples/user_changer (LUN 1 of the
+#     host's target): READ ELEMENT STATUS, MOVE MEDIUM and INITIALIZE
+#     ELEMENT STATUS through both daemons with SMC-3's answers, the
+#     device's sense unchanged;
 #   - the disk deleted in the guest while reads are in flight: the LUN
 #     answers LOGICAL UNIT NOT SUPPORTED, scstd keeps running and stops
 #     cleanly.
@@ -43,7 +47,7 @@ if [ -z "${SCSTD_VM_NS:-}" ]; then
 fi
 
 . "$HERE/../lib.sh"
-plan 20
+plan 23
 require_daemon
 require_tools scsi_cdb iscsi_abort_queued
 PT_TIMEOUT=${PT_TIMEOUT:-600}
@@ -271,26 +275,37 @@ note "scsi_debug slowed ($slow, then $fast): $(tr '\n' ' ' <"$WORKDIR/abort.out"
 # guest's kernel initiator: host -> guest scstd (dev_tape) -> guest sg ->
 # iscsi_tcp -> host scstd (scst_user, CDB mode) -> user_tape.
 EX=$(dirname "$SCSTD")/examples
+# LUN 1 of the same target is scstd's own medium changer
+# (examples/user_changer), taken by dev_changer the same way.
 cat >"$WORKDIR/vtl.conf" <<CONF
 HANDLER scst_user {
 	DEVICE vtl0 {
 		type 1
+	}
+	DEVICE chg0 {
+		type 8
 	}
 }
 TARGET_DRIVER iscsi {
 	enabled 1
 	TARGET $IQN-vtl {
 		LUN 0 vtl0
+		LUN 1 chg0
 		enabled 1
 	}
 }
 CONF
+printf '1000 PT0001\n1001 PT0002\n' >"$WORKDIR/chg.inv"
 vtl=
 if start_daemon --config "$WORKDIR/vtl.conf" --listen "$HOST_IP:3260"; then
 	"$EX/user_tape" -s "$WORKDIR/user.$DAEMON_SEQ.sock" vtl0 "$WORKDIR/vtl.img" \
 		>"$WORKDIR/vtl.out" 2>&1 &
 	BG_PIDS+=($!)
+	"$EX/user_changer" -s "$WORKDIR/user.$DAEMON_SEQ.sock" -d 1 -n 2 chg0 "$WORKDIR/chg.inv" \
+		>"$WORKDIR/chg.out" 2>&1 &
+	BG_PIDS+=($!)
 	eventually 10 grep -q serving "$WORKDIR/vtl.out"
+	eventually 10 grep -q serving "$WORKDIR/chg.out"
 	echo "VTL $HOST_IP $IQN-vtl" >&8
 	vtl=$(guest_line 180)
 fi
@@ -321,6 +336,55 @@ case $vtl in
 esac
 check_output "the VTL's data reached user_tape's file (200 bytes and a filemark)" '^210$' \
 	stat -c %s "$WORKDIR/vtl.img"
+
+# dev_changer over scstd's own changer, the same way: host -> guest scstd
+# (dev_changer) -> guest sg -> iscsi_tcp -> host scstd -> user_changer
+# (one drive 0100h, slots 1000h PT0001 and 1001h PT0002).  What SMC-3
+# gives: the element status data of all types (ALLOCATION LENGTH
+# 010000h in bytes 7-9: a decoding of bytes 8-9 alone would ask for none),
+# a move slot -> drive with the volume tag and source following, the
+# device's ILLEGAL REQUEST senses byte for byte, the move back, and a
+# report cut at an allocation length of 16 bytes.
+. "$HERE/../smc.sh"
+t_chg=$SECONDS
+echo "CHANGER $IQN-vtl" >&8
+chg=$(guest_line 120)
+case $chg in
+"CHANGER "*:*" rc=0"*)
+	ok "the guest exports the host's changer with dev_changer ($chg)"
+	# Two TEST UNIT READYs: the new nexus's power-on UA from the guest's
+	# scstd, then the device's own (the host scstd's for the guest
+	# kernel's nexus, whose scan sent only INQUIRY and REPORT LUNS),
+	# passed back unchanged by dev_changer.
+	out=$(printf '%s\n' "cdb 000000000000" "cdb 000000000000" "cdb 070000000000" \
+		"$(res 0 0000 ffff 65536)" \
+		"$(move 1000 0100)" "$(res 4 0000 ffff 65536)" "$(move 1000 1001)" \
+		"$(move 1001 0100)" "$(move 0100 1000)" "$(res 2 0000 ffff 16)" quit |
+		SCSI_CDB_SENSE=1 SCSI_CDB_LOGIN_ONLY=1 timeout 120 "$(tool scsi_cdb)" \
+			"$URL/$IQN-vtl-chg/0" 2>&1)
+	note "through dev_changer to user_changer ($((SECONDS - t_chg)) s): $(echo $out | cut -c1-300)"
+	all=$(header 0001 5 $((4 * 8 + 5 * 52)))$(page 1 1)$(desc 0001 $MT_EMPTY)
+	all+=$(page 3 1)$(desc 0010 $IE_EMPTY)$(page 4 1)$(desc 0100 $EMPTY)
+	all+=$(page 2 2)$(desc 1000 $FULL PT0001)$(desc 1001 $FULL PT0002)
+	storage=$(header 1000 2 $((8 + 2 * 52)))$(page 2 2)
+	want=$(printf '%s\n' "CHECK 06/29/00 700006000000000a00000000290000000000" \
+		"CHECK 06/29/00 700006000000000a00000000290000000000" "GOOD " \
+		"GOOD $all" "GOOD " \
+		"GOOD $(header 0100 1 $((8 + 52)))$(page 4 1)$(desc 0100 $FULL PT0001 1000)" \
+		"CHECK 05/3b/0e 700005000000000a000000003b0e00000000" \
+		"CHECK 05/3b/0d 700005000000000a000000003b0d00000000" "GOOD " \
+		"GOOD ${storage:0:32}")
+	[ "$out" = "$want" ] &&
+		ok "through dev_changer: the device's UA, INITIALIZE / READ ELEMENT STATUS, MOVE MEDIUM both ways, 3B/0E and 3B/0D unchanged" ||
+		not_ok "through dev_changer to user_changer: $(diff <(echo "$want") <(echo "$out") | cut -c1-300 | tr '\n' ' ')"
+	;;
+*)
+	not_ok "the guest exports the host's changer with dev_changer: '${chg:-no answer}'"
+	skip "the SMC sequence through dev_changer: no changer in the guest"
+	;;
+esac
+check_output "the moves reached user_changer's inventory (PT0001 back in 1000h, source 1000h)" \
+	'^1000 PT0001 1000$' grep PT0001 "$WORKDIR/chg.inv"
 
 # Hot removal with reads in flight.
 ( while :; do qemu-io -f raw -c "read 0 4M" "$URL/$IQN-disk/0" >/dev/null 2>&1 || break; done ) &
