@@ -26,7 +26,7 @@
 # sends UNREGISTER; bad types, block sizes, names and taken names are
 # refused with the reason.
 . "$(dirname "$0")/../lib.sh"
-plan 74
+plan 75
 
 require_daemon
 require_tools scsi_cdb user_badhandler
@@ -348,6 +348,15 @@ space_then taskset
 told_taskset() { ms_below "$1" 6000 && grep -Eq 'task management 2 tag 0x[0-9a-f]+ lun 0' "$2"; }
 check "ABORT TASK SET during a SPACE: function complete within 6 s (${ms:-no answer} ms), the handler told (2)" \
 	told_taskset "$ms" "$WORKDIR/tape.out"
+# TARGET WARM RESET: the SPACE's TM says TARGET RESET (5), the drive also
+# hears of the reset of its logical unit (4, no tag).
+space_then targetreset
+told_target_reset() {
+	ms_below "$1" 6000 && grep -Eq 'task management 5 tag 0x[0-9a-f]+ lun 0' "$2" &&
+		[ "$(grep -c 'task management 4 tag 0 lun' "$2")" -ge 2 ]
+}
+check "TARGET RESET during a SPACE: function complete within 6 s (${ms:-no answer} ms), the handler told (5, then the reset)" \
+	told_target_reset "$ms" "$WORKDIR/tape.out"
 # The initiator vanishes (its TCP connection closes) during a SPACE: the
 # nexus is lost, its commands aborted (SAM-5 6.3.4) and the drive told (6).
 printf '%s\n' "cdb 000000000000" "cdb 010000000000" "abort 110100000200 60000" |

@@ -13,7 +13,7 @@
  *   abort HEX MS [FN]  send the CDB (no data), MS ms later the task
  *                   management function FN (task: ABORT TASK for it, the
  *                   default; taskset: ABORT TASK SET; lunreset: LOGICAL
- *                   UNIT RESET)
+ *                   UNIT RESET; targetreset: TARGET WARM RESET)
  *   quit
  * Output, one line per input line:
  *   GOOD HEXDATA            (the data-in received, possibly empty)
@@ -267,6 +267,8 @@ static int send_tmf(struct iscsi_context *iscsi, int lun, const char *fn, struct
 		return iscsi_task_mgmt_abort_task_set_async(iscsi, lun, async_cb, st);
 	if (!strcmp(fn, "lunreset"))
 		return iscsi_task_mgmt_lun_reset_async(iscsi, lun, async_cb, st);
+	if (!strcmp(fn, "targetreset"))
+		return iscsi_task_mgmt_target_warm_reset_async(iscsi, async_cb, st);
 	return iscsi_task_mgmt_abort_task_async(iscsi, task, async_cb, st);
 }
 
