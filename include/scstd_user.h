@@ -23,7 +23,9 @@
  * program attaches with scstu_attach_cdb and gets whole commands (CDB,
  * direction, length, data) and answers status, sense and data-in itself;
  * scstd keeps REPORT LUNS, REQUEST SENSE, reservations, persistent
- * reservations, unit attentions and task management. */
+ * reservations, unit attentions and task management (a program attached
+ * with scstu_attach_cdb_tm hears of the aborts and resets that concern
+ * it).  scstu_register_cdb creates the device itself, no add_device. */
 #ifndef SCSTD_USER_H
 #define SCSTD_USER_H
 
