@@ -26,7 +26,7 @@
 # sends UNREGISTER; bad types, block sizes, names and taken names are
 # refused with the reason.
 . "$(dirname "$0")/../lib.sh"
-plan 75
+plan 76
 
 require_daemon
 require_tools scsi_cdb user_badhandler
@@ -171,6 +171,28 @@ check "a handler that never answers a TM is cut off after cmd_timeout, the abort
 out=$(cdb "cdb 000000000000" "cdb 000000000000")
 check "... and the device is offline afterwards (02/04/03)" \
 	answers_are "$out" '^CHECK 06/29/00' '^CHECK 02/04/03'
+# A command still queued in scstd (the handler's 4 MiB data area is full
+# with four 1 MiB READs it holds) is taken back by ABORT TASK at once: the
+# handler never sees it, nor a TM for it.  Before, the abort waited for the
+# handler to be cut off (cmd_timeout, 20 s).
+"$(tool user_badhandler)" "$USOCK" tm-fill tape0 >"$WORKDIR/bad.tm-fill.out" 2>&1 &
+bad=$!
+eventually 10 grep -q attached "$WORKDIR/bad.tm-fill.out"
+fill_pids=()
+for i in 1 2 3 4; do
+	cdb_as "iqn.2026-12.org.scstd:fill$i" "cdb 000000000000" "cdb 080010000000 1048576" \
+		>/dev/null 2>&1 &
+	fill_pids+=($!)
+done
+sleep 2
+out=$(cdb "cdb 000000000000" "abort 080010000000 500 task 1048576")
+wait "$bad"
+wait "${fill_pids[@]}"
+ms=$(tmf_ms "$(echo "$out" | sed -n 2p)")
+queued_ok() { ms_below "$1" 4000 && grep -q 'held 4 commands, 0 TMs' "$2"; }
+check "ABORT TASK of a command queued behind a full data area: taken back (${ms:-no answer} ms), never sent" \
+	queued_ok "$ms" "$WORKDIR/bad.tm-fill.out"
+[ -n "$ms" ] || { cat "$WORKDIR/bad.tm-fill.out"; echo "$out"; } | sed 's/^/#   /'
 
 check "user_tape attaches to tape0" start_tape
 

@@ -10,7 +10,8 @@
  *                   data-in (default 0)
  *   out HEX DATA    send the CDB with DATA (hex digits) as data-out
  *   dump PATH       READ CAPACITY(10), then READ(10) of every block into PATH
- *   abort HEX MS [FN]  send the CDB (no data), MS ms later the task
+ *   abort HEX MS [FN [LEN]]  send the CDB (LEN bytes of data-in, default
+ *                   none), MS ms later the task
  *                   management function FN (task: ABORT TASK for it, the
  *                   default; taskset: ABORT TASK SET; lunreset: LOGICAL
  *                   UNIT RESET; targetreset: TARGET WARM RESET)
@@ -275,6 +276,7 @@ static int send_tmf(struct iscsi_context *iscsi, int lun, const char *fn, struct
 static void do_abort(struct iscsi_context *iscsi, int lun, char *args)
 {
 	char *hex = strtok(args, " \t"), *ms = strtok(NULL, " \t"), *fn = strtok(NULL, " \t");
+	char *len = strtok(NULL, " \t");
 	uint8_t cdb[MAX_CDB];
 	int n = hex ? parse_cdb(hex, cdb) : -1;
 	struct scsi_task *task = calloc(1, sizeof(*task));
@@ -288,7 +290,8 @@ static void do_abort(struct iscsi_context *iscsi, int lun, char *args)
 	}
 	memcpy(task->cdb, cdb, n);
 	task->cdb_size = n;
-	task->xfer_dir = SCSI_XFER_NONE;
+	task->expxferlen = len ? (uint32_t)strtoul(len, NULL, 0) : 0;
+	task->xfer_dir = task->expxferlen ? SCSI_XFER_READ : SCSI_XFER_NONE;
 	if (iscsi_scsi_command_async(iscsi, lun, task, async_cb, NULL, &cmd_st) < 0 ||
 	    !service(iscsi, &cmd_st.done, atoi(ms))) {
 		printf("ERROR %s\n", iscsi_get_error(iscsi));

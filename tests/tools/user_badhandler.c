@@ -41,6 +41,8 @@
  *   tm-unknown     answers the TM that comes with another id
  *   tm-badlen      answers it with a packet one byte too long
  *   tm-silent      never answers it (cmd_timeout must end the connection)
+ *   tm-fill        holds every command it gets for 8 s, then prints how
+ *                  many commands and TMs came and exits 0
  * and one that must NOT be cut off (exit 0 when the next command comes):
  *   tm-late        gives the command up (TM_DONE complete), then answers
  *                  it all the same; then answers the next command GOOD
@@ -55,6 +57,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/scst_user_wire.h"
@@ -315,6 +318,29 @@ static int answer_good(int fd, uint64_t tag)
 	return 0;
 }
 
+/* tm-fill: one command held already; takes and holds what comes within
+ * 8 s, counting. */
+static int hold_everything(int fd, uint8_t *b)
+{
+	unsigned cmds = 1, tms = 0;
+	uint64_t end = (uint64_t)time(NULL) + 8;
+	ssize_t m;
+
+	while ((uint64_t)time(NULL) < end) {
+		m = wait_packet(fd, b, SCU_MAX_LEN, 200);
+		if (m == 0)
+			break;
+		if (m < 0)
+			continue;
+		if (scu_packet_op(b, (size_t)m) == SCU_OP_CMD)
+			cmds++;
+		else if (scu_packet_op(b, (size_t)m) == SCU_OP_TM)
+			tms++;
+	}
+	printf("held %u commands, %u TMs\n", cmds, tms);
+	return 2;
+}
+
 /* The TM modes, holding the command in b: 0 done as the mode says, 1
  * scstd did something else, -1 not such a mode. */
 static int tm_misbehave(int fd, const char *mode, uint8_t *b, size_t n)
@@ -326,6 +352,8 @@ static int tm_misbehave(int fd, const char *mode, uint8_t *b, size_t n)
 
 	if (strncmp(mode, "tm-", 3) || scu_cmd_decode(b, n, &c, why, sizeof(why)) < 0)
 		return -1;
+	if (!strcmp(mode, "tm-fill"))
+		return hold_everything(fd, b);
 	if (!strcmp(mode, "tm-nosuch")) {
 		send_tm_done(fd, 1, SCU_TMS_COMPLETE, 0);
 		return 0;
