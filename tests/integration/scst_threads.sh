@@ -11,9 +11,10 @@
 #  - 0, more than 256 and non-numbers are refused and change nothing;
 #  - a configuration with `threads N` sets it, -write_config saves it.
 . "$(dirname "$0")/../lib.sh"
-plan 20
+plan 32
 
 require_daemon
+require_tools ack_writer
 ADMIN=$(dirname "$SCSTD")/scstadmin
 CTL=$(dirname "$SCSTD")/scstctl
 ctl() { daemon_ctl "$@"; }
@@ -63,14 +64,117 @@ tur() {
 	"${cmd[@]}" >/dev/null
 	"${cmd[@]}"
 }
-check "... the session on loop 2 is still served there (TEST UNIT READY answers)" \
-	eval 'reads targets/scst_local/lt/sessions/a3/lun0/thread_idx 2 && tur a3'
+check "... the session that was on loop 2 moved to loop 0 and is served there" \
+	eval 'reads targets/scst_local/lt/sessions/a3/lun0/thread_idx 0 && tur a3'
+check "... and the surplus threads ended (one scstd-io thread left)" has_io_threads 1
 check "threads 0 is refused" refused threads 0
 check "threads 257 is refused" refused threads 257
 check "threads 'two' is refused" refused threads two
 check "... and it still reads 1" reads threads $'1\n[key]'
 check "threads 2 again: back to the number started with, no [key]" \
 	eval 'ctl write threads 2 && reads threads 2'
+check "... thread 1 runs again" has_io_threads 2
+check_output "... and new sessions land on it again" '^0,1$' session_loops lt c1 c2 c3
+check_stop
+
+# Lowering threads under iSCSI load: WRITERS sessions of ack_writer (each
+# write stamped, every acknowledged one checked in the backing file at the
+# end) plus iscsi-perf's queued READs.  Their sessions move off the loops
+# that end without a reconnect (libiscsi does not reconnect: a writer
+# whose connection dropped ends, which the checks see), and the threads
+# end: /proc shows fewer scstd-io threads.
+WRITERS=4
+LUN1=$WORKDIR/var/lun1.img
+# iscsi_loops: the thread_idx of every iSCSI session (LUN 1), sorted, unique.
+iscsi_loops() {
+	local s
+	ctl list "targets/iscsi/$DEFAULT_IQN/sessions" | while read -r s; do
+		ctl read "targets/iscsi/$DEFAULT_IQN/sessions/$s/lun1/thread_idx" 2>/dev/null | head -1
+	done | sort -un | paste -sd,
+}
+start_writers() {
+	local k
+	WRITER_PIDS=()
+	for k in $(seq 0 $((WRITERS - 1))); do
+		"$(tool ack_writer)" "$(url 1)" $((k * 131072)) 2048 64 >"$WORKDIR/writer.$k" 2>&1 &
+		WRITER_PIDS+=($!)
+	done
+}
+# writers_progress MIN: every writer had more than MIN more writes
+# acknowledged since writers_mark and still runs.
+writers_mark() {
+	local k
+	for k in $(seq 0 $((WRITERS - 1))); do
+		MARK[$k]=$(grep -c '^acked ' "$WORKDIR/writer.$k")
+	done
+}
+writers_progress() {
+	local k n rc=0
+	for k in $(seq 0 $((WRITERS - 1))); do
+		n=$(grep -c '^acked ' "$WORKDIR/writer.$k")
+		if [ "$n" -le $((${MARK[$k]:-0} + $1)) ] || ! kill -0 "${WRITER_PIDS[$k]}" 2>/dev/null; then
+			echo "writer $k: $n acknowledged (mark ${MARK[$k]:-0}), last output: $(tail -1 "$WORKDIR/writer.$k")"
+			rc=1
+		fi
+	done
+	return $rc
+}
+acked_on_disk() {
+	cat "$WORKDIR"/writer.* | python3 -c '
+import sys
+bs, blocks = 512, 64
+last = {}
+for line in sys.stdin:
+    w = line.split()
+    if w[:1] == ["acked"]:
+        lba, gen = int(w[1]), int(w[2])
+        last[lba] = max(gen, last.get(lba, 0))
+bad = 0
+with open(sys.argv[1], "rb") as f:
+    for lba, gen in sorted(last.items()):
+        for b in range(blocks):
+            f.seek((lba + b) * bs)
+            stamp = f.read(64).split(b"\n")[0].split()
+            ok = len(stamp) == 3 and stamp[0] == b"ackw" and int(stamp[1]) == lba + b and int(stamp[2]) >= gen
+            if not ok:
+                bad += 1
+                if bad <= 5:
+                    print("LBA %d: acknowledged generation %d, file has %r" % (lba + b, gen, stamp))
+print("%d acknowledged chunks checked, %d blocks wrong" % (len(last), bad))
+sys.exit(1 if bad or not last else 0)' "$LUN1"
+}
+DAEMON_PID=
+start_daemon --threads 3 || { not_ok "scstd starts with --threads 3 and an iSCSI LUN"; finish; }
+ok "scstd starts with --threads 3 and an iSCSI LUN"
+# never: each session where the transport puts it (the least busy loop),
+# so the writers spread over all three loops instead of sharing one.
+ctl write "targets/iscsi/$DEFAULT_IQN/io_grouping_type" never >/dev/null
+start_writers
+bg_start timeout 120 iscsi-perf -i iqn.2026-12.org.scstd:perf -m 32 -b 8 "$(url 1)" \
+	>"$WORKDIR/perf.out" 2>&1
+writers_mark
+check "$WRITERS writers and iscsi-perf run, their sessions on loops 0, 1 and 2" \
+	eval 'eventually 30 writers_progress 20 && [ "$(iscsi_loops)" = 0,1,2 ]'
+shrink() {
+	writers_mark
+	ctl write threads 1 || return 1
+	has_io_threads 1 && [ "$(iscsi_loops)" = 0 ] && eventually 30 writers_progress 20
+}
+check "threads 1 under load: the threads end, every session is on loop 0 and writes go on" \
+	shrink
+check "... iscsi-perf still runs (its connection was not dropped)" \
+	eval 'kill -0 ${BG_PIDS[-1]} && ! grep -qi "error\|fail" "$WORKDIR/perf.out"'
+check "... no session ended" eval '! grep -E "session [0-9]+ of .* ended" "$DAEMON_LOG"'
+grow() {
+	ctl write threads 3 && has_io_threads 3 || return 1
+	writers_mark
+	ctl write threads 2 && has_io_threads 2 && eventually 30 writers_progress 20
+}
+check "threads 3 then 2 under load: 2 threads run and writes go on" grow
+check "threads 1 again: the threads end and writes go on" shrink
+for p in "${WRITER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+stop_bg_pids
+check "every acknowledged write is in the backing file" acked_on_disk
 check_stop
 
 printf 'threads 3\n' >>"$WORKDIR/base.conf"
