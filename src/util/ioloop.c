@@ -37,6 +37,7 @@ struct ioloop {
 	unsigned idx;
 	bool reserved;                 /* ioloop_start_reserved's */
 	unsigned attached;             /* ioloop_attach - ioloop_detach (atomic) */
+	unsigned holds;                /* ioloop_hold - ioloop_release (atomic) */
 	volatile bool stop;
 	/* Its thread has ended (`threads` lowered): posts are refused until
 	 * it runs again.  Written under msg_lock, read atomically. */
@@ -613,6 +614,16 @@ unsigned ioloop_attached(const struct ioloop *l)
 	return __atomic_load_n(&l->attached, __ATOMIC_RELAXED);
 }
 
+void ioloop_hold(struct ioloop *l)
+{
+	__atomic_add_fetch(&l->holds, 1, __ATOMIC_RELAXED);
+}
+
+void ioloop_release(struct ioloop *l)
+{
+	__atomic_sub_fetch(&l->holds, 1, __ATOMIC_RELAXED);
+}
+
 static void mark_stop(void *arg);
 
 int ioloop_park(struct ioloop *l)
@@ -623,7 +634,8 @@ int ioloop_park(struct ioloop *l)
 	pthread_mutex_lock(&resize_lock);
 	if (!ioloop_running(l))
 		rc = 1;
-	else if (l->reserved || takes_new_work(l) || ioloop_attached(l))
+	else if (l->reserved || takes_new_work(l) || ioloop_attached(l) ||
+		 __atomic_load_n(&l->holds, __ATOMIC_RELAXED))
 		rc = -EBUSY;
 	else
 		rc = ioloop_run_on(l, mark_stop, l);

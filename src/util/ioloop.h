@@ -72,6 +72,10 @@ bool ioloop_running(const struct ioloop *l);
 /* Running and either reserved or among the loops taking new work. */
 bool ioloop_in_service(const struct ioloop *l);
 unsigned ioloop_attached(const struct ioloop *l);
+/* Work that cannot move to another loop (a background SANITIZE) holds
+ * its loop: ioloop_park refuses until it is released. */
+void ioloop_hold(struct ioloop *l);
+void ioloop_release(struct ioloop *l);
 unsigned ioloop_active_count(void);
 /* The number ioloops_start started. */
 unsigned ioloop_start_count(void);

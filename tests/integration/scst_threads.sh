@@ -11,6 +11,7 @@
 #  - 0, more than 256 and non-numbers are refused and change nothing;
 #  - a configuration with `threads N` sets it, -write_config saves it.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../ack_writers.sh"
 plan 32
 
 require_daemon
@@ -83,73 +84,15 @@ check_stop
 # that end without a reconnect (libiscsi does not reconnect: a writer
 # whose connection dropped ends, which the checks see), and the threads
 # end: /proc shows fewer scstd-io threads.
-WRITERS=4
 LUN1=$WORKDIR/var/lun1.img
-# iscsi_loops: the thread_idx of every iSCSI session (LUN 1), sorted, unique.
-iscsi_loops() {
-	local s
-	ctl list "targets/iscsi/$DEFAULT_IQN/sessions" | while read -r s; do
-		ctl read "targets/iscsi/$DEFAULT_IQN/sessions/$s/lun1/thread_idx" 2>/dev/null | head -1
-	done | sort -un | paste -sd,
-}
-start_writers() {
-	local k
-	WRITER_PIDS=()
-	for k in $(seq 0 $((WRITERS - 1))); do
-		"$(tool ack_writer)" "$(url 1)" $((k * 131072)) 2048 64 >"$WORKDIR/writer.$k" 2>&1 &
-		WRITER_PIDS+=($!)
-	done
-}
-# writers_progress MIN: every writer had more than MIN more writes
-# acknowledged since writers_mark and still runs.
-writers_mark() {
-	local k
-	for k in $(seq 0 $((WRITERS - 1))); do
-		MARK[$k]=$(grep -c '^acked ' "$WORKDIR/writer.$k")
-	done
-}
-writers_progress() {
-	local k n rc=0
-	for k in $(seq 0 $((WRITERS - 1))); do
-		n=$(grep -c '^acked ' "$WORKDIR/writer.$k")
-		if [ "$n" -le $((${MARK[$k]:-0} + $1)) ] || ! kill -0 "${WRITER_PIDS[$k]}" 2>/dev/null; then
-			echo "writer $k: $n acknowledged (mark ${MARK[$k]:-0}), last output: $(tail -1 "$WORKDIR/writer.$k")"
-			rc=1
-		fi
-	done
-	return $rc
-}
-acked_on_disk() {
-	cat "$WORKDIR"/writer.* | python3 -c '
-import sys
-bs, blocks = 512, 64
-last = {}
-for line in sys.stdin:
-    w = line.split()
-    if w[:1] == ["acked"]:
-        lba, gen = int(w[1]), int(w[2])
-        last[lba] = max(gen, last.get(lba, 0))
-bad = 0
-with open(sys.argv[1], "rb") as f:
-    for lba, gen in sorted(last.items()):
-        for b in range(blocks):
-            f.seek((lba + b) * bs)
-            stamp = f.read(64).split(b"\n")[0].split()
-            ok = len(stamp) == 3 and stamp[0] == b"ackw" and int(stamp[1]) == lba + b and int(stamp[2]) >= gen
-            if not ok:
-                bad += 1
-                if bad <= 5:
-                    print("LBA %d: acknowledged generation %d, file has %r" % (lba + b, gen, stamp))
-print("%d acknowledged chunks checked, %d blocks wrong" % (len(last), bad))
-sys.exit(1 if bad or not last else 0)' "$LUN1"
-}
+iscsi_loops() { iscsi_session_loops "$DEFAULT_IQN" 1; }
 DAEMON_PID=
 start_daemon --threads 3 || { not_ok "scstd starts with --threads 3 and an iSCSI LUN"; finish; }
 ok "scstd starts with --threads 3 and an iSCSI LUN"
 # never: each session where the transport puts it (the least busy loop),
 # so the writers spread over all three loops instead of sharing one.
 ctl write "targets/iscsi/$DEFAULT_IQN/io_grouping_type" never >/dev/null
-start_writers
+start_writers "$(url 1)"
 bg_start timeout 120 iscsi-perf -i iqn.2026-12.org.scstd:perf -m 32 -b 8 "$(url 1)" \
 	>"$WORKDIR/perf.out" 2>&1
 writers_mark
@@ -172,9 +115,9 @@ grow() {
 }
 check "threads 3 then 2 under load: 2 threads run and writes go on" grow
 check "threads 1 again: the threads end and writes go on" shrink
-for p in "${WRITER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+stop_writers
 stop_bg_pids
-check "every acknowledged write is in the backing file" acked_on_disk
+check "every acknowledged write is in the backing file" acked_on_disk "$LUN1"
 check_stop
 
 printf 'threads 3\n' >>"$WORKDIR/base.conf"
