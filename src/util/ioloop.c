@@ -339,10 +339,7 @@ static void dispatch_completions(struct ioloop *l)
 static void *loop_main(void *arg)
 {
 	struct ioloop *l = arg;
-	char name[16];
 
-	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
-	pthread_setname_np(pthread_self(), name);
 	if (l->ring_disabled) {
 		/* liburing 2.3 has no wrapper for this registration opcode. */
 		long rc = syscall(__NR_io_uring_register, l->ring.ring_fd,
@@ -457,6 +454,23 @@ static void loop_close(struct ioloop *l)
 	close(l->efd);
 }
 
+/* The thread is named before its creator returns: whoever counts the
+ * scstd-ioN threads right after a start sees it. */
+static int spawn_thread(struct ioloop *l)
+{
+	char name[16];
+	int rc = pthread_create(&l->thread, NULL, loop_main, l);
+
+	if (rc) {
+		log_err("cannot start I/O thread %u: %s", l->idx, strerror(rc));
+		loop_close(l);
+		return -rc;
+	}
+	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
+	pthread_setname_np(l->thread, name);
+	return 0;
+}
+
 /* Caller holds resize_lock.  The next loop set up and its thread
  * running; published (ioloop_count) only then. */
 static int start_loop(void)
@@ -472,12 +486,9 @@ static int start_loop(void)
 		log_err("cannot set up io_uring for I/O thread %u: %s", idx, strerror(-rc));
 		return rc;
 	}
-	rc = pthread_create(&loops[idx].thread, NULL, loop_main, &loops[idx]);
-	if (rc) {
-		log_err("cannot start I/O thread %u: %s", idx, strerror(rc));
-		loop_close(&loops[idx]);
-		return -rc;
-	}
+	rc = spawn_thread(&loops[idx]);
+	if (rc < 0)
+		return rc;
 	__atomic_store_n(&nloops, idx + 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -525,12 +536,9 @@ static int restart_loop(struct ioloop *l)
 		log_err("cannot set up io_uring for I/O thread %u: %s", l->idx, strerror(-rc));
 		return rc;
 	}
-	rc = pthread_create(&l->thread, NULL, loop_main, l);
-	if (rc) {
-		log_err("cannot start I/O thread %u: %s", l->idx, strerror(rc));
-		loop_close(l);
-		return -rc;
-	}
+	rc = spawn_thread(l);
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&l->msg_lock);
 	__atomic_store_n(&l->parked, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&l->msg_lock);
