@@ -17,10 +17,10 @@
 #    refused, and both saved by -write_config and loaded again.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ack_writers.sh"
-plan 38
+plan 43
 
 require_daemon
-require_tools session_probe ack_writer
+require_tools session_probe ack_writer iscsi_mcs
 ADMIN=$(dirname "$SCSTD")/scstadmin
 CTL=$(dirname "$SCSTD")/scstctl
 ctl() { daemon_ctl "$@"; }
@@ -246,5 +246,32 @@ check "... no session ended (nothing reconnected)" \
 	eval '! grep -E "session [0-9]+ of .* ended" "$DAEMON_LOG"'
 stop_writers
 check "every acknowledged write is in the backing file" acked_on_disk "$LUN1"
+check_stop
+
+# A session with two connections (MC/S, tests/tools/iscsi_mcs.c) moves as
+# one: both connections go to the pinned thread between its commands, and
+# its I/O afterwards (CmdSN ordered across both, each answer on its own
+# connection, read back crosswise) is right.
+MCS_IQN=iqn.2026-12.org.scstd:mcs-move
+MCS_SESS=targets/iscsi/$MCS_IQN/sessions/iqn.2026-12.org.scstd:mcs
+DAEMON_PID=
+start_one_disk_target "scstd starts with a file-backed iSCSI target" "$MCS_IQN" -- --threads 2
+if [ "$ALL_CPUS" = 0 ]; then
+	for _ in 1 2 3; do skip "one CPU: cpu_mask 1 is every CPU"; done
+else
+	timeout 60 "$(tool iscsi_mcs)" "127.0.0.1:$PORT" "$MCS_IQN" io "$WORKDIR/mcs.go" \
+		>"$WORKDIR/mcs.out" 2>&1 &
+	MCS_PID=$!
+	check "an MC/S session has its two connections in full feature phase" \
+		printed "$WORKDIR/mcs.out" '^# two-connections'
+	check "cpu_mask 1 moves it to the pinned thread" \
+		eval 'ctl write targets/iscsi/$MCS_IQN/cpu_mask 1 &&
+		      [ "$(ctl read $MCS_SESS/lun0/thread_idx | head -1)" = 2 ]'
+	touch "$WORKDIR/mcs.go"
+	wait "$MCS_PID"
+	MCS_RC=$?
+	sed 's/^/# /' "$WORKDIR/mcs.out"
+	check "... where its I/O over both connections goes on correctly" test "$MCS_RC" -eq 0
+fi
 check_stop
 finish

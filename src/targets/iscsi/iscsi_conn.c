@@ -639,6 +639,8 @@ static void rx_cb(struct io_op *op, int res)
 		rx_let_go_of_released(conn);
 		if (!conn->rx_stopped)
 			rx_submit(conn);
+		else
+			iscsi_move_rx_stopped(conn);
 		return;
 	}
 	if (res <= 0) {

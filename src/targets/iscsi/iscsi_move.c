@@ -178,12 +178,15 @@ static void switch_loops(struct iscsi_session *s, struct ioloop *to)
 	iscsi_registry_unlock();
 }
 
-/* At the safe point, on the old loop. */
+/* At the safe point, on the old loop: nothing of the session is in
+ * flight there, so nothing of it is left in this iteration's batch of
+ * completions either. */
 static void move_now(struct iscsi_session *s)
 {
 	struct ioloop *from = s->loop, *to = s->move_to;
 	struct move *mv = move_new(s);
 
+	ioloop_timer_cancel(from, &s->move_poll);
 	if (!mv) {
 		log_warn("session %u of %s: out of memory, it stays on I/O thread %u", s->tsih,
 			 s->initiator_name, ioloop_index(from));
@@ -225,6 +228,17 @@ static void move_poll(struct io_timer *t)
 		return;
 	}
 	move_now(s);
+}
+
+/* A cancelled recv came back: the move need not wait for the next tick. */
+void iscsi_move_rx_stopped(struct iscsi_conn *conn)
+{
+	struct iscsi_session *s = conn->isess;
+
+	if (!s || !s->move_to)
+		return;
+	ioloop_timer_cancel(s->loop, &s->move_poll);
+	move_poll(&s->move_poll);
 }
 
 void iscsi_move_stop(struct iscsi_session *s)

@@ -404,6 +404,7 @@ uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
 uint32_t iscsi_max_cmdsn_to_send(const struct iscsi_conn *conn);
 int iscsi_move_session(struct scst_session *sess, struct ioloop *to);
 void iscsi_move_stop(struct iscsi_session *s);
+void iscsi_move_rx_stopped(struct iscsi_conn *conn);
 /* Takes back a connection's recv in flight (iscsi_move.c's safe point). */
 void iscsi_rx_cancel(struct iscsi_conn *conn);
 /* s is a full-feature session still registered; *loop: its loop. */
