@@ -51,7 +51,14 @@ stop_writers() {
 # acked_on_disk FILE: every chunk's last acknowledged generation (or a
 # later, unacknowledged one) is what FILE holds, in every block of it.
 acked_on_disk() {
-	cat "$WORKDIR"/writer.* | python3 -c '
+	acked_in_file "$1" "$WORKDIR"/writer.*
+}
+
+# acked_in_file FILE LOG...: the same for the writers that wrote LOG...
+acked_in_file() {
+	local file=$1
+	shift
+	cat "$@" | python3 -c '
 import sys
 bs, blocks = 512, 64
 last = {}
@@ -72,7 +79,7 @@ with open(sys.argv[1], "rb") as f:
                 if bad <= 5:
                     print("LBA %d: acknowledged generation %d, file has %r" % (lba + b, gen, stamp))
 print("%d acknowledged chunks checked, %d blocks wrong" % (len(last), bad))
-sys.exit(1 if bad or not last else 0)' "$1"
+sys.exit(1 if bad or not last else 0)' "$file"
 }
 
 # iscsi_session_loops IQN LUN: the thread_idx (I/O loop) of every session

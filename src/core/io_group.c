@@ -209,7 +209,7 @@ static bool request_moves(sess_filter filter, const void *arg)
 	return pending;
 }
 
-static bool moves_pending(void)
+static bool any_session(sess_filter filter, const void *arg)
 {
 	struct scst_tgt *t;
 	struct scst_session *s;
@@ -218,9 +218,20 @@ static bool moves_pending(void)
 	pthread_mutex_lock(&scst_mutex);
 	list_for_each_entry(t, &scst_targets, node)
 		list_for_each_entry(s, &t->sessions, node)
-			any |= s->move_to != NULL;
+			any |= filter(s, arg);
 	pthread_mutex_unlock(&scst_mutex);
 	return any;
+}
+
+static bool moving(const struct scst_session *s, const void *unused)
+{
+	(void)unused;
+	return s->move_to != NULL;
+}
+
+static bool moves_pending(void)
+{
+	return any_session(moving, NULL);
 }
 
 static uint64_t mono_ms(void)
@@ -279,18 +290,14 @@ static bool on_surplus_loop(const struct scst_session *s, const void *arg)
 	return false;
 }
 
+static bool on_or_to_loop(const struct scst_session *s, const void *l)
+{
+	return s->loop == l || s->move_to == l;
+}
+
 static bool loop_has_sessions(const struct ioloop *l)
 {
-	struct scst_tgt *t;
-	struct scst_session *s;
-	bool any = false;
-
-	pthread_mutex_lock(&scst_mutex);
-	list_for_each_entry(t, &scst_targets, node)
-		list_for_each_entry(s, &t->sessions, node)
-			any |= s->loop == l || s->move_to == l;
-	pthread_mutex_unlock(&scst_mutex);
-	return any;
+	return any_session(on_or_to_loop, l);
 }
 
 /* The loop's last connections (an iSCSI login or discovery session
