@@ -12,7 +12,7 @@
 #  - a configuration with `threads N` sets it, -write_config saves it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ack_writers.sh"
-plan 32
+plan 38
 
 require_daemon
 require_tools ack_writer
@@ -118,6 +118,56 @@ check "threads 1 again: the threads end and writes go on" shrink
 stop_writers
 stop_bg_pids
 check "every acknowledged write is in the backing file" acked_on_disk "$LUN1"
+check_stop
+
+# A background SANITIZE (IMMED) on a fileio LUN runs on the loop of the
+# session that started it and its writes are that loop's: lowering
+# threads waits for it (the store returns once it is done) before the
+# thread ends, and the operation completes.
+MIB=1048576
+truncate -s $((512 * MIB)) "$WORKDIR/san.img"
+cat >"$WORKDIR/san.conf" <<CONF
+HANDLER vdisk_fileio {
+	DEVICE san0 {
+		filename $WORKDIR/san.img
+	}
+}
+TARGET_DRIVER scst_local {
+	TARGET ls {
+		LUN 0 san0
+	}
+}
+CONF
+DAEMON_PID=
+start_daemon --threads 2 --config "$WORKDIR/san.conf" --local-add-default-tgt 0 ||
+	{ not_ok "scstd starts with a 512 MiB fileio LUN"; finish; }
+ok "scstd starts with a 512 MiB fileio LUN"
+# local_cmd S CDB...: a command through scst_local session S of target ls.
+local_cmd() {
+	local s=$1
+	shift
+	"$(dirname "$SCSTD")/scst-local-cmd" -s "$WORKDIR/local.$DAEMON_SEQ.sock" -t ls -S "$s" "$@"
+}
+for s in s1 s2; do
+	ctl write targets/scst_local/mgmt "add_session ls $s" >/dev/null
+	[ "$(ctl read "targets/scst_local/ls/sessions/$s/lun0/thread_idx" | head -1)" = 1 ] && ON1=$s
+done
+{ printf '\x01\x00\x02\x00'; head -c 512 /dev/zero | tr '\0' 'Z'; } >"$WORKDIR/san.param"
+sanitize_started() {
+	local_cmd "$ON1" 00 00 00 00 00 00 >/dev/null 2>&1     # the POWER ON unit attention
+	local_cmd "$ON1" -i "$WORKDIR/san.param" 48 81 00 00 00 00 00 02 04 00
+}
+check "SANITIZE OVERWRITE (IMMED) through a session on loop 1 is GOOD at once" \
+	eval '[ -n "$ON1" ] && sanitize_started'
+check "threads 1 while it runs: taken, and thread 1 ended only after the SANITIZE did" \
+	eval 'ctl write threads 1 && has_io_threads 1 &&
+	      awk "/SANITIZE done/ { d = NR } /I\/O thread 1 ended/ { e = NR } END { exit !(d && e && d < e) }" "$DAEMON_LOG"'
+# 0x5a is 'Z': the overwrite reached the file's end.
+last_4k_is_pattern() { [ "$(tail -c 4096 "$WORKDIR/san.img" | tr -d Z | wc -c)" -eq 0 ]; }
+check "... the backing file's last 4 KiB hold the pattern" last_4k_is_pattern
+check "... and the session, now on loop 0, answers TEST UNIT READY" \
+	eval 'reads "targets/scst_local/ls/sessions/$ON1/lun0/thread_idx" 0 &&
+	      local_cmd "$ON1" 00 00 00 00 00 00'
 check_stop
 
 printf 'threads 3\n' >>"$WORKDIR/base.conf"
