@@ -6,8 +6,12 @@
 #  - writing a larger number starts the missing threads at once, and new
 #    sessions are spread over all of them (scst_local sessions take the
 #    next loop in turn, shown as lunX/thread_idx);
-#  - writing a smaller one takes the loops above it out of service: every
-#    new session lands on the loops below it;
+#  - writing a smaller one ends the threads above it (as SCST shrinks its
+#    pool): their sessions move live to the loops below it (scst_local,
+#    and iSCSI under write load without a reconnect, every acknowledged
+#    write checked in the backing file), /proc shows fewer threads, new
+#    sessions land below it, and a larger number runs them again; a
+#    background SANITIZE on a leaving loop is waited for;
 #  - 0, more than 256 and non-numbers are refused and change nothing;
 #  - a configuration with `threads N` sets it, -write_config saves it.
 . "$(dirname "$0")/../lib.sh"
