@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "core/mgmt_access.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
@@ -65,9 +66,10 @@ static int parse_lun_params(char *s, bool *read_only, char *err, size_t errlen)
 		if (strcmp(kv[i].key, "read_only") != 0)
 			return mgmt_refuse(-EINVAL, err, errlen, "unknown LUN parameter '%s'",
 					   kv[i].key);
-		if (!mgmt_parse_01(kv[i].value, read_only))
-			return mgmt_refuse(-EINVAL, err, errlen, "read_only: 0 or 1, not '%s'",
-					   kv[i].value);
+		if (attr_rule_check(ATTR_LUN, NULL, "read_only", kv[i].value ? kv[i].value : "",
+				    err, errlen) < 0)
+			return -EINVAL;
+		attr_parse_01(kv[i].value, read_only);
 	}
 	return 0;
 }

@@ -201,6 +201,12 @@ static struct tree *open_tree(const struct options *o)
 	return t;
 }
 
+/* FILE:LINE: key: reason, as compilers report (every bad value). */
+static void report_value(void *ctx, const struct cfg_node *n, const char *why)
+{
+	fprintf(stderr, "%s:%d: %s\n", (const char *)ctx, n->line, why);
+}
+
 static struct cfg_node *load(const char *file)
 {
 	char err[1024];
@@ -210,8 +216,12 @@ static struct cfg_node *load(const char *file)
 		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
 		return NULL;
 	}
-	if (conf_check(root, err, sizeof(err)) < 0) {
+	if (conf_check_structure(root, err, sizeof(err)) < 0) {
 		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
+		cfg_free(root);
+		return NULL;
+	}
+	if (conf_check_values(root, report_value, (void *)file)) {
 		cfg_free(root);
 		return NULL;
 	}
