@@ -8,7 +8,9 @@
 #   2. scstd --config FILE: exit non-zero before serving, the same line
 #   3. scstadmin -config FILE on a running scstd: exit non-zero, the tree
 #      snapshot unchanged (nothing applied)
-# and two configurations of boundary values (the lowest and the highest
+# and so are the backing files and SCSI devices add_device would refuse
+# (-check_config with the daemon running: it sees the same files), and
+# two configurations of boundary values (the lowest and the highest
 # each rule allows) are accepted the same three ways.  A file with several
 # bad values has each of them reported.
 . "$(dirname "$0")/../lib.sh"
@@ -82,7 +84,7 @@ BAD_CASES=(
 	"TGP rel_tgt_id 0"
 )
 
-plan $((3 * ${#BAD_CASES[@]} + 13))
+plan $((3 * ${#BAD_CASES[@]} + 3 * 3 + 13))
 
 require_daemon
 require_tools tree_snapshot
@@ -96,6 +98,7 @@ NOSOCK=$WORKDIR/no-daemon.sock
 # (one line each, so line numbers stay put).
 cat >"$WORKDIR/template.conf" <<CONF
 @SCST@
+@HANDLER@
 HANDLER vdisk_nullio {
 	DEVICE nd0 {
 		size_mb 16
@@ -145,8 +148,10 @@ make_conf() {
 	done
 	awk -v tg="${fill[TG]}" -v tgp="${fill[TGP]}" -v scst="${fill[SCST]:-}" \
 		-v dev="${fill[DEV]}" -v drv="${fill[DRV]:-}" -v tgt="${fill[TGT]:-}" \
-		-v lun="${fill[LUN]:-}" -v grp="${fill[GRP]:-}" -v dg="${fill[DG]:-}" '
+		-v lun="${fill[LUN]:-}" -v grp="${fill[GRP]:-}" -v dg="${fill[DG]:-}" \
+		-v handler="${fill[HANDLER]:-}" '
 		/^@SCST@$/ { print scst; next }  /^@DEV@$/ { print dev; next }
+		/^@HANDLER@$/ { print handler; next }
 		/^@DRV@$/ { print drv; next }    /^@TGT@$/ { print tgt; next }
 		/^@LUN@$/ { print lun; next }    /^@GRP@$/ { print grp; next }
 		/^@DG@$/ { print dg; next }      /^@TG@$/ { print tg; next }
@@ -220,6 +225,29 @@ all_named() {
 }
 check_output "-check_config names every bad value of a file (3)" \
 	"many.conf:$(line_of TG): group_id" all_named
+
+# What only the apply meets, which -check_config sees when the daemon
+# shares its files: a missing backing file, a vdisk_blockio file that is
+# no block device (README.scst: "filename - path and file name of the
+# backing block device"), a pass-through H:C:I:L the kernel lacks.
+: >"$WORKDIR/plain.img"
+LOCAL_CASES=(
+	"HANDLER vdisk_fileio { DEVICE f9 { filename $WORKDIR/missing.img } }|filename: cannot open"
+	"HANDLER vdisk_blockio { DEVICE b9 { filename $WORKDIR/plain.img } }|filename: .* is not a block device"
+	"HANDLER dev_disk { DEVICE 99:0:99:0 }|DEVICE 99:0:99:0: no such SCSI device"
+)
+hl=$(line_of HANDLER)
+for c in "${LOCAL_CASES[@]}"; do
+	n=$((n + 1))
+	conf=$WORKDIR/bad$n.conf
+	make_conf "$conf" "HANDLER=${c%%|*}"
+	check_output "-check_config (scstd running) refuses: ${c%%|*}" "bad$n\\.conf:$hl: ${c#*|}" \
+		sh -c "! '$ADMIN' -socket '$SOCK' -check_config '$conf' 2>&1"
+	check_output "... scstd --config refuses it naming line $hl" "line $hl: " \
+		scstd_refuses "$conf" "line $hl: "
+	check_output "... scstadmin -config refuses it naming line $hl, nothing applied" \
+		"line $hl: " apply_refused "$conf"
+done
 
 # Boundary values: the lowest and the highest each rule allows.
 T=$'\t\t'
