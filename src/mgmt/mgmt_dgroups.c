@@ -66,7 +66,7 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 
 	if (attr_rule_check(ATTR_TG_TARGET, NULL, "rel_tgt_id", value, err, errlen) < 0)
 		return -EINVAL;
-	mgmt_parse_uint(value, 0xffff, &v);
+	attr_parse_uint(value, 0xffff, &v);
 	return scst_tg_tgt_set_rel_tgt_id(n->tgm, (unsigned)v, err, errlen);
 }
 
@@ -123,7 +123,7 @@ static int store_group_id(const struct mgmt_node *n, const char *value, char *er
 
 	if (attr_rule_check(ATTR_TARGET_GROUP, NULL, "group_id", value, err, errlen) < 0)
 		return -EINVAL;
-	mgmt_parse_uint(value, 0xffff, &v);
+	attr_parse_uint(value, 0xffff, &v);
 	return scst_tg_set_group_id(n->tg, (unsigned)v, err, errlen);
 }
 
@@ -383,7 +383,7 @@ static int store_transition_time(const struct mgmt_node *n, const char *value, c
 	if (attr_rule_check(ATTR_DEVICE_GROUP, NULL, "implicit_transition_time", value, err,
 			    errlen) < 0)
 		return -EINVAL;
-	mgmt_parse_uint(value, 255, &v);
+	attr_parse_uint(value, 255, &v);
 	return scst_dg_set_transition_time(n->dg, (unsigned)v, err, errlen);
 }
 

@@ -55,7 +55,7 @@ int mgmt_store_io_grouping(const struct mgmt_node *n, const char *value, char *e
 	else if (!strcasecmp(value, "never"))
 		g = SCST_IO_GROUPING_NEVER;
 	else
-		g = mgmt_parse_uint(value, INT32_MAX, &num) ? SCST_IO_GROUPING_NUMBER :
+		g = attr_parse_uint(value, INT32_MAX, &num) ? SCST_IO_GROUPING_NUMBER :
 							      SCST_IO_GROUPING_AUTO;
 	scst_acg_set_io_grouping(n->acg, g, (unsigned)num);
 	return 0;

@@ -85,7 +85,7 @@ static int lun_add(const struct mgmt_node *n, char *cur, bool replace, char *err
 	if (!dev || !lun_s)
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s VNAME lun [read_only=1]",
 				   replace ? "replace" : "add");
-	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
+	if (!attr_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
 	rc = parse_lun_params(mgmt_rest(cur), &read_only, err, errlen);
@@ -108,7 +108,7 @@ static int lun_del(const struct mgmt_node *n, char *cur, char *err, size_t errle
 
 	if (!lun_s || *mgmt_rest(cur))
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: del lun");
-	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
+	if (!attr_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
 	rc = scst_acg_del_lun(n->acg, lun, err, errlen);
@@ -154,7 +154,7 @@ static int luns_lookup(const struct mgmt_node *dir, const char *name, struct mgm
 	uint64_t lun;
 
 	/* Only the canonical spelling: "02" is not LUN 2's directory. */
-	if (!mgmt_parse_uint(name, SCST_MAX_LUN, &lun) || (name[0] == '0' && name[1]))
+	if (!attr_parse_uint(name, SCST_MAX_LUN, &lun) || (name[0] == '0' && name[1]))
 		return -ENOENT;
 	ad = scst_acg_find_lun(dir->acg, lun);
 	if (!ad)

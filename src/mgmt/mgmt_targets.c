@@ -71,7 +71,7 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 	if (attr_rule_check(ATTR_TARGET, n->tgt->tgtt->name, "rel_tgt_id", value, err,
 			    errlen) < 0)
 		return -EINVAL;
-	mgmt_parse_uint(value, 0xffff, &id);
+	attr_parse_uint(value, 0xffff, &id);
 	/* SCST: 0 on a disabled target means "a free id when it is enabled";
 	 * scstd's targets got a free id when they were made, so it stays. */
 	if (id == 0 && tgt_always_enabled(n->tgt))

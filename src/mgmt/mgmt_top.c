@@ -45,7 +45,7 @@ static int store_setup_id(const struct mgmt_node *n, const char *value, char *er
 	if (!strncmp(value, "0x", 2) || !strncmp(value, "0X", 2))
 		v = strtoull(value + 2, NULL, 16);
 	else
-		mgmt_parse_uint(value, UINT32_MAX, &v);
+		attr_parse_uint(value, UINT32_MAX, &v);
 	scst_set_setup_id((uint32_t)v);
 	log_info("mgmt: setup_id set to 0x%x", (uint32_t)v);
 	return 0;
@@ -72,7 +72,7 @@ static int store_threads(const struct mgmt_node *n, const char *value, char *err
 	(void)n;
 	if (attr_rule_check(ATTR_SCST, NULL, "threads", value, err, errlen) < 0)
 		return -EINVAL;
-	mgmt_parse_uint(value, IOLOOP_MAX, &v);
+	attr_parse_uint(value, IOLOOP_MAX, &v);
 	rc = ioloops_set_active((unsigned)v);
 	if (rc < 0)
 		return mgmt_refuse(rc, err, errlen, "threads: cannot run %u I/O threads: %s",
