@@ -297,6 +297,23 @@ static bool ok_digest_list(const struct attr_rule *r, const char *v)
 	}
 }
 
+static bool ok_nonempty(const struct attr_rule *r, const char *v)
+{
+	(void)r;
+	return *v != '\0';
+}
+
+/* README.iscsi-scst iSNSServer: host[:port], or "" to stop registering. */
+static bool ok_isns_server(const struct attr_rule *r, const char *v)
+{
+	if (strlen(v) > r->max)
+		return false;
+	for (; *v; v++)
+		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f)
+			return false;
+	return true;
+}
+
 static bool ok_alua_state(const struct attr_rule *r, const char *v)
 {
 	(void)r;
@@ -348,8 +365,17 @@ static const struct attr_rule rules[] = {
 	WORDS(ATTR_DEVICE, VDISK, "threads_pool_type", "per_initiator or shared",
 	      "per_initiator shared"),
 	RANGE(ATTR_DEVICE, "scst_user", "cmd_timeout", 1, ATTR_USER_CMD_TIMEOUT_MAX),
+	/* Where vdisk_rbd's image is: each one a name, never empty. */
+	CHECK(ATTR_DEVICE, "vdisk_rbd", "pool", ok_nonempty, "a value"),
+	CHECK(ATTR_DEVICE, "vdisk_rbd", "image", ok_nonempty, "a value"),
+	CHECK(ATTR_DEVICE, "vdisk_rbd", "namespace", ok_nonempty, "a value"),
+	CHECK(ATTR_DEVICE, "vdisk_rbd", "conf", ok_nonempty, "a value"),
+	CHECK(ATTR_DEVICE, "vdisk_rbd", "id", ok_nonempty, "a value"),
 
 	BOOL01(ATTR_DRIVER | ATTR_TARGET, "enabled"),
+	WORDS(ATTR_DRIVER, "iscsi", "iSNSAccessControl", "Yes or No (1 or 0)", "Yes No 1 0"),
+	{ ATTR_DRIVER, "iscsi", "iSNSServer", ok_isns_server, 0, ATTR_ISNS_SERVER_LEN,
+	  "host[:port] of at most 127 printable characters, or an empty value", NULL },
 	RANGE(ATTR_TARGET, NULL, "rel_tgt_id", 0, 65535),
 	/* SAM-5's LUN and EXTENDED_LUN addressing are not implemented. */
 	{ ACG, NULL, "addr_method", ok_word_nocase, 0, 0, "PERIPHERAL or FLAT",
@@ -407,6 +433,11 @@ int attr_rule_check(enum attr_scope scope, const char *owner, const char *key,
 {
 	const struct attr_rule *r = find_rule(scope, owner, key);
 
+	if (!r && scope == ATTR_LUN) {
+		snprintf(why, whylen, "%s: not a LUN parameter (read_only is the one), value '%.64s'",
+			 key, value);
+		return -EINVAL;
+	}
 	if (!r)
 		return 1;
 	if (r->ok(r, value))

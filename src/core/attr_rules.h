@@ -28,7 +28,9 @@ enum attr_scope {
 /* 0 when value is valid for key at scope (owner: the handler of a device,
  * the driver of a target or driver attribute, else NULL); -EINVAL with
  * "key: reason 'value'" in why; 1 when no rule covers key there (its
- * owner alone decides, e.g. a value only known when applied). */
+ * owner alone decides, e.g. a value only known when applied).  A LUN's
+ * parameters are a closed set (README.scst: read_only): another key is
+ * refused. */
 int attr_rule_check(enum attr_scope scope, const char *owner, const char *key,
 		    const char *value, char *why, size_t whylen);
 
@@ -53,5 +55,7 @@ bool attr_parse_cpu_mask(const char *s, cpu_set_t *set);
 #define ATTR_MAX_BLOCK_SIZE 65536u
 /* scst_user's cmd_timeout, seconds (SCST's user space handler limit). */
 #define ATTR_USER_CMD_TIMEOUT_MAX 3600u
+/* iSNSServer's host[:port], characters. */
+#define ATTR_ISNS_SERVER_LEN 127u
 
 #endif

@@ -63,10 +63,7 @@ static int parse_lun_params(char *s, bool *read_only, char *err, size_t errlen)
 		return np;
 	*read_only = false;
 	for (int i = 0; i < np; i++) {
-		if (strcmp(kv[i].key, "read_only") != 0)
-			return mgmt_refuse(-EINVAL, err, errlen, "unknown LUN parameter '%s'",
-					   kv[i].key);
-		if (attr_rule_check(ATTR_LUN, NULL, "read_only", kv[i].value ? kv[i].value : "",
+		if (attr_rule_check(ATTR_LUN, NULL, kv[i].key, kv[i].value ? kv[i].value : "",
 				    err, errlen) < 0)
 			return -EINVAL;
 		attr_parse_01(kv[i].value, read_only);

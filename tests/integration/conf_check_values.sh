@@ -69,8 +69,12 @@ BAD_CASES=(
 	# README.scst cpu_mask: a CPU affinity mask (hexadecimal bitmap).
 	"TGT cpu_mask xyz"
 	"GRP cpu_mask 0x"
-	# README.scst LUN read_only: 0 or 1.
+	# README.scst LUN read_only: 0 or 1; "the device could be marked as
+	# read only by using parameter read_only", the only LUN parameter.
 	"LUN read_only yes"
+	"LUN write_cache 1"
+	# iSNSAccessControl: an iSCSI boolean (Yes/No); iSNSServer host[:port].
+	"DRV iSNSAccessControl Maybe"
 	# README.scst-3.x ALUA: tpgs; SPC-4 RTPG: IMPLICIT TRANSITION TIME is one byte.
 	"DG tpgs sometimes"
 	"DG implicit_transition_time 256"

@@ -97,6 +97,16 @@ static void test_owner_and_scope(void **state)
 	BAD(ATTR_LUN, NULL, "read_only", "yes");
 	BAD(ATTR_DEVICE, NULL, "read_only", "2");
 	OK(ATTR_LUN, NULL, "read_only", "1");
+	/* README.scst: read_only is the LUN parameter; nothing else is one. */
+	BAD(ATTR_LUN, NULL, "write_cache", "1");
+	/* vdisk_rbd's location parameters name something. */
+	BAD(ATTR_DEVICE, "vdisk_rbd", "pool", "");
+	OK(ATTR_DEVICE, "vdisk_rbd", "image", "disk1");
+	NO_RULE(ATTR_DEVICE, "vdisk_fileio", "pool", "");
+	OK(ATTR_DRIVER, "iscsi", "iSNSServer", "isns.example:3205");
+	OK(ATTR_DRIVER, "iscsi", "iSNSServer", "");
+	BAD(ATTR_DRIVER, "iscsi", "iSNSServer", "two words");
+	BAD(ATTR_DRIVER, "iscsi", "iSNSAccessControl", "Maybe");
 }
 
 /* README.scst: blocksize "a power of 2 and >= 512 bytes". */
