@@ -211,9 +211,11 @@ static bool ok_word_nocase(const struct attr_rule *r, const char *v)
 	return word_in(v, r->words, true);
 }
 
+/* The identity strings: never empty (a saved configuration must make
+ * the device again), at most the INQUIRY field's width. */
 static bool ok_maxlen(const struct attr_rule *r, const char *v)
 {
-	return strlen(v) <= r->max;
+	return *v && strlen(v) <= r->max;
 }
 
 static bool ok_size(const struct attr_rule *r, const char *v)
@@ -445,7 +447,7 @@ int attr_rule_check(enum attr_scope scope, const char *owner, const char *key,
 	if (r->expect)
 		snprintf(why, whylen, "%s: expected %s, not '%.64s'", key, r->expect, value);
 	else if (r->ok == ok_maxlen)
-		snprintf(why, whylen, "%s: longer than %llu characters: '%.80s'", key,
+		snprintf(why, whylen, "%s: expected 1 to %llu characters, not '%.80s'", key,
 			 (unsigned long long)r->max, value);
 	else
 		snprintf(why, whylen, "%s: expected a number in [%llu, %llu], not '%.64s'", key,

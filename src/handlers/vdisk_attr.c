@@ -386,12 +386,6 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 
 		if (strcmp(key, f->key))
 			continue;
-		/* As add_device's parameters: an empty value is refused, so a
-		 * saved configuration can make the device again. */
-		if (!*value) {
-			snprintf(err, errlen, "%s: empty value", key);
-			return -EINVAL;
-		}
 		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
 			return rc;
 		pthread_mutex_lock(&dev->lock);

@@ -139,6 +139,7 @@ static void test_device_values(void **state)
 	BAD(ATTR_DEVICE, NULL, "prod_id", "ABCDEFGHIJKLMNOPQ");
 	BAD(ATTR_DEVICE, NULL, "prod_rev_lvl", "12345");
 	BAD(ATTR_DEVICE, NULL, "t10_vend_id", "NINECHARS");
+	BAD(ATTR_DEVICE, NULL, "t10_dev_id", "");                /* never empty */
 	/* SPC-4 7.8.6.6: NAA 2, 3, 5 designators are 8 bytes, NAA 6 16. */
 	OK(ATTR_DEVICE, NULL, "naa_id", "0x5000c50012345678");
 	OK(ATTR_DEVICE, NULL, "naa_id", "60000000000000000000000000000001");
