@@ -73,9 +73,48 @@ static void tg_members(struct walk *w, const struct cfg_node *tg, const char *ow
 	check_blocks(w, tg, "TARGET", ATTR_TG_TARGET, owner, NULL);
 }
 
+/* The one value of key in n when it passes its rule, else NULL. */
+static const struct cfg_node *sole_valid(const struct cfg_node *n, const char *key,
+					 const char *owner)
+{
+	const struct cfg_node *found = NULL;
+	char why[256];
+
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const struct cfg_node *c = n->children[i];
+
+		if (!conf_is_attr(c) || strcmp(c->key, key))
+			continue;
+		if (found || c->nargs != 1 ||
+		    attr_rule_check(ATTR_DEVICE, owner, key, c->args[0], why, sizeof(why)) < 0)
+			return NULL;
+		found = c;
+	}
+	return found;
+}
+
+/* size and size_mb of one device say the same size (add_device's check);
+ * the later of the two is the one reported. */
+static void device_sizes(struct walk *w, const struct cfg_node *d, const char *handler)
+{
+	const struct cfg_node *size = sole_valid(d, "size", handler);
+	const struct cfg_node *mb = sole_valid(d, "size_mb", handler);
+	const struct cfg_node *later, *other;
+	char why[256], msg[400];
+
+	if (!size || !mb || attr_size_pair_check(size->args[0], mb->args[0], why, sizeof(why)) == 0)
+		return;
+	later = size->line > mb->line ? size : mb;
+	other = later == size ? mb : size;
+	snprintf(msg, sizeof(msg), "%s: '%s' does not agree with %s '%s' on line %d (%s)",
+		 later->key, later->args[0], other->key, other->args[0], other->line, why);
+	w->report(w->ctx, later, msg);
+	w->bad++;
+}
+
 static void handler_devices(struct walk *w, const struct cfg_node *h)
 {
-	check_blocks(w, h, "DEVICE", ATTR_DEVICE, h->args[0], NULL);
+	check_blocks(w, h, "DEVICE", ATTR_DEVICE, h->args[0], device_sizes);
 }
 
 static void driver_targets(struct walk *w, const struct cfg_node *d)

@@ -454,3 +454,16 @@ int attr_rule_check(enum attr_scope scope, const char *owner, const char *key,
 			 (unsigned long long)r->min, (unsigned long long)r->max, value);
 	return -EINVAL;
 }
+
+int attr_size_pair_check(const char *size, const char *size_mb, char *why, size_t whylen)
+{
+	uint64_t bytes = 0, mb_bytes = 0;
+
+	attr_parse_size(size, 1, &bytes);
+	attr_parse_size(size_mb, 1u << 20, &mb_bytes);
+	if (bytes == mb_bytes)
+		return 0;
+	snprintf(why, whylen, "size '%.32s' and size_mb '%.32s' are not the same size", size,
+		 size_mb);
+	return -EINVAL;
+}

@@ -34,6 +34,11 @@ enum attr_scope {
 int attr_rule_check(enum attr_scope scope, const char *owner, const char *key,
 		    const char *value, char *why, size_t whylen);
 
+/* A device given both size and size_mb (a saved configuration gives both
+ * when the size is whole MiB): 0 when they say the same size, -EINVAL
+ * with the reason in why.  Both values must have passed their rules. */
+int attr_size_pair_check(const char *size, const char *size_mb, char *why, size_t whylen);
+
 /* The parsers the rules use, for the stores that then keep the value:
  * each returns false exactly when the rule refuses the value. */
 bool attr_parse_uint(const char *s, uint64_t max, uint64_t *out);     /* decimal */

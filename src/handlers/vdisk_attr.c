@@ -33,6 +33,7 @@ static const struct bool_attr bool_attrs[] = {
 struct size_given {
 	bool bytes_given, mb_given;
 	uint64_t bytes, mb_bytes;
+	const char *size, *size_mb;     /* as given */
 };
 
 /* The identity strings, kept as given (their lengths are the rules'). */
@@ -69,26 +70,31 @@ static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct si
 			attr_parse_01(v, (bool *)((char *)p + bool_attrs[i].offset));
 			return 0;
 		}
-	if ((ident = ident_param(p, k)))
+	if ((ident = ident_param(p, k))) {
 		*ident = v;
-	else if (!strcmp(k, "blocksize"))
+	} else if (!strcmp(k, "blocksize")) {
 		attr_parse_block_size(v, &p->block_size);
-	else if (!strcmp(k, "size"))
+	} else if (!strcmp(k, "size")) {
 		sg->bytes_given = attr_parse_size(v, 1, &sg->bytes);
-	else if (!strcmp(k, "size_mb"))
+		sg->size = v;
+	} else if (!strcmp(k, "size_mb")) {
 		sg->mb_given = attr_parse_size(v, 1u << 20, &sg->mb_bytes);
-	/* SCST's per-device I/O thread pool.  scstd submits every command
-	 * through io_uring on the I/O loop of its session, so no thread is
-	 * per device: both are checked as SCST checks them and kept only to
-	 * be shown (a configuration written for SCST loads unchanged). */
-	else if (!strcmp(k, "threads_num"))
+		sg->size_mb = v;
+	} else if (!strcmp(k, "threads_num")) {
+		/* SCST's per-device I/O thread pool.  scstd submits every
+		 * command through io_uring on the I/O loop of its session, so
+		 * no thread is per device: threads_num and threads_pool_type
+		 * are checked as SCST checks them and kept only to be shown (a
+		 * configuration written for SCST loads unchanged). */
 		p->threads_num_given = attr_parse_int(v, &p->threads_num);
-	else if (!strcmp(k, "threads_pool_type"))
+	} else if (!strcmp(k, "threads_pool_type")) {
 		p->threads_shared = !strcmp(v, "shared");
-	else if (!strcmp(k, "naa_id"))
+	} else if (!strcmp(k, "naa_id")) {
 		attr_parse_naa_id(v, p->naa_id, &p->naa_id_len);
-	else
-		return snprintf(err, errlen, "unknown parameter '%s'", k), -EINVAL;
+	} else {
+		snprintf(err, errlen, "unknown parameter '%s'", k);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -106,12 +112,9 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
 		if (rc < 0)
 			return rc;
 	}
-	/* A saved configuration gives both when the size is whole MiB. */
-	if (sg.bytes_given && sg.mb_given && sg.bytes != sg.mb_bytes) {
-		snprintf(err, errlen, "size (%llu bytes) and size_mb (%llu MiB) disagree",
-			 (unsigned long long)sg.bytes, (unsigned long long)(sg.mb_bytes >> 20));
+	if (sg.bytes_given && sg.mb_given &&
+	    attr_size_pair_check(sg.size, sg.size_mb, err, errlen) < 0)
 		return -EINVAL;
-	}
 	p->size = sg.bytes_given ? sg.bytes : sg.mb_bytes;
 	return 0;
 }

@@ -40,8 +40,10 @@ BAD_CASES=(
 	# README.scst: threads_pool_type is per_initiator or shared; threads_num a number.
 	"DEV threads_pool_type weird"
 	"DEV threads_num many"
-	# README.scst size_mb: a number of MiB.
+	# README.scst size_mb: a number of MiB; size (bytes) given too must be
+	# the same size (the template's device has size_mb 16).
 	"DEV size_mb 12X"
+	"DEV size 1048576"
 	# README.scst-3.x naa_id / SPC-4 7.8.6.6: 8 or 16 bytes of an NAA designator.
 	"DEV naa_id 0x1234"
 	# SysfsRules: a driver's "enabled" is 0 or 1.

@@ -112,6 +112,7 @@ static void test_owner_and_scope(void **state)
 /* README.scst: blocksize "a power of 2 and >= 512 bytes". */
 static void test_device_values(void **state)
 {
+	char why[256];
 	uint64_t bytes;
 	uint32_t bs;
 	int n;
@@ -131,6 +132,10 @@ static void test_device_values(void **state)
 	assert_true(attr_parse_size("2", 1u << 20, &bytes));
 	assert_int_equal(bytes, 2u << 20);
 	BAD(ATTR_DEVICE, NULL, "size_mb", "12X");
+	/* README.scst: size in bytes, size_mb in MiB; both given must agree. */
+	assert_int_equal(attr_size_pair_check("16M", "16", why, sizeof(why)), 0);
+	assert_int_equal(attr_size_pair_check("16777216", "16", why, sizeof(why)), 0);
+	assert_int_equal(attr_size_pair_check("1048576", "16", why, sizeof(why)), -EINVAL);
 	BAD(ATTR_DEVICE, NULL, "size", "-1");
 	BAD(ATTR_DEVICE, NULL, "size", "20000000T");            /* beyond 2^64 bytes */
 	/* SPC-4 6.6.1: PRODUCT IDENTIFICATION 16 bytes, PRODUCT REVISION LEVEL 4,
@@ -231,35 +236,37 @@ static void test_conf_every_bad_value(void **state)
 		"threads 999\n"                                          /* 1 */
 		"HANDLER vdisk_fileio {\n"
 		"\tDEVICE d { filename /x\n"
-		"\t\tblocksize 1000 }\n"                                 /* 4 */
+		"\t\tblocksize 1000\n"                                   /* 4 */
+		"\t\tsize_mb 2\n"
+		"\t\tsize 1M }\n"                                        /* 6: not size_mb's */
 		"}\n"
 		"TARGET_DRIVER iscsi {\n"
 		"\tTARGET iqn.x:t {\n"
-		"\t\tMaxBurstLength 511\n"                               /* 8 */
-		"\t\tLUN 0 d { read_only 2 }\n"                          /* 9 */
-		"\t\tGROUP g { cpu_mask q }\n"                           /* 10 */
+		"\t\tMaxBurstLength 511\n"                               /* 10 */
+		"\t\tLUN 0 d { read_only 2 }\n"                          /* 11 */
+		"\t\tGROUP g { cpu_mask q }\n"                           /* 12 */
 		"\t}\n"
 		"}\n"
 		"DEVICE_GROUP dg { DEVICE d\n"
-		"\tTARGET_GROUP tg { state up\n"                         /* 14 */
-		"\t\tTARGET r { rel_tgt_id 0 } } }\n";                   /* 15 */
-	static const int want[] = { 1, 4, 8, 9, 10, 14, 15 };
-	char err[512];
+		"\tTARGET_GROUP tg { state up\n"                         /* 16 */
+		"\t\tTARGET r { rel_tgt_id 0 } } }\n";                   /* 17 */
+	static const int want[] = { 1, 4, 6, 10, 11, 12, 16, 17 };
+	char err[2048];
 	struct cfg_node *root = cfg_parse(text, strlen(text), err, sizeof(err));
 	struct reports r = { .n = 0 };
 
 	(void)state;
 	assert_non_null(root);
 	assert_int_equal(conf_check_structure(root, err, sizeof(err)), 0);
-	assert_int_equal(conf_check_values(root, collect, &r), 7);
-	assert_int_equal(r.n, 7);
-	for (size_t i = 0; i < 7; i++)
+	assert_int_equal(conf_check_values(root, collect, &r), 8);
+	assert_int_equal(r.n, 8);
+	for (size_t i = 0; i < 8; i++)
 		assert_int_equal(r.lines[i], want[i]);
 	/* conf_check (what conf_apply runs first) refuses the file, naming
 	 * each line. */
 	assert_int_equal(conf_check(root, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "line 1: threads"));
-	assert_non_null(strstr(err, "line 15: rel_tgt_id"));
+	assert_non_null(strstr(err, "line 17: rel_tgt_id"));
 	cfg_free(root);
 }
 
