@@ -13,12 +13,13 @@
 #include "core/attr_rules.h"
 #include "handlers/vdisk_priv.h"
 
-struct bool_attr {
+/* A parameter and where vdisk_params keeps it. */
+struct param_field {
 	const char *key;
 	size_t offset;
 };
 
-static const struct bool_attr bool_attrs[] = {
+static const struct param_field bool_attrs[] = {
 	{ "read_only", offsetof(struct vdisk_params, read_only) },
 	{ "write_through", offsetof(struct vdisk_params, write_through) },
 	{ "nv_cache", offsetof(struct vdisk_params, nv_cache) },
@@ -36,21 +37,21 @@ struct size_given {
 	const char *size, *size_mb;     /* as given */
 };
 
-/* The identity strings, kept as given (their lengths are the rules'). */
+/* The strings kept as given (their lengths are the rules'). */
+static const struct param_field string_params[] = {
+	{ "t10_dev_id", offsetof(struct vdisk_params, t10_dev_id) },
+	{ "t10_vend_id", offsetof(struct vdisk_params, t10_vend_id) },
+	{ "prod_id", offsetof(struct vdisk_params, prod_id) },
+	{ "prod_rev_lvl", offsetof(struct vdisk_params, prod_rev) },
+	{ "usn", offsetof(struct vdisk_params, usn) },
+	{ "filename", offsetof(struct vdisk_params, filename) },
+};
+
 static const char **ident_param(struct vdisk_params *p, const char *k)
 {
-	if (!strcmp(k, "t10_dev_id"))
-		return &p->t10_dev_id;
-	if (!strcmp(k, "t10_vend_id"))
-		return &p->t10_vend_id;
-	if (!strcmp(k, "prod_id"))
-		return &p->prod_id;
-	if (!strcmp(k, "prod_rev_lvl"))
-		return &p->prod_rev;
-	if (!strcmp(k, "usn"))
-		return &p->usn;
-	if (!strcmp(k, "filename"))
-		return &p->filename;
+	for (size_t i = 0; i < sizeof(string_params) / sizeof(string_params[0]); i++)
+		if (!strcmp(k, string_params[i].key))
+			return (const char **)((char *)p + string_params[i].offset);
 	return NULL;
 }
 
