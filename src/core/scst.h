@@ -48,8 +48,6 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 int scst_del_device(const char *name, char *err, size_t errlen);
 struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
-int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
-		     char *err, size_t errlen);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
 /* Setters for the management tree (take scst_mutex); 0 or -errno.  They
  * apply to sessions made afterwards, as SCST regroups only new I/O

@@ -130,6 +130,11 @@ void scst_register_dev_observer(struct scst_dev_observer *obs);
 /* Whether one of acg's initiator name patterns selects initiator
  * (caller holds scst_mutex). */
 bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
+/* A LUN of dev_name for acg (the management tree's add, and a target
+ * that gives itself LUNs: the copy manager).  0 or -errno with a
+ * one-line reason in err; takes scst_mutex. */
+int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
+		     char *err, size_t errlen);
 /* Return NULL / -errno with a one-line reason in err. */
 struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name, void *tgt_priv,
 				 char *err, size_t errlen);
