@@ -189,5 +189,8 @@ int main(int argc, char **argv)
 	waitpid(child, NULL, 0);
 	printf("RESULT mode=%s mbps=%.0f sender_us_per_mib=%.1f\n", argv[2],
 	       (double)n * MIB / 1e6 / t, c0 * 1e6 / (double)n);
+	if (map)
+		munmap((void *)map, (size_t)st.st_size);
+	free(buf);
 	return 0;
 }
