@@ -72,8 +72,10 @@ LOCAL_LIB := $(BUILD)/libscst_local.a
 USER_LIB_SRCS := src/lib/scst_user_client.c src/lib/scst_user_wire.c
 USER_LIB := $(BUILD)/libscst_user.a
 # examples/user_*.c are device handlers (libscst_user), the rest local
-# target drivers (libscst_local).
+# target drivers (libscst_local); examples/common/ holds what the CDB-mode
+# handlers answer alike.
 EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard examples/common/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 USER_EXAMPLE_BINS := $(filter $(BUILD)/examples/user_%,$(EXAMPLE_BINS))
 
@@ -125,7 +127,7 @@ $(USER_LIB): $(USER_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(USER_EXAMPLE_BINS): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(USER_LIB)
+$(USER_EXAMPLE_BINS): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EXAMPLE_COMMON_OBJS) $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
