@@ -83,11 +83,14 @@ BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BU
 	$(LOCAL_LIB) $(USER_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
-BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling
+BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling $(BUILD)/send-cost
 
 # scstadmin: its command line plus the scst.conf engine.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
-SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(BUILD)/obj/src/util/write_all.o
+# The value rules the daemon's stores use too (core/attr_rules.h).
+CONF_RULE_OBJS := $(BUILD)/obj/src/core/attr_rules.o $(BUILD)/obj/src/core/alua_names.o
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(CONF_RULE_OBJS) \
+	$(BUILD)/obj/src/util/write_all.o
 
 .PHONY: all deps run check unit bench bench-soak clean asan progs man install uninstall deb
 
@@ -191,6 +194,9 @@ $(BUILD)/iscsi-hold: $(BUILD)/obj/bench/iscsi_hold.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -liscsi
 
 $(BUILD)/tcp-ceiling: $(BUILD)/obj/bench/tcp_ceiling.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/send-cost: $(BUILD)/obj/bench/send_cost.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # The same tree once more with AddressSanitizer and UBSan.

@@ -377,6 +377,12 @@ void scst_cmd_adopt_buf(struct scst_cmd *cmd, void *buf, uint32_t size)
 	cmd->buf_size = size;
 }
 
+void scst_cmd_lend_resp_data(struct scst_cmd *cmd, const uint8_t *data, uint32_t len)
+{
+	cmd->resp_lent = data;
+	cmd->resp_data_len = len < cmd->bufflen ? len : cmd->bufflen;
+}
+
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len)
 {
 	if (len > cmd->bufflen)

@@ -43,9 +43,8 @@ struct scst_tgt_template *scst_find_target_template(const char *name);
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */
 void scst_set_setup_id(uint32_t id);
-int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
-		    size_t nparams, char *err, size_t errlen);
-int scst_del_device(const char *name, char *err, size_t errlen);
+/* scst_add_device, scst_del_device: core/scst_dev.h (scst_user's
+ * handlers create their devices themselves too). */
 struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
@@ -54,6 +53,12 @@ int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err,
  * contexts. */
 void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number);
 int scst_acg_set_cpu_mask(struct scst_acg *acg, const cpu_set_t *mask, char *err, size_t errlen);
+/* Moves the group's existing sessions to the loops its io_grouping_type
+ * and cpu_mask give them now and waits for the moves; 0 or -errno. */
+int scst_acg_regroup_sessions(struct scst_acg *acg, char *err, size_t errlen);
+/* `threads` lowered: moves every session off the surplus loops and ends
+ * their threads (ioloop_park); 0 or -errno with a reason in err. */
+int scst_end_surplus_loops(char *err, size_t errlen);
 /* -EBADSLT when enabling a target whose rel_tgt_id an enabled target has. */
 int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t errlen);
 

@@ -63,6 +63,15 @@ struct scst_dev_type {
 	void (*abort)(struct scst_cmd *cmd);
 };
 
+/* Creates a device of handler `handler` / deletes one (management's
+ * add_device and del_device, and an scst_user handler process that
+ * registers its own device).  Take scst_mutex; 0 or -errno with a
+ * one-line reason in err (-EEXIST the name is taken, -EBUSY LUNs still
+ * export the device). */
+int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen);
+int scst_del_device(const char *name, char *err, size_t errlen);
+
 /* Whether add_device of dt accepts parameter key. */
 bool scst_dev_type_has_param(const struct scst_dev_type *dt, const char *key);
 
@@ -100,6 +109,18 @@ void scst_sense_id_to_triple(enum scst_sense_id id, uint8_t *key, uint8_t *asc, 
 /* Copies len bytes of response data into the command buffer, truncated to
  * the allocation length / buffer; sets resp_data_len. */
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len);
+
+/* Zero-copy READ: whether the transport takes response data lent in
+ * place instead of copied into cmd->buf, and lending it.  Lent bytes stay
+ * valid and unchanged by the handler until the command is done; the
+ * transport only passes them to the kernel (sendmsg), so a page that
+ * vanished (a truncated file) fails the send instead of faulting here. */
+static inline bool scst_cmd_may_lend_resp_data(const struct scst_cmd *cmd)
+{
+	return cmd->tgt_takes_lent_data;
+}
+
+void scst_cmd_lend_resp_data(struct scst_cmd *cmd, const uint8_t *data, uint32_t len);
 
 /* A backend's announce reached this daemon (any thread, no lock held):
  * the core takes the new reservation state and delivers the unit

@@ -63,6 +63,14 @@ struct scst_tgt_template {
 	int (*del_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
+	/* Optional: move a live session and everything its transport serves
+	 * it with to I/O loop `to` (io_grouping_type or cpu_mask changed, or
+	 * its loop is to end).  Called under scst_mutex, so it only starts
+	 * the move: 0 when nothing ran (the core sets sess->loop now), 1
+	 * when the transport calls scst_session_moved() once it has reached
+	 * a safe point (no command of the session in progress), -1 when it
+	 * cannot move now (the core asks again later). */
+	int (*move_session)(struct scst_session *sess, struct ioloop *to);
 	/* Optional: ends the target's sessions before scst_del_target removes
 	 * it (scst_local, whose sessions are configuration, not logins). */
 	void (*close_sessions)(struct scst_tgt *tgt);
@@ -158,6 +166,9 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
  * Takes scst_mutex.  NULL when neither decides (the first session of its
  * I/O group, `never`): the transport places it as it likes. */
 struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name);
+/* A move_session the transport finished (to: the loop it went to; the
+ * session's own loop when it gave up).  Not under scst_mutex. */
+void scst_session_moved(struct scst_session *sess, struct ioloop *to);
 /* All commands must have been released (scst_tgt_cmd_done) first. */
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */
@@ -189,6 +200,20 @@ void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_
 /* Parses and checks; then either calls tgtt->rdy_to_xfer (WRITE data
  * needed), runs the command, or calls tgtt->xmit_response (error). */
 void scst_cmd_init_done(struct scst_cmd *cmd);
+
+/* Zero-copy READ: before scst_cmd_init_done, a transport that hands READ
+ * data only to the kernel (no user-space digest or copy of it) lets the
+ * handler lend the data in place; at xmit_response the data is then at
+ * scst_cmd_resp_data, which is cmd->buf unless the handler lent it. */
+static inline void scst_cmd_take_lent_data(struct scst_cmd *cmd)
+{
+	cmd->tgt_takes_lent_data = true;
+}
+
+static inline const uint8_t *scst_cmd_resp_data(const struct scst_cmd *cmd)
+{
+	return cmd->resp_lent ? cmd->resp_lent : cmd->buf;
+}
 /* WRITE data fetched (ok) or its transfer failed (!ok). */
 void scst_rx_data(struct scst_cmd *cmd, bool ok);
 /* The transport is done with the command: frees it. */
