@@ -30,7 +30,8 @@
 #   session's WRITE conflicts, is retried for SCST's 30 s and the copy ends
 #   as SCST's does (COPY ABORTED, THIRD PARTY DEVICE FAILURE pointing at the
 #   destination's CSCD descriptor); the loss of the copying initiator's
-#   connection ends those retries;
+#   connection ends those retries; a reservation of the copying I_T nexus
+#   itself conflicts too (the copy session is another nexus, as in SCST);
 # - libiscsi's ExtendedCopy and ReceiveCopyResults suites on a LU of the
 #   copy manager;
 # - scst.conf: SCST 3.x's `TARGET_DRIVER copy_manager` block written by
@@ -38,7 +39,7 @@
 #   numbers than the automatic ones (the file's numbers win), with
 #   allow_not_connected_copy, written back unchanged.
 . "$(dirname "$0")/../lib.sh"
-plan 54
+plan 57
 
 require_daemon
 require_tools xcopy_checks
@@ -233,6 +234,24 @@ sleep 1
 check "the initiator's connection lost, the retries stop" settled
 check_output "the holder RELEASE(6)s" '^GOOD $' nexus_say holder "cdb 170000000000"
 nexus_close holder
+
+# The copying initiator's own reservation: SCST's copy session is another
+# I_T nexus, so it conflicts all the same.  RESERVE(6) and EXTENDED COPY
+# go down one nexus (scsi_cdb), the parameter list built as xcopy_checks
+# builds it: one 8-block segment from d1 to d2, results not held.
+cscd() { # DESIGNATOR_HEX: an identification CSCD descriptor, 512-byte blocks
+	local pad=$((24 - ${#1} / 2))
+	printf 'e4000000%s%0*d00000200' "$1" $((pad * 2)) 0
+}
+XPARAM="00180040000000000000001c00000000$(cscd "$D1")$(cscd "$D2")"
+XPARAM="${XPARAM}0200001800000001000000080000000000000000$(printf %016x 5000)"
+nexus_open ini "$U1/1"
+nexus_say ini "cdb 000000000000" >/dev/null
+check_output "the copying initiator RESERVE(6)s d2 itself" '^GOOD $' nexus_say ini "cdb 160000000000"
+check_output "its own copy to d2 still ends in THIRD PARTY DEVICE FAILURE (SCST: its copy session conflicts)" \
+	'^CHECK 0a/0d/01' nexus_say ini "out 830000000000000000000000006c0000 $XPARAM"
+check_output "it RELEASE(6)s" '^GOOD $' nexus_say ini "cdb 170000000000"
+nexus_close ini
 check_output "then the copy to d2 is done" '^GOOD$' \
 	bash -c "$XC copy $U1/0 $INI $D1 $D2 8 0 3000 15 | head -1"
 
