@@ -213,9 +213,19 @@ static int store_attr(const struct mgmt_node *n, const char *value, char *err, s
 #define ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, .store = store_attr }
 
 /* An attribute that exists on the devices of handlers accepting it. */
+static bool handler_shows(const struct mgmt_node *n);
+
+/* A creation parameter of the handler that this device has a value for:
+ * the handler shows it, the core keeps it, or it was given at creation.
+ * (A CDB-mode scst_user device takes none of vdisk's parameters.) */
 static bool handler_has_param(const struct mgmt_node *n)
 {
-	return scst_dev_type_has_param(n->dev->handler, n->entry->name);
+	char v[8];
+
+	if (!scst_dev_type_has_param(n->dev->handler, n->entry->name))
+		return false;
+	return handler_shows(n) || find_attr(n->entry->name) ||
+	       mgmt_device_param(n->dev->name, n->entry->name, v, sizeof(v));
 }
 
 #define PARAM_ATTR(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \

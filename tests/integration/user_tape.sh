@@ -26,7 +26,7 @@
 # sends UNREGISTER; bad types, block sizes, names and taken names are
 # refused with the reason.
 . "$(dirname "$0")/../lib.sh"
-plan 76
+plan 77
 
 require_daemon
 require_tools scsi_cdb user_badhandler
@@ -60,6 +60,16 @@ if ! start_daemon --config "$WORKDIR/tape.conf" --user-socket "$USOCK"; then
 	finish
 fi
 ok "scstd starts with a CDB-mode scst_user device"
+# every_attr_reads DEV: each file devices/DEV lists can be read (a CDB-mode
+# device has no vdisk parameters such as rotational: none may be listed).
+every_attr_reads() {
+	local f
+	for f in $(daemon_ctl list "devices/$1"); do
+		case $f in */ | *@ | exported) continue ;; esac
+		daemon_ctl read "devices/$1/$f" >/dev/null || { echo "devices/$1/$f unreadable"; return 1; }
+	done
+}
+check "every attribute the CDB-mode device lists can be read" every_attr_reads tape0
 
 lun_url() { echo "iscsi://127.0.0.1:$PORT/$IQN/$1"; }
 
