@@ -88,6 +88,16 @@ static void tell_dev_added(struct scst_device *dev)
 		obs->added(dev);
 }
 
+void scst_dev_inquiry_data_changed(struct scst_device *dev)
+{
+	struct scst_dev_observer *obs;
+
+	scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+	list_for_each_entry(obs, &dev_observers, node)
+		if (obs->inquiry_changed)
+			obs->inquiry_changed(dev);
+}
+
 int scst_register_target_template(struct scst_tgt_template *tt)
 {
 	pthread_mutex_lock(&scst_mutex);

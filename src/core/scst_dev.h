@@ -128,6 +128,11 @@ void scst_cmd_lend_resp_data(struct scst_cmd *cmd, const uint8_t *data, uint32_t
  * Malformed messages are logged and dropped. */
 void scst_pr_shared_event(struct scst_device *dev, const char *msg, size_t len);
 
+/* The device's INQUIRY data changed (an identity attribute): INQUIRY DATA
+ * HAS CHANGED on every nexus, and the device observers told (the copy
+ * manager asks again for the designators), as SCST's
+ * scst_dev_inquiry_data_changed. */
+void scst_dev_inquiry_data_changed(struct scst_device *dev);
 /* Queues a unit attention on every nexus of dev (except `except`). */
 void scst_dev_queue_ua(struct scst_device *dev, enum scst_sense_id id,
 		       const struct scst_tgt_dev *except);

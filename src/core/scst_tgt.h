@@ -137,6 +137,9 @@ struct scst_tgt *scst_find_target(struct scst_tgt_template *tt, const char *name
 struct scst_dev_observer {
 	struct list_head node;
 	void (*added)(struct scst_device *dev);
+	/* Optional: the device's INQUIRY data changed (its handler's
+	 * identity attributes), told on the thread that changed it. */
+	void (*inquiry_changed)(struct scst_device *dev);
 };
 void scst_register_dev_observer(struct scst_dev_observer *obs);
 /* Whether one of acg's initiator name patterns selects initiator

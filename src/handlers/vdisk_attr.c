@@ -395,7 +395,7 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 		pthread_mutex_lock(&dev->lock);
 		copy_id((char *)dev + f->off, f->width, value, value);
 		pthread_mutex_unlock(&dev->lock);
-		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		scst_dev_inquiry_data_changed(dev);
 		return 0;
 	}
 	if (!strcmp(key, "naa_id")) {
@@ -405,7 +405,7 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 		memcpy(vd->naa_id, p.naa_id, sizeof(vd->naa_id));
 		vd->naa_id_len = p.naa_id_len;
 		pthread_mutex_unlock(&dev->lock);
-		scst_dev_queue_ua(dev, SCST_S_UA_INQUIRY_DATA_CHANGED, NULL);
+		scst_dev_inquiry_data_changed(dev);
 		return 0;
 	}
 	if (!strcmp(key, "threads_num") || !strcmp(key, "threads_pool_type")) {

@@ -32,6 +32,8 @@
 #   destination's CSCD descriptor); the loss of the copying initiator's
 #   connection ends those retries; a reservation of the copying I_T nexus
 #   itself conflicts too (the copy session is another nexus, as in SCST);
+# - a changed naa_id: the session asks the LUN again (SCST's
+#   scst_cm_update_dev), the new designator copies, the old one is refused;
 # - libiscsi's ExtendedCopy and ReceiveCopyResults suites on a LU of the
 #   copy manager;
 # - scst.conf: SCST 3.x's `TARGET_DRIVER copy_manager` block written by
@@ -39,7 +41,7 @@
 #   numbers than the automatic ones (the file's numbers win), with
 #   allow_not_connected_copy, written back unchanged.
 . "$(dirname "$0")/../lib.sh"
-plan 57
+plan 61
 
 require_daemon
 require_tools xcopy_checks
@@ -254,6 +256,17 @@ check_output "it RELEASE(6)s" '^GOOD $' nexus_say ini "cdb 170000000000"
 nexus_close ini
 check_output "then the copy to d2 is done" '^GOOD$' \
 	bash -c "$XC copy $U1/0 $INI $D1 $D2 8 0 3000 15 | head -1"
+
+# ---- a changed identity: SCST's scst_cm_update_dev asks again ----
+R0=$(cms read_cmd_count)
+check "d3's naa_id changes" ctl write devices/d3/naa_id 0x6001405abcdef0123456789abcdef012
+resent() { [ $(($(cms read_cmd_count) - R0)) -eq 1 ]; }
+check "copy_manager_sess sends d3's LUN one INQUIRY again" eventually 5 resent
+D3N=$("$XC" desig "$U2/0" "$INI")
+check_output "a copy to d3 by its new designator is done" '^GOOD$' \
+	bash -c "$XC copy $U1/0 $INI $D1 $D3N 8 0 500 16 | head -1"
+check_output "its old designator names nothing any more" '^CHECK key=0x5 asc=0x2600 field=48$' \
+	bash -c "$XC copy $U1/0 $INI $D1 $D3 8 0 500 17 | head -1"
 
 if command -v iscsi-test-cu >/dev/null; then
 	PARSE=$(dirname "$0")/../conformance/parse_cu.awk

@@ -38,6 +38,10 @@ struct scst_cmd *cm_session_cmd(uint64_t lun, const uint8_t *cdb, unsigned cdb_l
 /* Learns the designators of the device at lun with the INQUIRY SCST's
  * copy manager sends (tgtt->lun_added). */
 void cm_lun_added(struct scst_tgt *tgt, uint64_t lun);
+/* The device's INQUIRY data changed: as SCST's scst_cm_update_dev, the
+ * session asks its LUN again, for a device the copy manager takes of its
+ * own accord (the device observer's inquiry_changed). */
+void cm_inquiry_changed(struct scst_device *dev);
 /* Whether the device at lun reported the designator desig (len bytes)
  * in its VPD page 0x83 to the session. */
 bool cm_lun_has_designator(uint64_t lun, const struct scst_device *dev, const uint8_t *desig,

@@ -141,6 +141,29 @@ void cm_lun_added(struct scst_tgt *tgt, uint64_t lun)
 	}
 }
 
+/* On the session's loop, which alone reads its nexus table: the LUNs of
+ * the device (compared, never dereferenced: it may be gone by now). */
+static void inquiry_changed_on_loop(void *arg)
+{
+	const struct scst_device *dev = arg;
+
+	if (scst_session_sync_luns(cm_sess) < 0)
+		log_err("copy manager: out of memory: a changed device's designators unknown");
+	for (unsigned i = 0; i < cm_sess->nluns; i++)
+		if (cm_sess->luns[i] && cm_sess->luns[i]->dev == dev)
+			cm_lun_added(cm_tgt, i);
+}
+
+void cm_inquiry_changed(struct scst_device *dev)
+{
+	struct ioloop *loop = cm_session_loop();
+
+	if (!loop || !scst_copy_dev_auto_assignable(dev))
+		return;
+	if (ioloop_run_on(loop, inquiry_changed_on_loop, dev) < 0)
+		log_err("copy manager: out of memory: %s's new designators unknown", dev->name);
+}
+
 /* Replaces what was known of lun (a LUN replaced or re-added). */
 static void store_designators(uint64_t lun, const struct scst_device *dev, const uint8_t *d,
 			      size_t len)

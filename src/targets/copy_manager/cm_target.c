@@ -70,7 +70,8 @@ static void cm_device_added(struct scst_device *dev)
 	pthread_mutex_unlock(&next_lun_lock);
 }
 
-static struct scst_dev_observer cm_observer = { .added = cm_device_added };
+static struct scst_dev_observer cm_observer = { .added = cm_device_added,
+						.inquiry_changed = cm_inquiry_changed };
 
 int copy_manager_init(void)
 {
