@@ -9,7 +9,7 @@
  * (full feature phase or close); the ticket charges its portal's and its
  * source address's pending-login counts.  Portals accept on one loop but
  * logins end on any, so the counts are atomic (portal) or under a lock
- * (address table). */
+ * (address table).  Owns conn->admission. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,9 @@
  * Teardown is the delicate part: a closing connection still has a recv or
  * a sendmsg in the kernel and commands in the core.  It is freed only when
  * all of them have come back, checked at the end of a loop iteration so no
- * caller still holds it. */
+ * caller still holds it.
+ *
+ * Owns conn->rx, conn->tx, conn->move and conn->teardown (iscsi_priv.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  *
  * The receive path only sets conn->rx_activity (any bytes count as a sign
  * of life); the decisions are taken here on the loop's coarse timer, so
- * the data path pays one store per recv. */
+ * the data path pays one store per recv.  Owns conn->ka. */
 #include <string.h>
 
 #include "targets/iscsi/iscsi_priv.h"

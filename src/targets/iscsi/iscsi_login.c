@@ -7,7 +7,8 @@
  * nobody out of the security stage before the CHAP exchange succeeded
  * (iscsi_chap.c).  Without users AuthMethod=None is what is agreed.
  * Digests negotiated here take effect with the first PDU after the final
- * Login Response, in both directions. */
+ * Login Response, in both directions.  Owns conn->login and fills
+ * conn->neg. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,8 @@
  * it prevented, unit attentions, reservations).  Getting there can take a
  * while - the session's other connections close and its commands still
  * in the core are aborted and come back - so it is polled on the loop's
- * coarse timer, and the loop never waits. */
+ * coarse timer, and the loop never waits.  Owns conn->logout
+ * (its async_timer: iscsi_async.c). */
 #include <string.h>
 
 #include "targets/iscsi/iscsi_priv.h"

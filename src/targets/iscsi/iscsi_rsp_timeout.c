@@ -10,7 +10,8 @@
  * The data path only stamps the command with the connection's second
  * counter (iscsi_cmd_wait_initiator); the counter ticks and the commands
  * are checked once a second on the loop's coarse timer, so a command is
- * given between RspTimeout and RspTimeout + 1 seconds. */
+ * given between RspTimeout and RspTimeout + 1 seconds.  Owns
+ * conn->rsp_timeout. */
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 

@@ -6,7 +6,8 @@
  * over/underflow rules, and the hand-back of commands to the core.
  *
  * Data-In PDUs borrow the command's buffer; the command goes back to the
- * core (scst_tgt_cmd_done) only when the last of its PDUs left the socket. */
+ * core (scst_tgt_cmd_done) only when the last of its PDUs left the socket.
+ * Owns conn->commands. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -10,7 +10,8 @@
  * connection is handed over to it before its login goes on), so the
  * CmdSN window needs no lock.  The registry (all_sessions) and each
  * session's connection list change under the registry lock, which other
- * threads take to look sessions up (logins on other loops, management). */
+ * threads take to look sessions up (logins on other loops, management).
+ * Owns conn->link. */
 #include <stdlib.h>
 #include <string.h>
 
