@@ -392,11 +392,15 @@ static void pdu_complete(struct iscsi_conn *conn)
 		iscsi_login_pdu(conn, bhs, conn->rx.data, conn->rx.dlen);
 		return;
 	}
-	if (op == ISCSI_OP_DATA_OUT) {
+	if (op == ISCSI_OP_DATA_OUT)
 		iscsi_data_out_done(conn);
-		return;
-	}
-	iscsi_ffp_pdu(conn, bhs, conn->rx.dest, conn->rx.dlen);
+	else
+		iscsi_ffp_pdu(conn, bhs, conn->rx.dest, conn->rx.dlen);
+	/* The core queued the responses this PDU's commands have already
+	 * (the completion rule, core/cmd_deliver.c): they are taken between
+	 * PDUs, so their charge (iscsi_rsp_limit.c) can pause reading before
+	 * the next PDU is looked at. */
+	scst_completions_drain();
 }
 
 static void start_data_stage(struct iscsi_conn *conn)
@@ -770,24 +774,15 @@ void iscsi_conn_handoff(struct iscsi_conn *conn, struct ioloop *loop)
 }
 
 /* Only this connection goes: its commands are aborted, the others' and the
- * session's CmdSN window stay. */
+ * session's CmdSN window stay.  No command is released during the walk:
+ * the core queues their responses (the completion rule, cmd_deliver.c). */
 static void abort_own_cmds(struct iscsi_conn *conn)
 {
-	bool again = true;
+	struct iscsi_cmd *icmd;
 
-	while (again) {
-		struct iscsi_cmd *icmd;
-
-		again = false;
-		list_for_each_entry(icmd, &conn->commands.list, node) {
-			if (icmd->scmd && !icmd->scmd->aborted) {
-				/* May release icmd at once: walk again. */
-				scst_cmd_abort(icmd->scmd);
-				again = true;
-				break;
-			}
-		}
-	}
+	list_for_each_entry(icmd, &conn->commands.list, node)
+		if (icmd->scmd)
+			scst_cmd_abort(icmd->scmd);
 }
 
 /* Drops queued PDUs the kernel does not hold; their commands are released. */
