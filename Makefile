@@ -72,8 +72,10 @@ LOCAL_LIB := $(BUILD)/libscst_local.a
 USER_LIB_SRCS := src/lib/scst_user_client.c src/lib/scst_user_wire.c
 USER_LIB := $(BUILD)/libscst_user.a
 # examples/user_*.c are device handlers (libscst_user), the rest local
-# target drivers (libscst_local).
+# target drivers (libscst_local); examples/common/ holds what the CDB-mode
+# handlers answer alike.
 EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard examples/common/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 USER_EXAMPLE_BINS := $(filter $(BUILD)/examples/user_%,$(EXAMPLE_BINS))
 
@@ -85,14 +87,21 @@ BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling
 
 # scstadmin: its command line plus the scst.conf engine.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
-SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS)
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(BUILD)/obj/src/util/write_all.o
 
 .PHONY: all deps run check unit bench bench-soak clean asan progs man install uninstall deb
 
 # Keep tool objects: they are intermediates of a pattern chain otherwise.
 .SECONDARY:
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(BUILD)/layering.ok
+
+# The module map of docs/design.md (Layering), checked whenever a source
+# changes: a header reached by a detour breaks the build, not a review.
+$(BUILD)/layering.ok: $(shell find src -name '*.[ch]' -o -name '*.def') tools/check_layering.sh
+	@mkdir -p $(dir $@)
+	@bash tools/check_layering.sh $(CC) -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude
+	@touch $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -118,7 +127,7 @@ $(USER_LIB): $(USER_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(USER_EXAMPLE_BINS): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(USER_LIB)
+$(USER_EXAMPLE_BINS): $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EXAMPLE_COMMON_OBJS) $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
@@ -136,8 +145,9 @@ $(BUILD)/libscstd.a: $(LIB_OBJS)
 $(BUILD)/scstd: $(BUILD)/obj/src/daemon/main.o $(BUILD)/libscstd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(RBD_LIBS) $(FUSE_LIBS)
 
-# The management client needs only the protocol's header, not the core.
-$(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o
+# The management client needs only the protocol's header and the write loop,
+# not the core.
+$(BUILD)/scstctl: $(BUILD)/obj/tools/scstctl.o $(BUILD)/obj/src/util/write_all.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # SCST's own tools against scstd's tree at /sys/kernel/scst_tgt.
@@ -171,7 +181,7 @@ $(LOGIN_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tool_login.o
 # tree client.
 TREE_TOOLS := tree_snapshot mgmt_fuzz
 $(TREE_TOOLS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/tools/tree_walk.o \
-	$(BUILD)/obj/src/conf/conf_tree.o
+	$(BUILD)/obj/src/conf/conf_tree.o $(BUILD)/obj/src/util/write_all.o
 
 $(BUILD)/iscsi-bench: $(BUILD)/obj/bench/iscsi_bench.o $(BUILD)/obj/bench/bench_job.o \
 		$(BUILD)/obj/bench/bench_hist.o

@@ -15,7 +15,7 @@
  * logical object identifiers (SSC-4 4.2.7: blocks and filemarks both
  * count).
  *
- * Commands: TEST UNIT READY, INQUIRY (standard, VPD 00h and 80h), REWIND,
+ * Commands: TEST UNIT READY, INQUIRY (standard, VPD 00h, 80h and 83h), REWIND,
  * READ BLOCK LIMITS, READ(6) and WRITE(6) fixed and variable, WRITE
  * FILEMARKS(6), SPACE(6) over blocks, filemarks and to end of data, ERASE(6),
  * READ POSITION (short form), MODE SENSE(6) and MODE SELECT(6) with the
@@ -35,18 +35,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scstd_user.h"
+#include "common/scsi_answer.h"
 
 #define AREA_BYTES (8u << 20)
 #define HDR 5
 #define KIND_BLOCK 0
 #define KIND_FILEMARK 1
 
-/* SPC-4 sense keys and the SSC additional sense codes used here. */
-#define SK_NO_SENSE 0x0
-#define SK_MEDIUM_ERROR 0x3
-#define SK_ILLEGAL_REQUEST 0x5
-#define SK_BLANK_CHECK 0x8
+/* The SSC bits of fixed sense byte 2. */
 #define SENSE_FILEMARK 0x80
 #define SENSE_EOM 0x40
 #define SENSE_ILI 0x20
@@ -65,24 +61,6 @@ struct tape {
 	uint32_t block_len;              /* mode block descriptor; 0: variable */
 	uint32_t max_block;
 };
-
-static uint32_t get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static void put24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	put24(p + 1, v);
-}
 
 /* ---- the medium --------------------------------------------------------- */
 
@@ -160,46 +138,7 @@ static void tape_sense(struct scstu_reply *r, uint8_t key, uint8_t bits, uint8_t
 	}
 }
 
-static void invalid_cdb(struct scstu_reply *r)
-{
-	scstu_reply_sense(r, SK_ILLEGAL_REQUEST, 0x24, 0x00);
-}
-
 /* ---- commands ----------------------------------------------------------- */
-
-static void inquiry(const struct scstu_cmd *c, struct scstu_reply *r, const char *serial)
-{
-	uint8_t *d = c->data, buf[64] = { 0 };
-	uint32_t n;
-
-	if (c->cdb[1] & 0x01) {
-		buf[0] = 0x01;
-		buf[1] = c->cdb[2];
-		if (c->cdb[2] == 0x00) {
-			buf[3] = 2;
-			buf[5] = 0x80;
-		} else if (c->cdb[2] == 0x80) {
-			buf[3] = (uint8_t)strlen(serial);
-			memcpy(buf + 4, serial, buf[3]);
-		} else {
-			invalid_cdb(r);
-			return;
-		}
-		n = 4u + buf[3];
-	} else {
-		buf[0] = 0x01;           /* sequential-access device */
-		buf[1] = 0x80;           /* removable medium */
-		buf[2] = 0x06;           /* SPC-4 */
-		buf[3] = 0x02;
-		buf[4] = 36 - 5;
-		memcpy(buf + 8, "SCSTD   user_tape       0001", 28);
-		n = 36;
-	}
-	if (n > c->len)
-		n = c->len;
-	memcpy(d, buf, n);
-	scstu_reply_good(r, n);
-}
 
 static void read_block_limits(const struct scstu_cmd *c, struct scstu_reply *r,
 			      const struct tape *t)
@@ -473,10 +412,7 @@ static void mode_sense6(const struct scstu_cmd *c, struct scstu_reply *r, const 
 		buf[3] = 8;
 		put24(buf + 9, t->block_len);
 	}
-	if (n > c->len)
-		n = c->len;
-	memcpy(c->data, buf, n);
-	scstu_reply_good(r, n);
+	reply_data(c, r, buf, n);
 }
 
 /* MODE SELECT(6): a header and at most one block descriptor; its block
@@ -512,7 +448,7 @@ static void erase6(struct scstu_reply *r, struct tape *t)
 
 struct ctx {
 	struct tape tape;
-	const char *serial;
+	struct scsi_identity id;
 };
 
 static volatile sig_atomic_t cartridge_changed;
@@ -553,7 +489,7 @@ static void serve(const struct scstu_cmd *c, struct scstu_reply *r, void *arg)
 	case 0x0a: write6(c, r, t); break;
 	case 0x10: write_filemarks(c, r, t); break;
 	case 0x11: space6(c, r, t); break;
-	case 0x12: inquiry(c, r, x->serial); break;
+	case 0x12: answer_inquiry(c, r, &x->id); break;
 	case 0x15: mode_select6(c, r, t); break;
 	case 0x19: erase6(r, t); break;
 	case 0x1a: mode_sense6(c, r, t); break;
@@ -582,7 +518,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [-s SOCKET] DEVICE FILE\n", argv[0]);
 		return 2;
 	}
-	x.serial = argv[optind];
+	x.id = (struct scsi_identity){ .type = 0x01, .removable = true, .product = "user_tape",
+				       .serial = argv[optind] };
 	x.tape.fd = open(argv[optind + 1], O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (x.tape.fd < 0 || load(&x.tape) < 0) {
 		perror(argv[optind + 1]);

@@ -468,6 +468,19 @@ bg_start() {
 	BG_PIDS+=($!)
 }
 
+# answers_are OUTPUT REGEX...: line i of OUTPUT (scsi_cdb's answers)
+# matches REGEX i, and there are as many lines as regexes.
+answers_are() {
+	local out=$1 i=1 line
+	shift
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq $# ] || { printf '%s\n' "$out"; return 1; }
+	for re in "$@"; do
+		line=$(printf '%s\n' "$out" | sed -n "${i}p")
+		[[ $line =~ $re ]] || { printf 'line %d: %s\n' "$i" "$line"; return 1; }
+		i=$((i + 1))
+	done
+}
+
 # Long-lived I_T nexuses driven line by line (tests/tools/scsi_cdb), to
 # interleave two initiators' commands: nexus_open NAME URL logs in as
 # initiator ...:NAME without TEST UNIT READY (whole sense shown), answers

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/ctl_proto.h"
+#include "util/write_all.h"
 
 static void usage(FILE *f)
 {
@@ -69,21 +70,6 @@ static char *build_request(int argc, char **argv)
 	}
 	strcat(req, "\n");
 	return req;
-}
-
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Reads the whole reply (the daemon answers one line per request and we
@@ -175,7 +161,7 @@ int main(int argc, char **argv)
 		free(req);
 		return 1;
 	}
-	if (send_all(fd, req, strlen(req)) < 0) {
+	if (write_all(fd, req, strlen(req)) < 0) {
 		fprintf(stderr, "scstctl: cannot send the request: %s\n", strerror(errno));
 		rc = 1;
 	} else {

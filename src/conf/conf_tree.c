@@ -3,6 +3,7 @@
  * plus payload or "err ENAME message"), plain file operations below a
  * root directory, and direct calls (scstd on its own tree).  Replies are untrusted: lengths are bounded and checked. */
 #include "conf/conf_tree.h"
+#include "util/write_all.h"
 #include "util/ctl_proto.h"
 
 #include <dirent.h>
@@ -125,21 +126,6 @@ static int cmp_entry(const void *a, const void *b)
 
 /* ---- socket ---- */
 
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads one byte at a time up to '\n': the header is short. */
 static int read_line(int fd, char *buf, size_t len)
 {
@@ -191,7 +177,7 @@ static int sock_request(struct tree *t, const char *verb, const char *path, cons
 		snprintf(err, errlen, "%s: request too long or contains a newline", path);
 		return -EINVAL;
 	}
-	if (send_all(t->fd, req, (size_t)n) < 0 || read_line(t->fd, hdr, sizeof(hdr)) < 0) {
+	if (write_all(t->fd, req, (size_t)n) < 0 || read_line(t->fd, hdr, sizeof(hdr)) < 0) {
 		snprintf(err, errlen, "control socket closed");
 		return -EIO;
 	}

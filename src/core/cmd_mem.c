@@ -16,6 +16,7 @@
  * met that much early, never passed); a chunk is a small fraction of the
  * limit, and when the rounded chunk does not fit the request is retried
  * for exactly what it needs, so the rounding alone never refuses a buffer. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -34,6 +35,10 @@ static uint64_t mem_refused;
 
 /* Bytes this thread took from mem_charged and has not spent. */
 static __thread uint64_t thread_credit;
+/* An I/O thread that ends (`threads` lowered) gives its credit back. */
+static __thread bool credit_key_set;
+static pthread_key_t credit_key;
+static pthread_once_t credit_once = PTHREAD_ONCE_INIT;
 
 uint64_t scst_cmd_mem_default_limit(void)
 {
@@ -90,10 +95,32 @@ static uint64_t round_up(uint64_t n, uint64_t to)
 	return (n + to - 1) / to * to;
 }
 
+static void credit_thread_exit(void *unused)
+{
+	(void)unused;
+	scst_cmd_mem_thread_exit();
+}
+
+static void credit_key_create(void)
+{
+	pthread_key_create(&credit_key, credit_thread_exit);
+}
+
+static void note_credit_holder(void)
+{
+	if (credit_key_set)
+		return;
+	pthread_once(&credit_once, credit_key_create);
+	pthread_setspecific(credit_key, &credit_key_set);
+	credit_key_set = true;
+}
+
 /* The slow path: the thread's credit does not cover bytes. */
 static bool refill_credit(uint64_t bytes, bool forced)
 {
 	uint64_t need = bytes - thread_credit;
+
+	note_credit_holder();
 	uint64_t chunked = round_up(need, __atomic_load_n(&mem_chunk, __ATOMIC_RELAXED));
 
 	if (take_global(chunked, forced)) {

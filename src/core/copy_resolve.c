@@ -3,6 +3,8 @@
  * hold on their device (cmd_pins), taken under scst_mutex so that the
  * device found cannot be deleted before it is pinned. */
 #include "core/copy_resolve.h"
+#include "core/scst.h"
+#include "core/scst_dev.h"
 
 static const struct scst_copy_resolver *resolver;
 
@@ -30,4 +32,14 @@ struct scst_device *scst_copy_find_pinned(const struct scst_session *sess, const
 void scst_copy_unpin(struct scst_device *dev)
 {
 	__atomic_sub_fetch(&dev->cmd_pins, 1, __ATOMIC_ACQ_REL);
+}
+
+bool scst_copy_dev_auto_assignable(const struct scst_device *dev)
+{
+	return dev->handler->auto_cm_assignment_possible;
+}
+
+size_t scst_copy_dev_designators(const struct scst_device *dev, uint8_t *buf, size_t len)
+{
+	return dev->handler->lu_designators ? dev->handler->lu_designators(dev, buf, len) : 0;
 }

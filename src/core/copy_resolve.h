@@ -6,10 +6,11 @@
 #ifndef SCSTD_CORE_COPY_RESOLVE_H
 #define SCSTD_CORE_COPY_RESOLVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/scst.h"
+#include "core/scst_common.h"
 
 struct scst_copy_resolver {
 	/* The device whose logical unit has the designator desig (an
@@ -29,5 +30,12 @@ void scst_register_copy_resolver(const struct scst_copy_resolver *r);
 struct scst_device *scst_copy_find_pinned(const struct scst_session *sess, const uint8_t *desig,
 					  size_t len);
 void scst_copy_unpin(struct scst_device *dev);
+
+/* What the resolver may ask of a device's handler without knowing it:
+ * whether the copy manager gives the device a LUN of its own accord
+ * (SCST's auto_cm_assignment_possible), and the logical unit designators
+ * it reports in VPD page 0x83 (bytes written to buf; 0 when none). */
+bool scst_copy_dev_auto_assignable(const struct scst_device *dev);
+size_t scst_copy_dev_designators(const struct scst_device *dev, uint8_t *buf, size_t len);
 
 #endif

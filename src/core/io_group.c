@@ -11,10 +11,18 @@
  * - N: every session of every group whose io_grouping_type is N.
  * A group with a cpu_mask other than every CPU gets a loop of its own,
  * pinned to those CPUs (pthread_setaffinity_np), shared by every group
- * with the same mask.  A session stays on the loop it got: changes apply
- * to sessions made afterwards. */
+ * with the same mask.
+ *
+ * Existing sessions follow too: a change of either attribute moves the
+ * group's sessions to the loops the new grouping gives them, and lowering
+ * `threads` moves every session off the loops that end.  The transport
+ * makes each move at a safe point (move_session); the core only chooses
+ * the loops and waits.  Lock order: scst_mutex, then the transport's own
+ * locks, then the io loops' resize lock. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "scst.h"
 #include "scst_priv.h"
@@ -48,6 +56,21 @@ static struct ioloop *loop_for_mask(const cpu_set_t *mask)
 	return l;
 }
 
+/* Caller holds scst_mutex. */
+static bool is_mask_loop(const struct ioloop *l)
+{
+	for (unsigned i = 0; i < n_mask_loops; i++)
+		if (mask_loops[i].loop == l)
+			return true;
+	return false;
+}
+
+/* Where a session serves from, or is about to (caller holds scst_mutex). */
+static struct ioloop *planned_loop(const struct scst_session *s)
+{
+	return s->move_to ? s->move_to : s->loop;
+}
+
 /* Whether an existing session of group `other` shares the I/O group of a
  * new session of initiator ini in group acg. */
 static bool same_io_group(const struct scst_acg *acg, const char *ini,
@@ -71,16 +94,24 @@ static bool same_io_group(const struct scst_acg *acg, const char *ini,
 	return false;
 }
 
-/* Caller holds scst_mutex. */
-static struct ioloop *loop_of_group(const struct scst_acg *acg, const char *ini)
+/* The loop of the first other session of the I/O group that serves from
+ * a loop in service (not one that ends, not a cpu_mask's it no longer
+ * has).  Caller holds scst_mutex. */
+static struct ioloop *loop_of_group(const struct scst_acg *acg, const char *ini,
+				    const struct scst_session *self)
 {
 	struct scst_tgt *t;
 	struct scst_session *s;
 
 	list_for_each_entry(t, &scst_targets, node)
-		list_for_each_entry(s, &t->sessions, node)
-			if (s->loop && same_io_group(acg, ini, s))
-				return s->loop;
+		list_for_each_entry(s, &t->sessions, node) {
+			struct ioloop *l = planned_loop(s);
+
+			if (s == self || !l || !same_io_group(acg, ini, s))
+				continue;
+			if (!is_mask_loop(l) && ioloop_in_service(l))
+				return l;
+		}
 	return NULL;
 }
 
@@ -93,9 +124,228 @@ struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name)
 		return NULL;
 	pthread_mutex_lock(&scst_mutex);
 	acg = scst_select_acg(tgt, initiator_name);
-	l = acg->cpu_mask_set ? loop_for_mask(&acg->cpu_mask) : loop_of_group(acg, initiator_name);
+	l = acg->cpu_mask_set ? loop_for_mask(&acg->cpu_mask) :
+				loop_of_group(acg, initiator_name, NULL);
 	pthread_mutex_unlock(&scst_mutex);
 	return l;
+}
+
+/* The loop an existing session belongs on now (caller holds scst_mutex). */
+static struct ioloop *home_of(const struct scst_session *s)
+{
+	struct ioloop *cur = planned_loop(s), *l;
+
+	if (s->acg->cpu_mask_set)
+		return loop_for_mask(&s->acg->cpu_mask);
+	l = loop_of_group(s->acg, s->initiator_name, s);
+	if (l)
+		return l;
+	if (!is_mask_loop(cur) && ioloop_in_service(cur))
+		return cur;
+	return ioloop_pick();
+}
+
+/* Caller holds scst_mutex.  True when the move is under way. */
+static bool request_move(struct scst_session *s, struct ioloop *to)
+{
+	if (!to || !s->loop || s->move_to || to == s->loop)
+		return false;
+	if (!s->tgt->tgtt->move_session) {
+		log_warn("session %s -> %s: its transport cannot move it to I/O thread %u",
+			 s->initiator_name, s->tgt->name, ioloop_index(to));
+		return false;
+	}
+	s->move_to = to;
+	switch (s->tgt->tgtt->move_session(s, to)) {
+	case 1:
+		return true;
+	case 0:
+		s->loop = to;
+		break;
+	default:
+		break;
+	}
+	s->move_to = NULL;
+	return false;
+}
+
+void scst_session_moved(struct scst_session *sess, struct ioloop *to)
+{
+	pthread_mutex_lock(&scst_mutex);
+	if (to != sess->loop)
+		log_info("session %s -> %s now on I/O thread %u", sess->initiator_name,
+			 sess->tgt->name, ioloop_index(to));
+	sess->loop = to;
+	sess->move_to = NULL;
+	pthread_mutex_unlock(&scst_mutex);
+}
+
+/* A move waits for the session's commands in progress: generous, since a
+ * command may wait for its initiator (WRITE data) or a slow backend. */
+#define MOVE_WAIT_MS 30000
+
+typedef bool (*sess_filter)(const struct scst_session *s, const void *arg);
+
+/* Requests the moves of the sessions filter picks; true if any is under
+ * way or could not start yet. */
+static bool request_moves(sess_filter filter, const void *arg)
+{
+	struct scst_tgt *t;
+	struct scst_session *s;
+	bool pending = false;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(t, &scst_targets, node)
+		list_for_each_entry(s, &t->sessions, node) {
+			struct ioloop *to;
+
+			if (!filter(s, arg) || s->move_to)
+				continue;
+			to = home_of(s);
+			pending |= request_move(s, to) || (to && to != s->loop &&
+							   s->tgt->tgtt->move_session);
+		}
+	pthread_mutex_unlock(&scst_mutex);
+	return pending;
+}
+
+static bool any_session(sess_filter filter, const void *arg)
+{
+	struct scst_tgt *t;
+	struct scst_session *s;
+	bool any = false;
+
+	pthread_mutex_lock(&scst_mutex);
+	list_for_each_entry(t, &scst_targets, node)
+		list_for_each_entry(s, &t->sessions, node)
+			any |= filter(s, arg);
+	pthread_mutex_unlock(&scst_mutex);
+	return any;
+}
+
+static bool moving(const struct scst_session *s, const void *unused)
+{
+	(void)unused;
+	return s->move_to != NULL;
+}
+
+static bool moves_pending(void)
+{
+	return any_session(moving, NULL);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Moves the sessions filter picks until none needs it (a move can make
+ * another's home change: the group's first session moved); 0 or
+ * -ETIMEDOUT when a session did not reach a safe point in time. */
+static int move_sessions(sess_filter filter, const void *arg)
+{
+	uint64_t deadline = mono_ms() + MOVE_WAIT_MS;
+
+	while (request_moves(filter, arg) || moves_pending()) {
+		if (mono_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(5000);
+	}
+	return 0;
+}
+
+static bool in_group(const struct scst_session *s, const void *acg)
+{
+	return s->acg == acg;
+}
+
+int scst_acg_regroup_sessions(struct scst_acg *acg, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!ioloop_count())
+		return 0;
+	rc = move_sessions(in_group, acg);
+	if (rc < 0)
+		scst_errf(err, errlen, "a session of the group did not reach a point where it "
+			  "could move within %u s; it moves once it does", MOVE_WAIT_MS / 1000);
+	return rc;
+}
+
+struct surplus {
+	struct ioloop *loops[IOLOOP_MAX];
+	unsigned n;
+};
+
+static bool on_surplus_loop(const struct scst_session *s, const void *arg)
+{
+	const struct surplus *sp = arg;
+
+	for (unsigned i = 0; i < sp->n; i++)
+		if (planned_loop(s) == sp->loops[i])
+			return true;
+	return false;
+}
+
+static bool on_or_to_loop(const struct scst_session *s, const void *l)
+{
+	return s->loop == l || s->move_to == l;
+}
+
+static bool loop_has_sessions(const struct ioloop *l)
+{
+	return any_session(on_or_to_loop, l);
+}
+
+/* The loop's last connections (an iSCSI login or discovery session
+ * without a core session) end or move on their own; a new session there
+ * is moved again. */
+static int park_when_empty(struct ioloop *l, const struct surplus *sp, uint64_t deadline)
+{
+	for (;;) {
+		int rc;
+
+		if (!loop_has_sessions(l)) {
+			rc = ioloop_park(l);
+			if (rc != -EBUSY)
+				return rc;
+		}
+		if (mono_ms() > deadline)
+			return -ETIMEDOUT;
+		request_moves(on_surplus_loop, sp);
+		usleep(5000);
+	}
+}
+
+int scst_end_surplus_loops(char *err, size_t errlen)
+{
+	struct surplus sp;
+	uint64_t deadline;
+	int rc;
+
+	sp.n = ioloops_surplus(sp.loops, IOLOOP_MAX);
+	if (!sp.n)
+		return 0;
+	rc = move_sessions(on_surplus_loop, &sp);
+	if (rc < 0) {
+		scst_errf(err, errlen, "a session did not reach a point where it could move "
+			  "within %u s", MOVE_WAIT_MS / 1000);
+		return rc;
+	}
+	deadline = mono_ms() + MOVE_WAIT_MS;
+	for (unsigned i = 0; i < sp.n; i++) {
+		rc = park_when_empty(sp.loops[i], &sp, deadline);
+		if (rc < 0) {
+			scst_errf(err, errlen, "I/O thread %u still serves connections after %u s: "
+				  "it takes no new work and ends with the next change of threads",
+				  ioloop_index(sp.loops[i]), MOVE_WAIT_MS / 1000);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number)

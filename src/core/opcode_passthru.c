@@ -154,10 +154,16 @@ static enum scst_sense_id tape_read_position(struct scst_cmd *cmd)
 /* FORMAT MEDIUM: TRANSFER LENGTH in bytes 3-4, data out. */
 #define tape_format_medium out_b34
 
-/* SMC-3 READ ELEMENT STATUS: ALLOCATION LENGTH in bytes 7-9. */
-static enum scst_sense_id changer_read_element_status(struct scst_cmd *cmd)
+/* SMC-3 READ ELEMENT STATUS, REQUEST VOLUME ELEMENT ADDRESS: ALLOCATION
+ * LENGTH in bytes 7-9.  SEND VOLUME TAG: PARAMETER LIST LENGTH in bytes
+ * 8-9. */
+static enum scst_sense_id in_b7_9(struct scst_cmd *cmd)
 {
 	return alloc_in(cmd, get_be24(&cmd->cdb[7]));
+}
+static enum scst_sense_id out_b8_9(struct scst_cmd *cmd)
+{
+	return xfer(cmd, SCST_DATA_WRITE, get_be16(&cmd->cdb[8]));
 }
 
 /* SPC-4 (processor type) RECEIVE(6)/SEND(6): TRANSFER LENGTH in bytes 2-4. */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "pr.h"
+#include "util/write_all.h"
 #include "scst_priv.h"
 #include "util/mkdir_p.h"
 
@@ -303,22 +304,6 @@ char *scst_pr_store_format(const struct scst_pr *pr)
 		snprintf(buf + off, size - off, "spc2 %u %s\n", pr->spc2_rel_tgt_id,
 			 pr->spc2_initiator);
 	return buf;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* The rename is durable only once the directory is synced. */

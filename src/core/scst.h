@@ -48,14 +48,18 @@ int scst_add_device(const char *handler, const char *name, const struct scst_kv 
 int scst_del_device(const char *name, char *err, size_t errlen);
 struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
-int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
-		     char *err, size_t errlen);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);
 /* Setters for the management tree (take scst_mutex); 0 or -errno.  They
  * apply to sessions made afterwards, as SCST regroups only new I/O
  * contexts. */
 void scst_acg_set_io_grouping(struct scst_acg *acg, enum scst_io_grouping g, unsigned number);
 int scst_acg_set_cpu_mask(struct scst_acg *acg, const cpu_set_t *mask, char *err, size_t errlen);
+/* Moves the group's existing sessions to the loops its io_grouping_type
+ * and cpu_mask give them now and waits for the moves; 0 or -errno. */
+int scst_acg_regroup_sessions(struct scst_acg *acg, char *err, size_t errlen);
+/* `threads` lowered: moves every session off the surplus loops and ends
+ * their threads (ioloop_park); 0 or -errno with a reason in err. */
+int scst_end_surplus_loops(char *err, size_t errlen);
 /* -EBADSLT when enabling a target whose rel_tgt_id an enabled target has. */
 int scst_tgt_set_enabled(struct scst_tgt *tgt, bool enabled, char *err, size_t errlen);
 

@@ -425,6 +425,9 @@ struct scst_session {
 	struct scst_tgt *tgt;
 	struct scst_acg *acg;                   /* fixed at login */
 	struct ioloop *loop;
+	/* The loop a requested move goes to, until the transport made it
+	 * (scst_session_moved).  scst_mutex, like loop's changes. */
+	struct ioloop *move_to;
 	char initiator_name[SCST_NAME_MAX];
 	/* Name persistent reservations know this I_T nexus by; NULL means
 	 * initiator_name.  Swapped atomically, never freed by the core. */

@@ -65,6 +65,14 @@ struct scst_tgt_template {
 	int (*del_driver_attr)(const char *key, const char *value, char *err, size_t errlen);
 	/* The target was enabled or disabled (tgt->enabled already updated). */
 	void (*on_enable)(struct scst_tgt *tgt);
+	/* Optional: move a live session and everything its transport serves
+	 * it with to I/O loop `to` (io_grouping_type or cpu_mask changed, or
+	 * its loop is to end).  Called under scst_mutex, so it only starts
+	 * the move: 0 when nothing ran (the core sets sess->loop now), 1
+	 * when the transport calls scst_session_moved() once it has reached
+	 * a safe point (no command of the session in progress), -1 when it
+	 * cannot move now (the core asks again later). */
+	int (*move_session)(struct scst_session *sess, struct ioloop *to);
 	/* Optional: ends the target's sessions before scst_del_target removes
 	 * it (scst_local, whose sessions are configuration, not logins). */
 	void (*close_sessions)(struct scst_tgt *tgt);
@@ -132,6 +140,11 @@ void scst_register_dev_observer(struct scst_dev_observer *obs);
 /* Whether one of acg's initiator name patterns selects initiator
  * (caller holds scst_mutex). */
 bool scst_acg_matches(const struct scst_acg *acg, const char *initiator);
+/* A LUN of dev_name for acg (the management tree's add, and a target
+ * that gives itself LUNs: the copy manager).  0 or -errno with a
+ * one-line reason in err; takes scst_mutex. */
+int scst_acg_add_lun(struct scst_acg *acg, uint64_t lun, const char *dev_name, bool read_only,
+		     char *err, size_t errlen);
 /* Return NULL / -errno with a one-line reason in err. */
 struct scst_tgt *scst_add_target(struct scst_tgt_template *tt, const char *name, void *tgt_priv,
 				 char *err, size_t errlen);
@@ -151,6 +164,9 @@ struct scst_session *scst_register_session(struct scst_tgt *tgt, const char *ini
  * Takes scst_mutex.  NULL when neither decides (the first session of its
  * I/O group, `never`): the transport places it as it likes. */
 struct ioloop *scst_io_home(struct scst_tgt *tgt, const char *initiator_name);
+/* A move_session the transport finished (to: the loop it went to; the
+ * session's own loop when it gave up).  Not under scst_mutex. */
+void scst_session_moved(struct scst_session *sess, struct ioloop *to);
 /* All commands must have been released (scst_tgt_cmd_done) first. */
 void scst_unregister_session(struct scst_session *sess);
 /* Marks every command of the session aborted (connection loss). */

@@ -250,6 +250,7 @@ static void abort_scope_run(struct abort_scope *sc)
 {
 	unsigned nloops = ioloop_count();
 	struct ioloop *here = ioloop_current();
+	int rc;
 
 	__atomic_add_fetch(&sc->dev->abort_pins, 1, __ATOMIC_ACQUIRE);
 	sc->loops_left = nloops ? nloops : 1;
@@ -264,9 +265,11 @@ static void abort_scope_run(struct abort_scope *sc)
 
 		if (l == here) {
 			abort_scope_msg(sc);
-		} else if (ioloop_run_on(l, abort_scope_msg, sc) < 0) {
-			log_err("out of memory: commands of device %s on loop %u not aborted",
-				sc->dev->name, i);
+		} else if ((rc = ioloop_run_on(l, abort_scope_msg, sc)) < 0) {
+			/* -ESRCH: a parked loop serves no session. */
+			if (rc != -ESRCH)
+				log_err("out of memory: commands of device %s on loop %u not aborted",
+					sc->dev->name, i);
 			abort_scope_put(sc);
 		}
 	}

@@ -26,6 +26,7 @@
 #include "daemon/daemonize.h"
 #include "daemon/notify.h"
 #include "daemon/options.h"
+#include "daemon/handler_modules.h"
 #include "handlers/user.h"
 #include "daemon/reload.h"
 #include "handlers/dev_pass.h"
@@ -241,6 +242,14 @@ static int start_failed(struct scstd_options *o)
 	return 1;
 }
 
+static void log_handler_modules(void)
+{
+	char mods[512];
+
+	handler_modules_describe(mods, sizeof(mods));
+	log_info("device handler modules: %s", mods);
+}
+
 int main(int argc, char **argv)
 {
 	struct scstd_options opts;
@@ -261,11 +270,13 @@ int main(int argc, char **argv)
 		return start_failed(&opts);
 	block_signals(&sigs);
 
-	if (vdisk_register_handlers() < 0 || dev_pass_register_handlers() < 0 || iscsi_init() < 0 ||
+	if (vdisk_register_handlers(handler_module_loaded) < 0 ||
+	    dev_pass_register_handlers(handler_module_loaded) < 0 || iscsi_init() < 0 ||
 	    local_init() < 0 || copy_manager_init() < 0) {
 		log_err("cannot register handlers and target drivers");
 		return start_failed(&opts);
 	}
+	log_handler_modules();
 	scst_set_state_dir(opts.pr_dir);
 	scst_cmd_mem_set_limit(opts.max_cmd_mem);
 	log_info("command memory limit %llu MB", (unsigned long long)(opts.max_cmd_mem >> 20));
@@ -296,7 +307,9 @@ int main(int argc, char **argv)
 		log_warn("running without a control socket");
 	if (opts.local_socket && local_sock_start(opts.local_socket) < 0)
 		log_warn("running without the scst_local raw command socket");
-	if (opts.user_socket && user_sock_start(opts.user_socket) < 0)
+	/* Without the scst_user module no handler process could attach. */
+	if (opts.user_socket && handler_module_loaded("scst_user") &&
+	    user_sock_start(opts.user_socket) < 0)
 		log_warn("running without the scst_user handler socket");
 	if (!opts.local_ublk)
 		local_ublk_probe();

@@ -14,6 +14,7 @@
 #include "targets/local/local.h"
 #include "util/log.h"
 
+#include "daemon/handler_modules.h"
 #include "daemon/version.h"
 
 static void usage(FILE *f)
@@ -64,13 +65,19 @@ static void usage(FILE *f)
 		"      --local-add-default-tgt 0|1\n"
 		"                           create scst_local target " LOCAL_DEFAULT_TGT "\n"
 		"                           with session " LOCAL_DEFAULT_SESS " (default 1)\n"
+		"      --handler-modules LIST\n"
+		"                           the SCST device handler modules to \"load\"\n"
+		"                           (comma list: scst_vdisk, scst_user,\n"
+		"                           scst_disk, scst_tape, scst_cdrom,\n"
+		"                           scst_changer, scst_processor, scst_raid,\n"
+		"                           scst_modisk, scstd_rbd; default all)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");
 }
 
 /* Long-only options have codes outside the range of characters. */
 enum { OPT_LOCAL_MOUNT = 256, OPT_LOCAL_UBLK, OPT_MGMT_TIMEOUT, OPT_MAX_CMD_MEM, OPT_METRICS,
-       OPT_USER_SOCKET, OPT_PID_FILE, OPT_LOG_TARGET, OPT_MOUNT_GROUP };
+       OPT_USER_SOCKET, OPT_PID_FILE, OPT_LOG_TARGET, OPT_MOUNT_GROUP, OPT_HANDLER_MODULES };
 
 /* --max-cmd-mem: whole MiB, 1 up to 2^40 (far beyond any RAM). */
 static int parse_max_cmd_mem(const char *arg, uint64_t *bytes)
@@ -126,6 +133,7 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 		{ "log-target", required_argument, NULL, OPT_LOG_TARGET },
 		{ "mount-group", required_argument, NULL, OPT_MOUNT_GROUP },
+		{ "handler-modules", required_argument, NULL, OPT_HANDLER_MODULES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -238,6 +246,15 @@ int scstd_parse_options(int argc, char **argv, struct scstd_options *o)
 			if (take_string("mount-group", "a group name", false, &o->mount_group) < 0)
 				return -1;
 			break;
+		case OPT_HANDLER_MODULES: {
+			char err[256];
+
+			if (handler_modules_select(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "scstd: --handler-modules: %s\n", err);
+				return -1;
+			}
+			break;
+		}
 		case 'D':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
 				fprintf(stderr, "scstd: --local-add-default-tgt takes 0 or 1\n");

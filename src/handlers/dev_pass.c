@@ -316,7 +316,7 @@ PT_TYPE(dev_modisk_perf_type, "dev_modisk_perf", 0x07);
 PT_TYPE(dev_changer_type, "dev_changer", 0x08);
 PT_TYPE(dev_raid_type, "dev_raid", 0x0c);
 
-int dev_pass_register_handlers(void)
+int dev_pass_register_handlers(bool (*wanted)(const char *name))
 {
 	struct scst_dev_type *const types[] = {
 		&dev_disk_type, &dev_disk_perf_type, &dev_tape_type, &dev_tape_perf_type,
@@ -325,7 +325,7 @@ int dev_pass_register_handlers(void)
 	};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		int rc = scst_register_dev_type(types[i]);
+		int rc = !wanted || wanted(types[i]->name) ? scst_register_dev_type(types[i]) : 0;
 
 		if (rc < 0)
 			return rc;

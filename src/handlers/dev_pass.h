@@ -30,7 +30,9 @@ static inline struct pt_dev *pt_of(const struct scst_device *dev)
 	return dev->dh_priv;
 }
 
-int dev_pass_register_handlers(void);
+/* Registers the pass-through dev types wanted() accepts by name (every
+ * one for NULL); 0 or -errno. */
+int dev_pass_register_handlers(bool (*wanted)(const char *name));
 
 /* Parses "H:C:I:L" strictly; false on anything else. */
 bool pt_parse_hctl(const char *name, unsigned hctl[4]);

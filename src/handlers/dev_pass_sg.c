@@ -526,9 +526,8 @@ void pt_sg_close_queues(struct pt_dev *pd)
 
 		if (!q)
 			continue;
-		if (loops_running)
-			ioloop_run_on_sync(q->loop, queue_close_on_loop, q);
-		else
+		/* A parked loop (`threads` lowered) left the queue idle. */
+		if (!loops_running || ioloop_run_on_sync(q->loop, queue_close_on_loop, q) < 0)
 			queue_free(q);
 		pd->queues[i] = NULL;
 	}

@@ -3,7 +3,10 @@
 #ifndef SCSTD_HANDLERS_VDISK_H
 #define SCSTD_HANDLERS_VDISK_H
 
-/* Registers every vdisk dev type; 0 or -errno. */
-int vdisk_register_handlers(void);
+#include <stdbool.h>
+
+/* Registers the vdisk dev types wanted() accepts by name (every one for
+ * NULL); 0 or -errno. */
+int vdisk_register_handlers(bool (*wanted)(const char *name));
 
 #endif

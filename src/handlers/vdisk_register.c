@@ -25,10 +25,13 @@ bool vdisk_handles(const struct scst_dev_type *dt)
 	return false;
 }
 
-int vdisk_register_handlers(void)
+int vdisk_register_handlers(bool (*wanted)(const char *name))
 {
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int rc;
+
+		if (wanted && !wanted(types[i]->name))
+			continue;
 
 		/* SCST's vdisk handlers join the copy manager by themselves
 		 * (vdisk_rbd is one of them here); an scst_user device gets a

@@ -135,6 +135,8 @@ static void fill_pattern(struct sanitize_job *job, bool invert)
 
 static void job_free(struct sanitize_job *job)
 {
+	if (job->io_sess.loop)
+		ioloop_release(job->io_sess.loop);
 	scst_buf_free(job->buf, job->buf_size);
 	free(job);
 }
@@ -285,7 +287,11 @@ static struct sanitize_job *job_new(struct scst_cmd *cmd)
 		free(job);
 		return NULL;
 	}
+	/* Its pieces are the loop's: the loop may not end before the job
+	 * (`threads` lowered waits for it). */
 	job->io_sess.loop = ioloop_current();
+	if (job->io_sess.loop)
+		ioloop_hold(job->io_sess.loop);
 	job->io.sess = &job->io_sess;
 	job->io.dev = cmd->dev;
 	job->io.op = cmd->op;

@@ -6,6 +6,7 @@
  * is dropped after a timeout, and a malformed request gets an err reply
  * and changes nothing. */
 #include "ctl_socket.h"
+#include "util/write_all.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -146,21 +147,6 @@ size_t ctl_handle_line(char *line, char *out, size_t outlen)
 	return run_verb(verb, path, cur, out, outlen);
 }
 
-static bool write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* True when fd has data; false on timeout, error or a stop request. */
 static bool wait_readable(int fd)
 {
@@ -191,7 +177,7 @@ static void serve_client(int fd)
 			if (nl > line && nl[-1] == '\r')
 				nl[-1] = '\0';
 			rlen = ctl_handle_line(line, reply, CTL_REPLY_MAX + 64);
-			if (!write_all(fd, reply, rlen))
+			if (write_all(fd, reply, rlen) < 0)
 				break;
 			memmove(line, line + used, have - used);
 			have -= used;

@@ -58,7 +58,7 @@ int mgmt_store_io_grouping(const struct mgmt_node *n, const char *value, char *e
 		return mgmt_refuse(-EINVAL, err, errlen, "io_grouping_type: auto, this_group_only, "
 				   "never or a number > 0, not '%s'", value);
 	scst_acg_set_io_grouping(n->acg, g, (unsigned)num);
-	return 0;
+	return scst_acg_regroup_sessions(n->acg, err, errlen);
 }
 
 /* The CPUs the bitmap spans: the configured ones (SCST: nr_cpu_ids). */
@@ -143,9 +143,11 @@ static bool parse_mask(const char *s, cpu_set_t *set)
 int mgmt_store_cpu_mask(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	cpu_set_t set;
+	int rc;
 
 	if (!parse_mask(value, &set))
 		return mgmt_refuse(-EINVAL, err, errlen, "cpu_mask: hexadecimal CPU bitmap in "
 				   "32-bit groups separated by commas, not '%s'", value);
-	return scst_acg_set_cpu_mask(n->acg, &set, err, errlen);
+	rc = scst_acg_set_cpu_mask(n->acg, &set, err, errlen);
+	return rc < 0 ? rc : scst_acg_regroup_sessions(n->acg, err, errlen);
 }

@@ -68,7 +68,8 @@ static int show_threads(const struct mgmt_node *n, struct mgmt_buf *out)
 }
 
 /* README.scst: "threads - allows to read and set number of global SCST
- * I/O threads".  scstd's I/O threads are its io loops (ioloops_set_active). */
+ * I/O threads".  scstd's I/O threads are its io loops (ioloops_set_active,
+ * scst_end_surplus_loops). */
 static int store_threads(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -82,7 +83,9 @@ static int store_threads(const struct mgmt_node *n, const char *value, char *err
 	if (rc < 0)
 		return mgmt_refuse(rc, err, errlen, "threads: cannot run %u I/O threads: %s",
 				   (unsigned)v, strerror(-rc));
-	return 0;
+	/* SCST ends the threads a smaller pool no longer has: so do we, once
+	 * their sessions moved to the loops that stay. */
+	return scst_end_surplus_loops(err, errlen);
 }
 
 /* Read without the management lock (see tree.c); EAGAIN while a write

@@ -35,8 +35,13 @@ struct ioloop {
 	struct io_uring ring;
 	pthread_t thread;
 	unsigned idx;
+	bool reserved;                 /* ioloop_start_reserved's */
 	unsigned attached;             /* ioloop_attach - ioloop_detach (atomic) */
+	unsigned holds;                /* ioloop_hold - ioloop_release (atomic) */
 	volatile bool stop;
+	/* Its thread has ended (`threads` lowered): posts are refused until
+	 * it runs again.  Written under msg_lock, read atomically. */
+	bool parked;
 	bool ring_disabled;            /* SINGLE_ISSUER ring, enabled by its thread */
 	bool ring_fd_registered;       /* by the loop thread, for its own entries */
 
@@ -66,6 +71,10 @@ static unsigned nshared;
 static unsigned nactive;
 static unsigned nstart;                  /* as started: `threads` without [key] */
 static pthread_mutex_t resize_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held across ioloop_park (whose join runs outside resize_lock: the last
+ * messages of the ending loop may ask ioloop_in_service) and across
+ * ioloops_set_active, so a loop never restarts while it is being ended. */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned next_pick;
 static __thread struct ioloop *current_loop;
 
@@ -185,6 +194,13 @@ void ioloop_timer_arm(struct ioloop *l, struct io_timer *t, unsigned ms)
 	t->deadline_ms = now_ms() + ms;
 	t->armed = true;
 	list_add_tail(&t->node, &l->timers);
+}
+
+unsigned ioloop_timer_left_ms(const struct io_timer *t)
+{
+	uint64_t now = now_ms();
+
+	return t->deadline_ms > now ? (unsigned)(t->deadline_ms - now) : 0;
 }
 
 void ioloop_timer_cancel(struct ioloop *l, struct io_timer *t)
@@ -323,10 +339,7 @@ static void dispatch_completions(struct ioloop *l)
 static void *loop_main(void *arg)
 {
 	struct ioloop *l = arg;
-	char name[16];
 
-	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
-	pthread_setname_np(pthread_self(), name);
 	if (l->ring_disabled) {
 		/* liburing 2.3 has no wrapper for this registration opcode. */
 		long rc = syscall(__NR_io_uring_register, l->ring.ring_fd,
@@ -357,8 +370,20 @@ static void *loop_main(void *arg)
 		}
 		dispatch_completions(l);
 	}
-	/* Last messages (e.g. shutdown work posted right before stop). */
-	run_messages(l);
+	/* Last messages (e.g. shutdown work posted right before stop); once
+	 * none is left, post() refuses new ones, so none is ever stranded. */
+	for (;;) {
+		bool empty;
+
+		run_messages(l);
+		pthread_mutex_lock(&l->msg_lock);
+		empty = list_empty(&l->msgs);
+		if (empty)
+			__atomic_store_n(&l->parked, true, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&l->msg_lock);
+		if (empty)
+			break;
+	}
 	/* The registration belongs to this thread; queue_exit runs elsewhere. */
 	if (l->ring_fd_registered)
 		io_uring_unregister_ring_fd(&l->ring);
@@ -389,16 +414,17 @@ static int ring_init(struct io_uring *ring, bool *disabled)
 	return rc;
 }
 
-static int loop_init(struct ioloop *l, unsigned idx)
+/* The ring and eventfd of a loop about to (re)start.  A loop that ran
+ * before keeps its msg_lock and message list: other threads may be in
+ * post() on it right now (and are refused while it is parked). */
+static int loop_open(struct ioloop *l)
 {
 	int rc;
 
-	memset(l, 0, sizeof(*l));
-	l->idx = idx;
-	list_init(&l->msgs);
+	l->stop = false;
+	l->ring_fd_registered = false;
 	list_init(&l->deferred);
 	list_init(&l->timers);
-	pthread_mutex_init(&l->msg_lock, NULL);
 	l->efd_op.cb = on_eventfd;
 	l->tick_op.cb = on_tick;
 	l->efd = eventfd(0, EFD_CLOEXEC);
@@ -410,6 +436,38 @@ static int loop_init(struct ioloop *l, unsigned idx)
 		close(l->efd);
 		return rc;
 	}
+	return 0;
+}
+
+static int loop_init(struct ioloop *l, unsigned idx)
+{
+	memset(l, 0, sizeof(*l));
+	l->idx = idx;
+	list_init(&l->msgs);
+	pthread_mutex_init(&l->msg_lock, NULL);
+	return loop_open(l);
+}
+
+static void loop_close(struct ioloop *l)
+{
+	io_uring_queue_exit(&l->ring);
+	close(l->efd);
+}
+
+/* The thread is named before its creator returns: whoever counts the
+ * scstd-ioN threads right after a start sees it. */
+static int spawn_thread(struct ioloop *l)
+{
+	char name[16];
+	int rc = pthread_create(&l->thread, NULL, loop_main, l);
+
+	if (rc) {
+		log_err("cannot start I/O thread %u: %s", l->idx, strerror(rc));
+		loop_close(l);
+		return -rc;
+	}
+	snprintf(name, sizeof(name), "scstd-io%u", l->idx);
+	pthread_setname_np(l->thread, name);
 	return 0;
 }
 
@@ -428,13 +486,9 @@ static int start_loop(void)
 		log_err("cannot set up io_uring for I/O thread %u: %s", idx, strerror(-rc));
 		return rc;
 	}
-	rc = pthread_create(&loops[idx].thread, NULL, loop_main, &loops[idx]);
-	if (rc) {
-		log_err("cannot start I/O thread %u: %s", idx, strerror(rc));
-		io_uring_queue_exit(&loops[idx].ring);
-		close(loops[idx].efd);
-		return -rc;
-	}
+	rc = spawn_thread(&loops[idx]);
+	if (rc < 0)
+		return rc;
 	__atomic_store_n(&nloops, idx + 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -472,10 +526,35 @@ int ioloops_start(unsigned n)
 	return rc;
 }
 
-/* SCST's `threads` store: more loops start at once; fewer take the loops
- * above n out of service for new connections and sessions.  Those keep
- * serving what they have (a session never changes threads under its
- * commands) and come back first when the number grows again. */
+/* Caller holds resize_lock.  A parked loop runs again in its slot (its
+ * index and address stay the same); it takes posts once its thread runs. */
+static int restart_loop(struct ioloop *l)
+{
+	int rc = loop_open(l);
+
+	if (rc < 0) {
+		log_err("cannot set up io_uring for I/O thread %u: %s", l->idx, strerror(-rc));
+		return rc;
+	}
+	rc = spawn_thread(l);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&l->msg_lock);
+	__atomic_store_n(&l->parked, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&l->msg_lock);
+	log_info("I/O thread %u runs again", l->idx);
+	return 0;
+}
+
+bool ioloop_running(const struct ioloop *l)
+{
+	return !__atomic_load_n(&l->parked, __ATOMIC_ACQUIRE);
+}
+
+/* SCST's `threads` store: more loops start at once (parked ones first);
+ * fewer take the loops above n out of service for new connections and
+ * sessions.  Those keep serving what they have until the caller moved it
+ * away and parks them (ioloop_park). */
 int ioloops_set_active(unsigned n)
 {
 	unsigned had;
@@ -483,23 +562,99 @@ int ioloops_set_active(unsigned n)
 
 	if (n == 0 || n > IOLOOP_MAX)
 		return -EINVAL;
+	pthread_mutex_lock(&park_lock);
 	pthread_mutex_lock(&resize_lock);
 	had = ioloop_count();
 	if (!had) {
 		pthread_mutex_unlock(&resize_lock);
+		pthread_mutex_unlock(&park_lock);
 		return -ESRCH;                 /* stopped, or not started yet */
 	}
+	for (unsigned i = 0; i < n && i < nshared && rc == 0; i++)
+		if (!ioloop_running(&loops[shared_idx[i]]))
+			rc = restart_loop(&loops[shared_idx[i]]);
 	while (nshared < n && rc == 0)
 		rc = start_shared_loop();
 	if (rc == 0) {
 		unsigned old = ioloop_active_count();
 
 		__atomic_store_n(&nactive, n, __ATOMIC_RELEASE);
-		log_info("I/O threads: %u -> %u taking new work (%u running)", old, n,
-			 ioloop_count());
+		log_info("I/O threads: %u -> %u taking new work", old, n);
 	}
 	pthread_mutex_unlock(&resize_lock);
+	pthread_mutex_unlock(&park_lock);
 	return rc;
+}
+
+unsigned ioloops_surplus(struct ioloop **out, unsigned max)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&resize_lock);
+	for (unsigned i = ioloop_active_count(); i < nshared && n < max; i++)
+		if (ioloop_running(&loops[shared_idx[i]]))
+			out[n++] = &loops[shared_idx[i]];
+	pthread_mutex_unlock(&resize_lock);
+	return n;
+}
+
+/* Caller holds resize_lock. */
+static bool takes_new_work(const struct ioloop *l)
+{
+	for (unsigned i = 0; i < ioloop_active_count(); i++)
+		if (shared_idx[i] == l->idx)
+			return true;
+	return false;
+}
+
+bool ioloop_in_service(const struct ioloop *l)
+{
+	bool yes;
+
+	pthread_mutex_lock(&resize_lock);
+	yes = ioloop_running(l) && (l->reserved || takes_new_work(l));
+	pthread_mutex_unlock(&resize_lock);
+	return yes;
+}
+
+unsigned ioloop_attached(const struct ioloop *l)
+{
+	return __atomic_load_n(&l->attached, __ATOMIC_RELAXED);
+}
+
+void ioloop_hold(struct ioloop *l)
+{
+	__atomic_add_fetch(&l->holds, 1, __ATOMIC_RELAXED);
+}
+
+void ioloop_release(struct ioloop *l)
+{
+	__atomic_sub_fetch(&l->holds, 1, __ATOMIC_RELAXED);
+}
+
+static void mark_stop(void *arg);
+
+int ioloop_park(struct ioloop *l)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&park_lock);
+	pthread_mutex_lock(&resize_lock);
+	if (!ioloop_running(l))
+		rc = 1;
+	else if (l->reserved || takes_new_work(l) || ioloop_attached(l) ||
+		 __atomic_load_n(&l->holds, __ATOMIC_RELAXED))
+		rc = -EBUSY;
+	else
+		rc = ioloop_run_on(l, mark_stop, l);
+	pthread_mutex_unlock(&resize_lock);
+	if (rc == 0) {
+		pthread_join(l->thread, NULL);
+		loop_close(l);
+		log_info("I/O thread %u ended", l->idx);
+	}
+	pthread_mutex_unlock(&park_lock);
+	return rc < 0 ? rc : 0;
 }
 
 static void wake(struct ioloop *l)
@@ -524,6 +679,7 @@ struct ioloop *ioloop_start_reserved(void)
 	pthread_mutex_lock(&resize_lock);
 	if (ioloop_count() && start_loop() == 0) {
 		l = &loops[ioloop_count() - 1];
+		l->reserved = true;
 		log_info("started reserved I/O thread %u", l->idx);
 	}
 	pthread_mutex_unlock(&resize_lock);
@@ -537,16 +693,18 @@ int ioloop_set_affinity(struct ioloop *l, const cpu_set_t *cpus)
 
 void ioloops_stop(void)
 {
+	bool was_running[IOLOOP_MAX];
 	unsigned n;
 
 	pthread_mutex_lock(&resize_lock);
 	n = ioloop_count();
 	for (unsigned i = 0; i < n; i++)
-		ioloop_run_on(&loops[i], mark_stop, &loops[i]);
+		was_running[i] = ioloop_run_on(&loops[i], mark_stop, &loops[i]) == 0;
 	for (unsigned i = 0; i < n; i++) {
+		if (!was_running[i])
+			continue;                      /* parked: joined then */
 		pthread_join(loops[i].thread, NULL);
-		io_uring_queue_exit(&loops[i].ring);
-		close(loops[i].efd);
+		loop_close(&loops[i]);
 	}
 	__atomic_store_n(&nactive, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&nloops, 0, __ATOMIC_RELEASE);
@@ -554,12 +712,19 @@ void ioloops_stop(void)
 	pthread_mutex_unlock(&resize_lock);
 }
 
+/* Refused (-ESRCH) on a parked loop; the wake happens under msg_lock
+ * so that the eventfd is never written after the loop closed it. */
 static int post(struct ioloop *l, struct loop_msg *m)
 {
 	pthread_mutex_lock(&l->msg_lock);
+	if (__atomic_load_n(&l->parked, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&l->msg_lock);
+		free(m);
+		return -ESRCH;
+	}
 	list_add_tail(&m->node, &l->msgs);
-	pthread_mutex_unlock(&l->msg_lock);
 	wake(l);
+	pthread_mutex_unlock(&l->msg_lock);
 	return 0;
 }
 
@@ -593,7 +758,8 @@ int ioloop_run_on_sync(struct ioloop *l, void (*fn)(void *), void *arg)
 	m->done_lock = &lock;
 	m->done_cond = &cond;
 	m->done = &done;
-	post(l, m);
+	if (post(l, m) < 0)
+		return -ESRCH;
 	pthread_mutex_lock(&lock);
 	while (!done)
 		pthread_cond_wait(&cond, &lock);

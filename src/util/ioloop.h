@@ -51,13 +51,31 @@ struct ioloop;
 int ioloops_start(unsigned n);
 /* Asks every loop to finish and joins the threads. */
 void ioloops_stop(void);
-/* Loops running: every index below it is a valid loop for good (loops
- * are only added at run time, never taken away before ioloops_stop). */
+/* Loop slots: every index below it is a valid loop for good (slots are
+ * only added at run time, never taken away before ioloops_stop).  A slot's
+ * thread may be parked (ioloop_running). */
 unsigned ioloop_count(void);
 /* The first n loops take new connections and sessions (ioloop_pick,
- * ioloop_attach); loops above n are started when missing, loops above
- * it keep what they serve.  0 or -errno (-EINVAL: n outside 1..IOLOOP_MAX). */
+ * ioloop_attach); loops below n are started (or restarted) when missing,
+ * loops above it keep what they serve until moved away and parked.  0 or
+ * -errno (-EINVAL: n outside 1..IOLOOP_MAX). */
 int ioloops_set_active(unsigned n);
+/* Running shared loops above the active count (at most max). */
+unsigned ioloops_surplus(struct ioloop **out, unsigned max);
+/* Ends the thread of surplus loop l: -EBUSY while l takes new work, is
+ * reserved, or still has attached connections.  Its caller moved all
+ * work away.  Posts to a parked loop fail with -ESRCH; ioloops_set_active
+ * runs it again in the same slot. */
+int ioloop_park(struct ioloop *l);
+/* False once parked (or stopped). */
+bool ioloop_running(const struct ioloop *l);
+/* Running and either reserved or among the loops taking new work. */
+bool ioloop_in_service(const struct ioloop *l);
+unsigned ioloop_attached(const struct ioloop *l);
+/* Work that cannot move to another loop (a background SANITIZE) holds
+ * its loop: ioloop_park refuses until it is released. */
+void ioloop_hold(struct ioloop *l);
+void ioloop_release(struct ioloop *l);
 unsigned ioloop_active_count(void);
 /* The number ioloops_start started. */
 unsigned ioloop_start_count(void);
@@ -80,7 +98,8 @@ struct ioloop *ioloop_attach(void);
 void ioloop_detach(struct ioloop *l);
 void ioloop_move_attachment(struct ioloop *from, struct ioloop *to);
 
-/* Runs fn(arg) on loop l's thread.  Thread-safe; never blocks on l. */
+/* Runs fn(arg) on loop l's thread.  Thread-safe; never blocks on l.
+ * -ESRCH when l is parked (fn does not run). */
 int ioloop_run_on(struct ioloop *l, void (*fn)(void *), void *arg);
 /* Like ioloop_run_on but waits until fn has returned (not from l itself). */
 int ioloop_run_on_sync(struct ioloop *l, void (*fn)(void *), void *arg);
@@ -90,5 +109,7 @@ void ioloop_defer(struct ioloop *l, struct io_defer *d);
 void ioloop_timer_init(struct io_timer *t, void (*fn)(struct io_timer *t));
 void ioloop_timer_arm(struct ioloop *l, struct io_timer *t, unsigned ms);
 void ioloop_timer_cancel(struct ioloop *l, struct io_timer *t);
+/* Milliseconds until an armed timer is due (0: due now). */
+unsigned ioloop_timer_left_ms(const struct io_timer *t);
 
 #endif

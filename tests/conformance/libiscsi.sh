@@ -8,6 +8,12 @@
 #   SCSTD=build/scstd bash tests/conformance/libiscsi.sh
 #   SCSTD=build/scstd bash tests/conformance/libiscsi.sh --config FILE
 #   bash tests/conformance/libiscsi.sh --url iscsi://127.0.0.1:3260/IQN/1
+#   bash tests/conformance/libiscsi.sh --url URL --pins FILE
+#
+# --pins applies a configuration file's run and outcome lines (suites,
+# cu-options, exclude, passed, skips, not-applicable) to a target scstd
+# does not start here (tests/vm/passthru.sh: scstd in a guest over a real
+# device); its scst.conf text, if any, is not used.
 #
 # A configuration file is scst.conf text for `scstd --config`; its leading
 # comment lines direct the run and pin its outcome (configs/README):
@@ -22,6 +28,9 @@
 #                             the tests expected to skip (libiscsi's [SKIPPED]);
 #                             any other skip, or a pinned one that no longer
 #                             skips, fails the run
+#   # exclude: Suite.Test ... -- reason
+#                             tests not run at all (they harm the device
+#                             under test); listed with the reason
 #   # not-applicable: Suite.Test ... -- reason
 #                             tests that cannot pass on this configuration:
 #                             their failures count as skipped, with the reason
@@ -49,7 +58,9 @@ TARGET_URL=
 PARSE_ONLY=
 CONFIG=
 case "${1:-}" in
---url) TARGET_URL=$2 ;;
+--url)
+	TARGET_URL=$2
+	[ "${3:-}" = --pins ] && CONFIG=$4 ;;
 --parse) PARSE_ONLY=$2; TARGET_URL="(saved output $2)" ;;
 --config) CONFIG=$2 ;;
 *) CONFIG=$(dirname "$0")/configs/default.conf ;;
@@ -68,6 +79,45 @@ problem() {
 # header KEY: the values of the leading "# KEY: ..." lines of $CONFIG.
 header() {
 	awk -v k="$1" '!/^#/ { exit } { if (sub("^# *" k ": *", "")) print }' "$CONFIG"
+}
+
+# pins KEY: "Suite.Test<TAB>reason" for every test a "# KEY:" line names.
+pins() {
+	[ -n "$CONFIG" ] || return 0
+	header "$1" | awk -F ' -- ' '{ n = split($1, t, " "); for (i = 1; i <= n; i++) print t[i] "\t" $2 }'
+}
+
+# read_run_pins: the run and outcome lines of $CONFIG; sets CU_TESTS,
+# CU_OPTIONS, CU_LUN, PINNED_PASSED.
+read_run_pins() {
+	CU_TESTS=$(suite_spec "$(header suites)")
+	CU_OPTIONS=$(header cu-options)
+	CU_LUN=$(header lun | head -1)
+	PINNED_PASSED=$(header passed | head -1)
+	[ -n "$PINNED_PASSED" ] || { problem "$CONFIG pins no pass count (# passed: N)"; return 1; }
+	[ -z "$(pins exclude)" ] || CU_TESTS=$(tests_without_excluded "$CU_TESTS")
+	[ -n "$CU_TESTS" ] || { problem "$CONFIG excludes every test"; return 1; }
+}
+
+# tests_without_excluded SPEC: SPEC without the excluded tests, comma-
+# separated: a suite that holds one is replaced by its other tests
+# (iscsi-test-cu -l names them ALL.Suite.Test), any other stays as given.
+tests_without_excluded() {
+	iscsi-test-cu -l | awk -F. -v spec="$1" -v excl="$(pins exclude | cut -f1 | tr '\n' ' ')" '
+		BEGIN {
+			n = split(spec, s, ","); m = split(excl, e, " ")
+			for (i = 1; i <= m; i++) { x["ALL." e[i]] = 1; split(e[i], p, "."); cut["ALL." p[1]] = 1 }
+		}
+		NF != 3 || $1 != "ALL" || ($0 in x) { next }
+		{
+			for (i = 1; i <= n; i++) {
+				if (s[i] != $0 && index($0, s[i] ".") != 1) continue
+				item = (($1 "." $2) in cut || s[i] == $0) ? $0 : s[i] == "ALL" ? $1 "." $2 : s[i]
+				if (!(item in seen)) { seen[item] = 1; out = out (out ? "," : "") item }
+				break
+			}
+		}
+		END { print out }'
 }
 
 # The daemon holds the loop device open: stop it (keeping the working
@@ -112,11 +162,7 @@ prepare_config() {
 		fi
 		echo "# loop device $LOOPDEV over $WORKDIR/$f"
 	fi
-	CU_TESTS=$(suite_spec "$(header suites)")
-	CU_OPTIONS=$(header cu-options)
-	CU_LUN=$(header lun | head -1)
-	PINNED_PASSED=$(header passed | head -1)
-	[ -n "$PINNED_PASSED" ] || { problem "$CONFIG pins no pass count (# passed: N)"; return 1; }
+	read_run_pins || return 1
 	if grep -q '^# embedded-default' "$CONFIG"; then
 		CU_IQN=$DEFAULT_IQN
 		return 0
@@ -128,6 +174,16 @@ prepare_config() {
 	return 0
 }
 
+if [ -n "$CONFIG" ] && [ -n "$TARGET_URL" ]; then
+	echo "# pins $CONFIG"
+	if ! read_run_pins; then
+		echo "CONFORMANCE passed 0 failed $extra_fail skipped 0"
+		exit 1
+	fi
+	while IFS=$'\t' read -r t reason; do
+		echo "# excluded: $t -- $reason"
+	done < <(pins exclude)
+fi
 if [ -n "$CONFIG" ] && [ -z "$TARGET_URL" ]; then
 	echo "# configuration $CONFIG"
 	prepare_config
@@ -165,7 +221,9 @@ verdicts=$RESULTS_DIR/iscsi-test-cu.verdicts
 # problem.
 run_cu() {
 	local out=$1 tests=$2 rc start=$SECONDS
-	echo "# iscsi-test-cu -d $CU_OPTIONS -t $tests $TARGET_URL (timeout ${CU_TIMEOUT}s, raw output in $out)"
+	local shown=$tests
+	[ "${#shown}" -le 300 ] || shown="$(tr ',' '\n' <<<"$tests" | wc -l) suites and tests"
+	echo "# iscsi-test-cu -d $CU_OPTIONS -t $shown $TARGET_URL (timeout ${CU_TIMEOUT}s, raw output in $out)"
 	# Verbose mode (the default) is the one that names each test with its
 	# verdict; -s would leave only anonymous [SKIPPED]/[FAILED] lines.
 	# shellcheck disable=SC2086 # CU_OPTIONS is a word list by design
@@ -196,12 +254,6 @@ parse() {
 		problem "parsed verdicts ($p+$s passed, $f failed) disagree with CUnit ($cpass, $cfail)"
 	[ $((p + f + s)) -eq "$total" ] ||
 		problem "parsed $((p + f + s)) verdicts, CUnit ran $total tests"
-}
-
-# pins KEY: "Suite.Test<TAB>reason" for every test a "# KEY:" line names.
-pins() {
-	[ -n "$CONFIG" ] || return 0
-	header "$1" | awk -F ' -- ' '{ n = split($1, t, " "); for (i = 1; i <= n; i++) print t[i] "\t" $2 }'
 }
 
 # verdict_of TEST: PASS, FAIL, SKIP or nothing.

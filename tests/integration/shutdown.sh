@@ -9,6 +9,7 @@
 #    fails;
 #  - a new scstd on the same var directory serves the data again.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../ack_writers.sh"
 
 plan 21
 require_daemon
@@ -74,28 +75,7 @@ writers_end() {
 # later, unacknowledged one) is what the backing file holds, in every
 # block of the chunk.
 acked_on_disk() {
-	cat "$WORKDIR"/writer."$1".* | python3 -c '
-import sys
-bs, blocks = 512, 64
-last = {}
-for line in sys.stdin:
-    w = line.split()
-    if w[:1] == ["acked"]:
-        lba, gen = int(w[1]), int(w[2])
-        last[lba] = max(gen, last.get(lba, 0))
-bad = 0
-with open(sys.argv[1], "rb") as f:
-    for lba, gen in sorted(last.items()):
-        for b in range(blocks):
-            f.seek((lba + b) * bs)
-            stamp = f.read(64).split(b"\n")[0].split()
-            ok = len(stamp) == 3 and stamp[0] == b"ackw" and int(stamp[1]) == lba + b and int(stamp[2]) >= gen
-            if not ok:
-                bad += 1
-                if bad <= 5:
-                    print("LBA %d: acknowledged generation %d, file has %r" % (lba + b, gen, stamp))
-print("%d acknowledged chunks checked, %d blocks wrong" % (len(last), bad))
-sys.exit(1 if bad or not last else 0)' "$LUN1"
+	acked_in_file "$LUN1" "$WORKDIR"/writer."$1".*
 }
 
 # stop_under_load ROUND SIGNAL: the checks of one stop under the load.

@@ -92,19 +92,6 @@ handler_pid_is() {  # handler_pid_is DEVICE PID
 }
 
 # --- no handler yet --------------------------------------------------------
-# answers_are OUTPUT REGEX...: line i of OUTPUT matches REGEX i, and there
-# are as many lines as regexes.
-answers_are() {
-	local out=$1 i=1 line
-	shift
-	[ "$(printf '%s\n' "$out" | wc -l)" -eq $# ] || { printf '%s\n' "$out"; return 1; }
-	for re in "$@"; do
-		line=$(printf '%s\n' "$out" | sed -n "${i}p")
-		[[ $line =~ $re ]] || { printf 'line %d: %s\n' "$i" "$line"; return 1; }
-		i=$((i + 1))
-	done
-}
-
 # SPC-4: TEST UNIT READY 00h, INQUIRY 12h (96 bytes), READ(10) 28h.
 out=$(cdb 1 "cdb 000000000000" "cdb 120000006000 96" "cdb 000000000000" \
 	"cdb 28000000000000000100 512" 2>&1)

@@ -65,17 +65,6 @@ cdb_as() {
 		timeout 60 "$(tool scsi_cdb)" "$(lun_url 0)"
 }
 
-answers_are() {  # answers_are OUTPUT REGEX...: line i matches REGEX i, as many lines
-	local out=$1 i=1 line
-	shift
-	[ "$(printf '%s\n' "$out" | wc -l)" -eq $# ] || { printf '%s\n' "$out"; return 1; }
-	for re in "$@"; do
-		line=$(printf '%s\n' "$out" | sed -n "${i}p")
-		[[ $line =~ $re ]] || { printf 'line %d: %s\n' "$i" "$line"; return 1; }
-		i=$((i + 1))
-	done
-}
-
 start_tape() {  # backgrounds user_tape, waits for its attach
 	"$EX/user_tape" -s "$USOCK" tape0 "$TAPE" >"$WORKDIR/tape.out" 2>&1 &
 	TAPE_PID=$!

@@ -51,7 +51,7 @@ static int setup(void **state)
 	(void)state;
 	if (pipe(entered) < 0 || pipe(gate) < 0)
 		return -1;
-	if (vdisk_register_handlers() < 0 || scst_register_dev_type(&gated_type) < 0)
+	if (vdisk_register_handlers(NULL) < 0 || scst_register_dev_type(&gated_type) < 0)
 		return -1;
 	return 0;
 }

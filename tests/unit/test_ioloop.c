@@ -1,7 +1,10 @@
 /* test_ioloop.c - the I/O threads: cross-thread calls run on the target
  * loop's own thread, deferred work runs once per iteration, timers fire and
  * cancelled timers do not, and real io_uring completions reach their op. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -211,6 +214,64 @@ static void test_attach_balances_live_connections(void **state)
 	ioloop_detach(c);
 }
 
+/* The scstd-ioN threads of this process (/proc), as `threads` shows them. */
+static int io_threads(void)
+{
+	char path[300], comm[32];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "scstd-io", 8))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Lowering the active count and parking a loop ends its thread; posts to
+ * it are refused (not lost); raising the count runs it again in the same
+ * slot.  A loop that takes new work or has attached connections is not
+ * parked. */
+static void test_park_ends_thread_and_restart_reuses_slot(void **state)
+{
+	struct ioloop *l1 = ioloop_get(1), *sur[4];
+	struct probe p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(io_threads(), 2);
+	assert_int_equal(ioloop_park(l1), -EBUSY);          /* still active */
+	assert_int_equal(ioloops_set_active(1), 0);
+	assert_int_equal(ioloops_surplus(sur, 4), 1);
+	assert_ptr_equal(sur[0], l1);
+	ioloop_move_attachment(ioloop_get(0), l1);         /* a connection there */
+	assert_int_equal(ioloop_park(l1), -EBUSY);
+	ioloop_move_attachment(l1, ioloop_get(0));
+	assert_int_equal(ioloop_park(l1), 0);
+	assert_false(ioloop_running(l1));
+	assert_int_equal(io_threads(), 1);
+	assert_int_equal(ioloop_run_on_sync(l1, record_loop, &p), -ESRCH);
+	assert_int_equal(ioloop_run_on(l1, record_loop, &p), -ESRCH);
+	assert_int_equal(p.count, 0);
+	assert_int_equal(ioloop_count(), 2);                 /* the slot stays */
+	assert_int_equal(ioloops_set_active(2), 0);
+	assert_true(ioloop_running(l1));
+	assert_int_equal(io_threads(), 2);
+	assert_int_equal(ioloop_run_on_sync(l1, record_loop, &p), 0);
+	assert_ptr_equal(p.seen, l1);
+	assert_int_equal(p.count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_timer_cancelled_by_one_due_with_it),
 		cmocka_unit_test(test_uring_completion_reaches_op),
 		cmocka_unit_test(test_attach_balances_live_connections),
+		cmocka_unit_test(test_park_ends_thread_and_restart_reuses_slot),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -36,7 +36,7 @@ static struct scst_tgt_template fake_tt = { .name = "fake", .add_target = fake_a
 static int setup(void **state)
 {
 	(void)state;
-	if (vdisk_register_handlers() < 0 || scst_register_target_template(&fake_tt) < 0)
+	if (vdisk_register_handlers(NULL) < 0 || scst_register_target_template(&fake_tt) < 0)
 		return -1;
 	return 0;
 }

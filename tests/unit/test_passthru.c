@@ -95,6 +95,16 @@ static const struct pt_case cases[] = {
 	{ "changer INIT ELEMENT STATUS WITH RANGE", 8, 0, { 0x37, 0x01, 0, 1, 0, 0, 0, 5 }, 10, N, 0 },
 	{ "changer POSITION TO ELEMENT", 8, 0, { 0x2b, 0, 0, 1, 0, 2 }, 10, N, 0 },
 	{ "changer INQUIRY", 8, 0, { 0x12, 0, 0, 0, 96 }, 6, I, 96 },
+	/* SMC-3 REQUEST VOLUME ELEMENT ADDRESS (B5h, where SPC-4 has
+	 * SECURITY PROTOCOL OUT for other types): data in, ALLOCATION
+	 * LENGTH bytes 7-9; SEND VOLUME TAG (B6h): data out, PARAMETER LIST
+	 * LENGTH bytes 8-9 (a 40-byte volume identification template). */
+	{ "changer REQUEST VOLUME ELEMENT ADDRESS", 8, 0,
+	  { 0xb5, 0x12, 0x10, 0x00, 0, 4, 0, 0x01, 0x00, 0x40 }, 12, I, 65600 },
+	{ "changer SEND VOLUME TAG", 8, 0, { 0xb6, 0x02, 0x10, 0x00, 0, 0x05, 0, 0, 0, 40 }, 12, O, 40 },
+	{ "changer READ ELEMENT STATUS all 3 length bytes", 8, 0,
+	  { 0xb8, 0x10, 0, 0, 0xff, 0xff, 0, 0x01, 0x00, 0x00 }, 12, I, 65536 },
+	{ "tape SECURITY PROTOCOL OUT", 1, 512, { 0xb5, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x30 }, 12, O, 48 },
 	/* SPC-4 processor: RECEIVE / SEND TRANSFER LENGTH bytes 2-4. */
 	{ "processor RECEIVE", 3, 0, { 0x08, 0, 0x00, 0x02, 0x00 }, 6, I, 512 },
 	{ "processor SEND", 3, 0, { 0x0a, 0, 0x01, 0x00, 0x00 }, 6, O, 65536 },

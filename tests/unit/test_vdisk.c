@@ -1314,7 +1314,7 @@ static void test_fileio_thin_log_sense(void **state)
 
 int main(void)
 {
-	if (vdisk_register_handlers() < 0 || copy_manager_init() < 0)
+	if (vdisk_register_handlers(NULL) < 0 || copy_manager_init() < 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_standard_inquiry, nullio_setup, dev_teardown),

@@ -19,9 +19,7 @@ static bool has_designator(const struct scst_device *dev, const uint8_t *desig, 
 	uint8_t buf[DESIG_BUF];
 	size_t n, off = 0;
 
-	if (!dev->handler->lu_designators)
-		return false;
-	n = dev->handler->lu_designators(dev, buf, sizeof(buf));
+	n = scst_copy_dev_designators(dev, buf, sizeof(buf));
 	while (off + 4 <= n && off + 4u + buf[off + 3] <= n) {
 		size_t dlen = 4u + buf[off + 3];
 

@@ -53,7 +53,7 @@ static void cm_device_added(struct scst_device *dev)
 {
 	char err[256];
 
-	if (!dev->handler->auto_cm_assignment_possible)
+	if (!scst_copy_dev_auto_assignable(dev))
 		return;
 	pthread_mutex_lock(&next_lun_lock);
 	/* A LUN taken by hand is skipped; at most one pass over them all. */

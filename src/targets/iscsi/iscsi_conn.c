@@ -87,7 +87,7 @@ static void tx_finish_header(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	if (tx->fill_cmdsn) {
 		tx->fill_cmdsn = false;
 		iscsi_bhs_set_exp_cmdsn(tx->bhs, conn->link.isess->exp_cmdsn);
-		iscsi_bhs_set_max_cmdsn(tx->bhs, iscsi_max_cmdsn(conn));
+		iscsi_bhs_set_max_cmdsn(tx->bhs, iscsi_max_cmdsn_to_send(conn));
 		if (tx->hdigest)
 			iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
 	}
@@ -372,6 +372,14 @@ bool iscsi_rx_let_go(struct iscsi_conn *conn)
 	return true;
 }
 
+void iscsi_rx_cancel(struct iscsi_conn *conn)
+{
+	struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
+
+	io_uring_prep_cancel(sqe, &conn->rx.op, 0);
+	ioloop_sqe_set_op(sqe, NULL);
+}
+
 /* Between two recvs: a command whose release waited for one is let go. */
 static void rx_let_go_of_released(struct iscsi_conn *conn)
 {
@@ -631,10 +639,14 @@ static void rx_cb(struct io_op *op, int res)
 		iscsi_conn_try_free(conn);
 		return;
 	}
-	/* -ECANCELED: iscsi_rx_let_go took the recv back, nothing landed. */
+	/* -ECANCELED: iscsi_rx_let_go or iscsi_rx_cancel took the recv
+	 * back, nothing landed. */
 	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) {
 		rx_let_go_of_released(conn);
-		rx_submit(conn);
+		if (!conn->rx.stopped)
+			rx_submit(conn);
+		else
+			iscsi_move_rx_stopped(conn);
 		return;
 	}
 	if (res <= 0) {

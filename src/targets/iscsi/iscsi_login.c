@@ -494,7 +494,7 @@ static bool homes_here(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_
 	struct iscsi_text t;
 	char err[64];
 
-	if (conn->move.home_checked || (bhs[1] & ISCSI_LOGIN_CONTINUE))
+	if (conn->move.home_checked || (iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE))
 		return true;
 	conn->move.home_checked = true;
 	if (iscsi_text_parse(data, dlen, &t, err, sizeof(err)) < 0)

@@ -173,6 +173,13 @@ struct iscsi_session {
 	bool rx_paused;
 	unsigned long rx_pauses;
 	struct iscsi_initiator_load *load;   /* its initiator's total */
+
+	/* A move to another I/O loop (iscsi_move.c): while move_to is set
+	 * MaxCmdSN stays at max_cmdsn_sent and move_poll waits for a safe
+	 * point. */
+	struct ioloop *move_to;
+	struct io_timer move_poll;
+	uint32_t max_cmdsn_sent;
 };
 
 /* A connection's state, one sub-structure per concern.  Each names the
@@ -443,6 +450,15 @@ bool iscsi_ffp_header(struct iscsi_conn *conn);
  * commands queue up and never shrinks (each command raises ExpCmdSN as
  * it occupies a slot). */
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn);
+/* iscsi_move.c: moving a session to another I/O loop. */
+uint32_t iscsi_max_cmdsn_to_send(const struct iscsi_conn *conn);
+int iscsi_move_session(struct scst_session *sess, struct ioloop *to);
+void iscsi_move_stop(struct iscsi_session *s);
+void iscsi_move_rx_stopped(struct iscsi_conn *conn);
+/* Takes back a connection's recv in flight (iscsi_move.c's safe point). */
+void iscsi_rx_cancel(struct iscsi_conn *conn);
+/* s is a full-feature session still registered; *loop: its loop. */
+bool iscsi_session_alive(struct iscsi_session *s, struct ioloop **loop);
 void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 
 /* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */

@@ -276,6 +276,7 @@ void iscsi_session_leave(struct iscsi_conn *conn)
 	iscsi_registry_unlock();
 	conn->link.sess = NULL;
 	iscsi_rsp_session_end(s);
+	iscsi_move_stop(s);
 	free(s);
 }
 
@@ -287,7 +288,7 @@ void iscsi_session_close_all(struct iscsi_session *s, const char *why)
 		iscsi_conn_close(c, why);
 }
 
-static bool session_alive(struct iscsi_session *s)
+bool iscsi_session_alive(struct iscsi_session *s, struct ioloop **loop)
 {
 	struct iscsi_session *x;
 	bool found = false;
@@ -295,8 +296,24 @@ static bool session_alive(struct iscsi_session *s)
 	iscsi_registry_lock();
 	list_for_each_entry(x, &all_sessions, node)
 		found |= x == s;
+	if (found)
+		*loop = s->loop;
 	iscsi_registry_unlock();
 	return found;
+}
+
+/* Whether a message about s reached s's loop; if not (s moved to another
+ * loop, iscsi_move.c), it is sent on there.  False when s is gone too. */
+static bool on_session_loop(struct iscsi_session *s, void (*fn)(void *))
+{
+	struct ioloop *loop = NULL;
+
+	if (!iscsi_session_alive(s, &loop))
+		return false;
+	if (loop == ioloop_current())
+		return true;
+	ioloop_run_on(loop, fn, s);
+	return false;
 }
 
 /* On the session's loop: nothing frees it under us. */
@@ -304,7 +321,7 @@ static void close_session_msg(void *arg)
 {
 	struct iscsi_session *s = arg;
 
-	if (session_alive(s))
+	if (on_session_loop(s, close_session_msg))
 		iscsi_session_close_all(s, "session reinstated");
 }
 
@@ -331,7 +348,7 @@ static void force_close_msg(void *arg)
 	struct iscsi_session *s = arg;
 	struct iscsi_conn *c, *tmp;
 
-	if (!session_alive(s))
+	if (!on_session_loop(s, force_close_msg))
 		return;
 	list_for_each_entry_safe(c, tmp, &s->conns, link.node)
 		iscsi_force_close_conn(c);

@@ -756,6 +756,7 @@ struct scst_tgt_template iscsi_template = {
 	.rdy_to_xfer = iscsi_rdy_to_xfer,
 	.xmit_response = iscsi_xmit_response,
 	.task_mgmt_fn_done = iscsi_tmf_done,
+	.move_session = iscsi_move_session,
 	.add_target = iscsi_add_target,
 	.del_target = iscsi_del_target,
 	.set_target_attr = iscsi_set_target_attr,

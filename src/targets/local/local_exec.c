@@ -131,7 +131,7 @@ void local_exec(struct local_sess *ls, struct local_req *req)
 	req->done = false;
 	pthread_mutex_init(&req->m, NULL);
 	pthread_cond_init(&req->c, NULL);
-	if (ioloop_run_on(ls->sess->loop, submit_on_loop, req) < 0) {
+	if (ioloop_run_on(local_exec_begin(ls), submit_on_loop, req) < 0) {
 		req->rc = -ENOMEM;
 	} else {
 		pthread_mutex_lock(&req->m);
@@ -139,6 +139,7 @@ void local_exec(struct local_sess *ls, struct local_req *req)
 			pthread_cond_wait(&req->c, &req->m);
 		pthread_mutex_unlock(&req->m);
 	}
+	local_exec_end(ls);
 	pthread_cond_destroy(&req->c);
 	pthread_mutex_destroy(&req->m);
 	count(req);

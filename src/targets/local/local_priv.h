@@ -43,6 +43,13 @@ struct local_sess {
 	unsigned inflight;                      /* local_lock */
 	bool closing;
 	pthread_cond_t idle;
+
+	/* The loop commands go to, and a move to another (local_move.c). */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	unsigned running;                       /* commands in the core */
+	struct ioloop *loop;
+	struct ioloop *move_to;
 };
 
 /* One command of a local initiator, from the calling thread's view. */
@@ -96,6 +103,12 @@ unsigned local_get_transport_id(struct local_sess *ls, uint8_t *out, size_t size
 /* Runs req on ls (a local_sess_get reference) and waits for its end.
  * Must not be called on an I/O thread. */
 void local_exec(struct local_sess *ls, struct local_req *req);
+/* Moving a session between I/O loops (local_move.c). */
+void local_move_init(struct local_sess *ls, struct ioloop *loop);
+void local_move_destroy(struct local_sess *ls);
+struct ioloop *local_exec_begin(struct local_sess *ls);
+void local_exec_end(struct local_sess *ls);
+int local_move_session(struct scst_session *sess, struct ioloop *to);
 /* The template's command callbacks (local_exec.c). */
 void local_rdy_to_xfer(struct scst_cmd *cmd);
 void local_xmit_response(struct scst_cmd *cmd);

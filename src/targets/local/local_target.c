@@ -117,6 +117,7 @@ int local_add_session(struct local_tgt *lt, const char *name, char *err, size_t 
 	 * the first command syncs the LUN table, which also covers a LUN
 	 * added while it was being built. */
 	ls->seen_generation = ls->sess->acg->generation - 1;
+	local_move_init(ls, ls->sess->loop);
 	pthread_mutex_lock(&local_lock);
 	list_add_tail(&ls->node, &lt->sessions);
 	pthread_mutex_unlock(&local_lock);
@@ -139,7 +140,8 @@ static void sess_destroy(struct local_sess *ls)
 		pthread_cond_wait(&ls->idle, &local_lock);
 	list_del(&ls->node);
 	pthread_mutex_unlock(&local_lock);
-	ioloop_run_on_sync(ls->sess->loop, unregister_on_loop, ls);
+	ioloop_run_on_sync(ls->loop, unregister_on_loop, ls);
+	local_move_destroy(ls);
 	for (unsigned i = 0; i < ls->npr_names; i++)
 		free(ls->pr_names[i]);
 	free(ls->pr_names);
@@ -298,6 +300,7 @@ struct scst_tgt_template local_template = {
 	.del_target = del_target,
 	.set_target_attr = set_target_attr,
 	.close_sessions = close_sessions,
+	.move_session = local_move_session,
 	.transport_versions = transport_versions,
 	/* A session's identity is iSCSI-format unless its transport_id says
 	 * otherwise (local_tid.c), as SCST's scst_local does. */

@@ -330,6 +330,21 @@ test_digests() {
 	login "$PLAIN" "$P0" >/dev/null 2>&1
 }
 
+# write_multipath_conf [VENDOR]: multipathd's settings for the groups
+# that build a map (short polling, queueing through a short outage); with
+# VENDOR, that vendor's LUs are grouped by ALUA priority (scsi_dh_alua).
+write_multipath_conf() {
+	{
+		printf 'defaults {\n\tuser_friendly_names no\n\tfind_multipaths no\n'
+		printf '\tpolling_interval 2\n\tno_path_retry 12\n}\n'
+		[ -n "${1:-}" ] || return 0
+		printf 'devices {\n\tdevice {\n\t\tvendor "%s"\n\t\tproduct ".*"\n' "$1"
+		printf '\t\tpath_grouping_policy group_by_prio\n\t\tprio alua\n'
+		printf '\t\thardware_handler "1 alua"\n\t\tfailback immediate\n'
+		printf '\t\tpath_checker tur\n\t}\n}\n'
+	} >/etc/multipath.conf
+}
+
 mp_paths() {  # mp_paths: active ready paths of the one multipath map
 	multipath -ll 2>/dev/null | grep -cE 'active ready +running'
 }
@@ -347,14 +362,7 @@ wait_paths() {  # wait_paths N SECONDS
 test_multipath() {
 	need_nodes
 	logout_all
-	cat >/etc/multipath.conf <<'CONF'
-defaults {
-	user_friendly_names no
-	find_multipaths no
-	polling_interval 2
-	no_path_retry 12
-}
-CONF
+	write_multipath_conf
 	for p in "$P0" "$P1"; do
 		node_set "$MP" "$p" node.session.timeo.replacement_timeout 5
 		node_set "$MP" "$p" node.conn[0].timeo.noop_out_interval 2
@@ -451,25 +459,7 @@ alua_fio() {  # alua_fio MIB [fio options]: writes with verify through the map
 test_alua() {
 	logout_all
 	iscsiadm -m discovery -t sendtargets -p "$P0" >/dev/null 2>&1
-	cat >/etc/multipath.conf <<'CONF'
-defaults {
-	user_friendly_names no
-	find_multipaths no
-	polling_interval 2
-	no_path_retry 12
-}
-devices {
-	device {
-		vendor "SCST_FIO"
-		product ".*"
-		path_grouping_policy group_by_prio
-		prio alua
-		hardware_handler "1 alua"
-		failback immediate
-		path_checker tur
-	}
-}
-CONF
+	write_multipath_conf SCST_FIO
 	node_set "$AA" "$P0" node.session.timeo.replacement_timeout 5
 	node_set "$AB" "$P1" node.session.timeo.replacement_timeout 5
 	check "alua: login to target port A (active/optimized) over portal 1" login "$AA" "$P0"
@@ -518,17 +508,6 @@ CONF
 # the writes over both.  The host kills A (kill -9) mid-fio: the writes
 # A had not acknowledged are retried through B and fio's verify passes.
 
-rbd_map_paths() {  # rbd_map_paths N SECONDS: the map has N ready paths
-	i=0
-	while [ $i -lt "$2" ]; do
-		[ "$(mp_paths)" = "$1" ] && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	multipath -ll
-	return 1
-}
-
 RBD_CHECKS="login to gateway A|login to gateway B|multipathd builds one map over both gateways|8 MiB written and verified through both gateways|host kills gateway A (kill -9) mid-I/O|fio with verify=crc32c passed across the loss of gateway A|the map runs on gateway B's path alone"
 
 test_rbd() {
@@ -543,31 +522,13 @@ test_rbd() {
 	R0=$TARGET_IP0:$RBD_PORT R1=$TARGET_IP1:$RBD_PORT
 	iscsiadm -m discovery -t sendtargets -p "$R0" >/dev/null 2>&1
 	iscsiadm -m discovery -t sendtargets -p "$R1" >/dev/null 2>&1
-	cat >/etc/multipath.conf <<'CONF'
-defaults {
-	user_friendly_names no
-	find_multipaths no
-	polling_interval 2
-	no_path_retry 12
-}
-devices {
-	device {
-		vendor "SCST_RBD"
-		product ".*"
-		path_grouping_policy group_by_prio
-		prio alua
-		hardware_handler "1 alua"
-		failback immediate
-		path_checker tur
-	}
-}
-CONF
+	write_multipath_conf SCST_RBD
 	node_set "$RA" "$R0" node.session.timeo.replacement_timeout 5
 	node_set "$RB" "$R1" node.session.timeo.replacement_timeout 5
 	check "rbd: login to gateway A" login "$RA" "$R0"
 	check "rbd: login to gateway B" login "$RB" "$R1"
 	multipathd >/tmp/multipathd.out 2>&1
-	check "rbd: multipathd builds one map over both gateways" rbd_map_paths 2 60
+	check "rbd: multipathd builds one map over both gateways" wait_paths 2 60
 	ALUA_MAP=/dev/mapper/$(dmsetup ls --target multipath | awk '{ print $1; exit }')
 	check "rbd: 8 MiB written and verified through both gateways" alua_fio 8
 	alua_fio "$MP_FIO_MIB" --rate=2m &
@@ -579,7 +540,7 @@ CONF
 	else
 		fail "rbd: fio with verify=crc32c passed across the loss of gateway A"; show_last
 	fi
-	check "rbd: the map runs on gateway B's path alone" rbd_map_paths 1 60
+	check "rbd: the map runs on gateway B's path alone" wait_paths 1 60
 	multipathd shutdown >/dev/null 2>&1
 	multipath -F >/dev/null 2>&1
 	logout_all
