@@ -48,7 +48,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
 /* PREEMPT AND ABORT (tm.c): aborts the commands of the n preempted I_T
  * nexuses on cmd's device, cmd excepted, on whatever loop they live.
  * true: cmd is completed (scst_cmd_done) once they are released, maybe
- * before this returns (its response is delivered by the rule); false: nothing to wait for, the caller completes. */
+ * before this returns (its response then waits for the completion rule);
+ * false: nothing to wait for, the caller completes. */
 struct scst_pr_nexus;
 bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n);
 /* PREEMPT AND ABORT through another daemon of a shared device: aborts
