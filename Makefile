@@ -87,7 +87,10 @@ BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling
 
 # scstadmin: its command line plus the scst.conf engine.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
-SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(BUILD)/obj/src/util/write_all.o
+# The value rules the daemon's stores use too (core/attr_rules.h).
+CONF_RULE_OBJS := $(BUILD)/obj/src/core/attr_rules.o $(BUILD)/obj/src/core/alua_names.o
+SCSTADMIN_OBJS := $(SCSTADMIN_SRCS:%.c=$(BUILD)/obj/%.o) $(CONF_OBJS) $(CONF_RULE_OBJS) \
+	$(BUILD)/obj/src/util/write_all.o
 
 .PHONY: all deps run check unit bench bench-soak clean asan progs man install uninstall deb
 

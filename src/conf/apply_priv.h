@@ -19,6 +19,9 @@ struct applier {
 	/* While set: attributes this mgmt file lists as creation parameters
 	 * were given to add_target already. */
 	const char *created_with;
+	/* The wanted statement the next change makes (set just before it,
+	 * taken by apply_change): a refusal names its line. */
+	const struct cfg_node *at;
 };
 
 /* Logs and (unless dry run) writes one change; -errno with the reason. */

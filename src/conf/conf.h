@@ -52,7 +52,20 @@ int conf_write(FILE *f, const struct cfg_node *root);
 /* ---- conf_check.c ---- */
 /* Structure of the grammar (README.scst_local): which keyword goes where,
  * names and LUN numbers.  "line L, column C: what" in err. */
+int conf_check_structure(const struct cfg_node *root, char *err, size_t errlen);
+/* The structure, then every attribute value (conf_values.c). */
 int conf_check(const struct cfg_node *root, char *err, size_t errlen);
+
+/* ---- conf_values.c ---- */
+/* Called once per attribute statement whose value its rule refuses; why
+ * is "key: reason 'value'". */
+typedef void (*conf_value_report)(void *ctx, const struct cfg_node *n, const char *why);
+/* Checks every attribute value with the rules the daemon's stores use
+ * (core/attr_rules.h); returns how many were refused.  The structure must
+ * have been checked. */
+size_t conf_check_values(const struct cfg_node *root, conf_value_report report, void *ctx);
+/* The same, every refusal a "line L: key: reason" line of err. */
+int conf_check_values_err(const struct cfg_node *root, char *err, size_t errlen);
 
 /* ---- conf_save.c ---- */
 /* The running configuration (SysfsRules "convert current SCST

@@ -31,15 +31,20 @@ int apply_fail(struct applier *a, int rc, const char *fmt, ...)
 /* One change: logged, then written (unless dry run). */
 int apply_change(struct applier *a, const char *path, const char *value)
 {
+	const struct cfg_node *at = a->at;
 	char msg[1024];
 	int rc;
 
+	a->at = NULL;
 	if (a->o->log)
 		fprintf(a->o->log, "  %s <- %s\n", path, value);
 	if (a->o->dry_run)
 		return 0;
 	a->changes++;
 	rc = tree_write(a->t, path, value, msg, sizeof(msg));
+	/* A saved configuration's statements have no line (0). */
+	if (rc < 0 && at && at->line > 0)
+		return apply_fail(a, rc, "line %d: %s <- \"%s\": %s", at->line, path, value, msg);
 	if (rc < 0)
 		return apply_fail(a, rc, "%s <- \"%s\": %s", path, value, msg);
 	return 0;
@@ -148,6 +153,7 @@ static int create_device(struct applier *a, const char *handler, const struct cf
 		free(v);
 	}
 	tpath(mgmt, sizeof(mgmt), "handlers/%s/mgmt", handler);
+	a->at = d;
 	rc = apply_changef(a, mgmt, "add_device %s%s%s", d->args[0], *params ? " " : "", params);
 	if (rc < 0 || a->o->dry_run)
 		return rc;
@@ -163,6 +169,7 @@ static int create_device(struct applier *a, const char *handler, const struct cf
 		if (!v)
 			return -ENOMEM;
 		tpath(path, sizeof(path), "%s/%s", dir, c->key);
+		a->at = c;
 		if (attr_writable(a, path))
 			rc = apply_change(a, path, v);
 		else
@@ -295,6 +302,7 @@ static int luns_add(struct applier *a, const char *dir, const struct cfg_node *c
 				 "%s%s=%s", *params ? "; " : "", lw->children[j]->key, v);
 			free(v);
 		}
+		a->at = lw;
 		rc = apply_changef(a, mgmt, "add %s %s%s%s", lw->args[1], lw->args[0], *params ? " " : "",
 			     params);
 		if (rc < 0)
@@ -416,6 +424,8 @@ static int add_initiator(struct applier *a, const struct cfg_node *cur,
 	const struct cfg_node *from = cur ? move_source(cur, want, name) : NULL;
 	char mgmt[PATH_LEN];
 
+	a->at = conf_find(gw, "INITIATOR", name);
+
 	if (from && strcmp(from->args[0], gw->args[0])) {
 		tpath(mgmt, sizeof(mgmt), "%s/ini_groups/%s/initiators/mgmt", dir, from->args[0]);
 		return apply_changef(a, mgmt, "move %s %s", name, gw->args[0]);
@@ -482,6 +492,7 @@ static int create_target(struct applier *a, const char *dmgmt, const struct cfg_
 		      *params ? "; " : "", c->key, v);
 		free(v);
 	}
+	a->at = tw;
 	return apply_changef(a, dmgmt, "add_target %s%s%s", tw->args[0], *params ? " " : "", params);
 }
 
@@ -591,6 +602,7 @@ static int build_target(struct applier *a, struct tgt_plan *p, bool is_new)
 		gc = cur ? conf_find(cur, "GROUP", gw->args[0]) : NULL;
 		tpath(gdir, sizeof(gdir), "%s/ini_groups/%s", dir, gw->args[0]);
 		tpath(mgmt, sizeof(mgmt), "%s/ini_groups/mgmt", dir);
+		a->at = gw;
 		if (!gc && (rc = apply_changef(a, mgmt, "create %s", gw->args[0])) < 0)
 			break;
 		/* The group's own attributes (addr_method, io_grouping_type,

@@ -273,6 +273,7 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 			    attr_writable(a, path)) {
 				char *v = conf_value(c);
 
+				a->at = apply ? c : NULL;
 				rc = v ? (apply ? apply_change(a, path, v) : 0) : -ENOMEM;
 				free(v);
 				if (rc < 0)
@@ -297,9 +298,10 @@ int attrs_diff(struct applier *a, const char *dir, const struct cfg_node *cur,
 				rc = 0;
 				if (!v)
 					rc = -ENOMEM;
-				else if (!attr_has_value(cur, c->key, v) && add_prefix)
+				else if (!attr_has_value(cur, c->key, v) && add_prefix) {
+					a->at = c;
 					rc = apply_changef(a, mgmt, "%s %s %s", add_prefix, c->key, v);
-				else if (!attr_has_value(cur, c->key, v))
+				} else if (!attr_has_value(cur, c->key, v))
 					rc = apply_fail(a, -EINVAL, "%s: cannot set attribute %s", dir,
 						   c->key);
 				free(v);

@@ -407,7 +407,7 @@ static int check_device_group(const struct cfg_node *n, const struct cfg_node *r
 	return rc;
 }
 
-int conf_check(const struct cfg_node *root, char *err, size_t errlen)
+int conf_check_structure(const struct cfg_node *root, char *err, size_t errlen)
 {
 	static const char *const allowed[] = { "HANDLER", "TARGET_DRIVER", "DEVICE_GROUP", NULL };
 	int rc = check_children(root, allowed, sub_dispatch, root, err, errlen);
@@ -428,4 +428,11 @@ int conf_check(const struct cfg_node *root, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+int conf_check(const struct cfg_node *root, char *err, size_t errlen)
+{
+	int rc = conf_check_structure(root, err, errlen);
+
+	return rc < 0 ? rc : conf_check_values_err(root, err, errlen);
 }

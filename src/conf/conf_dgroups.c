@@ -185,6 +185,7 @@ static int apply_attrs(struct applier *a, const char *dir, const struct cfg_node
 			if (s == 0 && !v)
 				return -ENOMEM;
 			tpath(path, sizeof(path), "%s/%s", dir, c->key);
+			a->at = c;
 			if (s == 0)
 				rc = apply_change(a, path, v);
 			else
@@ -207,6 +208,7 @@ static int each_missing(struct applier *a, const struct cfg_node *from, const st
 
 		if (strcmp(c->key, key) || !c->nargs || (to && conf_find(to, key, c->args[0])))
 			continue;
+		a->at = c;
 		rc = apply_changef(a, mgmt, "%s %s", verb, c->args[0]);
 		if (rc < 0)
 			return rc;

@@ -82,6 +82,29 @@ static bool target_can_disable(struct normalizer *nz, const char *dir)
 	return tree_stat(nz->a->t, path, &k, &w) == 0;
 }
 
+/* Whether key is an add_device parameter of the handler the configuration
+ * puts the device at dir ("devices/NAME") in: another value of it is made
+ * by recreating the device, as for a [key] one (blocksize 4096 -> 512,
+ * the default, which is shown without [key]). */
+static bool device_create_param(struct normalizer *nz, enum scope sc, const char *dir,
+				const char *key)
+{
+	const char *name = dir + strlen("devices/");
+	char mgmt[PATH_LEN];
+
+	if (sc != SC_DEVICE || strncmp(dir, "devices/", 8))
+		return false;
+	for (size_t i = 0; i < nz->root->nchildren; i++) {
+		const struct cfg_node *h = nz->root->children[i];
+
+		if (strcmp(h->key, "HANDLER") || !h->nargs || !conf_find(h, "DEVICE", name))
+			continue;
+		tpath(mgmt, sizeof(mgmt), "handlers/%s/mgmt", h->args[0]);
+		return mgmt_lists_param(nz->a, mgmt, key);
+	}
+	return false;
+}
+
 /* 1: drop c, 0: keep it, <0: refuse the configuration. */
 static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 		 const struct cfg_node *c)
@@ -114,7 +137,7 @@ static int judge(struct normalizer *nz, enum scope sc, const char *dir,
 			verdict = 1;
 		/* A read-only attribute that is no creation parameter ([key])
 		 * cannot become what the file asks (threads: scstd --threads). */
-		else if (!key && !w && strcmp(cur, v))
+		else if (!key && !w && strcmp(cur, v) && !device_create_param(nz, sc, dir, c->key))
 			verdict = apply_fail(nz->a, -EINVAL, "line %d, column %d: %s is read-only "
 					     "here (it is %s), it cannot be set to %s", c->line,
 					     c->col, c->key, cur, v);

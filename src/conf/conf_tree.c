@@ -66,6 +66,16 @@ struct tree *tree_open_socket(const char *path, char *err, size_t errlen)
 	return t;
 }
 
+int tree_peer_pid(const struct tree *t)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (t->fd < 0 || getsockopt(t->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return 0;
+	return (int)cred.pid;
+}
+
 struct tree *tree_open_dir(const char *root, char *err, size_t errlen)
 {
 	struct tree *t = calloc(1, sizeof(*t));

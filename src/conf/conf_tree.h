@@ -38,6 +38,9 @@ int tlist_add(struct tlist *l, const char *name, size_t len, enum tkind kind);
 struct tree *tree_open_socket(const char *path, char *err, size_t errlen);
 struct tree *tree_open_dir(const char *root, char *err, size_t errlen);
 void tree_close(struct tree *t);
+/* The process id of the daemon at the other end of a socket tree (the
+ * kernel's SO_PEERCRED), 0 for other trees or when unknown. */
+int tree_peer_pid(const struct tree *t);
 
 /* Each returns 0 or -errno with a reason in err.  Lists are sorted by
  * name (a saved config must not depend on creation order). */

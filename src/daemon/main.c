@@ -99,6 +99,13 @@ static int prepare_default_backing_file(const char *var_dir, char *path, size_t 
 	return 0;
 }
 
+/* Every refused value as FILE:LINE: key: reason (scstadmin -check_config's
+ * lines); conf_apply would name only as many as its message holds. */
+static void log_bad_value(void *ctx, const struct cfg_node *n, const char *why)
+{
+	log_err("config %s:%d: %s", (const char *)ctx, n->line, why);
+}
+
 static struct cfg_node *load_config(const struct scstd_options *o)
 {
 	char err[512];
@@ -106,8 +113,13 @@ static struct cfg_node *load_config(const struct scstd_options *o)
 
 	if (o->config_file) {
 		root = cfg_parse_file(o->config_file, err, sizeof(err));
-		if (!root)
+		if (!root) {
 			log_err("config %s: %s", o->config_file, err);
+		} else if (conf_check_structure(root, err, sizeof(err)) == 0 &&
+			   conf_check_values(root, log_bad_value, (void *)o->config_file)) {
+			cfg_free(root);
+			root = NULL;
+		}
 		return root;
 	}
 	char path[PATH_MAX], text[sizeof(default_config_fmt) + PATH_MAX];

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "core/cdb.h"
 #include "handlers/dev_pass.h"
 #include "handlers/user_dev.h"
@@ -167,18 +168,15 @@ static void user_exec(struct scst_cmd *cmd)
 	vdisk_exec(cmd);
 }
 
+/* The shared rule (core/attr_rules.c) decides, as for -check_config. */
 static int parse_cmd_timeout(const char *v, unsigned *out, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long s;
+	uint64_t s;
+	int rc = attr_rule_check(ATTR_DEVICE, "scst_user", "cmd_timeout", v, err, errlen);
 
-	errno = 0;
-	s = strtoul(v, &end, 10);
-	if (errno || end == v || *end || *v == '-' || s < 1 || s > USER_CMD_TIMEOUT_MAX_S) {
-		snprintf(err, errlen, "cmd_timeout: seconds from 1 to %u, got '%s'",
-			 USER_CMD_TIMEOUT_MAX_S, v);
-		return -EINVAL;
-	}
+	if (rc < 0)
+		return rc;
+	attr_parse_uint(v, UINT32_MAX, &s);
 	*out = (unsigned)s;
 	return 0;
 }

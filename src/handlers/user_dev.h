@@ -14,7 +14,6 @@
 #include "core/scst_dev.h"
 
 #define USER_CMD_TIMEOUT_DEFAULT_S 30
-#define USER_CMD_TIMEOUT_MAX_S 3600
 
 struct user_conn;
 

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "core/attr_rules.h"
 #include "core/cdb.h"
 #include "core/scst_dev.h"
 #include "handlers/vcdrom.h"
@@ -121,10 +122,10 @@ static int vcdrom_set_attr(struct scst_device *dev, const char *key, const char 
 
 	if (strcmp(key, "filename") != 0)
 		return vdisk_set_attr(dev, key, value, err, errlen);
-	if (*value && *value != '/') {
-		snprintf(err, errlen, "filename: the path must be absolute, not '%s'", value);
-		return -EINVAL;
-	}
+	/* "" ejects: a management write only (a configuration's filename
+	 * is add_device's parameter, which needs a path). */
+	if (*value && (rc = attr_rule_check(ATTR_DEVICE, "vcdrom", key, value, err, errlen)) < 0)
+		return rc;
 	/* Only an initiator's ALLOW lifts the lock; management does not
 	 * pull a medium from under a PREVENT. */
 	if (scst_medium_removal_prevented(dev)) {

@@ -1,108 +1,25 @@
-/* vdisk_attr.c - add_device attributes of the vdisk handlers: parsing and
- * validation of the name=value pairs (README.scst's vdisk parameters) and
+/* vdisk_attr.c - add_device attributes of the vdisk handlers: parsing of
+ * the name=value pairs (README.scst's vdisk parameters; which values are
+ * valid is the shared rules' say, core/attr_rules.c) and
  * the identity defaults a new device gets (T10 device id, serial number,
  * vendor and product strings). */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "handlers/vdisk_priv.h"
 
-static int parse_bool(const char *key, const char *v, bool *out, char *err, size_t errlen)
-{
-	if (!strcmp(v, "0") || !strcmp(v, "1")) {
-		*out = v[0] == '1';
-		return 0;
-	}
-	snprintf(err, errlen, "%s: expected 0 or 1, got '%s'", key, v);
-	return -EINVAL;
-}
-
-/* Bytes with an optional K/M/G/T suffix (powers of 1024). */
-static int parse_size(const char *key, const char *v, uint64_t unit, uint64_t *out, char *err,
-		      size_t errlen)
-{
-	char *end;
-	unsigned long long n;
-	unsigned shift = 0;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (end == v || errno || v[0] == '-')
-		goto bad;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end)
-		goto bad;
-	if (n > (UINT64_MAX >> shift) / unit)
-		goto bad;
-	*out = (n << shift) * unit;
-	return 0;
-bad:
-	snprintf(err, errlen, "%s: invalid size '%s'", key, v);
-	return -EINVAL;
-}
-
-/* README.scst: "a power of 2 and >= 512 bytes".  64 KiB at most, so one
- * block stays well inside a command's 8 MiB transfer limit. */
-#define VDISK_MAX_BLOCK_SIZE 65536u
-
-static int parse_block_size(const char *v, uint32_t *out, char *err, size_t errlen)
-{
-	char *end;
-	unsigned long b = strtoul(v, &end, 10);
-
-	if (*v >= '0' && *v <= '9' && !*end && b >= 512 && b <= VDISK_MAX_BLOCK_SIZE &&
-	    !(b & (b - 1))) {
-		*out = (uint32_t)b;
-		return 0;
-	}
-	snprintf(err, errlen, "blocksize: a power of 2 from 512 to %u, not '%s'",
-		 VDISK_MAX_BLOCK_SIZE, v);
-	return -EINVAL;
-}
-
-static int check_string(const char *key, const char *v, size_t max, char *err, size_t errlen)
-{
-	if (strlen(v) <= max)
-		return 0;
-	snprintf(err, errlen, "%s: longer than %zu characters", key, max);
-	return -EINVAL;
-}
-
-/* README.scst: > 0 a pool of that many threads, 0 the global pool, < 0
- * no pool at all; any int is a valid request. */
-static int parse_threads_num(const char *v, struct vdisk_params *p, char *err, size_t errlen)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (end != v && !*end && !errno && n >= INT_MIN && n <= INT_MAX) {
-		p->threads_num = (int)n;
-		p->threads_num_given = true;
-		return 0;
-	}
-	snprintf(err, errlen, "threads_num: expected an integer, got '%s'", v);
-	return -EINVAL;
-}
-
-struct bool_attr {
+/* A parameter and where vdisk_params keeps it. */
+struct param_field {
 	const char *key;
 	size_t offset;
 };
 
-static const struct bool_attr bool_attrs[] = {
+static const struct param_field bool_attrs[] = {
 	{ "read_only", offsetof(struct vdisk_params, read_only) },
 	{ "write_through", offsetof(struct vdisk_params, write_through) },
 	{ "nv_cache", offsetof(struct vdisk_params, nv_cache) },
@@ -114,105 +31,72 @@ static const struct bool_attr bool_attrs[] = {
 	{ "tas", offsetof(struct vdisk_params, tas) },
 };
 
-/* Both size and size_mb given: they must say the same. */
-/* README.scst naa_id, as SCST's vdisk takes it: "0x" optional, then 16
- * hex digits of an NAA 2, 3 or 5 designator or 32 of an NAA 6 one
- * (SPC-4 7.8.6.6); "" clears it (the generated designator again). */
-static int parse_naa_id(const char *v, uint8_t out[16], uint8_t *len, char *err, size_t errlen)
-{
-	size_t n;
-
-	if (v[0] == '0' && v[1] == 'x')
-		v += 2;
-	n = strlen(v);
-	if ((n == 0 || (n == 16 && strchr("235", v[0])) || (n == 32 && v[0] == '6')) &&
-	    strspn(v, "0123456789abcdefABCDEF") == n) {
-		for (size_t i = 0; i < n / 2; i++) {
-			unsigned b;
-
-			sscanf(v + 2 * i, "%2x", &b);
-			out[i] = (uint8_t)b;
-		}
-		*len = (uint8_t)(n / 2);
-		return 0;
-	}
-	snprintf(err, errlen, "naa_id: 16 hex digits starting 2, 3 or 5, or 32 starting 6, "
-		 "not '%s'", v);
-	return -EINVAL;
-}
-
 struct size_given {
 	bool bytes_given, mb_given;
 	uint64_t bytes, mb_bytes;
+	const char *size, *size_mb;     /* as given */
 };
 
+/* The strings kept as given (their lengths are the rules'). */
+static const struct param_field string_params[] = {
+	{ "t10_dev_id", offsetof(struct vdisk_params, t10_dev_id) },
+	{ "t10_vend_id", offsetof(struct vdisk_params, t10_vend_id) },
+	{ "prod_id", offsetof(struct vdisk_params, prod_id) },
+	{ "prod_rev_lvl", offsetof(struct vdisk_params, prod_rev) },
+	{ "usn", offsetof(struct vdisk_params, usn) },
+	{ "filename", offsetof(struct vdisk_params, filename) },
+};
+
+static const char **ident_param(struct vdisk_params *p, const char *k)
+{
+	for (size_t i = 0; i < sizeof(string_params) / sizeof(string_params[0]); i++)
+		if (!strcmp(k, string_params[i].key))
+			return (const char **)((char *)p + string_params[i].offset);
+	return NULL;
+}
+
+/* The value is valid when the shared rule (core/attr_rules.c, the one
+ * scstadmin -check_config applies) says so; then it is only stored. */
 static int parse_one(const struct scst_kv *kv, struct vdisk_params *p, struct size_given *sg,
 		     char *err, size_t errlen)
 {
 	const char *k = kv->key, *v = kv->value ? kv->value : "";
+	const char **ident;
+	int rc = attr_rule_check(ATTR_DEVICE, NULL, k, v, err, errlen);
 
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < sizeof(bool_attrs) / sizeof(bool_attrs[0]); i++)
-		if (!strcmp(k, bool_attrs[i].key))
-			return parse_bool(k, v, (bool *)((char *)p + bool_attrs[i].offset), err, errlen);
-	if (!strcmp(k, "filename")) {
-		p->filename = v;
-		/* README.scst: "The path must be absolute" - a relative one would
-		 * depend on the daemon's working directory. */
-		if (*v != '/') {
-			snprintf(err, errlen, "filename: the path must be absolute, not '%s'", v);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (!strcmp(k, "blocksize"))
-		return parse_block_size(v, &p->block_size, err, errlen);
-	if (!strcmp(k, "size")) {
-		sg->bytes_given = true;
-		return parse_size(k, v, 1, &sg->bytes, err, errlen);
-	}
-	if (!strcmp(k, "size_mb")) {
-		sg->mb_given = true;
-		return parse_size(k, v, 1u << 20, &sg->mb_bytes, err, errlen);
-	}
-	if (!strcmp(k, "t10_dev_id")) {
-		p->t10_dev_id = v;
-		return check_string(k, v, 64, err, errlen);
-	}
-	if (!strcmp(k, "t10_vend_id")) {
-		p->t10_vend_id = v;
-		return check_string(k, v, 8, err, errlen);
-	}
-	if (!strcmp(k, "prod_id")) {
-		p->prod_id = v;
-		return check_string(k, v, 16, err, errlen);
-	}
-	if (!strcmp(k, "prod_rev_lvl")) {
-		p->prod_rev = v;
-		return check_string(k, v, 4, err, errlen);
-	}
-	/* SCST's per-device I/O thread pool.  scstd submits every command
-	 * through io_uring on the I/O loop of its session, so no thread is
-	 * per device: both are checked as SCST checks them and kept only to
-	 * be shown (a configuration written for SCST loads unchanged). */
-	if (!strcmp(k, "threads_num"))
-		return parse_threads_num(v, p, err, errlen);
-	if (!strcmp(k, "threads_pool_type")) {
-		if (!strcmp(v, "per_initiator") || !strcmp(v, "shared")) {
-			p->threads_shared = !strcmp(v, "shared");
+		if (!strcmp(k, bool_attrs[i].key)) {
+			attr_parse_01(v, (bool *)((char *)p + bool_attrs[i].offset));
 			return 0;
 		}
-		snprintf(err, errlen, "threads_pool_type: must be per_initiator or shared, got '%s'",
-			 v);
+	if ((ident = ident_param(p, k))) {
+		*ident = v;
+	} else if (!strcmp(k, "blocksize")) {
+		attr_parse_block_size(v, &p->block_size);
+	} else if (!strcmp(k, "size")) {
+		sg->bytes_given = attr_parse_size(v, 1, &sg->bytes);
+		sg->size = v;
+	} else if (!strcmp(k, "size_mb")) {
+		sg->mb_given = attr_parse_size(v, 1u << 20, &sg->mb_bytes);
+		sg->size_mb = v;
+	} else if (!strcmp(k, "threads_num")) {
+		/* SCST's per-device I/O thread pool.  scstd submits every
+		 * command through io_uring on the I/O loop of its session, so
+		 * no thread is per device: threads_num and threads_pool_type
+		 * are checked as SCST checks them and kept only to be shown (a
+		 * configuration written for SCST loads unchanged). */
+		p->threads_num_given = attr_parse_int(v, &p->threads_num);
+	} else if (!strcmp(k, "threads_pool_type")) {
+		p->threads_shared = !strcmp(v, "shared");
+	} else if (!strcmp(k, "naa_id")) {
+		attr_parse_naa_id(v, p->naa_id, &p->naa_id_len);
+	} else {
+		snprintf(err, errlen, "unknown parameter '%s'", k);
 		return -EINVAL;
 	}
-	if (!strcmp(k, "usn")) {
-		p->usn = v;
-		return check_string(k, v, 64, err, errlen);
-	}
-	if (!strcmp(k, "naa_id"))
-		return parse_naa_id(v, p->naa_id, &p->naa_id_len, err, errlen);
-	snprintf(err, errlen, "unknown parameter '%s'", k);
-	return -EINVAL;
+	return 0;
 }
 
 int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdisk_params *p,
@@ -229,12 +113,9 @@ int vdisk_parse_params(const struct scst_kv *params, size_t nparams, struct vdis
 		if (rc < 0)
 			return rc;
 	}
-	/* A saved configuration gives both when the size is whole MiB. */
-	if (sg.bytes_given && sg.mb_given && sg.bytes != sg.mb_bytes) {
-		snprintf(err, errlen, "size (%llu bytes) and size_mb (%llu MiB) disagree",
-			 (unsigned long long)sg.bytes, (unsigned long long)(sg.mb_bytes >> 20));
+	if (sg.bytes_given && sg.mb_given &&
+	    attr_size_pair_check(sg.size, sg.size_mb, err, errlen) < 0)
 		return -EINVAL;
-	}
 	p->size = sg.bytes_given ? sg.bytes : sg.mb_bytes;
 	return 0;
 }
@@ -509,12 +390,6 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 
 		if (strcmp(key, f->key))
 			continue;
-		/* As add_device's parameters: an empty value is refused, so a
-		 * saved configuration can make the device again. */
-		if (!*value) {
-			snprintf(err, errlen, "%s: empty value", key);
-			return -EINVAL;
-		}
 		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
 			return rc;
 		pthread_mutex_lock(&dev->lock);
@@ -524,7 +399,7 @@ int vdisk_set_attr(struct scst_device *dev, const char *key, const char *value, 
 		return 0;
 	}
 	if (!strcmp(key, "naa_id")) {
-		if ((rc = parse_naa_id(value, p.naa_id, &p.naa_id_len, err, errlen)) < 0)
+		if ((rc = parse_one(&kv, &p, &sg, err, errlen)) < 0)
 			return rc;
 		pthread_mutex_lock(&dev->lock);
 		memcpy(vd->naa_id, p.naa_id, sizeof(vd->naa_id));

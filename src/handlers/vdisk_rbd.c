@@ -22,6 +22,7 @@
 #include <rbd/features.h>
 #include <rbd/librbd.h>
 
+#include "core/attr_rules.h"
 #include "handlers/vdisk_priv.h"
 #include "handlers/vdisk_rbd.h"
 #include "util/ioloop.h"
@@ -384,10 +385,9 @@ static int split_params(const struct scst_kv *params, size_t nparams, struct scs
 			vparams[(*nv)++] = params[i];
 			continue;
 		}
-		if (!params[i].value || !params[i].value[0]) {
-			snprintf(err, errlen, "%s: a value is required", keys[k]);
+		if (attr_rule_check(ATTR_DEVICE, "vdisk_rbd", keys[k],
+				    params[i].value ? params[i].value : "", err, errlen) < 0)
 			return -EINVAL;
-		}
 		*slots[k] = params[i].value;
 	}
 	if (!loc->pool || !loc->image) {

@@ -130,31 +130,3 @@ int mgmt_parse_params(char *s, struct scst_kv *kv, int max, char *err, size_t er
 	}
 	return n;
 }
-
-bool mgmt_parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s || strlen(s) > 20)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-bool mgmt_parse_01(const char *s, bool *out)
-{
-	if (!strcmp(s, "0") || !strcmp(s, "1")) {
-		*out = s[0] == '1';
-		return true;
-	}
-	return false;
-}

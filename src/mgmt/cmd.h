@@ -27,9 +27,7 @@ char *mgmt_rest(char *cursor);
  * values are refused.  Returns the count or -EINVAL. */
 int mgmt_parse_params(char *s, struct scst_kv *kv, int max, char *err, size_t errlen);
 
-/* Strict decimal 0..max; false for anything else. */
-bool mgmt_parse_uint(const char *s, uint64_t max, uint64_t *out);
-/* "0"/"1" only, as sysfs attributes take. */
-bool mgmt_parse_01(const char *s, bool *out);
+/* Numbers and 0/1 switches: attr_parse_uint, attr_parse_01
+ * (core/attr_rules.h), the parsers of the shared value rules. */
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/attr_rules.h"
 #include "mgmt/tree.h"
 
 int mgmt_show_addr_method(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -24,14 +25,11 @@ int mgmt_store_addr_method(const struct mgmt_node *n, const char *value, char *e
 {
 	enum scst_addr_method m;
 
-	if (!strcasecmp(value, "PERIPHERAL"))
-		m = SCST_LUN_ADDR_METHOD_PERIPHERAL;
-	else if (!strcasecmp(value, "FLAT"))
-		m = SCST_LUN_ADDR_METHOD_FLAT;
-	else
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "addr_method: PERIPHERAL or FLAT, not '%s' (LUN and "
-				   "EXTENDED_LUN addressing are not implemented)", value);
+	/* LUN and EXTENDED_LUN addressing are not implemented. */
+	if (attr_rule_check(ATTR_INI_GROUP, NULL, "addr_method", value, err, errlen) < 0)
+		return -EINVAL;
+	m = !strcasecmp(value, "FLAT") ? SCST_LUN_ADDR_METHOD_FLAT :
+					 SCST_LUN_ADDR_METHOD_PERIPHERAL;
 	__atomic_store_n(&n->acg->addr_method, m, __ATOMIC_RELAXED);
 	return 0;
 }

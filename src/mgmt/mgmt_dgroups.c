@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "core/scst.h"
 #include "core/alua.h"
 #include "mgmt/cmd.h"
@@ -63,9 +64,9 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 {
 	uint64_t v;
 
-	if (!mgmt_parse_uint(value, 0xffff, &v) || v == 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: expected 1..65535, got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_TG_TARGET, NULL, "rel_tgt_id", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_uint(value, 0xffff, &v);
 	return scst_tg_tgt_set_rel_tgt_id(n->tgm, (unsigned)v, err, errlen);
 }
 
@@ -120,9 +121,9 @@ static int store_group_id(const struct mgmt_node *n, const char *value, char *er
 {
 	uint64_t v;
 
-	if (!mgmt_parse_uint(value, 0xffff, &v) || v == 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "group_id: expected 1..65535, got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_TARGET_GROUP, NULL, "group_id", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_uint(value, 0xffff, &v);
 	return scst_tg_set_group_id(n->tg, (unsigned)v, err, errlen);
 }
 
@@ -134,13 +135,9 @@ static int show_state(const struct mgmt_node *n, struct mgmt_buf *out)
 
 static int store_state(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
-	int state = scst_alua_state_from_name(value);
-
-	if (state < 0)
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "state: expected active, nonoptimized, standby, unavailable, "
-				   "offline or transitioning, got '%s'", value);
-	return scst_tg_set_state(n->tg, (enum scst_alua_state)state);
+	if (attr_rule_check(ATTR_TARGET_GROUP, NULL, "state", value, err, errlen) < 0)
+		return -EINVAL;
+	return scst_tg_set_state(n->tg, (enum scst_alua_state)scst_alua_state_from_name(value));
 }
 
 static int show_preferred(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -154,9 +151,9 @@ static int store_preferred(const struct mgmt_node *n, const char *value, char *e
 {
 	bool on;
 
-	if (!mgmt_parse_01(value, &on))
-		return mgmt_refuse(-EINVAL, err, errlen, "preferred: expected 0 or 1, got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_TARGET_GROUP, NULL, "preferred", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_01(value, &on);
 	return scst_tg_set_preferred(n->tg, on);
 }
 
@@ -362,12 +359,9 @@ static int show_tpgs(const struct mgmt_node *n, struct mgmt_buf *out)
 
 static int store_tpgs(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
-	int tpgs = scst_tpgs_from_name(value);
-
-	if (tpgs < 0)
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "tpgs: expected implicit, explicit or both, got '%s'", value);
-	return scst_dg_set_tpgs(n->dg, (enum scst_tpgs)tpgs);
+	if (attr_rule_check(ATTR_DEVICE_GROUP, NULL, "tpgs", value, err, errlen) < 0)
+		return -EINVAL;
+	return scst_dg_set_tpgs(n->dg, (enum scst_tpgs)scst_tpgs_from_name(value));
 }
 
 /* RTPG's IMPLICIT TRANSITION TIME (scstd): how long an initiator should
@@ -386,10 +380,10 @@ static int store_transition_time(const struct mgmt_node *n, const char *value, c
 {
 	uint64_t v;
 
-	if (!mgmt_parse_uint(value, 255, &v))
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "implicit_transition_time: expected 0..255 (seconds), got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_DEVICE_GROUP, NULL, "implicit_transition_time", value, err,
+			    errlen) < 0)
+		return -EINVAL;
+	attr_parse_uint(value, 255, &v);
 	return scst_dg_set_transition_time(n->dg, (unsigned)v, err, errlen);
 }
 

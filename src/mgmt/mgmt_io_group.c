@@ -6,13 +6,13 @@
  * hexadecimal CPU bitmap in 32-bit groups separated by commas (Linux's
  * %*pb / bitmap_parse), [key] when not every CPU.  What they do is
  * core/io_group.c's. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/attr_rules.h"
 #include "core/scst.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
@@ -46,17 +46,17 @@ int mgmt_store_io_grouping(const struct mgmt_node *n, const char *value, char *e
 	uint64_t num = 0;
 	enum scst_io_grouping g;
 
+	if (attr_rule_check(ATTR_INI_GROUP, NULL, "io_grouping_type", value, err, errlen) < 0)
+		return -EINVAL;
 	if (!strcasecmp(value, "auto"))
 		g = SCST_IO_GROUPING_AUTO;
 	else if (!strcasecmp(value, "this_group_only"))
 		g = SCST_IO_GROUPING_THIS_GROUP_ONLY;
 	else if (!strcasecmp(value, "never"))
 		g = SCST_IO_GROUPING_NEVER;
-	else if (mgmt_parse_uint(value, INT32_MAX, &num) && num > 0)
-		g = SCST_IO_GROUPING_NUMBER;
 	else
-		return mgmt_refuse(-EINVAL, err, errlen, "io_grouping_type: auto, this_group_only, "
-				   "never or a number > 0, not '%s'", value);
+		g = attr_parse_uint(value, INT32_MAX, &num) ? SCST_IO_GROUPING_NUMBER :
+							      SCST_IO_GROUPING_AUTO;
 	scst_acg_set_io_grouping(n->acg, g, (unsigned)num);
 	return scst_acg_regroup_sessions(n->acg, err, errlen);
 }
@@ -102,52 +102,14 @@ int mgmt_show_cpu_mask(const struct mgmt_node *n, struct mgmt_buf *out)
 	return 0;
 }
 
-static int hex_digit(int c)
-{
-	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
-}
-
-/* bitmap_parse's form: 32-bit groups of hex digits, most significant
- * first, separated by commas; the rightmost digit is CPUs 0-3. */
-static bool parse_mask(const char *s, cpu_set_t *set)
-{
-	size_t len = strlen(s);
-	int bit = 0, in_group = 0;
-	bool any = false;
-
-	CPU_ZERO(set);
-	for (size_t i = len; i-- > 0;) {
-		int d;
-
-		if (s[i] == ',') {
-			if (!in_group)
-				return false;
-			bit += (8 - in_group) * 4;       /* a group is 32 bits */
-			in_group = 0;
-			continue;
-		}
-		if ((d = hex_digit((unsigned char)s[i])) < 0 || in_group == 8)
-			return false;
-		for (int b = 0; b < 4; b++, bit++)
-			if (d & (1 << b)) {
-				if (bit >= CPU_SETSIZE)
-					return false;
-				CPU_SET(bit, set);
-			}
-		in_group++;
-		any = true;
-	}
-	return any && in_group;
-}
-
 int mgmt_store_cpu_mask(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	cpu_set_t set;
 	int rc;
 
-	if (!parse_mask(value, &set))
-		return mgmt_refuse(-EINVAL, err, errlen, "cpu_mask: hexadecimal CPU bitmap in "
-				   "32-bit groups separated by commas, not '%s'", value);
+	if (attr_rule_check(ATTR_INI_GROUP, NULL, "cpu_mask", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_cpu_mask(value, &set);
 	rc = scst_acg_set_cpu_mask(n->acg, &set, err, errlen);
 	return rc < 0 ? rc : scst_acg_regroup_sessions(n->acg, err, errlen);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "core/mgmt_access.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
@@ -62,12 +63,10 @@ static int parse_lun_params(char *s, bool *read_only, char *err, size_t errlen)
 		return np;
 	*read_only = false;
 	for (int i = 0; i < np; i++) {
-		if (strcmp(kv[i].key, "read_only") != 0)
-			return mgmt_refuse(-EINVAL, err, errlen, "unknown LUN parameter '%s'",
-					   kv[i].key);
-		if (!mgmt_parse_01(kv[i].value, read_only))
-			return mgmt_refuse(-EINVAL, err, errlen, "read_only: 0 or 1, not '%s'",
-					   kv[i].value);
+		if (attr_rule_check(ATTR_LUN, NULL, kv[i].key, kv[i].value ? kv[i].value : "",
+				    err, errlen) < 0)
+			return -EINVAL;
+		attr_parse_01(kv[i].value, read_only);
 	}
 	return 0;
 }
@@ -83,7 +82,7 @@ static int lun_add(const struct mgmt_node *n, char *cur, bool replace, char *err
 	if (!dev || !lun_s)
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: %s VNAME lun [read_only=1]",
 				   replace ? "replace" : "add");
-	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
+	if (!attr_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
 	rc = parse_lun_params(mgmt_rest(cur), &read_only, err, errlen);
@@ -106,7 +105,7 @@ static int lun_del(const struct mgmt_node *n, char *cur, char *err, size_t errle
 
 	if (!lun_s || *mgmt_rest(cur))
 		return mgmt_refuse(-EINVAL, err, errlen, "usage: del lun");
-	if (!mgmt_parse_uint(lun_s, SCST_MAX_LUN, &lun))
+	if (!attr_parse_uint(lun_s, SCST_MAX_LUN, &lun))
 		return mgmt_refuse(-EINVAL, err, errlen, "invalid LUN '%s' (0..%u)", lun_s,
 				   SCST_MAX_LUN);
 	rc = scst_acg_del_lun(n->acg, lun, err, errlen);
@@ -152,7 +151,7 @@ static int luns_lookup(const struct mgmt_node *dir, const char *name, struct mgm
 	uint64_t lun;
 
 	/* Only the canonical spelling: "02" is not LUN 2's directory. */
-	if (!mgmt_parse_uint(name, SCST_MAX_LUN, &lun) || (name[0] == '0' && name[1]))
+	if (!attr_parse_uint(name, SCST_MAX_LUN, &lun) || (name[0] == '0' && name[1]))
 		return -ENOENT;
 	ad = scst_acg_find_lun(dir->acg, lun);
 	if (!ad)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "core/mgmt_access.h"
 #include "mgmt/cmd.h"
 #include "mgmt/records.h"
@@ -29,8 +30,9 @@ static int store_tgt_enabled(const struct mgmt_node *n, const char *value, char 
 {
 	bool on;
 
-	if (!mgmt_parse_01(value, &on))
-		return mgmt_refuse(-EINVAL, err, errlen, "enabled: 0 or 1, not '%s'", value);
+	if (attr_rule_check(ATTR_TARGET, n->tgt->tgtt->name, "enabled", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_01(value, &on);
 	return scst_tgt_set_enabled(n->tgt, on, err, errlen);
 }
 
@@ -66,8 +68,10 @@ static int store_rel_tgt_id(const struct mgmt_node *n, const char *value, char *
 {
 	uint64_t id;
 
-	if (!mgmt_parse_uint(value, 0xffff, &id))
-		return mgmt_refuse(-EINVAL, err, errlen, "rel_tgt_id: 0..65535, not '%s'", value);
+	if (attr_rule_check(ATTR_TARGET, n->tgt->tgtt->name, "rel_tgt_id", value, err,
+			    errlen) < 0)
+		return -EINVAL;
+	attr_parse_uint(value, 0xffff, &id);
 	/* SCST: 0 on a disabled target means "a free id when it is enabled";
 	 * scstd's targets got a free id when they were made, so it stays. */
 	if (id == 0 && tgt_always_enabled(n->tgt))
@@ -232,8 +236,9 @@ static int store_drv_enabled(const struct mgmt_node *n, const char *value, char 
 {
 	bool on;
 
-	if (!mgmt_parse_01(value, &on))
-		return mgmt_refuse(-EINVAL, err, errlen, "enabled: 0 or 1, not '%s'", value);
+	if (attr_rule_check(ATTR_DRIVER, n->tt->name, "enabled", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_01(value, &on);
 	return mgmt_set_driver_attr(n->tt, "enabled", on ? "1" : "0", err, errlen);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/attr_rules.h"
 #include "core/scst.h"
 #include "daemon/version.h"
 #include "mgmt/cmd.h"
@@ -37,20 +38,14 @@ static int show_setup_id(const struct mgmt_node *n, struct mgmt_buf *out)
 static int store_setup_id(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	uint64_t v = 0;
-	char *end;
 
 	(void)n;
-	if (!strncmp(value, "0x", 2) || !strncmp(value, "0X", 2)) {
-		if (!value[2] || strlen(value) > 10)
-			return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'",
-					   value);
-		v = strtoull(value + 2, &end, 16);
-		if (*end)
-			return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'",
-					   value);
-	} else if (!mgmt_parse_uint(value, UINT32_MAX, &v)) {
-		return mgmt_refuse(-EINVAL, err, errlen, "setup_id: invalid value '%s'", value);
-	}
+	if (attr_rule_check(ATTR_SCST, NULL, "setup_id", value, err, errlen) < 0)
+		return -EINVAL;
+	if (!strncmp(value, "0x", 2) || !strncmp(value, "0X", 2))
+		v = strtoull(value + 2, NULL, 16);
+	else
+		attr_parse_uint(value, UINT32_MAX, &v);
 	scst_set_setup_id((uint32_t)v);
 	log_info("mgmt: setup_id set to 0x%x", (uint32_t)v);
 	return 0;
@@ -76,9 +71,9 @@ static int store_threads(const struct mgmt_node *n, const char *value, char *err
 	int rc;
 
 	(void)n;
-	if (!mgmt_parse_uint(value, IOLOOP_MAX, &v) || v == 0)
-		return mgmt_refuse(-EINVAL, err, errlen, "threads: 1..%u, not '%s'", IOLOOP_MAX,
-				   value);
+	if (attr_rule_check(ATTR_SCST, NULL, "threads", value, err, errlen) < 0)
+		return -EINVAL;
+	attr_parse_uint(value, IOLOOP_MAX, &v);
 	rc = ioloops_set_active((unsigned)v);
 	if (rc < 0)
 		return mgmt_refuse(rc, err, errlen, "threads: cannot run %u I/O threads: %s",
@@ -113,10 +108,9 @@ static int store_abort_finished(const struct mgmt_node *n, const char *value, ch
 				size_t errlen)
 {
 	(void)n;
-	if (strcmp(value, "0") && strcmp(value, "1"))
-		return mgmt_refuse(-EINVAL, err, errlen,
-				   "abort_consider_finished_tasks_as_not_existing: expected 0 or 1, got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_SCST, NULL, "abort_consider_finished_tasks_as_not_existing", value,
+		      err, errlen) < 0)
+		return -EINVAL;
 	scst_set_abort_finished_not_existing(value[0] == '1');
 	return 0;
 }
@@ -135,9 +129,8 @@ static int store_measure_latency(const struct mgmt_node *n, const char *value, c
 				 size_t errlen)
 {
 	(void)n;
-	if (strcmp(value, "0") && strcmp(value, "1"))
-		return mgmt_refuse(-EINVAL, err, errlen, "measure_latency: expected 0 or 1, got '%s'",
-				   value);
+	if (attr_rule_check(ATTR_SCST, NULL, "measure_latency", value, err, errlen) < 0)
+		return -EINVAL;
 	scst_set_measure_latency(value[0] == '1');
 	log_info("mgmt: latency measurement %s", value[0] == '1' ? "on" : "off");
 	return 0;

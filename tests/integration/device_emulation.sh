@@ -164,7 +164,7 @@ if ctl write handlers/vdisk_fileio/mgmt add_device d2 filename="$IMG" ";" \
 else
 	ok "threads_pool_type=bogus is refused"
 fi
-check_output "the refusal says why" "threads_pool_type: must be per_initiator or shared" \
+check_output "the refusal says why" "threads_pool_type: expected per_initiator or shared" \
 	cat "$DAEMON_LOG"
 if ctl write handlers/vdisk_fileio/mgmt add_device d3 filename="$IMG" ";" \
 	threads_num=many >/dev/null 2>&1; then

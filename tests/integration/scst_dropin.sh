@@ -159,7 +159,7 @@ check_output "an empty backing file is a device of 0 blocks (SCST; its suite use
 	'^0$' cat "$MNT/devices/e0/size"
 rel_refused() { ! daemon_ctl write handlers/vdisk_fileio/mgmt "add_device r0 filename=disk.img" 2>&1; }
 check_output "a relative filename is refused (README.scst: the path must be absolute)" \
-	'must be absolute' rel_refused
+	'filename: expected an absolute path' rel_refused
 truncate -s 16M "$WORKDIR/bs8k.img"
 check "blocksize 8192 (README.scst: a power of 2, >= 512)" daemon_ctl write \
 	handlers/vdisk_fileio/mgmt "add_device b8 filename=$WORKDIR/bs8k.img; blocksize=8192"
@@ -199,7 +199,7 @@ vpd83() {
 check_output "naa_id written at run time is the NAA designator of VPD 0x83" \
 	'010300106001405abcdef0123456789abcdef012' vpd83
 bad_naa() { ! daemon_ctl write devices/d1/naa_id 0x1234 2>&1; }
-check_output "... a malformed naa_id is refused" 'naa_id: 16 hex digits' bad_naa
+check_output "... a malformed naa_id is refused" 'naa_id: expected 16 hex digits' bad_naa
 echo 0x1234 >"$MNT/setup_id"
 echo "add_device sid0 size_mb=1" >"$MNT/handlers/vdisk_nullio/mgmt"
 check_output "setup_id feeds a new device's serial number (SCST: setup_id << 32 | CRC)" \

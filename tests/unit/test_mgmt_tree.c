@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/attr_rules.h"
 #include "core/scst.h"
 #include "handlers/vdisk.h"
 #include "mgmt/cmd.h"
@@ -126,12 +127,12 @@ static void test_params(void **state)
 	assert_int_equal(mgmt_parse_params(s, kv, 4, err, sizeof(err)), 0);
 
 	uint64_t v;
-	assert_true(mgmt_parse_uint("16383", SCST_MAX_LUN, &v));
-	assert_false(mgmt_parse_uint("16384", SCST_MAX_LUN, &v));
-	assert_false(mgmt_parse_uint("-1", SCST_MAX_LUN, &v));
-	assert_false(mgmt_parse_uint("1x", SCST_MAX_LUN, &v));
-	assert_false(mgmt_parse_uint("99999999999999999999999", UINT64_MAX, &v));
-	assert_false(mgmt_parse_uint("", SCST_MAX_LUN, &v));
+	assert_true(attr_parse_uint("16383", SCST_MAX_LUN, &v));
+	assert_false(attr_parse_uint("16384", SCST_MAX_LUN, &v));
+	assert_false(attr_parse_uint("-1", SCST_MAX_LUN, &v));
+	assert_false(attr_parse_uint("1x", SCST_MAX_LUN, &v));
+	assert_false(attr_parse_uint("99999999999999999999999", UINT64_MAX, &v));
+	assert_false(attr_parse_uint("", SCST_MAX_LUN, &v));
 }
 
 static void test_device_lifecycle(void **state)

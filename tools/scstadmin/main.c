@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "dg_cli.h"
 #include "list.h"
+#include "local_check.h"
 #include "util/ctl_proto.h"
 #include "ops.h"
 
@@ -201,6 +202,12 @@ static struct tree *open_tree(const struct options *o)
 	return t;
 }
 
+/* FILE:LINE: key: reason, as compilers report (every bad value). */
+static void report_value(void *ctx, const struct cfg_node *n, const char *why)
+{
+	fprintf(stderr, "%s:%d: %s\n", (const char *)ctx, n->line, why);
+}
+
 static struct cfg_node *load(const char *file)
 {
 	char err[1024];
@@ -210,8 +217,12 @@ static struct cfg_node *load(const char *file)
 		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
 		return NULL;
 	}
-	if (conf_check(root, err, sizeof(err)) < 0) {
+	if (conf_check_structure(root, err, sizeof(err)) < 0) {
 		fprintf(stderr, "scstadmin: %s: %s\n", file, err);
+		cfg_free(root);
+		return NULL;
+	}
+	if (conf_check_values(root, report_value, (void *)file)) {
 		cfg_free(root);
 		return NULL;
 	}
@@ -327,11 +338,12 @@ static int run_on_tree(const struct options *o)
 	return rc;
 }
 
-/* The grammar and structure always; then, when a daemon answers, the
- * same checks `scstd --config` and -config make before their first
- * change (handlers, drivers, parameters, values, against the running
- * tree: a dry run of the apply), so -check_config and the daemon never
- * disagree about a file. */
+/* The grammar, structure and values always; then, when a daemon answers,
+ * the backing files and SCSI devices of new devices if it sees this
+ * machine's files (local_check.c), and the same checks `scstd --config`
+ * and -config make before their first change (handlers, drivers,
+ * parameters, against the running tree: a dry run of the apply), so
+ * -check_config and the daemon never disagree about a file. */
 static int check_config(const struct options *o)
 {
 	struct apply_opts dry = { .force = true, .dry_run = true };
@@ -346,8 +358,11 @@ static int check_config(const struct options *o)
 		      tree_open_socket(o->socket ? o->socket : CTL_SOCKET_DEFAULT, err,
 				       sizeof(err));
 	if (!t) {
-		printf("%s: syntax and structure are valid (no running scstd to check it "
-		       "against: %s)\n", o->file, err);
+		printf("%s: syntax, structure and values are valid (no running scstd to check "
+		       "it against: %s)\n", o->file, err);
+	} else if (same_mount_namespace(tree_peer_pid(t)) &&
+		   local_check(t, root, report_value, (void *)o->file)) {
+		rc = 1;
 	} else if (conf_apply(t, root, &dry, err, sizeof(err)) < 0) {
 		fprintf(stderr, "scstadmin: %s: %s\n", o->file, err);
 		rc = 1;

@@ -3,6 +3,7 @@
  * "[key]" when not at its default 0, as SCST's scst_cm_allow_not_conn_copy_show. */
 #include <errno.h>
 
+#include "core/attr_rules.h"
 #include "mgmt/cmd.h"
 #include "mgmt/tree.h"
 #include "targets/copy_manager/cm_priv.h"
@@ -22,7 +23,7 @@ static int store_allow(const struct mgmt_node *n, const char *value, char *err, 
 	bool on;
 
 	(void)n;
-	if (!mgmt_parse_01(value, &on))
+	if (!attr_parse_01(value, &on))
 		return mgmt_refuse(-EINVAL, err, errlen, "allow_not_connected_copy: 0 or 1, not '%s'",
 				   value);
 	copy_manager_set_allow_not_connected(on);

@@ -94,29 +94,14 @@ struct isns_snapshot {
 /* ---------------------------------------------------------------------- */
 /* Called from other threads                                              */
 
-static bool server_value_ok(const char *v)
-{
-	size_t len = strlen(v);
-
-	if (len >= ISCSI_ISNS_SERVER_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 static void *isns_thread(void *arg);
 
 int iscsi_isns_set_server(const char *value, char *err, size_t errlen)
 {
 	int rc = 0;
 
-	if (!server_value_ok(value)) {
-		snprintf(err, errlen, "iSNSServer: expected host[:port] of 1..%d printable "
-			 "characters, or an empty value", ISCSI_ISNS_SERVER_MAX - 1);
+	if (attr_rule_check(ATTR_DRIVER, "iscsi", "iSNSServer", value, err, errlen) < 0)
 		return -EINVAL;
-	}
 	pthread_mutex_lock(&lock);
 	if (stopping) {
 		snprintf(err, errlen, "iSNSServer: the daemon is shutting down");
@@ -146,16 +131,10 @@ bool iscsi_isns_server(char *buf, size_t len)
 
 int iscsi_isns_set_access_control(const char *value, char *err, size_t errlen)
 {
-	bool on;
+	bool on = !strcmp(value, "Yes") || !strcmp(value, "1");
 
-	if (!strcmp(value, "Yes") || !strcmp(value, "1")) {
-		on = true;
-	} else if (!strcmp(value, "No") || !strcmp(value, "0")) {
-		on = false;
-	} else {
-		snprintf(err, errlen, "iSNSAccessControl: expected Yes or No, not '%.64s'", value);
+	if (attr_rule_check(ATTR_DRIVER, "iscsi", "iSNSAccessControl", value, err, errlen) < 0)
 		return -EINVAL;
-	}
 	pthread_mutex_lock(&lock);
 	access_control = on;
 	generation++;

@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ISCSI_ISNS_SERVER_MAX 128
+#include "core/attr_rules.h"
+
+#define ISCSI_ISNS_SERVER_MAX (ATTR_ISNS_SERVER_LEN + 1)
 
 /* "host[:port]" starts (or moves) the registration; "" stops it and
  * deregisters.  0, or -EINVAL with a reason in err. */

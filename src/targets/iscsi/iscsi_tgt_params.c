@@ -1,7 +1,8 @@
 /* iscsi_tgt_params.c - a target's negotiable parameters (QueuedCommands,
  * MaxRecvDataSegmentLength ... HeaderDigest, NopIn*, MaxSessions,
  * RspTimeout): their
- * names, limits and defaults, validation of new values, their text form
+ * names and defaults, parsing of new values (their limits are the shared
+ * rules of core/attr_rules.c, which scstadmin -check_config applies), their text form
  * for the management tree, and the lock that lets management change them
  * while logins copy them.  A change applies to sessions logging in later. */
 #include "targets/iscsi/iscsi_tgt_params.h"
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attr_rules.h"
 #include "targets/iscsi/iscsi_priv.h"
 
 enum param_kind { PARAM_NUMBER, PARAM_BOOL, PARAM_DIGEST };
@@ -18,29 +20,28 @@ enum param_kind { PARAM_NUMBER, PARAM_BOOL, PARAM_DIGEST };
 struct param_desc {
 	const char *key;
 	size_t offset;
-	uint32_t min, max;
 	enum param_kind kind;
 };
 
-#define NUM(k, f, lo, hi) { k, offsetof(struct iscsi_limits, f), lo, hi, PARAM_NUMBER }
-#define BOOL(k, f) { k, offsetof(struct iscsi_limits, f), 0, 1, PARAM_BOOL }
-#define DIGEST(k, f) { k, offsetof(struct iscsi_limits, f), 0, 0, PARAM_DIGEST }
+#define NUM(k, f) { k, offsetof(struct iscsi_limits, f), PARAM_NUMBER }
+#define BOOL(k, f) { k, offsetof(struct iscsi_limits, f), PARAM_BOOL }
+#define DIGEST(k, f) { k, offsetof(struct iscsi_limits, f), PARAM_DIGEST }
 
 static const struct param_desc params[] = {
-	NUM("QueuedCommands", queued_cmds, 1, 2048),
-	NUM("MaxRecvDataSegmentLength", max_recv_dsl, 512, 16777215),
-	NUM("MaxXmitDataSegmentLength", max_xmit_dsl, 512, 16777215),
-	NUM("MaxBurstLength", max_burst, 512, 16777215),
-	NUM("FirstBurstLength", first_burst, 512, 16777215),
+	NUM("QueuedCommands", queued_cmds),
+	NUM("MaxRecvDataSegmentLength", max_recv_dsl),
+	NUM("MaxXmitDataSegmentLength", max_xmit_dsl),
+	NUM("MaxBurstLength", max_burst),
+	NUM("FirstBurstLength", first_burst),
 	BOOL("InitialR2T", initial_r2t),
 	BOOL("ImmediateData", immediate_data),
-	NUM("MaxOutstandingR2T", max_outstanding_r2t, 1, 65535),
+	NUM("MaxOutstandingR2T", max_outstanding_r2t),
 	DIGEST("HeaderDigest", header_digests),
 	DIGEST("DataDigest", data_digests),
-	NUM("NopInInterval", nop_in_interval, 0, 65535),
-	NUM("NopInTimeout", nop_in_timeout, 1, 65535),
-	NUM("MaxSessions", max_sessions, 0, 65535),
-	NUM("RspTimeout", rsp_timeout, 2, 65535),
+	NUM("NopInInterval", nop_in_interval),
+	NUM("NopInTimeout", nop_in_timeout),
+	NUM("MaxSessions", max_sessions),
+	NUM("RspTimeout", rsp_timeout),
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
@@ -61,44 +62,27 @@ const char *iscsi_tgt_param_name(size_t i)
 	return i < NPARAMS ? params[i].key : NULL;
 }
 
-/* The new value into *l when valid; l is untouched otherwise. */
+/* The new value into *l when its rule accepts it; l is untouched
+ * otherwise. */
 static int parse_into(struct iscsi_limits *l, const struct param_desc *d, const char *value,
 		      char *err, size_t errlen)
 {
-	char *field = (char *)l + d->offset, *end;
-	unsigned long v;
+	char *field = (char *)l + d->offset;
 
+	if (attr_rule_check(ATTR_TARGET, "iscsi", d->key, value, err, errlen) < 0)
+		return -EINVAL;
 	switch (d->kind) {
 	case PARAM_BOOL:
-		if (!strcmp(value, "Yes") || !strcmp(value, "1"))
-			*(bool *)field = true;
-		else if (!strcmp(value, "No") || !strcmp(value, "0"))
-			*(bool *)field = false;
-		else
-			goto bad;
-		return 0;
+		*(bool *)field = !strcmp(value, "Yes") || !strcmp(value, "1");
+		break;
 	case PARAM_DIGEST:
-		if (iscsi_digest_list_parse(value, (uint8_t *)field) < 0)
-			goto bad;
-		return 0;
+		iscsi_digest_list_parse(value, (uint8_t *)field);
+		break;
 	case PARAM_NUMBER:
-		errno = 0;
-		v = strtoul(value, &end, 0);
-		if (errno || end == value || *end || value[0] == '-' || v < d->min || v > d->max)
-			goto bad;
-		*(uint32_t *)field = (uint32_t)v;
-		return 0;
+		*(uint32_t *)field = (uint32_t)strtoul(value, NULL, 0);
+		break;
 	}
-bad:
-	if (d->kind == PARAM_BOOL)
-		snprintf(err, errlen, "%s: expected Yes or No, not '%.64s'", d->key, value);
-	else if (d->kind == PARAM_DIGEST)
-		snprintf(err, errlen, "%s: expected None, CRC32C or a comma list of both, not '%.64s'",
-			 d->key, value);
-	else
-		snprintf(err, errlen, "%s: expected a number in [%u, %u], not '%.64s'", d->key,
-			 d->min, d->max, value);
-	return -EINVAL;
+	return 0;
 }
 
 int iscsi_tgt_param_set(struct iscsi_target *it, const char *key, const char *value, char *err,
