@@ -4,7 +4,7 @@
  * NopInTimeout seconds is closed.  This is what frees the session and the
  * commands of an initiator that vanished without closing its socket.
  *
- * The receive path only sets conn->rx_activity (any bytes count as a sign
+ * The receive path only sets conn->ka.rx_activity (any bytes count as a sign
  * of life); the decisions are taken here on the loop's coarse timer, so
  * the data path pays one store per recv.  Owns conn->ka. */
 #include <string.h>
