@@ -83,7 +83,7 @@ BINS := $(BUILD)/scstd $(BUILD)/scstctl $(BUILD)/scst-ns $(BUILD)/scstadmin $(BU
 	$(LOCAL_LIB) $(USER_LIB) $(EXAMPLE_BINS)
 
 # The benchmark's clients (libiscsi, no daemon code): see bench/.
-BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling
+BENCH_BINS := $(BUILD)/iscsi-bench $(BUILD)/iscsi-hold $(BUILD)/tcp-ceiling $(BUILD)/send-cost
 
 # scstadmin: its command line plus the scst.conf engine.
 SCSTADMIN_SRCS := $(wildcard tools/scstadmin/*.c)
@@ -194,6 +194,9 @@ $(BUILD)/iscsi-hold: $(BUILD)/obj/bench/iscsi_hold.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -liscsi
 
 $(BUILD)/tcp-ceiling: $(BUILD)/obj/bench/tcp_ceiling.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/send-cost: $(BUILD)/obj/bench/send_cost.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # The same tree once more with AddressSanitizer and UBSan.

@@ -387,6 +387,12 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 	scst_core_leave();
 }
 
+void scst_cmd_lend_resp_data(struct scst_cmd *cmd, const uint8_t *data, uint32_t len)
+{
+	cmd->resp_lent = data;
+	cmd->resp_data_len = len < cmd->bufflen ? len : cmd->bufflen;
+}
+
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len)
 {
 	if (len > cmd->bufflen)

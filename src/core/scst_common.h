@@ -499,6 +499,12 @@ struct scst_cmd {
 	uint32_t buf_size;
 	uint32_t write_len;                     /* WRITE bytes to fetch */
 	uint32_t resp_data_len;                 /* READ bytes valid in buf */
+	/* Zero-copy READ (scst_cmd_lend_resp_data): the response data lent
+	 * in place by the handler, read-only and valid until the command is
+	 * done; NULL: the data is in buf.  Only when the transport said it
+	 * hands READ data to the kernel alone (tgt_takes_lent_data). */
+	const uint8_t *resp_lent;
+	bool tgt_takes_lent_data;
 
 	/* Result. */
 	uint8_t status;

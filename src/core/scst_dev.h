@@ -105,6 +105,18 @@ void scst_sense_id_to_triple(enum scst_sense_id id, uint8_t *key, uint8_t *asc, 
  * the allocation length / buffer; sets resp_data_len. */
 void scst_cmd_set_resp_data(struct scst_cmd *cmd, const void *data, uint32_t len);
 
+/* Zero-copy READ: whether the transport takes response data lent in
+ * place instead of copied into cmd->buf, and lending it.  Lent bytes stay
+ * valid and unchanged by the handler until the command is done; the
+ * transport only passes them to the kernel (sendmsg), so a page that
+ * vanished (a truncated file) fails the send instead of faulting here. */
+static inline bool scst_cmd_may_lend_resp_data(const struct scst_cmd *cmd)
+{
+	return cmd->tgt_takes_lent_data;
+}
+
+void scst_cmd_lend_resp_data(struct scst_cmd *cmd, const uint8_t *data, uint32_t len);
+
 /* A backend's announce reached this daemon (any thread, no lock held):
  * the core takes the new reservation state and delivers the unit
  * attentions and PREEMPT AND ABORT aborts it names to its own nexuses.

@@ -198,6 +198,20 @@ void scst_cmd_set_expected(struct scst_cmd *cmd, enum scst_data_dir dir, uint32_
 /* Parses and checks; then either calls tgtt->rdy_to_xfer (WRITE data
  * needed), runs the command, or calls tgtt->xmit_response (error). */
 void scst_cmd_init_done(struct scst_cmd *cmd);
+
+/* Zero-copy READ: before scst_cmd_init_done, a transport that hands READ
+ * data only to the kernel (no user-space digest or copy of it) lets the
+ * handler lend the data in place; at xmit_response the data is then at
+ * scst_cmd_resp_data, which is cmd->buf unless the handler lent it. */
+static inline void scst_cmd_take_lent_data(struct scst_cmd *cmd)
+{
+	cmd->tgt_takes_lent_data = true;
+}
+
+static inline const uint8_t *scst_cmd_resp_data(const struct scst_cmd *cmd)
+{
+	return cmd->resp_lent ? cmd->resp_lent : cmd->buf;
+}
 /* WRITE data fetched (ok) or its transfer failed (!ok). */
 void scst_rx_data(struct scst_cmd *cmd, bool ok);
 /* The transport is done with the command: frees it. */

@@ -58,6 +58,23 @@ static uint32_t caw_bytes(const struct scst_cmd *cmd)
 	return (uint32_t)cmd->cdb[13] << cmd->dev->block_shift;
 }
 
+/* Zero-copy READ: the backend lends the bytes in place when it can and
+ * the transport takes them; the READ is then done without I/O. */
+static bool lend_read(struct scst_cmd *cmd)
+{
+	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
+	const uint8_t *data;
+
+	if (!be->read_lend || !scst_cmd_may_lend_resp_data(cmd))
+		return false;
+	data = be->read_lend(cmd->dev, cmd->bufflen, byte_offset(cmd));
+	if (!data)
+		return false;
+	scst_cmd_lend_resp_data(cmd, data, cmd->bufflen);
+	vdisk_io_done(cmd, 0);
+	return true;
+}
+
 static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 {
 	const struct vdisk_backend *be = vdisk_of(cmd->dev)->be;
@@ -65,7 +82,8 @@ static void start_io(struct scst_cmd *cmd, enum vdisk_stage stage)
 	vdisk_cmd_state(cmd)->stage = stage;
 	switch (stage) {
 	case STAGE_READ:
-		be->submit(cmd, false, cmd->buf, cmd->bufflen, byte_offset(cmd));
+		if (!lend_read(cmd))
+			be->submit(cmd, false, cmd->buf, cmd->bufflen, byte_offset(cmd));
 		break;
 	case STAGE_WRITE:
 		be->submit(cmd, true, cmd->buf, cmd->bufflen, byte_offset(cmd));
@@ -632,6 +650,7 @@ void vdisk_dev_free(struct vdisk_dev *vd)
 {
 	if (!vd)
 		return;
+	vdisk_lend_unmap_file(vd);
 	vdisk_lba_lock_destroy(&vd->lba_lock);
 	pthread_mutex_destroy(&vd->copy_lock);
 	pthread_mutex_destroy(&vd->buffer_lock);

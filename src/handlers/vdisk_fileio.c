@@ -91,6 +91,7 @@ static const struct vdisk_backend fileio_backend = {
 	.extent = fileio_extent,
 	.lbp_resources = fileio_lbp_resources,
 	.prefetch = fileio_prefetch,
+	.read_lend = vdisk_lend_file_range,
 };
 
 static int backing_size(int fd, const char *path, uint64_t *size, char *err, size_t errlen)
@@ -159,6 +160,7 @@ static void tune_backing(struct vdisk_dev *vd, const struct vdisk_params *p)
 {
 	vd->o_direct = p->o_direct;
 	vd->io_inline = memory_backed(vd->fd);
+	vdisk_lend_map_file(vd);
 }
 
 static const struct vdisk_fd_backing fileio_backing = {

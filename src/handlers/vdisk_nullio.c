@@ -29,6 +29,7 @@ static const struct vdisk_backend nullio_backend = {
 	.vendor = "SCST_NUL",
 	.no_medium = true,
 	.submit = nullio_submit,
+	.read_lend = vdisk_lend_zeros,
 	.flush = nullio_flush,
 };
 

@@ -61,6 +61,10 @@ struct vdisk_backend {
 	 * backend without an fd (an out-of-process handler's). */
 	int (*copy_io)(struct scst_device *dev, bool write, uint8_t *buf, uint32_t len,
 		       uint64_t off);
+	/* Optional, zero-copy READ (vdisk_read_lend.c): the len bytes at off
+	 * in place, read-only and valid while the device is attached, or NULL
+	 * when they cannot be lent now (the READ is then submitted). */
+	const uint8_t *(*read_lend)(struct scst_device *dev, uint32_t len, uint64_t off);
 	/* Optional hint: start reading a range into the cache. */
 	void (*prefetch)(struct scst_device *dev, uint64_t off, uint64_t len);
 	/* Optional: a mode page of the device type beyond the common ones
@@ -121,6 +125,10 @@ struct vdisk_dev {
 	 * identity, so that every daemon exporting it reports one LU. */
 	char identity[160];
 	bool io_inline;                   /* fileio on tmpfs/ramfs: see vdisk_fdio.c */
+	/* fileio: read-only shared mapping of the backing file as it was at
+	 * attach, from which READs are lent (vdisk_read_lend.c); NULL: none. */
+	const uint8_t *lend_map;
+	uint64_t lend_len;
 	/* write_through as configured: MODE SENSE's default WCE, and whether
 	 * the fd was opened O_DSYNC (then a write is durable on completion
 	 * even after MODE SELECT cleared WCE). */
@@ -200,6 +208,14 @@ struct vdisk_fd_backing {
 int vdisk_fd_attach(struct scst_device *dev, const struct scst_kv *params, size_t nparams,
 		    const struct vdisk_fd_backing *b, char *err, size_t errlen);
 void vdisk_fd_detach(struct scst_device *dev);
+
+/* Zero-copy READ (vdisk_read_lend.c): fileio's mapping of its backing file
+ * (made at attach, none when it cannot be made) and the read_lend of
+ * fileio and nullio. */
+void vdisk_lend_map_file(struct vdisk_dev *vd);
+void vdisk_lend_unmap_file(struct vdisk_dev *vd);
+const uint8_t *vdisk_lend_file_range(struct scst_device *dev, uint32_t len, uint64_t off);
+const uint8_t *vdisk_lend_zeros(struct scst_device *dev, uint32_t len, uint64_t off);
 
 /* A new per-device state for backend be (fd -1, LBA lock ready); NULL
  * when out of memory.  vdisk_dev_free undoes it (not the fd). */

@@ -3,24 +3,26 @@
 # against scstd: random reads on the null LUN from two load processes and
 # random writes on the fileio LUN, each must report nonzero IOPS, no
 # errors, a mean and ordered latency quantiles and the server's CPU time
-# per I/O; a sequential 1 MiB read, iscsi-hold's idle sessions and the
-# loopback ceiling (tcp-ceiling) work too.  The
+# per I/O; a sequential 1 MiB read, iscsi-hold's idle sessions, the
+# loopback ceiling (tcp-ceiling) and the send-cost probe work too.  The
 # fileio LUN lives in /dev/shm as in the benchmark (tmpfs: I/O done inline
 # on the loop), and its data is verified after the load.  Speed is not
 # judged here (bench/compare.sh does that).
 . "$(dirname "$0")/../lib.sh"
 
-plan 10
+plan 11
 
 require_daemon
 BENCH=$(dirname "$SCSTD")/iscsi-bench
 HOLD=$(dirname "$SCSTD")/iscsi-hold
 CEILING=$(dirname "$SCSTD")/tcp-ceiling
-for b in "$BENCH" "$HOLD" "$CEILING"; do
+SEND_COST=$(dirname "$SCSTD")/send-cost
+for b in "$BENCH" "$HOLD" "$CEILING" "$SEND_COST"; do
 	[ -x "$b" ] || { not_ok "$b is built"; finish; }
 done
 SHM_IMG=$(mktemp /dev/shm/scstd-bench-smoke.XXXXXX)
-trap 'rm -f "$SHM_IMG"; lib_cleanup' EXIT
+SHM_SRC=$(mktemp /dev/shm/scstd-bench-smoke-src.XXXXXX)
+trap 'rm -f "$SHM_IMG" "$SHM_SRC"; lib_cleanup' EXIT
 truncate -s 128M "$SHM_IMG"
 cat >"$WORKDIR/bench.conf" <<EOC
 HANDLER vdisk_nullio {
@@ -94,6 +96,19 @@ check_output "iscsi-hold holds 8 idle sessions" "^held 8$" timeout 30 "$HOLD" "$
 # The ceiling of the 1 MiB rows: answers of 1 MiB came back within the window.
 check_output "tcp-ceiling carries 8 x 1 MiB over loopback" '^RESULT mbps=[1-9][0-9]* ios=[1-9]' \
 	timeout 30 "$CEILING" -b 1M -q 8 -t 1 -W 0.2
+# send-cost: each way of sending a file's MiB reports a rate and a
+# nonzero sender cost per MiB.
+send_cost_modes() {
+	local m out
+	head -c $((8 * 1048576)) /dev/urandom >"$SHM_SRC" || return 1
+	for m in copy map splice; do
+		out=$(timeout 30 "$SEND_COST" "$SHM_SRC" $m 0.3) || return 1
+		echo "$out"
+		grep -Eq "^RESULT mode=$m mbps=[1-9][0-9]* sender_us_per_mib=([1-9][0-9]*|0\.[0-9]*[1-9])" \
+			<<<"$out" || return 1
+	done
+}
+check "send-cost sends a /dev/shm file by copy, mapping and splice" send_cost_modes
 
 check_alive
 check_stop

@@ -90,6 +90,19 @@ static void run(const uint8_t *cdb, unsigned len, const void *data_out, uint32_t
 	assert_int_equal(completions, 1);
 }
 
+/* As run for a READ, from a transport that takes lent data or not. */
+static void run_lending(const uint8_t *cdb, unsigned len, bool lend)
+{
+	assert_int_equal(parse_fresh(cdb, len), 0);
+	cmd.tgt_takes_lent_data = lend;
+	cmd.buf = malloc(cmd.bufflen);
+	memset(cmd.buf, 0xa5, cmd.bufflen);      /* stale pool data */
+	cmd.buf_size = cmd.bufflen;
+	completions = 0;
+	dev.handler->exec(&cmd);
+	assert_int_equal(completions, 1);
+}
+
 /* As run, but like the core for a zero-length transfer: no buffer. */
 static void run_without_buffer(const uint8_t *cdb, unsigned len)
 {
@@ -657,6 +670,31 @@ static void test_nullio_io(void **state)
 	assert_good();
 }
 
+/* Zero-copy READ: with a transport that takes lent data, a nullio READ of
+ * any size is answered with zeros lent in place, the buffer left alone;
+ * without it the buffer is cleared as before. */
+static void test_nullio_lent_read(void **state)
+{
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 0x80 };   /* 64 KiB */
+	const uint8_t rd_small[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 };
+	static uint8_t zero[65536];
+
+	(void)state;
+	run_lending(rd, 10, true);
+	assert_good();
+	assert_non_null(cmd.resp_lent);
+	assert_int_equal(cmd.resp_data_len, 65536);
+	assert_memory_equal(scst_cmd_resp_data(&cmd), zero, 65536);
+	assert_int_equal(cmd.buf[0], 0xa5);            /* not copied into */
+	run_lending(rd, 10, false);
+	assert_good();
+	assert_null(cmd.resp_lent);
+	assert_memory_equal(cmd.buf, zero, 65536);
+	run_lending(rd_small, 10, true);
+	assert_non_null(cmd.resp_lent);
+	assert_memory_equal(scst_cmd_resp_data(&cmd), zero, 4096);
+}
+
 static char tmp_path[64];
 
 static int fileio_attach_tmp(bool thin)
@@ -670,6 +708,21 @@ static int fileio_attach_tmp(bool thin)
 		return -1;
 	close(fd);
 	return attach(&vdisk_fileio_type, "file0", kv, thin ? 2 : 1);
+}
+
+/* A 2 MiB sparse file in /dev/shm (tmpfs: holes are not resident). */
+static int fileio_shm_setup(void **state)
+{
+	struct scst_kv kv[1] = { { "filename", tmp_path } };
+	int fd;
+
+	(void)state;
+	snprintf(tmp_path, sizeof(tmp_path), "/dev/shm/test_vdisk_XXXXXX");
+	fd = mkstemp(tmp_path);
+	if (fd < 0 || ftruncate(fd, 2 << 20) < 0)
+		return -1;
+	close(fd);
+	return attach(&vdisk_fileio_type, "file0", kv, 1);
 }
 
 static int fileio_setup(void **state)
@@ -689,6 +742,50 @@ static int fileio_teardown(void **state)
 	dev_teardown(state);
 	unlink(tmp_path);
 	return 0;
+}
+
+/* Zero-copy READ from fileio: a READ of resident pages is lent from the
+ * mapping of the file (the same bytes, the buffer left alone) and shows
+ * what a later WRITE put there; a READ over a hole of a sparse tmpfs file
+ * is not lent (a fault through the mapping would allocate the hole) but
+ * read as zeros; small READs and transports without lending are copied. */
+static void test_fileio_lent_read(void **state)
+{
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 0x80 };    /* 64 KiB at 0 */
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 0x80 };
+	const uint8_t rd_small[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 };
+	const uint8_t rd_hole[10] = { 0x28, 0, 0, 0, 0x08, 0, 0, 0, 0x80 };  /* at 1 MiB */
+	static uint8_t data[65536], zero[65536];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run_lending(rd, 10, true);
+	assert_good();
+	assert_non_null(cmd.resp_lent);
+	assert_int_equal(cmd.resp_data_len, 65536);
+	assert_memory_equal(cmd.resp_lent, data, 65536);
+	assert_int_equal(cmd.buf[0], 0xa5);
+	run_lending(rd_small, 10, true);
+	assert_good();
+	assert_null(cmd.resp_lent);
+	assert_memory_equal(cmd.buf, data, 4096);
+	run_lending(rd, 10, false);
+	assert_good();
+	assert_null(cmd.resp_lent);
+	assert_memory_equal(cmd.buf, data, 65536);
+	run_lending(rd_hole, 10, true);
+	assert_good();
+	assert_null(cmd.resp_lent);
+	assert_memory_equal(cmd.buf, zero, 65536);
+	data[0] ^= 0xff;
+	run(wr, 10, data, sizeof(data));
+	assert_good();
+	run_lending(rd, 10, true);
+	assert_non_null(cmd.resp_lent);
+	assert_memory_equal(cmd.resp_lent, data, 65536);
 }
 
 static void test_fileio_round_trip(void **state)
@@ -1328,6 +1425,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_write_buffer, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_maintenance_in, nullio_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_nullio_io, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_nullio_lent_read, nullio_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_lent_read, fileio_shm_setup,
+						fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_round_trip, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_write_same, fileio_setup, fileio_teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_compare_and_write, fileio_setup,

@@ -241,6 +241,10 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	scmd->tag = icmd->itt;
 	scmd->queue_type = queue_type(iscsi_bhs_flags(bhs) & ISCSI_CMD_ATTR_MASK);
 	scmd->tgt_priv = icmd;
+	/* Without a data digest Data-In bytes only pass through sendmsg, so
+	 * a READ may be answered from the handler's pages in place. */
+	if (icmd->read && !conn->ddigest)
+		scst_cmd_take_lent_data(scmd);
 	scst_cmd_init_done(scmd);
 }
 
@@ -490,7 +494,7 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 		iscsi_fill_sn(conn, tx, last && status_inside);
 		iscsi_bhs_set_datasn(tx->bhs, icmd->datasn++);
 		iscsi_bhs_set_buffer_offset(tx->bhs, off);
-		tx->data = icmd->scmd->buf + off;
+		tx->data = scst_cmd_resp_data(icmd->scmd) + off;
 		tx->dlen = seg;
 		iscsi_tx_queue(conn, tx);
 		off += seg;
