@@ -243,7 +243,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	scmd->tgt_priv = icmd;
 	/* Without a data digest Data-In bytes only pass through sendmsg, so
 	 * a READ may be answered from the handler's pages in place. */
-	if (icmd->read && !conn->ddigest)
+	if (icmd->read && !conn->neg.ddigest)
 		scst_cmd_take_lent_data(scmd);
 	scst_cmd_init_done(scmd);
 }
