@@ -4,9 +4,17 @@
  * LUNS, REQUEST SENSE, reservations, PR, unit attentions and task
  * management.
  *
- *   user_tape [-s SOCKET] DEVICE FILE
+ *   user_tape [-s SOCKET] [-m MS] [-T] [-r] DEVICE FILE
  *
- * The device is created in scstd first: add_device tape0 type=1.
+ * The device is created in scstd first (add_device tape0 type=1), or with
+ * -r by the program itself (REGISTER, as SCST's scst_user handlers do):
+ * it is then deleted when the program ends, unless a LUN still exports it.
+ *
+ * -m MS: moving over one object in SPACE takes MS milliseconds, as tape
+ * motion does on a real drive; an ABORT TASK (or any task management that
+ * aborts the command) stops it between objects, where the tape then is.
+ * -T: attach without task management, as a handler written before it did
+ * (an abort then waits for the SPACE to end).
  *
  * The medium is FILE, a sequence of logical objects, each a header
  * (u32 little-endian length, u8 kind: 0 block, 1 filemark) followed by a
@@ -60,7 +68,20 @@ struct tape {
 	size_t pos;                      /* the next object's index */
 	uint32_t block_len;              /* mode block descriptor; 0: variable */
 	uint32_t max_block;
+	unsigned motion_ms;              /* per object spaced over */
+	struct scstu_dev *d;             /* for the abort checks of a long SPACE */
+	const struct scstu_cmd *cmd;     /* the command in progress */
 };
+
+/* Tape motion over one object: false when the command was aborted
+ * meanwhile (its reply is not sent then, the tape stays where it is). */
+static bool move_one(struct tape *t)
+{
+	if (!t->motion_ms)
+		return true;
+	usleep(t->motion_ms * 1000);
+	return !scstu_cmd_aborted(t->d, t->cmd);
+}
 
 /* ---- the medium --------------------------------------------------------- */
 
@@ -304,6 +325,8 @@ static void space_blocks(struct scstu_reply *r, struct tape *t, int32_t count)
 	int32_t left = count < 0 ? -count : count;
 
 	while (left) {
+		if (!move_one(t))
+			return;
 		if (count > 0) {
 			if (t->pos == t->nobj) {
 				tape_sense(r, SK_BLANK_CHECK, 0, 0x00, 0x05, true, left);
@@ -337,6 +360,8 @@ static void space_filemarks(struct scstu_reply *r, struct tape *t, int32_t count
 	int32_t left = count < 0 ? -count : count;
 
 	while (left) {
+		if (!move_one(t))
+			return;
 		if (count > 0) {
 			if (t->pos == t->nobj) {
 				tape_sense(r, SK_BLANK_CHECK, 0, 0x00, 0x05, true, left);
@@ -467,10 +492,24 @@ static bool load_cartridge(struct tape *t)
 	return load(t) == 0;
 }
 
+/* A reset leaves the tape where it is (SSC-4 keeps the position over a
+ * logical unit reset); aborts are honoured by move_one.  Logged so an
+ * operator (and the tests) see what scstd passed on. */
+static enum scstu_tm_status on_tm(const struct scstu_tm *tm, void *arg)
+{
+	(void)arg;
+	printf("user_tape: task management %d tag %#llx lun %llu\n", (int)tm->fn,
+	       (unsigned long long)tm->tag, (unsigned long long)tm->lun);
+	fflush(stdout);
+	return SCSTU_TM_COMPLETE;
+}
+
 static void serve(const struct scstu_cmd *c, struct scstu_reply *r, void *arg)
 {
 	struct ctx *x = arg;
 	struct tape *t = &x->tape;
+
+	t->cmd = c;
 
 	if (cartridge_changed && c->cdb[0] != 0x12) {
 		cartridge_changed = 0;
@@ -505,17 +544,25 @@ int main(int argc, char **argv)
 	struct scstu_geometry g;
 	struct scstu_dev *d;
 	char err[256];
+	bool tm = true, reg = false;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "s:")) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: %s [-s SOCKET] DEVICE FILE\n", argv[0]);
+	while ((opt = getopt(argc, argv, "s:m:Tr")) != -1) {
+		if (opt == 's') {
+			sock = optarg;
+		} else if (opt == 'm') {
+			x.tape.motion_ms = (unsigned)strtoul(optarg, NULL, 10);
+		} else if (opt == 'T') {
+			tm = false;
+		} else if (opt == 'r') {
+			reg = true;
+		} else {
+			fprintf(stderr, "usage: %s [-s SOCKET] [-m MS] [-T] [-r] DEVICE FILE\n", argv[0]);
 			return 2;
 		}
-		sock = optarg;
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: %s [-s SOCKET] DEVICE FILE\n", argv[0]);
+		fprintf(stderr, "usage: %s [-s SOCKET] [-m MS] [-T] [-r] DEVICE FILE\n", argv[0]);
 		return 2;
 	}
 	x.id = (struct scsi_identity){ .type = 0x01, .removable = true, .product = "user_tape",
@@ -525,7 +572,13 @@ int main(int argc, char **argv)
 		perror(argv[optind + 1]);
 		return 1;
 	}
-	d = scstu_attach_cdb(sock, argv[optind], 0x01, AREA_BYTES, &g, err, sizeof(err));
+	if (reg)
+		d = scstu_register_cdb(sock, argv[optind], 0x01, 0, 0, tm, AREA_BYTES, &g, err,
+				       sizeof(err));
+	else if (tm)
+		d = scstu_attach_cdb_tm(sock, argv[optind], 0x01, AREA_BYTES, &g, err, sizeof(err));
+	else
+		d = scstu_attach_cdb(sock, argv[optind], 0x01, AREA_BYTES, &g, err, sizeof(err));
 	if (!d) {
 		fprintf(stderr, "user_tape: %s\n", err);
 		return 1;
@@ -538,7 +591,8 @@ int main(int argc, char **argv)
 	       x.tape.nobj);
 	fflush(stdout);
 	signal(SIGHUP, on_hup);
-	rc = scstu_serve_cmds(d, serve, &x);
+	x.tape.d = d;
+	rc = tm ? scstu_serve_cmds_tm(d, serve, on_tm, &x) : scstu_serve_cmds(d, serve, &x);
 	scstu_detach(d);
 	free(x.tape.obj);
 	close(x.tape.fd);

@@ -23,7 +23,9 @@
  * program attaches with scstu_attach_cdb and gets whole commands (CDB,
  * direction, length, data) and answers status, sense and data-in itself;
  * scstd keeps REPORT LUNS, REQUEST SENSE, reservations, persistent
- * reservations, unit attentions and task management. */
+ * reservations, unit attentions and task management (a program attached
+ * with scstu_attach_cdb_tm hears of the aborts and resets that concern
+ * it).  scstu_register_cdb creates the device itself, no add_device. */
 #ifndef SCSTD_USER_H
 #define SCSTD_USER_H
 
@@ -102,6 +104,70 @@ void scstu_reply_sense(struct scstu_reply *reply, uint8_t key, uint8_t asc, uint
 int scstu_serve_cmds(struct scstu_dev *d,
 		     void (*fn)(const struct scstu_cmd *cmd, struct scstu_reply *reply, void *ctx),
 		     void *ctx);
+
+/* Task management (CDB mode) ------------------------------------------ */
+
+/* What scstd tells a handler that takes task management (SAM-5 7). */
+enum scstu_tm_fn {
+	SCSTU_TM_ABORT_TASK = 1,
+	SCSTU_TM_ABORT_TASK_SET = 2,
+	SCSTU_TM_CLEAR_TASK_SET = 3,
+	SCSTU_TM_LUN_RESET = 4,
+	SCSTU_TM_TARGET_RESET = 5,
+	SCSTU_TM_NEXUS_LOSS = 6,         /* the command's I_T nexus ended */
+};
+
+enum scstu_tm_status {
+	SCSTU_TM_COMPLETE = 0,           /* the command named is given up */
+	SCSTU_TM_REJECTED = 1,           /* it will be answered all the same */
+};
+
+struct scstu_tm {
+	uint64_t id;
+	enum scstu_tm_fn fn;
+	uint64_t tag;                    /* the command aborted; 0: the logical unit was reset */
+	uint64_t lun;
+};
+
+/* scstu_attach_cdb for a handler that takes task management: scstd tells
+ * it of every abort of a command it holds and of every reset, and takes
+ * back what it gives up.  Serve it with scstu_serve_cmds_tm. */
+struct scstu_dev *scstu_attach_cdb_tm(const char *socket_path, const char *name, unsigned type,
+				      size_t area_bytes, struct scstu_geometry *geometry,
+				      char *err, size_t errlen);
+/* scstu_serve_cmds with task management: tm_fn (NULL: always complete)
+ * hears of each TM and returns its status.  A command a completed TM
+ * names is not answered: dropped if it has not started, and if fn is
+ * running it, fn's reply is thrown away when it returns.  A long fn asks
+ * scstu_cmd_aborted now and then and stops early when it says so. */
+int scstu_serve_cmds_tm(struct scstu_dev *d,
+			void (*fn)(const struct scstu_cmd *cmd, struct scstu_reply *reply, void *ctx),
+			enum scstu_tm_status (*tm_fn)(const struct scstu_tm *tm, void *ctx),
+			void *ctx);
+/* From fn in scstu_serve_cmds_tm: takes in what scstd sent meanwhile
+ * (without waiting) and says whether cmd has been aborted. */
+bool scstu_cmd_aborted(struct scstu_dev *d, const struct scstu_cmd *cmd);
+
+/* Registering a device (CDB mode) ------------------------------------ */
+
+/* Creates CDB-mode device name of SCSI type `type` in scstd and attaches
+ * to it, as SCST's scst_user REGISTER_DEVICE: no add_device first.
+ * block_size: what fixed-block transfers count in (a tape: 0 variable);
+ * cmd_timeout: seconds, 0 scstd's default; tm: take task management (as
+ * scstu_attach_cdb_tm).  The device is listed like any other and can be
+ * exported as a LUN; it is deleted when the process disconnects, unless a
+ * LUN still exports it: then it stays, offline, until the process
+ * registers it again (same type and block size).  NULL with the reason
+ * in err (a name taken or refused, a type or block size out of range). */
+struct scstu_dev *scstu_register_cdb(const char *socket_path, const char *name, unsigned type,
+				     uint32_t block_size, unsigned cmd_timeout, bool tm,
+				     size_t area_bytes, struct scstu_geometry *geometry,
+				     char *err, size_t errlen);
+/* Deletes the registered device (commands still with the handler end
+ * with a failure) and ends the connection; scstu_detach d afterwards.
+ * 0, or -errno with the reason in err (-EBUSY: LUNs still export it; it
+ * is then kept offline). */
+int scstu_unregister(struct scstu_dev *d, char *err, size_t errlen);
 
 /* Connects to scstd at socket_path and takes over device name with a data
  * area of area_bytes (whole pages, 1 MiB .. 1 GiB; about 4 x max_io per

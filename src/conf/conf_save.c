@@ -203,6 +203,23 @@ static int save_drivers(struct saver *s, struct cfg_node *root)
 	return rc;
 }
 
+/* A device an scst_user handler process registered itself: no DEVICE
+ * entry could create it again (docs/user-handlers.md), its handler does
+ * when it runs. */
+static bool handler_registered(struct saver *s, const char *dev_dir)
+{
+	char path[4096], *v = NULL, err[128];
+	enum tkind k;
+	bool w, yes;
+
+	tpath(path, sizeof(path), "%s/handler_registered", dev_dir);
+	if (tree_stat(s->t, path, &k, &w) < 0 || tree_read(s->t, path, &v, err, sizeof(err)) < 0)
+		return false;
+	yes = v[0] == '1';
+	free(v);
+	return yes;
+}
+
 static int save_handlers(struct saver *s, struct cfg_node *root)
 {
 	struct tlist hl;
@@ -233,6 +250,9 @@ static int save_handlers(struct saver *s, struct cfg_node *root)
 			struct cfg_node *d;
 
 			if (devs.v[j].kind != TK_LINK)
+				continue;
+			tpath(path, sizeof(path), "devices/%s", devs.v[j].name);
+			if (handler_registered(s, path))
 				continue;
 			d = conf_add(h, "DEVICE");
 			if (!d || conf_arg(d, devs.v[j].name) < 0) {

@@ -43,9 +43,8 @@ struct scst_tgt_template *scst_find_target_template(const char *name);
 /* Configuration entry points (take scst_mutex).  Return 0 or -errno and
  * put a one-line reason in err. */
 void scst_set_setup_id(uint32_t id);
-int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
-		    size_t nparams, char *err, size_t errlen);
-int scst_del_device(const char *name, char *err, size_t errlen);
+/* scst_add_device, scst_del_device: core/scst_dev.h (scst_user's
+ * handlers create their devices themselves too). */
 struct scst_acg *scst_add_acg(struct scst_tgt *tgt, const char *name, char *err, size_t errlen);
 struct scst_acg *scst_find_acg(struct scst_tgt *tgt, const char *name);
 int scst_acg_add_initiator(struct scst_acg *acg, const char *pattern, char *err, size_t errlen);

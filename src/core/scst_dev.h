@@ -67,6 +67,15 @@ struct scst_dev_type {
 	void (*abort)(struct scst_cmd *cmd);
 };
 
+/* Creates a device of handler `handler` / deletes one (management's
+ * add_device and del_device, and an scst_user handler process that
+ * registers its own device).  Take scst_mutex; 0 or -errno with a
+ * one-line reason in err (-EEXIST the name is taken, -EBUSY LUNs still
+ * export the device). */
+int scst_add_device(const char *handler, const char *name, const struct scst_kv *params,
+		    size_t nparams, char *err, size_t errlen);
+int scst_del_device(const char *name, char *err, size_t errlen);
+
 /* Whether add_device of dt accepts parameter key. */
 bool scst_dev_type_has_param(const struct scst_dev_type *dt, const char *key);
 

@@ -56,8 +56,16 @@ struct fdio_cmd_state {
 	uint64_t write : 1;
 };
 
+/* A CDB-mode scst_user command (user_conn.c): its request, which task
+ * management takes back or names to the handler. */
+struct user_req;
+struct user_cmd_state {
+	struct user_req *req;
+};
+
 union scst_backend_cmd_state {
 	struct fdio_cmd_state fdio;
+	struct user_cmd_state user;
 };
 
 static_assert(sizeof(union scst_handler_cmd_state) <= sizeof(((struct scst_cmd *)0)->dh_state),
@@ -91,6 +99,11 @@ static inline const struct pt_cmd_state *pt_cmd_state_of(const struct scst_cmd *
 static inline struct fdio_cmd_state *fdio_cmd_state(struct scst_cmd *cmd)
 {
 	return &((union scst_backend_cmd_state *)(void *)cmd->be_state)->fdio;
+}
+
+static inline struct user_cmd_state *user_cmd_state(struct scst_cmd *cmd)
+{
+	return &((union scst_backend_cmd_state *)(void *)cmd->be_state)->user;
 }
 
 #endif

@@ -13,7 +13,10 @@
  * it, every outstanding command is completed: 04/08/00 LOGICAL UNIT
  * COMMUNICATION FAILURE, or 04/08/01 COMMUNICATION TIME-OUT.  A CDB-mode
  * device's requests are whole commands (USER_REQ_CMD): never split, their
- * answer a SCSI status, sense and a data-in length no longer than asked. */
+ * answer a SCSI status, sense and a data-in length no longer than asked.
+ * Task management of CDB-mode commands: user_tm.c.  A REGISTER instead of
+ * ATTACH creates the device first (user_dev_register), and the device goes
+ * again when its connection ends (user_dev_unregister). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,50 +36,11 @@
 #include "lib/scst_user_wire.h"
 #include "util/log.h"
 
-#define USER_MAX_INFLIGHT 128
-#define USER_CHUNK_MAX (1u << 20)        /* largest single transfer */
-#define USER_HANDSHAKE_MS 5000
-#define USER_TICK_MS 100
+#include "handlers/user_conn_priv.h"
 
-/* A backend request of one command; long ones move in chunks. */
-struct user_req {
-	struct list_head node;           /* conn->pending */
-	struct scst_cmd *cmd;            /* or: */
-	struct user_wait *wait;
-	unsigned kind;
-	uint8_t *buf;
-	uint32_t len, done;
-	uint64_t off;
-	int result;
-	struct scu_cmd_done answer;      /* USER_REQ_CMD */
-	uint8_t dir;                     /* USER_REQ_CMD: SCU_DIR_* */
-};
+static uint64_t req_seq;
 
-struct user_slot {
-	struct user_req *req;            /* NULL: free */
-	uint64_t tag;
-	uint32_t first_page, npages, chunk;
-	uint64_t deadline_ms;
-};
-
-struct user_conn {
-	int fd, efd;
-	pthread_mutex_t lock;            /* pending, dead, hangup */
-	struct list_head pending;
-	bool dead, hangup;
-	struct user_dev *ud;
-	char name[SCU_NAME_LEN];
-	uint8_t *area;
-	uint64_t area_bytes;
-	uint32_t chunk_max;
-	struct user_area pages;
-	struct user_slot slots[USER_MAX_INFLIGHT];
-	unsigned inflight;
-	uint32_t gen;
-	bool want_out;                   /* the socket was full */
-};
-
-static uint64_t now_ms(void)
+uint64_t user_now_ms(void)
 {
 	struct timespec ts;
 
@@ -99,7 +63,7 @@ static void complete_on_loop(void *arg)
 	free(r);
 }
 
-static void complete(struct user_req *r, int result)
+void user_req_complete(struct user_req *r, int result)
 {
 	struct user_wait *w = r->wait;
 
@@ -138,9 +102,13 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 	if (kind == USER_REQ_CMD)
 		r->dir = cmd->data_dir == SCST_DATA_READ ? SCU_DIR_IN
 		       : cmd->data_dir == SCST_DATA_WRITE ? SCU_DIR_OUT : SCU_DIR_NONE;
+	if (cmd && kind == USER_REQ_CMD)
+		user_cmd_state(cmd)->req = r;
 	pthread_mutex_lock(&c->lock);
 	if (!c->dead) {
+		r->seq = __atomic_add_fetch(&req_seq, 1, __ATOMIC_RELAXED);
 		list_add_tail(&r->node, &c->pending);
+		r->on_pending = true;
 		queued = true;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -152,6 +120,17 @@ bool user_conn_queue(struct user_conn *c, struct scst_cmd *cmd, struct user_wait
 		log_warn("scst_user %s: cannot wake the connection thread", c->name);
 	return true;
 }
+
+void user_conn_wake(struct user_conn *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->efd, &one, sizeof(one)) < 0)
+		log_warn("scst_user %s: cannot wake the connection thread", c->name);
+}
+
+
+
 
 void user_conn_hangup(struct user_conn *c)
 {
@@ -174,6 +153,7 @@ static struct user_req *pop_pending(struct user_conn *c)
 	if (!list_empty(&c->pending)) {
 		r = list_first_entry(&c->pending, struct user_req, node);
 		list_del(&r->node);
+		r->on_pending = false;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return r;
@@ -183,6 +163,7 @@ static void push_back_first(struct user_conn *c, struct user_req *r)
 {
 	pthread_mutex_lock(&c->lock);
 	list_add(&r->node, &c->pending);
+	r->on_pending = true;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -194,7 +175,7 @@ static int free_slot(const struct user_conn *c)
 	return -1;
 }
 
-static void release_slot(struct user_conn *c, struct user_slot *s)
+void user_conn_release_slot(struct user_conn *c, struct user_slot *s)
 {
 	if (s->npages)
 		user_area_free(&c->pages, s->first_page, s->npages);
@@ -223,6 +204,27 @@ static size_t encode_io(const struct user_slot *s, const struct user_req *r, uin
 	return scu_io_encode(pkt, &io);
 }
 
+/* Sends one packet without waiting: 1 sent, 0 the socket is full (sent
+ * later, when it drains), -ENOTCONN. */
+int user_conn_send_now(struct user_conn *c, const uint8_t *pkt, size_t len)
+{
+	ssize_t n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n == (ssize_t)len)
+		return 1;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->want_out = true;
+		return 0;
+	}
+	return -ENOTCONN;
+}
+
+/* When what is sent now must have been answered. */
+uint64_t user_conn_answer_deadline(const struct user_conn *c)
+{
+	return user_now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
+}
+
 /* Sends the next chunk of r: 1 sent, 0 no room now (r not taken), <0 the
  * connection failed. */
 static int send_chunk(struct user_conn *c, struct user_req *r)
@@ -232,7 +234,7 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 	uint8_t pkt[SCU_MAX_LEN];
 	size_t len;
 	int64_t first = 0;
-	ssize_t n;
+	int rc;
 
 	if (idx < 0)
 		return 0;
@@ -252,17 +254,12 @@ static int send_chunk(struct user_conn *c, struct user_req *r)
 		memcpy(c->area + (uint64_t)s->first_page * USER_AREA_PAGE, r->buf + r->done,
 		       s->chunk);
 	len = r->kind == USER_REQ_CMD ? encode_cmd(s, r, pkt) : encode_io(s, r, pkt);
-	n = send(c->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == (ssize_t)len) {
-		s->deadline_ms = now_ms() + (uint64_t)c->ud->cmd_timeout_s * 1000;
-		return 1;
-	}
-	release_slot(c, s);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->want_out = true;
-		return 0;
-	}
-	return -ENOTCONN;
+	rc = user_conn_send_now(c, pkt, len);
+	if (rc == 1)
+		s->deadline_ms = user_conn_answer_deadline(c);
+	else
+		user_conn_release_slot(c, s);
+	return rc;
 }
 
 static int dispatch(struct user_conn *c)
@@ -275,7 +272,7 @@ static int dispatch(struct user_conn *c)
 
 		/* A command cannot be cut; the device's limit is the handler's. */
 		if (r->kind == USER_REQ_CMD && r->len > c->chunk_max) {
-			complete(r, -E2BIG);
+			user_req_complete(r, -E2BIG);
 			continue;
 		}
 		rc = send_chunk(c, r);
@@ -290,14 +287,22 @@ static int dispatch(struct user_conn *c)
 
 /* ---- answers from the handler ------------------------------------------- */
 
-/* The slot of an answer's tag when it is outstanding and of the answer's
- * form (a whole command or a byte range), else NULL (logged). */
-static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
+struct user_slot *user_conn_outstanding_slot(struct user_conn *c, uint64_t tag)
 {
 	uint32_t idx = (uint32_t)tag;
 	struct user_slot *s = idx < USER_MAX_INFLIGHT ? &c->slots[idx] : NULL;
 
-	if (!s || !s->req || s->tag != tag) {
+	return s && s->req && s->tag == tag ? s : NULL;
+}
+
+
+/* The slot of an answer's tag when it is outstanding and of the answer's
+ * form (a whole command or a byte range), else NULL (logged). */
+static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool cmd)
+{
+	struct user_slot *s = user_conn_outstanding_slot(c, tag);
+
+	if (!s) {
 		log_warn("scst_user %s: answer for tag %#llx, which is not outstanding", c->name,
 			 (unsigned long long)tag);
 		return NULL;
@@ -312,9 +317,17 @@ static struct user_slot *answered_slot(struct user_conn *c, uint64_t tag, bool c
 
 static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
 {
-	struct user_slot *s = answered_slot(c, d->tag, true);
+	struct user_slot *s;
 	struct user_req *r;
 
+	/* The handler may have finished it while its TM_DONE was on the way;
+	 * the command has ended aborted. */
+	if (!user_conn_outstanding_slot(c, d->tag) && user_tm_given_up(c, d->tag)) {
+		log_debug("scst_user %s: answer for given-up tag %#llx dropped", c->name,
+			  (unsigned long long)d->tag);
+		return 0;
+	}
+	s = answered_slot(c, d->tag, true);
 	if (!s)
 		return -EPROTO;
 	r = s->req;
@@ -327,8 +340,8 @@ static int take_cmd_answer(struct user_conn *c, const struct scu_cmd_done *d)
 	if (d->resp_len)
 		memcpy(r->buf, c->area + (uint64_t)s->first_page * USER_AREA_PAGE, d->resp_len);
 	r->answer = *d;
-	release_slot(c, s);
-	complete(r, 0);
+	user_conn_release_slot(c, s);
+	user_req_complete(r, 0);
 	return 0;
 }
 
@@ -344,15 +357,23 @@ static int take_answer(struct user_conn *c, const struct scu_done *d)
 		memcpy(r->buf + r->done, c->area + (uint64_t)s->first_page * USER_AREA_PAGE,
 		       s->chunk);
 	r->done += s->chunk;
-	release_slot(c, s);
+	user_conn_release_slot(c, s);
 	if (d->result < 0)
-		complete(r, d->result);
+		user_req_complete(r, d->result);
 	else if (r->done < r->len)
 		push_back_first(c, r);
 	else
-		complete(r, 0);
+		user_req_complete(r, 0);
 	return 0;
 }
+
+
+
+
+
+
+
+
 
 /* Reads every packet waiting: 0, or <0 when the connection must end. */
 static int read_answers(struct user_conn *c)
@@ -363,8 +384,9 @@ static int read_answers(struct user_conn *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_TRUNC);
 		struct scu_cmd_done cd;
+		struct scu_tm_done td;
 		struct scu_done d;
-		int rc;
+		int op, rc;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -ENOTCONN;
@@ -377,16 +399,28 @@ static int read_answers(struct user_conn *c)
 				 c->name);
 			return -EPROTO;
 		}
-		if (scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE)
+		op = scu_packet_op(pkt, (size_t)n);
+		if (op == SCU_OP_UNREGISTER && c->ud->cdb_mode) {
+			if (scu_unregister_decode(pkt, (size_t)n, why, sizeof(why)) < 0) {
+				log_warn("scst_user %s: %s: disconnecting the handler", c->name,
+					 why);
+				return -EPROTO;
+			}
+			return -ESHUTDOWN;
+		}
+		if (op == SCU_OP_CMD_DONE)
 			rc = scu_cmd_done_decode(pkt, (size_t)n, &cd, why, sizeof(why));
+		else if (op == SCU_OP_TM_DONE && c->tm_capable)
+			rc = scu_tm_done_decode(pkt, (size_t)n, &td, why, sizeof(why));
 		else
 			rc = scu_done_decode(pkt, (size_t)n, &d, why, sizeof(why));
 		if (rc < 0) {
 			log_warn("scst_user %s: %s: disconnecting the handler", c->name, why);
 			return -EPROTO;
 		}
-		rc = scu_packet_op(pkt, (size_t)n) == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
-								       : take_answer(c, &d);
+		rc = op == SCU_OP_CMD_DONE ? take_cmd_answer(c, &cd)
+		   : op == SCU_OP_TM_DONE ? user_tm_take_answer(c, &td)
+		   : take_answer(c, &d);
 		if (rc < 0)
 			return -EPROTO;
 	}
@@ -394,12 +428,12 @@ static int read_answers(struct user_conn *c)
 
 static bool timed_out(const struct user_conn *c)
 {
-	uint64_t now = now_ms();
+	uint64_t now = user_now_ms();
 
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++)
 		if (c->slots[i].req && c->slots[i].deadline_ms <= now)
 			return true;
-	return false;
+	return user_tm_timed_out(c, now);
 }
 
 /* ---- the end of a connection -------------------------------------------- */
@@ -416,8 +450,10 @@ static void finish(struct user_conn *c, int res)
 	while (!list_empty(&c->pending)) {
 		r = list_first_entry(&c->pending, struct user_req, node);
 		list_del(&r->node);
+		r->on_pending = false;
 		list_add_tail(&r->node, &left);
 	}
+	user_tm_drop_queue(c);
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < USER_MAX_INFLIGHT; i++) {
 		struct user_slot *s = &c->slots[i];
@@ -425,12 +461,12 @@ static void finish(struct user_conn *c, int res)
 		if (!s->req)
 			continue;
 		r = s->req;
-		release_slot(c, s);
-		complete(r, res);
+		user_conn_release_slot(c, s);
+		user_req_complete(r, res);
 	}
 	list_for_each_entry_safe(r, tmp, &left, node) {
 		list_del(&r->node);
-		complete(r, -ENOTCONN);
+		user_req_complete(r, -ENOTCONN);
 	}
 	user_dev_conn_gone(c->ud);
 	log_info("scst_user %s: handler detached", c->name);
@@ -447,7 +483,9 @@ static int serve_requests(struct user_conn *c)
 		bool hangup;
 		int rc;
 
-		if (poll(pfd, 2, c->inflight ? USER_TICK_MS : -1) < 0 && errno != EINTR)
+		bool ticking = c->inflight || user_tm_outstanding(c);
+
+		if (poll(pfd, 2, ticking ? USER_TICK_MS : -1) < 0 && errno != EINTR)
 			return -ENOTCONN;
 		if (pfd[1].revents & POLLIN && read(c->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			return -ENOTCONN;
@@ -461,10 +499,13 @@ static int serve_requests(struct user_conn *c)
 			if (rc < 0)
 				return rc;
 		}
+		rc = user_tm_dispatch(c);
+		if (rc < 0)
+			return rc;
 		rc = dispatch(c);
 		if (rc < 0)
 			return rc;
-		if (c->inflight && timed_out(c)) {
+		if (timed_out(c)) {
 			log_warn("scst_user %s: the handler did not answer within %u s: disconnecting it",
 				 c->name, c->ud->cmd_timeout_s);
 			return -ETIMEDOUT;
@@ -518,9 +559,11 @@ static int received_fd(struct msghdr *mh)
 	return fd;
 }
 
-/* Receives ATTACH and its memfd within the handshake time: 0, or -errno
- * with the reason in why. */
-static int receive_attach(int fd, struct scu_attach *a, int *memfd, char *why, size_t whylen)
+/* Receives ATTACH or REGISTER (reg) and its memfd within the handshake
+ * time: 0, or -errno with the reason in why.  A REGISTER is returned as
+ * the ATTACH it implies, its own fields in r. */
+static int receive_attach(int fd, struct scu_attach *a, struct scu_register *r, bool *reg,
+			  int *memfd, char *why, size_t whylen)
 {
 	uint8_t pkt[SCU_MAX_LEN];
 	char ctrl[CMSG_SPACE(4 * sizeof(int))];
@@ -544,8 +587,16 @@ static int receive_attach(int fd, struct scu_attach *a, int *memfd, char *why, s
 		snprintf(why, whylen, "ATTACH packet or its file descriptors truncated");
 		return -EPROTO;
 	}
-	if (scu_attach_decode(pkt, (size_t)n, a, why, whylen) < 0)
+	*reg = scu_packet_op(pkt, (size_t)n) == SCU_OP_REGISTER;
+	if (*reg) {
+		if (scu_register_decode(pkt, (size_t)n, r, why, whylen) < 0)
+			return -EPROTO;
+		*a = (struct scu_attach){ .version = r->version, .mode = r->mode,
+					  .area_bytes = r->area_bytes };
+		memcpy(a->name, r->name, sizeof(a->name));
+	} else if (scu_attach_decode(pkt, (size_t)n, a, why, whylen) < 0) {
 		return -EPROTO;
+	}
 	if (a->version != SCU_VERSION) {
 		snprintf(why, whylen, "protocol version %u, scstd speaks %u", a->version, SCU_VERSION);
 		return -EPROTO;
@@ -605,12 +656,14 @@ static pid_t peer_pid(int fd)
 static int handshake(struct user_conn *c)
 {
 	struct scu_attach a;
+	struct scu_register r;
+	bool reg = false;
 	struct scu_attach_rsp rsp = { 0 };
 	char why[SCU_MSG_LEN];
 	int memfd = -1, rc;
 	pid_t pid = peer_pid(c->fd);
 
-	rc = receive_attach(c->fd, &a, &memfd, why, sizeof(why));
+	rc = receive_attach(c->fd, &a, &r, &reg, &memfd, why, sizeof(why));
 	if (rc == 0) {
 		snprintf(c->name, sizeof(c->name), "%s", a.name);
 		rc = map_area(c, memfd, a.area_bytes, why, sizeof(why));
@@ -618,7 +671,9 @@ static int handshake(struct user_conn *c)
 	if (memfd >= 0)
 		close(memfd);
 	if (rc == 0) {
-		c->ud = user_dev_attach(a.name, a.mode, c, pid, &rc, why, sizeof(why));
+		c->tm_capable = a.mode & SCU_AM_TM;
+		c->ud = reg ? user_dev_register(&r, c, pid, &rc, why, sizeof(why))
+			    : user_dev_attach(a.name, a.mode, c, pid, &rc, why, sizeof(why));
 		if (!c->ud)
 			rc = rc < 0 ? rc : -EINVAL;
 	}
@@ -637,6 +692,25 @@ static int handshake(struct user_conn *c)
 	return 0;
 }
 
+/* The handler left (or sent UNREGISTER, answered here): its registered
+ * device goes with it, unless LUNs still export it. */
+static void end_registration(struct user_conn *c, bool registered, bool asked)
+{
+	struct scu_attach_rsp rsp = { 0 };
+
+	if (registered) {
+		rsp.rc = user_dev_unregister(c->name, rsp.msg, sizeof(rsp.msg));
+		if (rsp.rc == 0)
+			snprintf(rsp.msg, sizeof(rsp.msg), "device %.200s unregistered", c->name);
+	} else {
+		rsp.rc = -EPERM;
+		snprintf(rsp.msg, sizeof(rsp.msg),
+			 "device %.180s was created by management: detached, not deleted", c->name);
+	}
+	if (asked)
+		send_attach_rsp(c->fd, &rsp);
+}
+
 void user_conn_serve(int fd)
 {
 	struct user_conn *c = calloc(1, sizeof(*c));
@@ -650,9 +724,16 @@ void user_conn_serve(int fd)
 	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&c->lock, NULL);
 	list_init(&c->pending);
+	list_init(&c->tm_queue);
 	if (c->efd >= 0 && handshake(c) == 0) {
+		/* The device outlives the connection unless it is registered;
+		 * ud may be freed once finish has let the device go. */
+		bool registered = c->ud->registered;
+
 		rc = serve_requests(c);
 		finish(c, rc == -ETIMEDOUT ? -ETIMEDOUT : -ENOTCONN);
+		if (registered || rc == -ESHUTDOWN)
+			end_registration(c, registered, rc == -ESHUTDOWN);
 	}
 	if (c->area)
 		munmap(c->area, c->area_bytes);

@@ -131,6 +131,11 @@ static void cdb_exec(struct scst_cmd *cmd)
 
 void user_cmd_answered(struct scst_cmd *cmd, int res, const struct scu_cmd_done *d)
 {
+	if (res == -ECANCELED) {
+		/* Aborted: the core sends no status, or TASK ABORTED (TAS). */
+		scst_cmd_done(cmd);
+		return;
+	}
 	if (res < 0) {
 		scst_set_cmd_error(cmd, res == -ETIMEDOUT ? SCST_S_LU_COMM_TIMEOUT
 					: res == -E2BIG ? SCST_S_INVALID_FIELD_IN_CDB
@@ -147,6 +152,48 @@ void user_cmd_answered(struct scst_cmd *cmd, int res, const struct scu_cmd_done 
 	else
 		scst_dev_device_ua(cmd);
 	scst_cmd_done(cmd);
+}
+
+/* The SAM-5 function that aborted cmd, as the wire names it. */
+static uint8_t tm_fn_of(const struct scst_cmd *cmd)
+{
+	switch (cmd->mcmd ? cmd->mcmd->fn : SCST_NEXUS_LOSS_SESS) {
+	case SCST_ABORT_TASK: return SCU_TM_ABORT_TASK;
+	case SCST_ABORT_TASK_SET: return SCU_TM_ABORT_TASK_SET;
+	case SCST_CLEAR_TASK_SET: return SCU_TM_CLEAR_TASK_SET;
+	case SCST_LUN_RESET: return SCU_TM_LUN_RESET;
+	case SCST_TARGET_RESET: return SCU_TM_TARGET_RESET;
+	default: return SCU_TM_NEXUS_LOSS;
+	}
+}
+
+/* A CDB-mode command aborted while the handler side has it: taken back
+ * when still queued, else passed on (user_conn_abort). */
+static void user_abort(struct scst_cmd *cmd)
+{
+	struct user_dev *ud = user_of(cmd->dev);
+	bool taken = false;
+
+	if (!ud->cdb_mode)
+		return;
+	pthread_mutex_lock(&ud->lock);
+	if (ud->conn)
+		taken = user_conn_abort(ud->conn, cmd, tm_fn_of(cmd));
+	pthread_mutex_unlock(&ud->lock);
+	if (taken)
+		scst_cmd_done(cmd);
+}
+
+static void user_reset(struct scst_device *dev)
+{
+	struct user_dev *ud = user_of(dev);
+
+	if (!ud->cdb_mode)
+		return;
+	pthread_mutex_lock(&ud->lock);
+	if (ud->conn)
+		user_conn_reset(ud->conn);
+	pthread_mutex_unlock(&ud->lock);
 }
 
 /* Without a handler the medium cannot be reached; the rest of SPC (INQUIRY,
@@ -242,6 +289,11 @@ static const struct scst_kv *find_param(const struct scst_kv *params, size_t n, 
 	return NULL;
 }
 
+/* Set while user_dev_register's scst_add_device runs on this thread: the
+ * device it creates is the handler's from the start, so no ATTACH can
+ * take it before the registering handler does. */
+static __thread bool registering;
+
 /* type=N: a CDB-mode device.  The handler answers INQUIRY, mode pages and
  * capacity itself, so only what the core must know to parse commands is
  * configured here: the block size fixed-block transfers count in (a tape's
@@ -277,6 +329,7 @@ static int cdb_attach(struct scst_device *dev, const struct scst_kv *params, siz
 	if (!ud)
 		return -ENOMEM;
 	ud->cdb_mode = true;
+	ud->registered = registering;
 	ud->block_size = (uint32_t)bs;
 	dev->dh_priv = ud;
 	dev->type = (int)type;
@@ -365,6 +418,13 @@ static int user_show_attr(const struct scst_device *dev, const char *name, char 
 		*non_default = ud->cmd_timeout_s != USER_CMD_TIMEOUT_DEFAULT_S;
 		return 0;
 	}
+	if (!strcmp(name, "handler_registered")) {
+		if (!ud->registered)
+			return -ENOENT;
+		snprintf(buf, len, "1");
+		*non_default = false;
+		return 0;
+	}
 	if (!strcmp(name, "handler_pid")) {
 		pthread_mutex_lock(&ud->lock);
 		snprintf(buf, len, "%d", ud->conn ? (int)ud->pid : 0);
@@ -414,13 +474,13 @@ static void cdb_handler_arrived(struct user_dev *ud)
 	scst_dev_queue_ua(ud->dev, SCST_S_UA_POWER_ON, NULL);
 }
 
-struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_conn *conn,
-				 pid_t pid, int *rc, char *err, size_t errlen)
+/* Caller holds scst_mutex. */
+static struct user_dev *attach_locked(const char *name, uint32_t mode, struct user_conn *conn,
+				      pid_t pid, bool reg, int *rc, char *err, size_t errlen)
 {
 	struct scst_device *dev;
 	struct user_dev *ud = NULL;
 
-	pthread_mutex_lock(&scst_mutex);
 	dev = scst_find_device(name);
 	if (!dev) {
 		*rc = -ENOENT;
@@ -434,9 +494,15 @@ struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_co
 
 		ud = user_of(dev);
 		pthread_mutex_lock(&ud->lock);
-		if (ud->conn) {
-			*rc = -EBUSY;
-			snprintf(err, errlen, "device '%s' is served by process %d", name,
+		if (ud->registered != reg) {
+			*rc = reg ? -EEXIST : -EPERM;
+			snprintf(err, errlen, reg ? "device '%s' already exists (created by management)"
+					      : "device '%s' was registered by a handler process, "
+						"which registers it again", name);
+		} else if (ud->conn) {
+			*rc = reg ? -EEXIST : -EBUSY;
+			snprintf(err, errlen, reg ? "device '%s' already exists (served by process %d)"
+					      : "device '%s' is served by process %d", name,
 				 (int)ud->pid);
 		} else if (!mode_fits(ud, mode, err, errlen)) {
 			*rc = -EINVAL;
@@ -452,8 +518,103 @@ struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_co
 		else if (ud->cdb_mode)
 			cdb_handler_arrived(ud);
 	}
+	return ud;
+}
+
+struct user_dev *user_dev_attach(const char *name, uint32_t mode, struct user_conn *conn,
+				 pid_t pid, int *rc, char *err, size_t errlen)
+{
+	struct user_dev *ud;
+
+	pthread_mutex_lock(&scst_mutex);
+	ud = attach_locked(name, mode, conn, pid, false, rc, err, errlen);
 	pthread_mutex_unlock(&scst_mutex);
 	return ud;
+}
+
+static int create_registered(const struct scu_register *r, char *err, size_t errlen)
+{
+	char type[16], bs[16], timeout[16];
+	struct scst_kv params[3] = { { "type", type }, { "blocksize", bs },
+				     { "cmd_timeout", timeout } };
+	int rc;
+
+	snprintf(type, sizeof(type), "%u", SCU_AM_TYPE(r->mode));
+	snprintf(bs, sizeof(bs), "%u", r->block_size);
+	snprintf(timeout, sizeof(timeout), "%u", r->cmd_timeout);
+	registering = true;
+	rc = scst_add_device(scst_user_type.name, r->name, params, r->cmd_timeout ? 3 : 2, err,
+			     errlen);
+	registering = false;
+	if (rc == 0)
+		log_info("scst_user %s: registered by its handler (type %u)", r->name,
+			 SCU_AM_TYPE(r->mode));
+	return rc;
+}
+
+/* Caller holds scst_mutex.  A registered device left by its handler is
+ * taken back only with its block size (the core parses its LUNs'
+ * commands with it); the type is mode_fits's. */
+static bool same_geometry(const struct scu_register *r, char *err, size_t errlen)
+{
+	struct scst_device *dev = scst_find_device(r->name);
+
+	if (!dev || dev->handler != &scst_user_type || !user_of(dev)->registered ||
+	    user_of(dev)->block_size == r->block_size)
+		return true;    /* attach_locked says what else is wrong */
+	snprintf(err, errlen, "device '%s' was registered with block size %u, not %u", r->name,
+		 user_of(dev)->block_size, r->block_size);
+	return false;
+}
+
+struct user_dev *user_dev_register(const struct scu_register *r, struct user_conn *conn, pid_t pid,
+				   int *rc, char *err, size_t errlen)
+{
+	struct user_dev *ud;
+	bool exists;
+
+	pthread_mutex_lock(&scst_mutex);
+	exists = scst_find_device(r->name) != NULL;
+	pthread_mutex_unlock(&scst_mutex);
+	if (!exists) {
+		*rc = create_registered(r, err, errlen);
+		if (*rc < 0)
+			return NULL;
+	}
+	pthread_mutex_lock(&scst_mutex);
+	if (exists && !same_geometry(r, err, errlen)) {
+		*rc = -EEXIST;
+		ud = NULL;
+	} else {
+		ud = attach_locked(r->name, r->mode, conn, pid, true, rc, err, errlen);
+	}
+	/* Taken back: its timeout is the new handler's. */
+	if (ud && exists)
+		ud->cmd_timeout_s = r->cmd_timeout ? r->cmd_timeout : USER_CMD_TIMEOUT_DEFAULT_S;
+	pthread_mutex_unlock(&scst_mutex);
+	return ud;
+}
+
+int user_dev_unregister(const char *name, char *err, size_t errlen)
+{
+	struct scst_device *dev;
+	bool ours;
+	int rc;
+
+	pthread_mutex_lock(&scst_mutex);
+	dev = scst_find_device(name);
+	ours = dev && dev->handler == &scst_user_type && user_of(dev)->registered &&
+	       !user_of(dev)->conn;
+	pthread_mutex_unlock(&scst_mutex);
+	if (!ours) {
+		snprintf(err, errlen, "device '%s' is no longer the handler's", name);
+		return -ENOENT;
+	}
+	rc = scst_del_device(name, err, errlen);
+	if (rc == -EBUSY)
+		log_info("scst_user %s: %s: kept, offline, until its handler registers it again",
+			 name, err);
+	return rc;
 }
 
 void user_dev_conn_gone(struct user_dev *ud)
@@ -478,4 +639,6 @@ struct scst_dev_type scst_user_type = {
 	.detach = user_detach,
 	.exec = user_exec,
 	.show_attr = user_show_attr,
+	.abort = user_abort,
+	.reset = user_reset,
 };

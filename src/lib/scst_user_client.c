@@ -15,11 +15,26 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* scstd has at most 128 commands out; room for twice that. */
+#define CMD_QUEUE_CAP 256
+
 struct scstu_dev {
 	int fd;
 	uint8_t *area;
 	size_t area_bytes;
+	/* Task management (scstu_serve_cmds_tm): commands received while
+	 * fn ran, the one fn runs, and whether (and by which TM) it was
+	 * aborted meanwhile. */
+	bool tm;
+	struct scstu_cmd *queue;
+	unsigned qhead, qlen;
+	uint64_t cur_tag, cur_tm_id;
+	bool cur_aborted;
+	enum scstu_tm_status (*tm_fn)(const struct scstu_tm *tm, void *ctx);
+	void *tm_ctx;
 };
+
+static ssize_t recv_packet(struct scstu_dev *d, uint8_t *pkt, size_t cap, bool wait);
 
 static int connect_to(const char *path, char *err, size_t errlen)
 {
@@ -55,11 +70,19 @@ static int make_area(size_t bytes, char *err, size_t errlen)
 	return fd;
 }
 
+/* What the first packet carries besides the name, mode and area: a
+ * REGISTER's block size and timeout (NULL: an ATTACH). */
+struct reg_args {
+	uint32_t block_size;
+	uint32_t cmd_timeout;
+};
+
 static int send_attach(int fd, int memfd, const char *name, uint32_t mode, size_t bytes,
-		       char *err, size_t errlen)
+		       const struct reg_args *reg, char *err, size_t errlen)
 {
 	struct scu_attach a = { .version = SCU_VERSION, .mode = mode, .area_bytes = bytes };
-	uint8_t pkt[SCU_ATTACH_LEN];
+	struct scu_register r = { .version = SCU_VERSION, .mode = mode, .area_bytes = bytes };
+	uint8_t pkt[SCU_MAX_LEN];
 	char ctrl[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { pkt, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
@@ -71,7 +94,12 @@ static int send_attach(int fd, int memfd, const char *name, uint32_t mode, size_
 		return -1;
 	}
 	strcpy(a.name, name);
-	iov.iov_len = scu_attach_encode(pkt, &a);
+	strcpy(r.name, name);
+	if (reg) {
+		r.block_size = reg->block_size;
+		r.cmd_timeout = reg->cmd_timeout;
+	}
+	iov.iov_len = reg ? scu_register_encode(pkt, &r) : scu_attach_encode(pkt, &a);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -107,8 +135,8 @@ static int receive_attach_rsp(int fd, struct scstu_geometry *g, char *err, size_
 }
 
 static struct scstu_dev *attach_mode(const char *socket_path, const char *name, uint32_t mode,
-				     size_t area_bytes, struct scstu_geometry *geometry,
-				     char *err, size_t errlen)
+				     const struct reg_args *reg, size_t area_bytes,
+				     struct scstu_geometry *geometry, char *err, size_t errlen)
 {
 	struct scstu_dev *d = calloc(1, sizeof(*d));
 	int memfd = -1;
@@ -130,7 +158,7 @@ static struct scstu_dev *attach_mode(const char *socket_path, const char *name, 
 		goto fail;
 	}
 	d->area_bytes = area_bytes;
-	if (send_attach(d->fd, memfd, name, mode, area_bytes, err, errlen) < 0 ||
+	if (send_attach(d->fd, memfd, name, mode, area_bytes, reg, err, errlen) < 0 ||
 	    receive_attach_rsp(d->fd, geometry, err, errlen) < 0)
 		goto fail;
 	close(memfd);
@@ -145,19 +173,83 @@ fail:
 struct scstu_dev *scstu_attach(const char *socket_path, const char *name, size_t area_bytes,
 			       struct scstu_geometry *geometry, char *err, size_t errlen)
 {
-	return attach_mode(socket_path, name, 0, area_bytes, geometry, err, errlen);
+	return attach_mode(socket_path, name, 0, NULL, area_bytes, geometry, err, errlen);
+}
+
+/* A CDB-mode attach or register, with task management (tm) or not. */
+static struct scstu_dev *attach_cdb(const char *socket_path, const char *name, unsigned type,
+				    bool tm, const struct reg_args *reg, size_t area_bytes,
+				    struct scstu_geometry *geometry, char *err, size_t errlen)
+{
+	struct scstu_cmd *queue = tm ? calloc(CMD_QUEUE_CAP, sizeof(*queue)) : NULL;
+	struct scstu_dev *d;
+
+	if (type > 0x1e) {
+		snprintf(err, errlen, "peripheral device type %u: 0 to 30", type);
+		free(queue);
+		return NULL;
+	}
+	if (tm && !queue) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d = attach_mode(socket_path, name, SCU_AM_CDB | (tm ? SCU_AM_TM : 0) | type << 8, reg,
+			area_bytes, geometry, err, errlen);
+	if (!d) {
+		free(queue);
+		return NULL;
+	}
+	d->tm = tm;
+	d->queue = queue;
+	return d;
 }
 
 struct scstu_dev *scstu_attach_cdb(const char *socket_path, const char *name, unsigned type,
 				   size_t area_bytes, struct scstu_geometry *geometry, char *err,
 				   size_t errlen)
 {
-	if (type > 0x1e) {
-		snprintf(err, errlen, "peripheral device type %u: 0 to 30", type);
-		return NULL;
+	return attach_cdb(socket_path, name, type, false, NULL, area_bytes, geometry, err, errlen);
+}
+
+struct scstu_dev *scstu_attach_cdb_tm(const char *socket_path, const char *name, unsigned type,
+				      size_t area_bytes, struct scstu_geometry *geometry,
+				      char *err, size_t errlen)
+{
+	return attach_cdb(socket_path, name, type, true, NULL, area_bytes, geometry, err, errlen);
+}
+
+struct scstu_dev *scstu_register_cdb(const char *socket_path, const char *name, unsigned type,
+				     uint32_t block_size, unsigned cmd_timeout, bool tm,
+				     size_t area_bytes, struct scstu_geometry *geometry,
+				     char *err, size_t errlen)
+{
+	struct reg_args reg = { .block_size = block_size, .cmd_timeout = cmd_timeout };
+
+	return attach_cdb(socket_path, name, type, tm, &reg, area_bytes, geometry, err, errlen);
+}
+
+int scstu_unregister(struct scstu_dev *d, char *err, size_t errlen)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	struct scu_attach_rsp r;
+	ssize_t n;
+
+	scu_unregister_encode(pkt);
+	if (send(d->fd, pkt, SCU_UNREGISTER_LEN, MSG_NOSIGNAL) != (ssize_t)SCU_UNREGISTER_LEN) {
+		snprintf(err, errlen, "unregister: %s", strerror(errno));
+		return -errno;
 	}
-	return attach_mode(socket_path, name, SCU_AM_CDB | type << 8, area_bytes, geometry, err,
-			   errlen);
+	/* Commands and TMs sent before scstd read it are not answered. */
+	while ((n = recv_packet(d, pkt, sizeof(pkt), true)) > 0) {
+		if (scu_packet_op(pkt, (size_t)n) != SCU_OP_ATTACH_RSP)
+			continue;
+		if (scu_attach_rsp_decode(pkt, (size_t)n, &r, err, errlen) < 0)
+			return -EPROTO;
+		snprintf(err, errlen, "%s", r.msg);
+		return r.rc;
+	}
+	snprintf(err, errlen, "unregister: scstd closed the connection without an answer");
+	return n < 0 ? (int)n : -ENOTCONN;
 }
 
 int scstu_fd(const struct scstu_dev *d)
@@ -237,19 +329,17 @@ void scstu_detach(struct scstu_dev *d)
 		munmap(d->area, d->area_bytes);
 	if (d->fd >= 0)
 		close(d->fd);
+	free(d->queue);
 	free(d);
 }
 
-int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait)
+/* A CMD packet into cmd: 0, or -EPROTO. */
+static int take_cmd(struct scstu_dev *d, const uint8_t *pkt, size_t n, struct scstu_cmd *cmd)
 {
-	uint8_t pkt[SCU_MAX_LEN];
 	struct scu_cmd w;
 	char why[128];
-	ssize_t n = recv_packet(d, pkt, sizeof(pkt), wait);
 
-	if (n <= 0)
-		return (int)n;
-	if (scu_cmd_decode(pkt, (size_t)n, &w, why, sizeof(why)) < 0 || !in_area(d, w.area_off, w.len))
+	if (scu_cmd_decode(pkt, n, &w, why, sizeof(why)) < 0 || !in_area(d, w.area_off, w.len))
 		return -EPROTO;
 	cmd->tag = w.tag;
 	cmd->lun = w.lun;
@@ -258,7 +348,130 @@ int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait)
 	cmd->dir = (enum scstu_dir)w.dir;
 	cmd->len = w.len;
 	cmd->data = d->area + w.area_off;
-	return 1;
+	return 0;
+}
+
+int scstu_next_cmd(struct scstu_dev *d, struct scstu_cmd *cmd, bool wait)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	ssize_t n = recv_packet(d, pkt, sizeof(pkt), wait);
+
+	if (n <= 0)
+		return (int)n;
+	return take_cmd(d, pkt, (size_t)n, cmd) < 0 ? -EPROTO : 1;
+}
+
+static int send_tm_done(struct scstu_dev *d, uint64_t id, enum scstu_tm_status status)
+{
+	struct scu_tm_done done = { .id = id, .status = (uint8_t)status };
+	uint8_t pkt[SCU_TM_DONE_LEN];
+
+	scu_tm_done_encode(pkt, &done);
+	if (send(d->fd, pkt, sizeof(pkt), MSG_NOSIGNAL) != (ssize_t)sizeof(pkt))
+		return -errno;
+	return 0;
+}
+
+/* Drops a command not yet started: whether the queue had it. */
+static bool drop_queued(struct scstu_dev *d, uint64_t tag)
+{
+	for (unsigned i = 0; i < d->qlen; i++) {
+		unsigned at = (d->qhead + i) % CMD_QUEUE_CAP;
+
+		if (d->queue[at].tag != tag)
+			continue;
+		for (unsigned j = i; j + 1 < d->qlen; j++)
+			d->queue[(d->qhead + j) % CMD_QUEUE_CAP] =
+				d->queue[(d->qhead + j + 1) % CMD_QUEUE_CAP];
+		d->qlen--;
+		return true;
+	}
+	return false;
+}
+
+/* A TM: the command running is answered for when fn returns; any other
+ * is answered now. */
+static int take_tm(struct scstu_dev *d, const uint8_t *pkt, size_t n)
+{
+	struct scu_tm w;
+	struct scstu_tm tm;
+	enum scstu_tm_status st;
+	char why[128];
+
+	if (scu_tm_decode(pkt, n, &w, why, sizeof(why)) < 0)
+		return -EPROTO;
+	tm = (struct scstu_tm){ .id = w.id, .fn = (enum scstu_tm_fn)w.fn, .tag = w.tag,
+				.lun = w.lun };
+	st = d->tm_fn ? d->tm_fn(&tm, d->tm_ctx) : SCSTU_TM_COMPLETE;
+	if (st != SCSTU_TM_REJECTED)
+		st = SCSTU_TM_COMPLETE;
+	if (st == SCSTU_TM_COMPLETE && tm.tag && tm.tag == d->cur_tag && !d->cur_aborted) {
+		d->cur_aborted = true;
+		d->cur_tm_id = tm.id;
+		return 0;
+	}
+	if (st == SCSTU_TM_COMPLETE && tm.tag)
+		drop_queued(d, tm.tag);
+	return send_tm_done(d, tm.id, st);
+}
+
+/* Takes one packet in: 1, 0 none waiting (!wait), <0 the connection
+ * ended or scstd sent something malformed. */
+static int take_packet(struct scstu_dev *d, bool wait)
+{
+	uint8_t pkt[SCU_MAX_LEN];
+	ssize_t n = recv_packet(d, pkt, sizeof(pkt), wait);
+	int rc;
+
+	if (n <= 0)
+		return (int)n;
+	if (scu_packet_op(pkt, (size_t)n) == SCU_OP_TM)
+		rc = take_tm(d, pkt, (size_t)n);
+	else if (d->qlen == CMD_QUEUE_CAP)
+		rc = -EPROTO;
+	else if ((rc = take_cmd(d, pkt, (size_t)n,
+				&d->queue[(d->qhead + d->qlen) % CMD_QUEUE_CAP])) == 0)
+		d->qlen++;
+	return rc < 0 ? rc : 1;
+}
+
+bool scstu_cmd_aborted(struct scstu_dev *d, const struct scstu_cmd *cmd)
+{
+	while (d->tm && !(d->cur_aborted && d->cur_tag == cmd->tag) && take_packet(d, false) > 0)
+		;
+	return d->cur_aborted && d->cur_tag == cmd->tag;
+}
+
+int scstu_serve_cmds_tm(struct scstu_dev *d,
+			void (*fn)(const struct scstu_cmd *cmd, struct scstu_reply *reply, void *ctx),
+			enum scstu_tm_status (*tm_fn)(const struct scstu_tm *tm, void *ctx),
+			void *ctx)
+{
+	struct scstu_cmd cmd;
+	struct scstu_reply reply;
+	int rc;
+
+	if (!d->tm)
+		return -EINVAL;
+	d->tm_fn = tm_fn;
+	d->tm_ctx = ctx;
+	for (;;) {
+		while (!d->qlen)
+			if ((rc = take_packet(d, true)) < 0)
+				return rc;
+		cmd = d->queue[d->qhead];
+		d->qhead = (d->qhead + 1) % CMD_QUEUE_CAP;
+		d->qlen--;
+		d->cur_tag = cmd.tag;
+		d->cur_aborted = false;
+		fn(&cmd, &reply, ctx);
+		d->cur_tag = 0;
+		/* Given up only now that fn no longer touches its data. */
+		rc = d->cur_aborted ? send_tm_done(d, d->cur_tm_id, SCSTU_TM_COMPLETE)
+				    : scstu_complete_cmd(d, &cmd, &reply);
+		if (rc < 0)
+			return rc;
+	}
 }
 
 int scstu_complete_cmd(struct scstu_dev *d, const struct scstu_cmd *cmd,

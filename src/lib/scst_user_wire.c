@@ -25,6 +25,10 @@ static size_t op_len(unsigned op)
 	case SCU_OP_DONE: return SCU_DONE_LEN;
 	case SCU_OP_CMD: return SCU_CMD_LEN;
 	case SCU_OP_CMD_DONE: return SCU_CMD_DONE_LEN;
+	case SCU_OP_TM: return SCU_TM_LEN;
+	case SCU_OP_TM_DONE: return SCU_TM_DONE_LEN;
+	case SCU_OP_REGISTER: return SCU_REGISTER_LEN;
+	case SCU_OP_UNREGISTER: return SCU_UNREGISTER_LEN;
 	}
 	return 0;
 }
@@ -81,7 +85,7 @@ int scu_attach_decode(const uint8_t *b, size_t len, struct scu_attach *a, char *
 		return -EPROTO;
 	a->version = le_get32(p);
 	a->mode = le_get32(p + 4);
-	if (a->mode & ~(SCU_AM_CDB | 0x1f00u) || (!(a->mode & SCU_AM_CDB) && a->mode))
+	if (a->mode & ~(SCU_AM_CDB | SCU_AM_TM | 0x1f00u) || (!(a->mode & SCU_AM_CDB) && a->mode))
 		return fail(err, errlen, "ATTACH: unknown mode bits");
 	a->area_bytes = le_get64(p + 8);
 	if (text_field(p + 16, SCU_NAME_LEN, a->name) < 0 || !a->name[0])
@@ -278,4 +282,128 @@ size_t scu_cmd_done_encode(uint8_t *b, const struct scu_cmd_done *d)
 	le_put32(b + 20, d->resp_len);
 	memcpy(b + 24, d->sense, d->sense_len);
 	return SCU_CMD_DONE_LEN;
+}
+
+int scu_tm_decode(const uint8_t *b, size_t len, struct scu_tm *t, char *err, size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_TM, err, errlen) < 0)
+		return -EPROTO;
+	t->id = le_get64(p);
+	t->fn = p[8];
+	if (p[9] || le_get16(p + 10) || le_get32(p + 12))
+		return fail(err, errlen, "TM: reserved field not zero");
+	t->tag = le_get64(p + 16);
+	t->lun = le_get64(p + 24);
+	if (!t->id)
+		return fail(err, errlen, "TM: id 0");
+	if (t->fn < SCU_TM_ABORT_TASK || t->fn > SCU_TM_NEXUS_LOSS)
+		return fail(err, errlen, "TM: unknown function");
+	/* Only a reset reaches the logical unit without a command. */
+	if (!t->tag && t->fn != SCU_TM_LUN_RESET && t->fn != SCU_TM_TARGET_RESET)
+		return fail(err, errlen, "TM: an abort without a command tag");
+	return 0;
+}
+
+size_t scu_tm_encode(uint8_t *b, const struct scu_tm *t)
+{
+	put_hdr(b, SCU_OP_TM);
+	le_put64(b + 8, t->id);
+	b[16] = t->fn;
+	le_put64(b + 24, t->tag);
+	le_put64(b + 32, t->lun);
+	return SCU_TM_LEN;
+}
+
+int scu_tm_done_decode(const uint8_t *b, size_t len, struct scu_tm_done *d, char *err,
+		       size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_TM_DONE, err, errlen) < 0)
+		return -EPROTO;
+	d->id = le_get64(p);
+	d->status = p[8];
+	if (p[9] || le_get16(p + 10) || le_get32(p + 12))
+		return fail(err, errlen, "TM_DONE: reserved field not zero");
+	if (!d->id)
+		return fail(err, errlen, "TM_DONE: id 0");
+	if (d->status > SCU_TMS_REJECTED)
+		return fail(err, errlen, "TM_DONE: unknown status");
+	return 0;
+}
+
+size_t scu_tm_done_encode(uint8_t *b, const struct scu_tm_done *d)
+{
+	put_hdr(b, SCU_OP_TM_DONE);
+	le_put64(b + 8, d->id);
+	b[16] = d->status;
+	return SCU_TM_DONE_LEN;
+}
+
+static bool block_size_fits(unsigned type, uint32_t bs)
+{
+	if (type == 0x01)
+		return bs <= SCU_TAPE_BLOCK_MAX;
+	return bs >= SCU_BLOCK_MIN && bs <= SCU_BLOCK_MAX && !(bs & (bs - 1));
+}
+
+int scu_register_decode(const uint8_t *b, size_t len, struct scu_register *r, char *err,
+			size_t errlen)
+{
+	const uint8_t *p = b + SCU_HDR_LEN;
+
+	if (check_op(b, len, SCU_OP_REGISTER, err, errlen) < 0)
+		return -EPROTO;
+	r->version = le_get32(p);
+	r->mode = le_get32(p + 4);
+	r->area_bytes = le_get64(p + 8);
+	r->block_size = le_get32(p + 16);
+	r->cmd_timeout = le_get32(p + 20);
+	if (le_get32(p + 24) || le_get32(p + 28))
+		return fail(err, errlen, "REGISTER: reserved field not zero");
+	if (r->mode & ~(SCU_AM_CDB | SCU_AM_TM | 0x1f00u) || !(r->mode & SCU_AM_CDB))
+		return fail(err, errlen, "REGISTER: a registered device is a CDB-mode one");
+	if (SCU_AM_TYPE(r->mode) > SCU_TYPE_MAX)
+		return fail(err, errlen, "REGISTER: peripheral device type over 30");
+	if (!block_size_fits(SCU_AM_TYPE(r->mode), r->block_size))
+		return fail(err, errlen, "REGISTER: block size: a tape's 0 to 16777216, "
+			    "else a power of two from 512 to 65536");
+	if (r->cmd_timeout > SCU_TIMEOUT_MAX)
+		return fail(err, errlen, "REGISTER: cmd_timeout over 3600 s");
+	if (text_field(p + 32, SCU_NAME_LEN, r->name) < 0 || !r->name[0])
+		return fail(err, errlen, "REGISTER: device name empty, unterminated or padded with garbage");
+	return 0;
+}
+
+size_t scu_register_encode(uint8_t *b, const struct scu_register *r)
+{
+	size_t n = strlen(r->name);
+
+	if (n >= SCU_NAME_LEN)
+		return 0;
+	put_hdr(b, SCU_OP_REGISTER);
+	le_put32(b + 8, r->version);
+	le_put32(b + 12, r->mode);
+	le_put64(b + 16, r->area_bytes);
+	le_put32(b + 24, r->block_size);
+	le_put32(b + 28, r->cmd_timeout);
+	memcpy(b + 40, r->name, n);
+	return SCU_REGISTER_LEN;
+}
+
+int scu_unregister_decode(const uint8_t *b, size_t len, char *err, size_t errlen)
+{
+	if (check_op(b, len, SCU_OP_UNREGISTER, err, errlen) < 0)
+		return -EPROTO;
+	if (le_get64(b + SCU_HDR_LEN))
+		return fail(err, errlen, "UNREGISTER: reserved field not zero");
+	return 0;
+}
+
+size_t scu_unregister_encode(uint8_t *b)
+{
+	put_hdr(b, SCU_OP_UNREGISTER);
+	return SCU_UNREGISTER_LEN;
 }

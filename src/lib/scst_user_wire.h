@@ -25,7 +25,20 @@
  *               (SCU_DIR_*) | u8 CDB length | u16 0 | u64 area offset
  *               | u64 LUN | u8 cdb[64] (zero past the CDB length)
  *   CMD_DONE    handler -> scstd: u64 tag | u8 status | u8 sense length
- *               | u16 0 | u32 data-in bytes | u8 sense[96] (zero past its length) */
+ *               | u16 0 | u32 data-in bytes | u8 sense[96] (zero past its length)
+ * Task management (CDB mode, to handlers whose ATTACH mode has SCU_AM_TM):
+ *   TM          scstd -> handler: u64 id | u8 fn (SCU_TM_*) | u8 0 | u16 0
+ *               | u32 0 | u64 tag of the command aborted (0: none, a reset
+ *               of the logical unit) | u64 LUN
+ *   TM_DONE     handler -> scstd: u64 id | u8 status (SCU_TMS_*) | u8 0
+ *               | u16 0 | u32 0
+ * Devices a handler creates itself (CDB mode, as SCST's scst_user does):
+ *   REGISTER    handler -> scstd, instead of ATTACH, with the memfd:
+ *               u32 version | u32 mode (CDB mode required) | u64 area
+ *               bytes | u32 block size | u32 cmd_timeout (0: default)
+ *               | u32 0 | u32 0 | char name[256]; answered by ATTACH_RSP
+ *   UNREGISTER  handler -> scstd: u64 0; answered by ATTACH_RSP (rc), then
+ *               scstd closes the connection */
 #ifndef SCST_USER_WIRE_H
 #define SCST_USER_WIRE_H
 
@@ -40,6 +53,10 @@
 #define SCU_OP_DONE 4
 #define SCU_OP_CMD 5
 #define SCU_OP_CMD_DONE 6
+#define SCU_OP_TM 7
+#define SCU_OP_TM_DONE 8
+#define SCU_OP_REGISTER 9
+#define SCU_OP_UNREGISTER 10
 #define SCU_NAME_LEN 256                 /* with the NUL */
 #define SCU_MSG_LEN 256
 
@@ -52,7 +69,11 @@
 #define SCU_SENSE_MAX 96
 #define SCU_CMD_LEN (SCU_HDR_LEN + 32 + SCU_CDB_MAX)
 #define SCU_CMD_DONE_LEN (SCU_HDR_LEN + 16 + SCU_SENSE_MAX)
-#define SCU_MAX_LEN SCU_ATTACH_RSP_LEN
+#define SCU_TM_LEN (SCU_HDR_LEN + 32)
+#define SCU_TM_DONE_LEN (SCU_HDR_LEN + 16)
+#define SCU_REGISTER_LEN (SCU_HDR_LEN + 32 + SCU_NAME_LEN)
+#define SCU_UNREGISTER_LEN (SCU_HDR_LEN + 8)
+#define SCU_MAX_LEN SCU_REGISTER_LEN
 
 /* The data area: whole pages, between 1 MiB and 1 GiB. */
 #define SCU_AREA_MIN (1u << 20)
@@ -68,8 +89,10 @@ enum {
 	SCU_F_READ_ONLY = 1u << 0,
 };
 
-/* ATTACH mode: bit 0 CDB mode, bits 8-12 the peripheral type (CDB mode). */
+/* ATTACH mode: bit 0 CDB mode, bit 1 the handler takes TM messages (CDB
+ * mode only), bits 8-12 the peripheral type (CDB mode). */
 #define SCU_AM_CDB 1u
+#define SCU_AM_TM 2u
 #define SCU_AM_TYPE(m) (((m) >> 8) & 0x1f)
 
 /* A CMD's data direction, as the initiator sees it. */
@@ -79,12 +102,59 @@ enum scu_dir {
 	SCU_DIR_OUT = 2,                 /* data from the initiator: in the area */
 };
 
+/* What made scstd abort a command (SAM-5 7), or reset the logical unit
+ * (tag 0).  SCU_TM_NEXUS_LOSS: no task management function, the
+ * command's I_T nexus ended (or another node's PREEMPT AND ABORT). */
+enum scu_tm_fn {
+	SCU_TM_ABORT_TASK = 1,
+	SCU_TM_ABORT_TASK_SET = 2,
+	SCU_TM_CLEAR_TASK_SET = 3,
+	SCU_TM_LUN_RESET = 4,
+	SCU_TM_TARGET_RESET = 5,
+	SCU_TM_NEXUS_LOSS = 6,
+};
+
+/* TM_DONE's status. */
+enum scu_tm_status {
+	SCU_TMS_COMPLETE = 0,            /* done; a command it named is given up
+					  * unless already answered */
+	SCU_TMS_REJECTED = 1,            /* the named command will be answered */
+};
+
+struct scu_tm {
+	uint64_t id;
+	uint8_t fn;
+	uint64_t tag;
+	uint64_t lun;
+};
+
+struct scu_tm_done {
+	uint64_t id;
+	uint8_t status;
+};
+
 struct scu_attach {
 	uint32_t version;
 	uint32_t mode;
 	uint64_t area_bytes;
 	char name[SCU_NAME_LEN];
 };
+
+struct scu_register {
+	uint32_t version;
+	uint32_t mode;
+	uint64_t area_bytes;
+	uint32_t block_size;
+	uint32_t cmd_timeout;
+	char name[SCU_NAME_LEN];
+};
+
+/* A registered device's limits (the decoder's checks). */
+#define SCU_TYPE_MAX 0x1e                /* 1fh is "unknown or no device type" */
+#define SCU_TAPE_BLOCK_MAX (1u << 24)    /* a tape's block length field */
+#define SCU_BLOCK_MIN 512u               /* other types: a power of two in between */
+#define SCU_BLOCK_MAX 65536u
+#define SCU_TIMEOUT_MAX 3600u
 
 struct scu_attach_rsp {
 	int32_t rc;
@@ -142,6 +212,17 @@ int scu_done_decode(const uint8_t *b, size_t len, struct scu_done *d, char *err,
 int scu_cmd_decode(const uint8_t *b, size_t len, struct scu_cmd *c, char *err, size_t errlen);
 int scu_cmd_done_decode(const uint8_t *b, size_t len, struct scu_cmd_done *d, char *err,
 			size_t errlen);
+/* REGISTER: CDB mode, a type of 0..30, a block size the type can have
+ * (tape: 0 variable to 16 MiB; others a power of two of 512..65536), a
+ * timeout of 0..3600 s, a NUL-terminated name; the name's characters are
+ * scstd's to judge. */
+int scu_register_decode(const uint8_t *b, size_t len, struct scu_register *r, char *err,
+			size_t errlen);
+int scu_unregister_decode(const uint8_t *b, size_t len, char *err, size_t errlen);
+/* TM: a known fn, id not 0, a tag unless a reset. */
+int scu_tm_decode(const uint8_t *b, size_t len, struct scu_tm *t, char *err, size_t errlen);
+int scu_tm_done_decode(const uint8_t *b, size_t len, struct scu_tm_done *d, char *err,
+		       size_t errlen);
 
 /* Encoders write exactly the op's length into b (SCU_MAX_LEN is enough for
  * any) and return it; a name or message too long is cut (message) or
@@ -153,5 +234,9 @@ size_t scu_done_encode(uint8_t *b, const struct scu_done *d);
 /* 0 when the CDB or sense length exceeds the field. */
 size_t scu_cmd_encode(uint8_t *b, const struct scu_cmd *c);
 size_t scu_cmd_done_encode(uint8_t *b, const struct scu_cmd_done *d);
+size_t scu_register_encode(uint8_t *b, const struct scu_register *r);
+size_t scu_unregister_encode(uint8_t *b);
+size_t scu_tm_encode(uint8_t *b, const struct scu_tm *t);
+size_t scu_tm_done_encode(uint8_t *b, const struct scu_tm_done *d);
 
 #endif

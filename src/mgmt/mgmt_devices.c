@@ -223,7 +223,8 @@ static bool handler_has_param(const struct mgmt_node *n)
 #define PARAM_ATTR_RW(nm) { .name = nm, .kind = MGMT_ATTR, .show = show_attr, \
 			    .store = store_attr, .present = handler_has_param }
 
-/* A run-time attribute only some handler keeps (scst_user's handler_pid). */
+/* A run-time attribute only some handler keeps (scst_user's handler_pid,
+ * handler_registered). */
 static bool handler_shows(const struct mgmt_node *n)
 {
 	char v[8];
@@ -247,6 +248,8 @@ static const struct mgmt_entry device_entries[] = {
 	PARAM_ATTR("tas"), PARAM_ATTR("o_direct"), PARAM_ATTR("rotational"), PARAM_ATTR("dummy"),
 	PARAM_ATTR_RW("threads_num"), PARAM_ATTR_RW("threads_pool_type"), PARAM_ATTR_RW("naa_id"),
 	{ .name = "handler_pid", .kind = MGMT_ATTR, .show = show_attr, .present = handler_shows },
+	{ .name = "handler_registered", .kind = MGMT_ATTR, .show = show_attr,
+	  .present = handler_shows },
 	{ .name = "dump_prs", .kind = MGMT_ATTR, .show = show_dump_prs, .store = store_dump_prs },
 	{ .name = "resync_size", .kind = MGMT_ATTR, .show = show_resync_size,
 	  .store = store_resync_size, .present = has_resync_size },

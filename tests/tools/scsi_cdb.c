@@ -10,12 +10,20 @@
  *                   data-in (default 0)
  *   out HEX DATA    send the CDB with DATA (hex digits) as data-out
  *   dump PATH       READ CAPACITY(10), then READ(10) of every block into PATH
+ *   abort HEX MS [FN [LEN]]  send the CDB (LEN bytes of data-in, default
+ *                   none), MS ms later the task
+ *                   management function FN (task: ABORT TASK for it, the
+ *                   default; taskset: ABORT TASK SET; lunreset: LOGICAL
+ *                   UNIT RESET; targetreset: TARGET WARM RESET)
  *   quit
  * Output, one line per input line:
  *   GOOD HEXDATA            (the data-in received, possibly empty)
  *   CHECK KK/AA/QQ          (sense key, ASC, ASCQ in hex)
  *   STATUS 0xSS | ERROR message
  *   DUMPED BLOCKS BLOCKSIZE
+ *   TMF RESPONSE MS         (abort: the TMF response code, RFC 7143
+ *                           11.6.1, and the ms it took; or ANSWERED
+ *                           before the TMF was sent, with the status)
  * The login is libiscsi's full connect, which clears the new nexus's UAs
  * with TEST UNIT READY first.  Exit status 1 if the login failed.
  * SCSI_CDB_INITIATOR names the initiator (a second I_T nexus); with
@@ -23,8 +31,10 @@
  * not ready fails the full connect), so the first command gets 06/29/00.
  * With SCSI_CDB_SENSE=1 a CHECK line carries the whole sense data after
  * KK/AA/QQ, in hex (the tape's FILEMARK/EOM/ILI bits and INFORMATION). */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +219,103 @@ out:
 		scsi_free_scsi_task(t);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct async_state {
+	bool done;
+	int status;
+	uint32_t response;
+};
+
+static void async_cb(struct iscsi_context *iscsi, int status, void *data, void *priv)
+{
+	struct async_state *st = priv;
+
+	(void)iscsi;
+	st->done = true;
+	st->status = status;
+	st->response = status == SCSI_STATUS_GOOD && data ? *(uint32_t *)data : 0xffffffffu;
+}
+
+/* Services the session until *done or ms pass (ms < 0: no limit); false
+ * when the connection failed. */
+static bool service(struct iscsi_context *iscsi, const bool *done, int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	while (!*done) {
+		struct pollfd pfd = { .fd = iscsi_get_fd(iscsi), .events = iscsi_which_events(iscsi) };
+		int left = ms < 0 ? 1000 : (int)(end - now_ms());
+
+		if (ms >= 0 && left <= 0)
+			return true;
+		if (poll(&pfd, 1, left) < 0 || iscsi_service(iscsi, pfd.revents) < 0)
+			return false;
+	}
+	return true;
+}
+
+static int send_tmf(struct iscsi_context *iscsi, int lun, const char *fn, struct scsi_task *task,
+		    struct async_state *st)
+{
+	if (!strcmp(fn, "taskset"))
+		return iscsi_task_mgmt_abort_task_set_async(iscsi, lun, async_cb, st);
+	if (!strcmp(fn, "lunreset"))
+		return iscsi_task_mgmt_lun_reset_async(iscsi, lun, async_cb, st);
+	if (!strcmp(fn, "targetreset"))
+		return iscsi_task_mgmt_target_warm_reset_async(iscsi, async_cb, st);
+	return iscsi_task_mgmt_abort_task_async(iscsi, task, async_cb, st);
+}
+
+static void do_abort(struct iscsi_context *iscsi, int lun, char *args)
+{
+	char *hex = strtok(args, " \t"), *ms = strtok(NULL, " \t"), *fn = strtok(NULL, " \t");
+	char *len = strtok(NULL, " \t");
+	uint8_t cdb[MAX_CDB];
+	int n = hex ? parse_cdb(hex, cdb) : -1;
+	struct scsi_task *task = calloc(1, sizeof(*task));
+	struct async_state cmd_st = { 0 }, tmf_st = { 0 };
+	int64_t t0;
+
+	if (n < 0 || !ms || !task) {
+		printf("ERROR bad CDB or delay\n");
+		free(task);
+		return;
+	}
+	memcpy(task->cdb, cdb, n);
+	task->cdb_size = n;
+	task->expxferlen = len ? (uint32_t)strtoul(len, NULL, 0) : 0;
+	task->xfer_dir = task->expxferlen ? SCSI_XFER_READ : SCSI_XFER_NONE;
+	if (iscsi_scsi_command_async(iscsi, lun, task, async_cb, NULL, &cmd_st) < 0 ||
+	    !service(iscsi, &cmd_st.done, atoi(ms))) {
+		printf("ERROR %s\n", iscsi_get_error(iscsi));
+		return;
+	}
+	if (cmd_st.done) {
+		printf("ANSWERED 0x%02x\n", task->status);
+		scsi_free_scsi_task(task);
+		return;
+	}
+	t0 = now_ms();
+	if (send_tmf(iscsi, lun, fn ? fn : "task", task, &tmf_st) < 0 ||
+	    !service(iscsi, &tmf_st.done, -1)) {
+		printf("ERROR %s\n", iscsi_get_error(iscsi));
+		return;
+	}
+	printf("TMF %u %lld\n", tmf_st.response, (long long)(now_ms() - t0));
+	/* The target sends nothing more for an aborted task (SAM-5); libiscsi
+	 * forgets it (calling its callback) before it is freed. */
+	if (!cmd_st.done)
+		iscsi_scsi_cancel_task(iscsi, task);
+	scsi_free_scsi_task(task);
+}
+
 int main(int argc, char **argv)
 {
 	struct tool_login_opts opts = { 0 };
@@ -233,6 +340,8 @@ int main(int argc, char **argv)
 			do_cdb(iscsi, lun, line + 4);
 		else if (!strncmp(line, "out ", 4))
 			do_out(iscsi, lun, line + 4);
+		else if (!strncmp(line, "abort ", 6))
+			do_abort(iscsi, lun, line + 6);
 		else if (!strncmp(line, "dump ", 5))
 			do_dump(iscsi, lun, line + 5);
 		else if (!strcmp(line, "quit"))

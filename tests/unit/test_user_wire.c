@@ -98,6 +98,195 @@ static void test_attach_layout_and_names(void **state)
 	w32(b + 12, 0x101);                             /* CDB mode, type 1 */
 	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), 0);
 	assert_true((a.mode & SCU_AM_CDB) && SCU_AM_TYPE(a.mode) == 1);
+	w32(b + 12, 0x103);                             /* ... with task management */
+	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), 0);
+	assert_true((a.mode & SCU_AM_TM) && SCU_AM_TYPE(a.mode) == 1);
+	w32(b + 12, 0x2);                               /* task management without CDB mode */
+	assert_int_equal(scu_attach_decode(b, sizeof(b), &a, err, sizeof(err)), -EPROTO);
+}
+
+/* TM: "SCU1" | op 7 | 0 | id | u8 fn | u8 0 | u16 0 | u32 0 | tag | LUN. */
+static void test_tm_layout_and_hostile(void **state)
+{
+	uint8_t want[40] = { 'S', 'C', 'U', '1', 7, 0, 0, 0 }, got[SCU_MAX_LEN];
+	struct scu_tm t = { .id = 0x0102030405060708ull, .fn = SCU_TM_ABORT_TASK,
+			    .tag = 0x0000000500000003ull, .lun = 2 };
+	struct scu_tm back;
+
+	(void)state;
+	assert_int_equal(SCU_TM_LEN, 40);
+	w64(want + 8, t.id);
+	want[16] = 1;
+	w64(want + 24, t.tag);
+	w64(want + 32, 2);
+	assert_int_equal(scu_tm_encode(got, &t), 40);
+	assert_memory_equal(got, want, 40);
+	assert_int_equal(scu_tm_decode(want, 40, &back, err, sizeof(err)), 0);
+	assert_true(back.id == t.id && back.fn == 1 && back.tag == t.tag && back.lun == 2);
+	/* Every reserved byte. */
+	for (unsigned i = 17; i < 24; i++) {
+		memcpy(got, want, 40);
+		got[i] = 1;
+		assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)), -EPROTO);
+	}
+	/* Functions 1-6 only. */
+	memcpy(got, want, 40);
+	for (unsigned fn = 0; fn < 256; fn++) {
+		got[16] = (uint8_t)fn;
+		assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)),
+				 fn >= 1 && fn <= 6 ? 0 : -EPROTO);
+	}
+	/* Id 0 is never sent. */
+	memcpy(got, want, 40);
+	memset(got + 8, 0, 8);
+	assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)), -EPROTO);
+	/* Tag 0: a reset of the logical unit, no abort. */
+	memcpy(got, want, 40);
+	memset(got + 24, 0, 8);
+	assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)), -EPROTO);
+	got[16] = SCU_TM_LUN_RESET;
+	assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)), 0);
+	got[16] = SCU_TM_TARGET_RESET;
+	assert_int_equal(scu_tm_decode(got, 40, &back, err, sizeof(err)), 0);
+	/* Any other length. */
+	for (size_t n = 0; n < 40; n++)
+		assert_int_equal(scu_tm_decode(want, n, &back, err, sizeof(err)), -EPROTO);
+}
+
+/* REGISTER: "SCU1" | op 9 | 0 | version | mode | area bytes | block size
+ * | cmd_timeout | 0 | 0 | name[256]. */
+static void reg_packet(uint8_t *b, uint32_t mode, uint32_t bs, uint32_t timeout, const char *name)
+{
+	memset(b, 0, SCU_REGISTER_LEN);
+	memcpy(b, "SCU1", 4);
+	b[4] = 9;
+	w32(b + 8, 1);
+	w32(b + 12, mode);
+	w64(b + 16, 4u << 20);
+	w32(b + 24, bs);
+	w32(b + 28, timeout);
+	memcpy(b + 40, name, strlen(name));
+}
+
+static int reg_decode(uint32_t mode, uint32_t bs, uint32_t timeout, const char *name)
+{
+	uint8_t b[SCU_REGISTER_LEN];
+	struct scu_register r;
+
+	reg_packet(b, mode, bs, timeout, name);
+	return scu_register_decode(b, sizeof(b), &r, err, sizeof(err));
+}
+
+static void test_register_layout_and_hostile(void **state)
+{
+	uint8_t want[SCU_REGISTER_LEN], got[SCU_MAX_LEN];
+	struct scu_register r = { .version = 1, .mode = SCU_AM_CDB | SCU_AM_TM | 1u << 8,
+				  .area_bytes = 4u << 20, .block_size = 0, .cmd_timeout = 30 },
+			    back;
+
+	(void)state;
+	assert_int_equal(SCU_REGISTER_LEN, 8 + 32 + 256);
+	strcpy(r.name, "tape9");
+	reg_packet(want, r.mode, 0, 30, "tape9");
+	assert_int_equal(scu_register_encode(got, &r), SCU_REGISTER_LEN);
+	assert_memory_equal(got, want, SCU_REGISTER_LEN);
+	assert_int_equal(scu_register_decode(want, sizeof(want), &back, err, sizeof(err)), 0);
+	assert_true(back.mode == r.mode && back.block_size == 0 && back.cmd_timeout == 30 &&
+		    back.area_bytes == 4u << 20);
+	assert_string_equal(back.name, "tape9");
+	/* CDB mode only, types 0..30. */
+	assert_int_equal(reg_decode(0, 512, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB | 0x1fu << 8, 512, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB | 0x1eu << 8, 512, 0, "d"), 0);
+	assert_int_equal(reg_decode(SCU_AM_CDB | 4 | 1u << 8, 0, 0, "d"), -EPROTO);
+	/* A tape: 0 (variable) .. 16 MiB; others a power of two 512..65536. */
+	assert_int_equal(reg_decode(SCU_AM_CDB | 1u << 8, 80, 0, "d"), 0);
+	assert_int_equal(reg_decode(SCU_AM_CDB | 1u << 8, (1u << 24) + 1, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB, 0, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB, 1000, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB, 256, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB, 131072, 0, "d"), -EPROTO);
+	assert_int_equal(reg_decode(SCU_AM_CDB | 5u << 8, 2048, 0, "d"), 0);
+	/* cmd_timeout 0 (default) .. 3600. */
+	assert_int_equal(reg_decode(SCU_AM_CDB, 512, 3600, "d"), 0);
+	assert_int_equal(reg_decode(SCU_AM_CDB, 512, 3601, "d"), -EPROTO);
+	/* Names: empty, unterminated, garbage after the NUL. */
+	assert_int_equal(reg_decode(SCU_AM_CDB, 512, 0, ""), -EPROTO);
+	memcpy(got, want, sizeof(want));
+	memset(got + 40, 'x', 256);
+	assert_int_equal(scu_register_decode(got, sizeof(want), &back, err, sizeof(err)), -EPROTO);
+	memcpy(got, want, sizeof(want));
+	got[40 + 200] = 'x';
+	assert_int_equal(scu_register_decode(got, sizeof(want), &back, err, sizeof(err)), -EPROTO);
+	/* Reserved words, any other length. */
+	for (unsigned i = 32; i < 40; i++) {
+		memcpy(got, want, sizeof(want));
+		got[i] = 1;
+		assert_int_equal(scu_register_decode(got, sizeof(want), &back, err, sizeof(err)),
+				 -EPROTO);
+	}
+	for (size_t n = 0; n < SCU_REGISTER_LEN; n++)
+		assert_int_equal(scu_register_decode(want, n, &back, err, sizeof(err)), -EPROTO);
+	/* An ATTACH is no REGISTER. */
+	want[4] = SCU_OP_ATTACH;
+	assert_int_equal(scu_register_decode(want, sizeof(want), &back, err, sizeof(err)), -EPROTO);
+}
+
+/* UNREGISTER: "SCU1" | op 10 | 0 | u64 0. */
+static void test_unregister_layout_and_hostile(void **state)
+{
+	uint8_t want[16] = { 'S', 'C', 'U', '1', 10, 0, 0, 0 }, got[SCU_MAX_LEN + 1] = { 0 };
+
+	(void)state;
+	assert_int_equal(scu_unregister_encode(got), 16);
+	assert_memory_equal(got, want, 16);
+	assert_int_equal(scu_unregister_decode(want, 16, err, sizeof(err)), 0);
+	for (unsigned i = 8; i < 16; i++) {
+		memcpy(got, want, 16);
+		got[i] = 1;
+		assert_int_equal(scu_unregister_decode(got, 16, err, sizeof(err)), -EPROTO);
+	}
+	memcpy(got, want, 16);
+	for (size_t n = 0; n <= SCU_MAX_LEN; n++)
+		if (n != 16)
+			assert_int_equal(scu_unregister_decode(got, n, err, sizeof(err)), -EPROTO);
+}
+
+/* TM_DONE: "SCU1" | op 8 | 0 | id | u8 status | u8 0 | u16 0 | u32 0. */
+static void test_tm_done_layout_and_hostile(void **state)
+{
+	uint8_t want[24] = { 'S', 'C', 'U', '1', 8, 0, 0, 0 }, got[SCU_MAX_LEN + 1];
+	struct scu_tm_done d = { .id = 9, .status = SCU_TMS_REJECTED }, back;
+
+	(void)state;
+	assert_int_equal(SCU_TM_DONE_LEN, 24);
+	w64(want + 8, 9);
+	want[16] = 1;
+	assert_int_equal(scu_tm_done_encode(got, &d), 24);
+	assert_memory_equal(got, want, 24);
+	assert_int_equal(scu_tm_done_decode(want, 24, &back, err, sizeof(err)), 0);
+	assert_true(back.id == 9 && back.status == SCU_TMS_REJECTED);
+	for (unsigned st = 2; st < 256; st++) {
+		memcpy(got, want, 24);
+		got[16] = (uint8_t)st;
+		assert_int_equal(scu_tm_done_decode(got, 24, &back, err, sizeof(err)), -EPROTO);
+	}
+	for (unsigned i = 17; i < 24; i++) {
+		memcpy(got, want, 24);
+		got[i] = 0x80;
+		assert_int_equal(scu_tm_done_decode(got, 24, &back, err, sizeof(err)), -EPROTO);
+	}
+	memcpy(got, want, 24);
+	memset(got + 8, 0, 8);                          /* id 0 */
+	assert_int_equal(scu_tm_done_decode(got, 24, &back, err, sizeof(err)), -EPROTO);
+	memcpy(got, want, 24);
+	for (size_t n = 0; n <= SCU_MAX_LEN; n++)
+		if (n != 24)
+			assert_int_equal(scu_tm_done_decode(got, n, &back, err, sizeof(err)), -EPROTO);
+	/* A TM_DONE is no DONE, and the other way round, though both are 24 bytes. */
+	assert_int_equal(scu_done_decode(want, 24, NULL, err, sizeof(err)), -EPROTO);
+	got[4] = SCU_OP_DONE;
+	assert_int_equal(scu_tm_done_decode(got, 24, &back, err, sizeof(err)), -EPROTO);
 }
 
 /* CMD: "SCU1" | op 5 | 0 | tag | u32 length | u8 dir | u8 CDB length | 0
@@ -218,7 +407,8 @@ static void test_hostile_framing(void **state)
 	for (unsigned op = 0; op < 300; op++) {
 		b[4] = (uint8_t)op;
 		b[5] = (uint8_t)(op >> 8);
-		if (op < 1 || op > 6)
+		/* TM (7) is as long as IO; the other ops are not. */
+		if (op < 1 || (op > 3 && op != 7))
 			assert_int_equal(scu_packet_op(b, SCU_IO_LEN), -EPROTO);
 	}
 	scu_io_encode(b, &io);
@@ -244,6 +434,10 @@ int main(void)
 		cmocka_unit_test(test_cmd_layout),
 		cmocka_unit_test(test_cmd_done_layout_and_hostile),
 		cmocka_unit_test(test_hostile_framing),
+		cmocka_unit_test(test_tm_layout_and_hostile),
+		cmocka_unit_test(test_tm_done_layout_and_hostile),
+		cmocka_unit_test(test_register_layout_and_hostile),
+		cmocka_unit_test(test_unregister_layout_and_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
