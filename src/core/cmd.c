@@ -4,6 +4,8 @@
  *
  * A command lives on its session's loop from scst_rx_cmd to
  * scst_tgt_cmd_done; nothing here locks except when a UA is pending.
+ * Responses reach the transport through the completion rule
+ * (cmd_deliver.c): never inside one of the entry points below.
  * Command objects are recycled through a per-thread free list.  Data
  * buffers count against the command memory limit (cmd_mem.c); a command
  * refused at the limit is answered with TASK SET FULL or BUSY. */
@@ -123,7 +125,7 @@ static void xmit(struct scst_cmd *cmd)
 	if (cmd->lat_measured)
 		cmd->t_xmit = scst_stats_now();
 	cmd->state = SCST_CMD_STATE_XMIT;
-	cmd->sess->tgt->tgtt->xmit_response(cmd);
+	scst_deliver_response(cmd);
 }
 
 /* Finishes a command that failed before reaching the handler. */
@@ -270,7 +272,7 @@ static bool served_without_lun(const struct scst_cmd *cmd)
 	return op && (op->flags & SCST_OP_NO_LUN_OK);
 }
 
-void scst_cmd_init_done(struct scst_cmd *cmd)
+static void init_done(struct scst_cmd *cmd)
 {
 	struct scst_session *sess = cmd->sess;
 
@@ -291,6 +293,13 @@ void scst_cmd_init_done(struct scst_cmd *cmd)
 	if (cmd->tgt_dev && !scst_order_admit(cmd))
 		return;         /* behind an ORDERED command: resumed later */
 	scst_cmd_resume_after_order(cmd);
+}
+
+void scst_cmd_init_done(struct scst_cmd *cmd)
+{
+	scst_core_enter();
+	init_done(cmd);
+	scst_core_leave();
 }
 
 void scst_cmd_resume_after_order(struct scst_cmd *cmd)
@@ -316,7 +325,7 @@ void scst_cmd_resume_after_order(struct scst_cmd *cmd)
 	exec_cmd(cmd);
 }
 
-void scst_rx_data(struct scst_cmd *cmd, bool ok)
+static void rx_data(struct scst_cmd *cmd, bool ok)
 {
 	if (cmd->state != SCST_CMD_STATE_DATA_WAIT)
 		return;         /* aborted meanwhile and already handed back */
@@ -329,6 +338,13 @@ void scst_rx_data(struct scst_cmd *cmd, bool ok)
 	if (cmd->lat_measured)
 		cmd->t_data = scst_stats_now();
 	exec_cmd(cmd);
+}
+
+void scst_rx_data(struct scst_cmd *cmd, bool ok)
+{
+	scst_core_enter();
+	rx_data(cmd, ok);
+	scst_core_leave();
 }
 
 void scst_cmd_done(struct scst_cmd *cmd)
@@ -345,6 +361,7 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 	struct scst_session *sess = cmd->sess;
 	struct scst_mgmt_cmd *mcmd = cmd->mcmd;
 
+	scst_core_enter();
 	scst_cmd_account(cmd);
 	list_del(&cmd->sess_node);
 	sess->active_cmds--;
@@ -357,6 +374,7 @@ void scst_tgt_cmd_done(struct scst_cmd *cmd)
 	cmd_release(cmd);
 	if (mcmd)
 		scst_mgmt_cmd_cmd_released(mcmd);
+	scst_core_leave();
 }
 
 void *scst_cmd_take_buf(struct scst_cmd *cmd, uint32_t *size)

@@ -425,7 +425,6 @@ struct scst_tgt_dev {
 	struct list_head held_cmds;             /* not yet started, in order */
 	unsigned started_cmds;                  /* started, not yet released */
 	bool ordered_running;
-	bool order_draining;
 	/* Statistics, written by the owner loop only (cmd_stats.c). */
 	struct scst_io_counters io;
 	struct scst_lat_stats lat;
@@ -477,6 +476,13 @@ enum scst_cmd_state {
 	SCST_CMD_STATE_DATA_WAIT,     /* transport fetching WRITE data */
 	SCST_CMD_STATE_EXEC,          /* in the handler */
 	SCST_CMD_STATE_XMIT,          /* with the transport for sending */
+};
+
+/* A response or TMF answer on its way to the transport (cmd_deliver.c). */
+enum scst_delivery_kind { SCST_DELIVER_CMD, SCST_DELIVER_MGMT };
+struct scst_delivery {
+	struct list_head node;
+	enum scst_delivery_kind kind;
 };
 
 struct scst_cmd {
@@ -551,6 +557,7 @@ struct scst_cmd {
 	uint64_t t_rx, t_rdy, t_data, t_exec, t_xmit;
 	bool lat_measured;                      /* measure_latency was on at rx */
 	bool data_received;                     /* WRITE data arrived */
+	struct scst_delivery delivery;
 };
 
 struct scst_mgmt_cmd {
@@ -565,6 +572,7 @@ struct scst_mgmt_cmd {
 	/* PREEMPT AND ABORT: the PR OUT command completed once the aborts
 	 * are done (no transport answer then). */
 	struct scst_cmd *pr_cmd;
+	struct scst_delivery delivery;
 };
 /* ---------------------------------------------------------------------- */
 /* Calls both audiences make                                               */

@@ -30,6 +30,16 @@ void scst_order_finished(struct scst_cmd *cmd);
 bool scst_order_unhold(struct scst_cmd *cmd);
 void scst_cmd_resume_after_order(struct scst_cmd *cmd);
 
+/* The completion rule (cmd_deliver.c): every transport-facing entry
+ * point runs between scst_core_enter and scst_core_leave; responses and
+ * TMF answers go to the transport through scst_deliver_*, which queue
+ * them while any entry point is running on the thread. */
+void scst_core_enter(void);
+void scst_core_leave(void);
+void scst_deliver_response(struct scst_cmd *cmd);
+/* Unpins mcmd's session and calls task_mgmt_fn_done, when allowed. */
+void scst_deliver_mgmt_answer(struct scst_mgmt_cmd *mcmd);
+
 /* Task management bookkeeping when an aborted command is released. */
 void scst_mgmt_cmd_cmd_released(struct scst_mgmt_cmd *mcmd);
 
@@ -38,7 +48,8 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd);
 /* PREEMPT AND ABORT (tm.c): aborts the commands of the n preempted I_T
  * nexuses on cmd's device, cmd excepted, on whatever loop they live.
  * true: cmd is completed (scst_cmd_done) once they are released, maybe
- * before this returns; false: nothing to wait for, the caller completes. */
+ * before this returns (its response then waits for the completion rule);
+ * false: nothing to wait for, the caller completes. */
 struct scst_pr_nexus;
 bool scst_preempt_abort(struct scst_cmd *cmd, const struct scst_pr_nexus *preempted, unsigned n);
 /* PREEMPT AND ABORT through another daemon of a shared device: aborts

@@ -35,7 +35,9 @@ struct scst_tgt_template {
 	void (*rdy_to_xfer)(struct scst_cmd *cmd);
 
 	/* Send cmd->resp_data_len bytes of cmd->buf (READ direction) and the
-	 * status/sense; afterwards call scst_tgt_cmd_done().  Also called for
+	 * status/sense; afterwards call scst_tgt_cmd_done().  Never called
+	 * while a call of the transport into the core is running (the
+	 * completion rule, core/cmd_deliver.c).  Also called for
 	 * aborted commands (cmd->aborted): then only the resources are freed,
 	 * or TASK ABORTED is sent when cmd->tas_response is set. */
 	void (*xmit_response)(struct scst_cmd *cmd);
@@ -231,10 +233,16 @@ void *scst_cmd_take_buf(struct scst_cmd *cmd, uint32_t *size);
 void scst_cmd_adopt_buf(struct scst_cmd *cmd, void *buf, uint32_t size);
 
 /* Runs a task management function.  tgtt->task_mgmt_fn_done() is called
- * when it has finished, possibly before this returns.  Returns 0, or
+ * when it has finished, never before this returns.  Returns 0, or
  * -ENOMEM when nothing was started. */
 int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t lun[8],
 		    uint64_t tag, void *tgt_priv);
 void scst_mgmt_cmd_free(struct scst_mgmt_cmd *mcmd);
+/* Delivers the responses and TMF answers the calls above left queued
+ * (no-op while one of them is running on the thread).  On an I/O loop
+ * they go at the end of the loop iteration anyway; a transport may take
+ * them earlier between its calls into the core.  Off the I/O threads
+ * (unit tests, tools driving the core) the caller must drain. */
+void scst_completions_drain(void);
 
 #endif

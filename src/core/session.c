@@ -236,17 +236,16 @@ void scst_session_abort_all(struct scst_session *sess)
 {
 	struct scst_cmd *cmd;
 
-	/* Handing one back may release others: start over after each. */
-again:
-	list_for_each_entry(cmd, &sess->cmds, sess_node) {
-		if (!cmd->aborted) {
-			scst_abort_cmd(cmd, NULL);
-			goto again;
-		}
-	}
+	/* Nothing is released during the walk (the completion rule). */
+	scst_core_enter();
+	list_for_each_entry(cmd, &sess->cmds, sess_node)
+		scst_abort_cmd(cmd, NULL);
+	scst_core_leave();
 }
 
 void scst_cmd_abort(struct scst_cmd *cmd)
 {
+	scst_core_enter();
 	scst_abort_cmd(cmd, NULL);
+	scst_core_leave();
 }

@@ -40,14 +40,12 @@ bool scst_order_admit(struct scst_cmd *cmd)
 	return true;
 }
 
-/* Starts what may start now from the head of the held commands.  A
- * started command can finish (and call back here) before start_fn
- * returns: the inner call leaves the work to this loop. */
+/* Starts what may start now from the head of the held commands.  Runs
+ * inside scst_tgt_cmd_done, so a command started here that finishes at
+ * once has its response queued (the completion rule, cmd_deliver.c) and
+ * nothing comes back here before the loop is over. */
 static void start_held(struct scst_tgt_dev *td)
 {
-	if (td->order_draining)
-		return;
-	td->order_draining = true;
 	while (!list_empty(&td->held_cmds)) {
 		struct scst_cmd *cmd = list_first_entry(&td->held_cmds, struct scst_cmd, order_node);
 
@@ -59,7 +57,6 @@ static void start_held(struct scst_tgt_dev *td)
 		start(td, cmd);
 		scst_cmd_resume_after_order(cmd);
 	}
-	td->order_draining = false;
 }
 
 void scst_order_finished(struct scst_cmd *cmd)

@@ -30,13 +30,13 @@ static void mgmt_complete(struct scst_mgmt_cmd *mcmd)
 {
 	struct scst_cmd *pr_cmd = mcmd->pr_cmd;
 
-	mcmd->sess->active_cmds--;
 	if (pr_cmd) {
+		mcmd->sess->active_cmds--;
 		scst_mgmt_cmd_free(mcmd);
 		scst_cmd_done(pr_cmd);
 		return;
 	}
-	mcmd->sess->tgt->tgtt->task_mgmt_fn_done(mcmd);
+	scst_deliver_mgmt_answer(mcmd);
 }
 
 static void mgmt_complete_msg(void *arg)
@@ -73,18 +73,22 @@ void scst_abort_cmd(struct scst_cmd *cmd, struct scst_mgmt_cmd *mcmd)
 {
 	if (cmd->aborted)
 		return;
-	cmd->aborted = true;
 	if (mcmd && !cmd->mcmd) {
 		cmd->mcmd = mcmd;
 		mgmt_get(mcmd);
 	}
+	/* Its response is made (and maybe still queued for delivery): the
+	 * command has finished and the TMF only waits for its release. */
+	if (cmd->state == SCST_CMD_STATE_XMIT)
+		return;
+	cmd->aborted = true;
 	/* A command waiting for WRITE data will never get it now: hand it
 	 * back to the transport at once.  One in the handler finishes first,
 	 * unless it only waits on an operation that outlives it; one
 	 * already with the transport is released by it. */
 	if (cmd->state == SCST_CMD_STATE_DATA_WAIT || scst_order_unhold(cmd)) {
 		cmd->state = SCST_CMD_STATE_XMIT;
-		cmd->sess->tgt->tgtt->xmit_response(cmd);
+		scst_deliver_response(cmd);
 	} else if (cmd->state == SCST_CMD_STATE_EXEC && cmd->abort_fn) {
 		void (*abort_fn)(struct scst_cmd *) = cmd->abort_fn;
 
@@ -127,19 +131,15 @@ static struct scst_cmd *find_cmd_by_tag(struct scst_session *sess, uint64_t tag)
 }
 
 /* Aborts the session's commands for `lun` (all LUNs when lun is UINT64_MAX).
- * Handing one back may release others (a command it held back in order
- * starts and finishes), so the walk starts over after each. */
+ * Runs inside scst_rx_mgmt_fn: no command is released during the walk
+ * (the completion rule). */
 static void abort_session_cmds(struct scst_mgmt_cmd *mcmd, uint64_t lun)
 {
 	struct scst_cmd *cmd;
 
-again:
-	list_for_each_entry(cmd, &mcmd->sess->cmds, sess_node) {
-		if (!cmd->aborted && (lun == UINT64_MAX || cmd->lun == lun)) {
+	list_for_each_entry(cmd, &mcmd->sess->cmds, sess_node)
+		if (lun == UINT64_MAX || cmd->lun == lun)
 			scst_abort_cmd(cmd, mcmd);
-			goto again;
-		}
-	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -177,7 +177,7 @@ static void abort_nexus_cmds(const struct abort_scope *sc, struct scst_tgt_dev *
 	bool other = sess != sc->issuer, any = false;
 	struct scst_cmd *cmd;
 
-again:  /* as in abort_session_cmds */
+	/* Runs inside abort_scope_here: as in abort_session_cmds. */
 	list_for_each_entry(cmd, &sess->cmds, sess_node) {
 		if (cmd->tgt_dev != td || cmd == sc->spare || cmd->aborted)
 			continue;
@@ -187,7 +187,6 @@ again:  /* as in abort_session_cmds */
 			cmd->tas_response = true;
 		any = true;
 		scst_abort_cmd(cmd, sc->mcmd);
-		goto again;
 	}
 	if (any && other && !sc->tas && sc->cleared_ua != SCST_S_OK)
 		scst_tgt_dev_queue_ua(td, sc->cleared_ua);
@@ -221,8 +220,10 @@ static void abort_scope_here(const struct abort_scope *sc)
 	unsigned n;
 	struct scst_tgt_dev **tds = loop_nexuses(sc, &n);
 
+	scst_core_enter();
 	for (unsigned i = 0; i < n; i++)
 		abort_nexus_cmds(sc, tds[i]);
+	scst_core_leave();
 	free(tds);
 }
 
@@ -523,11 +524,13 @@ int scst_rx_mgmt_fn(struct scst_session *sess, enum scst_tm_fn fn, const uint8_t
 	 * and keep the session until the response is out. */
 	mcmd->pending = 1;
 	sess->active_cmds++;
+	scst_core_enter();
 	run_mgmt_fn(mcmd);
 	log_debug("TMF %d on %s lun %llu: status %d, %u commands to wait for", fn,
 		  sess->initiator_name, (unsigned long long)mcmd->lun, mcmd->status,
 		  __atomic_load_n(&mcmd->pending, __ATOMIC_RELAXED) - 1);
 	scst_mgmt_cmd_cmd_released(mcmd);
+	scst_core_leave();
 	return 0;
 }
 

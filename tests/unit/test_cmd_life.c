@@ -4,8 +4,15 @@
  * scst_rx_data, scst_tgt_cmd_done, scst_rx_mgmt_fn) with a fake target
  * template and a fake device type standing in at the layer boundaries: the
  * handler can finish a command at once or hold it "running".  No I/O
- * loops: the core then runs everything on the caller's thread.  Expected
- * statuses and sense codes are SAM-5's and SPC-4's. */
+ * loops (but for the last test): the core then runs everything on the
+ * caller's thread, which drains the responses it queued
+ * (scst_completions_drain).  Expected statuses and sense codes are
+ * SAM-5's and SPC-4's.
+ *
+ * Every test also checks the completion rule (core/cmd_deliver.c): the
+ * fake transport counts its calls into the core (in_core) and its
+ * callbacks (in_callback); a callback entered while either is running,
+ * or a command whose response comes twice, is a violation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <time.h>
 
 #include "core/scst.h"
 #include "core/scst_priv.h"
+#include "util/ioloop.h"
 
 #define MAX_EVENTS 32
 
@@ -41,11 +50,34 @@ static unsigned rdy_calls;
 static int tmf_status = -1;
 static unsigned tmf_calls;
 
+/* The completion rule's witnesses.  Plain counters, touched by one thread
+ * at a time (the test's, or the I/O loop's in the loop test); violations
+ * are counted rather than asserted so a loop thread never longjmps. */
+static int in_core, in_callback;
+static unsigned violations;
+static unsigned responses[MAX_EVENTS];          /* per submitted command */
+static unsigned nsubmitted;
+
+static void callback_enter(void)
+{
+	if (in_core || in_callback)
+		violations++;
+	in_callback++;
+}
+
 static void fake_xmit(struct scst_cmd *cmd)
 {
-	struct event *e = &sent[nsent++];
+	struct event *e = &sent[nsent];
+	unsigned *count = cmd->tgt_priv;
 
-	assert_true(nsent <= MAX_EVENTS);
+	callback_enter();
+	if (!count || ++*count != 1)
+		violations++;
+	if (nsent == MAX_EVENTS) {
+		violations++;
+		in_callback--;
+		return;
+	}
 	e->tag = cmd->tag;
 	e->status = cmd->status;
 	e->aborted = cmd->aborted;
@@ -57,21 +89,31 @@ static void fake_xmit(struct scst_cmd *cmd)
 		e->asc = cmd->sense[12];
 		e->ascq = cmd->sense[13];
 	}
+	__atomic_store_n(&nsent, nsent + 1, __ATOMIC_RELEASE);    /* read by the loop test */
+	/* The transport releases the command inside its callback, the way a
+	 * transport that has nothing left to send does. */
+	in_core++;
 	scst_tgt_cmd_done(cmd);
+	in_core--;
+	in_callback--;
 }
 
 static void fake_rdy_to_xfer(struct scst_cmd *cmd)
 {
 	rdy_calls++;
 	memset(cmd->buf, 0x5a, cmd->write_len);
+	in_core++;
 	scst_rx_data(cmd, true);
+	in_core--;
 }
 
 static void fake_tmf_done(struct scst_mgmt_cmd *mcmd)
 {
+	callback_enter();
 	tmf_calls++;
 	tmf_status = (int)mcmd->status;
 	scst_mgmt_cmd_free(mcmd);
+	in_callback--;
 }
 
 /* A transport that has asked for WRITE data that has not come yet. */
@@ -160,6 +202,9 @@ static int setup(void **state)
 	list_init(&sess2.cmds);
 	list_init(&sess2.retired_tgt_devs);
 	nsent = nexecuted = nrunning = rdy_calls = tmf_calls = 0;
+	in_core = in_callback = 0;
+	violations = nsubmitted = 0;
+	memset(responses, 0, sizeof(responses));
 	tmf_status = -1;
 	hold_in_handler = false;
 	return 0;
@@ -173,6 +218,10 @@ static int teardown(void **state)
 	assert_int_equal(sess.active_cmds, 0);
 	assert_true(list_empty(&sess2.cmds));
 	assert_int_equal(sess2.active_cmds, 0);
+	/* The completion rule held, and every command got one response. */
+	assert_int_equal(violations, 0);
+	for (unsigned i = 0; i < nsubmitted; i++)
+		assert_int_equal(responses[i], 1);
 	scst_tgt_dev_clear_uas(&td);
 	scst_tgt_dev_clear_uas(&td2);
 	assert_int_equal(dev.cmd_pins, 0);
@@ -181,19 +230,37 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Sends one command of session s for lun with tag and task attribute. */
-static struct scst_cmd *submit_on(struct scst_session *s, uint64_t lun, uint64_t tag,
-				  enum scst_queue_type qt, const uint8_t *cdb, unsigned cdb_len)
+/* Hands one command of session s for lun with tag and task attribute to
+ * the core, as a transport does; what the core queued is not drained. */
+static struct scst_cmd *submit_undrained(struct scst_session *s, uint64_t lun, uint64_t tag,
+					 enum scst_queue_type qt, const uint8_t *cdb,
+					 unsigned cdb_len)
 {
 	uint8_t l[8];
 	struct scst_cmd *cmd;
 
 	scst_pack_lun(lun, SCST_LUN_ADDR_METHOD_PERIPHERAL, l);
 	cmd = scst_rx_cmd(s, l, cdb, cdb_len);
-	assert_non_null(cmd);
+	if (!cmd || nsubmitted == MAX_EVENTS) {
+		violations++;
+		return cmd;
+	}
 	cmd->tag = tag;
 	cmd->queue_type = qt;
+	cmd->tgt_priv = &responses[nsubmitted++];
+	in_core++;
 	scst_cmd_init_done(cmd);
+	in_core--;
+	return cmd;
+}
+
+static struct scst_cmd *submit_on(struct scst_session *s, uint64_t lun, uint64_t tag,
+				  enum scst_queue_type qt, const uint8_t *cdb, unsigned cdb_len)
+{
+	struct scst_cmd *cmd = submit_undrained(s, lun, tag, qt, cdb, cdb_len);
+
+	assert_non_null(cmd);
+	scst_completions_drain();       /* no I/O loop here */
 	return cmd;
 }
 
@@ -378,8 +445,14 @@ static int tmf(enum scst_tm_fn fn, uint64_t lun, uint64_t tag)
 {
 	uint8_t l[8];
 
+	int rc;
+
 	scst_pack_lun(lun, SCST_LUN_ADDR_METHOD_PERIPHERAL, l);
-	return scst_rx_mgmt_fn(&sess, fn, l, tag, NULL);
+	in_core++;
+	rc = scst_rx_mgmt_fn(&sess, fn, l, tag, NULL);
+	in_core--;
+	scst_completions_drain();
+	return rc;
 }
 
 /* ABORT TASK of a task in the handler: the task ends aborted when the
@@ -540,6 +613,228 @@ static void test_abort_write_waiting_for_data(void **state)
 	fake_tgtt.rdy_to_xfer = fake_rdy_to_xfer;
 }
 
+/* QUERY TASK (SAM-5 7.8): FUNCTION SUCCEEDED when the named task is in
+ * the task set, FUNCTION COMPLETE when it is not; QUERY TASK SET (7.9)
+ * likewise for any task of the nexus; QUERY ASYNCHRONOUS EVENT (7.10)
+ * SUCCEEDED when a unit attention is pending.  None aborts anything. */
+static void test_query_functions(void **state)
+{
+	(void)state;
+	assert_int_equal(tmf(SCST_QUERY_TASK_SET, 0, 0), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCESS);
+	assert_int_equal(tmf(SCST_QUERY_ASYNC_EVENT, 0, 0), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCESS);
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_SIMPLE);
+	assert_int_equal(tmf(SCST_QUERY_TASK, 0, 1), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCEEDED);
+	assert_int_equal(tmf(SCST_QUERY_TASK, 0, 2), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCESS);
+	assert_int_equal(tmf(SCST_QUERY_TASK_SET, 0, 0), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCEEDED);
+	scst_tgt_dev_queue_ua(&td, SCST_S_UA_CAPACITY_CHANGED);
+	assert_int_equal(tmf(SCST_QUERY_ASYNC_EVENT, 0, 0), 0);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCEEDED);
+	assert_int_equal(tmf_calls, 6);
+	assert_int_equal(nsent, 0);
+	finish_running(0);
+	assert_false(sent[0].aborted);
+}
+
+/* The transport lost the connection (scst_session_abort_all): every
+ * command of the session ends aborted - the one in the handler when it
+ * lets go, the one waiting for WRITE data and the held one at once - and
+ * none of them is answered twice or started. */
+static void test_session_abort_all(void **state)
+{
+	(void)state;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_ORDERED);
+	fake_tgtt.rdy_to_xfer = hold_rdy_to_xfer;
+	submit(0, 2, SCST_CMD_QUEUE_HEAD_OF_QUEUE, write10, sizeof(write10));
+	fake_tgtt.rdy_to_xfer = fake_rdy_to_xfer;
+	read_cmd(3, SCST_CMD_QUEUE_SIMPLE);
+	in_core++;
+	scst_session_abort_all(&sess);
+	in_core--;
+	assert_int_equal(nsent, 0);
+	scst_completions_drain();
+	assert_int_equal(nsent, 2);
+	assert_true(sent_tag(2)->aborted && sent_tag(3)->aborted);
+	finish_running(0);
+	assert_int_equal(nsent, 3);
+	assert_true(sent_tag(1)->aborted);
+	assert_int_equal(nexecuted, 1);
+}
+
+/* WRITE data that arrives for a command already aborted and handed back
+ * changes nothing (cmd.c ignores it outside the data wait). */
+static void test_data_after_abort_is_ignored(void **state)
+{
+	struct scst_cmd *cmd;
+
+	(void)state;
+	fake_tgtt.rdy_to_xfer = hold_rdy_to_xfer;
+	cmd = submit(0, 5, SCST_CMD_QUEUE_SIMPLE, write10, sizeof(write10));
+	fake_tgtt.rdy_to_xfer = fake_rdy_to_xfer;
+	/* The transport keeps the command while the abort's response is
+	 * queued, then its data "arrives" before the queue is drained. */
+	in_core++;
+	assert_int_equal(scst_rx_mgmt_fn(&sess, SCST_ABORT_TASK, (const uint8_t[8]){ 0 }, 5, NULL),
+			 0);
+	scst_rx_data(cmd, true);
+	in_core--;
+	scst_completions_drain();
+	assert_int_equal(nexecuted, 0);
+	assert_int_equal(nsent, 1);
+	assert_true(sent[0].aborted);
+	assert_int_equal(tmf_calls, 1);
+}
+
+/* ---- the completion rule (core/cmd_deliver.c) ---------------------------- */
+
+/* A command the handler finishes inside its exec, one refused before the
+ * handler (finish_early), and a WRITE whose data the transport supplies
+ * inside rdy_to_xfer: none of their responses comes inside the
+ * transport's call; each comes once, when the queue is drained. */
+static void test_no_response_inside_the_submitting_call(void **state)
+{
+	(void)state;
+	submit_undrained(&sess, 0, 1, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	submit_undrained(&sess, 9, 2, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	submit_undrained(&sess, 0, 3, SCST_CMD_QUEUE_SIMPLE, write10, sizeof(write10));
+	assert_int_equal(nexecuted, 2);                 /* the READ and the WRITE ran */
+	assert_int_equal(nsent, 0);
+	scst_completions_drain();
+	assert_int_equal(nsent, 3);
+	assert_sent(0, 1, SAM_STAT_GOOD, 0, 0, 0);
+	assert_sent(1, 2, SAM_STAT_CHECK_CONDITION, 0x5, 0x25, 0x00);
+	assert_sent(2, 3, SAM_STAT_GOOD, 0, 0, 0);
+	scst_completions_drain();                       /* nothing twice */
+	assert_int_equal(nsent, 3);
+}
+
+/* A handler finishing later (its I/O completed, no core call running)
+ * gets the response out at once, without a drain. */
+static void test_asynchronous_completion_goes_at_once(void **state)
+{
+	(void)state;
+	hold_in_handler = true;
+	submit_undrained(&sess, 0, 1, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_int_equal(nsent, 0);
+	finish_running(0);
+	assert_int_equal(nsent, 1);
+	assert_sent(0, 1, SAM_STAT_GOOD, 0, 0, 0);
+}
+
+/* The transport releases an ORDERED command inside its xmit_response;
+ * the commands held behind it start there and finish at once: their
+ * responses follow, none nested in the first one's callback (the
+ * instrumentation counts that), each once. */
+static void test_held_commands_finishing_inside_a_release(void **state)
+{
+	(void)state;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_ORDERED);
+	read_cmd(2, SCST_CMD_QUEUE_SIMPLE);
+	read_cmd(3, SCST_CMD_QUEUE_SIMPLE);
+	read_cmd(4, SCST_CMD_QUEUE_ORDERED);
+	read_cmd(5, SCST_CMD_QUEUE_SIMPLE);
+	assert_int_equal(nexecuted, 1);
+	hold_in_handler = false;
+	finish_running(0);
+	assert_int_equal(nexecuted, 5);
+	assert_int_equal(nsent, 5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_sent(i, i + 1, SAM_STAT_GOOD, 0, 0, 0);
+}
+
+/* ABORT TASK SET over a command in the handler, one waiting for its
+ * WRITE data and one held behind an ORDERED task: the two handed back
+ * by the abort are answered after scst_rx_mgmt_fn returned, the TMF
+ * answer only after the last aborted command was released, and never
+ * inside a call of the transport's. */
+static void test_abort_task_set_answers_outside_the_call(void **state)
+{
+	uint8_t l[8];
+
+	(void)state;
+	hold_in_handler = true;
+	read_cmd(1, SCST_CMD_QUEUE_SIMPLE);
+	fake_tgtt.rdy_to_xfer = hold_rdy_to_xfer;
+	submit(0, 2, SCST_CMD_QUEUE_SIMPLE, write10, sizeof(write10));
+	fake_tgtt.rdy_to_xfer = fake_rdy_to_xfer;
+	read_cmd(3, SCST_CMD_QUEUE_ORDERED);
+	assert_int_equal(nexecuted, 1);
+	scst_pack_lun(0, SCST_LUN_ADDR_METHOD_PERIPHERAL, l);
+	in_core++;
+	assert_int_equal(scst_rx_mgmt_fn(&sess, SCST_ABORT_TASK_SET, l, 0, NULL), 0);
+	in_core--;
+	assert_int_equal(nsent, 0);
+	scst_completions_drain();
+	assert_int_equal(nsent, 2);
+	assert_true(sent_tag(2)->aborted && sent_tag(3)->aborted);
+	assert_int_equal(tmf_calls, 0);                 /* 1 is still in the handler */
+	finish_running(0);
+	assert_int_equal(nsent, 3);
+	assert_true(sent_tag(1)->aborted);
+	assert_int_equal(tmf_calls, 1);
+	assert_int_equal(tmf_status, SCST_MGMT_STATUS_SUCCESS);
+	assert_int_equal(nexecuted, 1);
+}
+
+/* A command whose response is made but not yet delivered has finished:
+ * an abort in the same loop iteration does not take its status back. */
+static void test_abort_after_the_response_was_made(void **state)
+{
+	(void)state;
+	submit_undrained(&sess, 0, 1, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	assert_int_equal(tmf(SCST_ABORT_TASK_SET, 0, 0), 0);
+	assert_int_equal(nsent, 1);
+	assert_sent(0, 1, SAM_STAT_GOOD, 0, 0, 0);
+	assert_false(sent[0].aborted);
+	assert_int_equal(tmf_calls, 1);
+}
+
+/* On an I/O loop nobody drains: what a call queued goes out at the end
+ * of the loop iteration, still never inside the call. */
+static void submit_on_loop(void *arg)
+{
+	unsigned *seen_inside = arg;
+
+	submit_undrained(&sess, 0, 1, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	submit_undrained(&sess, 7, 2, SCST_CMD_QUEUE_SIMPLE, read10, sizeof(read10));
+	submit_undrained(&sess, 0, 3, SCST_CMD_QUEUE_SIMPLE, write10, sizeof(write10));
+	*seen_inside = __atomic_load_n(&nsent, __ATOMIC_ACQUIRE);
+}
+
+static void test_loop_delivers_at_the_end_of_the_iteration(void **state)
+{
+	unsigned seen_inside = 99;
+	struct timespec t0, t;
+
+	(void)state;
+	assert_int_equal(ioloops_start(1), 0);
+	sess.loop = ioloop_get(0);
+	assert_int_equal(ioloop_run_on_sync(sess.loop, submit_on_loop, &seen_inside), 0);
+	assert_int_equal(seen_inside, 0);
+	/* The loop delivers right after the call; a loaded machine may take
+	 * its time getting there. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		struct timespec nap = { 0, 1000000 };
+
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (__atomic_load_n(&nsent, __ATOMIC_ACQUIRE) < 3 && t.tv_sec - t0.tv_sec < 30);
+	ioloops_stop();
+	sess.loop = NULL;
+	assert_int_equal(nsent, 3);
+	assert_sent(0, 1, SAM_STAT_GOOD, 0, 0, 0);
+	assert_sent(1, 2, SAM_STAT_CHECK_CONDITION, 0x5, 0x25, 0x00);
+	assert_sent(2, 3, SAM_STAT_GOOD, 0, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +853,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clear_task_set_without_tas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear_task_set_with_tas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_write_waiting_for_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_functions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_abort_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_after_abort_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_response_inside_the_submitting_call, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_asynchronous_completion_goes_at_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_held_commands_finishing_inside_a_release, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_abort_task_set_answers_outside_the_call, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_abort_after_the_response_was_made, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_loop_delivers_at_the_end_of_the_iteration, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
  * (full feature phase or close); the ticket charges its portal's and its
  * source address's pending-login counts.  Portals accept on one loop but
  * logins end on any, so the counts are atomic (portal) or under a lock
- * (address table). */
+ * (address table).  Owns conn->admission. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,17 +229,17 @@ bool iscsi_admit_login(struct iscsi_conn *conn, struct iscsi_admit_gate *g)
 	}
 	__atomic_add_fetch(&g->refs, 1, __ATOMIC_ACQ_REL);
 	t->gate = g;
-	conn->admit = t;
+	conn->admission.ticket = t;
 	return true;
 }
 
 void iscsi_admit_login_done(struct iscsi_conn *conn)
 {
-	struct iscsi_admit_ticket *t = conn->admit;
+	struct iscsi_admit_ticket *t = conn->admission.ticket;
 
 	if (!t)
 		return;
-	conn->admit = NULL;
+	conn->admission.ticket = NULL;
 	__atomic_sub_fetch(&t->gate->pending, 1, __ATOMIC_ACQ_REL);
 	iscsi_admit_gate_put(t->gate);
 	addr_discharge(t->addr);
@@ -251,7 +251,7 @@ void iscsi_admit_login_done(struct iscsi_conn *conn)
 
 static void login_expired(struct io_timer *t)
 {
-	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, login_timer);
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, admission.login_timer);
 
 	if (conn->state != CONN_LOGIN)
 		return;
@@ -263,14 +263,14 @@ static void login_expired(struct io_timer *t)
 
 void iscsi_login_timer_start(struct iscsi_conn *conn)
 {
-	ioloop_timer_init(&conn->login_timer, login_expired);
-	ioloop_timer_arm(conn->loop, &conn->login_timer,
+	ioloop_timer_init(&conn->admission.login_timer, login_expired);
+	ioloop_timer_arm(conn->loop, &conn->admission.login_timer,
 			 __atomic_load_n(&login_timeout_s, __ATOMIC_RELAXED) * 1000u);
 }
 
 void iscsi_login_timer_stop(struct iscsi_conn *conn)
 {
-	ioloop_timer_cancel(conn->loop, &conn->login_timer);
+	ioloop_timer_cancel(conn->loop, &conn->admission.login_timer);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -14,7 +14,7 @@
 
 static void grace_over(struct io_timer *t)
 {
-	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, logout_timer);
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, logout.async_timer);
 
 	iscsi_conn_close(conn, "no logout within the grace period");
 }
@@ -37,20 +37,20 @@ static bool queue_logout_request(struct iscsi_conn *conn, unsigned grace_s)
 
 void iscsi_request_logout(struct iscsi_conn *conn, unsigned grace_s, const char *why)
 {
-	if (conn->state == CONN_CLOSING || conn->logout_timer.armed)
+	if (conn->state == CONN_CLOSING || conn->logout.async_timer.armed)
 		return;
-	if (conn->state != CONN_FULL || conn->discovery || conn->logout_pending ||
+	if (conn->state != CONN_FULL || conn->neg.discovery || conn->logout.pending ||
 	    !queue_logout_request(conn, grace_s)) {
 		iscsi_conn_close(conn, why);
 		return;
 	}
 	log_info("%s: asking %s to log out within %u s (%s)", conn->peer_str,
-		 conn->initiator_name, grace_s, why);
-	ioloop_timer_init(&conn->logout_timer, grace_over);
-	ioloop_timer_arm(conn->loop, &conn->logout_timer, grace_s * 1000u);
+		 conn->neg.initiator_name, grace_s, why);
+	ioloop_timer_init(&conn->logout.async_timer, grace_over);
+	ioloop_timer_arm(conn->loop, &conn->logout.async_timer, grace_s * 1000u);
 }
 
 void iscsi_async_stop(struct iscsi_conn *conn)
 {
-	ioloop_timer_cancel(conn->loop, &conn->logout_timer);
+	ioloop_timer_cancel(conn->loop, &conn->logout.async_timer);
 }

@@ -11,7 +11,9 @@
  * Teardown is the delicate part: a closing connection still has a recv or
  * a sendmsg in the kernel and commands in the core.  It is freed only when
  * all of them have come back, checked at the end of a loop iteration so no
- * caller still holds it. */
+ * caller still holds it.
+ *
+ * Owns conn->rx, conn->tx, conn->move and conn->teardown (iscsi_priv.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,25 +39,25 @@ static void rx_start_bhs(struct iscsi_conn *conn);
  * ones rather than malloc per command. */
 struct iscsi_tx *iscsi_tx_alloc(struct iscsi_conn *conn)
 {
-	struct iscsi_tx *tx = conn->free_tx;
+	struct iscsi_tx *tx = conn->tx.free;
 
 	if (!tx)
 		return calloc(1, sizeof(*tx));
-	conn->free_tx = tx->owned;
-	conn->nfree_tx--;
+	conn->tx.free = tx->owned;
+	conn->tx.nfree--;
 	memset(tx, 0, sizeof(*tx));
 	return tx;
 }
 
 void iscsi_tx_recycle(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
-	if (conn->nfree_tx >= ISCSI_TX_CACHE_KEEP) {
+	if (conn->tx.nfree >= ISCSI_TX_CACHE_KEEP) {
 		free(tx);
 		return;
 	}
-	tx->owned = conn->free_tx;
-	conn->free_tx = tx;
-	conn->nfree_tx++;
+	tx->owned = conn->tx.free;
+	conn->tx.free = tx;
+	conn->tx.nfree++;
 }
 
 static uint32_t tx_size(const struct iscsi_tx *tx)
@@ -84,7 +86,7 @@ static void tx_finish_header(struct iscsi_conn *conn, struct iscsi_tx *tx)
 	}
 	if (tx->fill_cmdsn) {
 		tx->fill_cmdsn = false;
-		iscsi_bhs_set_exp_cmdsn(tx->bhs, conn->isess->exp_cmdsn);
+		iscsi_bhs_set_exp_cmdsn(tx->bhs, conn->link.isess->exp_cmdsn);
 		iscsi_bhs_set_max_cmdsn(tx->bhs, iscsi_max_cmdsn_to_send(conn));
 		if (tx->hdigest)
 			iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
@@ -109,55 +111,55 @@ static void tx_cb(struct io_op *op, int res);
 
 static void tx_flush(struct io_defer *d)
 {
-	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, flush);
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, tx.flush);
 	struct iscsi_tx *tx;
-	uint32_t skip = conn->tx_skip;
+	uint32_t skip = conn->tx.skip;
 	unsigned n = 0, pdus = 0;
 	struct io_uring_sqe *sqe;
 
-	if (conn->tx_busy || conn->state == CONN_CLOSING || list_empty(&conn->tx_queue))
+	if (conn->tx.busy || conn->state == CONN_CLOSING || list_empty(&conn->tx.queue))
 		return;
-	list_for_each_entry(tx, &conn->tx_queue, node) {
+	list_for_each_entry(tx, &conn->tx.queue, node) {
 		if (pdus == ISCSI_TX_IOV_MAX)
 			break;
 		tx_finish_header(conn, tx);
-		n = add_iov(conn->tx_iov, n, tx->bhs, ISCSI_BHS_LEN, &skip);
+		n = add_iov(conn->tx.iov, n, tx->bhs, ISCSI_BHS_LEN, &skip);
 		if (tx->hdigest)
-			n = add_iov(conn->tx_iov, n, tx->hdig, ISCSI_DIGEST_LEN, &skip);
+			n = add_iov(conn->tx.iov, n, tx->hdig, ISCSI_DIGEST_LEN, &skip);
 		if (tx->dlen)
-			n = add_iov(conn->tx_iov, n, tx->data, tx->dlen, &skip);
+			n = add_iov(conn->tx.iov, n, tx->data, tx->dlen, &skip);
 		if (iscsi_pad4(tx->dlen))
-			n = add_iov(conn->tx_iov, n, conn->tx_zero_pad, iscsi_pad4(tx->dlen), &skip);
+			n = add_iov(conn->tx.iov, n, conn->tx.zero_pad, iscsi_pad4(tx->dlen), &skip);
 		if (tx->ddigest)
-			n = add_iov(conn->tx_iov, n, tx->ddig, ISCSI_DIGEST_LEN, &skip);
+			n = add_iov(conn->tx.iov, n, tx->ddig, ISCSI_DIGEST_LEN, &skip);
 		pdus++;
 	}
-	memset(&conn->tx_msg, 0, sizeof(conn->tx_msg));
-	conn->tx_msg.msg_iov = conn->tx_iov;
-	conn->tx_msg.msg_iovlen = n;
+	memset(&conn->tx.msg, 0, sizeof(conn->tx.msg));
+	conn->tx.msg.msg_iov = conn->tx.iov;
+	conn->tx.msg.msg_iovlen = n;
 	for (unsigned i = 0; i < n; i++)
-		io_claim(&conn->tx_op, conn->tx_iov[i].iov_base, conn->tx_iov[i].iov_len);
+		io_claim(&conn->tx.op, conn->tx.iov[i].iov_base, conn->tx.iov[i].iov_len);
 	sqe = ioloop_sqe(conn->loop);
-	io_uring_prep_sendmsg(sqe, conn->fd, &conn->tx_msg, MSG_NOSIGNAL);
-	conn->tx_op.cb = tx_cb;
-	ioloop_sqe_set_op(sqe, &conn->tx_op);
-	conn->tx_busy = true;
-	conn->ops_in_flight++;
+	io_uring_prep_sendmsg(sqe, conn->fd, &conn->tx.msg, MSG_NOSIGNAL);
+	conn->tx.op.cb = tx_cb;
+	ioloop_sqe_set_op(sqe, &conn->tx.op);
+	conn->tx.busy = true;
+	conn->teardown.ops_in_flight++;
 }
 
 /* Retires the PDUs the kernel took; a partly sent one stays at the head. */
 static void tx_consume(struct iscsi_conn *conn, uint32_t sent)
 {
-	while (sent && !list_empty(&conn->tx_queue)) {
-		struct iscsi_tx *tx = list_first_entry(&conn->tx_queue, struct iscsi_tx, node);
-		uint32_t left = tx_size(tx) - conn->tx_skip;
+	while (sent && !list_empty(&conn->tx.queue)) {
+		struct iscsi_tx *tx = list_first_entry(&conn->tx.queue, struct iscsi_tx, node);
+		uint32_t left = tx_size(tx) - conn->tx.skip;
 
 		if (sent < left) {
-			conn->tx_skip += sent;
+			conn->tx.skip += sent;
 			return;
 		}
 		sent -= left;
-		conn->tx_skip = 0;
+		conn->tx.skip = 0;
 		tx_complete(conn, tx);
 		if (conn->state == CONN_CLOSING)
 			return;
@@ -166,17 +168,17 @@ static void tx_consume(struct iscsi_conn *conn, uint32_t sent)
 
 static void tx_cb(struct io_op *op, int res)
 {
-	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, tx_op);
+	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, tx.op);
 
 	io_unclaim(op);
-	conn->tx_busy = false;
-	conn->ops_in_flight--;
+	conn->tx.busy = false;
+	conn->teardown.ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
 		iscsi_conn_try_free(conn);
 		return;
 	}
 	if (res == -EINTR || res == -EAGAIN) {
-		ioloop_defer(conn->loop, &conn->flush);
+		ioloop_defer(conn->loop, &conn->tx.flush);
 		return;
 	}
 	if (res <= 0) {
@@ -184,15 +186,15 @@ static void tx_cb(struct io_op *op, int res)
 		return;
 	}
 	tx_consume(conn, (uint32_t)res);
-	if (conn->state != CONN_CLOSING && !list_empty(&conn->tx_queue))
-		ioloop_defer(conn->loop, &conn->flush);
+	if (conn->state != CONN_CLOSING && !list_empty(&conn->tx.queue))
+		ioloop_defer(conn->loop, &conn->tx.flush);
 }
 
 void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 {
 	iscsi_bhs_set_data_len(tx->bhs, tx->dlen);
-	tx->hdigest = conn->hdigest;
-	tx->ddigest = conn->ddigest && tx->dlen;
+	tx->hdigest = conn->neg.hdigest;
+	tx->ddigest = conn->neg.ddigest && tx->dlen;
 	if (tx->hdigest && !tx->fill_cmdsn)
 		iscsi_digest_put(tx->hdig, iscsi_crc32c(tx->bhs, ISCSI_BHS_LEN));
 	if (tx->ddigest)
@@ -203,20 +205,20 @@ void iscsi_tx_queue(struct iscsi_conn *conn, struct iscsi_tx *tx)
 		tx->charged += cost;
 		iscsi_rsp_charge(conn, cost);
 	}
-	list_add_tail(&tx->node, &conn->tx_queue);
+	list_add_tail(&tx->node, &conn->tx.queue);
 	if (conn->state == CONN_CLOSING) {
 		tx_complete(conn, tx);
 		return;
 	}
-	ioloop_defer(conn->loop, &conn->flush);
+	ioloop_defer(conn->loop, &conn->tx.flush);
 }
 
 void iscsi_fill_sn(struct iscsi_conn *conn, struct iscsi_tx *tx, bool with_status)
 {
 	if (with_status)
-		iscsi_bhs_set_statsn(tx->bhs, conn->stat_sn++);
+		iscsi_bhs_set_statsn(tx->bhs, conn->tx.stat_sn++);
 	else
-		iscsi_bhs_set_statsn(tx->bhs, conn->stat_sn);
+		iscsi_bhs_set_statsn(tx->bhs, conn->tx.stat_sn);
 	tx->fill_cmdsn = true;
 }
 
@@ -277,76 +279,76 @@ static void rx_cb(struct io_op *op, int res);
 static void rx_submit(struct iscsi_conn *conn)
 {
 	struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
-	uint32_t left = conn->rx_want - conn->rx_got;
+	uint32_t left = conn->rx.want - conn->rx.got;
 
-	conn->rx_direct = left >= RX_DIRECT_MIN;
-	if (conn->rx_direct) {
-		io_uring_prep_recv(sqe, conn->fd, conn->rx_ptr + conn->rx_got, left, 0);
-		io_claim(&conn->rx_op, conn->rx_ptr + conn->rx_got, left);
+	conn->rx.direct = left >= RX_DIRECT_MIN;
+	if (conn->rx.direct) {
+		io_uring_prep_recv(sqe, conn->fd, conn->rx.ptr + conn->rx.got, left, 0);
+		io_claim(&conn->rx.op, conn->rx.ptr + conn->rx.got, left);
 	} else {
-		conn->rx_buf_head = conn->rx_buf_tail = 0;
-		io_uring_prep_recv(sqe, conn->fd, conn->rx_buf, RX_BUF_LEN, 0);
-		io_claim(&conn->rx_op, conn->rx_buf, RX_BUF_LEN);
+		conn->rx.buf_head = conn->rx.buf_tail = 0;
+		io_uring_prep_recv(sqe, conn->fd, conn->rx.buf, RX_BUF_LEN, 0);
+		io_claim(&conn->rx.op, conn->rx.buf, RX_BUF_LEN);
 	}
-	conn->rx_op.cb = rx_cb;
-	ioloop_sqe_set_op(sqe, &conn->rx_op);
-	conn->rx_busy = true;
-	conn->ops_in_flight++;
+	conn->rx.op.cb = rx_cb;
+	ioloop_sqe_set_op(sqe, &conn->rx.op);
+	conn->rx.busy = true;
+	conn->teardown.ops_in_flight++;
 }
 
 static void rx_expect(struct iscsi_conn *conn, enum iscsi_rx_stage stage, uint8_t *ptr,
 		      uint32_t len)
 {
-	conn->rx_stage = stage;
-	conn->rx_ptr = ptr;
-	conn->rx_want = len;
-	conn->rx_got = 0;
+	conn->rx.stage = stage;
+	conn->rx.ptr = ptr;
+	conn->rx.want = len;
+	conn->rx.got = 0;
 }
 
 static void rx_start_bhs(struct iscsi_conn *conn)
 {
-	conn->rx_cmd = NULL;
-	conn->rx_dest = NULL;
-	conn->rx_dlen = 0;
-	rx_expect(conn, RX_BHS, conn->rx_bhs, ISCSI_BHS_LEN);
+	conn->rx.cmd = NULL;
+	conn->rx.dest = NULL;
+	conn->rx.dlen = 0;
+	rx_expect(conn, RX_BHS, conn->rx.bhs, ISCSI_BHS_LEN);
 }
 
 /* The data segment is received in one go into its destination, or in
  * rx_discard-sized chunks when it is to be thrown away. */
 static void rx_next_data_chunk(struct iscsi_conn *conn, uint32_t done)
 {
-	uint32_t left = conn->rx_dlen - done;
+	uint32_t left = conn->rx.dlen - done;
 
-	if (conn->rx_dest) {
-		rx_expect(conn, RX_DATA, conn->rx_dest + done, left);
+	if (conn->rx.dest) {
+		rx_expect(conn, RX_DATA, conn->rx.dest + done, left);
 	} else {
-		rx_expect(conn, RX_DATA, conn->rx_discard,
-			  left < sizeof(conn->rx_discard) ? left : sizeof(conn->rx_discard));
+		rx_expect(conn, RX_DATA, conn->rx.discard,
+			  left < sizeof(conn->rx.discard) ? left : sizeof(conn->rx.discard));
 	}
-	conn->rx_dest_done = done;
+	conn->rx.dest_done = done;
 }
 
 void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest)
 {
-	conn->rx_dest = dest;
+	conn->rx.dest = dest;
 }
 
 /* Still to come of the current data segment: into a command's buffer?
  * (The bounce buffer rx_data is the connection's own.) */
 static bool rx_lands_in_cmd(const struct iscsi_conn *conn)
 {
-	return conn->rx_stage == RX_DATA && conn->rx_dest && conn->rx_dest != conn->rx_data;
+	return conn->rx.stage == RX_DATA && conn->rx.dest && conn->rx.dest != conn->rx.data;
 }
 
 /* The rest of the segment is read into rx_discard; the data digest still
  * covers every byte, so it is checked as before. */
 static void rx_discard_rest(struct iscsi_conn *conn)
 {
-	uint32_t done = conn->rx_dest_done + conn->rx_got;
+	uint32_t done = conn->rx.dest_done + conn->rx.got;
 
-	if (conn->ddigest)
-		conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_ptr, conn->rx_got);
-	conn->rx_dest = NULL;
+	if (conn->neg.ddigest)
+		conn->rx.crc = iscsi_crc32c_update(conn->rx.crc, conn->rx.ptr, conn->rx.got);
+	conn->rx.dest = NULL;
 	rx_next_data_chunk(conn, done);
 }
 
@@ -359,10 +361,10 @@ bool iscsi_rx_let_go(struct iscsi_conn *conn)
 		return false;
 	if (!rx_lands_in_cmd(conn))
 		return true;
-	if (conn->rx_busy && conn->rx_direct) {
+	if (conn->rx.busy && conn->rx.direct) {
 		struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
 
-		io_uring_prep_cancel(sqe, &conn->rx_op, 0);
+		io_uring_prep_cancel(sqe, &conn->rx.op, 0);
 		ioloop_sqe_set_op(sqe, NULL);
 		return false;
 	}
@@ -374,20 +376,20 @@ void iscsi_rx_cancel(struct iscsi_conn *conn)
 {
 	struct io_uring_sqe *sqe = ioloop_sqe(conn->loop);
 
-	io_uring_prep_cancel(sqe, &conn->rx_op, 0);
+	io_uring_prep_cancel(sqe, &conn->rx.op, 0);
 	ioloop_sqe_set_op(sqe, NULL);
 }
 
 /* Between two recvs: a command whose release waited for one is let go. */
 static void rx_let_go_of_released(struct iscsi_conn *conn)
 {
-	if (conn->rx_cmd && conn->rx_cmd->release_deferred && iscsi_rx_let_go(conn))
+	if (conn->rx.cmd && conn->rx.cmd->release_deferred && iscsi_rx_let_go(conn))
 		iscsi_rx_cmd_unpin(conn);
 }
 
 static void pdu_complete(struct iscsi_conn *conn)
 {
-	const uint8_t *bhs = conn->rx_bhs;
+	const uint8_t *bhs = conn->rx.bhs;
 	uint8_t op = iscsi_bhs_opcode(bhs);
 
 	if (conn->state == CONN_LOGIN) {
@@ -395,25 +397,29 @@ static void pdu_complete(struct iscsi_conn *conn)
 			iscsi_conn_close(conn, "non-login PDU before login completed");
 			return;
 		}
-		iscsi_login_pdu(conn, bhs, conn->rx_data, conn->rx_dlen);
+		iscsi_login_pdu(conn, bhs, conn->rx.data, conn->rx.dlen);
 		return;
 	}
-	if (op == ISCSI_OP_DATA_OUT) {
+	if (op == ISCSI_OP_DATA_OUT)
 		iscsi_data_out_done(conn);
-		return;
-	}
-	iscsi_ffp_pdu(conn, bhs, conn->rx_dest, conn->rx_dlen);
+	else
+		iscsi_ffp_pdu(conn, bhs, conn->rx.dest, conn->rx.dlen);
+	/* The core queued the responses this PDU's commands have already
+	 * (the completion rule, core/cmd_deliver.c): they are taken between
+	 * PDUs, so their charge (iscsi_rsp_limit.c) can pause reading before
+	 * the next PDU is looked at. */
+	scst_completions_drain();
 }
 
 static void start_data_stage(struct iscsi_conn *conn)
 {
-	if (conn->rx_dlen == 0) {
+	if (conn->rx.dlen == 0) {
 		pdu_complete(conn);
 		if (conn->state != CONN_CLOSING)
 			rx_start_bhs(conn);
 		return;
 	}
-	conn->rx_crc = iscsi_crc32c_begin();
+	conn->rx.crc = iscsi_crc32c_begin();
 	rx_next_data_chunk(conn, 0);
 }
 
@@ -421,13 +427,13 @@ static void start_data_stage(struct iscsi_conn *conn)
  * full feature PDUs are decided by the dispatcher. */
 static bool header_received(struct iscsi_conn *conn)
 {
-	conn->rx_dlen = iscsi_bhs_data_len(conn->rx_bhs);
+	conn->rx.dlen = iscsi_bhs_data_len(conn->rx.bhs);
 	if (conn->state == CONN_LOGIN) {
-		if (conn->rx_dlen > conn->rx_data_cap) {
+		if (conn->rx.dlen > conn->rx.data_cap) {
 			iscsi_conn_close(conn, "login data segment too long");
 			return false;
 		}
-		conn->rx_dest = conn->rx_data;
+		conn->rx.dest = conn->rx.data;
 		return true;
 	}
 	return iscsi_ffp_header(conn);
@@ -437,7 +443,7 @@ static bool header_received(struct iscsi_conn *conn)
  * garbage header cannot make us wait for bytes that never come. */
 static bool header_sane(struct iscsi_conn *conn)
 {
-	switch (iscsi_check_header(conn->rx_bhs, conn->state == CONN_LOGIN, conn->rx_data_cap)) {
+	switch (iscsi_check_header(conn->rx.bhs, conn->state == CONN_LOGIN, conn->rx.data_cap)) {
 	case ISCSI_HDR_OK:
 		return true;
 	case ISCSI_HDR_CLOSE:
@@ -448,12 +454,12 @@ static bool header_sane(struct iscsi_conn *conn)
 	}
 	log_warn_peer(conn->peer_str,
 		      "%s: malformed header (opcode 0x%02x, AHS %u, data %u): rejecting and closing",
-		      conn->peer_str, iscsi_bhs_opcode(conn->rx_bhs), iscsi_bhs_ahs_len(conn->rx_bhs),
-		      iscsi_bhs_data_len(conn->rx_bhs));
-	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-	conn->rx_stopped = true;
-	if (!list_empty(&conn->tx_queue))
-		list_last_entry(&conn->tx_queue, struct iscsi_tx, node)->close_after = true;
+		      conn->peer_str, iscsi_bhs_opcode(conn->rx.bhs), iscsi_bhs_ahs_len(conn->rx.bhs),
+		      iscsi_bhs_data_len(conn->rx.bhs));
+	iscsi_send_reject(conn, conn->rx.bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+	conn->rx.stopped = true;
+	if (!list_empty(&conn->tx.queue))
+		list_last_entry(&conn->tx.queue, struct iscsi_tx, node)->close_after = true;
 	return false;
 }
 
@@ -461,13 +467,13 @@ static bool header_sane(struct iscsi_conn *conn)
  * not even its length, so the connection ends (RFC 7143 7.8). */
 static bool header_digest_ok(struct iscsi_conn *conn)
 {
-	uint32_t s = iscsi_crc32c_update(iscsi_crc32c_begin(), conn->rx_bhs, ISCSI_BHS_LEN);
+	uint32_t s = iscsi_crc32c_update(iscsi_crc32c_begin(), conn->rx.bhs, ISCSI_BHS_LEN);
 
-	s = iscsi_crc32c_update(s, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
-	if (iscsi_crc32c_end(s) == iscsi_digest_get(conn->rx_digest))
+	s = iscsi_crc32c_update(s, conn->rx.ahs, iscsi_bhs_ahs_len(conn->rx.bhs));
+	if (iscsi_crc32c_end(s) == iscsi_digest_get(conn->rx.digest))
 		return true;
 	log_warn_peer(conn->peer_str, "%s: header digest error (opcode 0x%02x)", conn->peer_str,
-		      iscsi_bhs_opcode(conn->rx_bhs));
+		      iscsi_bhs_opcode(conn->rx.bhs));
 	iscsi_conn_close(conn, "header digest error");
 	return false;
 }
@@ -478,22 +484,22 @@ static bool header_digest_ok(struct iscsi_conn *conn)
  * forever; a command with bad immediate data is not run at all. */
 static void data_digest_failed(struct iscsi_conn *conn)
 {
-	uint8_t op = iscsi_bhs_opcode(conn->rx_bhs);
+	uint8_t op = iscsi_bhs_opcode(conn->rx.bhs);
 
 	log_warn_peer(conn->peer_str, "%s: data digest error (opcode 0x%02x, ITT 0x%08x, %u bytes)",
-		      conn->peer_str, op, iscsi_bhs_itt(conn->rx_bhs), conn->rx_dlen);
-	iscsi_send_reject(conn, conn->rx_bhs, ISCSI_REJECT_DATA_DIGEST);
+		      conn->peer_str, op, iscsi_bhs_itt(conn->rx.bhs), conn->rx.dlen);
+	iscsi_send_reject(conn, conn->rx.bhs, ISCSI_REJECT_DATA_DIGEST);
 	if (conn->state == CONN_CLOSING)
 		return;
 	if (op == ISCSI_OP_DATA_OUT) {
-		if (conn->rx_cmd)
-			conn->rx_cmd->data_error = true;
+		if (conn->rx.cmd)
+			conn->rx.cmd->data_error = true;
 		iscsi_data_out_done(conn);
 		return;
 	}
-	if (conn->rx_imm_buf) {
-		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
-		conn->rx_imm_buf = NULL;
+	if (conn->rx.imm_buf) {
+		scst_buf_free(conn->rx.imm_buf, conn->rx.imm_size);
+		conn->rx.imm_buf = NULL;
 	}
 }
 
@@ -506,56 +512,56 @@ static void pdu_received(struct iscsi_conn *conn)
 
 static void stage_complete(struct iscsi_conn *conn)
 {
-	switch (conn->rx_stage) {
+	switch (conn->rx.stage) {
 	case RX_BHS:
 		/* With a header digest the checks wait until the digest is in. */
-		if (!conn->hdigest && !header_sane(conn))
+		if (!conn->neg.hdigest && !header_sane(conn))
 			return;
-		if (iscsi_bhs_ahs_len(conn->rx_bhs)) {
-			rx_expect(conn, RX_AHS, conn->rx_ahs, iscsi_bhs_ahs_len(conn->rx_bhs));
+		if (iscsi_bhs_ahs_len(conn->rx.bhs)) {
+			rx_expect(conn, RX_AHS, conn->rx.ahs, iscsi_bhs_ahs_len(conn->rx.bhs));
 			return;
 		}
 		/* fall through */
 	case RX_AHS:
-		if (conn->hdigest) {
-			rx_expect(conn, RX_HDIGEST, conn->rx_digest, ISCSI_DIGEST_LEN);
+		if (conn->neg.hdigest) {
+			rx_expect(conn, RX_HDIGEST, conn->rx.digest, ISCSI_DIGEST_LEN);
 			return;
 		}
 		/* fall through */
 	case RX_HDIGEST:
-		if (conn->hdigest && (!header_digest_ok(conn) || !header_sane(conn)))
+		if (conn->neg.hdigest && (!header_digest_ok(conn) || !header_sane(conn)))
 			return;
 		if (!header_received(conn))
 			return;
 		start_data_stage(conn);
 		return;
 	case RX_DATA: {
-		uint32_t done = conn->rx_dest_done + conn->rx_got;
+		uint32_t done = conn->rx.dest_done + conn->rx.got;
 
-		if (conn->ddigest)
-			conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_ptr, conn->rx_got);
-		if (done < conn->rx_dlen) {
+		if (conn->neg.ddigest)
+			conn->rx.crc = iscsi_crc32c_update(conn->rx.crc, conn->rx.ptr, conn->rx.got);
+		if (done < conn->rx.dlen) {
 			rx_next_data_chunk(conn, done);
 			return;
 		}
-		if (iscsi_pad4(conn->rx_dlen)) {
-			rx_expect(conn, RX_PAD, conn->rx_pad, iscsi_pad4(conn->rx_dlen));
+		if (iscsi_pad4(conn->rx.dlen)) {
+			rx_expect(conn, RX_PAD, conn->rx.pad, iscsi_pad4(conn->rx.dlen));
 			return;
 		}
 	}
 		/* fall through */
 	case RX_PAD:
-		if (conn->ddigest) {
-			if (conn->rx_stage == RX_PAD)
-				conn->rx_crc = iscsi_crc32c_update(conn->rx_crc, conn->rx_pad,
-								   conn->rx_got);
-			rx_expect(conn, RX_DDIGEST, conn->rx_digest, ISCSI_DIGEST_LEN);
+		if (conn->neg.ddigest) {
+			if (conn->rx.stage == RX_PAD)
+				conn->rx.crc = iscsi_crc32c_update(conn->rx.crc, conn->rx.pad,
+								   conn->rx.got);
+			rx_expect(conn, RX_DDIGEST, conn->rx.digest, ISCSI_DIGEST_LEN);
 			return;
 		}
 		pdu_received(conn);
 		return;
 	case RX_DDIGEST:
-		if (iscsi_crc32c_end(conn->rx_crc) != iscsi_digest_get(conn->rx_digest)) {
+		if (iscsi_crc32c_end(conn->rx.crc) != iscsi_digest_get(conn->rx.digest)) {
 			data_digest_failed(conn);
 			if (conn->state != CONN_CLOSING)
 				rx_start_bhs(conn);
@@ -571,8 +577,8 @@ static void stage_complete(struct iscsi_conn *conn)
  * received is finished. */
 static bool rx_paused_here(const struct iscsi_conn *conn)
 {
-	return conn->rx_stage == RX_BHS && conn->rx_got == 0 && conn->state == CONN_FULL &&
-	       conn->isess->rx_paused;
+	return conn->rx.stage == RX_BHS && conn->rx.got == 0 && conn->state == CONN_FULL &&
+	       conn->link.isess->rx_paused;
 }
 
 /* Feeds the read-ahead bytes to the stages in order; stops when the
@@ -580,17 +586,17 @@ static bool rx_paused_here(const struct iscsi_conn *conn)
  * pauses (the rest waits in rx_buf). */
 static void rx_consume_buffered(struct iscsi_conn *conn)
 {
-	while (conn->rx_buf_head < conn->rx_buf_tail && conn->state != CONN_CLOSING &&
-	       !conn->rx_stopped && !rx_paused_here(conn)) {
-		uint32_t avail = conn->rx_buf_tail - conn->rx_buf_head;
-		uint32_t n = conn->rx_want - conn->rx_got;
+	while (conn->rx.buf_head < conn->rx.buf_tail && conn->state != CONN_CLOSING &&
+	       !conn->rx.stopped && !rx_paused_here(conn)) {
+		uint32_t avail = conn->rx.buf_tail - conn->rx.buf_head;
+		uint32_t n = conn->rx.want - conn->rx.got;
 
 		if (n > avail)
 			n = avail;
-		memcpy(conn->rx_ptr + conn->rx_got, conn->rx_buf + conn->rx_buf_head, n);
-		conn->rx_buf_head += n;
-		conn->rx_got += n;
-		if (conn->rx_got == conn->rx_want)
+		memcpy(conn->rx.ptr + conn->rx.got, conn->rx.buf + conn->rx.buf_head, n);
+		conn->rx.buf_head += n;
+		conn->rx.got += n;
+		if (conn->rx.got == conn->rx.want)
 			stage_complete(conn);
 	}
 }
@@ -608,27 +614,27 @@ static void rx_take_rest_of_pdu(struct iscsi_conn *conn)
 	for (int tries = 0; tries < 2; tries++) {
 		ssize_t n;
 
-		if (conn->state == CONN_CLOSING || conn->rx_stopped || rx_paused_here(conn) ||
-		    conn->rx_buf_head != conn->rx_buf_tail ||
-		    (conn->rx_stage == RX_BHS && conn->rx_got == 0) ||
-		    conn->rx_want - conn->rx_got >= RX_DIRECT_MIN)
+		if (conn->state == CONN_CLOSING || conn->rx.stopped || rx_paused_here(conn) ||
+		    conn->rx.buf_head != conn->rx.buf_tail ||
+		    (conn->rx.stage == RX_BHS && conn->rx.got == 0) ||
+		    conn->rx.want - conn->rx.got >= RX_DIRECT_MIN)
 			return;
-		n = recv(conn->fd, conn->rx_buf, RX_BUF_LEN, MSG_DONTWAIT);
+		n = recv(conn->fd, conn->rx.buf, RX_BUF_LEN, MSG_DONTWAIT);
 		if (n <= 0)
 			return;
-		conn->rx_buf_head = 0;
-		conn->rx_buf_tail = (uint32_t)n;
+		conn->rx.buf_head = 0;
+		conn->rx.buf_tail = (uint32_t)n;
 		rx_consume_buffered(conn);
 	}
 }
 
 static void rx_cb(struct io_op *op, int res)
 {
-	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx_op);
+	struct iscsi_conn *conn = container_of(op, struct iscsi_conn, rx.op);
 
 	io_unclaim(op);
-	conn->rx_busy = false;
-	conn->ops_in_flight--;
+	conn->rx.busy = false;
+	conn->teardown.ops_in_flight--;
 	if (conn->state == CONN_CLOSING) {
 		iscsi_conn_try_free(conn);
 		return;
@@ -637,7 +643,7 @@ static void rx_cb(struct io_op *op, int res)
 	 * back, nothing landed. */
 	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) {
 		rx_let_go_of_released(conn);
-		if (!conn->rx_stopped)
+		if (!conn->rx.stopped)
 			rx_submit(conn);
 		else
 			iscsi_move_rx_stopped(conn);
@@ -647,43 +653,43 @@ static void rx_cb(struct io_op *op, int res)
 		iscsi_conn_close(conn, res == 0 ? "connection closed by peer" : strerror(-res));
 		return;
 	}
-	conn->rx_activity = true;
-	if (conn->rx_direct) {
-		conn->rx_got += (uint32_t)res;
-		if (conn->rx_got == conn->rx_want)
+	conn->ka.rx_activity = true;
+	if (conn->rx.direct) {
+		conn->rx.got += (uint32_t)res;
+		if (conn->rx.got == conn->rx.want)
 			stage_complete(conn);
 	} else {
-		conn->rx_buf_tail = (uint32_t)res;
+		conn->rx.buf_tail = (uint32_t)res;
 		rx_consume_buffered(conn);
 		rx_take_rest_of_pdu(conn);
 	}
 	if (conn->state == CONN_CLOSING)
 		return;
 	rx_let_go_of_released(conn);
-	if (conn->state != CONN_CLOSING && !conn->rx_stopped && !rx_paused_here(conn))
+	if (conn->state != CONN_CLOSING && !conn->rx.stopped && !rx_paused_here(conn))
 		rx_submit(conn);
 }
 
 static void rx_resume_go(struct io_defer *d)
 {
-	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, rx_resume);
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, rx.resume);
 
 	if (conn->state == CONN_CLOSING) {
 		iscsi_conn_try_free(conn);       /* the reap waited for us */
 		return;
 	}
-	if (conn->rx_stopped || conn->rx_busy || rx_paused_here(conn))
+	if (conn->rx.stopped || conn->rx.busy || rx_paused_here(conn))
 		return;
 	/* What the read-ahead holds comes first: a recv would overwrite it. */
 	rx_consume_buffered(conn);
-	if (conn->state != CONN_CLOSING && !conn->rx_stopped && !conn->rx_busy &&
-	    !rx_paused_here(conn) && conn->rx_buf_head == conn->rx_buf_tail)
+	if (conn->state != CONN_CLOSING && !conn->rx.stopped && !conn->rx.busy &&
+	    !rx_paused_here(conn) && conn->rx.buf_head == conn->rx.buf_tail)
 		rx_submit(conn);
 }
 
 void iscsi_rx_resume(struct iscsi_conn *conn)
 {
-	ioloop_defer(conn->loop, &conn->rx_resume);
+	ioloop_defer(conn->loop, &conn->rx.resume);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -696,23 +702,23 @@ void iscsi_conn_start(struct iscsi_conn *conn)
 {
 	conn->loop = ioloop_current();
 	conn->state = CONN_LOGIN;
-	list_init(&conn->tx_queue);
-	list_init(&conn->cmds);
-	list_init(&conn->sess_node);
-	conn->flush.fn = tx_flush;
-	conn->reap.fn = reap;
-	conn->handoff.fn = handoff_go;
-	conn->rx_resume.fn = rx_resume_go;
-	ioloop_timer_init(&conn->keepalive, NULL);
-	ioloop_timer_init(&conn->rsp_timer, NULL);
-	ioloop_timer_init(&conn->logout_wait, NULL);
-	ioloop_timer_init(&conn->logout_timer, NULL);
-	ioloop_timer_init(&conn->login_timer, NULL);
-	iscsi_params_defaults(&conn->params);
-	conn->rx_data_cap = 8192;
-	conn->rx_data = malloc(conn->rx_data_cap);
-	conn->rx_buf = malloc(RX_BUF_LEN);
-	if (!conn->rx_data || !conn->rx_buf || !iscsi_session_new(conn)) {
+	list_init(&conn->tx.queue);
+	list_init(&conn->commands.list);
+	list_init(&conn->link.node);
+	conn->tx.flush.fn = tx_flush;
+	conn->teardown.reap.fn = reap;
+	conn->move.defer.fn = handoff_go;
+	conn->rx.resume.fn = rx_resume_go;
+	ioloop_timer_init(&conn->ka.timer, NULL);
+	ioloop_timer_init(&conn->rsp_timeout.timer, NULL);
+	ioloop_timer_init(&conn->logout.wait, NULL);
+	ioloop_timer_init(&conn->logout.async_timer, NULL);
+	ioloop_timer_init(&conn->admission.login_timer, NULL);
+	iscsi_params_defaults(&conn->neg.params);
+	conn->rx.data_cap = 8192;
+	conn->rx.data = malloc(conn->rx.data_cap);
+	conn->rx.buf = malloc(RX_BUF_LEN);
+	if (!conn->rx.data || !conn->rx.buf || !iscsi_session_new(conn)) {
 		conn->state = CONN_CLOSING;
 		iscsi_conn_try_free(conn);
 		return;
@@ -732,15 +738,15 @@ static void handoff_arrive(void *arg)
 	iscsi_conn_registered(conn);
 	/* The clock starts again here: one move per login at most. */
 	iscsi_login_timer_start(conn);
-	conn->isess->loop = conn->loop;
-	conn->rx_stopped = false;
-	iscsi_login_pdu(conn, conn->rx_bhs, conn->rx_data, conn->handoff_dlen);
-	if (conn->state == CONN_CLOSING || conn->rx_stopped)
+	conn->link.isess->loop = conn->loop;
+	conn->rx.stopped = false;
+	iscsi_login_pdu(conn, conn->rx.bhs, conn->rx.data, conn->move.dlen);
+	if (conn->state == CONN_CLOSING || conn->rx.stopped)
 		return;
 	rx_start_bhs(conn);
 	/* Bytes the read-ahead took on the old loop come first. */
 	rx_consume_buffered(conn);
-	if (conn->state != CONN_CLOSING && !conn->rx_stopped)
+	if (conn->state != CONN_CLOSING && !conn->rx.stopped)
 		rx_submit(conn);
 }
 
@@ -748,21 +754,21 @@ static void handoff_arrive(void *arg)
  * send, no timer: it is between two login PDUs, before any answer). */
 static void handoff_go(struct io_defer *d)
 {
-	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, handoff);
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, move.defer);
 	struct ioloop *from = conn->loop;
 
 	if (conn->state == CONN_CLOSING) {
 		iscsi_conn_try_free(conn);
 		return;
 	}
-	if (conn->ops_in_flight || conn->flush.queued) {
+	if (conn->teardown.ops_in_flight || conn->tx.flush.queued) {
 		iscsi_conn_close(conn, "cannot move to the session's I/O thread");
 		return;
 	}
-	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->tsih);
+	log_info("%s: moving to the I/O thread of session %u", conn->peer_str, conn->neg.tsih);
 	iscsi_login_timer_stop(conn);
 	iscsi_conn_unregistered(conn);
-	conn->loop = conn->handoff_to;
+	conn->loop = conn->move.to;
 	ioloop_move_attachment(from, conn->loop);
 	if (ioloop_run_on(conn->loop, handoff_arrive, conn) < 0) {
 		ioloop_move_attachment(conn->loop, from);
@@ -774,39 +780,30 @@ static void handoff_go(struct io_defer *d)
 
 void iscsi_conn_handoff(struct iscsi_conn *conn, struct ioloop *loop)
 {
-	conn->handoff_to = loop;
-	conn->rx_stopped = true;
-	ioloop_defer(conn->loop, &conn->handoff);
+	conn->move.to = loop;
+	conn->rx.stopped = true;
+	ioloop_defer(conn->loop, &conn->move.defer);
 }
 
 /* Only this connection goes: its commands are aborted, the others' and the
- * session's CmdSN window stay. */
+ * session's CmdSN window stay.  No command is released during the walk:
+ * the core queues their responses (the completion rule, cmd_deliver.c). */
 static void abort_own_cmds(struct iscsi_conn *conn)
 {
-	bool again = true;
+	struct iscsi_cmd *icmd;
 
-	while (again) {
-		struct iscsi_cmd *icmd;
-
-		again = false;
-		list_for_each_entry(icmd, &conn->cmds, node) {
-			if (icmd->scmd && !icmd->scmd->aborted) {
-				/* May release icmd at once: walk again. */
-				scst_cmd_abort(icmd->scmd);
-				again = true;
-				break;
-			}
-		}
-	}
+	list_for_each_entry(icmd, &conn->commands.list, node)
+		if (icmd->scmd)
+			scst_cmd_abort(icmd->scmd);
 }
 
 /* Drops queued PDUs the kernel does not hold; their commands are released. */
 static void drop_unsent(struct iscsi_conn *conn)
 {
 	struct iscsi_tx *tx, *tmp;
-	unsigned skip_first = conn->tx_busy ? ISCSI_TX_IOV_MAX : 0;
+	unsigned skip_first = conn->tx.busy ? ISCSI_TX_IOV_MAX : 0;
 
-	list_for_each_entry_safe(tx, tmp, &conn->tx_queue, node) {
+	list_for_each_entry_safe(tx, tmp, &conn->tx.queue, node) {
 		if (skip_first) {
 			skip_first--;
 			continue;
@@ -828,15 +825,15 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 	iscsi_login_timer_stop(conn);
 	iscsi_admit_login_done(conn);
 	shutdown(conn->fd, SHUT_RDWR);
-	if (conn->isess)
-		iscsi_session_drop_held(conn->isess, conn);
+	if (conn->link.isess)
+		iscsi_session_drop_held(conn->link.isess, conn);
 	drop_unsent(conn);
-	if (conn->sess && iscsi_session_last_conn(conn))
-		scst_session_abort_all(conn->sess);
-	else if (conn->sess)
+	if (conn->link.sess && iscsi_session_last_conn(conn))
+		scst_session_abort_all(conn->link.sess);
+	else if (conn->link.sess)
 		abort_own_cmds(conn);
-	if (conn->isess && __atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE))
-		iscsi_session_close_all(conn->isess, "session logged out");
+	if (conn->link.isess && __atomic_load_n(&conn->link.isess->ending, __ATOMIC_ACQUIRE))
+		iscsi_session_close_all(conn->link.isess, "session logged out");
 	/* What the receive side holds (immediate data, the Data-Out's
 	 * command) may be the target of the recv still in flight: reap lets
 	 * go of it once rx_cb has run. */
@@ -845,53 +842,53 @@ void iscsi_conn_close(struct iscsi_conn *conn, const char *why)
 
 void iscsi_conn_try_free(struct iscsi_conn *conn)
 {
-	ioloop_defer(conn->loop, &conn->reap);
+	ioloop_defer(conn->loop, &conn->teardown.reap);
 }
 
 static void reap(struct io_defer *d)
 {
-	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, reap);
+	struct iscsi_conn *conn = container_of(d, struct iscsi_conn, teardown.reap);
 
-	if (conn->state != CONN_CLOSING || conn->ops_in_flight)
+	if (conn->state != CONN_CLOSING || conn->teardown.ops_in_flight)
 		return;
-	if (conn->flush.queued || conn->handoff.queued || conn->rx_resume.queued) {
+	if (conn->tx.flush.queued || conn->move.defer.queued || conn->rx.resume.queued) {
 		/* A flush queued behind us still points at conn. */
-		ioloop_defer(conn->loop, &conn->reap);
+		ioloop_defer(conn->loop, &conn->teardown.reap);
 		return;
 	}
 	drop_unsent(conn);
 	iscsi_conn_release_cmds(conn);
-	if (!list_empty(&conn->cmds) || conn->tmf_pending)
+	if (!list_empty(&conn->commands.list) || conn->commands.tmf_pending)
 		return;                  /* their release calls back */
-	if (conn->sess && iscsi_session_last_conn(conn) && conn->sess->active_cmds)
+	if (conn->link.sess && iscsi_session_last_conn(conn) && conn->link.sess->active_cmds)
 		return;                  /* xmit_response of the rest will call back */
 	/* Releasing commands above may have queued reap (or a flush) again;
 	 * that queued node lives inside conn, so let it run and free. */
-	if (conn->reap.queued || conn->flush.queued || conn->handoff.queued ||
-	    conn->rx_resume.queued)
+	if (conn->teardown.reap.queued || conn->tx.flush.queued || conn->move.defer.queued ||
+	    conn->rx.resume.queued)
 		return;
-	if (conn->isess)
+	if (conn->link.isess)
 		iscsi_session_leave(conn);
 	iscsi_admit_login_done(conn);
-	while (conn->free_cmds) {
-		struct iscsi_cmd *c = conn->free_cmds;
+	while (conn->commands.free) {
+		struct iscsi_cmd *c = conn->commands.free;
 
-		conn->free_cmds = *(struct iscsi_cmd **)c;
+		conn->commands.free = *(struct iscsi_cmd **)c;
 		free(c);
 	}
-	while (conn->free_tx) {
-		struct iscsi_tx *t = conn->free_tx;
+	while (conn->tx.free) {
+		struct iscsi_tx *t = conn->tx.free;
 
-		conn->free_tx = t->owned;
+		conn->tx.free = t->owned;
 		free(t);
 	}
-	free(conn->login_text);
-	iscsi_auth_free(conn->auth);
-	io_claim_check_free(conn->rx_data, conn->rx_data_cap, "login data buffer");
-	io_claim_check_free(conn->rx_buf, RX_BUF_LEN, "receive buffer");
+	free(conn->login.text);
+	iscsi_auth_free(conn->login.auth);
+	io_claim_check_free(conn->rx.data, conn->rx.data_cap, "login data buffer");
+	io_claim_check_free(conn->rx.buf, RX_BUF_LEN, "receive buffer");
 	io_claim_check_free(conn, sizeof(*conn), "connection");
-	free(conn->rx_data);
-	free(conn->rx_buf);
+	free(conn->rx.data);
+	free(conn->rx.buf);
 	close(conn->fd);
 	iscsi_conn_unregistered(conn);
 	ioloop_detach(conn->loop);          /* attached in setup_new_conn */

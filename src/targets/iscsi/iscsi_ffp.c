@@ -21,16 +21,16 @@ struct iscsi_tmf {
  * connection that joins later (MC/S) may have seen another value. */
 static unsigned session_depth(const struct iscsi_conn *conn)
 {
-	unsigned depth = conn->isess->queued_cmds;
+	unsigned depth = conn->link.isess->queued_cmds;
 
 	if (!depth)
-		depth = conn->limits.queued_cmds;    /* login, discovery */
+		depth = conn->neg.limits.queued_cmds;    /* login, discovery */
 	return depth ? depth : 1;
 }
 
 uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 {
-	const struct iscsi_session *s = conn->isess;
+	const struct iscsi_session *s = conn->link.isess;
 	unsigned depth = session_depth(conn);
 	unsigned busy = s->cmds_unanswered < depth ? s->cmds_unanswered : depth;
 
@@ -39,23 +39,23 @@ uint32_t iscsi_max_cmdsn(const struct iscsi_conn *conn)
 
 bool iscsi_ffp_header(struct iscsi_conn *conn)
 {
-	const uint8_t *bhs = conn->rx_bhs;
+	const uint8_t *bhs = conn->rx.bhs;
 	uint8_t op = iscsi_bhs_opcode(bhs);
-	uint32_t dlen = conn->rx_dlen;
+	uint32_t dlen = conn->rx.dlen;
 
 	if (op == ISCSI_OP_DATA_OUT)
 		return iscsi_data_out_header(conn);
 	if (op == ISCSI_OP_SCSI_CMD && dlen) {
-		conn->rx_imm_buf = scst_buf_alloc(dlen, &conn->rx_imm_size);
-		if (!conn->rx_imm_buf) {
+		conn->rx.imm_buf = scst_buf_alloc(dlen, &conn->rx.imm_size);
+		if (!conn->rx.imm_buf) {
 			iscsi_conn_close(conn, "out of memory for immediate data");
 			return false;
 		}
-		iscsi_rx_data_into(conn, conn->rx_imm_buf);
+		iscsi_rx_data_into(conn, conn->rx.imm_buf);
 		return true;
 	}
 	/* Unknown opcodes' data is read and dropped, then rejected. */
-	iscsi_rx_data_into(conn, iscsi_known_initiator_opcode(op) ? conn->rx_data : NULL);
+	iscsi_rx_data_into(conn, iscsi_known_initiator_opcode(op) ? conn->rx.data : NULL);
 	return true;
 }
 
@@ -70,8 +70,8 @@ static void nop_out(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 
 	if (iscsi_bhs_itt(bhs) == ISCSI_RESERVED_TAG)
 		return;                  /* a reply to our NOP-In or a no-answer ping */
-	if (dlen > conn->params.max_xmit_dsl)
-		dlen = conn->params.max_xmit_dsl;
+	if (dlen > conn->neg.params.max_xmit_dsl)
+		dlen = conn->neg.params.max_xmit_dsl;
 	tx = iscsi_tx_alloc(conn);
 	if (dlen && (echo = malloc(dlen)))
 		memcpy(echo, data, dlen);
@@ -125,15 +125,15 @@ static void tmf_request(struct iscsi_conn *conn, const uint8_t *bhs)
 		return;
 	}
 	tmf->conn = conn;
-	conn->tmf_pending++;
+	conn->commands.tmf_pending++;
 	memcpy(tmf->itt, iscsi_bhs_itt_bytes(bhs), 4);
 	/* A cold reset also ends the connection (RFC 7143 11.5.1). */
 	tmf->close_after = fn == ISCSI_TMF_TARGET_COLD_RESET;
 	log_info("%s: task management function %u", conn->peer_str, fn);
-	if (scst_rx_mgmt_fn(conn->sess, (enum scst_tm_fn)sfn, iscsi_bhs_lun(bhs),
+	if (scst_rx_mgmt_fn(conn->link.sess, (enum scst_tm_fn)sfn, iscsi_bhs_lun(bhs),
 			    iscsi_bhs_ref_task_tag(bhs), tmf) < 0) {
 		free(tmf);
-		conn->tmf_pending--;
+		conn->commands.tmf_pending--;
 		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, iscsi_bhs_itt_bytes(bhs),
 					 ISCSI_TMF_RSP_REJECTED, false);
 	}
@@ -156,7 +156,7 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd)
 	struct iscsi_tmf *tmf = mcmd->tgt_priv;
 	struct iscsi_conn *conn = tmf->conn;
 
-	conn->tmf_pending--;
+	conn->commands.tmf_pending--;
 	if (conn->state != CONN_CLOSING)
 		iscsi_send_response_byte(conn, ISCSI_OP_TMF_RSP, tmf->itt,
 					 tmf_response(mcmd->status), tmf->close_after);
@@ -182,7 +182,7 @@ static void execute(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, 
 {
 	uint8_t op = iscsi_bhs_opcode(bhs);
 
-	if (conn->discovery && op != ISCSI_OP_TEXT_REQ && op != ISCSI_OP_LOGOUT_REQ &&
+	if (conn->neg.discovery && op != ISCSI_OP_TEXT_REQ && op != ISCSI_OP_LOGOUT_REQ &&
 	    op != ISCSI_OP_NOP_OUT) {
 		free_pdu_data(data, pool_size);
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
@@ -232,7 +232,7 @@ static bool hold(struct iscsi_conn *conn, uint32_t cmdsn, const uint8_t *bhs, ui
 		}
 		memcpy(h->data, data, dlen);
 	}
-	list_add_tail(&h->node, &conn->isess->held);
+	list_add_tail(&h->node, &conn->link.isess->held);
 	return true;
 }
 
@@ -272,11 +272,11 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 
 	if (op == ISCSI_OP_SCSI_CMD) {
 		/* Immediate data lives in its own pool buffer, never in rx_data. */
-		pool_size = dlen ? conn->rx_imm_size : 0;
-		data = dlen ? conn->rx_imm_buf : NULL;
-		conn->rx_imm_buf = NULL;
+		pool_size = dlen ? conn->rx.imm_size : 0;
+		data = dlen ? conn->rx.imm_buf : NULL;
+		conn->rx.imm_buf = NULL;
 	}
-	if (conn->rx_stopped) {
+	if (conn->rx.stopped) {
 		free_pdu_data(data, pool_size);
 		return;
 	}
@@ -290,8 +290,8 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 		execute(conn, bhs, data, dlen, pool_size);
 		return;
 	}
-	if (cmdsn == conn->isess->exp_cmdsn && iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0) {
-		struct iscsi_session *s = conn->isess;
+	if (cmdsn == conn->link.isess->exp_cmdsn && iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0) {
+		struct iscsi_session *s = conn->link.isess;
 
 		s->exp_cmdsn++;
 		execute(conn, bhs, data, dlen, pool_size);
@@ -299,12 +299,12 @@ void iscsi_ffp_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *data, u
 			run_held_in_order(s);
 		return;
 	}
-	if (iscsi_sn_cmp(cmdsn, conn->isess->exp_cmdsn) > 0 &&
+	if (iscsi_sn_cmp(cmdsn, conn->link.isess->exp_cmdsn) > 0 &&
 	    iscsi_sn_cmp(cmdsn, iscsi_max_cmdsn(conn)) <= 0 &&
 	    hold(conn, cmdsn, bhs, data, dlen, pool_size))
 		return;
 	/* Outside the window (or a duplicate): silently ignored (RFC 7143 4.2.2.1). */
 	log_debug("%s: dropping PDU 0x%02x with CmdSN %u (ExpCmdSN %u)", conn->peer_str, op,
-		  cmdsn, conn->isess->exp_cmdsn);
+		  cmdsn, conn->link.isess->exp_cmdsn);
 	free_pdu_data(data, pool_size);
 }

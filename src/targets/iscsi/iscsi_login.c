@@ -7,7 +7,8 @@
  * nobody out of the security stage before the CHAP exchange succeeded
  * (iscsi_chap.c).  Without users AuthMethod=None is what is agreed.
  * Digests negotiated here take effect with the first PDU after the final
- * Login Response, in both directions. */
+ * Login Response, in both directions.  Owns conn->login and fills
+ * conn->neg. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,8 @@ static void send_login_rsp(struct iscsi_conn *conn, struct login_ctx *lc, bool f
 		if (lc->transit)
 			iscsi_bhs_add_flags(tx->bhs, ISCSI_LOGIN_TRANSIT | lc->nsg);
 	}
-	iscsi_bhs_set_isid(tx->bhs, conn->isid);
-	iscsi_bhs_set_tsih(tx->bhs, final_ok ? conn->tsih : 0);
+	iscsi_bhs_set_isid(tx->bhs, conn->neg.isid);
+	iscsi_bhs_set_tsih(tx->bhs, final_ok ? conn->neg.tsih : 0);
 	iscsi_bhs_set_itt_bytes(tx->bhs, iscsi_bhs_itt_bytes(lc->bhs));
 	iscsi_fill_sn(conn, tx, true);
 	iscsi_bhs_set_login_status(tx->bhs, lc->status);
@@ -90,12 +91,12 @@ static void login_fail_as(struct iscsi_conn *conn, struct login_ctx *lc, uint16_
 {
 	__atomic_add_fetch(&login_counts.failures[reason], 1, __ATOMIC_RELAXED);
 	log_warn("%s: login of %s refused: %s (status 0x%04x)", conn->peer_str,
-		 conn->initiator_name[0] ? conn->initiator_name : "?", why, status);
+		 conn->neg.initiator_name[0] ? conn->neg.initiator_name : "?", why, status);
 	lc->status = status;
 	send_login_rsp(conn, lc, false);
 	/* Nothing else is accepted from this connection. */
 	conn->state = CONN_LOGIN;
-	conn->login_stage = 0xff;
+	conn->login.stage = 0xff;
 }
 
 static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t status,
@@ -108,18 +109,18 @@ static void login_fail(struct iscsi_conn *conn, struct login_ctx *lc, uint16_t s
  * CHAP when it has users, None when it has none. */
 static int handle_auth_method(struct iscsi_conn *conn, const char *value, struct login_ctx *lc)
 {
-	bool need_chap = iscsi_auth_required(conn->auth);
+	bool need_chap = iscsi_auth_required(conn->login.auth);
 
 	for (const char *p = value; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
 		if (!need_chap && len == 4 && !strncmp(p, "None", 4)) {
-			conn->login_authed = true;
+			conn->login.authed = true;
 			return iscsi_text_add(&lc->out, "AuthMethod", "None");
 		}
 		if (need_chap && len == 4 && !strncmp(p, "CHAP", 4)) {
-			conn->chap.step = ISCSI_CHAP_WAIT_ALG;
+			conn->login.chap.step = ISCSI_CHAP_WAIT_ALG;
 			return iscsi_text_add(&lc->out, "AuthMethod", "CHAP");
 		}
 		p = comma ? comma + 1 : NULL;
@@ -134,7 +135,7 @@ static int auth_method_key(struct iscsi_conn *conn, const char *v, struct login_
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "AuthMethod outside the security stage");
 		return -1;
 	}
-	if (conn->login_authed || conn->chap.step != ISCSI_CHAP_IDLE) {
+	if (conn->login.authed || conn->login.chap.step != ISCSI_CHAP_IDLE) {
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "AuthMethod negotiated twice");
 		return -1;
 	}
@@ -161,16 +162,16 @@ static int chap_response(struct iscsi_conn *conn, const struct iscsi_text *t, st
 
 	if (iscsi_text_get(t, "CHAP_A") || !n || !r)
 		return chap_fail(conn, lc, "CHAP_N and CHAP_R expected");
-	if (iscsi_chap_verify(&conn->chap, conn->auth, n, r, why, sizeof(why)) < 0)
+	if (iscsi_chap_verify(&conn->login.chap, conn->login.auth, n, r, why, sizeof(why)) < 0)
 		return chap_fail(conn, lc, why);
 	if ((i || c) && (!i || !c))
 		return chap_fail(conn, lc, "CHAP_I and CHAP_C must come together");
-	if (i && iscsi_chap_answer(&conn->chap, conn->auth, i, c, &lc->out, why, sizeof(why)) < 0)
+	if (i && iscsi_chap_answer(&conn->login.chap, conn->login.auth, i, c, &lc->out, why, sizeof(why)) < 0)
 		return chap_fail(conn, lc, why);
-	conn->chap.step = ISCSI_CHAP_DONE;
-	conn->login_authed = true;
+	conn->login.chap.step = ISCSI_CHAP_DONE;
+	conn->login.authed = true;
 	log_info("%s: CHAP user %.64s authenticated with CHAP_A=%u%s", conn->peer_str, n,
-		 conn->chap.alg, i ? " (mutual)" : "");
+		 conn->login.chap.alg, i ? " (mutual)" : "");
 	return 0;
 }
 
@@ -196,11 +197,11 @@ static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct
 		return 0;
 	if (lc->csg != ISCSI_STAGE_SECURITY)
 		return chap_fail(conn, lc, "CHAP keys outside the security stage");
-	switch (conn->chap.step) {
+	switch (conn->login.chap.step) {
 	case ISCSI_CHAP_WAIT_ALG:
 		if (!a || iscsi_text_get(t, "CHAP_N") || iscsi_text_get(t, "CHAP_R"))
 			return chap_fail(conn, lc, "CHAP_A expected");
-		if (iscsi_chap_challenge(&conn->chap, a, &lc->out) < 0)
+		if (iscsi_chap_challenge(&conn->login.chap, a, &lc->out) < 0)
 			return chap_fail(conn, lc, "no acceptable CHAP algorithm (5 MD5, 6 SHA-1, 7 SHA-256, 8 SHA3-256)");
 		return 0;
 	case ISCSI_CHAP_WAIT_RESPONSE:
@@ -214,7 +215,7 @@ static int chap_keys(struct iscsi_conn *conn, const struct iscsi_text *t, struct
  * having authenticated; the target holds the stage (T=0) meanwhile. */
 static bool auth_gate(struct iscsi_conn *conn, struct login_ctx *lc)
 {
-	if (!iscsi_auth_required(conn->auth) || conn->login_authed)
+	if (!iscsi_auth_required(conn->login.auth) || conn->login.authed)
 		return true;
 	if (lc->csg != ISCSI_STAGE_SECURITY) {
 		login_fail(conn, lc, ISCSI_LOGIN_AUTH_FAILED, "CHAP authentication required");
@@ -233,23 +234,23 @@ static int handle_identity_keys(struct iscsi_conn *conn, const struct iscsi_text
 	if ((v = iscsi_text_get(t, "InitiatorName"))) {
 		/* The name becomes a directory of the management tree and goes
 		 * into log lines: no '/', no control characters. */
-		if (!scst_name_valid(v) || strlen(v) >= sizeof(conn->initiator_name)) {
+		if (!scst_name_valid(v) || strlen(v) >= sizeof(conn->neg.initiator_name)) {
 			login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "bad InitiatorName");
 			return -1;
 		}
-		snprintf(conn->initiator_name, sizeof(conn->initiator_name), "%s", v);
+		snprintf(conn->neg.initiator_name, sizeof(conn->neg.initiator_name), "%s", v);
 	}
 	if ((v = iscsi_text_get(t, "SessionType"))) {
 		if (!strcmp(v, "Discovery")) {
-			conn->discovery = true;
+			conn->neg.discovery = true;
 		} else if (strcmp(v, "Normal")) {
 			login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "bad SessionType");
 			return -1;
 		}
 	}
-	if ((v = iscsi_text_get(t, "TargetName")) && !conn->discovery) {
-		conn->target = iscsi_find_target(v);
-		if (!conn->target) {
+	if ((v = iscsi_text_get(t, "TargetName")) && !conn->neg.discovery) {
+		conn->neg.target = iscsi_find_target(v);
+		if (!conn->neg.target) {
 			login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "no such target");
 			return -1;
 		}
@@ -259,32 +260,32 @@ static int handle_identity_keys(struct iscsi_conn *conn, const struct iscsi_text
 
 static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 {
-	if (!conn->initiator_name[0]) {
+	if (!conn->neg.initiator_name[0]) {
 		login_fail(conn, lc, ISCSI_LOGIN_MISSING_PARAM, "InitiatorName missing");
 		return -1;
 	}
-	if (!conn->discovery && !conn->target) {
+	if (!conn->neg.discovery && !conn->neg.target) {
 		login_fail(conn, lc, ISCSI_LOGIN_MISSING_PARAM, "TargetName missing");
 		return -1;
 	}
-	if (!conn->discovery && (!conn->target->tgt->enabled || !iscsi_driver_enabled())) {
+	if (!conn->neg.discovery && (!conn->neg.target->tgt->enabled || !iscsi_driver_enabled())) {
 		login_fail(conn, lc, ISCSI_LOGIN_NOT_FOUND, "target not enabled");
 		return -1;
 	}
-	if (!conn->discovery && !iscsi_portal_allowed(conn->target, &conn->local)) {
+	if (!conn->neg.discovery && !iscsi_portal_allowed(conn->neg.target, &conn->local)) {
 		login_fail_as(conn, lc, ISCSI_LOGIN_NOT_FOUND, SCST_LOGIN_FAIL_ACL,
 			      "target not reachable through this portal");
 		return -1;
 	}
 	/* As iscsi-scst: an initiator iSNS does not show the target is told
 	 * there is no such target. */
-	if (!conn->discovery &&
-	    !iscsi_isns_access_allowed(conn->target->tgt->name, conn->initiator_name)) {
+	if (!conn->neg.discovery &&
+	    !iscsi_isns_access_allowed(conn->neg.target->tgt->name, conn->neg.initiator_name)) {
 		login_fail_as(conn, lc, ISCSI_LOGIN_NOT_FOUND, SCST_LOGIN_FAIL_ACL,
 			      "the iSNS server does not show the target to this initiator (iSNSAccessControl)");
 		return -1;
 	}
-	if (conn->tsih) {
+	if (conn->neg.tsih) {
 		/* The connection joins a session on this loop (iscsi_login_pdu
 		 * moved it here): the session's identity must match. */
 		struct ioloop *loop = NULL;
@@ -298,16 +299,16 @@ static int check_first_pdu(struct iscsi_conn *conn, struct login_ctx *lc)
 			return -1;
 		}
 	}
-	if (conn->target)
-		iscsi_target_limits(conn->target, &conn->limits);
+	if (conn->neg.target)
+		iscsi_target_limits(conn->neg.target, &conn->neg.limits);
 	else
-		iscsi_limits_defaults(&conn->limits);
-	conn->auth = iscsi_auth_snapshot(conn->target);
-	if (!conn->auth) {
+		iscsi_limits_defaults(&conn->neg.limits);
+	conn->login.auth = iscsi_auth_snapshot(conn->neg.target);
+	if (!conn->login.auth) {
 		login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES, "out of memory");
 		return -1;
 	}
-	if (!conn->discovery && iscsi_text_add(&lc->out, "TargetPortalGroupTag", "1") < 0)
+	if (!conn->neg.discovery && iscsi_text_add(&lc->out, "TargetPortalGroupTag", "1") < 0)
 		return -1;
 	return 0;
 }
@@ -345,19 +346,19 @@ static int negotiate_all(struct iscsi_conn *conn, const struct iscsi_text *t,
 
 		if (!strcmp(k, "AuthMethod") || is_chap_key(k))
 			continue;
-		if (conn->tsih && leading_only_key(k)) {
+		if (conn->neg.tsih && leading_only_key(k)) {
 			if (iscsi_text_add(&lc->out, k, "Irrelevant") < 0)
 				return -1;
 			continue;
 		}
-		r = iscsi_negotiate_key(k, v, &conn->params, &conn->limits, conn->discovery,
+		r = iscsi_negotiate_key(k, v, &conn->neg.params, &conn->neg.limits, conn->neg.discovery,
 					&lc->out);
 		if (r == ISCSI_NEG_FAILED)
 			return -1;
 	}
-	if (lc->csg == ISCSI_STAGE_OPERATIONAL && !conn->login_keys_declared) {
-		conn->login_keys_declared = true;
-		if (iscsi_declare_target_keys(&conn->params, &conn->limits, conn->discovery, t,
+	if (lc->csg == ISCSI_STAGE_OPERATIONAL && !conn->login.keys_declared) {
+		conn->login.keys_declared = true;
+		if (iscsi_declare_target_keys(&conn->neg.params, &conn->neg.limits, conn->neg.discovery, t,
 					      &lc->out) < 0)
 			return -1;
 	}
@@ -371,7 +372,7 @@ static bool stages_valid(struct iscsi_conn *conn, struct login_ctx *lc)
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "invalid stage transition");
 		return false;
 	}
-	if (lc->csg < conn->login_stage || (lc->csg == ISCSI_STAGE_FULL)) {
+	if (lc->csg < conn->login.stage || (lc->csg == ISCSI_STAGE_FULL)) {
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR, "stage went backwards");
 		return false;
 	}
@@ -380,65 +381,65 @@ static bool stages_valid(struct iscsi_conn *conn, struct login_ctx *lc)
 
 static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 {
-	if (!iscsi_digests_acceptable(&conn->params, &conn->limits)) {
+	if (!iscsi_digests_acceptable(&conn->neg.params, &conn->neg.limits)) {
 		login_fail(conn, lc, ISCSI_LOGIN_INITIATOR_ERROR,
 			   "the target requires CRC32C digests the initiator did not agree to");
 		return false;
 	}
-	if (conn->tsih) {
+	if (conn->neg.tsih) {
 		/* A connection added to the session: its leading-only keys are
 		 * the session's; TSIH and the core session stay. */
-		if (__atomic_load_n(&conn->isess->ending, __ATOMIC_ACQUIRE) || !conn->isess->sess) {
+		if (__atomic_load_n(&conn->link.isess->ending, __ATOMIC_ACQUIRE) || !conn->link.isess->sess) {
 			login_fail(conn, lc, ISCSI_LOGIN_SESSION_NOT_FOUND, "session ended meanwhile");
 			return false;
 		}
 		iscsi_session_apply_params(conn);
-		conn->sess = conn->isess->sess;
+		conn->link.sess = conn->link.isess->sess;
 	} else {
-		if (!conn->discovery && !iscsi_session_claim_slot(conn)) {
+		if (!conn->neg.discovery && !iscsi_session_claim_slot(conn)) {
 			login_fail(conn, lc, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
 				   "the target has MaxSessions sessions");
 			return false;
 		}
-		if (!conn->discovery) {
+		if (!conn->neg.discovery) {
 			iscsi_reinstate_session(conn);
-			conn->sess = scst_register_session(conn->target->tgt, conn->initiator_name,
-							   conn->isess, conn->loop);
-			if (!conn->sess) {
+			conn->link.sess = scst_register_session(conn->neg.target->tgt, conn->neg.initiator_name,
+							   conn->link.isess, conn->loop);
+			if (!conn->link.sess) {
 				login_fail(conn, lc, ISCSI_LOGIN_OUT_OF_RESOURCES,
 					   "cannot register session");
 				return false;
 			}
 		}
-		conn->tsih = iscsi_alloc_tsih();
-		if (!conn->discovery)
+		conn->neg.tsih = iscsi_alloc_tsih();
+		if (!conn->neg.discovery)
 			iscsi_session_publish(conn);
 	}
 	conn->state = CONN_FULL;
 	__atomic_add_fetch(&login_counts.logins, 1, __ATOMIC_RELAXED);
 	iscsi_login_timer_stop(conn);
 	iscsi_admit_login_done(conn);
-	iscsi_auth_free(conn->auth);        /* secrets are not kept past login */
-	conn->auth = NULL;
+	iscsi_auth_free(conn->login.auth);        /* secrets are not kept past login */
+	conn->login.auth = NULL;
 	/* From now on data segments up to our declared limit may arrive. */
-	if (conn->limits.max_recv_dsl > conn->rx_data_cap) {
-		uint8_t *nb = realloc(conn->rx_data, conn->limits.max_recv_dsl);
+	if (conn->neg.limits.max_recv_dsl > conn->rx.data_cap) {
+		uint8_t *nb = realloc(conn->rx.data, conn->neg.limits.max_recv_dsl);
 
 		if (nb) {
-			conn->rx_data = nb;
-			conn->rx_data_cap = conn->limits.max_recv_dsl;
+			conn->rx.data = nb;
+			conn->rx.data_cap = conn->neg.limits.max_recv_dsl;
 		}
 	}
-	conn->params.max_recv_dsl = conn->rx_data_cap;
+	conn->neg.params.max_recv_dsl = conn->rx.data_cap;
 	log_info("%s: %s session of %s%s%s (MaxRecvDSL %u, MaxXmitDSL %u, MaxBurst %u, "
 		 "FirstBurst %u, InitialR2T %d, ImmediateData %d, HeaderDigest %s, DataDigest %s)",
 		 conn->peer_str,
-		 conn->discovery ? "discovery" : "normal", conn->initiator_name,
-		 conn->discovery ? "" : " to ", conn->discovery ? "" : conn->target->tgt->name,
-		 conn->params.max_recv_dsl, conn->params.max_xmit_dsl, conn->params.max_burst,
-		 conn->params.first_burst, conn->params.initial_r2t, conn->params.immediate_data,
-		 conn->params.header_digest ? "CRC32C" : "None",
-		 conn->params.data_digest ? "CRC32C" : "None");
+		 conn->neg.discovery ? "discovery" : "normal", conn->neg.initiator_name,
+		 conn->neg.discovery ? "" : " to ", conn->neg.discovery ? "" : conn->neg.target->tgt->name,
+		 conn->neg.params.max_recv_dsl, conn->neg.params.max_xmit_dsl, conn->neg.params.max_burst,
+		 conn->neg.params.first_burst, conn->neg.params.initial_r2t, conn->neg.params.immediate_data,
+		 conn->neg.params.header_digest ? "CRC32C" : "None",
+		 conn->neg.params.data_digest ? "CRC32C" : "None");
 	return true;
 }
 
@@ -446,22 +447,22 @@ static bool enter_full_feature(struct iscsi_conn *conn, struct login_ctx *lc)
 static bool gather_text(struct iscsi_conn *conn, const uint8_t *data, uint32_t dlen, bool more,
 			const uint8_t **text, uint32_t *len)
 {
-	if (!more && !conn->login_text) {
+	if (!more && !conn->login.text) {
 		*text = data;
 		*len = dlen;
 		return true;
 	}
-	if (conn->login_text_len + dlen > LOGIN_TEXT_MAX)
+	if (conn->login.text_len + dlen > LOGIN_TEXT_MAX)
 		return false;
-	uint8_t *nb = realloc(conn->login_text, conn->login_text_len + dlen + 1);
+	uint8_t *nb = realloc(conn->login.text, conn->login.text_len + dlen + 1);
 
 	if (!nb)
 		return false;
-	memcpy(nb + conn->login_text_len, data, dlen);
-	conn->login_text = nb;
-	conn->login_text_len += dlen;
-	*text = conn->login_text;
-	*len = conn->login_text_len;
+	memcpy(nb + conn->login.text_len, data, dlen);
+	conn->login.text = nb;
+	conn->login.text_len += dlen;
+	*text = conn->login.text;
+	*len = conn->login.text_len;
 	return true;
 }
 
@@ -470,11 +471,11 @@ static bool gather_text(struct iscsi_conn *conn, const uint8_t *data, uint32_t d
  * (false).  An unknown session is left to check_first_pdu. */
 static bool joins_here(struct iscsi_conn *conn, uint32_t dlen)
 {
-	struct ioloop *loop = iscsi_session_loop(conn->tsih);
+	struct ioloop *loop = iscsi_session_loop(conn->neg.tsih);
 
 	if (!loop || loop == conn->loop)
 		return true;
-	conn->handoff_dlen = dlen;
+	conn->move.dlen = dlen;
 	iscsi_conn_handoff(conn, loop);
 	return false;
 }
@@ -493,9 +494,9 @@ static bool homes_here(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_
 	struct iscsi_text t;
 	char err[64];
 
-	if (conn->home_checked || (iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE))
+	if (conn->move.home_checked || (iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE))
 		return true;
-	conn->home_checked = true;
+	conn->move.home_checked = true;
 	if (iscsi_text_parse(data, dlen, &t, err, sizeof(err)) < 0)
 		return true;
 	ini = iscsi_text_get(&t, "InitiatorName");
@@ -510,7 +511,7 @@ static bool homes_here(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_
 	iscsi_text_free(&t);
 	if (!home || home == conn->loop)
 		return true;
-	conn->handoff_dlen = dlen;
+	conn->move.dlen = dlen;
 	iscsi_conn_handoff(conn, home);
 	return false;
 }
@@ -523,29 +524,29 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 	const uint8_t *text;
 	uint32_t tlen;
 	char err[128];
-	bool first_pdu = !conn->initiator_name[0] && !conn->login_text;
+	bool first_pdu = !conn->neg.initiator_name[0] && !conn->login.text;
 	bool first_text;
 	int parsed;
 
-	if (conn->login_stage == 0xff)
+	if (conn->login.stage == 0xff)
 		return;                   /* failed login: ignore until closed */
 	lc.csg = ISCSI_LOGIN_CSG(iscsi_bhs_flags(bhs));
 	lc.nsg = ISCSI_LOGIN_NSG(iscsi_bhs_flags(bhs));
 	lc.transit = iscsi_bhs_flags(bhs) & ISCSI_LOGIN_TRANSIT;
 	if (first_pdu) {
-		memcpy(conn->isid, iscsi_bhs_isid(bhs), 6);
-		conn->tsih = iscsi_bhs_tsih(bhs);
-		conn->cid = iscsi_bhs_cid(bhs);
-		conn->stat_sn = iscsi_bhs_exp_statsn(bhs);
+		memcpy(conn->neg.isid, iscsi_bhs_isid(bhs), 6);
+		conn->neg.tsih = iscsi_bhs_tsih(bhs);
+		conn->neg.cid = iscsi_bhs_cid(bhs);
+		conn->tx.stat_sn = iscsi_bhs_exp_statsn(bhs);
 		if (iscsi_bhs_version_min(bhs) > 0) {
 			login_fail(conn, &lc, ISCSI_LOGIN_UNSUPPORTED_VERSION, "version");
 			return;
 		}
 		/* Until it joins a session, the connection's own one answers. */
-		conn->isess->exp_cmdsn = iscsi_bhs_cmdsn(bhs);
-		if (conn->tsih && !joins_here(conn, dlen))
+		conn->link.isess->exp_cmdsn = iscsi_bhs_cmdsn(bhs);
+		if (conn->neg.tsih && !joins_here(conn, dlen))
 			return;
-		if (!conn->tsih && !homes_here(conn, bhs, data, dlen))
+		if (!conn->neg.tsih && !homes_here(conn, bhs, data, dlen))
 			return;
 	}
 	if ((iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE) && lc.transit) {
@@ -554,7 +555,7 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 	}
 	if (!stages_valid(conn, &lc))
 		return;
-	conn->login_stage = lc.csg;
+	conn->login.stage = lc.csg;
 	if (!gather_text(conn, data, dlen, iscsi_bhs_flags(bhs) & ISCSI_LOGIN_CONTINUE, &text,
 			 &tlen)) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, "login text too long");
@@ -565,20 +566,20 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 		return;
 	}
 	parsed = iscsi_text_parse(text, tlen, &t, err, sizeof(err));
-	free(conn->login_text);
-	conn->login_text = NULL;
-	conn->login_text_len = 0;
+	free(conn->login.text);
+	conn->login.text = NULL;
+	conn->login.text_len = 0;
 	if (parsed < 0) {
 		login_fail(conn, &lc, ISCSI_LOGIN_INITIATOR_ERROR, err);
 		return;
 	}
 	/* The login's first text, which a Continue sequence spreads over
 	 * several PDUs (first_pdu is true only for the first of those). */
-	first_text = !conn->initiator_name[0];
+	first_text = !conn->neg.initiator_name[0];
 	if (handle_identity_keys(conn, &t, &lc) < 0 ||
 	    (first_text && check_first_pdu(conn, &lc) < 0) || negotiate_all(conn, &t, &lc) < 0) {
 		iscsi_text_free(&t);
-		if (conn->login_stage != 0xff)
+		if (conn->login.stage != 0xff)
 			login_fail(conn, &lc, ISCSI_LOGIN_TARGET_ERROR, "out of memory");
 		return;
 	}
@@ -588,12 +589,12 @@ void iscsi_login_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t 
 	if (lc.transit && lc.nsg == ISCSI_STAGE_FULL && !enter_full_feature(conn, &lc))
 		return;
 	if (lc.transit)
-		conn->login_stage = lc.nsg;
+		conn->login.stage = lc.nsg;
 	send_login_rsp(conn, &lc, lc.transit && lc.nsg == ISCSI_STAGE_FULL);
 	if (lc.transit && lc.nsg == ISCSI_STAGE_FULL) {
 		/* The final Login Response went out bare; what follows is digested. */
-		conn->hdigest = conn->params.header_digest;
-		conn->ddigest = conn->params.data_digest;
+		conn->neg.hdigest = conn->neg.params.header_digest;
+		conn->neg.ddigest = conn->neg.params.data_digest;
 		if (conn->state == CONN_FULL) {
 			iscsi_keepalive_start(conn);
 			iscsi_rsp_timer_start(conn);
@@ -608,7 +609,7 @@ static int add_target_entry(struct iscsi_conn *conn, struct iscsi_target *it,
 			    struct iscsi_text_out *out)
 {
 	if (!it->tgt->enabled || !iscsi_portal_allowed(it, &conn->local) ||
-	    !iscsi_isns_access_allowed(it->tgt->name, conn->initiator_name))
+	    !iscsi_isns_access_allowed(it->tgt->name, conn->neg.initiator_name))
 		return 0;
 	if (iscsi_text_add(out, "TargetName", it->tgt->name) < 0)
 		return -1;
@@ -632,7 +633,7 @@ static int send_targets(struct iscsi_conn *conn, const char *what, struct iscsi_
 	}
 	if (!*what) {
 		/* Empty value: the session's own target (normal sessions). */
-		return conn->target ? add_target_entry(conn, conn->target, out) : 0;
+		return conn->neg.target ? add_target_entry(conn, conn->neg.target, out) : 0;
 	}
 	struct iscsi_target *it = iscsi_find_target(what);
 
@@ -678,12 +679,12 @@ void iscsi_text_pdu(struct iscsi_conn *conn, const uint8_t *bhs, const uint8_t *
 	iscsi_bhs_set_itt_bytes(tx->bhs, iscsi_bhs_itt_bytes(bhs));
 	iscsi_bhs_set_ttt(tx->bhs, ISCSI_RESERVED_TAG);
 	iscsi_fill_sn(conn, tx, true);
-	if (out.len > conn->params.max_xmit_dsl)
+	if (out.len > conn->neg.params.max_xmit_dsl)
 		log_warn_peer(conn->peer_str, "%s: text response of %zu bytes cut to %u",
-			      conn->peer_str, out.len, conn->params.max_xmit_dsl);
+			      conn->peer_str, out.len, conn->neg.params.max_xmit_dsl);
 	tx->data = (uint8_t *)out.buf;
 	tx->owned = out.buf;
-	tx->dlen = (uint32_t)(out.len > conn->params.max_xmit_dsl ? conn->params.max_xmit_dsl
+	tx->dlen = (uint32_t)(out.len > conn->neg.params.max_xmit_dsl ? conn->neg.params.max_xmit_dsl
 								  : out.len);
 	iscsi_tx_queue(conn, tx);
 }

@@ -8,7 +8,8 @@
  * it prevented, unit attentions, reservations).  Getting there can take a
  * while - the session's other connections close and its commands still
  * in the core are aborted and come back - so it is polled on the loop's
- * coarse timer, and the loop never waits. */
+ * coarse timer, and the loop never waits.  Owns conn->logout
+ * (its async_timer: iscsi_async.c). */
 #include <string.h>
 
 #include "targets/iscsi/iscsi_priv.h"
@@ -21,9 +22,9 @@ static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *sel
 {
 	struct iscsi_conn *other;
 
-	other = iscsi_session_find_cid(conn->isess, cid);
+	other = iscsi_session_find_cid(conn->link.isess, cid);
 	/* Without MC/S the connection is the one meant, whatever CID it got. */
-	*self = cid == conn->cid || (!other && conn->isess->max_connections <= 1);
+	*self = cid == conn->neg.cid || (!other && conn->link.isess->max_connections <= 1);
 	if (*self)
 		return ISCSI_LOGOUT_RSP_OK;
 	if (!other)
@@ -36,20 +37,20 @@ static uint8_t close_named_conn(struct iscsi_conn *conn, uint16_t cid, bool *sel
 /* Only this connection is left and nothing of the session is in the core. */
 static bool session_quiet(const struct iscsi_conn *conn)
 {
-	return iscsi_session_last_conn(conn) && !conn->tmf_pending &&
-	       (!conn->sess || !__atomic_load_n(&conn->sess->active_cmds, __ATOMIC_RELAXED));
+	return iscsi_session_last_conn(conn) && !conn->commands.tmf_pending &&
+	       (!conn->link.sess || !__atomic_load_n(&conn->link.sess->active_cmds, __ATOMIC_RELAXED));
 }
 
 static void answer_ended_session(struct iscsi_conn *conn)
 {
-	iscsi_session_end_nexus(conn->isess);
-	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, conn->logout_itt,
+	iscsi_session_end_nexus(conn->link.isess);
+	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, conn->logout.itt,
 				 ISCSI_LOGOUT_RSP_OK, true);
 }
 
 static void logout_poll(struct io_timer *t)
 {
-	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, logout_wait);
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, logout.wait);
 
 	if (conn->state != CONN_FULL)
 		return;
@@ -64,29 +65,29 @@ static void close_other_conns(struct iscsi_conn *conn)
 {
 	struct iscsi_conn *c, *tmp;
 
-	list_for_each_entry_safe(c, tmp, &conn->isess->conns, sess_node)
+	list_for_each_entry_safe(c, tmp, &conn->link.isess->conns, link.node)
 		if (c != conn)
 			iscsi_conn_close(c, "session logged out");
 }
 
 static void end_session(struct iscsi_conn *conn, const uint8_t *bhs)
 {
-	memcpy(conn->logout_itt, iscsi_bhs_itt_bytes(bhs), 4);
-	conn->logout_pending = true;
-	conn->rx_stopped = true;
+	memcpy(conn->logout.itt, iscsi_bhs_itt_bytes(bhs), 4);
+	conn->logout.pending = true;
+	conn->rx.stopped = true;
 	/* Before `ending` is set: a connection closing in an ending session
 	 * closes all the others, this one included. */
 	close_other_conns(conn);
-	__atomic_store_n(&conn->isess->ending, true, __ATOMIC_RELEASE);
-	if (conn->sess)
-		scst_session_abort_all(conn->sess);
+	__atomic_store_n(&conn->link.isess->ending, true, __ATOMIC_RELEASE);
+	if (conn->link.sess)
+		scst_session_abort_all(conn->link.sess);
 	log_info("%s: logout (session)", conn->peer_str);
 	if (session_quiet(conn)) {
 		answer_ended_session(conn);
 		return;
 	}
-	ioloop_timer_init(&conn->logout_wait, logout_poll);
-	ioloop_timer_arm(conn->loop, &conn->logout_wait, LOGOUT_POLL_MS);
+	ioloop_timer_init(&conn->logout.wait, logout_poll);
+	ioloop_timer_arm(conn->loop, &conn->logout.wait, LOGOUT_POLL_MS);
 }
 
 void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
@@ -104,8 +105,8 @@ void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
 		return;
 	}
 	if (ends_here) {
-		conn->logout_pending = true;
-		conn->rx_stopped = true;
+		conn->logout.pending = true;
+		conn->rx.stopped = true;
 		log_info("%s: logout (connection)", conn->peer_str);
 	}
 	iscsi_send_response_byte(conn, ISCSI_OP_LOGOUT_RSP, iscsi_bhs_itt_bytes(bhs), response,
@@ -114,5 +115,5 @@ void iscsi_logout_pdu(struct iscsi_conn *conn, const uint8_t *bhs)
 
 void iscsi_logout_stop(struct iscsi_conn *conn)
 {
-	ioloop_timer_cancel(conn->loop, &conn->logout_wait);
+	ioloop_timer_cancel(conn->loop, &conn->logout.wait);
 }

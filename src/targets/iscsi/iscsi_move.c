@@ -27,7 +27,7 @@
 
 uint32_t iscsi_max_cmdsn_to_send(const struct iscsi_conn *conn)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 
 	if (!s->move_to)
 		s->max_cmdsn_sent = iscsi_max_cmdsn(conn);
@@ -36,10 +36,11 @@ uint32_t iscsi_max_cmdsn_to_send(const struct iscsi_conn *conn)
 
 static bool conn_quiet(const struct iscsi_conn *c)
 {
-	return c->state == CONN_FULL && list_empty(&c->cmds) && !c->tmf_pending && !c->tx_busy &&
-	       list_empty(&c->tx_queue) && c->rx_stage == RX_BHS && c->rx_got == 0 &&
-	       !c->rx_cmd && !c->rx_imm_buf && !c->flush.queued && !c->reap.queued &&
-	       !c->handoff.queued && !c->rx_resume.queued;
+	return c->state == CONN_FULL && list_empty(&c->commands.list) &&
+	       !c->commands.tmf_pending && !c->tx.busy && list_empty(&c->tx.queue) &&
+	       c->rx.stage == RX_BHS && c->rx.got == 0 && !c->rx.cmd && !c->rx.imm_buf &&
+	       !c->tx.flush.queued && !c->teardown.reap.queued && !c->move.defer.queued &&
+	       !c->rx.resume.queued;
 }
 
 static bool session_quiet(const struct iscsi_session *s)
@@ -48,7 +49,7 @@ static bool session_quiet(const struct iscsi_session *s)
 
 	if (!list_empty(&s->held) || s->rx_paused || (s->sess && s->sess->active_cmds))
 		return false;
-	list_for_each_entry(c, &s->conns, sess_node)
+	list_for_each_entry(c, &s->conns, link.node)
 		if (!conn_quiet(c))
 			return false;
 	return true;
@@ -61,9 +62,9 @@ static bool stop_receiving(struct iscsi_session *s)
 	struct iscsi_conn *c;
 	bool idle = true;
 
-	list_for_each_entry(c, &s->conns, sess_node) {
-		c->rx_stopped = true;
-		if (!c->rx_busy)
+	list_for_each_entry(c, &s->conns, link.node) {
+		c->rx.stopped = true;
+		if (!c->rx.busy)
 			continue;
 		idle = false;
 		iscsi_rx_cancel(c);
@@ -87,11 +88,11 @@ struct move {
 
 static void conn_timers(struct iscsi_conn *c, struct io_timer *t[CONN_TIMERS])
 {
-	t[0] = &c->keepalive;
-	t[1] = &c->rsp_timer;
-	t[2] = &c->logout_wait;
-	t[3] = &c->logout_timer;
-	t[4] = &c->login_timer;
+	t[0] = &c->ka.timer;
+	t[1] = &c->rsp_timeout.timer;
+	t[2] = &c->logout.wait;
+	t[3] = &c->logout.async_timer;
+	t[4] = &c->admission.login_timer;
 }
 
 static void take_timers(struct moved_conn *m)
@@ -143,7 +144,7 @@ static void arrive(void *arg)
 		struct iscsi_conn *c = mv->c[i].conn;
 
 		give_timers(&mv->c[i]);
-		c->rx_stopped = false;
+		c->rx.stopped = false;
 		iscsi_rx_resume(c);
 		if (i == 0)
 			announce_window(c);
@@ -159,7 +160,7 @@ static struct move *move_new(struct iscsi_session *s)
 	if (!mv)
 		return NULL;
 	mv->s = s;
-	list_for_each_entry(c, &s->conns, sess_node)
+	list_for_each_entry(c, &s->conns, link.node)
 		mv->c[mv->n++].conn = c;
 	return mv;
 }
@@ -170,7 +171,7 @@ static void switch_loops(struct iscsi_session *s, struct ioloop *to)
 	struct iscsi_conn *c;
 
 	iscsi_registry_lock();
-	list_for_each_entry(c, &s->conns, sess_node) {
+	list_for_each_entry(c, &s->conns, link.node) {
 		c->loop = to;
 		ioloop_move_attachment(from, to);
 	}
@@ -202,8 +203,8 @@ static void move_now(struct iscsi_session *s)
 		struct iscsi_conn *c;
 
 		s->move_to = NULL;
-		list_for_each_entry(c, &s->conns, sess_node) {
-			c->rx_stopped = false;
+		list_for_each_entry(c, &s->conns, link.node) {
+			c->rx.stopped = false;
 			iscsi_rx_resume(c);
 		}
 		return;
@@ -233,7 +234,7 @@ static void move_poll(struct io_timer *t)
 /* A cancelled recv came back: the move need not wait for the next tick. */
 void iscsi_move_rx_stopped(struct iscsi_conn *conn)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 
 	if (!s || !s->move_to)
 		return;

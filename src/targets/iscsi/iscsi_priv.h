@@ -74,7 +74,7 @@ enum iscsi_cmd_xfer {
 };
 
 struct iscsi_cmd {
-	struct list_head node;           /* conn->cmds */
+	struct list_head node;           /* conn->commands.list */
 	struct iscsi_conn *conn;
 	struct scst_cmd *scmd;
 	uint32_t itt;
@@ -104,10 +104,10 @@ struct iscsi_cmd {
 	uint32_t charged;
 	uint32_t datasn;                 /* Data-In PDUs sent */
 	uint32_t tx_pending;             /* PDUs queued that borrow its buffer */
-	/* Released while it was conn->rx_cmd: a Data-Out may still be landing
+	/* Released while it was conn->rx.cmd: a Data-Out may still be landing
 	 * in its buffer, so the release waits for the end of that PDU. */
 	bool release_deferred;
-	/* conn->rsp_clock when it began waiting on the initiator (its data
+	/* conn->rsp_timeout.clock when it began waiting on the initiator (its data
 	 * or the socket taking its response); 0: not waiting. */
 	uint32_t wait_tick;
 };
@@ -154,7 +154,7 @@ struct iscsi_session {
 	bool ending;                     /* Logout "close the session" */
 	struct iscsi_params params;      /* session-wide keys (leading login) */
 	unsigned max_connections;
-	struct list_head conns;          /* iscsi_conn.sess_node (registry lock) */
+	struct list_head conns;          /* iscsi_conn.link.node (registry lock) */
 	unsigned nconns;
 
 	/* CmdSN window, session-wide (RFC 7143 4.2.2.1). */
@@ -182,62 +182,69 @@ struct iscsi_session {
 	uint32_t max_cmdsn_sent;
 };
 
-struct iscsi_conn {
-	struct list_head node;           /* all_conns (global, under conns_lock) */
-	struct ioloop *loop;
-	int fd;
-	enum iscsi_conn_state state;
-	struct sockaddr_storage local, peer;
-	char peer_str[64];
+/* A connection's state, one sub-structure per concern.  Each names the
+ * file that owns it (writes it; others at most read it). */
 
-	/* Receive side: one recv in flight at a time. */
-	struct io_op rx_op;
-	bool rx_busy;
-	enum iscsi_rx_stage rx_stage;
-	uint8_t rx_bhs[ISCSI_BHS_LEN];
-	uint8_t rx_ahs[1024];
-	uint8_t *rx_ptr;                 /* where the current stage lands */
-	uint32_t rx_want, rx_got;
-	uint8_t *rx_data;                /* data segment of non-Data-Out PDUs */
-	uint32_t rx_data_cap;
-	uint8_t *rx_dest;                /* data segment destination */
-	uint32_t rx_dlen;
-	uint32_t rx_dest_done;           /* data bytes received before this chunk */
-	uint8_t rx_pad[4];
-	uint8_t rx_digest[4];            /* received header or data digest */
-	uint32_t rx_crc;                 /* data digest over what has landed */
-	bool hdigest, ddigest;           /* CRC32C in force (after login) */
-	struct iscsi_cmd *rx_cmd;        /* Data-Out / SCSI Command being received */
-	uint8_t *rx_imm_buf;             /* immediate data of a SCSI Command */
-	uint32_t rx_imm_size;
-	bool rx_stopped;                 /* no more PDUs are read */
-	uint8_t rx_discard[4096];
+/* Receive state machine and read-ahead (iscsi_conn.c, receive side). */
+struct iscsi_conn_rx {
+	struct io_op op;                 /* one recv in flight at a time */
+	bool busy;
+	enum iscsi_rx_stage stage;
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint8_t ahs[1024];
+	uint8_t *ptr;                    /* where the current stage lands */
+	uint32_t want, got;
+	uint8_t *data;                   /* data segment of non-Data-Out PDUs */
+	uint32_t data_cap;
+	uint8_t *dest;                   /* data segment destination */
+	uint32_t dlen;
+	uint32_t dest_done;              /* data bytes received before this chunk */
+	uint8_t pad[4];
+	uint8_t digest[4];               /* received header or data digest */
+	uint32_t crc;                    /* data digest over what has landed */
+	struct iscsi_cmd *cmd;           /* Data-Out / SCSI Command being received */
+	uint8_t *imm_buf;                /* immediate data of a SCSI Command */
+	uint32_t imm_size;
+	bool stopped;                    /* no more PDUs are read */
+	uint8_t discard[4096];
 	/* Bytes read ahead: one recv takes every PDU the initiator has sent,
 	 * so a burst of commands costs one recv and one loop iteration. */
-	uint8_t *rx_buf;
-	uint32_t rx_buf_head, rx_buf_tail;
-	bool rx_direct;                  /* the recv in flight lands at rx_ptr */
+	uint8_t *buf;
+	uint32_t buf_head, buf_tail;
+	bool direct;                     /* the recv in flight lands at ptr */
+	struct io_defer resume;          /* reading again after a pause */
+};
 
-	/* Send side: one sendmsg in flight; queued PDUs flushed per iteration. */
-	struct io_op tx_op;
-	bool tx_busy;
-	struct list_head tx_queue;       /* not yet sent (the head ones may be in a sendmsg) */
-	struct msghdr tx_msg;
-	struct iovec tx_iov[ISCSI_TX_IOV_MAX * 5];
-	uint8_t tx_zero_pad[4];
-	uint32_t tx_skip;                /* bytes of the first inflight PDU already sent */
+/* Send queue (iscsi_conn.c, send side): one sendmsg in flight, queued
+ * PDUs flushed once per loop iteration. */
+struct iscsi_conn_tx {
+	struct io_op op;
+	bool busy;
+	struct list_head queue;          /* not yet sent (the head ones may be in a sendmsg) */
+	struct msghdr msg;
+	struct iovec iov[ISCSI_TX_IOV_MAX * 5];
+	uint8_t zero_pad[4];
+	uint32_t skip;                   /* bytes of the first inflight PDU already sent */
 	struct io_defer flush;
-	struct io_defer reap;             /* teardown check, end of iteration */
-	struct io_defer rx_resume;        /* reading again after a pause */
+	struct iscsi_tx *free;           /* sent PDUs kept for reuse */
+	unsigned nfree;
+	uint32_t stat_sn;
+};
 
-	/* Login. */
-	uint8_t login_stage;
-	bool login_authed;
-	bool login_keys_declared;
+/* The login exchange itself (iscsi_login.c); dead after full feature. */
+struct iscsi_conn_login {
+	uint8_t stage;
+	bool authed;
+	bool keys_declared;
 	struct iscsi_auth *auth;         /* copy of the CHAP users, during login */
 	struct iscsi_chap chap;
-	uint8_t *login_text;             /* reassembled C-bit text */
-	uint32_t login_text_len;
+	uint8_t *text;                   /* reassembled C-bit text */
+	uint32_t text_len;
+};
+
+/* Who is at the other end and what login agreed (written by
+ * iscsi_login.c and iscsi_session.c, read everywhere). */
+struct iscsi_conn_params {
 	char initiator_name[SCST_NAME_MAX];
 	uint8_t isid[6];
 	uint16_t tsih;
@@ -246,53 +253,96 @@ struct iscsi_conn {
 	struct iscsi_target *target;
 	struct iscsi_params params;
 	struct iscsi_limits limits;
+	bool hdigest, ddigest;           /* CRC32C in force (after login) */
+};
 
-	/* Session: isess->sess cached in sess for the per-command path. */
+/* Membership of an iSCSI session (iscsi_session.c): isess->sess cached in
+ * link.sess for the per-command path. */
+struct iscsi_conn_sess {
 	struct iscsi_session *isess;
-	struct list_head sess_node;      /* isess->conns */
+	struct list_head node;           /* isess->conns */
 	struct scst_session *sess;
-	uint32_t stat_sn;
-	struct list_head cmds;           /* iscsi_cmd in progress (allegiance) */
+};
+
+/* The connection's commands (iscsi_scsi.c). */
+struct iscsi_conn_cmds {
+	struct list_head list;           /* iscsi_cmd in progress (allegiance) */
 	unsigned tmf_pending;            /* TMF answers still to come */
+	struct iscsi_cmd *free;
+	unsigned nfree;
+	uint32_t next_ttt;
+};
+
+/* Moves between loops (iscsi_conn.c, iscsi_session.c). */
+struct iscsi_conn_handoff {
 	/* Joining a session on another loop: the first login PDU is replayed
-	 * there (handoff_dlen bytes in rx_data) once this loop let go. */
-	struct ioloop *handoff_to;
-	uint32_t handoff_dlen;
+	 * there (move.dlen bytes in rx.data) once this loop let go. */
+	struct ioloop *to;
+	uint32_t dlen;
 	/* A new session's loop was chosen (io_grouping_type, cpu_mask): the
 	 * connection moves at most once for it. */
 	bool home_checked;
-	struct io_defer handoff;
-	struct iscsi_cmd *free_cmds;
-	unsigned nfree_cmds;
-	struct iscsi_tx *free_tx;        /* sent PDUs kept for reuse */
-	unsigned nfree_tx;
-	uint32_t next_ttt;
-	unsigned ops_in_flight;          /* recv + send submitted */
-	bool logout_pending;
-	bool unregistered;
+	struct io_defer defer;
+};
 
-	/* Keep-alive (iscsi_keepalive.c). */
-	struct io_timer keepalive;
+/* Teardown (iscsi_conn.c): freed once every op is back. */
+struct iscsi_conn_teardown {
+	struct io_defer reap;            /* teardown check, end of iteration */
+	unsigned ops_in_flight;          /* recv + send submitted */
+};
+
+/* Keep-alive (iscsi_keepalive.c). */
+struct iscsi_keepalive {
+	struct io_timer timer;
 	bool rx_activity;                /* bytes arrived since the last tick */
 	bool nop_waiting;                /* our NOP-In awaits any sign of life */
 	uint32_t nop_ttt;
+};
 
-	/* RspTimeout (iscsi_rsp_timeout.c): seconds counted by rsp_timer. */
-	struct io_timer rsp_timer;
-	uint32_t rsp_clock;
+/* RspTimeout (iscsi_rsp_timeout.c): seconds counted by timer. */
+struct iscsi_rsp_timeout {
+	struct io_timer timer;
+	uint32_t clock;
+};
 
-	/* Logout ending the session (iscsi_logout.c): its answer waits for
-	 * the nexus to leave the core. */
-	struct io_timer logout_wait;
-	uint8_t logout_itt[4];
+/* Logout (iscsi_logout.c; async_timer: iscsi_async.c). */
+struct iscsi_conn_logout {
+	bool pending;
+	/* Logout ending the session: its answer waits for the nexus to leave
+	 * the core. */
+	struct io_timer wait;
+	uint8_t itt[4];
+	/* Target-requested logout: the grace period. */
+	struct io_timer async_timer;
+};
 
-	/* Target-requested logout (iscsi_async.c). */
-	struct io_timer logout_timer;
-
-	/* Admission (iscsi_admit.c): the pending-login counts this connection
-	 * charges until its login ends, and the login timeout. */
-	struct iscsi_admit_ticket *admit;
+/* Admission (iscsi_admit.c): the pending-login counts this connection
+ * charges until its login ends, and the login timeout. */
+struct iscsi_conn_admit {
+	struct iscsi_admit_ticket *ticket;
 	struct io_timer login_timer;
+};
+
+struct iscsi_conn {
+	struct list_head node;           /* all_conns (global, under conns_lock) */
+	struct ioloop *loop;
+	int fd;
+	enum iscsi_conn_state state;
+	struct sockaddr_storage local, peer;
+	char peer_str[64];
+
+	struct iscsi_conn_rx rx;
+	struct iscsi_conn_tx tx;
+	struct iscsi_conn_login login;
+	struct iscsi_conn_params neg;
+	struct iscsi_conn_sess link;
+	struct iscsi_conn_cmds commands;
+	struct iscsi_conn_handoff move;
+	struct iscsi_conn_teardown teardown;
+	struct iscsi_keepalive ka;
+	struct iscsi_rsp_timeout rsp_timeout;
+	struct iscsi_conn_logout logout;
+	struct iscsi_conn_admit admission;
 };
 
 /* iscsi_target.c */
@@ -377,7 +427,7 @@ void iscsi_send_response_byte(struct iscsi_conn *conn, uint8_t opcode, const uin
 			      uint8_t response, bool close_after);
 /* Receives the data segment of the current PDU into dest (NULL: discard). */
 void iscsi_rx_data_into(struct iscsi_conn *conn, uint8_t *dest);
-/* The command being received into (conn->rx_cmd) is to be released: true
+/* The command being received into (conn->rx.cmd) is to be released: true
  * when the rest of its Data-Out now goes to the discard buffer; false
  * while a recv may still land in its buffer (that recv is cancelled, and
  * the command is let go of when it is back, or by the reap). */
@@ -423,7 +473,7 @@ void iscsi_rsp_timer_stop(struct iscsi_conn *conn);
 /* icmd now waits on the initiator (again: progress restarts the clock). */
 static inline void iscsi_cmd_wait_initiator(struct iscsi_cmd *icmd)
 {
-	icmd->wait_tick = icmd->conn->rsp_clock;
+	icmd->wait_tick = icmd->conn->rsp_timeout.clock;
 }
 
 static inline void iscsi_cmd_wait_done(struct iscsi_cmd *icmd)
@@ -504,7 +554,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 /* Header of a Data-Out arrived: points the receive at the command buffer. */
 bool iscsi_data_out_header(struct iscsi_conn *conn);
 void iscsi_data_out_done(struct iscsi_conn *conn);
-/* Ends the receive side's hold on conn->rx_cmd, releasing it when its
+/* Ends the receive side's hold on conn->rx.cmd, releasing it when its
  * release was deferred. */
 void iscsi_rx_cmd_unpin(struct iscsi_conn *conn);
 void iscsi_rdy_to_xfer(struct scst_cmd *scmd);

@@ -112,13 +112,13 @@ static void resume_session(struct iscsi_session *s)
 
 	__atomic_store_n(&s->rx_paused, false, __ATOMIC_RELAXED);
 	/* Membership changes on this loop only: no lock needed to walk it. */
-	list_for_each_entry(c, &s->conns, sess_node)
+	list_for_each_entry(c, &s->conns, link.node)
 		iscsi_rx_resume(c);
 }
 
 void iscsi_rsp_charge(struct iscsi_conn *conn, uint32_t bytes)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 	uint64_t now = s->rsp_charged + bytes;
 	uint64_t total = 0;
 
@@ -134,7 +134,7 @@ void iscsi_rsp_charge(struct iscsi_conn *conn, uint32_t bytes)
 
 void iscsi_rsp_discharge(struct iscsi_conn *conn, uint32_t bytes)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 	uint64_t now = s->rsp_charged - bytes;
 
 	__atomic_store_n(&s->rsp_charged, now, __ATOMIC_RELAXED);

@@ -10,7 +10,8 @@
  * The data path only stamps the command with the connection's second
  * counter (iscsi_cmd_wait_initiator); the counter ticks and the commands
  * are checked once a second on the loop's coarse timer, so a command is
- * given between RspTimeout and RspTimeout + 1 seconds. */
+ * given between RspTimeout and RspTimeout + 1 seconds.  Owns
+ * conn->rsp_timeout. */
 #include "targets/iscsi/iscsi_priv.h"
 #include "util/log.h"
 
@@ -20,26 +21,26 @@ static const struct iscsi_cmd *overdue_cmd(const struct iscsi_conn *conn)
 {
 	const struct iscsi_cmd *icmd;
 
-	list_for_each_entry(icmd, &conn->cmds, node)
-		if (icmd->wait_tick && conn->rsp_clock - icmd->wait_tick > conn->limits.rsp_timeout)
+	list_for_each_entry(icmd, &conn->commands.list, node)
+		if (icmd->wait_tick && conn->rsp_timeout.clock - icmd->wait_tick > conn->neg.limits.rsp_timeout)
 			return icmd;
 	return NULL;
 }
 
 static void rsp_tick(struct io_timer *t)
 {
-	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, rsp_timer);
+	struct iscsi_conn *conn = container_of(t, struct iscsi_conn, rsp_timeout.timer);
 	const struct iscsi_cmd *late;
 
 	if (conn->state != CONN_FULL)
 		return;
-	conn->rsp_clock++;
-	iscsi_rsp_recheck(conn->isess);
+	conn->rsp_timeout.clock++;
+	iscsi_rsp_recheck(conn->link.isess);
 	late = overdue_cmd(conn);
 	if (late) {
 		log_warn("%s: %s: command ITT 0x%08x waited on the initiator for more than %u s "
-			 "(RspTimeout, %s)", conn->peer_str, conn->initiator_name, late->itt,
-			 conn->limits.rsp_timeout, late->tx_pending ? "sending its response"
+			 "(RspTimeout, %s)", conn->peer_str, conn->neg.initiator_name, late->itt,
+			 conn->neg.limits.rsp_timeout, late->tx_pending ? "sending its response"
 								    : "waiting for its data");
 		iscsi_conn_close(conn, "RspTimeout");
 		return;
@@ -49,14 +50,14 @@ static void rsp_tick(struct io_timer *t)
 
 void iscsi_rsp_timer_start(struct iscsi_conn *conn)
 {
-	ioloop_timer_init(&conn->rsp_timer, rsp_tick);
-	if (conn->discovery)
+	ioloop_timer_init(&conn->rsp_timeout.timer, rsp_tick);
+	if (conn->neg.discovery)
 		return;
-	conn->rsp_clock = 1;            /* 0 is "not waiting" in wait_tick */
-	ioloop_timer_arm(conn->loop, &conn->rsp_timer, RSP_TICK_MS);
+	conn->rsp_timeout.clock = 1;            /* 0 is "not waiting" in wait_tick */
+	ioloop_timer_arm(conn->loop, &conn->rsp_timeout.timer, RSP_TICK_MS);
 }
 
 void iscsi_rsp_timer_stop(struct iscsi_conn *conn)
 {
-	ioloop_timer_cancel(conn->loop, &conn->rsp_timer);
+	ioloop_timer_cancel(conn->loop, &conn->rsp_timeout.timer);
 }

@@ -6,7 +6,8 @@
  * over/underflow rules, and the hand-back of commands to the core.
  *
  * Data-In PDUs borrow the command's buffer; the command goes back to the
- * core (scst_tgt_cmd_done) only when the last of its PDUs left the socket. */
+ * core (scst_tgt_cmd_done) only when the last of its PDUs left the socket.
+ * Owns conn->commands. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,11 @@
 
 static struct iscsi_cmd *icmd_alloc(struct iscsi_conn *conn)
 {
-	struct iscsi_cmd *icmd = conn->free_cmds;
+	struct iscsi_cmd *icmd = conn->commands.free;
 
 	if (icmd) {
-		conn->free_cmds = *(struct iscsi_cmd **)icmd;
-		conn->nfree_cmds--;
+		conn->commands.free = *(struct iscsi_cmd **)icmd;
+		conn->commands.nfree--;
 		memset(icmd, 0, sizeof(*icmd));
 	} else {
 		icmd = calloc(1, sizeof(*icmd));
@@ -33,7 +34,7 @@ static struct iscsi_cmd *icmd_alloc(struct iscsi_conn *conn)
 			return NULL;
 	}
 	icmd->conn = conn;
-	list_add_tail(&icmd->node, &conn->cmds);
+	list_add_tail(&icmd->node, &conn->commands.list);
 	return icmd;
 }
 
@@ -52,7 +53,7 @@ void iscsi_cmd_release_slot(struct iscsi_cmd *icmd)
 {
 	if (icmd->counted) {
 		icmd->counted = false;
-		icmd->conn->isess->cmds_unanswered--;
+		icmd->conn->link.isess->cmds_unanswered--;
 	}
 }
 
@@ -65,13 +66,13 @@ void iscsi_cmd_free(struct iscsi_cmd *icmd)
 		iscsi_rsp_discharge(conn, icmd->charged);
 	list_del(&icmd->node);
 	drop_imm(icmd);
-	if (conn->nfree_cmds >= ICMD_CACHE_KEEP) {
+	if (conn->commands.nfree >= ICMD_CACHE_KEEP) {
 		free(icmd);
 		return;
 	}
-	*(struct iscsi_cmd **)icmd = conn->free_cmds;
-	conn->free_cmds = icmd;
-	conn->nfree_cmds++;
+	*(struct iscsi_cmd **)icmd = conn->commands.free;
+	conn->commands.free = icmd;
+	conn->commands.nfree++;
 }
 
 /* The transport is done with the command: back to the core.  Not while
@@ -84,12 +85,12 @@ static void release(struct iscsi_cmd *icmd)
 	struct iscsi_conn *conn = icmd->conn;
 	struct scst_cmd *scmd = icmd->scmd;
 
-	if (conn->rx_cmd == icmd) {
+	if (conn->rx.cmd == icmd) {
 		if (!iscsi_rx_let_go(conn)) {
 			icmd->release_deferred = true;
 			return;
 		}
-		conn->rx_cmd = NULL;
+		conn->rx.cmd = NULL;
 	}
 	iscsi_cmd_free(icmd);
 	if (scmd)
@@ -100,9 +101,9 @@ static void release(struct iscsi_cmd *icmd)
 
 void iscsi_rx_cmd_unpin(struct iscsi_conn *conn)
 {
-	struct iscsi_cmd *icmd = conn->rx_cmd;
+	struct iscsi_cmd *icmd = conn->rx.cmd;
 
-	conn->rx_cmd = NULL;
+	conn->rx.cmd = NULL;
 	if (icmd && icmd->release_deferred)
 		release(icmd);
 }
@@ -110,12 +111,12 @@ void iscsi_rx_cmd_unpin(struct iscsi_conn *conn)
 /* Only once no recv is in flight: it may be landing in either buffer. */
 void iscsi_conn_release_cmds(struct iscsi_conn *conn)
 {
-	if (conn->rx_busy)
+	if (conn->rx.busy)
 		return;
 	iscsi_rx_cmd_unpin(conn);
-	if (conn->rx_imm_buf) {
-		scst_buf_free(conn->rx_imm_buf, conn->rx_imm_size);
-		conn->rx_imm_buf = NULL;
+	if (conn->rx.imm_buf) {
+		scst_buf_free(conn->rx.imm_buf, conn->rx.imm_size);
+		conn->rx.imm_buf = NULL;
 	}
 }
 
@@ -152,11 +153,11 @@ static unsigned gather_cdb(const struct iscsi_conn *conn, const uint8_t *bhs, ui
 	uint32_t ahs_len = iscsi_bhs_ahs_len(bhs);
 
 	memcpy(cdb, iscsi_bhs_cdb(bhs), 16);
-	if (bhs == conn->rx_bhs && ahs_len >= 4 && conn->rx_ahs[2] == 1) {
-		uint32_t len = get_be16(conn->rx_ahs);   /* includes the reserved byte */
+	if (bhs == conn->rx.bhs && ahs_len >= 4 && conn->rx.ahs[2] == 1) {
+		uint32_t len = get_be16(conn->rx.ahs);   /* includes the reserved byte */
 
 		if (len >= 2 && len - 1 + 4 <= ahs_len && len - 1 + 16 <= SCST_MAX_CDB_SIZE) {
-			memcpy(cdb + 16, &conn->rx_ahs[4], len - 1);
+			memcpy(cdb + 16, &conn->rx.ahs[4], len - 1);
 			return 16 + len - 1;
 		}
 	}
@@ -169,11 +170,11 @@ static bool scsi_cmd_valid(struct iscsi_conn *conn, const uint8_t *bhs, uint32_t
 	bool fin = iscsi_bhs_flags(bhs) & ISCSI_FLAG_FINAL;
 	uint32_t edtl = iscsi_bhs_edtl(bhs);
 
-	if (dlen && (!w || !conn->params.immediate_data || dlen > conn->params.first_burst ||
+	if (dlen && (!w || !conn->neg.params.immediate_data || dlen > conn->neg.params.first_burst ||
 		     dlen > edtl))
 		return false;
 	/* F clear announces unsolicited Data-Out, which needs W and InitialR2T=No. */
-	if (!fin && (!w || conn->params.initial_r2t))
+	if (!fin && (!w || conn->neg.params.initial_r2t))
 		return false;
 	return true;
 }
@@ -201,7 +202,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 		return;
 	}
 	icmd->counted = !iscsi_bhs_immediate(bhs);
-	conn->isess->cmds_unanswered += icmd->counted;
+	conn->link.isess->cmds_unanswered += icmd->counted;
 	icmd->itt = iscsi_bhs_itt(bhs);
 	icmd->edtl = iscsi_bhs_edtl(bhs);
 	memcpy(icmd->lun, iscsi_bhs_lun(bhs), 8);
@@ -218,14 +219,14 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	icmd->data_next = dlen;
 	icmd->unsol_done = icmd->final_seen;
 	icmd->unsol_end = icmd->final_seen ? dlen
-			  : (conn->params.first_burst < icmd->edtl ? conn->params.first_burst
+			  : (conn->neg.params.first_burst < icmd->edtl ? conn->neg.params.first_burst
 								   : icmd->edtl);
-	icmd->ttt = conn->next_ttt++;
+	icmd->ttt = conn->commands.next_ttt++;
 	if (icmd->ttt == ISCSI_RESERVED_TAG)
-		icmd->ttt = conn->next_ttt++;
+		icmd->ttt = conn->commands.next_ttt++;
 
 	cdb_len = gather_cdb(conn, bhs, cdb);
-	scmd = scst_rx_cmd(conn->sess, icmd->lun, cdb, cdb_len);
+	scmd = scst_rx_cmd(conn->link.sess, icmd->lun, cdb, cdb_len);
 	if (!scmd) {
 		iscsi_cmd_free(icmd);
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_OUT_OF_RESOURCES);
@@ -242,7 +243,7 @@ void iscsi_scsi_cmd_pdu(struct iscsi_conn *conn, const uint8_t *bhs, uint8_t *im
 	scmd->tgt_priv = icmd;
 	/* Without a data digest Data-In bytes only pass through sendmsg, so
 	 * a READ may be answered from the handler's pages in place. */
-	if (icmd->read && !conn->ddigest)
+	if (icmd->read && !conn->neg.ddigest)
 		scst_cmd_take_lent_data(scmd);
 	scst_cmd_init_done(scmd);
 }
@@ -273,7 +274,7 @@ static void send_r2t(struct iscsi_cmd *icmd, uint32_t offset, uint32_t len)
 
 static void solicit_more(struct iscsi_cmd *icmd)
 {
-	const struct iscsi_params *p = &icmd->conn->params;
+	const struct iscsi_params *p = &icmd->conn->neg.params;
 
 	while (icmd->r2t_outstanding < p->max_outstanding_r2t && icmd->r2t_next < icmd->need &&
 	       icmd->conn->state == CONN_FULL) {
@@ -332,7 +333,7 @@ static struct iscsi_cmd *find_waiting_cmd(struct iscsi_conn *conn, uint32_t itt)
 {
 	struct iscsi_cmd *icmd;
 
-	list_for_each_entry(icmd, &conn->cmds, node)
+	list_for_each_entry(icmd, &conn->commands.list, node)
 		if (icmd->itt == itt && icmd->xfer == ICMD_WAIT_DATA)
 			return icmd;
 	return NULL;
@@ -340,12 +341,12 @@ static struct iscsi_cmd *find_waiting_cmd(struct iscsi_conn *conn, uint32_t itt)
 
 bool iscsi_data_out_header(struct iscsi_conn *conn)
 {
-	const uint8_t *bhs = conn->rx_bhs;
+	const uint8_t *bhs = conn->rx.bhs;
 	uint32_t ttt = iscsi_bhs_ttt(bhs), off = iscsi_bhs_buffer_offset(bhs);
-	uint32_t dlen = conn->rx_dlen;
+	uint32_t dlen = conn->rx.dlen;
 	struct iscsi_cmd *icmd = find_waiting_cmd(conn, iscsi_bhs_itt(bhs));
 
-	conn->rx_cmd = icmd;
+	conn->rx.cmd = icmd;
 	if (!icmd) {
 		/* Data for a command that already failed or finished: dropped. */
 		log_debug("%s: Data-Out for unknown task 0x%08x dropped", conn->peer_str,
@@ -359,7 +360,7 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 		log_warn_peer(conn->peer_str,
 			      "%s: bad Data-Out (offset %u len %u; expected offset %u, EDTL %u)",
 			      conn->peer_str, off, dlen, icmd->data_next, icmd->edtl);
-		conn->rx_cmd = NULL;
+		conn->rx.cmd = NULL;
 		iscsi_send_reject(conn, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		iscsi_conn_close(conn, "Data-Out out of sequence");
 		return false;
@@ -376,15 +377,15 @@ bool iscsi_data_out_header(struct iscsi_conn *conn)
 	else if (off >= icmd->need)
 		iscsi_rx_data_into(conn, NULL);         /* beyond what the CDB wants */
 	else
-		iscsi_rx_data_into(conn, conn->rx_data);  /* straddles: bounce */
+		iscsi_rx_data_into(conn, conn->rx.data);  /* straddles: bounce */
 	return true;
 }
 
 void iscsi_data_out_done(struct iscsi_conn *conn)
 {
-	struct iscsi_cmd *icmd = conn->rx_cmd;
-	const uint8_t *bhs = conn->rx_bhs;
-	uint32_t off = iscsi_bhs_buffer_offset(bhs), dlen = conn->rx_dlen;
+	struct iscsi_cmd *icmd = conn->rx.cmd;
+	const uint8_t *bhs = conn->rx.bhs;
+	uint32_t off = iscsi_bhs_buffer_offset(bhs), dlen = conn->rx.dlen;
 
 	if (!icmd)
 		return;
@@ -392,9 +393,9 @@ void iscsi_data_out_done(struct iscsi_conn *conn)
 		iscsi_rx_cmd_unpin(conn);       /* its data came in before the cancel */
 		return;
 	}
-	conn->rx_cmd = NULL;
+	conn->rx.cmd = NULL;
 	if (off < icmd->need && off + dlen > icmd->need)
-		memcpy(icmd->scmd->buf + off, conn->rx_data, icmd->need - off);
+		memcpy(icmd->scmd->buf + off, conn->rx.data, icmd->need - off);
 	icmd->data_next = off + dlen;
 	icmd->exp_datasn++;
 	if (iscsi_bhs_flags(bhs) & ISCSI_FLAG_FINAL) {
@@ -460,7 +461,7 @@ static bool send_data_in(struct iscsi_cmd *icmd, uint32_t len, bool status_insid
 			 struct residual r)
 {
 	struct iscsi_conn *conn = icmd->conn;
-	const struct iscsi_params *p = &conn->params;
+	const struct iscsi_params *p = &conn->neg.params;
 	uint32_t off = 0, burst_left = p->max_burst;
 
 	while (off < len) {

@@ -87,7 +87,7 @@ static bool ip_taken_before(const struct iscsi_session *s, const struct iscsi_co
 	const struct iscsi_conn *c;
 	char other[INET6_ADDRSTRLEN];
 
-	list_for_each_entry(c, &s->conns, sess_node) {
+	list_for_each_entry(c, &s->conns, link.node) {
 		if (c == conn)
 			return false;
 		peer_ip(c, other, sizeof(other));
@@ -102,7 +102,7 @@ static void connection_attrs(const struct iscsi_conn *conn, void *arg)
 	struct conn_walk *w = arg;
 	struct attr_out *o = w->o;
 	char ip[INET6_ADDRSTRLEN] = "?", name[INET6_ADDRSTRLEN + 8], path[160];
-	const struct iscsi_params *p = &conn->params;
+	const struct iscsi_params *p = &conn->neg.params;
 
 #define CONN_ATTR(attr, ...) \
 	do { \
@@ -111,10 +111,10 @@ static void connection_attrs(const struct iscsi_conn *conn, void *arg)
 	} while (0)
 	peer_ip(conn, ip, sizeof(ip));
 	if (ip_taken_before(w->s, conn, ip))
-		snprintf(name, sizeof(name), "%s_%u", ip, conn->cid);
+		snprintf(name, sizeof(name), "%s_%u", ip, conn->neg.cid);
 	else
 		snprintf(name, sizeof(name), "%s", ip);
-	CONN_ATTR("cid", "%u", conn->cid);
+	CONN_ATTR("cid", "%u", conn->neg.cid);
 	CONN_ATTR("ip", "%s", ip);
 	CONN_ATTR("state", "%s", state_name(*(volatile const enum iscsi_conn_state *)&conn->state));
 	CONN_ATTR("HeaderDigest", "%s", p->header_digest ? "CRC32C" : "None");

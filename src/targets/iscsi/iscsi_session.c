@@ -10,7 +10,8 @@
  * connection is handed over to it before its login goes on), so the
  * CmdSN window needs no lock.  The registry (all_sessions) and each
  * session's connection list change under the registry lock, which other
- * threads take to look sessions up (logins on other loops, management). */
+ * threads take to look sessions up (logins on other loops, management).
+ * Owns conn->link. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,16 +31,16 @@ struct iscsi_session *iscsi_session_new(struct iscsi_conn *conn)
 	list_init(&s->node);
 	s->loop = conn->loop;
 	s->max_connections = 1;
-	list_add_tail(&conn->sess_node, &s->conns);
+	list_add_tail(&conn->link.node, &s->conns);
 	s->nconns = 1;
-	conn->isess = s;
+	conn->link.isess = s;
 	return s;
 }
 
 static bool session_matches(const struct iscsi_session *s, const struct iscsi_conn *conn)
 {
-	return s->target == conn->target && !memcmp(s->isid, conn->isid, 6) &&
-	       !strcmp(s->initiator_name, conn->initiator_name);
+	return s->target == conn->neg.target && !memcmp(s->isid, conn->neg.isid, 6) &&
+	       !strcmp(s->initiator_name, conn->neg.initiator_name);
 }
 
 /* Under the registry lock. */
@@ -70,7 +71,7 @@ static unsigned live_conns(const struct iscsi_session *s, const struct iscsi_con
 	const struct iscsi_conn *c;
 	unsigned n = 0;
 
-	list_for_each_entry(c, &s->conns, sess_node)
+	list_for_each_entry(c, &s->conns, link.node)
 		n += c != except && c->state != CONN_CLOSING;
 	return n;
 }
@@ -79,8 +80,8 @@ struct iscsi_conn *iscsi_session_find_cid(struct iscsi_session *s, uint16_t cid)
 {
 	struct iscsi_conn *c;
 
-	list_for_each_entry(c, &s->conns, sess_node)
-		if (c->cid == cid && c->state != CONN_CLOSING)
+	list_for_each_entry(c, &s->conns, link.node)
+		if (c->neg.cid == cid && c->state != CONN_CLOSING)
 			return c;
 	return NULL;
 }
@@ -88,13 +89,13 @@ struct iscsi_conn *iscsi_session_find_cid(struct iscsi_session *s, uint16_t cid)
 /* The new connection's own (unused) session goes; it becomes a member. */
 static void attach(struct iscsi_conn *conn, struct iscsi_session *s)
 {
-	struct iscsi_session *own = conn->isess;
+	struct iscsi_session *own = conn->link.isess;
 
-	list_del(&conn->sess_node);
-	list_add_tail(&conn->sess_node, &s->conns);
+	list_del(&conn->link.node);
+	list_add_tail(&conn->link.node, &s->conns);
 	s->nconns++;
-	conn->isess = s;
-	conn->sess = s->sess;
+	conn->link.isess = s;
+	conn->link.sess = s->sess;
 	free(own);
 }
 
@@ -105,14 +106,14 @@ int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop)
 	int rc = 0;
 
 	iscsi_registry_lock();
-	s = find_by_tsih(conn->tsih);
-	if (!s || conn->discovery || !session_matches(s, conn)) {
+	s = find_by_tsih(conn->neg.tsih);
+	if (!s || conn->neg.discovery || !session_matches(s, conn)) {
 		rc = ISCSI_LOGIN_SESSION_NOT_FOUND;
 	} else if (s->loop != conn->loop) {
 		*loop = s->loop;
 		rc = 1;
 	} else {
-		old = iscsi_session_find_cid(s, conn->cid);
+		old = iscsi_session_find_cid(s, conn->neg.cid);
 		if (!old && live_conns(s, NULL) >= s->max_connections)
 			rc = ISCSI_LOGIN_TOO_MANY_CONNECTIONS;
 		else
@@ -121,8 +122,8 @@ int iscsi_session_join(struct iscsi_conn *conn, struct ioloop **loop)
 	iscsi_registry_unlock();
 	if (old) {
 		/* Same CID: connection reinstatement (RFC 7143 6.3.4). */
-		log_info("%s: reinstating connection %u of session %u", conn->peer_str, conn->cid,
-			 conn->tsih);
+		log_info("%s: reinstating connection %u of session %u", conn->peer_str, conn->neg.cid,
+			 conn->neg.tsih);
 		iscsi_conn_close(old, "connection reinstated");
 	}
 	return rc;
@@ -145,7 +146,7 @@ static unsigned sessions_of_target(const struct iscsi_conn *conn)
 	unsigned n = 0;
 
 	list_for_each_entry(s, &all_sessions, node)
-		if (s->target == conn->target && !session_matches(s, conn) && holds_slot(s))
+		if (s->target == conn->neg.target && !session_matches(s, conn) && holds_slot(s))
 			n++;
 	return n;
 }
@@ -155,16 +156,16 @@ static unsigned sessions_of_target(const struct iscsi_conn *conn)
  * entry has no TSIH yet, so no connection can join it before publish. */
 bool iscsi_session_claim_slot(struct iscsi_conn *conn)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 	bool ok;
 
 	iscsi_registry_lock();
-	ok = !conn->limits.max_sessions || sessions_of_target(conn) < conn->limits.max_sessions;
+	ok = !conn->neg.limits.max_sessions || sessions_of_target(conn) < conn->neg.limits.max_sessions;
 	if (ok) {
 		s->loop = conn->loop;
-		s->target = conn->target;
-		memcpy(s->isid, conn->isid, 6);
-		memcpy(s->initiator_name, conn->initiator_name, sizeof(s->initiator_name));
+		s->target = conn->neg.target;
+		memcpy(s->isid, conn->neg.isid, 6);
+		memcpy(s->initiator_name, conn->neg.initiator_name, sizeof(s->initiator_name));
 		list_add_tail(&s->node, &all_sessions);
 		s->registered = true;
 	}
@@ -174,24 +175,24 @@ bool iscsi_session_claim_slot(struct iscsi_conn *conn)
 
 void iscsi_session_publish(struct iscsi_conn *conn)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 
-	__atomic_store_n(&s->sess, conn->sess, __ATOMIC_RELEASE);
-	s->params = conn->params;
-	s->max_connections = conn->params.max_connections;
-	s->queued_cmds = conn->limits.queued_cmds;
+	__atomic_store_n(&s->sess, conn->link.sess, __ATOMIC_RELEASE);
+	s->params = conn->neg.params;
+	s->max_connections = conn->neg.params.max_connections;
+	s->queued_cmds = conn->neg.limits.queued_cmds;
 	/* Without its initiator's total the session is held to its own limit. */
 	if (!iscsi_rsp_session_start(s))
 		log_warn("%s: out of memory for the initiator's response total", conn->peer_str);
 	iscsi_registry_lock();
-	s->tsih = conn->tsih;
+	s->tsih = conn->neg.tsih;
 	iscsi_registry_unlock();
 }
 
 void iscsi_session_apply_params(struct iscsi_conn *conn)
 {
-	const struct iscsi_params *lead = &conn->isess->params;
-	struct iscsi_params *p = &conn->params;
+	const struct iscsi_params *lead = &conn->link.isess->params;
+	struct iscsi_params *p = &conn->neg.params;
 
 	/* Leading-only keys are the session's, whatever this login said. */
 	p->max_burst = lead->max_burst;
@@ -206,7 +207,7 @@ void iscsi_session_apply_params(struct iscsi_conn *conn)
 
 bool iscsi_session_last_conn(const struct iscsi_conn *conn)
 {
-	return conn->isess->nconns == 1;
+	return conn->link.isess->nconns == 1;
 }
 
 void iscsi_session_drop_held(struct iscsi_session *s, struct iscsi_conn *only)
@@ -241,27 +242,27 @@ void iscsi_session_end_nexus(struct iscsi_session *s)
 	log_info("session %u of %s ended by its logout", s->tsih, s->initiator_name);
 	__atomic_store_n(&s->sess, NULL, __ATOMIC_RELEASE);
 	iscsi_registry_lock();
-	list_for_each_entry(c, &s->conns, sess_node)
-		c->sess = NULL;
+	list_for_each_entry(c, &s->conns, link.node)
+		c->link.sess = NULL;
 	iscsi_registry_unlock();
 }
 
 void iscsi_session_leave(struct iscsi_conn *conn)
 {
-	struct iscsi_session *s = conn->isess;
+	struct iscsi_session *s = conn->link.isess;
 	bool last;
 
 	iscsi_registry_lock();
-	list_del(&conn->sess_node);
+	list_del(&conn->link.node);
 	last = --s->nconns == 0;
 	/* No login joins or reinstates it from here on, but it keeps its
 	 * MaxSessions slot until its nexus is out of the core. */
 	if (last)
 		__atomic_store_n(&s->ending, true, __ATOMIC_RELEASE);
 	iscsi_registry_unlock();
-	conn->isess = NULL;
+	conn->link.isess = NULL;
 	if (!last) {
-		conn->sess = NULL;
+		conn->link.sess = NULL;
 		return;
 	}
 	iscsi_session_drop_held(s, NULL);
@@ -273,7 +274,7 @@ void iscsi_session_leave(struct iscsi_conn *conn)
 	if (s->registered)
 		list_del(&s->node);
 	iscsi_registry_unlock();
-	conn->sess = NULL;
+	conn->link.sess = NULL;
 	iscsi_rsp_session_end(s);
 	iscsi_move_stop(s);
 	free(s);
@@ -283,7 +284,7 @@ void iscsi_session_close_all(struct iscsi_session *s, const char *why)
 {
 	struct iscsi_conn *c, *tmp;
 
-	list_for_each_entry_safe(c, tmp, &s->conns, sess_node)
+	list_for_each_entry_safe(c, tmp, &s->conns, link.node)
 		iscsi_conn_close(c, why);
 }
 
@@ -330,11 +331,11 @@ void iscsi_reinstate_session(struct iscsi_conn *conn)
 
 	iscsi_registry_lock();
 	list_for_each_entry(s, &all_sessions, node) {
-		if (s == conn->isess || __atomic_load_n(&s->ending, __ATOMIC_ACQUIRE) ||
+		if (s == conn->link.isess || __atomic_load_n(&s->ending, __ATOMIC_ACQUIRE) ||
 		    !session_matches(s, conn))
 			continue;
 		log_info("%s: reinstating the session of %s (old TSIH %u)", conn->peer_str,
-			 conn->initiator_name, s->tsih);
+			 conn->neg.initiator_name, s->tsih);
 		/* No connection joins it any more. */
 		__atomic_store_n(&s->ending, true, __ATOMIC_RELEASE);
 		ioloop_run_on(s->loop, close_session_msg, s);
@@ -349,7 +350,7 @@ static void force_close_msg(void *arg)
 
 	if (!on_session_loop(s, force_close_msg))
 		return;
-	list_for_each_entry_safe(c, tmp, &s->conns, sess_node)
+	list_for_each_entry_safe(c, tmp, &s->conns, link.node)
 		iscsi_force_close_conn(c);
 }
 
@@ -364,7 +365,7 @@ void iscsi_session_for_each_conn(struct iscsi_session *s,
 	const struct iscsi_conn *c;
 
 	iscsi_registry_lock();
-	list_for_each_entry(c, &s->conns, sess_node)
+	list_for_each_entry(c, &s->conns, link.node)
 		fn(c, arg);
 	iscsi_registry_unlock();
 }

@@ -576,8 +576,8 @@ static unsigned active_commands(void)
 
 	pthread_mutex_lock(&conns_lock);
 	list_for_each_entry(c, &all_conns, node)
-		if (c->sess)
-			n += __atomic_load_n(&c->sess->active_cmds, __ATOMIC_RELAXED);
+		if (c->link.sess)
+			n += __atomic_load_n(&c->link.sess->active_cmds, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&conns_lock);
 	return n;
 }
