@@ -1,7 +1,7 @@
 /* cmd_stats.c - what every finished command adds to the statistics: the
  * monotonic counters of its I_T_L nexus (commands by class, bytes, CHECK
  * CONDITIONs by sense key, BUSY, TASK SET FULL, the latency histogram)
- * and README.scst's latency statistics of its session and nexus; and the
+ * and README.scst-3.x's latency statistics of its session; and the
  * sums the readers (management tree, metrics) take.
  *
  * No lock and no atomic read-modify-write on the command path: a nexus
@@ -14,7 +14,7 @@
  * Latency is measured from scst_rx_cmd to scst_tgt_cmd_done, i.e. until
  * the transport has sent the response (the last byte left the socket):
  * the server's share of what the initiator sees.  That costs two
- * clock reads per command (vDSO); the step-by-step split of the latency
+ * clock reads per command (vDSO); the stage-by-stage split of the latency
  * files costs up to four more and is taken only while measure_latency is
  * on, as in SCST. */
 #include <string.h>
@@ -65,13 +65,11 @@ unsigned scst_lat_bucket_of(uint64_t ns)
 	return i;
 }
 
-unsigned scst_lat_size_class(uint32_t bufflen)
+unsigned scst_lat_size_class(uint32_t len)
 {
-	static const uint32_t bounds[SCST_LAT_SIZES - 1] = { 8 << 10, 32 << 10, 128 << 10,
-							     512 << 10 };
 	unsigned i = 0;
 
-	while (i < SCST_LAT_SIZES - 1 && bufflen > bounds[i])
+	while (i < SCST_LAT_SIZES - 1 && len > (512u << i))
 		i++;
 	return i;
 }
@@ -176,36 +174,75 @@ static void lat_zero(struct scst_lat_stats *st)
 		st_set(&w[i], 0);
 }
 
-static void acc_add(struct scst_lat_acc *a, const uint64_t part[SCST_LAT_PARTS])
+static void entry_add(struct scst_lat_entry *e, uint64_t ns)
 {
-	st_add(&a->n, 1);
-	for (int p = 0; p < SCST_LAT_PARTS; p++) {
-		uint64_t v = part[p];
+	uint64_t v = ns / 100;
 
-		st_add(&a->sum[p], v);
-		/* 0 means "none yet", as in SCST. */
-		if (!a->min[p] || a->min[p] > v)
-			st_set(&a->min[p], v);
-		if (a->max[p] < v)
-			st_set(&a->max[p], v);
-	}
+	if (!e->count || e->min > v)
+		st_set(&e->min, v);
+	if (!e->count || e->max < v)
+		st_set(&e->max, v);
+	st_add(&e->sum, v);
+	st_add(&e->sumsq, v * v);
+	st_add(&e->count, 1);
 }
 
-static void lat_update(struct scst_lat_stats *st, const struct scst_cmd *cmd,
-		       const uint64_t part[SCST_LAT_PARTS])
+/* SCST files by what the initiator announced; a transport that announces
+ * nothing (scst_local, copy manager) by what parse found. */
+static void lat_class(const struct scst_cmd *cmd, unsigned *size, unsigned *dir)
 {
+	uint32_t len = cmd->expected_set ? cmd->expected_len : cmd->bufflen;
+
+	*dir = (cmd->expected_set ? cmd->expected_dir : cmd->data_dir) & 3;
+	*size = scst_lat_size_class(len);
+}
+
+/* Each stage runs from its stamp to the next stamp the command took;
+ * a step a command skipped (no WRITE data, no handler) has stamp 0. */
+static void lat_update(struct scst_lat_stats *st, const struct scst_cmd *cmd, uint64_t end)
+{
+	const uint64_t stamp[SCST_LAT_STAGES + 1] = {
+		[SCST_LAT_CORE_INIT] = cmd->t_rx, [SCST_LAT_TGT_DATA_IN] = cmd->t_rdy,
+		[SCST_LAT_CORE_PRE_EXEC] = cmd->t_data, [SCST_LAT_DEV_EXEC] = cmd->t_exec,
+		[SCST_LAT_TGT_XMIT] = cmd->t_xmit, [SCST_LAT_STAGES] = end,
+	};
 	unsigned req = __atomic_load_n(&st->reset_req, __ATOMIC_ACQUIRE);
+	unsigned size, dir;
+	int from = SCST_LAT_CORE_INIT;
 
 	if (req != st->reset_seen) {
 		lat_zero(st);
 		__atomic_store_n(&st->reset_seen, req, __ATOMIC_RELEASE);
 	}
-	acc_add(&st->all, part);
-	/* SCST files reads first: a bidirectional command is a read. */
-	if (cmd->data_dir & SCST_DATA_READ)
-		acc_add(&st->by_size[scst_lat_size_class(cmd->bufflen)][1], part);
-	else if (cmd->data_dir & SCST_DATA_WRITE)
-		acc_add(&st->by_size[scst_lat_size_class(cmd->bufflen)][0], part);
+	lat_class(cmd, &size, &dir);
+	for (int to = from + 1; to <= SCST_LAT_STAGES; to++) {
+		if (!stamp[to])
+			continue;
+		if (stamp[to] >= stamp[from])
+			entry_add(&st->e[size][dir][from], stamp[to] - stamp[from]);
+		from = to;
+	}
+}
+
+uint64_t scst_lat_stddev(uint64_t sumsq, uint64_t sum, uint64_t count)
+{
+	unsigned __int128 sq = (unsigned __int128)sum * sum / count;
+	uint64_t var = sumsq > sq ? (uint64_t)((sumsq - sq) / count) : 0;
+	uint64_t r = 0, bit = 1ull << 62;
+
+	/* Integer square root, digit by digit (no libm on this path). */
+	while (bit > var)
+		bit >>= 2;
+	while (bit) {
+		if (var >= r + bit) {
+			var -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
 }
 
 void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats *out)
@@ -224,22 +261,6 @@ void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats 
 void scst_lat_stats_request_reset(struct scst_lat_stats *st)
 {
 	__atomic_add_fetch(&st->reset_req, 1, __ATOMIC_RELEASE);
-}
-
-/* The parts of the command's time: device handler, target driver (WRITE
- * data transfer, sending the response), and the core's own (the rest). */
-static void split_latency(const struct scst_cmd *cmd, uint64_t end, uint64_t part[SCST_LAT_PARTS])
-{
-	uint64_t total = end - cmd->t_rx;
-	uint64_t xmit = cmd->t_xmit ? cmd->t_xmit : end;
-	uint64_t dev = cmd->t_exec && xmit > cmd->t_exec ? xmit - cmd->t_exec : 0;
-	uint64_t tgt = end - xmit;
-
-	if (cmd->t_rdy && cmd->t_data > cmd->t_rdy)
-		tgt += cmd->t_data - cmd->t_rdy;
-	part[SCST_LAT_PART_DEV] = dev;
-	part[SCST_LAT_PART_TGT] = tgt;
-	part[SCST_LAT_PART_SCST] = total > dev + tgt ? total - dev - tgt : 0;
 }
 
 uint64_t scst_stats_now(void)
@@ -297,16 +318,12 @@ void scst_cmd_account(struct scst_cmd *cmd)
 	struct scst_session *sess = cmd->sess;
 	struct scst_tgt_dev *td = cmd->tgt_dev;
 	uint64_t end = scst_stats_now();
-	uint64_t part[SCST_LAT_PARTS];
 
 	count_sess_dir(sess, cmd);
 	count_io(td ? &td->io : &sess->nolun_io, cmd, end - cmd->t_rx);
 	if (!cmd->lat_measured)
 		return;
-	split_latency(cmd, end, part);
-	lat_update(&sess->lat, cmd, part);
-	if (td)
-		lat_update(&td->lat, cmd, part);
+	lat_update(&sess->lat, cmd, end);
 }
 
 /* ---- readers and folding ---- */

@@ -27,8 +27,11 @@ bool scst_measure_latency_on(void);
 /* A consistent-enough copy for display (zeros when a reset is pending). */
 void scst_lat_stats_read(const struct scst_lat_stats *st, struct scst_lat_stats *out);
 void scst_lat_stats_request_reset(struct scst_lat_stats *st);
-/* The size class SCST files a command of bufflen bytes under. */
-unsigned scst_lat_size_class(uint32_t bufflen);
+/* The size class SCST files a command of len bytes under: the smallest
+ * i with len <= 2^(9+i), the last class for all larger. */
+unsigned scst_lat_size_class(uint32_t len);
+/* SCST's stddev of an entry: sqrt((sumsq - sum*sum/count)/count). */
+uint64_t scst_lat_stddev(uint64_t sumsq, uint64_t sum, uint64_t count);
 
 /* ---------------------------------------------------------------------- */
 /* Global registry (scst_mutex)                                            */

@@ -202,22 +202,32 @@ struct scst_io_counters {
 };
 /* sum += c, reading c with relaxed loads. */
 
-/* README.scst's latency statistics (SCST's CONFIG_SCST_MEASURE_LATENCY):
- * per request size class and direction, the time spent in the core
- * (scst), in the target driver (tgt: WRITE data transfer and sending the
- * response) and in the device handler (dev).  Cleared on request by
- * management: reset_req is bumped there, and the owning loop zeroes the
- * block before its next update, so no lock is shared with the command
- * path. */
-enum { SCST_LAT_PART_SCST = 0, SCST_LAT_PART_TGT, SCST_LAT_PART_DEV, SCST_LAT_PARTS };
-#define SCST_LAT_SIZES 5                /* <=8K, <=32K, <=128K, <=512K, >512K */
-struct scst_lat_acc {
-	uint64_t n;
-	uint64_t sum[SCST_LAT_PARTS], min[SCST_LAT_PARTS], max[SCST_LAT_PARTS];   /* ns */
+/* README.scst-3.x's latency statistics (sessions/<ini>/latency/<t><size>):
+ * per size class (2^(9+i) bytes: up to that size and above the smaller
+ * one, the last also all larger), direction (enum scst_data_dir, as
+ * SCST's & 3) and stage of scstd's own command path, the count, min, max,
+ * sum and sum of squares of the time spent in the stage, in units of
+ * 100 ns as SCST keeps them.  A stage runs from its stamp (struct
+ * scst_cmd t_*) to the next stamp the command took.  Cleared on request
+ * by management: reset_req is bumped there, and the owning loop zeroes
+ * the block before its next update, so no lock is shared with the
+ * command path. */
+enum scst_lat_stage {
+	SCST_LAT_CORE_INIT,     /* t_rx: parse, LUN, ordering, until the next step */
+	SCST_LAT_TGT_DATA_IN,   /* t_rdy: the target driver fetches WRITE data */
+	SCST_LAT_CORE_PRE_EXEC, /* t_data: data arrived, until the handler */
+	SCST_LAT_DEV_EXEC,      /* t_exec: the device handler and completion */
+	SCST_LAT_TGT_XMIT,      /* t_xmit: the target driver sends the response */
+	SCST_LAT_STAGES
+};
+#define SCST_LAT_SIZES 11               /* 512 .. 524288 bytes */
+#define SCST_LAT_LOG2_MIN 9
+#define SCST_LAT_DIRS 4
+struct scst_lat_entry {
+	uint64_t count, min, max, sum, sumsq;   /* 100 ns units */
 };
 struct scst_lat_stats {
-	struct scst_lat_acc by_size[SCST_LAT_SIZES][2];        /* [size][0 write, 1 read] */
-	struct scst_lat_acc all;
+	struct scst_lat_entry e[SCST_LAT_SIZES][SCST_LAT_DIRS][SCST_LAT_STAGES];
 	unsigned reset_req, reset_seen;
 };
 
@@ -427,7 +437,6 @@ struct scst_tgt_dev {
 	bool ordered_running;
 	/* Statistics, written by the owner loop only (cmd_stats.c). */
 	struct scst_io_counters io;
-	struct scst_lat_stats lat;
 	/* Asymmetric access state of the nexus's target port for the device
 	 * (core/alua.c): written under dev->lock, read by the command path. */
 	volatile uint8_t alua_state;
@@ -465,8 +474,8 @@ struct scst_session {
 	 * management. */
 	struct scst_sess_dir_stats dir_stats[SCST_SESS_DIRS];
 	/* Statistics, written by the session's loop only (cmd_stats.c):
-	 * commands for no LUN, nexuses freed since, and the session-wide
-	 * latency file. */
+	 * commands for no LUN, nexuses freed since, and the latency/
+	 * directory's statistics. */
 	struct scst_io_counters nolun_io, gone_io;
 	struct scst_lat_stats lat;
 };

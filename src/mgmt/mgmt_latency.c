@@ -1,12 +1,11 @@
-/* mgmt_latency.c - README.scst's "latency" files: sessions/<ini>/latency
- * and sessions/<ini>/lunX/latency, the per-session and per-LUN latency
- * statistics SCST shows with CONFIG_SCST_MEASURE_LATENCY, in the layout of
- * SCST's scst_sysfs.c: per request size class (<=8K ... >512K) a Write and
- * a Read row with the command count and min/avg/max/all of the time spent
- * in SCST, in the target driver and in the device handler, in
- * microseconds; the session file adds a header and an Overall row.
- * Writing 0 clears a file (the session's clears its LUNs' too, as SCST
- * does); the clearing is done by the session's loop (core/cmd_stats.c). */
+/* mgmt_latency.c - README.scst-3.x's latency directory of a session,
+ * sessions/<ini>/latency/{n,r,w,b}{512..524288}: per data direction and
+ * request size class, one line per stage of scstd's command path with
+ * the count, min, max, avg and stddev of its time (us, one decimal, as
+ * SCST's scst_sess_latency_show prints them) and a total line.  Writing
+ * anything to a file clears the session's whole statistics (the clearing
+ * is done by the session's loop, core/cmd_stats.c); and the session's
+ * lunX directories, which carry no latency in SCST 3.x. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,60 +16,74 @@
 #include "mgmt/mgmt_latency.h"
 #include "util/log.h"
 
-static const char *const size_names[SCST_LAT_SIZES] = {
-	"<=8K  ", "<=32K ", "<=128K", "<=512K", ">512K ",
+/* The names scstd's stages show under (docs/migrating-from-scst.md maps
+ * them to SCST's states). */
+static const char *const stage_names[SCST_LAT_STAGES] = {
+	[SCST_LAT_CORE_INIT] = "CORE_INIT",
+	[SCST_LAT_TGT_DATA_IN] = "TGT_DATA_IN",
+	[SCST_LAT_CORE_PRE_EXEC] = "CORE_PRE_EXEC",
+	[SCST_LAT_DEV_EXEC] = "DEV_EXEC",
+	[SCST_LAT_TGT_XMIT] = "TGT_XMIT_RESP",
 };
 
-static void part_cell(struct mgmt_buf *out, const struct scst_lat_acc *a, int part,
-		      const char *sep)
+/* A value in 100 ns units as microseconds with one decimal. */
+static void print_us(struct mgmt_buf *out, uint64_t v)
 {
-	char cell[100];
-	uint64_t avg = a->n ? a->sum[part] / a->n : 0;
-
-	snprintf(cell, sizeof(cell), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
-		 a->min[part] / 1000, avg / 1000, a->max[part] / 1000, a->sum[part] / 1000);
-	mgmt_printf(out, "%-46s%s", cell, sep);
+	mgmt_printf(out, " %" PRIu64 ".%u", v / 10, (unsigned)(v % 10));
 }
 
-static void acc_cells(struct mgmt_buf *out, const struct scst_lat_acc *a)
+/* The file's name: the direction letter and the size class. */
+static bool file_class(const char *name, unsigned *dir, unsigned *size)
 {
-	part_cell(out, a, SCST_LAT_PART_SCST, " ");
-	part_cell(out, a, SCST_LAT_PART_TGT, " ");
-	part_cell(out, a, SCST_LAT_PART_DEV, "\n");
+	const char *letters = "nwrb";          /* enum scst_data_dir order */
+	const char *l = name[0] ? strchr(letters, name[0]) : NULL;
+	unsigned long sz;
+	char *end;
+
+	if (!l)
+		return false;
+	sz = strtoul(name + 1, &end, 10);
+	if (*end || sz < 512 || (sz & (sz - 1)))
+		return false;
+	*dir = (unsigned)(l - letters);
+	*size = scst_lat_size_class((uint32_t)sz);
+	return (512ul << *size) == sz;
 }
 
-static void size_rows(struct mgmt_buf *out, const struct scst_lat_stats *st)
-{
-	for (int i = 0; i < SCST_LAT_SIZES; i++) {
-		mgmt_printf(out, "%-5s %-9s %-15" PRIu64 " ", "Write", size_names[i],
-			    st->by_size[i][0].n);
-		acc_cells(out, &st->by_size[i][0]);
-		mgmt_printf(out, "%-5s %-9s %-15" PRIu64 " ", "Read", size_names[i],
-			    st->by_size[i][1].n);
-		acc_cells(out, &st->by_size[i][1]);
-	}
-}
-
-int mgmt_show_session_latency(const struct mgmt_node *n, struct mgmt_buf *out)
+static int show_latency(const struct mgmt_node *n, struct mgmt_buf *out)
 {
 	struct scst_lat_stats st;
+	uint64_t sum = 0, sumsq = 0, count = 0, numst = 0;
+	unsigned dir, size;
 
+	if (!file_class(n->entry->name, &dir, &size))
+		return -ENOENT;
 	scst_lat_stats_read(&n->sess->lat, &st);
-	mgmt_printf(out, "%-15s %-15s %-46s %-46s %-46s\n", "T-L names", "Total commands",
-		    "SCST latency", "Target latency", "Dev latency (min/avg/max/all us)");
-	size_rows(out, &st);
-	mgmt_printf(out, "\n%-15s %-16" PRIu64, "Overall ", st.all.n);
-	part_cell(out, &st.all, SCST_LAT_PART_SCST, " ");
-	part_cell(out, &st.all, SCST_LAT_PART_TGT, " ");
-	part_cell(out, &st.all, SCST_LAT_PART_DEV, "\n\n");
-	return 0;
-}
+	mgmt_printf(out, "state count min max avg stddev\n");
+	for (int k = 0; k < SCST_LAT_STAGES; k++) {
+		const struct scst_lat_entry *e = &st.e[size][dir][k];
 
-static int expect_zero(const char *value, char *err, size_t errlen)
-{
-	if (strcmp(value, "0"))
-		return mgmt_refuse(-EINVAL, err, errlen, "latency: only 0 (clear) can be written, not '%s'",
-				   value);
+		if (!e->count)
+			continue;
+		mgmt_printf(out, "%s %" PRIu64, stage_names[k], e->count);
+		print_us(out, e->min);
+		print_us(out, e->max);
+		print_us(out, e->sum / e->count);
+		print_us(out, scst_lat_stddev(e->sumsq, e->sum, e->count));
+		mgmt_printf(out, " us\n");
+		sum += e->sum;
+		sumsq += e->sumsq;
+		count += e->count;
+		numst++;
+	}
+	/* SCST's total: the stages' counts and sums pooled, scaled by the
+	 * number of stages shown (a command passes each once). */
+	if (count) {
+		mgmt_printf(out, "total %" PRIu64 " - -", count / numst);
+		print_us(out, numst * sum / count);
+		print_us(out, scst_lat_stddev(sumsq, sum, count) * numst);
+		mgmt_printf(out, " us\n");
+	}
 	return 0;
 }
 
@@ -86,27 +99,34 @@ static struct scst_session *live_session(const struct mgmt_node *n)
 	return NULL;
 }
 
-int mgmt_store_session_latency(const struct mgmt_node *n, const char *value, char *err,
-				 size_t errlen)
+/* As SCST: whatever is written clears all of the session's files. */
+static int store_latency(const struct mgmt_node *n, const char *value, char *err, size_t errlen)
 {
 	struct scst_session *sess;
-	int rc = expect_zero(value, err, errlen);
 
-	if (rc < 0)
-		return rc;
+	(void)value;
 	pthread_mutex_lock(&scst_mutex);
 	sess = live_session(n);
 	if (sess) {
 		scst_lat_stats_request_reset(&sess->lat);
-		for (unsigned i = 0; i < sess->nluns; i++)
-			if (sess->luns[i])
-				scst_lat_stats_request_reset(&sess->luns[i]->lat);
 		log_info("mgmt: latency statistics of session %s cleared", sess->initiator_name);
 	}
 	pthread_mutex_unlock(&scst_mutex);
 	return sess ? 0 : mgmt_refuse(-ENOENT, err, errlen, "the session has already ended");
 }
 
+#define LAT_FILE(file) { .name = file, .kind = MGMT_ATTR, .show = show_latency, \
+			 .store = store_latency }
+#define LAT_SIZE(sz) LAT_FILE("n" #sz), LAT_FILE("r" #sz), LAT_FILE("w" #sz), LAT_FILE("b" #sz)
+
+static const struct mgmt_entry latency_entries[] = {
+	LAT_SIZE(512), LAT_SIZE(1024), LAT_SIZE(2048), LAT_SIZE(4096), LAT_SIZE(8192),
+	LAT_SIZE(16384), LAT_SIZE(32768), LAT_SIZE(65536), LAT_SIZE(131072),
+	LAT_SIZE(262144), LAT_SIZE(524288),
+	{ .name = NULL },
+};
+
+const struct mgmt_dir_ops mgmt_session_latency_dir = { .entries = latency_entries };
 
 /* ---- sessions/<ini>/lunX/ ---- */
 
@@ -119,34 +139,6 @@ static struct scst_tgt_dev *node_tgt_dev(const struct mgmt_node *n)
 	if (!sess || n->sess_lun >= sess->nluns)
 		return NULL;
 	return sess->luns[n->sess_lun];
-}
-
-static int show_lun_latency(const struct mgmt_node *n, struct mgmt_buf *out)
-{
-	struct scst_tgt_dev *td = node_tgt_dev(n);
-	struct scst_lat_stats st;
-
-	if (!td)
-		return -ENOENT;
-	scst_lat_stats_read(&td->lat, &st);
-	size_rows(out, &st);
-	return 0;
-}
-
-static int store_lun_latency(const struct mgmt_node *n, const char *value, char *err,
-			     size_t errlen)
-{
-	struct scst_tgt_dev *td;
-	int rc = expect_zero(value, err, errlen);
-
-	if (rc < 0)
-		return rc;
-	pthread_mutex_lock(&scst_mutex);
-	td = node_tgt_dev(n);
-	if (td)
-		scst_lat_stats_request_reset(&td->lat);
-	pthread_mutex_unlock(&scst_mutex);
-	return td ? 0 : mgmt_refuse(-ENOENT, err, errlen, "the LUN is gone from the session");
 }
 
 static int show_lun_active(const struct mgmt_node *n, struct mgmt_buf *out)
@@ -169,8 +161,6 @@ static int show_lun_thread(const struct mgmt_node *n, struct mgmt_buf *out)
 static const struct mgmt_entry lun_entries[] = {
 	{ .name = "active_commands", .kind = MGMT_ATTR, .show = show_lun_active },
 	{ .name = "thread_idx", .kind = MGMT_ATTR, .show = show_lun_thread },
-	{ .name = "latency", .kind = MGMT_ATTR, .show = show_lun_latency,
-	  .store = store_lun_latency },
 	{ .name = NULL },
 };
 

@@ -3,8 +3,8 @@
  * force_close (write 1) asks the target driver to end the session; and
  * whatever the driver's session_attrs hook lists (iSCSI: sid, negotiated
  * parameters, connections/<ip>/...), shown as files and directories;
- * latency and one lunX directory per LUN with its own latency and
- * active_commands (mgmt_latency.c).  A second session of the same
+ * the latency/ directory and one lunX directory per LUN with its
+ * active_commands and thread_idx (mgmt_latency.c).  A second session of the same
  * initiator is shown as NAME_1, a third as NAME_2, as SCST does.
  * The counters belong to the session's I/O loop; they are read here
  * without its cooperation, so a value may be a moment old. */
@@ -200,8 +200,7 @@ static const struct mgmt_entry session_entries[] = {
 	STAT_ENTRY("bidi_unaligned_cmd_count"),
 	STAT_ENTRY("none_cmd_count"),
 #undef STAT_ENTRY
-	{ .name = "latency", .kind = MGMT_ATTR, .show = mgmt_show_session_latency,
-	  .store = mgmt_store_session_latency },
+	{ .name = "latency", .kind = MGMT_DIR, .dir = &mgmt_session_latency_dir },
 	{ .name = NULL },
 };
 

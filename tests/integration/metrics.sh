@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# metrics.sh - the --metrics endpoint and README.scst's latency files, with
+# metrics.sh - the --metrics endpoint and README.scst-3.x's latency files, with
 # real initiators (libiscsi: scsi_cdb, iscsi-inq) and the page read by
 # python3-prometheus-client's parser (tests/tools/prom_query.py):
 #  - the page parses, every family has HELP and TYPE, the Content-Type is
@@ -14,15 +14,16 @@
 #  - the session of an initiator whose name holds a quote and a backslash
 #    is labelled with that exact name; scstd_sessions follows logins and
 #    logouts, and the device counters stay when the session is gone;
-#  - latency files (sessions/<ini>/latency, lunX/latency): unchanged by
-#    I/O while measure_latency is 0; with 1, the "Write <=8K" rows count
-#    the WRITEs; writing 0 to the session's file clears it and its LUN's,
-#    anything else is refused;
+#  - README.scst-3.x's latency directory (sessions/<ini>/latency/): exactly
+#    the 44 files n|r|w|b x 512..524288, none under lunX; nothing counted
+#    while measure_latency is 0; with 1, 4 KiB READs count in r4096 only,
+#    4 KiB WRITEs in w4096, TEST UNIT READY in n512; SCST's header and
+#    line format; writing any value to one file clears all of them;
 #  - hostile HTTP (garbage request line, a 200 KB header, 300 idle
 #    connections) leaves the daemon serving iSCSI and the page;
 #  - an IPv6 endpoint ([::1]:PORT) serves too; a bad --metrics is refused.
 . "$(dirname "$0")/../lib.sh"
-plan 65
+plan 75
 
 require_daemon
 require_tools scsi_cdb
@@ -171,34 +172,66 @@ for fam in scstd_command_latency_seconds scstd_device_command_latency_seconds \
 	check "$fam: buckets cumulative, +Inf = count" "$PY" "$PROMQ" hist_consistent "$NEW" "$fam"
 done
 
-# ---- latency files ----
+# ---- latency directory (README.scst-3.x measure_latency) ----
 SESS=targets/iscsi/$IQN/sessions/$INI
-# wrow FILE: the command count of FILE's "Write <=8K" row.
-wrow() { daemon_ctl read "$1" | awk '$1 == "Write" && $2 == "<=8K" { print $3; exit }'; }
-overall() { daemon_ctl read "$SESS/latency" | awk '$1 == "Overall" { print $2 }'; }
-check_output "the session directory lists lun0/ and latency" '^lun0/?$' daemon_ctl list "$SESS"
-check_output "... and latency" '^latency$' daemon_ctl list "$SESS"
+LAT=$SESS/latency
+# README.scst-3.x: latency/${io_type}${io_size}, io_type n, r, w or b,
+# io_size a power of two between 512 and 524288.
+for sz in 512 1024 2048 4096 8192 16384 32768 65536 131072 262144 524288; do
+	for t in n r w b; do echo "$t$sz"; done
+done | sort >"$WORKDIR/lat.want"
+# total FILE: the command count of FILE's total line (0 without one).
+total() { daemon_ctl read "$LAT/$1" | awk '$1 == "total" { n = $2 } END { print n + 0 }'; }
+# stage FILE STATE: the count of one state line.
+stage() { daemon_ctl read "$LAT/$1" | awk -v s="$2" '$1 == s { n = $2 } END { print n + 0 }'; }
+READ4K="cdb 28000000000000000800 4096"                       # READ(10), 8 blocks of 512
+WRITE4K="out 2A000000000000000800 $(printf '5a%.0s' $(seq 1 4096))"
+TUR="cdb 00000000000000"
+lun_latency_entries() { daemon_ctl list "$SESS/lun0" | grep -c latency || true; }
+# bad_lines FILE: lines after the header in neither SCST state nor total format.
+bad_lines() {
+	sed 1d "$1" | grep -Evc \
+		'^([A-Z_]+ [0-9]+( [0-9]+\.[0-9]){4}|total [0-9]+ - -( [0-9]+\.[0-9]){2}) us$' || true
+}
+check_output "the session directory lists lun0/" '^lun0/?$' daemon_ctl list "$SESS"
+check_output "... and latency as a directory" '^latency/$' daemon_ctl list "$SESS"
+daemon_ctl list "$LAT" | sed 's|/$||' | sort >"$WORKDIR/lat.got"
+check "latency/ holds exactly README.scst-3.x's 44 files" diff "$WORKDIR/lat.want" "$WORKDIR/lat.got"
+check_output "lun0/ lists active_commands" '^active_commands$' daemon_ctl list "$SESS/lun0"
+check_output "... and no latency (SCST 3.x has none there)" '^0$' lun_latency_entries
 check_output "measure_latency is 0 at start" '^0$' daemon_ctl read measure_latency
-cdb "out 2A000000002000000200 $DATA" >/dev/null
-check_output "session latency: no WRITE counted while measure_latency is 0" '^0$' wrow "$SESS/latency"
+cdb "$READ4K" >/dev/null
+cdb "$WRITE4K" >/dev/null
+cdb "$TUR" >/dev/null
+check_output "no READ counted while measure_latency is 0" '^0$' total r4096
+check_output "no WRITE counted while measure_latency is 0" '^0$' total w4096
+check_output "a file with no commands shows the header alone" '^state count min max avg stddev$' \
+	daemon_ctl read "$LAT/r4096"
 check "measure_latency 1 is accepted" daemon_ctl write measure_latency 1
-for i in 1 2 3; do cdb "out 2A000000002000000200 $DATA" >/dev/null; done
-check_output "session latency counts 3 WRITEs <=8K" '^3$' wrow "$SESS/latency"
-check_output "lun0 latency counts 3 WRITEs <=8K" '^3$' wrow "$SESS/lun0/latency"
-check_output "session latency has SCST's header" '^T-L names +Total commands +SCST latency' \
-	daemon_ctl read "$SESS/latency"
-if daemon_ctl write "$SESS/latency" 1 >/dev/null 2>&1; then
-	not_ok "writing 1 to latency is refused"
-else
-	ok "writing 1 to latency is refused"
-fi
-check_output "after the refused write the counts stay" '^3$' wrow "$SESS/latency"
-check "writing 0 to the session's latency is accepted" daemon_ctl write "$SESS/latency" 0
-check_output "the session's latency file is cleared" '^0$' overall
-check_output "its LUN's latency file is cleared" '^0$' wrow "$SESS/lun0/latency"
-cdb "out 2A000000002000000200 $DATA" >/dev/null
-check_output "a WRITE after clearing counts 1" '^1$' wrow "$SESS/latency"
-check_output "... in the LUN's file too" '^1$' wrow "$SESS/lun0/latency"
+for i in 1 2 3; do cdb "$READ4K" >/dev/null; cdb "$WRITE4K" >/dev/null; done
+cdb "$TUR" >/dev/null
+cdb "$TUR" >/dev/null
+check_output "r4096 counts the 3 READs of 4096 bytes" '^3$' total r4096
+check_output "... none lands in r2048" '^0$' total r2048
+check_output "... nor in r8192" '^0$' total r8192
+check_output "... the device handler stage counts 3" '^3$' stage r4096 DEV_EXEC
+check_output "w4096 counts the 3 WRITEs of 4096 bytes" '^3$' total w4096
+check_output "n512 counts the 2 TEST UNIT READYs (no data)" '^2$' total n512
+daemon_ctl read "$LAT/w4096" >"$WORKDIR/lat.w4096"
+check_output "the first line is SCST's header" '^state count min max avg stddev$' \
+	head -n 1 "$WORKDIR/lat.w4096"
+check_output "every state line is: name count min max avg stddev us" '^0$' \
+	bad_lines "$WORKDIR/lat.w4096"
+check_output "... and the last is the total" '^total 3 - - [0-9]+\.[0-9] [0-9]+\.[0-9] us$' \
+	tail -n 1 "$WORKDIR/lat.w4096"
+check "writing 1 to n512 is accepted (any value clears, as SCST)" daemon_ctl write "$LAT/n512" 1
+check_output "the write cleared r4096 too" '^0$' total r4096
+check_output "... and w4096" '^0$' total w4096
+cdb "$READ4K" >/dev/null
+check_output "a READ after clearing counts 1" '^1$' total r4096
+check "measure_latency 0 is accepted" daemon_ctl write measure_latency 0
+cdb "$READ4K" >/dev/null
+check_output "with measure_latency 0 a READ is not counted" '^1$' total r4096
 
 # ---- hostile HTTP ----
 "$PY" - "$MPORT" >"$WORKDIR/hostile.out" 2>&1 <<'PY'

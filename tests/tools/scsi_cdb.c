@@ -142,7 +142,7 @@ static void do_cdb(struct iscsi_context *iscsi, int lun, char *args)
 		scsi_free_scsi_task(t);
 }
 
-#define MAX_OUT 1024
+#define MAX_OUT 4096                    /* data-out bytes of one "out" line */
 
 static int parse_hex(const char *hex, uint8_t *buf, size_t max)
 {
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 {
 	struct tool_login_opts opts = { 0 };
 	struct iscsi_context *iscsi;
-	char line[4096];
+	char line[2 * MAX_OUT + 256];   /* "out", the CDB, the data in hex */
 	int lun;
 
 	if (argc != 2) {

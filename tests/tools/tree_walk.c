@@ -41,9 +41,9 @@ static bool text_str(struct text *t, const char *s)
 	return text_add(t, s, strlen(s));
 }
 
-/* Session counters (README.scst's sessions/<s>/ files, the latency
- * statistics and the iSCSI session's response-data accounting), the SGV
- * and scst_local statistics, the iSCSI portals' refusal counts, the result
+/* Session counters (README.scst's sessions/<s>/ files, the files of the
+ * latency/ directory and the iSCSI session's response-data accounting),
+ * the SGV and scst_local statistics, the iSCSI portals' refusal counts, the result
  * of the last write itself, and a LUN's thread_idx (the I/O loop its
  * session was given, which rotates with every session and connection
  * made before, so two daemons with one configuration differ in it), and
@@ -68,6 +68,9 @@ bool tree_path_moves(const char *path)
 	base = base ? base + 1 : path;
 	if (!strcmp(path, "sgv") || !strncmp(path, "sgv/", 4) ||
 	    !strcmp(path, "targets/scst_local/stats"))
+		return true;
+	/* A session's latency/ directory: every file in it counts commands. */
+	if (strstr(path, "/sessions/") && strstr(path, "/latency/"))
 		return true;
 	for (const char *const *c = counters; *c; c++)
 		if (!strcmp(base, *c))

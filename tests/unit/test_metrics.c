@@ -2,8 +2,8 @@
  * histogram buckets (Prometheus: a bucket counts observations <= its le,
  * so a value equal to a bound belongs to that bucket, one above it to the
  * next; beyond the last bound only +Inf), bounds covering 10 us .. 1 s;
- * le values as the text format spells floats; SCST's request size classes
- * (<=8K, <=32K, <=128K, <=512K, >512K, as scst_sysfs.c names them);
+ * le values as the text format spells floats; README.scst-3.x's request
+ * size classes of the latency files (512 .. 524288) and their stddev;
  * label escaping of the text format (backslash, double quote, line feed);
  * counter sums; a latency reset pending shows zeros. */
 #include <math.h>
@@ -65,19 +65,38 @@ static void test_le_values(void **state)
 	assert_string_equal(buf, "1");
 }
 
+/* README.scst-3.x: a file of size S holds requests up to S bytes that
+ * exceed the next smaller size (512 .. 524288); the 512 file also the
+ * smaller ones (and data-less), the 524288 file all larger. */
 static void test_size_classes(void **state)
 {
 	(void)state;
 	assert_int_equal(scst_lat_size_class(0), 0);
-	assert_int_equal(scst_lat_size_class(8192), 0);
-	assert_int_equal(scst_lat_size_class(8193), 1);
-	assert_int_equal(scst_lat_size_class(32768), 1);
-	assert_int_equal(scst_lat_size_class(32769), 2);
-	assert_int_equal(scst_lat_size_class(131072), 2);
-	assert_int_equal(scst_lat_size_class(131073), 3);
-	assert_int_equal(scst_lat_size_class(524288), 3);
-	assert_int_equal(scst_lat_size_class(524289), 4);
-	assert_int_equal(scst_lat_size_class(UINT32_MAX), 4);
+	assert_int_equal(scst_lat_size_class(512), 0);
+	assert_int_equal(scst_lat_size_class(513), 1);
+	assert_int_equal(scst_lat_size_class(1024), 1);
+	assert_int_equal(scst_lat_size_class(4095), 3);
+	assert_int_equal(scst_lat_size_class(4096), 3);
+	assert_int_equal(scst_lat_size_class(4097), 4);
+	assert_int_equal(scst_lat_size_class(262145), 10);
+	assert_int_equal(scst_lat_size_class(524288), 10);
+	assert_int_equal(scst_lat_size_class(524289), 10);
+	assert_int_equal(scst_lat_size_class(UINT32_MAX), 10);
+}
+
+/* Population standard deviation, sqrt(E[x^2] - E[x]^2), rounded down:
+ * {2, 4, 4, 4, 5, 5, 7, 9} has mean 5 and stddev 2; {1, 2} has 0.5 -> 0;
+ * {0, 10} has 5. */
+static void test_stddev(void **state)
+{
+	(void)state;
+	assert_int_equal(scst_lat_stddev(4 + 16 * 3 + 25 * 2 + 49 + 81, 40, 8), 2);
+	assert_int_equal(scst_lat_stddev(1 + 4, 3, 2), 0);
+	assert_int_equal(scst_lat_stddev(100, 10, 2), 5);
+	assert_int_equal(scst_lat_stddev(49, 7, 1), 0);
+	/* 10^6 samples of 10^6 and of 3*10^6 (100 ns units): stddev 10^6. */
+	assert_int_equal(scst_lat_stddev(1000000ull * (1000000000000ull + 9000000000000ull),
+					 1000000ull * 4000000ull, 2000000ull), 1000000);
 }
 
 static char *label(bool first, const char *value)
@@ -134,17 +153,17 @@ static void test_reset_pending_reads_zero(void **state)
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	st.all.n = 7;
-	st.all.sum[SCST_LAT_PART_DEV] = 700;
-	st.by_size[0][1].n = 7;
+	st.e[3][SCST_DATA_READ][SCST_LAT_DEV_EXEC].count = 7;
+	st.e[3][SCST_DATA_READ][SCST_LAT_DEV_EXEC].sum = 700;
+	st.e[10][SCST_DATA_BIDI][SCST_LAT_TGT_XMIT].count = 7;
 	scst_lat_stats_read(&st, &out);
-	assert_int_equal(out.all.n, 7);
-	assert_int_equal(out.by_size[0][1].n, 7);
+	assert_int_equal(out.e[3][SCST_DATA_READ][SCST_LAT_DEV_EXEC].count, 7);
+	assert_int_equal(out.e[10][SCST_DATA_BIDI][SCST_LAT_TGT_XMIT].count, 7);
 	scst_lat_stats_request_reset(&st);
 	scst_lat_stats_read(&st, &out);
-	assert_int_equal(out.all.n, 0);
-	assert_int_equal(out.all.sum[SCST_LAT_PART_DEV], 0);
-	assert_int_equal(out.by_size[0][1].n, 0);
+	assert_int_equal(out.e[3][SCST_DATA_READ][SCST_LAT_DEV_EXEC].count, 0);
+	assert_int_equal(out.e[3][SCST_DATA_READ][SCST_LAT_DEV_EXEC].sum, 0);
+	assert_int_equal(out.e[10][SCST_DATA_BIDI][SCST_LAT_TGT_XMIT].count, 0);
 }
 
 int main(void)
@@ -154,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_range),
 		cmocka_unit_test(test_le_values),
 		cmocka_unit_test(test_size_classes),
+		cmocka_unit_test(test_stddev),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_counters_add),
 		cmocka_unit_test(test_reset_pending_reads_zero),
