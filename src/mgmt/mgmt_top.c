@@ -116,7 +116,7 @@ static int store_abort_finished(const struct mgmt_node *n, const char *value, ch
 }
 
 /* README.scst-3.x's measure_latency: whether commands are timed step by
- * step for the latency files (sessions/<ini>/latency, lunX/latency).  Off
+ * step for the latency files (sessions/<ini>/latency/).  Off
  * by default as in SCST; shown without [key], as SCST shows it. */
 static int show_measure_latency(const struct mgmt_node *n, struct mgmt_buf *out)
 {
