@@ -16,7 +16,7 @@
  * so a stray answer is never mistaken for a Data-Out's tag. */
 #define KEEPALIVE_TTT_BASE 0xfff00000u
 
-static void send_ping(struct iscsi_conn *conn)
+void iscsi_send_unsolicited_nop_in(struct iscsi_conn *conn, uint32_t ttt)
 {
 	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
 
@@ -24,14 +24,19 @@ static void send_ping(struct iscsi_conn *conn)
 		iscsi_conn_close(conn, "out of memory");
 		return;
 	}
-	conn->ka.nop_ttt = KEEPALIVE_TTT_BASE | (conn->ka.nop_ttt + 1) % 0x100000u;
 	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_NOP_IN);
 	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
 	iscsi_bhs_set_itt(tx->bhs, ISCSI_RESERVED_TAG);
-	iscsi_bhs_set_ttt(tx->bhs, conn->ka.nop_ttt);
+	iscsi_bhs_set_ttt(tx->bhs, ttt);
 	/* An unsolicited NOP-In carries StatSN without advancing it. */
 	iscsi_fill_sn(conn, tx, false);
 	iscsi_tx_queue(conn, tx);
+}
+
+static void send_ping(struct iscsi_conn *conn)
+{
+	conn->ka.nop_ttt = KEEPALIVE_TTT_BASE | (conn->ka.nop_ttt + 1) % 0x100000u;
+	iscsi_send_unsolicited_nop_in(conn, conn->ka.nop_ttt);
 }
 
 static void keepalive_tick(struct io_timer *t)

@@ -116,23 +116,6 @@ static void give_timers(const struct moved_conn *m)
 			ioloop_timer_arm(m->conn->loop, t[i], (unsigned)m->left_ms[i]);
 }
 
-/* The new MaxCmdSN, for an initiator that may be waiting for it. */
-static void announce_window(struct iscsi_conn *conn)
-{
-	struct iscsi_tx *tx = iscsi_tx_alloc(conn);
-
-	if (!tx) {
-		iscsi_conn_close(conn, "out of memory");
-		return;
-	}
-	iscsi_bhs_set_opcode(tx->bhs, ISCSI_OP_NOP_IN);
-	iscsi_bhs_set_flags(tx->bhs, ISCSI_FLAG_FINAL);
-	iscsi_bhs_set_itt(tx->bhs, ISCSI_RESERVED_TAG);
-	iscsi_bhs_set_ttt(tx->bhs, ISCSI_RESERVED_TAG);
-	iscsi_fill_sn(conn, tx, false);
-	iscsi_tx_queue(conn, tx);
-}
-
 /* On the new loop: everything the old one let go of starts here. */
 static void arrive(void *arg)
 {
@@ -146,8 +129,10 @@ static void arrive(void *arg)
 		give_timers(&mv->c[i]);
 		c->rx.stopped = false;
 		iscsi_rx_resume(c);
+		/* The new MaxCmdSN, for an initiator that may be waiting
+		 * for it: a NOP-In that wants no answer. */
 		if (i == 0)
-			announce_window(c);
+			iscsi_send_unsolicited_nop_in(c, ISCSI_RESERVED_TAG);
 	}
 	free(mv);
 }

@@ -464,6 +464,9 @@ void iscsi_tmf_done(struct scst_mgmt_cmd *mcmd);
 /* iscsi_keepalive.c: NOP-In pings of an idle full-feature connection. */
 void iscsi_keepalive_start(struct iscsi_conn *conn);
 void iscsi_keepalive_stop(struct iscsi_conn *conn);
+/* A NOP-In of our own: a ping answered with ttt, or with the reserved
+ * tag one that wants no answer (the window after a loop move). */
+void iscsi_send_unsolicited_nop_in(struct iscsi_conn *conn, uint32_t ttt);
 
 /* iscsi_rsp_timeout.c: RspTimeout, the time a command may wait on the
  * initiator (for its WRITE data, or for the socket to take its response)
